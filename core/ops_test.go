@@ -1,0 +1,156 @@
+package core
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func randTensor(rng *rand.Rand, shape ...int) *Tensor {
+	t := New(shape...)
+	for i := range t.Data {
+		t.Data[i] = float32(rng.NormFloat64())
+	}
+	return t
+}
+
+// awayFromZero returns a random tensor whose entries are at least 0.1 from 0, so that a
+// finite difference does not cross the kink of ReLU or |·|.
+func awayFromZero(rng *rand.Rand, shape ...int) *Tensor {
+	t := randTensor(rng, shape...)
+	for i, x := range t.Data {
+		if x >= 0 && x < 0.1 {
+			t.Data[i] = x + 0.1
+		} else if x < 0 && x > -0.1 {
+			t.Data[i] = x - 0.1
+		}
+	}
+	return t
+}
+
+type gradCase struct {
+	name   string
+	inputs []*Tensor
+	params []*Param
+	build  func(t *Tape, in []*Var) *Var
+	opts   GradCheckOptions
+}
+
+// gradCases lists every op of the core; adding an op adds one entry here.
+func gradCases() []gradCase {
+	rng := rand.New(rand.NewPCG(1, 1))
+	w := &Param{Name: "W", Value: randTensor(rng, 4, 3), Grad: New(4, 3)}
+	b := &Param{Name: "b", Value: randTensor(rng, 4), Grad: New(4)}
+	return []gradCase{
+		{name: "Add", inputs: []*Tensor{randTensor(rng, 2, 3), randTensor(rng, 2, 3)},
+			build: func(t *Tape, in []*Var) *Var { return Add(in[0], in[1]) }},
+		{name: "Sub", inputs: []*Tensor{randTensor(rng, 2, 3), randTensor(rng, 2, 3)},
+			build: func(t *Tape, in []*Var) *Var { return Sub(in[0], in[1]) }},
+		{name: "Mul", inputs: []*Tensor{randTensor(rng, 2, 3), randTensor(rng, 2, 3)},
+			build: func(t *Tape, in []*Var) *Var { return Mul(in[0], in[1]) }},
+		{name: "Mul same input twice", inputs: []*Tensor{randTensor(rng, 5)},
+			build: func(t *Tape, in []*Var) *Var { return Mul(in[0], in[0]) }},
+		{name: "Scale", inputs: []*Tensor{randTensor(rng, 7)},
+			build: func(t *Tape, in []*Var) *Var { return Scale(in[0], -2.5) }},
+		{name: "ReLU", inputs: []*Tensor{awayFromZero(rng, 3, 4)},
+			build: func(t *Tape, in []*Var) *Var { return ReLU(in[0]) }},
+		{name: "Sigmoid", inputs: []*Tensor{randTensor(rng, 3, 4)},
+			build: func(t *Tape, in []*Var) *Var { return Sigmoid(in[0]) }},
+		{name: "Tanh", inputs: []*Tensor{randTensor(rng, 3, 4)},
+			build: func(t *Tape, in []*Var) *Var { return Tanh(in[0]) }},
+		{name: "GELU", inputs: []*Tensor{randTensor(rng, 3, 4)},
+			build: func(t *Tape, in []*Var) *Var { return GELU(in[0]) }},
+		{name: "Sum", inputs: []*Tensor{randTensor(rng, 3, 4)},
+			build: func(t *Tape, in []*Var) *Var { return Sum(in[0]) }},
+		{name: "Mean", inputs: []*Tensor{randTensor(rng, 3, 4)},
+			build: func(t *Tape, in []*Var) *Var { return Mean(in[0]) }},
+		{name: "L2Loss", inputs: []*Tensor{randTensor(rng, 3, 4), randTensor(rng, 3, 4)},
+			build: func(t *Tape, in []*Var) *Var { return L2Loss(in[0], in[1]) }},
+		{name: "L1Loss", inputs: []*Tensor{awayFromZero(rng, 3, 4), New(3, 4)},
+			build: func(t *Tape, in []*Var) *Var { return L1Loss(in[0], in[1]) }},
+		{name: "CenterTo", inputs: []*Tensor{randTensor(rng, 3, 1, 2, 2)},
+			build: func(t *Tape, in []*Var) *Var { return CenterTo(in[0], []float32{1, -2, 0.5}) }},
+		{name: "Linear", inputs: []*Tensor{randTensor(rng, 5, 3)}, params: []*Param{w, b},
+			build: func(t *Tape, in []*Var) *Var { return Linear(in[0], t.Param(w), t.Param(b)) }},
+		{name: "Linear no bias", inputs: []*Tensor{randTensor(rng, 5, 3), randTensor(rng, 2, 3)},
+			build: func(t *Tape, in []*Var) *Var { return Linear(in[0], in[1], nil) }},
+	}
+}
+
+func TestGradients(t *testing.T) {
+	for _, c := range gradCases() {
+		t.Run(c.name, func(t *testing.T) {
+			if err := GradCheck(c.build, c.inputs, c.params, c.opts); err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+		})
+	}
+}
+
+// TestGradCheckCatchesWrongGradient makes sure the helper can fail: an op whose VJP is
+// off by a factor must be reported.
+func TestGradCheckCatchesWrongGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	wrong := func(tp *Tape, in []*Var) *Var {
+		a := in[0]
+		out := tp.Alloc(a.Value.Shape...)
+		copy(out.Data, a.Value.Data)
+		var v *Var
+		v = tp.record("WrongIdentity", out, func() { accum(a, v.Grad.Data, 1.5) }, a)
+		return v
+	}
+	if err := GradCheck(wrong, []*Tensor{randTensor(rng, 4)}, nil, GradCheckOptions{}); err == nil {
+		t.Fatal("GradCheck accepted a gradient that is 1.5× too large")
+	}
+}
+
+func TestStopGrad(t *testing.T) {
+	tp := NewTape()
+	x := tp.Input(FromData([]float32{1, 2}, 2))
+	y := Mul(x, tp.StopGrad(x)) // d/dx = stop(x) = x, not 2x
+	tp.Backward(Sum(y), nil)
+	if got := x.Grad.Data; got[0] != 1 || got[1] != 2 {
+		t.Errorf("grad through Mul(x, StopGrad(x)) = %v; want [1 2]", got)
+	}
+}
+
+func TestBackwardFromUpstreamGradientAccumulates(t *testing.T) {
+	tp := NewTape()
+	x := tp.Input(FromData([]float32{1, 2, 3}, 3))
+	y := Scale(x, 2)
+	tp.Backward(y, FromData([]float32{1, 0, -1}, 3))
+	if got := x.Grad.Data; got[0] != 2 || got[1] != 0 || got[2] != -2 {
+		t.Errorf("x.Grad = %v; want [2 0 -2]", got)
+	}
+}
+
+func TestShapeMismatchPanicsNamingOpAndShapes(t *testing.T) {
+	defer func() {
+		r := recover()
+		msg, _ := r.(string)
+		if !strings.Contains(msg, "Add") || !strings.Contains(msg, "[2 3]") || !strings.Contains(msg, "[3 2]") {
+			t.Errorf("panic = %v; want a message naming Add, [2 3] and [3 2]", r)
+		}
+	}()
+	tp := NewTape()
+	Add(tp.Const(New(2, 3)), tp.Const(New(3, 2)))
+}
+
+func TestTapeReuseDoesNotAllocateTensors(t *testing.T) {
+	tp := NewTape()
+	x := New(8, 3)
+	w := NewParam("w", 4, 3)
+	step := func() {
+		tp.Reset()
+		y := ReLU(Linear(tp.Input(x), tp.Param(w), nil))
+		tp.Backward(Sum(y), nil)
+	}
+	step()
+	n := len(tp.arena)
+	for i := 0; i < 3; i++ {
+		step()
+	}
+	if len(tp.arena) != n {
+		t.Errorf("arena grew from %d to %d tensors across identical steps", n, len(tp.arena))
+	}
+}

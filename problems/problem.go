@@ -1,0 +1,56 @@
+package problems
+
+import (
+	"math/rand/v2"
+
+	"github.com/sipbench/sipbench/core"
+)
+
+// Problem is one inverse problem: find x such that P(x) = y* for an observation y*.
+//
+// Tensors are batched, batch first: x has shape [batch]+XShape(), y has shape
+// [batch]+YShape(). They are float32 at this boundary (the networks' precision); a problem
+// may compute in float64 inside where the original did.
+//
+// Methods that take dst write their result into it and return it; a nil dst is allocated.
+// A Problem's methods do not modify their inputs. A Problem holds scratch buffers and is
+// not safe for concurrent use; each training job uses its own (see Spec.New).
+type Problem interface {
+	// XShape and YShape are the shapes of one example's unknown and observation.
+	XShape() []int
+	YShape() []int
+
+	// Sample draws batch fresh examples: the ground truth x* and the observation y*.
+	Sample(rng *rand.Rand, batch int) (x, y *core.Tensor)
+
+	// Forward computes P(x).
+	Forward(dst, x *core.Tensor) *core.Tensor
+
+	// Loss writes the physics loss L(x; y*) of every example into dst (len batch).
+	Loss(dst []float64, x, y *core.Tensor) []float64
+
+	// Gradient computes ∂L/∂x per example, the adjoint that backpropagation through P
+	// sends into the network.
+	Gradient(dst, x, y *core.Tensor) *core.Tensor
+
+	// Updates names the scale-invariant inverse updates the problem offers (for example
+	// "sip", or "newton" and "newton-clipped" for exp). The first is the default.
+	Updates() []string
+
+	// Update computes Δx = U(y* | x) of the named inverse update. It panics on a name
+	// that Updates does not list.
+	Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Tensor
+
+	// MetricNames lists the metrics Metrics reports, in order (x_l1 first).
+	MetricNames() []string
+
+	// Metrics writes the batch means of the metrics of the prediction x against the
+	// ground truth xTrue and the observation y into dst (len(MetricNames())).
+	Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64
+}
+
+// PredictionAdjuster is implemented by problems that post-process the network's output
+// inside the differentiable graph (heat shifts the prediction to the observation's mean).
+type PredictionAdjuster interface {
+	AdjustPrediction(pred *core.Var, y *core.Tensor) *core.Var
+}

@@ -1,0 +1,85 @@
+// Package runner turns a preset into jobs, runs them on a worker pool, emits events, and
+// persists runs to disk and reads them back.
+package runner
+
+// State is a job's lifecycle state, as written to status.json.
+type State string
+
+// The states of a job. Done, Diverged, Failed and Cancelled are final.
+const (
+	Queued    State = "queued"
+	Running   State = "running"
+	Paused    State = "paused"
+	Done      State = "done"
+	Diverged  State = "diverged"
+	Failed    State = "failed"
+	Cancelled State = "cancelled"
+)
+
+// Final reports whether a job in state s will make no more progress.
+func (s State) Final() bool {
+	return s == Done || s == Diverged || s == Failed || s == Cancelled
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// The kinds of events.
+const (
+	// EvState: the job changed state (Event.State; Event.Message for failures).
+	EvState EventKind = iota
+	// EvMetrics: one logged step's metrics (Event.Step, Event.Wall, Event.Metrics).
+	EvMetrics
+	// EvSnapshot: the latest fields of one example (Event.Snapshot).
+	EvSnapshot
+)
+
+// Event is one thing that happened to one job. Readers (the TUI, the headless printer,
+// the run store) receive the same events, whether the job runs in this process or is read
+// back from its folder.
+type Event struct {
+	Job      string // JobInfo.ID
+	Kind     EventKind
+	State    State
+	Message  string
+	Step     int       // steps completed
+	Wall     float64   // seconds of training since the job started (excluding pauses)
+	Metrics  []float64 // in the order of RunInfo.Metrics; for EvMetrics
+	Snapshot *Snapshot
+}
+
+// Snapshot holds fields of one example at a step, for heatmaps and plots: the ground
+// truth "x*", the observation "y*", the prediction "x" and its error "x-x*". For scalar
+// problems (exp) it holds the predicted x over a sweep of x* instead ("x*" and "x").
+type Snapshot struct {
+	Step   int     `json:"step"`
+	Fields []Field `json:"fields"`
+}
+
+// Field is one named array with its shape (for fields: [channels, height, width]).
+type Field struct {
+	Name  string    `json:"name"`
+	Shape []int     `json:"shape"`
+	Data  []float32 `json:"data"`
+}
+
+// JobInfo describes one job of a run: one method with one seed.
+type JobInfo struct {
+	ID        string  `json:"id"` // "<method>-seed<S>", also the folder name
+	Method    string  `json:"method"`
+	Seed      int     `json:"seed"`
+	Steps     int     `json:"steps"`
+	Optimizer string  `json:"optimizer"`
+	LR        float64 `json:"lr"`
+}
+
+// RunInfo describes a run as written to run.json.
+type RunInfo struct {
+	Preset   string            `json:"preset"`
+	Scale    string            `json:"scale"`
+	Settings map[string]string `json:"settings"`
+	Metrics  []string          `json:"metrics"` // metric column names, x_l1 first
+	Jobs     []JobInfo         `json:"jobs"`
+	Version  string            `json:"version"`
+	Started  string            `json:"started"` // RFC 3339
+}
