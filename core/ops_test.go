@@ -28,6 +28,16 @@ func awayFromZero(rng *rand.Rand, shape ...int) *Tensor {
 	return t
 }
 
+// spreadOut returns a random permutation of 0.1·(0, 1, …, n−1) in the given shape: values
+// 0.1 apart, so that a finite difference with Eps 1e-2 never reorders them.
+func spreadOut(rng *rand.Rand, shape ...int) *Tensor {
+	t := New(shape...)
+	for i, j := range rng.Perm(t.Len()) {
+		t.Data[i] = 0.1 * float32(j)
+	}
+	return t
+}
+
 type gradCase struct {
 	name   string
 	inputs []*Tensor
@@ -41,6 +51,17 @@ func gradCases() []gradCase {
 	rng := rand.New(rand.NewPCG(1, 1))
 	w := &Param{Name: "W", Value: randTensor(rng, 4, 3), Grad: New(4, 3)}
 	b := &Param{Name: "b", Value: randTensor(rng, 4), Grad: New(4)}
+	cw3 := &Param{Name: "conv3 W", Value: randTensor(rng, 3, 2, 3, 3), Grad: New(3, 2, 3, 3)}
+	cb3 := &Param{Name: "conv3 b", Value: randTensor(rng, 3), Grad: New(3)}
+	cw1 := &Param{Name: "conv1 W", Value: randTensor(rng, 2, 3, 1, 1), Grad: New(2, 3, 1, 1)}
+	bnTrain := NewBatchNorm2d("bn", 3)
+	bnTrain.Gamma.Value = randTensor(rng, 3)
+	bnTrain.Beta.Value = randTensor(rng, 3)
+	bnEval := NewBatchNorm2d("bn", 3)
+	bnEval.Gamma.Value = randTensor(rng, 3)
+	bnEval.Beta.Value = randTensor(rng, 3)
+	bnEval.RunningMean = randTensor(rng, 3)
+	bnEval.RunningVar = FromData([]float32{0.5, 1.5, 2}, 3)
 	return []gradCase{
 		{name: "Add", inputs: []*Tensor{randTensor(rng, 2, 3), randTensor(rng, 2, 3)},
 			build: func(t *Tape, in []*Var) *Var { return Add(in[0], in[1]) }},
@@ -74,6 +95,24 @@ func gradCases() []gradCase {
 			build: func(t *Tape, in []*Var) *Var { return Linear(in[0], t.Param(w), t.Param(b)) }},
 		{name: "Linear no bias", inputs: []*Tensor{randTensor(rng, 5, 3), randTensor(rng, 2, 3)},
 			build: func(t *Tape, in []*Var) *Var { return Linear(in[0], in[1], nil) }},
+		{name: "Conv2d 3x3 circular", inputs: []*Tensor{randTensor(rng, 2, 2, 4, 5)}, params: []*Param{cw3, cb3},
+			build: func(t *Tape, in []*Var) *Var { return Conv2d(in[0], t.Param(cw3), t.Param(cb3)) }},
+		{name: "Conv2d 3x3 no bias, 1x2 grid", inputs: []*Tensor{randTensor(rng, 2, 2, 1, 2), randTensor(rng, 3, 2, 3, 3)},
+			build: func(t *Tape, in []*Var) *Var { return Conv2d(in[0], in[1], nil) }},
+		{name: "Conv2d 1x1", inputs: []*Tensor{randTensor(rng, 2, 3, 3, 2), randTensor(rng, 2)}, params: []*Param{cw1},
+			build: func(t *Tape, in []*Var) *Var { return Conv2d(in[0], t.Param(cw1), in[1]) }},
+		{name: "BatchNorm2d train", inputs: []*Tensor{randTensor(rng, 2, 3, 2, 3)}, params: []*Param{bnTrain.Gamma, bnTrain.Beta},
+			build: func(t *Tape, in []*Var) *Var { return bnTrain.Forward(in[0]) }},
+		{name: "BatchNorm2d eval", inputs: []*Tensor{randTensor(rng, 2, 3, 2, 3)}, params: []*Param{bnEval.Gamma, bnEval.Beta},
+			opts:  GradCheckOptions{Eval: true},
+			build: func(t *Tape, in []*Var) *Var { return bnEval.Forward(in[0]) }},
+		// Distinct values in every window, so that no finite difference changes an arg-max.
+		{name: "MaxPool2", inputs: []*Tensor{spreadOut(rng, 2, 2, 4, 5)},
+			build: func(t *Tape, in []*Var) *Var { return MaxPool2(in[0]) }},
+		{name: "Upsample2", inputs: []*Tensor{randTensor(rng, 2, 2, 3, 2)},
+			build: func(t *Tape, in []*Var) *Var { return Upsample2(in[0]) }},
+		{name: "ConcatChannels", inputs: []*Tensor{randTensor(rng, 2, 1, 2, 3), randTensor(rng, 2, 3, 2, 3)},
+			build: func(t *Tape, in []*Var) *Var { return ConcatChannels(in[0], in[1]) }},
 	}
 }
 

@@ -1,0 +1,316 @@
+package core
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// conv2dNaive is the definition of Conv2d written out with modular indices, in float64.
+func conv2dNaive(x, w *Tensor, b []float32) *Tensor {
+	n, cin, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	cout, k := w.Shape[0], w.Shape[2]
+	p := (k - 1) / 2
+	out := New(n, cout, h, wd)
+	for i := 0; i < n; i++ {
+		for o := 0; o < cout; o++ {
+			for y := 0; y < h; y++ {
+				for q := 0; q < wd; q++ {
+					var s float64
+					if b != nil {
+						s = float64(b[o])
+					}
+					for c := 0; c < cin; c++ {
+						for a := 0; a < k; a++ {
+							for e := 0; e < k; e++ {
+								sy := ((y+a-p)%h + h) % h
+								sq := ((q+e-p)%wd + wd) % wd
+								s += float64(w.Data[((o*cin+c)*k+a)*k+e]) * float64(x.Data[((i*cin+c)*h+sy)*wd+sq])
+							}
+						}
+					}
+					out.Data[((i*cout+o)*h+y)*wd+q] = float32(s)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestConv2dMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, c := range []struct {
+		n, cin, cout, h, w, k int
+		bias                  bool
+		threads               int
+	}{
+		{1, 1, 1, 1, 1, 3, false, 1},
+		{2, 3, 4, 5, 6, 3, true, 1},
+		{3, 2, 5, 4, 4, 3, true, 2},
+		{2, 1, 2, 1, 7, 3, false, 3},
+		{2, 4, 3, 3, 5, 1, true, 2},
+		{1, 2, 2, 2, 2, 1, false, 1},
+	} {
+		name := fmt.Sprintf("%+v", c)
+		x := randTensor(rng, c.n, c.cin, c.h, c.w)
+		w := randTensor(rng, c.cout, c.cin, c.k, c.k)
+		tp := NewTape()
+		tp.Threads = c.threads
+		var bv *Var
+		var bd []float32
+		if c.bias {
+			bt := randTensor(rng, c.cout)
+			bv, bd = tp.Const(bt), bt.Data
+		}
+		got := Conv2d(tp.Const(x), tp.Const(w), bv).Value
+		want := conv2dNaive(x, w, bd)
+		if !SameShape(got.Shape, want.Shape) {
+			t.Fatalf("%s: shape %v; want %v", name, got.Shape, want.Shape)
+		}
+		// float32 sums of at most Cin·9+1 = 37 terms of size O(1): error ≲ 37·6e-8·|terms|.
+		for i := range want.Data {
+			if d := math.Abs(float64(got.Data[i] - want.Data[i])); d > 1e-5*(1+math.Abs(float64(want.Data[i]))) {
+				t.Fatalf("%s: out[%d] = %v; want %v", name, i, got.Data[i], want.Data[i])
+			}
+		}
+	}
+}
+
+// TestConv2dShiftEquivariant checks the periodic padding: convolving a circularly shifted
+// field gives the circularly shifted result.
+func TestConv2dShiftEquivariant(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n, c, h, w = 1, 2, 5, 4
+	x := randTensor(rng, n, c, h, w)
+	wt := randTensor(rng, 3, c, 3, 3)
+	shift := func(a *Tensor, dy, dx int) *Tensor {
+		s := New(a.Shape...)
+		ch, hh, ww := a.Shape[1], a.Shape[2], a.Shape[3]
+		for k := 0; k < ch; k++ {
+			for y := 0; y < hh; y++ {
+				for q := 0; q < ww; q++ {
+					s.Data[(k*hh+(y+dy)%hh)*ww+(q+dx)%ww] = a.Data[(k*hh+y)*ww+q]
+				}
+			}
+		}
+		return s
+	}
+	tp := NewTape()
+	a := shift(Conv2d(tp.Const(x), tp.Const(wt), nil).Value, 2, 3)
+	b := Conv2d(tp.Const(shift(x, 2, 3)), tp.Const(wt), nil).Value
+	for i := range a.Data {
+		// Same products summed in the same order: bit-identical.
+		if a.Data[i] != b.Data[i] {
+			t.Fatalf("shift(conv(x))[%d] = %v; conv(shift(x)) = %v", i, a.Data[i], b.Data[i])
+		}
+	}
+}
+
+func TestConv2dPanicsNamingShapes(t *testing.T) {
+	for _, c := range []struct {
+		x, w []int
+		want string
+	}{
+		{[]int{1, 2, 4, 4}, []int{3, 3, 3, 3}, "[3 3 3 3]"},
+		{[]int{1, 2, 4, 4}, []int{3, 2, 5, 5}, "[3 2 5 5]"},
+		{[]int{2, 4, 4}, []int{3, 2, 3, 3}, "[2 4 4]"},
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, "Conv2d") || !strings.Contains(msg, c.want) {
+					t.Errorf("Conv2d(%v, %v) panic = %q; want it to name Conv2d and %s", c.x, c.w, msg, c.want)
+				}
+			}()
+			tp := NewTape()
+			Conv2d(tp.Const(New(c.x...)), tp.Const(New(c.w...)), nil)
+		}()
+	}
+}
+
+// TestUpsample2TwoByTwo compares with torch.nn.functional.interpolate(x, scale_factor=2,
+// mode="bilinear", align_corners=False) for x = [[1, 2], [3, 4]], worked out by hand: along
+// an axis of 2, outputs 0…3 sample u = 0 (clamped), 0.25, 0.75, 1.25 → (x0, ¾x0+¼x1,
+// ¼x0+¾x1, x1 (neighbour clamped)).
+func TestUpsample2TwoByTwo(t *testing.T) {
+	tp := NewTape()
+	got := Upsample2(tp.Const(FromData([]float32{1, 2, 3, 4}, 1, 1, 2, 2))).Value
+	want := []float32{
+		1.0, 1.25, 1.75, 2.0,
+		1.5, 1.75, 2.25, 2.5,
+		2.5, 2.75, 3.25, 3.5,
+		3.0, 3.25, 3.75, 4.0,
+	}
+	if !SameShape(got.Shape, []int{1, 1, 4, 4}) {
+		t.Fatalf("shape %v; want [1 1 4 4]", got.Shape)
+	}
+	for i, w := range want {
+		// All weights are multiples of ¼ and values small integers: exact in float32.
+		if got.Data[i] != w {
+			t.Errorf("out[%d][%d] = %v; want %v", i/4, i%4, got.Data[i], w)
+		}
+	}
+}
+
+// TestUpsample2KeepsLinearInterior checks that bilinear interpolation reproduces a linear
+// field away from the clamped border: with x[i, j] = 3i − 2j + 1 the output at (o, p),
+// 1 ≤ o, p ≤ 2n−2, is the field at ((o+½)/2−½, (p+½)/2−½).
+func TestUpsample2KeepsLinearInterior(t *testing.T) {
+	const h, w = 4, 3
+	x := New(2, 1, h, w)
+	for e := 0; e < 2; e++ {
+		for i := 0; i < h; i++ {
+			for j := 0; j < w; j++ {
+				x.Data[(e*h+i)*w+j] = float32(3*i - 2*j + 1)
+			}
+		}
+	}
+	tp := NewTape()
+	tp.Threads = 2
+	got := Upsample2(tp.Const(x)).Value
+	for e := 0; e < 2; e++ {
+		for o := 1; o < 2*h-1; o++ {
+			for p := 1; p < 2*w-1; p++ {
+				u, v := (float64(o)+0.5)/2-0.5, (float64(p)+0.5)/2-0.5
+				want := 3*u - 2*v + 1
+				// Weights ¼, ¾ and small integers: exact up to a few float32 roundings.
+				if g := got.Data[(e*2*h+o)*2*w+p]; math.Abs(float64(g)-want) > 1e-5 {
+					t.Errorf("example %d out[%d][%d] = %v; want %v", e, o, p, g, want)
+				}
+			}
+		}
+	}
+}
+
+func TestMaxPool2ValuesAndTies(t *testing.T) {
+	tp := NewTape()
+	// One 4×5 plane (the last column is dropped) with a tie in the first window.
+	x := tp.Input(FromData([]float32{
+		5, 5, 0, 1, 9,
+		5, 2, 3, 2, 9,
+		-1, -2, 7, 7, 9,
+		-3, -1, 7, 8, 9,
+	}, 1, 1, 4, 5))
+	y := MaxPool2(x)
+	if want := []float32{5, 3, -1, 8}; !SameShape(y.Value.Shape, []int{1, 1, 2, 2}) || fmt.Sprint(y.Value.Data) != fmt.Sprint(want) {
+		t.Fatalf("MaxPool2 = %v %v; want [1 1 2 2] %v", y.Value.Shape, y.Value.Data, want)
+	}
+	tp.Backward(y, FromData([]float32{1, 2, 3, 4}, 1, 1, 2, 2))
+	want := []float32{
+		1, 0, 0, 0, 0,
+		0, 0, 2, 0, 0,
+		3, 0, 0, 0, 0,
+		0, 0, 0, 4, 0,
+	}
+	if fmt.Sprint(x.Grad.Data) != fmt.Sprint(want) {
+		t.Errorf("MaxPool2 gradient = %v; want %v (first arg-max in row-major order)", x.Grad.Data, want)
+	}
+}
+
+func TestConcatChannels(t *testing.T) {
+	tp := NewTape()
+	a := FromData([]float32{1, 2, 3, 4}, 2, 1, 1, 2)
+	b := FromData([]float32{5, 6, 7, 8, 9, 10, 11, 12}, 2, 2, 1, 2)
+	got := ConcatChannels(tp.Const(a), tp.Const(b)).Value
+	want := []float32{1, 2, 5, 6, 7, 8, 3, 4, 9, 10, 11, 12}
+	if !SameShape(got.Shape, []int{2, 3, 1, 2}) || fmt.Sprint(got.Data) != fmt.Sprint(want) {
+		t.Errorf("ConcatChannels = %v %v; want [2 3 1 2] %v", got.Shape, got.Data, want)
+	}
+}
+
+// TestBatchNorm2dTraining checks the normalised output (per channel mean β, standard
+// deviation γ·√(σ²/(σ²+ε))) and the running statistics against a float64 hand
+// computation over two successive batches.
+func TestBatchNorm2dTraining(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n, c, h, w = 3, 2, 2, 3
+	const m = n * h * w
+	bn := NewBatchNorm2d("bn", c)
+	bn.Gamma.Value = FromData([]float32{2, -0.5}, c)
+	bn.Beta.Value = FromData([]float32{1, 3}, c)
+	wantMean := []float64{0, 0}
+	wantVar := []float64{1, 1}
+	for step := 0; step < 2; step++ {
+		x := randTensor(rng, n, c, h, w)
+		for i := range x.Data {
+			x.Data[i] = 4*x.Data[i] + 1.5
+		}
+		tp := NewTape()
+		y := bn.Forward(tp.Const(x)).Value
+		for k := 0; k < c; k++ {
+			var mu, ss, ym, yss float64
+			for i := 0; i < n; i++ {
+				for j := 0; j < h*w; j++ {
+					mu += float64(x.Data[(i*c+k)*h*w+j]) / m
+				}
+			}
+			for i := 0; i < n; i++ {
+				for j := 0; j < h*w; j++ {
+					d := float64(x.Data[(i*c+k)*h*w+j]) - mu
+					ss += d * d
+					ym += float64(y.Data[(i*c+k)*h*w+j]) / m
+				}
+			}
+			for i := 0; i < n; i++ {
+				for j := 0; j < h*w; j++ {
+					d := float64(y.Data[(i*c+k)*h*w+j]) - ym
+					yss += d * d
+				}
+			}
+			biased := ss / m
+			g, b := float64(bn.Gamma.Value.Data[k]), float64(bn.Beta.Value.Data[k])
+			wantStd := math.Abs(g) * math.Sqrt(biased/(biased+1e-5))
+			// float32 normalisation of 18 values: errors of a few ulps of O(10) values.
+			if math.Abs(ym-b) > 1e-5 || math.Abs(math.Sqrt(yss/m)-wantStd) > 1e-5 {
+				t.Errorf("step %d channel %d: output mean %v std %v; want %v %v", step, k, ym, math.Sqrt(yss/m), b, wantStd)
+			}
+			wantMean[k] = 0.9*wantMean[k] + 0.1*mu
+			wantVar[k] = 0.9*wantVar[k] + 0.1*ss/(m-1) // unbiased, as PyTorch
+			// Running statistics are stored in float32: relative 1e-6.
+			if got := float64(bn.RunningMean.Data[k]); math.Abs(got-wantMean[k]) > 1e-6*(1+math.Abs(wantMean[k])) {
+				t.Errorf("step %d channel %d: running mean %v; want %v", step, k, got, wantMean[k])
+			}
+			if got := float64(bn.RunningVar.Data[k]); math.Abs(got-wantVar[k]) > 1e-6*(1+wantVar[k]) {
+				t.Errorf("step %d channel %d: running var %v; want %v", step, k, got, wantVar[k])
+			}
+		}
+	}
+}
+
+// TestBatchNorm2dEval checks that evaluation uses the running statistics and leaves them
+// unchanged.
+func TestBatchNorm2dEval(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	bn := NewBatchNorm2d("bn", 2)
+	bn.Gamma.Value = FromData([]float32{2, -0.5}, 2)
+	bn.Beta.Value = FromData([]float32{1, 3}, 2)
+	bn.RunningMean = FromData([]float32{0.5, -1}, 2)
+	bn.RunningVar = FromData([]float32{4, 0.25}, 2)
+	x := randTensor(rng, 2, 2, 1, 3)
+	tp := NewTape()
+	tp.Training = false
+	y := bn.Forward(tp.Const(x)).Value
+	for i := range x.Data {
+		k := (i / 3) % 2
+		g, b := float64(bn.Gamma.Value.Data[k]), float64(bn.Beta.Value.Data[k])
+		want := g*(float64(x.Data[i])-float64(bn.RunningMean.Data[k]))/math.Sqrt(float64(bn.RunningVar.Data[k])+1e-5) + b
+		if math.Abs(float64(y.Data[i])-want) > 1e-5*(1+math.Abs(want)) {
+			t.Errorf("eval out[%d] = %v; want %v", i, y.Data[i], want)
+		}
+	}
+	if bn.RunningMean.Data[0] != 0.5 || bn.RunningVar.Data[1] != 0.25 {
+		t.Errorf("evaluation changed the running statistics: %v %v", bn.RunningMean.Data, bn.RunningVar.Data)
+	}
+}
+
+func TestBatchNorm2dTrainingPanicsOnSingleValue(t *testing.T) {
+	defer func() {
+		if msg, _ := recover().(string); !strings.Contains(msg, "BatchNorm2d") {
+			t.Errorf("panic = %q; want a BatchNorm2d panic", msg)
+		}
+	}()
+	tp := NewTape()
+	NewBatchNorm2d("bn", 1).Forward(tp.Const(New(1, 1, 1, 1)))
+}

@@ -1,0 +1,156 @@
+package core
+
+import "fmt"
+
+// MaxPool2 returns the 2×2 max pooling with stride 2 of the NCHW batch x, of shape
+// [N, C, ⌊H/2⌋, ⌊W/2⌋] (a trailing odd row or column is dropped, as in PyTorch). The
+// gradient goes to the arg-max of each window; among equal values it goes to the first in
+// row-major order. A NaN in a window is its maximum. It panics if x is not of rank 4 or
+// H or W is smaller than 2.
+func MaxPool2(x *Var) *Var {
+	mustRank("MaxPool2 x", x.Value.Shape, 4)
+	n, c, h, w := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2], x.Value.Shape[3]
+	ho, wo := h/2, w/2
+	if ho == 0 || wo == 0 {
+		panic(fmt.Sprintf("core: MaxPool2: x %v is smaller than 2×2", x.Value.Shape))
+	}
+	t := x.tape
+	out := t.Alloc(n, c, ho, wo)
+	xv := x.Value.Data
+	parallelFor(t.Threads, n*c, func(p int) {
+		src, dst := xv[p*h*w:][:h*w], out.Data[p*ho*wo:][:ho*wo]
+		for y := 0; y < ho; y++ {
+			for q := 0; q < wo; q++ {
+				dst[y*wo+q] = src[maxPoolArg(src, w, y, q)]
+			}
+		}
+	})
+	var v *Var
+	v = t.record("MaxPool2", out, func() {
+		dx := x.grad().Data
+		parallelFor(t.Threads, n*c, func(p int) {
+			src, d, g := xv[p*h*w:][:h*w], dx[p*h*w:][:h*w], v.Grad.Data[p*ho*wo:][:ho*wo]
+			for y := 0; y < ho; y++ {
+				for q := 0; q < wo; q++ {
+					d[maxPoolArg(src, w, y, q)] += g[y*wo+q]
+				}
+			}
+		})
+	}, x)
+	return v
+}
+
+// maxPoolArg returns the index in the plane src (row length w) of the first maximum of
+// the 2×2 window of output (y, q), scanning in row-major order.
+func maxPoolArg(src []float32, w, y, q int) int {
+	i0 := 2*y*w + 2*q
+	best := i0
+	for _, i := range [3]int{i0 + 1, i0 + w, i0 + w + 1} {
+		if v, m := src[i], src[best]; v > m || (v != v && m == m) {
+			best = i
+		}
+	}
+	return best
+}
+
+// Upsample2 returns the bilinear upsampling by 2 of the NCHW batch x, of shape
+// [N, C, 2H, 2W], as PyTorch's interpolate(mode="bilinear", align_corners=False). Along each
+// axis of size s, output index o samples the input at
+//
+//	u = max((o + ½)/2 − ½, 0),  i₀ = ⌊u⌋,  i₁ = min(i₀+1, s−1),  λ = u − i₀,
+//
+// as (1−λ)·x[i₀] + λ·x[i₁]; the two axes are interpolated as a tensor product. The
+// gradient scatters each output adjoint back with the same weights. It panics if x is not
+// of rank 4.
+func Upsample2(x *Var) *Var {
+	mustRank("Upsample2 x", x.Value.Shape, 4)
+	n, c, h, w := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2], x.Value.Shape[3]
+	ho, wo := 2*h, 2*w
+	t := x.tape
+	out := t.Alloc(n, c, ho, wo)
+	xv := x.Value.Data
+	parallelFor(t.Threads, n*c, func(p int) {
+		src, dst := xv[p*h*w:][:h*w], out.Data[p*ho*wo:][:ho*wo]
+		for y := 0; y < ho; y++ {
+			y0, y1, ly := upsampleTap(y, h)
+			r0, r1 := src[y0*w:][:w], src[y1*w:][:w]
+			d := dst[y*wo:][:wo]
+			for q := range d {
+				x0, x1, lx := upsampleTap(q, w)
+				top := (1-lx)*r0[x0] + lx*r0[x1]
+				bot := (1-lx)*r1[x0] + lx*r1[x1]
+				d[q] = (1-ly)*top + ly*bot
+			}
+		}
+	})
+	var v *Var
+	v = t.record("Upsample2", out, func() {
+		dx := x.grad().Data
+		parallelFor(t.Threads, n*c, func(p int) {
+			d, g := dx[p*h*w:][:h*w], v.Grad.Data[p*ho*wo:][:ho*wo]
+			for y := 0; y < ho; y++ {
+				y0, y1, ly := upsampleTap(y, h)
+				r0, r1 := d[y0*w:][:w], d[y1*w:][:w]
+				for q, gq := range g[y*wo:][:wo] {
+					x0, x1, lx := upsampleTap(q, w)
+					top, bot := (1-ly)*gq, ly*gq
+					r0[x0] += (1 - lx) * top
+					r0[x1] += lx * top
+					r1[x0] += (1 - lx) * bot
+					r1[x1] += lx * bot
+				}
+			}
+		})
+	}, x)
+	return v
+}
+
+// upsampleTap returns the two source indices and the weight of the second for output
+// index o of a ×2 bilinear upsampling of an axis of size s (align_corners=False).
+// With scale ½ every weight is 0, ¼ or ¾, so float32 is exact here.
+func upsampleTap(o, s int) (i0, i1 int, lambda float32) {
+	u := max(0.5*(float32(o)+0.5)-0.5, 0)
+	i0 = int(u)
+	i1 = min(i0+1, s-1)
+	return i0, i1, u - float32(i0)
+}
+
+// ConcatChannels returns the concatenation of the NCHW batches a and b along the channel
+// axis, of shape [N, Ca+Cb, H, W]: a's channels first. It panics if the ranks are not 4 or
+// N, H or W differ.
+func ConcatChannels(a, b *Var) *Var {
+	as, bs := a.Value.Shape, b.Value.Shape
+	mustRank("ConcatChannels a", as, 4)
+	mustRank("ConcatChannels b", bs, 4)
+	if as[0] != bs[0] || as[2] != bs[2] || as[3] != bs[3] {
+		panic(fmt.Sprintf("core: ConcatChannels: shape mismatch %v vs %v", as, bs))
+	}
+	n := as[0]
+	la := a.Value.ExampleLen()
+	t := a.tape
+	out := t.Alloc(n, as[1]+bs[1], as[2], as[3])
+	for i := 0; i < n; i++ {
+		o := out.Example(i)
+		copy(o[:la], a.Value.Example(i))
+		copy(o[la:], b.Value.Example(i))
+	}
+	var v *Var
+	v = t.record("ConcatChannels", out, func() {
+		for i := 0; i < n; i++ {
+			g := v.Grad.Example(i)
+			if a.needs {
+				addTo(a.grad().Example(i), g[:la])
+			}
+			if b.needs {
+				addTo(b.grad().Example(i), g[la:])
+			}
+		}
+	}, a, b)
+	return v
+}
+
+func addTo(dst, src []float32) {
+	for i, x := range src {
+		dst[i] += x
+	}
+}
