@@ -1,0 +1,90 @@
+package problems
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/sipbench/sipbench/core"
+)
+
+// Noise fills dst with len(dst)/(ny·nx) independent fields of PhiFlow's smooth random noise,
+// Noise(scale, smoothness), on an ny×nx grid whose physical size is size along each axis
+// (cell size size/nx by size/ny; size = n for cells of size 1), and returns dst.
+//
+// Each field is generated as PhiFlow 2 does:
+//  1. complex white noise ξ = a + ib, a, b ~ N(0, 1), per cell (drawn a then b, cells in
+//     row-major order, fields in order);
+//  2. wave numbers in physical units scaled by scale: k = fftfreq(n)·n/size·scale per axis
+//     (see core.FFTFreq), |k|² = kx² + ky²;
+//  3. weight each mode by (1/|k|²)^smoothness, and by 0 where |k|² ≤ 0.1 (this removes the
+//     mean and, for scale 10 and cells of size 1, the longest waves too);
+//  4. take the real part of the inverse FFT;
+//  5. normalise the field to mean 0 and (population) standard deviation 1. A field whose
+//     every mode is removed stays 0.
+//
+// plan must be a core.FFT2 for ny×nx; if plan is nil one is made. Noise allocates one
+// complex field of ny·nx per call (per batch, not per example). It panics if len(dst) is
+// not a multiple of ny·nx, if the plan's grid differs, or if size ≤ 0.
+func Noise(dst []float64, rng *rand.Rand, ny, nx int, size, scale, smoothness float64, plan *core.FFT2) []float64 {
+	n := ny * nx
+	if n == 0 || len(dst)%n != 0 {
+		panic(fmt.Sprintf("problems: Noise: length %d is not a multiple of the %d×%d grid", len(dst), ny, nx))
+	}
+	if !(size > 0) {
+		panic(fmt.Sprintf("problems: Noise: size %v", size))
+	}
+	if plan == nil {
+		plan = core.NewFFT2(ny, nx)
+	}
+	if py, px := plan.Shape(); py != ny || px != nx {
+		panic(fmt.Sprintf("problems: Noise: plan for %d×%d, grid %d×%d", py, px, ny, nx))
+	}
+	w := noiseWeights(ny, nx, size, scale, smoothness)
+	buf := make([]complex128, n)
+	for off := 0; off < len(dst); off += n {
+		for i := range buf {
+			a := rng.NormFloat64()
+			b := rng.NormFloat64()
+			buf[i] = complex(a*w[i], b*w[i])
+		}
+		plan.Inverse(buf, buf)
+		f := dst[off : off+n]
+		var mean float64
+		for i, c := range buf {
+			f[i] = real(c)
+			mean += f[i]
+		}
+		mean /= float64(n)
+		var ss float64
+		for i := range f {
+			f[i] -= mean
+			ss += f[i] * f[i]
+		}
+		if ss == 0 {
+			continue
+		}
+		inv := 1 / math.Sqrt(ss/float64(n))
+		for i := range f {
+			f[i] *= inv
+		}
+	}
+	return dst
+}
+
+// noiseWeights returns the spectral weight of every mode of Noise, row-major in (ky, kx).
+func noiseWeights(ny, nx int, size, scale, smoothness float64) []float64 {
+	fy, fx := core.FFTFreq(ny), core.FFTFreq(nx)
+	w := make([]float64, ny*nx)
+	for i, f := range fy {
+		ky := f * float64(ny) / size * scale
+		for j, g := range fx {
+			kx := g * float64(nx) / size * scale
+			k2 := kx*kx + ky*ky
+			if k2 > 0.1 {
+				w[i*nx+j] = math.Pow(1/k2, smoothness)
+			}
+		}
+	}
+	return w
+}
