@@ -97,7 +97,7 @@ func (c conv) forward(x *Var) *Var {
 	return Conv2d(x, t.Param(c.w), t.Param(c.b))
 }
 
-// doubleConv is conv3×3 → BatchNorm → ReLU → conv3×3 → BatchNorm → ReLU.
+// doubleConv is conv3×3 → BatchNorm → act → conv3×3 → BatchNorm → act.
 type doubleConv struct {
 	c1, c2   conv
 	bn1, bn2 *BatchNorm2d
@@ -113,9 +113,9 @@ func newDoubleConv(name string, in, mid, out int, rng *rand.Rand) doubleConv {
 	}
 }
 
-func (d doubleConv) forward(x *Var) *Var {
-	x = ReLU(d.bn1.Forward(d.c1.forward(x)))
-	return ReLU(d.bn2.Forward(d.c2.forward(x)))
+func (d doubleConv) forward(x *Var, act Activation) *Var {
+	x = act(d.bn1.Forward(d.c1.forward(x)))
+	return act(d.bn2.Forward(d.c2.forward(x)))
 }
 
 func (d doubleConv) params() []*Param {
@@ -134,11 +134,14 @@ func (d doubleConv) buffers() []*Tensor {
 //	up_i   = Upsample2 → concat [skip, upsampled] → DoubleConv(2f, f, f)
 //	outc   = 1×1 convolution f → out
 //
-// where DoubleConv(a, m, b) is circular conv3×3(a→m) → BatchNorm → ReLU → circular
-// conv3×3(m→b) → BatchNorm → ReLU, and every convolution has a bias. up_1 is the deepest
+// where DoubleConv(a, m, b) is circular conv3×3(a→m) → BatchNorm → Act → circular
+// conv3×3(m→b) → BatchNorm → Act, and every convolution has a bias. up_1 is the deepest
 // up-block. Inputs are NCHW with H and W divisible by 2^(L−1).
 type UNet struct {
 	In, Out, Levels, Filters int
+	// Act is the nonlinearity after every BatchNorm; NewUNet sets ReLU, as the paper's
+	// networks (PhiFlow's u_net takes it as a parameter too).
+	Act Activation
 
 	inc      doubleConv
 	down, up []doubleConv // down[i-1], up[i-1] are PyTorch's down{i}, up{i}
@@ -156,7 +159,7 @@ func NewUNet(in, out, levels, filters int, rng *rand.Rand) *UNet {
 	if in <= 0 || out <= 0 || levels <= 0 || filters <= 0 {
 		panic(fmt.Sprintf("core: NewUNet: in %d, out %d, levels %d, filters %d must be positive", in, out, levels, filters))
 	}
-	u := &UNet{In: in, Out: out, Levels: levels, Filters: filters}
+	u := &UNet{In: in, Out: out, Levels: levels, Filters: filters, Act: ReLU}
 	u.inc = newDoubleConv("inc", in, filters, filters, rng)
 	for i := 1; i < levels; i++ {
 		u.down = append(u.down, newDoubleConv(fmt.Sprintf("down%d.maxpool_conv.1", i), filters, filters, filters, rng))
@@ -175,16 +178,16 @@ func (u *UNet) Forward(x *Var) *Var {
 	if d := 1 << (u.Levels - 1); s[1] != u.In || s[2]%d != 0 || s[3]%d != 0 {
 		panic(fmt.Sprintf("core: UNet: x %v needs %d channels and H, W divisible by %d", s, u.In, d))
 	}
-	x = u.inc.forward(x)
+	x = u.inc.forward(x, u.Act)
 	var skipsArr [32]*Var
 	skips := append(skipsArr[:0], x)
 	for _, d := range u.down {
-		x = d.forward(MaxPool2(x))
+		x = d.forward(MaxPool2(x), u.Act)
 		skips = append(skips, x)
 	}
 	for i, up := range u.up { // up[0] is the deepest, joined with the skip one level up
 		skip := skips[len(skips)-2-i]
-		x = up.forward(ConcatChannels(skip, Upsample2(x)))
+		x = up.forward(ConcatChannels(skip, Upsample2(x)), u.Act)
 	}
 	return u.outc.forward(x)
 }
