@@ -1,0 +1,189 @@
+//go:build amd64 && !purego
+
+package core
+
+import (
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
+
+// The packed GEMM follows the BLIS/GotoBLAS layering. C is cut into NC-column blocks; the
+// k dimension into KC-deep slices; for each (NC, KC) the slice of op(B) is packed into
+// NR-column panels, and for each MC-row block of C the matching slice of op(A) into MR-row
+// panels. The macro-kernel then runs the MR×NR micro-kernel (gemm_amd64.s) over every
+// tile of the MC×NC block, holding the tile of C in twelve YMM registers for the whole
+// KC-long loop of rank-1 updates. A micro-panel of B (KC×NR) stays in L1 while the
+// micro-panels of A (MR×KC, from the MC×KC block in L2) stream past it.
+const (
+	gemmMR = 6  // rows of the micro-tile: six broadcasts of A per step
+	gemmNR = 16 // columns of the micro-tile: two YMM vectors of B per step
+	// gemmKC is the depth of a packed slice: a B micro-panel is KC·NR·4 = 16 KiB and an
+	// A micro-panel 6 KiB, which fit together in the 32–48 KiB L1 data cache.
+	gemmKC = 256
+	// gemmMC is the height of a packed A block: MC·KC·4 = 144 KiB, well inside L2.
+	gemmMC = 144
+	// gemmNC is the width of a packed B block: KC·NC·4 = 2 MiB, for L2/L3.
+	gemmNC = 2048
+)
+
+// sgemmKernel6x16 computes the 6×16 tile C = alpha·Ap·Bp + beta·C, where Ap is a packed A
+// micro-panel (k steps of 6 values, one per row) and Bp a packed B micro-panel (k steps of
+// 16 values, one per column); ldc is C's row stride in elements. C is not read when beta
+// is 0. It needs AVX2 and FMA.
+//
+//go:noescape
+func sgemmKernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// gemmAsmBuilt reports whether this build contains the assembly kernel.
+const gemmAsmBuilt = true
+
+// gemmHasAVX2FMA reports whether the CPU and OS support the assembly kernel.
+var gemmHasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+func init() {
+	if gemmHasAVX2FMA {
+		gemmImpls = append(gemmImpls, gemmImpl{"avx2", gemmPacked})
+		gemmBest = gemmImpls[len(gemmImpls)-1]
+	}
+}
+
+// gemmBuffers holds one call's packing buffers. Each call takes its own from gemmPool, so
+// concurrent calls never share them.
+type gemmBuffers struct {
+	a, b []float32
+}
+
+var gemmPool = sync.Pool{New: func() any { return new(gemmBuffers) }}
+
+// grow returns s resized to n elements, reallocating only when its capacity is short.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// gemmPacked is the AVX2/FMA implementation of Gemm; see the comment on gemmMR.
+func gemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) {
+	buf := gemmPool.Get().(*gemmBuffers)
+	defer gemmPool.Put(buf)
+	buf.a = grow(buf.a, roundUp(min(m, gemmMC), gemmMR)*min(k, gemmKC))
+	buf.b = grow(buf.b, roundUp(min(n, gemmNC), gemmNR)*min(k, gemmKC))
+	for jc := 0; jc < n; jc += gemmNC {
+		nc := min(gemmNC, n-jc)
+		for pc := 0; pc < k; pc += gemmKC {
+			kc := min(gemmKC, k-pc)
+			bp := buf.b[:roundUp(nc, gemmNR)*kc]
+			packB(transB, kc, nc, b, ldb, pc, jc, bp)
+			// The first slice of k applies beta; later ones add to what it left.
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			for ic := 0; ic < m; ic += gemmMC {
+				mc := min(gemmMC, m-ic)
+				ap := buf.a[:roundUp(mc, gemmMR)*kc]
+				packA(transA, mc, kc, a, lda, ic, pc, ap)
+				gemmMacro(mc, nc, kc, alpha, ap, bp, bet, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// gemmMacro runs the micro-kernel over the mc×nc block of C at c, from packed A (ap) and
+// packed B (bp) slices kc deep. Tiles cut by the block's edge are computed into a local
+// tile and merged.
+func gemmMacro(mc, nc, kc int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int) {
+	for jr := 0; jr < nc; jr += gemmNR {
+		nr := min(gemmNR, nc-jr)
+		bpanel := bp[jr*kc : (jr+gemmNR)*kc]
+		for ir := 0; ir < mc; ir += gemmMR {
+			mr := min(gemmMR, mc-ir)
+			apanel := ap[ir*kc : (ir+gemmMR)*kc]
+			if mr == gemmMR && nr == gemmNR {
+				// checkGemm guarantees the 6×16 tile lies inside c.
+				sgemmKernel6x16(kc, &apanel[0], &bpanel[0], &c[ir*ldc+jr], ldc, alpha, beta)
+				continue
+			}
+			var tile [gemmMR * gemmNR]float32
+			sgemmKernel6x16(kc, &apanel[0], &bpanel[0], &tile[0], gemmNR, alpha, 0)
+			for r := 0; r < mr; r++ {
+				crow := c[(ir+r)*ldc+jr:][:nr]
+				trow := tile[r*gemmNR:][:nr]
+				if beta == 0 {
+					copy(crow, trow)
+					continue
+				}
+				for j := range crow {
+					crow[j] = trow[j] + beta*crow[j]
+				}
+			}
+		}
+	}
+}
+
+// packA packs rows [ic, ic+mc) and columns [pc, pc+kc) of op(A) into MR-row micro-panels:
+// panel q holds, for each p, the MR values op(A)[ic+q·MR+r][pc+p], r = 0…MR-1, with rows
+// past mc zero.
+func packA(trans bool, mc, kc int, a []float32, lda, ic, pc int, dst []float32) {
+	for ir := 0; ir < mc; ir += gemmMR {
+		mr := min(gemmMR, mc-ir)
+		panel := dst[ir*kc : (ir+gemmMR)*kc]
+		if trans {
+			// op(A)[i][p] = a[p·lda+i]: each step's MR values are contiguous.
+			for p := 0; p < kc; p++ {
+				d := panel[p*gemmMR : p*gemmMR+gemmMR]
+				s := a[(pc+p)*lda+ic+ir:][:mr]
+				copy(d, s)
+				clear(d[mr:])
+			}
+			continue
+		}
+		for r := 0; r < mr; r++ {
+			row := a[(ic+ir+r)*lda+pc:][:kc]
+			for p, v := range row {
+				panel[p*gemmMR+r] = v
+			}
+		}
+		for r := mr; r < gemmMR; r++ {
+			for p := 0; p < kc; p++ {
+				panel[p*gemmMR+r] = 0
+			}
+		}
+	}
+}
+
+// packB packs rows [pc, pc+kc) and columns [jc, jc+nc) of op(B) into NR-column
+// micro-panels: panel q holds, for each p, the NR values op(B)[pc+p][jc+q·NR+j],
+// j = 0…NR-1, with columns past nc zero.
+func packB(trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) {
+	for jr := 0; jr < nc; jr += gemmNR {
+		nr := min(gemmNR, nc-jr)
+		panel := dst[jr*kc : (jr+gemmNR)*kc]
+		if !trans {
+			// op(B)[p][j] = b[p·ldb+j]: each step's NR values are contiguous.
+			for p := 0; p < kc; p++ {
+				d := panel[p*gemmNR : p*gemmNR+gemmNR]
+				copy(d, b[(pc+p)*ldb+jc+jr:][:nr])
+				clear(d[nr:])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j·ldb+p]: a transpose.
+		for j := 0; j < nr; j++ {
+			col := b[(jc+jr+j)*ldb+pc:][:kc]
+			for p, v := range col {
+				panel[p*gemmNR+j] = v
+			}
+		}
+		for j := nr; j < gemmNR; j++ {
+			for p := 0; p < kc; p++ {
+				panel[p*gemmNR+j] = 0
+			}
+		}
+	}
+}
