@@ -1,0 +1,293 @@
+package problems
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+
+	"github.com/sipbench/sipbench/core"
+)
+
+// Heat is the heat-equation problem of the paper's Figure 6 c,d: recover the initial
+// temperature x of a periodic n×n grid (n = 64 in the paper), cell size 1, from its state
+// y* after diffusion by amount 8 (diffusivity 8 for time 1), computed exactly in Fourier
+// space with k = core.FFTFreq(n) in cycles per cell:
+//
+//	ŷ = x̂·exp(−(2π)²|k|²·8).
+//
+// P is real, symmetric, positive definite and keeps each example's mean (k = 0 has gain 1).
+// Loss, gradient and metrics are those of linearField: L = l2_loss(P(x) − y*),
+// ∂L/∂x = P(P(x) − y*). Physics runs in float64.
+//
+// The ground truth x* is a sum of 4 to 10 soft-edged rectangles (see heatBoxes). Their
+// centres, half-sizes (U(0, 10) cells per axis) and the diffusion amount are in cells, so
+// on a smaller grid (the quick scale, n = 32) the boxes cover a four times larger fraction
+// of the domain and the same diffusion blurs a larger fraction of it; the physics
+// definitions are unchanged. The expected-amplitude constant of the "sip" update is the
+// grid size n (64 in the paper).
+//
+// Heat implements PredictionAdjuster: the network's prediction is shifted to the mean of
+// y*, which equals the mean of x*.
+//
+// Per-batch cost at 64×64, batch 128 (go test -run '^$' -bench 'Heat' -benchtime=3x
+// ./problems/, 2-core development machine): see BenchmarkHeat in bench_fields_test.go;
+// measured Forward ≈ 12 ms, Gradient ≈ 24 ms, Update ≈ 35 ms.
+//
+// A Heat holds scratch buffers and is not safe for concurrent use.
+type Heat struct {
+	linearField
+	plan  *core.FFT2
+	ell   []float64    // ℓ = (2π)²|k|²·8 per mode, row-major
+	gain  []float64    // exp(−ℓ)
+	c     []complex128 // one complex field
+	r     []float64    // one real field
+	means []float32
+}
+
+var (
+	_ Problem            = (*Heat)(nil)
+	_ PredictionAdjuster = (*Heat)(nil)
+)
+
+// heatAmount is the diffusion amount (diffusivity × time) of the heat problem.
+const heatAmount = 8
+
+// NewHeat returns the heat problem on a periodic n×n grid. It panics unless n is a power
+// of two.
+func NewHeat(n int) *Heat {
+	h := &Heat{plan: core.NewFFT2(n, n), ell: make([]float64, n*n), gain: make([]float64, n*n),
+		c: make([]complex128, n*n), r: make([]float64, n*n)}
+	h.linearField = newLinearField("Heat", n, h.diffuse)
+	f := core.FFTFreq(n)
+	for i, ky := range f {
+		for j, kx := range f {
+			l := 4 * math.Pi * math.Pi * (kx*kx + ky*ky) * heatAmount
+			h.ell[i*n+j] = l
+			h.gain[i*n+j] = math.Exp(-l)
+		}
+	}
+	return h
+}
+
+// diffuse writes P of every field of src into dst (dst may be src). Two real fields are
+// transformed at once as the real and imaginary parts of one complex field: the gain is
+// real and even in k, so the two stay separated.
+func (h *Heat) diffuse(dst, src []float64) {
+	m := h.n * h.n
+	c := h.c
+	for off := 0; off < len(src); off += 2 * m {
+		a := src[off : off+m]
+		var b []float64
+		if off+2*m <= len(src) {
+			b = src[off+m : off+2*m]
+			for i := range c {
+				c[i] = complex(a[i], b[i])
+			}
+		} else {
+			for i := range c {
+				c[i] = complex(a[i], 0)
+			}
+		}
+		h.plan.Forward(c, c)
+		for i, g := range h.gain {
+			c[i] *= complex(g, 0)
+		}
+		h.plan.Inverse(c, c)
+		da := dst[off : off+m]
+		for i := range da {
+			da[i] = real(c[i])
+		}
+		if b != nil {
+			db := dst[off+m : off+2*m]
+			for i := range db {
+				db[i] = imag(c[i])
+			}
+		}
+	}
+}
+
+// Sample draws x* as heatField does for every example (rounded to float32) and y* = P(x*)
+// computed from the rounded x*.
+func (h *Heat) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
+	n := h.n
+	x = core.New(batch, 1, n, n)
+	var boxes [heatSlots]heatBox
+	for e := range batch {
+		heatBoxes(rng, n, &boxes)
+		f := h.r
+		clear(f)
+		for _, b := range boxes {
+			rasterBox(f, n, b)
+		}
+		to32(x.Example(e), f)
+	}
+	return x, h.Forward(nil, x)
+}
+
+// heatSlots is the number of rectangle slots drawn per example.
+const heatSlots = 10
+
+// heatBox is one rectangle of heat, [x0, x1]×[y0, y1] in cell units (the domain is
+// [0, n]²), of the given strength.
+type heatBox struct {
+	x0, x1, y0, y1 float64
+	strength       float64
+}
+
+// heatBoxes draws one example's rectangles into boxes and returns how many are active
+// (the others have strength 0):
+//   - count = 4 + ⌊7u⌋, u ~ U(0, 1), so 4 to 10;
+//   - for each of the 10 slots, in order: centre cy, cx ~ U(0.1n, 0.9n) (the middle 80 %),
+//     half-sizes hy, hx ~ U(0, 10) cells, strength ~ U(0, 1), set to 0 for slots ≥ count;
+//   - the box is moved (not shrunk) so that it lies inside [0, n]²; a box wider than the
+//     domain (only when n < 20) is clipped to it.
+func heatBoxes(rng *rand.Rand, n int, boxes *[heatSlots]heatBox) int {
+	count := 4 + int(7*rng.Float64())
+	fn := float64(n)
+	place := func(c, h float64) (lo, hi float64) {
+		lo, hi = c-h, c+h
+		if lo < 0 {
+			lo, hi = 0, hi-lo
+		}
+		if hi > fn {
+			lo, hi = lo-(hi-fn), fn
+		}
+		return max(lo, 0), hi
+	}
+	for s := range boxes {
+		cy := fn * (0.1 + 0.8*rng.Float64())
+		cx := fn * (0.1 + 0.8*rng.Float64())
+		hy := 10 * rng.Float64()
+		hx := 10 * rng.Float64()
+		st := rng.Float64()
+		if s >= count {
+			st = 0
+		}
+		b := &boxes[s]
+		b.y0, b.y1 = place(cy, hy)
+		b.x0, b.x1 = place(cx, hx)
+		b.strength = st
+	}
+	return count
+}
+
+// rasterBox adds the box to the n×n field f with anti-aliased edges: cell (i, j), which
+// covers [j, j+1]×[i, i+1], receives strength × the area of its overlap with the box. The
+// field's sum grows by strength × the box's area.
+func rasterBox(f []float64, n int, b heatBox) {
+	if b.strength == 0 {
+		return
+	}
+	i0, i1 := int(math.Floor(b.y0)), min(int(math.Ceil(b.y1)), n)
+	j0, j1 := int(math.Floor(b.x0)), min(int(math.Ceil(b.x1)), n)
+	for i := i0; i < i1; i++ {
+		cy := math.Min(float64(i+1), b.y1) - math.Max(float64(i), b.y0)
+		if cy <= 0 {
+			continue
+		}
+		row := f[i*n : (i+1)*n]
+		for j := j0; j < j1; j++ {
+			cx := math.Min(float64(j+1), b.x1) - math.Max(float64(j), b.x0)
+			if cx > 0 {
+				row[j] += b.strength * cy * cx
+			}
+		}
+	}
+}
+
+// Updates returns ["sip"].
+func (h *Heat) Updates() []string { return []string{"sip"} }
+
+// Update computes the "sip" update ("Adam + PG" in the original), the damped Bayesian
+// inverse diffusion of the residual r = y* − P(x), per example, into dst (allocated if nil)
+// and returns it. It panics on any other name. With R = FFT(r) (unnormalised) and per mode:
+//
+//	u = |r|·1e-6 per cell, σ = √(Σ u²)             the noise level
+//	ℓ = min((2π)²|k|²·8, 88)                        (clamped, as the original, against overflow)
+//	e = n·exp(−ℓ)                                    expected signal amplitude (n = grid size)
+//	p_s = ½·exp(−½(|R|/e)²), 0 where not finite     signal likelihood
+//	p_n = ½·exp(−½(|R|/σ)²), 0 where not finite     noise likelihood
+//	p = p_s/(p_s + p_n), 0 where both are 0
+//	a = 2(p − ½) where p ≤ ½ or p ≥ 0.68, else 0
+//	Δx = real(IFFT(R·exp(ℓ·a)))
+//
+// So a mode that is clearly signal (p = 1) is inverted exactly (gain exp(ℓ)), a mode that
+// is clearly noise or implausibly large for a signal (p = 0) is damped by exp(−ℓ), and
+// undecided modes pass with gain between.
+func (h *Heat) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Tensor {
+	if name != "sip" {
+		panic(fmt.Sprintf("problems: Heat.Update: unknown update %q (have [sip])", name))
+	}
+	res := h.residual("Heat.Update", x, y) // P(x) − y*
+	dst = dstTensor("Heat.Update", dst, x.Shape...)
+	m := h.n * h.n
+	for off := 0; off < len(res); off += m {
+		h.dampedInverse(h.r, res[off:off+m], -1)
+		to32(dst.Data[off:off+m], h.r)
+	}
+	return dst
+}
+
+// dampedInverse writes the damped inverse diffusion of sign·r into dst (one field).
+func (h *Heat) dampedInverse(dst, r []float64, sign float64) {
+	c := h.c
+	var ss float64
+	for i, v := range r {
+		v *= sign
+		c[i] = complex(v, 0)
+		u := math.Abs(v) * 1e-6
+		ss += u * u
+	}
+	sigma := math.Sqrt(ss)
+	h.plan.Forward(c, c)
+	fn := float64(h.n)
+	for i, rk := range c {
+		l := math.Min(h.ell[i], 88)
+		e := fn * math.Exp(-l)
+		amp := cmplx.Abs(rk)
+		ps := finiteOr0(0.5 * math.Exp(-0.5*sq(amp/e)))
+		pn := finiteOr0(0.5 * math.Exp(-0.5*sq(amp/sigma)))
+		var p float64
+		if ps+pn > 0 {
+			p = ps / (ps + pn)
+		}
+		var a float64
+		if p <= 0.5 || p >= 0.68 {
+			a = 2 * (p - 0.5)
+		}
+		c[i] = rk * complex(math.Exp(l*a), 0)
+	}
+	h.plan.Inverse(c, c)
+	for i := range dst {
+		dst[i] = real(c[i])
+	}
+}
+
+func sq(v float64) float64 { return v * v }
+
+func finiteOr0(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
+// AdjustPrediction shifts each example of the prediction to the mean of its observation:
+// pred ← pred − mean(pred) + mean(y*), through core.CenterTo (diffusion keeps the mean, so
+// mean(y*) = mean(x*) and the shift leaks nothing else of the ground truth).
+func (h *Heat) AdjustPrediction(pred *core.Var, y *core.Tensor) *core.Var {
+	b := mustBatched("Heat.AdjustPrediction", "y", y, h.shape)
+	if cap(h.means) < b {
+		h.means = make([]float32, b)
+	}
+	h.means = h.means[:b]
+	for e := range b {
+		var s float64
+		for _, v := range y.Example(e) {
+			s += float64(v)
+		}
+		h.means[e] = float32(s / float64(y.ExampleLen()))
+	}
+	return core.CenterTo(pred, h.means)
+}

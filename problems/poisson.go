@@ -1,0 +1,107 @@
+package problems
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/sipbench/sipbench/core"
+)
+
+// Poisson is the Poisson problem of the paper's Figure 6 a,b: find the source x of a
+// potential y* with ∇²y* = x on an n×n grid (n = 64 in the paper), cell size 1, with zero
+// (Dirichlet) values just outside the grid. ∇² is the 5-point Laplacian L (see
+// laplacianDirichlet), and
+//
+//	P(x) = L⁻¹x,
+//
+// solved exactly in the eigenbasis of L: L is diagonalised by the 2D DST-I, with eigenvalue
+// λ_kl = (2cos(π(k+1)/(n+1)) − 2) + (2cos(π(l+1)/(n+1)) − 2) < 0 for mode (k, l). So
+// P(x) = S(S(x)/(λ·4(n+1)²)) with S the unnormalised core.DST2. P is symmetric and negative
+// definite.
+//
+// The ground truth x* is Noise(scale 10, smoothness 1) on the grid (size n), y* = P(x*).
+// The loss, gradient and metrics are those of linearField: L = l2_loss(P(x) − y*),
+// ∂L/∂x = P(P(x) − y*). Its one inverse update, "sip", is the exact inverse of P applied
+// to the residual: Δx = −L(P(x) − y*), so x + Δx = L·y* = x* (up to rounding).
+//
+// Per-batch cost at 64×64, batch 128, on the 2-core development machine
+// (go test -run '^$' -bench 'Poisson' -benchtime=3x ./problems/): see
+// BenchmarkPoisson in bench_fields_test.go; measured Forward ≈ 150 ms, Gradient ≈ 300 ms,
+// Update ≈ 155 ms, all dominated by gonum's DST-I (length 64 uses an FFT of length 130).
+//
+// A Poisson holds scratch buffers and is not safe for concurrent use.
+type Poisson struct {
+	linearField
+	dst  *core.DST2
+	inv  []float64 // 1/(λ_kl·4(n+1)²), row-major
+	plan *core.FFT2
+	lap  []float64
+}
+
+var _ Problem = (*Poisson)(nil)
+
+// NewPoisson returns the Poisson problem on an n×n grid. n must be a power of two (for the
+// noise generator's FFT); it panics otherwise.
+func NewPoisson(n int) *Poisson {
+	p := &Poisson{dst: core.NewDST2(n, n), plan: core.NewFFT2(n, n), inv: make([]float64, n*n), lap: make([]float64, n*n)}
+	p.linearField = newLinearField("Poisson", n, p.solve)
+	ev := make([]float64, n)
+	for k := range ev {
+		ev[k] = 2*math.Cos(math.Pi*float64(k+1)/float64(n+1)) - 2
+	}
+	norm := 4 * float64(n+1) * float64(n+1)
+	for k := range n {
+		for l := range n {
+			p.inv[k*n+l] = 1 / ((ev[k] + ev[l]) * norm)
+		}
+	}
+	return p
+}
+
+// solve writes L⁻¹ of every field of src into dst (dst may be src).
+func (p *Poisson) solve(dst, src []float64) {
+	p.dst.Transform(dst, src)
+	m := len(p.inv)
+	for off := 0; off < len(dst); off += m {
+		f := dst[off : off+m]
+		for i, s := range p.inv {
+			f[i] *= s
+		}
+	}
+	p.dst.Transform(dst, dst)
+}
+
+// Sample draws x* = Noise(scale 10, smoothness 1) per example (rounded to float32) and
+// y* = P(x*) computed from the rounded x*.
+func (p *Poisson) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
+	n := p.n
+	a := p.scratch(batch * n * n)
+	Noise(a, rng, n, n, float64(n), 10, 1, p.plan)
+	x = core.New(batch, 1, n, n)
+	to32(x.Data, a)
+	return x, p.Forward(nil, x)
+}
+
+// Updates returns ["sip"].
+func (p *Poisson) Updates() []string { return []string{"sip"} }
+
+// Update computes the "sip" update Δx = −L(P(x) − y*) = ∇²(y* − P(x)), the exact inverse of
+// P applied to the residual, into dst (allocated if nil) and returns it. It panics on any
+// other name.
+func (p *Poisson) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Tensor {
+	if name != "sip" {
+		panic(fmt.Sprintf("problems: Poisson.Update: unknown update %q (have [sip])", name))
+	}
+	r := p.residual("Poisson.Update", x, y)
+	dst = dstTensor("Poisson.Update", dst, x.Shape...)
+	m := p.n * p.n
+	for off := 0; off < len(r); off += m {
+		laplacianDirichlet(p.lap, r[off:off+m], p.n)
+		out := dst.Data[off : off+m]
+		for i, v := range p.lap {
+			out[i] = float32(-v)
+		}
+	}
+	return dst
+}
