@@ -1,0 +1,91 @@
+package problems
+
+import "math"
+
+// The optimisation trajectories of the paper's Figure 1 (no network): the problem
+// P(x) = (x₁, x₂²) with target y* = 0, so that L(x) = ‖P(x)‖² = x₁² + x₂⁴, solved from
+// x = (3, 3) by three update rules:
+//
+//	gradient descent:         x ← x − η·∇L = x − η·(2x₁, 4x₂³)
+//	Newton:                   x ← x − η·H⁻¹∇L = x − η·(x₁, x₂/3)
+//	physics inversion (PI):   z = P(x), z ← z − η·z, x ← P⁻¹(z) = (z₁, √z₂)
+
+// Figure1Start is the initial point of every Figure 1 trajectory.
+var Figure1Start = [2]float64{3, 3}
+
+// Path is one optimisation trajectory: the iterates x₀ (the start), x₁, …, x_steps of the
+// update rule Name with step size Eta.
+type Path struct {
+	Name   string
+	Eta    float64
+	Points [][2]float64
+}
+
+// YPoints returns the path mapped to y space, P(x) = (x₁, x₂²) for every point.
+func (p Path) YPoints() [][2]float64 {
+	z := make([][2]float64, len(p.Points))
+	for i, x := range p.Points {
+		z[i] = Figure1Forward(x)
+	}
+	return z
+}
+
+// Figure1Forward returns P(x) = (x₁, x₂²).
+func Figure1Forward(x [2]float64) [2]float64 { return [2]float64{x[0], x[1] * x[1]} }
+
+// Figure1Loss returns L(x) = x₁² + x₂⁴, the function whose contours Figure 1 draws in x
+// space.
+func Figure1Loss(x [2]float64) float64 { return x[0]*x[0] + x[1]*x[1]*x[1]*x[1] }
+
+// Figure1YLoss returns ‖z‖² = z₁² + z₂², the loss as a function of z = P(x), whose contours
+// Figure 1 draws in y space.
+func Figure1YLoss(z [2]float64) float64 { return z[0]*z[0] + z[1]*z[1] }
+
+// Figure1GradientDescent returns the gradient-descent path x ← x − η·(2x₁, 4x₂³) from
+// Figure1Start, steps+1 points.
+func Figure1GradientDescent(eta float64, steps int) Path {
+	return figure1Path("GD", eta, steps, func(x [2]float64) [2]float64 {
+		return [2]float64{x[0] - eta*2*x[0], x[1] - eta*4*x[1]*x[1]*x[1]}
+	})
+}
+
+// Figure1Newton returns Newton's path x ← x − η·(x₁, x₂/3) from Figure1Start (H⁻¹∇L with
+// H = diag(2, 12x₂²)), steps+1 points.
+func Figure1Newton(eta float64, steps int) Path {
+	return figure1Path("Newton", eta, steps, func(x [2]float64) [2]float64 {
+		return [2]float64{x[0] - eta*x[0], x[1] - eta*x[1]/3}
+	})
+}
+
+// Figure1Inversion returns the perfect-physics-inversion path from Figure1Start: z = P(x),
+// z ← (1 − η)·z, x ← (z₁, √z₂) (the branch x₂ ≥ 0 of the start), steps+1 points.
+func Figure1Inversion(eta float64, steps int) Path {
+	return figure1Path("PI", eta, steps, func(x [2]float64) [2]float64 {
+		z := Figure1Forward(x)
+		z[0] -= eta * z[0]
+		z[1] -= eta * z[1]
+		return [2]float64{z[0], math.Sqrt(z[1])}
+	})
+}
+
+func figure1Path(name string, eta float64, steps int, step func([2]float64) [2]float64) Path {
+	pts := make([][2]float64, steps+1)
+	pts[0] = Figure1Start
+	for i := 1; i <= steps; i++ {
+		pts[i] = step(pts[i-1])
+	}
+	return Path{Name: name, Eta: eta, Points: pts}
+}
+
+// Figure1 returns the trajectories drawn in the paper's Figure 1, in this order: gradient
+// descent with η = 0.5/36 (10 steps) and η = 0.005 (1000 steps), Newton with η = 0.5 (10
+// steps) and η = 0.1 (100 steps), and perfect physics inversion with η = 0.05 (100 steps).
+func Figure1() []Path {
+	return []Path{
+		Figure1GradientDescent(0.5/36, 10),
+		Figure1GradientDescent(0.005, 1000),
+		Figure1Newton(0.5, 10),
+		Figure1Newton(0.1, 100),
+		Figure1Inversion(0.05, 100),
+	}
+}
