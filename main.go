@@ -1,13 +1,98 @@
 // Command sipbench is a terminal workbench for learning to solve inverse physics problems
 // with the methods of "Scale-invariant Learning by Physics Inversion" (NeurIPS 2022).
+//
+// Usage:
+//
+//	sipbench                       open the app on the preset list
+//	sipbench list [--json]         the presets
+//	sipbench run PRESET [flags]    train the preset's methods side by side
+//	sipbench show DIR [--at N,…]   a run's metrics and each method's ratio to SIP
+//	sipbench resume DIR            continue an interrupted run
+//	sipbench watch [DIR]           follow a run folder (live or finished)
+//
+// Exit codes: 0 success (a diverged job is a result), 1 a job failed or an error,
+// 2 a usage error, 130 interrupted.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
 
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg, hint string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(hint, format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+// exitError carries an exit code without a message of its own.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+const topUsage = `sipbench: a terminal workbench for learning to solve inverse physics problems
+
+usage:
+  sipbench                       open the app on the preset list
+  sipbench list [--json]         list the presets
+  sipbench run PRESET [flags]    train the preset's methods side by side (sipbench run -h)
+  sipbench show DIR [--at N,…]   a run's metrics at given steps and each method's ratio to SIP
+  sipbench resume DIR            continue an interrupted run from its checkpoints
+  sipbench watch [DIR]           follow a run folder, live or finished (default: the newest run)
+`
+
 func main() {
-	fmt.Fprintln(os.Stderr, "sipbench: under construction")
-	os.Exit(2)
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the command line args and returns the exit code.
+func run(args []string) int {
+	err := dispatch(args)
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, "sipbench: "+ue.msg)
+		if ue.hint != "" {
+			fmt.Fprintln(os.Stderr, "hint: "+ue.hint)
+		}
+		return 2
+	default:
+		fmt.Fprintln(os.Stderr, "sipbench: "+err.Error())
+		return 1
+	}
+}
+
+func dispatch(args []string) error {
+	if len(args) == 0 {
+		return cmdApp(nil)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "list":
+		return cmdList(rest)
+	case "run":
+		return cmdRun(rest)
+	case "show":
+		return cmdShow(rest)
+	case "resume":
+		return cmdResume(rest)
+	case "watch":
+		return cmdWatch(rest)
+	case "-h", "--help", "help":
+		fmt.Print(topUsage)
+		return nil
+	case "version", "--version":
+		fmt.Println("sipbench", version())
+		return nil
+	}
+	return usagef("run 'sipbench help' for the commands", "unknown command %q", cmd)
 }

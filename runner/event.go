@@ -79,7 +79,12 @@ type RunInfo struct {
 	Scale    string            `json:"scale"`
 	Settings map[string]string `json:"settings"`
 	Metrics  []string          `json:"metrics"` // metric column names, x_l1 first
-	Jobs     []JobInfo         `json:"jobs"`
-	Version  string            `json:"version"`
-	Started  string            `json:"started"` // RFC 3339
+	Metric   string            `json:"metric"`  // the metric the comparison is about
+	// Reference is the method (SIP) that ratios are stated against.
+	Reference string    `json:"reference"`
+	Methods   []string  `json:"methods"`
+	Seeds     []int     `json:"seeds"`
+	Jobs      []JobInfo `json:"jobs"`
+	Version   string    `json:"version"`
+	Started   string    `json:"started"` // RFC 3339
 }

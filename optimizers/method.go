@@ -1,0 +1,118 @@
+package optimizers
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sipbench/sipbench/core"
+)
+
+// Source says where a training method's x-space gradient comes from.
+type Source string
+
+// The x-space gradient sources of the paper's training methods.
+const (
+	// Adjoint sends ∂L/∂x, the gradient of the physics loss backpropagated through P.
+	Adjoint Source = "adjoint"
+	// Inverse sends −Δx, the negated update of a scale-invariant inverse solver U(y*|x)
+	// (SIP; for exp also the Newton variants).
+	Inverse Source = "inverse"
+	// Supervised sends x − x*, the gradient of ½‖x − x*‖² (needs the ground truth).
+	Supervised Source = "supervised"
+	// Sign sends −sign(x* − x) (the "Rescaled" baseline of Figure 2; needs the ground truth).
+	Sign Source = "sign"
+)
+
+// ProxyLoss is the network loss of an Inverse method, between the prediction x₀ and the
+// constant target x̃ = x₀ + Δx.
+type ProxyLoss string
+
+// The proxy losses. L2 (½‖x₀ − x̃‖², the paper's default) sends −Δx; L1 (‖x₀ − x̃‖₁, which
+// the original uses for rotation) sends sign(−Δx).
+const (
+	L2 ProxyLoss = "l2"
+	L1 ProxyLoss = "l1"
+)
+
+// Physics is what a training method needs of a problem: the gradient through P and the
+// problem's inverse updates. problems.Problem satisfies it.
+type Physics interface {
+	Gradient(dst, x, y *core.Tensor) *core.Tensor
+	Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Tensor
+}
+
+// Method is one training method of the paper: where the x-space gradient comes from, and
+// the network optimizer that turns it into a parameter update.
+//
+// Every method trains with the same loop: x₀ = NN(y*); g = XGrad(x₀, y*, x*); the network
+// is backpropagated from g; the optimizer steps. The batch's loss is the mean of the
+// per-example losses, so XGrad divides by the batch size.
+type Method struct {
+	Name      string    // short lowercase name: "sip", "adam", "sgd", …
+	Source    Source    // where the x-space gradient comes from
+	Update    string    // for Inverse: the problem's update name ("sip", "newton", …)
+	Proxy     ProxyLoss // for Inverse: the network's proxy loss; "" means L2
+	Optimizer string    // network optimizer, one of Names
+	LR        float64   // learning rate
+	Momentum  float64   // for "sgd"
+}
+
+// NewOptimizer returns m's network optimizer bound to params.
+func (m Method) NewOptimizer(params []*core.Param) (Optimizer, error) {
+	if m.Optimizer == "sgd" {
+		return NewSGD(params, m.LR, m.Momentum), nil
+	}
+	return New(m.Optimizer, params, m.LR)
+}
+
+// NeedsTruth reports whether the method reads the ground truth x* (supervised, sign).
+func (m Method) NeedsTruth() bool { return m.Source == Supervised || m.Source == Sign }
+
+// XGrad writes into dst (allocated when nil) the x-space gradient that m sends into the
+// network for predictions x of observations y with ground truth xTrue, divided by the
+// batch size (the training loss is a batch mean). It panics on an unknown source.
+func (m Method) XGrad(dst *core.Tensor, p Physics, x, y, xTrue *core.Tensor) *core.Tensor {
+	if dst == nil {
+		dst = core.New(x.Shape...)
+	}
+	inv := 1 / float32(x.Batch())
+	switch m.Source {
+	case Adjoint:
+		p.Gradient(dst, x, y)
+		for i := range dst.Data {
+			dst.Data[i] *= inv
+		}
+	case Inverse:
+		p.Update(dst, m.Update, x, y)
+		for i, dx := range dst.Data {
+			if m.Proxy == L1 {
+				dst.Data[i] = -sign(dx) * inv
+			} else {
+				dst.Data[i] = -dx * inv
+			}
+		}
+	case Supervised:
+		for i, v := range x.Data {
+			dst.Data[i] = (v - xTrue.Data[i]) * inv
+		}
+	case Sign:
+		for i, v := range x.Data {
+			dst.Data[i] = -sign(xTrue.Data[i]-v) * inv
+		}
+	default:
+		panic(fmt.Sprintf("optimizers: method %q: unknown source %q", m.Name, m.Source))
+	}
+	return dst
+}
+
+func sign(v float32) float32 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	case math.IsNaN(float64(v)):
+		return v
+	}
+	return 0
+}

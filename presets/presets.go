@@ -1,0 +1,236 @@
+package presets
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/optimizers"
+	"github.com/sipbench/sipbench/problems"
+)
+
+// Preset is a named experiment: a problem, a network, the methods to compare with their
+// hyper-parameters, and settings at several scales.
+type Preset struct {
+	Name        string
+	Description string // what it reproduces; names every deliberate deviation
+	Network     string // the network, in words
+	Metric      string // the metric the comparison is about (x_l1, x_dist, …)
+	Reference   string // the SIP method that ratios are stated against
+	Methods     []MethodDef
+	Keys        []Key   // settings of this preset besides the common ones
+	Scales      []Scale // the first is the default ("quick")
+	problem     func(Values) problems.Problem
+	network     func(Values, *rand.Rand) core.Network
+}
+
+// MethodDef is a training method of a preset and whether it runs by default.
+type MethodDef struct {
+	optimizers.Method
+	Default bool
+	lrFor   func(Values) float64 // the default learning rate where it depends on settings
+}
+
+// Scale is one size of a preset: a value for every setting, and what it changes.
+type Scale struct {
+	Name   string
+	Note   string // deviations from the original at this scale
+	Values Values
+}
+
+// commonKeys are accepted by every preset.
+var commonKeys = []Key{
+	{Name: "steps", Kind: Int, Min: 1, Doc: "training steps per job"},
+	{Name: "batch", Kind: Int, Min: 1, Max: 4096, Doc: "examples per training batch (fresh every step)"},
+	{Name: "max_seconds", Kind: Float, Min: 0, Doc: "stop each job after this many seconds of training (0: no limit)"},
+	{Name: "snapshot_every", Kind: Int, Min: 1, Doc: "steps between snapshots of predicted fields"},
+	{Name: "checkpoint_every", Kind: Int, Min: 1, Doc: "steps between checkpoints"},
+}
+
+// All returns every preset, in the order of the paper.
+func All() []*Preset { return registry }
+
+var registry []*Preset
+
+func register(p *Preset) { registry = append(registry, p) }
+
+// Lookup returns the preset called name, or an error that lists the presets.
+func Lookup(name string) (*Preset, error) {
+	for _, p := range registry {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown preset %q (presets: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists the presets' names.
+func Names() []string {
+	var names []string
+	for _, p := range registry {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// AllKeys returns the settings the preset accepts: the common ones, the preset's own, and
+// lr.<method> for each method.
+func (p *Preset) AllKeys() []Key {
+	keys := append(slices.Clone(commonKeys), p.Keys...)
+	for _, m := range p.Methods {
+		keys = append(keys, Key{Name: "lr." + m.Name, Kind: Float, Min: 0,
+			Doc: fmt.Sprintf("learning rate of %s (%s)", m.Name, m.Optimizer)})
+	}
+	return keys
+}
+
+// DefaultMethods returns the names of the methods that run by default.
+func (p *Preset) DefaultMethods() []string {
+	var names []string
+	for _, m := range p.Methods {
+		if m.Default {
+			names = append(names, m.Name)
+		}
+	}
+	return names
+}
+
+// MethodNames returns the names of all the preset's methods.
+func (p *Preset) MethodNames() []string {
+	var names []string
+	for _, m := range p.Methods {
+		names = append(names, m.Name)
+	}
+	return names
+}
+
+// ScaleNames returns the names of the preset's scales, the default first.
+func (p *Preset) ScaleNames() []string {
+	var names []string
+	for _, s := range p.Scales {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// ParamCount returns the number of trainable parameters of the network at the given
+// scale's settings.
+func (p *Preset) ParamCount(scale string) int {
+	s, err := p.Resolve(scale, nil, nil)
+	if err != nil {
+		return 0
+	}
+	return core.CountParams(s.NewNetwork(rand.New(rand.NewPCG(0, 0))).Params())
+}
+
+// Spec is a preset resolved at one scale with the user's overrides: everything a run
+// needs, and everything run.json records to repeat it.
+type Spec struct {
+	Preset  *Preset
+	Scale   string
+	Values  Values              // every setting, after overrides
+	Methods []optimizers.Method // the chosen methods, learning rates applied
+}
+
+// Resolve returns the preset at the named scale ("" for the default) with the chosen
+// methods (nil for the defaults) and the overrides sets, each "key=value". Unknown scales,
+// methods and keys and bad values are errors that list what is accepted.
+func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, error) {
+	sc := p.Scales[0]
+	if scale != "" {
+		i := slices.IndexFunc(p.Scales, func(s Scale) bool { return s.Name == scale })
+		if i < 0 {
+			return nil, fmt.Errorf("%s: unknown scale %q (scales: %s)", p.Name, scale, strings.Join(p.ScaleNames(), ", "))
+		}
+		sc = p.Scales[i]
+	}
+	vals := Values{}
+	for k, v := range sc.Values {
+		vals[k] = v
+	}
+	keys := p.AllKeys()
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("--set %q: want key=value", kv)
+		}
+		k = strings.TrimSpace(k)
+		i := slices.IndexFunc(keys, func(key Key) bool { return key.Name == k })
+		if i < 0 {
+			var names []string
+			for _, key := range keys {
+				names = append(names, key.Name)
+			}
+			return nil, fmt.Errorf("%s: unknown setting %q (settings: %s)", p.Name, k, strings.Join(names, ", "))
+		}
+		norm, err := keys[i].check(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", p.Name, err)
+		}
+		vals[k] = norm
+	}
+	for _, m := range p.Methods { // learning rates not overridden take the method's default
+		if _, ok := vals["lr."+m.Name]; !ok {
+			lr := m.LR
+			if m.lrFor != nil {
+				lr = m.lrFor(vals)
+			}
+			vals["lr."+m.Name] = fmt.Sprint(lr)
+		}
+	}
+	for _, key := range keys {
+		if _, ok := vals[key.Name]; !ok {
+			return nil, fmt.Errorf("presets: %s: scale %s has no value for %s", p.Name, sc.Name, key.Name)
+		}
+	}
+	if methods == nil {
+		methods = p.DefaultMethods()
+	}
+	spec := &Spec{Preset: p, Scale: sc.Name, Values: vals}
+	seen := map[string]bool{}
+	for _, name := range methods {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(p.Methods, func(m MethodDef) bool { return m.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("%s: unknown method %q (methods: %s)", p.Name, name, strings.Join(p.MethodNames(), ", "))
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("%s: method %q named twice", p.Name, name)
+		}
+		seen[name] = true
+		m := p.Methods[i].Method
+		m.LR = vals.Float("lr." + name)
+		spec.Methods = append(spec.Methods, m)
+	}
+	if len(spec.Methods) == 0 {
+		return nil, fmt.Errorf("%s: no methods chosen (methods: %s)", p.Name, strings.Join(p.MethodNames(), ", "))
+	}
+	return spec, nil
+}
+
+// NewProblem returns a fresh problem instance for one job.
+func (s *Spec) NewProblem() problems.Problem { return s.Preset.problem(s.Values) }
+
+// NewNetwork returns the network with initial weights drawn from rng.
+func (s *Spec) NewNetwork(rng *rand.Rand) core.Network { return s.Preset.network(s.Values, rng) }
+
+// Overrides returns the settings as key=value strings, which Resolve accepts to rebuild
+// the same Spec.
+func (s *Spec) Overrides() []string {
+	var out []string
+	for _, k := range s.Values.Sorted() {
+		out = append(out, k+"="+s.Values[k])
+	}
+	return out
+}
+
+// MethodNames returns the names of the chosen methods.
+func (s *Spec) MethodNames() []string {
+	var names []string
+	for _, m := range s.Methods {
+		names = append(names, m.Name)
+	}
+	return names
+}

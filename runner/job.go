@@ -1,0 +1,193 @@
+package runner
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/optimizers"
+	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/problems"
+)
+
+// trainer is the state of one job: one method with one seed.
+type trainer struct {
+	info    JobInfo
+	method  optimizers.Method
+	spec    *presets.Spec
+	dir     string // the job's folder
+	metrics []string
+
+	prob  problems.Problem
+	net   core.Network
+	opt   optimizers.Optimizer
+	tape  *core.Tape
+	pcg   *rand.PCG // the data stream; its state is checkpointed
+	rng   *rand.Rand
+	xgrad *core.Tensor
+	vals  []float64
+
+	step int
+	wall float64 // seconds of training, excluding pauses
+}
+
+// seedStreams are the PCG stream numbers of a seed's two random streams.
+const (
+	streamInit = 1 // initial weights
+	streamData = 2 // training batches
+)
+
+func newTrainer(spec *presets.Spec, m optimizers.Method, info JobInfo, dir string) (*trainer, error) {
+	t := &trainer{info: info, method: m, spec: spec, dir: dir}
+	t.prob = spec.NewProblem()
+	t.metrics = t.prob.MetricNames()
+	t.net = spec.NewNetwork(rand.New(rand.NewPCG(uint64(info.Seed), streamInit)))
+	opt, err := m.NewOptimizer(t.net.Params())
+	if err != nil {
+		return nil, err
+	}
+	t.opt = opt
+	t.tape = core.NewTape()
+	t.pcg = rand.NewPCG(uint64(info.Seed), streamData)
+	t.rng = rand.New(t.pcg)
+	t.vals = make([]float64, len(t.metrics))
+	return t, nil
+}
+
+// trainStep runs one training step and leaves the step's metrics (measured on the batch,
+// before the update) in t.vals. It returns the batch and prediction for snapshots.
+func (t *trainer) trainStep(batch int) (xTrue, y, x *core.Tensor) {
+	tape := t.tape
+	tape.Reset()
+	xTrue, y = t.prob.Sample(t.rng, batch)
+	pred := t.net.Forward(tape.Const(y))
+	if adj, ok := t.prob.(problems.PredictionAdjuster); ok {
+		pred = adj.AdjustPrediction(pred, y)
+	}
+	x = pred.Value
+	t.xgrad = t.method.XGrad(t.xgrad, t.prob, x, y, xTrue)
+	core.ZeroGrads(t.net.Params())
+	tape.Backward(pred, t.xgrad)
+	t.prob.Metrics(t.vals, x, xTrue, y)
+	t.opt.Step()
+	t.step++
+	return xTrue, y, x
+}
+
+// finite reports whether the step's metrics and the prediction are all finite.
+func (t *trainer) finite(x *core.Tensor) bool {
+	for _, v := range t.vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return x.AllFinite()
+}
+
+// snapshot returns the fields for the dashboard's heatmaps: for field problems example
+// 0's x*, y*, x and x−x*; for problems whose examples have at most 2 components, the
+// whole batch as [batch, components] arrays.
+func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
+	s := &Snapshot{Step: t.step}
+	field := func(name string, src *core.Tensor, sub func(a, b float32) float32, other *core.Tensor) {
+		var shape []int
+		var data []float32
+		if src.ExampleLen() <= 2 {
+			shape = []int{src.Batch(), src.ExampleLen()}
+			data = append([]float32(nil), src.Data...)
+		} else {
+			shape = append([]int(nil), src.Shape[1:]...)
+			data = append([]float32(nil), src.Example(0)...)
+		}
+		if sub != nil {
+			for i := range data {
+				var o []float32
+				if src.ExampleLen() <= 2 {
+					o = other.Data
+				} else {
+					o = other.Example(0)
+				}
+				data[i] = sub(data[i], o[i])
+			}
+		}
+		s.Fields = append(s.Fields, Field{Name: name, Shape: shape, Data: data})
+	}
+	field("x*", xTrue, nil, nil)
+	field("y*", y, nil, nil)
+	field("x", x, nil, nil)
+	field("x-x*", x, func(a, b float32) float32 { return a - b }, xTrue)
+	return s
+}
+
+// checkpointMeta is the JSON metadata of a checkpoint.
+type checkpointMeta struct {
+	Job  string  `json:"job"`
+	Step int     `json:"step"`
+	Wall float64 `json:"wall_s"`
+	RNG  []byte  `json:"rng"` // the data stream's PCG state
+	LR   float64 `json:"lr"`
+}
+
+func (t *trainer) saveCheckpoint() error {
+	rngState, err := t.pcg.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(checkpointMeta{Job: t.info.ID, Step: t.step, Wall: t.wall, RNG: rngState, LR: t.opt.LearningRate()})
+	if err != nil {
+		return err
+	}
+	c := &core.Checkpoint{Meta: meta}
+	for i, p := range t.net.Params() {
+		c.Tensors = append(c.Tensors, core.NamedTensor{Name: fmt.Sprintf("param/%d/%s", i, p.Name), T: p.Value})
+	}
+	for i, b := range t.net.Buffers() {
+		c.Tensors = append(c.Tensors, core.NamedTensor{Name: fmt.Sprintf("buffer/%d", i), T: b})
+	}
+	for i, s := range t.opt.State() {
+		c.Tensors = append(c.Tensors, core.NamedTensor{Name: fmt.Sprintf("optimizer/%d", i), T: s})
+	}
+	return core.SaveCheckpoint(filepath.Join(t.dir, checkpointFile), c)
+}
+
+// loadCheckpoint restores the job from its checkpoint; it reports false if there is none.
+func (t *trainer) loadCheckpoint() (bool, error) {
+	c, err := core.LoadCheckpoint(filepath.Join(t.dir, checkpointFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var meta checkpointMeta
+	if err := json.Unmarshal(c.Meta, &meta); err != nil {
+		return false, fmt.Errorf("runner: %s: checkpoint metadata: %v", t.info.ID, err)
+	}
+	var dst []*core.Tensor
+	for _, p := range t.net.Params() {
+		dst = append(dst, p.Value)
+	}
+	dst = append(dst, t.net.Buffers()...)
+	dst = append(dst, t.opt.State()...)
+	if len(dst) != len(c.Tensors) {
+		return false, fmt.Errorf("runner: %s: checkpoint has %d tensors, the job needs %d", t.info.ID, len(c.Tensors), len(dst))
+	}
+	for i, d := range dst {
+		if !core.SameShape(d.Shape, c.Tensors[i].T.Shape) {
+			return false, fmt.Errorf("runner: %s: checkpoint tensor %s has shape %v, want %v",
+				t.info.ID, c.Tensors[i].Name, c.Tensors[i].T.Shape, d.Shape)
+		}
+		d.CopyFrom(c.Tensors[i].T)
+	}
+	if err := t.pcg.UnmarshalBinary(meta.RNG); err != nil {
+		return false, fmt.Errorf("runner: %s: checkpoint RNG state: %v", t.info.ID, err)
+	}
+	t.opt.SetLearningRate(meta.LR)
+	t.step, t.wall = meta.Step, meta.Wall
+	return true, nil
+}

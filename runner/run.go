@@ -1,0 +1,287 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sipbench/sipbench/presets"
+)
+
+// Version is sipbench's version, recorded in run.json.
+const Version = "0.1.0"
+
+// Run is a set of jobs (one per method × seed) training on a worker pool and writing a
+// run folder. Create one with Create (a new run) or Open (resume a run from its folder),
+// then call Start once.
+type Run struct {
+	Dir  string
+	Info RunInfo
+
+	spec *presets.Spec
+	hub  hub
+	jobs []*jobControl
+
+	mu      sync.Mutex
+	started bool
+	wg      sync.WaitGroup
+}
+
+// Options tune how a Run executes.
+type Options struct {
+	// Workers is the number of jobs that train at once. If 0, runtime.NumCPU() is used.
+	Workers int
+	// FlushEvery is the longest time between writes of metrics.csv and status.json. If 0,
+	// 2 s is used.
+	FlushEvery time.Duration
+}
+
+// jobControl is a job's mutable state shared between its worker and the controls.
+type jobControl struct {
+	info JobInfo
+	mu   sync.Mutex
+	// paused is closed-over state: while paused, resume is a channel that Resume closes.
+	paused bool
+	resume chan struct{}
+	cancel bool
+	state  State
+}
+
+// Create makes the run folder dir for spec with the given seeds (one job per method ×
+// seed) and writes run.json and each job's config.json and status.json (queued). It fails
+// if dir already holds a run.
+func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
+	if _, err := os.Stat(filepath.Join(dir, runFile)); err == nil {
+		return nil, fmt.Errorf("runner: %s already holds a run (use resume, or another --out)", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	r := &Run{Dir: dir, spec: spec}
+	r.Info = RunInfo{
+		Preset:    spec.Preset.Name,
+		Scale:     spec.Scale,
+		Settings:  spec.Values,
+		Metrics:   spec.NewProblem().MetricNames(),
+		Version:   Version,
+		Started:   time.Now().UTC().Format(time.RFC3339),
+		Methods:   spec.MethodNames(),
+		Seeds:     seeds,
+		Metric:    spec.Preset.Metric,
+		Reference: spec.Preset.Reference,
+	}
+	steps := spec.Values.Int("steps")
+	for _, seed := range seeds {
+		for _, m := range spec.Methods {
+			info := JobInfo{ID: fmt.Sprintf("%s-seed%d", m.Name, seed), Method: m.Name, Seed: seed,
+				Steps: steps, Optimizer: m.Optimizer, LR: m.LR}
+			r.Info.Jobs = append(r.Info.Jobs, info)
+		}
+	}
+	if err := writeJSON(filepath.Join(dir, runFile), r.Info); err != nil {
+		return nil, err
+	}
+	for i, info := range r.Info.Jobs {
+		jd := filepath.Join(dir, info.ID)
+		if err := os.MkdirAll(jd, 0o755); err != nil {
+			return nil, err
+		}
+		cfg := JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Values,
+			Method: spec.Methods[i%len(spec.Methods)], Metrics: r.Info.Metrics, Version: Version}
+		if err := writeJSON(filepath.Join(jd, configFile), cfg); err != nil {
+			return nil, err
+		}
+		if err := writeStatus(dir, info.ID, Status{State: Queued, Total: info.Steps}); err != nil {
+			return nil, err
+		}
+		r.jobs = append(r.jobs, &jobControl{info: info, state: Queued})
+	}
+	return r, nil
+}
+
+// Open reads the run folder dir to resume it: jobs that are not done continue from their
+// checkpoints (or from the start if they have none) when Start is called.
+func Open(dir string) (*Run, error) {
+	info, err := ReadRunInfo(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("runner: %s is not a run folder (no %s)", dir, runFile)
+		}
+		return nil, err
+	}
+	spec, err := ResolveSpec(info)
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{Dir: dir, Info: info, spec: spec}
+	for _, ji := range info.Jobs {
+		st, err := ReadStatus(dir, ji.ID)
+		if err != nil {
+			st = Status{State: Queued}
+		}
+		r.jobs = append(r.jobs, &jobControl{info: ji, state: st.State})
+	}
+	return r, nil
+}
+
+// ResolveSpec rebuilds the preset Spec that a run was made from.
+func ResolveSpec(info RunInfo) (*presets.Spec, error) {
+	p, err := presets.Lookup(info.Preset)
+	if err != nil {
+		return nil, err
+	}
+	var sets []string
+	for k, v := range info.Settings {
+		sets = append(sets, k+"="+v)
+	}
+	slices.Sort(sets)
+	return p.Resolve(info.Scale, info.Methods, sets)
+}
+
+// Subscribe returns a subscription to the run's events from now on. Subscribe before
+// Start to see every event.
+func (r *Run) Subscribe() *Subscription { return r.hub.subscribe() }
+
+// Start trains every unfinished job on a pool of workers and returns at once; Wait waits
+// for the end. Cancelling ctx stops every job at its next step, writing a checkpoint and
+// the state cancelled.
+func (r *Run) Start(ctx context.Context, o Options) {
+	r.mu.Lock()
+	if r.started {
+		r.mu.Unlock()
+		panic("runner: Start called twice")
+	}
+	r.started = true
+	r.mu.Unlock()
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 2 * time.Second
+	}
+	queue := make(chan *jobControl)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for jc := range queue {
+				r.runJob(ctx, jc, o)
+			}
+		}()
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		for _, jc := range r.jobs {
+			if jc.state == Done || jc.state == Diverged || jc.state == Failed {
+				continue
+			}
+			queue <- jc
+		}
+		close(queue)
+		wg.Wait()
+		r.hub.close()
+	}()
+}
+
+// Wait blocks until every job has stopped and returns the final states by job ID.
+func (r *Run) Wait() map[string]State {
+	r.wg.Wait()
+	out := map[string]State{}
+	for _, jc := range r.jobs {
+		jc.mu.Lock()
+		out[jc.info.ID] = jc.state
+		jc.mu.Unlock()
+	}
+	return out
+}
+
+func (r *Run) job(id string) *jobControl {
+	for _, jc := range r.jobs {
+		if jc.info.ID == id {
+			return jc
+		}
+	}
+	return nil
+}
+
+// Pause pauses the job at its next step; Resume resumes it; Cancel stops it (with a
+// checkpoint, state cancelled). Unknown or finished jobs are ignored. They are safe for
+// concurrent use.
+func (r *Run) Pause(id string) {
+	if jc := r.job(id); jc != nil {
+		jc.mu.Lock()
+		if !jc.paused {
+			jc.paused = true
+			jc.resume = make(chan struct{})
+		}
+		jc.mu.Unlock()
+	}
+}
+
+// Resume resumes a paused job.
+func (r *Run) Resume(id string) {
+	if jc := r.job(id); jc != nil {
+		jc.mu.Lock()
+		if jc.paused {
+			jc.paused = false
+			close(jc.resume)
+		}
+		jc.mu.Unlock()
+	}
+}
+
+// Cancel stops a job.
+func (r *Run) Cancel(id string) {
+	if jc := r.job(id); jc != nil {
+		jc.mu.Lock()
+		jc.cancel = true
+		if jc.paused {
+			jc.paused = false
+			close(jc.resume)
+		}
+		jc.mu.Unlock()
+	}
+}
+
+func writeStatus(dir, job string, s Status) error {
+	s.Updated = time.Now().UTC().Format(time.RFC3339)
+	return writeJSON(filepath.Join(dir, job, statusFile), s)
+}
+
+// readControl applies a command that another process left in the job's control file.
+func (r *Run) readControl(jc *jobControl) {
+	path := filepath.Join(r.Dir, jc.info.ID, controlFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	os.Remove(path)
+	switch strings.TrimSpace(string(b)) {
+	case "pause":
+		r.Pause(jc.info.ID)
+	case "resume":
+		r.Resume(jc.info.ID)
+	case "cancel":
+		r.Cancel(jc.info.ID)
+	}
+}
+
+// WriteControl asks the process running the job in dir to pause, resume or cancel it.
+func WriteControl(dir, job, action string) error {
+	switch action {
+	case "pause", "resume", "cancel":
+	default:
+		return fmt.Errorf("runner: unknown control %q", action)
+	}
+	return os.WriteFile(filepath.Join(dir, job, controlFile), []byte(action+"\n"), 0o644)
+}

@@ -1,0 +1,241 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sipbench/sipbench/presets"
+)
+
+func spec(t *testing.T, preset string, methods []string, sets ...string) *presets.Spec {
+	t.Helper()
+	p, err := presets.Lookup(preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Resolve("quick", methods, sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// train runs spec to the end in a new folder and returns the folder and final states.
+func train(t *testing.T, s *presets.Spec, seeds []int, workers int) (string, map[string]State) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(s, seeds, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Start(context.Background(), Options{Workers: workers})
+	return dir, r.Wait()
+}
+
+func readAll(t *testing.T, dir, job string, metrics []string) []Row {
+	t.Helper()
+	rows, _, err := ReadMetrics(dir, job, 0, metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func sameMetrics(a, b []Row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Step != b[i].Step || !slices.Equal(a[i].Metrics, b[i].Metrics) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDeterministicAcrossWorkerCounts(t *testing.T) {
+	s := spec(t, "exp", []string{"newton", "adam", "rescaled"}, "steps=60")
+	d1, st1 := train(t, s, []int{0, 1}, 1)
+	d3, st3 := train(t, s, []int{0, 1}, 3)
+	info, _ := ReadRunInfo(d1)
+	if len(info.Jobs) != 6 {
+		t.Fatalf("%d jobs; want 3 methods × 2 seeds", len(info.Jobs))
+	}
+	for _, j := range info.Jobs {
+		if st1[j.ID] != Done || st3[j.ID] != Done {
+			t.Fatalf("%s: states %s, %s; want done", j.ID, st1[j.ID], st3[j.ID])
+		}
+		a, b := readAll(t, d1, j.ID, info.Metrics), readAll(t, d3, j.ID, info.Metrics)
+		if len(a) != 60 || !sameMetrics(a, b) {
+			t.Errorf("%s: metrics differ between 1 and 3 workers (%d vs %d rows)", j.ID, len(a), len(b))
+		}
+	}
+	// Jobs of one seed start from the same weights and see the same batches: their
+	// first-step metrics (measured before the first update) are identical.
+	a := readAll(t, d1, "newton-seed0", info.Metrics)[0]
+	b := readAll(t, d1, "adam-seed0", info.Metrics)[0]
+	if !slices.Equal(a.Metrics, b.Metrics) {
+		t.Errorf("step-1 metrics of two methods of one seed differ: %v vs %v", a.Metrics, b.Metrics)
+	}
+	c := readAll(t, d1, "newton-seed1", info.Metrics)[0]
+	if slices.Equal(a.Metrics, c.Metrics) {
+		t.Errorf("seeds 0 and 1 give the same first batch")
+	}
+}
+
+func TestResumeEqualsUninterruptedRun(t *testing.T) {
+	s := spec(t, "exp", []string{"newton", "sgd"}, "steps=50", "checkpoint_every=20")
+	full, _ := train(t, s, []int{0}, 2)
+
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(s, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stop the jobs by cancelling after step 33 has been logged.
+	ctx, cancel := context.WithCancel(context.Background())
+	sub := r.Subscribe()
+	r.Start(ctx, Options{Workers: 2})
+	seen := map[string]bool{}
+	for range sub.C {
+		for _, e := range sub.Drain() {
+			if e.Kind == EvMetrics && e.Step == 33 {
+				seen[e.Job] = true
+				r.Cancel(e.Job)
+			}
+		}
+	}
+	cancel()
+	states := r.Wait()
+	for id, st := range states {
+		if st != Cancelled {
+			t.Fatalf("%s: state %s after Cancel; want cancelled", id, st)
+		}
+	}
+	// Simulate a crash after the checkpoint: rows past it stay in metrics.csv.
+	r2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Start(context.Background(), Options{Workers: 1})
+	for id, st := range r2.Wait() {
+		if st != Done {
+			t.Fatalf("%s: state %s after resume; want done", id, st)
+		}
+	}
+	info, _ := ReadRunInfo(dir)
+	for _, j := range info.Jobs {
+		a, b := readAll(t, full, j.ID, info.Metrics), readAll(t, dir, j.ID, info.Metrics)
+		if !sameMetrics(a, b) {
+			t.Errorf("%s: resumed run differs from the uninterrupted one (%d vs %d rows)", j.ID, len(b), len(a))
+		}
+	}
+}
+
+func TestDivergedJobStopsOthersFinish(t *testing.T) {
+	s := spec(t, "exp", []string{"newton", "sgd"}, "steps=200", "lr.sgd=1e38")
+	dir, st := train(t, s, []int{0}, 2)
+	if st["sgd-seed0"] != Diverged {
+		t.Errorf("sgd with lr 1e38: state %s; want diverged", st["sgd-seed0"])
+	}
+	if st["newton-seed0"] != Done {
+		t.Errorf("newton: state %s; want done", st["newton-seed0"])
+	}
+	status, err := ReadStatus(dir, "sgd-seed0")
+	if err != nil || status.State != Diverged || !strings.Contains(status.Message, "non-finite") {
+		t.Errorf("status.json = %+v, %v; want diverged with a message", status, err)
+	}
+}
+
+func TestPanickingJobIsFailed(t *testing.T) {
+	s := spec(t, "exp", []string{"newton", "adam"}, "steps=20")
+	s.Methods[0].Update = "no-such-update" // the problem panics on an unknown update
+	dir, st := train(t, s, []int{0}, 2)
+	if st["newton-seed0"] != Failed {
+		t.Errorf("state %s; want failed", st["newton-seed0"])
+	}
+	if st["adam-seed0"] != Done {
+		t.Errorf("the other job: state %s; want done", st["adam-seed0"])
+	}
+	status, _ := ReadStatus(dir, "newton-seed0")
+	if !strings.Contains(status.Message, "panic") {
+		t.Errorf("message %q; want the panic's message", status.Message)
+	}
+}
+
+func TestRunFolderFiles(t *testing.T) {
+	s := spec(t, "exp", []string{"newton"}, "steps=30", "snapshot_every=10", "checkpoint_every=10")
+	dir, _ := train(t, s, []int{3}, 1)
+	for _, f := range []string{runFile, "newton-seed3/" + configFile, "newton-seed3/" + metricsFile,
+		"newton-seed3/" + statusFile, "newton-seed3/" + snapshotFile, "newton-seed3/" + checkpointFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	snap, err := ReadSnapshot(dir, "newton-seed3")
+	if err != nil || snap == nil || snap.Step != 30 || len(snap.Fields) != 4 {
+		t.Fatalf("snapshot = %+v, %v; want step 30 with 4 fields", snap, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "newton-seed3", metricsFile))
+	if !strings.HasPrefix(string(b), "step,wall_s,x_l1,") {
+		t.Errorf("metrics.csv header: %q", strings.SplitN(string(b), "\n", 2)[0])
+	}
+	if _, err := Create(s, []int{3}, dir); err == nil {
+		t.Error("Create over an existing run succeeded")
+	}
+}
+
+func TestWatchReplaysFolder(t *testing.T) {
+	s := spec(t, "exp", []string{"newton", "adam"}, "steps=25")
+	dir, _ := train(t, s, []int{0}, 2)
+	w, err := OpenWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Follow(context.Background(), 1, true); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	states := map[string]State{}
+	for _, e := range w.Subscribe().Drain() {
+		if e.Kind == EvMetrics {
+			counts[e.Job]++
+		}
+		if e.Kind == EvState {
+			states[e.Job] = e.State
+		}
+	}
+	for _, j := range w.Info.Jobs {
+		if counts[j.ID] != 25 || states[j.ID] != Done {
+			t.Errorf("%s: %d metric events, state %s; want 25, done", j.ID, counts[j.ID], states[j.ID])
+		}
+	}
+}
+
+func TestPauseResume(t *testing.T) {
+	s := spec(t, "exp", []string{"newton"}, "steps=400")
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(s, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := r.Subscribe()
+	r.Pause("newton-seed0")
+	r.Start(context.Background(), Options{Workers: 1})
+	var sawPaused bool
+	for range sub.C {
+		for _, e := range sub.Drain() {
+			if e.Kind == EvState && e.State == Paused {
+				sawPaused = true
+				r.Resume("newton-seed0")
+			}
+		}
+	}
+	if st := r.Wait()["newton-seed0"]; !sawPaused || st != Done {
+		t.Errorf("paused %v, final %s; want a pause then done", sawPaused, st)
+	}
+}
