@@ -1,0 +1,249 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// HeatTile is one field to draw with an explicit value range. Ranges are explicit so that
+// tiles that should be compared (ground truth and predictions) share one.
+type HeatTile struct {
+	Title     string
+	Field     *runner.Field
+	Lo, Hi    float64 // value range; Lo < Hi (see fieldRange)
+	Diverging bool    // blue–white–red scale (errors) instead of the sequential one
+}
+
+// fieldDims returns the height, width and channel count of f: shape [c,h,w], [h,w] or
+// [n] (one row).
+func fieldDims(f *runner.Field) (h, w, c int) {
+	switch len(f.Shape) {
+	case 3:
+		return f.Shape[1], f.Shape[2], f.Shape[0]
+	case 2:
+		return f.Shape[0], f.Shape[1], 1
+	case 1:
+		return 1, f.Shape[0], 1
+	}
+	return 0, 0, 0
+}
+
+// fieldRange returns the finite value range of the fields (channel 0 only, as drawn),
+// padded when constant, and [0, 1] when nothing is finite. With symmetric it returns
+// [−m, m] with m the largest magnitude (for errors, so that white means 0).
+func fieldRange(symmetric bool, fs ...*runner.Field) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, f := range fs {
+		if f == nil {
+			continue
+		}
+		h, w, _ := fieldDims(f)
+		for _, v := range f.Data[:min(len(f.Data), h*w)] {
+			x := float64(v)
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				continue
+			}
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	if math.IsInf(lo, 1) {
+		return 0, 1
+	}
+	if symmetric {
+		m := math.Max(math.Abs(lo), math.Abs(hi))
+		if m == 0 {
+			m = 1
+		}
+		return -m, m
+	}
+	if hi-lo < 1e-12 {
+		d := math.Max(math.Abs(lo)*0.05, 1e-6)
+		return lo - d, hi + d
+	}
+	return lo, hi
+}
+
+// resample returns channel 0 of f as a th×tw image: each target pixel is the mean of the
+// finite source pixels it covers (area averaging when shrinking, nearest when growing);
+// NaN where none is finite.
+func resample(f *runner.Field, th, tw int) []float64 {
+	h, w, _ := fieldDims(f)
+	out := make([]float64, th*tw)
+	for i := range th {
+		r0 := i * h / th
+		r1 := max(r0+1, (i+1)*h/th)
+		for j := range tw {
+			c0 := j * w / tw
+			c1 := max(c0+1, (j+1)*w/tw)
+			sum, n := 0.0, 0
+			for r := r0; r < r1; r++ {
+				for c := c0; c < c1; c++ {
+					k := r*w + c
+					if k >= len(f.Data) {
+						continue
+					}
+					v := float64(f.Data[k])
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						continue
+					}
+					sum += v
+					n++
+				}
+			}
+			if n == 0 {
+				out[i*tw+j] = math.NaN()
+			} else {
+				out[i*tw+j] = sum / float64(n)
+			}
+		}
+	}
+	return out
+}
+
+// fitImage returns the largest image size (pixel rows, columns) that keeps f's aspect
+// ratio within cols columns and prows pixel rows, growing small fields only by whole
+// factors.
+func fitImage(f *runner.Field, cols, prows int) (th, tw int) {
+	h, w, _ := fieldDims(f)
+	if h <= 0 || w <= 0 || cols <= 0 || prows <= 0 {
+		return 0, 0
+	}
+	s := math.Max(float64(w)/float64(cols), float64(h)/float64(prows))
+	if s < 1 {
+		s = 1 / math.Floor(1/s)
+	}
+	tw = max(1, min(cols, int(math.Round(float64(w)/s))))
+	th = max(1, min(prows, int(math.Round(float64(h)/s))))
+	return th, tw
+}
+
+// scaleIndex maps v in [lo, hi] onto n colours; NaN maps to n (the non-finite colour).
+func scaleIndex(v, lo, hi float64, n int) int {
+	if math.IsNaN(v) {
+		return n
+	}
+	i := int((v - lo) / (hi - lo) * float64(n))
+	return min(max(i, 0), n-1)
+}
+
+// formatValue formats a colour-bar label with 3 significant digits.
+func formatValue(v float64) string { return fmt.Sprintf("%.3g", v) }
+
+// RenderHeatmap draws tile into a block of exactly w×h cells: a title line, the image
+// (two pixels per cell with '▀', foreground = upper pixel, background = lower; or one
+// glyph of " .:-=+*#%@" per two pixel rows without colour or in ASCII mode), and a colour
+// bar between the range's min and max labels. Fields larger than the space are
+// averaged down; the aspect ratio is kept.
+func RenderHeatmap(t *Theme, tile HeatTile, w, h int) string {
+	var b strings.Builder
+	title := tile.Title
+	if tile.Field != nil {
+		if _, _, c := fieldDims(tile.Field); c > 1 {
+			title += fmt.Sprintf(" [ch 0/%d]", c)
+		}
+	}
+	b.WriteString(t.Bold.Render(truncate(title, w)))
+	b.WriteByte('\n')
+	if tile.Field == nil || h < 3 {
+		b.WriteString(t.Dim.Render("no snapshot yet"))
+		return fitBlock(b.String(), w, h)
+	}
+	glyphs := t.heatGlyphs()
+	scale, k := seqScale, 0
+	if tile.Diverging {
+		scale, k = divScale, 1
+	}
+	n := len(scale)
+	th, tw := fitImage(tile.Field, w, 2*(h-2))
+	img := resample(tile.Field, th, tw)
+	lo, hi := tile.Lo, tile.Hi
+	for r := 0; r < th; r += 2 {
+		if glyphs {
+			for j := range tw {
+				v := img[r*tw+j]
+				if r+1 < th {
+					v = (v + img[(r+1)*tw+j]) / 2
+				}
+				if math.IsNaN(v) {
+					b.WriteByte('?')
+					continue
+				}
+				b.WriteByte(glyphRamp[scaleIndex(v, lo, hi, len(glyphRamp))])
+			}
+			b.WriteByte('\n')
+			continue
+		}
+		// Runs of cells with the same colour pair share one escape sequence.
+		prev, count := -1, 0
+		emit := func() {
+			if count == 0 {
+				return
+			}
+			cell := "▀"
+			var sp span
+			if prev < 0 { // odd last row: upper pixel only
+				sp = t.fgSpan(k, -prev-1)
+			} else {
+				sp = t.pairs[k][prev]
+			}
+			sp.wrap(&b, strings.Repeat(cell, count))
+		}
+		for j := range tw {
+			top := scaleIndex(img[r*tw+j], lo, hi, n)
+			key := -top - 1
+			if r+1 < th {
+				key = top*(n+1) + scaleIndex(img[(r+1)*tw+j], lo, hi, n)
+			}
+			if key != prev {
+				emit()
+				prev, count = key, 0
+			}
+			count++
+		}
+		emit()
+		b.WriteByte('\n')
+	}
+	// Colour bar with range labels.
+	los, his := formatValue(lo), formatValue(hi)
+	room := w - len(los) - len(his) - 2
+	if room >= 3 {
+		b.WriteString(t.Dim.Render(los))
+		b.WriteByte(' ')
+		for i := range room {
+			ci := i * n / room
+			if glyphs {
+				b.WriteByte(glyphRamp[i*len(glyphRamp)/room])
+			} else {
+				t.fgSpan(k, ci).wrap(&b, "█")
+			}
+		}
+		b.WriteByte(' ')
+		b.WriteString(t.Dim.Render(his))
+	} else {
+		b.WriteString(t.Dim.Render(los + ".." + his))
+	}
+	lines := strings.Split(b.String(), "\n")
+	// Keep the colour bar as the last line whatever the image height.
+	bar := lines[len(lines)-1]
+	body := lines[:len(lines)-1]
+	for len(body) < h-1 {
+		body = append(body, "")
+	}
+	return fitBlock(strings.Join(append(body[:h-1], bar), "\n"), w, h)
+}
+
+// fgSpan returns the foreground-only style of colour i of scale k (0 sequential,
+// 1 diverging); i equal to the scale's length is the non-finite colour.
+func (t *Theme) fgSpan(k, i int) span {
+	sc := t.seq
+	if k == 1 {
+		sc = t.div
+	}
+	if i >= len(sc) {
+		return t.nan
+	}
+	return sc[i]
+}

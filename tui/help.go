@@ -1,0 +1,41 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+)
+
+// newHelp returns a bubbles help model styled by t.
+func newHelp(t *Theme) help.Model {
+	h := help.New()
+	h.ShortSeparator = " · "
+	h.Styles = help.Styles{
+		ShortKey: t.HelpKey, ShortDesc: t.HelpDesc, ShortSeparator: t.HelpSep,
+		FullKey: t.HelpKey, FullDesc: t.HelpDesc, FullSeparator: t.HelpSep,
+		Ellipsis: t.HelpSep,
+	}
+	if t.ASCII {
+		h.ShortSeparator = " | "
+		h.Ellipsis = "..."
+	}
+	return h
+}
+
+// helpView renders the `?` screen: the full key list and what the chart shows, fitted to
+// w×h.
+func helpView(t *Theme, h help.Model, keys KeyMap, w, ht int) string {
+	h.Width = w
+	h.ShowAll = true
+	var b strings.Builder
+	b.WriteString(t.Title.Render("sipbench dashboard: keys"))
+	b.WriteString("\n\n")
+	b.WriteString(h.View(keys))
+	b.WriteString("\n\n")
+	b.WriteString(t.Dim.Render("Chart: lower is better for every metric; log Y shows real values (1e-3 = 0.001);\n" +
+		"values ≤ 0 are hidden on log Y and counted in the title; smoothing is a running mean\n" +
+		"over the last 64 steps. ✗ marks a diverged job (non-finite values are never plotted).\n" +
+		"Fields: x* truth, y* observation, x prediction, x-x* error (blue < 0 < red).\n" +
+		"Press ? or esc to close."))
+	return fitBlock(b.String(), w, ht)
+}

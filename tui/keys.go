@@ -1,0 +1,51 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap holds the dashboard's key bindings. The same bindings drive Update's dispatch,
+// the footer (ShortHelp) and the `?` screen (FullHelp), so they cannot disagree.
+type KeyMap struct {
+	Up, Down   key.Binding
+	NextMetric key.Binding
+	PrevMetric key.Binding
+	LogY       key.Binding
+	XAxis      key.Binding
+	Smooth     key.Binding
+	Pane       key.Binding
+	Pause      key.Binding
+	Cancel     key.Binding
+	Help       key.Binding
+	Quit       key.Binding
+}
+
+// DefaultKeyMap returns the default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "select previous job")),
+		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "select next job")),
+		NextMetric: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next metric")),
+		PrevMetric: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous metric")),
+		LogY:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log/linear Y")),
+		XAxis:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "X: step/time")),
+		Smooth:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smoothing (mean of 64)")),
+		Pane:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "chart/fields (narrow screens)")),
+		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume job")),
+		Cancel:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel job")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+// ShortHelp returns the footer's bindings (help.KeyMap).
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Help, k.Up, k.Down, k.NextMetric, k.LogY, k.XAxis, k.Smooth, k.Pause, k.Cancel, k.Quit}
+}
+
+// FullHelp returns the help screen's bindings in columns (help.KeyMap).
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Pause, k.Cancel},
+		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth},
+		{k.Pane, k.Help, k.Quit},
+	}
+}

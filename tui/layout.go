@@ -1,0 +1,71 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// truncate cuts s (one line, may hold escapes) to at most w cells.
+func truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, w, "")
+}
+
+// fitBlock returns s cut or padded to exactly h lines of exactly w cells, so that panels
+// join side by side and stack without shifting.
+func fitBlock(s string, w, h int) string {
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	var b strings.Builder
+	for i := range h {
+		l := ""
+		if i < len(lines) {
+			l = truncate(lines[i], w)
+		}
+		b.WriteString(l)
+		if pad := w - ansi.StringWidth(l); pad > 0 {
+			b.WriteString(strings.Repeat(" ", pad))
+		}
+		if i < h-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// hjoin places blocks (each already fitted to its width and to h lines) side by side
+// with gap spaces between them.
+func hjoin(gap int, blocks ...string) string {
+	split := make([][]string, len(blocks))
+	h := 0
+	for i, bl := range blocks {
+		split[i] = strings.Split(bl, "\n")
+		h = max(h, len(split[i]))
+	}
+	sep := strings.Repeat(" ", gap)
+	var b strings.Builder
+	for r := range h {
+		for i, ls := range split {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			if r < len(ls) {
+				b.WriteString(ls[r])
+			} else if len(ls) > 0 {
+				b.WriteString(strings.Repeat(" ", ansi.StringWidth(ls[0])))
+			}
+		}
+		if r < h-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
