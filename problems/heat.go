@@ -31,8 +31,9 @@ import (
 // y*, which equals the mean of x*.
 //
 // Per-batch cost at 64×64, batch 128 (go test -run '^$' -bench 'Heat' -benchtime=3x
-// ./problems/, 2-core development machine): see BenchmarkHeat in bench_fields_test.go;
-// measured Forward ≈ 12 ms, Gradient ≈ 24 ms, Update ≈ 35 ms.
+// ./problems/, 2-core development machine shared, ±30 %): see BenchmarkHeat64 in
+// bench_fields_test.go; measured Forward 40 ms, Gradient 94 ms, Update 216 ms (the
+// per-mode exp and |R| of the damped inverse dominate), Sample 30 ms.
 //
 // A Heat holds scratch buffers and is not safe for concurrent use.
 type Heat struct {
