@@ -35,6 +35,18 @@ const (
 //go:noescape
 func sgemmKernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// packBCopy16 packs a full 16-column micro-panel of op(B) = B: for p < kc, the 16 values
+// at src[p·ldb:] go to dst[16p:].
+//
+//go:noescape
+func packBCopy16(kc int, src *float32, ldb int, dst *float32)
+
+// packBTrans16 packs a full 16-column micro-panel of op(B) = Bᵀ: for p < kc rounded down
+// to a multiple of 8, dst[16p+j] = src[j·ldb+p], j = 0…15. The caller packs the rest.
+//
+//go:noescape
+func packBTrans16(kc int, src *float32, ldb int, dst *float32)
+
 // gemmAsmBuilt reports whether this build contains the assembly kernel.
 const gemmAsmBuilt = true
 
@@ -166,6 +178,12 @@ func packB(trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) 
 		panel := dst[jr*kc : (jr+gemmNR)*kc]
 		if !trans {
 			// op(B)[p][j] = b[p·ldb+j]: each step's NR values are contiguous.
+			if nr == gemmNR {
+				// The last of the kc rows ends at (pc+kc-1)·ldb+jc+jr+16 ≤ len(b).
+				_ = b[(pc+kc-1)*ldb+jc+jr+gemmNR-1]
+				packBCopy16(kc, &b[pc*ldb+jc+jr], ldb, &panel[0])
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				d := panel[p*gemmNR : p*gemmNR+gemmNR]
 				copy(d, b[(pc+p)*ldb+jc+jr:][:nr])
@@ -173,11 +191,18 @@ func packB(trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []float32) 
 			}
 			continue
 		}
-		// op(B)[p][j] = b[j·ldb+p]: a transpose.
+		// op(B)[p][j] = b[j·ldb+p]: a transpose, in 8×8 blocks in assembly for full
+		// panels, with the last kc mod 8 steps here.
+		p0 := 0
+		if nr == gemmNR && kc >= 8 {
+			_ = b[(jc+jr+gemmNR-1)*ldb+pc+kc-1]
+			packBTrans16(kc, &b[(jc+jr)*ldb+pc], ldb, &panel[0])
+			p0 = kc &^ 7
+		}
 		for j := 0; j < nr; j++ {
 			col := b[(jc+jr+j)*ldb+pc:][:kc]
-			for p, v := range col {
-				panel[p*gemmNR+j] = v
+			for p := p0; p < kc; p++ {
+				panel[p*gemmNR+j] = col[p]
 			}
 		}
 		for j := nr; j < gemmNR; j++ {

@@ -139,3 +139,123 @@ withbeta:
 	STOREBETA(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// func packBCopy16(kc int, src *float32, ldb int, dst *float32)
+//
+// Packs a 16-column micro-panel of B stored row-major (op(B) = B): for each of kc rows,
+// the 16 values at src + p·ldb go to dst + 16p.
+TEXT ·packBCopy16(SB), NOSPLIT, $0-32
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	MOVQ dst+24(FP), DI
+	SHLQ $2, R8
+	TESTQ CX, CX
+	JLE  copydone
+
+copyloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     copyloop
+
+copydone:
+	VZEROUPPER
+	RET
+
+// TRANSPOSE8 transposes the 8×8 block whose rows r0…r7 are in Y0–Y7 into its columns in
+// Y8–Y15 (Y8 = column 0, …, Y15 = column 7), using Y0–Y7 as scratch. Per 128-bit lane:
+// UNPCKL/HPS interleave row pairs (r0[0] r1[0] r0[1] r1[1] | the same for 4, 5); SHUFPS
+// joins two pairs into four rows of one column (r0…r3 of column 0 | of column 4); and
+// VPERM2F128 joins rows 0–3 and 4–7 (low lanes give columns 0–3, high lanes 4–7).
+#define TRANSPOSE8 \
+	VUNPCKLPS  Y1, Y0, Y8           \
+	VUNPCKHPS  Y1, Y0, Y9           \
+	VUNPCKLPS  Y3, Y2, Y10          \
+	VUNPCKHPS  Y3, Y2, Y11          \
+	VUNPCKLPS  Y5, Y4, Y12          \
+	VUNPCKHPS  Y5, Y4, Y13          \
+	VUNPCKLPS  Y7, Y6, Y14          \
+	VUNPCKHPS  Y7, Y6, Y15          \
+	VSHUFPS    $0x44, Y10, Y8, Y0   \
+	VSHUFPS    $0xEE, Y10, Y8, Y1   \
+	VSHUFPS    $0x44, Y11, Y9, Y2   \
+	VSHUFPS    $0xEE, Y11, Y9, Y3   \
+	VSHUFPS    $0x44, Y14, Y12, Y4  \
+	VSHUFPS    $0xEE, Y14, Y12, Y5  \
+	VSHUFPS    $0x44, Y15, Y13, Y6  \
+	VSHUFPS    $0xEE, Y15, Y13, Y7  \
+	VPERM2F128 $0x20, Y4, Y0, Y8    \
+	VPERM2F128 $0x20, Y5, Y1, Y9    \
+	VPERM2F128 $0x20, Y6, Y2, Y10   \
+	VPERM2F128 $0x20, Y7, Y3, Y11   \
+	VPERM2F128 $0x31, Y4, Y0, Y12   \
+	VPERM2F128 $0x31, Y5, Y1, Y13   \
+	VPERM2F128 $0x31, Y6, Y2, Y14   \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// LOAD8 loads 8 values from each of the 8 rows at base, base+ld, …, base+7·ld into Y0–Y7;
+// R8 = ld, R9 = 3·ld, and lo4 must point 4 rows below base.
+#define LOAD8(base, lo4) \
+	VMOVUPS (base), Y0          \
+	VMOVUPS (base)(R8*1), Y1    \
+	VMOVUPS (base)(R8*2), Y2    \
+	VMOVUPS (base)(R9*1), Y3    \
+	VMOVUPS (lo4), Y4           \
+	VMOVUPS (lo4)(R8*1), Y5     \
+	VMOVUPS (lo4)(R8*2), Y6     \
+	VMOVUPS (lo4)(R9*1), Y7
+
+// STORE8 stores columns Y8–Y15 to 8 consecutive 64-byte steps of the packed panel at
+// off(DI).
+#define STORE8(off) \
+	VMOVUPS Y8, off(DI)       \
+	VMOVUPS Y9, off+64(DI)    \
+	VMOVUPS Y10, off+128(DI)  \
+	VMOVUPS Y11, off+192(DI)  \
+	VMOVUPS Y12, off+256(DI)  \
+	VMOVUPS Y13, off+320(DI)  \
+	VMOVUPS Y14, off+384(DI)  \
+	VMOVUPS Y15, off+448(DI)
+
+// func packBTrans16(kc int, src *float32, ldb int, dst *float32)
+//
+// Packs a 16-column micro-panel of op(B) = Bᵀ, B stored row-major: the 16 rows of B at
+// src + j·ldb, j = 0…15, become the 16 values of each step p, for p < kc rounded down to
+// a multiple of 8; the caller packs the remaining steps. Works in 8×8 blocks: rows 0–7 give
+// the first 8 values of 8 steps, rows 8–15 the last 8.
+TEXT ·packBTrans16(SB), NOSPLIT, $0-32
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	MOVQ dst+24(FP), DI
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9  // 3·ldb
+	LEAQ (SI)(R8*4), R10 // row 4
+	LEAQ (R10)(R8*4), R11 // row 8
+	LEAQ (R11)(R8*4), R12 // row 12
+	SHRQ $3, CX
+	JZ   transdone
+
+transloop:
+	LOAD8(SI, R10)
+	TRANSPOSE8
+	STORE8(0)
+	LOAD8(R11, R12)
+	TRANSPOSE8
+	STORE8(32)
+	ADDQ $32, SI
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  transloop
+
+transdone:
+	VZEROUPPER
+	RET
