@@ -47,6 +47,13 @@ func packBCopy16(kc int, src *float32, ldb int, dst *float32)
 //go:noescape
 func packBTrans16(kc int, src *float32, ldb int, dst *float32)
 
+// sdotKernel4x3 computes, for the four A rows a0…a3 and three B rows b0…b2, each at least
+// 8·k8 long, out[8(3i+j)+l] = Σ_q a_i[8q+l]·b_j[8q+l] over q < k8: eight partial sums of
+// each of the 12 dot products. k8 must be at least 1.
+//
+//go:noescape
+func sdotKernel4x3(k8 int, a0, a1, a2, a3, b0, b1, b2 *float32, out *[96]float32)
+
 // gemmAsmBuilt reports whether this build contains the assembly kernel.
 const gemmAsmBuilt = true
 
@@ -81,6 +88,10 @@ func roundUp(x, to int) int { return (x + to - 1) / to * to }
 // gemmPacked is the AVX2/FMA implementation of Gemm; see the comment on gemmMR.
 func gemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if !transA && transB && k >= gemmDotMinK && m <= gemmDotMaxM {
+		gemmDotNT(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	buf := gemmPool.Get().(*gemmBuffers)
 	defer gemmPool.Put(buf)
 	buf.a = grow(buf.a, roundUp(min(m, gemmMC), gemmMR)*min(k, gemmKC))
@@ -101,6 +112,59 @@ func gemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 				ap := buf.a[:roundUp(mc, gemmMR)*kc]
 				packA(transA, mc, kc, a, lda, ic, pc, ap)
 				gemmMacro(mc, nc, kc, alpha, ap, bp, bet, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// The dot-product path serves C = A·Bᵀ when A has few rows and k is long, as in a
+// convolution's weight gradient (cout × cin·9 from cout × H·W and cin·9 × H·W): both
+// operands are then contiguous along k and need no packing, whereas the packed path would
+// transpose all of the large B to reuse each panel only m/6 times. The four A rows (m·k·4
+// bytes, at most 48·k·4) stay in L2, three B rows at a time in L1.
+const (
+	gemmDotMinK = 256
+	gemmDotMaxM = 48
+)
+
+// gemmDotNT computes C = alpha·A·Bᵀ + beta·C with sdotKernel4x3 on 4×3 tiles of C; tiles
+// cut by C's edge repeat their last row or column and keep only the valid entries.
+func gemmDotNT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int,
+	beta float32, c []float32, ldc int) {
+	k8 := k / 8
+	var part [96]float32
+	var arow [4]int
+	var brow [3]int
+	for j := 0; j < n; j += 3 {
+		nr := min(3, n-j)
+		for q := range brow {
+			brow[q] = min(j+q, n-1) * ldb
+		}
+		for i := 0; i < m; i += 4 {
+			mr := min(4, m-i)
+			for r := range arow {
+				arow[r] = min(i+r, m-1) * lda
+			}
+			if k8 > 0 {
+				sdotKernel4x3(k8, &a[arow[0]], &a[arow[1]], &a[arow[2]], &a[arow[3]],
+					&b[brow[0]], &b[brow[1]], &b[brow[2]], &part)
+			}
+			for r := 0; r < mr; r++ {
+				ar := a[arow[r]:][:k]
+				for q := 0; q < nr; q++ {
+					br := b[brow[q]:][:k]
+					p := part[8*(3*r+q):][:8]
+					s := ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))
+					for l := 8 * k8; l < k; l++ {
+						s += ar[l] * br[l]
+					}
+					cij := &c[(i+r)*ldc+j+q]
+					if beta == 0 {
+						*cij = alpha * s
+					} else {
+						*cij = alpha*s + beta**cij
+					}
+				}
 			}
 		}
 	}

@@ -259,3 +259,89 @@ transloop:
 transdone:
 	VZEROUPPER
 	RET
+
+// DOTSTEP accumulates 8 values along k at offset AX: B rows in Y12–Y14 from DI, R11, R12,
+// then each A row (SI, R8, R9, R10) into Y15 against all three.
+#define DOTSTEP \
+	VMOVUPS     (DI)(AX*1), Y12  \
+	VMOVUPS     (R11)(AX*1), Y13 \
+	VMOVUPS     (R12)(AX*1), Y14 \
+	VMOVUPS     (SI)(AX*1), Y15  \
+	VFMADD231PS Y12, Y15, Y0     \
+	VFMADD231PS Y13, Y15, Y1     \
+	VFMADD231PS Y14, Y15, Y2     \
+	VMOVUPS     (R8)(AX*1), Y15  \
+	VFMADD231PS Y12, Y15, Y3     \
+	VFMADD231PS Y13, Y15, Y4     \
+	VFMADD231PS Y14, Y15, Y5     \
+	VMOVUPS     (R9)(AX*1), Y15  \
+	VFMADD231PS Y12, Y15, Y6     \
+	VFMADD231PS Y13, Y15, Y7     \
+	VFMADD231PS Y14, Y15, Y8     \
+	VMOVUPS     (R10)(AX*1), Y15 \
+	VFMADD231PS Y12, Y15, Y9     \
+	VFMADD231PS Y13, Y15, Y10    \
+	VFMADD231PS Y14, Y15, Y11    \
+	ADDQ        $32, AX
+
+// func sdotKernel4x3(k8 int, a0, a1, a2, a3, b0, b1, b2 *float32, out *[96]float32)
+//
+// Dot-product micro-kernel for C = A·Bᵀ with both operands contiguous along k: for the
+// four A rows a0…a3 and three B rows b0…b2, out[8(3i+j)+l] = Σ a_i[8q+l]·b_j[8q+l] over
+// q < k8, the eight partial sums of each of the 12 dot products (the caller adds them up).
+// k8 ≥ 1 is the number of 8-float blocks of k.
+TEXT ·sdotKernel4x3(SB), NOSPLIT, $0-72
+	MOVQ k8+0(FP), CX
+	MOVQ a0+8(FP), SI
+	MOVQ a1+16(FP), R8
+	MOVQ a2+24(FP), R9
+	MOVQ a3+32(FP), R10
+	MOVQ b0+40(FP), DI
+	MOVQ b1+48(FP), R11
+	MOVQ b2+56(FP), R12
+	XORQ AX, AX
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	MOVQ CX, DX
+	SHRQ $1, DX
+	JZ   dotrest
+
+dotloop2:
+	DOTSTEP
+	DOTSTEP
+	DECQ DX
+	JNZ  dotloop2
+
+dotrest:
+	ANDQ $1, CX
+	JZ   dotstore
+	DOTSTEP
+
+dotstore:
+	MOVQ    out+64(FP), DI
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	VMOVUPS Y8, 256(DI)
+	VMOVUPS Y9, 288(DI)
+	VMOVUPS Y10, 320(DI)
+	VMOVUPS Y11, 352(DI)
+	VZEROUPPER
+	RET

@@ -164,9 +164,15 @@ func TestGemmBlocks(t *testing.T) {
 		{m: 16, n: 1024, k: 144, alpha: 1, beta: 0},
 		{transB: true, m: 16, n: 144, k: 1024, alpha: 1, beta: 0},
 		{transA: true, m: 144, n: 1024, k: 16, alpha: 1, beta: 0},
+		// A·Bᵀ with m ≤ 48 and k ≥ 256 takes the dot-product path: edges of its 4×3
+		// tiles, k not a multiple of 8 or 16, strides.
+		{transB: true, m: 5, n: 17, k: 300, alpha: -1.5, beta: 0.5, padA: 3, padB: 1, padC: 2},
+		{transB: true, m: 48, n: 4, k: 263, alpha: 1, beta: 0, padC: 1},
+		{transB: true, m: 1, n: 1, k: 256, alpha: 2, beta: 1},
+		{transB: true, m: 49, n: 20, k: 256, alpha: 1, beta: -1, padB: 7},
 	}
 	if testing.Short() {
-		cases = cases[:3]
+		cases = append(cases[:3], cases[7:]...)
 	}
 	for _, impl := range gemmImpls {
 		rng := rand.New(rand.NewPCG(1, 1))
