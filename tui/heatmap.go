@@ -104,17 +104,14 @@ func resample(f *runner.Field, th, tw int) []float64 {
 }
 
 // fitImage returns the largest image size (pixel rows, columns) that keeps f's aspect
-// ratio within cols columns and prows pixel rows, growing small fields only by whole
-// factors.
+// ratio within cols columns and prows pixel rows (small fields grow by nearest
+// neighbour).
 func fitImage(f *runner.Field, cols, prows int) (th, tw int) {
 	h, w, _ := fieldDims(f)
 	if h <= 0 || w <= 0 || cols <= 0 || prows <= 0 {
 		return 0, 0
 	}
 	s := math.Max(float64(w)/float64(cols), float64(h)/float64(prows))
-	if s < 1 {
-		s = 1 / math.Floor(1/s)
-	}
 	tw = max(1, min(cols, int(math.Round(float64(w)/s))))
 	th = max(1, min(prows, int(math.Round(float64(h)/s))))
 	return th, tw

@@ -227,12 +227,17 @@ func (s *Store) Apply(ev runner.Event) bool {
 	return true
 }
 
-// Reference returns the SIP job to which job j is compared: the job of method "SIP"
-// (case-insensitive) with j's seed, else the first SIP job; nil if the run has none.
+// Reference returns the job to which job j is compared: the job of method
+// RunInfo.Reference ("SIP" if empty; case-insensitive) with j's seed, else the first job
+// of that method; nil if the run has none.
 func (s *Store) Reference(j *Job) *Job {
+	ref := s.Info.Reference
+	if ref == "" {
+		ref = "SIP"
+	}
 	var first *Job
 	for _, o := range s.Jobs {
-		if !strings.EqualFold(o.Info.Method, "sip") {
+		if !strings.EqualFold(o.Info.Method, ref) {
 			continue
 		}
 		if o.Info.Seed == j.Info.Seed {

@@ -59,8 +59,12 @@ func renderTable(t *Theme, s *Store, metric, sel int, colors map[string]int, w, 
 		return b.String()
 	}
 	cur := truncate(mname, 9)
+	ref := s.Info.Reference
+	if ref == "" {
+		ref = "SIP"
+	}
 	var out strings.Builder
-	out.WriteString(t.Header.Render(truncate(row("  ", "job", "status", "step", "progress", "steps/s", "ETA", cur, "best", "÷SIP"), w)))
+	out.WriteString(t.Header.Render(truncate(row("  ", "job", "status", "step", "progress", "steps/s", "ETA", cur, "best", "÷"+ref), w)))
 
 	n := h - 1
 	first := 0

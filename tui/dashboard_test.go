@@ -1,0 +1,255 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/sipbench/sipbench/runner"
+)
+
+// recorder is a Controller that records the commands it receives.
+type recorder struct{ calls []string }
+
+func (r *recorder) Pause(job string)  { r.calls = append(r.calls, "pause "+job) }
+func (r *recorder) Resume(job string) { r.calls = append(r.calls, "resume "+job) }
+func (r *recorder) Cancel(job string) { r.calls = append(r.calls, "cancel "+job) }
+
+func keyMsg(s string) tea.KeyMsg {
+	switch s {
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+// feed applies msgs in order, running the commands' messages back in (except ticks).
+func feed(d *Dashboard, msgs ...tea.Msg) []tea.Msg {
+	var out []tea.Msg
+	for _, m := range msgs {
+		_, cmd := d.Update(m)
+		if cmd != nil {
+			if _, isKey := m.(tea.KeyMsg); isKey {
+				out = append(out, cmd())
+			}
+		}
+	}
+	return out
+}
+
+// liveDashboard returns a dashboard of SIP, Adam and a diverged SGD with metrics and
+// snapshots, sized w×h and refreshed once.
+func liveDashboard(w, h int, ctrl Controller) *Dashboard {
+	info := testRun()
+	info.Metric = "x_l1"
+	d := NewDashboard(info, Options{RunDir: "runs/poisson-quick-0001"}, ctrl)
+	var evs EventsMsg
+	evs = append(evs, metricEvents("SIP-seed0", 600, 1, 60, 1e-3)...)
+	evs = append(evs, metricEvents("Adam-seed0", 500, 1, 300, 0.02)...)
+	evs = append(evs, metricEvents("SGD-seed0", 200, 1, 500, 0.1)...)
+	evs = append(evs,
+		runner.Event{Job: "SGD-seed0", Kind: runner.EvMetrics, Step: 201, Wall: 2.01, Metrics: []float64{math.NaN(), math.Inf(1)}},
+		snapshotEvent("SIP-seed0", 16, 0.01), snapshotEvent("Adam-seed0", 16, 0.3))
+	feed(d, tea.WindowSizeMsg{Width: w, Height: h}, evs, TickMsg{}, TickMsg{})
+	return d
+}
+
+func TestDashboardGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"80x24", 80, 24, nil},
+		{"80x24_fields", 80, 24, []string{"tab"}},
+		{"80x24_help", 80, 24, []string{"?"}},
+		{"200x60", 200, 60, nil},
+		{"200x60_linear_time_smooth_loss", 200, 60, []string{"y", "x", "s", "m", "down"}},
+		{"too_small", 79, 23, nil},
+	}
+	for _, c := range cases {
+		d := liveDashboard(c.w, c.h, nil)
+		for _, k := range c.keys {
+			feed(d, keyMsg(k))
+		}
+		v := d.View()
+		lines := strings.Split(v, "\n")
+		if len(lines) != c.h {
+			t.Errorf("%s: %d lines; want %d", c.name, len(lines), c.h)
+		}
+		golden(t, "dashboard_"+c.name, v)
+	}
+}
+
+func TestDashboardUpdate(t *testing.T) {
+	cases := []struct {
+		name      string
+		ctrl      bool
+		keys      []string
+		wantCalls string
+		wantSel   int
+		wantMsg   string // in the frame
+		wantQuit  bool
+	}{
+		{"pause running SIP", true, []string{"p"}, "pause SIP-seed0", 0, "pause sent to SIP-seed0", false},
+		{"cancel Adam", true, []string{"down", "c"}, "cancel Adam-seed0", 1, "cancel sent to Adam-seed0", false},
+		{"diverged job refuses", true, []string{"down", "down", "down", "p"}, "", 2, "SGD-seed0 is diverged", false},
+		{"no controller", false, []string{"p"}, "", 0, "read-only run", false},
+		{"up stops at 0", true, []string{"up", "up"}, "", 0, "", false},
+		{"quit", true, []string{"q"}, "", 0, "", true},
+		{"help swallows keys", true, []string{"?", "down", "p"}, "", 0, "sipbench dashboard: keys", false},
+		{"help closes", true, []string{"?", "esc", "down"}, "", 1, "", false},
+	}
+	for _, c := range cases {
+		rec := &recorder{}
+		var ctrl Controller
+		if c.ctrl {
+			ctrl = rec
+		}
+		d := liveDashboard(100, 30, ctrl)
+		var msgs []tea.Msg
+		for _, k := range c.keys {
+			msgs = append(msgs, keyMsg(k))
+		}
+		out := feed(d, msgs...)
+		quit := false
+		for _, m := range out {
+			if _, ok := m.(QuitRequestMsg); ok {
+				quit = true
+			}
+		}
+		if got := strings.Join(rec.calls, ","); got != c.wantCalls {
+			t.Errorf("%s: controller calls %q; want %q", c.name, got, c.wantCalls)
+		}
+		if d.Selected() != c.wantSel || quit != c.wantQuit {
+			t.Errorf("%s: selected %d quit %v; want %d %v", c.name, d.Selected(), quit, c.wantSel, c.wantQuit)
+		}
+		if !strings.Contains(d.View(), c.wantMsg) {
+			t.Errorf("%s: frame lacks %q:\n%s", c.name, c.wantMsg, d.View())
+		}
+	}
+}
+
+// TestDashboardRefreshOnTick checks that events are drawn on the next tick, not when
+// they arrive, that a stale tick chain is ignored, and that heatmaps wait for their
+// slower refresh.
+func TestDashboardRefreshOnTick(t *testing.T) {
+	d := NewDashboard(testRun(), Options{}, nil)
+	d.Init()
+	feed(d, tea.WindowSizeMsg{Width: 200, Height: 60})
+	before := d.View()
+	feed(d, EventsMsg(metricEvents("SIP-seed0", 50, 1, 10, 0)))
+	if d.View() != before {
+		t.Fatalf("frame changed on EventsMsg; want the change at the next tick")
+	}
+	if _, cmd := d.Update(TickMsg{Gen: d.gen + 1}); cmd != nil || d.View() != before {
+		t.Errorf("a stale tick redrew or re-armed")
+	}
+	if _, cmd := d.Update(TickMsg{Gen: d.gen}); cmd == nil {
+		t.Errorf("tick did not re-arm")
+	}
+	if !strings.Contains(d.View(), "50/1000") {
+		t.Errorf("frame after tick lacks the step 50/1000")
+	}
+	// The resize drew the (empty) fields one tick ago, so this tick may draw them.
+	feed(d, EventsMsg{snapshotEvent("SIP-seed0", 16, 0.1)}, TickMsg{Gen: d.gen})
+	if !strings.Contains(d.View(), "x* truth") {
+		t.Errorf("heatmaps not drawn %d ticks after the last redraw:\n%s", d.opts.heatEvery(), d.View())
+	}
+	key := d.heatKey
+	feed(d, EventsMsg{snapshotEvent("SIP-seed0", 16, 0.2)}, TickMsg{Gen: d.gen})
+	if d.heatKey != key {
+		t.Errorf("heatmaps redrawn on the tick after their last redraw; want every %d ticks", d.opts.heatEvery())
+	}
+	feed(d, TickMsg{Gen: d.gen})
+	if d.heatKey == key {
+		t.Errorf("new snapshot not drawn after %d ticks", d.opts.heatEvery())
+	}
+}
+
+func TestDashboardScatter(t *testing.T) {
+	info := testRun("SIP", "Adam")
+	d := NewDashboard(info, Options{}, nil)
+	truth := runner.Field{Name: "x*", Shape: []int{32}}
+	pred := runner.Field{Name: "x", Shape: []int{32}}
+	for i := range 32 {
+		x := float32(i)/16 - 1
+		truth.Data = append(truth.Data, x)
+		pred.Data = append(pred.Data, x*x)
+	}
+	snap := &runner.Snapshot{Fields: []runner.Field{truth, pred}}
+	feed(d, tea.WindowSizeMsg{Width: 200, Height: 40}, EventsMsg{{Job: "SIP-seed0", Kind: runner.EvSnapshot, Snapshot: snap}}, TickMsg{}, TickMsg{})
+	golden(t, "dashboard_scatter_200x40", d.View())
+	if !strings.Contains(d.View(), "x vs x*") {
+		t.Errorf("scalar snapshot not drawn as a scatter plot")
+	}
+}
+
+func TestResolveProfile(t *testing.T) {
+	cases := []struct {
+		mode ColorMode
+		env  map[string]string
+		want string
+	}{
+		{ColorAuto, map[string]string{"TERM": "xterm-256color"}, "ANSI256"},
+		{ColorAuto, map[string]string{"TERM": "xterm-256color", "NO_COLOR": "1"}, "Ascii"},
+		{ColorAlways, map[string]string{"TERM": "xterm-256color", "NO_COLOR": "1"}, "ANSI256"},
+		{ColorAuto, map[string]string{"TERM": "xterm", "COLORTERM": "truecolor"}, "TrueColor"},
+		{ColorAuto, map[string]string{"TERM": "screen", "COLORTERM": "truecolor"}, "ANSI256"},
+		{ColorAuto, map[string]string{"TERM": "linux"}, "ANSI"},
+		{ColorAuto, map[string]string{}, "Ascii"},
+		{ColorAlways, map[string]string{}, "ANSI256"},
+		{ColorNever, map[string]string{"TERM": "xterm-256color"}, "Ascii"},
+		{Color16, map[string]string{}, "ANSI"},
+	}
+	names := []string{"TrueColor", "ANSI256", "ANSI", "Ascii"}
+	for _, c := range cases {
+		got := names[ResolveProfile(c.mode, func(k string) string { return c.env[k] })]
+		if got != c.want {
+			t.Errorf("ResolveProfile(%d, %v) = %s; want %s", c.mode, c.env, got, c.want)
+		}
+	}
+	for _, s := range []string{"auto", "always", "never", "none", "truecolor", "256", "16"} {
+		if _, err := ParseColorMode(s); err != nil {
+			t.Errorf("ParseColorMode(%q): %v", s, err)
+		}
+	}
+	if _, err := ParseColorMode("rainbow"); err == nil {
+		t.Errorf("ParseColorMode(rainbow) succeeded")
+	}
+}
+
+// BenchmarkDashboardFrame measures one full frame (every panel redrawn) with 6 jobs ×
+// 10k points and 6 snapshots of 64×64 fields at 200×60 and 256 colours.
+func BenchmarkDashboardFrame(b *testing.B) {
+	methods := []string{"SIP", "Adam", "SGD", "AdaHessian", "HF", "Supervised"}
+	info := testRun(methods...)
+	for i := range info.Jobs {
+		info.Jobs[i].Steps = 20000
+	}
+	d := NewDashboard(info, Options{Color: Color256}, nil)
+	var evs EventsMsg
+	for k, m := range methods {
+		evs = append(evs, metricEvents(m+"-seed0", 10000, 1, 1000*float64(k+1), 1e-3)...)
+		evs = append(evs, snapshotEvent(m+"-seed0", 64, 0.1*float64(k)))
+	}
+	feed(d, tea.WindowSizeMsg{Width: 200, Height: 60}, evs)
+	bytes := 0
+	for b.Loop() {
+		d.chartKey, d.heatKey = "", "" // force every panel
+		d.redraw(true)
+		bytes = len(d.View())
+	}
+	b.ReportMetric(float64(bytes), "bytes/frame")
+	if !strings.Contains(d.View(), "Supervised") {
+		b.Fatal(fmt.Sprintf("frame lacks a job:\n%s", d.View()))
+	}
+}
