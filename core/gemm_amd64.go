@@ -25,15 +25,20 @@ const (
 	gemmMC = 144
 	// gemmNC is the width of a packed B block: KC·NC·4 = 2 MiB, for L2/L3.
 	gemmNC = 2048
+	// gemmDirectMaxM is the largest m for which the kernel reads full panels of an
+	// untransposed B in place instead of packing them: with at most four row tiles, a
+	// packed panel would be reused too few times to pay for its copy, while in place the
+	// loads of B overlap the FMAs.
+	gemmDirectMaxM = 24
 )
 
 // sgemmKernel6x16 computes the 6×16 tile C = alpha·Ap·Bp + beta·C, where Ap is a packed A
-// micro-panel (k steps of 6 values, one per row) and Bp a packed B micro-panel (k steps of
-// 16 values, one per column); ldc is C's row stride in elements. C is not read when beta
-// is 0. It needs AVX2 and FMA.
+// micro-panel (k steps of 6 values, one per row) and Bp a B micro-panel (k rows of 16
+// values, one per column, ldb apart: 16 when packed); ldc is C's row stride in elements.
+// C is not read when beta is 0. It needs AVX2 and FMA.
 //
 //go:noescape
-func sgemmKernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
 // packBCopy16 packs a full 16-column micro-panel of op(B) = B: for p < kc, the 16 values
 // at src[p·ldb:] go to dst[16p:].
@@ -101,7 +106,15 @@ func gemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 		for pc := 0; pc < k; pc += gemmKC {
 			kc := min(gemmKC, k-pc)
 			bp := buf.b[:roundUp(nc, gemmNR)*kc]
-			packB(transB, kc, nc, b, ldb, pc, jc, bp)
+			var direct []float32 // B's full panels in place, from row pc, column jc
+			if !transB && m <= gemmDirectMaxM {
+				direct = b[pc*ldb+jc:]
+				if full := nc &^ (gemmNR - 1); full < nc {
+					packB(transB, kc, nc-full, b, ldb, pc, jc+full, bp[full*kc:])
+				}
+			} else {
+				packB(transB, kc, nc, b, ldb, pc, jc, bp)
+			}
 			// The first slice of k applies beta; later ones add to what it left.
 			bet := beta
 			if pc > 0 {
@@ -111,7 +124,7 @@ func gemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 				mc := min(gemmMC, m-ic)
 				ap := buf.a[:roundUp(mc, gemmMR)*kc]
 				packA(transA, mc, kc, a, lda, ic, pc, ap)
-				gemmMacro(mc, nc, kc, alpha, ap, bp, bet, c[ic*ldc+jc:], ldc)
+				gemmMacro(mc, nc, kc, alpha, ap, bp, direct, ldb, bet, c[ic*ldc+jc:], ldc)
 			}
 		}
 	}
@@ -171,22 +184,27 @@ func gemmDotNT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ld
 }
 
 // gemmMacro runs the micro-kernel over the mc×nc block of C at c, from packed A (ap) and
-// packed B (bp) slices kc deep. Tiles cut by the block's edge are computed into a local
-// tile and merged.
-func gemmMacro(mc, nc, kc int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int) {
+// packed B (bp) slices kc deep; if direct is not nil, full B panels are read from it in
+// place (row stride ldb) and only the last, partial one from bp. Tiles cut by the block's
+// edge are computed into a local tile and merged.
+func gemmMacro(mc, nc, kc int, alpha float32, ap, bp, direct []float32, ldb int, beta float32, c []float32, ldc int) {
 	for jr := 0; jr < nc; jr += gemmNR {
 		nr := min(gemmNR, nc-jr)
-		bpanel := bp[jr*kc : (jr+gemmNR)*kc]
+		bpanel, bstride := bp[jr*kc:(jr+gemmNR)*kc], gemmNR
+		if direct != nil && nr == gemmNR {
+			// checkGemm guarantees kc rows of 16 from here lie inside B.
+			bpanel, bstride = direct[jr:], ldb
+		}
 		for ir := 0; ir < mc; ir += gemmMR {
 			mr := min(gemmMR, mc-ir)
 			apanel := ap[ir*kc : (ir+gemmMR)*kc]
 			if mr == gemmMR && nr == gemmNR {
 				// checkGemm guarantees the 6×16 tile lies inside c.
-				sgemmKernel6x16(kc, &apanel[0], &bpanel[0], &c[ir*ldc+jr], ldc, alpha, beta)
+				sgemmKernel6x16(kc, &apanel[0], &bpanel[0], bstride, &c[ir*ldc+jr], ldc, alpha, beta)
 				continue
 			}
 			var tile [gemmMR * gemmNR]float32
-			sgemmKernel6x16(kc, &apanel[0], &bpanel[0], &tile[0], gemmNR, alpha, 0)
+			sgemmKernel6x16(kc, &apanel[0], &bpanel[0], bstride, &tile[0], gemmNR, alpha, 0)
 			for r := 0; r < mr; r++ {
 				crow := c[(ir+r)*ldc+jr:][:nr]
 				trow := tile[r*gemmNR:][:nr]

@@ -9,13 +9,16 @@
 //
 // Each step p loads the 16 values of B's micro-panel into Y12, Y13, broadcasts the six
 // values of A's micro-panel two at a time into Y14, Y15, and does twelve FMAs
-// acc += a[r]·b. Registers: SI = packed A, DI = packed B, DX = C, R8 = ldc in bytes,
-// R9 = steps of the 4-way unrolled loop, CX = remaining steps.
+// acc += a[r]·b. B's rows are ldb apart: 16 when packed, or B's own stride when the
+// caller reads a full panel of B in place. Registers: SI = packed A, DI = B, R10 = ldb in
+// bytes, R11 = 3·ldb, R12 = 4·ldb, DX = C, R8 = ldc in bytes, R9 = steps of the 4-way
+// unrolled loop, CX = remaining steps.
 
-// STEP does one rank-1 update from packed A at aoff(SI) and packed B at boff(DI).
-#define STEP(aoff, boff) \
-	VMOVUPS      boff(DI), Y12        \
-	VMOVUPS      boff+32(DI), Y13     \
+// STEP does one rank-1 update from packed A at aoff(SI) and the B row at b0 (its second
+// half at b1).
+#define STEP(aoff, b0, b1) \
+	VMOVUPS      b0, Y12              \
+	VMOVUPS      b1, Y13              \
 	VBROADCASTSS aoff(SI), Y14        \
 	VBROADCASTSS aoff+4(SI), Y15      \
 	VFMADD231PS  Y12, Y14, Y0         \
@@ -49,14 +52,18 @@
 	VMOVUPS     hi, 32(DX)      \
 	ADDQ        R8, DX
 
-// func sgemmKernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-48
+// func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), R8
+	MOVQ ldb+24(FP), R10
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R10*4), R12
 
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -76,13 +83,13 @@ TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-48
 	JZ   rest
 
 loop4:
-	// Four steps: A advances 4·6·4 = 96 bytes, B 4·16·4 = 256 bytes.
-	STEP(0, 0)
-	STEP(24, 64)
-	STEP(48, 128)
-	STEP(72, 192)
+	// Four steps: A advances 4·6·4 = 96 bytes, B four rows.
+	STEP(0, (DI), 32(DI))
+	STEP(24, (DI)(R10*1), 32(DI)(R10*1))
+	STEP(48, (DI)(R10*2), 32(DI)(R10*2))
+	STEP(72, (DI)(R11*1), 32(DI)(R11*1))
 	ADDQ $96, SI
-	ADDQ $256, DI
+	ADDQ R12, DI
 	DECQ R9
 	JNZ  loop4
 
@@ -91,14 +98,14 @@ rest:
 	JZ   scale
 
 loop1:
-	STEP(0, 0)
+	STEP(0, (DI), 32(DI))
 	ADDQ $24, SI
-	ADDQ $64, DI
+	ADDQ R10, DI
 	DECQ CX
 	JNZ  loop1
 
 scale:
-	VBROADCASTSS alpha+40(FP), Y14
+	VBROADCASTSS alpha+48(FP), Y14
 	VMULPS       Y14, Y0, Y0
 	VMULPS       Y14, Y1, Y1
 	VMULPS       Y14, Y2, Y2
@@ -114,7 +121,7 @@ scale:
 
 	// beta == 0 (either sign) must not read C; NaN beta compares unordered (PF set) and
 	// takes the reading path, as any non-zero beta.
-	VMOVSS   beta+44(FP), X15
+	VMOVSS   beta+52(FP), X15
 	VXORPS   X13, X13, X13
 	VUCOMISS X13, X15
 	JNE      withbeta
@@ -130,7 +137,7 @@ scale:
 	RET
 
 withbeta:
-	VBROADCASTSS beta+44(FP), Y15
+	VBROADCASTSS beta+52(FP), Y15
 	STOREBETA(Y0, Y1)
 	STOREBETA(Y2, Y3)
 	STOREBETA(Y4, Y5)
