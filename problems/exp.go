@@ -155,18 +155,36 @@ func expNewtonStep(x, y, clip float64) float64 {
 	return math.Min(r, clip) * s
 }
 
-// MetricNames returns x_l1, x_l2, y_l1, y_l2.
-func (*Exp) MetricNames() []string { return []string{"x_l1", "x_l2", "y_l1", "y_l2"} }
+// ExpLowX is the threshold of the x_l1_low metric: Figure 2's gradient-based methods fail
+// for x* below about −4, where y* = e^x* is small.
+const ExpLowX = -4
+
+// MetricNames returns x_l1, x_l2, y_l1, y_l2, x_l1_low.
+func (*Exp) MetricNames() []string { return []string{"x_l1", "x_l2", "y_l1", "y_l2", "x_l1_low"} }
 
 // Metrics writes, averaged over the batch: x_l1 = |x − x*| (the MAE), x_l2 = ½(x − x*)²,
-// y_l1 = |eˣ − y*|, y_l2 = ½(eˣ − y*)².
+// y_l1 = |eˣ − y*|, y_l2 = ½(eˣ − y*)²; and x_l1_low, the MAE over the examples with
+// x* < ExpLowX only (x_l1 if the batch has none, which only tiny batches make likely), which measures Figure 2's claim.
 func (p *Exp) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 	mustPair("Exp.Metrics", x, y, expShape, expShape)
-	dst = dstSlice("Exp.Metrics", dst, 4)
+	dst = dstSlice("Exp.Metrics", dst, 5)
 	px := p.Forward(nil, x)
 	dst[0] = MAE(x, xTrue)
 	dst[1] = MeanL2(x, xTrue)
 	dst[2] = MeanL1(px, y)
 	dst[3] = MeanL2(px, y)
+	var sum float64
+	n := 0
+	for i, t := range xTrue.Data {
+		if t < ExpLowX {
+			sum += math.Abs(float64(x.Data[i]) - float64(t))
+			n++
+		}
+	}
+	if n == 0 {
+		dst[4] = dst[0]
+	} else {
+		dst[4] = sum / float64(n)
+	}
 	return dst
 }

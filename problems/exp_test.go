@@ -156,12 +156,19 @@ func TestExpMetrics(t *testing.T) {
 	y := core.FromData([]float32{float32(math.Exp(-1)), float32(math.Exp(-1))}, 2, 1)
 	m := p.Metrics(nil, x, xt, y)
 	d := 1 - math.Exp(-1) // |e⁰ − e⁻¹| for the first example, 0 for the second
-	want := []float64{0.5, 0.25, d / 2, 0.25 * d * d}
+	// No x* below −4: x_l1_low falls back to x_l1.
+	want := []float64{0.5, 0.25, d / 2, 0.25 * d * d, 0.5}
 	// float32 rounding of e⁻¹ in y*: 3e-8.
 	for i, name := range p.MetricNames() {
 		if math.Abs(m[i]-want[i]) > 1e-7 {
 			t.Errorf("%s = %g, want %g", name, m[i], want[i])
 		}
+	}
+	// x_l1_low averages only the examples with x* < −4: here |−7 − (−5)| and |−3 − (−6)|.
+	low := p.Metrics(nil, core.FromData([]float32{-7, -3, 0}, 3, 1), core.FromData([]float32{-5, -6, -1}, 3, 1),
+		core.FromData([]float32{1, 1, 1}, 3, 1))
+	if low[4] != 2.5 {
+		t.Errorf("x_l1_low = %g, want 2.5", low[4])
 	}
 	if p.MetricNames()[0] != "x_l1" {
 		t.Errorf("first metric %q, want x_l1", p.MetricNames()[0])
