@@ -11,7 +11,7 @@ import (
 	"github.com/sipbench/sipbench/presets"
 )
 
-func spec(t *testing.T, preset string, methods []string, sets ...string) *presets.Spec {
+func spec(t testing.TB, preset string, methods []string, sets ...string) *presets.Spec {
 	t.Helper()
 	p, err := presets.Lookup(preset)
 	if err != nil {
