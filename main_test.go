@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// capture runs the command line args and returns its exit code, stdout and stderr.
+func capture(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	oldOut, oldErr := os.Stdout, os.Stderr
+	ro, wo, _ := os.Pipe()
+	re, we, _ := os.Pipe()
+	os.Stdout, os.Stderr = wo, we
+	outc, errc := make(chan string), make(chan string)
+	go func() { b, _ := io.ReadAll(ro); outc <- string(b) }()
+	go func() { b, _ := io.ReadAll(re); errc <- string(b) }()
+	code := run(args)
+	wo.Close()
+	we.Close()
+	os.Stdout, os.Stderr = oldOut, oldErr
+	return code, <-outc, <-errc
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string // in stderr
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"run"}, "run takes one preset"},
+		{[]string{"run", "nosuch"}, `unknown preset "nosuch" (presets: exp, rotation, poisson, heat`},
+		{[]string{"run", "exp", "--set", "bogus=1"}, `unknown setting "bogus" (settings: steps, batch`},
+		{[]string{"run", "exp", "--set", "steps=abc"}, `steps="abc": want a whole number`},
+		{[]string{"run", "exp", "--set", "batch=0"}, "batch=0: out of range"},
+		{[]string{"run", "exp", "--set", "steps"}, `want key=value`},
+		{[]string{"run", "rotation", "--set", "xi=nan"}, `xi="nan": want a number`},
+		{[]string{"run", "exp", "--methods", "sip"}, `unknown method "sip" (methods: rescaled`},
+		{[]string{"run", "exp", "--methods", "adam,adam"}, `method "adam" named twice`},
+		{[]string{"run", "exp", "--scale", "huge"}, `unknown scale "huge" (scales: quick, paper)`},
+		{[]string{"run", "exp", "--seeds", "0"}, "--seeds"},
+		{[]string{"run", "exp", "--steps", "-3"}, "--steps"},
+		{[]string{"run", "exp", "--nosuchflag"}, "flag provided but not defined"},
+		{[]string{"show"}, "show takes one run folder"},
+		{[]string{"show", dir, "--at", "x"}, `"x" is not a step number`},
+		{[]string{"list", "extra"}, "list takes no arguments"},
+	} {
+		code, _, stderr := capture(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("sipbench %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+		if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+			t.Errorf("sipbench %s: stack trace in %q", strings.Join(c.args, " "), stderr)
+		}
+	}
+}
+
+func TestErrorsThatAreNotUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"show", filepath.Join(t.TempDir(), "missing")},
+		{"resume", t.TempDir()},
+		{"watch", "--headless", filepath.Join(t.TempDir(), "missing")},
+	} {
+		code, _, stderr := capture(t, args...)
+		if code != 1 || !strings.HasPrefix(stderr, "sipbench: ") || strings.Contains(stderr, "goroutine") {
+			t.Errorf("sipbench %s: exit %d, stderr %q; want exit 1 and a one-line message", strings.Join(args, " "), code, stderr)
+		}
+	}
+}
+
+func TestListJSON(t *testing.T) {
+	code, out, _ := capture(t, "list", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var ps []presetJSON
+	if err := json.Unmarshal([]byte(out), &ps); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"exp": 2177, "rotation": 4354, "poisson": 37697, "heat": 37697}
+	for _, p := range ps {
+		if n, ok := want[p.Name]; ok && p.Params != n {
+			t.Errorf("%s: %d parameters; want %d", p.Name, p.Params, n)
+		}
+		delete(want, p.Name)
+	}
+	if len(want) != 0 {
+		t.Errorf("presets missing from list --json: %v", want)
+	}
+}
+
+func TestRunShowResume(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, stderr := capture(t, "run", "exp", "--headless", "--steps", "80", "--methods", "rescaled,adam,sgd",
+		"--set", "lr.sgd=1e38", "--out", dir, "--print-every", "1h")
+	if code != 0 {
+		t.Fatalf("run: exit %d; stderr %s", code, stderr)
+	}
+	// A diverged job is a result, not an error: exit 0, and the summary says so.
+	if !strings.Contains(out, "sgd-seed0") || !strings.Contains(out, "diverged") {
+		t.Errorf("run output lacks the diverged sgd job:\n%s", out)
+	}
+	code, out, _ = capture(t, "show", dir, "--at", "40", "--window", "1", "--csv")
+	if code != 0 {
+		t.Fatalf("show: exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1+3*2 || !strings.HasPrefix(lines[0], "job,method,seed,state") {
+		t.Errorf("show --csv: %d lines:\n%s", len(lines), out)
+	}
+	var buf bytes.Buffer
+	for _, l := range lines {
+		if strings.HasPrefix(l, "rescaled-seed0,") {
+			buf.WriteString(l + "\n")
+		}
+	}
+	if !strings.Contains(buf.String(), ",1\n") { // the reference's ratio to itself
+		t.Errorf("rescaled's ratio to itself is not 1:\n%s", buf.String())
+	}
+	code, _, stderr = capture(t, "resume", dir, "--headless", "--print-every", "1h")
+	if code != 0 {
+		t.Errorf("resume of a finished run: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = capture(t, "run", "exp", "--headless", "--steps", "5", "--out", dir)
+	if code != 1 || !strings.Contains(stderr, "already holds a run") {
+		t.Errorf("run into an existing run folder: exit %d, %q", code, stderr)
+	}
+}
