@@ -49,8 +49,18 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-// run executes the command line args and returns the exit code.
-func run(args []string) int {
+// run executes the command line args and returns the exit code. A panic (a bug) is
+// reported as a one-line error, never as a stack trace; SIPBENCH_DEBUG=1 shows the stack.
+func run(args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			if os.Getenv("SIPBENCH_DEBUG") != "" {
+				panic(r)
+			}
+			fmt.Fprintf(os.Stderr, "sipbench: internal error: %v (SIPBENCH_DEBUG=1 shows where)\n", r)
+			code = 1
+		}
+	}()
 	err := dispatch(args)
 	var ue *usageError
 	var ee *exitError

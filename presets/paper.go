@@ -141,4 +141,35 @@ func init() {
 	})
 }
 
+func init() {
+	register(&Preset{
+		Name: "trajectories",
+		Description: "Figure 1: optimisation paths for P(x) = (x1, x2^2), L = x1^2 + x2^4 from (3, 3), no network: " +
+			"gradient descent (eta 0.5/36; the figure also draws eta 0.005 over 1000 steps), Newton (eta 0.1; " +
+			"also 0.5 over 10 steps) and perfect physics inversion (pi, eta 0.05). Metrics: the loss and the iterate.",
+		Network:   "none (iterative solvers on one example)",
+		Metric:    "loss",
+		Reference: "pi",
+		Methods: []MethodDef{
+			{Method: optimizers.Method{Name: "pi", LR: 0.05}, Default: true},
+			{Method: optimizers.Method{Name: "newton", LR: 0.1}, Default: true},
+			{Method: optimizers.Method{Name: "gd", LR: 0.5 / 36}, Default: true},
+		},
+		Scales: []Scale{
+			{Name: "quick", Values: Values{"steps": "100", "batch": "1", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "100"}},
+			{Name: "paper", Values: Values{"steps": "100", "batch": "1", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "100"}},
+		},
+		solver: func(method string, lr float64, steps int) problems.Path {
+			switch method {
+			case "gd":
+				return problems.Figure1GradientDescent(lr, steps)
+			case "newton":
+				return problems.Figure1Newton(lr, steps)
+			}
+			return problems.Figure1Inversion(lr, steps)
+		},
+		solverMetrics: []string{"loss", "x1", "x2", "y_loss"},
+	})
+}
+
 func unet1(_ Values, rng *rand.Rand) core.Network { return core.NewUNet(1, 1, 4, 16, rng) }

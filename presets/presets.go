@@ -24,6 +24,11 @@ type Preset struct {
 	Scales      []Scale // the first is the default ("quick")
 	problem     func(Values) problems.Problem
 	network     func(Values, *rand.Rand) core.Network
+	// solver, if set, makes this an iterative-solver preset without a network (Figure 1):
+	// each method is an update rule on one example, and a step is one iteration.
+	solver func(method string, lr float64, steps int) problems.Path
+	// solverMetrics names the metric columns of a solver preset.
+	solverMetrics []string
 }
 
 // MethodDef is a training method of a preset and whether it runs by default.
@@ -118,6 +123,9 @@ func (p *Preset) ScaleNames() []string {
 // ParamCount returns the number of trainable parameters of the network at the given
 // scale's settings.
 func (p *Preset) ParamCount(scale string) int {
+	if p.IsSolver() {
+		return 0
+	}
 	s, err := p.Resolve(scale, nil, nil)
 	if err != nil {
 		return 0
@@ -208,6 +216,24 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		return nil, fmt.Errorf("%s: no methods chosen (methods: %s)", p.Name, strings.Join(p.MethodNames(), ", "))
 	}
 	return spec, nil
+}
+
+// IsSolver reports whether the preset trains no network: its methods are iterative
+// solvers on a single example (Figure 1's trajectories).
+func (p *Preset) IsSolver() bool { return p.solver != nil }
+
+// Path returns the iterates of the solver method m over steps iterations, for a solver
+// preset (IsSolver).
+func (s *Spec) Path(m optimizers.Method, steps int) problems.Path {
+	return s.Preset.solver(m.Name, m.LR, steps)
+}
+
+// MetricNames returns the metric columns of a run of this spec.
+func (s *Spec) MetricNames() []string {
+	if s.Preset.IsSolver() {
+		return s.Preset.solverMetrics
+	}
+	return s.NewProblem().MetricNames()
 }
 
 // NewProblem returns a fresh problem instance for one job.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/optimizers"
+	"github.com/sipbench/sipbench/problems"
 )
 
 // runJob trains one job to its end, writing its folder and publishing its events. A panic
@@ -43,6 +44,10 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	i := slices.IndexFunc(r.spec.Methods, func(m optimizers.Method) bool { return m.Name == jc.info.Method })
 	if i < 0 {
 		setState(Failed, "unknown method "+jc.info.Method)
+		return
+	}
+	if r.spec.Preset.IsSolver() {
+		r.runSolver(jc, r.spec.Methods[i], setState)
 		return
 	}
 	var err error
@@ -154,4 +159,46 @@ func (jc *jobControl) isCancelled() bool {
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
 	return jc.cancel
+}
+
+// runSolver runs a job of an iterative-solver preset (no network): it computes the
+// method's path and logs one row per iteration, with the path so far as the snapshot.
+func (r *Run) runSolver(jc *jobControl, m optimizers.Method, setState func(State, string)) {
+	id := jc.info.ID
+	dir := filepath.Join(r.Dir, id)
+	setState(Running, "")
+	start := time.Now()
+	path := r.spec.Path(m, jc.info.Steps)
+	mw, err := openMetrics(filepath.Join(dir, metricsFile), r.Info.Metrics, -1)
+	if err != nil {
+		setState(Failed, err.Error())
+		return
+	}
+	defer mw.close()
+	ys := path.YPoints()
+	for k := 1; k < len(path.Points); k++ {
+		x := path.Points[k]
+		vals := []float64{problems.Figure1Loss(x), x[0], x[1], problems.Figure1YLoss(ys[k])}
+		wall := time.Since(start).Seconds()
+		mw.write(k, wall, vals)
+		r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: k, Wall: wall, Metrics: vals})
+	}
+	snap := &Snapshot{Step: len(path.Points) - 1}
+	for _, f := range []struct {
+		name string
+		pts  [][2]float64
+	}{{"path", path.Points}, {"y-path", ys}} {
+		data := make([]float32, 0, 2*len(f.pts))
+		for _, p := range f.pts {
+			data = append(data, float32(p[0]), float32(p[1]))
+		}
+		snap.Fields = append(snap.Fields, Field{Name: f.name, Shape: []int{len(f.pts), 2}, Data: data})
+	}
+	writeJSON(filepath.Join(dir, snapshotFile), snap)
+	r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
+	if err := mw.flush(); err != nil {
+		setState(Failed, err.Error())
+		return
+	}
+	setState(Done, "")
 }

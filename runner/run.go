@@ -69,7 +69,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 		Preset:    spec.Preset.Name,
 		Scale:     spec.Scale,
 		Settings:  spec.Values,
-		Metrics:   spec.NewProblem().MetricNames(),
+		Metrics:   spec.MetricNames(),
 		Version:   Version,
 		Started:   time.Now().UTC().Format(time.RFC3339),
 		Methods:   spec.MethodNames(),
