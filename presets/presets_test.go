@@ -1,0 +1,151 @@
+package presets
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sipbench/sipbench/optimizers"
+)
+
+func TestEveryPresetResolvesAtEveryScale(t *testing.T) {
+	for _, p := range All() {
+		for _, sc := range p.ScaleNames() {
+			s, err := p.Resolve(sc, p.MethodNames(), nil)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", p.Name, sc, err)
+			}
+			if p.IsSolver() {
+				continue
+			}
+			prob := s.NewProblem()
+			if !slices.Contains(prob.MetricNames(), p.Metric) {
+				t.Errorf("%s: metric %q not among the problem's %v", p.Name, p.Metric, prob.MetricNames())
+			}
+			if !slices.Contains(p.MethodNames(), p.Reference) {
+				t.Errorf("%s: reference %q is not a method", p.Name, p.Reference)
+			}
+			for _, m := range s.Methods {
+				if m.Source == optimizers.Inverse && !slices.Contains(prob.Updates(), m.Update) {
+					t.Errorf("%s: method %s uses update %q; the problem offers %v", p.Name, m.Name, m.Update, prob.Updates())
+				}
+				if _, err := m.NewOptimizer(nil); err != nil {
+					t.Errorf("%s: method %s: %v", p.Name, m.Name, err)
+				}
+			}
+		}
+	}
+}
+
+// TestPaperScaleMatchesExperiments checks the "paper" scale against
+// ../shared/reference/experiments.md.
+func TestPaperScaleMatchesExperiments(t *testing.T) {
+	want := map[string]map[string]string{
+		"exp":      {"batch": "100", "lr.adam": "0.001", "lr.sgd": "0.01", "lr.rescaled": "0.001"},
+		"rotation": {"batch": "100", "xi": "32", "phi": "45", "max_seconds": "600", "lr.sip": "0.001", "lr.adam": "0.001", "lr.adadelta": "0.003", "lr.adagrad": "0.003", "lr.rmsprop": "3e-05"},
+		"poisson":  {"batch": "128", "grid": "64", "lr.sip": "0.001", "lr.adam": "0.001", "lr.sgd": "3e-12"},
+		"heat":     {"batch": "128", "grid": "64", "lr.sip": "0.001", "lr.adam": "0.001", "lr.sgd": "2e-06"},
+	}
+	for name, kv := range want {
+		p, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := p.Resolve("paper", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range kv {
+			if s.Values[k] != v {
+				t.Errorf("%s paper %s = %q; want %q", name, k, s.Values[k], v)
+			}
+		}
+	}
+	p, _ := Lookup("poisson")
+	s, _ := p.Resolve("paper", []string{"sgd"}, nil)
+	if s.Methods[0].Momentum != 0.9 {
+		t.Errorf("poisson sgd momentum %v; want 0.9", s.Methods[0].Momentum)
+	}
+	r, _ := Lookup("rotation")
+	s, _ = r.Resolve("paper", []string{"sip"}, nil)
+	if s.Methods[0].Proxy != optimizers.L1 {
+		t.Errorf("rotation sip proxy %q; want the original's L1", s.Methods[0].Proxy)
+	}
+}
+
+func TestRotationSGDLearningRateFollowsXi(t *testing.T) {
+	p, _ := Lookup("rotation")
+	for _, c := range []struct {
+		sets []string
+		want float64
+	}{
+		{nil, 1e-2 / (32 * 32)},
+		{[]string{"xi=4"}, 1e-2 / 16},
+		{[]string{"xi=4", "lr.sgd=0.5"}, 0.5},
+	} {
+		s, err := p.Resolve("", []string{"sgd"}, c.sets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Methods[0].LR; math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("%v: lr %g; want %g (1e-2/ξ²)", c.sets, got, c.want)
+		}
+	}
+}
+
+func TestOverridesRoundTrip(t *testing.T) {
+	p, _ := Lookup("poisson")
+	s, err := p.Resolve("quick", []string{"adam"}, []string{"grid=16", " batch = 4", "lr.adam=2e-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Values.Int("grid") != 16 || s.Values.Int("batch") != 4 || s.Methods[0].LR != 2e-3 {
+		t.Errorf("overrides not applied: %v, lr %g", s.Values, s.Methods[0].LR)
+	}
+	again, err := p.Resolve(s.Scale, s.MethodNames(), s.Overrides())
+	if err != nil || !maps(again.Values, s.Values) {
+		t.Errorf("Resolve(Overrides()) = %v, %v; want %v", again.Values, err, s.Values)
+	}
+}
+
+func maps(a, b Values) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestBadOverrides(t *testing.T) {
+	p, _ := Lookup("heat")
+	for _, c := range []struct{ set, want string }{
+		{"grid=7", "out of range"},
+		{"grid=1.5", "whole number"},
+		{"steps=-1", "out of range"},
+		{"max_seconds=inf", "want a number"},
+		{"nope=1", "unknown setting"},
+		{"=1", "unknown setting"},
+	} {
+		if _, err := p.Resolve("", nil, []string{c.set}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--set %s: error %v; want %q", c.set, err, c.want)
+		}
+	}
+}
+
+func TestDescriptionsNameDeviations(t *testing.T) {
+	for _, p := range All() {
+		for _, sc := range p.Scales {
+			if sc.Name != "paper" && sc.Note == "" && !p.IsSolver() {
+				t.Errorf("%s: scale %s has no note of what it changes", p.Name, sc.Name)
+			}
+		}
+		if p.Description == "" || p.Network == "" {
+			t.Errorf("%s: empty description or network", p.Name)
+		}
+	}
+}
