@@ -111,7 +111,7 @@ type Row struct {
 // ReadMetrics reads a job's metrics.csv from byte offset off, returning the complete rows
 // after it and the offset just past the last complete row (an unfinished last line, as a
 // writer may leave mid-flush, is left for the next call). With off = 0 the header is
-// checked against want (the run's metric names).
+// checked against want (the run's metric names); a nil want accepts any columns.
 func ReadMetrics(dir, job string, off int64, want []string) ([]Row, int64, error) {
 	f, err := os.Open(filepath.Join(dir, job, metricsFile))
 	if err != nil {
@@ -140,7 +140,11 @@ func ReadMetrics(dir, job string, off int64, want []string) ([]Row, int64, error
 			}
 			continue
 		}
-		row, err := parseRow(text, len(want))
+		n := len(want)
+		if want == nil {
+			n = -1 // any number of columns
+		}
+		row, err := parseRow(text, n)
 		if err != nil {
 			return rows, off, fmt.Errorf("runner: %s/%s at byte %d: %v", job, metricsFile, start, err)
 		}
