@@ -1,0 +1,234 @@
+package fluid
+
+import (
+	"math"
+
+	"github.com/sipbench/sipbench/core"
+)
+
+// sim runs the simulation of one example on the periodic n×n grid of cell size h and
+// records the states its adjoint needs (the tape). One step k maps (v_k, m_k) to
+// (v_{k+1}, m_{k+1}):
+//
+//	E₀ = Σ v_k²                                       (the mean up to the fixed count 2n²)
+//	a  = A(v_k)       self-advection: each component MacCormack-advected, its nodes
+//	                  displaced by dt·v_k/h sampled at the node (u at x-faces, v at y-faces)
+//	q  = Πa           pressure projection (project.go)
+//	v_{k+1} = q·√(E₀/E), E = Σ q²                      (v_{k+1} = q when E = 0)
+//	m_{k+1} = MacCormack(m_k, displaced by dt·v_{k+1}/h at the centres)
+//
+// where the velocity at a face of the other component is the mean of the four faces
+// around it (uAtV, vAtU) and at a centre the mean of the cell's two faces (toCentres).
+// The tape holds v_k, q_k and m_k of every step. A sim is not safe for concurrent use.
+type sim struct {
+	n     int
+	c     float64 // dt/h: displacement in cells per unit velocity
+	steps int
+	proj  *projector
+
+	vel  [][]float64 // v_0 … v_steps, 2n² each
+	pre  [][]float64 // q_0 … q_{steps−1}
+	mark [][]float64 // m_0 … m_steps, n² each
+
+	// scratch, n² each unless noted
+	dxu, dyu, dxv, dyv, dxm, dym []float64
+	bxu, byu, bxv, byv           []float64
+	cen, cenBar                  []float64 // 2n²
+	sl, slBar                    []float64
+	vb, vb2, mb, mb2             []float64 // adjoint state (vb, vb2: 2n²)
+}
+
+func newSim(n int, h, dt float64, steps int, plan *core.FFT2) *sim {
+	m := n * n
+	s := &sim{n: n, c: dt / h, steps: steps, proj: newProjector(n, plan)}
+	for range steps + 1 {
+		s.vel = append(s.vel, make([]float64, 2*m))
+		s.mark = append(s.mark, make([]float64, m))
+	}
+	for range steps {
+		s.pre = append(s.pre, make([]float64, 2*m))
+	}
+	for _, p := range []*[]float64{&s.dxu, &s.dyu, &s.dxv, &s.dyv, &s.dxm, &s.dym,
+		&s.bxu, &s.byu, &s.bxv, &s.byv, &s.sl, &s.slBar, &s.mb, &s.mb2} {
+		*p = make([]float64, m)
+	}
+	for _, p := range []*[]float64{&s.cen, &s.cenBar, &s.vb, &s.vb2} {
+		*p = make([]float64, 2*m)
+	}
+	return s
+}
+
+// faceDisplacements fills the node displacements (cells) of both velocity components.
+func (s *sim) faceDisplacements(v []float64) {
+	n, m, c := s.n, s.n*s.n, s.c
+	u, w := v[:m], v[m:2*m]
+	vAtU(s.dyu, w, n)
+	uAtV(s.dxv, u, n)
+	for p := range m {
+		s.dxu[p] = c * u[p]
+		s.dyu[p] *= c
+		s.dxv[p] *= c
+		s.dyv[p] = c * w[p]
+	}
+}
+
+// centreDisplacements fills the displacements (cells) of the cell centres under v.
+func (s *sim) centreDisplacements(v []float64) {
+	m := s.n * s.n
+	toCentres(s.cen, v, s.n)
+	for p := range m {
+		s.dxm[p] = s.c * s.cen[p]
+		s.dym[p] = s.c * s.cen[m+p]
+	}
+}
+
+// selfAdvect writes A(v) into dst (not aliasing v).
+func (s *sim) selfAdvect(dst, v []float64) {
+	n, m := s.n, s.n*s.n
+	s.faceDisplacements(v)
+	maccormack(dst[:m], v[:m], s.dxu, s.dyu, s.sl, n)
+	maccormack(dst[m:2*m], v[m:2*m], s.dxv, s.dyv, s.sl, n)
+}
+
+// selfAdvectAdjoint adds the VJP of A at v with the cotangent g to vbar, through both
+// the advected field and the displacements.
+func (s *sim) selfAdvectAdjoint(vbar, g, v []float64) {
+	n, m, c := s.n, s.n*s.n, s.c
+	s.faceDisplacements(v)
+	for _, b := range [][]float64{s.bxu, s.byu, s.bxv, s.byv} {
+		clear(b)
+	}
+	maccormackAdjoint(vbar[:m], s.bxu, s.byu, g[:m], v[:m], s.dxu, s.dyu, s.sl, s.slBar, n)
+	maccormackAdjoint(vbar[m:2*m], s.bxv, s.byv, g[m:2*m], v[m:2*m], s.dxv, s.dyv, s.sl, s.slBar, n)
+	for p := range m {
+		vbar[p] += c * s.bxu[p]
+		vbar[m+p] += c * s.byv[p]
+		s.byu[p] *= c
+		s.bxv[p] *= c
+	}
+	vAtUAdjoint(vbar[m:2*m], s.byu, n)
+	uAtVAdjoint(vbar[:m], s.bxv, n)
+}
+
+// advectMarker writes MacCormack(m advected by v) into dst (not aliasing m).
+func (s *sim) advectMarker(dst, mk, v []float64) {
+	s.centreDisplacements(v)
+	maccormack(dst, mk, s.dxm, s.dym, s.sl, s.n)
+}
+
+// advectMarkerAdjoint adds the VJP of advectMarker at (mk, v) with cotangent g to mbar
+// and vbar.
+func (s *sim) advectMarkerAdjoint(mbar, vbar, g, mk, v []float64) {
+	m := s.n * s.n
+	s.centreDisplacements(v)
+	clear(s.bxu)
+	clear(s.byu)
+	maccormackAdjoint(mbar, s.bxu, s.byu, g, mk, s.dxm, s.dym, s.sl, s.slBar, s.n)
+	for p := range m {
+		s.cenBar[p] = s.c * s.bxu[p]
+		s.cenBar[m+p] = s.c * s.byu[p]
+	}
+	toCentresAdjoint(vbar, s.cenBar, s.n)
+}
+
+func sumSq(x []float64) float64 {
+	var e float64
+	for _, v := range x {
+		e += v * v
+	}
+	return e
+}
+
+func dot(a, b []float64) float64 {
+	var d float64
+	for i, v := range a {
+		d += v * b[i]
+	}
+	return d
+}
+
+// rescale writes q·√(E₀/E) into dst, E₀ = Σ old², E = Σ q² (q when E = 0).
+func rescale(dst, q, old []float64) {
+	e0, e := sumSq(old), sumSq(q)
+	if e == 0 {
+		copy(dst, q)
+		return
+	}
+	f := math.Sqrt(e0 / e)
+	for i, v := range q {
+		dst[i] = f * v
+	}
+}
+
+// rescaleAdjoint returns in qbar (overwritten) and adds to oldbar the VJP of rescale at
+// (q, old) with cotangent g:
+//
+//	q̄ = f·g − f·q·⟨q, g⟩/E,   old̄ += old·⟨q, g⟩/√(E₀E),   f = √(E₀/E).
+func rescaleAdjoint(qbar, oldbar, g, q, old []float64) {
+	e0, e := sumSq(old), sumSq(q)
+	if e == 0 {
+		copy(qbar, g)
+		return
+	}
+	f := math.Sqrt(e0 / e)
+	d := dot(q, g)
+	for i, v := range g {
+		qbar[i] = f*v - f*q[i]*d/e
+	}
+	if e0 == 0 {
+		return
+	}
+	a := d / math.Sqrt(e0*e)
+	for i, v := range old {
+		oldbar[i] += a * v
+	}
+}
+
+// step advances the tape from state k to k+1.
+func (s *sim) step(k int) {
+	v, q, next := s.vel[k], s.pre[k], s.vel[k+1]
+	s.selfAdvect(q, v)
+	s.proj.project(q)
+	rescale(next, q, v)
+	s.advectMarker(s.mark[k+1], s.mark[k], next)
+}
+
+// rollout simulates all steps from the staggered velocity v0 and the marker m0, filling
+// the tape; the final marker is s.mark[s.steps].
+func (s *sim) rollout(v0, m0 []float64) {
+	copy(s.vel[0], v0)
+	copy(s.mark[0], m0)
+	for k := range s.steps {
+		s.step(k)
+	}
+}
+
+// stepAdjoint maps the cotangents (s.mb, s.vb) of (m_{k+1}, v_{k+1}) to those of
+// (m_k, v_k), in place, using the tape.
+func (s *sim) stepAdjoint(k int) {
+	v, q, next := s.vel[k], s.pre[k], s.vel[k+1]
+	clear(s.mb2)
+	s.advectMarkerAdjoint(s.mb2, s.vb, s.mb, s.mark[k], next)
+	s.mb, s.mb2 = s.mb2, s.mb
+	clear(s.vb2) // becomes v̄_k
+	rescaleAdjoint(s.cen, s.vb2, s.vb, q, v)
+	s.proj.project(s.cen)
+	s.selfAdvectAdjoint(s.vb2, s.cen, v)
+	s.vb, s.vb2 = s.vb2, s.vb
+}
+
+// rolloutAdjoint back-propagates the cotangent mbarT of the final marker and vbarT of the
+// final velocity (nil for zero) through the taped rollout and writes the cotangent of v0
+// into v0bar (2n²). The cotangent of m0 is left in s.mb.
+func (s *sim) rolloutAdjoint(v0bar, mbarT, vbarT []float64) {
+	copy(s.mb, mbarT)
+	if vbarT == nil {
+		clear(s.vb)
+	} else {
+		copy(s.vb, vbarT)
+	}
+	for k := s.steps - 1; k >= 0; k-- {
+		s.stepAdjoint(k)
+	}
+	copy(v0bar, s.vb)
+}
