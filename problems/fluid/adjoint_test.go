@@ -85,6 +85,24 @@ func TestMacCormackVJP(t *testing.T) {
 			t.Errorf("rough field: the limiter never acts, the clamp's adjoint is untested")
 		}
 	}
+	// A 0/1 field (the generator's marker) has tied neighbours everywhere; with respect to
+	// the displacements alone the map is still piecewise smooth (flat stencils pin the
+	// output), which is what the gradient through a 0/1 marker needs.
+	bin := make([]float64, m)
+	for i := range bin {
+		if rng.Float64() < 0.3 {
+			bin[i] = 1
+		}
+	}
+	d := append(randVec(rng, m, 0.7), randVec(rng, m, 0.7)...)
+	out, sl, slb := make([]float64, m), make([]float64, m), make([]float64, m)
+	checkVJP(t, "maccormack/binary", rng, d,
+		func(x []float64) []float64 { maccormack(out, bin, x[:m], x[m:], sl, n); return out },
+		func(g []float64) []float64 {
+			b, fb := make([]float64, 2*m), make([]float64, m)
+			maccormackAdjoint(fb, b[:m], b[m:], g, bin, d[:m], d[m:], sl, slb, n)
+			return b
+		}, 1e-6, 1e-7)
 }
 
 // newTestSim returns a sim on an n×n grid of the paper's physical size (128) and time step.
@@ -181,5 +199,57 @@ func TestRolloutVJP(t *testing.T) {
 		// Eight steps compose the kinks of eight MacCormack passes; the differences
 		// straddle one only with probability ~ε·(nodes·steps), still negligible.
 		checkVJP(t, map[int]string{1: "step", 8: "rollout8"}[steps], rng, x, f, vjp, 1e-6, 1e-6)
+	}
+}
+
+func TestFreqLossGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, c := range []struct {
+		n       int
+		falloff float64
+	}{{16, 20}, {64, 80}} {
+		n := c.n
+		l := newFreqLoss(n, c.falloff, core.NewFFT2(n, n))
+		z := gaussianBlob(n, float64(n)/2+0.3, float64(n)/3, float64(n)/6)
+		for i := range z {
+			z[i] += 0.3 * rng.NormFloat64()
+		}
+		g := make([]float64, n*n)
+		v := l.grad(g, z)
+		if v2 := l.value(z); v2 != v {
+			t.Errorf("n=%d: grad returns L = %g, value %g", n, v, v2)
+		}
+		// The mean is ignored: L(z + c) = L(z), and the gradient sums to 0.
+		zc := append([]float64(nil), z...)
+		for i := range zc {
+			zc[i] += 5
+		}
+		if v2 := l.value(zc); math.Abs(v2-v) > 1e-9*v {
+			t.Errorf("n=%d: L(z+5) = %g, L(z) = %g", n, v2, v)
+		}
+		var s float64
+		for _, x := range g {
+			s += x
+		}
+		if math.Abs(s) > 1e-9*maxAbs(g)*float64(n) {
+			t.Errorf("n=%d: Σ∂L/∂z = %g, want 0", n, s)
+		}
+		active := 0
+		for i := range l.w2 {
+			if l.w2[i] > 1e-30 {
+				active++
+			}
+		}
+		t.Logf("n=%d: L = %g, %d modes with w² > 1e-30", n, v, active)
+		one := []float64{0}
+		checkVJP(t, "freqLoss", rng, z,
+			func(x []float64) []float64 { one[0] = l.value(x); return one },
+			func(gg []float64) []float64 {
+				b := make([]float64, n*n)
+				for i := range b {
+					b[i] = gg[0] * g[i]
+				}
+				return b
+			}, 1e-6, 1e-6)
 	}
 }

@@ -15,7 +15,11 @@ package fluid
 // The map (f, dx, dy) ↦ out is piecewise smooth: it has kinks where a traced point crosses
 // a grid line and where the limiter switches between pass-through and a bound. The adjoint
 // uses the derivative of the piece the evaluation point lies in; on a switch it takes the
-// pass-through branch (lo ≤ new ≤ hi inclusive).
+// pass-through branch (lo ≤ new ≤ hi inclusive, as torch.clamp does). Where the four
+// traced neighbours are equal (lo = hi, everywhere in the flat parts of a 0/1 marker) the
+// output is that value whatever the displacements, so the cotangent goes to the first
+// neighbour (a subgradient: min and max of tied values have no derivative) and none to the
+// displacements; torch.clamp would pass it through new instead.
 
 // maccormack writes the advected field into dst. sl is scratch of n² values. dst must
 // not alias f, dx or dy.
@@ -78,6 +82,8 @@ func maccormackAdjoint(fbar, dxbar, dybar, g, f, dx, dy, sl, slbar []float64, n 
 			nv := sl[p] + 0.5*(f[p]-fw)
 			lo, hi, ilo, ihi := limits(f, n, float64(i)-dy[p], float64(j)-dx[p])
 			switch {
+			case lo == hi:
+				fbar[ilo] += gp
 			case nv < lo:
 				fbar[ilo] += gp
 			case nv > hi:

@@ -1,0 +1,249 @@
+package fluid
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/problems"
+)
+
+// Physical constants of the problem (experiments.md); they do not change with n.
+const (
+	Size  = 128.0 // physical edge length of the periodic domain
+	T     = 2.0   // observation time
+	Steps = 8     // time steps
+	Dt    = T / Steps
+)
+
+// Fluid is the fluid problem of the paper's Figure 7 on a periodic n×n grid (n = 64 in the
+// paper). x is v₀ at the cell centres, shape [2, n, n], channel 0 the x component and
+// channel 1 the y component, in physical units (length per time); y = (m₀, m_T), shape
+// [2, n, n].
+//
+// Centred and staggered velocities: P(x) starts from the faces' velocity
+// u[i,j] = ½(x₀[i,j−1] + x₀[i,j]), v[i,j] = ½(x₁[i−1,j] + x₁[i,j]) (toFaces), and a staggered
+// field is read back at the centres as the mean of each cell's two faces (toCentres, the
+// transpose). The generator makes v₀ divergence-free on the faces, stores x* = its centre
+// average and defines m_T = P(x*), so that the loss vanishes at x*.
+//
+// What scales with n: nothing physical. The domain stays 128×128 (cell size h = 128/n),
+// T, dt, box, vortex position and falloff, velocities and the noise's scale are all in
+// physical units; the fill fraction is a fraction of the n² cells; the loss's frequency
+// falloff (80 cells at n = 64) is 160 physical units, i.e. 80·n/64 cells, so that it
+// weights the same physical wavelengths. The loss is a sum over n² modes of an
+// unnormalised FFT, so its values are not comparable across n (about n⁴ for the same
+// physical residual); x_l1 is.
+//
+// Benchmarks (go test -run '^$' -bench . -benchtime 3x ./problems/fluid; 2 shared cores,
+// ±30 %): at 64×64 one 8-step rollout (Loss) takes 3.4 ms per example and Gradient
+// 8.9 ms per example, linear in the batch (1 and 8 measured); see bench_test.go.
+//
+// A Fluid holds scratch buffers and the simulation tape and is not safe for concurrent
+// use.
+type Fluid struct {
+	n    int
+	h    float64
+	plan *core.FFT2
+	sim  *sim
+	rev  *sim // the reverse simulation of the SIP update
+	loss *freqLoss
+
+	v0, cen, xbar []float64 // 2n²
+	m0, mT, diff  []float64 // n²
+	noise         []float64 // 2n²
+	hist          [][]float64
+}
+
+var _ problems.Problem = (*Fluid)(nil)
+
+// NewFluid returns the fluid problem on a periodic n×n grid of physical size 128. It panics
+// unless n is a power of two ≥ 4.
+func NewFluid(n int) *Fluid {
+	if n < 4 || n&(n-1) != 0 {
+		panic(fmt.Sprintf("fluid: NewFluid: n = %d is not a power of two ≥ 4", n))
+	}
+	h := Size / float64(n)
+	plan := core.NewFFT2(n, n)
+	m := n * n
+	f := &Fluid{n: n, h: h, plan: plan,
+		sim: newSim(n, h, Dt, Steps, plan), rev: newSim(n, h, Dt, Steps, plan),
+		loss: newFreqLoss(n, 80*float64(n)/64, plan),
+		v0:   make([]float64, 2*m), cen: make([]float64, 2*m), xbar: make([]float64, 2*m),
+		m0: make([]float64, m), mT: make([]float64, m), diff: make([]float64, m),
+		noise: make([]float64, 2*m)}
+	for range Steps + 1 {
+		f.hist = append(f.hist, make([]float64, 2*m))
+	}
+	return f
+}
+
+// N returns the grid size.
+func (f *Fluid) N() int { return f.n }
+
+// XShape returns [2, n, n].
+func (f *Fluid) XShape() []int { return []int{2, f.n, f.n} }
+
+// YShape returns [2, n, n].
+func (f *Fluid) YShape() []int { return []int{2, f.n, f.n} }
+
+// Updates returns ["sip"].
+func (f *Fluid) Updates() []string { return []string{"sip"} }
+
+// MetricNames returns x_l1 (MAE of v₀ per component and cell), loss (the frequency loss)
+// and v_l1 (MAE of the cell-centred velocity over the 9 states v₀ … v_T).
+func (f *Fluid) MetricNames() []string { return []string{"x_l1", "loss", "v_l1"} }
+
+func (f *Fluid) check(op string, x, y *core.Tensor) {
+	n := f.n
+	want := []int{x.Shape[0], 2, n, n}
+	if !core.SameShape(x.Shape, want) || (y != nil && !core.SameShape(y.Shape, want)) {
+		ys := []int(nil)
+		if y != nil {
+			ys = y.Shape
+		}
+		panic(fmt.Sprintf("fluid: %s: want x and y of shape [batch 2 %d %d], got %v and %v", op, n, n, x.Shape, ys))
+	}
+}
+
+func to64(dst []float64, src []float32) {
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
+}
+
+func to32(dst []float32, src []float64) {
+	for i, v := range src {
+		dst[i] = float32(v)
+	}
+}
+
+// simulate runs P for one example x (float32, 2n²) from the marker m0 (float32, n²),
+// leaving the tape in f.sim.
+func (f *Fluid) simulate(x []float32, m0 []float32) {
+	to64(f.cen, x)
+	f.simulateCentres(f.cen, m0)
+}
+
+// simulateCentres is simulate for a float64 cell-centred velocity c.
+func (f *Fluid) simulateCentres(c []float64, m0 []float32) {
+	toFaces(f.v0, c, f.n)
+	to64(f.m0, m0)
+	f.sim.rollout(f.v0, f.m0)
+}
+
+// Forward computes P(x) in the observation's layout. The marker m₀ is part of the
+// observation, not of x, so dst carries it in: dst must have y's shape [batch, 2, n, n]
+// with m₀ in channel 0, and Forward overwrites channel 1 with m(T; x), so that
+// Forward(y.Clone(), x) is the observation that x produces. It panics on a nil dst or a
+// shape mismatch.
+func (f *Fluid) Forward(dst, x *core.Tensor) *core.Tensor {
+	if dst == nil {
+		panic("fluid: Forward: dst must hold the observation's m₀ in channel 0")
+	}
+	f.check("Forward", x, dst)
+	m := f.n * f.n
+	for b := range x.Batch() {
+		yb := dst.Example(b)
+		f.simulate(x.Example(b), yb[:m])
+		to32(yb[m:], f.sim.mark[Steps])
+	}
+	return dst
+}
+
+// Loss writes the frequency loss of m(T; x) − m_T of every example into dst.
+func (f *Fluid) Loss(dst []float64, x, y *core.Tensor) []float64 {
+	f.check("Loss", x, y)
+	if dst == nil {
+		dst = make([]float64, x.Batch())
+	}
+	for b := range x.Batch() {
+		dst[b] = f.lossOf(x.Example(b), y.Example(b))
+	}
+	return dst
+}
+
+// lossOf simulates one example and returns its loss, leaving m(T; x) − m_T in f.diff.
+func (f *Fluid) lossOf(x, y []float32) float64 {
+	to64(f.cen, x)
+	return f.lossCentres(f.cen, y)
+}
+
+// lossCentres is lossOf for a float64 cell-centred velocity c (not aliasing f's scratch).
+func (f *Fluid) lossCentres(c []float64, y []float32) float64 {
+	m := f.n * f.n
+	f.simulateCentres(c, y[:m])
+	to64(f.mT, y[m:])
+	for i, v := range f.sim.mark[Steps] {
+		f.diff[i] = v - f.mT[i]
+	}
+	return f.loss.value(f.diff)
+}
+
+// Gradient computes ∂L/∂x through the 8 steps with the hand-written adjoints (step.go),
+// per example: simulate and tape, ∂L/∂m_T from the frequency loss, reverse sweep to the
+// staggered v̄₀, then the transpose of the centre-to-face map.
+func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
+	f.check("Gradient", x, y)
+	if dst == nil {
+		dst = core.New(x.Shape...)
+	}
+	for b := range x.Batch() {
+		f.lossOf(x.Example(b), y.Example(b))
+		f.loss.grad(f.m0, f.diff) // f.m0 is free once the tape holds m₀
+		f.sim.rolloutAdjoint(f.v0, f.m0, nil)
+		clear(f.xbar)
+		toFacesAdjoint(f.xbar, f.v0, f.n)
+		to32(dst.Example(b), f.xbar)
+	}
+	return dst
+}
+
+// Update computes Δx of the named update; "sip" is the forward-and-reverse estimate of
+// sip.go. It panics on another name.
+func (f *Fluid) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Tensor {
+	if name != "sip" {
+		panic(fmt.Sprintf("fluid: Update: unknown update %q (have [sip])", name))
+	}
+	f.check("Update", x, y)
+	if dst == nil {
+		dst = core.New(x.Shape...)
+	}
+	for b := range x.Batch() {
+		f.sipUpdate(dst.Example(b), x.Example(b), y.Example(b))
+	}
+	return dst
+}
+
+// Metrics writes the batch means of x_l1, loss and v_l1 into dst.
+func (f *Fluid) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
+	f.check("Metrics", x, y)
+	f.check("Metrics", xTrue, nil)
+	if dst == nil {
+		dst = make([]float64, 3)
+	}
+	m := f.n * f.n
+	B := x.Batch()
+	var xl1, loss, vl1 float64
+	for b := range B {
+		xb, tb := x.Example(b), xTrue.Example(b)
+		for i, v := range xb {
+			xl1 += math.Abs(float64(v) - float64(tb[i]))
+		}
+		f.simulate(tb, y.Example(b)[:m])
+		for k, s := range f.sim.vel {
+			toCentres(f.hist[k], s, f.n)
+		}
+		loss += f.lossOf(xb, y.Example(b))
+		for k, s := range f.sim.vel {
+			toCentres(f.cen, s, f.n)
+			for i, v := range f.cen {
+				vl1 += math.Abs(v - f.hist[k][i])
+			}
+		}
+	}
+	dst[0] = xl1 / float64(B*2*m)
+	dst[1] = loss / float64(B)
+	dst[2] = vl1 / float64(B*2*m*(Steps+1))
+	return dst
+}
