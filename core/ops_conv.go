@@ -45,9 +45,10 @@ func Conv2d(x, w, b *Var) *Var {
 	th := convWorkers(t.Threads, n)
 	// One column workspace per worker, large enough for the columns of x (forward, weight
 	// gradient) and of the output gradient (input gradient); the backward pass reuses it.
+	rows := convSlabRows(h, wd) // rows of the field per column slab
 	var cols *Tensor
 	if k != 1 {
-		cols = t.allocNoZero(th, max(cin, cout)*k*k*hw)
+		cols = t.allocNoZero(th, max(cin, cout)*k*k*rows*wd)
 	}
 	wv := w.Value.Data
 	parallelFor(th, th, func(wk int) {
@@ -56,8 +57,7 @@ func Conv2d(x, w, b *Var) *Var {
 			col = cols.Example(wk)
 		}
 		for i := wk; i < n; i += th {
-			oi := out.Example(i)
-			src := convColumns(col, x.Value.Example(i), cin, h, wd, k)
+			oi, xi := out.Example(i), x.Value.Example(i)
 			var beta float32
 			if b != nil {
 				for o, bo := range b.Value.Data {
@@ -65,7 +65,16 @@ func Conv2d(x, w, b *Var) *Var {
 				}
 				beta = 1
 			}
-			Gemm(false, false, cout, hw, ckk, 1, wv, ckk, src, hw, beta, oi, hw)
+			if k == 1 {
+				Gemm(false, false, cout, hw, ckk, 1, wv, ckk, xi, hw, beta, oi, hw)
+				continue
+			}
+			for y0 := 0; y0 < h; y0 += rows {
+				y1 := min(h, y0+rows)
+				nb := (y1 - y0) * wd
+				im2colCircular3Rows(col, xi, cin, h, wd, y0, y1)
+				Gemm(false, false, cout, nb, ckk, 1, wv, ckk, col, nb, beta, oi[y0*wd:], hw)
+			}
 		}
 	})
 	inputs := []*Var{x, w}
@@ -98,22 +107,35 @@ func Conv2d(x, w, b *Var) *Var {
 			if cols != nil {
 				col = cols.Example(wk)
 			}
+			var dxBeta float32 = 1
+			if dxFresh {
+				dxBeta = 0
+			}
 			for i := wk; i < n; i += th {
-				gi := g.Example(i)
-				if dwEx != nil { // dW_i = g_i · col_iᵀ
-					src := convColumns(col, x.Value.Example(i), cin, h, wd, k)
-					Gemm(false, true, cout, ckk, hw, 1, gi, hw, src, hw, 0, dwEx.Example(i), ckk)
-				}
-				if dx != nil {
-					var beta float32 = 1
-					if dxFresh {
-						beta = 0
+				gi, xi := g.Example(i), x.Value.Example(i)
+				if k == 1 {
+					if dwEx != nil { // dW_i = g_i · x_iᵀ
+						Gemm(false, true, cout, ckk, hw, 1, gi, hw, xi, hw, 0, dwEx.Example(i), ckk)
 					}
-					if k == 1 { // dx_i (+)= Wᵀ·g_i
-						Gemm(true, false, cin, hw, cout, 1, wv, cin, gi, hw, beta, dx.Example(i), hw)
-					} else { // dx_i (+)= W̃·im2col(g_i)
-						im2colCircular3(col, gi, cout, h, wd)
-						Gemm(false, false, cin, hw, cout*9, 1, wflip, cout*9, col, hw, beta, dx.Example(i), hw)
+					if dx != nil { // dx_i (+)= Wᵀ·g_i
+						Gemm(true, false, cin, hw, cout, 1, wv, cin, gi, hw, dxBeta, dx.Example(i), hw)
+					}
+				} else {
+					for y0 := 0; y0 < h; y0 += rows {
+						y1 := min(h, y0+rows)
+						nb := (y1 - y0) * wd
+						if dwEx != nil { // dW_i = Σ_slabs g_i[:, slab] · im2col(x_i)[:, slab]ᵀ
+							var beta float32 = 1
+							if y0 == 0 {
+								beta = 0
+							}
+							im2colCircular3Rows(col, xi, cin, h, wd, y0, y1)
+							Gemm(false, true, cout, ckk, nb, 1, gi[y0*wd:], hw, col, nb, beta, dwEx.Example(i), ckk)
+						}
+						if dx != nil { // dx_i[:, slab] (+)= W̃·im2col(g_i)[:, slab]
+							im2colCircular3Rows(col, gi, cout, h, wd, y0, y1)
+							Gemm(false, false, cin, nb, cout*9, 1, wflip, cout*9, col, nb, dxBeta, dx.Example(i)[y0*wd:], hw)
+						}
 					}
 				}
 				if dbEx != nil {
@@ -154,43 +176,54 @@ func flipKernel3(dst, w []float32, cin, cout int) {
 	}
 }
 
-// convColumns returns the im2col matrix [Cin·k², H·W] of one example x of shape
-// [Cin, H, W]: x itself for k = 1, the circularly padded 3×3 patches written into col for
-// k = 3.
-func convColumns(col, x []float32, cin, h, wd, k int) []float32 {
-	if k == 1 {
-		return x
-	}
-	im2colCircular3(col, x, cin, h, wd)
-	return col
+// convSlabRows is the number of field rows whose im2col columns are built and multiplied at
+// a time: about convSlabCols columns, so that a slab of columns (Cin·9 × rows·W floats) is
+// written and read again while it is still in the L2 cache. It depends only on the shape,
+// so the order of every sum is the same whatever the number of threads.
+func convSlabRows(h, w int) int {
+	return max(1, min(h, convSlabCols/w))
 }
 
-// im2colCircular3 writes col[(c·3+i)·3+j, y·W+x] = x[c, (y+i−1) mod H, (x+j−1) mod W],
-// every element of col[:Cin·9·H·W].
+// convSlabCols is the target width of a column slab; see convSlabRows.
+const convSlabCols = 512
+
+// im2colCircular3Rows writes the im2col columns of the output rows y0 ≤ y < y1 of a
+// circular 3×3 convolution of x (shape [Cin, H, W]) into col, a [Cin·9, (y1−y0)·W] matrix:
 //
-// A row shift by i−1 is a rotation of the plane by whole rows, so each (c, i) is at most two
-// contiguous blocks of rows; a column shift by j−1 is one copy of such a block shifted by
+//	col[(c·3+i)·3+j, (y−y0)·W+x] = x[c, (y+i−1) mod H, (x+j−1) mod W].
+//
+// A row shift by i−1 maps the rows y0…y1−1 to at most three runs of contiguous source
+// rows (split where they wrap around); a column shift by j−1 copies each run shifted by
 // one element, after which the element of every row that wrapped around is put right.
-func im2colCircular3(col, x []float32, cin, h, w int) {
+// Every element of col[:Cin·9·(y1−y0)·W] is written.
+func im2colCircular3Rows(col, x []float32, cin, h, w, y0, y1 int) {
 	hw := h * w
+	nb := (y1 - y0) * w
 	for c := 0; c < cin; c++ {
 		plane := x[c*hw : (c+1)*hw]
 		for i := 0; i < 3; i++ {
 			for j := 0; j < 3; j++ {
-				dst := col[((c*3+i)*3+j)*hw:][:hw]
-				switch i {
-				case 0: // row y ← row y−1; row 0 ← row h−1
-					shiftRows(dst[w:], plane[:hw-w], w, j)
-					shiftRows(dst[:w], plane[hw-w:], w, j)
-				case 1:
-					shiftRows(dst, plane, w, j)
-				case 2: // row y ← row y+1; row h−1 ← row 0
-					shiftRows(dst[:hw-w], plane[w:], w, j)
-					shiftRows(dst[hw-w:], plane[:w], w, j)
+				dst := col[((c*3+i)*3+j)*nb:][:nb]
+				for y := y0; y < y1; {
+					s := wrapRow(y+i-1, h)
+					run := min(y1-y, h-s)
+					shiftRows(dst[(y-y0)*w:], plane[s*w:(s+run)*w], w, j)
+					y += run
 				}
 			}
 		}
 	}
+}
+
+// wrapRow maps r ∈ [−1, h] periodically into [0, h).
+func wrapRow(r, h int) int {
+	if r < 0 {
+		return r + h
+	}
+	if r >= h {
+		return r - h
+	}
+	return r
 }
 
 // shiftRows copies the rows of length w in src to dst, each rotated so that
@@ -222,9 +255,15 @@ func convWorkers(threads, n int) int {
 	return max(1, min(threads, n))
 }
 
+// fill32 sets every element of x to v: a few stores, then copies that double the filled
+// prefix (copy is vectorised, a loop of stores is not).
 func fill32(x []float32, v float32) {
-	for i := range x {
+	n := min(len(x), 16)
+	for i := range x[:n] {
 		x[i] = v
+	}
+	for n < len(x) {
+		n += copy(x[n:], x[:n])
 	}
 }
 

@@ -6,7 +6,7 @@ import "math"
 func Add(a, b *Var) *Var {
 	mustSameShape("Add", a.Value.Shape, b.Value.Shape)
 	t := a.tape
-	out := t.Alloc(a.Value.Shape...)
+	out := t.allocNoZero(a.Value.Shape...)
 	for i := range out.Data {
 		out.Data[i] = a.Value.Data[i] + b.Value.Data[i]
 	}
@@ -22,7 +22,7 @@ func Add(a, b *Var) *Var {
 func Sub(a, b *Var) *Var {
 	mustSameShape("Sub", a.Value.Shape, b.Value.Shape)
 	t := a.tape
-	out := t.Alloc(a.Value.Shape...)
+	out := t.allocNoZero(a.Value.Shape...)
 	for i := range out.Data {
 		out.Data[i] = a.Value.Data[i] - b.Value.Data[i]
 	}
@@ -38,32 +38,41 @@ func Sub(a, b *Var) *Var {
 func Mul(a, b *Var) *Var {
 	mustSameShape("Mul", a.Value.Shape, b.Value.Shape)
 	t := a.tape
-	out := t.Alloc(a.Value.Shape...)
+	out := t.allocNoZero(a.Value.Shape...)
 	for i := range out.Data {
 		out.Data[i] = a.Value.Data[i] * b.Value.Data[i]
 	}
 	var v *Var
 	v = t.record("Mul", out, func() {
-		if a.needs {
-			g := a.grad().Data
-			for i, d := range v.Grad.Data {
-				g[i] += d * b.Value.Data[i]
-			}
-		}
-		if b.needs {
-			g := b.grad().Data
-			for i, d := range v.Grad.Data {
-				g[i] += d * a.Value.Data[i]
-			}
-		}
+		mulGrad(a, v.Grad.Data, b.Value.Data)
+		mulGrad(b, v.Grad.Data, a.Value.Data)
 	}, a, b)
 	return v
+}
+
+// mulGrad adds d ⊙ other into a's adjoint if a needs a gradient (writes it, if a has none
+// yet).
+func mulGrad(a *Var, d, other []float32) {
+	if !a.needs {
+		return
+	}
+	g, fresh := a.gradForWrite()
+	dst, other := g.Data[:len(d)], other[:len(d)]
+	if fresh {
+		for i, di := range d {
+			dst[i] = di * other[i]
+		}
+		return
+	}
+	for i, di := range d {
+		dst[i] += di * other[i]
+	}
 }
 
 // Scale returns s·a.
 func Scale(a *Var, s float32) *Var {
 	t := a.tape
-	out := t.Alloc(a.Value.Shape...)
+	out := t.allocNoZero(a.Value.Shape...)
 	for i, x := range a.Value.Data {
 		out.Data[i] = s * x
 	}
@@ -72,36 +81,63 @@ func Scale(a *Var, s float32) *Var {
 	return v
 }
 
-// accum adds s·g into a's adjoint if a needs a gradient.
+// accum adds s·g into a's adjoint if a needs a gradient (writes it, if a has none yet).
 func accum(a *Var, g []float32, s float32) {
 	if !a.needs {
 		return
 	}
-	dst := a.grad().Data
-	if s == 1 {
+	dg, fresh := a.gradForWrite()
+	dst := dg.Data[:len(g)]
+	switch {
+	case fresh && s == 1:
+		copy(dst, g)
+	case fresh:
 		for i, x := range g {
-			dst[i] += x
+			dst[i] = s * x
 		}
-		return
-	}
-	for i, x := range g {
-		dst[i] += s * x
+	case s == 1:
+		addTo(dst, g)
+	default:
+		for i, x := range g {
+			dst[i] += s * x
+		}
 	}
 }
 
-// unary records an elementwise op y = f(x) whose derivative is given in terms of x and y.
-func unary(op string, a *Var, f func(x float32) float32, df func(x, y float32) float32) *Var {
-	t := a.tape
-	out := t.Alloc(a.Value.Shape...)
-	for i, x := range a.Value.Data {
-		out.Data[i] = f(x)
+// elementwiseChunk is the number of elements an elementwise op hands to one goroutine at a
+// time. Elementwise results do not depend on how the work is cut.
+const elementwiseChunk = 1 << 15
+
+// parallelChunks calls fn(lo, hi) for consecutive ranges covering [0, n), on up to threads
+// goroutines.
+func parallelChunks(threads, n int, fn func(lo, hi int)) {
+	chunks := (n + elementwiseChunk - 1) / elementwiseChunk
+	if threads <= 1 || chunks <= 1 {
+		fn(0, n)
+		return
 	}
+	parallelFor(threads, chunks, func(c int) {
+		fn(c*elementwiseChunk, min(n, (c+1)*elementwiseChunk))
+	})
+}
+
+// unary records an elementwise op y = f(x). fwd writes y[i] = f(x[i]) for a range of
+// elements; back writes (fresh) or adds into dx[i] the adjoint d[i]·f′(x[i]), given x, y
+// and d on the same range. Both are plain loops over slices, with no call per element.
+func unary(op string, a *Var,
+	fwd func(y, x []float32),
+	back func(dx, d, x, y []float32, fresh bool)) *Var {
+	t := a.tape
+	out := t.allocNoZero(a.Value.Shape...)
+	xv, yv := a.Value.Data, out.Data
+	parallelChunks(t.Threads, len(xv), func(lo, hi int) { fwd(yv[lo:hi], xv[lo:hi]) })
 	var v *Var
 	v = t.record(op, out, func() {
-		g := a.grad().Data
-		for i, d := range v.Grad.Data {
-			g[i] += d * df(a.Value.Data[i], out.Data[i])
-		}
+		g, fresh := a.gradForWrite()
+		dx, d := g.Data, v.Grad.Data
+		parallelChunks(t.Threads, len(xv), func(lo, hi int) {
+			back(dx[lo:hi], d[lo:hi], xv[lo:hi], yv[lo:hi], fresh)
+		})
 	}, a)
 	return v
 }
@@ -109,39 +145,99 @@ func unary(op string, a *Var, f func(x float32) float32, df func(x, y float32) f
 // ReLU returns max(x, 0). Its subgradient at 0 is taken as 0, as PyTorch does.
 func ReLU(a *Var) *Var {
 	return unary("ReLU", a,
-		func(x float32) float32 { return max(x, 0) },
-		func(x, _ float32) float32 {
-			if x > 0 {
-				return 1
+		func(y, x []float32) {
+			y = y[:len(x)]
+			for i, xi := range x {
+				y[i] = max(xi, 0)
 			}
-			return 0
+		},
+		func(dx, d, x, _ []float32, fresh bool) {
+			d, x = d[:len(dx)], x[:len(dx)]
+			if fresh {
+				for i, xi := range x {
+					dx[i] = math.Float32frombits(math.Float32bits(d[i]) & positiveMask(xi))
+				}
+				return
+			}
+			for i, xi := range x {
+				dx[i] += math.Float32frombits(math.Float32bits(d[i]) & positiveMask(xi))
+			}
 		})
+}
+
+// positiveMask returns all ones if x > 0 and zero otherwise (for −0, NaN and negative x),
+// without a branch: the sign of x is random in a network, so a branch would be mispredicted
+// half the time. Positive floats other than NaN are the bit patterns 1…0x7f800000.
+func positiveMask(x float32) uint32 {
+	b := int64(math.Float32bits(x))
+	return uint32((-b >> 63) & ((b - 0x7f800001) >> 63))
 }
 
 // Sigmoid returns 1/(1+e^−x).
 func Sigmoid(a *Var) *Var {
 	return unary("Sigmoid", a,
-		func(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) },
-		func(_, y float32) float32 { return y * (1 - y) })
+		func(y, x []float32) {
+			y = y[:len(x)]
+			for i, xi := range x {
+				y[i] = float32(1 / (1 + math.Exp(-float64(xi))))
+			}
+		},
+		func(dx, d, _, y []float32, fresh bool) {
+			d, y = d[:len(dx)], y[:len(dx)]
+			for i, yi := range y {
+				gi := d[i] * (yi * (1 - yi))
+				if fresh {
+					dx[i] = gi
+				} else {
+					dx[i] += gi
+				}
+			}
+		})
 }
 
 // Tanh returns tanh(x).
 func Tanh(a *Var) *Var {
 	return unary("Tanh", a,
-		func(x float32) float32 { return float32(math.Tanh(float64(x))) },
-		func(_, y float32) float32 { return 1 - y*y })
+		func(y, x []float32) {
+			y = y[:len(x)]
+			for i, xi := range x {
+				y[i] = float32(math.Tanh(float64(xi)))
+			}
+		},
+		func(dx, d, _, y []float32, fresh bool) {
+			d, y = d[:len(dx)], y[:len(dx)]
+			for i, yi := range y {
+				gi := d[i] * (1 - yi*yi)
+				if fresh {
+					dx[i] = gi
+				} else {
+					dx[i] += gi
+				}
+			}
+		})
 }
 
 // GELU returns x·Φ(x) with the exact Gaussian CDF Φ, as PyTorch's default GELU.
 func GELU(a *Var) *Var {
 	return unary("GELU", a,
-		func(x float32) float32 {
-			return float32(0.5 * float64(x) * (1 + math.Erf(float64(x)/math.Sqrt2)))
+		func(y, x []float32) {
+			y = y[:len(x)]
+			for i, xi := range x {
+				y[i] = float32(0.5 * float64(xi) * (1 + math.Erf(float64(xi)/math.Sqrt2)))
+			}
 		},
-		func(x, _ float32) float32 {
-			xf := float64(x)
-			cdf := 0.5 * (1 + math.Erf(xf/math.Sqrt2))
-			pdf := math.Exp(-0.5*xf*xf) / math.Sqrt(2*math.Pi)
-			return float32(cdf + xf*pdf)
+		func(dx, d, x, _ []float32, fresh bool) {
+			d, x = d[:len(dx)], x[:len(dx)]
+			for i, xi := range x {
+				xf := float64(xi)
+				cdf := 0.5 * (1 + math.Erf(xf/math.Sqrt2))
+				pdf := math.Exp(-0.5*xf*xf) / math.Sqrt(2*math.Pi)
+				gi := d[i] * float32(cdf+xf*pdf)
+				if fresh {
+					dx[i] = gi
+				} else {
+					dx[i] += gi
+				}
+			}
 		})
 }

@@ -70,26 +70,22 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 		panic(fmt.Sprintf("core: BatchNorm2d: training needs more than one value per channel, x is %v", x.Value.Shape))
 	}
 	gamma, beta := t.Param(bn.Gamma), t.Param(bn.Beta)
-	out := t.Alloc(x.Value.Shape...)
-	xhat := t.Alloc(x.Value.Shape...)
-	invStd := t.Alloc(c)
+	out := t.allocNoZero(x.Value.Shape...) // every element is written below
+	// The backward pass recomputes x̂ = (x − μ)/σ from x, μ and 1/σ rather than keeping it.
+	stats := t.allocNoZero(2, c)
+	mean32s, invStd := stats.Data[:c], stats.Data[c:]
 	xv := x.Value.Data
 	parallelFor(t.Threads, c, func(k int) {
 		var mean, variance float64
 		if training {
 			var s float64
 			for i := 0; i < n; i++ {
-				for _, v := range xv[(i*c+k)*hw:][:hw] {
-					s += float64(v)
-				}
+				s += sum64(xv[(i*c+k)*hw:][:hw])
 			}
 			mean = s / float64(m)
 			var ss float64
 			for i := 0; i < n; i++ {
-				for _, v := range xv[(i*c+k)*hw:][:hw] {
-					d := float64(v) - mean
-					ss += d * d
-				}
+				ss += sumSqDev64(xv[(i*c+k)*hw:][:hw], mean)
 			}
 			variance = ss / float64(m)
 			mom := bn.Momentum
@@ -100,16 +96,14 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 			variance = float64(bn.RunningVar.Data[k])
 		}
 		is := 1 / math.Sqrt(variance+bn.Eps)
-		invStd.Data[k] = float32(is)
-		g, b := gamma.Value.Data[k], beta.Value.Data[k]
 		mean32, is32 := float32(mean), float32(is)
+		mean32s[k], invStd[k] = mean32, is32
+		g, b := gamma.Value.Data[k], beta.Value.Data[k]
 		for i := 0; i < n; i++ {
 			off := (i*c + k) * hw
-			src, xh, dst := xv[off:][:hw], xhat.Data[off:][:hw], out.Data[off:][:hw]
+			src, dst := xv[off:][:hw], out.Data[off:][:hw]
 			for j, v := range src {
-				z := (v - mean32) * is32
-				xh[j] = z
-				dst[j] = g*z + b
+				dst[j] = g*((v-mean32)*is32) + b
 			}
 		}
 	})
@@ -117,8 +111,11 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 	v = t.record("BatchNorm2d", out, func() {
 		gy := v.Grad.Data
 		var dx, dg, db []float32
+		var dxFresh bool
 		if x.needs {
-			dx = x.grad().Data
+			var dxt *Tensor
+			dxt, dxFresh = x.gradForWrite()
+			dx = dxt.Data
 		}
 		if gamma.needs {
 			dg = gamma.grad().Data
@@ -127,14 +124,13 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 			db = beta.grad().Data
 		}
 		parallelFor(t.Threads, c, func(k int) {
+			mean32, is32 := mean32s[k], invStd[k]
 			var sg, sgx float64
 			for i := 0; i < n; i++ {
 				off := (i*c + k) * hw
-				xh := xhat.Data[off:][:hw]
-				for j, d := range gy[off:][:hw] {
-					sg += float64(d)
-					sgx += float64(d) * float64(xh[j])
-				}
+				a, b := sumsBNBack(gy[off:][:hw], xv[off:][:hw], mean32, is32)
+				sg += a
+				sgx += b
 			}
 			if dg != nil {
 				dg[k] += float32(sgx)
@@ -145,7 +141,7 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 			if dx == nil {
 				return
 			}
-			scale := gamma.Value.Data[k] * invStd.Data[k]
+			scale := gamma.Value.Data[k] * is32
 			// Training: dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂)); evaluation: dx = γ/σ · g.
 			var mg, mgx float32
 			if training {
@@ -153,12 +149,77 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 			}
 			for i := 0; i < n; i++ {
 				off := (i*c + k) * hw
-				xh, d, g := xhat.Data[off:][:hw], dx[off:][:hw], gy[off:][:hw]
+				xs, d, g := xv[off:][:hw], dx[off:][:hw], gy[off:][:hw]
+				if dxFresh {
+					for j, gj := range g {
+						d[j] = scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
+					}
+					continue
+				}
 				for j, gj := range g {
-					d[j] += scale * (gj - mg - xh[j]*mgx)
+					d[j] += scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
 				}
 			}
 		})
 	}, x, gamma, beta)
 	return v
+}
+
+// sum64 returns Σ x accumulated in float64, in four interleaved partial sums (x[4q+r] into
+// the r-th) added at the end as (s0+s1)+(s2+s3): independent chains, and a fixed order.
+func sum64(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	q := 0
+	for ; q+4 <= len(x); q += 4 {
+		v := x[q : q+4 : q+4]
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
+	}
+	for ; q < len(x); q++ {
+		s0 += float64(x[q])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sumSqDev64 returns Σ (x − mean)² accumulated in float64, in the order of sum64.
+func sumSqDev64(x []float32, mean float64) float64 {
+	var s0, s1, s2, s3 float64
+	q := 0
+	for ; q+4 <= len(x); q += 4 {
+		v := x[q : q+4 : q+4]
+		d0, d1, d2, d3 := float64(v[0])-mean, float64(v[1])-mean, float64(v[2])-mean, float64(v[3])-mean
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; q < len(x); q++ {
+		d := float64(x[q]) - mean
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sumsBNBack returns Σ g and Σ g·x̂ with x̂ = (x − mean)·is computed in float32 as in the
+// forward pass, accumulated in float64 in two interleaved partial sums each.
+func sumsBNBack(g, x []float32, mean, is float32) (sg, sgx float64) {
+	x = x[:len(g)]
+	var a0, a1, b0, b1 float64
+	q := 0
+	for ; q+2 <= len(g); q += 2 {
+		gv, xv := g[q:q+2:q+2], x[q:q+2:q+2]
+		g0, g1 := float64(gv[0]), float64(gv[1])
+		a0 += g0
+		a1 += g1
+		b0 += g0 * float64((xv[0]-mean)*is)
+		b1 += g1 * float64((xv[1]-mean)*is)
+	}
+	for ; q < len(g); q++ {
+		gq := float64(g[q])
+		a0 += gq
+		b0 += gq * float64((x[q]-mean)*is)
+	}
+	return a0 + a1, b0 + b1
 }

@@ -15,7 +15,7 @@ func MaxPool2(x *Var) *Var {
 		panic(fmt.Sprintf("core: MaxPool2: x %v is smaller than 2×2", x.Value.Shape))
 	}
 	t := x.tape
-	out := t.Alloc(n, c, ho, wo)
+	out := t.allocNoZero(n, c, ho, wo) // every element is written below
 	xv := x.Value.Data
 	parallelFor(t.Threads, n*c, func(p int) {
 		src, dst := xv[p*h*w:][:h*w], out.Data[p*ho*wo:][:ho*wo]
@@ -67,18 +67,19 @@ func Upsample2(x *Var) *Var {
 	n, c, h, w := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2], x.Value.Shape[3]
 	ho, wo := 2*h, 2*w
 	t := x.tape
-	out := t.Alloc(n, c, ho, wo)
+	out := t.allocNoZero(n, c, ho, wo) // every element is written below
 	xv := x.Value.Data
+	taps := upsampleTaps(w)
 	parallelFor(t.Threads, n*c, func(p int) {
 		src, dst := xv[p*h*w:][:h*w], out.Data[p*ho*wo:][:ho*wo]
 		for y := 0; y < ho; y++ {
 			y0, y1, ly := upsampleTap(y, h)
 			r0, r1 := src[y0*w:][:w], src[y1*w:][:w]
 			d := dst[y*wo:][:wo]
-			for q := range d {
-				x0, x1, lx := upsampleTap(q, w)
-				top := (1-lx)*r0[x0] + lx*r0[x1]
-				bot := (1-lx)*r1[x0] + lx*r1[x1]
+			for q, tp := range taps[:len(d)] {
+				lx := tp.lambda
+				top := (1-lx)*r0[tp.i0] + lx*r0[tp.i1]
+				bot := (1-lx)*r1[tp.i0] + lx*r1[tp.i1]
 				d[q] = (1-ly)*top + ly*bot
 			}
 		}
@@ -91,13 +92,14 @@ func Upsample2(x *Var) *Var {
 			for y := 0; y < ho; y++ {
 				y0, y1, ly := upsampleTap(y, h)
 				r0, r1 := d[y0*w:][:w], d[y1*w:][:w]
-				for q, gq := range g[y*wo:][:wo] {
-					x0, x1, lx := upsampleTap(q, w)
+				gr := g[y*wo:][:wo]
+				for q, tp := range taps[:len(gr)] {
+					gq, lx := gr[q], tp.lambda
 					top, bot := (1-ly)*gq, ly*gq
-					r0[x0] += (1 - lx) * top
-					r0[x1] += lx * top
-					r1[x0] += (1 - lx) * bot
-					r1[x1] += lx * bot
+					r0[tp.i0] += (1 - lx) * top
+					r0[tp.i1] += lx * top
+					r1[tp.i0] += (1 - lx) * bot
+					r1[tp.i1] += lx * bot
 				}
 			}
 		})
@@ -115,6 +117,22 @@ func upsampleTap(o, s int) (i0, i1 int, lambda float32) {
 	return i0, i1, u - float32(i0)
 }
 
+// upsampleTapAt is one output index's taps; see upsampleTap.
+type upsampleTapAt struct {
+	i0, i1 int
+	lambda float32
+}
+
+// upsampleTaps returns the taps of the 2s output indices of an axis of size s.
+func upsampleTaps(s int) []upsampleTapAt {
+	taps := make([]upsampleTapAt, 2*s)
+	for o := range taps {
+		i0, i1, l := upsampleTap(o, s)
+		taps[o] = upsampleTapAt{i0, i1, l}
+	}
+	return taps
+}
+
 // ConcatChannels returns the concatenation of the NCHW batches a and b along the channel
 // axis, of shape [N, Ca+Cb, H, W]: a's channels first. It panics if the ranks are not 4 or
 // N, H or W differ.
@@ -128,7 +146,7 @@ func ConcatChannels(a, b *Var) *Var {
 	n := as[0]
 	la := a.Value.ExampleLen()
 	t := a.tape
-	out := t.Alloc(n, as[1]+bs[1], as[2], as[3])
+	out := t.allocNoZero(n, as[1]+bs[1], as[2], as[3]) // every element is written below
 	for i := 0; i < n; i++ {
 		o := out.Example(i)
 		copy(o[:la], a.Value.Example(i))
@@ -136,20 +154,40 @@ func ConcatChannels(a, b *Var) *Var {
 	}
 	var v *Var
 	v = t.record("ConcatChannels", out, func() {
+		// The adjoints are taken before the loop: one that is fresh is written, not added to.
+		var da, db *Tensor
+		var aFresh, bFresh bool
+		if a.needs {
+			da, aFresh = a.gradForWrite()
+		}
+		if b.needs {
+			db, bFresh = b.gradForWrite()
+		}
 		for i := 0; i < n; i++ {
 			g := v.Grad.Example(i)
-			if a.needs {
-				addTo(a.grad().Example(i), g[:la])
+			if da != nil {
+				writeOrAdd(da.Example(i), g[:la], aFresh)
 			}
-			if b.needs {
-				addTo(b.grad().Example(i), g[la:])
+			if db != nil {
+				writeOrAdd(db.Example(i), g[la:], bFresh)
 			}
 		}
 	}, a, b)
 	return v
 }
 
+// writeOrAdd copies src to dst if fresh, adds it otherwise.
+func writeOrAdd(dst, src []float32, fresh bool) {
+	if fresh {
+		copy(dst, src)
+		return
+	}
+	addTo(dst, src)
+}
+
+// addTo adds src into dst.
 func addTo(dst, src []float32) {
+	dst = dst[:len(src)]
 	for i, x := range src {
 		dst[i] += x
 	}
