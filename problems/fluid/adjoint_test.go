@@ -59,7 +59,7 @@ func TestMacCormackVJP(t *testing.T) {
 		x := append(append(append([]float64(nil), c.f...), randVec(rng, m, 0.7)...), randVec(rng, m, 0.7)...)
 		out, sl, slb := make([]float64, m), make([]float64, m), make([]float64, m)
 		f := func(x []float64) []float64 {
-			maccormack(out, x[:m], x[m:2*m], x[2*m:], sl, n)
+			maccormack(out, x[:m], x[m:2*m], x[2*m:], sl, make([]float64, n*n), make([]float64, n*n), n)
 			return out
 		}
 		vjp := func(g []float64) []float64 {
@@ -97,7 +97,10 @@ func TestMacCormackVJP(t *testing.T) {
 	d := append(randVec(rng, m, 0.7), randVec(rng, m, 0.7)...)
 	out, sl, slb := make([]float64, m), make([]float64, m), make([]float64, m)
 	checkVJP(t, "maccormack/binary", rng, d,
-		func(x []float64) []float64 { maccormack(out, bin, x[:m], x[m:], sl, n); return out },
+		func(x []float64) []float64 {
+			maccormack(out, bin, x[:m], x[m:], sl, make([]float64, n*n), make([]float64, n*n), n)
+			return out
+		},
 		func(g []float64) []float64 {
 			b, fb := make([]float64, 2*m), make([]float64, m)
 			maccormackAdjoint(fb, b[:m], b[m:], g, bin, d[:m], d[m:], sl, slb, n)

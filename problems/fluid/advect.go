@@ -21,13 +21,13 @@ package fluid
 // neighbour (a subgradient: min and max of tied values have no derivative) and none to the
 // displacements; torch.clamp would pass it through new instead.
 
-// maccormack writes the advected field into dst. sl is scratch of n² values. dst must
-// not alias f, dx or dy.
-func maccormack(dst, f, dx, dy, sl []float64, n int) {
+// maccormack writes the advected field into dst. sl, lo and hi are scratch of n² values
+// each. dst must not alias f, dx or dy.
+func maccormack(dst, f, dx, dy, sl, lo, hi []float64, n int) {
 	for i := range n {
 		for j := range n {
 			p := i*n + j
-			sl[p], _, _ = interp(f, n, float64(i)-dy[p], float64(j)-dx[p])
+			sl[p], lo[p], hi[p] = interpLimits(f, n, float64(i)-dy[p], float64(j)-dx[p])
 		}
 	}
 	for i := range n {
@@ -35,10 +35,20 @@ func maccormack(dst, f, dx, dy, sl []float64, n int) {
 			p := i*n + j
 			fw, _, _ := interp(sl, n, float64(i)+dy[p], float64(j)+dx[p])
 			nv := sl[p] + 0.5*(f[p]-fw)
-			lo, hi, _, _ := limits(f, n, float64(i)-dy[p], float64(j)-dx[p])
-			dst[p] = min(max(nv, lo), hi)
+			dst[p] = min(max(nv, lo[p]), hi[p])
 		}
 	}
+}
+
+// interpLimits returns interp's value at (y, x) and the minimum and maximum of the four
+// nodes around it, sharing one stencil.
+func interpLimits(f []float64, n int, y, x float64) (val, lo, hi float64) {
+	i0, i1, j0, j1, ty, tx := stencil(n, y, x)
+	f00, f01 := f[i0*n+j0], f[i0*n+j1]
+	f10, f11 := f[i1*n+j0], f[i1*n+j1]
+	a := f00 + tx*(f01-f00)
+	b := f10 + tx*(f11-f10)
+	return a + ty*(b-a), min(f00, f01, f10, f11), max(f00, f01, f10, f11)
 }
 
 // limits returns the minimum and maximum of f over the four nodes around (y, x) and the

@@ -35,9 +35,17 @@ const (
 // unnormalised FFT, so its values are not comparable across n (about n⁴ for the same
 // physical residual); x_l1 is.
 //
-// Benchmarks (go test -run '^$' -bench . -benchtime 3x ./problems/fluid; 2 shared cores,
-// ±30 %): at 64×64 one 8-step rollout (Loss) takes 3.4 ms per example and Gradient
-// 8.9 ms per example, linear in the batch (1 and 8 measured); see bench_test.go.
+// Cost at 64×64 (go test -run '^$' -bench 'Fluid64' -benchtime 10x -count 3
+// ./problems/fluid; 2 cores shared with other jobs, ±15 %; BenchmarkFluid64 in
+// bench_test.go), linear in the batch (1 and 8 measured), no allocation:
+//
+//	Loss      one 8-step rollout + frequency loss     7.5 ms per example
+//	Gradient  rollout with tape + reverse sweep       13 ms per example
+//	Update    "sip": forward and reverse rollouts     16 ms per example
+//	Sample    noise, rollout                          9 ms per example
+//
+// so a paper batch of 64 costs about 0.5 s (Loss) and 0.85 s (Gradient) on one core; the
+// examples are independent, and a caller can spread a batch over several Fluids.
 //
 // A Fluid holds scratch buffers and the simulation tape and is not safe for concurrent
 // use.

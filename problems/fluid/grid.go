@@ -16,6 +16,9 @@ import "math"
 
 // wrap returns k modulo n in [0, n).
 func wrap(k, n int) int {
+	if uint(k) < uint(n) {
+		return k
+	}
 	k %= n
 	if k < 0 {
 		k += n

@@ -150,7 +150,7 @@ func TestAdvectConstantExact(t *testing.T) {
 	}
 	dx, dy := randVec(rng, n*n, 2), randVec(rng, n*n, 2)
 	out, sl := make([]float64, n*n), make([]float64, n*n)
-	maccormack(out, f, dx, dy, sl, n)
+	maccormack(out, f, dx, dy, sl, make([]float64, n*n), make([]float64, n*n), n)
 	for i, v := range out {
 		if v != 0.7 {
 			t.Fatalf("constant field advected to %v at %d, want exactly 0.7", v, i)
@@ -164,7 +164,7 @@ func TestLimiterBounds(t *testing.T) {
 	f := randVec(rng, n*n, 1)
 	dx, dy := randVec(rng, n*n, 0.8), randVec(rng, n*n, 0.8)
 	out, sl := make([]float64, n*n), make([]float64, n*n)
-	maccormack(out, f, dx, dy, sl, n)
+	maccormack(out, f, dx, dy, sl, make([]float64, n*n), make([]float64, n*n), n)
 	clamped := 0
 	for i := range n {
 		for j := range n {

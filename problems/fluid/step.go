@@ -34,7 +34,7 @@ type sim struct {
 	dxu, dyu, dxv, dyv, dxm, dym []float64
 	bxu, byu, bxv, byv           []float64
 	cen, cenBar                  []float64 // 2n²
-	sl, slBar                    []float64
+	sl, slBar, lo, hi            []float64
 	vb, vb2, mb, mb2             []float64 // adjoint state (vb, vb2: 2n²)
 }
 
@@ -49,7 +49,7 @@ func newSim(n int, h, dt float64, steps int, plan *core.FFT2) *sim {
 		s.pre = append(s.pre, make([]float64, 2*m))
 	}
 	for _, p := range []*[]float64{&s.dxu, &s.dyu, &s.dxv, &s.dyv, &s.dxm, &s.dym,
-		&s.bxu, &s.byu, &s.bxv, &s.byv, &s.sl, &s.slBar, &s.mb, &s.mb2} {
+		&s.bxu, &s.byu, &s.bxv, &s.byv, &s.sl, &s.slBar, &s.lo, &s.hi, &s.mb, &s.mb2} {
 		*p = make([]float64, m)
 	}
 	for _, p := range []*[]float64{&s.cen, &s.cenBar, &s.vb, &s.vb2} {
@@ -86,8 +86,8 @@ func (s *sim) centreDisplacements(v []float64) {
 func (s *sim) selfAdvect(dst, v []float64) {
 	n, m := s.n, s.n*s.n
 	s.faceDisplacements(v)
-	maccormack(dst[:m], v[:m], s.dxu, s.dyu, s.sl, n)
-	maccormack(dst[m:2*m], v[m:2*m], s.dxv, s.dyv, s.sl, n)
+	maccormack(dst[:m], v[:m], s.dxu, s.dyu, s.sl, s.lo, s.hi, n)
+	maccormack(dst[m:2*m], v[m:2*m], s.dxv, s.dyv, s.sl, s.lo, s.hi, n)
 }
 
 // selfAdvectAdjoint adds the VJP of A at v with the cotangent g to vbar, through both
@@ -113,7 +113,7 @@ func (s *sim) selfAdvectAdjoint(vbar, g, v []float64) {
 // advectMarker writes MacCormack(m advected by v) into dst (not aliasing m).
 func (s *sim) advectMarker(dst, mk, v []float64) {
 	s.centreDisplacements(v)
-	maccormack(dst, mk, s.dxm, s.dym, s.sl, s.n)
+	maccormack(dst, mk, s.dxm, s.dym, s.sl, s.lo, s.hi, s.n)
 }
 
 // advectMarkerAdjoint adds the VJP of advectMarker at (mk, v) with cotangent g to mbar
