@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/sipbench/sipbench/core"
 )
 
 func TestSample(t *testing.T) {
@@ -200,5 +198,4 @@ func TestMetrics(t *testing.T) {
 	if math.Abs(got[0]-0.5) > 1e-6 || got[2] <= 0 || got[1] <= float64(32*32)*math.Sqrt(freqThreshold) {
 		t.Errorf("metrics of x*+0.5: %v", got)
 	}
-	_ = core.New
 }
