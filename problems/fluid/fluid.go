@@ -32,7 +32,7 @@ const (
 // physical units; the fill fraction is a fraction of the n² cells; the loss's frequency
 // falloff (80 cells at n = 64) is 160 physical units, i.e. 80·n/64 cells, so that it
 // weights the same physical wavelengths. The loss is a sum over n² modes of an
-// unnormalised FFT, so its values are not comparable across n (about n⁴ for the same
+// unnormalised FFT, so its values are not comparable across n (about n² for the same
 // physical residual); x_l1 is.
 //
 // Cost at 64×64 (go test -run '^$' -bench 'Fluid64' -benchtime 10x -count 3
