@@ -43,6 +43,7 @@ usage:
   sipbench show DIR [--at N,…]   a run's metrics at given steps and each method's ratio to SIP
   sipbench resume DIR            continue an interrupted run from its checkpoints
   sipbench watch [DIR]           follow a run folder, live or finished (default: the newest run)
+  sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
 `
 
 func main() {
@@ -97,6 +98,8 @@ func dispatch(args []string) error {
 		return cmdResume(rest)
 	case "watch":
 		return cmdWatch(rest)
+	case "bench":
+		return cmdBench(rest)
 	case "-h", "--help", "help":
 		fmt.Print(topUsage)
 		return nil
