@@ -31,10 +31,11 @@ type Optimizer interface {
 }
 
 // Names lists the names that New accepts, in a fixed order.
-var Names = []string{"sgd", "adam", "adagrad", "adadelta", "rmsprop"}
+var Names = []string{"sgd", "adam", "adagrad", "adadelta", "rmsprop", "adahessian", "hf"}
 
 // New returns the optimizer called name (one of Names, lowercase) bound to params, with
 // learning rate lr and PyTorch's defaults for every other setting; "sgd" has no momentum.
+// "adahessian" and "hf" (Hessian-free, initial damping 1) are ClosureOptimizers.
 // It returns an error for an unknown name, and panics as the named constructor does.
 func New(name string, params []*core.Param, lr float64) (Optimizer, error) {
 	switch name {
@@ -48,6 +49,10 @@ func New(name string, params []*core.Param, lr float64) (Optimizer, error) {
 		return NewAdadelta(params, lr), nil
 	case "rmsprop":
 		return NewRMSprop(params, lr), nil
+	case "adahessian":
+		return NewAdaHessian(params, lr), nil
+	case "hf":
+		return NewHessianFree(params, lr, 1), nil
 	}
 	return nil, fmt.Errorf("optimizers: unknown optimizer %q (accepted: %s)", name, strings.Join(Names, ", "))
 }

@@ -34,6 +34,8 @@ type trainer struct {
 
 	step int
 	wall float64 // seconds of training, excluding pauses
+
+	objTape *core.Tape // the scratch tape of closure optimizers' re-evaluations
 }
 
 // seedStreams are the PCG stream numbers of a seed's two random streams.
@@ -74,9 +76,30 @@ func (t *trainer) trainStep(batch int) (xTrue, y, x *core.Tensor) {
 	core.ZeroGrads(t.net.Params())
 	tape.Backward(pred, t.xgrad)
 	t.prob.Metrics(t.vals, x, xTrue, y)
+	// --- closure optimizers (AdaHessian, Hessian-free): re-evaluate on the same batch.
+	if co, ok := t.opt.(optimizers.ClosureOptimizer); ok {
+		co.StepWith(t.objective(y, xTrue))
+		t.step++
+		return xTrue, y, x
+	}
+	// ---
 	t.opt.Step()
 	t.step++
 	return xTrue, y, x
+}
+
+// objective returns the training objective of the batch (y*, x*) for a closure
+// optimizer, on a tape of its own so that the step's prediction stays valid.
+func (t *trainer) objective(y, xTrue *core.Tensor) *optimizers.NetObjective {
+	if t.objTape == nil {
+		t.objTape = core.NewTape()
+	}
+	t.objTape.Threads = t.tape.Threads
+	obj := &optimizers.NetObjective{Net: t.net, Tape: t.objTape, Method: t.method, Physics: t.prob, Y: y, XTrue: xTrue}
+	if adj, ok := t.prob.(problems.PredictionAdjuster); ok {
+		obj.Forward = func(tp *core.Tape) *core.Var { return adj.AdjustPrediction(t.net.Forward(tp.Const(y)), y) }
+	}
+	return obj
 }
 
 // finite reports whether the step's metrics and the prediction are all finite.
