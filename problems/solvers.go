@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sipbench/sipbench/core"
+	"gonum.org/v1/gonum/optimize"
 )
 
 // Hessianer is implemented by problems that give the Hessian ∂²L/∂x² of every example's
@@ -32,7 +33,7 @@ const (
 	// alone). Using |S| keeps every step downhill where H is indefinite; where H is
 	// positive definite it is Newton's step. It needs a Problem that is a Hessianer.
 	Newton
-	// LBFGS runs limited-memory BFGS (memory 10) with a backtracking Armijo line search
+	// LBFGS runs gonum's limited-memory BFGS (memory 10) with its default (bisection) line search
 	// on Loss and Gradient.
 	LBFGS
 	// SIPIteration iterates the problem's scale-invariant inverse update on its own,
@@ -353,134 +354,84 @@ func (ns *newtonStep) step(dst *core.Tensor, p Problem, hp Hessianer, x, y *core
 	}
 }
 
-// LBFGS parameters: the number of stored pairs, the Armijo constant of the backtracking
-// line search and its number of halvings.
-const (
-	lbfgsMemory   = 10
-	lbfgsArmijo   = 1e-4
-	lbfgsHalvings = 50
-)
+// lbfgsMemory is the number of stored pairs of L-BFGS.
+const lbfgsMemory = 10
 
-// errLineSearch is wrapped in the error of an L-BFGS run whose line search found no lower
-// loss along a descent direction.
-var errLineSearch = errors.New("problems: lbfgs: line search found no decrease")
+// errStopRun ends gonum's Minimize from the recorder when a stopping rule of Solve holds.
+var errStopRun = errors.New("problems: lbfgs: stop")
 
-// solveLBFGS runs limited-memory BFGS (Nocedal & Wright, Algorithm 7.4: the two-loop
-// recursion with H₀ = (sᵀy/yᵀy)·I from the newest pair) with a backtracking Armijo line
-// search from the unit step. Pairs with sᵀy ≤ 0 are skipped, and the memory is reset
-// when the direction is not downhill. The iterate is kept in float64 and evaluated at its
-// float32 rounding.
+// solveLBFGS runs gonum's limited-memory BFGS (optimize.LBFGS, memory 10, its default
+// bisection line search) through optimize.Minimize. The iterate is kept in float64 by
+// gonum and evaluated at its float32 rounding; Solve's stopping rules are checked after
+// every major iteration, which gonum reports to a recorder.
 func solveLBFGS(p Problem, x0, y *core.Tensor, s SolveSettings) SolveResult {
 	st := &solveState{s: s, start: time.Now(), loss: make([]float64, 1)}
 	x := x0.Clone()
-	n := len(x0.Data)
-	gt := core.New(x0.Shape...)
-	eval := func(v, g []float64) float64 {
-		for i, f := range v {
-			x.Data[i] = float32(f)
-		}
-		p.Gradient(gt, x, y)
-		for i, f := range gt.Data {
-			g[i] = float64(f)
-		}
-		return p.Loss(st.loss, x, y)[0]
-	}
-	xv, g := make([]float64, n), make([]float64, n)
-	for i, v := range x0.Data {
-		xv[i] = float64(v)
-	}
-	f := eval(xv, g)
 	if status := st.observe(p, x, y, 0); status != NotTerminated {
 		return st.finish(x, status, nil)
 	}
-	var (
-		sMem, yMem [][]float64
-		rho        []float64
-		alpha      = make([]float64, lbfgsMemory)
-		d          = make([]float64, n)
-		xn, gn     = make([]float64, n), make([]float64, n)
-	)
-	for iter := 1; ; iter++ {
-		// d = −H·g by the two-loop recursion.
-		for i := range d {
-			d[i] = -g[i]
-		}
-		for k := len(sMem) - 1; k >= 0; k-- {
-			alpha[k] = rho[k] * lbfgsDot(sMem[k], d)
-			lbfgsAxpy(-alpha[k], yMem[k], d)
-		}
-		gamma := 1 / math.Max(1, math.Sqrt(lbfgsDot(g, g))) // first step at most of length 1
-		if k := len(sMem) - 1; k >= 0 {
-			gamma = lbfgsDot(sMem[k], yMem[k]) / lbfgsDot(yMem[k], yMem[k])
-		}
-		for i := range d {
-			d[i] *= gamma
-		}
-		for k := range sMem {
-			b := rho[k] * lbfgsDot(yMem[k], d)
-			lbfgsAxpy(alpha[k]-b, sMem[k], d)
-		}
-		dg := lbfgsDot(d, g)
-		if !(dg < 0) {
-			if lbfgsDot(g, g) == 0 {
-				return st.finish(x, Converged, nil) // a stationary point
-			}
-			sMem, yMem, rho = sMem[:0], yMem[:0], rho[:0]
-			for i := range d {
-				d[i] = -g[i] / math.Max(1, math.Sqrt(lbfgsDot(g, g)))
-			}
-			dg = lbfgsDot(d, g)
-		}
-		// Backtracking line search: the first t = 2⁻ᵏ with f(x + t·d) ≤ f + c·t·⟨d, g⟩.
-		t, fn, ok := 1.0, 0.0, false
-		for range lbfgsHalvings {
-			for i := range xn {
-				xn[i] = xv[i] + t*d[i]
-			}
-			fn = eval(xn, gn)
-			if fn <= f+lbfgsArmijo*t*dg {
-				ok = true
-				break
-			}
-			t /= 2
-		}
-		if !ok {
-			for i, v := range xv {
-				x.Data[i] = float32(v)
-			}
-			return st.finish(x, Failed, errLineSearch)
-		}
-		sv, yv := make([]float64, n), make([]float64, n)
-		for i := range sv {
-			sv[i], yv[i] = xn[i]-xv[i], gn[i]-g[i]
-		}
-		if sy := lbfgsDot(sv, yv); sy > 0 {
-			if len(sMem) == lbfgsMemory {
-				sMem, yMem, rho = sMem[1:], yMem[1:], rho[1:]
-			}
-			sMem, yMem, rho = append(sMem, sv), append(yMem, yv), append(rho, 1/sy)
-		}
-		copy(xv, xn)
-		copy(g, gn)
-		f = fn
-		status := st.observe(p, x, y, iter) // x holds the float32 rounding of xn
-		if status != NotTerminated {
-			return st.finish(x, status, nil)
+	xe := x0.Clone() // the point gonum evaluates
+	gt := core.New(x0.Shape...)
+	lossBuf := make([]float64, 1)
+	set := func(dst *core.Tensor, v []float64) {
+		for i, f := range v {
+			dst.Data[i] = float32(f)
 		}
 	}
+	prob := optimize.Problem{
+		Func: func(v []float64) float64 {
+			set(xe, v)
+			return p.Loss(lossBuf, xe, y)[0]
+		},
+		Grad: func(grad, v []float64) {
+			set(xe, v)
+			p.Gradient(gt, xe, y)
+			for i, f := range gt.Data {
+				grad[i] = float64(f)
+			}
+		},
+	}
+	rec := &lbfgsRecorder{}
+	status := NotTerminated
+	rec.record = func(loc *optimize.Location) error {
+		rec.iter++
+		set(x, loc.X)
+		if status = st.observe(p, x, y, rec.iter); status != NotTerminated {
+			return errStopRun
+		}
+		return nil
+	}
+	init := make([]float64, len(x0.Data))
+	for i, v := range x0.Data {
+		init[i] = float64(v)
+	}
+	settings := &optimize.Settings{
+		Converger:         optimize.NeverTerminate{}, // Solve's own rules decide
+		GradientThreshold: 1e-300,
+		Recorder:          rec,
+	}
+	_, err := optimize.Minimize(prob, init, settings, &optimize.LBFGS{Store: lbfgsMemory})
+	if status != NotTerminated {
+		return st.finish(x, status, nil)
+	}
+	if err != nil {
+		return st.finish(x, Failed, err)
+	}
+	return st.finish(x, Converged, nil) // gonum found a zero gradient
 }
 
-func lbfgsDot(a, b []float64) float64 {
-	var s float64
-	for i, v := range a {
-		s += v * b[i]
-	}
-	return s
+// lbfgsRecorder passes gonum's major iterations to a function; returning an error ends
+// the run.
+type lbfgsRecorder struct {
+	iter   int
+	record func(loc *optimize.Location) error
 }
 
-// lbfgsAxpy sets y ← y + a·x.
-func lbfgsAxpy(a float64, x, y []float64) {
-	for i, v := range x {
-		y[i] += a * v
+func (r *lbfgsRecorder) Init() error { return nil }
+
+func (r *lbfgsRecorder) Record(loc *optimize.Location, op optimize.Operation, _ *optimize.Stats) error {
+	if op == optimize.MajorIteration {
+		return r.record(loc)
 	}
+	return nil
 }
