@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 )
 
@@ -88,13 +89,13 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 	if err := writeJSON(filepath.Join(dir, runFile), r.Info); err != nil {
 		return nil, err
 	}
-	for i, info := range r.Info.Jobs {
+	for _, info := range r.Info.Jobs {
 		jd := filepath.Join(dir, info.ID)
 		if err := os.MkdirAll(jd, 0o755); err != nil {
 			return nil, err
 		}
 		cfg := JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Values,
-			Method: spec.Methods[i%len(spec.Methods)], Metrics: r.Info.Metrics, Version: Version}
+			Method: spec.Methods[slices.IndexFunc(spec.Methods, func(m optimizers.Method) bool { return m.Name == info.Method })], Metrics: r.Info.Metrics, Version: Version}
 		if err := writeJSON(filepath.Join(jd, configFile), cfg); err != nil {
 			return nil, err
 		}
