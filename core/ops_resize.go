@@ -1,6 +1,9 @@
 package core
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // MaxPool2 returns the 2×2 max pooling with stride 2 of the NCHW batch x, of shape
 // [N, C, ⌊H/2⌋, ⌊W/2⌋] (a trailing odd row or column is dropped, as in PyTorch). The
@@ -41,16 +44,32 @@ func MaxPool2(x *Var) *Var {
 }
 
 // maxPoolArg returns the index in the plane src (row length w) of the first maximum of
-// the 2×2 window of output (y, q), scanning in row-major order.
+// the 2×2 window of output (y, q), scanning in row-major order; a NaN is the maximum (the
+// first NaN, if there are several). It compares integer keys without a branch (see
+// maxPoolKey), as the winner of a window is random and a branch would often be mispredicted.
 func maxPoolArg(src []float32, w, y, q int) int {
 	i0 := 2*y*w + 2*q
-	best := i0
-	for _, i := range [3]int{i0 + 1, i0 + w, i0 + w + 1} {
-		if v, m := src[i], src[best]; v > m || (v != v && m == m) {
-			best = i
-		}
-	}
+	r0, r1 := src[i0:i0+2:i0+2], src[i0+w:i0+w+2:i0+w+2]
+	best, kb := i0, maxPoolKey(r0[0])
+	best, kb = maxPoolPick(best, kb, i0+1, maxPoolKey(r0[1]))
+	best, kb = maxPoolPick(best, kb, i0+w, maxPoolKey(r1[0]))
+	best, _ = maxPoolPick(best, kb, i0+w+1, maxPoolKey(r1[1]))
 	return best
+}
+
+// maxPoolKey maps x to an integer whose order is the order of the floats, with −0 = +0 and
+// every NaN above +Inf and equal to every other NaN.
+func maxPoolKey(x float32) int64 {
+	b := int64(int32(math.Float32bits(x + 0)))   // x + 0 turns −0 into +0
+	k := b ^ ((b >> 31) & 0x7fffffff)            // negative floats: reverse their order
+	nan := (0x7f800000 - (b & 0x7fffffff)) >> 63 // all ones for NaN
+	return k&^nan | nan&math.MaxInt32
+}
+
+// maxPoolPick returns (i, k) if k > kb and (best, kb) otherwise, without a branch.
+func maxPoolPick(best int, kb int64, i int, k int64) (int, int64) {
+	gt := (kb - k) >> 63 // all ones iff k > kb
+	return best ^ ((best ^ i) & int(gt)), kb ^ ((kb ^ k) & gt)
 }
 
 // Upsample2 returns the bilinear upsampling by 2 of the NCHW batch x, of shape
