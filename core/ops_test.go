@@ -62,8 +62,9 @@ func gradCases() []gradCase {
 	bnEval.Beta.Value = randTensor(rng, 3)
 	bnEval.RunningMean = randTensor(rng, 3)
 	bnEval.RunningVar = FromData([]float32{0.5, 1.5, 2}, 3)
-	swr := &Param{Name: "spectral wr", Value: randTensor(rng, 2, 3, 4, 2), Grad: New(2, 3, 4, 2)}
-	swi := &Param{Name: "spectral wi", Value: randTensor(rng, 2, 3, 4, 2), Grad: New(2, 3, 4, 2)}
+	srng := rand.New(rand.NewPCG(8, 8)) // the spectral cases' own stream leaves the others' data as it was
+	swr := &Param{Name: "spectral wr", Value: randTensor(srng, 2, 3, 4, 2), Grad: New(2, 3, 4, 2)}
+	swi := &Param{Name: "spectral wi", Value: randTensor(srng, 2, 3, 4, 2), Grad: New(2, 3, 4, 2)}
 	return []gradCase{
 		{name: "Add", inputs: []*Tensor{randTensor(rng, 2, 3), randTensor(rng, 2, 3)},
 			build: func(t *Tape, in []*Var) *Var { return Add(in[0], in[1]) }},
@@ -116,9 +117,9 @@ func gradCases() []gradCase {
 		{name: "ConcatChannels", inputs: []*Tensor{randTensor(rng, 2, 1, 2, 3), randTensor(rng, 2, 3, 2, 3)},
 			build: func(t *Tape, in []*Var) *Var { return ConcatChannels(in[0], in[1]) }},
 		// SpectralConv2d: 8×4 grid, m = 2 (rows k_y ∈ {0, 1, 6, 7}, k_x ∈ {0, 1}).
-		{name: "SpectralConv2d", inputs: []*Tensor{randTensor(rng, 2, 2, 8, 4)}, params: []*Param{swr, swi},
+		{name: "SpectralConv2d", inputs: []*Tensor{randTensor(srng, 2, 2, 8, 4)}, params: []*Param{swr, swi},
 			build: func(t *Tape, in []*Var) *Var { return SpectralConv2d(&Spectral{}, in[0], t.Param(swr), t.Param(swi)) }},
-		{name: "SpectralConv2d weights as inputs, m = H/2", inputs: []*Tensor{randTensor(rng, 1, 1, 4, 4), randTensor(rng, 1, 2, 4, 2), randTensor(rng, 1, 2, 4, 2)},
+		{name: "SpectralConv2d weights as inputs, m = H/2", inputs: []*Tensor{randTensor(srng, 1, 1, 4, 4), randTensor(srng, 1, 2, 4, 2), randTensor(srng, 1, 2, 4, 2)},
 			build: func(t *Tape, in []*Var) *Var { return SpectralConv2d(&Spectral{}, in[0], in[1], in[2]) }},
 	}
 }
