@@ -36,6 +36,10 @@ type MethodDef struct {
 	optimizers.Method
 	Default bool
 	lrFor   func(Values) float64 // the default learning rate where it depends on settings
+	// Network names the method's own network, in words ("" for the preset's); network
+	// builds it (nil for the preset's).
+	Network string
+	network func(Values, *rand.Rand) core.Network
 }
 
 // Scale is one size of a preset: a value for every setting, and what it changes.
@@ -241,6 +245,17 @@ func (s *Spec) NewProblem() problems.Problem { return s.Preset.problem(s.Values)
 
 // NewNetwork returns the network with initial weights drawn from rng.
 func (s *Spec) NewNetwork(rng *rand.Rand) core.Network { return s.Preset.network(s.Values, rng) }
+
+// NewNetworkFor returns the network of the named method (the preset's unless the method
+// has its own, as fno) with initial weights drawn from rng.
+func (s *Spec) NewNetworkFor(method string, rng *rand.Rand) core.Network {
+	for _, m := range s.Preset.Methods {
+		if m.Name == method && m.network != nil {
+			return m.network(s.Values, rng)
+		}
+	}
+	return s.NewNetwork(rng)
+}
 
 // Overrides returns the settings as key=value strings, which Resolve accepts to rebuild
 // the same Spec.

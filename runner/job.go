@@ -48,7 +48,7 @@ func newTrainer(spec *presets.Spec, m optimizers.Method, info JobInfo, dir strin
 	t := &trainer{info: info, method: m, spec: spec, dir: dir}
 	t.prob = spec.NewProblem()
 	t.metrics = t.prob.MetricNames()
-	t.net = spec.NewNetwork(rand.New(rand.NewPCG(uint64(info.Seed), streamInit)))
+	t.net = spec.NewNetworkFor(m.Name, rand.New(rand.NewPCG(uint64(info.Seed), streamInit))) // a method may bring its own network (fno)
 	opt, err := m.NewOptimizer(t.net.Params())
 	if err != nil {
 		return nil, err
