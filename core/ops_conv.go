@@ -45,10 +45,13 @@ func Conv2d(x, w, b *Var) *Var {
 	th := convWorkers(t.Threads, n)
 	// One column workspace per worker, large enough for the columns of x (forward, weight
 	// gradient) and of the output gradient (input gradient); the backward pass reuses it.
-	rows := convSlabRows(h, wd) // rows of the field per column slab
+	rows := convSlabRows(h, wd, convSlabCols) // rows of the field per column slab
+	// The weight gradient's dot-product kernel has a fixed cost per call, so it takes
+	// longer slabs.
+	rowsW := convSlabRows(h, wd, convSlabColsW)
 	var cols *Tensor
 	if k != 1 {
-		cols = t.allocNoZero(th, max(cin, cout)*k*k*rows*wd)
+		cols = t.allocNoZero(th, max(cin*rowsW, cout*rows, cin*rows)*k*k*wd)
 	}
 	wv := w.Value.Data
 	parallelFor(th, th, func(wk int) {
@@ -121,10 +124,10 @@ func Conv2d(x, w, b *Var) *Var {
 						Gemm(true, false, cin, hw, cout, 1, wv, cin, gi, hw, dxBeta, dx.Example(i), hw)
 					}
 				} else {
-					for y0 := 0; y0 < h; y0 += rows {
-						y1 := min(h, y0+rows)
-						nb := (y1 - y0) * wd
-						if dwEx != nil { // dW_i = Σ_slabs g_i[:, slab] · im2col(x_i)[:, slab]ᵀ
+					if dwEx != nil { // dW_i = Σ_slabs g_i[:, slab] · im2col(x_i)[:, slab]ᵀ
+						for y0 := 0; y0 < h; y0 += rowsW {
+							y1 := min(h, y0+rowsW)
+							nb := (y1 - y0) * wd
 							var beta float32 = 1
 							if y0 == 0 {
 								beta = 0
@@ -132,7 +135,11 @@ func Conv2d(x, w, b *Var) *Var {
 							im2colCircular3Rows(col, xi, cin, h, wd, y0, y1)
 							Gemm(false, true, cout, ckk, nb, 1, gi[y0*wd:], hw, col, nb, beta, dwEx.Example(i), ckk)
 						}
-						if dx != nil { // dx_i[:, slab] (+)= W̃·im2col(g_i)[:, slab]
+					}
+					if dx != nil { // dx_i[:, slab] (+)= W̃·im2col(g_i)[:, slab]
+						for y0 := 0; y0 < h; y0 += rows {
+							y1 := min(h, y0+rows)
+							nb := (y1 - y0) * wd
 							im2colCircular3Rows(col, gi, cout, h, wd, y0, y1)
 							Gemm(false, false, cin, nb, cout*9, 1, wflip, cout*9, col, nb, dxBeta, dx.Example(i)[y0*wd:], hw)
 						}
@@ -177,15 +184,19 @@ func flipKernel3(dst, w []float32, cin, cout int) {
 }
 
 // convSlabRows is the number of field rows whose im2col columns are built and multiplied at
-// a time: about convSlabCols columns, so that a slab of columns (Cin·9 × rows·W floats) is
-// written and read again while it is still in the L2 cache. It depends only on the shape,
+// a time: about cols columns, so that a slab of columns (Cin·9 × rows·W floats) is written
+// and read again while it is still in the L2 cache. It depends only on the shape,
 // so the order of every sum is the same whatever the number of threads.
-func convSlabRows(h, w int) int {
-	return max(1, min(h, convSlabCols/w))
+func convSlabRows(h, w, cols int) int {
+	return max(1, min(h, cols/w))
 }
 
-// convSlabCols is the target width of a column slab; see convSlabRows.
-const convSlabCols = 512
+// convSlabCols and convSlabColsW are the target widths of a column slab (see
+// convSlabRows) for the forward pass and input gradient, and for the weight gradient.
+const (
+	convSlabCols  = 512
+	convSlabColsW = 2048
+)
 
 // im2colCircular3Rows writes the im2col columns of the output rows y0 ≤ y < y1 of a
 // circular 3×3 convolution of x (shape [Cin, H, W]) into col, a [Cin·9, (y1−y0)·W] matrix:
