@@ -32,6 +32,9 @@ func cmdShow(args []string) error {
 	if *window < 0 {
 		return usagef("", "--window must be ≥ 1")
 	}
+	if isSweep(pos[0]) { // a sweep folder (cmd_sweep.go): its table
+		return showSweep(os.Stdout, pos[0])
+	}
 	info, err := runner.ReadRunInfo(pos[0])
 	if err != nil {
 		return fmt.Errorf("%s is not a run folder: %v", pos[0], err)

@@ -98,6 +98,8 @@ func dispatch(args []string) error {
 		return cmdResume(rest)
 	case "watch":
 		return cmdWatch(rest)
+	case "sweep":
+		return cmdSweep(rest)
 	case "bench":
 		return cmdBench(rest)
 	case "-h", "--help", "help":
