@@ -19,7 +19,8 @@ import (
 //
 // On a tape in evaluation mode μ and σ² are RunningMean and RunningVar, which are left
 // unchanged. Gradients flow to x, Gamma and Beta in both modes (through μ and σ² too in
-// training mode). Statistics are accumulated in float64.
+// training mode). Statistics are summed in float32 over runs of 16 values and in float64
+// across them.
 //
 // A BatchNorm2d is not safe for concurrent use: Forward in training mode writes the
 // running statistics.
@@ -85,7 +86,7 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 			mean = s / float64(m)
 			var ss float64
 			for i := 0; i < n; i++ {
-				ss += sumSqDev64(xv[(i*c+k)*hw:][:hw], mean)
+				ss += sumSqDev64(xv[(i*c+k)*hw:][:hw], float32(mean))
 			}
 			variance = ss / float64(m)
 			mom := bn.Momentum
@@ -165,61 +166,79 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 	return v
 }
 
-// sum64 returns Σ x accumulated in float64, in four interleaved partial sums (x[4q+r] into
-// the r-th) added at the end as (s0+s1)+(s2+s3): independent chains, and a fixed order.
+// The sums of BatchNorm2d run in float32 over blocks of bnBlock consecutive values (four
+// interleaved partial sums) and in float64 across blocks: the float64 conversions and the
+// latency of one long chain of additions would otherwise dominate, while a float32 sum of
+// 16 values loses nothing that matters against the float64 total. The order of every
+// addition is fixed by the data's layout, never by the number of threads.
+const bnBlock = 16
+
+// sum64 returns Σ x.
 func sum64(x []float32) float64 {
-	var s0, s1, s2, s3 float64
+	var total float64
 	q := 0
-	for ; q+4 <= len(x); q += 4 {
-		v := x[q : q+4 : q+4]
-		s0 += float64(v[0])
-		s1 += float64(v[1])
-		s2 += float64(v[2])
-		s3 += float64(v[3])
+	for ; q+bnBlock <= len(x); q += bnBlock {
+		v := x[q : q+bnBlock : q+bnBlock]
+		s0 := (v[0] + v[4]) + (v[8] + v[12])
+		s1 := (v[1] + v[5]) + (v[9] + v[13])
+		s2 := (v[2] + v[6]) + (v[10] + v[14])
+		s3 := (v[3] + v[7]) + (v[11] + v[15])
+		total += float64((s0 + s1) + (s2 + s3))
 	}
 	for ; q < len(x); q++ {
-		s0 += float64(x[q])
+		total += float64(x[q])
 	}
-	return (s0 + s1) + (s2 + s3)
+	return total
 }
 
-// sumSqDev64 returns Σ (x − mean)² accumulated in float64, in the order of sum64.
-func sumSqDev64(x []float32, mean float64) float64 {
-	var s0, s1, s2, s3 float64
+// sumSqDev64 returns Σ (x − mean)², the deviations taken in float32.
+func sumSqDev64(x []float32, mean float32) float64 {
+	var total float64
 	q := 0
-	for ; q+4 <= len(x); q += 4 {
-		v := x[q : q+4 : q+4]
-		d0, d1, d2, d3 := float64(v[0])-mean, float64(v[1])-mean, float64(v[2])-mean, float64(v[3])-mean
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
+	for ; q+bnBlock <= len(x); q += bnBlock {
+		v := x[q : q+bnBlock : q+bnBlock]
+		var s [4]float32
+		for r := 0; r < bnBlock; r += 4 {
+			d0, d1, d2, d3 := v[r]-mean, v[r+1]-mean, v[r+2]-mean, v[r+3]-mean
+			s[0] += d0 * d0
+			s[1] += d1 * d1
+			s[2] += d2 * d2
+			s[3] += d3 * d3
+		}
+		total += float64((s[0] + s[1]) + (s[2] + s[3]))
 	}
 	for ; q < len(x); q++ {
-		d := float64(x[q]) - mean
-		s0 += d * d
+		d := x[q] - mean
+		total += float64(d * d)
 	}
-	return (s0 + s1) + (s2 + s3)
+	return total
 }
 
 // sumsBNBack returns Σ g and Σ g·x̂ with x̂ = (x − mean)·is computed in float32 as in the
-// forward pass, accumulated in float64 in two interleaved partial sums each.
+// forward pass.
 func sumsBNBack(g, x []float32, mean, is float32) (sg, sgx float64) {
 	x = x[:len(g)]
-	var a0, a1, b0, b1 float64
 	q := 0
-	for ; q+2 <= len(g); q += 2 {
-		gv, xv := g[q:q+2:q+2], x[q:q+2:q+2]
-		g0, g1 := float64(gv[0]), float64(gv[1])
-		a0 += g0
-		a1 += g1
-		b0 += g0 * float64((xv[0]-mean)*is)
-		b1 += g1 * float64((xv[1]-mean)*is)
+	for ; q+bnBlock <= len(g); q += bnBlock {
+		gv, xv := g[q:q+bnBlock:q+bnBlock], x[q:q+bnBlock:q+bnBlock]
+		var a, b [4]float32
+		for r := 0; r < bnBlock; r += 4 {
+			g0, g1, g2, g3 := gv[r], gv[r+1], gv[r+2], gv[r+3]
+			a[0] += g0
+			a[1] += g1
+			a[2] += g2
+			a[3] += g3
+			b[0] += g0 * ((xv[r] - mean) * is)
+			b[1] += g1 * ((xv[r+1] - mean) * is)
+			b[2] += g2 * ((xv[r+2] - mean) * is)
+			b[3] += g3 * ((xv[r+3] - mean) * is)
+		}
+		sg += float64((a[0] + a[1]) + (a[2] + a[3]))
+		sgx += float64((b[0] + b[1]) + (b[2] + b[3]))
 	}
 	for ; q < len(g); q++ {
-		gq := float64(g[q])
-		a0 += gq
-		b0 += gq * float64((x[q]-mean)*is)
+		sg += float64(g[q])
+		sgx += float64(g[q] * ((x[q] - mean) * is))
 	}
-	return a0 + a1, b0 + b1
+	return sg, sgx
 }
