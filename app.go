@@ -1,4 +1,200 @@
 package main
 
-// cmdApp opens the app on the preset list. Until the dashboard lands it lists the presets.
-func cmdApp(args []string) error { return cmdList(args) }
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/mattn/go-isatty"
+
+	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/tui"
+)
+
+// The files that the app leaves in a run folder besides the runner's: the background
+// training process's output and its process id.
+const (
+	trainLog = "train.log"
+	trainPID = "train.pid"
+)
+
+// uiFlags are the display flags of the commands that open the TUI (app, run, watch).
+type uiFlags struct {
+	color string
+	ascii bool
+}
+
+// addUIFlags defines --color and --ascii on fs.
+func addUIFlags(fs *flag.FlagSet) *uiFlags {
+	u := &uiFlags{}
+	fs.StringVar(&u.color, "color", "auto", "colour: auto (honours NO_COLOR), always, never, truecolor, 256 or 16")
+	fs.BoolVar(&u.ascii, "ascii", false, "draw with ASCII only (no braille, box drawing or block glyphs)")
+	return u
+}
+
+// options returns the TUI options of the flags, or a usage error.
+func (u *uiFlags) options() (tui.Options, error) {
+	if u == nil {
+		return tui.Options{}, nil
+	}
+	mode, err := tui.ParseColorMode(u.color)
+	if err != nil {
+		return tui.Options{}, usagef("", "--color: %v", strings.TrimPrefix(err.Error(), "tui: "))
+	}
+	return tui.Options{Color: mode, ASCII: u.ascii}, nil
+}
+
+// interactive reports whether stdin and stdout are terminals, so that a TUI can run.
+func interactive() bool {
+	tty := func(f *os.File) bool { return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()) }
+	return tty(os.Stdin) && tty(os.Stdout)
+}
+
+// cmdApp opens the app on the preset list; without a terminal it prints the list.
+func cmdApp(args []string) error {
+	fs := newFlags("sipbench", "sipbench [--color auto|always|never] [--ascii]")
+	ui := addUIFlags(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("run 'sipbench help' for the commands", "unknown command %q", pos[0])
+	}
+	opts, err := ui.options()
+	if err != nil {
+		return err
+	}
+	if !interactive() {
+		return cmdList(nil)
+	}
+	return runApp(tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining})
+}
+
+// newRunDir returns the default folder of a new run of preset.
+func newRunDir(preset string) string {
+	return filepath.Join(runsDir, time.Now().Format("20060102-150405")+"-"+preset)
+}
+
+// startInBackground creates the run folder of spec under runs/ and starts training it
+// in a detached process.
+func startInBackground(spec *presets.Spec, seeds []int) (string, error) {
+	dir := newRunDir(spec.Preset.Name)
+	if _, err := runner.Create(spec, seeds, dir); err != nil {
+		return "", err
+	}
+	if _, err := spawnTraining(dir, 0); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// spawnTraining starts `sipbench resume DIR --headless` as a detached process (its own
+// session, so that closing the terminal or the SSH connection does not stop it), with
+// stdin from /dev/null and its output in DIR/train.log, and writes its pid to
+// DIR/train.pid. workers > 0 is passed on as --workers.
+func spawnTraining(dir string, workers int) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("cannot find the sipbench executable to start training: %v", err)
+	}
+	args := []string{"resume", dir, "--headless"}
+	if workers > 0 {
+		args = append(args, "--workers", strconv.Itoa(workers))
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return 0, err
+	}
+	defer null.Close()
+	log, err := os.OpenFile(filepath.Join(dir, trainLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return 0, fmt.Errorf("starting the training process: %v", err)
+	}
+	log.Close()
+	pid := cmd.Process.Pid
+	go cmd.Wait() // reap it if it ends while we are still running
+	if err := os.WriteFile(filepath.Join(dir, trainPID), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		return pid, err
+	}
+	return pid, nil
+}
+
+// stopTraining sends SIGTERM to the training process of dir (from train.pid), which
+// checkpoints its jobs and exits. It does nothing unless that pid is still a
+// `sipbench resume DIR` process, so a reused pid is never signalled.
+func stopTraining(dir string) {
+	b, err := os.ReadFile(filepath.Join(dir, trainPID))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return
+	}
+	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	if len(args) < 3 || args[1] != "resume" || args[2] != dir {
+		return
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+}
+
+// watchInTUI opens the dashboard on the run folder dir, read through a runner.Watch.
+func watchInTUI(dir string, opts tui.Options) error {
+	w, err := runner.OpenWatch(dir)
+	if err != nil {
+		return err
+	}
+	return runApp(tui.AppConfig{Options: opts, Watch: w, Stop: stopTraining})
+}
+
+// runApp runs the app full screen, then says where the run is and how to come back.
+func runApp(cfg tui.AppConfig) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app := tui.NewApp(ctx, cfg)
+	_, err := tea.NewProgram(app, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
+	cancel()
+	dir, outcome := app.Result()
+	if line := afterLine(dir, outcome); line != "" {
+		fmt.Println(line)
+	}
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
+		return err
+	}
+	return nil
+}
+
+// afterLine is what the app prints after it ends.
+func afterLine(dir string, o tui.Outcome) string {
+	switch o {
+	case tui.OutcomeLeft:
+		return fmt.Sprintf("sipbench: still training in the background in %s; 'sipbench watch %s' to come back, 'sipbench show %s' for the results so far", dir, dir, dir)
+	case tui.OutcomeStopped:
+		return fmt.Sprintf("sipbench: stopping the runs in %s (checkpoints kept); 'sipbench resume %s' continues them, 'sipbench show %s' shows the results", dir, dir, dir)
+	case tui.OutcomeFinished:
+		return fmt.Sprintf("sipbench: run folder %s; 'sipbench show %s' for the results, 'sipbench watch %s' to see it again", dir, dir, dir)
+	}
+	return ""
+}

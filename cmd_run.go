@@ -41,8 +41,12 @@ func cmdRun(args []string) error {
 	fs.StringVar(&f.out, "out", "", "run folder (default: runs/<date-time>-<preset>)")
 	fs.BoolVar(&f.headless, "headless", false, "print progress lines instead of opening the dashboard")
 	fs.DurationVar(&f.every, "print-every", 5*time.Second, "time between progress lines (headless)")
+	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if _, err := ui.options(); err != nil {
 		return err
 	}
 	if len(pos) != 1 {
@@ -85,7 +89,7 @@ func cmdRun(args []string) error {
 	if err != nil {
 		return err
 	}
-	return execute(r, f.workers, f.headless, f.every)
+	return execute(r, f.workers, f.headless, f.every, ui)
 }
 
 func cmdResume(args []string) error {
@@ -93,6 +97,7 @@ func cmdResume(args []string) error {
 	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
 	headless := fs.Bool("headless", false, "print progress lines instead of opening the dashboard")
 	every := fs.Duration("print-every", 5*time.Second, "time between progress lines (headless)")
+	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -100,17 +105,32 @@ func cmdResume(args []string) error {
 	if len(pos) != 1 {
 		return usagef("", "resume takes one run folder")
 	}
+	if _, err := ui.options(); err != nil {
+		return err
+	}
 	r, err := runner.Open(pos[0])
 	if err != nil {
 		return err
 	}
-	return execute(r, *workers, *headless, *every)
+	return execute(r, *workers, *headless, *every, ui)
 }
 
-// execute trains the run: in the dashboard on a terminal, else with progress lines. The
-// first Ctrl-C or SIGTERM stops the jobs gracefully (checkpoints written, exit 130); a
-// second one exits at once.
-func execute(r *runner.Run, workers int, headless bool, every time.Duration) error {
+// execute trains the run. On a terminal (not headless) it starts the training in a
+// detached background process and opens the dashboard on the run folder, so that
+// quitting or a dropped connection does not stop it. Otherwise it trains here with
+// progress lines: the first Ctrl-C or SIGTERM stops the jobs gracefully (checkpoints
+// written, exit 130); a second one exits at once.
+func execute(r *runner.Run, workers int, headless bool, every time.Duration, ui *uiFlags) error {
+	if !headless && interactive() {
+		opts, err := ui.options()
+		if err != nil {
+			return err
+		}
+		if _, err := spawnTraining(r.Dir, workers); err != nil {
+			return err
+		}
+		return watchInTUI(r.Dir, opts)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 2)

@@ -41,10 +41,15 @@ func newestRun(root string) (string, error) {
 }
 
 func cmdWatch(args []string) error {
-	fs := newFlags("watch", "sipbench watch [DIR] [--headless]")
+	fs := newFlags("watch", "sipbench watch [DIR] [--headless] [--color auto|always|never] [--ascii]")
 	headless := fs.Bool("headless", false, "print progress lines instead of opening the dashboard")
 	every := fs.Duration("print-every", 5*time.Second, "time between progress lines (headless)")
+	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	opts, err := ui.options()
 	if err != nil {
 		return err
 	}
@@ -57,11 +62,13 @@ func cmdWatch(args []string) error {
 	} else if dir, err = newestRun(runsDir); err != nil {
 		return err
 	}
+	if !*headless && interactive() {
+		return watchInTUI(dir, opts)
+	}
 	w, err := runner.OpenWatch(dir)
 	if err != nil {
 		return err
 	}
-	_ = headless
 	sub := w.Subscribe()
 	go w.Follow(context.Background(), time.Second, true)
 	printProgress(os.Stdout, w.Info, sub, *every)

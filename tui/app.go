@@ -1,0 +1,331 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/runner"
+)
+
+// StartFunc creates the run folder of spec with one job per method and seed and starts
+// training it in a background process; it returns the folder. It runs in a command, off
+// the UI loop.
+type StartFunc func(spec *presets.Spec, seeds []int) (dir string, err error)
+
+// AppConfig configures the App. Only Options is needed to watch a run (Watch set);
+// Start is needed to start runs from the preset list.
+type AppConfig struct {
+	Options Options
+	// Presets are listed on the first screen; if nil, presets.All().
+	Presets []*presets.Preset
+	Start   StartFunc
+	// Stop, if set, is called (in a command) after cancel has been written to every
+	// unfinished job of the run in dir, when the user chooses to stop the runs; for
+	// example to signal the training process.
+	Stop func(dir string)
+	// Watch, if set, opens the app on the dashboard of this run folder instead of the
+	// preset list. The app calls its Follow; nobody else may.
+	Watch *runner.Watch
+	// Poll is the interval between reads of the run folder; if 0, 500ms.
+	Poll time.Duration
+}
+
+// Outcome says how the app ended.
+type Outcome int
+
+// The outcomes. OutcomeNone: quit before any run was opened.
+const (
+	OutcomeNone     Outcome = iota
+	OutcomeFinished         // quit with no job left training
+	OutcomeLeft             // quit, jobs left training in the background
+	OutcomeStopped          // quit after asking the jobs to stop
+)
+
+type screen int
+
+const (
+	screenList screen = iota
+	screenSetup
+	screenDashboard
+)
+
+// runStartedMsg reports the end of a start: the run folder opened for watching, or err.
+type runStartedMsg struct {
+	w   *runner.Watch
+	err error
+}
+
+// attachedMsg reports that the app follows w's folder through sub.
+type attachedMsg struct {
+	w   *runner.Watch
+	sub *runner.Subscription
+}
+
+// runEventsMsg is a batch drained from the subscription; open is false once it closed.
+type runEventsMsg struct {
+	events []runner.Event
+	open   bool
+}
+
+// App is the root Bubble Tea model of `sipbench`: the preset list, a preset's set-up
+// screen, and the dashboard of the run, which it always reads from the run folder
+// through a runner.Watch (the training runs in another process, so that quitting or a
+// dropped connection loses nothing). q on the dashboard asks, while jobs still train,
+// whether to leave them running or to stop them.
+type App struct {
+	ctx    context.Context
+	cfg    AppConfig
+	theme  *Theme
+	dialog lipgloss.Style
+
+	screen  screen
+	list    *List
+	setup   *Setup
+	dash    *Dashboard
+	watch   *runner.Watch
+	sub     *runner.Subscription
+	quit    *quitDialog // non-nil while the quit dialog is open
+	outcome Outcome
+	w, h    int
+}
+
+// NewApp returns the app. ctx bounds the goroutine that follows the run folder: cancel
+// it after the program has ended.
+func NewApp(ctx context.Context, cfg AppConfig) *App {
+	if cfg.Presets == nil {
+		cfg.Presets = presets.All()
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 500 * time.Millisecond
+	}
+	t := NewTheme(ResolveProfile(cfg.Options.Color, cfg.Options.Getenv), cfg.Options.ASCII)
+	a := &App{ctx: ctx, cfg: cfg, theme: t, dialog: newDialogStyle(t), w: MinWidth, h: MinHeight}
+	if cfg.Watch == nil {
+		a.list = NewList(t, cfg.Presets)
+	}
+	return a
+}
+
+// Init opens the run given in the config, if any.
+func (a *App) Init() tea.Cmd {
+	if a.cfg.Watch != nil {
+		a.openDashboard(a.cfg.Watch)
+		return tea.Batch(a.dash.Init(), a.follow(a.cfg.Watch))
+	}
+	return nil
+}
+
+// Result returns the run folder ("" if none was opened) and how the app ended.
+func (a *App) Result() (dir string, o Outcome) {
+	if a.watch != nil {
+		dir = a.watch.Dir
+	}
+	return dir, a.outcome
+}
+
+// Screen names the current screen: "list", "setup" or "dashboard" (with "+quit" while
+// the quit dialog is open).
+func (a *App) Screen() string {
+	s := [...]string{"list", "setup", "dashboard"}[a.screen]
+	if a.quit != nil {
+		s += "+quit"
+	}
+	return s
+}
+
+// Dashboard returns the dashboard, or nil before a run is open.
+func (a *App) Dashboard() *Dashboard { return a.dash }
+
+// Setup returns the set-up screen, or nil.
+func (a *App) Setup() *Setup { return a.setup }
+
+// List returns the preset list, or nil.
+func (a *App) List() *List { return a.list }
+
+// Update routes messages to the current screen and handles the moves between screens.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.w, a.h = msg.Width, msg.Height
+		if a.list != nil {
+			a.list.SetSize(a.w, a.h)
+		}
+		if a.setup != nil {
+			a.setup.SetSize(a.w, a.h)
+		}
+		if a.dash != nil {
+			a.dash.Update(msg)
+		}
+		return a, nil
+	case PresetChosenMsg:
+		a.setup = NewSetup(a.theme, msg.Preset)
+		a.setup.SetSize(a.w, a.h)
+		a.screen = screenSetup
+		return a, nil
+	case SetupBackMsg:
+		a.setup, a.screen = nil, screenList
+		return a, nil
+	case SetupDoneMsg:
+		return a, a.start(msg.Spec, msg.Seeds)
+	case runStartedMsg:
+		if msg.err != nil {
+			if a.setup != nil {
+				a.setup.SetError(msg.err)
+			}
+			return a, nil
+		}
+		a.openDashboard(msg.w)
+		return a, tea.Batch(a.dash.Init(), a.follow(msg.w))
+	case attachedMsg:
+		a.sub = msg.sub
+		return a, waitEvents(msg.sub)
+	case runEventsMsg:
+		if a.dash != nil && len(msg.events) > 0 {
+			a.dash.Update(EventsMsg(msg.events))
+		}
+		if msg.open && a.sub != nil {
+			return a, waitEvents(a.sub)
+		}
+		return a, nil
+	case QuitRequestMsg:
+		return a, a.requestQuit()
+	case tea.KeyMsg:
+		if a.quit != nil {
+			return a, a.dialogKey(msg)
+		}
+	}
+	var cmd tea.Cmd
+	switch a.screen {
+	case screenList:
+		_, cmd = a.list.Update(msg)
+	case screenSetup:
+		_, cmd = a.setup.Update(msg)
+	case screenDashboard:
+		_, cmd = a.dash.Update(msg)
+	}
+	return a, cmd
+}
+
+// View renders the current screen, with the quit dialog over the dashboard.
+func (a *App) View() string {
+	switch a.screen {
+	case screenSetup:
+		return a.setup.View()
+	case screenDashboard:
+		v := a.dash.View()
+		if a.quit != nil && a.w >= MinWidth && a.h >= MinHeight {
+			v = overlay(v, a.quit.view(a.theme, a.dialog, a.w), a.w, a.h)
+		}
+		return v
+	}
+	return a.list.View()
+}
+
+func (a *App) openDashboard(w *runner.Watch) {
+	opts := a.cfg.Options
+	opts.RunDir = w.Dir
+	a.watch = w
+	a.dash = NewDashboard(w.Info, opts, w)
+	a.dash.Update(tea.WindowSizeMsg{Width: a.w, Height: a.h})
+	a.screen = screenDashboard
+	a.outcome = OutcomeFinished
+}
+
+// start creates and starts the run in a command, then opens its folder.
+func (a *App) start(spec *presets.Spec, seeds []int) tea.Cmd {
+	start := a.cfg.Start
+	return func() tea.Msg {
+		if start == nil {
+			return runStartedMsg{err: errNoStart}
+		}
+		dir, err := start(spec, seeds)
+		if err != nil {
+			return runStartedMsg{err: err}
+		}
+		w, err := runner.OpenWatch(dir)
+		return runStartedMsg{w: w, err: err}
+	}
+}
+
+type appError string
+
+func (e appError) Error() string { return string(e) }
+
+const errNoStart = appError("tui: this app cannot start runs")
+
+// follow subscribes to w and starts polling its folder until the app's context ends.
+func (a *App) follow(w *runner.Watch) tea.Cmd {
+	ctx, every := a.ctx, a.cfg.Poll
+	return func() tea.Msg {
+		sub := w.Subscribe()
+		go w.Follow(ctx, every, false)
+		return attachedMsg{w: w, sub: sub}
+	}
+}
+
+// waitEvents waits for the subscription's next events and returns them as one batch;
+// the App re-arms it after each batch until the subscription closes.
+func waitEvents(sub *runner.Subscription) tea.Cmd {
+	return func() tea.Msg {
+		_, open := <-sub.C
+		return runEventsMsg{events: sub.Drain(), open: open}
+	}
+}
+
+// running returns the IDs of the jobs that have not reached a final state.
+func (a *App) running() []string {
+	if a.dash == nil {
+		return nil
+	}
+	var ids []string
+	for _, j := range a.dash.Store().Jobs {
+		if !j.State.Final() {
+			ids = append(ids, j.Info.ID)
+		}
+	}
+	return ids
+}
+
+// requestQuit quits at once when no job trains, else opens the dialog.
+func (a *App) requestQuit() tea.Cmd {
+	if a.quit != nil {
+		return nil
+	}
+	ids := a.running()
+	if len(ids) == 0 {
+		a.outcome = OutcomeFinished
+		return tea.Quit
+	}
+	a.quit = &quitDialog{dir: a.watch.Dir, running: len(ids)}
+	return nil
+}
+
+// dialogKey answers the quit dialog: l (or q, ctrl+c again) leaves the jobs running, s
+// stops them, esc goes back to the dashboard.
+func (a *App) dialogKey(msg tea.KeyMsg) tea.Cmd {
+	switch msg.String() {
+	case "l", "L", "q", "ctrl+c":
+		a.quit = nil
+		a.outcome = OutcomeLeft
+		return tea.Quit
+	case "s", "S":
+		a.quit = nil
+		a.outcome = OutcomeStopped
+		w, ids, stop := a.watch, a.running(), a.cfg.Stop
+		return func() tea.Msg {
+			for _, id := range ids {
+				w.Cancel(id)
+			}
+			if stop != nil {
+				stop(w.Dir)
+			}
+			return tea.QuitMsg{}
+		}
+	case "esc", "n", "N":
+		a.quit = nil
+	}
+	return nil
+}

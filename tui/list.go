@@ -1,0 +1,282 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/sipbench/sipbench/presets"
+)
+
+// ListKeyMap holds the preset list's key bindings; they also feed its footer and `?`
+// screen.
+type ListKeyMap struct {
+	Up, Down, Choose, Help, Quit key.Binding
+}
+
+// DefaultListKeyMap returns the preset list's default bindings.
+func DefaultListKeyMap() ListKeyMap {
+	return ListKeyMap{
+		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous preset")),
+		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next preset")),
+		Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+// ShortHelp returns the footer's bindings (help.KeyMap).
+func (k ListKeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Choose, k.Help, k.Quit}
+}
+
+// FullHelp returns the help screen's bindings (help.KeyMap).
+func (k ListKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down}, {k.Choose, k.Help, k.Quit}}
+}
+
+// PresetChosenMsg is emitted (as a command's message) when the user chooses a preset on
+// the list.
+type PresetChosenMsg struct{ Preset *presets.Preset }
+
+// List is the Bubble Tea model of the preset list: one line per preset (name, network,
+// parameter count, default methods), and below it the selected preset's description,
+// methods, scales and settings, wrapped to the screen.
+type List struct {
+	theme    *Theme
+	keys     ListKeyMap
+	help     help.Model
+	presets  []*presets.Preset
+	params   []int // parameter count of each preset's network at its default scale
+	selected int
+	showHelp bool
+	w, h     int
+}
+
+// NewList returns the list of ps drawn with theme t. It builds each preset's network
+// once to count its parameters.
+func NewList(t *Theme, ps []*presets.Preset) *List {
+	l := &List{theme: t, keys: DefaultListKeyMap(), help: newHelp(t), presets: ps, w: MinWidth, h: MinHeight}
+	for _, p := range ps {
+		l.params = append(l.params, p.ParamCount(""))
+	}
+	return l
+}
+
+// Selected returns the selected preset, or nil if the list is empty.
+func (l *List) Selected() *presets.Preset {
+	if l.selected < len(l.presets) {
+		return l.presets[l.selected]
+	}
+	return nil
+}
+
+// SetSize sets the screen size.
+func (l *List) SetSize(w, h int) { l.w, l.h = w, h }
+
+// Update handles keys and window sizes. Choosing emits PresetChosenMsg; quitting
+// returns tea.Quit.
+func (l *List) Update(msg tea.Msg) (*List, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		l.SetSize(msg.Width, msg.Height)
+	case tea.KeyMsg:
+		k := l.keys
+		if l.showHelp {
+			switch {
+			case key.Matches(msg, k.Help), msg.Type == tea.KeyEsc:
+				l.showHelp = false
+			case key.Matches(msg, k.Quit):
+				return l, tea.Quit
+			}
+			return l, nil
+		}
+		switch {
+		case key.Matches(msg, k.Quit):
+			return l, tea.Quit
+		case key.Matches(msg, k.Help):
+			l.showHelp = true
+		case key.Matches(msg, k.Up):
+			l.selected = max(0, l.selected-1)
+		case key.Matches(msg, k.Down):
+			l.selected = max(0, min(len(l.presets)-1, l.selected+1))
+		case key.Matches(msg, k.Choose):
+			if p := l.Selected(); p != nil {
+				return l, func() tea.Msg { return PresetChosenMsg{Preset: p} }
+			}
+		}
+	}
+	return l, nil
+}
+
+// View renders the list at its size.
+func (l *List) View() string {
+	t := l.theme
+	if s, small := tooSmall(t, l.w, l.h); small {
+		return s
+	}
+	if l.showHelp {
+		return l.helpView()
+	}
+	ell := "…"
+	if t.ASCII {
+		ell = "..."
+	}
+	nameW := len("PRESET")
+	for _, p := range l.presets {
+		nameW = max(nameW, ansi.StringWidth(p.Name))
+	}
+	const paramsW = 7
+	rest := l.w - 2 - nameW - 2 - paramsW - 2 - 2
+	netW := 0
+	for _, p := range l.presets {
+		netW = max(netW, ansi.StringWidth(p.Network))
+	}
+	netW = min(netW, rest/2)
+	methW := max(0, rest-netW)
+	cell := func(s string, w int) string { return padRight(ansi.Truncate(s, w, ell), w) }
+
+	var b strings.Builder
+	b.WriteString(t.Title.Render(dots(t, "sipbench · choose a preset")))
+	b.WriteString("\n\n")
+	b.WriteString(t.Header.Render(fmt.Sprintf("  %s  %s  %s  %s", cell("PRESET", nameW), cell("NETWORK", netW),
+		padLeft("PARAMS", paramsW), cell("DEFAULT METHODS", methW))))
+	b.WriteByte('\n')
+	for i, p := range l.presets {
+		params := "-"
+		if l.params[i] > 0 {
+			params = groupDigits(l.params[i])
+		}
+		row := fmt.Sprintf("%s  %s  %s  %s", cell(p.Name, nameW), cell(p.Network, netW),
+			padLeft(params, paramsW), cell(strings.Join(p.DefaultMethods(), ", "), methW))
+		if i == l.selected {
+			b.WriteString(t.Selected.Render(pointer(t) + " " + row))
+		} else {
+			b.WriteString("  " + row)
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	footer := l.footer()
+	detailH := l.h - strings.Count(b.String(), "\n") - 2
+	b.WriteString(fitBlock(l.detail(), l.w, max(detailH, 0)))
+	b.WriteByte('\n')
+	b.WriteString(footer)
+	return fitBlock(b.String(), l.w, l.h)
+}
+
+// detail describes the selected preset, wrapped to the width.
+func (l *List) detail() string {
+	t := l.theme
+	p := l.Selected()
+	if p == nil {
+		return t.Dim.Render("no presets")
+	}
+	w := l.w
+	var b strings.Builder
+	head := p.Name + " · " + p.Network
+	if n := l.params[l.selected]; n > 0 {
+		head += " · " + groupDigits(n) + " parameters"
+	}
+	b.WriteString(t.Bold.Render(dots(t, head)))
+	b.WriteByte('\n')
+	b.WriteString(ansi.Wordwrap(p.Description, w, ""))
+	b.WriteByte('\n')
+	var ms []string
+	for _, m := range p.Methods {
+		name := m.Name
+		if m.Default {
+			name += "*"
+		}
+		ms = append(ms, name)
+	}
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("methods: "+strings.Join(ms, " ")+"  (* by default)", w, "")))
+	b.WriteByte('\n')
+	var sc []string
+	for _, s := range p.Scales {
+		if s.Note != "" {
+			sc = append(sc, s.Name+" ("+s.Note+")")
+		} else {
+			sc = append(sc, s.Name)
+		}
+	}
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("scales: "+strings.Join(sc, ", "), w, "")))
+	if len(p.Keys) > 0 {
+		var ks []string
+		for _, k := range p.Keys {
+			ks = append(ks, k.Name+": "+k.Doc)
+		}
+		b.WriteByte('\n')
+		b.WriteString(t.Dim.Render(ansi.Wordwrap("settings: "+strings.Join(ks, "; "), w, "")))
+	}
+	return b.String()
+}
+
+func (l *List) footer() string {
+	h := l.help
+	h.Width = l.w
+	return h.View(l.keys)
+}
+
+func (l *List) helpView() string {
+	t := l.theme
+	h := l.help
+	h.Width = l.w
+	h.ShowAll = true
+	var b strings.Builder
+	b.WriteString(t.Title.Render("sipbench: presets"))
+	b.WriteString("\n\n")
+	b.WriteString(h.View(l.keys))
+	b.WriteString("\n\n")
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("Each preset is one experiment of the paper: a problem, a network and the "+
+		"methods it compares. Choose one to set up its methods, scale, steps, seeds and settings; the run trains "+
+		"in a background process that keeps going if you quit or lose the connection (sipbench watch comes back "+
+		"to it). Without a terminal, sipbench prints this list. Press ? or esc to close.", l.w, "")))
+	return fitBlock(b.String(), l.w, l.h)
+}
+
+// tooSmall returns the "terminal too small" screen and true when w×h is below the
+// smallest screen the app draws.
+func tooSmall(t *Theme, w, h int) (string, bool) {
+	if w >= MinWidth && h >= MinHeight {
+		return "", false
+	}
+	msg := fmt.Sprintf("Terminal too small: %d×%d.\nsipbench needs at least %d×%d.\nEnlarge the window, or press q to quit.",
+		w, h, MinWidth, MinHeight)
+	if t.ASCII {
+		msg = strings.ReplaceAll(msg, "×", "x")
+	}
+	return fitBlock(msg, max(w, 1), max(h, 1)), true
+}
+
+// dots replaces the title separator · by | in ASCII mode.
+func dots(t *Theme, s string) string {
+	if t.ASCII {
+		return strings.ReplaceAll(s, "·", "|")
+	}
+	return s
+}
+
+// pointer returns the selection marker.
+func pointer(t *Theme) string {
+	if t.ASCII {
+		return ">"
+	}
+	return "›"
+}
+
+// groupDigits formats n with thousands separators: 37697 → "37,697".
+func groupDigits(n int) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

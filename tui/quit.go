@@ -1,0 +1,68 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// quitDialog is the question asked when the user quits the dashboard while jobs still
+// train: leave them running in the background, stop them, or go back.
+type quitDialog struct {
+	dir     string
+	running int
+}
+
+// view renders the dialog as a bordered box at most w cells wide.
+func (q quitDialog) view(t *Theme, box lipgloss.Style, w int) string {
+	inner := min(w-4, 76) // border and padding take 4 cells
+	jobs := "jobs are"
+	if q.running == 1 {
+		jobs = "job is"
+	}
+	lines := []string{
+		t.Bold.Render(fmt.Sprintf("%d %s still training.", q.running, jobs)),
+		"",
+		t.HelpKey.Render("[l]") + " leave running in the background",
+		"    " + t.Dim.Render("(sipbench watch "+q.dir+" to come back)"),
+		t.HelpKey.Render("[s]") + " stop the runs " + t.Dim.Render("(checkpoints kept; sipbench resume continues)"),
+		t.HelpKey.Render("[esc]") + " cancel",
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Wordwrap(l, inner, "")
+	}
+	return box.Render(strings.Join(lines, "\n"))
+}
+
+// newDialogStyle returns the dialog box style of t: rounded border, or ASCII.
+func newDialogStyle(t *Theme) lipgloss.Style {
+	b := lipgloss.RoundedBorder()
+	if t.ASCII {
+		b = lipgloss.ASCIIBorder()
+	}
+	return t.r.NewStyle().Border(b).Padding(0, 1)
+}
+
+// overlay draws box centred over frame (w×h cells), keeping the frame around it.
+func overlay(frame, box string, w, h int) string {
+	fl := strings.Split(frame, "\n")
+	bl := strings.Split(box, "\n")
+	bw := 0
+	for _, l := range bl {
+		bw = max(bw, ansi.StringWidth(l))
+	}
+	left := max(0, (w-bw)/2)
+	top := max(0, (h-len(bl))/2)
+	for i, l := range bl {
+		r := top + i
+		if r >= len(fl) {
+			break
+		}
+		line := fl[r]
+		l += strings.Repeat(" ", bw-ansi.StringWidth(l))
+		fl[r] = ansi.Truncate(line, left, "") + "\x1b[0m" + l + "\x1b[0m" + ansi.TruncateLeft(line, left+bw, "")
+	}
+	return strings.Join(fl, "\n")
+}

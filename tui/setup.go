@@ -1,0 +1,439 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/sipbench/sipbench/presets"
+)
+
+// MaxSeeds is the most seeds the set-up screen accepts.
+const MaxSeeds = 64
+
+// SetupKeyMap holds the set-up screen's key bindings; they also feed its footer and `?`
+// screen. Letters are typed into the focused field, so no binding is a letter except ?.
+type SetupKeyMap struct {
+	Up, Down, Toggle, Start, Back, Help, Quit key.Binding
+}
+
+// DefaultSetupKeyMap returns the set-up screen's default bindings.
+func DefaultSetupKeyMap() SetupKeyMap {
+	return SetupKeyMap{
+		Up:     key.NewBinding(key.WithKeys("up", "shift+tab"), key.WithHelp("↑", "previous")),
+		Down:   key.NewBinding(key.WithKeys("down", "tab"), key.WithHelp("↓/tab", "next")),
+		Toggle: key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick method / change scale")),
+		Start:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start")),
+		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+	}
+}
+
+// ShortHelp returns the footer's bindings (help.KeyMap).
+func (k SetupKeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Start, k.Back, k.Down, k.Toggle, k.Help}
+}
+
+// FullHelp returns the help screen's bindings (help.KeyMap).
+func (k SetupKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Toggle}, {k.Start, k.Back, k.Help, k.Quit}}
+}
+
+// SetupDoneMsg is emitted when the user starts a valid set-up: the resolved spec and the
+// seeds (one job per method and seed).
+type SetupDoneMsg struct {
+	Spec  *presets.Spec
+	Seeds []int
+}
+
+// SetupBackMsg is emitted when the user leaves the set-up screen with esc.
+type SetupBackMsg struct{}
+
+type rowKind int
+
+const (
+	rowMethod rowKind = iota
+	rowScale
+	rowField
+)
+
+// setupRow is one focusable line of the set-up screen.
+type setupRow struct {
+	kind   rowKind
+	method int    // rowMethod: index in Preset.Methods
+	key    string // rowField: "steps", "seeds" or a preset key
+	label  string
+	doc    string
+	input  textField
+	edited bool   // the user typed into it: a scale change keeps the value
+	err    string // why the value is refused, shown under the row
+}
+
+// Setup is the Bubble Tea model of a preset's set-up screen: the methods as checkboxes
+// (the defaults ticked), the scale, steps, seeds and the preset's own settings as
+// editable fields. Every change is validated through Preset.Resolve and a refused value
+// shows its reason under its field; enter starts only a valid set-up.
+type Setup struct {
+	theme    *Theme
+	keys     SetupKeyMap
+	help     help.Model
+	preset   *presets.Preset
+	rows     []setupRow
+	checked  []bool
+	scale    int
+	focus    int
+	showHelp bool
+	w, h     int
+
+	err   string // an error not tied to one field (no method ticked, start failed)
+	spec  *presets.Spec
+	seeds []int
+	busy  bool // start requested, waiting for the run folder
+}
+
+// NewSetup returns the set-up screen of p at its default scale, drawn with t.
+func NewSetup(t *Theme, p *presets.Preset) *Setup {
+	s := &Setup{theme: t, keys: DefaultSetupKeyMap(), help: newHelp(t), preset: p, w: MinWidth, h: MinHeight}
+	for i, m := range p.Methods {
+		s.checked = append(s.checked, m.Default)
+		s.rows = append(s.rows, setupRow{kind: rowMethod, method: i, label: m.Name, doc: methodDoc(m)})
+	}
+	s.rows = append(s.rows, setupRow{kind: rowScale, label: "scale"})
+	s.rows = append(s.rows, setupRow{kind: rowField, key: "steps", label: "steps", doc: "training steps per job"})
+	seeds := setupRow{kind: rowField, key: "seeds", label: "seeds", doc: "one job per method and seed"}
+	seeds.input.Set("1")
+	s.rows = append(s.rows, seeds)
+	for _, k := range p.Keys {
+		s.rows = append(s.rows, setupRow{kind: rowField, key: k.Name, label: k.Name, doc: k.Doc})
+	}
+	s.applyScale()
+	s.validate()
+	return s
+}
+
+// plural returns "1 job", "2 jobs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func methodDoc(m presets.MethodDef) string {
+	d := fmt.Sprintf("%s, lr %g", m.Optimizer, m.LR)
+	if m.Network != "" {
+		d += ", " + m.Network
+	}
+	return d
+}
+
+// Preset returns the preset being set up.
+func (s *Setup) Preset() *presets.Preset { return s.preset }
+
+// Valid returns the resolved spec and seeds, or nil if a value is refused.
+func (s *Setup) Valid() (*presets.Spec, []int) { return s.spec, s.seeds }
+
+// SetError shows err (a failed start) and allows starting again.
+func (s *Setup) SetError(err error) {
+	s.busy = false
+	s.err = err.Error()
+}
+
+// SetSize sets the screen size.
+func (s *Setup) SetSize(w, h int) { s.w, s.h = w, h }
+
+// applyScale puts the scale's values into the fields the user has not edited.
+func (s *Setup) applyScale() {
+	vals := s.preset.Scales[s.scale].Values
+	for i := range s.rows {
+		r := &s.rows[i]
+		if r.kind != rowField || r.edited || r.key == "seeds" {
+			continue
+		}
+		r.input.Set(vals[r.key])
+	}
+}
+
+// validate checks every field through Resolve (one at a time, so that each refusal is
+// shown under its own field), then the whole set-up.
+func (s *Setup) validate() {
+	s.spec, s.seeds, s.err = nil, nil, ""
+	p := s.preset
+	scale := p.Scales[s.scale].Name
+	var sets []string
+	bad := false
+	for i := range s.rows {
+		r := &s.rows[i]
+		r.err = ""
+		if r.kind != rowField {
+			continue
+		}
+		v := strings.TrimSpace(r.input.Value())
+		if r.key == "seeds" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxSeeds {
+				r.err = fmt.Sprintf("seeds=%q: want a whole number from 1 to %d", v, MaxSeeds)
+				bad = true
+			}
+			continue
+		}
+		set := r.key + "=" + v
+		if _, err := p.Resolve(scale, nil, []string{set}); err != nil {
+			r.err = strings.TrimPrefix(err.Error(), p.Name+": ")
+			bad = true
+			continue
+		}
+		sets = append(sets, set)
+	}
+	methods := []string{}
+	for i, on := range s.checked {
+		if on {
+			methods = append(methods, p.Methods[i].Name)
+		}
+	}
+	if len(methods) == 0 {
+		s.err = "tick at least one method (space)"
+		return
+	}
+	if bad {
+		return
+	}
+	if base, err := p.Resolve(scale, nil, sets); err == nil {
+		for i := range s.rows { // learning rates may depend on the settings
+			if r := &s.rows[i]; r.kind == rowMethod {
+				m := p.Methods[r.method]
+				m.LR = base.Values.Float("lr." + m.Name)
+				r.doc = methodDoc(m)
+			}
+		}
+	}
+	spec, err := p.Resolve(scale, methods, sets)
+	if err != nil {
+		s.err = strings.TrimPrefix(err.Error(), p.Name+": ")
+		return
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(s.rowByKey("seeds").input.Value()))
+	s.spec = spec
+	for i := range n {
+		s.seeds = append(s.seeds, i)
+	}
+}
+
+func (s *Setup) rowByKey(k string) *setupRow {
+	for i := range s.rows {
+		if s.rows[i].key == k {
+			return &s.rows[i]
+		}
+	}
+	return nil
+}
+
+// Update handles keys and window sizes. Enter on a valid set-up emits SetupDoneMsg; esc
+// emits SetupBackMsg.
+func (s *Setup) Update(msg tea.Msg) (*Setup, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		s.SetSize(msg.Width, msg.Height)
+	case tea.KeyMsg:
+		return s, s.key(msg)
+	}
+	return s, nil
+}
+
+func (s *Setup) key(msg tea.KeyMsg) tea.Cmd {
+	k := s.keys
+	if key.Matches(msg, k.Quit) {
+		return tea.Quit
+	}
+	if s.showHelp {
+		if key.Matches(msg, k.Help, k.Back) {
+			s.showHelp = false
+		}
+		return nil
+	}
+	r := &s.rows[s.focus]
+	switch {
+	case key.Matches(msg, k.Back):
+		return func() tea.Msg { return SetupBackMsg{} }
+	case key.Matches(msg, k.Start):
+		if s.spec == nil || s.busy {
+			if s.err == "" && !s.busy {
+				s.err = "fix the values marked above first"
+			}
+			return nil
+		}
+		s.busy = true
+		spec, seeds := s.spec, s.seeds
+		return func() tea.Msg { return SetupDoneMsg{Spec: spec, Seeds: seeds} }
+	case key.Matches(msg, k.Up):
+		s.focus = (s.focus + len(s.rows) - 1) % len(s.rows)
+	case key.Matches(msg, k.Down):
+		s.focus = (s.focus + 1) % len(s.rows)
+	case key.Matches(msg, k.Help):
+		s.showHelp = true
+	case r.kind == rowMethod && (key.Matches(msg, k.Toggle) || msg.Type == tea.KeySpace):
+		s.checked[r.method] = !s.checked[r.method]
+		s.validate()
+	case r.kind == rowScale && (key.Matches(msg, k.Toggle) || msg.Type == tea.KeySpace || msg.Type == tea.KeyRight):
+		s.scale = (s.scale + 1) % len(s.preset.Scales)
+		s.applyScale()
+		s.validate()
+	case r.kind == rowScale && msg.Type == tea.KeyLeft:
+		s.scale = (s.scale + len(s.preset.Scales) - 1) % len(s.preset.Scales)
+		s.applyScale()
+		s.validate()
+	case r.kind == rowField:
+		if r.input.Update(msg) {
+			r.edited = true
+			s.validate()
+		}
+	}
+	return nil
+}
+
+// View renders the set-up screen at its size.
+func (s *Setup) View() string {
+	t := s.theme
+	if v, small := tooSmall(t, s.w, s.h); small {
+		return v
+	}
+	if s.showHelp {
+		return s.helpView()
+	}
+	p := s.preset
+	labelW := len("methods")
+	for _, r := range s.rows {
+		labelW = max(labelW, ansi.StringWidth(r.label))
+	}
+	const inputW = 12
+	check, uncheck, bad := "[x]", "[ ]", "✗"
+	if t.ASCII {
+		bad = "x"
+	}
+
+	var body []string
+	section := ""
+	for i, r := range s.rows {
+		focused := i == s.focus
+		mark := "  "
+		if focused {
+			mark = pointer(t) + " "
+		}
+		var line string
+		switch r.kind {
+		case rowMethod:
+			if section != "methods" {
+				section = "methods"
+				body = append(body, t.Header.Render("methods"))
+			}
+			box := uncheck
+			if s.checked[r.method] {
+				box = check
+			}
+			label := box + " " + padRight(r.label, labelW)
+			if focused {
+				label = t.Selected.Render(label)
+			}
+			line = mark + label + "  " + t.Dim.Render(r.doc)
+		case rowScale:
+			if section != "settings" {
+				section = "settings"
+				body = append(body, "", t.Header.Render("settings"))
+			}
+			sc := p.Scales[s.scale]
+			val := "‹ " + sc.Name + " ›"
+			if t.ASCII {
+				val = "< " + sc.Name + " >"
+			}
+			val = padRight(val, inputW)
+			if focused {
+				val = t.Selected.Render(val)
+			}
+			doc := strings.Join(p.ScaleNames(), " / ")
+			if sc.Note != "" {
+				doc += ": " + sc.Note
+			}
+			line = mark + padRight(r.label, labelW+4) + "  " + val + "  " + t.Dim.Render(doc)
+		case rowField:
+			line = mark + padRight(r.label, labelW+4) + "  " + r.input.View(t, focused, inputW) + "  " + t.Dim.Render(r.doc)
+		}
+		body = append(body, line)
+		if r.err != "" {
+			body = append(body, strings.Repeat(" ", 2+labelW+4+2)+t.Bad.Render(bad+" "+r.err))
+		}
+	}
+
+	var status string
+	switch {
+	case s.busy:
+		status = t.Dim.Render("creating the run folder and starting the training process…")
+	case s.err != "":
+		status = t.Bad.Render(bad + " " + s.err)
+	case s.spec != nil:
+		jobs := len(s.spec.Methods) * len(s.seeds)
+		status = t.Good.Render(fmt.Sprintf("%s of %s steps · enter starts training in the background",
+			plural(jobs, "job"), s.spec.Values["steps"]))
+	default:
+		status = t.Bad.Render(bad + " fix the values marked above")
+	}
+	if t.ASCII {
+		status = strings.ReplaceAll(strings.ReplaceAll(status, "×", "x"), "…", "...")
+	}
+
+	// The description takes what the rows leave, at most 4 lines on small screens.
+	title := t.Title.Render(dots(t, "sipbench · "+p.Name+" · set-up"))
+	fixed := 1 + 1 + len(body) + 1 + 1 + 1 // title, blank, rows, blank, status, footer
+	descH := s.h - fixed - 1
+	if s.h < 40 {
+		descH = min(descH, 4)
+	}
+	desc := ansi.Wordwrap(p.Description, s.w, "")
+	if n := strings.Count(desc, "\n") + 1; descH > 0 && n > descH {
+		lines := strings.Split(desc, "\n")[:descH]
+		lines[descH-1] = ansi.Truncate(lines[descH-1], s.w-3, "") + "..."
+		desc = strings.Join(lines, "\n")
+	}
+	var b strings.Builder
+	b.WriteString(title)
+	b.WriteByte('\n')
+	if descH > 0 {
+		b.WriteString(t.Dim.Render(desc))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(body, "\n"))
+	b.WriteString("\n\n")
+	b.WriteString(fitBlock(status, s.w, 1))
+	lines := strings.Count(b.String(), "\n") + 1
+	if pad := s.h - lines - 1; pad > 0 {
+		b.WriteString(strings.Repeat("\n", pad))
+	}
+	b.WriteByte('\n')
+	h := s.help
+	h.Width = s.w
+	b.WriteString(h.View(s.keys))
+	return fitBlock(b.String(), s.w, s.h)
+}
+
+func (s *Setup) helpView() string {
+	t := s.theme
+	h := s.help
+	h.Width = s.w
+	h.ShowAll = true
+	var b strings.Builder
+	b.WriteString(t.Title.Render(dots(t, "sipbench · "+s.preset.Name+" · set-up: keys")))
+	b.WriteString("\n\n")
+	b.WriteString(h.View(s.keys))
+	b.WriteString("\n\n")
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("Tick the methods to compare (one job per method and seed, every method of a "+
+		"seed sees the same initial weights and data). Type into a field to change it; ←/→ move the cursor, "+
+		"backspace deletes. A refused value says why under its field. The scale sets every value that you have "+
+		"not typed. Enter creates the run folder under runs/ and starts training in a background process; "+
+		"the dashboard follows it, and quitting can leave it running. Press ? or esc to close.", s.w, "")))
+	return fitBlock(b.String(), s.w, s.h)
+}
