@@ -18,20 +18,25 @@ type quitDialog struct {
 // view renders the dialog as a bordered box at most w cells wide.
 func (q quitDialog) view(t *Theme, box lipgloss.Style, w int) string {
 	inner := min(w-4, 76) // border and padding take 4 cells
-	jobs := "jobs are"
+	jobs := "jobs have"
 	if q.running == 1 {
-		jobs = "job is"
+		jobs = "job has"
+	}
+	indent := func(s string) string { // wrapped, each line indented by 4
+		ls := strings.Split(ansi.Wordwrap(s, inner-4, ""), "\n")
+		for i := range ls {
+			ls[i] = "    " + t.Dim.Render(ls[i])
+		}
+		return strings.Join(ls, "\n")
 	}
 	lines := []string{
-		t.Bold.Render(fmt.Sprintf("%d %s still training.", q.running, jobs)),
+		t.Bold.Render(fmt.Sprintf("%d %s not finished.", q.running, jobs)),
 		"",
 		t.HelpKey.Render("[l]") + " leave running in the background",
-		"    " + t.Dim.Render("(sipbench watch "+q.dir+" to come back)"),
-		t.HelpKey.Render("[s]") + " stop the runs " + t.Dim.Render("(checkpoints kept; sipbench resume continues)"),
+		indent("(sipbench watch " + q.dir + " to come back)"),
+		t.HelpKey.Render("[s]") + " stop the runs",
+		indent("(checkpoints are kept; sipbench resume " + q.dir + " continues)"),
 		t.HelpKey.Render("[esc]") + " cancel",
-	}
-	for i, l := range lines {
-		lines[i] = ansi.Wordwrap(l, inner, "")
 	}
 	return box.Render(strings.Join(lines, "\n"))
 }

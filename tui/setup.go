@@ -125,7 +125,7 @@ func plural(n int, noun string) string {
 }
 
 func methodDoc(m presets.MethodDef) string {
-	d := fmt.Sprintf("%s, lr %g", m.Optimizer, m.LR)
+	d := fmt.Sprintf("%s, lr %.3g", m.Optimizer, m.LR)
 	if m.Network != "" {
 		d += ", " + m.Network
 	}
@@ -190,6 +190,15 @@ func (s *Setup) validate() {
 		}
 		sets = append(sets, set)
 	}
+	if base, err := p.Resolve(scale, nil, sets); err == nil {
+		for i := range s.rows { // learning rates may depend on the settings
+			if r := &s.rows[i]; r.kind == rowMethod {
+				m := p.Methods[r.method]
+				m.LR = base.Values.Float("lr." + m.Name)
+				r.doc = methodDoc(m)
+			}
+		}
+	}
 	methods := []string{}
 	for i, on := range s.checked {
 		if on {
@@ -202,15 +211,6 @@ func (s *Setup) validate() {
 	}
 	if bad {
 		return
-	}
-	if base, err := p.Resolve(scale, nil, sets); err == nil {
-		for i := range s.rows { // learning rates may depend on the settings
-			if r := &s.rows[i]; r.kind == rowMethod {
-				m := p.Methods[r.method]
-				m.LR = base.Values.Float("lr." + m.Name)
-				r.doc = methodDoc(m)
-			}
-		}
 	}
 	spec, err := p.Resolve(scale, methods, sets)
 	if err != nil {

@@ -1,0 +1,241 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/runner"
+)
+
+// driver runs an App as Bubble Tea would, but in the test's goroutine: Update and View
+// run only here, and commands run in goroutines that hand their messages back over a
+// channel (so the race detector sees what the real program does).
+type driver struct {
+	t    *testing.T
+	app  *App
+	msgs chan tea.Msg
+	done chan struct{}
+	quit bool
+}
+
+func newDriver(t *testing.T, app *App, w, h int) *driver {
+	d := &driver{t: t, app: app, msgs: make(chan tea.Msg), done: make(chan struct{})}
+	t.Cleanup(func() { close(d.done) })
+	d.spawn(app.Init())
+	d.handle(tea.WindowSizeMsg{Width: w, Height: h})
+	return d
+}
+
+func (d *driver) spawn(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		if m := cmd(); m != nil {
+			select {
+			case d.msgs <- m:
+			case <-d.done:
+			}
+		}
+	}()
+}
+
+func (d *driver) handle(m tea.Msg) {
+	switch m := m.(type) {
+	case tea.BatchMsg:
+		for _, c := range m {
+			d.spawn(c)
+		}
+		return
+	case tea.QuitMsg:
+		d.quit = true
+		return
+	}
+	_, cmd := d.app.Update(m)
+	d.spawn(cmd)
+	d.app.View()
+}
+
+// keys sends key presses (names as appKey).
+func (d *driver) keys(ks ...string) {
+	for _, k := range ks {
+		d.handle(appKey(k))
+	}
+}
+
+// until handles messages until cond holds, failing after timeout.
+func (d *driver) until(what string, timeout time.Duration, cond func() bool) {
+	d.t.Helper()
+	deadline := time.After(timeout)
+	for !cond() {
+		select {
+		case m := <-d.msgs:
+			d.handle(m)
+		case <-deadline:
+			d.t.Fatalf("timed out waiting for %s (screen %s)", what, d.app.Screen())
+		}
+	}
+}
+
+func allFinal(a *App) bool {
+	if a.Dashboard() == nil {
+		return false
+	}
+	for _, j := range a.Dashboard().Store().Jobs {
+		if !j.State.Final() {
+			return false
+		}
+	}
+	return true
+}
+
+// TestAppSmoke walks the whole app: list → rotation's set-up → a run trained in
+// another goroutine (as the background process would) and read back from its folder
+// through a Watch → the dashboard fills → q quits at once since nothing trains.
+func TestAppSmoke(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	root := t.TempDir()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	start := func(spec *presets.Spec, seeds []int) (string, error) {
+		dir := filepath.Join(root, "run")
+		r, err := runner.Create(spec, seeds, dir)
+		if err != nil {
+			return "", err
+		}
+		r.Start(ctx, runner.Options{Workers: 2, FlushEvery: 20 * time.Millisecond})
+		wg.Add(1)
+		go func() { defer wg.Done(); r.Wait() }()
+		return dir, nil
+	}
+	app := NewApp(ctx, AppConfig{Options: Options{Color: ColorNever, Refresh: 20 * time.Millisecond}, Start: start, Poll: 20 * time.Millisecond})
+	d := newDriver(t, app, 100, 30)
+	if app.Screen() != "list" {
+		t.Fatalf("starts on %s, want list", app.Screen())
+	}
+	d.keys("j", "enter")
+	d.until("the set-up screen", time.Second, func() bool { return app.Screen() == "setup" })
+	if p := app.Setup().Preset(); p.Name != "rotation" {
+		t.Fatalf("set-up of %s, want rotation", p.Name)
+	}
+	// Two methods, 40 steps.
+	for i := 2; i < len(app.Setup().checked); i++ {
+		app.Setup().focus = i
+		d.keys("space")
+	}
+	focusKey(t, app.Setup(), "steps")
+	d.keys("backspace", "backspace", "backspace", "backspace", "4", "0", "enter")
+	d.until("the dashboard", 5*time.Second, func() bool { return app.Screen() == "dashboard" })
+	d.until("every job to finish", 60*time.Second, func() bool { return allFinal(app) })
+	jobs := app.Dashboard().Store().Jobs
+	if len(jobs) != 2 || jobs[0].Step != 40 || jobs[1].Step != 40 {
+		t.Fatalf("jobs %d, steps %d and %d; want 2 jobs at step 40", len(jobs), jobs[0].Step, jobs[len(jobs)-1].Step)
+	}
+	d.until("a redraw", time.Second, func() bool { return strings.Contains(app.View(), "done") })
+	d.keys("q")
+	d.until("quit", time.Second, func() bool { return d.quit })
+	if dir, o := app.Result(); o != OutcomeFinished || dir != filepath.Join(root, "run") {
+		t.Errorf("result %q %v, want the run folder and OutcomeFinished", dir, o)
+	}
+}
+
+// queuedRun creates a run folder of rotation whose jobs stay queued (nothing trains
+// it) and returns a Watch on it.
+func queuedRun(t *testing.T) *runner.Watch {
+	t.Helper()
+	spec, err := mustPreset(t, "rotation").Resolve("", []string{"sip", "adam"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // a relative folder, as the user types it (and stable goldens)
+	dir := filepath.Join("runs", "20260101-000000-rotation")
+	if _, err := runner.Create(spec, []int{0}, dir); err != nil {
+		t.Fatal(err)
+	}
+	w, err := runner.OpenWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func TestAppQuitDialog(t *testing.T) {
+	var dialog string // compared after the sub-test, which changes the working directory
+	for _, c := range []struct {
+		key     string
+		want    Outcome
+		control bool // cancel written to each job's control file, Stop called
+	}{
+		{"l", OutcomeLeft, false},
+		{"ctrl+c", OutcomeLeft, false},
+		{"s", OutcomeStopped, true},
+	} {
+		t.Run(c.key, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			w := queuedRun(t)
+			var stopped []string
+			app := NewApp(ctx, AppConfig{Options: Options{Color: ColorNever}, Watch: w, Poll: 10 * time.Millisecond,
+				Stop: func(dir string) { stopped = append(stopped, dir) }})
+			d := newDriver(t, app, 80, 24)
+			d.until("the jobs", time.Second, func() bool {
+				return app.Dashboard().Store().Jobs[0].State == runner.Queued
+			})
+			d.keys("q")
+			d.until("the dialog", time.Second, func() bool { return app.Screen() == "dashboard+quit" })
+			if c.key == "l" {
+				dialog = app.View()
+				d.keys("esc")
+				if app.Screen() != "dashboard" {
+					t.Fatalf("esc: screen %s, want dashboard", app.Screen())
+				}
+				d.keys("ctrl+c") // ctrl+c acts as q
+				d.until("the dialog again", time.Second, func() bool { return app.Screen() == "dashboard+quit" })
+			}
+			d.keys(c.key)
+			d.until("quit", 2*time.Second, func() bool { return d.quit })
+			if _, o := app.Result(); o != c.want {
+				t.Errorf("outcome %v, want %v", o, c.want)
+			}
+			for _, id := range []string{"sip-seed0", "adam-seed0"} {
+				b, err := os.ReadFile(filepath.Join(w.Dir, id, "control"))
+				if c.control && strings.TrimSpace(string(b)) != "cancel" {
+					t.Errorf("%s control: %q (%v), want cancel", id, b, err)
+				}
+				if !c.control && err == nil {
+					t.Errorf("%s control: %q written, want none", id, b)
+				}
+			}
+			if c.control != (len(stopped) == 1) {
+				t.Errorf("Stop called for %v, want %v", stopped, c.control)
+			}
+		})
+	}
+	golden(t, "quit_dialog_80x24", dialog)
+}
+
+func TestAppBackFromSetup(t *testing.T) {
+	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}})
+	d := newDriver(t, app, 80, 24)
+	d.keys("enter")
+	d.until("set-up", time.Second, func() bool { return app.Screen() == "setup" })
+	d.keys("esc")
+	d.until("list", time.Second, func() bool { return app.Screen() == "list" })
+	d.keys("enter")
+	d.until("set-up", time.Second, func() bool { return app.Screen() == "setup" })
+	d.keys("enter") // no Start: the error is shown on the set-up screen
+	d.until("the start error", time.Second, func() bool { return strings.Contains(app.View(), "cannot start runs") })
+	d.keys("ctrl+c")
+	d.until("quit", time.Second, func() bool { return d.quit })
+	if _, o := app.Result(); o != OutcomeNone {
+		t.Errorf("outcome %v, want OutcomeNone", o)
+	}
+}

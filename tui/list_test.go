@@ -1,0 +1,85 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+	"github.com/sipbench/sipbench/presets"
+)
+
+// plainTheme is the colourless theme of the golden tests.
+func plainTheme() *Theme { return NewTheme(termenv.Ascii, false) }
+
+// key returns the key message of a name as tea reports it: "enter", "esc", "up",
+// "down", "tab", "space", "backspace", "ctrl+c", or runes.
+func appKey(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "space":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	}
+	return keyMsg(s)
+}
+
+func TestListGolden(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
+		l := NewList(plainTheme(), presets.All())
+		l.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		l.Update(appKey("down")) // rotation
+		golden(t, fmt.Sprintf("list_%dx%d", sz[0], sz[1]), l.View())
+	}
+}
+
+func TestListKeys(t *testing.T) {
+	ps := presets.All()
+	l := NewList(plainTheme(), ps)
+	for range 2 * len(ps) {
+		l.Update(appKey("j"))
+	}
+	if got := l.Selected(); got != ps[len(ps)-1] {
+		t.Fatalf("after many j: selected %s, want the last preset %s", got.Name, ps[len(ps)-1].Name)
+	}
+	l.Update(appKey("up"))
+	_, cmd := l.Update(appKey("enter"))
+	if cmd == nil {
+		t.Fatal("enter: no command")
+	}
+	if msg, ok := cmd().(PresetChosenMsg); !ok || msg.Preset != ps[len(ps)-2] {
+		t.Fatalf("enter: got %#v, want PresetChosenMsg of %s", msg, ps[len(ps)-2].Name)
+	}
+	l.Update(appKey("?"))
+	if !l.showHelp {
+		t.Fatal("? did not open the help")
+	}
+	golden(t, "list_80x24_help", l.View())
+	l.Update(appKey("esc"))
+	if l.showHelp {
+		t.Fatal("esc did not close the help")
+	}
+	for _, k := range []string{"q", "ctrl+c"} {
+		if _, cmd := l.Update(appKey(k)); cmd == nil {
+			t.Errorf("%s: no command", k)
+		} else if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s: got %T, want tea.QuitMsg", k, cmd())
+		}
+	}
+}
+
+func TestListTooSmall(t *testing.T) {
+	l := NewList(plainTheme(), presets.All())
+	l.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	golden(t, "list_too_small", l.View())
+}

@@ -1,0 +1,165 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/sipbench/sipbench/presets"
+)
+
+func mustPreset(t *testing.T, name string) *presets.Preset {
+	t.Helper()
+	p, err := presets.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// press sends keys to s; a name that is not a special key is typed rune by rune.
+func press(s *Setup, keys ...string) tea.Cmd {
+	var cmd tea.Cmd
+	for _, k := range keys {
+		_, cmd = s.Update(appKey(k))
+	}
+	return cmd
+}
+
+// focusKey moves the focus to the field called key.
+func focusKey(t *testing.T, s *Setup, key string) {
+	t.Helper()
+	for range s.rows {
+		if s.rows[s.focus].key == key {
+			return
+		}
+		press(s, "down")
+	}
+	t.Fatalf("no field %q", key)
+}
+
+func TestSetupDefaults(t *testing.T) {
+	p := mustPreset(t, "rotation")
+	s := NewSetup(plainTheme(), p)
+	spec, seeds := s.Valid()
+	if spec == nil {
+		t.Fatalf("defaults refused: %s", s.err)
+	}
+	if got, want := strings.Join(spec.MethodNames(), ","), strings.Join(p.DefaultMethods(), ","); got != want {
+		t.Errorf("methods %s, want the defaults %s", got, want)
+	}
+	if len(seeds) != 1 || spec.Scale != "quick" || spec.Values["xi"] != "32" {
+		t.Errorf("seeds %v scale %s xi %s, want [0] quick 32", seeds, spec.Scale, spec.Values["xi"])
+	}
+}
+
+func TestSetupGolden(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
+		s := NewSetup(plainTheme(), mustPreset(t, "rotation"))
+		s.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		golden(t, fmt.Sprintf("setup_%dx%d", sz[0], sz[1]), s.View())
+
+		// A bad value shows its reason under the field, and enter does not start.
+		focusKey(t, s, "xi")
+		press(s, "backspace", "backspace", "a", "b", "c")
+		golden(t, fmt.Sprintf("setup_%dx%d_bad_xi", sz[0], sz[1]), s.View())
+	}
+}
+
+func TestSetupEdits(t *testing.T) {
+	p := mustPreset(t, "rotation")
+	s := NewSetup(plainTheme(), p)
+
+	focusKey(t, s, "xi")
+	press(s, "backspace", "backspace", "a", "b", "c")
+	if spec, _ := s.Valid(); spec != nil {
+		t.Fatal("xi=abc accepted")
+	}
+	if r := s.rowByKey("xi"); !strings.Contains(r.err, `xi="abc"`) {
+		t.Errorf("xi error %q, want it to name the value", r.err)
+	}
+	if cmd := press(s, "enter"); cmd != nil {
+		t.Fatalf("enter on a bad value: got %T, want no command", cmd())
+	}
+	press(s, "backspace", "backspace", "backspace", "5", "0", "0", "0")
+	if r := s.rowByKey("xi"); !strings.Contains(r.err, "out of range") {
+		t.Errorf("xi=5000: error %q, want out of range", r.err)
+	}
+	press(s, "backspace", "backspace", "backspace")
+	if spec, _ := s.Valid(); spec == nil || spec.Values["xi"] != "5" {
+		t.Fatalf("xi=5 refused (%s)", s.err)
+	}
+
+	// Untick every method: refused with a message; tick two back.
+	s.focus = 0
+	for i := range p.Methods {
+		s.focus = i
+		if s.checked[i] {
+			press(s, "space")
+		}
+	}
+	if spec, _ := s.Valid(); spec != nil || !strings.Contains(s.err, "method") {
+		t.Fatalf("no method ticked: spec %v, error %q", spec, s.err)
+	}
+	s.focus = 0
+	press(s, "space")
+	s.focus = 1
+	press(s, "space")
+
+	focusKey(t, s, "seeds")
+	press(s, "backspace", "3")
+	focusKey(t, s, "steps")
+	press(s, "backspace", "backspace", "backspace", "backspace", "5", "0")
+
+	// A scale change keeps typed values and takes the scale's for the others.
+	s.focus = slicesIndexKind(s, rowScale)
+	press(s, "space")
+	spec, seeds := s.Valid()
+	if spec == nil {
+		t.Fatalf("refused: %s", s.err)
+	}
+	if spec.Scale != "paper" || spec.Values["steps"] != "50" || spec.Values["xi"] != "5" || spec.Values["max_seconds"] != "600" {
+		t.Errorf("scale %s steps %s xi %s max_seconds %s, want paper 50 5 600", spec.Scale, spec.Values["steps"], spec.Values["xi"], spec.Values["max_seconds"])
+	}
+	if got := strings.Join(spec.MethodNames(), ","); got != p.Methods[0].Name+","+p.Methods[1].Name || len(seeds) != 3 {
+		t.Errorf("methods %s seeds %v, want the first two and 3 seeds", got, seeds)
+	}
+	cmd := press(s, "enter")
+	if cmd == nil {
+		t.Fatal("enter: no command")
+	}
+	done, ok := cmd().(SetupDoneMsg)
+	if !ok || done.Spec != spec || len(done.Seeds) != 3 {
+		t.Fatalf("enter: got %#v, want SetupDoneMsg", done)
+	}
+	if cmd := press(s, "esc"); cmd == nil {
+		t.Fatal("esc: no command")
+	} else if _, ok := cmd().(SetupBackMsg); !ok {
+		t.Fatalf("esc: got %T, want SetupBackMsg", cmd())
+	}
+}
+
+func slicesIndexKind(s *Setup, k rowKind) int {
+	for i, r := range s.rows {
+		if r.kind == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestTextField(t *testing.T) {
+	var f textField
+	f.Set("12")
+	for _, k := range []tea.KeyMsg{appKey("left"), appKey("5"), {Type: tea.KeyHome}, appKey("-"), {Type: tea.KeyEnd}, appKey("backspace"), {Type: tea.KeyDelete}} {
+		f.Update(k)
+	}
+	if got := f.Value(); got != "-15" {
+		t.Errorf("got %q, want -15", got)
+	}
+	f.Update(tea.KeyMsg{Type: tea.KeyCtrlU})
+	if got := f.Value(); got != "" {
+		t.Errorf("after ctrl+u: %q, want empty", got)
+	}
+}
