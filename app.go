@@ -190,11 +190,11 @@ func runApp(cfg tui.AppConfig) error {
 func afterLine(dir string, o tui.Outcome) string {
 	switch o {
 	case tui.OutcomeLeft:
-		return fmt.Sprintf("sipbench: still training in the background in %s; 'sipbench watch %s' to come back, 'sipbench show %s' for the results so far", dir, dir, dir)
+		return fmt.Sprintf("sipbench: still training in the background: sipbench watch %s", dir)
 	case tui.OutcomeStopped:
-		return fmt.Sprintf("sipbench: stopping the runs in %s (checkpoints kept); 'sipbench resume %s' continues them, 'sipbench show %s' shows the results", dir, dir, dir)
+		return fmt.Sprintf("sipbench: stopping (checkpoints kept): sipbench resume %s continues, sipbench show %s", dir, dir)
 	case tui.OutcomeFinished:
-		return fmt.Sprintf("sipbench: run folder %s; 'sipbench show %s' for the results, 'sipbench watch %s' to see it again", dir, dir, dir)
+		return fmt.Sprintf("sipbench: run folder %s: sipbench show %s", dir, dir)
 	}
 	return ""
 }
