@@ -21,5 +21,6 @@
 // Files: grid.go (layout, centre↔face maps, bilinear sampling), advect.go (MacCormack and
 // its adjoint), project.go (spectral pressure projection), step.go (one step, the rollout
 // and their adjoints), loss.go (frequency loss), generate.go (examples), sip.go (the SIP
-// update), fluid.go (the problems.Problem).
+// update), updates.go (Update: "sip", "lbfgs", "accumulated-gd"), fluid.go (the
+// problems.Problem).
 package fluid

@@ -23,6 +23,6 @@ func ExampleNewFluid() {
 	fmt.Println(p.XShape(), p.YShape(), g.Shape, dx.Shape, p.Updates())
 	fmt.Println(p.MetricNames(), len(m), g.AllFinite() && dx.AllFinite())
 	// Output:
-	// [2 32 32] [2 32 32] [2 2 32 32] [2 2 32 32] [sip]
+	// [2 32 32] [2 32 32] [2 2 32 32] [2 2 32 32] [sip lbfgs accumulated-gd]
 	// [x_l1 loss v_l1] 3 true
 }

@@ -61,6 +61,9 @@ type Fluid struct {
 	m0, mT, diff  []float64 // n²
 	noise         []float64 // 2n²
 	hist          [][]float64
+
+	x1, y1 *core.Tensor // batch-of-one scratch of the "lbfgs" update
+	acc, g []float64    // 2n², scratch of the "accumulated-gd" update
 }
 
 var _ problems.Problem = (*Fluid)(nil)
@@ -94,9 +97,6 @@ func (f *Fluid) XShape() []int { return []int{2, f.n, f.n} }
 
 // YShape returns [2, n, n].
 func (f *Fluid) YShape() []int { return []int{2, f.n, f.n} }
-
-// Updates returns ["sip"].
-func (f *Fluid) Updates() []string { return []string{"sip"} }
 
 // MetricNames returns x_l1 (MAE of v₀ per component and cell), loss (the frequency loss)
 // and v_l1 (MAE of the cell-centred velocity over the 9 states v₀ … v_T).
@@ -203,22 +203,6 @@ func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 		clear(f.xbar)
 		toFacesAdjoint(f.xbar, f.v0, f.n)
 		to32(dst.Example(b), f.xbar)
-	}
-	return dst
-}
-
-// Update computes Δx of the named update; "sip" is the forward-and-reverse estimate of
-// sip.go. It panics on another name.
-func (f *Fluid) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Tensor {
-	if name != "sip" {
-		panic(fmt.Sprintf("fluid: Update: unknown update %q (have [sip])", name))
-	}
-	f.check("Update", x, y)
-	if dst == nil {
-		dst = core.New(x.Shape...)
-	}
-	for b := range x.Batch() {
-		f.sipUpdate(dst.Example(b), x.Example(b), y.Example(b))
 	}
 	return dst
 }

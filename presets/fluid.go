@@ -1,0 +1,46 @@
+package presets
+
+import (
+	"math/rand/v2"
+
+	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/optimizers"
+	"github.com/sipbench/sipbench/problems"
+	"github.com/sipbench/sipbench/problems/fluid"
+)
+
+// The fluid preset: the paper's Figure 7 (incompressible Navier–Stokes, recover v₀ from
+// the marker at t = 0 and t = T), settings of experiments.md, "Figure 7 and Table 1".
+
+func init() {
+	register(&Preset{
+		Name: "fluid",
+		Description: "Figure 7: find the initial velocity v0 of a periodic 2D incompressible flow (uniform motion, " +
+			"a vortex, small fluctuations; 8 steps to T = 2) from a marker observed at t = 0 and T; loss in frequency " +
+			"space. SIP estimates translation and vortex from a reverse simulation; gd backpropagates the loss through " +
+			"all 8 steps; lbfgs regresses onto 16 L-BFGS iterations per example from the prediction; accumulated-gd " +
+			"onto 8 gradient steps (lr 0.04) rescaled to the first gradient's norm. Adam 0.005 for every method. " +
+			"Deviations: the pressure solve is spectral (exact) where the original ran CG to 1e-4; " +
+			"'quick' uses a 32×32 grid (same 128×128 domain), batch 8, 300 steps instead of 64×64, batch 64, 20k steps.",
+		Network:   "U-Net 2→2, 5 levels, 16 filters",
+		Metric:    "x_l1",
+		Reference: "sip",
+		Keys: []Key{
+			{Name: "grid", Kind: Int, Min: 16, Max: 512, Doc: "grid size n (n×n cells on the 128×128 domain; a power of two)"},
+		},
+		Methods: []MethodDef{
+			method("sip", optimizers.Inverse, fluid.UpdateSIP, "adam", 0.005, true),
+			method("gd", optimizers.Adjoint, "", "adam", 0.005, true),
+			method("lbfgs", optimizers.Inverse, fluid.UpdateLBFGS, "adam", 0.005, false),
+			method("accumulated-gd", optimizers.Inverse, fluid.UpdateAccumulatedGD, "adam", 0.005, false),
+		},
+		Scales: []Scale{
+			{Name: "quick", Note: "32×32 grid, batch 8, 300 steps", Values: Values{
+				"steps": "300", "batch": "8", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "50", "grid": "32"}},
+			{Name: "paper", Values: Values{
+				"steps": "20000", "batch": "64", "max_seconds": "0", "snapshot_every": "20", "checkpoint_every": "200", "grid": "64"}},
+		},
+		problem: func(v Values) problems.Problem { return fluid.NewFluid(v.Int("grid")) },
+		network: func(_ Values, rng *rand.Rand) core.Network { return core.NewUNet(2, 2, 5, 16, rng) },
+	})
+}
