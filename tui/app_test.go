@@ -121,7 +121,10 @@ func TestAppSmoke(t *testing.T) {
 	if app.Screen() != "list" {
 		t.Fatalf("starts on %s, want list", app.Screen())
 	}
-	d.keys("j", "enter")
+	for app.List().Selected().Name != "rotation" {
+		d.keys("j")
+	}
+	d.keys("enter")
 	d.until("the set-up screen", time.Second, func() bool { return app.Screen() == "setup" })
 	if p := app.Setup().Preset(); p.Name != "rotation" {
 		t.Fatalf("set-up of %s, want rotation", p.Name)
