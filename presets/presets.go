@@ -58,12 +58,25 @@ var commonKeys = []Key{
 	{Name: "checkpoint_every", Kind: Int, Min: 1, Doc: "steps between checkpoints"},
 }
 
-// All returns every preset, in the order of the paper.
+// All returns every preset: the paper's network experiments in the order of its figures,
+// then the iterative-solver presets.
 func All() []*Preset { return registry }
 
 var registry []*Preset
 
-func register(p *Preset) { registry = append(registry, p) }
+// order ranks the presets for All, whatever the order their files register them in.
+var order = []string{"exp", "rotation", "poisson", "heat", "fluid", "trajectories"}
+
+func register(p *Preset) {
+	registry = append(registry, p)
+	rank := func(p *Preset) int {
+		if i := slices.Index(order, p.Name); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(registry, func(a, b *Preset) int { return rank(a) - rank(b) })
+}
 
 // Lookup returns the preset called name, or an error that lists the presets.
 func Lookup(name string) (*Preset, error) {

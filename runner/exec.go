@@ -109,10 +109,21 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 				return
 			}
 			setState(Paused, "")
-			select {
-			case <-resume:
-			case <-ctx.Done():
+			// While paused, keep reading the control file, so that another process
+			// (the dashboard) can resume or cancel the job.
+			poll := time.NewTicker(500 * time.Millisecond)
+		wait:
+			for {
+				select {
+				case <-resume:
+					break wait
+				case <-ctx.Done():
+					break wait
+				case <-poll.C:
+					r.readControl(jc)
+				}
 			}
+			poll.Stop()
 			if ctx.Err() == nil && !jc.isCancelled() {
 				setState(Running, "")
 			}

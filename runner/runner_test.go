@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sipbench/sipbench/presets"
 )
@@ -237,5 +238,45 @@ func TestPauseResume(t *testing.T) {
 	}
 	if st := r.Wait()["newton-seed0"]; !sawPaused || st != Done {
 		t.Errorf("paused %v, final %s; want a pause then done", sawPaused, st)
+	}
+}
+
+// TestControlFile pauses and resumes a job through its control file, as another process
+// (the dashboard of `sipbench watch`) does.
+func TestControlFile(t *testing.T) {
+	s := spec(t, "exp", []string{"rescaled"}, "steps=100000")
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(s, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := r.Subscribe()
+	r.Start(context.Background(), Options{Workers: 1, FlushEvery: 5 * time.Millisecond})
+	if err := WriteControl(dir, "rescaled-seed0", "pause"); err != nil {
+		t.Fatal(err)
+	}
+	var seq []State
+	for range sub.C {
+		for _, e := range sub.Drain() {
+			if e.Kind != EvState {
+				continue
+			}
+			seq = append(seq, e.State)
+			switch e.State {
+			case Paused:
+				WriteControl(dir, "rescaled-seed0", "resume")
+			case Running:
+				if slices.Contains(seq, Paused) {
+					WriteControl(dir, "rescaled-seed0", "cancel")
+				}
+			}
+		}
+	}
+	want := []State{Running, Paused, Running, Cancelled}
+	if !slices.Equal(seq, want) {
+		t.Errorf("states %v; want %v", seq, want)
+	}
+	if err := WriteControl(dir, "rescaled-seed0", "explode"); err == nil {
+		t.Error("WriteControl accepted an unknown action")
 	}
 }
