@@ -97,6 +97,9 @@ func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard
 		w:      MinWidth, h: MinHeight,
 		needRedraw: true,
 	}
+	// Per-batch metrics are noisy: smooth over 64 steps by default, as the paper's plots
+	// do ('s' shows the raw curves).
+	d.chart.Smooth = true
 	for i, m := range d.store.Methods() {
 		d.colors[m] = i
 	}
