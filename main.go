@@ -44,6 +44,7 @@ usage:
   sipbench resume DIR            continue an interrupted run from its checkpoints
   sipbench watch [DIR]           follow a run folder, live or finished (default: the newest run)
   sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
+  sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
 `
 
 func main() {
@@ -102,6 +103,8 @@ func dispatch(args []string) error {
 		return cmdSweep(rest)
 	case "bench":
 		return cmdBench(rest)
+	case "table1":
+		return cmdTable1(rest)
 	case "-h", "--help", "help":
 		fmt.Print(topUsage)
 		return nil

@@ -21,7 +21,7 @@ func init() {
 			"all 8 steps; lbfgs regresses onto 16 L-BFGS iterations per example from the prediction; accumulated-gd " +
 			"onto 8 gradient steps (lr 0.04) rescaled to the first gradient's norm. Adam 0.005 for every method. " +
 			"Deviations: the pressure solve is spectral (exact) where the original ran CG to 1e-4; " +
-			"'quick' uses a 32×32 grid (same 128×128 domain), batch 8, 300 steps instead of 64×64, batch 64, 20k steps.",
+			"'quick' uses a 32×32 grid (same 128×128 domain), batch 16, 300 steps instead of 64×64, batch 64, 20k steps.",
 		Network:   "U-Net 2→2, 5 levels, 16 filters",
 		Metric:    "x_l1",
 		Reference: "sip",
@@ -35,8 +35,8 @@ func init() {
 			method("accumulated-gd", optimizers.Inverse, fluid.UpdateAccumulatedGD, "adam", 0.005, false),
 		},
 		Scales: []Scale{
-			{Name: "quick", Note: "32×32 grid, batch 8, 300 steps", Values: Values{
-				"steps": "300", "batch": "8", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "50", "grid": "32"}},
+			{Name: "quick", Note: "32×32 grid, batch 16, 300 steps", Values: Values{
+				"steps": "300", "batch": "16", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "50", "grid": "32"}},
 			{Name: "paper", Values: Values{
 				"steps": "20000", "batch": "64", "max_seconds": "0", "snapshot_every": "20", "checkpoint_every": "200", "grid": "64"}},
 		},
