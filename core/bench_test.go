@@ -11,14 +11,16 @@ import (
 // 2 FLOPs per multiply-add of the three matrix products (forward, input gradient, weight
 // gradient): 6·N·Cout·Cin·9·H·W = 3.62 GFLOP per iteration.
 //
-// Measured on the shared 2-core development machine with the AVX2 Gemm kernel,
+// Measured on the shared 2-core development machine (load average 3–5), alternating the
+// test binaries of before and after issue 8 (input gradient as a convolution with the
+// flipped kernel instead of col2im, im2col by block copies over L2-sized column slabs),
 //
 //	go test ./core -run '^$' -bench Conv2d -benchtime 3x
 //
-// gave 18–19 GFLOP/s (≈ 95 ms) with Threads=1 and 9–17 GFLOP/s with Threads=2, the
-// machine being loaded by other jobs (load average ≈ 4.7), so that the second thread found
-// no free core. A CPU profile puts most of the time in the Gemm kernel and its packing of
-// the im2col matrix, then im2col/col2im (≈ 20%).
+// gave 59–73 ms (25–30 GFLOP/s) before and 40–44 ms (42–45 GFLOP/s) after with Threads=1,
+// 62–85 ms before and 41–44 ms after with Threads=2 (the second core was busy). A CPU
+// profile now puts ≈ 60 % in the Gemm kernels (6×16 for the forward and input gradient,
+// the dot kernel for the weight gradient) and ≈ 15 % in im2col's copies.
 func BenchmarkConv2d(b *testing.B) {
 	const n, c, h, w = 32, 16, 64, 64
 	rng := rand.New(rand.NewPCG(1, 1))

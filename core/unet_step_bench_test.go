@@ -14,13 +14,15 @@ import (
 // the L2 loss ½‖NN(x) − x*‖², one Adam step. GFLOP/s counts the convolutions only, 3× the
 // forward count (forward, input gradient, weight gradient); see UNet.FLOPs.
 //
-// Measured on the shared 2-core development machine with the AVX2 Gemm kernel,
+// Measured on the shared 2-core development machine (load average 3–5), alternating the
+// test binaries of before and after issue 8,
 //
 //	go test ./core -run '^$' -bench UNetStep -benchtime 3x
 //
-// gave 7.4 GFLOP/s (0.70 s per step) with Threads=1 and 6.2 GFLOP/s with Threads=2 on a
-// machine loaded by other jobs (load average ≈ 4.7). Profile (Threads=1): Gemm with its
-// packing ≈ 40%, im2col/col2im ≈ 20%, ReLU ≈ 14%, BatchNorm ≈ 8%.
+// gave 322–483 ms before and 193–355 ms after with Threads=1, and 293–492 ms before and
+// 92–297 ms after with Threads=2 (92 ms, 56 GFLOP/s, when the second core was free).
+// Profile (Threads=1): Gemm kernels ≈ 50 %, im2col ≈ 10 %, BatchNorm ≈ 14 %, ReLU ≈ 7 %.
+// `sipbench bench` times the same step at batch 32 against PyTorch: see PERFORMANCE.md.
 func BenchmarkUNetStep(b *testing.B) {
 	const n, h, w = 16, 64, 64
 	for _, threads := range []int{1, 2} {
