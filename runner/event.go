@@ -81,10 +81,13 @@ type RunInfo struct {
 	Metrics  []string          `json:"metrics"` // metric column names, x_l1 first
 	Metric   string            `json:"metric"`  // the metric the comparison is about
 	// Reference is the method (SIP) that ratios are stated against.
-	Reference string    `json:"reference"`
-	Methods   []string  `json:"methods"`
-	Seeds     []int     `json:"seeds"`
-	Jobs      []JobInfo `json:"jobs"`
-	Version   string    `json:"version"`
-	Started   string    `json:"started"` // RFC 3339
+	Reference string `json:"reference"`
+	// Solver is true for iterative-solver runs without a network (Figure 1): their
+	// metrics are exact iterates, not noisy batch estimates.
+	Solver  bool      `json:"solver,omitempty"`
+	Methods []string  `json:"methods"`
+	Seeds   []int     `json:"seeds"`
+	Jobs    []JobInfo `json:"jobs"`
+	Version string    `json:"version"`
+	Started string    `json:"started"` // RFC 3339
 }

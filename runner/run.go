@@ -77,6 +77,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 		Seeds:     seeds,
 		Metric:    spec.Preset.Metric,
 		Reference: spec.Preset.Reference,
+		Solver:    spec.Preset.IsSolver(),
 	}
 	steps := spec.Values.Int("steps")
 	for _, seed := range seeds {

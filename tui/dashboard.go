@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -98,8 +99,8 @@ func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard
 		needRedraw: true,
 	}
 	// Per-batch metrics are noisy: smooth over 64 steps by default, as the paper's plots
-	// do ('s' shows the raw curves).
-	d.chart.Smooth = true
+	// do ('s' shows the raw curves). Solver iterates are exact: no smoothing.
+	d.chart.Smooth = !info.Solver
 	for i, m := range d.store.Methods() {
 		d.colors[m] = i
 	}
@@ -400,8 +401,24 @@ func (d *Dashboard) renderFields(w, h int) string {
 	if src == nil {
 		return fitBlock(t.Bold.Render("fields")+"\n"+t.Dim.Render("no snapshot yet"), w, h)
 	}
+	if field(src, "path") != nil { // Figure 1: the solvers' paths over the loss contours
+		var sets []pointSet
+		for i := len(jobs) - 1; i >= 0; i-- { // selected last, on top
+			j := jobs[i]
+			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.colors[j.Info.Method], Pts: pairs(field(j.Snap, "path")), Path: true})
+		}
+		return renderPoints(t, "paths in x", "contours of the loss, a factor 4 apart", sets, figure1Loss, w, h)
+	}
 	truth, obs := field(src, "x*"), field(src, "y*")
-	if truth != nil && len(truth.Shape) == 1 {
+	if p := pairs(truth); p != nil { // two unknowns (rotation): solutions and predictions
+		sets := []pointSet{{Name: "x*", Color: -1, Pts: p}}
+		for i := len(jobs) - 1; i >= 0; i-- {
+			j := jobs[i]
+			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.colors[j.Info.Method], Pts: pairs(field(j.Snap, "x"))})
+		}
+		return renderPoints(t, "predictions in x", "dim: one exact solution per example", sets, nil, w, h)
+	}
+	if truth != nil && (len(truth.Shape) == 1 || len(truth.Shape) == 2 && truth.Shape[1] == 1) {
 		var ps []scatterSeries
 		for i := len(jobs) - 1; i >= 0; i-- { // selected last, on top
 			j := jobs[i]
@@ -477,3 +494,6 @@ func tileGrid(t *Theme, tiles []HeatTile, w, h int) string {
 	}
 	return fitBlock(out, w, h)
 }
+
+// figure1Loss is the loss of the paper's Figure 1, for the contours of the paths plot.
+func figure1Loss(x, y float64) float64 { return problems.Figure1Loss([2]float64{x, y}) }

@@ -172,10 +172,11 @@ type Theme struct {
 	Title, Dim, Bold, Header, Selected, Warn, Bad, Good lipgloss.Style
 	HelpKey, HelpDesc, HelpSep                          lipgloss.Style
 
-	series []span // one per palette colour
-	seq    []span
-	div    []span
-	nan    span
+	series       []span // one per palette colour
+	seriesStyles []lipgloss.Style
+	seq          []span
+	div          []span
+	nan          span
 	// half-block pairs: pairs[scale][fg*n+bg] for the sequential (0) and diverging (1)
 	// scales, with an extra final colour for non-finite values.
 	pairs [2][]span
@@ -200,7 +201,9 @@ func NewTheme(p termenv.Profile, ascii bool) *Theme {
 	t.HelpDesc = r.NewStyle().Faint(true)
 	t.HelpSep = r.NewStyle().Faint(true)
 	for _, c := range okabeIto {
-		t.series = append(t.series, newSpan(r.NewStyle().Foreground(lipgloss.Color(c))))
+		st := r.NewStyle().Foreground(lipgloss.Color(c))
+		t.series = append(t.series, newSpan(st))
+		t.seriesStyles = append(t.seriesStyles, st)
 	}
 	for _, c := range seqScale {
 		t.seq = append(t.seq, newSpan(r.NewStyle().Foreground(lipgloss.Color(c))))
@@ -232,6 +235,10 @@ func (t *Theme) heatGlyphs() bool { return t.ASCII || t.Profile >= termenv.ANSI 
 
 // seriesSpan returns the style of colour index i (cycling).
 func (t *Theme) seriesSpan(i int) span { return t.series[i%len(t.series)] }
+
+// seriesStyle returns the lipgloss style of colour index i (cycling), for drawing with
+// ntcharts' canvas.
+func (t *Theme) seriesStyle(i int) lipgloss.Style { return t.seriesStyles[i%len(t.seriesStyles)] }
 
 // marker returns the ASCII plot glyph of colour index i (cycling).
 func marker(i int) rune { return asciiMarkers[i%len(asciiMarkers)] }
