@@ -166,11 +166,11 @@ func ConcatChannels(a, b *Var) *Var {
 	la := a.Value.ExampleLen()
 	t := a.tape
 	out := t.allocNoZero(n, as[1]+bs[1], as[2], as[3]) // every element is written below
-	for i := 0; i < n; i++ {
+	parallelFor(t.Threads, n, func(i int) {
 		o := out.Example(i)
 		copy(o[:la], a.Value.Example(i))
 		copy(o[la:], b.Value.Example(i))
-	}
+	})
 	var v *Var
 	v = t.record("ConcatChannels", out, func() {
 		// The adjoints are taken before the loop: one that is fresh is written, not added to.
@@ -182,7 +182,7 @@ func ConcatChannels(a, b *Var) *Var {
 		if b.needs {
 			db, bFresh = b.gradForWrite()
 		}
-		for i := 0; i < n; i++ {
+		parallelFor(t.Threads, n, func(i int) {
 			g := v.Grad.Example(i)
 			if da != nil {
 				writeOrAdd(da.Example(i), g[:la], aFresh)
@@ -190,7 +190,7 @@ func ConcatChannels(a, b *Var) *Var {
 			if db != nil {
 				writeOrAdd(db.Example(i), g[la:], bFresh)
 			}
-		}
+		})
 	}, a, b)
 	return v
 }
