@@ -36,7 +36,11 @@ func cmdBench(args []string) error {
 	fs := newFlags("bench", benchUsage)
 	grid := fs.Int("grid", 64, "field size (grid×grid), divisible by 2^(levels−1)")
 	batch := fs.Int("batch", 32, "examples per step")
-	threads := fs.String("threads", fmt.Sprintf("1,%d", runtime.NumCPU()), "comma-separated thread counts (the tape's Threads), one line each")
+	defThreads := "1"
+	if nc := runtime.NumCPU(); nc > 1 {
+		defThreads = fmt.Sprintf("1,%d", nc)
+	}
+	threads := fs.String("threads", defThreads, "comma-separated thread counts (the tape's Threads), one line each")
 	steps := fs.Int("steps", 10, "timed steps per configuration (the median is reported)")
 	warmup := fs.Int("warmup", 2, "untimed steps before the timed ones")
 	levels := fs.Int("levels", 4, "U-Net levels")
