@@ -11,18 +11,20 @@ import "fmt"
 // with p = (k−1)/2. The kernel size k must be 3, padded circularly (periodically) by 1 as
 // PyTorch's padding_mode="circular", or 1. The output has shape [N, Cout, H, W].
 //
-// It is computed per example by im2col and one Gemm, the examples split across the tape's
-// Threads. The backward pass needs no col2im: the input gradient is itself a circular
-// convolution, of the output gradient g with the flipped, transposed kernel,
+// It is computed per example by im2col and Gemm, the examples split across the tape's
+// Threads; for k = 3 the im2col columns are built and multiplied in slabs of whole rows
+// (about 512 columns, see convSlabRows) that stay in the L2 cache. The backward pass needs
+// no col2im: the input gradient is itself a circular convolution, of the output gradient g
+// with the flipped, transposed kernel,
 //
 //	dx[n, c, y, x] = Σ_{o,i,j} w[o, c, 2−i, 2−j] · g[n, o, (y+i−1) mod H, (x+j−1) mod W],
 //
-// computed as im2col of g and one Gemm of the same shape as the forward's. The weight
+// computed as im2col of g and a Gemm of the same shape as the forward's. The weight
 // gradient (and the bias gradient) is computed per example and the per-example gradients
-// are then summed in example order, so that every result is bit-identical whatever the
-// tape's Threads. The columns are recomputed in the backward pass rather than kept, which
-// costs a copy but no memory per recorded op beyond one max(Cin, Cout)·k²×H·W workspace
-// per thread.
+// are then summed in example order; slab sizes depend only on the shape; so every result
+// is bit-identical whatever the tape's Threads. The columns are recomputed in the backward
+// pass rather than kept, which costs a copy but no memory per recorded op beyond one
+// column slab per thread.
 //
 // Conv2d panics if x or w is not of rank 4, if w does not match x's channels, if k is
 // neither 1 nor 3 or the kernel is not square, or if b's shape is not [Cout].
