@@ -52,6 +52,8 @@ type table1Row struct {
 	N       int
 	MAE     float64 // mean MAE at the stop, over all examples
 	Limit   int     // the iteration limit
+	Short   int     // examples not reached that stopped before the limit (failed, diverged, time)
+	Done    float64 // mean iterations done by the examples not reached
 	Network bool
 }
 
@@ -225,11 +227,20 @@ func table1(m *runner.Model, o table1Options, log io.Writer) (*table1Result, err
 			xt := core.FromData(xs.Example(b), x0.Shape...)
 			it, d, e, ok := s.run(x0, y1, xt, target[b])
 			row.MAE += e
-			if ok {
+			switch {
+			case ok:
 				row.Reached++
 				iters += float64(it)
 				el += d
+			case it < o.MaxIters:
+				row.Short++
+				fallthrough
+			default:
+				row.Done += float64(it)
 			}
+		}
+		if n := row.N - row.Reached; n > 0 {
+			row.Done /= float64(n)
 		}
 		row.MAE /= float64(max(row.N, 1))
 		if row.Reached > 0 {
@@ -306,6 +317,9 @@ func printTable1(w io.Writer, dir string, r *table1Result) {
 		reached := fmt.Sprintf("%d/%d", row.Reached, row.N)
 		if row.Reached == 0 && row.N > 0 {
 			reached = fmt.Sprintf("not reached in %d", row.Limit)
+		}
+		if row.Short > 0 {
+			reached += fmt.Sprintf(" (%d stopped early: %.1f iterations on average)", row.Short, row.Done)
 		}
 		e := "-"
 		if row.N > 0 {
