@@ -52,6 +52,10 @@ func TestConv2dMatchesDefinition(t *testing.T) {
 		{2, 1, 2, 1, 7, 3, false, 3},
 		{2, 4, 3, 3, 5, 1, true, 2},
 		{1, 2, 2, 2, 2, 1, false, 1},
+		// Several im2col slabs (convSlabCols ≈ 512 columns) and, for the weight gradient,
+		// several of its longer slabs (≈ 2048), with odd channel counts.
+		{2, 3, 5, 40, 33, 3, true, 2},
+		{1, 3, 5, 64, 40, 3, true, 1},
 	} {
 		name := fmt.Sprintf("%+v", c)
 		x := randTensor(rng, c.n, c.cin, c.h, c.w)

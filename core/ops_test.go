@@ -94,6 +94,8 @@ func gradCases() []gradCase {
 			build: func(t *Tape, in []*Var) *Var { return L1Loss(in[0], in[1]) }},
 		{name: "CenterTo", inputs: []*Tensor{randTensor(rng, 3, 1, 2, 2)},
 			build: func(t *Tape, in []*Var) *Var { return CenterTo(in[0], []float32{1, -2, 0.5}) }},
+		{name: "Conv2d 3x3 over several slabs", inputs: []*Tensor{randTensor(rng, 1, 3, 48, 48), randTensor(rng, 5, 3, 3, 3), randTensor(rng, 5)},
+			build: func(t *Tape, in []*Var) *Var { return Conv2d(in[0], in[1], in[2]) }},
 		{name: "Linear", inputs: []*Tensor{randTensor(rng, 5, 3)}, params: []*Param{w, b},
 			build: func(t *Tape, in []*Var) *Var { return Linear(in[0], t.Param(w), t.Param(b)) }},
 		{name: "Linear no bias", inputs: []*Tensor{randTensor(rng, 5, 3), randTensor(rng, 2, 3)},
