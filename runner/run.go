@@ -42,6 +42,10 @@ type Options struct {
 	// FlushEvery is the longest time between writes of metrics.csv and status.json. If 0,
 	// 2 s is used.
 	FlushEvery time.Duration
+	// Threads is the number of goroutines each job's ops may split a batch across. If 0,
+	// the cores are shared out: runtime.NumCPU() / (jobs training at once), at least 1.
+	// Results do not depend on it.
+	Threads int
 }
 
 // jobControl is a job's mutable state shared between its worker and the controls.
@@ -168,6 +172,15 @@ func (r *Run) Start(ctx context.Context, o Options) {
 	}
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = 2 * time.Second
+	}
+	if o.Threads <= 0 {
+		pending := 0
+		for _, jc := range r.jobs {
+			if jc.state != Done && jc.state != Diverged && jc.state != Failed {
+				pending++
+			}
+		}
+		o.Threads = max(1, runtime.NumCPU()/max(1, min(workers, pending)))
 	}
 	queue := make(chan *jobControl)
 	var wg sync.WaitGroup

@@ -280,3 +280,26 @@ func TestControlFile(t *testing.T) {
 		t.Error("WriteControl accepted an unknown action")
 	}
 }
+
+// TestDeterministicUNetAcrossThreads trains a small U-Net preset with 1 worker (both cores
+// for the job's ops) and with 2 workers (one each): the metrics must be identical.
+func TestDeterministicUNetAcrossThreads(t *testing.T) {
+	s := spec(t, "heat", []string{"sip", "adam"}, "steps=4", "grid=16", "batch=3")
+	info := func(dir string) RunInfo { i, _ := ReadRunInfo(dir); return i }
+	for _, threads := range []int{1, 3} {
+		d1 := filepath.Join(t.TempDir(), "a")
+		r, err := Create(s, []int{0}, d1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Start(context.Background(), Options{Workers: 1, Threads: threads})
+		r.Wait()
+		d2, _ := train(t, s, []int{0}, 2)
+		for _, j := range info(d1).Jobs {
+			a, b := readAll(t, d1, j.ID, info(d1).Metrics), readAll(t, d2, j.ID, info(d1).Metrics)
+			if len(a) != 4 || !sameMetrics(a, b) {
+				t.Errorf("%s: metrics with %d threads differ from 2 workers × 1 thread", j.ID, threads)
+			}
+		}
+	}
+}
