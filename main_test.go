@@ -132,3 +132,16 @@ func TestRunShowResume(t *testing.T) {
 		t.Errorf("run into an existing run folder: exit %d, %q", code, stderr)
 	}
 }
+
+func TestBenchUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "--threads", "0"},
+		{"bench", "--threads", "x"},
+		{"bench", "--grid", "-1"},
+		{"bench", "extra"},
+	} {
+		if code, _, stderr := capture(t, args...); code != 2 || strings.Contains(stderr, "goroutine") {
+			t.Errorf("sipbench %s: exit %d, %q; want a usage error (exit 2)", strings.Join(args, " "), code, stderr)
+		}
+	}
+}

@@ -89,51 +89,89 @@ func TestDeterministicAcrossWorkerCounts(t *testing.T) {
 }
 
 func TestResumeEqualsUninterruptedRun(t *testing.T) {
-	s := spec(t, "exp", []string{"newton", "sgd"}, "steps=50", "checkpoint_every=20")
+	s := spec(t, "exp", []string{"newton-clipped", "sgd"}, "steps=50", "checkpoint_every=20")
 	full, _ := train(t, s, []int{0}, 2)
 
+	// An interrupted run, made deterministic: train the same spec for 33 steps (the final
+	// checkpoint is at step 33), then turn the folder into a 50-step run that stopped at
+	// 33, with rows past the checkpoint left in metrics.csv as a crash would leave them.
+	short := spec(t, "exp", []string{"newton-clipped", "sgd"}, "steps=33", "checkpoint_every=20")
+	dir, _ := train(t, short, []int{0}, 2)
+	info, err := ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.Settings["steps"] = "50"
+	for i := range info.Jobs {
+		info.Jobs[i].Steps = 50
+		id := info.Jobs[i].ID
+		if err := writeStatus(dir, id, Status{State: Cancelled, Step: 33, Total: 50}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(filepath.Join(dir, id, metricsFile), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("34,9.9,1,2,3,4,5\n35,9.9,1,2,3,4,5\n36,9.9,1,2") // a torn last line
+		f.Close()
+	}
+	if err := writeJSON(filepath.Join(dir, runFile), info); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Start(context.Background(), Options{Workers: 1})
+	for id, st := range r.Wait() {
+		if st != Done {
+			t.Fatalf("%s: state %s after resume; want done", id, st)
+		}
+	}
+	for _, j := range info.Jobs {
+		a, b := readAll(t, full, j.ID, info.Metrics), readAll(t, dir, j.ID, info.Metrics)
+		if len(b) != 50 || !sameMetrics(a, b) {
+			t.Errorf("%s: resumed run differs from the uninterrupted one (%d vs %d rows)", j.ID, len(b), len(a))
+		}
+	}
+}
+
+func TestCancelStopsWithCheckpoint(t *testing.T) {
+	s := spec(t, "exp", []string{"rescaled"}, "steps=1000000")
 	dir := filepath.Join(t.TempDir(), "run")
 	r, err := Create(s, []int{0}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Stop the jobs by cancelling after step 33 has been logged.
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	sub := r.Subscribe()
-	r.Start(ctx, Options{Workers: 2})
-	seen := map[string]bool{}
+	r.Start(ctx, Options{Workers: 1})
 	for range sub.C {
 		for _, e := range sub.Drain() {
-			if e.Kind == EvMetrics && e.Step == 33 {
-				seen[e.Job] = true
-				r.Cancel(e.Job)
+			if e.Kind == EvMetrics && e.Step == 40 {
+				cancel()
 			}
 		}
 	}
-	cancel()
-	states := r.Wait()
-	for id, st := range states {
-		if st != Cancelled {
-			t.Fatalf("%s: state %s after Cancel; want cancelled", id, st)
-		}
+	if st := r.Wait()["rescaled-seed0"]; st != Cancelled {
+		t.Fatalf("state %s after the context was cancelled; want cancelled", st)
 	}
-	// Simulate a crash after the checkpoint: rows past it stay in metrics.csv.
+	status, _ := ReadStatus(dir, "rescaled-seed0")
+	rows := readAll(t, dir, "rescaled-seed0", r.Info.Metrics)
+	if status.Step < 40 || len(rows) != status.Step {
+		t.Errorf("status step %d, %d rows; want ≥ 40 and equal", status.Step, len(rows))
+	}
 	r2, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2.Start(context.Background(), Options{Workers: 1})
-	for id, st := range r2.Wait() {
-		if st != Done {
-			t.Fatalf("%s: state %s after resume; want done", id, st)
-		}
+	tr, err := newTrainer(r2.spec, r2.spec.Methods[0], r2.Info.Jobs[0], filepath.Join(dir, "rescaled-seed0"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	info, _ := ReadRunInfo(dir)
-	for _, j := range info.Jobs {
-		a, b := readAll(t, full, j.ID, info.Metrics), readAll(t, dir, j.ID, info.Metrics)
-		if !sameMetrics(a, b) {
-			t.Errorf("%s: resumed run differs from the uninterrupted one (%d vs %d rows)", j.ID, len(b), len(a))
-		}
+	if ok, err := tr.loadCheckpoint(); !ok || err != nil || tr.step != status.Step {
+		t.Errorf("checkpoint: %v, %v, step %d; want the cancelled step %d", ok, err, tr.step, status.Step)
 	}
 }
 
