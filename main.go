@@ -9,6 +9,9 @@
 //	sipbench show DIR [--at N,…]   a run's metrics and each method's ratio to SIP
 //	sipbench resume DIR            continue an interrupted run
 //	sipbench watch [DIR]           follow a run folder (live or finished)
+//	sipbench sweep PRESET --set k=a,b,…   one run per combination of settings
+//	sipbench bench [flags]         time whole U-Net training steps
+//	sipbench table1 DIR            a trained network against iterative solvers
 //
 // Exit codes: 0 success (a diverged job is a result), 1 a job failed or an error,
 // 2 a usage error, 130 interrupted.
@@ -43,6 +46,7 @@ usage:
   sipbench show DIR [--at N,…]   a run's metrics at given steps and each method's ratio to SIP
   sipbench resume DIR            continue an interrupted run from its checkpoints
   sipbench watch [DIR]           follow a run folder, live or finished (default: the newest run)
+  sipbench sweep PRESET --set k=a,b,…   one run per combination, then Figure 5 d/e's table
   sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
   sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
 `
