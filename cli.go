@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/sipbench/sipbench/presets"
 )
 
 func version() string {
@@ -84,4 +86,17 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// presetArg returns the one preset named by the positional arguments of command cmd, or a
+// usage error.
+func presetArg(cmd string, pos []string) (*presets.Preset, error) {
+	if len(pos) != 1 {
+		return nil, usagef("presets: "+strings.Join(presets.Names(), ", "), "%s takes one preset, got %d arguments", cmd, len(pos))
+	}
+	p, err := presets.Lookup(pos[0])
+	if err != nil {
+		return nil, usagef("run 'sipbench list' to see the presets", "%v", err)
+	}
+	return p, nil
 }

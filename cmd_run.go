@@ -7,11 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -49,12 +47,9 @@ func cmdRun(args []string) error {
 	if _, err := ui.options(); err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("presets: "+strings.Join(presets.Names(), ", "), "run takes one preset, got %d arguments", len(pos))
-	}
-	p, err := presets.Lookup(pos[0])
+	p, err := presetArg("run", pos)
 	if err != nil {
-		return usagef("run 'sipbench list' to see the presets", "%v", err)
+		return err
 	}
 	if f.seeds < 1 || f.seed < 0 {
 		return usagef("", "--seed must be ≥ 0 and --seeds ≥ 1")

@@ -54,12 +54,9 @@ func cmdSweep(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("presets: "+strings.Join(presets.Names(), ", "), "sweep takes one preset, got %d arguments", len(pos))
-	}
-	p, err := presets.Lookup(pos[0])
+	p, err := presetArg("sweep", pos)
 	if err != nil {
-		return usagef("run 'sipbench list' to see the presets", "%v", err)
+		return err
 	}
 	if *steps < 0 || *seeds < 1 || *seed < 0 || *workers < 0 {
 		return usagef("", "--steps, --seeds must be ≥ 1, --seed and --workers ≥ 0")
