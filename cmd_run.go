@@ -144,7 +144,9 @@ func execute(r *runner.Run, workers int, headless bool, every time.Duration, ui 
 		}
 	}()
 	sub := r.Subscribe()
-	r.Start(ctx, runner.Options{Workers: workers})
+	if err := r.Start(ctx, runner.Options{Workers: workers}); err != nil {
+		return err
+	}
 	fmt.Printf("sipbench: %s (%s scale), %d jobs, run folder %s\n", r.Info.Preset, r.Info.Scale, len(r.Info.Jobs), r.Dir)
 	printProgress(os.Stdout, r.Info, sub, every)
 	states := r.Wait()

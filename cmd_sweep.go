@@ -164,7 +164,9 @@ func cmdSweep(args []string) error {
 		if err != nil {
 			return err
 		}
-		r.Start(ctx, runner.Options{Workers: *workers})
+		if err := r.Start(ctx, runner.Options{Workers: *workers}); err != nil {
+			return err
+		}
 		states := r.Wait()
 		var notes []string
 		for id, s := range states {

@@ -22,6 +22,7 @@ import (
 //	OUT/<job>/snapshot.json       the latest Snapshot
 //	OUT/<job>/checkpoint.bin      weights, BatchNorm statistics, optimizer state, RNG state, step
 //	OUT/<job>/control             written by other processes: "pause", "resume" or "cancel"
+//	OUT/lock                      locked (flock) while a process trains the run
 //
 // Every file but metrics.csv is replaced atomically (temporary file, then rename).
 const (
@@ -32,6 +33,7 @@ const (
 	snapshotFile   = "snapshot.json"
 	checkpointFile = "checkpoint.bin"
 	controlFile    = "control"
+	lockFile       = "lock" // held (flock) by the process that trains the run
 )
 
 // Status is the content of a job's status.json.

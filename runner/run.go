@@ -157,8 +157,8 @@ func (r *Run) Subscribe() *Subscription { return r.hub.subscribe() }
 
 // Start trains every unfinished job on a pool of workers and returns at once; Wait waits
 // for the end. Cancelling ctx stops every job at its next step, writing a checkpoint and
-// the state cancelled.
-func (r *Run) Start(ctx context.Context, o Options) {
+// the state cancelled. Start fails if another process is training the same folder.
+func (r *Run) Start(ctx context.Context, o Options) error {
 	r.mu.Lock()
 	if r.started {
 		r.mu.Unlock()
@@ -166,6 +166,14 @@ func (r *Run) Start(ctx context.Context, o Options) {
 	}
 	r.started = true
 	r.mu.Unlock()
+	release, err := lockDir(r.Dir)
+	if err != nil {
+		r.hub.close()
+		if errors.Is(err, errBusy) {
+			return fmt.Errorf("runner: %s is being trained by another process (sipbench watch %s follows it)", r.Dir, r.Dir)
+		}
+		return err
+	}
 	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -205,8 +213,13 @@ func (r *Run) Start(ctx context.Context, o Options) {
 		close(queue)
 		wg.Wait()
 		r.hub.close()
+		release()
 	}()
+	return nil
 }
+
+// errBusy says that another process holds a run folder's lock.
+var errBusy = errors.New("runner: run folder locked by another process")
 
 // Wait blocks until every job has stopped and returns the final states by job ID.
 func (r *Run) Wait() map[string]State {

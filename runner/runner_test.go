@@ -341,3 +341,33 @@ func TestDeterministicUNetAcrossThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestOneTrainerPerFolder: while a run trains, a second Start on the same folder (another
+// process in real use; the lock is per open file, so one process shows it too) fails.
+func TestOneTrainerPerFolder(t *testing.T) {
+	s := spec(t, "exp", []string{"rescaled"}, "steps=1000000")
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(s, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(context.Background(), Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r2.Start(context.Background(), Options{Workers: 1})
+	if err == nil || !strings.Contains(err.Error(), "being trained by another process") {
+		t.Errorf("second Start: %v; want the folder-in-use error", err)
+	}
+	r.Cancel("rescaled-seed0")
+	r.Wait()
+	r3, _ := Open(dir)
+	if err := r3.Start(context.Background(), Options{Workers: 1}); err != nil {
+		t.Errorf("Start after the first run ended: %v", err)
+	}
+	r3.Cancel("rescaled-seed0")
+	r3.Wait()
+}
