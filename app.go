@@ -141,23 +141,31 @@ func spawnTraining(dir string, workers int) (int, error) {
 // checkpoints its jobs and exits. It does nothing unless that pid is still a
 // `sipbench resume DIR` process, so a reused pid is never signalled.
 func stopTraining(dir string) {
+	if pid, ok := trainerPID(dir); ok {
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+}
+
+// trainerPID returns the pid in dir's train.pid if that process is alive and is
+// `sipbench resume DIR` (read from /proc; elsewhere it reports false).
+func trainerPID(dir string) (int, bool) {
 	b, err := os.ReadFile(filepath.Join(dir, trainPID))
 	if err != nil {
-		return
+		return 0, false
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil || pid <= 0 {
-		return
+		return 0, false
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
-		return
+		return 0, false
 	}
 	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
 	if len(args) < 3 || args[1] != "resume" || args[2] != dir {
-		return
+		return 0, false
 	}
-	syscall.Kill(pid, syscall.SIGTERM)
+	return pid, true
 }
 
 // watchInTUI opens the dashboard on the run folder dir, read through a runner.Watch.
