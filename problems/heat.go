@@ -38,12 +38,15 @@ import (
 // A Heat holds scratch buffers and is not safe for concurrent use.
 type Heat struct {
 	linearField
-	plan  *core.FFT2
-	ell   []float64    // ℓ = (2π)²|k|²·8 per mode, row-major
-	gain  []float64    // exp(−ℓ)
-	c     []complex128 // one complex field
-	r     []float64    // one real field
-	means []float32
+	plan *core.FFT2
+	ell  []float64 // ℓ = (2π)²|k|²·8 per mode, row-major
+	gain []float64 // exp(−ℓ)
+	// Per mode, for the damped inverse (ℓ clamped at 88): the clamped ℓ, the expected
+	// signal amplitude e = n·exp(−ℓ), and the gains exp(ℓ) and exp(−ℓ) of p = 1 and p = 0.
+	lc, e, up, down []float64
+	c               []complex128 // one complex field
+	r               []float64    // one real field
+	means           []float32
 }
 
 var (
@@ -57,15 +60,22 @@ const heatAmount = 8
 // NewHeat returns the heat problem on a periodic n×n grid. It panics unless n is a power
 // of two.
 func NewHeat(n int) *Heat {
-	h := &Heat{plan: core.NewFFT2(n, n), ell: make([]float64, n*n), gain: make([]float64, n*n),
-		c: make([]complex128, n*n), r: make([]float64, n*n)}
+	m := n * n
+	h := &Heat{plan: core.NewFFT2(n, n), ell: make([]float64, m), gain: make([]float64, m),
+		lc: make([]float64, m), e: make([]float64, m), up: make([]float64, m), down: make([]float64, m),
+		c: make([]complex128, m), r: make([]float64, m)}
 	h.linearField = newLinearField("Heat", n, h.diffuse)
 	f := core.FFTFreq(n)
 	for i, ky := range f {
 		for j, kx := range f {
 			l := 4 * math.Pi * math.Pi * (kx*kx + ky*ky) * heatAmount
-			h.ell[i*n+j] = l
-			h.gain[i*n+j] = math.Exp(-l)
+			k := i*n + j
+			h.ell[k] = l
+			h.gain[k] = math.Exp(-l)
+			h.lc[k] = math.Min(l, 88)
+			h.down[k] = math.Exp(-h.lc[k])
+			h.up[k] = math.Exp(h.lc[k])
+			h.e[k] = float64(n) * h.down[k]
 		}
 	}
 	return h
@@ -242,22 +252,24 @@ func (h *Heat) dampedInverse(dst, r []float64, sign float64) {
 	}
 	sigma := math.Sqrt(ss)
 	h.plan.Forward(c, c)
-	fn := float64(h.n)
 	for i, rk := range c {
-		l := math.Min(h.ell[i], 88)
-		e := fn * math.Exp(-l)
 		amp := cmplx.Abs(rk)
-		ps := finiteOr0(0.5 * math.Exp(-0.5*sq(amp/e)))
-		pn := finiteOr0(0.5 * math.Exp(-0.5*sq(amp/sigma)))
+		ps := finiteOr0(0.5 * gauss(amp/h.e[i]))
+		pn := finiteOr0(0.5 * gauss(amp/sigma))
 		var p float64
 		if ps+pn > 0 {
 			p = ps / (ps + pn)
 		}
-		var a float64
-		if p <= 0.5 || p >= 0.68 {
-			a = 2 * (p - 0.5)
+		// The gain exp(ℓ·a), a = 2(p − ½) where p ≤ ½ or p ≥ 0.68, else 0; the clear
+		// cases use the per-mode gains computed once.
+		switch {
+		case p == 1:
+			c[i] = rk * complex(h.up[i], 0)
+		case p == 0:
+			c[i] = rk * complex(h.down[i], 0)
+		case p <= 0.5 || p >= 0.68:
+			c[i] = rk * complex(math.Exp(h.lc[i]*2*(p-0.5)), 0)
 		}
-		c[i] = rk * complex(math.Exp(l*a), 0)
 	}
 	h.plan.Inverse(c, c)
 	for i := range dst {
@@ -266,6 +278,15 @@ func (h *Heat) dampedInverse(dst, r []float64, sign float64) {
 }
 
 func sq(v float64) float64 { return v * v }
+
+// gauss returns exp(−½z²), skipping the exponential where it underflows to 0 anyway
+// (½z² > 746) and keeping NaN for NaN.
+func gauss(z float64) float64 {
+	if h := 0.5 * (z * z); h <= 746 || math.IsNaN(h) {
+		return math.Exp(-h)
+	}
+	return 0
+}
 
 func finiteOr0(v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
