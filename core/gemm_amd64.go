@@ -13,7 +13,8 @@ import (
 // NR-column panels, and for each MC-row block of C the matching slice of op(A) into MR-row
 // panels. The macro-kernel then runs the MR×NR micro-kernel (gemm_amd64.s) over every
 // tile of the MC×NC block, holding the tile of C in twelve YMM registers for the whole
-// KC-long loop of rank-1 updates. A micro-panel of B (KC×NR) stays in L1 while the
+// KC-long loop of rank-1 updates (the last rows of a block may go in 4-row tiles, see
+// gemmRowTile). A micro-panel of B (KC×NR) stays in L1 while the
 // micro-panels of A (MR×KC, from the MC×KC block in L2) stream past it.
 const (
 	gemmMR = 6  // rows of the micro-tile: six broadcasts of A per step
@@ -39,6 +40,24 @@ const (
 //
 //go:noescape
 func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+// sgemmKernel4x16 is sgemmKernel6x16 for a 4×16 tile: Ap holds k steps of 4 values.
+//
+//go:noescape
+func sgemmKernel4x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+// gemmRowTile returns the height, 6 or 4, of the row tile that starts rem rows before the
+// end of a block of A. Rows go in tiles of 6 until at most 8 are left; those go in tiles
+// of 4, so that m = 16 is 6+6+4 and m = 8 or 20 ends in 4+4, all full tiles for the 4×16
+// kernel, instead of a 6×16 tile that is partly padding and merged through a local tile.
+// Only a remainder of 5, 6 (one 6-row tile) or 1–3, 7 (a partial 4-row tile last) is
+// left. The plan depends on the shape only.
+func gemmRowTile(rem int) int {
+	if rem <= 4 || rem == 7 || rem == 8 {
+		return 4
+	}
+	return gemmMR
+}
 
 // packBCopy16 packs a full 16-column micro-panel of op(B) = B: for p < kc, the 16 values
 // at src[p·ldb:] go to dst[16p:].
@@ -195,16 +214,27 @@ func gemmMacro(mc, nc, kc int, alpha float32, ap, bp, direct []float32, ldb int,
 			// checkGemm guarantees kc rows of 16 from here lie inside B.
 			bpanel, bstride = direct[jr:], ldb
 		}
-		for ir := 0; ir < mc; ir += gemmMR {
-			mr := min(gemmMR, mc-ir)
-			apanel := ap[ir*kc : (ir+gemmMR)*kc]
-			if mr == gemmMR && nr == gemmNR {
-				// checkGemm guarantees the 6×16 tile lies inside c.
-				sgemmKernel6x16(kc, &apanel[0], &bpanel[0], bstride, &c[ir*ldc+jr], ldc, alpha, beta)
+		for ir, h := 0, 0; ir < mc; ir += h {
+			h = gemmRowTile(mc - ir)
+			mr := min(h, mc-ir)
+			apanel := ap[ir*kc : (ir+h)*kc]
+			// The kernels are called directly, not through a func value, which would
+			// make the local tile escape to the heap.
+			if mr == h && nr == gemmNR {
+				// checkGemm guarantees the h×16 tile lies inside c.
+				if h == 4 {
+					sgemmKernel4x16(kc, &apanel[0], &bpanel[0], bstride, &c[ir*ldc+jr], ldc, alpha, beta)
+				} else {
+					sgemmKernel6x16(kc, &apanel[0], &bpanel[0], bstride, &c[ir*ldc+jr], ldc, alpha, beta)
+				}
 				continue
 			}
 			var tile [gemmMR * gemmNR]float32
-			sgemmKernel6x16(kc, &apanel[0], &bpanel[0], bstride, &tile[0], gemmNR, alpha, 0)
+			if h == 4 {
+				sgemmKernel4x16(kc, &apanel[0], &bpanel[0], bstride, &tile[0], gemmNR, alpha, 0)
+			} else {
+				sgemmKernel6x16(kc, &apanel[0], &bpanel[0], bstride, &tile[0], gemmNR, alpha, 0)
+			}
 			for r := 0; r < mr; r++ {
 				crow := c[(ir+r)*ldc+jr:][:nr]
 				trow := tile[r*gemmNR:][:nr]
@@ -220,17 +250,19 @@ func gemmMacro(mc, nc, kc int, alpha float32, ap, bp, direct []float32, ldb int,
 	}
 }
 
-// packA packs rows [ic, ic+mc) and columns [pc, pc+kc) of op(A) into MR-row micro-panels:
-// panel q holds, for each p, the MR values op(A)[ic+q·MR+r][pc+p], r = 0…MR-1, with rows
-// past mc zero.
+// packA packs rows [ic, ic+mc) and columns [pc, pc+kc) of op(A) into micro-panels of the
+// row tiles gemmRowTile plans: the panel of the h-row tile at row ir starts at ir·kc and
+// holds, for each p, the h values op(A)[ic+ir+r][pc+p], r = 0…h-1, with rows past mc zero.
+// The panels take at most roundUp(mc, MR)·kc values.
 func packA(trans bool, mc, kc int, a []float32, lda, ic, pc int, dst []float32) {
-	for ir := 0; ir < mc; ir += gemmMR {
-		mr := min(gemmMR, mc-ir)
-		panel := dst[ir*kc : (ir+gemmMR)*kc]
+	for ir, h := 0, 0; ir < mc; ir += h {
+		h = gemmRowTile(mc - ir)
+		mr := min(h, mc-ir)
+		panel := dst[ir*kc : (ir+h)*kc]
 		if trans {
-			// op(A)[i][p] = a[p·lda+i]: each step's MR values are contiguous.
+			// op(A)[i][p] = a[p·lda+i]: each step's mr values are contiguous.
 			for p := 0; p < kc; p++ {
-				d := panel[p*gemmMR : p*gemmMR+gemmMR]
+				d := panel[p*h : p*h+h]
 				s := a[(pc+p)*lda+ic+ir:][:mr]
 				copy(d, s)
 				clear(d[mr:])
@@ -240,12 +272,12 @@ func packA(trans bool, mc, kc int, a []float32, lda, ic, pc int, dst []float32) 
 		for r := 0; r < mr; r++ {
 			row := a[(ic+ir+r)*lda+pc:][:kc]
 			for p, v := range row {
-				panel[p*gemmMR+r] = v
+				panel[p*h+r] = v
 			}
 		}
-		for r := mr; r < gemmMR; r++ {
+		for r := mr; r < h; r++ {
 			for p := 0; p < kc; p++ {
-				panel[p*gemmMR+r] = 0
+				panel[p*h+r] = 0
 			}
 		}
 	}

@@ -147,6 +147,109 @@ withbeta:
 	VZEROUPPER
 	RET
 
+// STEP4 is STEP for the 4×16 kernel: A's micro-panel holds four values per step.
+#define STEP4(aoff, b0, b1) \
+	VMOVUPS      b0, Y12              \
+	VMOVUPS      b1, Y13              \
+	VBROADCASTSS aoff(SI), Y14        \
+	VBROADCASTSS aoff+4(SI), Y15      \
+	VFMADD231PS  Y12, Y14, Y0         \
+	VFMADD231PS  Y13, Y14, Y1         \
+	VFMADD231PS  Y12, Y15, Y2         \
+	VFMADD231PS  Y13, Y15, Y3         \
+	VBROADCASTSS aoff+8(SI), Y10      \
+	VBROADCASTSS aoff+12(SI), Y11     \
+	VFMADD231PS  Y12, Y10, Y4         \
+	VFMADD231PS  Y13, Y10, Y5         \
+	VFMADD231PS  Y12, Y11, Y6         \
+	VFMADD231PS  Y13, Y11, Y7
+
+// func sgemmKernel4x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+//
+// The 4×16 micro-kernel for row tiles of four (see gemmRowTile): as sgemmKernel6x16 with
+// eight accumulators Y0–Y7 (row r in Y(2r), Y(2r+1)) and A's micro-panel four values per
+// step (16 bytes). Same registers otherwise.
+TEXT ·sgemmKernel4x16(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R10
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R10*4), R12
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+	MOVQ CX, R9
+	SHRQ $2, R9
+	JZ   rest4
+
+loop4x4:
+	// Four steps: A advances 4·4·4 = 64 bytes, B four rows.
+	STEP4(0, (DI), 32(DI))
+	STEP4(16, (DI)(R10*1), 32(DI)(R10*1))
+	STEP4(32, (DI)(R10*2), 32(DI)(R10*2))
+	STEP4(48, (DI)(R11*1), 32(DI)(R11*1))
+	ADDQ $64, SI
+	ADDQ R12, DI
+	DECQ R9
+	JNZ  loop4x4
+
+rest4:
+	ANDQ $3, CX
+	JZ   scale4
+
+loop4x1:
+	STEP4(0, (DI), 32(DI))
+	ADDQ $16, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ  loop4x1
+
+scale4:
+	VBROADCASTSS alpha+48(FP), Y14
+	VMULPS       Y14, Y0, Y0
+	VMULPS       Y14, Y1, Y1
+	VMULPS       Y14, Y2, Y2
+	VMULPS       Y14, Y3, Y3
+	VMULPS       Y14, Y4, Y4
+	VMULPS       Y14, Y5, Y5
+	VMULPS       Y14, Y6, Y6
+	VMULPS       Y14, Y7, Y7
+
+	// beta == 0 (either sign) must not read C; NaN beta takes the reading path.
+	VMOVSS   beta+52(FP), X15
+	VXORPS   X13, X13, X13
+	VUCOMISS X13, X15
+	JNE      withbeta4
+	JPS      withbeta4
+
+	STORE0(Y0, Y1)
+	STORE0(Y2, Y3)
+	STORE0(Y4, Y5)
+	STORE0(Y6, Y7)
+	VZEROUPPER
+	RET
+
+withbeta4:
+	VBROADCASTSS beta+52(FP), Y15
+	STOREBETA(Y0, Y1)
+	STOREBETA(Y2, Y3)
+	STOREBETA(Y4, Y5)
+	STOREBETA(Y6, Y7)
+	VZEROUPPER
+	RET
+
 // func packBCopy16(kc int, src *float32, ldb int, dst *float32)
 //
 // Packs a 16-column micro-panel of B stored row-major (op(B) = B): for each of kc rows,

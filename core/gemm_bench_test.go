@@ -11,23 +11,29 @@ import (
 )
 
 // BenchmarkGemm times every implementation on the products of a 3×3 convolution from 16 to
-// 16 channels on a 64×64 field by im2col (forward; weight gradient, with op(B) = colᵀ;
-// input gradient by the col route, with op(A) = Wᵀ) and on a square 256³, side by side
-// in one run. gonum-sgemm is gonum's Sgemm called whole, as Gemm did before the packed
-// kernel: unlike Gemm it starts goroutines for large C (all products here but conv-dW).
+// 16 channels on a 64×64 field by im2col (forward, whole and as the ≈ 512-column slab
+// Conv2d uses, and the slab with m = 18, which the 6×16 kernel tiles exactly: m = 16
+// should not be slower; weight gradient, with op(B) = colᵀ; input gradient by the col
+// route, with op(A) = Wᵀ) and on a square 256³, side by side in one run. gonum-sgemm is
+// gonum's Sgemm called whole, as Gemm did before the packed kernel: unlike Gemm it starts
+// goroutines for large C (all products here but conv-dW).
 //
 // Figures (GFLOP/s, median of 3) on the 2-core Xeon of the workbench (AVX2, FMA; ~133
-// GFLOP/s float32 peak per core), shared with other jobs (load average 6), with
+// GFLOP/s float32 peak per core), shared with other jobs, with
 // go test -run '^$' -bench Gemm -benchtime 20x -count 3 ./core:
 //
-//	shape     (m, n, k)         avx2   gonum  gonum-sgemm  avx2/gonum
-//	conv-fwd  (16, 4096, 144)   39.6     5.3          5.8        7.5×
-//	conv-dW   (16, 144, 4096)ᵀ  71.3    13.6         12.1        5.2×
-//	conv-dX   (144, 4096, 16)ᵀ  60.1     8.9          6.1        6.8×
-//	square    (256, 256, 256)   66.2     6.0          5.1         11×
+//	shape      (m, n, k)         avx2   gonum  gonum-sgemm  avx2/gonum
+//	conv-fwd   (16, 4096, 144)   49.7     8.5          7.2        5.8×
+//	conv-slab  (16, 512, 144)    75.7     9.4          4.7        8.1×
+//	slab-m18   (18, 512, 144)    77.2 (-benchtime 200x -count 6; the 20x run was disturbed)
+//	conv-dW    (16, 144, 4096)ᵀ  61.4    10.3         11.6        6.0×
+//	conv-dX    (144, 4096, 16)ᵀ  47.0     5.7          4.3        8.2×
+//	square     (256, 256, 256)   51.0     5.6          4.6        9.1×
 //
-// On a quieter machine gonum reached 16 GFLOP/s on conv-dW (4.4×) and the avx2 kernel
-// 57 GFLOP/s on conv-fwd; expect ±30 % between runs on the shared cores.
+// Before the 4×16 kernel for the last rows (16 = 6+6+4), conv-slab ran at 68.8 against
+// 78.7 GFLOP/s for slab-m18 in the same run, i.e. m = 16 took longer than m = 18; now it
+// takes ≈ 8 % less (31.5 against 34.4 µs, -benchtime 200x -count 6). Expect ±30 %
+// between runs on the shared cores.
 func BenchmarkGemm(b *testing.B) {
 	shapes := []struct {
 		name           string
@@ -35,6 +41,8 @@ func BenchmarkGemm(b *testing.B) {
 		m, n, k        int
 	}{
 		{"conv-fwd", false, false, 16, 4096, 144},
+		{"conv-slab", false, false, 16, 512, 144},
+		{"slab-m18", false, false, 18, 512, 144},
 		{"conv-dW", false, true, 16, 144, 4096},
 		{"conv-dX", true, false, 144, 4096, 16},
 		{"square", false, false, 256, 256, 256},

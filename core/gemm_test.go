@@ -123,18 +123,21 @@ func gemmCheck(t *testing.T, name string, f gemmFunc, tc gemmCase, rng *rand.Ran
 }
 
 // TestGemm runs every implementation on all transposes and all shapes made of the sizes
-// below, which straddle the micro-tile (6×16) and its multiples, with random strides,
-// alpha and beta.
+// below, which straddle the micro-tiles (6×16, 4×16) and their multiples, with random
+// strides, alpha and beta. The extra row counts end in every plan of 6- and 4-row tiles
+// (gemmRowTile): 16 = 6+6+4, 8 = 4+4, 20 = 6+6+4+4, 13 = 6+4+3, ….
 func TestGemm(t *testing.T) {
 	sizes := []int{1, 5, 17, 63, 65, 129}
+	rows := []int{2, 3, 4, 7, 8, 10, 12, 13, 14, 16, 20, 24}
 	if testing.Short() {
 		sizes = []int{1, 5, 17, 65}
+		rows = []int{4, 8, 16, 20}
 	}
 	alphas := []float32{1, -0.5, 2.5}
 	betas := []float32{0, 1, 0.5, -2}
 	for _, impl := range gemmImpls {
 		rng := rand.New(rand.NewPCG(1, 1))
-		for _, m := range sizes {
+		for _, m := range append(sizes[:len(sizes):len(sizes)], rows...) {
 			for _, n := range sizes {
 				for _, k := range sizes {
 					for tr := 0; tr < 4; tr++ {
