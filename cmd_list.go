@@ -52,19 +52,11 @@ func cmdList(args []string) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PRESET\tNETWORK\tPARAMS\tMETHODS (* = default)\tDESCRIPTION")
 	for _, p := range presets.All() {
-		var ms []string
-		for _, m := range p.Methods {
-			name := m.Name
-			if m.Default {
-				name += "*"
-			}
-			ms = append(ms, name)
-		}
 		desc := p.Description
 		if i := strings.Index(desc, ". "); i > 0 {
 			desc = desc[:i+1]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Name, p.Network, p.ParamCount(""), strings.Join(ms, ","), desc)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Name, p.Network, p.ParamCount(""), strings.Join(p.MethodLabels(), ","), desc)
 	}
 	return tw.Flush()
 }

@@ -120,3 +120,18 @@ func mustRank(op string, shape []int, rank int) {
 		panic(fmt.Sprintf("core: %s: want rank %d, got shape %v", op, rank, shape))
 	}
 }
+
+// ToFloat64 converts src into dst element by element; dst must be at least as long.
+// Problems that compute in float64 use it at the float32 boundary.
+func ToFloat64(dst []float64, src []float32) {
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
+}
+
+// ToFloat32 rounds src into dst element by element; dst must be at least as long.
+func ToFloat32(dst []float32, src []float64) {
+	for i, v := range src {
+		dst[i] = float32(v)
+	}
+}

@@ -119,6 +119,20 @@ func (p *Preset) DefaultMethods() []string {
 	return names
 }
 
+// MethodLabels returns the names of all the preset's methods, the default ones marked
+// with a trailing "*", for listings.
+func (p *Preset) MethodLabels() []string {
+	var labels []string
+	for _, m := range p.Methods {
+		if m.Default {
+			labels = append(labels, m.Name+"*")
+		} else {
+			labels = append(labels, m.Name)
+		}
+	}
+	return labels
+}
+
 // MethodNames returns the names of all the preset's methods.
 func (p *Preset) MethodNames() []string {
 	var names []string

@@ -54,9 +54,9 @@ func (f *linearField) Forward(dst, x *core.Tensor) *core.Tensor {
 	b := mustBatched(f.name+".Forward", "x", x, f.shape)
 	dst = dstTensor(f.name+".Forward", dst, b, 1, f.n, f.n)
 	a := f.scratch(len(x.Data))
-	to64(a, x.Data)
+	core.ToFloat64(a, x.Data)
 	f.apply(a, a)
-	to32(dst.Data, a)
+	core.ToFloat32(dst.Data, a)
 	return dst
 }
 
@@ -64,7 +64,7 @@ func (f *linearField) Forward(dst, x *core.Tensor) *core.Tensor {
 func (f *linearField) residual(op string, x, y *core.Tensor) []float64 {
 	mustPair(op, x, y, f.shape, f.shape)
 	a := f.scratch(len(x.Data))
-	to64(a, x.Data)
+	core.ToFloat64(a, x.Data)
 	f.apply(a, a)
 	for i, v := range y.Data {
 		a[i] -= float64(v)
@@ -94,7 +94,7 @@ func (f *linearField) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 	a := f.residual(f.name+".Gradient", x, y)
 	dst = dstTensor(f.name+".Gradient", dst, x.Shape...)
 	f.apply(a, a)
-	to32(dst.Data, a)
+	core.ToFloat32(dst.Data, a)
 	return dst
 }
 
@@ -122,18 +122,6 @@ func (f *linearField) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64
 	dst[2] = MAE(px, y)
 	dst[3] = MeanL2(px, y)
 	return dst
-}
-
-func to64(dst []float64, src []float32) {
-	for i, v := range src {
-		dst[i] = float64(v)
-	}
-}
-
-func to32(dst []float32, src []float64) {
-	for i, v := range src {
-		dst[i] = float32(v)
-	}
 }
 
 // laplacianDirichlet writes the 5-point Laplacian with cell size 1 of the n×n field src

@@ -110,7 +110,7 @@ func TestFieldForwardMatchesFloat64(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 1))
 		x, y := c.p.Sample(rng, 3)
 		want := make([]float64, len(x.Data))
-		to64(want, x.Data)
+		core.ToFloat64(want, x.Data)
 		c.lin.apply(want, want)
 		for i, v := range y.Data {
 			if v != float32(want[i]) {

@@ -131,7 +131,7 @@ func (h *Heat) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
 		for _, b := range boxes {
 			rasterBox(f, n, b)
 		}
-		to32(x.Example(e), f)
+		core.ToFloat32(x.Example(e), f)
 	}
 	return x, h.Forward(nil, x)
 }
@@ -235,7 +235,7 @@ func (h *Heat) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Te
 	m := h.n * h.n
 	for off := 0; off < len(res); off += m {
 		h.dampedInverse(h.r, res[off:off+m], -1)
-		to32(dst.Data[off:off+m], h.r)
+		core.ToFloat32(dst.Data[off:off+m], h.r)
 	}
 	return dst
 }

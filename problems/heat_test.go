@@ -110,7 +110,7 @@ func TestHeatUpdateInvertsSignal(t *testing.T) {
 	x := core.New(2, 1, n, n)
 	xt := core.New(2, 1, n, n)
 	for e := range 2 {
-		to32(xt.Example(e), mode(n, 1, e+1, 0.02, math.Cos))
+		core.ToFloat32(xt.Example(e), mode(n, 1, e+1, 0.02, math.Cos))
 	}
 	y := h.Forward(nil, xt)
 	dx := h.Update(nil, "sip", x, y)

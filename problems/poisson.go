@@ -80,7 +80,7 @@ func (p *Poisson) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
 	a := p.scratch(batch * n * n)
 	Noise(a, rng, n, n, float64(n), 10, 1, p.plan)
 	x = core.New(batch, 1, n, n)
-	to32(x.Data, a)
+	core.ToFloat32(x.Data, a)
 	return x, p.Forward(nil, x)
 }
 

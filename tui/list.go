@@ -185,15 +185,7 @@ func (l *List) detail() string {
 	b.WriteByte('\n')
 	b.WriteString(ansi.Wordwrap(p.Description, w, ""))
 	b.WriteByte('\n')
-	var ms []string
-	for _, m := range p.Methods {
-		name := m.Name
-		if m.Default {
-			name += "*"
-		}
-		ms = append(ms, name)
-	}
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("methods: "+strings.Join(ms, " ")+"  (* by default)", w, "")))
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("methods: "+strings.Join(p.MethodLabels(), " ")+"  (* by default)", w, "")))
 	b.WriteByte('\n')
 	var sc []string
 	for _, s := range p.Scales {

@@ -114,29 +114,17 @@ func (f *Fluid) check(op string, x, y *core.Tensor) {
 	}
 }
 
-func to64(dst []float64, src []float32) {
-	for i, v := range src {
-		dst[i] = float64(v)
-	}
-}
-
-func to32(dst []float32, src []float64) {
-	for i, v := range src {
-		dst[i] = float32(v)
-	}
-}
-
 // simulate runs P for one example x (float32, 2n²) from the marker m0 (float32, n²),
 // leaving the tape in f.sim.
 func (f *Fluid) simulate(x []float32, m0 []float32) {
-	to64(f.cen, x)
+	core.ToFloat64(f.cen, x)
 	f.simulateCentres(f.cen, m0)
 }
 
 // simulateCentres is simulate for a float64 cell-centred velocity c.
 func (f *Fluid) simulateCentres(c []float64, m0 []float32) {
 	toFaces(f.v0, c, f.n)
-	to64(f.m0, m0)
+	core.ToFloat64(f.m0, m0)
 	f.sim.rollout(f.v0, f.m0)
 }
 
@@ -154,7 +142,7 @@ func (f *Fluid) Forward(dst, x *core.Tensor) *core.Tensor {
 	for b := range x.Batch() {
 		yb := dst.Example(b)
 		f.simulate(x.Example(b), yb[:m])
-		to32(yb[m:], f.sim.mark[Steps])
+		core.ToFloat32(yb[m:], f.sim.mark[Steps])
 	}
 	return dst
 }
@@ -173,7 +161,7 @@ func (f *Fluid) Loss(dst []float64, x, y *core.Tensor) []float64 {
 
 // lossOf simulates one example and returns its loss, leaving m(T; x) − m_T in f.diff.
 func (f *Fluid) lossOf(x, y []float32) float64 {
-	to64(f.cen, x)
+	core.ToFloat64(f.cen, x)
 	return f.lossCentres(f.cen, y)
 }
 
@@ -181,7 +169,7 @@ func (f *Fluid) lossOf(x, y []float32) float64 {
 func (f *Fluid) lossCentres(c []float64, y []float32) float64 {
 	m := f.n * f.n
 	f.simulateCentres(c, y[:m])
-	to64(f.mT, y[m:])
+	core.ToFloat64(f.mT, y[m:])
 	for i, v := range f.sim.mark[Steps] {
 		f.diff[i] = v - f.mT[i]
 	}
@@ -202,7 +190,7 @@ func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 		f.sim.rolloutAdjoint(f.v0, f.m0, nil)
 		clear(f.xbar)
 		toFacesAdjoint(f.xbar, f.v0, f.n)
-		to32(dst.Example(b), f.xbar)
+		core.ToFloat32(dst.Example(b), f.xbar)
 	}
 	return dst
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/sipbench/sipbench/core"
 )
 
 func TestSample(t *testing.T) {
@@ -41,7 +43,7 @@ func TestSample(t *testing.T) {
 			// x* is (at the faces, before centring) divergence-free: its centre average
 			// has the vortex of strength ω and the uniform part.
 			c := make([]float64, 2*m)
-			to64(c, x.Example(b))
+			core.ToFloat64(c, x.Example(b))
 			// The estimator sees the vortex through the fluctuations (0.1·noise), the
 			// projection and the centring; measured |error| ≤ 0.002 on these examples,
 			// 0.01 allows 5× that (a wrong normalisation 120.5 would be off by percents).
@@ -90,7 +92,7 @@ func TestGradient(t *testing.T) {
 	g := f.Gradient(nil, x, y)
 	for b := range 2 {
 		c := make([]float64, 2*m)
-		to64(c, x.Example(b))
+		core.ToFloat64(c, x.Example(b))
 		d := randVec(rng, 2*m, 1)
 		eps := 1e-6
 		cp, cm := make([]float64, 2*m), make([]float64, 2*m)
@@ -149,9 +151,9 @@ func TestSIPUpdate(t *testing.T) {
 	var before, after float64
 	moved := 0
 	for b := range B {
-		to64(c, xs.Example(b))
+		core.ToFloat64(c, xs.Example(b))
 		wTrue := f.omegaOf(c)
-		to64(c, x.Example(b))
+		core.ToFloat64(c, x.Example(b))
 		w0 := f.omegaOf(c)
 		for i, v := range dx.Example(b) {
 			c[i] += float64(v)

@@ -86,10 +86,10 @@ func (f *Fluid) generate(rng *rand.Rand, batch int) (x, y *core.Tensor, omega []
 		f.sim.proj.project(f.v0)
 		toCentres(f.cen, f.v0, n)
 		xb, yb := x.Example(b), y.Example(b)
-		to32(xb, f.cen)
-		to32(yb[:m], f.m0)
+		core.ToFloat32(xb, f.cen)
+		core.ToFloat32(yb[:m], f.m0)
 		f.simulate(xb, yb[:m])
-		to32(yb[m:], f.sim.mark[Steps])
+		core.ToFloat32(yb[m:], f.sim.mark[Steps])
 	}
 	return x, y, omega
 }

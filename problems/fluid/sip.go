@@ -1,5 +1,7 @@
 package fluid
 
+import "github.com/sipbench/sipbench/core"
+
 // The "sip" update: the original's estimate_v0, a scale-invariant estimate of the
 // translation and the vortex strength of v₀ from a forward and a reverse simulation.
 const (
@@ -52,7 +54,7 @@ func (f *Fluid) sipUpdate(dst, x, y []float32) {
 	for i, v := range f.sim.vel[Steps] {
 		f.v0[i] = -v
 	}
-	to64(f.mT, y[m:])
+	core.ToFloat64(f.mT, y[m:])
 	f.rev.rollout(f.v0, f.mT)
 	var corr float64
 	for k := 1; k <= Steps; k++ {
@@ -62,9 +64,9 @@ func (f *Fluid) sipUpdate(dst, x, y []float32) {
 		corr += ax*by - ay*bx
 	}
 	corr *= sipScale / Steps
-	to64(f.cen, x)
+	core.ToFloat64(f.cen, x)
 	omega := f.omegaOf(f.cen) + corr
-	to64(f.m0, y[:m])
+	core.ToFloat64(f.m0, y[:m])
 	ux, uy := f.uniformFrom(f.m0)
 	clear(f.xbar)
 	f.addFlow(f.xbar, ux, uy, omega)

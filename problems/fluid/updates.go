@@ -120,7 +120,7 @@ func (f *Fluid) accumulatedGD(dst, x, y []float32) {
 		f.g = make([]float64, m2)
 	}
 	c, g := f.acc, f.g
-	to64(c, x)
+	core.ToFloat64(c, x)
 	var norm0 float64
 	for k := range AccumulatedSteps {
 		f.gradCentres(g, c, y)

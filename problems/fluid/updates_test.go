@@ -78,6 +78,6 @@ func TestUpdateNames(t *testing.T) {
 
 func norm32(v []float32) float64 {
 	s := make([]float64, len(v))
-	to64(s, v)
+	core.ToFloat64(s, v)
 	return norm(s)
 }
