@@ -36,12 +36,22 @@ type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32,
 type gemmImpl struct {
 	name string
 	fn   gemmFunc
+	// rowExact reports whether each entry of C is summed in an order that depends only on
+	// k and on its column's place in the tiles, never on m: then C's rows computed by one
+	// call equal, bit for bit, the same rows computed by calls on row slices. Our kernels
+	// block k the same way for every m (gonum's and the assembly's), so they promise it;
+	// OpenBLAS picks kernels and blocking by shape and by CPU and does not.
+	//
+	// Every implementation gives the same bits for the same call (same shapes, same data),
+	// whichever goroutine makes it; that, not rowExact, is what makes results independent
+	// of the number of op threads and workers, since the ops split their work by example.
+	rowExact bool
 }
 
 var (
 	// gemmImpls lists every implementation usable on this CPU and build, the fallback
 	// first; tests and benchmarks run all of them.
-	gemmImpls = []gemmImpl{{"gonum", gemmGonum}}
+	gemmImpls = []gemmImpl{{"gonum", gemmGonum, true}}
 	// gemmBest is the implementation Gemm uses; the build files for faster kernels
 	// replace it at init when the CPU supports them.
 	gemmBest = gemmImpls[0]

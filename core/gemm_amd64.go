@@ -86,7 +86,7 @@ var gemmHasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 func init() {
 	if gemmHasAVX2FMA {
-		gemmImpls = append(gemmImpls, gemmImpl{"avx2", gemmPacked})
+		gemmImpls = append(gemmImpls, gemmImpl{"avx2", gemmPacked, true})
 		gemmBest = gemmImpls[len(gemmImpls)-1]
 	}
 }

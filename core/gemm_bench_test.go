@@ -47,7 +47,7 @@ func BenchmarkGemm(b *testing.B) {
 		{"conv-dX", true, false, 144, 4096, 16},
 		{"square", false, false, 256, 256, 256},
 	}
-	impls := append(gemmImpls[:len(gemmImpls):len(gemmImpls)], gemmImpl{"gonum-sgemm", gemmGonumWhole})
+	impls := append(gemmImpls[:len(gemmImpls):len(gemmImpls)], gemmImpl{name: "gonum-sgemm", fn: gemmGonumWhole})
 	for _, sh := range shapes {
 		rng := rand.New(rand.NewPCG(1, 1))
 		rnd := func(n int) []float32 {

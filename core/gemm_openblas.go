@@ -19,7 +19,7 @@ const gemmOpenBLASBuilt = true
 
 func init() {
 	C.openblas_set_num_threads(1)
-	gemmImpls = append(gemmImpls, gemmImpl{"openblas", gemmOpenBLAS})
+	gemmImpls = append(gemmImpls, gemmImpl{"openblas", gemmOpenBLAS, false})
 	gemmBest = gemmImpls[len(gemmImpls)-1]
 }
 
