@@ -151,16 +151,7 @@ func init() {
 			{Name: "quick", Values: Values{"steps": "100", "batch": "1", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "100"}},
 			{Name: "paper", Values: Values{"steps": "100", "batch": "1", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "100"}},
 		},
-		solver: func(method string, lr float64, steps int) problems.Path {
-			switch method {
-			case "gd":
-				return problems.Figure1GradientDescent(lr, steps)
-			case "newton":
-				return problems.Figure1Newton(lr, steps)
-			}
-			return problems.Figure1Inversion(lr, steps)
-		},
-		solverMetrics: []string{"loss", "x1", "x2", "y_loss"},
+		solver: func(Values) problems.PathProblem { return problems.Figure1Problem{} },
 	})
 }
 

@@ -25,10 +25,9 @@ type Preset struct {
 	problem     func(Values) problems.Problem
 	network     func(Values, *rand.Rand) core.Network
 	// solver, if set, makes this an iterative-solver preset without a network (Figure 1):
-	// each method is an update rule on one example, and a step is one iteration.
-	solver func(method string, lr float64, steps int) problems.Path
-	// solverMetrics names the metric columns of a solver preset.
-	solverMetrics []string
+	// each method is an update rule of the PathProblem on one example, and a step is one
+	// iteration.
+	solver func(Values) problems.PathProblem
 }
 
 // MethodDef is a training method of a preset and whether it runs by default.
@@ -253,16 +252,19 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 // solvers on a single example (Figure 1's trajectories).
 func (p *Preset) IsSolver() bool { return p.solver != nil }
 
-// Path returns the iterates of the solver method m over steps iterations, for a solver
-// preset (IsSolver).
-func (s *Spec) Path(m optimizers.Method, steps int) problems.Path {
-	return s.Preset.solver(m.Name, m.LR, steps)
+// NewSolver returns the PathProblem of a solver preset (IsSolver), and nil for a preset
+// that trains a network.
+func (s *Spec) NewSolver() problems.PathProblem {
+	if s.Preset.solver == nil {
+		return nil
+	}
+	return s.Preset.solver(s.Values)
 }
 
 // MetricNames returns the metric columns of a run of this spec.
 func (s *Spec) MetricNames() []string {
-	if s.Preset.IsSolver() {
-		return s.Preset.solverMetrics
+	if sv := s.NewSolver(); sv != nil {
+		return sv.MetricNames()
 	}
 	return s.NewProblem().MetricNames()
 }

@@ -16,7 +16,15 @@ func TestEveryPresetResolvesAtEveryScale(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s/%s: %v", p.Name, sc, err)
 			}
-			if p.IsSolver() {
+			if sv := s.NewSolver(); sv != nil {
+				for _, m := range s.Methods {
+					if !slices.Contains(sv.Methods(), m.Name) {
+						t.Errorf("%s: method %s is not among the solver's %v", p.Name, m.Name, sv.Methods())
+					}
+				}
+				if !slices.Contains(sv.MetricNames(), p.Metric) {
+					t.Errorf("%s: metric %q not among the solver's %v", p.Name, p.Metric, sv.MetricNames())
+				}
 				continue
 			}
 			prob := s.NewProblem()

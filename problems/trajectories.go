@@ -1,6 +1,9 @@
 package problems
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The optimisation trajectories of the paper's Figure 1 (no network): the problem
 // P(x) = (x₁, x₂²) with target y* = 0, so that L(x) = ‖P(x)‖² = x₁² + x₂⁴, solved from
@@ -88,4 +91,71 @@ func Figure1() []Path {
 		Figure1Newton(0.1, 100),
 		Figure1Inversion(0.05, 100),
 	}
+}
+
+// PathProblem is a problem solved without a network, as in the paper's Figure 1: each
+// method is an update rule iterated from a fixed start on one example in a 2-D x space,
+// and a training step is one iteration. A preset of a PathProblem trains no network;
+// the runner logs Metrics of every iterate and ships the paths with a grid of Loss for
+// the dashboard to draw. Figure1Problem implements it.
+type PathProblem interface {
+	// Methods names the update rules Path accepts.
+	Methods() []string
+
+	// Path returns the iterates x₀ (the start), x₁, …, x_steps of the update rule method
+	// with step size eta. It panics on a method that Methods does not list.
+	Path(method string, eta float64, steps int) Path
+
+	// Forward returns P(x), the iterate mapped to y space.
+	Forward(x [2]float64) [2]float64
+
+	// Loss returns the loss whose contour lines are drawn under the paths.
+	Loss(x [2]float64) float64
+
+	// MetricNames lists the metrics Metrics reports, in order.
+	MetricNames() []string
+
+	// Metrics writes the metrics of the iterate x into dst (len(MetricNames()),
+	// allocated when nil) and returns it.
+	Metrics(dst []float64, x [2]float64) []float64
+}
+
+// Figure1Problem is the problem of Figure 1 as a PathProblem: L(x) = x₁² + x₂⁴ from
+// Figure1Start, with the update rules "pi" (Figure1Inversion), "newton" (Figure1Newton)
+// and "gd" (Figure1GradientDescent). Its metrics are the loss, the iterate and the loss
+// in y space, ‖P(x)‖².
+type Figure1Problem struct{}
+
+var _ PathProblem = Figure1Problem{}
+
+// Methods returns "pi", "newton" and "gd".
+func (Figure1Problem) Methods() []string { return []string{"pi", "newton", "gd"} }
+
+// Path returns the path of the named update rule.
+func (Figure1Problem) Path(method string, eta float64, steps int) Path {
+	switch method {
+	case "gd":
+		return Figure1GradientDescent(eta, steps)
+	case "newton":
+		return Figure1Newton(eta, steps)
+	case "pi":
+		return Figure1Inversion(eta, steps)
+	}
+	panic(fmt.Sprintf("problems: Figure1Problem.Path: unknown method %q (methods: pi, newton, gd)", method))
+}
+
+// Forward returns Figure1Forward(x).
+func (Figure1Problem) Forward(x [2]float64) [2]float64 { return Figure1Forward(x) }
+
+// Loss returns Figure1Loss(x).
+func (Figure1Problem) Loss(x [2]float64) float64 { return Figure1Loss(x) }
+
+// MetricNames returns loss, x1, x2 and y_loss.
+func (Figure1Problem) MetricNames() []string { return []string{"loss", "x1", "x2", "y_loss"} }
+
+// Metrics writes L(x), x₁, x₂ and ‖P(x)‖² into dst.
+func (Figure1Problem) Metrics(dst []float64, x [2]float64) []float64 {
+	dst = dstSlice("Figure1Problem.Metrics", dst, 4)
+	dst[0], dst[1], dst[2], dst[3] = Figure1Loss(x), x[0], x[1], Figure1YLoss(Figure1Forward(x))
+	return dst
 }

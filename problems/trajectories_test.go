@@ -1,7 +1,9 @@
 package problems
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -71,4 +73,35 @@ func TestFigure1(t *testing.T) {
 	if Figure1YLoss(Figure1Forward([2]float64{2, 3})) != Figure1Loss([2]float64{2, 3}) {
 		t.Error("‖P(x)‖² ≠ L(x)")
 	}
+}
+
+// TestFigure1Problem checks the PathProblem against the functions it wraps: each method's
+// path, the metrics of an iterate, and the panic on an unknown method.
+func TestFigure1Problem(t *testing.T) {
+	var p PathProblem = Figure1Problem{}
+	want := map[string]Path{"pi": Figure1Inversion(0.05, 7), "newton": Figure1Newton(0.1, 7), "gd": Figure1GradientDescent(0.5/36, 7)}
+	for _, m := range p.Methods() {
+		w, ok := want[m]
+		if !ok {
+			t.Fatalf("unexpected method %q", m)
+		}
+		got := p.Path(m, w.Eta, 7)
+		if len(got.Points) != 8 || got.Points[7] != w.Points[7] {
+			t.Errorf("%s: %v, want %v", m, got.Points, w.Points)
+		}
+	}
+	x := [2]float64{2, 3}
+	// L = 4 + 81, P(x) = (2, 9), ‖P(x)‖² = 4 + 81.
+	if got := p.Metrics(nil, x); len(got) != len(p.MetricNames()) || got[0] != 85 || got[1] != 2 || got[2] != 3 || got[3] != 85 {
+		t.Errorf("Metrics(%v) = %v, want [85 2 3 85]", x, got)
+	}
+	if p.Loss(x) != 85 || p.Forward(x) != [2]float64{2, 9} {
+		t.Errorf("Loss %v, Forward %v", p.Loss(x), p.Forward(x))
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "unknown method") {
+			t.Errorf("Path of an unknown method: recovered %v, want a panic naming it", r)
+		}
+	}()
+	p.Path("bfgs", 0.1, 3)
 }

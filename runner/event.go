@@ -2,6 +2,8 @@
 // persists runs to disk and reads them back.
 package runner
 
+import "math"
+
 // State is a job's lifecycle state, as written to status.json.
 type State string
 
@@ -57,10 +59,43 @@ type Snapshot struct {
 }
 
 // Field is one named array with its shape (for fields: [channels, height, width]).
+//
+// A field with an Extent is a function of the plane sampled on a grid of shape [ny, nx]
+// (both at least 2): Data[j·nx + i] is its value at x = Extent[0] + i·(Extent[1] −
+// Extent[0])/(nx − 1), y = Extent[2] + j·(Extent[3] − Extent[2])/(ny − 1), so the first row
+// is the lowest y. The solver presets ship their loss this way ("loss"), for contour lines.
 type Field struct {
-	Name  string    `json:"name"`
-	Shape []int     `json:"shape"`
-	Data  []float32 `json:"data"`
+	Name   string    `json:"name"`
+	Shape  []int     `json:"shape"`
+	Data   []float32 `json:"data"`
+	Extent []float64 `json:"extent,omitempty"` // [xmin, xmax, ymin, ymax] of a grid
+}
+
+// Grid reports whether f is a function sampled on a grid (see Field).
+func (f *Field) Grid() bool {
+	return f != nil && len(f.Extent) == 4 && len(f.Shape) == 2 && f.Shape[0] >= 2 && f.Shape[1] >= 2 &&
+		len(f.Data) == f.Shape[0]*f.Shape[1] && f.Extent[1] > f.Extent[0] && f.Extent[3] > f.Extent[2]
+}
+
+// At returns the grid field's value at (x, y), interpolated bilinearly between the four
+// nearest samples; a point outside the extent takes the value at the nearest point of its
+// edge. It returns NaN if f is not a grid (Grid).
+func (f *Field) At(x, y float64) float64 {
+	if !f.Grid() {
+		return math.NaN()
+	}
+	ny, nx := f.Shape[0], f.Shape[1]
+	// cell returns the index of the cell holding t in [0, n−1) and the fraction within it.
+	cell := func(t, lo, hi float64, n int) (int, float64) {
+		u := (t - lo) / (hi - lo) * float64(n-1)
+		u = math.Max(0, math.Min(u, float64(n-1)))
+		k := min(int(u), n-2)
+		return k, u - float64(k)
+	}
+	i, fx := cell(x, f.Extent[0], f.Extent[1], nx)
+	j, fy := cell(y, f.Extent[2], f.Extent[3], ny)
+	v := func(i, j int) float64 { return float64(f.Data[j*nx+i]) }
+	return (1-fy)*((1-fx)*v(i, j)+fx*v(i+1, j)) + fy*((1-fx)*v(i, j+1)+fx*v(i+1, j+1))
 }
 
 // JobInfo describes one job of a run: one method with one seed.

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"time"
@@ -46,8 +47,8 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		setState(Failed, "unknown method "+jc.info.Method)
 		return
 	}
-	if r.spec.Preset.IsSolver() {
-		r.runSolver(jc, r.spec.Methods[i], setState)
+	if sv := r.spec.NewSolver(); sv != nil {
+		r.runSolver(jc, sv, r.spec.Methods[i], setState)
 		return
 	}
 	var err error
@@ -174,26 +175,30 @@ func (jc *jobControl) isCancelled() bool {
 }
 
 // runSolver runs a job of an iterative-solver preset (no network): it computes the
-// method's path and logs one row per iteration, with the path so far as the snapshot.
-func (r *Run) runSolver(jc *jobControl, m optimizers.Method, setState func(State, string)) {
+// method's path and logs one row per iteration. The snapshot holds the path, the path in
+// y space and the loss on a grid that covers every path of the run, so that any one
+// job's snapshot can draw the contours under all of them.
+func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Method, setState func(State, string)) {
 	id := jc.info.ID
 	dir := filepath.Join(r.Dir, id)
 	setState(Running, "")
 	start := time.Now()
-	path := r.spec.Path(m, jc.info.Steps)
+	path := sv.Path(m.Name, m.LR, jc.info.Steps)
 	mw, err := openMetrics(filepath.Join(dir, metricsFile), r.Info.Metrics, -1)
 	if err != nil {
 		setState(Failed, err.Error())
 		return
 	}
 	defer mw.close()
-	ys := path.YPoints()
 	for k := 1; k < len(path.Points); k++ {
-		x := path.Points[k]
-		vals := []float64{problems.Figure1Loss(x), x[0], x[1], problems.Figure1YLoss(ys[k])}
+		vals := sv.Metrics(nil, path.Points[k])
 		wall := time.Since(start).Seconds()
 		mw.write(k, wall, vals)
 		r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: k, Wall: wall, Metrics: vals})
+	}
+	ys := make([][2]float64, len(path.Points))
+	for k, x := range path.Points {
+		ys[k] = sv.Forward(x)
 	}
 	snap := &Snapshot{Step: len(path.Points) - 1}
 	for _, f := range []struct {
@@ -206,6 +211,13 @@ func (r *Run) runSolver(jc *jobControl, m optimizers.Method, setState func(State
 		}
 		snap.Fields = append(snap.Fields, Field{Name: f.name, Shape: []int{len(f.pts), 2}, Data: data})
 	}
+	var all [][2]float64
+	for _, om := range r.spec.Methods {
+		all = append(all, sv.Path(om.Name, om.LR, jc.info.Steps).Points...)
+	}
+	if g, ok := lossGrid(sv.Loss, all); ok {
+		snap.Fields = append(snap.Fields, g)
+	}
 	writeJSON(filepath.Join(dir, snapshotFile), snap)
 	r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
 	if err := mw.flush(); err != nil {
@@ -214,3 +226,48 @@ func (r *Run) runSolver(jc *jobControl, m optimizers.Method, setState func(State
 	}
 	setState(Done, "")
 }
+
+// lossGridSize is the number of samples per side of a solver preset's loss grid: enough
+// for smooth contour lines on a full-screen dashboard, small enough for a snapshot of
+// about 85 KB (Watch parses it once).
+const lossGridSize = 64
+
+// lossGrid samples loss on a lossGridSize² grid over the finite points pts and a margin
+// of a tenth of their span on each side (the dashboard pads its plots by less), as the
+// field "loss". It reports false if no point is finite.
+func lossGrid(loss func([2]float64) float64, pts [][2]float64) (Field, bool) {
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	for _, p := range pts {
+		if finite(p[0]) && finite(p[1]) {
+			for d := range 2 {
+				lo[d], hi[d] = math.Min(lo[d], p[d]), math.Max(hi[d], p[d])
+			}
+		}
+	}
+	if lo[0] > hi[0] {
+		return Field{}, false
+	}
+	for d := range 2 {
+		m := 0.1 * (hi[d] - lo[d])
+		if m == 0 {
+			m = math.Max(1, 0.1*math.Abs(lo[d]))
+		}
+		lo[d], hi[d] = lo[d]-m, hi[d]+m
+		if !finite(lo[d]) || !finite(hi[d]) { // paths that ran off to ±1e308
+			return Field{}, false
+		}
+	}
+	n := lossGridSize
+	f := Field{Name: "loss", Shape: []int{n, n}, Data: make([]float32, n*n), Extent: []float64{lo[0], hi[0], lo[1], hi[1]}}
+	for j := range n {
+		y := lo[1] + float64(j)*(hi[1]-lo[1])/float64(n-1)
+		for i := range n {
+			x := lo[0] + float64(i)*(hi[0]-lo[0])/float64(n-1)
+			f.Data[j*n+i] = float32(loss([2]float64{x, y}))
+		}
+	}
+	return f, true
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -3,6 +3,8 @@ package runner
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -53,6 +55,10 @@ type watchedJob struct {
 	state  State
 	status Status
 	snap   int
+	// snapMod and snapSize identify the snapshot.json last read, so that an unchanged
+	// file (a solver's, with its loss grid, or a finished job's) is not parsed again.
+	snapMod  time.Time
+	snapSize int64
 }
 
 // OpenWatch reads the run folder's run.json. Call Follow to start reading events.
@@ -114,7 +120,16 @@ func (w *Watch) Poll() (bool, error) {
 		if !j.state.Final() {
 			final = false
 		}
-		if snap, err := ReadSnapshot(w.Dir, j.id); err == nil && snap != nil && snap.Step != j.snap {
+		fi, err := os.Stat(filepath.Join(w.Dir, j.id, snapshotFile))
+		if err != nil || fi.ModTime().Equal(j.snapMod) && fi.Size() == j.snapSize {
+			continue
+		}
+		snap, err := ReadSnapshot(w.Dir, j.id)
+		if err != nil || snap == nil {
+			continue
+		}
+		j.snapMod, j.snapSize = fi.ModTime(), fi.Size()
+		if snap.Step != j.snap {
 			j.snap = snap.Step
 			events = append(events, Event{Job: j.id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
 		}

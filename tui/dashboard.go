@@ -8,7 +8,6 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -401,13 +400,17 @@ func (d *Dashboard) renderFields(w, h int) string {
 	if src == nil {
 		return fitBlock(t.Bold.Render("fields")+"\n"+t.Dim.Render("no snapshot yet"), w, h)
 	}
-	if field(src, "path") != nil { // Figure 1: the solvers' paths over the loss contours
+	if field(src, "path") != nil { // Figure 1: the solvers' paths over the contours of the loss
 		var sets []pointSet
-		for i := len(jobs) - 1; i >= 0; i-- { // selected last, on top
+		var contour func(x, y float64) float64 // from the loss grid the run ships in its snapshots
+		for i := len(jobs) - 1; i >= 0; i-- {  // selected last, on top
 			j := jobs[i]
 			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.colors[j.Info.Method], Pts: pairs(field(j.Snap, "path")), Path: true})
+			if g := field(j.Snap, "loss"); g.Grid() {
+				contour = g.At
+			}
 		}
-		return renderPoints(t, "paths in x", "contours of the loss, a factor 4 apart", sets, figure1Loss, w, h)
+		return renderPoints(t, "paths in x", "contours of the loss, a factor 4 apart", sets, contour, w, h)
 	}
 	truth, obs := field(src, "x*"), field(src, "y*")
 	if p := pairs(truth); p != nil { // two unknowns (rotation): solutions and predictions
@@ -494,6 +497,3 @@ func tileGrid(t *Theme, tiles []HeatTile, w, h int) string {
 	}
 	return fitBlock(out, w, h)
 }
-
-// figure1Loss is the loss of the paper's Figure 1, for the contours of the paths plot.
-func figure1Loss(x, y float64) float64 { return problems.Figure1Loss([2]float64{x, y}) }

@@ -46,3 +46,6 @@ func TestRenderPointsEmptyAndNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// figure1Loss is the loss of the paper's Figure 1, whose contours the golden shows.
+func figure1Loss(x, y float64) float64 { return problems.Figure1Loss([2]float64{x, y}) }

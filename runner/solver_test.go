@@ -1,0 +1,91 @@
+package runner
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/sipbench/sipbench/problems"
+)
+
+// TestFieldAt checks the bilinear interpolation of a grid field: it reproduces functions
+// in span{1, x, y, xy} exactly (up to float32 rounding of the samples), and a point
+// outside the extent takes the value at the nearest point of the edge.
+func TestFieldAt(t *testing.T) {
+	f := func(x, y float64) float64 { return 1 + 2*x - 3*y + 0.5*x*y }
+	nx, ny := 5, 4
+	g := Field{Name: "loss", Shape: []int{ny, nx}, Data: make([]float32, nx*ny), Extent: []float64{-1, 3, 2, 5}}
+	for j := range ny {
+		for i := range nx {
+			g.Data[j*nx+i] = float32(f(-1+float64(i), 2+float64(j)))
+		}
+	}
+	if !g.Grid() {
+		t.Fatal("Grid() = false for a well-formed grid")
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 100 {
+		x, y := -1+4*rng.Float64(), 2+3*rng.Float64()
+		if got, want := g.At(x, y), f(x, y); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
+			t.Errorf("At(%g, %g) = %g, want %g", x, y, got, want)
+		}
+	}
+	for _, c := range [][4]float64{{-5, 3, -1, 3}, {10, 3, 3, 3}, {0, -7, 0, 2}, {0, 9, 0, 5}, {-9, 9, -1, 5}} {
+		if got, want := g.At(c[0], c[1]), f(c[2], c[3]); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
+			t.Errorf("At(%g, %g) outside = %g, want the edge value %g", c[0], c[1], got, want)
+		}
+	}
+	for _, bad := range []Field{{Shape: []int{4, 5}, Data: g.Data}, {Shape: []int{4, 4}, Data: g.Data, Extent: g.Extent},
+		{Shape: []int{ny, nx}, Data: g.Data, Extent: []float64{3, -1, 2, 5}}} {
+		if bad.Grid() || !math.IsNaN(bad.At(0, 3)) {
+			t.Errorf("field %v %v: Grid() true or At not NaN", bad.Shape, bad.Extent)
+		}
+	}
+}
+
+// TestSolverRunShipsLossGrid runs the trajectories preset and checks that every job's
+// snapshot holds its path and a loss grid that covers every path of the run and samples
+// Figure 1's loss.
+func TestSolverRunShipsLossGrid(t *testing.T) {
+	s := spec(t, "trajectories", nil)
+	dir, states := train(t, s, []int{0}, 2)
+	var all [][2]float64
+	for _, m := range s.Methods {
+		all = append(all, problems.Figure1Problem{}.Path(m.Name, m.LR, 100).Points...)
+	}
+	for id, st := range states {
+		if st != Done {
+			t.Fatalf("%s: %s", id, st)
+		}
+		snap, err := ReadSnapshot(dir, id)
+		if err != nil || snap == nil {
+			t.Fatalf("%s: snapshot %v, %v", id, snap, err)
+		}
+		var g *Field
+		for i := range snap.Fields {
+			if snap.Fields[i].Name == "loss" {
+				g = &snap.Fields[i]
+			}
+		}
+		if !g.Grid() || g.Shape[0] != lossGridSize {
+			t.Fatalf("%s: loss field %+v is not a %d² grid", id, g, lossGridSize)
+		}
+		e := g.Extent
+		for _, p := range all {
+			if p[0] < e[0] || p[0] > e[1] || p[1] < e[2] || p[1] > e[3] {
+				t.Errorf("%s: point %v outside the grid's extent %v", id, p, e)
+			}
+		}
+		for _, c := range [][2]float64{{e[0], e[2]}, {e[1], e[3]}, {e[0], e[3]}} { // corners are samples
+			if got, want := g.At(c[0], c[1]), problems.Figure1Loss(c); math.Abs(got-want) > 1e-6*want {
+				t.Errorf("%s: loss at %v = %g, want %g", id, c, got, want)
+			}
+		}
+		// Between samples, bilinear interpolation of x₁² + x₂⁴ errs by at most
+		// h²/8·max|∂²L| per direction: h ≈ 3.6/63, max ∂²L/∂x₂² = 12x₂² ≈ 130 at x₂ = 3.3.
+		x := [2]float64{1.2345, 2.3456}
+		if got, want := g.At(x[0], x[1]), problems.Figure1Loss(x); math.Abs(got-want) > 0.06 {
+			t.Errorf("%s: loss at %v = %g, want %g ± 0.06", id, x, got, want)
+		}
+	}
+}
