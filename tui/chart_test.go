@@ -103,10 +103,10 @@ func TestSmooth(t *testing.T) {
 }
 
 // chartSeries returns three curves spanning three decades, the last diverged.
-func chartSeries() []ChartSeries {
-	var out []ChartSeries
+func chartSeries() []curve {
+	var out []curve
 	for k, m := range []string{"Adam", "SGD", "SIP"} {
-		s := ChartSeries{Name: m, Color: k, Diverged: m == "SGD"}
+		s := curve{Name: m, Color: k, Diverged: m == "SGD"}
 		n := 1000
 		if s.Diverged {
 			n = 400
@@ -134,9 +134,9 @@ func TestChartGolden(t *testing.T) {
 		{"log_step_braille_wide", 120, 30, true, false, true, false, termenv.ANSI256},
 	}
 	for _, c := range cases {
-		c2 := NewChart(NewTheme(c.profile, c.ascii))
-		c2.Title = "x_l1"
-		c2.LogY, c2.XWall, c2.Smooth = c.log, c.wall, c.smooth
+		c2 := newChart(NewTheme(c.profile, c.ascii), chartKeys{})
+		c2.SetTitle("x_l1")
+		c2.SetMode(chartMode{LogY: c.log, XWall: c.wall, Smooth: c.smooth})
 		c2.SetSize(c.w, c.h)
 		c2.SetSeries(chartSeries())
 		v := c2.View()
@@ -149,13 +149,13 @@ func TestChartGolden(t *testing.T) {
 }
 
 func TestChartEmptyAndClipped(t *testing.T) {
-	c := NewChart(NewTheme(termenv.ANSI256, false))
-	c.Title = "loss"
+	c := newChart(NewTheme(termenv.ANSI256, false), chartKeys{})
+	c.SetTitle("loss")
 	c.SetSize(60, 12)
 	if v := c.View(); !strings.Contains(v, "waiting for metrics") {
 		t.Errorf("empty chart view lacks the waiting message:\n%s", v)
 	}
-	c.SetSeries([]ChartSeries{{Name: "SIP", Points: []Point{{Step: 1, Value: 0}, {Step: 2, Value: -1}, {Step: 3, Value: 0.5}, {Step: 4, Value: 0.25}}}})
+	c.SetSeries([]curve{{Name: "SIP", Points: []Point{{Step: 1, Value: 0}, {Step: 2, Value: -1}, {Step: 3, Value: 0.5}, {Step: 4, Value: 0.25}}}})
 	v := c.View()
 	if !strings.Contains(v, "2 values ≤0 hidden") {
 		t.Errorf("clipped count missing from title:\n%s", v)
@@ -174,10 +174,10 @@ func TestChartEmptyAndClipped(t *testing.T) {
 func BenchmarkChart(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			c := NewChart(NewTheme(termenv.ANSI256, false))
-			var ss []ChartSeries
+			c := newChart(NewTheme(termenv.ANSI256, false), chartKeys{})
+			var ss []curve
 			for k := range 6 {
-				s := ChartSeries{Name: fmt.Sprint(k), Color: k}
+				s := curve{Name: fmt.Sprint(k), Color: k}
 				for i := 1; i <= n; i++ {
 					s.Points = append(s.Points, Point{Step: i, Value: math.Exp(-float64(i*(k+1)) / float64(n))})
 				}

@@ -68,7 +68,7 @@ type Dashboard struct {
 	status     string
 	colors     map[string]int
 
-	chart     *Chart
+	chart     *chart
 	gen       int
 	heatTicks int
 
@@ -92,14 +92,14 @@ func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard
 		keys:   DefaultKeyMap(),
 		help:   newHelp(t),
 		ctrl:   ctrl,
-		chart:  NewChart(t),
+		chart:  newChart(t, chartKeys{}),
 		colors: map[string]int{},
 		w:      MinWidth, h: MinHeight,
 		needRedraw: true,
 	}
 	// Per-batch metrics are noisy: smooth over 64 steps by default, as the paper's plots
 	// do ('s' shows the raw curves). Solver iterates are exact: no smoothing.
-	d.chart.Smooth = !info.Solver
+	d.chart.mode.Smooth = !info.Solver
 	for i, m := range d.store.Methods() {
 		d.colors[m] = i
 	}
@@ -183,11 +183,11 @@ func (d *Dashboard) key(msg tea.KeyMsg) tea.Cmd {
 			d.metric = (d.metric + n - 1) % n
 		}
 	case key.Matches(msg, k.LogY):
-		d.chart.LogY = !d.chart.LogY
+		d.chart.mode.LogY = !d.chart.mode.LogY
 	case key.Matches(msg, k.XAxis):
-		d.chart.XWall = !d.chart.XWall
+		d.chart.mode.XWall = !d.chart.mode.XWall
 	case key.Matches(msg, k.Smooth):
-		d.chart.Smooth = !d.chart.Smooth
+		d.chart.mode.Smooth = !d.chart.mode.Smooth
 	case key.Matches(msg, k.Pane):
 		d.showFields = !d.showFields
 	case key.Matches(msg, k.Pause):
@@ -315,20 +315,20 @@ func (d *Dashboard) chartView(w, h int) string {
 		ver += j.DataVersion
 	}
 	c := d.chart
-	k := fmt.Sprint(ver, d.selected, d.metric, w, h, c.LogY, c.XWall, c.Smooth)
+	k := fmt.Sprint(ver, d.selected, d.metric, w, h, c.mode.LogY, c.mode.XWall, c.mode.Smooth)
 	if k == d.chartKey {
 		return c.View()
 	}
 	d.chartKey = k
 	if d.metric < len(d.store.Info.Metrics) {
-		c.Title = d.store.Info.Metrics[d.metric]
+		c.SetTitle(d.store.Info.Metrics[d.metric])
 	}
-	var ss []ChartSeries
+	var ss []curve
 	add := func(j *Job) {
 		if d.metric >= len(j.Series) {
 			return
 		}
-		ss = append(ss, ChartSeries{
+		ss = append(ss, curve{
 			Name: j.Info.Method, Color: d.colors[j.Info.Method],
 			Points: j.Series[d.metric].Points, Diverged: j.Status() == runner.Diverged,
 		})
@@ -427,7 +427,10 @@ func (d *Dashboard) renderFields(w, h int) string {
 			j := jobs[i]
 			ps = append(ps, scatterSeries{Name: j.Info.Method, Color: d.colors[j.Info.Method], X: field(j.Snap, "x")})
 		}
-		return renderScatter(t, truth, ps, w, h)
+		sc := newScatter(t)
+		sc.SetSize(w, h)
+		sc.SetData(truth, ps)
+		return sc.View()
 	}
 	preds := []*runner.Field{truth}
 	var errs []*runner.Field

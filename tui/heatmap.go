@@ -126,9 +126,6 @@ func scaleIndex(v, lo, hi float64, n int) int {
 	return min(max(i, 0), n-1)
 }
 
-// formatValue formats a colour-bar label with 3 significant digits.
-func formatValue(v float64) string { return fmt.Sprintf("%.3g", v) }
-
 // RenderHeatmap draws tile into a block of exactly w×h cells: a title line, the image
 // (two pixels per cell with '▀', foreground = upper pixel, background = lower; or one
 // glyph of " .:-=+*#%@" per two pixel rows without colour or in ASCII mode), and a colour

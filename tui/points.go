@@ -159,14 +159,12 @@ func renderPoints(t *Theme, title, note string, sets []pointSet, contour func(x,
 	b.WriteString(strings.Repeat(" ", lw) + t.Dim.Render(hbar) + "\n")
 	xl, xh := formatValue(xlo), "x₁ "+formatValue(xhi)
 	b.WriteString(strings.Repeat(" ", lw+1) + t.Dim.Render(xl+strings.Repeat(" ", max(1, pw-len([]rune(xl))-len([]rune(xh))))+xh) + "\n")
-	lg := Chart{theme: t, w: w}
+	var items []legendItem
 	for _, s := range sets {
 		if s.Color >= 0 {
-			lg.series = append(lg.series, ChartSeries{Name: s.Name, Color: s.Color})
+			items = append(items, legendItem{Name: s.Name, Color: s.Color})
 		}
 	}
-	b.WriteString(lg.legend(markers))
+	b.WriteString(legend(t, items, w))
 	return fitBlock(b.String(), w, h)
 }
-
-func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -172,6 +172,7 @@ type Theme struct {
 	Title, Dim, Bold, Header, Selected, Warn, Bad, Good lipgloss.Style
 	HelpKey, HelpDesc, HelpSep                          lipgloss.Style
 
+	dim          span
 	series       []span // one per palette colour
 	seriesStyles []lipgloss.Style
 	seq          []span
@@ -200,6 +201,7 @@ func NewTheme(p termenv.Profile, ascii bool) *Theme {
 	t.HelpKey = r.NewStyle().Bold(true)
 	t.HelpDesc = r.NewStyle().Faint(true)
 	t.HelpSep = r.NewStyle().Faint(true)
+	t.dim = newSpan(t.Dim)
 	for _, c := range okabeIto {
 		st := r.NewStyle().Foreground(lipgloss.Color(c))
 		t.series = append(t.series, newSpan(st))
@@ -235,6 +237,18 @@ func (t *Theme) heatGlyphs() bool { return t.ASCII || t.Profile >= termenv.ANSI 
 
 // seriesSpan returns the style of colour index i (cycling).
 func (t *Theme) seriesSpan(i int) span { return t.series[i%len(t.series)] }
+
+// inkSpan returns the style of raster ink k: a series colour (plain without colour),
+// faint for inkDim, none for inkNone.
+func (t *Theme) inkSpan(k ink) span {
+	switch {
+	case k == inkDim:
+		return t.dim
+	case k < 0 || t.Colorless():
+		return span{}
+	}
+	return t.seriesSpan(int(k))
+}
 
 // seriesStyle returns the lipgloss style of colour index i (cycling), for drawing with
 // ntcharts' canvas.

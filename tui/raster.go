@@ -1,0 +1,122 @@
+package tui
+
+import (
+	"math"
+	"strings"
+)
+
+// ink is what a raster cell is drawn in: a series colour (an index into the theme's
+// palette, ≥ 0), inkDim for reference marks (diagonals, contours, exact solutions), or
+// inkNone for an empty cell.
+type ink int16
+
+const (
+	inkNone ink = -2
+	inkDim  ink = -1
+)
+
+// brailleBit[dy][dx] is the dot bit of sub-pixel (dx, dy) in a braille cell.
+var brailleBit = [4][2]uint8{{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}}
+
+// raster is the one rasteriser of every plot: a plot area of cw×ch cells with sx×sy dots
+// per cell, 2×4 for braille, or 1×1 when each cell shows one marker glyph (ASCII mode,
+// no colour). Dots set in a cell accumulate (their bits are OR-ed); the cell takes the
+// ink of the last dot set in it, so the series drawn last is on top. Dot coordinates
+// count from the top-left; dots outside the area are ignored, so callers may pass any
+// finite position (callers skip non-finite values: int(NaN) is undefined).
+type raster struct {
+	cw, ch, sx, sy int
+	bits           []uint8
+	ink            []ink
+	over           []rune // glyph replacing the dots (markers such as ✗), 0 if none
+}
+
+// newRaster returns an empty raster of cw×ch cells, in braille dots or, with markers,
+// one dot per cell.
+func newRaster(cw, ch int, markers bool) *raster {
+	g := &raster{cw: cw, ch: ch, sx: 2, sy: 4, bits: make([]uint8, cw*ch), ink: make([]ink, cw*ch), over: make([]rune, cw*ch)}
+	if markers {
+		g.sx, g.sy = 1, 1
+	}
+	for i := range g.ink {
+		g.ink[i] = inkNone
+	}
+	return g
+}
+
+// dots returns the raster's size in dots.
+func (g *raster) dots() (nx, ny int) { return g.cw * g.sx, g.ch * g.sy }
+
+// set sets dot (x, y) in ink k.
+func (g *raster) set(x, y int, k ink) {
+	if x < 0 || y < 0 || x >= g.cw*g.sx || y >= g.ch*g.sy {
+		return
+	}
+	i := (y/g.sy)*g.cw + x/g.sx
+	g.bits[i] |= brailleBit[y%g.sy][x%g.sx]
+	g.ink[i] = k
+}
+
+// vspan sets the dots of column x from row y0 to row y1 (either order).
+func (g *raster) vspan(x, y0, y1 int, k ink) {
+	if y0 > y1 {
+		y0, y1 = y1, y0
+	}
+	for y := y0; y <= y1; y++ {
+		g.set(x, y, k)
+	}
+}
+
+// line draws from dot (x0, y0) to (x1, y1), x0 < x1, as vertical spans per column.
+func (g *raster) line(x0 int, y0 float64, x1 int, y1 float64, k ink) {
+	prev := y0
+	for x := x0; x <= x1; x++ {
+		y := y0 + (y1-y0)*float64(x-x0+1)/float64(x1-x0+1)
+		if x == x1 {
+			y = y1
+		}
+		g.vspan(x, int(math.Round(prev)), int(math.Round(y)), k)
+		prev = y
+	}
+}
+
+// mark shows glyph r in ink k in cell (cx, cy) instead of its dots.
+func (g *raster) mark(cx, cy int, r rune, k ink) {
+	if i := cy*g.cw + cx; i >= 0 && i < len(g.over) {
+		g.over[i] = r
+		g.ink[i] = k
+	}
+}
+
+// writeRow writes cell row r: braille patterns, or in marker mode each series' marker
+// glyph ('.' for inkDim), with runs of cells of one ink sharing one escape sequence.
+// Series inks are drawn in their palette colour (plain without colour), inkDim faint.
+func (g *raster) writeRow(b *strings.Builder, r int, t *Theme) {
+	markers := g.sx == 1
+	cur, open := inkNone, span{}
+	for x := range g.cw {
+		i := r*g.cw + x
+		k := g.ink[i]
+		if g.bits[i] == 0 && g.over[i] == 0 {
+			k = inkNone
+		}
+		if x == 0 || k != cur {
+			b.WriteString(open.suf)
+			cur, open = k, t.inkSpan(k)
+			b.WriteString(open.pre)
+		}
+		switch {
+		case g.over[i] != 0:
+			b.WriteRune(g.over[i])
+		case k == inkNone:
+			b.WriteByte(' ')
+		case markers && k == inkDim:
+			b.WriteByte('.')
+		case markers:
+			b.WriteRune(marker(int(k)))
+		default:
+			b.WriteRune(rune(0x2800 + int(g.bits[i])))
+		}
+	}
+	b.WriteString(open.suf)
+}
