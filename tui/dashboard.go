@@ -44,9 +44,11 @@ type QuitRequestMsg struct{}
 type TickMsg struct{ Gen int }
 
 // Dashboard is the Bubble Tea model of the live run screen: a title line, the run table,
-// the loss chart and the field heatmaps (or the x-vs-x* scatter for scalar problems), and
-// a footer of keys. It redraws on a timer (Options.Refresh, heatmaps at most every
-// Options.HeatmapRefresh), never once per event, and View only returns the cached frame.
+// the loss chart and the fields pane (heatmaps, the x-vs-x* scatter for scalar problems,
+// or the x-space plot for two unknowns), and a footer of keys. Each pane is a component
+// (table, chart, fields, scatter, xspace) that the dashboard sizes, feeds and joins. It
+// redraws on a timer (Options.Refresh, heatmaps at most every Options.HeatmapRefresh),
+// never once per event, and View only returns the cached frame.
 //
 // Measured render cost of a full frame (every panel redrawn) with 6 jobs × 10k points
 // and 6 snapshots of 64×64 fields, at 200×60, 256 colours, on the 2-core dev box:
@@ -61,21 +63,23 @@ type Dashboard struct {
 	ctrl  Controller
 
 	w, h       int
-	selected   int
 	metric     int
 	showHelp   bool
 	showFields bool // narrow screens: lower pane shows the fields instead of the chart
 	status     string
 	colors     map[string]int
 
-	chart     *chart
+	table   *table
+	chart   *chart
+	fields  *fields
+	scatter *scatter
+	xspace  *xspace
+
 	gen       int
 	heatTicks int
 
 	// caches and the versions they were built from
 	frame      string
-	tableStr   string
-	lowerStr   string
 	chartKey   string
 	heatKey    string
 	heatStr    string
@@ -85,21 +89,26 @@ type Dashboard struct {
 // NewDashboard returns the dashboard of run info. ctrl may be nil.
 func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard {
 	t := NewTheme(ResolveProfile(opts.Color, opts.Getenv), opts.ASCII)
+	keys := DefaultKeyMap()
 	d := &Dashboard{
-		store:  NewStore(info, opts.MaxPoints),
-		opts:   opts,
-		theme:  t,
-		keys:   DefaultKeyMap(),
-		help:   newHelp(t),
-		ctrl:   ctrl,
-		chart:  newChart(t, chartKeys{}),
-		colors: map[string]int{},
-		w:      MinWidth, h: MinHeight,
+		store:   NewStore(info, opts.MaxPoints),
+		opts:    opts,
+		theme:   t,
+		keys:    keys,
+		help:    newHelp(t),
+		ctrl:    ctrl,
+		table:   newTable(t, tableKeys{Up: keys.Up, Down: keys.Down}),
+		chart:   newChart(t, chartKeys{LogY: keys.LogY, XAxis: keys.XAxis, Smooth: keys.Smooth}),
+		fields:  newFields(t),
+		scatter: newScatter(t),
+		xspace:  newXSpace(t),
+		colors:  map[string]int{},
+		w:       MinWidth, h: MinHeight,
 		needRedraw: true,
 	}
 	// Per-batch metrics are noisy: smooth over 64 steps by default, as the paper's plots
 	// do ('s' shows the raw curves). Solver iterates are exact: no smoothing.
-	d.chart.mode.Smooth = !info.Solver
+	d.chart.SetMode(chartMode{LogY: true, Smooth: !info.Solver})
 	for i, m := range d.store.Methods() {
 		d.colors[m] = i
 	}
@@ -108,6 +117,7 @@ func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard
 			d.metric = i
 		}
 	}
+	d.table.SetRows(make([]tableRow, len(d.store.Jobs))) // the selection's range, until drawn
 	d.redraw(true)
 	return d
 }
@@ -116,7 +126,7 @@ func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard
 func (d *Dashboard) Store() *Store { return d.store }
 
 // Selected returns the index of the selected job.
-func (d *Dashboard) Selected() int { return d.selected }
+func (d *Dashboard) Selected() int { return d.table.Selected() }
 
 // Init starts the refresh tick.
 func (d *Dashboard) Init() tea.Cmd { return d.tick() }
@@ -170,10 +180,8 @@ func (d *Dashboard) key(msg tea.KeyMsg) tea.Cmd {
 		return func() tea.Msg { return QuitRequestMsg{} }
 	case key.Matches(msg, k.Help):
 		d.showHelp = true
-	case key.Matches(msg, k.Up):
-		d.selected = max(0, d.selected-1)
-	case key.Matches(msg, k.Down):
-		d.selected = min(len(d.store.Jobs)-1, d.selected+1)
+	case key.Matches(msg, k.Up, k.Down):
+		d.table, _ = d.table.Update(msg)
 	case key.Matches(msg, k.NextMetric):
 		if n := len(d.store.Info.Metrics); n > 0 {
 			d.metric = (d.metric + 1) % n
@@ -182,12 +190,8 @@ func (d *Dashboard) key(msg tea.KeyMsg) tea.Cmd {
 		if n := len(d.store.Info.Metrics); n > 0 {
 			d.metric = (d.metric + n - 1) % n
 		}
-	case key.Matches(msg, k.LogY):
-		d.chart.mode.LogY = !d.chart.mode.LogY
-	case key.Matches(msg, k.XAxis):
-		d.chart.mode.XWall = !d.chart.mode.XWall
-	case key.Matches(msg, k.Smooth):
-		d.chart.mode.Smooth = !d.chart.mode.Smooth
+	case key.Matches(msg, k.LogY, k.XAxis, k.Smooth):
+		d.chart, _ = d.chart.Update(msg)
 	case key.Matches(msg, k.Pane):
 		d.showFields = !d.showFields
 	case key.Matches(msg, k.Pause):
@@ -207,7 +211,7 @@ func (d *Dashboard) control(cancel bool) tea.Cmd {
 	if len(d.store.Jobs) == 0 {
 		return nil
 	}
-	j := d.store.Jobs[d.selected]
+	j := d.store.Jobs[d.Selected()]
 	id, st := j.Info.ID, j.Status()
 	if d.ctrl == nil {
 		d.status = "read-only run: no job can be paused or cancelled"
@@ -233,10 +237,23 @@ func (d *Dashboard) control(cancel bool) tea.Cmd {
 // View returns the cached frame; it does no drawing.
 func (d *Dashboard) View() string { return d.frame }
 
-// layout returns the heights of the table and of the lower pane.
-func (d *Dashboard) layout() (tableH, lowerH int) {
+// layout sizes the panels: the table on top (a row per job, at most a third of the
+// screen), then the chart and the fields pane side by side from wideWidth columns, or
+// one of them (tab switches) below it. It returns the table's and the lower pane's
+// heights and the chart's and fields pane's widths (0 for a pane not shown).
+func (d *Dashboard) layout() (tableH, lowerH, chartW, fieldW int) {
 	tableH = min(len(d.store.Jobs)+1, max(3, (d.h-2)/3))
-	return tableH, d.h - 2 - tableH
+	lowerH = d.h - 2 - tableH
+	switch {
+	case d.w >= wideWidth:
+		chartW = d.w * 11 / 20
+		fieldW = d.w - chartW - 2
+	case d.showFields:
+		fieldW = d.w
+	default:
+		chartW = d.w
+	}
+	return tableH, lowerH, chartW, fieldW
 }
 
 // redraw rebuilds the frame. Panels whose inputs did not change keep their cached
@@ -265,29 +282,18 @@ func (d *Dashboard) redraw(force bool) {
 	if t.ASCII {
 		title = strings.ReplaceAll(title, "·", "|")
 	}
-	tableH, lowerH := d.layout()
-	d.tableStr = renderTable(t, d.store, d.metric, d.selected, d.colors, d.w, tableH)
+	tableH, lowerH, chartW, fieldW := d.layout()
+	d.table.SetSize(d.w, tableH)
+	cols, rows := jobTable(t, d.store, d.metric, d.colors)
+	d.table.SetColumns(cols)
+	d.table.SetRows(rows)
 
-	wide := d.w >= wideWidth
-	chartW, fieldW := d.w, d.w
-	if wide {
-		chartW = d.w * 11 / 20
-		fieldW = d.w - chartW - 2
+	var lower []string
+	if chartW > 0 {
+		lower = append(lower, d.chartView(chartW, lowerH))
 	}
-	var chartStr, fieldStr string
-	if wide || !d.showFields {
-		chartStr = d.chartView(chartW, lowerH)
-	}
-	if wide || d.showFields {
-		fieldStr = d.fieldsView(fieldW, lowerH, force)
-	}
-	switch {
-	case wide:
-		d.lowerStr = hjoin(2, chartStr, fieldStr)
-	case d.showFields:
-		d.lowerStr = fieldStr
-	default:
-		d.lowerStr = chartStr
+	if fieldW > 0 {
+		lower = append(lower, d.fieldsView(fieldW, lowerH, force))
 	}
 	footer := d.status
 	if footer == "" {
@@ -298,13 +304,28 @@ func (d *Dashboard) redraw(force bool) {
 	var b strings.Builder
 	b.WriteString(fitBlock(t.Title.Render(title), d.w, 1))
 	b.WriteByte('\n')
-	b.WriteString(d.tableStr)
+	b.WriteString(d.table.View())
 	b.WriteByte('\n')
-	b.WriteString(d.lowerStr)
+	b.WriteString(hjoin(2, lower...))
 	b.WriteByte('\n')
 	b.WriteString(fitBlock(footer, d.w, 1))
 	d.frame = b.String()
 	d.status = ""
+}
+
+// jobsSelectedLast returns the jobs with the selected one last (drawn on top).
+func (d *Dashboard) jobsSelectedLast() []*Job {
+	sel := d.Selected()
+	jobs := make([]*Job, 0, len(d.store.Jobs))
+	for i, j := range d.store.Jobs {
+		if i != sel {
+			jobs = append(jobs, j)
+		}
+	}
+	if sel >= 0 && sel < len(d.store.Jobs) {
+		jobs = append(jobs, d.store.Jobs[sel])
+	}
+	return jobs
 }
 
 // chartView returns the chart panel, rebuilding its series only when a job's data, the
@@ -315,7 +336,8 @@ func (d *Dashboard) chartView(w, h int) string {
 		ver += j.DataVersion
 	}
 	c := d.chart
-	k := fmt.Sprint(ver, d.selected, d.metric, w, h, c.mode.LogY, c.mode.XWall, c.mode.Smooth)
+	m := c.Mode()
+	k := fmt.Sprint(ver, d.Selected(), d.metric, w, h, m.LogY, m.XWall, m.Smooth)
 	if k == d.chartKey {
 		return c.View()
 	}
@@ -324,22 +346,14 @@ func (d *Dashboard) chartView(w, h int) string {
 		c.SetTitle(d.store.Info.Metrics[d.metric])
 	}
 	var ss []curve
-	add := func(j *Job) {
+	for _, j := range d.jobsSelectedLast() {
 		if d.metric >= len(j.Series) {
-			return
+			continue
 		}
 		ss = append(ss, curve{
 			Name: j.Info.Method, Color: d.colors[j.Info.Method],
 			Points: j.Series[d.metric].Points, Diverged: j.Status() == runner.Diverged,
 		})
-	}
-	for i, j := range d.store.Jobs {
-		if i != d.selected {
-			add(j)
-		}
-	}
-	if d.selected < len(d.store.Jobs) {
-		add(d.store.Jobs[d.selected]) // on top
 	}
 	c.SetSize(w, h)
 	c.SetSeries(ss)
@@ -359,15 +373,15 @@ func field(s *runner.Snapshot, name string) *runner.Field {
 	return nil
 }
 
-// fieldsView returns the fields panel: x* and y* (from the selected job's snapshot, or
-// the first job that has one), then each job's prediction and error, the selected job
-// first, on a grid of equal tiles; for scalar problems, the x-vs-x* scatter.
+// fieldsView returns the fields pane (see fieldsPane), rebuilt only when a snapshot,
+// the selection or the size changed, and then at most every Options.HeatmapRefresh
+// unless force.
 func (d *Dashboard) fieldsView(w, h int, force bool) string {
 	var ver uint64
 	for _, j := range d.store.Jobs {
 		ver += j.SnapVersion
 	}
-	k := fmt.Sprint(ver, d.selected, w, h)
+	k := fmt.Sprint(ver, d.Selected(), w, h)
 	if k == d.heatKey || (!force && d.heatTicks < d.opts.heatEvery() && d.heatStr != "") {
 		if d.heatStr != "" && k != d.heatKey {
 			d.needRedraw = true // come back on a later tick
@@ -375,18 +389,32 @@ func (d *Dashboard) fieldsView(w, h int, force bool) string {
 		return d.heatStr
 	}
 	d.heatKey, d.heatTicks = k, 0
-	d.heatStr = d.renderFields(w, h)
+	p := d.fieldsPane()
+	p.SetSize(w, h)
+	d.heatStr = p.View()
 	return d.heatStr
 }
 
-func (d *Dashboard) renderFields(w, h int) string {
-	t := d.theme
+// panel is what the layout needs of a component.
+type panel interface {
+	SetSize(w, h int)
+	View() string
+}
+
+// fieldsPane feeds and returns the panel that suits the snapshots: for Figure 1 the
+// solvers' paths over the loss contours, for two unknowns (rotation) the exact solutions
+// and the predictions in x space, for scalar unknowns the x-vs-x* scatter, otherwise the
+// heatmaps of x* and y* (from the selected job's snapshot, or the first job that has
+// one) followed by each job's prediction and error, the selected job first.
+func (d *Dashboard) fieldsPane() panel {
+	// The selected job first; plots draw in reverse, so that it ends on top.
+	sel := d.Selected()
 	jobs := make([]*Job, 0, len(d.store.Jobs))
-	if d.selected < len(d.store.Jobs) {
-		jobs = append(jobs, d.store.Jobs[d.selected])
+	if sel >= 0 && sel < len(d.store.Jobs) {
+		jobs = append(jobs, d.store.Jobs[sel])
 	}
 	for i, j := range d.store.Jobs {
-		if i != d.selected {
+		if i != sel {
 			jobs = append(jobs, j)
 		}
 	}
@@ -398,39 +426,40 @@ func (d *Dashboard) renderFields(w, h int) string {
 		}
 	}
 	if src == nil {
-		return fitBlock(t.Bold.Render("fields")+"\n"+t.Dim.Render("no snapshot yet"), w, h)
+		d.fields.SetTiles(nil)
+		return d.fields
 	}
 	if field(src, "path") != nil { // Figure 1: the solvers' paths over the contours of the loss
 		var sets []pointSet
 		var contour func(x, y float64) float64 // from the loss grid the run ships in its snapshots
-		for i := len(jobs) - 1; i >= 0; i-- {  // selected last, on top
+		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
 			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.colors[j.Info.Method], Pts: pairs(field(j.Snap, "path")), Path: true})
 			if g := field(j.Snap, "loss"); g.Grid() {
 				contour = g.At
 			}
 		}
-		return renderPoints(t, "paths in x", "contours of the loss, a factor 4 apart", sets, contour, w, h)
+		d.xspace.SetData("paths in x", "contours of the loss, a factor 4 apart", sets, contour)
+		return d.xspace
 	}
 	truth, obs := field(src, "x*"), field(src, "y*")
-	if p := pairs(truth); p != nil { // two unknowns (rotation): solutions and predictions
+	if p := pairs(truth); p != nil {
 		sets := []pointSet{{Name: "x*", Color: -1, Pts: p}}
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
 			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.colors[j.Info.Method], Pts: pairs(field(j.Snap, "x"))})
 		}
-		return renderPoints(t, "predictions in x", "dim: one exact solution per example", sets, nil, w, h)
+		d.xspace.SetData("predictions in x", "dim: one exact solution per example", sets, nil)
+		return d.xspace
 	}
 	if truth != nil && (len(truth.Shape) == 1 || len(truth.Shape) == 2 && truth.Shape[1] == 1) {
 		var ps []scatterSeries
-		for i := len(jobs) - 1; i >= 0; i-- { // selected last, on top
+		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
 			ps = append(ps, scatterSeries{Name: j.Info.Method, Color: d.colors[j.Info.Method], X: field(j.Snap, "x")})
 		}
-		sc := newScatter(t)
-		sc.SetSize(w, h)
-		sc.SetData(truth, ps)
-		return sc.View()
+		d.scatter.SetData(truth, ps)
+		return d.scatter
 	}
 	preds := []*runner.Field{truth}
 	var errs []*runner.Field
@@ -441,7 +470,7 @@ func (d *Dashboard) renderFields(w, h int) string {
 	lo, hi := fieldRange(false, preds...)
 	elo, ehi := fieldRange(true, errs...)
 	olo, ohi := fieldRange(false, obs)
-	tiles := []HeatTile{{Title: "x* truth", Field: truth, Lo: lo, Hi: hi}, {Title: "y* observed", Field: obs, Lo: olo, Hi: ohi}}
+	tiles := []heatTile{{Title: "x* truth", Field: truth, Lo: lo, Hi: hi}, {Title: "y* observed", Field: obs, Lo: olo, Hi: ohi}}
 	for i, j := range jobs {
 		if j.Snap == nil {
 			continue
@@ -451,52 +480,9 @@ func (d *Dashboard) renderFields(w, h int) string {
 			name += " (" + string(st) + ")"
 		}
 		tiles = append(tiles,
-			HeatTile{Title: name + " x", Field: preds[i+1], Lo: lo, Hi: hi},
-			HeatTile{Title: name + " x-x*", Field: errs[i], Lo: elo, Hi: ehi, Diverging: true})
+			heatTile{Title: name + " x", Field: preds[i+1], Lo: lo, Hi: hi},
+			heatTile{Title: name + " x-x*", Field: errs[i], Lo: elo, Hi: ehi, Diverging: true})
 	}
-	return tileGrid(t, tiles, w, h)
-}
-
-// tileGrid lays tiles out on a grid of equal cells as large as fits in w×h, keeping the
-// fields' aspect ratio; tiles that do not fit at the smallest readable size are left out
-// and counted in a last line.
-func tileGrid(t *Theme, tiles []HeatTile, w, h int) string {
-	const gap, minW, minImg = 1, 12, 3
-	fh, fw := 1, 1
-	if len(tiles) > 0 && tiles[0].Field != nil {
-		fh, fw, _ = fieldDims(tiles[0].Field)
-	}
-	best := struct{ cols, tw, th int }{}
-	for cols := 1; cols <= len(tiles); cols++ {
-		tw := (w - (cols-1)*gap) / cols
-		if tw < minW {
-			break
-		}
-		img := max(minImg, (tw*fh/max(fw, 1)+1)/2)
-		rows := (len(tiles) + cols - 1) / cols
-		if rows*(img+2) <= h && tw > best.tw {
-			best = struct{ cols, tw, th int }{cols, tw, img + 2}
-		}
-	}
-	shown := len(tiles)
-	if best.tw == 0 { // not all fit: smallest tiles, as many as fit
-		cols := max(1, (w+gap)/(minW+gap))
-		th := minImg + 2
-		rows := max(1, (h-1)/th)
-		best = struct{ cols, tw, th int }{cols, (w - (cols-1)*gap) / cols, th}
-		shown = min(len(tiles), cols*rows)
-	}
-	var rows []string
-	for i := 0; i < shown; i += best.cols {
-		var blocks []string
-		for k := i; k < min(i+best.cols, shown); k++ {
-			blocks = append(blocks, RenderHeatmap(t, tiles[k], best.tw, best.th))
-		}
-		rows = append(rows, hjoin(gap, blocks...))
-	}
-	out := strings.Join(rows, "\n")
-	if shown < len(tiles) {
-		out += "\n" + t.Dim.Render(fmt.Sprintf("+%d more fields: enlarge the terminal or select a job", len(tiles)-shown))
-	}
-	return fitBlock(out, w, h)
+	d.fields.SetTiles(tiles)
+	return d.fields
 }

@@ -8,9 +8,9 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-// HeatTile is one field to draw with an explicit value range. Ranges are explicit so that
+// heatTile is one field to draw with an explicit value range. Ranges are explicit so that
 // tiles that should be compared (ground truth and predictions) share one.
-type HeatTile struct {
+type heatTile struct {
 	Title     string
 	Field     *runner.Field
 	Lo, Hi    float64 // value range; Lo < Hi (see fieldRange)
@@ -126,12 +126,12 @@ func scaleIndex(v, lo, hi float64, n int) int {
 	return min(max(i, 0), n-1)
 }
 
-// RenderHeatmap draws tile into a block of exactly w×h cells: a title line, the image
+// renderHeatmap draws tile into a block of exactly w×h cells: a title line, the image
 // (two pixels per cell with '▀', foreground = upper pixel, background = lower; or one
 // glyph of " .:-=+*#%@" per two pixel rows without colour or in ASCII mode), and a colour
 // bar between the range's min and max labels. Fields larger than the space are
 // averaged down; the aspect ratio is kept.
-func RenderHeatmap(t *Theme, tile HeatTile, w, h int) string {
+func renderHeatmap(t *Theme, tile heatTile, w, h int) string {
 	var b strings.Builder
 	title := tile.Title
 	if tile.Field != nil {

@@ -75,23 +75,23 @@ func TestHeatmapRender(t *testing.T) {
 		name    string
 		profile termenv.Profile
 		ascii   bool
-		tile    HeatTile
+		tile    heatTile
 		w, h    int
 	}{
-		{"glyphs_truth", termenv.Ascii, false, HeatTile{Title: "x* truth", Field: truth, Lo: lo, Hi: hi}, 24, 12},
-		{"ascii_error", termenv.ANSI256, true, HeatTile{Title: "SIP x-x*", Field: errf, Lo: elo, Hi: ehi, Diverging: true}, 24, 12},
-		{"blocks_truth", termenv.ANSI256, false, HeatTile{Title: "x* truth", Field: truth, Lo: lo, Hi: hi}, 20, 8},
-		{"no_field", termenv.ANSI256, false, HeatTile{Title: "y*"}, 20, 4},
+		{"glyphs_truth", termenv.Ascii, false, heatTile{Title: "x* truth", Field: truth, Lo: lo, Hi: hi}, 24, 12},
+		{"ascii_error", termenv.ANSI256, true, heatTile{Title: "SIP x-x*", Field: errf, Lo: elo, Hi: ehi, Diverging: true}, 24, 12},
+		{"blocks_truth", termenv.ANSI256, false, heatTile{Title: "x* truth", Field: truth, Lo: lo, Hi: hi}, 20, 8},
+		{"no_field", termenv.ANSI256, false, heatTile{Title: "y*"}, 20, 4},
 	}
 	for _, c := range cases {
-		v := RenderHeatmap(NewTheme(c.profile, c.ascii), c.tile, c.w, c.h)
+		v := renderHeatmap(NewTheme(c.profile, c.ascii), c.tile, c.w, c.h)
 		if n := len(strings.Split(v, "\n")); n != c.h {
 			t.Errorf("%s: %d lines; want %d", c.name, n, c.h)
 		}
 		golden(t, "heatmap_"+c.name, v)
 	}
 	// 256 colours: half blocks with fg/bg escapes; one escape per run, not per cell.
-	v := RenderHeatmap(NewTheme(termenv.ANSI256, false), HeatTile{Title: "x", Field: truth, Lo: lo, Hi: hi}, 20, 10)
+	v := renderHeatmap(NewTheme(termenv.ANSI256, false), heatTile{Title: "x", Field: truth, Lo: lo, Hi: hi}, 20, 10)
 	if !strings.Contains(v, "▀") || !strings.Contains(v, "\x1b[38;5;") || !strings.Contains(v, "48;5;") {
 		t.Errorf("256-colour heatmap lacks half blocks or colours:\n%q", v)
 	}

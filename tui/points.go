@@ -6,6 +6,7 @@ import (
 
 	"github.com/NimbleMarkets/ntcharts/canvas"
 	"github.com/NimbleMarkets/ntcharts/canvas/graph"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sipbench/sipbench/runner"
@@ -18,6 +19,48 @@ type pointSet struct {
 	Color int
 	Pts   [][2]float64
 	Path  bool
+}
+
+// xspace is the panel of point sets in the plane of the unknowns x: for rotation the
+// exact solutions x* and each method's predictions, for Figure 1 the optimisation paths
+// over contour lines of the loss. View returns a cached string rebuilt only after a
+// change.
+type xspace struct {
+	theme       *Theme
+	w, h        int
+	title, note string
+	sets        []pointSet
+	contour     func(x, y float64) float64
+	cache       string
+	dirty       bool
+}
+
+// newXSpace returns an empty x-space panel.
+func newXSpace(t *Theme) *xspace { return &xspace{theme: t, dirty: true} }
+
+// SetSize sets the panel's outer size in cells.
+func (p *xspace) SetSize(w, h int) {
+	if w != p.w || h != p.h {
+		p.w, p.h, p.dirty = w, h, true
+	}
+}
+
+// SetData sets the title line, the point sets (the last drawn on top) and the function
+// whose contours are drawn under them (nil for none).
+func (p *xspace) SetData(title, note string, sets []pointSet, contour func(x, y float64) float64) {
+	p.title, p.note, p.sets, p.contour, p.dirty = title, note, sets, contour, true
+}
+
+// Update does nothing: the panel has no keys.
+func (p *xspace) Update(tea.Msg) (*xspace, tea.Cmd) { return p, nil }
+
+// View renders the panel (cached).
+func (p *xspace) View() string {
+	if p.dirty {
+		p.cache = renderPoints(p.theme, p.title, p.note, p.sets, p.contour, p.w, p.h)
+		p.dirty = false
+	}
+	return p.cache
 }
 
 // pairs returns the rows of a [n, 2] field as points, or nil.

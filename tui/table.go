@@ -1,136 +1,196 @@
 package tui
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/sipbench/sipbench/runner"
 )
 
 // tableMinBar is the narrowest progress bar drawn; below it the column is left out.
 const tableMinBar = 4
 
-// renderTable draws the run table into exactly w×h cells: a header and one row per job
-// (a window around the selected one when they do not all fit) with method, status,
-// step/total, progress bar, steps/s, ETA, current and best value of metric, and the ratio
-// of the current value to the SIP job's (see Store.Reference). colors maps a method to its
-// palette index.
-func renderTable(t *Theme, s *Store, metric, sel int, colors map[string]int, w, h int) string {
+// column is one column of a table.
+type column struct {
+	Title string
+	Width int  // cells; for the bar column, the least width worth drawing
+	Right bool // right-aligned
+	// Bar makes this the table's flexible column: it takes the width the other columns
+	// leave, draws each row's Frac as a progress bar, and is left out when narrower than
+	// Width. At most one column is a bar.
+	Bar bool
+}
+
+// tableCell is one cell of a table row.
+type tableCell struct {
+	Text  string
+	Frac  float64         // the bar column's fill, in [0, 1]
+	Style *lipgloss.Style // drawn in this style unless the row is selected; nil: plain
+}
+
+// tableRow is one row of a table: a 2-cell mark (a colour swatch, already styled) and
+// one cell per column.
+type tableRow struct {
+	Mark  string
+	Cells []tableCell
+}
+
+// tableKeys are the bindings a table answers in Update.
+type tableKeys struct{ Up, Down key.Binding }
+
+// table is a panel of rows in fixed columns, one space apart, under an underlined header:
+// a window of rows around the selected one when they do not all fit, the selected row in
+// reverse video. Up and down move the selection. View returns a cached string rebuilt
+// only after a change.
+type table struct {
+	theme *Theme
+	keys  tableKeys
+	w, h  int
+	cols  []column
+	rows  []tableRow
+	sel   int
+	cache string
+	dirty bool
+}
+
+// newTable returns an empty table.
+func newTable(t *Theme, keys tableKeys) *table { return &table{theme: t, keys: keys, dirty: true} }
+
+// SetSize sets the panel's outer size in cells.
+func (tb *table) SetSize(w, h int) {
+	if w != tb.w || h != tb.h {
+		tb.w, tb.h, tb.dirty = w, h, true
+	}
+}
+
+// SetColumns sets the columns.
+func (tb *table) SetColumns(cols []column) { tb.cols, tb.dirty = cols, true }
+
+// SetRows replaces the rows; the selection stays at its index.
+func (tb *table) SetRows(rows []tableRow) { tb.rows, tb.dirty = rows, true }
+
+// Selected returns the index of the selected row.
+func (tb *table) Selected() int { return tb.sel }
+
+// Update moves the selection on the up and down keys, stopping at the first and last rows.
+func (tb *table) Update(msg tea.Msg) (*table, tea.Cmd) {
+	if msg, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(msg, tb.keys.Up):
+			tb.sel = max(0, tb.sel-1)
+			tb.dirty = true
+		case key.Matches(msg, tb.keys.Down):
+			tb.sel = min(len(tb.rows)-1, tb.sel+1)
+			tb.dirty = true
+		}
+	}
+	return tb, nil
+}
+
+// View renders the table (cached) into exactly w×h cells.
+func (tb *table) View() string {
+	if tb.dirty {
+		tb.cache = tb.render()
+		tb.dirty = false
+	}
+	return tb.cache
+}
+
+// barWidth returns the width of the bar column at the table's width, 0 when left out.
+func (tb *table) barWidth() int {
+	fixed, n := 2, 0 // the mark
+	for _, c := range tb.cols {
+		if !c.Bar {
+			fixed += c.Width
+			n++
+		}
+	}
+	fixed += max(n-1, 0) // separators
+	for _, c := range tb.cols {
+		if c.Bar {
+			if bar := tb.w - fixed - 1; bar >= c.Width {
+				return bar
+			}
+		}
+	}
+	return 0
+}
+
+// line joins one row's cells; cell returns the text of column i, bar draws the bar column.
+func (tb *table) line(bar int, cell func(i int, c column, w int) string) string {
+	var b strings.Builder
+	first := true
+	for i, c := range tb.cols {
+		w := c.Width
+		if c.Bar {
+			if bar == 0 {
+				continue
+			}
+			w = bar
+		}
+		if !first {
+			b.WriteByte(' ')
+		}
+		first = false
+		s := cell(i, c, w)
+		if c.Right {
+			b.WriteString(padLeft(s, w))
+		} else {
+			b.WriteString(padRight(s, w))
+		}
+	}
+	return b.String()
+}
+
+func (tb *table) render() string {
+	t, w, h := tb.theme, tb.w, tb.h
 	if h <= 0 || w <= 0 {
 		return ""
 	}
-	idw := 6
-	for _, j := range s.Jobs {
-		idw = max(idw, len([]rune(j.Info.ID)))
-	}
-	idw = min(idw, 18)
-	stw := 0
-	for _, j := range s.Jobs {
-		stw = max(stw, len(fmt.Sprint(j.Info.Steps)))
-	}
-	stw = 2*stw + 1
-	mname := ""
-	if metric < len(s.Info.Metrics) {
-		mname = s.Info.Metrics[metric]
-	}
-	// 2 (swatch) + id + status 9 + step + rate 8 + eta 7 + cur 9 + best 9 + ratio 7, one
-	// space between columns.
-	fixed := 2 + idw + 1 + 9 + 1 + stw + 1 + 8 + 1 + 7 + 1 + 9 + 1 + 9 + 1 + 7
-	bar := w - fixed - 1
-	if bar < tableMinBar {
-		bar = 0
-	}
-	row := func(sw, id, st, step, pb, rate, eta, cur, best, ratio string) string {
-		var b strings.Builder
-		b.WriteString(sw)
-		b.WriteString(padRight(id, idw))
-		b.WriteString(" " + padRight(st, 9))
-		b.WriteString(" " + padLeft(step, stw))
-		if bar > 0 {
-			b.WriteString(" " + padRight(pb, bar))
-		}
-		b.WriteString(" " + padLeft(rate, 8))
-		b.WriteString(" " + padLeft(eta, 7))
-		b.WriteString(" " + padLeft(cur, 9))
-		b.WriteString(" " + padLeft(best, 9))
-		b.WriteString(" " + padLeft(ratio, 7))
-		return b.String()
-	}
-	cur := truncate(mname, 9)
-	ref := s.Info.Reference
-	if ref == "" {
-		ref = "SIP"
-	}
+	bar := tb.barWidth()
 	var out strings.Builder
-	out.WriteString(t.Header.Render(truncate(row("  ", "job", "status", "step", "progress", "steps/s", "ETA", cur, "best", "÷"+ref), w)))
+	header := tb.line(bar, func(_ int, c column, _ int) string { return c.Title })
+	out.WriteString(t.Header.Render(truncate("  "+header, w)))
 
 	n := h - 1
 	first := 0
-	if len(s.Jobs) > n && n > 0 {
-		first = min(max(sel-n/2, 0), len(s.Jobs)-n)
+	if len(tb.rows) > n && n > 0 {
+		first = min(max(tb.sel-n/2, 0), len(tb.rows)-n)
 	}
-	for i := first; i < len(s.Jobs) && i < first+n; i++ {
-		j := s.Jobs[i]
-		out.WriteByte('\n')
-		sw := "■ "
-		if t.ASCII || t.Colorless() {
-			sw = string(marker(colors[j.Info.Method])) + " "
-		}
-		var swb strings.Builder
-		if t.Colorless() {
-			swb.WriteString(sw)
-		} else {
-			t.seriesSpan(colors[j.Info.Method]).wrap(&swb, sw)
-		}
-		st := j.Status()
-		step := fmt.Sprintf("%d/%d", j.Step, j.Info.Steps)
-		pb := progressBar(t, j.Step, j.Info.Steps, bar)
-		rate, eta := "-", "-"
-		if r := j.Rate(); r > 0 && !st.Final() {
-			rate = fmt.Sprintf("%.3g", r)
-		}
-		if e, ok := j.ETA(); ok {
-			eta = formatDur(e)
-		}
-		curv, bestv, ratio := "-", "-", "-"
-		if metric < len(j.Latest) {
-			curv, bestv = formatMetric(j.Latest[metric]), formatMetric(j.Best[metric])
-			if ref := s.Reference(j); ref != nil && metric < len(ref.Latest) {
-				a, b := j.Latest[metric], ref.Latest[metric]
-				if !math.IsNaN(a) && !math.IsNaN(b) && b > 0 {
-					ratio = fmt.Sprintf("%.3g", a/b)
-				}
+	for i := first; i < len(tb.rows) && i < first+n; i++ {
+		r := tb.rows[i]
+		sel := i == tb.sel
+		text := tb.line(bar, func(k int, c column, cw int) string {
+			if k >= len(r.Cells) {
+				return ""
 			}
-		}
-		text := row("", j.Info.ID, string(st), step, pb, rate, eta, curv, bestv, ratio)
-		// Plain text first (so the selection highlight spans it), then colour the status.
+			cl := r.Cells[k]
+			if c.Bar {
+				return progressBar(t, cl.Frac, cw)
+			}
+			if cl.Style != nil && !sel {
+				return cl.Style.Render(cl.Text)
+			}
+			return cl.Text
+		})
 		line := truncate(text, w-2)
-		switch {
-		case i == sel:
+		if sel {
 			line = t.Selected.Render(line)
-		case st == runner.Diverged || st == runner.Failed:
-			line = strings.Replace(line, string(st), t.Bad.Render(string(st)), 1)
-		case st == runner.Done:
-			line = strings.Replace(line, string(st), t.Good.Render(string(st)), 1)
-		case st == runner.Paused:
-			line = strings.Replace(line, string(st), t.Warn.Render(string(st)), 1)
 		}
-		out.WriteString(swb.String())
+		out.WriteByte('\n')
+		out.WriteString(r.Mark)
 		out.WriteString(line)
 	}
 	return fitBlock(out.String(), w, h)
 }
 
-// progressBar returns a bar of width cells for step of total.
-func progressBar(t *Theme, step, total, width int) string {
+// progressBar returns a bar of width cells filled to f in [0, 1].
+func progressBar(t *Theme, f float64, width int) string {
 	if width <= 0 {
 		return ""
-	}
-	f := 0.0
-	if total > 0 {
-		f = math.Min(1, math.Max(0, float64(step)/float64(total)))
 	}
 	full := int(math.Round(f * float64(width)))
 	on, off := "█", "░"
@@ -138,14 +198,6 @@ func progressBar(t *Theme, step, total, width int) string {
 		on, off = "#", "-"
 	}
 	return strings.Repeat(on, full) + strings.Repeat(off, width-full)
-}
-
-// formatMetric formats a metric value with 3 significant digits; "-" for NaN (none yet).
-func formatMetric(v float64) string {
-	if math.IsNaN(v) {
-		return "-"
-	}
-	return fmt.Sprintf("%.3g", v)
 }
 
 func padRight(s string, w int) string {

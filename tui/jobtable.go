@@ -1,0 +1,110 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// jobTable returns the columns and rows of the run table: one row per job with method
+// swatch, status, step/total, progress bar, steps/s, ETA, current and best value of
+// metric, and the ratio of the current value to the reference job's (see
+// Store.Reference). colors maps a method to its palette index.
+func jobTable(t *Theme, s *Store, metric int, colors map[string]int) ([]column, []tableRow) {
+	idw := 6
+	for _, j := range s.Jobs {
+		idw = max(idw, len([]rune(j.Info.ID)))
+	}
+	idw = min(idw, 18)
+	stw := 0
+	for _, j := range s.Jobs {
+		stw = max(stw, len(fmt.Sprint(j.Info.Steps)))
+	}
+	stw = 2*stw + 1
+	mname := ""
+	if metric < len(s.Info.Metrics) {
+		mname = s.Info.Metrics[metric]
+	}
+	ref := s.Info.Reference
+	if ref == "" {
+		ref = "SIP"
+	}
+	cols := []column{
+		{Title: "job", Width: idw},
+		{Title: "status", Width: 9},
+		{Title: "step", Width: stw, Right: true},
+		{Title: "progress", Width: tableMinBar, Bar: true},
+		{Title: "steps/s", Width: 8, Right: true},
+		{Title: "ETA", Width: 7, Right: true},
+		{Title: truncate(mname, 9), Width: 9, Right: true},
+		{Title: "best", Width: 9, Right: true},
+		{Title: "÷" + ref, Width: 7, Right: true},
+	}
+	rows := make([]tableRow, len(s.Jobs))
+	for i, j := range s.Jobs {
+		sw := "■ "
+		if t.ASCII || t.Colorless() {
+			sw = string(marker(colors[j.Info.Method])) + " "
+		}
+		if !t.Colorless() {
+			sp := t.seriesSpan(colors[j.Info.Method])
+			sw = sp.pre + sw + sp.suf
+		}
+		st := j.Status()
+		stStyle := statusStyle(t, st)
+		frac := 0.0
+		if j.Info.Steps > 0 {
+			frac = math.Min(1, math.Max(0, float64(j.Step)/float64(j.Info.Steps)))
+		}
+		rate, eta := "-", "-"
+		if r := j.Rate(); r > 0 && !st.Final() {
+			rate = fmt.Sprintf("%.3g", r)
+		}
+		if e, ok := j.ETA(); ok {
+			eta = formatDur(e)
+		}
+		cur, best, ratio := "-", "-", "-"
+		if metric < len(j.Latest) {
+			cur, best = formatMetric(j.Latest[metric]), formatMetric(j.Best[metric])
+			if ref := s.Reference(j); ref != nil && metric < len(ref.Latest) {
+				a, b := j.Latest[metric], ref.Latest[metric]
+				if !math.IsNaN(a) && !math.IsNaN(b) && b > 0 {
+					ratio = fmt.Sprintf("%.3g", a/b)
+				}
+			}
+		}
+		rows[i] = tableRow{Mark: sw, Cells: []tableCell{
+			{Text: j.Info.ID},
+			{Text: string(st), Style: stStyle},
+			{Text: fmt.Sprintf("%d/%d", j.Step, j.Info.Steps)},
+			{Frac: frac},
+			{Text: rate}, {Text: eta}, {Text: cur}, {Text: best}, {Text: ratio},
+		}}
+	}
+	return cols, rows
+}
+
+// statusStyle returns the style of a job state in tables: failures red, done green,
+// paused yellow; nil (plain) otherwise.
+func statusStyle(t *Theme, st runner.State) *lipgloss.Style {
+	switch st {
+	case runner.Diverged, runner.Failed:
+		return &t.Bad
+	case runner.Done:
+		return &t.Good
+	case runner.Paused:
+		return &t.Warn
+	}
+	return nil
+}
+
+// formatMetric formats a metric value with 3 significant digits; "-" for NaN (none yet).
+func formatMetric(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.3g", v)
+}
