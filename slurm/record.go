@@ -1,0 +1,132 @@
+package slurm
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The files this package writes in a run (or sweep) folder.
+const (
+	RecordFile = "slurm.json"     // the Record
+	ScriptFile = "slurm/array.sh" // the batch script, relative to the folder
+	LogPattern = "slurm/%A_%a.log"
+)
+
+// Record is the content of slurm.json: which array trains the folder, and which job each
+// task trains. A task's job is named by Run, the run folder relative to the folder that
+// holds slurm.json ("" for that folder itself, a sub-folder's name in a sweep), and Job,
+// the job's id in that run.
+type Record struct {
+	Array     string    `json:"array_id"` // "" when the script was written but not submitted
+	Script    string    `json:"script"`   // relative to the folder
+	Submitted string    `json:"submitted,omitempty"`
+	Tasks     []TaskJob `json:"tasks"`
+}
+
+// TaskJob maps one array task to one job.
+type TaskJob struct {
+	Task int    `json:"task"`
+	Run  string `json:"run,omitempty"`
+	Job  string `json:"job"`
+}
+
+// Lookup returns the job of array task i.
+func (r *Record) Lookup(i int) (TaskJob, bool) {
+	for _, t := range r.Tasks {
+		if t.Task == i {
+			return t, true
+		}
+	}
+	return TaskJob{}, false
+}
+
+// ReadRecord reads dir/slurm.json. A record is untrusted input: a run or job name that is
+// not one plain name inside the folder, or a task listed twice, is an error.
+func ReadRecord(dir string) (*Record, error) {
+	b, err := os.ReadFile(filepath.Join(dir, RecordFile))
+	if err != nil {
+		return nil, err
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("slurm: %s: %v", filepath.Join(dir, RecordFile), err)
+	}
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("slurm: %s: %v", filepath.Join(dir, RecordFile), err)
+	}
+	return &r, nil
+}
+
+func (r *Record) check() error {
+	if strings.Trim(r.Array, "0123456789") != "" {
+		return fmt.Errorf("array id %q is not a number", r.Array)
+	}
+	seen := map[int]bool{}
+	for _, t := range r.Tasks {
+		if t.Task < 0 || seen[t.Task] {
+			return fmt.Errorf("task %d: negative or listed twice", t.Task)
+		}
+		seen[t.Task] = true
+		if t.Run != "" && !plainName(t.Run) {
+			return fmt.Errorf("task %d: run %q is not a sub-folder's name", t.Task, t.Run)
+		}
+		if !plainName(t.Job) {
+			return fmt.Errorf("task %d: job %q is not a job's name", t.Task, t.Job)
+		}
+	}
+	return nil
+}
+
+// plainName reports whether s names an entry of a folder: not empty, not . or .., no
+// separator.
+func plainName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, `/\`) && filepath.IsLocal(s)
+}
+
+// WriteRecord writes dir/slurm.json atomically (a temporary file, then a rename).
+func WriteRecord(dir string, r *Record) error {
+	if err := r.check(); err != nil {
+		return fmt.Errorf("slurm: %v", err)
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(dir, RecordFile), append(b, '\n'), 0o644)
+}
+
+// WriteScript writes the script to dir/slurm/array.sh (executable) and returns its path.
+func WriteScript(dir string, s *Script) (string, error) {
+	if err := s.Validate(); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, ScriptFile)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return path, writeAtomic(path, []byte(s.String()), 0o755)
+}
+
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
