@@ -22,7 +22,8 @@ import (
 //	OUT/<job>/snapshot.json       the latest Snapshot
 //	OUT/<job>/checkpoint.bin      weights, BatchNorm statistics, optimizer state, RNG state, step
 //	OUT/<job>/control             written by other processes: "pause", "resume" or "cancel"
-//	OUT/lock                      locked (flock) while a process trains the run
+//	OUT/<job>/lock                held (flock) by the process that trains the job: LockOwner
+//	OUT/lock                      held (flock) while run.json is created or rewritten
 //
 // Every file but metrics.csv is replaced atomically (temporary file, then rename).
 const (
@@ -33,7 +34,7 @@ const (
 	snapshotFile   = "snapshot.json"
 	checkpointFile = "checkpoint.bin"
 	controlFile    = "control"
-	lockFile       = "lock" // held (flock) by the process that trains the run
+	lockFile       = "lock" // see lock.go
 )
 
 // Status is the content of a job's status.json.

@@ -3,25 +3,67 @@
 package runner
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// lockDir takes an exclusive advisory lock (flock) on dir/lock, so that two processes
-// never train the same run folder at once. The kernel drops the lock when the process
-// ends, however it ends. release gives it up.
-func lockDir(dir string) (release func(), err error) {
-	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o644)
+// openAt opens name inside the folder dir for reading and writing (creating it if
+// create), following a link neither for dir's last element nor for name.
+func openAt(dir, name string, create bool) (*os.File, error) {
+	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer unix.Close(dfd)
+	flags := unix.O_RDWR | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	if create {
+		flags |= unix.O_CREAT
+	}
+	fd, err := unix.Openat(dfd, name, flags, 0o644)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: filepath.Join(dir, name), Err: err}
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(dir, name)), nil
+}
+
+func openNoFollow(dir, name string) (*os.File, error) { return openAt(dir, name, false) }
+
+// lockFileIn opens dir/name without following links and takes an flock on it without
+// waiting: exclusive (creating the file) or shared (the file must exist). It returns
+// errLocked if another open file holds a conflicting lock.
+func lockFileIn(dir, name string, exclusive bool) (*os.File, error) {
+	f, err := openAt(dir, name, exclusive)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, errBusy
+	how := unix.LOCK_SH
+	if exclusive {
+		how = unix.LOCK_EX
 	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	if err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB); err != nil {
 		f.Close()
-	}, nil
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, errLocked
+		}
+		return nil, err
+	}
+	return f, nil
 }
+
+// lockRun takes the run-level lock dir/lock, waiting for it, and returns its release.
+func lockRun(dir string) (release func(), err error) {
+	f, err := openAt(dir, lockFile, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { unlockFile(f); f.Close() }, nil
+}
+
+func unlockFile(f *os.File) { unix.Flock(int(f.Fd()), unix.LOCK_UN) }

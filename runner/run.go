@@ -25,6 +25,8 @@ const Version = "0.1.0"
 type Run struct {
 	Dir  string
 	Info RunInfo
+	// Skipped describes the jobs that Start left to another process training them.
+	Skipped []string
 
 	spec *presets.Spec
 	hub  hub
@@ -46,6 +48,9 @@ type Options struct {
 	// the cores are shared out: runtime.NumCPU() / (jobs training at once), at least 1.
 	// Results do not depend on it.
 	Threads int
+	// Jobs, if not empty, names the jobs to train (by JobInfo.ID); the others are left as
+	// they are. If empty, every unfinished job is trained.
+	Jobs []string
 }
 
 // jobControl is a job's mutable state shared between its worker and the controls.
@@ -57,6 +62,7 @@ type jobControl struct {
 	resume chan struct{}
 	cancel bool
 	state  State
+	lock   *JobLock // held while this process trains the job
 }
 
 // Create makes the run folder dir for spec with the given seeds (one job per method ×
@@ -68,6 +74,14 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
+	}
+	release, err := lockRun(dir)
+	if err != nil {
+		return nil, fmt.Errorf("runner: locking %s: %v", dir, err)
+	}
+	defer release()
+	if _, err := os.Stat(filepath.Join(dir, runFile)); err == nil { // created meanwhile
+		return nil, fmt.Errorf("runner: %s already holds a run (use resume, or another --out)", dir)
 	}
 	r := &Run{Dir: dir, spec: spec}
 	r.Info = RunInfo{
@@ -155,9 +169,14 @@ func ResolveSpec(info RunInfo) (*presets.Spec, error) {
 // Start to see every event.
 func (r *Run) Subscribe() *Subscription { return r.hub.subscribe() }
 
-// Start trains every unfinished job on a pool of workers and returns at once; Wait waits
-// for the end. Cancelling ctx stops every job at its next step, writing a checkpoint and
-// the state cancelled. Start fails if another process is training the same folder.
+// Start trains the unfinished jobs (or, with Options.Jobs, those of them) on a pool of
+// workers and returns at once; Wait waits for the end. Cancelling ctx stops every job at
+// its next step, writing a checkpoint and the state cancelled.
+//
+// Each job is trained under its own lock (LockJob), taken here, before Start returns, and
+// held until the job stops. A job that another process is training is left to it and
+// listed in Skipped; Start fails if that leaves nothing to train. With Options.Jobs, a job
+// that is unknown, already finished (ErrJobDone) or busy (*BusyError) makes Start fail.
 func (r *Run) Start(ctx context.Context, o Options) error {
 	r.mu.Lock()
 	if r.started {
@@ -166,12 +185,9 @@ func (r *Run) Start(ctx context.Context, o Options) error {
 	}
 	r.started = true
 	r.mu.Unlock()
-	release, err := lockDir(r.Dir)
+	todo, err := r.lockJobs(o.Jobs)
 	if err != nil {
 		r.hub.close()
-		if errors.Is(err, errBusy) {
-			return fmt.Errorf("runner: %s is being trained by another process (sipbench watch %s follows it)", r.Dir, r.Dir)
-		}
 		return err
 	}
 	workers := o.Workers
@@ -182,13 +198,7 @@ func (r *Run) Start(ctx context.Context, o Options) error {
 		o.FlushEvery = 2 * time.Second
 	}
 	if o.Threads <= 0 {
-		pending := 0
-		for _, jc := range r.jobs {
-			if jc.state != Done && jc.state != Diverged && jc.state != Failed {
-				pending++
-			}
-		}
-		o.Threads = max(1, runtime.NumCPU()/max(1, min(workers, pending)))
+		o.Threads = max(1, runtime.NumCPU()/max(1, min(workers, len(todo))))
 	}
 	queue := make(chan *jobControl)
 	var wg sync.WaitGroup
@@ -198,28 +208,91 @@ func (r *Run) Start(ctx context.Context, o Options) error {
 			defer wg.Done()
 			for jc := range queue {
 				r.runJob(ctx, jc, o)
+				jc.lock.Release()
 			}
 		}()
 	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		for _, jc := range r.jobs {
-			if jc.state == Done || jc.state == Diverged || jc.state == Failed {
-				continue
-			}
+		for _, jc := range todo {
 			queue <- jc
 		}
 		close(queue)
 		wg.Wait()
 		r.hub.close()
-		release()
 	}()
 	return nil
 }
 
-// errBusy says that another process holds a run folder's lock.
-var errBusy = errors.New("runner: run folder locked by another process")
+// lockJobs takes the locks of the jobs to train: the unfinished ones, or those named.
+func (r *Run) lockJobs(only []string) ([]*jobControl, error) {
+	var todo []*jobControl
+	release := func() {
+		for _, jc := range todo {
+			jc.lock.Release()
+		}
+	}
+	if len(only) > 0 {
+		for _, id := range only {
+			jc := r.job(id)
+			if jc == nil {
+				release()
+				return nil, fmt.Errorf("runner: %s has no job %q", r.Dir, id)
+			}
+			if finished(jc.state) {
+				release()
+				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, jc.state, ErrJobDone)
+			}
+			l, err := LockJob(r.Dir, id)
+			if err != nil {
+				release()
+				return nil, err
+			}
+			jc.lock = l
+			todo = append(todo, jc)
+			// Read the status again under the lock: another process may have finished
+			// the job since Open.
+			if st, err := ReadStatus(r.Dir, id); err == nil && finished(st.State) {
+				release()
+				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, st.State, ErrJobDone)
+			}
+		}
+		return todo, nil
+	}
+	busy := 0
+	for _, jc := range r.jobs {
+		if finished(jc.state) {
+			continue
+		}
+		l, err := LockJob(r.Dir, jc.info.ID)
+		var be *BusyError
+		if errors.As(err, &be) {
+			busy++
+			r.Skipped = append(r.Skipped, be.Error())
+			continue
+		}
+		if err != nil {
+			release()
+			return nil, err
+		}
+		if st, err := ReadStatus(r.Dir, jc.info.ID); err == nil && finished(st.State) {
+			l.Release() // another process finished it since Open
+			jc.state = st.State
+			continue
+		}
+		jc.lock = l
+		todo = append(todo, jc)
+	}
+	if len(todo) == 0 && busy > 0 {
+		return nil, fmt.Errorf("runner: %s is being trained by another process (sipbench watch %s follows it)", r.Dir, r.Dir)
+	}
+	return todo, nil
+}
+
+// finished reports whether a job in state s is not trained again: done, diverged or failed
+// (a cancelled job resumes).
+func finished(s State) bool { return s == Done || s == Diverged || s == Failed }
 
 // Wait blocks until every job has stopped and returns the final states by job ID.
 func (r *Run) Wait() map[string]State {
