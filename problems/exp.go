@@ -167,6 +167,7 @@ func (*Exp) MetricNames() []string { return []string{"x_l1", "x_l2", "y_l1", "y_
 // x* < ExpLowX only (x_l1 if the batch has none, which only tiny batches make likely), which measures Figure 2's claim.
 func (p *Exp) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 	mustPair("Exp.Metrics", x, y, expShape, expShape)
+	mustPair("Exp.Metrics", xTrue, y, expShape, expShape)
 	dst = dstSlice("Exp.Metrics", dst, 5)
 	px := p.Forward(nil, x)
 	dst[0] = MAE(x, xTrue)

@@ -13,6 +13,9 @@ import (
 // may compute in float64 inside where the original did.
 //
 // Methods that take dst write their result into it and return it; a nil dst is allocated.
+// One exception: a problem whose P reads part of the observation (fluid's marker m₀) takes
+// it from Forward's dst and panics on a nil one; Forward(y.Clone(), x) works for every
+// problem. Inputs or a dst of the wrong shape panic with a message that names the method.
 // A Problem's methods do not modify their inputs. A Problem holds scratch buffers and is
 // not safe for concurrent use; each training job uses its own (see Spec.New).
 type Problem interface {

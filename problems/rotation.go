@@ -285,6 +285,7 @@ func (*Rotation) MetricNames() []string { return []string{"x_l1", "x_dist", "y_l
 // and y_l2 = ½‖P(x) − y*‖².
 func (p *Rotation) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 	b := mustPair("Rotation.Metrics", x, y, rotShape, rotShape)
+	mustPair("Rotation.Metrics", xTrue, y, rotShape, rotShape)
 	dst = dstSlice("Rotation.Metrics", dst, 3)
 	dst[0] = MAE(x, xTrue)
 	var dist, l2 float64

@@ -102,9 +102,13 @@ func (f *Fluid) YShape() []int { return []int{2, f.n, f.n} }
 // and v_l1 (MAE of the cell-centred velocity over the 9 states v₀ … v_T).
 func (f *Fluid) MetricNames() []string { return []string{"x_l1", "loss", "v_l1"} }
 
+// check panics, naming op, unless x has shape [batch, 2, n, n] and y (if not nil) the same.
 func (f *Fluid) check(op string, x, y *core.Tensor) {
 	n := f.n
-	want := []int{x.Shape[0], 2, n, n}
+	want := []int{-1, 2, n, n}
+	if len(x.Shape) == len(want) {
+		want[0] = x.Shape[0]
+	}
 	if !core.SameShape(x.Shape, want) || (y != nil && !core.SameShape(y.Shape, want)) {
 		ys := []int(nil)
 		if y != nil {
@@ -112,6 +116,29 @@ func (f *Fluid) check(op string, x, y *core.Tensor) {
 		}
 		panic(fmt.Sprintf("fluid: %s: want x and y of shape [batch 2 %d %d], got %v and %v", op, n, n, x.Shape, ys))
 	}
+}
+
+// dstLike returns dst after checking that it has x's shape, or a new tensor of that shape
+// when dst is nil.
+func dstLike(op string, dst, x *core.Tensor) *core.Tensor {
+	if dst == nil {
+		return core.New(x.Shape...)
+	}
+	if !core.SameShape(dst.Shape, x.Shape) {
+		panic(fmt.Sprintf("fluid: %s: dst has shape %v, want %v", op, dst.Shape, x.Shape))
+	}
+	return dst
+}
+
+// dstLen returns dst after checking its length, or a new slice of length n when nil.
+func dstLen(op string, dst []float64, n int) []float64 {
+	if dst == nil {
+		return make([]float64, n)
+	}
+	if len(dst) != n {
+		panic(fmt.Sprintf("fluid: %s: len(dst) %d, want %d", op, len(dst), n))
+	}
+	return dst
 }
 
 // simulate runs P for one example x (float32, 2n²) from the marker m0 (float32, n²),
@@ -150,9 +177,7 @@ func (f *Fluid) Forward(dst, x *core.Tensor) *core.Tensor {
 // Loss writes the frequency loss of m(T; x) − m_T of every example into dst.
 func (f *Fluid) Loss(dst []float64, x, y *core.Tensor) []float64 {
 	f.check("Loss", x, y)
-	if dst == nil {
-		dst = make([]float64, x.Batch())
-	}
+	dst = dstLen("Loss", dst, x.Batch())
 	for b := range x.Batch() {
 		dst[b] = f.lossOf(x.Example(b), y.Example(b))
 	}
@@ -181,9 +206,7 @@ func (f *Fluid) lossCentres(c []float64, y []float32) float64 {
 // staggered v̄₀, then the transpose of the centre-to-face map.
 func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 	f.check("Gradient", x, y)
-	if dst == nil {
-		dst = core.New(x.Shape...)
-	}
+	dst = dstLike("Gradient", dst, x)
 	for b := range x.Batch() {
 		f.lossOf(x.Example(b), y.Example(b))
 		f.loss.grad(f.m0, f.diff) // f.m0 is free once the tape holds m₀
@@ -198,10 +221,8 @@ func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 // Metrics writes the batch means of x_l1, loss and v_l1 into dst.
 func (f *Fluid) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 	f.check("Metrics", x, y)
-	f.check("Metrics", xTrue, nil)
-	if dst == nil {
-		dst = make([]float64, 3)
-	}
+	f.check("Metrics", xTrue, x)
+	dst = dstLen("Metrics", dst, 3)
 	m := f.n * f.n
 	B := x.Batch()
 	var xl1, loss, vl1 float64

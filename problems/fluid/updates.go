@@ -52,9 +52,7 @@ func (f *Fluid) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.T
 		panic(fmt.Sprintf("fluid: Update: unknown update %q (have %v)", name, updateNames))
 	}
 	f.check("Update", x, y)
-	if dst == nil {
-		dst = core.New(x.Shape...)
-	}
+	dst = dstLike("Update", dst, x)
 	for b := range x.Batch() {
 		one(dst.Example(b), x.Example(b), y.Example(b))
 	}
