@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/mattn/go-isatty"
@@ -49,7 +48,7 @@ func (u *uiFlags) options() (tui.Options, error) {
 	}
 	mode, err := tui.ParseColorMode(u.color)
 	if err != nil {
-		return tui.Options{}, usagef("", "--color: %v", strings.TrimPrefix(err.Error(), "tui: "))
+		return tui.Options{}, usagef("", "--%v", err) // color="…": want …
 	}
 	return tui.Options{Color: mode, ASCII: u.ascii}, nil
 }
@@ -81,15 +80,10 @@ func cmdApp(args []string) error {
 	return runApp(tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining})
 }
 
-// newRunDir returns the default folder of a new run of preset.
-func newRunDir(preset string) string {
-	return filepath.Join(runsDir, time.Now().Format("20060102-150405")+"-"+preset)
-}
-
 // startInBackground creates the run folder of spec under runs/ and starts training it
 // in a detached process.
 func startInBackground(spec *presets.Spec, seeds []int) (string, error) {
-	dir := newRunDir(spec.Preset.Name)
+	dir := runner.NewRunDir(spec.Preset.Name)
 	if _, err := runner.Create(spec, seeds, dir); err != nil {
 		return "", err
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -74,7 +73,7 @@ func cmdRun(args []string) error {
 	}
 	out := f.out
 	if out == "" {
-		out = filepath.Join("runs", time.Now().Format("20060102-150405")+"-"+p.Name)
+		out = runner.NewRunDir(p.Name)
 	}
 	var seeds []int
 	for i := 0; i < f.seeds; i++ {

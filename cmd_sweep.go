@@ -127,7 +127,7 @@ func cmdSweep(args []string) error {
 	}
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join("runs", time.Now().Format("20060102-150405")+"-sweep-"+p.Name)
+		dir = runner.NewRunDir("sweep-" + p.Name)
 	}
 	if _, err := os.Stat(filepath.Join(dir, sweepFile)); err == nil {
 		return fmt.Errorf("%s already holds a sweep (use another --out)", dir)

@@ -11,9 +11,6 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-// runsDir is where runs go by default.
-const runsDir = "runs"
-
 // newestRun returns the most recently started run folder under root.
 func newestRun(root string) (string, error) {
 	entries, err := os.ReadDir(root)
@@ -59,7 +56,7 @@ func cmdWatch(args []string) error {
 	dir := ""
 	if len(pos) == 1 {
 		dir = pos[0]
-	} else if dir, err = newestRun(runsDir); err != nil {
+	} else if dir, err = newestRun(runner.RunsDir); err != nil {
 		return err
 	}
 	if !*headless && interactive() {

@@ -35,10 +35,10 @@ func init() {
 			method("accumulated-gd", optimizers.Inverse, fluid.UpdateAccumulatedGD, "adam", 0.005, false),
 		},
 		Scales: []Scale{
-			{Name: "quick", Note: "32×32 grid, batch 16, 300 steps", Values: Values{
-				"steps": "300", "batch": "16", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "50", "grid": "32"}},
-			{Name: "paper", Values: Values{
-				"steps": "20000", "batch": "64", "max_seconds": "0", "snapshot_every": "20", "checkpoint_every": "200", "grid": "64"}},
+			{Name: "quick", Note: "32×32 grid, batch 16, 300 steps", Common: Common{Steps: 300, Batch: 16, SnapshotEvery: 10, CheckpointEvery: 50},
+				Values: Values{"grid": "32"}},
+			{Name: "paper", Common: Common{Steps: 20000, Batch: 64, SnapshotEvery: 20, CheckpointEvery: 200},
+				Values: Values{"grid": "64"}},
 		},
 		problem: func(v Values) problems.Problem { return fluid.NewFluid(v.Int("grid")) },
 		network: func(_ Values, rng *rand.Rand) core.Network { return core.NewUNet(2, 2, 5, 16, rng) },

@@ -34,10 +34,8 @@ func init() {
 			method("supervised", optimizers.Supervised, "", "adam", 1e-3, false),
 		},
 		Scales: []Scale{
-			{Name: "quick", Note: "5000 steps instead of 10k", Values: Values{
-				"steps": "5000", "batch": "100", "max_seconds": "0", "snapshot_every": "100", "checkpoint_every": "1000"}},
-			{Name: "paper", Values: Values{
-				"steps": "10000", "batch": "100", "max_seconds": "0", "snapshot_every": "200", "checkpoint_every": "2000"}},
+			{Name: "quick", Note: "5000 steps instead of 10k", Common: Common{Steps: 5000, Batch: 100, SnapshotEvery: 100, CheckpointEvery: 1000}},
+			{Name: "paper", Common: Common{Steps: 10000, Batch: 100, SnapshotEvery: 200, CheckpointEvery: 2000}},
 		},
 		problem: func(Values) problems.Problem { return problems.NewExp() },
 		network: func(_ Values, rng *rand.Rand) core.Network {
@@ -71,12 +69,10 @@ func init() {
 			method("rmsprop", optimizers.Adjoint, "", "rmsprop", 3e-5, true),
 		},
 		Scales: []Scale{
-			{Name: "quick", Note: "2000 steps instead of 600 s", Values: Values{
-				"steps": "2000", "batch": "100", "max_seconds": "0", "snapshot_every": "100", "checkpoint_every": "1000",
-				"xi": "32", "phi": "45"}},
-			{Name: "paper", Values: Values{
-				"steps": "10000000", "batch": "100", "max_seconds": "600", "snapshot_every": "1000", "checkpoint_every": "10000",
-				"xi": "32", "phi": "45"}},
+			{Name: "quick", Note: "2000 steps instead of 600 s", Common: Common{Steps: 2000, Batch: 100, SnapshotEvery: 100, CheckpointEvery: 1000},
+				Values: Values{"xi": "32", "phi": "45"}},
+			{Name: "paper", Common: Common{Steps: 10000000, Batch: 100, MaxSeconds: 600, SnapshotEvery: 1000, CheckpointEvery: 10000},
+				Values: Values{"xi": "32", "phi": "45"}},
 		},
 		problem: func(v Values) problems.Problem {
 			return problems.NewRotation(v.Float("xi"), v.Float("phi")*math.Pi/180)
@@ -123,10 +119,10 @@ func fieldPreset(name, description string, sgd MethodDef, adahessianLR float64, 
 			fnoMethod(),
 		},
 		Scales: []Scale{
-			{Name: "quick", Note: "32×32 grid, batch 16, 400 steps", Values: Values{
-				"steps": "400", "batch": "16", "max_seconds": "0", "snapshot_every": "20", "checkpoint_every": "100", "grid": "32"}},
-			{Name: "paper", Values: Values{
-				"steps": "10000", "batch": "128", "max_seconds": "0", "snapshot_every": "50", "checkpoint_every": "500", "grid": "64"}},
+			{Name: "quick", Note: "32×32 grid, batch 16, 400 steps", Common: Common{Steps: 400, Batch: 16, SnapshotEvery: 20, CheckpointEvery: 100},
+				Values: Values{"grid": "32"}},
+			{Name: "paper", Common: Common{Steps: 10000, Batch: 128, SnapshotEvery: 50, CheckpointEvery: 500},
+				Values: Values{"grid": "64"}},
 		},
 		problem: problem,
 		network: unet1,
@@ -148,8 +144,8 @@ func init() {
 			{Method: optimizers.Method{Name: "gd", LR: 0.5 / 36}, Default: true},
 		},
 		Scales: []Scale{
-			{Name: "quick", Values: Values{"steps": "100", "batch": "1", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "100"}},
-			{Name: "paper", Values: Values{"steps": "100", "batch": "1", "max_seconds": "0", "snapshot_every": "10", "checkpoint_every": "100"}},
+			{Name: "quick", Common: Common{Steps: 100, Batch: 1, SnapshotEvery: 10, CheckpointEvery: 100}},
+			{Name: "paper", Common: Common{Steps: 100, Batch: 1, SnapshotEvery: 10, CheckpointEvery: 100}},
 		},
 		solver: func(Values) problems.PathProblem { return problems.Figure1Problem{} },
 	})

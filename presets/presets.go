@@ -45,16 +45,18 @@ type MethodDef struct {
 type Scale struct {
 	Name   string
 	Note   string // deviations from the original at this scale
-	Values Values
+	Common Common // the settings every preset has
+	Values Values // the preset's own settings (its Keys)
 }
 
-// commonKeys are accepted by every preset.
-var commonKeys = []Key{
-	{Name: "steps", Kind: Int, Min: 1, Doc: "training steps per job"},
-	{Name: "batch", Kind: Int, Min: 1, Max: 4096, Doc: "examples per training batch (fresh every step)"},
-	{Name: "max_seconds", Kind: Float, Min: 0, Doc: "stop each job after this many seconds of training (0: no limit)"},
-	{Name: "snapshot_every", Kind: Int, Min: 1, Doc: "steps between snapshots of predicted fields"},
-	{Name: "checkpoint_every", Kind: Int, Min: 1, Doc: "steps between checkpoints"},
+// Settings returns every setting of the scale: the common ones, with their defaults, and
+// the preset's own. Learning rates are not among them (see Spec.Values).
+func (sc Scale) Settings() Values {
+	vals := sc.Common.values()
+	for k, v := range sc.Values {
+		vals[k] = v
+	}
+	return vals
 }
 
 // All returns every preset: the paper's network experiments in the order of its figures,
@@ -169,6 +171,7 @@ type Spec struct {
 	Preset  *Preset
 	Scale   string
 	Values  Values              // every setting, after overrides
+	Common  Common              // the common settings of Values, typed
 	Methods []optimizers.Method // the chosen methods, learning rates applied
 }
 
@@ -184,10 +187,7 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		}
 		sc = p.Scales[i]
 	}
-	vals := Values{}
-	for k, v := range sc.Values {
-		vals[k] = v
-	}
+	vals := sc.Settings()
 	keys := p.AllKeys()
 	for _, kv := range sets {
 		k, v, ok := strings.Cut(kv, "=")
@@ -205,7 +205,7 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		}
 		norm, err := keys[i].check(v)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", p.Name, err)
+			return nil, fmt.Errorf("%s: %w", p.Name, err)
 		}
 		vals[k] = norm
 	}
@@ -226,7 +226,7 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 	if methods == nil {
 		methods = p.DefaultMethods()
 	}
-	spec := &Spec{Preset: p, Scale: sc.Name, Values: vals}
+	spec := &Spec{Preset: p, Scale: sc.Name, Values: vals, Common: vals.common()}
 	seen := map[string]bool{}
 	for _, name := range methods {
 		name = strings.TrimSpace(name)

@@ -1,6 +1,7 @@
 package presets
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -155,5 +156,56 @@ func TestDescriptionsNameDeviations(t *testing.T) {
 		if p.Description == "" || p.Network == "" {
 			t.Errorf("%s: empty description or network", p.Name)
 		}
+	}
+}
+
+// TestCommonSettings checks that the typed common settings follow the values, with the
+// user's overrides, and that the defaults fill what a scale leaves zero.
+func TestCommonSettings(t *testing.T) {
+	p, err := Lookup("rotation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Resolve("paper", nil, []string{"steps=70", "batch=3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Common{Steps: 70, Batch: 3, MaxSeconds: 600, SnapshotEvery: 1000, CheckpointEvery: 10000}
+	if s.Common != want {
+		t.Errorf("Common = %+v, want %+v", s.Common, want)
+	}
+	if s.Values[KeySteps] != "70" || s.Values[KeyMaxSeconds] != "600" {
+		t.Errorf("Values = %v", s.Values)
+	}
+	if got := (Scale{Common: Common{Steps: 1000, Batch: 8}}).Settings(); got[KeySnapshotEvery] != "10" ||
+		got[KeyCheckpointEvery] != "100" || got[KeyMaxSeconds] != "0" {
+		t.Errorf("defaults: %v; want snapshot_every 10, checkpoint_every 100, max_seconds 0", got)
+	}
+}
+
+// TestSettingError checks that a refused value comes back as a *SettingError behind the
+// preset's name, for errors.As.
+func TestSettingError(t *testing.T) {
+	p, err := Lookup("rotation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		set, key, value, text string
+	}{
+		{"xi=abc", "xi", "abc", `rotation: xi="abc": want a number`},
+		{"steps=1.5", "steps", "1.5", `rotation: steps="1.5": want a whole number`},
+		{"batch=0", "batch", "0", "rotation: batch=0: out of range [1, 4096]"},
+	} {
+		_, err := p.Resolve("", nil, []string{c.set})
+		se, ok := errors.AsType[*SettingError](err)
+		if !ok || se.Key != c.key || se.Value != c.value || err.Error() != c.text {
+			t.Errorf("--set %s: %v (%#v); want a SettingError %s=%s with text %q", c.set, err, se, c.key, c.value, c.text)
+		}
+	}
+	if _, err := p.Resolve("", nil, []string{"nope=1"}); err == nil {
+		t.Error("unknown setting accepted")
+	} else if _, ok := errors.AsType[*SettingError](err); ok {
+		t.Errorf("unknown setting %v is a SettingError; it is no value problem", err)
 	}
 }

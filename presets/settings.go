@@ -67,23 +67,23 @@ func (v Values) Sorted() []string {
 	return keys
 }
 
-// check validates a raw value against k and returns it normalised.
+// check validates a raw value against k and returns it normalised, or a *SettingError.
 func (k Key) check(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	f, err := strconv.ParseFloat(raw, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return "", fmt.Errorf("%s=%q: want a %s", k.Name, raw, k.kindName())
+		return "", &SettingError{Key: k.Name, Value: raw, Reason: "want a " + k.kindName()}
 	}
 	if k.Kind == Int {
 		n, err := strconv.Atoi(raw)
 		if err != nil {
-			return "", fmt.Errorf("%s=%q: want a whole number", k.Name, raw)
+			return "", &SettingError{Key: k.Name, Value: raw, Reason: "want a whole number"}
 		}
 		f = float64(n)
 		raw = strconv.Itoa(n)
 	}
 	if f < k.Min || (k.Max != 0 && f > k.Max) {
-		return "", fmt.Errorf("%s=%s: out of range [%s]", k.Name, raw, k.rangeText())
+		return "", &SettingError{Key: k.Name, Value: raw, Reason: "out of range [" + k.rangeText() + "]", parsed: true}
 	}
 	return raw, nil
 }
@@ -106,4 +106,86 @@ func (k Key) rangeText() string {
 // Usage describes the key for help texts: "name (kind in [min, max]): doc".
 func (k Key) Usage() string {
 	return fmt.Sprintf("%s (%s in [%s]): %s", k.Name, k.kindName(), k.rangeText(), k.Doc)
+}
+
+// The names of the settings that every preset accepts (Common's fields).
+const (
+	KeySteps           = "steps"
+	KeyBatch           = "batch"
+	KeyMaxSeconds      = "max_seconds"
+	KeySnapshotEvery   = "snapshot_every"
+	KeyCheckpointEvery = "checkpoint_every"
+)
+
+// commonKeys declares the settings of Common, in the order listings show them.
+var commonKeys = []Key{
+	{Name: KeySteps, Kind: Int, Min: 1, Doc: "training steps per job"},
+	{Name: KeyBatch, Kind: Int, Min: 1, Max: 4096, Doc: "examples per training batch (fresh every step)"},
+	{Name: KeyMaxSeconds, Kind: Float, Min: 0, Doc: "stop each job after this many seconds of training (0: no limit)"},
+	{Name: KeySnapshotEvery, Kind: Int, Min: 1, Doc: "steps between snapshots of predicted fields"},
+	{Name: KeyCheckpointEvery, Kind: Int, Min: 1, Doc: "steps between checkpoints"},
+}
+
+// Common holds the settings that every preset accepts, typed. A Scale states them for
+// its size; a resolved Spec carries them with the user's overrides (Spec.Common). Steps
+// and Batch have no default; the zero values of the others mean what their comments say.
+type Common struct {
+	Steps int // training steps per job (for a solver preset, iterations)
+	Batch int // examples per training batch (fresh every step)
+	// MaxSeconds stops each job after this many seconds of training. If it is 0, there is
+	// no limit.
+	MaxSeconds float64
+	// SnapshotEvery is the number of steps between snapshots of the predicted fields. If
+	// it is 0, Steps/100 is used (at least 1).
+	SnapshotEvery int
+	// CheckpointEvery is the number of steps between checkpoints. If it is 0, Steps/10
+	// is used (at least 1).
+	CheckpointEvery int
+}
+
+// withDefaults returns c with its zero fields replaced by their defaults.
+func (c Common) withDefaults() Common {
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = max(1, c.Steps/100)
+	}
+	if c.CheckpointEvery == 0 {
+		c.CheckpointEvery = max(1, c.Steps/10)
+	}
+	return c
+}
+
+// values returns c, with defaults, as settings.
+func (c Common) values() Values {
+	c = c.withDefaults()
+	return Values{
+		KeySteps:           strconv.Itoa(c.Steps),
+		KeyBatch:           strconv.Itoa(c.Batch),
+		KeyMaxSeconds:      strconv.FormatFloat(c.MaxSeconds, 'g', -1, 64),
+		KeySnapshotEvery:   strconv.Itoa(c.SnapshotEvery),
+		KeyCheckpointEvery: strconv.Itoa(c.CheckpointEvery),
+	}
+}
+
+// common reads the common settings from validated values.
+func (v Values) common() Common {
+	return Common{Steps: v.Int(KeySteps), Batch: v.Int(KeyBatch), MaxSeconds: v.Float(KeyMaxSeconds),
+		SnapshotEvery: v.Int(KeySnapshotEvery), CheckpointEvery: v.Int(KeyCheckpointEvery)}
+}
+
+// SettingError is a value that a setting does not accept. Resolve wraps it with the
+// preset's name; use errors.As to show it next to the setting it belongs to.
+type SettingError struct {
+	Key    string
+	Value  string
+	Reason string // "want a whole number", "out of range [1, 4096]", …
+	// parsed is true when Value is a valid number (then shown without quotes).
+	parsed bool
+}
+
+// Error returns `key="value": reason` (`key=value: reason` for a number out of range).
+func (e *SettingError) Error() string {
+	if e.parsed {
+		return fmt.Sprintf("%s=%s: %s", e.Key, e.Value, e.Reason)
+	}
+	return fmt.Sprintf("%s=%q: %s", e.Key, e.Value, e.Reason)
 }

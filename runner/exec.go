@@ -76,10 +76,8 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 			r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: row.Step, Wall: row.Wall, Metrics: row.Metrics})
 		}
 	}
-	v := r.spec.Values
-	steps, batch := v.Int("steps"), v.Int("batch")
-	maxSec := v.Float("max_seconds")
-	snapEvery, ckptEvery := v.Int("snapshot_every"), v.Int("checkpoint_every")
+	c := r.spec.Common
+	steps, batch, maxSec, snapEvery, ckptEvery := c.Steps, c.Batch, c.MaxSeconds, c.SnapshotEvery, c.CheckpointEvery
 
 	checkpoint := func() error {
 		if err := mw.flush(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sipbench/sipbench/core"
 )
@@ -36,6 +37,16 @@ const (
 	controlFile    = "control"
 	lockFile       = "lock" // see lock.go
 )
+
+// RunsDir is the folder, relative to the working directory, where new runs go unless the
+// user names one.
+const RunsDir = "runs"
+
+// NewRunDir returns the default folder of a new run or sweep called name (the preset,
+// or "sweep-" and the preset): RunsDir/<date>-<time>-<name>, in local time.
+func NewRunDir(name string) string {
+	return filepath.Join(RunsDir, time.Now().Format("20060102-150405")+"-"+name)
+}
 
 // Status is the content of a job's status.json.
 type Status struct {

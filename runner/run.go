@@ -97,7 +97,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 		Reference: spec.Preset.Reference,
 		Solver:    spec.Preset.IsSolver(),
 	}
-	steps := spec.Values.Int("steps")
+	steps := spec.Common.Steps
 	for _, seed := range seeds {
 		for _, m := range spec.Methods {
 			info := JobInfo{ID: fmt.Sprintf("%s-seed%d", m.Name, seed), Method: m.Name, Seed: seed,

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -104,7 +105,7 @@ func NewSetup(t *Theme, p *presets.Preset) *Setup {
 		s.rows = append(s.rows, setupRow{kind: rowMethod, method: i, label: m.Name, doc: methodDoc(m)})
 	}
 	s.rows = append(s.rows, setupRow{kind: rowScale, label: "scale"})
-	s.rows = append(s.rows, setupRow{kind: rowField, key: "steps", label: "steps", doc: "training steps per job"})
+	s.rows = append(s.rows, setupRow{kind: rowField, key: presets.KeySteps, label: presets.KeySteps, doc: "training steps per job"})
 	seeds := setupRow{kind: rowField, key: "seeds", label: "seeds", doc: "one job per method and seed"}
 	seeds.input.Set("1")
 	s.rows = append(s.rows, seeds)
@@ -149,7 +150,7 @@ func (s *Setup) SetSize(w, h int) { s.w, s.h = w, h }
 
 // applyScale puts the scale's values into the fields the user has not edited.
 func (s *Setup) applyScale() {
-	vals := s.preset.Scales[s.scale].Values
+	vals := s.preset.Scales[s.scale].Settings()
 	for i := range s.rows {
 		r := &s.rows[i]
 		if r.kind != rowField || r.edited || r.key == "seeds" {
@@ -184,7 +185,7 @@ func (s *Setup) validate() {
 		}
 		set := r.key + "=" + v
 		if _, err := p.Resolve(scale, nil, []string{set}); err != nil {
-			r.err = strings.TrimPrefix(err.Error(), p.Name+": ")
+			r.err = settingText(err)
 			bad = true
 			continue
 		}
@@ -214,7 +215,7 @@ func (s *Setup) validate() {
 	}
 	spec, err := p.Resolve(scale, methods, sets)
 	if err != nil {
-		s.err = strings.TrimPrefix(err.Error(), p.Name+": ")
+		s.err = settingText(err)
 		return
 	}
 	n, _ := strconv.Atoi(strings.TrimSpace(s.rowByKey("seeds").input.Value()))
@@ -377,7 +378,7 @@ func (s *Setup) View() string {
 	case s.spec != nil:
 		jobs := len(s.spec.Methods) * len(s.seeds)
 		status = t.Good.Render(fmt.Sprintf("%s of %s steps · enter starts training in the background",
-			plural(jobs, "job"), s.spec.Values["steps"]))
+			plural(jobs, "job"), strconv.Itoa(s.spec.Common.Steps)))
 	default:
 		status = t.Bad.Render(bad + " fix the values marked above")
 	}
@@ -436,4 +437,13 @@ func (s *Setup) helpView() string {
 		"not typed. Enter creates the run folder under runs/ and starts training in a background process; "+
 		"the dashboard follows it, and quitting can leave it running. Press ? or esc to close.", s.w, "")))
 	return fitBlock(b.String(), s.w, s.h)
+}
+
+// settingText is what the set-up screen shows for a refused setting: the setting's own
+// message (without the preset's name) if err holds a *presets.SettingError.
+func settingText(err error) string {
+	if se, ok := errors.AsType[*presets.SettingError](err); ok {
+		return se.Error()
+	}
+	return err.Error()
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"github.com/sipbench/sipbench/presets"
 )
 
 // ColorMode is the user's colour choice (--color).
@@ -27,7 +28,7 @@ const (
 )
 
 // ParseColorMode parses the value of --color: auto, always, never (or none),
-// truecolor, 256 or 16.
+// truecolor, 256 or 16. Any other value is a *presets.SettingError (key "color").
 func ParseColorMode(s string) (ColorMode, error) {
 	switch strings.ToLower(s) {
 	case "", "auto":
@@ -43,7 +44,7 @@ func ParseColorMode(s string) (ColorMode, error) {
 	case "16":
 		return Color16, nil
 	}
-	return ColorAuto, fmt.Errorf("tui: unknown colour mode %q (want auto, always, never, truecolor, 256 or 16)", s)
+	return ColorAuto, &presets.SettingError{Key: "color", Value: s, Reason: "want auto, always, never, truecolor, 256 or 16"}
 }
 
 // Options configures the dashboard. The zero value is usable.
