@@ -10,11 +10,11 @@ import (
 // records the states its adjoint needs (the tape). One step k maps (v_k, m_k) to
 // (v_{k+1}, m_{k+1}):
 //
-//	E₀ = Σ v_k²                                       (the mean up to the fixed count 2n²)
 //	a  = A(v_k)       self-advection: each component MacCormack-advected, its nodes
 //	                  displaced by dt·v_k/h sampled at the node (u at x-faces, v at y-faces)
 //	q  = Πa           pressure projection (project.go)
-//	v_{k+1} = q·√(E₀/E), E = Σ q²                      (v_{k+1} = q when E = 0)
+//	v_{k+1} = rescale(q, v_k): each component c scaled by √(E₀c/E_c), E₀c = Σ v_k,c²,
+//	                  E_c = Σ q_c² (the original's per-component mean of v², see rescale)
 //	m_{k+1} = MacCormack(m_k, displaced by dt·v_{k+1}/h at the centres)
 //
 // where the velocity at a face of the other component is the mean of the four faces
@@ -147,8 +147,22 @@ func dot(a, b []float64) float64 {
 	return d
 }
 
-// rescale writes q·√(E₀/E) into dst, E₀ = Σ old², E = Σ q² (q when E = 0).
+// rescale writes the velocity q rescaled to the energy of old, per component, into dst
+// (2n², not aliasing q or old): for each component c ∈ {u, v} (each half of the slice),
+//
+//	dst_c = q_c·√(E₀c/E_c),  E₀c = Σ old_c²,  E_c = Σ q_c²          (dst_c = q_c when E_c = 0)
+//
+// as the original's field.mean(velocity²), which averages over space and keeps the vector
+// channel. Scaling the components by different factors leaves ∇·dst ≠ 0 in general: the
+// original's velocity after a step is not exactly divergence-free.
 func rescale(dst, q, old []float64) {
+	m := len(q) / 2
+	rescale1(dst[:m], q[:m], old[:m])
+	rescale1(dst[m:], q[m:], old[m:])
+}
+
+// rescale1 is rescale for one component.
+func rescale1(dst, q, old []float64) {
 	e0, e := sumSq(old), sumSq(q)
 	if e == 0 {
 		copy(dst, q)
@@ -161,10 +175,17 @@ func rescale(dst, q, old []float64) {
 }
 
 // rescaleAdjoint returns in qbar (overwritten) and adds to oldbar the VJP of rescale at
-// (q, old) with cotangent g:
+// (q, old) with cotangent g, per component c:
 //
-//	q̄ = f·g − f·q·⟨q, g⟩/E,   old̄ += old·⟨q, g⟩/√(E₀E),   f = √(E₀/E).
+//	q̄_c = f·g_c − f·q_c·⟨q_c, g_c⟩/E_c,   old̄_c += old_c·⟨q_c, g_c⟩/√(E₀c·E_c),   f = √(E₀c/E_c).
 func rescaleAdjoint(qbar, oldbar, g, q, old []float64) {
+	m := len(q) / 2
+	rescaleAdjoint1(qbar[:m], oldbar[:m], g[:m], q[:m], old[:m])
+	rescaleAdjoint1(qbar[m:], oldbar[m:], g[m:], q[m:], old[m:])
+}
+
+// rescaleAdjoint1 is rescaleAdjoint for one component.
+func rescaleAdjoint1(qbar, oldbar, g, q, old []float64) {
 	e0, e := sumSq(old), sumSq(q)
 	if e == 0 {
 		copy(qbar, g)

@@ -87,17 +87,6 @@ func (f *Fluid) lbfgsUpdate(dst, x, y []float32) {
 	}
 }
 
-// gradCentres computes ∂L/∂x of one example at the float64 cell-centred velocity c into
-// g (len 2n², not aliasing f's scratch) and returns the loss.
-func (f *Fluid) gradCentres(g, c []float64, y []float32) float64 {
-	l := f.lossCentres(c, y)
-	f.loss.grad(f.m0, f.diff)
-	f.sim.rolloutAdjoint(f.v0, f.m0, nil)
-	clear(g)
-	toFacesAdjoint(g, f.v0, f.n)
-	return l
-}
-
 // accumulatedGD writes the "accumulated GD" update of one example into dst. Our reading
 // of experiments.md's "8 gradient steps, lr 4e-2, rescaled to the first gradient's norm":
 //
