@@ -7,10 +7,11 @@ import (
 
 // TestSIPIterated applies the SIP update repeatedly from a zero prediction, as the
 // iterative solver of Table 1 does (x ← x + Δx). The first update supplies the
-// translation (measured at n = 32, batch 4: x_l1 11.4 → 2.09); each later one corrects the
-// vortex strength by a fraction of its error (measured 12 % per iteration: 2.09 → 0.86
-// after 8). Checked: x_l1 and the loss fall at every iteration, and x_l1 after 8 is below
-// 0.6× its value after 1 (measured 0.41×).
+// translation (measured at n = 32, batch 4: x_l1 11.4 → 1.01); each later one corrects the
+// vortex strength by a fraction of its error (measured 1.01 → 0.083 after 8). Checked:
+// x_l1 and the loss fall at every iteration, and x_l1 after 8 is below 0.2× its value
+// after 1 (measured 0.08×; 0.41× with a fixed vortex centre and 8 pairs, before the
+// original's estimate was followed).
 func TestSIPIterated(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	f := NewFluid(32)
@@ -36,7 +37,7 @@ func TestSIPIterated(t *testing.T) {
 		}
 		copy(prev, met)
 	}
-	if met[0] > 0.6*after1 {
+	if met[0] > 0.2*after1 {
 		t.Errorf("8 SIP iterations: x_l1 after 1 %.4f, after 8 %.4f", after1, met[0])
 	}
 }

@@ -29,48 +29,64 @@ func (f *Fluid) omegaOf(c []float64) float64 {
 	return s / float64(m) / omegaNormal
 }
 
-// sipUpdate writes Δx = v₀_est − x of one example into dst:
+// sipUpdate writes Δx = v₀_est − x of one example into dst, as the original's
+// estimate_v0 computes it:
 //
-//  1. simulate forward from m₀ with the prediction x (as P does) and record the marker's
-//     centre of mass F_k after each step k = 1 … 8;
+//  1. simulate forward from m₀ with the prediction x (projected, as P does) and record
+//     the marker's centre of mass F_k after k = 0 … 8 steps (F_0 = COM(m₀));
 //  2. simulate from m_T with the negated final velocity −v_T and record the centre of
-//     mass R_j after j steps, R_0 = COM(m_T), so that R_{8−k} estimates the marker at
-//     time t_k seen backwards from the observation;
-//  3. correction c = 1e-3 · mean over k = 1 … 8 of cross(F_k − R_{8−k}, R_{8−k} − (64, 64)),
-//     cross(a, b) = a_x b_y − a_y b_x: positive when the prediction turns the marker
-//     less than the observation requires;
-//  4. v₀_est at the cell centres = (64 − COM(m₀))/T + the vortex of strength
-//     omegaOf(x) + c at (64, 64) (the fluctuations are not estimated).
+//     mass R_j after j = 0 … 8 steps (R_0 = COM(m_T)), so that R_{8−k} estimates the
+//     marker at time t_k seen backwards from the observation;
+//  3. with u = (64 − COM(m₀))/T the uniform velocity that carries m₀'s centre of mass to
+//     the domain centre, the vortex centre for pair k is
+//     s_8 = 64 + u·T and s_k = 64 + u·k for k < 8;
+//  4. correction c = 1e-3 · mean over the 9 pairs k = 0 … 8 of
+//     cross(F_k − R_{8−k}, R_{8−k} − s_k), cross(a, b) = a_x b_y − a_y b_x;
+//  5. v₀_est at the cell centres = u + the vortex of strength omegaOf(x) + c at (64, 64)
+//     (the fluctuations are not estimated).
 //
-// Pairing forward step k with reverse step 8 − k (equal physical times) is our reading
-// of "forward COM − reverse COM" per step.
+// The original's quirk, kept: the vortex centre moves with the flow, 64 + u·t, but for
+// k < 8 it is placed at u times the step count k, not the time k·dt; those centres move
+// 1/dt = 4 times too fast (s_7 = 64 + 7u where the vortex is at 64 + 1.75u), while s_8
+// uses the time T. The pair k = 0 compares COM(m₀) with the reverse simulation's end.
 func (f *Fluid) sipUpdate(dst, x, y []float32) {
 	m := f.n * f.n
-	f.simulate(x, y[:m])
-	var fx, fy [Steps + 1]float64
-	for k := 1; k <= Steps; k++ {
-		fx[k], fy[k], _ = f.com(f.sim.mark[k])
-	}
-	for i, v := range f.sim.vel[Steps] {
-		f.v0[i] = -v
-	}
-	core.ToFloat64(f.mT, y[m:])
-	f.rev.rollout(f.v0, f.mT)
-	var corr float64
-	for k := 1; k <= Steps; k++ {
-		rx, ry, _ := f.com(f.rev.mark[Steps-k])
-		ax, ay := fx[k]-rx, fy[k]-ry
-		bx, by := rx-centre, ry-centre
-		corr += ax*by - ay*bx
-	}
-	corr *= sipScale / Steps
 	core.ToFloat64(f.cen, x)
-	omega := f.omegaOf(f.cen) + corr
 	core.ToFloat64(f.m0, y[:m])
+	core.ToFloat64(f.mT, y[m:])
+	omega, corr := f.sipEstimate(f.cen, f.m0, f.mT)
 	ux, uy := f.uniformFrom(f.m0)
 	clear(f.xbar)
-	f.addFlow(f.xbar, ux, uy, omega)
+	f.addFlow(f.xbar, ux, uy, omega+corr)
 	for i, v := range f.xbar {
 		dst[i] = float32(v - f.cen[i])
 	}
+}
+
+// sipEstimate returns the vortex strength omegaOf(c) of the cell-centred prediction c and
+// the correction of sipUpdate's steps 1–4, from the markers m0 and mT (none of them
+// aliasing f.v0 or f.xbar).
+func (f *Fluid) sipEstimate(c, m0, mT []float64) (omega, corr float64) {
+	f.rolloutCentres(c, m0)
+	var fx, fy [Steps + 1]float64
+	for k := 0; k <= Steps; k++ {
+		fx[k], fy[k], _ = f.com(f.sim.mark[k])
+	}
+	ux, uy := f.uniformFrom(m0)
+	for i, v := range f.sim.vel[Steps] {
+		f.v0[i] = -v
+	}
+	f.rev.rollout(f.v0, mT)
+	for k := 0; k <= Steps; k++ {
+		rx, ry, _ := f.com(f.rev.mark[Steps-k])
+		t := float64(k) // the original's quirk: a step count where the time k·dt belongs
+		if k == Steps {
+			t = T
+		}
+		sx, sy := centre+ux*t, centre+uy*t
+		ax, ay := fx[k]-rx, fy[k]-ry
+		bx, by := rx-sx, ry-sy
+		corr += ax*by - ay*bx
+	}
+	return f.omegaOf(c), corr * sipScale / (Steps + 1)
 }
