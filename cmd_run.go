@@ -87,8 +87,10 @@ func cmdRun(args []string) error {
 }
 
 func cmdResume(args []string) error {
-	fs := newFlags("resume", "sipbench resume DIR [--workers W] [--headless]")
+	fs := newFlags("resume", "sipbench resume DIR [--workers W] [--headless] [--job ID]…")
 	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
+	var jobs listFlag
+	fs.Var(&jobs, "job", "train only this job (repeatable), here and headless; a failed job continues too")
 	headless := fs.Bool("headless", false, "print progress lines instead of opening the dashboard")
 	every := fs.Duration("print-every", 5*time.Second, "time between progress lines (headless)")
 	ui := addUIFlags(fs)
@@ -106,14 +108,16 @@ func cmdResume(args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(jobs) > 0 {
+		return trainHere(r, runner.Options{Workers: *workers, Jobs: jobs, RetryFailed: true}, *every)
+	}
 	return execute(r, *workers, *headless, *every, ui)
 }
 
 // execute trains the run. On a terminal (not headless) it starts the training in a
 // detached background process and opens the dashboard on the run folder, so that
-// quitting or a dropped connection does not stop it. Otherwise it trains here with
-// progress lines: the first Ctrl-C or SIGTERM stops the jobs gracefully (checkpoints
-// written, exit 130); a second one exits at once.
+// quitting or a dropped connection does not stop it. Otherwise it trains here
+// (trainHere).
 func execute(r *runner.Run, workers int, headless bool, every time.Duration, ui *uiFlags) error {
 	if !headless && interactive() {
 		opts, err := ui.options()
@@ -125,6 +129,13 @@ func execute(r *runner.Run, workers int, headless bool, every time.Duration, ui 
 		}
 		return watchInTUI(r.Dir, opts)
 	}
+	return trainHere(r, runner.Options{Workers: workers}, every)
+}
+
+// trainHere trains the run in this process with progress lines: the first Ctrl-C or
+// SIGTERM stops the jobs gracefully (checkpoints written, exit 130); a second one exits at
+// once.
+func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 2)
@@ -143,10 +154,13 @@ func execute(r *runner.Run, workers int, headless bool, every time.Duration, ui 
 		}
 	}()
 	sub := r.Subscribe()
-	if err := r.Start(ctx, runner.Options{Workers: workers}); err != nil {
+	if err := r.Start(ctx, o); err != nil {
 		return err
 	}
 	fmt.Printf("sipbench: %s (%s scale), %d jobs, run folder %s\n", r.Info.Preset, r.Info.Scale, len(r.Info.Jobs), r.Dir)
+	for _, s := range r.Skipped {
+		fmt.Println("sipbench: skipped:", s)
+	}
 	printProgress(os.Stdout, r.Info, sub, every)
 	states := r.Wait()
 	fmt.Println()

@@ -105,6 +105,8 @@ func dispatch(args []string) error {
 		return cmdWatch(rest)
 	case "sweep":
 		return cmdSweep(rest)
+	case "train-task":
+		return cmdTrainTask(rest)
 	case "bench":
 		return cmdBench(rest)
 	case "table1":

@@ -98,7 +98,12 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	for t.step < steps && (maxSec == 0 || t.wall < maxSec) {
 		jc.mu.Lock()
 		cancelled, paused, resume := jc.cancel, jc.paused, jc.resume
+		stopState, stopMsg := jc.stopState, jc.stopMsg
 		jc.mu.Unlock()
+		if cancelled && stopState != "" {
+			stop(stopState, stopMsg)
+			return
+		}
 		if cancelled || ctx.Err() != nil {
 			stop(Cancelled, "")
 			return

@@ -51,6 +51,8 @@ type Options struct {
 	// Jobs, if not empty, names the jobs to train (by JobInfo.ID); the others are left as
 	// they are. If empty, every unfinished job is trained.
 	Jobs []string
+	// RetryFailed lets Jobs name failed jobs too: they continue from their checkpoints.
+	RetryFailed bool
 }
 
 // jobControl is a job's mutable state shared between its worker and the controls.
@@ -63,6 +65,9 @@ type jobControl struct {
 	cancel bool
 	state  State
 	lock   *JobLock // held while this process trains the job
+	// stopState and stopMsg are what a stop (cancel set) records: Cancelled by default.
+	stopState State
+	stopMsg   string
 }
 
 // Create makes the run folder dir for spec with the given seeds (one job per method ×
@@ -185,7 +190,7 @@ func (r *Run) Start(ctx context.Context, o Options) error {
 	}
 	r.started = true
 	r.mu.Unlock()
-	todo, err := r.lockJobs(o.Jobs)
+	todo, err := r.lockJobs(o.Jobs, o.RetryFailed)
 	if err != nil {
 		r.hub.close()
 		return err
@@ -226,7 +231,8 @@ func (r *Run) Start(ctx context.Context, o Options) error {
 }
 
 // lockJobs takes the locks of the jobs to train: the unfinished ones, or those named.
-func (r *Run) lockJobs(only []string) ([]*jobControl, error) {
+func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
+	refused := func(s State) bool { return finished(s) && !(retryFailed && s == Failed) }
 	var todo []*jobControl
 	release := func() {
 		for _, jc := range todo {
@@ -240,7 +246,7 @@ func (r *Run) lockJobs(only []string) ([]*jobControl, error) {
 				release()
 				return nil, fmt.Errorf("runner: %s has no job %q", r.Dir, id)
 			}
-			if finished(jc.state) {
+			if refused(jc.state) {
 				release()
 				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, jc.state, ErrJobDone)
 			}
@@ -253,7 +259,7 @@ func (r *Run) lockJobs(only []string) ([]*jobControl, error) {
 			todo = append(todo, jc)
 			// Read the status again under the lock: another process may have finished
 			// the job since Open.
-			if st, err := ReadStatus(r.Dir, id); err == nil && finished(st.State) {
+			if st, err := ReadStatus(r.Dir, id); err == nil && refused(st.State) {
 				release()
 				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, st.State, ErrJobDone)
 			}
@@ -342,16 +348,41 @@ func (r *Run) Resume(id string) {
 }
 
 // Cancel stops a job.
-func (r *Run) Cancel(id string) {
+func (r *Run) Cancel(id string) { r.Stop(id, Cancelled, "") }
+
+// Stop stops a job at its next step as Cancel does (a checkpoint is written first), but
+// records state s with message msg in its status: Queued for a job that will be trained
+// again (requeued on a cluster), Failed for one that will not. The first Stop or Cancel of
+// a job decides. A job already stopping, finished or unknown is left as it is.
+func (r *Run) Stop(id string, s State, msg string) {
 	if jc := r.job(id); jc != nil {
 		jc.mu.Lock()
-		jc.cancel = true
+		if !jc.cancel {
+			jc.cancel, jc.stopState, jc.stopMsg = true, s, msg
+		}
 		if jc.paused {
 			jc.paused = false
 			close(jc.resume)
 		}
 		jc.mu.Unlock()
 	}
+}
+
+// SetJobState records state s and message msg in the status of a job that no process is
+// training (it takes the job's lock for the write, so it fails with a *BusyError while
+// one is), keeping the step and wall time it had reached.
+func SetJobState(dir, job string, s State, msg string) error {
+	l, err := LockJob(dir, job)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	st, err := ReadStatus(dir, job)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	st.State, st.Message = s, msg
+	return writeStatus(dir, job, st)
 }
 
 func writeStatus(dir, job string, s Status) error {

@@ -67,7 +67,12 @@ type CommandError struct {
 	Err error  // how it ended
 }
 
-func (e *CommandError) Error() string { return e.Cmd + ": " + e.Msg }
+func (e *CommandError) Error() string {
+	if strings.HasPrefix(e.Msg, e.Cmd+":") { // "sbatch: error: …"
+		return e.Msg
+	}
+	return e.Cmd + ": " + e.Msg
+}
 
 func (e *CommandError) Unwrap() error { return e.Err }
 

@@ -1,0 +1,149 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/sipbench/sipbench/slurm"
+)
+
+// SlurmTask is the array task that a process runs in, as Slurm's environment says.
+type SlurmTask struct {
+	Array    string // SLURM_ARRAY_JOB_ID
+	Index    int    // SLURM_ARRAY_TASK_ID
+	Restarts int    // SLURM_RESTART_COUNT: how often the task was requeued (0 at first)
+	CPUs     int    // SLURM_CPUS_PER_TASK; 0 if unset
+}
+
+// ID returns the task's id, "ARRAY_INDEX".
+func (t SlurmTask) ID() string { return slurm.TaskID(t.Array, t.Index) }
+
+// SlurmTaskFromEnv reads the task from the environment through getenv (os.Getenv). It
+// fails outside an array task (SLURM_ARRAY_JOB_ID or SLURM_ARRAY_TASK_ID unset) and for
+// values that are not numbers.
+func SlurmTaskFromEnv(getenv func(string) string) (SlurmTask, error) {
+	var t SlurmTask
+	t.Array = getenv("SLURM_ARRAY_JOB_ID")
+	idx := getenv("SLURM_ARRAY_TASK_ID")
+	if t.Array == "" || idx == "" {
+		return t, errors.New("runner: not inside a Slurm array task (SLURM_ARRAY_JOB_ID and SLURM_ARRAY_TASK_ID are unset)")
+	}
+	num := func(name, v string, dst *int) error {
+		if v == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("runner: %s=%q is not a count", name, v)
+		}
+		*dst = n
+		return nil
+	}
+	if _, err := strconv.ParseUint(t.Array, 10, 64); err != nil {
+		return t, fmt.Errorf("runner: SLURM_ARRAY_JOB_ID=%q is not a job id", t.Array)
+	}
+	if err := num("SLURM_ARRAY_TASK_ID", idx, &t.Index); err != nil {
+		return t, err
+	}
+	if err := num("SLURM_RESTART_COUNT", getenv("SLURM_RESTART_COUNT"), &t.Restarts); err != nil {
+		return t, err
+	}
+	if err := num("SLURM_CPUS_PER_TASK", getenv("SLURM_CPUS_PER_TASK"), &t.CPUs); err != nil {
+		return t, err
+	}
+	return t, nil
+}
+
+// OpenTask opens the run that array task index of the folder dir trains, by the task →
+// job map of dir/slurm.json (dir is a run folder, or a sweep folder whose map names each
+// job's run sub-folder), and returns it with the job's id.
+func OpenTask(dir string, index int) (*Run, string, error) {
+	rec, err := slurm.ReadRecord(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("runner: %s: no task → job map: %v", dir, err)
+	}
+	tj, ok := rec.Lookup(index)
+	if !ok {
+		return nil, "", fmt.Errorf("runner: %s/%s has no task %d", dir, slurm.RecordFile, index)
+	}
+	r, err := Open(filepath.Join(dir, tj.Run))
+	if err != nil {
+		return nil, "", err
+	}
+	if r.job(tj.Job) == nil {
+		return nil, "", fmt.Errorf("runner: task %d names job %q, which %s does not have", index, tj.Job, r.Dir)
+	}
+	return r, tj.Job, nil
+}
+
+// TaskOptions tune TrainTask.
+type TaskOptions struct {
+	// RequeueMax is the most requeues a job may have: a task stopped by Slurm after that
+	// many ends the job as failed instead of requeueing it again.
+	RequeueMax int
+	// Client runs scontrol requeue.
+	Client slurm.Client
+}
+
+// TaskOutcome is how a task's training ended.
+type TaskOutcome struct {
+	Job      string
+	State    State  // the job's state: Queued when it was requeued
+	Requeued bool   // the task put itself back in Slurm's queue
+	Message  string // what the status says
+}
+
+// TrainTask trains job of r (from OpenTask) alone, in this process, as array task t: one
+// worker, t.CPUs op threads, resuming from the job's checkpoint if it has one. A value on
+// stop (a signal's name: Slurm's SIGUSR1 ahead of the time limit, or SIGTERM) makes the job
+// stop at its next step with a checkpoint; then the task requeues itself (scontrol requeue
+// ARRAY_INDEX) and the job's status says queued, unless it has already been requeued
+// RequeueMax times, when the job is failed and its status says why. If the requeue is
+// refused (the task was cancelled: scancel sends SIGTERM too), the job is cancelled. It
+// fails without training if the job is finished (ErrJobDone) or another process trains it
+// (*BusyError).
+func (r *Run) TrainTask(ctx context.Context, job string, t SlurmTask, o TaskOptions, stop <-chan string) (TaskOutcome, error) {
+	out := TaskOutcome{Job: job}
+	if err := r.Start(ctx, Options{Workers: 1, Threads: max(1, t.CPUs), Jobs: []string{job}}); err != nil {
+		return out, err
+	}
+	ended := make(chan struct{})
+	requeue := make(chan bool, 1)
+	go func() {
+		select {
+		case sig := <-stop:
+			if t.Restarts >= o.RequeueMax {
+				r.Stop(job, Failed, fmt.Sprintf("stopped by Slurm (%s: time limit or preemption) after %d requeues, "+
+					"the most --requeue-max allows; sipbench resume %s --job %s continues it", sig, t.Restarts, r.Dir, job))
+				requeue <- false
+				return
+			}
+			r.Stop(job, Queued, fmt.Sprintf("requeued by Slurm after %s (requeue %d of at most %d)", sig, t.Restarts+1, o.RequeueMax))
+			requeue <- true
+		case <-ended:
+			requeue <- false
+		}
+	}()
+	states := r.Wait()
+	close(ended)
+	out.State = states[job]
+	if st, err := ReadStatus(r.Dir, job); err == nil {
+		out.Message = st.Message
+	}
+	if !<-requeue || out.State != Queued {
+		return out, nil
+	}
+	if err := o.Client.Requeue(ctx, t.ID()); err != nil {
+		out.State = Cancelled
+		out.Message = fmt.Sprintf("cancelled by Slurm (the requeue was refused: %v)", err)
+		if err := SetJobState(r.Dir, job, Cancelled, out.Message); err != nil {
+			return out, err
+		}
+		return out, nil
+	}
+	out.Requeued = true
+	return out, nil
+}

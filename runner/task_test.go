@@ -1,0 +1,161 @@
+//go:build unix
+
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sipbench/sipbench/slurm"
+)
+
+// fakeScontrol returns a Client whose scontrol appends its arguments to a log and
+// exits with code (printing msg on standard error when it fails).
+func fakeScontrol(t *testing.T, code int, msg string) (slurm.Client, string) {
+	t.Helper()
+	bin := t.TempDir()
+	log := filepath.Join(bin, "calls.log")
+	script := "#!/bin/sh\necho \"scontrol $*\" >> " + log + "\necho '" + msg + "' >&2\nexit " + string(rune('0'+code)) + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "scontrol"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return slurm.Client{Bin: bin}, log
+}
+
+// taskFolder creates a run of spec and a slurm.json mapping task i to its i-th job.
+func taskFolder(t *testing.T, s string) (string, []string) {
+	t.Helper()
+	sp := spec(t, "exp", []string{"newton", "adam"}, s, "checkpoint_every=1000000")
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(sp, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &slurm.Record{Array: "77", Script: slurm.ScriptFile}
+	var ids []string
+	for i, j := range r.Info.Jobs {
+		rec.Tasks = append(rec.Tasks, slurm.TaskJob{Task: i, Job: j.ID})
+		ids = append(ids, j.ID)
+	}
+	if err := slurm.WriteRecord(dir, rec); err != nil {
+		t.Fatal(err)
+	}
+	return dir, ids
+}
+
+// trainTask runs task 1 of dir as Slurm would, sending stop once the job has logged
+// stopAt steps (never if stopAt is 0).
+func trainTask(t *testing.T, dir string, task SlurmTask, o TaskOptions, stopAt int) TaskOutcome {
+	t.Helper()
+	r, job, err := OpenTask(dir, task.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := r.Subscribe()
+	stop := make(chan string, 1)
+	go func() {
+		for range sub.C {
+			for _, e := range sub.Drain() {
+				if stopAt > 0 && e.Kind == EvMetrics && e.Step == stopAt {
+					stop <- "user defined signal 1"
+				}
+			}
+		}
+	}()
+	out, err := r.TrainTask(context.Background(), job, task, o, stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestTrainTaskRequeue: a task stopped by Slurm's signal checkpoints, requeues itself
+// (scontrol requeue ARRAY_INDEX), leaves its job queued, and the restarted task ends
+// with the metrics of an uninterrupted run; the other job of the folder is not touched.
+func TestTrainTaskRequeue(t *testing.T) {
+	ref, _ := train(t, spec(t, "exp", []string{"newton", "adam"}, "steps=400", "checkpoint_every=1000000"), []int{0}, 1)
+	dir, ids := taskFolder(t, "steps=400")
+	client, log := fakeScontrol(t, 0, "")
+	o := TaskOptions{RequeueMax: 3, Client: client}
+	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 1, CPUs: 1}, o, 150)
+	if !out.Requeued || out.State != Queued || !strings.Contains(out.Message, "requeue 1 of at most 3") {
+		t.Fatalf("outcome %+v; want requeued and queued", out)
+	}
+	if b, _ := os.ReadFile(log); string(b) != "scontrol requeue 77_1\n" {
+		t.Errorf("scontrol calls %q; want one requeue of 77_1", b)
+	}
+	st, _ := ReadStatus(dir, ids[1])
+	if st.State != Queued || st.Step < 150 || st.Step >= 400 {
+		t.Errorf("status after the requeue %+v; want queued at step 150 or a little later", st)
+	}
+	if st, _ := ReadStatus(dir, ids[0]); st.State != Queued || st.Step != 0 {
+		t.Errorf("the other job's status %+v; want it untouched", st)
+	}
+	out = trainTask(t, dir, SlurmTask{Array: "77", Index: 1, Restarts: 1, CPUs: 2}, o, 0)
+	if out.State != Done || out.Requeued {
+		t.Fatalf("restarted task: %+v; want done", out)
+	}
+	info, _ := ReadRunInfo(dir)
+	if a, b := readAll(t, ref, ids[1], info.Metrics), readAll(t, dir, ids[1], info.Metrics); len(b) != 400 || !sameMetrics(a, b) {
+		t.Errorf("requeued job's metrics differ from the uninterrupted run's (%d rows)", len(b))
+	}
+	// A task restarted once more (a node failure, say) finds its job done and refuses it.
+	r, job, _ := OpenTask(dir, 1)
+	if _, err := r.TrainTask(context.Background(), job, SlurmTask{Array: "77", Index: 1, Restarts: 2}, o, nil); err == nil || !strings.Contains(err.Error(), "nothing to train") {
+		t.Errorf("TrainTask of a done job: %v; want ErrJobDone", err)
+	}
+}
+
+// TestTrainTaskRequeueMax: past --requeue-max the job is failed, its status says why,
+// and no requeue is asked for.
+func TestTrainTaskRequeueMax(t *testing.T) {
+	dir, ids := taskFolder(t, "steps=100000")
+	client, log := fakeScontrol(t, 0, "")
+	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 0, Restarts: 3}, TaskOptions{RequeueMax: 3, Client: client}, 20)
+	if out.State != Failed || out.Requeued || !strings.Contains(out.Message, "after 3 requeues") {
+		t.Errorf("outcome %+v; want failed after 3 requeues", out)
+	}
+	if st, _ := ReadStatus(dir, ids[0]); st.State != Failed || !strings.Contains(st.Message, "--requeue-max") {
+		t.Errorf("status %+v; want failed, naming --requeue-max", st)
+	}
+	if b, _ := os.ReadFile(log); len(b) != 0 {
+		t.Errorf("scontrol was called: %q", b)
+	}
+}
+
+// TestTrainTaskCancelled: when the requeue is refused (scancel's SIGTERM: the job is
+// already cancelled in Slurm), the job ends cancelled with scontrol's message.
+func TestTrainTaskCancelled(t *testing.T) {
+	dir, ids := taskFolder(t, "steps=100000")
+	client, _ := fakeScontrol(t, 1, "scontrol: error: Job has already finished for job 77_0")
+	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 0}, TaskOptions{RequeueMax: 3, Client: client}, 20)
+	if out.State != Cancelled || out.Requeued {
+		t.Errorf("outcome %+v; want cancelled", out)
+	}
+	if st, _ := ReadStatus(dir, ids[0]); st.State != Cancelled || !strings.Contains(st.Message, "already finished") || st.Step < 20 {
+		t.Errorf("status %+v; want cancelled after step 20 with scontrol's message", st)
+	}
+}
+
+func TestSlurmTaskFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	got, err := SlurmTaskFromEnv(env(map[string]string{"SLURM_ARRAY_JOB_ID": "12", "SLURM_ARRAY_TASK_ID": "3",
+		"SLURM_RESTART_COUNT": "1", "SLURM_CPUS_PER_TASK": "4"}))
+	if want := (SlurmTask{"12", 3, 1, 4}); err != nil || got != want || got.ID() != "12_3" {
+		t.Errorf("SlurmTaskFromEnv = %+v, %v; want %+v", got, err, want)
+	}
+	for _, bad := range []map[string]string{
+		{},
+		{"SLURM_ARRAY_JOB_ID": "12"},
+		{"SLURM_ARRAY_JOB_ID": "x", "SLURM_ARRAY_TASK_ID": "1"},
+		{"SLURM_ARRAY_JOB_ID": "12", "SLURM_ARRAY_TASK_ID": "-1"},
+		{"SLURM_ARRAY_JOB_ID": "12", "SLURM_ARRAY_TASK_ID": "1", "SLURM_RESTART_COUNT": "a"},
+	} {
+		if _, err := SlurmTaskFromEnv(env(bad)); err == nil {
+			t.Errorf("SlurmTaskFromEnv(%v) accepted it", bad)
+		}
+	}
+}
