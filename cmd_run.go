@@ -13,7 +13,9 @@ import (
 )
 
 const runUsage = "sipbench run PRESET [--methods a,b] [--steps N] [--seed S] [--seeds K] " +
-	"[--scale quick|paper] [--set key=value]… [--workers W] [--out DIR] [--headless]"
+	"[--scale quick|paper] [--set key=value]… [--workers W] [--out DIR] [--headless]\n" +
+	"       [--slurm [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--account A] [--qos Q]\n" +
+	"        [--max-parallel N] [--sbatch-arg ARG]… [--requeue-max R] [--signal-lead D] [--dry-run]]"
 
 // runFlags are the flags of `sipbench run`.
 type runFlags struct {
@@ -39,11 +41,15 @@ func cmdRun(args []string) error {
 	fs.BoolVar(&f.headless, "headless", false, "print progress lines instead of opening the dashboard")
 	fs.DurationVar(&f.every, "print-every", 5*time.Second, "time between progress lines (headless)")
 	ui := addUIFlags(fs)
+	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if _, err := ui.options(); err != nil {
+		return err
+	}
+	if err := sf.check(fs); err != nil {
 		return err
 	}
 	p, err := presetArg("run", pos)
@@ -82,6 +88,13 @@ func cmdRun(args []string) error {
 	r, err := runner.Create(spec, seeds, out)
 	if err != nil {
 		return err
+	}
+	if sf.on {
+		if err := submitArray(out, "sipbench-"+p.Name, []arrayRun{{run: r}}, sf); err != nil || sf.dryRun {
+			return err
+		}
+		fmt.Printf("  watch it: sipbench watch %s\n", out)
+		return nil
 	}
 	return execute(r, f.workers, f.headless, f.every, ui)
 }

@@ -19,7 +19,7 @@ import (
 )
 
 const sweepUsage = "sipbench sweep PRESET --set key=v1,v2,… [--set key=v]… [--methods a,b] [--steps N] " +
-	"[--seed S] [--seeds K] [--scale quick|paper] [--workers W] [--out DIR]"
+	"[--seed S] [--seeds K] [--scale quick|paper] [--workers W] [--out DIR] [--slurm …] (see sipbench run -h)"
 
 // sweepFile describes a sweep folder: one run folder per combination of the swept values.
 const sweepFile = "sweep.json"
@@ -50,8 +50,12 @@ func cmdSweep(args []string) error {
 	workers := fs.Int("workers", 0, "jobs that train at once within a combination (default: the number of cores)")
 	fs.Var(&sets, "set", "a setting and its values, key=v1,v2,… (repeatable; the grid is their product)")
 	out := fs.String("out", "", "sweep folder (default: runs/<date-time>-sweep-<preset>)")
+	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := sf.check(fs); err != nil {
 		return err
 	}
 	p, err := presetArg("sweep", pos)
@@ -142,6 +146,9 @@ func cmdSweep(args []string) error {
 	var seedList []int
 	for i := range *seeds {
 		seedList = append(seedList, *seed+i)
+	}
+	if sf.on {
+		return submitSweep(dir, info, specs, seedList, sf)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -266,4 +273,23 @@ func showSweep(w io.Writer, dir string) error {
 		fmt.Fprintln(tw, l)
 	}
 	return tw.Flush()
+}
+
+// submitSweep creates every combination's run folder under dir, as a local sweep would,
+// and submits one Slurm array with a task per job of every combination.
+func submitSweep(dir string, info SweepInfo, specs []*presets.Spec, seeds []int, sf *slurmFlags) error {
+	var runs []arrayRun
+	for i, spec := range specs {
+		r, err := runner.Create(spec, seeds, filepath.Join(dir, info.Runs[i].Dir))
+		if err != nil {
+			return err
+		}
+		runs = append(runs, arrayRun{rel: info.Runs[i].Dir, run: r})
+	}
+	if err := submitArray(dir, "sipbench-sweep-"+info.Preset, runs, sf); err != nil || sf.dryRun {
+		return err
+	}
+	fmt.Printf("  watch a combination: sipbench watch %s\n", filepath.Join(dir, info.Runs[0].Dir))
+	fmt.Printf("  the table so far:    sipbench show %s\n", dir)
+	return nil
 }

@@ -84,7 +84,7 @@ type TaskOptions struct {
 	// RequeueMax is the most requeues a job may have: a task stopped by Slurm after that
 	// many ends the job as failed instead of requeueing it again.
 	RequeueMax int
-	// Client runs scontrol requeue.
+	// Client runs scontrol requeue and squeue.
 	Client slurm.Client
 }
 
@@ -96,15 +96,29 @@ type TaskOutcome struct {
 	Message  string // what the status says
 }
 
+// stillRunning reports whether Slurm still lists task t as running: true for a SIGTERM sent
+// while the task runs on (a preemption's grace time, a signal sent by hand), false for
+// scancel's, which comes when the task is already completing. If squeue fails, it says
+// true, so that the job is requeued rather than left behind.
+func (o TaskOptions) stillRunning(ctx context.Context, t SlurmTask) bool {
+	tasks, err := o.Client.Queue(ctx, t.Array)
+	if err != nil {
+		return true
+	}
+	task, ok := tasks[t.Index]
+	return ok && (task.State == "RUNNING" || task.State == "CONFIGURING")
+}
+
 // TrainTask trains job of r (from OpenTask) alone, in this process, as array task t: one
-// worker, t.CPUs op threads, resuming from the job's checkpoint if it has one. A value on
-// stop (a signal's name: Slurm's SIGUSR1 ahead of the time limit, or SIGTERM) makes the job
-// stop at its next step with a checkpoint; then the task requeues itself (scontrol requeue
-// ARRAY_INDEX) and the job's status says queued, unless it has already been requeued
-// RequeueMax times, when the job is failed and its status says why. If the requeue is
-// refused (the task was cancelled: scancel sends SIGTERM too), the job is cancelled. It
-// fails without training if the job is finished (ErrJobDone) or another process trains it
-// (*BusyError).
+// worker, t.CPUs op threads, resuming from the job's checkpoint if it has one. A signal's
+// name on stop ("SIGUSR1", Slurm's warning ahead of the time limit; "SIGTERM") makes the
+// job stop at its next step with a checkpoint; then the task requeues itself (scontrol
+// requeue ARRAY_INDEX) and the job's status says queued, unless it has already been
+// requeued RequeueMax times, when the job is failed and its status says why. A SIGTERM
+// that comes when Slurm no longer lists the task as running is scancel's: the job is
+// cancelled, not requeued (Slurm would requeue a cancelled task). If the requeue is
+// refused, the job is cancelled with Slurm's message. TrainTask fails without training
+// if the job is finished (ErrJobDone) or another process trains it (*BusyError).
 func (r *Run) TrainTask(ctx context.Context, job string, t SlurmTask, o TaskOptions, stop <-chan string) (TaskOutcome, error) {
 	out := TaskOutcome{Job: job}
 	if err := r.Start(ctx, Options{Workers: 1, Threads: max(1, t.CPUs), Jobs: []string{job}}); err != nil {
@@ -115,6 +129,12 @@ func (r *Run) TrainTask(ctx context.Context, job string, t SlurmTask, o TaskOpti
 	go func() {
 		select {
 		case sig := <-stop:
+			if sig == "SIGTERM" && !o.stillRunning(ctx, t) {
+				r.Stop(job, Cancelled, fmt.Sprintf("cancelled in Slurm (scancel, or the time limit passed without "+
+					"the warning signal); sipbench resume %s --job %s continues it", r.Dir, job))
+				requeue <- false
+				return
+			}
 			if t.Restarts >= o.RequeueMax {
 				r.Stop(job, Failed, fmt.Sprintf("stopped by Slurm (%s: time limit or preemption) after %d requeues, "+
 					"the most --requeue-max allows; sipbench resume %s --job %s continues it", sig, t.Restarts, r.Dir, job))

@@ -13,13 +13,22 @@ import (
 )
 
 // fakeScontrol returns a Client whose scontrol appends its arguments to a log and
-// exits with code (printing msg on standard error when it fails).
-func fakeScontrol(t *testing.T, code int, msg string) (slurm.Client, string) {
+// exits with code (printing msg on standard error when it fails), and whose squeue says
+// that task 0 of array 77 is in state squeueState.
+func fakeScontrol(t *testing.T, code int, msg string, squeueState ...string) (slurm.Client, string) {
 	t.Helper()
 	bin := t.TempDir()
 	log := filepath.Join(bin, "calls.log")
 	script := "#!/bin/sh\necho \"scontrol $*\" >> " + log + "\necho '" + msg + "' >&2\nexit " + string(rune('0'+code)) + "\n"
 	if err := os.WriteFile(filepath.Join(bin, "scontrol"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state := "RUNNING"
+	if len(squeueState) > 0 {
+		state = squeueState[0]
+	}
+	squeue := "#!/bin/sh\necho '77|0|" + state + "|None|vm|0|'\n"
+	if err := os.WriteFile(filepath.Join(bin, "squeue"), []byte(squeue), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return slurm.Client{Bin: bin}, log
@@ -137,6 +146,37 @@ func TestTrainTaskCancelled(t *testing.T) {
 	}
 	if st, _ := ReadStatus(dir, ids[0]); st.State != Cancelled || !strings.Contains(st.Message, "already finished") || st.Step < 20 {
 		t.Errorf("status %+v; want cancelled after step 20 with scontrol's message", st)
+	}
+}
+
+// TestTrainTaskSIGTERM: a SIGTERM while Slurm lists the task as running (a preemption's
+// grace time) requeues it; scancel's SIGTERM, which comes when the task is completing,
+// cancels the job without a requeue.
+func TestTrainTaskSIGTERM(t *testing.T) {
+	for _, c := range []struct {
+		state   string
+		want    State
+		requeue bool
+	}{{"RUNNING", Queued, true}, {"COMPLETING", Cancelled, false}} {
+		dir, ids := taskFolder(t, "steps=100000")
+		client, log := fakeScontrol(t, 0, "", c.state)
+		r, job, err := OpenTask(dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan string, 1)
+		stop <- "SIGTERM"
+		out, err := r.TrainTask(context.Background(), job, SlurmTask{Array: "77", Index: 0}, TaskOptions{RequeueMax: 3, Client: client}, stop)
+		if err != nil || out.State != c.want || out.Requeued != c.requeue {
+			t.Errorf("SIGTERM with the task %s: %+v, %v; want %s, requeued %v", c.state, out, err, c.want, c.requeue)
+		}
+		b, _ := os.ReadFile(log)
+		if got := strings.Contains(string(b), "requeue"); got != c.requeue {
+			t.Errorf("SIGTERM with the task %s: scontrol calls %q", c.state, b)
+		}
+		if st, _ := ReadStatus(dir, ids[0]); st.State != c.want {
+			t.Errorf("SIGTERM with the task %s: status %+v", c.state, st)
+		}
 	}
 }
 
