@@ -173,12 +173,11 @@ type Theme struct {
 	Title, Dim, Bold, Header, Selected, Warn, Bad, Good lipgloss.Style
 	HelpKey, HelpDesc, HelpSep                          lipgloss.Style
 
-	dim          span
-	series       []span // one per palette colour
-	seriesStyles []lipgloss.Style
-	seq          []span
-	div          []span
-	nan          span
+	dim    span
+	series []span // one per palette colour
+	seq    []span
+	div    []span
+	nan    span
 	// half-block pairs: pairs[scale][fg*n+bg] for the sequential (0) and diverging (1)
 	// scales, with an extra final colour for non-finite values.
 	pairs [2][]span
@@ -206,7 +205,6 @@ func NewTheme(p termenv.Profile, ascii bool) *Theme {
 	for _, c := range okabeIto {
 		st := r.NewStyle().Foreground(lipgloss.Color(c))
 		t.series = append(t.series, newSpan(st))
-		t.seriesStyles = append(t.seriesStyles, st)
 	}
 	for _, c := range seqScale {
 		t.seq = append(t.seq, newSpan(r.NewStyle().Foreground(lipgloss.Color(c))))
@@ -250,10 +248,6 @@ func (t *Theme) inkSpan(k ink) span {
 	}
 	return t.seriesSpan(int(k))
 }
-
-// seriesStyle returns the lipgloss style of colour index i (cycling), for drawing with
-// ntcharts' canvas.
-func (t *Theme) seriesStyle(i int) lipgloss.Style { return t.seriesStyles[i%len(t.seriesStyles)] }
 
 // marker returns the ASCII plot glyph of colour index i (cycling).
 func marker(i int) rune { return asciiMarkers[i%len(asciiMarkers)] }
