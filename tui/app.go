@@ -78,13 +78,13 @@ type runEventsMsg struct {
 type App struct {
 	ctx    context.Context
 	cfg    AppConfig
-	theme  *Theme
+	theme  *theme
 	dialog lipgloss.Style
 
 	screen  screen
-	list    *List
-	setup   *Setup
-	dash    *Dashboard
+	list    *list
+	setup   *setup
+	dash    *dashboard
 	watch   *runner.Watch
 	sub     *runner.Subscription
 	quit    *quitDialog // non-nil while the quit dialog is open
@@ -101,10 +101,10 @@ func NewApp(ctx context.Context, cfg AppConfig) *App {
 	if cfg.Poll <= 0 {
 		cfg.Poll = 500 * time.Millisecond
 	}
-	t := NewTheme(ResolveProfile(cfg.Options.Color, cfg.Options.Getenv), cfg.Options.ASCII)
-	a := &App{ctx: ctx, cfg: cfg, theme: t, dialog: newDialogStyle(t), w: MinWidth, h: MinHeight}
+	t := newTheme(resolveProfile(cfg.Options.Color, cfg.Options.Getenv), cfg.Options.ASCII)
+	a := &App{ctx: ctx, cfg: cfg, theme: t, dialog: newDialogStyle(t), w: minWidth, h: minHeight}
 	if cfg.Watch == nil {
-		a.list = NewList(t, cfg.Presets)
+		a.list = newList(t, cfg.Presets)
 	}
 	return a
 }
@@ -126,24 +126,15 @@ func (a *App) Result() (dir string, o Outcome) {
 	return dir, a.outcome
 }
 
-// Screen names the current screen: "list", "setup" or "dashboard" (with "+quit" while
+// screenName names the current screen: "list", "setup" or "dashboard" (with "+quit" while
 // the quit dialog is open).
-func (a *App) Screen() string {
+func (a *App) screenName() string {
 	s := [...]string{"list", "setup", "dashboard"}[a.screen]
 	if a.quit != nil {
 		s += "+quit"
 	}
 	return s
 }
-
-// Dashboard returns the dashboard, or nil before a run is open.
-func (a *App) Dashboard() *Dashboard { return a.dash }
-
-// Setup returns the set-up screen, or nil.
-func (a *App) Setup() *Setup { return a.setup }
-
-// List returns the preset list, or nil.
-func (a *App) List() *List { return a.list }
 
 // Update routes messages to the current screen and handles the moves between screens.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -160,15 +151,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.dash.Update(msg)
 		}
 		return a, nil
-	case PresetChosenMsg:
-		a.setup = NewSetup(a.theme, msg.Preset)
+	case presetChosenMsg:
+		a.setup = newSetup(a.theme, msg.Preset)
 		a.setup.SetSize(a.w, a.h)
 		a.screen = screenSetup
 		return a, nil
-	case SetupBackMsg:
+	case setupBackMsg:
 		a.setup, a.screen = nil, screenList
 		return a, nil
-	case SetupDoneMsg:
+	case setupDoneMsg:
 		return a, a.start(msg.Spec, msg.Seeds)
 	case runStartedMsg:
 		if msg.err != nil {
@@ -184,13 +175,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, waitEvents(msg.sub)
 	case runEventsMsg:
 		if a.dash != nil && len(msg.events) > 0 {
-			a.dash.Update(EventsMsg(msg.events))
+			a.dash.Update(eventsMsg(msg.events))
 		}
 		if msg.open && a.sub != nil {
 			return a, waitEvents(a.sub)
 		}
 		return a, nil
-	case QuitRequestMsg:
+	case quitRequestMsg:
 		return a, a.requestQuit()
 	case tea.KeyMsg:
 		if a.quit != nil {
@@ -216,7 +207,7 @@ func (a *App) View() string {
 		return a.setup.View()
 	case screenDashboard:
 		v := a.dash.View()
-		if a.quit != nil && a.w >= MinWidth && a.h >= MinHeight {
+		if a.quit != nil && a.w >= minWidth && a.h >= minHeight {
 			v = overlay(v, a.quit.view(a.theme, a.dialog, a.w), a.w, a.h)
 		}
 		return v
@@ -228,7 +219,7 @@ func (a *App) openDashboard(w *runner.Watch) {
 	opts := a.cfg.Options
 	opts.RunDir = w.Dir
 	a.watch = w
-	a.dash = NewDashboard(w.Info, opts, w)
+	a.dash = newDashboard(w.Info, opts, w)
 	a.dash.Update(tea.WindowSizeMsg{Width: a.w, Height: a.h})
 	a.screen = screenDashboard
 	a.outcome = OutcomeFinished
@@ -281,7 +272,7 @@ func (a *App) running() []string {
 		return nil
 	}
 	var ids []string
-	for _, j := range a.dash.Store().Jobs {
+	for _, j := range a.dash.store.Jobs {
 		if !j.State.Final() {
 			ids = append(ids, j.Info.ID)
 		}

@@ -79,16 +79,16 @@ func (d *driver) until(what string, timeout time.Duration, cond func() bool) {
 		case m := <-d.msgs:
 			d.handle(m)
 		case <-deadline:
-			d.t.Fatalf("timed out waiting for %s (screen %s)", what, d.app.Screen())
+			d.t.Fatalf("timed out waiting for %s (screen %s)", what, d.app.screenName())
 		}
 	}
 }
 
 func allFinal(a *App) bool {
-	if a.Dashboard() == nil {
+	if a.dash == nil {
 		return false
 	}
-	for _, j := range a.Dashboard().Store().Jobs {
+	for _, j := range a.dash.store.Jobs {
 		if !j.State.Final() {
 			return false
 		}
@@ -118,27 +118,27 @@ func TestAppSmoke(t *testing.T) {
 	}
 	app := NewApp(ctx, AppConfig{Options: Options{Color: ColorNever, Refresh: 20 * time.Millisecond}, Start: start, Poll: 20 * time.Millisecond})
 	d := newDriver(t, app, 100, 30)
-	if app.Screen() != "list" {
-		t.Fatalf("starts on %s, want list", app.Screen())
+	if app.screenName() != "list" {
+		t.Fatalf("starts on %s, want list", app.screenName())
 	}
-	for app.List().Selected().Name != "rotation" {
+	for app.list.Selected().Name != "rotation" {
 		d.keys("j")
 	}
 	d.keys("enter")
-	d.until("the set-up screen", time.Second, func() bool { return app.Screen() == "setup" })
-	if p := app.Setup().Preset(); p.Name != "rotation" {
+	d.until("the set-up screen", time.Second, func() bool { return app.screenName() == "setup" })
+	if p := app.setup.Preset(); p.Name != "rotation" {
 		t.Fatalf("set-up of %s, want rotation", p.Name)
 	}
 	// Two methods, 40 steps.
-	for i := 2; i < len(app.Setup().checked); i++ {
-		app.Setup().focus = i
+	for i := 2; i < len(app.setup.checked); i++ {
+		app.setup.focus = i
 		d.keys("space")
 	}
-	focusKey(t, app.Setup(), "steps")
+	focusKey(t, app.setup, "steps")
 	d.keys("backspace", "backspace", "backspace", "backspace", "4", "0", "enter")
-	d.until("the dashboard", 5*time.Second, func() bool { return app.Screen() == "dashboard" })
+	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
 	d.until("every job to finish", 60*time.Second, func() bool { return allFinal(app) })
-	jobs := app.Dashboard().Store().Jobs
+	jobs := app.dash.store.Jobs
 	if len(jobs) != 2 || jobs[0].Step != 40 || jobs[1].Step != 40 {
 		t.Fatalf("jobs %d, steps %d and %d; want 2 jobs at step 40", len(jobs), jobs[0].Step, jobs[len(jobs)-1].Step)
 	}
@@ -190,18 +190,18 @@ func TestAppQuitDialog(t *testing.T) {
 				Stop: func(dir string) { stopped = append(stopped, dir) }})
 			d := newDriver(t, app, 80, 24)
 			d.until("the jobs", time.Second, func() bool {
-				return app.Dashboard().Store().Jobs[0].State == runner.Queued
+				return app.dash.store.Jobs[0].State == runner.Queued
 			})
 			d.keys("q")
-			d.until("the dialog", time.Second, func() bool { return app.Screen() == "dashboard+quit" })
+			d.until("the dialog", time.Second, func() bool { return app.screenName() == "dashboard+quit" })
 			if c.key == "l" {
 				dialog = app.View()
 				d.keys("esc")
-				if app.Screen() != "dashboard" {
-					t.Fatalf("esc: screen %s, want dashboard", app.Screen())
+				if app.screenName() != "dashboard" {
+					t.Fatalf("esc: screen %s, want dashboard", app.screenName())
 				}
 				d.keys("ctrl+c") // ctrl+c acts as q
-				d.until("the dialog again", time.Second, func() bool { return app.Screen() == "dashboard+quit" })
+				d.until("the dialog again", time.Second, func() bool { return app.screenName() == "dashboard+quit" })
 			}
 			d.keys(c.key)
 			d.until("quit", 2*time.Second, func() bool { return d.quit })
@@ -229,11 +229,11 @@ func TestAppBackFromSetup(t *testing.T) {
 	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}})
 	d := newDriver(t, app, 80, 24)
 	d.keys("enter")
-	d.until("set-up", time.Second, func() bool { return app.Screen() == "setup" })
+	d.until("set-up", time.Second, func() bool { return app.screenName() == "setup" })
 	d.keys("esc")
-	d.until("list", time.Second, func() bool { return app.Screen() == "list" })
+	d.until("list", time.Second, func() bool { return app.screenName() == "list" })
 	d.keys("enter")
-	d.until("set-up", time.Second, func() bool { return app.Screen() == "setup" })
+	d.until("set-up", time.Second, func() bool { return app.screenName() == "setup" })
 	d.keys("enter") // no Start: the error is shown on the set-up screen
 	d.until("the start error", time.Second, func() bool { return strings.Contains(app.View(), "cannot start runs") })
 	d.keys("ctrl+c")

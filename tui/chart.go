@@ -8,16 +8,16 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// SmoothWindow is the smoothing window, in training steps: a running mean over the last 64
+// smoothWindow is the smoothing window, in training steps: a running mean over the last 64
 // batches, as in the paper's plots. It is applied to the values before the log transform
 // (a mean of losses, not a geometric mean).
-const SmoothWindow = 64
+const smoothWindow = 64
 
 // curve is one series handed to a chart.
 type curve struct {
 	Name     string
 	Color    int     // palette index (Okabe–Ito colour, or ASCII marker)
-	Points   []Point // finite values, in increasing step order
+	Points   []point // finite values, in increasing step order
 	Diverged bool    // draw a ✗ after the last point
 }
 
@@ -37,7 +37,7 @@ type chartKeys struct{ LogY, XAxis, Smooth key.Binding }
 // every column, so spikes survive), with a true log10 Y axis labelled in real values.
 // View returns a cached string rebuilt only after a change.
 type chart struct {
-	theme *Theme
+	theme *theme
 	keys  chartKeys
 	w, h  int
 	title string
@@ -49,8 +49,8 @@ type chart struct {
 }
 
 // newChart returns an empty chart with log-scale Y and step X.
-func newChart(theme *Theme, keys chartKeys) *chart {
-	return &chart{theme: theme, keys: keys, mode: chartMode{LogY: true}, dirty: true}
+func newChart(t *theme, keys chartKeys) *chart {
+	return &chart{theme: t, keys: keys, mode: chartMode{LogY: true}, dirty: true}
 }
 
 // SetSize sets the panel's outer size in cells.
@@ -142,7 +142,7 @@ func downsample(xs, ys []float64, x0, x1 float64, n int) []colAgg {
 // smooth returns the running mean of ys over the points whose step lies in
 // (step_i − window, step_i]. Each stored point stands for its bucket, so decimated
 // series are weighted by nothing more than their count of stored points.
-func smooth(pts []Point, window int) []float64 {
+func smooth(pts []point, window int) []float64 {
 	out := make([]float64, len(pts))
 	sum, lo := 0.0, 0
 	for i, p := range pts {
@@ -172,7 +172,7 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 		s := &c.series[i]
 		vals := make([]float64, len(s.Points))
 		if c.mode.Smooth {
-			vals = smooth(s.Points, SmoothWindow)
+			vals = smooth(s.Points, smoothWindow)
 		} else {
 			for k, p := range s.Points {
 				vals[k] = p.Value
@@ -218,7 +218,7 @@ func (c *chart) render() string {
 		mode += " · vs step"
 	}
 	if c.mode.Smooth {
-		mode += fmt.Sprintf(" · mean of %d", SmoothWindow)
+		mode += fmt.Sprintf(" · mean of %d", smoothWindow)
 	}
 	if clipped > 0 {
 		mode += fmt.Sprintf(" · %d values ≤0 hidden", clipped)

@@ -92,7 +92,7 @@ func TestFormatters(t *testing.T) {
 }
 
 func TestSmooth(t *testing.T) {
-	pts := []Point{{Step: 1, Value: 1}, {Step: 2, Value: 3}, {Step: 100, Value: 10}, {Step: 130, Value: 20}, {Step: 300, Value: 5}}
+	pts := []point{{Step: 1, Value: 1}, {Step: 2, Value: 3}, {Step: 100, Value: 10}, {Step: 130, Value: 20}, {Step: 300, Value: 5}}
 	want := []float64{1, 2, 10, 15, 5} // window 64 steps: (36, 100] drops steps 1, 2
 	got := smooth(pts, 64)
 	for i := range want {
@@ -113,7 +113,7 @@ func chartSeries() []curve {
 		}
 		for i := 1; i <= n; i++ {
 			v := math.Pow(10, -float64(k+1)*float64(i)/1000) * (1 + 0.1*math.Sin(float64(i)))
-			s.Points = append(s.Points, Point{Step: i, Wall: float64(i) / 50, Value: v, N: 1})
+			s.Points = append(s.Points, point{Step: i, Wall: float64(i) / 50, Value: v, N: 1})
 		}
 		out = append(out, s)
 	}
@@ -134,7 +134,7 @@ func TestChartGolden(t *testing.T) {
 		{"log_step_braille_wide", 120, 30, true, false, true, false, termenv.ANSI256},
 	}
 	for _, c := range cases {
-		c2 := newChart(NewTheme(c.profile, c.ascii), chartKeys{})
+		c2 := newChart(newTheme(c.profile, c.ascii), chartKeys{})
 		c2.SetTitle("x_l1")
 		c2.SetMode(chartMode{LogY: c.log, XWall: c.wall, Smooth: c.smooth})
 		c2.SetSize(c.w, c.h)
@@ -149,13 +149,13 @@ func TestChartGolden(t *testing.T) {
 }
 
 func TestChartEmptyAndClipped(t *testing.T) {
-	c := newChart(NewTheme(termenv.ANSI256, false), chartKeys{})
+	c := newChart(newTheme(termenv.ANSI256, false), chartKeys{})
 	c.SetTitle("loss")
 	c.SetSize(60, 12)
 	if v := c.View(); !strings.Contains(v, "waiting for metrics") {
 		t.Errorf("empty chart view lacks the waiting message:\n%s", v)
 	}
-	c.SetSeries([]curve{{Name: "SIP", Points: []Point{{Step: 1, Value: 0}, {Step: 2, Value: -1}, {Step: 3, Value: 0.5}, {Step: 4, Value: 0.25}}}})
+	c.SetSeries([]curve{{Name: "SIP", Points: []point{{Step: 1, Value: 0}, {Step: 2, Value: -1}, {Step: 3, Value: 0.5}, {Step: 4, Value: 0.25}}}})
 	v := c.View()
 	if !strings.Contains(v, "2 values ≤0 hidden") {
 		t.Errorf("clipped count missing from title:\n%s", v)
@@ -174,12 +174,12 @@ func TestChartEmptyAndClipped(t *testing.T) {
 func BenchmarkChart(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			c := newChart(NewTheme(termenv.ANSI256, false), chartKeys{})
+			c := newChart(newTheme(termenv.ANSI256, false), chartKeys{})
 			var ss []curve
 			for k := range 6 {
 				s := curve{Name: fmt.Sprint(k), Color: k}
 				for i := 1; i <= n; i++ {
-					s.Points = append(s.Points, Point{Step: i, Value: math.Exp(-float64(i*(k+1)) / float64(n))})
+					s.Points = append(s.Points, point{Step: i, Value: math.Exp(-float64(i*(k+1)) / float64(n))})
 				}
 				ss = append(ss, s)
 			}

@@ -11,39 +11,39 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-// MinWidth and MinHeight are the smallest screen the dashboard draws; below it, it shows
+// minWidth and minHeight are the smallest screen the dashboard draws; below it, it shows
 // a message asking for a larger terminal.
 const (
-	MinWidth  = 80
-	MinHeight = 24
+	minWidth  = 80
+	minHeight = 24
 )
 
 // wideWidth is the width from which the chart and the fields sit side by side; below it
 // tab switches the lower pane between them.
 const wideWidth = 150
 
-// Controller sends commands to the jobs of a live run. It may be nil (a finished run read
+// controller sends commands to the jobs of a live run. It may be nil (a finished run read
 // from disk), in which case pause and cancel are refused with a message.
-type Controller interface {
+type controller interface {
 	Pause(job string)
 	Resume(job string)
 	Cancel(job string)
 }
 
-// EventsMsg carries a batch of runner events to the dashboard. Callers drain the event
+// eventsMsg carries a batch of runner events to the dashboard. Callers drain the event
 // channel without blocking and send what they got as one message (never one per step):
 // the dashboard only stores them; drawing happens on its refresh tick.
-type EventsMsg []runner.Event
+type eventsMsg []runner.Event
 
-// QuitRequestMsg is emitted (as a command's message) when the user presses q; the caller
+// quitRequestMsg is emitted (as a command's message) when the user presses q; the caller
 // decides whether to stop the run or leave it running.
-type QuitRequestMsg struct{}
+type quitRequestMsg struct{}
 
-// TickMsg is the dashboard's refresh tick. Gen identifies the tick chain, so that only one
+// tickMsg is the dashboard's refresh tick. Gen identifies the tick chain, so that only one
 // chain runs.
-type TickMsg struct{ Gen int }
+type tickMsg struct{ Gen int }
 
-// Dashboard is the Bubble Tea model of the live run screen: a title line, the run table,
+// dashboard is the Bubble Tea model of the live run screen: a title line, the run table,
 // the loss chart and the fields pane (heatmaps, the x-vs-x* scatter for scalar problems,
 // or the x-space plot for two unknowns), and a footer of keys. Each pane is a component
 // (table, chart, fields, scatter, xspace) that the dashboard sizes, feeds and joins. It
@@ -54,13 +54,13 @@ type TickMsg struct{ Gen int }
 // and 6 snapshots of 64×64 fields, at 200×60, 256 colours, on the 2-core dev box:
 // BenchmarkDashboardFrame, about 3.8 ms, 4.0k allocations (2 MB) and 51 KB of output per
 // frame, so a 4 Hz refresh costs under 2% of one core.
-type Dashboard struct {
-	store *Store
+type dashboard struct {
+	store *store
 	opts  Options
-	theme *Theme
-	keys  KeyMap
+	theme *theme
+	keys  keyMap
 	help  help.Model
-	ctrl  Controller
+	ctrl  controller
 
 	w, h       int
 	metric     int
@@ -86,12 +86,12 @@ type Dashboard struct {
 	needRedraw bool
 }
 
-// NewDashboard returns the dashboard of run info. ctrl may be nil.
-func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard {
-	t := NewTheme(ResolveProfile(opts.Color, opts.Getenv), opts.ASCII)
-	keys := DefaultKeyMap()
-	d := &Dashboard{
-		store:   NewStore(info, opts.MaxPoints),
+// newDashboard returns the dashboard of run info. ctrl may be nil.
+func newDashboard(info runner.RunInfo, opts Options, ctrl controller) *dashboard {
+	t := newTheme(resolveProfile(opts.Color, opts.Getenv), opts.ASCII)
+	keys := defaultKeyMap()
+	d := &dashboard{
+		store:   newStore(info, opts.MaxPoints),
 		opts:    opts,
 		theme:   t,
 		keys:    keys,
@@ -103,7 +103,7 @@ func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard
 		scatter: newScatter(t),
 		xspace:  newXSpace(t),
 		colors:  map[string]int{},
-		w:       MinWidth, h: MinHeight,
+		w:       minWidth, h: minHeight,
 		needRedraw: true,
 	}
 	// Per-batch metrics are noisy: smooth over 64 steps by default, as the paper's plots
@@ -122,32 +122,29 @@ func NewDashboard(info runner.RunInfo, opts Options, ctrl Controller) *Dashboard
 	return d
 }
 
-// Store returns the dashboard's event store (read-only use).
-func (d *Dashboard) Store() *Store { return d.store }
-
 // Selected returns the index of the selected job.
-func (d *Dashboard) Selected() int { return d.table.Selected() }
+func (d *dashboard) Selected() int { return d.table.Selected() }
 
 // Init starts the refresh tick.
-func (d *Dashboard) Init() tea.Cmd { return d.tick() }
+func (d *dashboard) Init() tea.Cmd { return d.tick() }
 
-func (d *Dashboard) tick() tea.Cmd {
+func (d *dashboard) tick() tea.Cmd {
 	gen := d.gen
-	return tea.Tick(d.opts.refresh(), func(time.Time) tea.Msg { return TickMsg{Gen: gen} })
+	return tea.Tick(d.opts.refresh(), func(time.Time) tea.Msg { return tickMsg{Gen: gen} })
 }
 
 // Update handles window sizes, keys, event batches and ticks.
-func (d *Dashboard) Update(msg tea.Msg) (*Dashboard, tea.Cmd) {
+func (d *dashboard) Update(msg tea.Msg) (*dashboard, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		d.w, d.h = msg.Width, msg.Height
 		d.redraw(true)
-	case EventsMsg:
+	case eventsMsg:
 		for _, ev := range msg {
 			d.store.Apply(ev)
 		}
 		d.needRedraw = true
-	case TickMsg:
+	case tickMsg:
 		if msg.Gen != d.gen {
 			return d, nil
 		}
@@ -162,7 +159,7 @@ func (d *Dashboard) Update(msg tea.Msg) (*Dashboard, tea.Cmd) {
 	return d, nil
 }
 
-func (d *Dashboard) key(msg tea.KeyMsg) tea.Cmd {
+func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 	k := d.keys
 	if d.showHelp {
 		if key.Matches(msg, k.Help) || msg.String() == "esc" {
@@ -177,7 +174,7 @@ func (d *Dashboard) key(msg tea.KeyMsg) tea.Cmd {
 	var cmd tea.Cmd
 	switch {
 	case key.Matches(msg, k.Quit):
-		return func() tea.Msg { return QuitRequestMsg{} }
+		return func() tea.Msg { return quitRequestMsg{} }
 	case key.Matches(msg, k.Help):
 		d.showHelp = true
 	case key.Matches(msg, k.Up, k.Down):
@@ -206,8 +203,8 @@ func (d *Dashboard) key(msg tea.KeyMsg) tea.Cmd {
 }
 
 // control pauses/resumes (cancel false) or cancels the selected job through the
-// Controller, in a command so that Update never blocks on it.
-func (d *Dashboard) control(cancel bool) tea.Cmd {
+// controller, in a command so that Update never blocks on it.
+func (d *dashboard) control(cancel bool) tea.Cmd {
 	if len(d.store.Jobs) == 0 {
 		return nil
 	}
@@ -235,13 +232,13 @@ func (d *Dashboard) control(cancel bool) tea.Cmd {
 }
 
 // View returns the cached frame; it does no drawing.
-func (d *Dashboard) View() string { return d.frame }
+func (d *dashboard) View() string { return d.frame }
 
 // layout sizes the panels: the table on top (a row per job, at most a third of the
 // screen), then the chart and the fields pane side by side from wideWidth columns, or
 // one of them (tab switches) below it. It returns the table's and the lower pane's
 // heights and the chart's and fields pane's widths (0 for a pane not shown).
-func (d *Dashboard) layout() (tableH, lowerH, chartW, fieldW int) {
+func (d *dashboard) layout() (tableH, lowerH, chartW, fieldW int) {
 	tableH = min(len(d.store.Jobs)+1, max(3, (d.h-2)/3))
 	lowerH = d.h - 2 - tableH
 	switch {
@@ -258,12 +255,12 @@ func (d *Dashboard) layout() (tableH, lowerH, chartW, fieldW int) {
 
 // redraw rebuilds the frame. Panels whose inputs did not change keep their cached
 // strings; heatmaps are redrawn at most every Options.HeatmapRefresh unless force.
-func (d *Dashboard) redraw(force bool) {
+func (d *dashboard) redraw(force bool) {
 	d.needRedraw = false
 	t := d.theme
-	if d.w < MinWidth || d.h < MinHeight {
+	if d.w < minWidth || d.h < minHeight {
 		msg := fmt.Sprintf("Terminal too small: %d×%d.\nsipbench needs at least %d×%d.\nEnlarge the window, or press q to quit.",
-			d.w, d.h, MinWidth, MinHeight)
+			d.w, d.h, minWidth, minHeight)
 		if t.ASCII {
 			msg = strings.ReplaceAll(msg, "×", "x")
 		}
@@ -314,9 +311,9 @@ func (d *Dashboard) redraw(force bool) {
 }
 
 // jobsSelectedLast returns the jobs with the selected one last (drawn on top).
-func (d *Dashboard) jobsSelectedLast() []*Job {
+func (d *dashboard) jobsSelectedLast() []*job {
 	sel := d.Selected()
-	jobs := make([]*Job, 0, len(d.store.Jobs))
+	jobs := make([]*job, 0, len(d.store.Jobs))
 	for i, j := range d.store.Jobs {
 		if i != sel {
 			jobs = append(jobs, j)
@@ -330,7 +327,7 @@ func (d *Dashboard) jobsSelectedLast() []*Job {
 
 // chartView returns the chart panel, rebuilding its series only when a job's data, the
 // selection, the metric, a mode or the size changed.
-func (d *Dashboard) chartView(w, h int) string {
+func (d *dashboard) chartView(w, h int) string {
 	var ver uint64
 	for _, j := range d.store.Jobs {
 		ver += j.DataVersion
@@ -376,7 +373,7 @@ func field(s *runner.Snapshot, name string) *runner.Field {
 // fieldsView returns the fields pane (see fieldsPane), rebuilt only when a snapshot,
 // the selection or the size changed, and then at most every Options.HeatmapRefresh
 // unless force.
-func (d *Dashboard) fieldsView(w, h int, force bool) string {
+func (d *dashboard) fieldsView(w, h int, force bool) string {
 	var ver uint64
 	for _, j := range d.store.Jobs {
 		ver += j.SnapVersion
@@ -406,10 +403,10 @@ type panel interface {
 // and the predictions in x space, for scalar unknowns the x-vs-x* scatter, otherwise the
 // heatmaps of x* and y* (from the selected job's snapshot, or the first job that has
 // one) followed by each job's prediction and error, the selected job first.
-func (d *Dashboard) fieldsPane() panel {
+func (d *dashboard) fieldsPane() panel {
 	// The selected job first; plots draw in reverse, so that it ends on top.
 	sel := d.Selected()
-	jobs := make([]*Job, 0, len(d.store.Jobs))
+	jobs := make([]*job, 0, len(d.store.Jobs))
 	if sel >= 0 && sel < len(d.store.Jobs) {
 		jobs = append(jobs, d.store.Jobs[sel])
 	}

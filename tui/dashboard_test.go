@@ -10,7 +10,7 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-// recorder is a Controller that records the commands it receives.
+// recorder is a controller that records the commands it receives.
 type recorder struct{ calls []string }
 
 func (r *recorder) Pause(job string)  { r.calls = append(r.calls, "pause "+job) }
@@ -32,7 +32,7 @@ func keyMsg(s string) tea.KeyMsg {
 }
 
 // feed applies msgs in order, running the commands' messages back in (except ticks).
-func feed(d *Dashboard, msgs ...tea.Msg) []tea.Msg {
+func feed(d *dashboard, msgs ...tea.Msg) []tea.Msg {
 	var out []tea.Msg
 	for _, m := range msgs {
 		_, cmd := d.Update(m)
@@ -47,18 +47,18 @@ func feed(d *Dashboard, msgs ...tea.Msg) []tea.Msg {
 
 // liveDashboard returns a dashboard of SIP, Adam and a diverged SGD with metrics and
 // snapshots, sized w×h and refreshed once.
-func liveDashboard(w, h int, ctrl Controller) *Dashboard {
+func liveDashboard(w, h int, ctrl controller) *dashboard {
 	info := testRun()
 	info.Metric = "x_l1"
-	d := NewDashboard(info, Options{RunDir: "runs/poisson-quick-0001"}, ctrl)
-	var evs EventsMsg
+	d := newDashboard(info, Options{RunDir: "runs/poisson-quick-0001"}, ctrl)
+	var evs eventsMsg
 	evs = append(evs, metricEvents("SIP-seed0", 600, 1, 60, 1e-3)...)
 	evs = append(evs, metricEvents("Adam-seed0", 500, 1, 300, 0.02)...)
 	evs = append(evs, metricEvents("SGD-seed0", 200, 1, 500, 0.1)...)
 	evs = append(evs,
 		runner.Event{Job: "SGD-seed0", Kind: runner.EvMetrics, Step: 201, Wall: 2.01, Metrics: []float64{math.NaN(), math.Inf(1)}},
 		snapshotEvent("SIP-seed0", 16, 0.01), snapshotEvent("Adam-seed0", 16, 0.3))
-	feed(d, tea.WindowSizeMsg{Width: w, Height: h}, evs, TickMsg{}, TickMsg{})
+	feed(d, tea.WindowSizeMsg{Width: w, Height: h}, evs, tickMsg{}, tickMsg{})
 	return d
 }
 
@@ -110,7 +110,7 @@ func TestDashboardUpdate(t *testing.T) {
 	}
 	for _, c := range cases {
 		rec := &recorder{}
-		var ctrl Controller
+		var ctrl controller
 		if c.ctrl {
 			ctrl = rec
 		}
@@ -122,7 +122,7 @@ func TestDashboardUpdate(t *testing.T) {
 		out := feed(d, msgs...)
 		quit := false
 		for _, m := range out {
-			if _, ok := m.(QuitRequestMsg); ok {
+			if _, ok := m.(quitRequestMsg); ok {
 				quit = true
 			}
 		}
@@ -142,34 +142,34 @@ func TestDashboardUpdate(t *testing.T) {
 // they arrive, that a stale tick chain is ignored, and that heatmaps wait for their
 // slower refresh.
 func TestDashboardRefreshOnTick(t *testing.T) {
-	d := NewDashboard(testRun(), Options{}, nil)
+	d := newDashboard(testRun(), Options{}, nil)
 	d.Init()
 	feed(d, tea.WindowSizeMsg{Width: 200, Height: 60})
 	before := d.View()
-	feed(d, EventsMsg(metricEvents("SIP-seed0", 50, 1, 10, 0)))
+	feed(d, eventsMsg(metricEvents("SIP-seed0", 50, 1, 10, 0)))
 	if d.View() != before {
 		t.Fatalf("frame changed on EventsMsg; want the change at the next tick")
 	}
-	if _, cmd := d.Update(TickMsg{Gen: d.gen + 1}); cmd != nil || d.View() != before {
+	if _, cmd := d.Update(tickMsg{Gen: d.gen + 1}); cmd != nil || d.View() != before {
 		t.Errorf("a stale tick redrew or re-armed")
 	}
-	if _, cmd := d.Update(TickMsg{Gen: d.gen}); cmd == nil {
+	if _, cmd := d.Update(tickMsg{Gen: d.gen}); cmd == nil {
 		t.Errorf("tick did not re-arm")
 	}
 	if !strings.Contains(d.View(), "50/1000") {
 		t.Errorf("frame after tick lacks the step 50/1000")
 	}
 	// The resize drew the (empty) fields one tick ago, so this tick may draw them.
-	feed(d, EventsMsg{snapshotEvent("SIP-seed0", 16, 0.1)}, TickMsg{Gen: d.gen})
+	feed(d, eventsMsg{snapshotEvent("SIP-seed0", 16, 0.1)}, tickMsg{Gen: d.gen})
 	if !strings.Contains(d.View(), "x* truth") {
 		t.Errorf("heatmaps not drawn %d ticks after the last redraw:\n%s", d.opts.heatEvery(), d.View())
 	}
 	key := d.heatKey
-	feed(d, EventsMsg{snapshotEvent("SIP-seed0", 16, 0.2)}, TickMsg{Gen: d.gen})
+	feed(d, eventsMsg{snapshotEvent("SIP-seed0", 16, 0.2)}, tickMsg{Gen: d.gen})
 	if d.heatKey != key {
 		t.Errorf("heatmaps redrawn on the tick after their last redraw; want every %d ticks", d.opts.heatEvery())
 	}
-	feed(d, TickMsg{Gen: d.gen})
+	feed(d, tickMsg{Gen: d.gen})
 	if d.heatKey == key {
 		t.Errorf("new snapshot not drawn after %d ticks", d.opts.heatEvery())
 	}
@@ -177,7 +177,7 @@ func TestDashboardRefreshOnTick(t *testing.T) {
 
 func TestDashboardScatter(t *testing.T) {
 	info := testRun("SIP", "Adam")
-	d := NewDashboard(info, Options{}, nil)
+	d := newDashboard(info, Options{}, nil)
 	truth := runner.Field{Name: "x*", Shape: []int{32}}
 	pred := runner.Field{Name: "x", Shape: []int{32}}
 	for i := range 32 {
@@ -186,7 +186,7 @@ func TestDashboardScatter(t *testing.T) {
 		pred.Data = append(pred.Data, x*x)
 	}
 	snap := &runner.Snapshot{Fields: []runner.Field{truth, pred}}
-	feed(d, tea.WindowSizeMsg{Width: 200, Height: 40}, EventsMsg{{Job: "SIP-seed0", Kind: runner.EvSnapshot, Snapshot: snap}}, TickMsg{}, TickMsg{})
+	feed(d, tea.WindowSizeMsg{Width: 200, Height: 40}, eventsMsg{{Job: "SIP-seed0", Kind: runner.EvSnapshot, Snapshot: snap}}, tickMsg{}, tickMsg{})
 	golden(t, "dashboard_scatter_200x40", d.View())
 	if !strings.Contains(d.View(), "x vs x*") {
 		t.Errorf("scalar snapshot not drawn as a scatter plot")
@@ -212,7 +212,7 @@ func TestResolveProfile(t *testing.T) {
 	}
 	names := []string{"TrueColor", "ANSI256", "ANSI", "Ascii"}
 	for _, c := range cases {
-		got := names[ResolveProfile(c.mode, func(k string) string { return c.env[k] })]
+		got := names[resolveProfile(c.mode, func(k string) string { return c.env[k] })]
 		if got != c.want {
 			t.Errorf("ResolveProfile(%d, %v) = %s; want %s", c.mode, c.env, got, c.want)
 		}
@@ -235,8 +235,8 @@ func BenchmarkDashboardFrame(b *testing.B) {
 	for i := range info.Jobs {
 		info.Jobs[i].Steps = 20000
 	}
-	d := NewDashboard(info, Options{Color: Color256}, nil)
-	var evs EventsMsg
+	d := newDashboard(info, Options{Color: Color256}, nil)
+	var evs eventsMsg
 	for k, m := range methods {
 		evs = append(evs, metricEvents(m+"-seed0", 10000, 1, 1000*float64(k+1), 1e-3)...)
 		evs = append(evs, snapshotEvent(m+"-seed0", 64, 0.1*float64(k)))

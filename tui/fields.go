@@ -12,7 +12,7 @@ import (
 // are left out and counted in a last line. With no tiles it says that no snapshot came
 // yet. View returns a cached string rebuilt only after a change.
 type fields struct {
-	theme *Theme
+	theme *theme
 	w, h  int
 	tiles []heatTile
 	cache string
@@ -20,7 +20,7 @@ type fields struct {
 }
 
 // newFields returns an empty fields panel.
-func newFields(t *Theme) *fields { return &fields{theme: t, dirty: true} }
+func newFields(t *theme) *fields { return &fields{theme: t, dirty: true} }
 
 // SetSize sets the panel's outer size in cells.
 func (p *fields) SetSize(w, h int) {
@@ -52,7 +52,7 @@ func (p *fields) View() string {
 // tileGrid lays tiles out on a grid of equal cells as large as fits in w×h, keeping the
 // fields' aspect ratio; tiles that do not fit at the smallest readable size are left out
 // and counted in a last line.
-func tileGrid(t *Theme, tiles []heatTile, w, h int) string {
+func tileGrid(t *theme, tiles []heatTile, w, h int) string {
 	const gap, minW, minImg = 1, 12, 3
 	fh, fw := 1, 1
 	if len(tiles) > 0 && tiles[0].Field != nil {

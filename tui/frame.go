@@ -37,7 +37,7 @@ func labelWidth(labels ...string) int {
 }
 
 // render draws the frame around g into a block of exactly w×h cells.
-func (f *plotFrame) render(t *Theme, g *raster, w, h int) string {
+func (f *plotFrame) render(t *theme, g *raster, w, h int) string {
 	vbar, tick, corner, hbar, xtick := "│", "┤", "└", "─", '┬'
 	if t.ASCII {
 		vbar, tick, corner, hbar, xtick = "|", "+", "+", "-", '+'
@@ -75,7 +75,7 @@ func (f *plotFrame) render(t *Theme, g *raster, w, h int) string {
 
 // plotTitle returns a title line: the name in the title style, then a note (dim),
 // cut to w cells.
-func plotTitle(t *Theme, name, note string, w int) string {
+func plotTitle(t *theme, name, note string, w int) string {
 	return truncate(t.Title.Render(name)+t.Dim.Render(note), w)
 }
 
@@ -89,7 +89,7 @@ type legendItem struct {
 // legend renders one line "■ SIP  ■ Adam ✗" in the series colours (marker glyphs in
 // ASCII mode or without colour), at most w cells; items sharing a name are listed once,
 // and items that do not fit are left out.
-func legend(t *Theme, items []legendItem, w int) string {
+func legend(t *theme, items []legendItem, w int) string {
 	markers := t.ASCII || t.Colorless()
 	var b strings.Builder
 	seen := map[string]bool{}
@@ -131,7 +131,7 @@ func legend(t *Theme, items []legendItem, w int) string {
 // rangeFrame returns the frame and the empty raster of a w×h plot labelled by its ranges
 // only: yhi and ylo on the top and bottom rows, xlo and "xname xhi" at the ends of the x
 // axis. The caller draws into the raster and sets the legend.
-func rangeFrame(t *Theme, title string, xlo, xhi, ylo, yhi float64, xname string, w, h int) (plotFrame, *raster) {
+func rangeFrame(t *theme, title string, xlo, xhi, ylo, yhi float64, xname string, w, h int) (plotFrame, *raster) {
 	top, bottom := formatValue(yhi), formatValue(ylo)
 	f := plotFrame{title: title, lw: labelWidth(top, bottom)}
 	pw, ph := w-f.lw-1, plotRows(h)

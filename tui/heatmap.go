@@ -131,7 +131,7 @@ func scaleIndex(v, lo, hi float64, n int) int {
 // glyph of " .:-=+*#%@" per two pixel rows without colour or in ASCII mode), and a colour
 // bar between the range's min and max labels. Fields larger than the space are
 // averaged down; the aspect ratio is kept.
-func renderHeatmap(t *Theme, tile heatTile, w, h int) string {
+func renderHeatmap(t *theme, tile heatTile, w, h int) string {
 	var b strings.Builder
 	title := tile.Title
 	if tile.Field != nil {
@@ -231,7 +231,7 @@ func renderHeatmap(t *Theme, tile heatTile, w, h int) string {
 
 // fgSpan returns the foreground-only style of colour i of scale k (0 sequential,
 // 1 diverging); i equal to the scale's length is the non-finite colour.
-func (t *Theme) fgSpan(k, i int) span {
+func (t *theme) fgSpan(k, i int) span {
 	sc := t.seq
 	if k == 1 {
 		sc = t.div

@@ -84,14 +84,14 @@ func TestHeatmapRender(t *testing.T) {
 		{"no_field", termenv.ANSI256, false, heatTile{Title: "y*"}, 20, 4},
 	}
 	for _, c := range cases {
-		v := renderHeatmap(NewTheme(c.profile, c.ascii), c.tile, c.w, c.h)
+		v := renderHeatmap(newTheme(c.profile, c.ascii), c.tile, c.w, c.h)
 		if n := len(strings.Split(v, "\n")); n != c.h {
 			t.Errorf("%s: %d lines; want %d", c.name, n, c.h)
 		}
 		golden(t, "heatmap_"+c.name, v)
 	}
 	// 256 colours: half blocks with fg/bg escapes; one escape per run, not per cell.
-	v := renderHeatmap(NewTheme(termenv.ANSI256, false), heatTile{Title: "x", Field: truth, Lo: lo, Hi: hi}, 20, 10)
+	v := renderHeatmap(newTheme(termenv.ANSI256, false), heatTile{Title: "x", Field: truth, Lo: lo, Hi: hi}, 20, 10)
 	if !strings.Contains(v, "▀") || !strings.Contains(v, "\x1b[38;5;") || !strings.Contains(v, "48;5;") {
 		t.Errorf("256-colour heatmap lacks half blocks or colours:\n%q", v)
 	}

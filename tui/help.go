@@ -7,7 +7,7 @@ import (
 )
 
 // newHelp returns a bubbles help model styled by t.
-func newHelp(t *Theme) help.Model {
+func newHelp(t *theme) help.Model {
 	h := help.New()
 	h.ShortSeparator = " · "
 	h.Styles = help.Styles{
@@ -24,7 +24,7 @@ func newHelp(t *Theme) help.Model {
 
 // helpView renders the `?` screen: the full key list and what the chart shows, fitted to
 // w×h.
-func helpView(t *Theme, h help.Model, keys KeyMap, w, ht int) string {
+func helpView(t *theme, h help.Model, keys keyMap, w, ht int) string {
 	h.Width = w
 	h.ShowAll = true
 	var b strings.Builder

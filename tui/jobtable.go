@@ -12,8 +12,8 @@ import (
 // jobTable returns the columns and rows of the run table: one row per job with method
 // swatch, status, step/total, progress bar, steps/s, ETA, current and best value of
 // metric, and the ratio of the current value to the reference job's (see
-// Store.Reference). colors maps a method to its palette index.
-func jobTable(t *Theme, s *Store, metric int, colors map[string]int) ([]column, []tableRow) {
+// store.Reference). colors maps a method to its palette index.
+func jobTable(t *theme, s *store, metric int, colors map[string]int) ([]column, []tableRow) {
 	idw := 6
 	for _, j := range s.Jobs {
 		idw = max(idw, len([]rune(j.Info.ID)))
@@ -89,7 +89,7 @@ func jobTable(t *Theme, s *Store, metric int, colors map[string]int) ([]column, 
 
 // statusStyle returns the style of a job state in tables: failures red, done green,
 // paused yellow; nil (plain) otherwise.
-func statusStyle(t *Theme, st runner.State) *lipgloss.Style {
+func statusStyle(t *theme, st runner.State) *lipgloss.Style {
 	switch st {
 	case runner.Diverged, runner.Failed:
 		return &t.Bad

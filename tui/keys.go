@@ -2,9 +2,9 @@ package tui
 
 import "github.com/charmbracelet/bubbles/key"
 
-// KeyMap holds the dashboard's key bindings. The same bindings drive Update's dispatch,
+// keyMap holds the dashboard's key bindings. The same bindings drive Update's dispatch,
 // the footer (ShortHelp) and the `?` screen (FullHelp), so they cannot disagree.
-type KeyMap struct {
+type keyMap struct {
 	Up, Down   key.Binding
 	NextMetric key.Binding
 	PrevMetric key.Binding
@@ -18,9 +18,9 @@ type KeyMap struct {
 	Quit       key.Binding
 }
 
-// DefaultKeyMap returns the default bindings.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{
+// defaultKeyMap returns the default bindings.
+func defaultKeyMap() keyMap {
+	return keyMap{
 		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "select previous job")),
 		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "select next job")),
 		NextMetric: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next metric")),
@@ -37,12 +37,12 @@ func DefaultKeyMap() KeyMap {
 }
 
 // ShortHelp returns the footer's bindings (help.KeyMap).
-func (k KeyMap) ShortHelp() []key.Binding {
+func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Up, k.Down, k.NextMetric, k.LogY, k.XAxis, k.Smooth, k.Pause, k.Cancel, k.Quit}
 }
 
 // FullHelp returns the help screen's bindings in columns (help.KeyMap).
-func (k KeyMap) FullHelp() [][]key.Binding {
+func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Pause, k.Cancel},
 		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth},

@@ -11,15 +11,15 @@ import (
 	"github.com/sipbench/sipbench/presets"
 )
 
-// ListKeyMap holds the preset list's key bindings; they also feed its footer and `?`
+// listKeyMap holds the preset list's key bindings; they also feed its footer and `?`
 // screen.
-type ListKeyMap struct {
+type listKeyMap struct {
 	Up, Down, Choose, Help, Quit key.Binding
 }
 
-// DefaultListKeyMap returns the preset list's default bindings.
-func DefaultListKeyMap() ListKeyMap {
-	return ListKeyMap{
+// defaultListKeyMap returns the preset list's default bindings.
+func defaultListKeyMap() listKeyMap {
+	return listKeyMap{
 		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous preset")),
 		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next preset")),
 		Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
@@ -29,25 +29,25 @@ func DefaultListKeyMap() ListKeyMap {
 }
 
 // ShortHelp returns the footer's bindings (help.KeyMap).
-func (k ListKeyMap) ShortHelp() []key.Binding {
+func (k listKeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Choose, k.Help, k.Quit}
 }
 
 // FullHelp returns the help screen's bindings (help.KeyMap).
-func (k ListKeyMap) FullHelp() [][]key.Binding {
+func (k listKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down}, {k.Choose, k.Help, k.Quit}}
 }
 
-// PresetChosenMsg is emitted (as a command's message) when the user chooses a preset on
+// presetChosenMsg is emitted (as a command's message) when the user chooses a preset on
 // the list.
-type PresetChosenMsg struct{ Preset *presets.Preset }
+type presetChosenMsg struct{ Preset *presets.Preset }
 
-// List is the Bubble Tea model of the preset list: one line per preset (name, network,
+// list is the Bubble Tea model of the preset list: one line per preset (name, network,
 // parameter count, default methods), and below it the selected preset's description,
 // methods, scales and settings, wrapped to the screen.
-type List struct {
-	theme    *Theme
-	keys     ListKeyMap
+type list struct {
+	theme    *theme
+	keys     listKeyMap
 	help     help.Model
 	presets  []*presets.Preset
 	params   []int // parameter count of each preset's network at its default scale
@@ -56,10 +56,10 @@ type List struct {
 	w, h     int
 }
 
-// NewList returns the list of ps drawn with theme t. It builds each preset's network
+// newList returns the list of ps drawn with theme t. It builds each preset's network
 // once to count its parameters.
-func NewList(t *Theme, ps []*presets.Preset) *List {
-	l := &List{theme: t, keys: DefaultListKeyMap(), help: newHelp(t), presets: ps, w: MinWidth, h: MinHeight}
+func newList(t *theme, ps []*presets.Preset) *list {
+	l := &list{theme: t, keys: defaultListKeyMap(), help: newHelp(t), presets: ps, w: minWidth, h: minHeight}
 	for _, p := range ps {
 		l.params = append(l.params, p.ParamCount(""))
 	}
@@ -67,7 +67,7 @@ func NewList(t *Theme, ps []*presets.Preset) *List {
 }
 
 // Selected returns the selected preset, or nil if the list is empty.
-func (l *List) Selected() *presets.Preset {
+func (l *list) Selected() *presets.Preset {
 	if l.selected < len(l.presets) {
 		return l.presets[l.selected]
 	}
@@ -75,11 +75,11 @@ func (l *List) Selected() *presets.Preset {
 }
 
 // SetSize sets the screen size.
-func (l *List) SetSize(w, h int) { l.w, l.h = w, h }
+func (l *list) SetSize(w, h int) { l.w, l.h = w, h }
 
-// Update handles keys and window sizes. Choosing emits PresetChosenMsg; quitting
+// Update handles keys and window sizes. Choosing emits presetChosenMsg; quitting
 // returns tea.Quit.
-func (l *List) Update(msg tea.Msg) (*List, tea.Cmd) {
+func (l *list) Update(msg tea.Msg) (*list, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		l.SetSize(msg.Width, msg.Height)
@@ -105,7 +105,7 @@ func (l *List) Update(msg tea.Msg) (*List, tea.Cmd) {
 			l.selected = max(0, min(len(l.presets)-1, l.selected+1))
 		case key.Matches(msg, k.Choose):
 			if p := l.Selected(); p != nil {
-				return l, func() tea.Msg { return PresetChosenMsg{Preset: p} }
+				return l, func() tea.Msg { return presetChosenMsg{Preset: p} }
 			}
 		}
 	}
@@ -113,7 +113,7 @@ func (l *List) Update(msg tea.Msg) (*List, tea.Cmd) {
 }
 
 // View renders the list at its size.
-func (l *List) View() string {
+func (l *list) View() string {
 	t := l.theme
 	if s, small := tooSmall(t, l.w, l.h); small {
 		return s
@@ -169,7 +169,7 @@ func (l *List) View() string {
 }
 
 // detail describes the selected preset, wrapped to the width.
-func (l *List) detail() string {
+func (l *list) detail() string {
 	t := l.theme
 	p := l.Selected()
 	if p == nil {
@@ -207,13 +207,13 @@ func (l *List) detail() string {
 	return b.String()
 }
 
-func (l *List) footer() string {
+func (l *list) footer() string {
 	h := l.help
 	h.Width = l.w
 	return h.View(l.keys)
 }
 
-func (l *List) helpView() string {
+func (l *list) helpView() string {
 	t := l.theme
 	h := l.help
 	h.Width = l.w
@@ -232,12 +232,12 @@ func (l *List) helpView() string {
 
 // tooSmall returns the "terminal too small" screen and true when w×h is below the
 // smallest screen the app draws.
-func tooSmall(t *Theme, w, h int) (string, bool) {
-	if w >= MinWidth && h >= MinHeight {
+func tooSmall(t *theme, w, h int) (string, bool) {
+	if w >= minWidth && h >= minHeight {
 		return "", false
 	}
 	msg := fmt.Sprintf("Terminal too small: %d×%d.\nsipbench needs at least %d×%d.\nEnlarge the window, or press q to quit.",
-		w, h, MinWidth, MinHeight)
+		w, h, minWidth, minHeight)
 	if t.ASCII {
 		msg = strings.ReplaceAll(msg, "×", "x")
 	}
@@ -245,7 +245,7 @@ func tooSmall(t *Theme, w, h int) (string, bool) {
 }
 
 // dots replaces the title separator · by | in ASCII mode.
-func dots(t *Theme, s string) string {
+func dots(t *theme, s string) string {
 	if t.ASCII {
 		return strings.ReplaceAll(s, "·", "|")
 	}
@@ -253,7 +253,7 @@ func dots(t *Theme, s string) string {
 }
 
 // pointer returns the selection marker.
-func pointer(t *Theme) string {
+func pointer(t *theme) string {
 	if t.ASCII {
 		return ">"
 	}

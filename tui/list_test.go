@@ -10,7 +10,7 @@ import (
 )
 
 // plainTheme is the colourless theme of the golden tests.
-func plainTheme() *Theme { return NewTheme(termenv.Ascii, false) }
+func plainTheme() *theme { return newTheme(termenv.Ascii, false) }
 
 // key returns the key message of a name as tea reports it: "enter", "esc", "up",
 // "down", "tab", "space", "backspace", "ctrl+c", or runes.
@@ -46,7 +46,7 @@ func goldenPresets(t *testing.T) []*presets.Preset {
 
 func TestListGolden(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
-		l := NewList(plainTheme(), goldenPresets(t))
+		l := newList(plainTheme(), goldenPresets(t))
 		l.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 		l.Update(appKey("down")) // rotation
 		golden(t, fmt.Sprintf("list_%dx%d", sz[0], sz[1]), l.View())
@@ -55,7 +55,7 @@ func TestListGolden(t *testing.T) {
 
 func TestListKeys(t *testing.T) {
 	ps := presets.All()
-	l := NewList(plainTheme(), ps)
+	l := newList(plainTheme(), ps)
 	for range 2 * len(ps) {
 		l.Update(appKey("j"))
 	}
@@ -67,7 +67,7 @@ func TestListKeys(t *testing.T) {
 	if cmd == nil {
 		t.Fatal("enter: no command")
 	}
-	if msg, ok := cmd().(PresetChosenMsg); !ok || msg.Preset != ps[len(ps)-2] {
+	if msg, ok := cmd().(presetChosenMsg); !ok || msg.Preset != ps[len(ps)-2] {
 		t.Fatalf("enter: got %#v, want PresetChosenMsg of %s", msg, ps[len(ps)-2].Name)
 	}
 	l.Update(appKey("?"))
@@ -90,7 +90,7 @@ func TestListKeys(t *testing.T) {
 }
 
 func TestListTooSmall(t *testing.T) {
-	l := NewList(plainTheme(), goldenPresets(t))
+	l := newList(plainTheme(), goldenPresets(t))
 	l.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
 	golden(t, "list_too_small", l.View())
 }

@@ -36,12 +36,12 @@ func pathSnapshot(p problems.Path, grid bool) *runner.Snapshot {
 // no grid (it knows no problem's loss).
 func TestDashboardPathsDrawShippedContours(t *testing.T) {
 	view := func(grid bool) string {
-		d := NewDashboard(testRun("pi", "gd"), Options{ASCII: true}, nil)
-		evs := EventsMsg{
+		d := newDashboard(testRun("pi", "gd"), Options{ASCII: true}, nil)
+		evs := eventsMsg{
 			{Job: "pi-seed0", Kind: runner.EvSnapshot, Snapshot: pathSnapshot(problems.Figure1Inversion(0.05, 100), grid)},
 			{Job: "gd-seed0", Kind: runner.EvSnapshot, Snapshot: pathSnapshot(problems.Figure1GradientDescent(0.5/36, 100), false)},
 		}
-		feed(d, tea.WindowSizeMsg{Width: 200, Height: 50}, evs, TickMsg{}, TickMsg{})
+		feed(d, tea.WindowSizeMsg{Width: 200, Height: 50}, evs, tickMsg{}, tickMsg{})
 		return d.View()
 	}
 	with, without := view(true), view(false)

@@ -10,7 +10,7 @@ import (
 )
 
 func TestRenderPointsPaths(t *testing.T) {
-	th := NewTheme(termenv.Ascii, true)
+	th := newTheme(termenv.Ascii, true)
 	gd := problems.Figure1GradientDescent(0.5/36, 10)
 	pi := problems.Figure1Inversion(0.05, 100)
 	sets := []pointSet{
@@ -37,7 +37,7 @@ func TestRenderPointsPaths(t *testing.T) {
 }
 
 func TestRenderPointsEmptyAndNonFinite(t *testing.T) {
-	th := NewTheme(termenv.Ascii, true)
+	th := newTheme(termenv.Ascii, true)
 	nan := [][2]float64{{0, 0}}
 	nan[0][0] = nan[0][0] / nan[0][1] // NaN
 	for _, sets := range [][]pointSet{nil, {{Name: "x", Color: 0, Pts: nan}}} {

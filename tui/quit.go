@@ -16,7 +16,7 @@ type quitDialog struct {
 }
 
 // view renders the dialog as a bordered box at most w cells wide.
-func (q quitDialog) view(t *Theme, box lipgloss.Style, w int) string {
+func (q quitDialog) view(t *theme, box lipgloss.Style, w int) string {
 	inner := min(w-4, 76) // border and padding take 4 cells
 	jobs := "jobs have"
 	if q.running == 1 {
@@ -42,7 +42,7 @@ func (q quitDialog) view(t *Theme, box lipgloss.Style, w int) string {
 }
 
 // newDialogStyle returns the dialog box style of t: rounded border, or ASCII.
-func newDialogStyle(t *Theme) lipgloss.Style {
+func newDialogStyle(t *theme) lipgloss.Style {
 	b := lipgloss.RoundedBorder()
 	if t.ASCII {
 		b = lipgloss.ASCIIBorder()

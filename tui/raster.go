@@ -91,7 +91,7 @@ func (g *raster) mark(cx, cy int, r rune, k ink) {
 // writeRow writes cell row r: braille patterns, or in marker mode each series' marker
 // glyph ('.' for inkDim), with runs of cells of one ink sharing one escape sequence.
 // Series inks are drawn in their palette colour (plain without colour), inkDim faint.
-func (g *raster) writeRow(b *strings.Builder, r int, t *Theme) {
+func (g *raster) writeRow(b *strings.Builder, r int, t *theme) {
 	markers := g.sx == 1
 	cur, open := inkNone, span{}
 	for x := range g.cw {

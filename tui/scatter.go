@@ -20,7 +20,7 @@ type scatterSeries struct {
 // diagonal x = x* as a dotted reference, and the axis ranges. Non-finite predictions are
 // skipped. View returns a cached string rebuilt only after a change.
 type scatter struct {
-	theme *Theme
+	theme *theme
 	w, h  int
 	truth *runner.Field
 	preds []scatterSeries
@@ -29,7 +29,7 @@ type scatter struct {
 }
 
 // newScatter returns an empty scatter panel.
-func newScatter(t *Theme) *scatter { return &scatter{theme: t, dirty: true} }
+func newScatter(t *theme) *scatter { return &scatter{theme: t, dirty: true} }
 
 // SetSize sets the panel's outer size in cells.
 func (p *scatter) SetSize(w, h int) {

@@ -13,18 +13,18 @@ import (
 	"github.com/sipbench/sipbench/presets"
 )
 
-// MaxSeeds is the most seeds the set-up screen accepts.
-const MaxSeeds = 64
+// maxSeeds is the most seeds the set-up screen accepts.
+const maxSeeds = 64
 
-// SetupKeyMap holds the set-up screen's key bindings; they also feed its footer and `?`
+// setupKeyMap holds the set-up screen's key bindings; they also feed its footer and `?`
 // screen. Letters are typed into the focused field, so no binding is a letter except ?.
-type SetupKeyMap struct {
+type setupKeyMap struct {
 	Up, Down, Toggle, Start, Back, Help, Quit key.Binding
 }
 
-// DefaultSetupKeyMap returns the set-up screen's default bindings.
-func DefaultSetupKeyMap() SetupKeyMap {
-	return SetupKeyMap{
+// defaultSetupKeyMap returns the set-up screen's default bindings.
+func defaultSetupKeyMap() setupKeyMap {
+	return setupKeyMap{
 		Up:     key.NewBinding(key.WithKeys("up", "shift+tab"), key.WithHelp("↑", "previous")),
 		Down:   key.NewBinding(key.WithKeys("down", "tab"), key.WithHelp("↓/tab", "next")),
 		Toggle: key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick method / change scale")),
@@ -36,24 +36,24 @@ func DefaultSetupKeyMap() SetupKeyMap {
 }
 
 // ShortHelp returns the footer's bindings (help.KeyMap).
-func (k SetupKeyMap) ShortHelp() []key.Binding {
+func (k setupKeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Start, k.Back, k.Down, k.Toggle, k.Help}
 }
 
 // FullHelp returns the help screen's bindings (help.KeyMap).
-func (k SetupKeyMap) FullHelp() [][]key.Binding {
+func (k setupKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.Toggle}, {k.Start, k.Back, k.Help, k.Quit}}
 }
 
-// SetupDoneMsg is emitted when the user starts a valid set-up: the resolved spec and the
+// setupDoneMsg is emitted when the user starts a valid set-up: the resolved spec and the
 // seeds (one job per method and seed).
-type SetupDoneMsg struct {
+type setupDoneMsg struct {
 	Spec  *presets.Spec
 	Seeds []int
 }
 
-// SetupBackMsg is emitted when the user leaves the set-up screen with esc.
-type SetupBackMsg struct{}
+// setupBackMsg is emitted when the user leaves the set-up screen with esc.
+type setupBackMsg struct{}
 
 type rowKind int
 
@@ -75,13 +75,13 @@ type setupRow struct {
 	err    string // why the value is refused, shown under the row
 }
 
-// Setup is the Bubble Tea model of a preset's set-up screen: the methods as checkboxes
+// setup is the Bubble Tea model of a preset's set-up screen: the methods as checkboxes
 // (the defaults ticked), the scale, steps, seeds and the preset's own settings as
 // editable fields. Every change is validated through Preset.Resolve and a refused value
 // shows its reason under its field; enter starts only a valid set-up.
-type Setup struct {
-	theme    *Theme
-	keys     SetupKeyMap
+type setup struct {
+	theme    *theme
+	keys     setupKeyMap
 	help     help.Model
 	preset   *presets.Preset
 	rows     []setupRow
@@ -97,9 +97,9 @@ type Setup struct {
 	busy  bool // start requested, waiting for the run folder
 }
 
-// NewSetup returns the set-up screen of p at its default scale, drawn with t.
-func NewSetup(t *Theme, p *presets.Preset) *Setup {
-	s := &Setup{theme: t, keys: DefaultSetupKeyMap(), help: newHelp(t), preset: p, w: MinWidth, h: MinHeight}
+// newSetup returns the set-up screen of p at its default scale, drawn with t.
+func newSetup(t *theme, p *presets.Preset) *setup {
+	s := &setup{theme: t, keys: defaultSetupKeyMap(), help: newHelp(t), preset: p, w: minWidth, h: minHeight}
 	for i, m := range p.Methods {
 		s.checked = append(s.checked, m.Default)
 		s.rows = append(s.rows, setupRow{kind: rowMethod, method: i, label: m.Name, doc: methodDoc(m)})
@@ -134,22 +134,22 @@ func methodDoc(m presets.MethodDef) string {
 }
 
 // Preset returns the preset being set up.
-func (s *Setup) Preset() *presets.Preset { return s.preset }
+func (s *setup) Preset() *presets.Preset { return s.preset }
 
 // Valid returns the resolved spec and seeds, or nil if a value is refused.
-func (s *Setup) Valid() (*presets.Spec, []int) { return s.spec, s.seeds }
+func (s *setup) Valid() (*presets.Spec, []int) { return s.spec, s.seeds }
 
 // SetError shows err (a failed start) and allows starting again.
-func (s *Setup) SetError(err error) {
+func (s *setup) SetError(err error) {
 	s.busy = false
 	s.err = err.Error()
 }
 
 // SetSize sets the screen size.
-func (s *Setup) SetSize(w, h int) { s.w, s.h = w, h }
+func (s *setup) SetSize(w, h int) { s.w, s.h = w, h }
 
 // applyScale puts the scale's values into the fields the user has not edited.
-func (s *Setup) applyScale() {
+func (s *setup) applyScale() {
 	vals := s.preset.Scales[s.scale].Settings()
 	for i := range s.rows {
 		r := &s.rows[i]
@@ -162,7 +162,7 @@ func (s *Setup) applyScale() {
 
 // validate checks every field through Resolve (one at a time, so that each refusal is
 // shown under its own field), then the whole set-up.
-func (s *Setup) validate() {
+func (s *setup) validate() {
 	s.spec, s.seeds, s.err = nil, nil, ""
 	p := s.preset
 	scale := p.Scales[s.scale].Name
@@ -177,8 +177,8 @@ func (s *Setup) validate() {
 		v := strings.TrimSpace(r.input.Value())
 		if r.key == "seeds" {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > MaxSeeds {
-				r.err = fmt.Sprintf("seeds=%q: want a whole number from 1 to %d", v, MaxSeeds)
+			if err != nil || n < 1 || n > maxSeeds {
+				r.err = fmt.Sprintf("seeds=%q: want a whole number from 1 to %d", v, maxSeeds)
 				bad = true
 			}
 			continue
@@ -225,7 +225,7 @@ func (s *Setup) validate() {
 	}
 }
 
-func (s *Setup) rowByKey(k string) *setupRow {
+func (s *setup) rowByKey(k string) *setupRow {
 	for i := range s.rows {
 		if s.rows[i].key == k {
 			return &s.rows[i]
@@ -234,9 +234,9 @@ func (s *Setup) rowByKey(k string) *setupRow {
 	return nil
 }
 
-// Update handles keys and window sizes. Enter on a valid set-up emits SetupDoneMsg; esc
-// emits SetupBackMsg.
-func (s *Setup) Update(msg tea.Msg) (*Setup, tea.Cmd) {
+// Update handles keys and window sizes. Enter on a valid set-up emits setupDoneMsg; esc
+// emits setupBackMsg.
+func (s *setup) Update(msg tea.Msg) (*setup, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		s.SetSize(msg.Width, msg.Height)
@@ -246,7 +246,7 @@ func (s *Setup) Update(msg tea.Msg) (*Setup, tea.Cmd) {
 	return s, nil
 }
 
-func (s *Setup) key(msg tea.KeyMsg) tea.Cmd {
+func (s *setup) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.keys
 	if key.Matches(msg, k.Quit) {
 		return tea.Quit
@@ -260,7 +260,7 @@ func (s *Setup) key(msg tea.KeyMsg) tea.Cmd {
 	r := &s.rows[s.focus]
 	switch {
 	case key.Matches(msg, k.Back):
-		return func() tea.Msg { return SetupBackMsg{} }
+		return func() tea.Msg { return setupBackMsg{} }
 	case key.Matches(msg, k.Start):
 		if s.spec == nil || s.busy {
 			if s.err == "" && !s.busy {
@@ -270,7 +270,7 @@ func (s *Setup) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		s.busy = true
 		spec, seeds := s.spec, s.seeds
-		return func() tea.Msg { return SetupDoneMsg{Spec: spec, Seeds: seeds} }
+		return func() tea.Msg { return setupDoneMsg{Spec: spec, Seeds: seeds} }
 	case key.Matches(msg, k.Up):
 		s.focus = (s.focus + len(s.rows) - 1) % len(s.rows)
 	case key.Matches(msg, k.Down):
@@ -298,7 +298,7 @@ func (s *Setup) key(msg tea.KeyMsg) tea.Cmd {
 }
 
 // View renders the set-up screen at its size.
-func (s *Setup) View() string {
+func (s *setup) View() string {
 	t := s.theme
 	if v, small := tooSmall(t, s.w, s.h); small {
 		return v
@@ -421,7 +421,7 @@ func (s *Setup) View() string {
 	return fitBlock(b.String(), s.w, s.h)
 }
 
-func (s *Setup) helpView() string {
+func (s *setup) helpView() string {
 	t := s.theme
 	h := s.help
 	h.Width = s.w

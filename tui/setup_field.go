@@ -72,7 +72,7 @@ func (f *textField) Update(msg tea.KeyMsg) (changed bool) {
 
 // View renders the value padded to w cells; when focused, the cell under the cursor is
 // drawn in reverse video.
-func (f *textField) View(t *Theme, focused bool, w int) string {
+func (f *textField) View(t *theme, focused bool, w int) string {
 	s := string(f.value)
 	if !focused {
 		return padRight(s, w)

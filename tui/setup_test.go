@@ -19,7 +19,7 @@ func mustPreset(t *testing.T, name string) *presets.Preset {
 }
 
 // press sends keys to s; a name that is not a special key is typed rune by rune.
-func press(s *Setup, keys ...string) tea.Cmd {
+func press(s *setup, keys ...string) tea.Cmd {
 	var cmd tea.Cmd
 	for _, k := range keys {
 		_, cmd = s.Update(appKey(k))
@@ -28,7 +28,7 @@ func press(s *Setup, keys ...string) tea.Cmd {
 }
 
 // focusKey moves the focus to the field called key.
-func focusKey(t *testing.T, s *Setup, key string) {
+func focusKey(t *testing.T, s *setup, key string) {
 	t.Helper()
 	for range s.rows {
 		if s.rows[s.focus].key == key {
@@ -41,7 +41,7 @@ func focusKey(t *testing.T, s *Setup, key string) {
 
 func TestSetupDefaults(t *testing.T) {
 	p := mustPreset(t, "rotation")
-	s := NewSetup(plainTheme(), p)
+	s := newSetup(plainTheme(), p)
 	spec, seeds := s.Valid()
 	if spec == nil {
 		t.Fatalf("defaults refused: %s", s.err)
@@ -56,7 +56,7 @@ func TestSetupDefaults(t *testing.T) {
 
 func TestSetupGolden(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
-		s := NewSetup(plainTheme(), mustPreset(t, "rotation"))
+		s := newSetup(plainTheme(), mustPreset(t, "rotation"))
 		s.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 		golden(t, fmt.Sprintf("setup_%dx%d", sz[0], sz[1]), s.View())
 
@@ -69,7 +69,7 @@ func TestSetupGolden(t *testing.T) {
 
 func TestSetupEdits(t *testing.T) {
 	p := mustPreset(t, "rotation")
-	s := NewSetup(plainTheme(), p)
+	s := newSetup(plainTheme(), p)
 
 	focusKey(t, s, "xi")
 	press(s, "backspace", "backspace", "a", "b", "c")
@@ -129,18 +129,18 @@ func TestSetupEdits(t *testing.T) {
 	if cmd == nil {
 		t.Fatal("enter: no command")
 	}
-	done, ok := cmd().(SetupDoneMsg)
+	done, ok := cmd().(setupDoneMsg)
 	if !ok || done.Spec != spec || len(done.Seeds) != 3 {
 		t.Fatalf("enter: got %#v, want SetupDoneMsg", done)
 	}
 	if cmd := press(s, "esc"); cmd == nil {
 		t.Fatal("esc: no command")
-	} else if _, ok := cmd().(SetupBackMsg); !ok {
+	} else if _, ok := cmd().(setupBackMsg); !ok {
 		t.Fatalf("esc: got %T, want SetupBackMsg", cmd())
 	}
 }
 
-func slicesIndexKind(s *Setup, k rowKind) int {
+func slicesIndexKind(s *setup, k rowKind) int {
 	for i, r := range s.rows {
 		if r.kind == k {
 			return i

@@ -7,22 +7,22 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-// DefaultMaxPoints is the number of points a Series keeps at full resolution before it
-// starts to decimate (see Series).
-const DefaultMaxPoints = 4096
+// defaultMaxPoints is the number of points a series keeps at full resolution before it
+// starts to decimate (see series).
+const defaultMaxPoints = 4096
 
 // rateWindow is the number of recent (step, wall) samples over which steps/s is measured.
 const rateWindow = 16
 
-// Point is one stored value of a metric series.
-type Point struct {
+// point is one stored value of a metric series.
+type point struct {
 	Step  int     // last logged step of the bucket
 	Wall  float64 // training seconds at that step
 	Value float64 // mean of the bucket's values; always finite
 	N     int     // number of logged values in the bucket
 }
 
-// Series is one metric of one job, in memory bounded by its capacity.
+// series is one metric of one job, in memory bounded by its capacity.
 //
 // It keeps every logged value until it holds Cap points. It then halves itself by
 // replacing each pair of neighbours with one point (the weighted mean value, the step and
@@ -32,9 +32,9 @@ type Point struct {
 // averaging (rather than min/max picking) keeps the decimated curve an unbiased mean, like
 // the paper's running-mean plots.
 //
-// The zero value is not usable; Store creates its series.
-type Series struct {
-	Points []Point
+// The zero value is not usable; store creates its series.
+type series struct {
+	Points []point
 	Stride int // logged values per stored point (a power of two)
 	Cap    int
 
@@ -42,21 +42,21 @@ type Series struct {
 	pendSum float64
 }
 
-func newSeries(capacity int) *Series {
+func newSeries(capacity int) *series {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &Series{Stride: 1, Cap: capacity, Points: make([]Point, 0, min(capacity, 256))}
+	return &series{Stride: 1, Cap: capacity, Points: make([]point, 0, min(capacity, 256))}
 }
 
 // add appends one finite value logged at step and wall.
-func (s *Series) add(step int, wall, v float64) {
+func (s *series) add(step int, wall, v float64) {
 	s.pendN++
 	s.pendSum += v
 	if s.pendN < s.Stride {
 		return
 	}
-	s.Points = append(s.Points, Point{Step: step, Wall: wall, Value: s.pendSum / float64(s.pendN), N: s.pendN})
+	s.Points = append(s.Points, point{Step: step, Wall: wall, Value: s.pendSum / float64(s.pendN), N: s.pendN})
 	s.pendN, s.pendSum = 0, 0
 	if len(s.Points) < s.Cap {
 		return
@@ -65,7 +65,7 @@ func (s *Series) add(step int, wall, v float64) {
 	for i := range n {
 		a, b := s.Points[2*i], s.Points[2*i+1]
 		n := a.N + b.N
-		s.Points[i] = Point{Step: b.Step, Wall: b.Wall, Value: (a.Value*float64(a.N) + b.Value*float64(b.N)) / float64(n), N: n}
+		s.Points[i] = point{Step: b.Step, Wall: b.Wall, Value: (a.Value*float64(a.N) + b.Value*float64(b.N)) / float64(n), N: n}
 	}
 	if len(s.Points)%2 == 1 { // an odd last point keeps its own bucket
 		s.Points[n] = s.Points[len(s.Points)-1]
@@ -75,8 +75,8 @@ func (s *Series) add(step int, wall, v float64) {
 	s.Stride *= 2
 }
 
-// Job is what the store knows about one job. Fields are read-only for callers.
-type Job struct {
+// job is what the store knows about one job. Fields are read-only for callers.
+type job struct {
 	Info    runner.JobInfo
 	Index   int          // position in RunInfo.Jobs
 	State   runner.State // as reported by the runner
@@ -88,7 +88,7 @@ type Job struct {
 	// NonFinite > 0 is shown as diverged even before the runner says so.
 	NonFinite int
 
-	Series []*Series // one per RunInfo.Metrics
+	Series []*series // one per RunInfo.Metrics
 	Latest []float64 // latest finite value per metric (NaN before the first)
 	Best   []float64 // lowest finite value per metric (NaN before the first)
 	Snap   *runner.Snapshot
@@ -105,7 +105,7 @@ type Job struct {
 
 // Status is the state to display: the runner's state, or Diverged when non-finite
 // metrics arrived for a job that the runner still reports as live.
-func (j *Job) Status() runner.State {
+func (j *job) Status() runner.State {
 	if j.NonFinite > 0 && !j.State.Final() {
 		return runner.Diverged
 	}
@@ -114,7 +114,7 @@ func (j *Job) Status() runner.State {
 
 // Rate returns the recent training speed in steps per second of training time (pauses
 // excluded), measured over the last few metric events; 0 if unknown.
-func (j *Job) Rate() float64 {
+func (j *job) Rate() float64 {
 	if j.rsN < 2 {
 		return 0
 	}
@@ -129,7 +129,7 @@ func (j *Job) Rate() float64 {
 
 // ETA returns the estimated training seconds left, and false when it is unknown (no rate
 // yet, no step budget, or a final state).
-func (j *Job) ETA() (float64, bool) {
+func (j *job) ETA() (float64, bool) {
 	r := j.Rate()
 	if r <= 0 || j.Info.Steps <= 0 || j.Status().Final() {
 		return 0, false
@@ -141,26 +141,26 @@ func (j *Job) ETA() (float64, bool) {
 	return float64(left) / r, true
 }
 
-// Store ingests runner events for one run and keeps, per job, its state, progress, metric
-// series (bounded, see Series), best values and latest snapshot. For every metric lower is
-// better (they are losses and errors). A Store is pure data; it is not safe for concurrent
+// store ingests runner events for one run and keeps, per job, its state, progress, metric
+// series (bounded, see series), best values and latest snapshot. For every metric lower is
+// better (they are losses and errors). A store is pure data; it is not safe for concurrent
 // use: the dashboard owns it and feeds it from Update.
-type Store struct {
+type store struct {
 	Info    runner.RunInfo
-	Jobs    []*Job
-	byID    map[string]*Job
+	Jobs    []*job
+	byID    map[string]*job
 	Version uint64 // incremented by every applied event
 }
 
-// NewStore returns an empty store for info's jobs, whose series keep up to maxPoints
-// points each; if maxPoints is 0, DefaultMaxPoints is used.
-func NewStore(info runner.RunInfo, maxPoints int) *Store {
+// newStore returns an empty store for info's jobs, whose series keep up to maxPoints
+// points each; if maxPoints is 0, defaultMaxPoints is used.
+func newStore(info runner.RunInfo, maxPoints int) *store {
 	if maxPoints <= 0 {
-		maxPoints = DefaultMaxPoints
+		maxPoints = defaultMaxPoints
 	}
-	s := &Store{Info: info, byID: make(map[string]*Job, len(info.Jobs))}
+	s := &store{Info: info, byID: make(map[string]*job, len(info.Jobs))}
 	for i, ji := range info.Jobs {
-		j := &Job{Info: ji, Index: i, State: runner.Queued}
+		j := &job{Info: ji, Index: i, State: runner.Queued}
 		for range info.Metrics {
 			j.Series = append(j.Series, newSeries(maxPoints))
 			j.Latest = append(j.Latest, math.NaN())
@@ -173,12 +173,12 @@ func NewStore(info runner.RunInfo, maxPoints int) *Store {
 }
 
 // Job returns the job with the given ID, or nil.
-func (s *Store) Job(id string) *Job { return s.byID[id] }
+func (s *store) Job(id string) *job { return s.byID[id] }
 
 // Apply ingests one event. It reports false (and changes nothing) for an unknown job or
 // kind. Non-finite metric values never enter a series: they are counted in
-// Job.NonFinite, which makes the job display as diverged.
-func (s *Store) Apply(ev runner.Event) bool {
+// job.NonFinite, which makes the job display as diverged.
+func (s *store) Apply(ev runner.Event) bool {
 	j := s.byID[ev.Job]
 	if j == nil {
 		return false
@@ -230,12 +230,12 @@ func (s *Store) Apply(ev runner.Event) bool {
 // Reference returns the job to which job j is compared: the job of method
 // RunInfo.Reference ("SIP" if empty; case-insensitive) with j's seed, else the first job
 // of that method; nil if the run has none.
-func (s *Store) Reference(j *Job) *Job {
+func (s *store) Reference(j *job) *job {
 	ref := s.Info.Reference
 	if ref == "" {
 		ref = "SIP"
 	}
-	var first *Job
+	var first *job
 	for _, o := range s.Jobs {
 		if !strings.EqualFold(o.Info.Method, ref) {
 			continue
@@ -252,7 +252,7 @@ func (s *Store) Reference(j *Job) *Job {
 
 // Methods returns the distinct methods of the run in order of first appearance; a
 // method's index in it chooses its colour, so that seeds of one method share a colour.
-func (s *Store) Methods() []string {
+func (s *store) Methods() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, j := range s.Jobs {

@@ -39,7 +39,7 @@ func TestStoreApply(t *testing.T) {
 	}
 	same := func(a, b float64) bool { return (math.IsNaN(a) && math.IsNaN(b)) || math.Abs(a-b) < 1e-12 }
 	for _, c := range cases {
-		s := NewStore(testRun(), 0)
+		s := newStore(testRun(), 0)
 		for _, ev := range c.events {
 			if !s.Apply(ev) {
 				t.Fatalf("%s: Apply(%+v) = false", c.name, ev)
@@ -61,7 +61,7 @@ func TestStoreApply(t *testing.T) {
 }
 
 func TestStoreRejects(t *testing.T) {
-	s := NewStore(testRun(), 0)
+	s := newStore(testRun(), 0)
 	for _, ev := range []runner.Event{
 		{Job: "nobody", Kind: runner.EvMetrics, Step: 1},
 		{Job: "SIP-seed0", Kind: runner.EvSnapshot},
@@ -114,7 +114,7 @@ func TestSeriesBounded(t *testing.T) {
 }
 
 func TestRateETAReference(t *testing.T) {
-	s := NewStore(testRun("Adam", "SIP"), 0)
+	s := newStore(testRun("Adam", "SIP"), 0)
 	for _, ev := range metricEvents("Adam-seed0", 100, 1, 50, 0) {
 		s.Apply(ev)
 	}

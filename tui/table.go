@@ -46,7 +46,7 @@ type tableKeys struct{ Up, Down key.Binding }
 // reverse video. Up and down move the selection. View returns a cached string rebuilt
 // only after a change.
 type table struct {
-	theme *Theme
+	theme *theme
 	keys  tableKeys
 	w, h  int
 	cols  []column
@@ -57,7 +57,7 @@ type table struct {
 }
 
 // newTable returns an empty table.
-func newTable(t *Theme, keys tableKeys) *table { return &table{theme: t, keys: keys, dirty: true} }
+func newTable(t *theme, keys tableKeys) *table { return &table{theme: t, keys: keys, dirty: true} }
 
 // SetSize sets the panel's outer size in cells.
 func (tb *table) SetSize(w, h int) {
@@ -188,7 +188,7 @@ func (tb *table) render() string {
 }
 
 // progressBar returns a bar of width cells filled to f in [0, 1].
-func progressBar(t *Theme, f float64, width int) string {
+func progressBar(t *theme, f float64, width int) string {
 	if width <= 0 {
 		return ""
 	}

@@ -61,7 +61,8 @@ type Options struct {
 	HeatmapRefresh time.Duration
 	// RunDir is the run's folder, shown in the title line; may be empty.
 	RunDir string
-	// MaxPoints bounds each metric series (see Series); if 0, DefaultMaxPoints.
+	// MaxPoints bounds the points kept per metric series (neighbours are then averaged in
+	// pairs, so a long run keeps its shape); if 0, 4096.
 	MaxPoints int
 }
 
@@ -81,12 +82,12 @@ func (o Options) heatEvery() int {
 	return max(n, 1)
 }
 
-// ResolveProfile returns the colour profile for mode in the environment read by getenv
+// resolveProfile returns the colour profile for mode in the environment read by getenv
 // (nil means os.Getenv). Detection follows termenv's rules, which matter over SSH where
 // COLORTERM is not forwarded: NO_COLOR (any value) → no colour (auto only);
 // COLORTERM=truecolor|24bit → true colour (256 inside screen unless TERM_PROGRAM=tmux);
 // TERM containing 256color → 256; other known TERM → 16; empty or dumb → none.
-func ResolveProfile(mode ColorMode, getenv func(string) string) termenv.Profile {
+func resolveProfile(mode ColorMode, getenv func(string) string) termenv.Profile {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -164,8 +165,8 @@ func (p span) wrap(b *strings.Builder, text string) {
 	b.WriteString(p.suf)
 }
 
-// Theme holds every style of the dashboard, built once for a colour profile.
-type Theme struct {
+// theme holds every style of the dashboard, built once for a colour profile.
+type theme struct {
 	Profile termenv.Profile
 	ASCII   bool
 	r       *lipgloss.Renderer
@@ -183,13 +184,13 @@ type Theme struct {
 	pairs [2][]span
 }
 
-// NewTheme builds the styles for profile p; ascii selects glyphs without braille or
+// newTheme builds the styles for profile p; ascii selects glyphs without braille or
 // block elements.
-func NewTheme(p termenv.Profile, ascii bool) *Theme {
+func newTheme(p termenv.Profile, ascii bool) *theme {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(p)
 	r.SetHasDarkBackground(true)
-	t := &Theme{Profile: p, ASCII: ascii, r: r}
+	t := &theme{Profile: p, ASCII: ascii, r: r}
 	t.Title = r.NewStyle().Bold(true)
 	t.Dim = r.NewStyle().Faint(true)
 	t.Bold = r.NewStyle().Bold(true)
@@ -228,18 +229,18 @@ func NewTheme(p termenv.Profile, ascii bool) *Theme {
 }
 
 // Colorless reports whether the theme draws no colour.
-func (t *Theme) Colorless() bool { return t.Profile == termenv.Ascii }
+func (t *theme) Colorless() bool { return t.Profile == termenv.Ascii }
 
 // heatGlyphs reports whether heatmaps use the glyph ramp: in ASCII mode, without colour,
 // and at 16 colours (where the scales collapse to a handful of colours).
-func (t *Theme) heatGlyphs() bool { return t.ASCII || t.Profile >= termenv.ANSI }
+func (t *theme) heatGlyphs() bool { return t.ASCII || t.Profile >= termenv.ANSI }
 
 // seriesSpan returns the style of colour index i (cycling).
-func (t *Theme) seriesSpan(i int) span { return t.series[i%len(t.series)] }
+func (t *theme) seriesSpan(i int) span { return t.series[i%len(t.series)] }
 
 // inkSpan returns the style of raster ink k: a series colour (plain without colour),
 // faint for inkDim, none for inkNone.
-func (t *Theme) inkSpan(k ink) span {
+func (t *theme) inkSpan(k ink) span {
 	switch {
 	case k == inkDim:
 		return t.dim

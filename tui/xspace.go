@@ -22,7 +22,7 @@ type pointSet struct {
 // over contour lines of the loss. View returns a cached string rebuilt only after a
 // change.
 type xspace struct {
-	theme       *Theme
+	theme       *theme
 	w, h        int
 	title, note string
 	sets        []pointSet
@@ -32,7 +32,7 @@ type xspace struct {
 }
 
 // newXSpace returns an empty x-space panel.
-func newXSpace(t *Theme) *xspace { return &xspace{theme: t, dirty: true} }
+func newXSpace(t *theme) *xspace { return &xspace{theme: t, dirty: true} }
 
 // SetSize sets the panel's outer size in cells.
 func (p *xspace) SetSize(w, h int) {
@@ -75,7 +75,7 @@ func pairs(f *runner.Field) [][2]float64 {
 // ASCII mode or without colour, one marker per cell), over contour lines of contour (nil
 // for none) at levels a factor 4 apart. The sets are drawn in order, so the last is on
 // top; sets with Color < 0 and the contours are dim.
-func renderPoints(t *Theme, title, note string, sets []pointSet, contour func(x, y float64) float64, w, h int) string {
+func renderPoints(t *theme, title, note string, sets []pointSet, contour func(x, y float64) float64, w, h int) string {
 	head := plotTitle(t, title, " · "+note, w)
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, s := range sets {
