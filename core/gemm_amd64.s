@@ -320,30 +320,34 @@ copydone:
 	VMOVUPS (lo4)(R8*2), Y6     \
 	VMOVUPS (lo4)(R9*1), Y7
 
-// STORE8 stores columns Y8–Y15 to 8 consecutive 64-byte steps of the packed panel at
-// off(DI).
+// STORE8 stores columns Y8–Y15 to 8 consecutive steps of the packed panel at off(DI),
+// R13 bytes apart (R14 = 3·R13, BX = DI + 4·R13).
 #define STORE8(off) \
-	VMOVUPS Y8, off(DI)       \
-	VMOVUPS Y9, off+64(DI)    \
-	VMOVUPS Y10, off+128(DI)  \
-	VMOVUPS Y11, off+192(DI)  \
-	VMOVUPS Y12, off+256(DI)  \
-	VMOVUPS Y13, off+320(DI)  \
-	VMOVUPS Y14, off+384(DI)  \
-	VMOVUPS Y15, off+448(DI)
+	VMOVUPS Y8, off(DI)          \
+	VMOVUPS Y9, off(DI)(R13*1)   \
+	VMOVUPS Y10, off(DI)(R13*2)  \
+	VMOVUPS Y11, off(DI)(R14*1)  \
+	VMOVUPS Y12, off(BX)         \
+	VMOVUPS Y13, off(BX)(R13*1)  \
+	VMOVUPS Y14, off(BX)(R13*2)  \
+	VMOVUPS Y15, off(BX)(R14*1)
 
-// func packBTrans16(kc int, src *float32, ldb int, dst *float32)
+// func packBTrans16(kc int, src *float32, ldb int, dst *float32, dstep int)
 //
-// Packs a 16-column micro-panel of op(B) = Bᵀ, B stored row-major: the 16 rows of B at
-// src + j·ldb, j = 0…15, become the 16 values of each step p, for p < kc rounded down to
-// a multiple of 8; the caller packs the remaining steps. Works in 8×8 blocks: rows 0–7 give
-// the first 8 values of 8 steps, rows 8–15 the last 8.
-TEXT ·packBTrans16(SB), NOSPLIT, $0-32
+// Packs 16 columns of a micro-panel of op(B) = Bᵀ, B stored row-major: the 16 rows of B
+// at src + j·ldb, j = 0…15, become the 16 values at dst + p·dstep (dstep in floats: 16
+// for a 16-column panel, 32 for half of a 32-column one), for p < kc rounded down to a
+// multiple of 8; the caller packs the remaining steps. Works in 8×8 blocks: rows 0–7
+// give the first 8 values of 8 steps, rows 8–15 the last 8.
+TEXT ·packBTrans16(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ src+8(FP), SI
 	MOVQ ldb+16(FP), R8
 	MOVQ dst+24(FP), DI
+	MOVQ dstep+32(FP), R13
 	SHLQ $2, R8
+	SHLQ $2, R13
+	LEAQ (R13)(R13*2), R14 // 3·dstep
 	LEAQ (R8)(R8*2), R9  // 3·ldb
 	LEAQ (SI)(R8*4), R10 // row 4
 	LEAQ (R10)(R8*4), R11 // row 8
@@ -352,6 +356,7 @@ TEXT ·packBTrans16(SB), NOSPLIT, $0-32
 	JZ   transdone
 
 transloop:
+	LEAQ (DI)(R13*4), BX
 	LOAD8(SI, R10)
 	TRANSPOSE8
 	STORE8(0)
@@ -362,7 +367,7 @@ transloop:
 	ADDQ $32, R10
 	ADDQ $32, R11
 	ADDQ $32, R12
-	ADDQ $512, DI
+	LEAQ (BX)(R13*4), DI
 	DECQ CX
 	JNZ  transloop
 
@@ -454,4 +459,29 @@ dotstore:
 	VMOVUPS Y10, 320(DI)
 	VMOVUPS Y11, 352(DI)
 	VZEROUPPER
+	RET
+
+// func gemmMergeFMA(n int, t, c *float32, beta float32)
+//
+// c[j] = t[j] + beta·c[j] for j < n, with one rounding (FMA), as the kernels' beta path
+// computes it, so that entries of C merged from a local edge tile get the same bits as
+// those the kernels write. Needs FMA.
+TEXT ·gemmMergeFMA(SB), NOSPLIT, $0-28
+	MOVQ   n+0(FP), CX
+	MOVQ   t+8(FP), SI
+	MOVQ   c+16(FP), DI
+	VMOVSS beta+24(FP), X15
+	TESTQ  CX, CX
+	JLE    mergedone
+
+mergeloop:
+	VMOVSS      (SI), X0
+	VFMADD231SS (DI), X15, X0
+	VMOVSS      X0, (DI)
+	ADDQ        $4, SI
+	ADDQ        $4, DI
+	DECQ        CX
+	JNZ         mergeloop
+
+mergedone:
 	RET

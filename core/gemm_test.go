@@ -260,7 +260,8 @@ func TestGemmPanics(t *testing.T) {
 }
 
 // TestGemmUsesAsm checks that, on an amd64 CPU whose /proc/cpuinfo lists avx2 and fma,
-// Gemm uses the assembly kernel unless built with the purego tag.
+// Gemm uses the assembly kernel unless built with the purego tag: the AVX-512 one if the
+// CPU also lists avx512f.
 func TestGemmUsesAsm(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("no assembly kernel for", runtime.GOARCH)
@@ -290,12 +291,18 @@ func TestGemmUsesAsm(t *testing.T) {
 			break
 		}
 	}
-	if flags["avx2"] && flags["fma"] {
+	switch {
+	case flags["avx2"] && flags["fma"] && flags["avx512f"]:
+		if gemmBest.name != "avx512" {
+			t.Errorf("CPU has avx2, fma and avx512f but Gemm uses %q (x/sys/cpu says AVX2+FMA %v, AVX-512F %v)",
+				gemmBest.name, gemmHasAVX2FMA, gemmHasAVX512)
+		}
+	case flags["avx2"] && flags["fma"]:
 		if gemmBest.name != "avx2" {
 			t.Errorf("CPU has avx2 and fma but Gemm uses %q (x/sys/cpu says AVX2 %v, FMA %v)",
 				gemmBest.name, gemmHasAVX2FMA, gemmHasAVX2FMA)
 		}
-	} else if gemmBest.name != "gonum" {
+	case gemmBest.name != "gonum":
 		t.Errorf("CPU lacks avx2 or fma but Gemm uses %q", gemmBest.name)
 	}
 }

@@ -1,0 +1,355 @@
+//go:build amd64 && !purego && !(openblas && cgo)
+
+#include "textflag.h"
+
+// AVX-512 kernels of the packed GEMM (see gemm_amd64.go). They compute exactly what the
+// AVX2 kernels of gemm_amd64.s compute, entry by entry: the same FMA chain over the same
+// steps p of the packed slice, then the same multiply by alpha and the same FMA with
+// beta·C. Only the width differs: a tile row is 32 columns in two ZMM vectors instead of
+// 16 in two YMM vectors, so every entry gets the same bits.
+//
+// Registers as in the AVX2 kernels: SI = packed A, DI = B, R10 = ldb in bytes,
+// R11 = 3·ldb, R12 = 4·ldb, DX = C, R8 = ldc in bytes, R9 = steps of the 4-way unrolled
+// loop, CX = remaining steps. Accumulators Z0–Z11 (row r in Z(2r), Z(2r+1)), B in Z12,
+// Z13, broadcasts of A in Z14–Z19.
+
+// ZSTEP6 does one rank-1 update of the 6×32 tile from packed A at aoff(SI) and the B row
+// at b0 (its second 16 values at b1).
+#define ZSTEP6(aoff, b0, b1) \
+	VMOVUPS      b0, Z12             \
+	VMOVUPS      b1, Z13             \
+	VBROADCASTSS aoff(SI), Z14       \
+	VBROADCASTSS aoff+4(SI), Z15     \
+	VBROADCASTSS aoff+8(SI), Z16     \
+	VFMADD231PS  Z12, Z14, Z0        \
+	VFMADD231PS  Z13, Z14, Z1        \
+	VBROADCASTSS aoff+12(SI), Z17    \
+	VFMADD231PS  Z12, Z15, Z2        \
+	VFMADD231PS  Z13, Z15, Z3        \
+	VBROADCASTSS aoff+16(SI), Z18    \
+	VFMADD231PS  Z12, Z16, Z4        \
+	VFMADD231PS  Z13, Z16, Z5        \
+	VBROADCASTSS aoff+20(SI), Z19    \
+	VFMADD231PS  Z12, Z17, Z6        \
+	VFMADD231PS  Z13, Z17, Z7        \
+	VFMADD231PS  Z12, Z18, Z8        \
+	VFMADD231PS  Z13, Z18, Z9        \
+	VFMADD231PS  Z12, Z19, Z10       \
+	VFMADD231PS  Z13, Z19, Z11
+
+// ZSTEP4 is ZSTEP6 for the 4×32 tile: packed A holds four values per step.
+#define ZSTEP4(aoff, b0, b1) \
+	VMOVUPS      b0, Z12             \
+	VMOVUPS      b1, Z13             \
+	VBROADCASTSS aoff(SI), Z14       \
+	VBROADCASTSS aoff+4(SI), Z15     \
+	VBROADCASTSS aoff+8(SI), Z16     \
+	VFMADD231PS  Z12, Z14, Z0        \
+	VFMADD231PS  Z13, Z14, Z1        \
+	VBROADCASTSS aoff+12(SI), Z17    \
+	VFMADD231PS  Z12, Z15, Z2        \
+	VFMADD231PS  Z13, Z15, Z3        \
+	VFMADD231PS  Z12, Z16, Z4        \
+	VFMADD231PS  Z13, Z16, Z5        \
+	VFMADD231PS  Z12, Z17, Z6        \
+	VFMADD231PS  Z13, Z17, Z7
+
+// ZSCALE multiplies accumulators lo, hi by alpha (in Z14).
+#define ZSCALE(lo, hi) \
+	VMULPS Z14, lo, lo \
+	VMULPS Z14, hi, hi
+
+// ZSTORE0 writes row accumulators lo, hi to the C row at DX, without reading C.
+#define ZSTORE0(lo, hi) \
+	VMOVUPS lo, (DX)   \
+	VMOVUPS hi, 64(DX) \
+	ADDQ    R8, DX
+
+// ZSTOREBETA writes lo + beta·C, hi + beta·C (beta in Z15) to the C row at DX.
+#define ZSTOREBETA(lo, hi) \
+	VFMADD231PS (DX), Z15, lo   \
+	VFMADD231PS 64(DX), Z15, hi \
+	VMOVUPS     lo, (DX)        \
+	VMOVUPS     hi, 64(DX)      \
+	ADDQ        R8, DX
+
+// ZPROLOGUE loads the arguments shared by both kernels.
+#define ZPROLOGUE \
+	MOVQ k+0(FP), CX              \
+	MOVQ a+8(FP), SI              \
+	MOVQ b+16(FP), DI             \
+	MOVQ ldb+24(FP), R10          \
+	MOVQ c+32(FP), DX             \
+	MOVQ ldc+40(FP), R8           \
+	SHLQ $2, R8                   \
+	SHLQ $2, R10                  \
+	LEAQ (R10)(R10*2), R11        \
+	LEAQ (R10*4), R12             \
+	MOVQ CX, R9                   \
+	SHRQ $2, R9
+
+// func sgemmKernel6x32(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+//
+// The 6×32 tile C = alpha·Ap·Bp + beta·C: Ap holds k steps of 6 values, Bp k rows of 32
+// values ldb apart. C is not read when beta is 0. Needs AVX-512F.
+TEXT ·sgemmKernel6x32(SB), NOSPLIT, $0-56
+	ZPROLOGUE
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	TESTQ  R9, R9
+	JZ     zrest6
+
+zloop6:
+	ZSTEP6(0, (DI), 64(DI))
+	ZSTEP6(24, (DI)(R10*1), 64(DI)(R10*1))
+	ZSTEP6(48, (DI)(R10*2), 64(DI)(R10*2))
+	ZSTEP6(72, (DI)(R11*1), 64(DI)(R11*1))
+	ADDQ $96, SI
+	ADDQ R12, DI
+	DECQ R9
+	JNZ  zloop6
+
+zrest6:
+	ANDQ $3, CX
+	JZ   zscale6
+
+zloop6x1:
+	ZSTEP6(0, (DI), 64(DI))
+	ADDQ $24, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ  zloop6x1
+
+zscale6:
+	VBROADCASTSS alpha+48(FP), Z14
+	ZSCALE(Z0, Z1)
+	ZSCALE(Z2, Z3)
+	ZSCALE(Z4, Z5)
+	ZSCALE(Z6, Z7)
+	ZSCALE(Z8, Z9)
+	ZSCALE(Z10, Z11)
+
+	// beta == 0 (either sign) must not read C; NaN beta compares unordered (PF set) and
+	// takes the reading path, as any non-zero beta.
+	VMOVSS   beta+52(FP), X15
+	VXORPS   X13, X13, X13
+	VUCOMISS X13, X15
+	JNE      zbeta6
+	JPS      zbeta6
+
+	ZSTORE0(Z0, Z1)
+	ZSTORE0(Z2, Z3)
+	ZSTORE0(Z4, Z5)
+	ZSTORE0(Z6, Z7)
+	ZSTORE0(Z8, Z9)
+	ZSTORE0(Z10, Z11)
+	VZEROUPPER
+	RET
+
+zbeta6:
+	VBROADCASTSS beta+52(FP), Z15
+	ZSTOREBETA(Z0, Z1)
+	ZSTOREBETA(Z2, Z3)
+	ZSTOREBETA(Z4, Z5)
+	ZSTOREBETA(Z6, Z7)
+	ZSTOREBETA(Z8, Z9)
+	ZSTOREBETA(Z10, Z11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4x32(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+//
+// sgemmKernel6x32 for a 4×32 tile: Ap holds k steps of 4 values. Needs AVX-512F.
+TEXT ·sgemmKernel4x32(SB), NOSPLIT, $0-56
+	ZPROLOGUE
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ  R9, R9
+	JZ     zrest4
+
+zloop4:
+	ZSTEP4(0, (DI), 64(DI))
+	ZSTEP4(16, (DI)(R10*1), 64(DI)(R10*1))
+	ZSTEP4(32, (DI)(R10*2), 64(DI)(R10*2))
+	ZSTEP4(48, (DI)(R11*1), 64(DI)(R11*1))
+	ADDQ $64, SI
+	ADDQ R12, DI
+	DECQ R9
+	JNZ  zloop4
+
+zrest4:
+	ANDQ $3, CX
+	JZ   zscale4
+
+zloop4x1:
+	ZSTEP4(0, (DI), 64(DI))
+	ADDQ $16, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ  zloop4x1
+
+zscale4:
+	VBROADCASTSS alpha+48(FP), Z14
+	ZSCALE(Z0, Z1)
+	ZSCALE(Z2, Z3)
+	ZSCALE(Z4, Z5)
+	ZSCALE(Z6, Z7)
+
+	VMOVSS   beta+52(FP), X15
+	VXORPS   X13, X13, X13
+	VUCOMISS X13, X15
+	JNE      zbeta4
+	JPS      zbeta4
+
+	ZSTORE0(Z0, Z1)
+	ZSTORE0(Z2, Z3)
+	ZSTORE0(Z4, Z5)
+	ZSTORE0(Z6, Z7)
+	VZEROUPPER
+	RET
+
+zbeta4:
+	VBROADCASTSS beta+52(FP), Z15
+	ZSTOREBETA(Z0, Z1)
+	ZSTOREBETA(Z2, Z3)
+	ZSTOREBETA(Z4, Z5)
+	ZSTOREBETA(Z6, Z7)
+	VZEROUPPER
+	RET
+
+// func packBCopy32(kc int, src *float32, ldb int, dst *float32)
+//
+// Packs a 32-column micro-panel of B stored row-major: for each of kc rows, the 32 values
+// at src + p·ldb go to dst + 32p.
+TEXT ·packBCopy32(SB), NOSPLIT, $0-32
+	MOVQ  kc+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  ldb+16(FP), R8
+	MOVQ  dst+24(FP), DI
+	SHLQ  $2, R8
+	TESTQ CX, CX
+	JLE   zcopydone
+
+zcopyloop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    R8, SI
+	ADDQ    $128, DI
+	DECQ    CX
+	JNZ     zcopyloop
+
+zcopydone:
+	VZEROUPPER
+	RET
+
+// ZDOTSTEP accumulates 8 values along k at offset AX. Each accumulator holds two dot
+// products of one A row, eight partial sums each: against b0, b1, b2 (DI, R11, R12) in its
+// low half and against b3, b4, b5 (R13, R14, BX) in its high half; the A row is broadcast
+// to both halves. Lane l of a half sums the products at k ≡ l mod 8 in increasing k, the
+// order of the AVX2 kernel sdotKernel4x3.
+#define ZDOTSTEP \
+	VMOVUPS         (DI)(AX*1), Y12              \
+	VINSERTF64X4    $1, (R13)(AX*1), Z12, Z12    \
+	VMOVUPS         (R11)(AX*1), Y13             \
+	VINSERTF64X4    $1, (R14)(AX*1), Z13, Z13    \
+	VMOVUPS         (R12)(AX*1), Y14             \
+	VINSERTF64X4    $1, (BX)(AX*1), Z14, Z14     \
+	VBROADCASTF64X4 (SI)(AX*1), Z15              \
+	VBROADCASTF64X4 (R8)(AX*1), Z16              \
+	VFMADD231PS     Z12, Z15, Z0                 \
+	VFMADD231PS     Z13, Z15, Z1                 \
+	VFMADD231PS     Z14, Z15, Z2                 \
+	VBROADCASTF64X4 (R9)(AX*1), Z17              \
+	VFMADD231PS     Z12, Z16, Z3                 \
+	VFMADD231PS     Z13, Z16, Z4                 \
+	VFMADD231PS     Z14, Z16, Z5                 \
+	VBROADCASTF64X4 (R10)(AX*1), Z18             \
+	VFMADD231PS     Z12, Z17, Z6                 \
+	VFMADD231PS     Z13, Z17, Z7                 \
+	VFMADD231PS     Z14, Z17, Z8                 \
+	VFMADD231PS     Z12, Z18, Z9                 \
+	VFMADD231PS     Z13, Z18, Z10                \
+	VFMADD231PS     Z14, Z18, Z11                \
+	ADDQ            $32, AX
+
+// func sdotKernel4x6(k8 int, a0, a1, a2, a3, b0, b1, b2, b3, b4, b5 *float32, out *[192]float32)
+//
+// The AVX-512 form of sdotKernel4x3 for four A rows and six B rows: for the A row i and
+// B row j, out[16(3i + j mod 3) + 8⌊j/3⌋ + l] = Σ_q a_i[8q+l]·b_j[8q+l] over q < k8, summed
+// as sdotKernel4x3 sums it. k8 ≥ 1. Needs AVX-512F.
+TEXT ·sdotKernel4x6(SB), NOSPLIT, $0-96
+	MOVQ k8+0(FP), CX
+	MOVQ a0+8(FP), SI
+	MOVQ a1+16(FP), R8
+	MOVQ a2+24(FP), R9
+	MOVQ a3+32(FP), R10
+	MOVQ b0+40(FP), DI
+	MOVQ b1+48(FP), R11
+	MOVQ b2+56(FP), R12
+	MOVQ b3+64(FP), R13
+	MOVQ b4+72(FP), R14
+	MOVQ b5+80(FP), BX
+	XORQ AX, AX
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	MOVQ CX, DX
+	SHRQ $1, DX
+	JZ   zdotrest
+
+zdotloop2:
+	ZDOTSTEP
+	ZDOTSTEP
+	DECQ DX
+	JNZ  zdotloop2
+
+zdotrest:
+	ANDQ $1, CX
+	JZ   zdotstore
+	ZDOTSTEP
+
+zdotstore:
+	MOVQ    out+88(FP), DI
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, 256(DI)
+	VMOVUPS Z5, 320(DI)
+	VMOVUPS Z6, 384(DI)
+	VMOVUPS Z7, 448(DI)
+	VMOVUPS Z8, 512(DI)
+	VMOVUPS Z9, 576(DI)
+	VMOVUPS Z10, 640(DI)
+	VMOVUPS Z11, 704(DI)
+	VZEROUPPER
+	RET
