@@ -88,6 +88,115 @@
 	MOVQ CX, R9                   \
 	SHRQ $2, R9
 
+// ZEPILOGUE6 scales the 6×32 tile in Z0–Z11 by alpha and stores it to C at DX (row
+// stride R8), adding beta·C unless beta is 0: sgemmKernel6x32's tail.
+#define ZEPILOGUE6(withbeta) \
+	VBROADCASTSS alpha+48(FP), Z14 \
+	ZSCALE(Z0, Z1)                 \
+	ZSCALE(Z2, Z3)                 \
+	ZSCALE(Z4, Z5)                 \
+	ZSCALE(Z6, Z7)                 \
+	ZSCALE(Z8, Z9)                 \
+	ZSCALE(Z10, Z11)               \
+	VMOVSS       beta+52(FP), X15  \
+	VXORPS       X13, X13, X13     \
+	VUCOMISS     X13, X15          \
+	JNE          withbeta          \
+	JPS          withbeta          \
+	ZSTORE0(Z0, Z1)                \
+	ZSTORE0(Z2, Z3)                \
+	ZSTORE0(Z4, Z5)                \
+	ZSTORE0(Z6, Z7)                \
+	ZSTORE0(Z8, Z9)                \
+	ZSTORE0(Z10, Z11)              \
+	VZEROUPPER                     \
+	RET                            \
+withbeta:                          \
+	VBROADCASTSS beta+52(FP), Z15  \
+	ZSTOREBETA(Z0, Z1)             \
+	ZSTOREBETA(Z2, Z3)             \
+	ZSTOREBETA(Z4, Z5)             \
+	ZSTOREBETA(Z6, Z7)             \
+	ZSTOREBETA(Z8, Z9)             \
+	ZSTOREBETA(Z10, Z11)           \
+	VZEROUPPER                     \
+	RET
+
+// ZEPILOGUE4 is ZEPILOGUE6 for the 4×32 tile in Z0–Z7.
+#define ZEPILOGUE4(withbeta) \
+	VBROADCASTSS alpha+48(FP), Z14 \
+	ZSCALE(Z0, Z1)                 \
+	ZSCALE(Z2, Z3)                 \
+	ZSCALE(Z4, Z5)                 \
+	ZSCALE(Z6, Z7)                 \
+	VMOVSS       beta+52(FP), X15  \
+	VXORPS       X13, X13, X13     \
+	VUCOMISS     X13, X15          \
+	JNE          withbeta          \
+	JPS          withbeta          \
+	ZSTORE0(Z0, Z1)                \
+	ZSTORE0(Z2, Z3)                \
+	ZSTORE0(Z4, Z5)                \
+	ZSTORE0(Z6, Z7)                \
+	VZEROUPPER                     \
+	RET                            \
+withbeta:                          \
+	VBROADCASTSS beta+52(FP), Z15  \
+	ZSTOREBETA(Z0, Z1)             \
+	ZSTOREBETA(Z2, Z3)             \
+	ZSTOREBETA(Z4, Z5)             \
+	ZSTOREBETA(Z6, Z7)             \
+	VZEROUPPER                     \
+	RET
+
+// ZOPROLOGUE loads the convolution kernels' arguments (see OPROLOGUE in gemm_amd64.s).
+#define ZOPROLOGUE \
+	MOVQ k+0(FP), CX     \
+	MOVQ a+8(FP), SI     \
+	MOVQ b+16(FP), DI    \
+	MOVQ off+24(FP), BX  \
+	MOVQ c+32(FP), DX    \
+	MOVQ ldc+40(FP), R8  \
+	SHLQ $2, R8          \
+	MOVQ CX, R9          \
+	SHRQ $2, R9
+
+#define ZOLOAD4 \
+	MOVLQSX (BX), R10   \
+	MOVLQSX 4(BX), R11  \
+	MOVLQSX 8(BX), R12  \
+	MOVLQSX 12(BX), R13
+
+// ZDOTSTEP accumulates 8 values along k at offset AX. Each accumulator holds two dot
+// products of one A row, eight partial sums each: against b0, b1, b2 (DI, R11, R12) in its
+// low half and against b3, b4, b5 (R13, R14, BX) in its high half; the A row is broadcast
+// to both halves. Lane l of a half sums the products at k ≡ l mod 8 in increasing k, the
+// order of the AVX2 kernel sdotKernel4x3.
+#define ZDOTSTEP \
+	VMOVUPS         (DI)(AX*1), Y12              \
+	VINSERTF64X4    $1, (R13)(AX*1), Z12, Z12    \
+	VMOVUPS         (R11)(AX*1), Y13             \
+	VINSERTF64X4    $1, (R14)(AX*1), Z13, Z13    \
+	VMOVUPS         (R12)(AX*1), Y14             \
+	VINSERTF64X4    $1, (BX)(AX*1), Z14, Z14     \
+	VBROADCASTF64X4 (SI)(AX*1), Z15              \
+	VBROADCASTF64X4 (R8)(AX*1), Z16              \
+	VFMADD231PS     Z12, Z15, Z0                 \
+	VFMADD231PS     Z13, Z15, Z1                 \
+	VFMADD231PS     Z14, Z15, Z2                 \
+	VBROADCASTF64X4 (R9)(AX*1), Z17              \
+	VFMADD231PS     Z12, Z16, Z3                 \
+	VFMADD231PS     Z13, Z16, Z4                 \
+	VFMADD231PS     Z14, Z16, Z5                 \
+	VBROADCASTF64X4 (R10)(AX*1), Z18             \
+	VFMADD231PS     Z12, Z17, Z6                 \
+	VFMADD231PS     Z13, Z17, Z7                 \
+	VFMADD231PS     Z14, Z17, Z8                 \
+	VFMADD231PS     Z12, Z18, Z9                 \
+	VFMADD231PS     Z13, Z18, Z10                \
+	VFMADD231PS     Z14, Z18, Z11                \
+	ADDQ            $32, AX
+
 // func sgemmKernel6x32(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 //
 // The 6×32 tile C = alpha·Ap·Bp + beta·C: Ap holds k steps of 6 values, Bp k rows of 32
@@ -260,36 +369,6 @@ zcopydone:
 	VZEROUPPER
 	RET
 
-// ZDOTSTEP accumulates 8 values along k at offset AX. Each accumulator holds two dot
-// products of one A row, eight partial sums each: against b0, b1, b2 (DI, R11, R12) in its
-// low half and against b3, b4, b5 (R13, R14, BX) in its high half; the A row is broadcast
-// to both halves. Lane l of a half sums the products at k ≡ l mod 8 in increasing k, the
-// order of the AVX2 kernel sdotKernel4x3.
-#define ZDOTSTEP \
-	VMOVUPS         (DI)(AX*1), Y12              \
-	VINSERTF64X4    $1, (R13)(AX*1), Z12, Z12    \
-	VMOVUPS         (R11)(AX*1), Y13             \
-	VINSERTF64X4    $1, (R14)(AX*1), Z13, Z13    \
-	VMOVUPS         (R12)(AX*1), Y14             \
-	VINSERTF64X4    $1, (BX)(AX*1), Z14, Z14     \
-	VBROADCASTF64X4 (SI)(AX*1), Z15              \
-	VBROADCASTF64X4 (R8)(AX*1), Z16              \
-	VFMADD231PS     Z12, Z15, Z0                 \
-	VFMADD231PS     Z13, Z15, Z1                 \
-	VFMADD231PS     Z14, Z15, Z2                 \
-	VBROADCASTF64X4 (R9)(AX*1), Z17              \
-	VFMADD231PS     Z12, Z16, Z3                 \
-	VFMADD231PS     Z13, Z16, Z4                 \
-	VFMADD231PS     Z14, Z16, Z5                 \
-	VBROADCASTF64X4 (R10)(AX*1), Z18             \
-	VFMADD231PS     Z12, Z17, Z6                 \
-	VFMADD231PS     Z13, Z17, Z7                 \
-	VFMADD231PS     Z14, Z17, Z8                 \
-	VFMADD231PS     Z12, Z18, Z9                 \
-	VFMADD231PS     Z13, Z18, Z10                \
-	VFMADD231PS     Z14, Z18, Z11                \
-	ADDQ            $32, AX
-
 // func sdotKernel4x6(k8 int, a0, a1, a2, a3, b0, b1, b2, b3, b4, b5 *float32, out *[192]float32)
 //
 // The AVX-512 form of sdotKernel4x3 for four A rows and six B rows: for the A row i and
@@ -339,6 +418,165 @@ zdotrest:
 
 zdotstore:
 	MOVQ    out+88(FP), DI
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, 256(DI)
+	VMOVUPS Z5, 320(DI)
+	VMOVUPS Z6, 384(DI)
+	VMOVUPS Z7, 448(DI)
+	VMOVUPS Z8, 512(DI)
+	VMOVUPS Z9, 576(DI)
+	VMOVUPS Z10, 640(DI)
+	VMOVUPS Z11, 704(DI)
+	VZEROUPPER
+	RET
+
+// func sconvKernel6x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+//
+// sgemmKernel6x32 with B's rows at b + off[p] bytes (see sconvKernel6x16).
+TEXT ·sconvKernel6x32(SB), NOSPLIT, $0-56
+	ZOPROLOGUE
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	TESTQ  R9, R9
+	JZ     zcrest6
+
+zcloop6:
+	ZOLOAD4
+	ZSTEP6(0, (DI)(R10*1), 64(DI)(R10*1))
+	ZSTEP6(24, (DI)(R11*1), 64(DI)(R11*1))
+	ZSTEP6(48, (DI)(R12*1), 64(DI)(R12*1))
+	ZSTEP6(72, (DI)(R13*1), 64(DI)(R13*1))
+	ADDQ $96, SI
+	ADDQ $16, BX
+	DECQ R9
+	JNZ  zcloop6
+
+zcrest6:
+	ANDQ $3, CX
+	JZ   zcscale6
+
+zcloop6x1:
+	MOVLQSX (BX), R10
+	ZSTEP6(0, (DI)(R10*1), 64(DI)(R10*1))
+	ADDQ $24, SI
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  zcloop6x1
+
+zcscale6:
+	ZEPILOGUE6(zcbeta6)
+
+// func sconvKernel4x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+//
+// sconvKernel6x32 for a 4×32 tile.
+TEXT ·sconvKernel4x32(SB), NOSPLIT, $0-56
+	ZOPROLOGUE
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ  R9, R9
+	JZ     zcrest4
+
+zcloop4:
+	ZOLOAD4
+	ZSTEP4(0, (DI)(R10*1), 64(DI)(R10*1))
+	ZSTEP4(16, (DI)(R11*1), 64(DI)(R11*1))
+	ZSTEP4(32, (DI)(R12*1), 64(DI)(R12*1))
+	ZSTEP4(48, (DI)(R13*1), 64(DI)(R13*1))
+	ADDQ $64, SI
+	ADDQ $16, BX
+	DECQ R9
+	JNZ  zcloop4
+
+zcrest4:
+	ANDQ $3, CX
+	JZ   zcscale4
+
+zcloop4x1:
+	MOVLQSX (BX), R10
+	ZSTEP4(0, (DI)(R10*1), 64(DI)(R10*1))
+	ADDQ $16, SI
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  zcloop4x1
+
+zcscale4:
+	ZEPILOGUE4(zcbeta4)
+
+// func sdotRowsKernel4x6(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2, b3, b4, b5 *float32, ldb int, out *[192]float32)
+//
+// sdotKernel4x6 over rows of 8·w8 values, the A rows' rows lda floats apart and the B
+// rows' ldb apart, in the order of sdotRowsKernel4x3 (see there). rows, w8 ≥ 1.
+TEXT ·sdotRowsKernel4x6(SB), NOSPLIT, $0-120
+	MOVQ rows+0(FP), DX
+	MOVQ a0+16(FP), SI
+	MOVQ a1+24(FP), R8
+	MOVQ a2+32(FP), R9
+	MOVQ a3+40(FP), R10
+	MOVQ b0+56(FP), DI
+	MOVQ b1+64(FP), R11
+	MOVQ b2+72(FP), R12
+	MOVQ b3+80(FP), R13
+	MOVQ b4+88(FP), R14
+	MOVQ b5+96(FP), BX
+	SHLQ $2, lda+48(FP)
+	SHLQ $2, ldb+104(FP)
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+zdrowloop:
+	XORQ AX, AX
+	MOVQ w8+8(FP), CX
+
+zdinner:
+	ZDOTSTEP
+	DECQ CX
+	JNZ  zdinner
+	MOVQ lda+48(FP), AX
+	ADDQ AX, SI
+	ADDQ AX, R8
+	ADDQ AX, R9
+	ADDQ AX, R10
+	MOVQ ldb+104(FP), AX
+	ADDQ AX, DI
+	ADDQ AX, R11
+	ADDQ AX, R12
+	ADDQ AX, R13
+	ADDQ AX, R14
+	ADDQ AX, BX
+	DECQ DX
+	JNZ  zdrowloop
+
+	MOVQ    out+112(FP), DI
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
 	VMOVUPS Z2, 128(DI)

@@ -52,6 +52,115 @@
 	VMOVUPS     hi, 32(DX)      \
 	ADDQ        R8, DX
 
+// EPILOGUE6 scales the 6×16 tile in Y0–Y11 by alpha and stores it to C at DX (row stride
+// R8), adding beta·C unless beta is 0; the code of sgemmKernel6x16's tail. Labels are
+// passed in because a macro may be used by several functions.
+#define EPILOGUE6(withbeta) \
+	VBROADCASTSS alpha+48(FP), Y14 \
+	VMULPS       Y14, Y0, Y0       \
+	VMULPS       Y14, Y1, Y1       \
+	VMULPS       Y14, Y2, Y2       \
+	VMULPS       Y14, Y3, Y3       \
+	VMULPS       Y14, Y4, Y4       \
+	VMULPS       Y14, Y5, Y5       \
+	VMULPS       Y14, Y6, Y6       \
+	VMULPS       Y14, Y7, Y7       \
+	VMULPS       Y14, Y8, Y8       \
+	VMULPS       Y14, Y9, Y9       \
+	VMULPS       Y14, Y10, Y10     \
+	VMULPS       Y14, Y11, Y11     \
+	VMOVSS       beta+52(FP), X15  \
+	VXORPS       X13, X13, X13     \
+	VUCOMISS     X13, X15          \
+	JNE          withbeta          \
+	JPS          withbeta          \
+	STORE0(Y0, Y1)                 \
+	STORE0(Y2, Y3)                 \
+	STORE0(Y4, Y5)                 \
+	STORE0(Y6, Y7)                 \
+	STORE0(Y8, Y9)                 \
+	STORE0(Y10, Y11)               \
+	VZEROUPPER                     \
+	RET                            \
+withbeta:                          \
+	VBROADCASTSS beta+52(FP), Y15  \
+	STOREBETA(Y0, Y1)              \
+	STOREBETA(Y2, Y3)              \
+	STOREBETA(Y4, Y5)              \
+	STOREBETA(Y6, Y7)              \
+	STOREBETA(Y8, Y9)              \
+	STOREBETA(Y10, Y11)            \
+	VZEROUPPER                     \
+	RET
+
+// EPILOGUE4 is EPILOGUE6 for the 4×16 tile in Y0–Y7.
+#define EPILOGUE4(withbeta) \
+	VBROADCASTSS alpha+48(FP), Y14 \
+	VMULPS       Y14, Y0, Y0       \
+	VMULPS       Y14, Y1, Y1       \
+	VMULPS       Y14, Y2, Y2       \
+	VMULPS       Y14, Y3, Y3       \
+	VMULPS       Y14, Y4, Y4       \
+	VMULPS       Y14, Y5, Y5       \
+	VMULPS       Y14, Y6, Y6       \
+	VMULPS       Y14, Y7, Y7       \
+	VMOVSS       beta+52(FP), X15  \
+	VXORPS       X13, X13, X13     \
+	VUCOMISS     X13, X15          \
+	JNE          withbeta          \
+	JPS          withbeta          \
+	STORE0(Y0, Y1)                 \
+	STORE0(Y2, Y3)                 \
+	STORE0(Y4, Y5)                 \
+	STORE0(Y6, Y7)                 \
+	VZEROUPPER                     \
+	RET                            \
+withbeta:                          \
+	VBROADCASTSS beta+52(FP), Y15  \
+	STOREBETA(Y0, Y1)              \
+	STOREBETA(Y2, Y3)              \
+	STOREBETA(Y4, Y5)              \
+	STOREBETA(Y6, Y7)              \
+	VZEROUPPER                     \
+	RET
+
+// OPROLOGUE loads the arguments of the convolution kernels: as the GEMM kernels', with the
+// table of B's row offsets in BX instead of ldb. R9 = k/4, CX = k.
+#define OPROLOGUE \
+	MOVQ k+0(FP), CX     \
+	MOVQ a+8(FP), SI     \
+	MOVQ b+16(FP), DI    \
+	MOVQ off+24(FP), BX  \
+	MOVQ c+32(FP), DX    \
+	MOVQ ldc+40(FP), R8  \
+	SHLQ $2, R8          \
+	MOVQ CX, R9          \
+	SHRQ $2, R9
+
+// OLOAD4 loads four byte offsets of B rows from the table at BX.
+#define OLOAD4 \
+	MOVLQSX (BX), R10   \
+	MOVLQSX 4(BX), R11  \
+	MOVLQSX 8(BX), R12  \
+	MOVLQSX 12(BX), R13
+
+// STEP4 is STEP for the 4×16 kernel: A's micro-panel holds four values per step.
+#define STEP4(aoff, b0, b1) \
+	VMOVUPS      b0, Y12              \
+	VMOVUPS      b1, Y13              \
+	VBROADCASTSS aoff(SI), Y14        \
+	VBROADCASTSS aoff+4(SI), Y15      \
+	VFMADD231PS  Y12, Y14, Y0         \
+	VFMADD231PS  Y13, Y14, Y1         \
+	VFMADD231PS  Y12, Y15, Y2         \
+	VFMADD231PS  Y13, Y15, Y3         \
+	VBROADCASTSS aoff+8(SI), Y10      \
+	VBROADCASTSS aoff+12(SI), Y11     \
+	VFMADD231PS  Y12, Y10, Y4         \
+	VFMADD231PS  Y13, Y10, Y5         \
+	VFMADD231PS  Y12, Y11, Y6         \
+	VFMADD231PS  Y13, Y11, Y7
+
 // func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
@@ -146,23 +255,6 @@ withbeta:
 	STOREBETA(Y10, Y11)
 	VZEROUPPER
 	RET
-
-// STEP4 is STEP for the 4×16 kernel: A's micro-panel holds four values per step.
-#define STEP4(aoff, b0, b1) \
-	VMOVUPS      b0, Y12              \
-	VMOVUPS      b1, Y13              \
-	VBROADCASTSS aoff(SI), Y14        \
-	VBROADCASTSS aoff+4(SI), Y15      \
-	VFMADD231PS  Y12, Y14, Y0         \
-	VFMADD231PS  Y13, Y14, Y1         \
-	VFMADD231PS  Y12, Y15, Y2         \
-	VFMADD231PS  Y13, Y15, Y3         \
-	VBROADCASTSS aoff+8(SI), Y10      \
-	VBROADCASTSS aoff+12(SI), Y11     \
-	VFMADD231PS  Y12, Y10, Y4         \
-	VFMADD231PS  Y13, Y10, Y5         \
-	VFMADD231PS  Y12, Y11, Y6         \
-	VFMADD231PS  Y13, Y11, Y7
 
 // func sgemmKernel4x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 //
@@ -484,4 +576,162 @@ mergeloop:
 	JNZ         mergeloop
 
 mergedone:
+	RET
+
+// func sconvKernel6x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+//
+// sgemmKernel6x16 with B's rows at b + off[p] bytes, p < k, instead of ldb apart: the
+// convolution kernels read the rows of the im2col matrix in place, as shifted views of a
+// padded input (see convImplicit). Every entry of C gets the same arithmetic as in
+// sgemmKernel6x16.
+TEXT ·sconvKernel6x16(SB), NOSPLIT, $0-56
+	OPROLOGUE
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ  R9, R9
+	JZ     crest6
+
+cloop6:
+	OLOAD4
+	STEP(0, (DI)(R10*1), 32(DI)(R10*1))
+	STEP(24, (DI)(R11*1), 32(DI)(R11*1))
+	STEP(48, (DI)(R12*1), 32(DI)(R12*1))
+	STEP(72, (DI)(R13*1), 32(DI)(R13*1))
+	ADDQ $96, SI
+	ADDQ $16, BX
+	DECQ R9
+	JNZ  cloop6
+
+crest6:
+	ANDQ $3, CX
+	JZ   cscale6
+
+cloop6x1:
+	MOVLQSX (BX), R10
+	STEP(0, (DI)(R10*1), 32(DI)(R10*1))
+	ADDQ $24, SI
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  cloop6x1
+
+cscale6:
+	EPILOGUE6(cbeta6)
+
+// func sconvKernel4x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+//
+// sconvKernel6x16 for a 4×16 tile (sgemmKernel4x16's arithmetic).
+TEXT ·sconvKernel4x16(SB), NOSPLIT, $0-56
+	OPROLOGUE
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ  R9, R9
+	JZ     crest4
+
+cloop4:
+	OLOAD4
+	STEP4(0, (DI)(R10*1), 32(DI)(R10*1))
+	STEP4(16, (DI)(R11*1), 32(DI)(R11*1))
+	STEP4(32, (DI)(R12*1), 32(DI)(R12*1))
+	STEP4(48, (DI)(R13*1), 32(DI)(R13*1))
+	ADDQ $64, SI
+	ADDQ $16, BX
+	DECQ R9
+	JNZ  cloop4
+
+crest4:
+	ANDQ $3, CX
+	JZ   cscale4
+
+cloop4x1:
+	MOVLQSX (BX), R10
+	STEP4(0, (DI)(R10*1), 32(DI)(R10*1))
+	ADDQ $16, SI
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  cloop4x1
+
+cscale4:
+	EPILOGUE4(cbeta4)
+
+// func sdotRowsKernel4x3(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2 *float32, ldb int, out *[96]float32)
+//
+// sdotKernel4x3 over k = rows·8·w8 values taken as rows of 8·w8, the A rows' rows lda
+// floats apart and the B rows' ldb apart: for q < w8 and t < rows, lane l of the partial
+// sums of a_i·b_j adds a_i[t·lda+8q+l]·b_j[t·ldb+8q+l], in the order of t, then q, which
+// is the order of sdotKernel4x3 on the rows laid end to end. rows, w8 ≥ 1.
+TEXT ·sdotRowsKernel4x3(SB), NOSPLIT, $0-96
+	MOVQ rows+0(FP), DX
+	MOVQ a0+16(FP), SI
+	MOVQ a1+24(FP), R8
+	MOVQ a2+32(FP), R9
+	MOVQ a3+40(FP), R10
+	MOVQ lda+48(FP), R13
+	MOVQ b0+56(FP), DI
+	MOVQ b1+64(FP), R11
+	MOVQ b2+72(FP), R12
+	MOVQ ldb+80(FP), R14
+	SHLQ $2, R13
+	SHLQ $2, R14
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+drowloop:
+	XORQ AX, AX
+	MOVQ w8+8(FP), CX
+
+dinner:
+	DOTSTEP
+	DECQ CX
+	JNZ  dinner
+	ADDQ R13, SI
+	ADDQ R13, R8
+	ADDQ R13, R9
+	ADDQ R13, R10
+	ADDQ R14, DI
+	ADDQ R14, R11
+	ADDQ R14, R12
+	DECQ DX
+	JNZ  drowloop
+
+	MOVQ    out+88(FP), DI
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	VMOVUPS Y8, 256(DI)
+	VMOVUPS Y9, 288(DI)
+	VMOVUPS Y10, 320(DI)
+	VMOVUPS Y11, 352(DI)
+	VZEROUPPER
 	RET

@@ -9,3 +9,6 @@ const gemmAsmBuilt = false
 
 // gemmHasAVX2FMA is false in builds without the assembly kernel.
 var gemmHasAVX2FMA = false
+
+// gemmHasAVX512 is false in builds without the assembly kernel.
+var gemmHasAVX512 = false

@@ -45,22 +45,59 @@ func Conv2d(x, w, b *Var) *Var {
 	ckk := cin * k * k
 	out := t.allocNoZero(n, cout, h, wd) // every element is written below
 	th := convWorkers(t.Threads, n)
-	// One column workspace per worker, large enough for the columns of x (forward, weight
-	// gradient) and of the output gradient (input gradient); the backward pass reuses it.
 	rows := convSlabRows(h, wd, convSlabCols) // rows of the field per column slab
 	// The weight gradient's dot-product kernel has a fixed cost per call, so it takes
 	// longer slabs.
 	rowsW := convSlabRows(h, wd, convSlabColsW)
-	var cols *Tensor
-	if k != 1 {
-		cols = t.allocNoZero(th, max(cin*rowsW, cout*rows, cin*rows)*k*k*wd)
+	// A 3×3 convolution reads its im2col matrix in place from a padded copy of x (and
+	// its input gradient from one of g) where the implicit kernels serve it (see
+	// conv_amd64.go); otherwise, and for the weight-gradient slabs the implicit dot-product
+	// kernel does not serve, it builds the columns slab by slab. Both give the same bits.
+	implX := k == 3 && convImplicitOK(cin, h, wd)
+	implG := k == 3 && convImplicitOK(cout, h, wd)
+	implW := implX
+	for y0 := 0; implW && y0 < h; y0 += rowsW {
+		implW = convDotRowsOK(cout, (min(h, y0+rowsW)-y0)*wd, wd)
+	}
+	// One workspace per worker: the padded x (forward, weight gradient), the padded g
+	// (input gradient) and the columns where needed; the backward pass reuses it.
+	var padX, padG, colLen int
+	if implX {
+		padX = convPaddedLen(cin, h, wd)
+	}
+	if implG {
+		padG = convPaddedLen(cout, h, wd)
+	}
+	if k == 3 {
+		if !implX {
+			colLen = max(colLen, cin*rows)
+		}
+		if !implW {
+			colLen = max(colLen, cin*rowsW)
+		}
+		if !implG {
+			colLen = max(colLen, cout*rows)
+		}
+		colLen *= 9 * wd
+	}
+	var work *Tensor
+	if k == 3 {
+		work = t.allocNoZero(th, padX+padG+colLen)
+	}
+	workspace := func(wk int) (xp, gp, col []float32) {
+		if work == nil {
+			return nil, nil, nil
+		}
+		ws := work.Example(wk)
+		return ws[:padX], ws[padX : padX+padG], ws[padX+padG:]
 	}
 	wv := w.Value.Data
+	var plan *convPlan
+	if implX {
+		plan = newConvPlan(t.allocNoZero(convPlanLen(cout, cin)).Data, wv, cout, cin, h, wd)
+	}
 	parallelFor(th, th, func(wk int) {
-		var col []float32
-		if cols != nil {
-			col = cols.Example(wk)
-		}
+		xp, _, col := workspace(wk)
 		for i := wk; i < n; i += th {
 			oi, xi := out.Example(i), x.Value.Example(i)
 			var beta float32
@@ -72,6 +109,11 @@ func Conv2d(x, w, b *Var) *Var {
 			}
 			if k == 1 {
 				Gemm(false, false, cout, hw, ckk, 1, wv, ckk, xi, hw, beta, oi, hw)
+				continue
+			}
+			if implX {
+				padCircular(xp, xi, cin, h, wd)
+				plan.run(xp, oi, 1, beta)
 				continue
 			}
 			for y0 := 0; y0 < h; y0 += rows {
@@ -103,15 +145,16 @@ func Conv2d(x, w, b *Var) *Var {
 			dbEx = t.allocNoZero(n, cout)
 		}
 		var wflip []float32
+		var planG *convPlan
 		if dx != nil && k == 3 {
 			wflip = t.allocNoZero(cin * cout * 9).Data
 			flipKernel3(wflip, wv, cin, cout)
+			if implG {
+				planG = newConvPlan(t.allocNoZero(convPlanLen(cin, cout)).Data, wflip, cin, cout, h, wd)
+			}
 		}
 		parallelFor(th, th, func(wk int) {
-			var col []float32
-			if cols != nil {
-				col = cols.Example(wk)
-			}
+			xp, gp, col := workspace(wk)
 			var dxBeta float32 = 1
 			if dxFresh {
 				dxBeta = 0
@@ -127,8 +170,15 @@ func Conv2d(x, w, b *Var) *Var {
 					}
 				} else {
 					if dwEx != nil { // dW_i = Σ_slabs g_i[:, slab] · im2col(x_i)[:, slab]ᵀ
+						if implW {
+							padCircular(xp, xi, cin, h, wd)
+						}
 						for y0 := 0; y0 < h; y0 += rowsW {
 							y1 := min(h, y0+rowsW)
+							if implW {
+								convWeightGradRows(dwEx.Example(i), gi, xp, cout, ckk, h, wd, y0, y1, y0 > 0)
+								continue
+							}
 							nb := (y1 - y0) * wd
 							var beta float32 = 1
 							if y0 == 0 {
@@ -138,7 +188,10 @@ func Conv2d(x, w, b *Var) *Var {
 							Gemm(false, true, cout, ckk, nb, 1, gi[y0*wd:], hw, col, nb, beta, dwEx.Example(i), ckk)
 						}
 					}
-					if dx != nil { // dx_i[:, slab] (+)= W̃·im2col(g_i)[:, slab]
+					if dx != nil && implG { // dx_i (+)= W̃·im2col(g_i)
+						padCircular(gp, gi, cout, h, wd)
+						planG.run(gp, dx.Example(i), 1, dxBeta)
+					} else if dx != nil { // dx_i[:, slab] (+)= W̃·im2col(g_i)[:, slab]
 						for y0 := 0; y0 < h; y0 += rows {
 							y1 := min(h, y0+rows)
 							nb := (y1 - y0) * wd
@@ -259,6 +312,30 @@ func shiftRows(dst, src []float32, w, j int) {
 		copy(dst[:n-1], src[1:])
 		for r := w - 1; r < n; r += w {
 			dst[r] = src[r-w+1]
+		}
+	}
+}
+
+// convPadSlack is the number of floats after a padded buffer that a partial tile may read
+// (and ignore): a 16-column run starting near the end of the last row.
+const convPadSlack = 32
+
+// convPaddedLen is the length of the padded buffer of c channels of h×w, slack included.
+func convPaddedLen(c, h, w int) int { return c*(h+2)*(w+2) + convPadSlack }
+
+// padCircular writes the circularly padded copy of x (c channels of h×w) into xp (see conv_amd64.go); the slack after it is left as it is.
+func padCircular(xp, x []float32, c, h, w int) {
+	pw := w + 2
+	plane := (h + 2) * pw
+	for ch := 0; ch < c; ch++ {
+		src := x[ch*h*w : (ch+1)*h*w]
+		dst := xp[ch*plane : (ch+1)*plane]
+		for y := 0; y < h+2; y++ {
+			s := src[wrapRow(y-1, h)*w:][:w]
+			d := dst[y*pw : (y+1)*pw]
+			d[0] = s[w-1]
+			copy(d[1:], s)
+			d[w+1] = s[0]
 		}
 	}
 }

@@ -1,0 +1,83 @@
+//go:build amd64 && !purego && !(openblas && cgo)
+
+package core
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestConvImplicitMatchesIm2col holds the implicit convolution kernels (conv_amd64.go) to
+// the im2col path, bit for bit: the output and the gradients with respect to x, the weight
+// and the bias, over field sizes whose rows take 32- and 16-column tiles and partial ones
+// (w = 8, 12, 20, 40, 64), slabs that the implicit dot-product kernel serves and some it
+// leaves to im2col (w not a multiple of 8, short slabs), channel counts whose im2col has
+// more than one KC-slice (Cin·9 > 256) and output channels in 6- and 4-row tiles and
+// partial ones, with both kernel widths where the CPU has AVX-512.
+func TestConvImplicitMatchesIm2col(t *testing.T) {
+	if !gemmHasAVX2FMA {
+		t.Skip("this CPU lacks AVX2 or FMA: no implicit kernels run here")
+	}
+	widths := []bool{false}
+	if gemmHasAVX512 {
+		widths = append(widths, true)
+	} else {
+		t.Log("this CPU lacks AVX-512F: only the AVX2 kernels are compared with im2col")
+	}
+	defer func(impl, wide bool) { convImplicit, convWide = impl, wide }(convImplicit, convWide)
+	rng := rand.New(rand.NewPCG(5, 6))
+	cases := []struct{ n, cin, cout, h, w int }{
+		{2, 16, 16, 64, 64},
+		{2, 32, 16, 32, 32},
+		{1, 1, 16, 16, 16},
+		{2, 16, 1, 8, 8},
+		{1, 3, 5, 12, 12},
+		{1, 5, 7, 20, 40},
+		{1, 4, 13, 9, 20},
+		{1, 29, 10, 16, 24},
+	}
+	if testing.Short() {
+		cases = cases[2:]
+	}
+	for _, c := range cases {
+		x := randTensor(rng, c.n, c.cin, c.h, c.w)
+		wt := randTensor(rng, c.cout, c.cin, 3, 3)
+		bias := randTensor(rng, c.cout)
+		gout := randTensor(rng, c.n, c.cout, c.h, c.w)
+		run := func() []string {
+			tp := NewTape()
+			xv, wv, bv := tp.Input(x), tp.Input(wt), tp.Input(bias)
+			y := Conv2d(xv, wv, bv)
+			tp.Backward(Sum(Mul(y, tp.Const(gout))), nil)
+			return []string{tensorBits(y.Value), tensorBits(xv.Grad), tensorBits(wv.Grad), tensorBits(bv.Grad)}
+		}
+		convImplicit = false
+		want := run()
+		for _, wide := range widths {
+			convImplicit, convWide = true, wide
+			got := run()
+			for i, what := range []string{"output", "x gradient", "weight gradient", "bias gradient"} {
+				if got[i] != want[i] {
+					t.Errorf("%+v wide=%v: the %s differs from the im2col path's", c, wide, what)
+				}
+			}
+		}
+	}
+}
+
+// TestConvImplicitUsed checks that the U-Net's shapes take the implicit path where the
+// kernels exist, so that the test above compares what runs.
+func TestConvImplicitUsed(t *testing.T) {
+	if !gemmHasAVX2FMA {
+		t.Skip("this CPU lacks AVX2 or FMA: no implicit kernels run here")
+	}
+	for _, hw := range []int{64, 32, 16} {
+		if !convImplicitOK(16, hw, hw) || !convImplicitOK(32, hw, hw) {
+			t.Errorf("%d×%d: implicit forward not taken", hw, hw)
+		}
+		rows := convSlabRows(hw, hw, convSlabColsW)
+		if !convDotRowsOK(16, rows*hw, hw) {
+			t.Errorf("%d×%d: implicit weight gradient not taken", hw, hw)
+		}
+	}
+}

@@ -1,0 +1,26 @@
+//go:build !amd64 || purego || (openblas && cgo)
+
+package core
+
+// Builds without the assembly kernels build the im2col columns of every 3×3 convolution;
+// the implicit path of conv_amd64.go is never taken.
+
+func convImplicitOK(c, h, w int) bool { return false }
+
+func convDotRowsOK(m, nb, w int) bool { return false }
+
+type convPlan struct{}
+
+func convPlanLen(m, c int) int { return 0 }
+
+func newConvPlan(ap, a []float32, m, c, h, w int) *convPlan {
+	panic("core: implicit convolution without the assembly kernels")
+}
+
+func (p *convPlan) run(xp, out []float32, alpha, beta float32) {
+	panic("core: implicit convolution without the assembly kernels")
+}
+
+func convWeightGradRows(dw, g, xp []float32, m, n, h, w, y0, y1 int, accumulate bool) {
+	panic("core: implicit convolution without the assembly kernels")
+}
