@@ -3,6 +3,8 @@ package optimizers
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/sipbench/sipbench/core"
 )
@@ -63,6 +65,31 @@ func (m Method) NewOptimizer(params []*core.Param) (Optimizer, error) {
 		return NewSGD(params, m.LR, m.Momentum), nil
 	}
 	return New(m.Optimizer, params, m.LR)
+}
+
+// Validate reports whether this sipbench can train with m, as a run folder recorded it: a
+// known source, proxy loss and optimizer (one of Names), a finite learning rate and
+// momentum, and for an Inverse method an update among updates (the problem's Updates).
+func (m Method) Validate(updates []string) error {
+	switch m.Source {
+	case Adjoint, Supervised, Sign:
+	case Inverse:
+		if !slices.Contains(updates, m.Update) {
+			return fmt.Errorf("optimizers: method %q: the problem has no update %q (updates: %s)", m.Name, m.Update, strings.Join(updates, ", "))
+		}
+	default:
+		return fmt.Errorf("optimizers: method %q: unknown source %q", m.Name, m.Source)
+	}
+	if m.Proxy != "" && m.Proxy != L1 && m.Proxy != L2 {
+		return fmt.Errorf("optimizers: method %q: unknown proxy loss %q (l1, l2)", m.Name, m.Proxy)
+	}
+	if !slices.Contains(Names, m.Optimizer) {
+		return fmt.Errorf("optimizers: method %q: unknown optimizer %q (optimizers: %s)", m.Name, m.Optimizer, strings.Join(Names, ", "))
+	}
+	if math.IsNaN(m.LR) || math.IsInf(m.LR, 0) || m.LR < 0 || math.IsNaN(m.Momentum) || math.IsInf(m.Momentum, 0) {
+		return fmt.Errorf("optimizers: method %q: learning rate %g must be finite and ≥ 0, momentum %g finite", m.Name, m.LR, m.Momentum)
+	}
+	return nil
 }
 
 // NeedsTruth reports whether the method reads the ground truth x* (supervised, sign).

@@ -1,9 +1,6 @@
 package presets
 
 import (
-	"math/rand/v2"
-
-	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/problems/fluid"
@@ -41,6 +38,6 @@ func init() {
 				Values: Values{"grid": "64"}},
 		},
 		problem: func(v Values) problems.Problem { return fluid.NewFluid(v.Int("grid")) },
-		network: func(_ Values, rng *rand.Rand) core.Network { return core.NewUNet(2, 2, 5, 16, rng) },
+		network: func(Values) Network { return Network{Kind: UNet, In: 2, Out: 2, Levels: 5, Filters: 16} },
 	})
 }

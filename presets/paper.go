@@ -2,7 +2,6 @@ package presets
 
 import (
 	"math"
-	"math/rand/v2"
 
 	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/optimizers"
@@ -38,9 +37,7 @@ func init() {
 			{Name: "paper", Common: Common{Steps: 10000, Batch: 100, SnapshotEvery: 200, CheckpointEvery: 2000}},
 		},
 		problem: func(Values) problems.Problem { return problems.NewExp() },
-		network: func(_ Values, rng *rand.Rand) core.Network {
-			return core.NewMLP([]int{1, 16, 64, 16, 1}, core.Sigmoid, rng)
-		},
+		network: func(Values) Network { return Network{Kind: MLP, Sizes: []int{1, 16, 64, 16, 1}, Activation: "sigmoid"} },
 	})
 
 	rotSGD := method("sgd", optimizers.Adjoint, "", "sgd", 0, true)
@@ -77,9 +74,7 @@ func init() {
 		problem: func(v Values) problems.Problem {
 			return problems.NewRotation(v.Float("xi"), v.Float("phi")*math.Pi/180)
 		},
-		network: func(_ Values, rng *rand.Rand) core.Network {
-			return core.NewMLP([]int{2, 32, 64, 32, 2}, core.ReLU, rng)
-		},
+		network: func(Values) Network { return Network{Kind: MLP, Sizes: []int{2, 32, 64, 32, 2}, Activation: "relu"} },
 	})
 
 	poissonSGD := method("sgd", optimizers.Adjoint, "", "sgd", 3e-12, true)
@@ -151,7 +146,7 @@ func init() {
 	})
 }
 
-func unet1(_ Values, rng *rand.Rand) core.Network { return core.NewUNet(1, 1, 4, 16, rng) }
+func unet1(Values) Network { return Network{Kind: UNet, In: 1, Out: 1, Levels: 4, Filters: 16} }
 
 // fnoMethod is Adam 1e-3 through the adjoint training a Fourier neural operator instead
 // of the preset's U-Net: Li et al.'s FNO2d defaults (4 layers, 12 modes, width 32), with
@@ -159,9 +154,9 @@ func unet1(_ Values, rng *rand.Rand) core.Network { return core.NewUNet(1, 1, 4,
 func fnoMethod() MethodDef {
 	m := method("fno", optimizers.Adjoint, "", "adam", 1e-3, false)
 	m.Network = "FNO 1→1, 4 Fourier layers, 12 modes, width 32"
-	m.network = func(v Values, rng *rand.Rand) core.Network {
+	m.network = func(v Values) Network {
 		l, modes, w := core.DefaultFNO[0], core.DefaultFNO[1], core.DefaultFNO[2]
-		return core.NewFNO(1, 1, l, min(modes, v.Int("grid")/2), w, rng)
+		return Network{Kind: FNO, In: 1, Out: 1, Layers: l, Modes: min(modes, v.Int("grid")/2), Width: w}
 	}
 	return m
 }

@@ -23,7 +23,7 @@ type Preset struct {
 	Keys        []Key   // settings of this preset besides the common ones
 	Scales      []Scale // the first is the default ("quick")
 	problem     func(Values) problems.Problem
-	network     func(Values, *rand.Rand) core.Network
+	network     func(Values) Network
 	// solver, if set, makes this an iterative-solver preset without a network (Figure 1):
 	// each method is an update rule of the PathProblem on one example, and a step is one
 	// iteration.
@@ -38,7 +38,7 @@ type MethodDef struct {
 	// Network names the method's own network, in words ("" for the preset's); network
 	// builds it (nil for the preset's).
 	Network string
-	network func(Values, *rand.Rand) core.Network
+	network func(Values) Network
 }
 
 // Scale is one size of a preset: a value for every setting, and what it changes.
@@ -162,7 +162,11 @@ func (p *Preset) ParamCount(scale string) int {
 	if err != nil {
 		return 0
 	}
-	return core.CountParams(s.NewNetwork(rand.New(rand.NewPCG(0, 0))).Params())
+	net, err := p.network(s.Values).Build(rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return 0
+	}
+	return core.CountParams(net.Params())
 }
 
 // Spec is a preset resolved at one scale with the user's overrides: everything a run
@@ -173,6 +177,9 @@ type Spec struct {
 	Values  Values              // every setting, after overrides
 	Common  Common              // the common settings of Values, typed
 	Methods []optimizers.Method // the chosen methods, learning rates applied
+	// networks holds the networks a run recorded, by method (see Restore); nil for a
+	// Spec resolved from the preset.
+	networks map[string]Network
 }
 
 // Resolve returns the preset at the named scale ("" for the default) with the chosen
@@ -209,19 +216,8 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		}
 		vals[k] = norm
 	}
-	for _, m := range p.Methods { // learning rates not overridden take the method's default
-		if _, ok := vals["lr."+m.Name]; !ok {
-			lr := m.LR
-			if m.lrFor != nil {
-				lr = m.lrFor(vals)
-			}
-			vals["lr."+m.Name] = fmt.Sprint(lr)
-		}
-	}
-	for _, key := range keys {
-		if _, ok := vals[key.Name]; !ok {
-			return nil, fmt.Errorf("presets: %s: scale %s has no value for %s", p.Name, sc.Name, key.Name)
-		}
+	if err := p.complete(vals, sc.Name); err != nil {
+		return nil, err
 	}
 	if methods == nil {
 		methods = p.DefaultMethods()
@@ -272,18 +268,29 @@ func (s *Spec) MetricNames() []string {
 // NewProblem returns a fresh problem instance for one job.
 func (s *Spec) NewProblem() problems.Problem { return s.Preset.problem(s.Values) }
 
-// NewNetwork returns the network with initial weights drawn from rng.
-func (s *Spec) NewNetwork(rng *rand.Rand) core.Network { return s.Preset.network(s.Values, rng) }
-
-// NewNetworkFor returns the network of the named method (the preset's unless the method
-// has its own, as fno) with initial weights drawn from rng.
-func (s *Spec) NewNetworkFor(method string, rng *rand.Rand) core.Network {
+// Network returns the description of the named method's network: the one the run
+// recorded, for a Spec restored from a run folder (Restore); otherwise the method's own
+// (fno) or the preset's, at the Spec's settings. A solver preset has none (the zero
+// Network).
+func (s *Spec) Network(method string) Network {
+	if n, ok := s.networks[method]; ok {
+		return n
+	}
 	for _, m := range s.Preset.Methods {
 		if m.Name == method && m.network != nil {
-			return m.network(s.Values, rng)
+			return m.network(s.Values)
 		}
 	}
-	return s.NewNetwork(rng)
+	if s.Preset.network == nil {
+		return Network{}
+	}
+	return s.Preset.network(s.Values)
+}
+
+// NewNetworkFor returns the network of the named method (Network) with initial weights
+// drawn from rng. It fails for a recorded network that this sipbench cannot build.
+func (s *Spec) NewNetworkFor(method string, rng *rand.Rand) (core.Network, error) {
+	return s.Network(method).Build(rng)
 }
 
 // Overrides returns the settings as key=value strings, which Resolve accepts to rebuild
@@ -303,4 +310,24 @@ func (s *Spec) MethodNames() []string {
 		names = append(names, m.Name)
 	}
 	return names
+}
+
+// complete gives the learning rates that vals lacks the methods' defaults, and checks
+// that every setting has a value.
+func (p *Preset) complete(vals Values, scale string) error {
+	for _, m := range p.Methods {
+		if _, ok := vals["lr."+m.Name]; !ok {
+			lr := m.LR
+			if m.lrFor != nil {
+				lr = m.lrFor(vals)
+			}
+			vals["lr."+m.Name] = fmt.Sprint(lr)
+		}
+	}
+	for _, key := range p.AllKeys() {
+		if _, ok := vals[key.Name]; !ok {
+			return fmt.Errorf("presets: %s: scale %s has no value for %s", p.Name, scale, key.Name)
+		}
+	}
+	return nil
 }

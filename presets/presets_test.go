@@ -3,6 +3,7 @@ package presets
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -207,5 +208,39 @@ func TestSettingError(t *testing.T) {
 		t.Error("unknown setting accepted")
 	} else if _, ok := errors.AsType[*SettingError](err); ok {
 		t.Errorf("unknown setting %v is a SettingError; it is no value problem", err)
+	}
+}
+
+// TestNetworksMatchTheirWords checks that each method's recorded network (Spec.Network)
+// builds, and is the one the preset's listing names.
+func TestNetworksMatchTheirWords(t *testing.T) {
+	for _, p := range All() {
+		if p.IsSolver() {
+			continue
+		}
+		s, err := p.Resolve("", p.MethodNames(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range p.Methods {
+			want := p.Network
+			if m.Network != "" {
+				want = m.Network
+			}
+			n := s.Network(m.Name)
+			if n.String() != want {
+				t.Errorf("%s/%s: network %q, listed as %q", p.Name, m.Name, n, want)
+			}
+			if _, err := s.NewNetworkFor(m.Name, rand.New(rand.NewPCG(0, 0))); err != nil {
+				t.Errorf("%s/%s: %v", p.Name, m.Name, err)
+			}
+		}
+	}
+	for _, bad := range []Network{{Kind: "rnn"}, {Kind: MLP, Sizes: []int{2}, Activation: "relu"},
+		{Kind: MLP, Sizes: []int{2, 2}, Activation: "gelu"}, {Kind: UNet, In: 1, Out: 1, Levels: 0, Filters: 16},
+		{Kind: FNO, In: 1, Out: 1, Layers: 4, Modes: -1, Width: 32}, {Kind: MLP, Sizes: []int{2, 1 << 30}, Activation: "relu"}} {
+		if _, err := bad.Build(rand.New(rand.NewPCG(0, 0))); err == nil {
+			t.Errorf("%+v built", bad)
+		}
 	}
 }

@@ -123,6 +123,7 @@ type RunInfo struct {
 	Methods []string  `json:"methods"`
 	Seeds   []int     `json:"seeds"`
 	Jobs    []JobInfo `json:"jobs"`
-	Version string    `json:"version"`
+	Version string    `json:"version"` // of the sipbench that created the run
+	Format  int       `json:"format"`  // its FormatVersion (0 in folders from before formats)
 	Started string    `json:"started"` // RFC 3339
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/optimizers"
+	"github.com/sipbench/sipbench/presets"
 )
 
 // The files of a run folder:
@@ -64,9 +66,12 @@ type JobConfig struct {
 	Preset   string            `json:"preset"`
 	Scale    string            `json:"scale"`
 	Settings map[string]string `json:"settings"`
-	Method   any               `json:"method"`
-	Metrics  []string          `json:"metrics"`
-	Version  string            `json:"version"`
+	Method   optimizers.Method `json:"method"`
+	// Network is the job's network (nil for a solver preset, and in folders of format 0).
+	Network *presets.Network `json:"network,omitempty"`
+	Metrics []string         `json:"metrics"`
+	Version string           `json:"version"` // of the sipbench that wrote it
+	Format  int              `json:"format"`  // FormatVersion of the sipbench that wrote it
 }
 
 func writeJSON(path string, v any) error {

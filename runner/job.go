@@ -48,7 +48,11 @@ func newTrainer(spec *presets.Spec, m optimizers.Method, info JobInfo, dir strin
 	t := &trainer{info: info, method: m, spec: spec, dir: dir}
 	t.prob = spec.NewProblem()
 	t.metrics = t.prob.MetricNames()
-	t.net = spec.NewNetworkFor(m.Name, rand.New(rand.NewPCG(uint64(info.Seed), streamInit))) // a method may bring its own network (fno)
+	net, err := spec.NewNetworkFor(m.Name, rand.New(rand.NewPCG(uint64(info.Seed), streamInit))) // a method may bring its own network (fno)
+	if err != nil {
+		return nil, err
+	}
+	t.net = net
 	opt, err := m.NewOptimizer(t.net.Params())
 	if err != nil {
 		return nil, err

@@ -26,7 +26,7 @@ type Model struct {
 }
 
 // LoadModel rebuilds the network of the job in the run folder dir: the Spec from
-// run.json (ResolveSpec), the method's network with spec.NewNetworkFor, and its
+// folder's record (ReadSpec), the method's network as recorded, and its
 // parameters and buffers from the job's checkpoint.bin, in the order saveCheckpoint
 // writes them (parameters, then buffers; the optimizer state after them is not read).
 // It fails for a folder that is no run, an unknown job, a solver preset (no network),
@@ -50,7 +50,7 @@ func LoadModel(dir, job string) (*Model, error) {
 	if ji == nil {
 		return nil, fmt.Errorf("runner: %s has no job %q (jobs: %s)", dir, job, strings.Join(ids, ", "))
 	}
-	spec, err := ResolveSpec(info)
+	spec, err := ReadSpec(dir, info)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,10 @@ func LoadModel(dir, job string) (*Model, error) {
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
 		return nil, fmt.Errorf("runner: %s: checkpoint metadata: %v", job, err)
 	}
-	net := spec.NewNetworkFor(ji.Method, rand.New(rand.NewPCG(0, 0))) // weights are overwritten
+	net, err := spec.NewNetworkFor(ji.Method, rand.New(rand.NewPCG(0, 0))) // weights are overwritten
+	if err != nil {
+		return nil, err
+	}
 	var dst []*core.Tensor
 	var prefix []string
 	for _, p := range net.Params() {

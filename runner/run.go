@@ -19,6 +19,11 @@ import (
 // Version is sipbench's version, recorded in run.json.
 const Version = "0.1.0"
 
+// FormatVersion is the version of the run folder's format that this sipbench writes, and
+// the newest it reads (run.json's and config.json's "format"). Folders without one were
+// written before it was recorded (format 0): their config.json records no network.
+const FormatVersion = 1
+
 // Run is a set of jobs (one per method × seed) training on a worker pool and writing a
 // run folder. Create one with Create (a new run) or Open (resume a run from its folder),
 // then call Start once.
@@ -95,6 +100,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 		Settings:  spec.Values,
 		Metrics:   spec.MetricNames(),
 		Version:   Version,
+		Format:    FormatVersion,
 		Started:   time.Now().UTC().Format(time.RFC3339),
 		Methods:   spec.MethodNames(),
 		Seeds:     seeds,
@@ -105,7 +111,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 	steps := spec.Common.Steps
 	for _, seed := range seeds {
 		for _, m := range spec.Methods {
-			info := JobInfo{ID: fmt.Sprintf("%s-seed%d", m.Name, seed), Method: m.Name, Seed: seed,
+			info := JobInfo{ID: JobID(m.Name, seed), Method: m.Name, Seed: seed,
 				Steps: steps, Optimizer: m.Optimizer, LR: m.LR}
 			r.Info.Jobs = append(r.Info.Jobs, info)
 		}
@@ -119,7 +125,12 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 			return nil, err
 		}
 		cfg := JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Values,
-			Method: spec.Methods[slices.IndexFunc(spec.Methods, func(m optimizers.Method) bool { return m.Name == info.Method })], Metrics: r.Info.Metrics, Version: Version}
+			Method:  spec.Methods[slices.IndexFunc(spec.Methods, func(m optimizers.Method) bool { return m.Name == info.Method })],
+			Metrics: r.Info.Metrics, Version: Version, Format: FormatVersion}
+		if !spec.Preset.IsSolver() {
+			n := spec.Network(info.Method)
+			cfg.Network = &n
+		}
 		if err := writeJSON(filepath.Join(jd, configFile), cfg); err != nil {
 			return nil, err
 		}
@@ -141,7 +152,7 @@ func Open(dir string) (*Run, error) {
 		}
 		return nil, err
 	}
-	spec, err := ResolveSpec(info)
+	spec, err := ReadSpec(dir, info)
 	if err != nil {
 		return nil, err
 	}
@@ -154,20 +165,6 @@ func Open(dir string) (*Run, error) {
 		r.jobs = append(r.jobs, &jobControl{info: ji, state: st.State})
 	}
 	return r, nil
-}
-
-// ResolveSpec rebuilds the preset Spec that a run was made from.
-func ResolveSpec(info RunInfo) (*presets.Spec, error) {
-	p, err := presets.Lookup(info.Preset)
-	if err != nil {
-		return nil, err
-	}
-	var sets []string
-	for k, v := range info.Settings {
-		sets = append(sets, k+"="+v)
-	}
-	slices.Sort(sets)
-	return p.Resolve(info.Scale, info.Methods, sets)
 }
 
 // Subscribe returns a subscription to the run's events from now on. Subscribe before
