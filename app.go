@@ -132,9 +132,13 @@ func spawnTraining(dir string, workers int) (int, error) {
 }
 
 // stopTraining sends SIGTERM to the training process of dir (from train.pid), which
-// checkpoints its jobs and exits. It does nothing unless that pid is still a
+// checkpoints its jobs and exits; for a run trained on a Slurm cluster it cancels the
+// array (each task checkpoints its job). It does nothing unless that pid is still a
 // `sipbench resume DIR` process, so a reused pid is never signalled.
 func stopTraining(dir string) {
+	if runner.CancelArray(dir) { // a run trained on a Slurm cluster: cancel its array
+		return
+	}
 	if pid, ok := trainerPID(dir); ok {
 		syscall.Kill(pid, syscall.SIGTERM)
 	}

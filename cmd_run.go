@@ -201,6 +201,7 @@ func printProgress(w io.Writer, info runner.RunInfo, sub *runner.Subscription, e
 		wall  float64
 		val   float64
 		msg   string
+		slurm string // Slurm's view, for a cluster run
 	}
 	metric := 0
 	for i, m := range info.Metrics {
@@ -223,6 +224,9 @@ func printProgress(w io.Writer, info runner.RunInfo, sub *runner.Subscription, e
 			line := fmt.Sprintf("[%5.0fs] %-24s %-9s step %6d/%-6d", time.Since(start).Seconds(), j.ID, v.state, v.step, j.Steps)
 			if v.step > 0 {
 				line += fmt.Sprintf("  %s %-10.4g %7.1f steps/s", info.Metric, v.val, rate)
+			}
+			if v.slurm != "" {
+				line += "  slurm: " + v.slurm
 			}
 			if v.msg != "" {
 				line += "  " + v.msg
@@ -248,6 +252,8 @@ func printProgress(w io.Writer, info runner.RunInfo, sub *runner.Subscription, e
 					}
 				case runner.EvMetrics:
 					v.step, v.wall, v.val = e.Step, e.Wall, e.Metrics[metric]
+				case runner.EvCluster:
+					v.slurm = e.Cluster.String()
 				}
 			}
 			if !ok {

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/sipbench/sipbench/slurm"
 )
@@ -65,22 +67,54 @@ func (v ClusterView) String() string {
 	return ""
 }
 
+// Short is String without the resume command, for narrow columns.
+func (v ClusterView) Short() string {
+	v.Resume = ""
+	return v.String()
+}
+
+// CancelArray cancels the Slurm array that trains the folder dir (scancel ARRAY), if its
+// slurm.json names one, and reports whether it did. For one combination of a sweep (its
+// slurm.json lists a part of the sweep's array) it cancels that combination's tasks only.
+func CancelArray(dir string) bool {
+	rec, err := slurm.ReadRecord(dir)
+	if err != nil || rec.Array == "" {
+		return false
+	}
+	ids := []string{rec.Array}
+	if rec.Script != slurm.ScriptFile { // the array's script lives in the sweep folder
+		ids = nil
+		for _, t := range rec.Tasks {
+			ids = append(ids, slurm.TaskID(rec.Array, t.Task))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return (slurm.Client{}).Cancel(ctx, ids...) == nil
+}
+
 // MergeCluster combines a job's training state (from status.json) with Slurm's view of its
-// array task: task is nil when Slurm does not list it; owner is the holder of the job's
-// lock, nil when the lock is free. resume is the command that resumes the job, shown
-// when it is lost.
+// array task: task is nil when Slurm does not list it; newer says that the status was
+// written after Slurm's reply; owner is the holder of the job's lock, nil when the lock is
+// free. resume is the command that resumes the job, shown when it is lost.
 //
-// A final state always wins: Slurm forgets jobs, the run folder does not. Otherwise a
-// listed pending task is pending, or requeued once it has restarted; an active task is
+// A final state always wins: Slurm forgets jobs, the run folder does not. A running or
+// paused status newer than Slurm's reply (which may be 12 s old) means running. Otherwise
+// a listed pending task is pending, or requeued once it has restarted; an active task is
 // running on its node; a task that Slurm does not list, or lists as ended, is lost,
 // unless some process (a local resume, say) holds the job's lock.
-func MergeCluster(state State, taskID string, task *slurm.Task, owner *LockOwner, resume string) ClusterView {
+func MergeCluster(state State, newer bool, taskID string, task *slurm.Task, owner *LockOwner, resume string) ClusterView {
 	v := ClusterView{Task: taskID}
 	if task != nil {
 		v.Restarts = task.Restarts
 	}
 	switch {
 	case state.Final():
+	case newer && (state == Running || state == Paused):
+		v.State = ClusterRunning
+		if task != nil && task.Active() {
+			v.Node = task.Node
+		}
 	case task != nil && task.Pending() && task.Restarts > 0:
 		v.State, v.Reason = ClusterRequeued, task.Reason
 	case task != nil && task.Pending():

@@ -21,33 +21,38 @@ func TestMergeCluster(t *testing.T) {
 		state State
 		task  *slurm.Task
 		owner *LockOwner
+		newer bool
 		want  ClusterView
 		text  string
 	}{
-		{"pending", Queued, task("PENDING", "Priority", "", 0), nil,
+		{"pending", Queued, task("PENDING", "Priority", "", 0), nil, false,
 			ClusterView{State: ClusterPending, Task: "7_3", Reason: "Priority"}, "pending (Priority)"},
-		{"running", Running, task("RUNNING", "", "node7", 0), nil,
+		{"running", Running, task("RUNNING", "", "node7", 0), nil, false,
 			ClusterView{State: ClusterRunning, Task: "7_3", Node: "node7"}, "running on node7"},
-		{"status lags behind Slurm", Queued, task("RUNNING", "", "node7", 0), nil,
+		{"status lags behind Slurm", Queued, task("RUNNING", "", "node7", 0), nil, false,
 			ClusterView{State: ClusterRunning, Task: "7_3", Node: "node7"}, "running on node7"},
-		{"requeued, held", Queued, task("PENDING", "BeginTime", "", 1), nil,
+		{"requeued, held", Queued, task("PENDING", "BeginTime", "", 1), nil, false,
 			ClusterView{State: ClusterRequeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1 (BeginTime)"},
-		{"running again", Running, task("RUNNING", "", "node2", 2), nil,
+		{"running again", Running, task("RUNNING", "", "node2", 2), nil, false,
 			ClusterView{State: ClusterRunning, Task: "7_3", Node: "node2", Restarts: 2}, "running on node2, requeued ×2"},
-		{"done: the folder wins", Done, task("RUNNING", "", "node7", 0), nil,
+		{"done: the folder wins", Done, task("RUNNING", "", "node7", 0), nil, false,
 			ClusterView{Task: "7_3"}, ""},
-		{"done and forgotten", Done, nil, nil, ClusterView{Task: "7_3"}, ""},
-		{"cancelled", Cancelled, task("CANCELLED", "", "node7", 0), nil, ClusterView{Task: "7_3"}, ""},
-		{"lost: not listed", Running, nil, nil,
+		{"done and forgotten", Done, nil, nil, false, ClusterView{Task: "7_3"}, ""},
+		{"cancelled", Cancelled, task("CANCELLED", "", "node7", 0), nil, false, ClusterView{Task: "7_3"}, ""},
+		{"lost: not listed", Running, nil, nil, false,
 			ClusterView{State: ClusterLost, Task: "7_3", Resume: resume}, "lost: " + resume},
-		{"lost: node failed", Running, task("NODE_FAIL", "", "node7", 0), nil,
+		{"lost: node failed", Running, task("NODE_FAIL", "", "node7", 0), nil, false,
 			ClusterView{State: ClusterLost, Task: "7_3", Reason: "NODE_FAIL", Resume: resume}, "lost (NODE_FAIL): " + resume},
-		{"lost: pending task cancelled", Queued, nil, nil,
+		{"lost: pending task cancelled", Queued, nil, nil, false,
 			ClusterView{State: ClusterLost, Task: "7_3", Resume: resume}, "lost: " + resume},
-		{"resumed outside Slurm", Running, nil, owner,
+		{"started since Slurm's reply", Running, task("PENDING", "Resources", "", 0), nil, true,
+			ClusterView{State: ClusterRunning, Task: "7_3"}, "running"},
+		{"requeued, status stale", Running, task("PENDING", "BeginTime", "", 1), nil, false,
+			ClusterView{State: ClusterRequeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1 (BeginTime)"},
+		{"resumed outside Slurm", Running, nil, owner, false,
 			ClusterView{State: ClusterRunning, Task: "7_3", Node: "login1"}, "running on login1"},
 	} {
-		got := MergeCluster(c.state, "7_3", c.task, c.owner, resume)
+		got := MergeCluster(c.state, c.newer, "7_3", c.task, c.owner, resume)
 		if got != c.want || got.String() != c.text {
 			t.Errorf("%s: MergeCluster(%s, %+v) = %+v %q; want %+v %q", c.name, c.state, c.task, got, got.String(), c.want, c.text)
 		}
@@ -71,7 +76,7 @@ func TestMergeCluster(t *testing.T) {
 		if tk, ok := tasks[i]; ok {
 			tp = &tk
 		}
-		if got := MergeCluster(st, slurm.TaskID("10", i), tp, nil, resume).String(); got != want[i] {
+		if got := MergeCluster(st, false, slurm.TaskID("10", i), tp, nil, resume).String(); got != want[i] {
 			t.Errorf("task %d (%s): %q; want %q", i, st, got, want[i])
 		}
 	}

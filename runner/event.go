@@ -34,6 +34,9 @@ const (
 	EvMetrics
 	// EvSnapshot: the latest fields of one example (Event.Snapshot).
 	EvSnapshot
+	// EvCluster: Slurm's view of the job changed (Event.Cluster); only for a Watch of a
+	// run trained on a Slurm cluster.
+	EvCluster
 )
 
 // Event is one thing that happened to one job. Readers (the TUI, the headless printer,
@@ -48,6 +51,7 @@ type Event struct {
 	Wall     float64   // seconds of training since the job started (excluding pauses)
 	Metrics  []float64 // in the order of RunInfo.Metrics; for EvMetrics
 	Snapshot *Snapshot
+	Cluster  *ClusterView // for EvCluster
 }
 
 // Snapshot holds fields of one example at a step, for heatmaps and plots: the ground

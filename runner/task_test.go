@@ -199,3 +199,71 @@ func TestSlurmTaskFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchCluster: a Watch of a cluster run adds Slurm's view of each job (one squeue
+// call for the array, at most every ClusterPollInterval), and stops following once every
+// unfinished job is lost.
+func TestWatchCluster(t *testing.T) {
+	sp := spec(t, "exp", []string{"newton", "adam", "sgd", "rescaled"}, "steps=10")
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(sp, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &slurm.Record{Array: "10", Script: slurm.ScriptFile}
+	for i, j := range r.Info.Jobs {
+		rec.Tasks = append(rec.Tasks, slurm.TaskJob{Task: i, Job: j.ID})
+	}
+	slurm.WriteRecord(dir, rec)
+	// As in squeue-begintime-cancelled.txt: task 0 requeued, 1 cancelled, 2 running, and
+	// task 3's job says running though Slurm does not list it.
+	writeStatus(dir, r.Info.Jobs[1].ID, Status{State: Cancelled})
+	writeStatus(dir, r.Info.Jobs[2].ID, Status{State: Running})
+	writeStatus(dir, r.Info.Jobs[3].ID, Status{State: Running})
+	bin := t.TempDir()
+	recorded, _ := filepath.Abs(filepath.Join("..", "slurm", "testdata", "squeue-begintime-cancelled.txt"))
+	os.WriteFile(filepath.Join(bin, "squeue"), []byte("#!/bin/sh\necho x >> "+filepath.Join(bin, "calls")+"\ncat "+recorded+"\n"), 0o755)
+
+	w, err := OpenWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := w.Cluster(); !ok || a != "10" {
+		t.Fatalf("Cluster() = %q, %v; want array 10", a, ok)
+	}
+	w.cluster.poller.Client = slurm.Client{Bin: bin}
+	sub := w.Subscribe()
+	for range 3 {
+		if _, err := w.Poll(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]string{}
+	for _, e := range sub.Drain() {
+		if e.Kind == EvCluster {
+			got[e.Job] = e.Cluster.String()
+		}
+	}
+	want := map[string]string{
+		r.Info.Jobs[0].ID: "requeued ×1 (BeginTime)",
+		r.Info.Jobs[1].ID: "",
+		r.Info.Jobs[2].ID: "running on vm",
+		r.Info.Jobs[3].ID: "lost: sipbench resume " + dir + " --job " + r.Info.Jobs[3].ID,
+	}
+	for id, v := range want {
+		if got[id] != v {
+			t.Errorf("%s: %q; want %q", id, got[id], v)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(bin, "calls")); string(b) != "x\n" {
+		t.Errorf("squeue ran %d times in 3 polls; want once", strings.Count(string(b), "x"))
+	}
+	// Once Slurm no longer lists the array, the running and queued jobs are lost and a
+	// headless watch stops.
+	w2, _ := OpenWatch(dir)
+	os.WriteFile(filepath.Join(bin, "squeue"), []byte("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n"), 0o755)
+	w2.cluster.poller.Client = slurm.Client{Bin: bin}
+	if final, err := w2.Poll(); err != nil || !final {
+		t.Errorf("Poll with every job final or lost = %v, %v; want final", final, err)
+	}
+}

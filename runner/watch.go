@@ -6,8 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/sipbench/sipbench/slurm"
 )
 
 // Source is what readers of a run need: its description, its events, and control of its
@@ -47,7 +51,23 @@ type Watch struct {
 	// orders its growth with publication, so no subscriber misses or repeats an event.
 	mu      sync.Mutex
 	history []Event
+
+	cluster *watchCluster // nil unless the folder's slurm.json names a submitted array
 }
+
+// watchCluster is what a Watch adds for a run trained on a Slurm cluster: Slurm's view of
+// each job's array task, asked with one squeue call for the whole array at most every
+// ClusterPollInterval.
+type watchCluster struct {
+	rec    *slurm.Record
+	poller *slurm.Poller
+	tasks  map[string]string // job → array task id
+	views  map[string]ClusterView
+	polled bool // squeue has answered at least once
+}
+
+// ClusterPollInterval is how often a Watch asks Slurm about a cluster run's array.
+const ClusterPollInterval = 12 * time.Second
 
 type watchedJob struct {
 	id     string
@@ -71,7 +91,71 @@ func OpenWatch(dir string) (*Watch, error) {
 	for _, j := range info.Jobs {
 		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1})
 	}
+	if rec, err := slurm.ReadRecord(dir); err == nil && rec.Array != "" {
+		c := &watchCluster{rec: rec, tasks: map[string]string{}, views: map[string]ClusterView{},
+			poller: &slurm.Poller{Array: rec.Array, Every: ClusterPollInterval}}
+		for _, t := range rec.Tasks {
+			if t.Run == "" {
+				c.tasks[t.Job] = slurm.TaskID(rec.Array, t.Task)
+			}
+		}
+		w.cluster = c
+	}
 	return w, nil
+}
+
+// Cluster reports whether the run was submitted to Slurm, and its array's id.
+func (w *Watch) Cluster() (array string, ok bool) {
+	if w.cluster == nil {
+		return "", false
+	}
+	return w.cluster.rec.Array, true
+}
+
+// pollCluster asks Slurm (at most every ClusterPollInterval) about the array and returns
+// an EvCluster event for each job whose merged view changed. It reports whether every job
+// that is not final is lost: nothing more will happen without the user.
+func (w *Watch) pollCluster() ([]Event, bool) {
+	c := w.cluster
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	byIndex, when, err := c.poller.Tasks(ctx)
+	if err != nil {
+		return nil, false // Slurm does not answer: show what the folder says
+	}
+	c.polled = true
+	var events []Event
+	allLost := true
+	for i := range w.jobs {
+		j := &w.jobs[i]
+		id, ok := c.tasks[j.id]
+		if !ok {
+			continue
+		}
+		var task *slurm.Task
+		if _, idx, ok := strings.Cut(id, "_"); ok {
+			if n, err := strconv.Atoi(idx); err == nil {
+				if t, ok := byIndex[n]; ok {
+					task = &t
+				}
+			}
+		}
+		var owner *LockOwner
+		if !j.state.Final() && (task == nil || task.Ended()) {
+			owner, _ = JobLockOwner(w.Dir, j.id) // only for a job about to be called lost
+		}
+		updated, _ := time.Parse(time.RFC3339, j.status.Updated)
+		newer := updated.After(when.Truncate(time.Second)) // RFC 3339 keeps whole seconds
+		v := MergeCluster(j.state, newer, id, task, owner, fmt.Sprintf("sipbench resume %s --job %s", w.Dir, j.id))
+		if !j.state.Final() && v.State != ClusterLost {
+			allLost = false
+		}
+		if old, seen := c.views[j.id]; !seen || old != v {
+			c.views[j.id] = v
+			events = append(events, Event{Job: j.id, Kind: EvCluster, State: j.state, Message: v.String(), Cluster: &v})
+		}
+	}
+	return events, allLost
 }
 
 // Folder returns the run folder.
@@ -93,8 +177,43 @@ func (w *Watch) Pause(job string) { WriteControl(w.Dir, job, "pause") }
 // Resume asks the process that trains the job to resume it.
 func (w *Watch) Resume(job string) { WriteControl(w.Dir, job, "resume") }
 
-// Cancel asks the process that trains the job to stop it.
-func (w *Watch) Cancel(job string) { WriteControl(w.Dir, job, "cancel") }
+// Cancel asks the process that trains the job to stop it. For a cluster run it cancels the
+// job's array task (scancel ARRAY_INDEX); a job that no process trains yet (a pending
+// task) is marked cancelled.
+func (w *Watch) Cancel(job string) {
+	if w.cluster == nil {
+		WriteControl(w.Dir, job, "cancel")
+		return
+	}
+	if id, ok := w.cluster.tasks[job]; ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		w.cluster.poller.Client.Cancel(ctx, id)
+	}
+	if st, err := ReadStatus(w.Dir, job); err == nil && !st.State.Final() {
+		// Best effort: fails harmlessly if the task's process holds the job (its SIGTERM
+		// handling writes the state then).
+		SetJobState(w.Dir, job, Cancelled, "cancelled in Slurm before it started (scancel)")
+	}
+}
+
+// CancelAll cancels every unfinished job: for a cluster run, with one scancel of the
+// whole array (or of a sweep combination's tasks); the jobs that no process trains yet
+// are marked cancelled (the others' tasks write it as they stop).
+func (w *Watch) CancelAll() {
+	if w.cluster == nil {
+		for _, j := range w.jobs {
+			w.Cancel(j.id)
+		}
+		return
+	}
+	CancelArray(w.Dir)
+	for _, j := range w.jobs {
+		if st, err := ReadStatus(w.Dir, j.id); err == nil && !st.State.Final() {
+			SetJobState(w.Dir, j.id, Cancelled, "cancelled in Slurm before it started (scancel)") // fails while a task holds it
+		}
+	}
+}
 
 // Poll reads what changed in the folder since the last call and publishes it. It
 // reports whether every job has reached a final state.
@@ -132,6 +251,13 @@ func (w *Watch) Poll() (bool, error) {
 		if snap.Step != j.snap {
 			j.snap = snap.Step
 			events = append(events, Event{Job: j.id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
+		}
+	}
+	if w.cluster != nil {
+		ev, allLost := w.pollCluster()
+		events = append(events, ev...)
+		if w.cluster.polled && allLost {
+			final = true // every job is final or lost
 		}
 	}
 	w.mu.Lock()

@@ -307,6 +307,10 @@ func (a *App) dialogKey(msg tea.KeyMsg) tea.Cmd {
 		a.outcome = OutcomeStopped
 		w, ids, stop := a.watch, a.running(), a.cfg.Stop
 		return func() tea.Msg {
+			if _, cluster := w.Cluster(); cluster {
+				w.CancelAll() // one scancel of the whole array
+				return tea.QuitMsg{}
+			}
 			for _, id := range ids {
 				w.Cancel(id)
 			}

@@ -43,6 +43,13 @@ func jobTable(t *theme, s *store, metric int, colors map[string]int) ([]column, 
 		{Title: "best", Width: 9, Right: true},
 		{Title: "÷" + ref, Width: 7, Right: true},
 	}
+	cluster := false // a run on a Slurm cluster: Slurm's view beside the status
+	for _, j := range s.Jobs {
+		cluster = cluster || j.Cluster.Task != ""
+	}
+	if cluster {
+		cols = append(cols[:2], append([]column{{Title: "slurm", Width: 22}}, cols[2:]...)...)
+	}
 	rows := make([]tableRow, len(s.Jobs))
 	for i, j := range s.Jobs {
 		sw := "■ "
@@ -76,13 +83,21 @@ func jobTable(t *theme, s *store, metric int, colors map[string]int) ([]column, 
 				}
 			}
 		}
-		rows[i] = tableRow{Mark: sw, Cells: []tableCell{
+		cells := []tableCell{
 			{Text: j.Info.ID},
 			{Text: string(st), Style: stStyle},
 			{Text: fmt.Sprintf("%d/%d", j.Step, j.Info.Steps)},
 			{Frac: frac},
 			{Text: rate}, {Text: eta}, {Text: cur}, {Text: best}, {Text: ratio},
-		}}
+		}
+		if cluster {
+			var cs *lipgloss.Style
+			if j.Cluster.State == runner.ClusterLost {
+				cs = &t.Bad
+			}
+			cells = append(cells[:2], append([]tableCell{{Text: j.Cluster.Short(), Style: cs}}, cells[2:]...)...)
+		}
+		rows[i] = tableRow{Mark: sw, Cells: cells}
 	}
 	return cols, rows
 }

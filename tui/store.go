@@ -81,8 +81,11 @@ type job struct {
 	Index   int          // position in RunInfo.Jobs
 	State   runner.State // as reported by the runner
 	Message string       // failure message, if any
-	Step    int          // latest step reported
-	Wall    float64      // latest training seconds reported
+	// Cluster is Slurm's view of the job, for a run trained on a Slurm cluster (its Task
+	// is "" otherwise).
+	Cluster runner.ClusterView
+	Step    int     // latest step reported
+	Wall    float64 // latest training seconds reported
 
 	// NonFinite counts metric values that were NaN or ±Inf and were dropped. A job with
 	// NonFinite > 0 is shown as diverged even before the runner says so.
@@ -188,6 +191,11 @@ func (s *store) Apply(ev runner.Event) bool {
 		j.State = ev.State
 		j.Message = ev.Message
 		j.DataVersion++
+	case runner.EvCluster:
+		if ev.Cluster != nil {
+			j.Cluster = *ev.Cluster
+			j.DataVersion++
+		}
 	case runner.EvMetrics:
 		if ev.Step > j.Step {
 			j.Step = ev.Step

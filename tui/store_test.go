@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/muesli/termenv"
+
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -133,5 +135,37 @@ func TestRateETAReference(t *testing.T) {
 	}
 	if _, ok := s.Job("SIP-seed0").ETA(); ok {
 		t.Errorf("ETA of a job without metrics is known")
+	}
+}
+
+// TestClusterColumn: a run on a Slurm cluster gets a "slurm" column with each job's view
+// from EvCluster events; a local run has none.
+func TestClusterColumn(t *testing.T) {
+	s := newStore(testRun("SIP", "Adam"), 0)
+	th := newTheme(termenv.Ascii, true)
+	cols, _ := jobTable(th, s, 0, nil)
+	for _, c := range cols {
+		if c.Title == "slurm" {
+			t.Fatal("a local run has a slurm column")
+		}
+	}
+	views := []runner.ClusterView{
+		{State: runner.ClusterPending, Task: "7_0", Reason: "Resources"},
+		{State: runner.ClusterLost, Task: "7_1", Resume: "sipbench resume r --job Adam-seed0"},
+	}
+	for i, id := range []string{"SIP-seed0", "Adam-seed0"} {
+		if !s.Apply(runner.Event{Job: id, Kind: runner.EvCluster, Cluster: &views[i]}) {
+			t.Fatalf("EvCluster for %s not applied", id)
+		}
+	}
+	cols, rows := jobTable(th, s, 0, nil)
+	if len(cols) < 3 || cols[2].Title != "slurm" {
+		t.Fatalf("columns %v; want slurm third", cols)
+	}
+	if got := rows[0].Cells[2].Text; got != "pending (Resources)" {
+		t.Errorf("SIP's slurm cell %q; want pending (Resources)", got)
+	}
+	if got := rows[1].Cells[2].Text; got != "lost" {
+		t.Errorf("Adam's slurm cell %q; want lost (the resume command is too long for the column)", got)
 	}
 }
