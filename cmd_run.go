@@ -90,7 +90,7 @@ func cmdRun(args []string) error {
 		return err
 	}
 	if sf.on {
-		if err := submitArray(out, "sipbench-"+p.Name, []arrayRun{{run: r}}, sf); err != nil || sf.dryRun {
+		if err := submitArray(out, "sipbench-"+p.Name, []runner.ArrayRun{{Run: r}}, sf); err != nil || sf.dryRun {
 			return err
 		}
 		fmt.Printf("  watch it: sipbench watch %s\n", out)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -77,23 +75,9 @@ func (f *slurmFlags) check(fs *flag.FlagSet) error {
 	return nil
 }
 
-// arrayRun is one run folder whose jobs an array trains: rel is its path below the
-// folder that holds the array's slurm.json ("" for that folder itself).
-type arrayRun struct {
-	rel string
-	run *runner.Run
-}
-
-// submitArray writes the batch script and slurm.json of dir (a run folder, or a sweep
-// folder whose runs are its sub-folders) and submits one array with a task per job of
-// runs. With --dry-run it prints the script instead. When sbatch refuses, every job is
-// marked failed with sbatch's message (the folder never looks queued) and the error
-// carries the message (exit 1).
-func submitArray(dir, name string, runs []arrayRun, f *slurmFlags) error {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
+// submitArray submits one Slurm array for the jobs of runs (runner.SubmitArray) with the
+// flags' options, and prints what it did; with --dry-run it prints the script instead.
+func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("cannot find the sipbench executable for the batch script: %v", err)
@@ -105,77 +89,18 @@ func submitArray(dir, name string, runs []arrayRun, f *slurmFlags) error {
 	if err != nil {
 		return err
 	}
-	rec := &slurm.Record{Script: slurm.ScriptFile}
-	subs := map[string]*slurm.Record{}
-	for _, ar := range runs {
-		if ar.rel != "" {
-			subs[ar.rel] = &slurm.Record{Script: filepath.Join("..", slurm.ScriptFile)}
-		}
-		for _, j := range ar.run.Info.Jobs {
-			tj := slurm.TaskJob{Task: len(rec.Tasks), Run: ar.rel, Job: j.ID}
-			rec.Tasks = append(rec.Tasks, tj)
-			if s := subs[ar.rel]; s != nil {
-				s.Tasks = append(s.Tasks, slurm.TaskJob{Task: tj.Task, Job: j.ID})
-			}
-		}
-	}
-	script := &slurm.Script{
-		Options: f.opts,
-		Name:    name,
-		Tasks:   len(rec.Tasks),
-		Log:     filepath.Join(abs, slurm.LogPattern),
-		Dir:     wd,
-		Command: []string{exe, "train-task", abs, "--requeue-max", fmt.Sprint(f.requeueMax)},
-		Comment: []string{
-			"sipbench: one array task per job of " + abs + ";",
-			"task i trains the job that slurm.json maps it to. Each task's log: slurm/ARRAY_TASK.log.",
-			"Written by 'sipbench " + strings.Join(os.Args[1:], " ") + "'.",
-			"Re-submit by hand with: sbatch " + filepath.Join(abs, slurm.ScriptFile),
-			"(sbatch --array=3 " + filepath.Join(abs, slurm.ScriptFile) + " re-submits task 3 alone).",
-		},
-	}
-	path, err := slurm.WriteScript(abs, script)
+	sub, err := runner.SubmitArray(dir, runs, runner.SubmitOptions{
+		Options: f.opts, Name: name, Exe: exe, WorkDir: wd, RequeueMax: f.requeueMax, DryRun: f.dryRun,
+		Comment: []string{"Written by 'sipbench " + strings.Join(os.Args[1:], " ") + "'."},
+	})
 	if err != nil {
-		return err
-	}
-	write := func() error {
-		if err := slurm.WriteRecord(abs, rec); err != nil {
-			return err
-		}
-		for rel, s := range subs {
-			s.Array, s.Submitted = rec.Array, rec.Submitted
-			if err := slurm.WriteRecord(filepath.Join(abs, rel), s); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := write(); err != nil {
 		return err
 	}
 	if f.dryRun {
-		fmt.Print(script.String())
-		fmt.Printf("\nsipbench: dry run: wrote %s (%d tasks), submitted nothing; sbatch %s submits it\n", path, script.Tasks, path)
+		fmt.Print(sub.Script)
+		fmt.Printf("\nsipbench: dry run: wrote %s (%d tasks), submitted nothing; sbatch %s submits it\n", sub.Path, sub.Tasks, sub.Path)
 		return nil
 	}
-	id, err := (slurm.Client{}).Submit(context.Background(), path)
-	if err != nil {
-		msg := err.Error()
-		var ce *slurm.CommandError
-		if errors.As(err, &ce) {
-			msg = ce.Msg
-		}
-		for _, ar := range runs {
-			for _, j := range ar.run.Info.Jobs {
-				runner.SetJobState(ar.run.Dir, j.ID, runner.Failed, "never submitted to Slurm: "+msg)
-			}
-		}
-		return fmt.Errorf("sbatch refused the array (%s marked failed): %s", dir, msg)
-	}
-	rec.Array, rec.Submitted = id, time.Now().UTC().Format(time.RFC3339)
-	if err := write(); err != nil {
-		return fmt.Errorf("submitted array %s, but recording it failed: %v", id, err)
-	}
-	fmt.Printf("sipbench: submitted job array %s: %d tasks, one per job of %s\n", id, len(rec.Tasks), dir)
+	fmt.Printf("sipbench: submitted job array %s: %d tasks, one per job of %s\n", sub.Array, sub.Tasks, dir)
 	return nil
 }

@@ -278,13 +278,13 @@ func showSweep(w io.Writer, dir string) error {
 // submitSweep creates every combination's run folder under dir, as a local sweep would,
 // and submits one Slurm array with a task per job of every combination.
 func submitSweep(dir string, info SweepInfo, specs []*presets.Spec, seeds []int, sf *slurmFlags) error {
-	var runs []arrayRun
+	var runs []runner.ArrayRun
 	for i, spec := range specs {
 		r, err := runner.Create(spec, seeds, filepath.Join(dir, info.Runs[i].Dir))
 		if err != nil {
 			return err
 		}
-		runs = append(runs, arrayRun{rel: info.Runs[i].Dir, run: r})
+		runs = append(runs, runner.ArrayRun{Rel: info.Runs[i].Dir, Run: r})
 	}
 	if err := submitArray(dir, "sipbench-sweep-"+info.Preset, runs, sf); err != nil || sf.dryRun {
 		return err

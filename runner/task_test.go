@@ -267,3 +267,43 @@ func TestWatchCluster(t *testing.T) {
 		t.Errorf("Poll with every job final or lost = %v, %v; want final", final, err)
 	}
 }
+
+// TestSubmitArray: one array for the jobs of two runs (a sweep's combinations): the task →
+// job map in the sweep folder, each combination's own slurm.json with the array id, and
+// the script that execs train-task.
+func TestSubmitArray(t *testing.T) {
+	sp := spec(t, "exp", []string{"newton", "adam"}, "steps=10")
+	dir := filepath.Join(t.TempDir(), "sweep")
+	var runs []ArrayRun
+	for _, rel := range []string{"a=1", "a=2"} {
+		r, err := Create(sp, []int{0}, filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, ArrayRun{Rel: rel, Run: r})
+	}
+	bin := t.TempDir()
+	os.WriteFile(filepath.Join(bin, "sbatch"), []byte("#!/bin/sh\necho \"$*\" > "+filepath.Join(bin, "args")+"\necho 4242\n"), 0o755)
+	sub, err := SubmitArray(dir, runs, SubmitOptions{Name: "t", Exe: "/bin/sipbench", RequeueMax: 2, Client: slurm.Client{Bin: bin}})
+	if err != nil || sub.Array != "4242" || sub.Tasks != 4 {
+		t.Fatalf("SubmitArray = %+v, %v", sub, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(bin, "args")); string(b) != "--parsable "+sub.Path+"\n" {
+		t.Errorf("sbatch %q", b)
+	}
+	if !strings.Contains(sub.Script, "exec /bin/sipbench train-task "+dir+" --requeue-max 2\n") {
+		t.Errorf("script:\n%s", sub.Script)
+	}
+	rec, err := slurm.ReadRecord(dir)
+	if err != nil || rec.Array != "4242" || len(rec.Tasks) != 4 || rec.Tasks[2] != (slurm.TaskJob{Task: 2, Run: "a=2", Job: "newton-seed0"}) {
+		t.Errorf("sweep's slurm.json %+v, %v", rec, err)
+	}
+	sr, err := slurm.ReadRecord(filepath.Join(dir, "a=2"))
+	if err != nil || sr.Array != "4242" || len(sr.Tasks) != 2 || sr.Tasks[1] != (slurm.TaskJob{Task: 3, Job: "adam-seed0"}) {
+		t.Errorf("a=2's slurm.json %+v, %v", sr, err)
+	}
+	r, job, err := OpenTask(dir, 3)
+	if err != nil || job != "adam-seed0" || r.Dir != filepath.Join(dir, "a=2") {
+		t.Errorf("OpenTask(3) = %v, %q, %v", r, job, err)
+	}
+}
