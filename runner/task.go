@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -68,6 +69,11 @@ func OpenTask(dir string, index int) (*Run, string, error) {
 	tj, ok := rec.Lookup(index)
 	if !ok {
 		return nil, "", fmt.Errorf("runner: %s/%s has no task %d", dir, slurm.RecordFile, index)
+	}
+	if tj.Run != "" { // a combination of a sweep: a real sub-folder, never a link out of it
+		if fi, err := os.Lstat(filepath.Join(dir, tj.Run)); err != nil || !fi.IsDir() {
+			return nil, "", fmt.Errorf("runner: task %d names run %q, which is not a folder inside %s", index, tj.Run, dir)
+		}
 	}
 	r, err := Open(filepath.Join(dir, tj.Run))
 	if err != nil {

@@ -306,4 +306,10 @@ func TestSubmitArray(t *testing.T) {
 	if err != nil || job != "adam-seed0" || r.Dir != filepath.Join(dir, "a=2") {
 		t.Errorf("OpenTask(3) = %v, %q, %v", r, job, err)
 	}
+	// A combination that is a link (to a run folder elsewhere) is refused.
+	os.Rename(filepath.Join(dir, "a=2"), filepath.Join(t.TempDir(), "moved"))
+	os.Symlink(filepath.Join(dir, "a=1"), filepath.Join(dir, "a=2"))
+	if _, _, err := OpenTask(dir, 3); err == nil || !strings.Contains(err.Error(), "not a folder inside") {
+		t.Errorf("OpenTask through a linked combination: %v; want refused", err)
+	}
 }

@@ -293,6 +293,11 @@ func (d *dashboard) redraw(force bool) {
 		lower = append(lower, d.fieldsView(fieldW, lowerH, force))
 	}
 	footer := d.status
+	if footer == "" && len(d.store.Jobs) > 0 { // a job Slurm lost: the command that resumes it
+		if j := d.store.Jobs[d.Selected()]; j.Cluster.State == runner.ClusterLost {
+			footer = j.Info.ID + " " + j.Cluster.String()
+		}
+	}
 	if footer == "" {
 		h := d.help
 		h.Width = d.w

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -251,5 +252,25 @@ func BenchmarkDashboardFrame(b *testing.B) {
 	b.ReportMetric(float64(bytes), "bytes/frame")
 	if !strings.Contains(d.View(), "Supervised") {
 		b.Fatal(fmt.Sprintf("frame lacks a job:\n%s", d.View()))
+	}
+}
+
+// TestDashboardCluster: a cluster run's table has Slurm's view of each job, and the footer
+// gives the command that resumes a selected job that Slurm lost.
+func TestDashboardCluster(t *testing.T) {
+	d := newDashboard(testRun(), Options{}, nil)
+	d.Init()
+	feed(d, tea.WindowSizeMsg{Width: 200, Height: 60})
+	pending := runner.ClusterView{State: runner.ClusterPending, Task: "7_1", Reason: "Priority"}
+	lost := runner.ClusterView{State: runner.ClusterLost, Task: "7_0", Resume: "sipbench resume runs/r --job SIP-seed0"}
+	feed(d, eventsMsg{
+		{Job: "SIP-seed0", Kind: runner.EvCluster, Cluster: &lost},
+		{Job: "Adam-seed0", Kind: runner.EvCluster, Cluster: &pending},
+	}, tickMsg{Gen: d.gen})
+	v := ansi.Strip(d.View())
+	for _, want := range []string{"slurm", "pending (Priority)", "SIP-seed0 lost: sipbench resume runs/r --job SIP-seed0"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("frame lacks %q:\n%s", want, v)
+		}
 	}
 }
