@@ -22,18 +22,23 @@ func TestGemmAVX512MatchesAVX2(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	var cases []gemmCase
-	sizes := []int{1, 5, 16, 17, 31, 32, 33, 63, 65, 129, 257}
-	rows := []int{2, 4, 7, 8, 13, 16, 20, 24, 25, 49}
-	if testing.Short() {
-		sizes = []int{1, 17, 33, 65, 257}
-		rows = []int{4, 16, 49}
+	// Every plan of row tiles (m), of 16- and 32-column panels and partial ones (n), one
+	// and several KC-slices (k); in race builds (the race detector adds nothing to a
+	// single-goroutine computation and slows it twentyfold) a subset.
+	ms := []int{1, 2, 4, 5, 7, 8, 13, 16, 20, 24, 25, 49, 65, 150}
+	ns := []int{1, 5, 15, 16, 17, 31, 32, 33, 48, 63, 65, 129}
+	ks := []int{1, 7, 40, 257}
+	if testing.Short() || gemmRaceBuild() {
+		ms = []int{1, 4, 16, 20, 49}
+		ns = []int{1, 16, 17, 33, 65}
+		ks = []int{1, 40, 257}
 	}
 	// Betas whose products with C round (0.3, -1.7) tell an FMA from a multiply and add.
 	alphas := []float32{1, -0.5, 0.7}
 	betas := []float32{0, 1, 0.3, -1.7}
-	for _, m := range append(sizes[:len(sizes):len(sizes)], rows...) {
-		for _, n := range sizes {
-			for _, k := range sizes {
+	for _, m := range ms {
+		for _, n := range ns {
+			for _, k := range ks {
 				for tr := 0; tr < 4; tr++ {
 					cases = append(cases, gemmCase{
 						transA: tr&1 != 0, transB: tr&2 != 0, m: m, n: n, k: k,

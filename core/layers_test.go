@@ -324,3 +324,46 @@ func TestBatchNorm2dTrainingPanicsOnSingleValue(t *testing.T) {
 	tp := NewTape()
 	NewBatchNorm2d("bn", 1).Forward(tp.Const(New(1, 1, 1, 1)))
 }
+
+// TestBatchNorm2dReLUFused holds BatchNorm2d.ForwardReLU to ReLU(Forward), bit for bit:
+// the output, the gradients of x (written fresh and accumulated), γ and β, and the running
+// statistics, in training and evaluation, with a negative γ and values that the ReLU cuts.
+func TestBatchNorm2dReLUFused(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		rng := rand.New(rand.NewPCG(2, 3))
+		x := randTensor(rng, 3, 4, 5, 7) // 35 values per example: blocks of 16 and a tail
+		gout := randTensor(rng, 3, 4, 5, 7)
+		run := func(fused bool) []string {
+			bn := NewBatchNorm2d("bn", 4)
+			copy(bn.Gamma.Value.Data, []float32{1.5, -0.7, 0.3, 2})
+			copy(bn.Beta.Value.Data, []float32{0.2, -0.1, 0, 1})
+			copy(bn.RunningMean.Data, []float32{0.1, -0.2, 0.3, 0})
+			copy(bn.RunningVar.Data, []float32{0.9, 1.2, 0.5, 2})
+			tp := NewTape()
+			tp.Training = training
+			xv := tp.Input(x)
+			var y *Var
+			if fused {
+				y = bn.ForwardReLU(xv)
+			} else {
+				y = ReLU(bn.Forward(xv))
+			}
+			// x feeds the op twice, so its gradient is written fresh, then accumulated.
+			var y2 *Var
+			if fused {
+				y2 = bn.ForwardReLU(xv)
+			} else {
+				y2 = ReLU(bn.Forward(xv))
+			}
+			tp.Backward(Add(Sum(Mul(y, tp.Const(gout))), Sum(Mul(y2, y2))), nil)
+			return []string{tensorBits(y.Value), tensorBits(xv.Grad), tensorBits(bn.Gamma.Grad),
+				tensorBits(bn.Beta.Grad), tensorBits(bn.RunningMean), tensorBits(bn.RunningVar)}
+		}
+		want, got := run(false), run(true)
+		for i, what := range []string{"output", "x gradient", "γ gradient", "β gradient", "running mean", "running var"} {
+			if got[i] != want[i] {
+				t.Errorf("training=%v: the fused op's %s differs from ReLU(BatchNorm2d)'s", training, what)
+			}
+		}
+	}
+}

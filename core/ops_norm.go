@@ -56,7 +56,17 @@ func NewBatchNorm2d(name string, c int) *BatchNorm2d {
 // tape is in. It panics if x is not of rank 4 or its channels differ from C, or, in
 // training mode, if a channel has a single value (N·H·W = 1), whose unbiased variance is
 // undefined.
-func (bn *BatchNorm2d) Forward(x *Var) *Var {
+func (bn *BatchNorm2d) Forward(x *Var) *Var { return bn.forward(x, false) }
+
+// ForwardReLU records ReLU(bn.Forward(x)) as one op, with the same bits in the output and
+// in every gradient: the normalised values are computed by the same expression and
+// rectified as they are written, and the backward pass recomputes them to mask the
+// incoming gradient. That saves writing and reading back the normalised batch and its
+// gradient, a full pass over the activations each way, and their memory.
+func (bn *BatchNorm2d) ForwardReLU(x *Var) *Var { return bn.forward(x, true) }
+
+// forward is Forward, followed by a ReLU if relu.
+func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
 	mustRank("BatchNorm2d x", x.Value.Shape, 4)
 	c := bn.Gamma.Value.Len()
 	n, ch, h, w := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2], x.Value.Shape[3]
@@ -103,13 +113,23 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 		for i := 0; i < n; i++ {
 			off := (i*c + k) * hw
 			src, dst := xv[off:][:hw], out.Data[off:][:hw]
+			if relu {
+				for j, v := range src {
+					dst[j] = max(g*((v-mean32)*is32)+b, 0)
+				}
+				continue
+			}
 			for j, v := range src {
 				dst[j] = g*((v-mean32)*is32) + b
 			}
 		}
 	})
+	name := "BatchNorm2d"
+	if relu {
+		name = "BatchNorm2d+ReLU"
+	}
 	var v *Var
-	v = t.record("BatchNorm2d", out, func() {
+	v = t.record(name, out, func() {
 		gy := v.Grad.Data
 		var dx, dg, db []float32
 		var dxFresh bool
@@ -126,10 +146,16 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 		}
 		parallelFor(t.Threads, c, func(k int) {
 			mean32, is32 := mean32s[k], invStd[k]
+			gk, bk := gamma.Value.Data[k], beta.Value.Data[k]
 			var sg, sgx float64
 			for i := 0; i < n; i++ {
 				off := (i*c + k) * hw
-				a, b := sumsBNBack(gy[off:][:hw], xv[off:][:hw], mean32, is32)
+				var a, b float64
+				if relu {
+					a, b = sumsBNReLUBack(gy[off:][:hw], xv[off:][:hw], mean32, is32, gk, bk)
+				} else {
+					a, b = sumsBNBack(gy[off:][:hw], xv[off:][:hw], mean32, is32)
+				}
 				sg += a
 				sgx += b
 			}
@@ -142,7 +168,7 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 			if dx == nil {
 				return
 			}
-			scale := gamma.Value.Data[k] * is32
+			scale := gk * is32
 			// Training: dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂)); evaluation: dx = γ/σ · g.
 			var mg, mgx float32
 			if training {
@@ -151,14 +177,27 @@ func (bn *BatchNorm2d) Forward(x *Var) *Var {
 			for i := 0; i < n; i++ {
 				off := (i*c + k) * hw
 				xs, d, g := xv[off:][:hw], dx[off:][:hw], gy[off:][:hw]
-				if dxFresh {
+				switch {
+				case relu && dxFresh:
+					for j, gj := range g {
+						xh := (xs[j] - mean32) * is32
+						gj = math.Float32frombits(math.Float32bits(gj) & positiveMask(gk*xh+bk))
+						d[j] = scale * (gj - mg - xh*mgx)
+					}
+				case relu:
+					for j, gj := range g {
+						xh := (xs[j] - mean32) * is32
+						gj = math.Float32frombits(math.Float32bits(gj) & positiveMask(gk*xh+bk))
+						d[j] += scale * (gj - mg - xh*mgx)
+					}
+				case dxFresh:
 					for j, gj := range g {
 						d[j] = scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
 					}
-					continue
-				}
-				for j, gj := range g {
-					d[j] += scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
+				default:
+					for j, gj := range g {
+						d[j] += scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
+					}
 				}
 			}
 		})
@@ -239,6 +278,42 @@ func sumsBNBack(g, x []float32, mean, is float32) (sg, sgx float64) {
 	for ; q < len(g); q++ {
 		sg += float64(g[q])
 		sgx += float64(g[q] * ((x[q] - mean) * is))
+	}
+	return sg, sgx
+}
+
+// sumsBNReLUBack is sumsBNBack for BatchNorm followed by ReLU: g is the gradient of the
+// ReLU's output, masked here where the normalised value γ·x̂ + β (computed as the forward
+// pass computes it) is not positive.
+func sumsBNReLUBack(g, x []float32, mean, is, gamma, beta float32) (sg, sgx float64) {
+	x = x[:len(g)]
+	q := 0
+	for ; q+bnBlock <= len(g); q += bnBlock {
+		gv, xv := g[q:q+bnBlock:q+bnBlock], x[q:q+bnBlock:q+bnBlock]
+		var a, b [4]float32
+		for r := 0; r < bnBlock; r += 4 {
+			x0, x1, x2, x3 := (xv[r]-mean)*is, (xv[r+1]-mean)*is, (xv[r+2]-mean)*is, (xv[r+3]-mean)*is
+			g0 := math.Float32frombits(math.Float32bits(gv[r]) & positiveMask(gamma*x0+beta))
+			g1 := math.Float32frombits(math.Float32bits(gv[r+1]) & positiveMask(gamma*x1+beta))
+			g2 := math.Float32frombits(math.Float32bits(gv[r+2]) & positiveMask(gamma*x2+beta))
+			g3 := math.Float32frombits(math.Float32bits(gv[r+3]) & positiveMask(gamma*x3+beta))
+			a[0] += g0
+			a[1] += g1
+			a[2] += g2
+			a[3] += g3
+			b[0] += g0 * x0
+			b[1] += g1 * x1
+			b[2] += g2 * x2
+			b[3] += g3 * x3
+		}
+		sg += float64((a[0] + a[1]) + (a[2] + a[3]))
+		sgx += float64((b[0] + b[1]) + (b[2] + b[3]))
+	}
+	for ; q < len(g); q++ {
+		xh := (x[q] - mean) * is
+		gq := math.Float32frombits(math.Float32bits(g[q]) & positiveMask(gamma*xh+beta))
+		sg += float64(gq)
+		sgx += float64(gq * xh)
 	}
 	return sg, sgx
 }
