@@ -1,0 +1,149 @@
+package runner
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Band is several curves (one method's seeds) summarised step by step: their mean and the
+// range they span. All slices have the same length.
+type Band struct {
+	Steps []int
+	Walls []float64 // the mean of the curves' training times at the step
+	Mean  []float64
+	Min   []float64
+	Max   []float64
+	N     []int // curves that cover the step
+}
+
+// AggregateSeeds returns the mean, minimum and maximum of the curves at every step at
+// which any of them has a point (the sorted union of their steps). A curve covers the
+// steps from its first to its last point; between two of its points it is interpolated
+// linearly (in step), so curves logged or decimated at different steps still combine.
+// A step where a curve's value (or either neighbour of the interpolation) is not finite
+// is not covered by that curve. Steps covered by no curve are left out; N says how many
+// curves each value is over, so a caller can keep only the steps that all curves reach
+// (a run still training has seeds at different steps). Each curve's Steps must increase.
+func AggregateSeeds(curves []Series) Band {
+	var steps []int
+	for _, c := range curves {
+		steps = append(steps, c.Steps...)
+	}
+	slices.Sort(steps)
+	steps = slices.Compact(steps)
+	var b Band
+	next := make([]int, len(curves)) // per curve: index of its first point at or after the step
+	for _, s := range steps {
+		var sum, wall float64
+		lo, hi := math.Inf(1), math.Inf(-1)
+		n := 0
+		for k, c := range curves {
+			i := next[k]
+			for i < len(c.Steps) && c.Steps[i] < s {
+				i++
+			}
+			next[k] = i
+			if i == len(c.Steps) || (c.Steps[i] != s && i == 0) {
+				continue // s is past the curve's end or before its start
+			}
+			v, w := c.Values[i], c.Walls[i]
+			if c.Steps[i] != s { // interpolate between points i-1 and i
+				t := float64(s-c.Steps[i-1]) / float64(c.Steps[i]-c.Steps[i-1])
+				v = c.Values[i-1] + t*(c.Values[i]-c.Values[i-1])
+				w = c.Walls[i-1] + t*(c.Walls[i]-c.Walls[i-1])
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			sum += v
+			wall += w
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		b.Steps = append(b.Steps, s)
+		b.Walls = append(b.Walls, wall/float64(n))
+		b.Mean = append(b.Mean, sum/float64(n))
+		b.Min = append(b.Min, lo)
+		b.Max = append(b.Max, hi)
+		b.N = append(b.N, n)
+	}
+	return b
+}
+
+// Covered returns the part of b whose steps are covered by at least n curves.
+func (b Band) Covered(n int) Band {
+	var out Band
+	for i, k := range b.N {
+		if k < n {
+			continue
+		}
+		out.Steps = append(out.Steps, b.Steps[i])
+		out.Walls = append(out.Walls, b.Walls[i])
+		out.Mean = append(out.Mean, b.Mean[i])
+		out.Min = append(out.Min, b.Min[i])
+		out.Max = append(out.Max, b.Max[i])
+		out.N = append(out.N, k)
+	}
+	return out
+}
+
+// MethodSettings returns the settings of the run that concern method: its preset and
+// scale (as "preset" and "scale"), every setting but the learning rates of the other
+// methods, and the method's own learning rate "lr.<method>" under the name "lr".
+func MethodSettings(info RunInfo, method string) map[string]string {
+	out := map[string]string{"preset": info.Preset, "scale": info.Scale}
+	for k, v := range info.Settings {
+		if m, ok := strings.CutPrefix(k, "lr."); ok {
+			if m == method {
+				out["lr"] = v
+			}
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// DiffLabels returns, for each set of settings, the settings in which the sets differ, as
+// "key=value" joined by spaces in the order of the keys (a key missing from a set differs
+// from any value, and is left out of that set's label). Keys whose values are the same in
+// every set are left out, so labels are empty when all sets agree. For example the sets
+// {lr: 1e-3, batch: 64} and {lr: 1e-4, batch: 64} get the labels "lr=1e-3" and "lr=1e-4".
+func DiffLabels(sets []map[string]string) []string {
+	if len(sets) == 0 {
+		return nil
+	}
+	keys := map[string]bool{}
+	for _, s := range sets {
+		for k := range s {
+			keys[k] = true
+		}
+	}
+	var differ []string
+	for k := range keys {
+		v, ok := sets[0][k]
+		for _, s := range sets[1:] {
+			if w, has := s[k]; has != ok || w != v {
+				differ = append(differ, k)
+				break
+			}
+		}
+	}
+	sort.Strings(differ)
+	labels := make([]string, len(sets))
+	for i, s := range sets {
+		var parts []string
+		for _, k := range differ {
+			if v, ok := s[k]; ok {
+				parts = append(parts, k+"="+v)
+			}
+		}
+		labels[i] = strings.Join(parts, " ")
+	}
+	return labels
+}

@@ -1,0 +1,254 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Series is a curve of one metric: values at increasing steps, with the training time at
+// each step. The three slices have the same length.
+type Series struct {
+	Steps  []int
+	Walls  []float64 // seconds of training at Steps[i]
+	Values []float64
+}
+
+// Len returns the number of points.
+func (s Series) Len() int { return len(s.Steps) }
+
+func (s *Series) add(step int, wall, v float64) {
+	s.Steps = append(s.Steps, step)
+	s.Walls = append(s.Walls, wall)
+	s.Values = append(s.Values, v)
+}
+
+// keepEveryOther keeps the points at odd positions (the second of each pair), in place.
+func (s *Series) keepEveryOther() {
+	n := 0
+	for i := 1; i < len(s.Steps); i += 2 {
+		s.Steps[n], s.Walls[n], s.Values[n] = s.Steps[i], s.Walls[i], s.Values[i]
+		n++
+	}
+	s.Steps, s.Walls, s.Values = s.Steps[:n], s.Walls[:n], s.Values[:n]
+}
+
+// Curve is one metric of one job read from its metrics.csv for plotting, in memory bounded
+// by CurveOptions.MaxPoints whatever the length of the run.
+//
+// Raw holds the logged values at a subset of the logged steps: every Stride-th logged row
+// (Stride a power of two, doubled each time the curve would exceed MaxPoints) and the last
+// row. Mean holds, at the same steps, the running mean over the last Window logged values
+// up to that step (non-finite values are left out of the mean). Both are exact values at
+// their steps, not averages of buckets: a decimated curve is a sample of the full one.
+type Curve struct {
+	Raw, Mean Series
+	Window    int // logged values per running mean
+	Stride    int // logged rows between kept points
+	Rows      int // logged rows read
+	// Diverged is the first step whose value is NaN or infinite, or -1.
+	Diverged int
+}
+
+// CurveOptions tune ReadCurve. The zero value reads with the paper's smoothing.
+type CurveOptions struct {
+	// Window is the number of logged values in each running mean. If 0, 64 is used (the
+	// paper's plots); 1 makes Mean equal Raw.
+	Window int
+	// MaxPoints bounds the points kept. If 0, 2048 is used; values below 2 are raised to 2.
+	MaxPoints int
+}
+
+// maxLine bounds a line of metrics.csv, so that a damaged file cannot exhaust memory.
+const maxLine = 1 << 20
+
+// ErrNoMetric says that a metrics.csv has no column of the requested name.
+var ErrNoMetric = errors.New("runner: no such metric")
+
+// CheckJob returns an error unless job is a plain folder name (no path separators, not
+// "." or "..") and dir/job is a directory rather than a symbolic link: a run folder is
+// untrusted input, and reading a job must not lead outside it.
+func CheckJob(dir, job string) error {
+	if job == "" || job == "." || job == ".." || strings.ContainsAny(job, `/\`+"\x00") {
+		return fmt.Errorf("runner: %s: job %q is not a plain folder name", dir, job)
+	}
+	fi, err := os.Lstat(filepath.Join(dir, job))
+	if err != nil {
+		return fmt.Errorf("runner: %s: job %s: %w", dir, job, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("runner: %s: job %s is not a folder", dir, job)
+	}
+	return nil
+}
+
+// ReadCurve reads the column metric of the job's metrics.csv as a Curve, streaming the
+// file, so that a run of millions of steps needs no more memory than MaxPoints points. An
+// unfinished last line (a run still training) is left out. It returns an error wrapping
+// ErrNoMetric if the header has no such column, and a curve without points if the job has
+// logged nothing yet (or has no metrics.csv).
+func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
+	if o.Window <= 0 {
+		o.Window = 64
+	}
+	if o.MaxPoints <= 0 {
+		o.MaxPoints = 2048
+	}
+	o.MaxPoints = max(o.MaxPoints, 2)
+	c := &Curve{Window: o.Window, Stride: 1, Diverged: -1}
+	if err := CheckJob(dir, job); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, job, metricsFile)
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("runner: %s/%s is not a regular file", job, metricsFile)
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, maxLine)
+	next := func() ([]byte, bool, error) {
+		line, err := r.ReadSlice('\n')
+		switch {
+		case err == nil:
+			return bytes.TrimRight(line, "\r\n"), true, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			return nil, false, fmt.Errorf("runner: %s/%s: a line longer than %d bytes", job, metricsFile, maxLine)
+		case errors.Is(err, io.EOF):
+			return nil, false, nil // nothing, or an unfinished line
+		}
+		return nil, false, err
+	}
+	header, ok, err := next()
+	if err != nil || !ok {
+		return c, err
+	}
+	cols := strings.Split(string(header), ",")
+	col := -1
+	for i, name := range cols {
+		if i >= 2 && name == metric {
+			col = i
+		}
+	}
+	if len(cols) < 2 || cols[0] != "step" || cols[1] != "wall_s" {
+		return nil, fmt.Errorf("runner: %s/%s: header %q does not start with step,wall_s", job, metricsFile, header)
+	}
+	if col < 0 {
+		return nil, fmt.Errorf("%w %q in %s/%s (metrics: %s)", ErrNoMetric, metric, job, metricsFile, strings.Join(cols[2:], ", "))
+	}
+	ring := make([]float64, o.Window)
+	var ringN, ringAt int // finite values in the ring, next slot
+	var ringSum float64
+	var last struct {
+		step       int
+		wall, v, m float64
+		kept       bool
+	}
+	for line := 2; ; line++ {
+		text, ok, err := next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		step, wall, v, err := parseFields(text, col, len(cols))
+		if err != nil {
+			return nil, fmt.Errorf("runner: %s/%s line %d: %v", job, metricsFile, line, err)
+		}
+		// The running mean over the last Window logged values, non-finite ones left out
+		// (they stay in the window as gaps, NaN).
+		if old := ring[ringAt]; c.Rows >= o.Window && !math.IsNaN(old) {
+			ringSum -= old
+			ringN--
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			ring[ringAt] = math.NaN()
+			if c.Diverged < 0 {
+				c.Diverged = step
+			}
+		} else {
+			ring[ringAt] = v
+			ringSum += v
+			ringN++
+		}
+		if ringAt = (ringAt + 1) % o.Window; ringAt == 0 {
+			// Sum the window afresh once per turn, so that rounding errors of the
+			// subtractions cannot build up over millions of steps.
+			ringSum = 0
+			for _, x := range ring {
+				if !math.IsNaN(x) {
+					ringSum += x
+				}
+			}
+		}
+		mean := math.NaN()
+		if ringN > 0 {
+			mean = ringSum / float64(ringN)
+		}
+		c.Rows++
+		last.step, last.wall, last.v, last.m, last.kept = step, wall, v, mean, false
+		if c.Rows%c.Stride != 0 {
+			continue
+		}
+		c.Raw.add(step, wall, v)
+		c.Mean.add(step, wall, mean)
+		last.kept = true
+		if c.Raw.Len() >= o.MaxPoints {
+			c.Raw.keepEveryOther()
+			c.Mean.keepEveryOther()
+			c.Stride *= 2
+		}
+	}
+	if c.Rows > 0 && !last.kept {
+		c.Raw.add(last.step, last.wall, last.v)
+		c.Mean.add(last.step, last.wall, last.m)
+	}
+	return c, nil
+}
+
+// parseFields parses the step, the wall time and column col of a metrics row of n columns.
+func parseFields(text []byte, col, n int) (step int, wall, v float64, err error) {
+	i := 0
+	for k := 0; k < n; k++ {
+		j := bytes.IndexByte(text[i:], ',')
+		end := i + j
+		if j < 0 {
+			end = len(text)
+			if k != n-1 {
+				return 0, 0, 0, fmt.Errorf("%d columns, want %d", k+1, n)
+			}
+		} else if k == n-1 {
+			return 0, 0, 0, fmt.Errorf("more than %d columns", n)
+		}
+		field := string(text[i:end])
+		switch k {
+		case 0:
+			if step, err = strconv.Atoi(field); err != nil {
+				return 0, 0, 0, fmt.Errorf("bad step %q", field)
+			}
+		case 1:
+			if wall, err = strconv.ParseFloat(field, 64); err != nil {
+				return 0, 0, 0, fmt.Errorf("bad wall_s %q", field)
+			}
+		case col:
+			if v, err = strconv.ParseFloat(field, 64); err != nil {
+				return 0, 0, 0, fmt.Errorf("bad value %q", field)
+			}
+		}
+		i = end + 1
+	}
+	return step, wall, v, nil
+}
