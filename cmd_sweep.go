@@ -21,24 +21,6 @@ import (
 const sweepUsage = "sipbench sweep PRESET --set key=v1,v2,… [--set key=v]… [--methods a,b] [--steps N] " +
 	"[--seed S] [--seeds K] [--scale quick|paper] [--workers W] [--out DIR] [--slurm …] (see sipbench run -h)"
 
-// sweepFile describes a sweep folder: one run folder per combination of the swept values.
-const sweepFile = "sweep.json"
-
-// SweepInfo is the content of sweep.json.
-type SweepInfo struct {
-	Preset  string     `json:"preset"`
-	Scale   string     `json:"scale"`
-	Keys    []string   `json:"keys"` // the settings that take more than one value, in grid order
-	Methods []string   `json:"methods"`
-	Runs    []SweepRun `json:"runs"`
-}
-
-// SweepRun is one combination: its sub-folder and the values of every --set key.
-type SweepRun struct {
-	Dir    string            `json:"dir"`
-	Values map[string]string `json:"values"`
-}
-
 func cmdSweep(args []string) error {
 	fs := newFlags("sweep", sweepUsage)
 	var sets listFlag
@@ -96,7 +78,7 @@ func cmdSweep(args []string) error {
 		}
 		combos = next
 	}
-	info := SweepInfo{Preset: p.Name}
+	info := runner.SweepInfo{Preset: p.Name}
 	for _, k := range keys {
 		if len(grid[k]) > 1 {
 			info.Keys = append(info.Keys, k)
@@ -113,7 +95,7 @@ func cmdSweep(args []string) error {
 			return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 		}
 		specs = append(specs, spec)
-		run := SweepRun{Values: map[string]string{}}
+		run := runner.SweepRun{Values: map[string]string{}}
 		var name []string
 		for _, kv := range c {
 			k, _, _ := strings.Cut(kv, "=")
@@ -133,14 +115,14 @@ func cmdSweep(args []string) error {
 	if dir == "" {
 		dir = runner.NewRunDir("sweep-" + p.Name)
 	}
-	if _, err := os.Stat(filepath.Join(dir, sweepFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, runner.SweepFile)); err == nil {
 		return fmt.Errorf("%s already holds a sweep (use another --out)", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	b, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, sweepFile), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, runner.SweepFile), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	var seedList []int
@@ -198,22 +180,15 @@ func cmdSweep(args []string) error {
 }
 
 // isSweep reports whether dir is a sweep folder.
-func isSweep(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, sweepFile))
-	return err == nil
-}
+func isSweep(dir string) bool { return runner.IsSweep(dir) }
 
 // showSweep prints a sweep's table: per combination (rows) and method (columns), the
 // preset's metric at each job's end, averaged over the last 64 logged steps and over
 // seeds (Figure 5 d/e).
 func showSweep(w io.Writer, dir string) error {
-	b, err := os.ReadFile(filepath.Join(dir, sweepFile))
+	info, err := runner.ReadSweep(dir)
 	if err != nil {
 		return err
-	}
-	var info SweepInfo
-	if err := json.Unmarshal(b, &info); err != nil {
-		return fmt.Errorf("%s: %v", sweepFile, err)
 	}
 	if len(info.Runs) == 0 {
 		return errors.New("sweep has no runs")
@@ -277,7 +252,7 @@ func showSweep(w io.Writer, dir string) error {
 
 // submitSweep creates every combination's run folder under dir, as a local sweep would,
 // and submits one Slurm array with a task per job of every combination.
-func submitSweep(dir string, info SweepInfo, specs []*presets.Spec, seeds []int, sf *slurmFlags) error {
+func submitSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds []int, sf *slurmFlags) error {
 	var runs []runner.ArrayRun
 	for i, spec := range specs {
 		r, err := runner.Create(spec, seeds, filepath.Join(dir, info.Runs[i].Dir))

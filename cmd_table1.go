@@ -126,7 +126,22 @@ func cmdTable1(args []string) error {
 		return err
 	}
 	printTable1(os.Stdout, pos[0], res)
+	if err := runner.WriteTable1(pos[0], res.record()); err != nil {
+		return fmt.Errorf("table1: %v", err)
+	}
 	return nil
+}
+
+// record returns the result as written to the run folder (runner.Table1File), for
+// `sipbench plot --kind table1`.
+func (r *table1Result) record() runner.Table1Result {
+	out := runner.Table1Result{Job: r.Model.Job.ID, Step: r.Model.Step, Examples: r.Opt.Examples, Seed: r.Opt.Seed,
+		MaxIters: r.Opt.MaxIters, Trivial: r.Trivial}
+	for _, row := range r.Rows {
+		out.Rows = append(out.Rows, runner.Table1Row{Name: row.Name, Network: row.Network, Iters: row.Iters,
+			Seconds: row.Time.Seconds(), Reached: row.Reached, N: row.N, MAE: row.MAE, Limit: row.Limit})
+	}
+	return out
 }
 
 // table1 evaluates the model; progress lines go to log. It refuses problems without an

@@ -1,0 +1,59 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Table1File is the file in a run folder where `sipbench table1` leaves its result, for
+// figures to draw.
+const Table1File = "table1.json"
+
+// Table1Result is a Table 1 evaluation of a run's network against iterative solvers.
+type Table1Result struct {
+	Job      string      `json:"job"`  // the job whose network was evaluated
+	Step     int         `json:"step"` // its training step
+	Examples int         `json:"examples"`
+	Seed     uint64      `json:"seed"`
+	MaxIters int         `json:"max_iters"`
+	Trivial  int         `json:"trivial"` // examples left out of the solver rows
+	Rows     []Table1Row `json:"rows"`
+}
+
+// Table1Row is one method: the network, or an iterative solver run until each example's
+// x MAE is at most the network's on it.
+type Table1Row struct {
+	Name    string  `json:"name"`
+	Network bool    `json:"network,omitempty"`
+	Iters   float64 `json:"iterations"` // mean over the examples that reached the target
+	Seconds float64 `json:"seconds"`    // time per example, mean over those that reached it (network: per example in batches)
+	Reached int     `json:"reached"`
+	N       int     `json:"n"`
+	MAE     float64 `json:"mae"` // mean x MAE at the stop
+	Limit   int     `json:"limit"`
+}
+
+// WriteTable1 writes r to dir/table1.json (atomically).
+func WriteTable1(dir string, r Table1Result) error {
+	return writeJSON(filepath.Join(dir, Table1File), r)
+}
+
+// ReadTable1 reads dir/table1.json; it refuses a link (a run folder is untrusted input).
+func ReadTable1(dir string) (Table1Result, error) {
+	var r Table1Result
+	path := filepath.Join(dir, Table1File)
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return r, fmt.Errorf("runner: %s has no %s (sipbench table1 %s writes it)", dir, Table1File, dir)
+	}
+	if err != nil {
+		return r, err
+	}
+	if !fi.Mode().IsRegular() {
+		return r, fmt.Errorf("runner: %s/%s is not a regular file", dir, Table1File)
+	}
+	err = readJSON(path, &r)
+	return r, err
+}
