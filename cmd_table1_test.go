@@ -36,6 +36,11 @@ func TestTable1(t *testing.T) {
 	if len(lines) < 9 {
 		t.Errorf("table1: %d lines; want 2 header lines, the column names, 4 rows and 2 notes:\n%s", len(lines), out)
 	}
+	// The result stays in the folder, and plot draws it by default.
+	code, out, stderr = capture(t, "plot", dir)
+	if want := filepath.Join(dir, "figures", "table1.png"); code != 0 || !strings.Contains(out, want) {
+		t.Errorf("plot after table1: exit %d, %q, %q; want %s among the figures", code, out, stderr, want)
+	}
 
 	pdir := filepath.Join(t.TempDir(), "po")
 	if code, _, stderr := capture(t, "run", "poisson", "--headless", "--steps", "2", "--set", "grid=16", "--set", "batch=2",

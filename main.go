@@ -12,6 +12,7 @@
 //	sipbench sweep PRESET --set k=a,b,…   one run per combination of settings
 //	sipbench bench [flags]         time whole U-Net training steps
 //	sipbench table1 DIR            a trained network against iterative solvers
+//	sipbench plot DIR…             the paper's figures as PNG, SVG or PDF
 //
 // Exit codes: 0 success (a diverged job is a result), 1 a job failed or an error,
 // 2 a usage error, 130 interrupted.
@@ -49,6 +50,7 @@ usage:
   sipbench sweep PRESET --set k=a,b,…   one run per combination, then Figure 5 d/e's table
   sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
   sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
+  sipbench plot DIR… [flags]     the paper's figures as PNG, SVG or PDF (sipbench plot -h)
 `
 
 func main() {
@@ -111,6 +113,8 @@ func dispatch(args []string) error {
 		return cmdBench(rest)
 	case "table1":
 		return cmdTable1(rest)
+	case "plot":
+		return cmdPlot(rest)
 	case "-h", "--help", "help":
 		fmt.Print(topUsage)
 		return nil

@@ -277,6 +277,10 @@ func (p *Rotation) closest(x, y [2]float64) [2]float64 {
 	return p.fromU([2]float64{best, y[1]})
 }
 
+// Closest returns the exact solution of y closest to x (see closest): what x_dist measures
+// against, and what figures draw beside each prediction.
+func (p *Rotation) Closest(x, y [2]float64) [2]float64 { return p.closest(x, y) }
+
 // MetricNames returns x_l1, x_dist, y_l2.
 func (*Rotation) MetricNames() []string { return []string{"x_l1", "x_dist", "y_l2"} }
 

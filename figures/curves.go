@@ -1,0 +1,386 @@
+package figures
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// curveSet is one line of a curves figure: one method of one run, over its seeds.
+type curveSet struct {
+	label    string
+	color    color.NRGBA
+	glyph    draw.GlyphDrawer
+	dashes   []vg.Length
+	raw      []runner.Series // one seed: its logged values, drawn faint
+	mean     runner.Series   // the running mean (one seed) or the mean over seeds
+	band     *runner.Band    // several seeds: min and max of their running means
+	seeds    int
+	diverged bool
+}
+
+// metricLabels describe the metrics of the presets for axis labels.
+var metricLabels = map[string]string{
+	"x_l1":     "x MAE, |x − x*|",
+	"x_l2":     "x error, ½‖x − x*‖²",
+	"y_l1":     "y error, ‖P(x) − y*‖₁",
+	"y_l2":     "loss, ½‖P(x) − y*‖²",
+	"x_l1_low": "x MAE where x* < −4",
+	"x_dist":   "distance to nearest solution",
+	"loss":     "loss L",
+	"v_l1":     "velocity MAE",
+	"x1":       "x₁",
+	"x2":       "x₂",
+	"y_loss":   "loss in y space, |P(x)|²",
+}
+
+func metricLabel(m string) string {
+	if l, ok := metricLabels[m]; ok {
+		return l
+	}
+	return m
+}
+
+// newCurves draws learning curves: per run and method the running mean of the metric
+// (faint raw values behind it), or with several seeds the mean over seeds with a band
+// from their minimum to their maximum. With several runs, each line is labelled by the
+// settings in which the runs differ.
+func newCurves(runs []*run, o Options) (*Figure, error) {
+	metric := o.Metric
+	if metric == "" {
+		metric = runs[0].info.Metric
+	}
+	for _, r := range runs {
+		if !slices.Contains(r.info.Metrics, metric) {
+			return nil, fmt.Errorf("%w %q in %s (metrics: %s)", runner.ErrNoMetric, metric, r.dir, strings.Join(r.info.Metrics, ", "))
+		}
+	}
+	solver := true
+	for _, r := range runs {
+		solver = solver && r.info.Solver
+	}
+	window := o.Window
+	if window <= 0 {
+		window = 64
+		if solver {
+			window = 1
+		}
+	}
+
+	// The lines: every run × method, labelled by method and the settings that differ.
+	type key struct {
+		run    int
+		method string
+	}
+	var keys []key
+	var methods []string // in order of first appearance: their colours
+	for i, r := range runs {
+		for _, m := range r.info.Methods {
+			keys = append(keys, key{i, m})
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+	}
+	// Each method's lines are labelled by the settings in which its runs differ (the
+	// methods of one run differ in their learning rates, which the method names tell).
+	labels := make([]string, len(keys))
+	for _, m := range methods {
+		var idx []int
+		var sets []map[string]string
+		for i, k := range keys {
+			if k.method == m {
+				idx = append(idx, i)
+				sets = append(sets, runner.MethodSettings(runs[k.run].info, m))
+			}
+		}
+		for n, d := range runner.DiffLabels(sets) {
+			labels[idx[n]] = strings.TrimSpace(m + " " + d)
+		}
+	}
+	dup := make([]bool, len(labels))
+	for i := range labels {
+		for j := range labels {
+			dup[i] = dup[i] || i != j && labels[i] == labels[j]
+		}
+	}
+	for i := range labels { // still ambiguous: add the folder's name
+		if dup[i] {
+			labels[i] += " (" + filepath.Base(runs[keys[i].run].dir) + ")"
+		}
+	}
+	byRun := len(methods) == 1 && len(runs) > 1 // one method in several runs: colour by run
+
+	var lines []*curveSet
+	for i, k := range keys {
+		r := runs[k.run]
+		cs := &curveSet{label: labels[i]}
+		ci := slices.Index(methods, k.method)
+		if byRun {
+			ci = k.run
+		} else {
+			cs.dashes = runDashes(k.run)
+		}
+		cs.color, cs.glyph = seriesColor(ci), seriesGlyph(ci)
+		var means []runner.Series
+		for _, j := range r.jobs(k.method) {
+			c, err := runner.ReadCurve(r.dir, j.ID, metric, runner.CurveOptions{Window: window, MaxPoints: o.MaxPoints})
+			if err != nil {
+				if errors.Is(err, runner.ErrNoMetric) {
+					return nil, fmt.Errorf("%w (%s)", err, r.dir)
+				}
+				return nil, err
+			}
+			if c.Rows == 0 {
+				continue
+			}
+			cs.diverged = cs.diverged || c.Diverged >= 0
+			means = append(means, c.Mean)
+			if window > 1 {
+				cs.raw = append(cs.raw, c.Raw)
+			}
+		}
+		cs.seeds = len(means)
+		switch {
+		case len(means) == 0:
+			continue // nothing logged yet
+		case len(means) == 1:
+			cs.mean = means[0]
+		default:
+			b := runner.AggregateSeeds(means).Covered(len(means))
+			if len(b.Steps) == 0 { // seeds without a common step yet: mean where any is
+				b = runner.AggregateSeeds(means)
+			}
+			cs.band = &b
+			cs.mean = runner.Series{Steps: b.Steps, Walls: b.Walls, Values: b.Mean}
+			cs.raw = nil
+		}
+		if cs.seeds > 1 {
+			cs.label += fmt.Sprintf(" (%d seeds)", cs.seeds)
+		}
+		if cs.diverged {
+			cs.label += " (diverged)"
+		}
+		lines = append(lines, cs)
+	}
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("figures: %s: no job has logged a step yet", runs[0].dir)
+	}
+
+	// Axes.
+	xlabel := "training step"
+	if solver {
+		xlabel = "iteration"
+	}
+	xscale := 1.0
+	if o.Wall {
+		var wmax float64
+		for _, l := range lines {
+			if n := l.mean.Len(); n > 0 {
+				wmax = math.Max(wmax, l.mean.Walls[n-1])
+			}
+		}
+		xlabel, xscale = "training time (s)", 1
+		switch {
+		case wmax > 3*3600:
+			xlabel, xscale = "training time (h)", 1.0/3600
+		case wmax > 3*60:
+			xlabel, xscale = "training time (min)", 1.0/60
+		}
+	}
+	xOf := func(s runner.Series, i int) float64 {
+		if o.Wall {
+			return s.Walls[i] * xscale
+		}
+		return float64(s.Steps[i])
+	}
+	p := newPlot(xlabel, metricLabel(metric))
+	p.X.Min = 0
+	addGrid(p)
+	setLogY(p)
+
+	// The y range: the means and bands, and the raw values but their extreme 1 % on each
+	// side (single spikes would squash the curves; they are clipped, not hidden).
+	var core, raw []float64
+	for _, l := range lines {
+		core = appendPositive(core, l.mean.Values)
+		if l.band != nil {
+			core = appendPositive(core, l.band.Min)
+			core = appendPositive(core, l.band.Max)
+		}
+		for _, r := range l.raw {
+			raw = appendPositive(raw, r.Values)
+		}
+	}
+	if len(core) == 0 {
+		return nil, fmt.Errorf("figures: no positive finite value of %s to draw on a log axis", metric)
+	}
+	lo, hi := slices.Min(core), slices.Max(core)
+	if len(raw) > 0 {
+		sort.Float64s(raw)
+		lo = math.Min(lo, raw[int(0.01*float64(len(raw)-1))])
+		hi = math.Max(hi, raw[int(0.99*float64(len(raw)-1))])
+	}
+	if hi <= lo {
+		lo, hi = lo/2, hi*2
+	}
+	pad := math.Pow(hi/lo, 0.04)
+	p.Y.Min, p.Y.Max = lo/pad, hi*pad
+
+	// Faint raw values first, then bands, then the means on top, with a few markers
+	// each so that the lines are told apart in grey.
+	for _, l := range lines {
+		for _, r := range l.raw {
+			for _, seg := range positiveSegments(r, xOf) {
+				ln, _ := plotter.NewLine(seg)
+				ln.LineStyle = draw.LineStyle{Color: withAlpha(l.color, 0.2), Width: rawWidth, Dashes: l.dashes}
+				p.Add(ln)
+			}
+		}
+	}
+	for _, l := range lines {
+		if l.band != nil {
+			if poly := bandPolygon(*l.band, xOf); poly != nil {
+				poly.Color = withAlpha(l.color, 0.22)
+				p.Add(poly)
+			}
+		}
+	}
+	leg := newLegend()
+	for i, l := range lines {
+		ls := draw.LineStyle{Color: l.color, Width: meanWidth, Dashes: l.dashes}
+		gs := draw.GlyphStyle{Color: l.color, Radius: vg.Points(2.2), Shape: l.glyph}
+		var all plotter.XYs
+		for _, seg := range positiveSegments(l.mean, xOf) {
+			ln, _ := plotter.NewLine(seg)
+			ln.LineStyle = ls
+			p.Add(ln)
+			all = append(all, seg...)
+		}
+		if m := markers(all, i, len(lines)); len(m) > 0 {
+			sc, _ := plotter.NewScatter(m)
+			sc.GlyphStyle = gs
+			p.Add(sc)
+		}
+		if l.diverged { // a cross where the curve stops
+			if n := lastPositive(l.mean); n >= 0 {
+				sc, _ := plotter.NewScatter(plotter.XYs{{X: xOf(l.mean, n), Y: l.mean.Values[n]}})
+				sc.GlyphStyle = draw.GlyphStyle{Color: l.color, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
+				p.Add(sc)
+			}
+		}
+		sw := swatch{line: &ls, glyph: &gs}
+		if l.band != nil {
+			sw.band = withAlpha(l.color, 0.22)
+		}
+		leg.add(l.label, sw)
+	}
+	w, h := sized(o, 4.5*vg.Inch, 3*vg.Inch)
+	f := &Figure{Kind: Curves, Width: w, Height: h, Panels: 1}
+	for _, e := range leg.entries {
+		f.Labels = append(f.Labels, e.label)
+	}
+	f.draw = func(c draw.Canvas) {
+		background(c)
+		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
+		lh := leg.height(c.Max.X - c.Min.X)
+		leg.draw(c)
+		f.rects = []vg.Rectangle{drawPanel(p, draw.Crop(c, 0, 0, 0, -lh))}
+	}
+	return f, nil
+}
+
+func appendPositive(dst, vs []float64) []float64 {
+	for _, v := range vs {
+		if v > 0 && !math.IsInf(v, 0) {
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// positiveSegments splits s into runs of points with positive finite values (the ones a
+// log axis can show).
+func positiveSegments(s runner.Series, xOf func(runner.Series, int) float64) []plotter.XYs {
+	var segs []plotter.XYs
+	var cur plotter.XYs
+	for i, v := range s.Values {
+		if v > 0 && !math.IsInf(v, 0) {
+			cur = append(cur, plotter.XY{X: xOf(s, i), Y: v})
+			continue
+		}
+		if len(cur) > 0 {
+			segs = append(segs, cur)
+			cur = nil
+		}
+	}
+	if len(cur) > 0 {
+		segs = append(segs, cur)
+	}
+	return segs
+}
+
+func lastPositive(s runner.Series) int {
+	for i := s.Len() - 1; i >= 0; i-- {
+		if v := s.Values[i]; v > 0 && !math.IsInf(v, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// bandPolygon is the area between a band's minimum and maximum, over the steps where
+// both are positive.
+func bandPolygon(b runner.Band, xOf func(runner.Series, int) float64) *plotter.Polygon {
+	s := runner.Series{Steps: b.Steps, Walls: b.Walls, Values: b.Min}
+	var lo, hi plotter.XYs
+	for i := range b.Steps {
+		if b.Min[i] > 0 && !math.IsInf(b.Max[i], 0) {
+			x := xOf(s, i)
+			lo = append(lo, plotter.XY{X: x, Y: b.Min[i]})
+			hi = append(hi, plotter.XY{X: x, Y: b.Max[i]})
+		}
+	}
+	if len(lo) < 2 {
+		return nil
+	}
+	slices.Reverse(hi)
+	poly, err := plotter.NewPolygon(append(lo, hi...))
+	if err != nil {
+		return nil
+	}
+	poly.LineStyle.Width = 0
+	return poly
+}
+
+// markers returns about six of the points along line k of n (points in increasing x),
+// staggered between lines so that markers of different lines do not sit on top of each
+// other.
+func markers(pts plotter.XYs, k, n int) plotter.XYs {
+	const count = 6
+	if len(pts) < 2 {
+		return nil
+	}
+	x0, x1 := pts[0].X, pts[len(pts)-1].X
+	var out plotter.XYs
+	i := 0
+	for m := 0; m < count; m++ {
+		x := x0 + (x1-x0)*(float64(m)+0.5+0.8*float64(k)/float64(max(n, 1))-0.4)/count
+		for i < len(pts)-1 && pts[i].X < x {
+			i++
+		}
+		out = append(out, pts[i])
+	}
+	return out
+}

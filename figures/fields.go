@@ -1,0 +1,349 @@
+package figures
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// lut is a colour map sampled at 256 levels, for fast lookups.
+type lut []color.Color
+
+func newLUT(cm palette.ColorMap) lut {
+	cm.SetMin(0)
+	cm.SetMax(1)
+	return lut(cm.Palette(256).Colors())
+}
+
+// at returns the colour of v on the range [lo, hi]; grey for a non-finite v.
+func (l lut) at(v, lo, hi float64) color.Color {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return grey
+	}
+	t := (v - lo) / (hi - lo)
+	i := int(math.Round(t * float64(len(l)-1)))
+	return l[min(max(i, 0), len(l)-1)]
+}
+
+// field is one channel of a snapshot field, as an h×w grid (row 0 at the top, as the
+// dashboard draws it).
+type field struct {
+	h, w int
+	data []float32
+}
+
+// channels splits a snapshot field of shape [c, h, w] (or [h, w]) into its channels.
+func channels(f *runner.Field) ([]field, error) {
+	var c, h, w int
+	switch len(f.Shape) {
+	case 3:
+		c, h, w = f.Shape[0], f.Shape[1], f.Shape[2]
+	case 2:
+		c, h, w = 1, f.Shape[0], f.Shape[1]
+	default:
+		return nil, fmt.Errorf("figures: field %s has shape %v, want [channels, height, width]", f.Name, f.Shape)
+	}
+	if c < 1 || h < 1 || w < 1 || c > 16 || h > 4096 || w > 4096 || len(f.Data) != c*h*w {
+		return nil, fmt.Errorf("figures: field %s has shape %v and %d values", f.Name, f.Shape, len(f.Data))
+	}
+	out := make([]field, c)
+	for k := range out {
+		out[k] = field{h: h, w: w, data: f.Data[k*h*w : (k+1)*h*w]}
+	}
+	return out, nil
+}
+
+// image renders the field with the colour map on [lo, hi], each cell scale×scale pixels
+// (nearest neighbour, so that cells stay sharp whatever a viewer does when it scales).
+func (f field) image(l lut, lo, hi float64, scale int) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, f.w*scale, f.h*scale))
+	for y := 0; y < f.h; y++ {
+		for x := 0; x < f.w; x++ {
+			c := color.NRGBAModel.Convert(l.at(float64(f.data[y*f.w+x]), lo, hi)).(color.NRGBA)
+			for dy := 0; dy < scale; dy++ {
+				row := img.Pix[(y*scale+dy)*img.Stride:]
+				for dx := 0; dx < scale; dx++ {
+					o := (x*scale + dx) * 4
+					row[o], row[o+1], row[o+2], row[o+3] = c.R, c.G, c.B, c.A
+				}
+			}
+		}
+	}
+	return img
+}
+
+// valueRange returns the finite range of the fields, padded when constant; symmetric
+// gives [−m, m] with m the largest magnitude (errors: white at zero).
+func valueRange(symmetric bool, fs ...field) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, f := range fs {
+		for _, v := range f.data {
+			x := float64(v)
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				continue
+			}
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	if math.IsInf(lo, 1) {
+		return 0, 1
+	}
+	if symmetric {
+		m := math.Max(math.Abs(lo), math.Abs(hi))
+		if m == 0 {
+			m = 1
+		}
+		return -m, m
+	}
+	if lo == hi {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	return lo, hi
+}
+
+// tile is one heatmap of a fields figure.
+type tile struct {
+	title  string
+	f      field
+	lo, hi float64
+	lut    lut
+}
+
+// colorBar is the scale of one row of tiles.
+type colorBar struct {
+	label  string
+	lo, hi float64
+	lut    lut
+}
+
+// fieldJob is the snapshot of one method (its first seed that has one).
+type fieldJob struct {
+	method string
+	job    runner.JobInfo
+	snap   *runner.Snapshot
+}
+
+func snapField(s *runner.Snapshot, name string) *runner.Field {
+	for i := range s.Fields {
+		if s.Fields[i].Name == name {
+			return &s.Fields[i]
+		}
+	}
+	return nil
+}
+
+// newFields draws a field preset's snapshot: per channel, a row with the ground truth x*
+// and each method's prediction on one shared colour range, and below it the observation
+// y* (on its own range) and each method's error x − x* on a shared diverging range, white
+// at zero. Each row has its colour bar.
+func newFields(r *run, o Options) (*Figure, error) {
+	var jobs []fieldJob
+	var missing []string
+	for _, m := range r.info.Methods {
+		var got *fieldJob
+		for _, j := range r.jobs(m) {
+			s, err := runner.ReadSnapshot(r.dir, j.ID)
+			if err != nil {
+				return nil, err
+			}
+			if s != nil {
+				got = &fieldJob{method: m, job: j, snap: s}
+				break
+			}
+		}
+		if got == nil {
+			missing = append(missing, m)
+			continue
+		}
+		jobs = append(jobs, *got)
+	}
+	if len(jobs) == 0 {
+		return nil, kindErrorf("figures: %s in %s: no job has written a snapshot yet", Fields, r.dir)
+	}
+	ref := jobs[0].snap
+	xs, ys := snapField(ref, "x*"), snapField(ref, "y*")
+	if xs == nil || ys == nil || len(xs.Shape) < 2 || len(xs.Shape) == 2 && xs.Shape[1] <= 2 {
+		return nil, kindErrorf("figures: %s for %s: its snapshots hold no fields (try --kind %s)", Fields, r.info.Preset, ownKind(r.info))
+	}
+	truth, err := channels(xs)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := channels(ys)
+	if err != nil {
+		return nil, err
+	}
+	type pred struct {
+		name     string
+		x, err   []field
+		sameTrue bool
+	}
+	var preds []pred
+	var notes []string
+	for _, j := range jobs {
+		x, e := snapField(j.snap, "x"), snapField(j.snap, "x-x*")
+		if x == nil || e == nil {
+			continue
+		}
+		xc, err := channels(x)
+		if err != nil {
+			return nil, err
+		}
+		ec, err := channels(e)
+		if err != nil {
+			return nil, err
+		}
+		if len(xc) != len(truth) || len(ec) != len(truth) || xc[0].h != truth[0].h || xc[0].w != truth[0].w {
+			return nil, fmt.Errorf("figures: %s: the snapshot of %s does not match the shape of x*", r.dir, j.job.ID)
+		}
+		p := pred{name: j.method, x: xc, err: ec}
+		if xt := snapField(j.snap, "x*"); xt == nil || !slices.Equal(xt.Data, xs.Data) {
+			p.name += fmt.Sprintf(" (step %d)", j.snap.Step)
+			notes = append(notes, fmt.Sprintf("%s's snapshot (step %d) is of another example than x* (step %d)", j.method, j.snap.Step, ref.Step))
+		}
+		preds = append(preds, p)
+	}
+	if len(missing) > 0 {
+		notes = append(notes, "no snapshot yet: "+strings.Join(missing, ", "))
+	}
+
+	seq, div := newLUT(sequentialMap()), newLUT(divergingMap())
+	multi := len(truth) > 1
+	chName := func(name string, k int) string {
+		if !multi {
+			return name
+		}
+		return fmt.Sprintf("%s [%d]", name, k+1)
+	}
+	var rows [][]tile
+	var bars []colorBar
+	for k := range truth {
+		vals := []field{truth[k]}
+		var errs []field
+		for _, p := range preds {
+			vals = append(vals, p.x[k])
+			errs = append(errs, p.err[k])
+		}
+		lo, hi := valueRange(false, vals...)
+		elo, ehi := valueRange(true, errs...)
+		top := []tile{{title: chName("x* (truth)", k), f: truth[k], lo: lo, hi: hi, lut: seq}}
+		var bottom []tile
+		if k < len(obs) {
+			olo, ohi := valueRange(false, obs[k])
+			bottom = append(bottom, tile{title: chName("y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq})
+		} else {
+			bottom = append(bottom, tile{})
+		}
+		for _, p := range preds {
+			top = append(top, tile{title: chName(p.name, k), f: p.x[k], lo: lo, hi: hi, lut: seq})
+			bottom = append(bottom, tile{title: chName(p.name+" − x*", k), f: p.err[k], lo: elo, hi: ehi, lut: div})
+		}
+		rows = append(rows, top, bottom)
+		bars = append(bars, colorBar{label: chName("x", k), lo: lo, hi: hi, lut: seq},
+			colorBar{label: chName("x − x*", k), lo: elo, hi: ehi, lut: div})
+	}
+	// Extra observation channels (fluid's marker at t = 0 and T when x has fewer).
+	for k := len(truth); k < len(obs); k++ {
+		olo, ohi := valueRange(false, obs[k])
+		rows = append(rows, []tile{{title: chName("y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq}})
+		bars = append(bars, colorBar{})
+	}
+
+	cols := 1 + len(preds)
+	const tileIn, cbarIn = 1.05, 0.55
+	w, h := sized(o, vg.Length(float64(cols)*tileIn+cbarIn+0.2)*vg.Inch, 0)
+	titleSty := textStyle(tickSize)
+	titleSty.XAlign = draw.XCenter
+	th := titleSty.FontExtents().Height * 1.3
+	gap := vg.Points(5)
+	ts := (w - vg.Points(8) - cbarIn*vg.Inch - vg.Length(cols-1)*gap) / vg.Length(cols)
+	ts = vg.Length(math.Max(float64(ts), float64(vg.Points(20))))
+	aspect := float64(truth[0].h) / float64(truth[0].w)
+	rowH := ts*vg.Length(aspect) + th + gap
+	if o.Height == 0 {
+		h = rowH*vg.Length(len(rows)) + vg.Points(8)
+	} else if hh := (h - vg.Points(8)) / vg.Length(len(rows)); hh < rowH {
+		// A given height: shrink the tiles to fit.
+		ts = vg.Length(float64(hh-th-gap) / aspect)
+		rowH = hh
+	}
+	f := &Figure{Kind: Fields, Width: w, Height: h, Panels: 0, Note: strings.Join(notes, "; ")}
+	for _, row := range rows {
+		for _, t := range row {
+			if t.f.data != nil {
+				f.Panels++
+			}
+		}
+	}
+	scale := max(1, 256/max(truth[0].w, truth[0].h))
+	f.draw = func(c draw.Canvas) {
+		background(c)
+		f.rects = nil
+		top := c.Max.Y - vg.Points(4)
+		for i, row := range rows {
+			y0 := top - vg.Length(i)*rowH // the row's top
+			for j, t := range row {
+				if t.f.data == nil {
+					continue
+				}
+				x0 := c.Min.X + vg.Points(4) + vg.Length(j)*(ts+gap)
+				img := vg.Rectangle{Min: vg.Point{X: x0, Y: y0 - th - ts*vg.Length(aspect)}, Max: vg.Point{X: x0 + ts, Y: y0 - th}}
+				c.DrawImage(img, t.f.image(t.lut, t.lo, t.hi, scale))
+				f.rects = append(f.rects, img)
+				c.StrokeLines(draw.LineStyle{Color: grey, Width: vg.Points(0.4)},
+					[]vg.Point{img.Min, {X: img.Max.X, Y: img.Min.Y}, img.Max, {X: img.Min.X, Y: img.Max.Y}, img.Min})
+				c.FillText(titleSty, vg.Point{X: x0 + ts/2, Y: y0 - th + vg.Points(2.5)}, fitText(titleSty, t.title, ts+gap))
+			}
+			if b := bars[i]; b.lut != nil {
+				x0 := c.Min.X + vg.Points(4) + vg.Length(cols)*(ts+gap)
+				drawColorBar(c, b, vg.Rectangle{Min: vg.Point{X: x0, Y: y0 - th - ts*vg.Length(aspect)}, Max: vg.Point{X: x0 + vg.Points(7), Y: y0 - th}})
+			}
+		}
+	}
+	return f, nil
+}
+
+// fitText shortens s with an ellipsis until it fits width.
+func fitText(sty text.Style, s string, width vg.Length) string {
+	if sty.Width(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 1 && sty.Width(string(r)+"…") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
+
+// drawColorBar draws a vertical colour bar in rect with tick labels to its right.
+func drawColorBar(c draw.Canvas, b colorBar, rect vg.Rectangle) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1, 256))
+	for i := 0; i < 256; i++ {
+		v := b.lo + (b.hi-b.lo)*float64(255-i)/255
+		img.Set(0, i, b.lut.at(v, b.lo, b.hi))
+	}
+	c.DrawImage(rect, img)
+	c.StrokeLines(draw.LineStyle{Color: grey, Width: vg.Points(0.4)},
+		[]vg.Point{rect.Min, {X: rect.Max.X, Y: rect.Min.Y}, rect.Max, {X: rect.Min.X, Y: rect.Max.Y}, rect.Min})
+	sty := textStyle(tickSize - 1)
+	sty.YAlign = draw.YCenter
+	big := math.Max(math.Abs(b.lo), math.Abs(b.hi)) >= 1e4
+	for _, t := range (niceTicks{}).Ticks(b.lo, b.hi) {
+		if t.Label == "" || t.Value < b.lo || t.Value > b.hi {
+			continue
+		}
+		y := rect.Min.Y + (rect.Max.Y-rect.Min.Y)*vg.Length((t.Value-b.lo)/(b.hi-b.lo))
+		c.StrokeLine2(draw.LineStyle{Color: black, Width: vg.Points(0.4)}, rect.Max.X, y, rect.Max.X+vg.Points(2), y)
+		c.FillText(sty, vg.Point{X: rect.Max.X + vg.Points(3), Y: y}, formatTick(t.Value, big))
+	}
+}

@@ -1,0 +1,290 @@
+package figures
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/sipbench/sipbench/problems"
+	"github.com/sipbench/sipbench/runner"
+)
+
+// pairs returns a snapshot field of shape [n, 2] as n points.
+func pairs(f *runner.Field) ([][2]float64, bool) {
+	if f == nil || len(f.Shape) != 2 || f.Shape[1] != 2 || len(f.Data) != 2*f.Shape[0] {
+		return nil, false
+	}
+	out := make([][2]float64, f.Shape[0])
+	for i := range out {
+		out[i] = [2]float64{float64(f.Data[2*i]), float64(f.Data[2*i+1])}
+	}
+	return out, true
+}
+
+func finite2(p [2]float64) bool {
+	return !math.IsNaN(p[0]) && !math.IsInf(p[0], 0) && !math.IsNaN(p[1]) && !math.IsInf(p[1], 0)
+}
+
+// newXSpace draws the x-space figure of a two-unknown preset: rotation's predictions
+// beside the exact solutions (Figure 5c), or the trajectories' paths over the loss
+// contours (Figure 1).
+func newXSpace(r *run, o Options) (*Figure, error) {
+	jobs, missing, err := snapshotsByMethod(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(jobs) == 0 {
+		return nil, kindErrorf("figures: %s in %s: no job has written a snapshot yet", XSpace, r.dir)
+	}
+	var f *Figure
+	if snapField(jobs[0].snap, "path") != nil {
+		f, err = newPaths(r, jobs, o)
+	} else {
+		f, err = newPredictions(r, jobs, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		f.Note = "no snapshot yet: " + strings.Join(missing, ", ")
+	}
+	return f, nil
+}
+
+// newPredictions draws one panel per method: each example's prediction (in the method's
+// colour) joined by a thin line to the exact solution closest to it (grey rings), on
+// axes shared by all panels. A network that has learned lies on its rings.
+func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
+	spec, err := runner.ReadSpec(r.dir, r.info)
+	if err != nil {
+		return nil, fmt.Errorf("figures: %s: %v", r.dir, err)
+	}
+	rot, ok := spec.NewProblem().(*problems.Rotation)
+	if !ok {
+		return nil, kindErrorf("figures: %s for %s: it draws rotation's predictions and the trajectories' paths (try --kind %s)", XSpace, r.info.Preset, ownKind(r.info))
+	}
+	type methodPoints struct {
+		name       string
+		i          int
+		pred, sols plotter.XYs
+		dist       float64
+	}
+	var panels []methodPoints
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	grow := func(p [2]float64) {
+		for k := range 2 {
+			lo[k], hi[k] = math.Min(lo[k], p[k]), math.Max(hi[k], p[k])
+		}
+	}
+	for _, j := range jobs {
+		x, ok1 := pairs(snapField(j.snap, "x"))
+		y, ok2 := pairs(snapField(j.snap, "y*"))
+		if !ok1 || !ok2 || len(x) != len(y) {
+			return nil, kindErrorf("figures: %s: the snapshot of %s holds no [batch, 2] predictions", XSpace, j.job.ID)
+		}
+		pn := methodPoints{name: j.method, i: indexOf(r.info.Methods, j.method)}
+		n := 0
+		for b := range x {
+			if !finite2(x[b]) || !finite2(y[b]) {
+				continue
+			}
+			c := rot.Closest(x[b], y[b])
+			pn.pred = append(pn.pred, plotter.XY{X: x[b][0], Y: x[b][1]})
+			pn.sols = append(pn.sols, plotter.XY{X: c[0], Y: c[1]})
+			pn.dist += math.Hypot(x[b][0]-c[0], x[b][1]-c[1])
+			n++
+			grow(x[b])
+			grow(c)
+		}
+		if n > 0 {
+			pn.dist /= float64(n)
+		}
+		panels = append(panels, pn)
+	}
+	if math.IsInf(lo[0], 1) {
+		return nil, fmt.Errorf("figures: %s: no finite prediction in the snapshots", r.dir)
+	}
+	for k := range 2 {
+		pad := 0.05*(hi[k]-lo[k]) + 1e-9
+		lo[k], hi[k] = lo[k]-pad, hi[k]+pad
+	}
+	var plots []*panel
+	for _, pn := range panels {
+		p := newPlot("x₁", "x₂")
+		addGrid(p)
+		col := seriesColor(pn.i)
+		for b := range pn.pred { // the distance to the closest solution
+			ln, _ := plotter.NewLine(plotter.XYs{pn.pred[b], pn.sols[b]})
+			ln.LineStyle = draw.LineStyle{Color: withAlpha(grey, 0.6), Width: vg.Points(0.4)}
+			p.Add(ln)
+		}
+		sols, _ := plotter.NewScatter(pn.sols)
+		sols.GlyphStyle = draw.GlyphStyle{Color: grey, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}
+		pred, _ := plotter.NewScatter(pn.pred)
+		pred.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(1.6), Shape: seriesGlyph(pn.i)}
+		p.Add(sols, pred)
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo[0], hi[0], lo[1], hi[1]
+		p.Title.Text = fmt.Sprintf("%s: mean distance %.3g", pn.name, pn.dist)
+		plots = append(plots, p)
+	}
+	leg := newLegend()
+	leg.add("closest exact solution", swatch{glyph: &draw.GlyphStyle{Color: grey, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}})
+	for _, pn := range panels {
+		leg.add(pn.name+" prediction", swatch{glyph: &draw.GlyphStyle{Color: seriesColor(pn.i), Radius: vg.Points(2), Shape: seriesGlyph(pn.i)}})
+	}
+	cols := min(3, len(plots))
+	rows := (len(plots) + cols - 1) / cols
+	w, h := sized(o, vg.Length(2.3*float64(cols)+0.2)*vg.Inch, vg.Length(2.2*float64(rows)+0.35)*vg.Inch)
+	return gridFigure(XSpace, plots, leg, cols, w, h), nil
+}
+
+// gridFigure lays plots out on a grid of cols columns under a legend.
+func gridFigure(kind Kind, plots []*panel, leg *legend, cols int, w, h vg.Length) *Figure {
+	f := &Figure{Kind: kind, Width: w, Height: h, Panels: len(plots)}
+	if leg != nil {
+		for _, e := range leg.entries {
+			f.Labels = append(f.Labels, e.label)
+		}
+	}
+	rows := (len(plots) + cols - 1) / cols
+	f.draw = func(c draw.Canvas) {
+		background(c)
+		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
+		if leg != nil {
+			lh := leg.height(c.Max.X - c.Min.X)
+			leg.draw(c)
+			c = draw.Crop(c, 0, 0, 0, -lh)
+		}
+		grid := make([][]*plot.Plot, rows)
+		for i := range grid {
+			grid[i] = make([]*plot.Plot, cols)
+			for j := range cols {
+				if k := i*cols + j; k < len(plots) {
+					grid[i][j] = plots[k].Plot
+				}
+			}
+		}
+		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(10), PadY: vg.Points(8)}
+		canvases := plot.Align(grid, tiles, c)
+		f.rects = nil
+		for i := range grid {
+			for j := range grid[i] {
+				if k := i*cols + j; k < len(plots) {
+					f.rects = append(f.rects, drawPanel(plots[k], canvases[i][j]))
+				}
+			}
+		}
+	}
+	return f
+}
+
+// lossGrid samples a function of two variables on a grid, for contour lines.
+type lossGrid struct {
+	n              int
+	x0, x1, y0, y1 float64
+	f              func(x, y float64) float64
+}
+
+func (g lossGrid) Dims() (c, r int)   { return g.n, g.n }
+func (g lossGrid) X(c int) float64    { return g.x0 + (g.x1-g.x0)*float64(c)/float64(g.n-1) }
+func (g lossGrid) Y(r int) float64    { return g.y0 + (g.y1-g.y0)*float64(r)/float64(g.n-1) }
+func (g lossGrid) Z(c, r int) float64 { return g.f(g.X(c), g.Y(r)) }
+
+// newPaths draws Figure 1: each solver's path in x space over the contours of
+// L = x₁² + x₂⁴, and in y space over the contours of |y|², from (3, 3) towards the
+// minimum at the origin; a marker on every iterate (or on ten of them for long paths).
+func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
+	type path struct {
+		name string
+		i    int
+		pts  [2]plotter.XYs // x space, y space
+	}
+	var paths []path
+	for _, j := range jobs {
+		pn := path{name: j.method, i: indexOf(r.info.Methods, j.method)}
+		for s, name := range []string{"path", "y-path"} {
+			pts, ok := pairs(snapField(j.snap, name))
+			if !ok {
+				return nil, kindErrorf("figures: %s: the snapshot of %s has no %s of [n, 2] points", XSpace, j.job.ID, name)
+			}
+			for _, q := range pts {
+				if finite2(q) {
+					pn.pts[s] = append(pn.pts[s], plotter.XY{X: q[0], Y: q[1]})
+				}
+			}
+		}
+		paths = append(paths, pn)
+	}
+	losses := [2]func(x, y float64) float64{
+		func(x, y float64) float64 { return problems.Figure1Loss([2]float64{x, y}) },
+		func(x, y float64) float64 { return problems.Figure1YLoss([2]float64{x, y}) },
+	}
+	labels := [2][2]string{{"x₁", "x₂"}, {"y₁ = x₁", "y₂ = x₂²"}}
+	titles := [2]string{"x space, contours of L = x₁² + x₂⁴", "y space, contours of |y|²"}
+	var plots []*panel
+	for s := range 2 {
+		p := newPlot(labels[s][0], labels[s][1])
+		p.Title.Text = titles[s]
+		lo := [2]float64{0, 0} // the minimum is in view
+		hi := [2]float64{0, 0}
+		for _, pn := range paths {
+			for _, q := range pn.pts[s] {
+				lo[0], hi[0] = math.Min(lo[0], q.X), math.Max(hi[0], q.X)
+				lo[1], hi[1] = math.Min(lo[1], q.Y), math.Max(hi[1], q.Y)
+			}
+		}
+		for k := range 2 {
+			pad := 0.08*(hi[k]-lo[k]) + 1e-3
+			lo[k], hi[k] = lo[k]-pad, hi[k]+pad
+		}
+		// Contours a factor 4 apart, from the largest loss in view down.
+		g := lossGrid{n: 120, x0: lo[0], x1: hi[0], y0: lo[1], y1: hi[1], f: losses[s]}
+		top := math.Max(math.Max(g.f(lo[0], lo[1]), g.f(hi[0], hi[1])), math.Max(g.f(lo[0], hi[1]), g.f(hi[0], lo[1])))
+		var levels []float64
+		for v := top; v > top*1e-6 && len(levels) < 14; v /= 4 {
+			levels = append(levels, v)
+		}
+		ct := plotter.NewContour(g, levels, palette.Palette(nil))
+		ct.LineStyles = []draw.LineStyle{{Color: lightGreyContour, Width: vg.Points(0.5)}}
+		p.Add(ct)
+		for k, pn := range paths {
+			col := seriesColor(pn.i)
+			ln, _ := plotter.NewLine(pn.pts[s])
+			ln.LineStyle = draw.LineStyle{Color: col, Width: meanWidth}
+			p.Add(ln)
+			marks := pn.pts[s]
+			if len(marks) > 30 {
+				marks = nil
+				for m := range 10 {
+					marks = append(marks, pn.pts[s][m*(len(pn.pts[s])-1)/9])
+				}
+			}
+			sc, _ := plotter.NewScatter(marks)
+			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: seriesGlyph(pn.i)}
+			p.Add(sc)
+			_ = k
+		}
+		origin, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: 0}})
+		origin.GlyphStyle = draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}
+		p.Add(origin)
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo[0], hi[0], lo[1], hi[1]
+		plots = append(plots, p)
+	}
+	leg := newLegend()
+	for _, pn := range paths {
+		col := seriesColor(pn.i)
+		leg.add(fmt.Sprintf("%s (%d iterations)", pn.name, max(0, pn.pts[0].Len()-1)), swatch{
+			line:  &draw.LineStyle{Color: col, Width: meanWidth},
+			glyph: &draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: seriesGlyph(pn.i)}})
+	}
+	leg.add("minimum", swatch{glyph: &draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}})
+	w, h := sized(o, 6*vg.Inch, 3.1*vg.Inch)
+	return gridFigure(XSpace, plots, leg, 2, w, h), nil
+}
