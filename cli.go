@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sipbench/sipbench/presets"
 )
@@ -99,4 +101,40 @@ func presetArg(cmd string, pos []string) (*presets.Preset, error) {
 		return nil, usagef("run 'sipbench list' to see the presets", "%v", err)
 	}
 	return p, nil
+}
+
+// positiveDuration is a duration flag that refuses zero and negative values.
+type positiveDuration struct{ d *time.Duration }
+
+func (p positiveDuration) String() string {
+	if p.d == nil {
+		return ""
+	}
+	return p.d.String()
+}
+
+func (p positiveDuration) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("want a duration such as 5s or 1m")
+	}
+	if d <= 0 {
+		return errors.New("want a duration > 0, such as 5s or 1m")
+	}
+	*p.d = d
+	return nil
+}
+
+// printEveryFlag defines --print-every on fs with default def: the time between progress
+// lines, which must be positive.
+func printEveryFlag(fs *flag.FlagSet, def time.Duration, usage string) *time.Duration {
+	d := new(time.Duration)
+	printEveryVar(fs, d, def, usage)
+	return d
+}
+
+// printEveryVar defines --print-every on fs, stored in d.
+func printEveryVar(fs *flag.FlagSet, d *time.Duration, def time.Duration, usage string) {
+	*d = def
+	fs.Var(positiveDuration{d}, "print-every", usage)
 }

@@ -39,7 +39,7 @@ func cmdRun(args []string) error {
 	fs.Var(&f.sets, "set", "override a setting, key=value (repeatable; see 'sipbench list --json')")
 	fs.StringVar(&f.out, "out", "", "run folder (default: runs/<date-time>-<preset>)")
 	fs.BoolVar(&f.headless, "headless", false, "print progress lines instead of opening the dashboard")
-	fs.DurationVar(&f.every, "print-every", 5*time.Second, "time between progress lines (headless)")
+	printEveryVar(fs, &f.every, 5*time.Second, "time between progress lines (headless)")
 	ui := addUIFlags(fs)
 	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
@@ -105,7 +105,7 @@ func cmdResume(args []string) error {
 	var jobs listFlag
 	fs.Var(&jobs, "job", "train only this job (repeatable), here and headless; a failed job continues too")
 	headless := fs.Bool("headless", false, "print progress lines instead of opening the dashboard")
-	every := fs.Duration("print-every", 5*time.Second, "time between progress lines (headless)")
+	every := printEveryFlag(fs, 5*time.Second, "time between progress lines (headless)")
 	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {

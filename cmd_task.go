@@ -22,7 +22,7 @@ func cmdTrainTask(args []string) error {
 	fs := newFlags("train-task", trainTaskUsage)
 	requeueMax := fs.Int("requeue-max", 3, "requeues allowed before the job is failed")
 	index := fs.Int("task", -1, "array task to train (default: $SLURM_ARRAY_TASK_ID)")
-	every := fs.Duration("print-every", 30*time.Second, "time between progress lines")
+	every := printEveryFlag(fs, 30*time.Second, "time between progress lines")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

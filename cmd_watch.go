@@ -40,7 +40,7 @@ func newestRun(root string) (string, error) {
 func cmdWatch(args []string) error {
 	fs := newFlags("watch", "sipbench watch [DIR] [--headless] [--color auto|always|never] [--ascii]")
 	headless := fs.Bool("headless", false, "print progress lines instead of opening the dashboard")
-	every := fs.Duration("print-every", 5*time.Second, "time between progress lines (headless)")
+	every := printEveryFlag(fs, 5*time.Second, "time between progress lines (headless)")
 	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {

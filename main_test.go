@@ -50,6 +50,17 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"show"}, "show takes one run folder"},
 		{[]string{"show", dir, "--at", "x"}, `"x" is not a step number`},
 		{[]string{"list", "extra"}, "list takes no arguments"},
+		// Settings that the problems' code cannot take are refused before anything is made.
+		{[]string{"run", "poisson", "--set", "grid=12", "--out", filepath.Join(dir, "made")}, "grid=12: want a power of two in [8, 512]"},
+		{[]string{"run", "heat", "--set", "grid=17", "--out", filepath.Join(dir, "made")}, "grid=17: want a power of two in [8, 512]"},
+		{[]string{"run", "fluid", "--set", "grid=24", "--out", filepath.Join(dir, "made")}, "grid=24: want a power of two in [16, 512]"},
+		{[]string{"run", "exp", "--print-every", "0s", "--out", filepath.Join(dir, "made")}, "want a duration > 0"},
+		{[]string{"run", "exp", "--print-every", "-1s", "--out", filepath.Join(dir, "made")}, "want a duration > 0"},
+		{[]string{"resume", dir, "--print-every", "0s"}, "want a duration > 0"},
+		{[]string{"watch", dir, "--headless", "--print-every", "0"}, "want a duration > 0"},
+		{[]string{"run", "exp", "--set", "steps=1e16", "--out", filepath.Join(dir, "made")}, "steps=1e16: out of range [1, 9007199254740991]"},
+		{[]string{"run", "exp", "--set", "steps=2.5", "--out", filepath.Join(dir, "made")}, `steps="2.5": want a whole number`},
+		{[]string{"sweep", "heat", "--set", "grid=16,24", "--out", filepath.Join(dir, "made")}, "grid=24: want a power of two"},
 	} {
 		code, _, stderr := capture(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {
@@ -57,6 +68,9 @@ func TestUsageErrors(t *testing.T) {
 		}
 		if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
 			t.Errorf("sipbench %s: stack trace in %q", strings.Join(c.args, " "), stderr)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "made")); err == nil {
+			t.Fatalf("sipbench %s: a usage error created its --out folder", strings.Join(c.args, " "))
 		}
 	}
 }

@@ -23,7 +23,7 @@ func init() {
 		Metric:    "x_l1",
 		Reference: "sip",
 		Keys: []Key{
-			{Name: "grid", Kind: Int, Min: 16, Max: 512, Doc: "grid size n (n×n cells on the 128×128 domain; a power of two)"},
+			{Name: "grid", Kind: Int, Min: 16, Max: 512, Pow2: true, Doc: "grid size n (n×n cells on the 128×128 domain; a power of two)"},
 		},
 		Methods: []MethodDef{
 			method("sip", optimizers.Inverse, fluid.UpdateSIP, "adam", 0.005, true),

@@ -103,7 +103,7 @@ func fieldPreset(name, description string, sgd MethodDef, adahessianLR float64, 
 		Metric:      "x_l1",
 		Reference:   "sip",
 		Keys: []Key{
-			{Name: "grid", Kind: Int, Min: 8, Max: 512, Doc: "grid size n (n×n cells; a power of two)"},
+			{Name: "grid", Kind: Int, Min: 8, Max: 512, Pow2: true, Doc: "grid size n (n×n cells; a power of two)"},
 		},
 		Methods: []MethodDef{
 			method("sip", optimizers.Inverse, "sip", "adam", 1e-3, true),

@@ -2,6 +2,7 @@ package presets
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -241,6 +242,86 @@ func TestNetworksMatchTheirWords(t *testing.T) {
 		{Kind: FNO, In: 1, Out: 1, Layers: 4, Modes: -1, Width: 32}, {Kind: MLP, Sizes: []int{2, 1 << 30}, Activation: "relu"}} {
 		if _, err := bad.Build(rand.New(rand.NewPCG(0, 0))); err == nil {
 			t.Errorf("%+v built", bad)
+		}
+	}
+}
+
+// TestSettingChecks holds the checks that keep bad settings from reaching the problems'
+// code: grid sizes of the FFT-based presets are powers of two, a whole number may be
+// written in any notation, and a value out of range names the range.
+func TestSettingChecks(t *testing.T) {
+	for _, c := range []struct {
+		preset, set string
+		want        string // the error's text after "preset: ", or the value kept if it is accepted
+		ok          bool
+	}{
+		{"poisson", "grid=12", "grid=12: want a power of two in [8, 512]", false},
+		{"heat", "grid=17", "grid=17: want a power of two in [8, 512]", false},
+		{"fluid", "grid=24", "grid=24: want a power of two in [16, 512]", false},
+		{"fluid", "grid=8", "grid=8: out of range [16, 512]", false},
+		{"heat", "grid=64.0", "64", true},
+		{"heat", "grid=6.4e1", "64", true},
+		{"exp", "steps=1e12", "1000000000000", true},
+		{"exp", "steps=9007199254740991", "9007199254740991", true},
+		{"exp", "steps=1e16", "steps=1e16: out of range [1, 9007199254740991]", false},
+		{"exp", "steps=1e400", `steps="1e400": out of range [1, 9007199254740991]`, false},
+		{"exp", "steps=2.5", `steps="2.5": want a whole number`, false},
+		{"exp", "batch=5000", "batch=5000: out of range [1, 4096]", false},
+		{"exp", "max_seconds=1e400", `max_seconds="1e400": out of range [0, ∞]`, false},
+	} {
+		p, err := Lookup(c.preset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, _, _ := strings.Cut(c.set, "=")
+		spec, err := p.Resolve("", nil, []string{c.set})
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%s --set %s: %v; want it accepted", c.preset, c.set, err)
+		case c.ok && spec.Values[key] != c.want:
+			t.Errorf("%s --set %s: value %q; want %q", c.preset, c.set, spec.Values[key], c.want)
+		case !c.ok && (err == nil || err.Error() != c.preset+": "+c.want):
+			t.Errorf("%s --set %s: error %v; want %q", c.preset, c.set, err, c.preset+": "+c.want)
+		}
+	}
+}
+
+// TestAcceptedSettingsBuild checks that every value of a whole-number setting that Resolve
+// accepts near the ends of its range builds the preset's problem and networks without a
+// panic: what Resolve lets through, the problems' code must take.
+func TestAcceptedSettingsBuild(t *testing.T) {
+	for _, p := range All() {
+		for _, k := range p.AllKeys() {
+			if k.Kind != Int || k.Name == KeySteps || k.Name == KeySnapshotEvery || k.Name == KeyCheckpointEvery {
+				continue
+			}
+			vals := []int{int(k.Min), int(k.Min) + 1, int(k.Min) + 2, int(k.Min) + 3, 2 * int(k.Min), 3 * int(k.Min)}
+			if k.Max > 0 && k.Max <= 256 {
+				vals = append(vals, int(k.Max))
+			}
+			for _, v := range vals {
+				set := fmt.Sprintf("%s=%d", k.Name, v)
+				spec, err := p.Resolve("", nil, []string{set})
+				if err != nil {
+					continue
+				}
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							t.Errorf("%s --set %s: accepted, then panicked: %v", p.Name, set, r)
+						}
+					}()
+					if sv := spec.NewSolver(); sv != nil {
+						return
+					}
+					spec.NewProblem()
+					for _, m := range spec.Methods {
+						if _, err := spec.NewNetworkFor(m.Name, rand.New(rand.NewPCG(1, 1))); err != nil {
+							t.Errorf("%s --set %s: network of %s: %v", p.Name, set, m.Name, err)
+						}
+					}
+				}()
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package presets
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -23,8 +24,16 @@ type Key struct {
 	Kind Kind
 	Doc  string
 	Min  float64 // smallest accepted value
-	Max  float64 // largest accepted value; 0 means no upper bound
+	// Max is the largest accepted value. If it is 0 there is no upper bound but, for an
+	// Int, MaxWhole (the largest whole number a float64 holds exactly).
+	Max float64
+	// Pow2 restricts an Int to powers of two (grid sizes of FFT-based problems).
+	Pow2 bool
 }
+
+// MaxWhole is the largest value an Int setting without a Max accepts: 2⁵³ − 1, the largest
+// whole number that every reader of the setting (a float64 included) holds exactly.
+const MaxWhole = 1<<53 - 1
 
 // Values holds a preset's settings by name, as strings as the user wrote them. Use Int
 // and Float to read them; they were validated when the Spec was resolved.
@@ -68,27 +77,44 @@ func (v Values) Sorted() []string {
 }
 
 // check validates a raw value against k and returns it normalised, or a *SettingError.
+// An Int may be written as any number that is whole ("1e12", "64.0"); it is normalised to
+// its digits.
 func (k Key) check(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	f, err := strconv.ParseFloat(raw, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		if err != nil && errors.Is(err, strconv.ErrRange) { // 1e400
+			return "", &SettingError{Key: k.Name, Value: raw, Reason: "out of range [" + k.rangeText() + "]"}
+		}
 		return "", &SettingError{Key: k.Name, Value: raw, Reason: "want a " + k.kindName()}
 	}
+	hi := k.Max
 	if k.Kind == Int {
-		n, err := strconv.Atoi(raw)
-		if err != nil {
+		if f != math.Trunc(f) {
 			return "", &SettingError{Key: k.Name, Value: raw, Reason: "want a whole number"}
 		}
-		f = float64(n)
-		raw = strconv.Itoa(n)
+		if hi == 0 {
+			hi = MaxWhole
+		}
+		if f >= k.Min && f <= hi {
+			raw = strconv.FormatInt(int64(f), 10)
+		}
 	}
-	if f < k.Min || (k.Max != 0 && f > k.Max) {
+	if f < k.Min || (hi != 0 && f > hi) {
 		return "", &SettingError{Key: k.Name, Value: raw, Reason: "out of range [" + k.rangeText() + "]", parsed: true}
+	}
+	if k.Pow2 && !pow2(int64(f)) {
+		return "", &SettingError{Key: k.Name, Value: raw, Reason: "want a power of two in [" + k.rangeText() + "]", parsed: true}
 	}
 	return raw, nil
 }
 
+func pow2(n int64) bool { return n > 0 && n&(n-1) == 0 }
+
 func (k Key) kindName() string {
+	if k.Pow2 {
+		return "power of two"
+	}
 	if k.Kind == Int {
 		return "whole number"
 	}
@@ -97,8 +123,11 @@ func (k Key) kindName() string {
 
 func (k Key) rangeText() string {
 	hi := "∞"
-	if k.Max != 0 {
+	switch {
+	case k.Max != 0:
 		hi = strconv.FormatFloat(k.Max, 'g', -1, 64)
+	case k.Kind == Int:
+		hi = strconv.FormatInt(MaxWhole, 10)
 	}
 	return strconv.FormatFloat(k.Min, 'g', -1, 64) + ", " + hi
 }

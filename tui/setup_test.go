@@ -163,3 +163,32 @@ func TestTextField(t *testing.T) {
 		t.Errorf("after ctrl+u: %q, want empty", got)
 	}
 }
+
+// TestSetupRefusesGridsTheSolversCannotTake checks that a grid size the FFT-based presets
+// cannot use is refused on the set-up screen, with the range, and that Enter does not
+// start it (it used to be accepted and then crash the app).
+func TestSetupRefusesGridsTheSolversCannotTake(t *testing.T) {
+	for _, c := range []struct{ preset, grid, want string }{
+		{"poisson", "12", "grid=12: want a power of two in [8, 512]"},
+		{"heat", "17", "grid=17: want a power of two in [8, 512]"},
+		{"fluid", "24", "grid=24: want a power of two in [16, 512]"},
+	} {
+		s := newSetup(plainTheme(), mustPreset(t, c.preset))
+		focusKey(t, s, "grid")
+		for range s.rowByKey("grid").input.Value() {
+			press(s, "backspace")
+		}
+		for _, r := range c.grid {
+			press(s, string(r))
+		}
+		if spec, _ := s.Valid(); spec != nil {
+			t.Errorf("%s: grid=%s accepted", c.preset, c.grid)
+		}
+		if r := s.rowByKey("grid"); !strings.Contains(r.err, c.want) {
+			t.Errorf("%s: grid error %q; want %q", c.preset, r.err, c.want)
+		}
+		if cmd := press(s, "enter"); cmd != nil {
+			t.Errorf("%s: enter with grid=%s: got %T, want no command", c.preset, c.grid, cmd())
+		}
+	}
+}
