@@ -29,12 +29,13 @@ func writeMetrics(t testing.TB, dir, job string, vals []float64, tail string) {
 	}
 }
 
-// slowMean is the running mean over the window values ending at index i, non-finite
-// values left out: the definition ReadCurve implements incrementally.
+// slowMean is the running mean over the min(window, ⌈(i+1)/2⌉) values ending at index i,
+// non-finite values left out: the definition ReadCurve implements incrementally.
 func slowMean(vals []float64, i, window int) float64 {
 	var sum float64
 	n := 0
-	for _, v := range vals[max(0, i-window+1) : i+1] {
+	w := min(window, (i+2)/2)
+	for _, v := range vals[i-w+1 : i+1] {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			sum += v
 			n++
@@ -117,7 +118,9 @@ func TestReadCurveColumnsAndGaps(t *testing.T) {
 	if c.Rows != 6 || c.Diverged != 3 {
 		t.Fatalf("Rows %d, Diverged %d; want 6 and 3 (the unfinished line left out)", c.Rows, c.Diverged)
 	}
-	want := []float64{-4, -3, -3, -4, -6, -7} // means of b = −a over 3 rows, gaps left out
+	// Means of b = −a over the last 1, 1, 2, 2, 3, 3 rows (the window grows every second
+	// row), gaps left out.
+	want := []float64{-4, -2, -2, -6, -6, -7}
 	for i, w := range want {
 		if got := c.Mean.Values[i]; got != w {
 			t.Errorf("mean at step %d = %g, want %g", i+1, got, w)
