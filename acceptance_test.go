@@ -26,8 +26,7 @@ func acceptance(t *testing.T, metric string, args ...string) map[string]float64 
 	if err != nil {
 		t.Fatal(err)
 	}
-	info.Metric = metric
-	s, err := Summarize(dir, info, nil, 64)
+	s, err := runner.Summarize(dir, info, runner.SummaryOptions{Metric: metric})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/mattn/go-isatty"
@@ -18,13 +14,6 @@ import (
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tui"
-)
-
-// The files that the app leaves in a run folder besides the runner's: the background
-// training process's output and its process id.
-const (
-	trainLog = "train.log"
-	trainPID = "train.pid"
 )
 
 // uiFlags are the display flags of the commands that open the TUI (app, run, watch).
@@ -87,83 +76,35 @@ func startInBackground(spec *presets.Spec, seeds []int) (string, error) {
 	if _, err := runner.Create(spec, seeds, dir); err != nil {
 		return "", err
 	}
-	if _, err := spawnTraining(dir, 0); err != nil {
+	if err := spawnTraining(dir, 0); err != nil {
 		return "", err
 	}
 	return dir, nil
 }
 
-// spawnTraining starts `sipbench resume DIR --headless` as a detached process (its own
-// session, so that closing the terminal or the SSH connection does not stop it), with
-// stdin from /dev/null and its output in DIR/train.log, and writes its pid to
-// DIR/train.pid. workers > 0 is passed on as --workers.
-func spawnTraining(dir string, workers int) (int, error) {
+// spawnTraining starts `sipbench resume DIR --headless` (this executable) as the
+// run's background trainer (runner.Spawn); workers > 0 is passed on as --workers.
+func spawnTraining(dir string, workers int) error {
 	exe, err := os.Executable()
 	if err != nil {
-		return 0, fmt.Errorf("cannot find the sipbench executable to start training: %v", err)
+		return fmt.Errorf("cannot find the sipbench executable to start training: %v", err)
 	}
-	args := []string{"resume", dir, "--headless"}
+	command := []string{exe, "resume", dir, "--headless"}
 	if workers > 0 {
-		args = append(args, "--workers", strconv.Itoa(workers))
+		command = append(command, "--workers", strconv.Itoa(workers))
 	}
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		return 0, err
-	}
-	defer null.Close()
-	log, err := os.OpenFile(filepath.Join(dir, trainLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return 0, err
-	}
-	cmd := exec.Command(exe, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		return 0, fmt.Errorf("starting the training process: %v", err)
-	}
-	log.Close()
-	pid := cmd.Process.Pid
-	go cmd.Wait() // reap it if it ends while we are still running
-	if err := os.WriteFile(filepath.Join(dir, trainPID), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
-		return pid, err
-	}
-	return pid, nil
+	_, err = runner.Spawn(dir, command)
+	return err
 }
 
-// stopTraining sends SIGTERM to the training process of dir (from train.pid), which
-// checkpoints its jobs and exits; for a run trained on a Slurm cluster it cancels the
-// array (each task checkpoints its job). It does nothing unless that pid is still a
-// `sipbench resume DIR` process, so a reused pid is never signalled.
+// stopTraining stops the run in dir: for a run trained on a Slurm cluster it cancels the
+// array (each task checkpoints its job); otherwise it asks the processes that train its
+// jobs on this machine to stop (runner.StopTrainers), which checkpoint them and exit.
 func stopTraining(dir string) {
 	if runner.CancelArray(dir) { // a run trained on a Slurm cluster: cancel its array
 		return
 	}
-	if pid, ok := trainerPID(dir); ok {
-		syscall.Kill(pid, syscall.SIGTERM)
-	}
-}
-
-// trainerPID returns the pid in dir's train.pid if that process is alive and is
-// `sipbench resume DIR` (read from /proc; elsewhere it reports false).
-func trainerPID(dir string) (int, bool) {
-	b, err := os.ReadFile(filepath.Join(dir, trainPID))
-	if err != nil {
-		return 0, false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0, false
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return 0, false
-	}
-	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-	if len(args) < 3 || args[1] != "resume" || args[2] != dir {
-		return 0, false
-	}
-	return pid, true
+	runner.StopTrainers(dir)
 }
 
 // watchInTUI opens the dashboard on the run folder dir, read through a runner.Watch.

@@ -7,18 +7,20 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/runner"
 )
 
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "0.1.0"
+	return runner.Version
 }
 
 // listFlag is a repeatable flag (--set k=v --set k=v).
@@ -31,7 +33,6 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func newFlags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
 	fs.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s\n\nflags:\n", usage)
 		fs.SetOutput(os.Stderr)
@@ -79,7 +80,39 @@ func parseInts(s string) ([]int, error) {
 	return out, nil
 }
 
-// splitList splits "a,b" into trimmed, non-empty parts.
+// viewFlags say how a command that trains or follows a run shows it: the dashboard, or
+// with --headless progress lines every --print-every.
+type viewFlags struct {
+	headless bool
+	every    time.Duration
+}
+
+// addViewFlags defines --headless and --print-every on fs.
+func addViewFlags(fs *flag.FlagSet) *viewFlags {
+	v := &viewFlags{}
+	fs.BoolVar(&v.headless, "headless", false, "print progress lines instead of opening the dashboard")
+	printEveryVar(fs, &v.every, 5*time.Second, "time between progress lines (headless)")
+	return v
+}
+
+// withSteps returns the settings sets with steps=N appended if --steps gave N > 0.
+func withSteps(sets []string, steps int) []string {
+	if steps <= 0 {
+		return sets
+	}
+	return append(slices.Clone(sets), fmt.Sprintf("%s=%d", presets.KeySteps, steps))
+}
+
+// seedRange returns the n seeds first, first+1, ….
+func seedRange(first, n int) []int {
+	seeds := make([]int, n)
+	for i := range seeds {
+		seeds[i] = first + i
+	}
+	return seeds
+}
+
+// splitList splits "a,b" into trimmed, non-empty parts; "" gives nil.
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {

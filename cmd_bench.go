@@ -3,31 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
 	"time"
 
-	"github.com/sipbench/sipbench/core"
-	"github.com/sipbench/sipbench/optimizers"
+	"github.com/sipbench/sipbench/eval"
 )
 
 const benchUsage = "sipbench bench [--grid 64] [--batch 32] [--threads 1,2] [--steps 10] [--warmup 2] [--levels 4] [--filters 16]"
-
-// benchConfig is one configuration of `sipbench bench`: the paper's U-Net (1→1 channel)
-// trained on grid×grid fields.
-type benchConfig struct {
-	Grid, Batch, Levels, Filters, Threads, Steps, Warmup int
-}
-
-// benchResult is the timing of one configuration.
-type benchResult struct {
-	benchConfig
-	Median, Min time.Duration // per step
-	GFLOP       float64       // per step: the convolutions, forward and backward
-	Loss        [2]float32    // before the first and after the last timed step
-}
 
 // cmdBench times whole U-Net training steps: forward in training mode, backward of the
 // L2 loss ½‖NN(x) − x*‖², one Adam step. It prints one line of key=value pairs per thread
@@ -74,64 +58,16 @@ func cmdBench(args []string) error {
 		return usagef(hint, "--threads: want a comma-separated list of thread counts ≥ 1, got %q", *threads)
 	}
 	for _, th := range ths {
-		r := benchUNet(benchConfig{Grid: *grid, Batch: *batch, Levels: *levels, Filters: *filters,
+		r := eval.BenchUNet(eval.BenchConfig{Grid: *grid, Batch: *batch, Levels: *levels, Filters: *filters,
 			Threads: th, Steps: *steps, Warmup: *warmup})
 		printBench(os.Stdout, r)
 	}
 	return nil
 }
 
-// benchUNet builds the U-Net and its data from a fixed seed and times c.Steps training steps
-// after c.Warmup untimed ones.
-func benchUNet(c benchConfig) benchResult {
-	rng := rand.New(rand.NewPCG(1, 1))
-	net := core.NewUNet(1, 1, c.Levels, c.Filters, rng)
-	x, target := core.New(c.Batch, 1, c.Grid, c.Grid), core.New(c.Batch, 1, c.Grid, c.Grid)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.NormFloat64())
-		target.Data[i] = float32(rng.NormFloat64())
-	}
-	params := net.Params()
-	opt := optimizers.NewAdam(params, 1e-3)
-	tp := core.NewTape()
-	tp.Threads = c.Threads
-	step := func() float32 {
-		tp.Reset()
-		core.ZeroGrads(params)
-		loss := core.L2Loss(net.Forward(tp.Input(x)), tp.Const(target))
-		tp.Backward(loss, nil)
-		opt.Step()
-		return loss.Value.Data[0]
-	}
-	r := benchResult{benchConfig: c, GFLOP: 3 * net.FLOPs(c.Batch, c.Grid, c.Grid) / 1e9}
-	for i := 0; i < c.Warmup; i++ {
-		l := step()
-		if i == 0 {
-			r.Loss[0] = l
-		}
-	}
-	times := make([]time.Duration, c.Steps)
-	for i := range times {
-		start := time.Now()
-		l := step()
-		times[i] = time.Since(start)
-		if i == 0 && c.Warmup == 0 {
-			r.Loss[0] = l
-		}
-		r.Loss[1] = l
-	}
-	slices.Sort(times)
-	r.Min = times[0]
-	r.Median = times[len(times)/2]
-	if len(times)%2 == 0 {
-		r.Median = (times[len(times)/2-1] + times[len(times)/2]) / 2
-	}
-	return r
-}
-
 // printBench writes one result as a line of key=value pairs, the format of
 // bench/torch_unet.py.
-func printBench(w io.Writer, r benchResult) {
+func printBench(w io.Writer, r eval.BenchResult) {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	fmt.Fprintf(w, "impl=sipbench grid=%d batch=%d levels=%d filters=%d threads=%d steps=%d ms_per_step=%.1f ms_min=%.1f gflop_per_step=%.3f gflops=%.2f loss_first=%.5g loss_last=%.5g\n",
 		r.Grid, r.Batch, r.Levels, r.Filters, r.Threads, r.Steps, ms(r.Median), ms(r.Min), r.GFLOP,

@@ -23,8 +23,6 @@ type runFlags struct {
 	steps, seed, seeds  int
 	workers             int
 	sets                listFlag
-	headless            bool
-	every               time.Duration
 }
 
 func cmdRun(args []string) error {
@@ -38,8 +36,7 @@ func cmdRun(args []string) error {
 	fs.IntVar(&f.workers, "workers", 0, "jobs that train at once (default: the number of cores)")
 	fs.Var(&f.sets, "set", "override a setting, key=value (repeatable; see 'sipbench list --json')")
 	fs.StringVar(&f.out, "out", "", "run folder (default: runs/<date-time>-<preset>)")
-	fs.BoolVar(&f.headless, "headless", false, "print progress lines instead of opening the dashboard")
-	printEveryVar(fs, &f.every, 5*time.Second, "time between progress lines (headless)")
+	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
@@ -65,15 +62,7 @@ func cmdRun(args []string) error {
 	if f.steps < 0 {
 		return usagef("", "--steps must be ≥ 1")
 	}
-	sets := []string(f.sets)
-	if f.steps > 0 {
-		sets = append(sets, fmt.Sprintf("steps=%d", f.steps))
-	}
-	var methods []string
-	if f.methods != "" {
-		methods = splitList(f.methods)
-	}
-	spec, err := p.Resolve(f.scale, methods, sets)
+	spec, err := p.Resolve(f.scale, splitList(f.methods), withSteps(f.sets, f.steps))
 	if err != nil {
 		return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 	}
@@ -81,11 +70,7 @@ func cmdRun(args []string) error {
 	if out == "" {
 		out = runner.NewRunDir(p.Name)
 	}
-	var seeds []int
-	for i := 0; i < f.seeds; i++ {
-		seeds = append(seeds, f.seed+i)
-	}
-	r, err := runner.Create(spec, seeds, out)
+	r, err := runner.Create(spec, seedRange(f.seed, f.seeds), out)
 	if err != nil {
 		return err
 	}
@@ -96,7 +81,7 @@ func cmdRun(args []string) error {
 		fmt.Printf("  watch it: sipbench watch %s\n", out)
 		return nil
 	}
-	return execute(r, f.workers, f.headless, f.every, ui)
+	return execute(r, f.workers, view, ui)
 }
 
 func cmdResume(args []string) error {
@@ -104,8 +89,7 @@ func cmdResume(args []string) error {
 	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
 	var jobs listFlag
 	fs.Var(&jobs, "job", "train only this job (repeatable), here and headless; a failed job continues too")
-	headless := fs.Bool("headless", false, "print progress lines instead of opening the dashboard")
-	every := printEveryFlag(fs, 5*time.Second, "time between progress lines (headless)")
+	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -122,27 +106,27 @@ func cmdResume(args []string) error {
 		return err
 	}
 	if len(jobs) > 0 {
-		return trainHere(r, runner.Options{Workers: *workers, Jobs: jobs, RetryFailed: true}, *every)
+		return trainHere(r, runner.Options{Workers: *workers, Jobs: jobs, RetryFailed: true}, view.every)
 	}
-	return execute(r, *workers, *headless, *every, ui)
+	return execute(r, *workers, view, ui)
 }
 
 // execute trains the run. On a terminal (not headless) it starts the training in a
 // detached background process and opens the dashboard on the run folder, so that
 // quitting or a dropped connection does not stop it. Otherwise it trains here
 // (trainHere).
-func execute(r *runner.Run, workers int, headless bool, every time.Duration, ui *uiFlags) error {
-	if !headless && interactive() {
+func execute(r *runner.Run, workers int, view *viewFlags, ui *uiFlags) error {
+	if !view.headless && interactive() {
 		opts, err := ui.options()
 		if err != nil {
 			return err
 		}
-		if _, err := spawnTraining(r.Dir, workers); err != nil {
+		if err := spawnTraining(r.Dir, workers); err != nil {
 			return err
 		}
 		return watchInTUI(r.Dir, opts)
 	}
-	return trainHere(r, runner.Options{Workers: workers}, every)
+	return trainHere(r, runner.Options{Workers: workers}, view.every)
 }
 
 // trainHere trains the run in this process with progress lines: the first Ctrl-C or
@@ -177,7 +161,7 @@ func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
 	printProgress(os.Stdout, r.Info, sub, every)
 	states := r.Wait()
 	fmt.Println()
-	if err := showRun(os.Stdout, r.Dir, nil, 0, false); err != nil {
+	if err := showRun(os.Stdout, r.Dir); err != nil {
 		return err
 	}
 	select {
@@ -193,75 +177,96 @@ func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
 	return nil
 }
 
-// printProgress prints a line per job every interval until the subscription closes.
+// printProgress prints a line per job every interval until the subscription closes,
+// and a line whenever a job ends other than done.
 func printProgress(w io.Writer, info runner.RunInfo, sub *runner.Subscription, every time.Duration) {
-	type jobView struct {
-		state runner.State
-		step  int
-		wall  float64
-		val   float64
-		msg   string
-		slurm string // Slurm's view, for a cluster run
-	}
-	metric := 0
-	for i, m := range info.Metrics {
-		if m == info.Metric {
-			metric = i
-		}
-	}
-	views := map[string]*jobView{}
-	for _, j := range info.Jobs {
-		views[j.ID] = &jobView{state: runner.Queued}
-	}
-	start := time.Now()
-	print := func() {
-		for _, j := range info.Jobs {
-			v := views[j.ID]
-			rate := 0.0
-			if v.wall > 0 {
-				rate = float64(v.step) / v.wall
-			}
-			line := fmt.Sprintf("[%5.0fs] %-24s %-9s step %6d/%-6d", time.Since(start).Seconds(), j.ID, v.state, v.step, j.Steps)
-			if v.step > 0 {
-				line += fmt.Sprintf("  %s %-10.4g %7.1f steps/s", info.Metric, v.val, rate)
-			}
-			if v.slurm != "" {
-				line += "  slurm: " + v.slurm
-			}
-			if v.msg != "" {
-				line += "  " + v.msg
-			}
-			fmt.Fprintln(w, line)
-		}
-	}
+	p := newProgress(w, info)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
 		case _, ok := <-sub.C:
 			for _, e := range sub.Drain() {
-				v := views[e.Job]
-				if v == nil {
-					continue
-				}
-				switch e.Kind {
-				case runner.EvState:
-					v.state, v.msg = e.State, e.Message
-					if e.State.Final() && e.State != runner.Done {
-						fmt.Fprintf(w, "[%5.0fs] %s %s at step %d %s\n", time.Since(start).Seconds(), e.Job, e.State, e.Step, e.Message)
-					}
-				case runner.EvMetrics:
-					v.step, v.wall, v.val = e.Step, e.Wall, e.Metrics[metric]
-				case runner.EvCluster:
-					v.slurm = e.Cluster.String()
-				}
+				p.apply(e)
 			}
 			if !ok {
-				print()
+				p.print()
 				return
 			}
 		case <-tick.C:
-			print()
+			p.print()
 		}
+	}
+}
+
+// progress is what the headless progress lines show of each job.
+type progress struct {
+	w     io.Writer
+	info  runner.RunInfo
+	col   int // the column of info.Metric
+	start time.Time
+	jobs  map[string]*jobProgress
+}
+
+type jobProgress struct {
+	state runner.State
+	step  int
+	wall  float64
+	val   float64
+	msg   string
+	slurm string // Slurm's view, for a cluster run
+}
+
+func newProgress(w io.Writer, info runner.RunInfo) *progress {
+	p := &progress{w: w, info: info, start: time.Now(), jobs: map[string]*jobProgress{}}
+	for i, m := range info.Metrics {
+		if m == info.Metric {
+			p.col = i
+		}
+	}
+	for _, j := range info.Jobs {
+		p.jobs[j.ID] = &jobProgress{state: runner.Queued}
+	}
+	return p
+}
+
+// apply takes an event in; a job that ends other than done gets a line at once.
+func (p *progress) apply(e runner.Event) {
+	v := p.jobs[e.Job]
+	if v == nil {
+		return
+	}
+	switch e.Kind {
+	case runner.EvState:
+		v.state, v.msg = e.State, e.Message
+		if e.State.Final() && e.State != runner.Done {
+			fmt.Fprintf(p.w, "[%5.0fs] %s %s at step %d %s\n", time.Since(p.start).Seconds(), e.Job, e.State, e.Step, e.Message)
+		}
+	case runner.EvMetrics:
+		v.step, v.wall, v.val = e.Step, e.Wall, e.Metrics[p.col]
+	case runner.EvCluster:
+		v.slurm = e.Cluster.String()
+	}
+}
+
+// print writes a line per job.
+func (p *progress) print() {
+	for _, j := range p.info.Jobs {
+		v := p.jobs[j.ID]
+		rate := 0.0
+		if v.wall > 0 {
+			rate = float64(v.step) / v.wall
+		}
+		line := fmt.Sprintf("[%5.0fs] %-24s %-9s step %6d/%-6d", time.Since(p.start).Seconds(), j.ID, v.state, v.step, j.Steps)
+		if v.step > 0 {
+			line += fmt.Sprintf("  %s %-10.4g %7.1f steps/s", p.info.Metric, v.val, rate)
+		}
+		if v.slurm != "" {
+			line += "  slurm: " + v.slurm
+		}
+		if v.msg != "" {
+			line += "  " + v.msg
+		}
+		fmt.Fprintln(p.w, line)
 	}
 }

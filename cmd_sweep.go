@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,89 +48,32 @@ func cmdSweep(args []string) error {
 	if p.IsSolver() {
 		return usagef("", "%s has no network to train; sweep a training preset", p.Name)
 	}
-	var keys []string
-	grid := map[string][]string{}
-	for _, kv := range sets {
-		k, v, ok := strings.Cut(kv, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" || v == "" {
-			return usagef("", "--set %q: want key=v1,v2,…", kv)
-		}
-		if _, dup := grid[k]; dup {
-			return usagef("", "--set: %s given twice", k)
-		}
-		keys = append(keys, k)
-		grid[k] = splitList(v)
+	grid, err := runner.ParseGrid(sets)
+	if err != nil {
+		return usagef("", "%v", err)
 	}
-	var ms []string
-	if *methods != "" {
-		ms = splitList(*methods)
-	}
-	combos := [][]string{nil}
-	for _, k := range keys {
-		var next [][]string
-		for _, c := range combos {
-			for _, v := range grid[k] {
-				next = append(next, append(append([]string(nil), c...), k+"="+v))
-			}
-		}
-		combos = next
-	}
-	info := runner.SweepInfo{Preset: p.Name}
-	for _, k := range keys {
-		if len(grid[k]) > 1 {
-			info.Keys = append(info.Keys, k)
-		}
-	}
-	var specs []*presets.Spec
-	for _, c := range combos {
-		s := c
-		if *steps > 0 {
-			s = append(append([]string(nil), c...), fmt.Sprintf("steps=%d", *steps))
-		}
-		spec, err := p.Resolve(*scale, ms, s)
-		if err != nil {
-			return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
-		}
-		specs = append(specs, spec)
-		run := runner.SweepRun{Values: map[string]string{}}
-		var name []string
-		for _, kv := range c {
-			k, _, _ := strings.Cut(kv, "=")
-			run.Values[k] = spec.Values[k]
-			if len(grid[k]) > 1 {
-				name = append(name, k+"="+spec.Values[k])
-			}
-		}
-		run.Dir = strings.Join(name, "_")
-		if run.Dir == "" {
-			run.Dir = "all"
-		}
-		info.Runs = append(info.Runs, run)
-		info.Scale, info.Methods = spec.Scale, spec.MethodNames()
+	info, specs, err := runner.PlanSweep(p, *scale, splitList(*methods), grid, withSteps(nil, *steps))
+	if err != nil {
+		return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 	}
 	dir := *out
 	if dir == "" {
 		dir = runner.NewRunDir("sweep-" + p.Name)
 	}
-	if _, err := os.Stat(filepath.Join(dir, runner.SweepFile)); err == nil {
-		return fmt.Errorf("%s already holds a sweep (use another --out)", dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := runner.CreateSweep(dir, info); err != nil {
 		return err
 	}
-	b, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, runner.SweepFile), append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	var seedList []int
-	for i := range *seeds {
-		seedList = append(seedList, *seed+i)
-	}
+	seedList := seedRange(*seed, *seeds)
 	if sf.on {
 		return submitSweep(dir, info, specs, seedList, sf)
 	}
+	return trainSweep(dir, info, specs, seedList, *workers)
+}
 
+// trainSweep trains the sweep's combinations here, one after the other, each with a
+// line when it ends, then prints the sweep's table. Ctrl-C or SIGTERM stops the sweep
+// with checkpoints written (exit 130).
+func trainSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds []int, workers int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 1)
@@ -145,15 +86,15 @@ func cmdSweep(args []string) error {
 		}
 	}()
 	fmt.Printf("sipbench: sweep of %s (%s scale), %d combinations × %d jobs, folder %s\n",
-		p.Name, info.Scale, len(specs), len(specs[0].Methods)*len(seedList), dir)
+		info.Preset, info.Scale, len(specs), len(specs[0].Methods)*len(seeds), dir)
 	failed := false
 	for i, spec := range specs {
 		start := time.Now()
-		r, err := runner.Create(spec, seedList, filepath.Join(dir, info.Runs[i].Dir))
+		r, err := runner.Create(spec, seeds, filepath.Join(dir, info.Runs[i].Dir))
 		if err != nil {
 			return err
 		}
-		if err := r.Start(ctx, runner.Options{Workers: *workers}); err != nil {
+		if err := r.Start(ctx, runner.Options{Workers: workers}); err != nil {
 			return err
 		}
 		states := r.Wait()
@@ -179,73 +120,35 @@ func cmdSweep(args []string) error {
 	return nil
 }
 
-// isSweep reports whether dir is a sweep folder.
-func isSweep(dir string) bool { return runner.IsSweep(dir) }
-
-// showSweep prints a sweep's table: per combination (rows) and method (columns), the
-// preset's metric at each job's end, averaged over the last 64 logged steps and over
-// seeds (Figure 5 d/e).
+// showSweep prints a sweep's table (runner.SummarizeSweep): per combination (rows) and
+// method (columns), the preset's metric at each job's end, averaged over the last 64
+// logged steps and over seeds (Figure 5 d/e).
 func showSweep(w io.Writer, dir string) error {
-	info, err := runner.ReadSweep(dir)
+	s, err := runner.SummarizeSweep(dir)
 	if err != nil {
 		return err
 	}
-	if len(info.Runs) == 0 {
-		return errors.New("sweep has no runs")
-	}
-	var metric string
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := strings.Join(info.Keys, " ") + "\t"
-	if len(info.Keys) == 0 {
+	header := strings.Join(s.Info.Keys, " ") + "\t"
+	if len(s.Info.Keys) == 0 {
 		header = "RUN\t"
 	}
-	for _, m := range info.Methods {
+	for _, m := range s.Info.Methods {
 		header += m + "\t"
 	}
-	var lines []string
-	for _, run := range info.Runs {
-		sub := filepath.Join(dir, run.Dir)
-		ri, err := runner.ReadRunInfo(sub)
-		if err != nil {
-			lines = append(lines, run.Dir+"\t(not started)\t")
+	fmt.Fprintf(w, "%s: sweep of %s (%s scale); %s at the end, mean over the last %d logged steps and the seeds\n",
+		dir, s.Info.Preset, s.Info.Scale, s.Metric, runner.DefaultWindow)
+	fmt.Fprintln(tw, header)
+	for _, row := range s.Rows {
+		if !row.Started {
+			fmt.Fprintln(tw, row.Run.Dir+"\t(not started)\t")
 			continue
 		}
-		metric = ri.Metric
-		s, err := Summarize(sub, ri, nil, 64)
-		if err != nil {
-			return err
-		}
-		label := run.Dir
-		if len(info.Keys) > 0 {
-			var vs []string
-			for _, k := range info.Keys {
-				vs = append(vs, run.Values[k])
-			}
-			label = strings.Join(vs, " ")
-		}
-		line := label + "\t"
-		for _, m := range info.Methods {
-			var sum float64
-			var n int
-			for _, js := range s.Jobs {
-				if js.Job.Method == m {
-					sum += js.Values[len(js.Values)-1]
-					n++
-				}
-			}
-			v := nan()
-			if n > 0 {
-				v = sum / float64(n)
-			}
+		line := row.Label + "\t"
+		for _, v := range row.Values {
 			line += fmtVal(v) + "\t"
 		}
-		lines = append(lines, line)
-	}
-	fmt.Fprintf(w, "%s: sweep of %s (%s scale); %s at the end, mean over the last 64 logged steps and the seeds\n",
-		dir, info.Preset, info.Scale, metric)
-	fmt.Fprintln(tw, header)
-	for _, l := range lines {
-		fmt.Fprintln(tw, l)
+		fmt.Fprintln(tw, line)
 	}
 	return tw.Flush()
 }

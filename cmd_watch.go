@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/sipbench/sipbench/runner"
@@ -13,34 +11,19 @@ import (
 
 // newestRun returns the most recently started run folder under root.
 func newestRun(root string) (string, error) {
-	entries, err := os.ReadDir(root)
+	runs, err := runner.ListRuns(root)
 	if err != nil {
 		return "", fmt.Errorf("no runs folder %q: start a run first (sipbench run PRESET)", root)
 	}
-	type cand struct {
-		dir string
-		t   time.Time
-	}
-	var cs []cand
-	for _, e := range entries {
-		dir := filepath.Join(root, e.Name())
-		fi, err := os.Stat(filepath.Join(dir, "run.json"))
-		if err != nil {
-			continue
-		}
-		cs = append(cs, cand{dir, fi.ModTime()})
-	}
-	if len(cs) == 0 {
+	if len(runs) == 0 {
 		return "", fmt.Errorf("no runs in %q: start a run first (sipbench run PRESET)", root)
 	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].t.After(cs[j].t) || cs[i].t.Equal(cs[j].t) && cs[i].dir > cs[j].dir })
-	return cs[0].dir, nil
+	return runs[0], nil
 }
 
 func cmdWatch(args []string) error {
 	fs := newFlags("watch", "sipbench watch [DIR] [--headless] [--color auto|always|never] [--ascii]")
-	headless := fs.Bool("headless", false, "print progress lines instead of opening the dashboard")
-	every := printEveryFlag(fs, 5*time.Second, "time between progress lines (headless)")
+	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -59,7 +42,7 @@ func cmdWatch(args []string) error {
 	} else if dir, err = newestRun(runner.RunsDir); err != nil {
 		return err
 	}
-	if !*headless && interactive() {
+	if !view.headless && interactive() {
 		return watchInTUI(dir, opts)
 	}
 	w, err := runner.OpenWatch(dir)
@@ -68,7 +51,7 @@ func cmdWatch(args []string) error {
 	}
 	sub := w.Subscribe()
 	go w.Follow(context.Background(), time.Second, true)
-	printProgress(os.Stdout, w.Info, sub, *every)
+	printProgress(os.Stdout, w.Info, sub, view.every)
 	fmt.Println()
-	return showRun(os.Stdout, dir, nil, 0, false)
+	return showRun(os.Stdout, dir)
 }

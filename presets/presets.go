@@ -22,6 +22,12 @@ type Preset struct {
 	Methods     []MethodDef
 	Keys        []Key   // settings of this preset besides the common ones
 	Scales      []Scale // the first is the default ("quick")
+	// Table1GDStep is the fixed step of `sipbench table1`'s gradient-descent row, where one
+	// was chosen by measurement; if it is 0, eval's default (1e-2) is used.
+	Table1GDStep float64
+	// Table1Paper quotes the paper's Table 1 for this preset, printed under the table; ""
+	// if the paper has none.
+	Table1Paper string
 	problem     func(Values) problems.Problem
 	network     func(Values) Network
 	// solver, if set, makes this an iterative-solver preset without a network (Figure 1):

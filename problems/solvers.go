@@ -151,6 +151,10 @@ type SolveResult struct {
 	Iterations int
 	// Elapsed is the run time.
 	Elapsed time.Duration
+	// StepTime is the part of Elapsed spent in the method itself: Elapsed without the
+	// evaluations of the loss for the stopping rules and without Stop and Callback. It is
+	// what a comparison of solvers' speed should time.
+	StepTime time.Duration
 	// Status says why the run stopped.
 	Status SolveStatus
 
@@ -231,11 +235,15 @@ type solveState struct {
 	start time.Time
 	res   SolveResult
 	loss  []float64
+	// observing is the time spent in observe: the stopping rules' loss, Stop, Callback.
+	observing time.Duration
 }
 
 // observe records the loss of iterate iter and returns the status that ends the run, or
 // NotTerminated.
 func (st *solveState) observe(p Problem, x, y *core.Tensor, iter int) SolveStatus {
+	t0 := time.Now()
+	defer func() { st.observing += time.Since(t0) }()
 	l := p.Loss(st.loss, x, y)[0]
 	st.res.Loss = append(st.res.Loss, l)
 	st.res.Iterations = iter
@@ -261,6 +269,7 @@ func (st *solveState) finish(x *core.Tensor, status SolveStatus, err error) Solv
 	st.res.X = x
 	st.res.Status = status
 	st.res.Elapsed = time.Since(st.start)
+	st.res.StepTime = max(0, st.res.Elapsed-st.observing)
 	switch status {
 	case IterationLimit:
 		err = ErrIterationLimit

@@ -192,3 +192,21 @@ func TestSolveMethods(t *testing.T) {
 		}()
 	}
 }
+
+// TestSolveStepTime checks that StepTime leaves out the time of the stopping rules: with
+// a Stop that sleeps 20 ms per call, Elapsed holds the sleeps and StepTime does not.
+func TestSolveStepTime(t *testing.T) {
+	p := NewExp()
+	x0, y := scalar(0), scalar(2)
+	for _, m := range []SolverMethod{GradientDescent, LBFGS} {
+		r := Solve(p, m, x0, y, SolveSettings{MaxIterations: 3, Stop: func(int, *core.Tensor, float64) bool {
+			time.Sleep(20 * time.Millisecond)
+			return false
+		}})
+		calls := time.Duration(r.Iterations+1) * 20 * time.Millisecond
+		if r.Elapsed < calls || r.StepTime < 0 || r.StepTime > r.Elapsed-calls {
+			t.Errorf("%v: Elapsed %v, StepTime %v, %d iterations; want Elapsed ≥ %v and StepTime ≤ Elapsed − that",
+				m, r.Elapsed, r.StepTime, r.Iterations, calls)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -256,4 +257,38 @@ func (m *metricsWriter) close() error {
 		err = cerr
 	}
 	return err
+}
+
+// ListRuns returns the run folders directly under root (those holding a run.json),
+// newest first: by the time run.json was last written, then by name, descending. Sweep
+// folders are not runs; their runs are one level further down.
+func ListRuns(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	type cand struct {
+		dir string
+		t   time.Time
+	}
+	var cs []cand
+	for _, e := range entries {
+		dir := filepath.Join(root, e.Name())
+		fi, err := os.Stat(filepath.Join(dir, runFile))
+		if err != nil {
+			continue
+		}
+		cs = append(cs, cand{dir, fi.ModTime()})
+	}
+	slices.SortFunc(cs, func(a, b cand) int {
+		if c := b.t.Compare(a.t); c != 0 {
+			return c
+		}
+		return strings.Compare(b.dir, a.dir)
+	})
+	dirs := make([]string, len(cs))
+	for i, c := range cs {
+		dirs[i] = c.dir
+	}
+	return dirs, nil
 }

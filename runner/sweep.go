@@ -3,12 +3,21 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/sipbench/sipbench/presets"
 )
 
-// SweepFile describes a sweep folder (`sipbench sweep`): one run folder per combination
-// of the swept settings.
+// A sweep folder (`sipbench sweep`) holds one run folder per combination of the swept
+// settings' values, and sweep.json (SweepInfo), which lists them:
+//
+//	SWEEP/sweep.json          SweepInfo: preset, scale, swept keys, methods, runs
+//	SWEEP/<combination>/      a run folder, e.g. xi=32_phi=45 ("all" for a grid of one)
+
+// SweepFile is the name of a sweep folder's record.
 const SweepFile = "sweep.json"
 
 // SweepInfo is the content of sweep.json.
@@ -48,4 +57,158 @@ func ReadSweep(dir string) (SweepInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// Grid is the settings a sweep varies: each key with its values, keys in the order given.
+type Grid struct {
+	Keys   []string
+	Values map[string][]string
+}
+
+// ParseGrid parses "key=v1,v2,…" settings (the values may be one) into a Grid. A setting
+// without values, or a key given twice, is an error.
+func ParseGrid(sets []string) (Grid, error) {
+	g := Grid{Values: map[string][]string{}}
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		var vs []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				vs = append(vs, s)
+			}
+		}
+		if !ok || k == "" || len(vs) == 0 {
+			return Grid{}, fmt.Errorf("--set %q: want key=v1,v2,…", kv)
+		}
+		if _, dup := g.Values[k]; dup {
+			return Grid{}, fmt.Errorf("--set: %s given twice", k)
+		}
+		g.Keys = append(g.Keys, k)
+		g.Values[k] = vs
+	}
+	return g, nil
+}
+
+// PlanSweep resolves every combination of the grid's values (the last key varying
+// fastest) with p.Resolve(scale, methods, combination + extra) and returns the sweep's
+// record and the Specs, in the same order. Each combination's folder is named by the
+// swept keys that take more than one value, "xi=32_phi=45", or "all". A combination that
+// Resolve refuses is the error.
+func PlanSweep(p *presets.Preset, scale string, methods []string, g Grid, extra []string) (SweepInfo, []*presets.Spec, error) {
+	combos := [][]string{nil}
+	for _, k := range g.Keys {
+		var next [][]string
+		for _, c := range combos {
+			for _, v := range g.Values[k] {
+				next = append(next, append(append([]string(nil), c...), k+"="+v))
+			}
+		}
+		combos = next
+	}
+	info := SweepInfo{Preset: p.Name}
+	for _, k := range g.Keys {
+		if len(g.Values[k]) > 1 {
+			info.Keys = append(info.Keys, k)
+		}
+	}
+	var specs []*presets.Spec
+	for _, c := range combos {
+		spec, err := p.Resolve(scale, methods, append(append([]string(nil), c...), extra...))
+		if err != nil {
+			return SweepInfo{}, nil, err
+		}
+		specs = append(specs, spec)
+		run := SweepRun{Values: map[string]string{}}
+		var name []string
+		for _, kv := range c {
+			k, _, _ := strings.Cut(kv, "=")
+			run.Values[k] = spec.Values[k]
+			if len(g.Values[k]) > 1 {
+				name = append(name, k+"="+spec.Values[k])
+			}
+		}
+		run.Dir = strings.Join(name, "_")
+		if run.Dir == "" {
+			run.Dir = "all"
+		}
+		info.Runs = append(info.Runs, run)
+		info.Scale, info.Methods = spec.Scale, spec.MethodNames()
+	}
+	return info, specs, nil
+}
+
+// CreateSweep makes the sweep folder dir and writes its sweep.json; the runs' folders
+// are made later, one Create each. It fails if dir already holds a sweep.
+func CreateSweep(dir string, info SweepInfo) error {
+	if IsSweep(dir) {
+		return fmt.Errorf("runner: %s already holds a sweep (use another --out)", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, SweepFile), info)
+}
+
+// SweepSummary is a sweep's table (Figure 5 d/e): per combination, each method's metric
+// at its jobs' end, the mean over the last DefaultWindow logged steps and the seeds.
+type SweepSummary struct {
+	Info   SweepInfo
+	Metric string // the preset's metric, as the runs record it
+	Rows   []SweepRow
+}
+
+// SweepRow is one combination of a SweepSummary.
+type SweepRow struct {
+	Run     SweepRun
+	Label   string    // the swept keys' values, "32 45", or the folder's name
+	Started bool      // false if its run folder does not exist yet
+	Values  []float64 // per Info.Methods; NaN where a seed has no value
+}
+
+// SummarizeSweep reads the sweep folder dir and every run folder of it that exists.
+func SummarizeSweep(dir string) (*SweepSummary, error) {
+	info, err := ReadSweep(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(info.Runs) == 0 {
+		return nil, errors.New("runner: sweep has no runs")
+	}
+	s := &SweepSummary{Info: info}
+	for _, run := range info.Runs {
+		row := SweepRow{Run: run, Label: run.Dir}
+		if len(info.Keys) > 0 {
+			var vs []string
+			for _, k := range info.Keys {
+				vs = append(vs, run.Values[k])
+			}
+			row.Label = strings.Join(vs, " ")
+		}
+		sub := filepath.Join(dir, run.Dir)
+		ri, err := ReadRunInfo(sub)
+		if err != nil {
+			s.Rows = append(s.Rows, row)
+			continue
+		}
+		row.Started = true
+		s.Metric = ri.Metric
+		sum, err := Summarize(sub, ri, SummaryOptions{})
+		if err != nil {
+			return nil, err
+		}
+		byMethod := map[string]float64{}
+		for _, st := range sum.ByMethod(len(sum.Steps) - 1) {
+			byMethod[st.Method] = st.Mean
+		}
+		for _, m := range info.Methods {
+			v, ok := byMethod[m]
+			if !ok {
+				v = math.NaN()
+			}
+			row.Values = append(row.Values, v)
+		}
+		s.Rows = append(s.Rows, row)
+	}
+	return s, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/sipbench/sipbench/eval"
 )
 
 // Table1File is the file in a run folder where `sipbench table1` leaves its result, for
@@ -56,4 +58,16 @@ func ReadTable1(dir string) (Table1Result, error) {
 	}
 	err = readJSON(path, &r)
 	return r, err
+}
+
+// NewTable1Result returns the record of the evaluation r of m's network (eval.Table1), as
+// WriteTable1 writes it.
+func NewTable1Result(m *Model, r *eval.Table1Result) Table1Result {
+	o := r.Options
+	out := Table1Result{Job: m.Job.ID, Step: m.Step, Examples: o.Examples, Seed: o.Seed, MaxIters: o.MaxIters, Trivial: r.Trivial}
+	for _, row := range r.Rows {
+		out.Rows = append(out.Rows, Table1Row{Name: row.Name, Network: row.Network, Iters: row.Iters,
+			Seconds: row.Time.Seconds(), Reached: row.Reached, N: row.N, MAE: row.MAE, Limit: row.Limit})
+	}
+	return out
 }

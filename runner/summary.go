@@ -1,0 +1,153 @@
+package runner
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// End stands for each job's last logged step in SummaryOptions.At and Summary.Steps.
+const End = -1
+
+// DefaultWindow is the number of logged steps a summary averages the metric over: the
+// paper's plots smooth over 64 batches.
+const DefaultWindow = 64
+
+// SummaryOptions choose what Summarize reports.
+type SummaryOptions struct {
+	// Metric is the metric column to report. If it is "", the run's (RunInfo.Metric).
+	Metric string
+	// At are the steps to report besides each job's end.
+	At []int
+	// Window is the number of logged steps averaged up to each step. If it is 0,
+	// DefaultWindow is used; 1 reports the raw values.
+	Window int
+}
+
+// Summary is one metric of a run per job at given steps, each the mean over a window of
+// logged steps, with its ratio to the reference method (SIP) of the same seed.
+type Summary struct {
+	Info   RunInfo
+	Metric string // the metric reported
+	Steps  []int  // SummaryOptions.At, then End
+	Window int
+	Jobs   []JobSummary // in the order of Info.Jobs
+}
+
+// JobSummary is one job's row of a Summary.
+type JobSummary struct {
+	Job    JobInfo
+	State  State     // from status.json; "" if it cannot be read
+	Done   int       // the last logged step
+	Values []float64 // per Summary.Steps; NaN where the job has not logged the step
+	Ratios []float64 // Values over the reference job's (Info.Reference, same seed); NaN without one
+}
+
+// Summarize reads the jobs of the run folder dir, described by info (ReadRunInfo), and
+// returns its Summary. The value at step s is the mean of the metric over the window
+// logged steps ending at s, NaN if s was not logged; at End, over the job's last window
+// steps. An unknown o.Metric is an error; a recorded metric that is not a column falls
+// back to the first column.
+func Summarize(dir string, info RunInfo, o SummaryOptions) (*Summary, error) {
+	metric := o.Metric
+	if metric == "" {
+		metric = info.Metric
+	}
+	col := slices.Index(info.Metrics, metric)
+	if col < 0 && o.Metric != "" {
+		return nil, fmt.Errorf("runner: %s has no metric %q (metrics: %v)", dir, o.Metric, info.Metrics)
+	}
+	col = max(col, 0)
+	window := o.Window
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	s := &Summary{Info: info, Metric: metric, Steps: append(slices.Clone(o.At), End), Window: window}
+	values := map[string][]float64{}
+	for _, j := range info.Jobs {
+		rows, _, err := ReadMetrics(dir, j.ID, 0, info.Metrics)
+		if err != nil {
+			return nil, err
+		}
+		st, _ := ReadStatus(dir, j.ID)
+		js := JobSummary{Job: j, State: st.State}
+		if len(rows) > 0 {
+			js.Done = rows[len(rows)-1].Step
+		}
+		for _, step := range s.Steps {
+			js.Values = append(js.Values, valueAt(rows, step, col, window))
+		}
+		values[j.ID] = js.Values
+		s.Jobs = append(s.Jobs, js)
+	}
+	for i := range s.Jobs {
+		js := &s.Jobs[i]
+		ref := values[JobID(info.Reference, js.Job.Seed)]
+		for k, v := range js.Values {
+			r := math.NaN()
+			if ref != nil && ref[k] != 0 {
+				r = v / ref[k]
+			}
+			js.Ratios = append(js.Ratios, r)
+		}
+	}
+	return s, nil
+}
+
+// valueAt returns the mean of column col over the window rows ending at the row of step
+// (the last rows for End), or NaN if that step was not logged.
+func valueAt(rows []Row, step, col, window int) float64 {
+	end := len(rows)
+	if step != End {
+		end = slices.IndexFunc(rows, func(r Row) bool { return r.Step > step })
+		if end < 0 {
+			end = len(rows)
+		}
+		if end == 0 || rows[end-1].Step != step {
+			return math.NaN()
+		}
+	}
+	if end == 0 {
+		return math.NaN()
+	}
+	lo := max(0, end-window)
+	var sum float64
+	for _, r := range rows[lo:end] {
+		sum += r.Metrics[col]
+	}
+	return sum / float64(end-lo)
+}
+
+// MethodStat is one method's value at one of a Summary's steps over its seeds.
+type MethodStat struct {
+	Method string
+	Seeds  int // jobs of the method
+	// Mean, Min and Max are over the seeds; NaN if a seed has no value at the step (not
+	// reached, or no job).
+	Mean, Min, Max float64
+}
+
+// ByMethod returns, for the step Steps[k], each method's value over its seeds, in the
+// order of Info.Methods.
+func (s *Summary) ByMethod(k int) []MethodStat {
+	var out []MethodStat
+	for _, m := range s.Info.Methods {
+		st := MethodStat{Method: m, Min: math.Inf(1), Max: math.Inf(-1)}
+		var sum float64
+		for _, js := range s.Jobs {
+			if js.Job.Method != m {
+				continue
+			}
+			v := js.Values[k]
+			st.Seeds++
+			sum += v
+			st.Min, st.Max = math.Min(st.Min, v), math.Max(st.Max, v)
+		}
+		st.Mean = sum / float64(st.Seeds)
+		if st.Seeds == 0 || math.IsNaN(st.Mean) {
+			st.Mean, st.Min, st.Max = math.NaN(), math.NaN(), math.NaN()
+		}
+		out = append(out, st)
+	}
+	return out
+}

@@ -1,0 +1,12 @@
+//go:build !unix
+
+package runner
+
+import (
+	"errors"
+	"os/exec"
+)
+
+func detach(*exec.Cmd) {}
+
+func terminate(int) error { return errors.New("runner: stopping a trainer needs a unix system") }

@@ -1,0 +1,75 @@
+//go:build unix
+
+package runner
+
+import (
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestHelperTrainer is not a test: run by TestSpawnAndStop as a child process, it holds
+// the lock of job SIPBENCH_HELPER_JOB of the run in its working directory's folder "run"
+// until SIGTERM, then exits 0.
+func TestHelperTrainer(t *testing.T) {
+	job := os.Getenv("SIPBENCH_HELPER_JOB")
+	if job == "" {
+		t.Skip("a helper process of TestSpawnAndStop")
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	l, err := LockJob("run", job)
+	if err != nil {
+		os.Exit(3)
+	}
+	os.Stdout.WriteString("locked\n")
+	<-sig
+	l.Release()
+	os.Exit(0)
+}
+
+// TestSpawnAndStop spawns a stand-in trainer that locks one job of a run, finds it
+// through the lock (Trainers), stops it (StopTrainers), and checks that a stale process
+// id in a free lock is never signalled.
+func TestSpawnAndStop(t *testing.T) {
+	wd := t.TempDir()
+	dir := filepath.Join(wd, "run")
+	if _, err := Create(spec(t, "exp", []string{"adam", "sgd"}, "steps=5"), []int{0}, dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SIPBENCH_HELPER_JOB", "sgd-seed0")
+	t.Chdir(wd)
+	pid, err := Spawn(dir, []string{os.Args[0], "-test.run=^TestHelperTrainer$"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && len(Trainers(dir)) == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := Trainers(dir); !slices.Equal(got, []int{pid}) {
+		t.Fatalf("Trainers = %v, want the spawned %d", got, pid)
+	}
+	if got := StopTrainers(dir); !slices.Equal(got, []int{pid}) {
+		t.Errorf("StopTrainers = %v, want %d", got, pid)
+	}
+	for time.Now().Before(deadline) && len(Trainers(dir)) > 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := Trainers(dir); len(got) != 0 {
+		t.Errorf("after the stop, Trainers = %v", got)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, TrainLogFile))
+	if !strings.Contains(string(log), "locked") {
+		t.Errorf("train.log %q lacks the trainer's output", log)
+	}
+	// The lock file still names the dead trainer; its lock is free, so nobody is signalled.
+	if got := StopTrainers(dir); len(got) != 0 {
+		t.Errorf("StopTrainers signalled %v through a free lock", got)
+	}
+}
