@@ -155,6 +155,13 @@ func (d *dashboard) Update(msg tea.Msg) (*dashboard, tea.Cmd) {
 		return d, d.tick()
 	case tea.KeyMsg:
 		return d, d.key(msg)
+	case figureMsg:
+		if msg.err != nil {
+			d.status = "figure: " + msg.err.Error()
+		} else {
+			d.status = "figure written: " + msg.path
+		}
+		d.redraw(true)
 	}
 	return d, nil
 }
@@ -191,6 +198,10 @@ func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 		d.chart, _ = d.chart.Update(msg)
 	case key.Matches(msg, k.Pane):
 		d.showFields = !d.showFields
+	case key.Matches(msg, k.Figure):
+		cmd = d.figure(false)
+	case key.Matches(msg, k.FieldsFig):
+		cmd = d.figure(true)
 	case key.Matches(msg, k.Pause):
 		cmd = d.control(false)
 	case key.Matches(msg, k.Cancel):

@@ -12,6 +12,8 @@ type keyMap struct {
 	XAxis      key.Binding
 	Smooth     key.Binding
 	Pane       key.Binding
+	Figure     key.Binding // the chart as a figure in the run folder
+	FieldsFig  key.Binding // the fields pane as a figure in the run folder
 	Pause      key.Binding
 	Cancel     key.Binding
 	Help       key.Binding
@@ -29,6 +31,8 @@ func defaultKeyMap() keyMap {
 		XAxis:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "X: step/time")),
 		Smooth:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smoothing (mean of 64)")),
 		Pane:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "chart/fields (narrow screens)")),
+		Figure:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "chart as a figure (PNG in the run folder)")),
+		FieldsFig:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fields as a figure (PNG in the run folder)")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume job")),
 		Cancel:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel job")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -46,6 +50,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Pause, k.Cancel},
 		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth},
-		{k.Pane, k.Help, k.Quit},
+		{k.Pane, k.Figure, k.FieldsFig, k.Help, k.Quit},
 	}
 }

@@ -1,0 +1,66 @@
+package tui
+
+import (
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sipbench/sipbench/figures"
+)
+
+// figureMsg reports a figure written by the f and F keys: its path, or why not.
+type figureMsg struct {
+	path string
+	err  error
+}
+
+// figure returns the command that draws the chart (fields false: the learning curves of
+// the metric shown, with the chart's X axis and smoothing) or the fields pane (the
+// preset's own figure) as a PNG into the run folder's figures/ (figures.DefaultPath). It
+// draws in a command, so that the dashboard keeps answering meanwhile; the footer says
+// where the figure went.
+func (d *dashboard) figure(fields bool) tea.Cmd {
+	dir := d.opts.RunDir
+	if dir == "" {
+		d.status = "figure: this run has no folder to write into"
+		return nil
+	}
+	o := figures.Options{Kind: figures.Curves}
+	if fields {
+		kinds, err := figures.DefaultKinds(dir)
+		if err != nil {
+			d.status = "figure: " + err.Error()
+			return nil
+		}
+		kinds = slices.DeleteFunc(kinds, func(k figures.Kind) bool { return k == figures.Curves || k == figures.Table1 })
+		if len(kinds) == 0 {
+			d.status = "figure: no fields to draw yet (no snapshot)"
+			return nil
+		}
+		o.Kind = kinds[0]
+	} else {
+		if ms := d.store.Info.Metrics; d.metric < len(ms) {
+			o.Metric = ms[d.metric]
+		}
+		mode := d.chart.Mode()
+		o.Wall = mode.XWall
+		if !mode.Smooth {
+			o.Window = 1
+		}
+	}
+	d.status = "figure: drawing " + string(o.Kind) + "…"
+	return func() tea.Msg {
+		f, err := figures.New([]string{dir}, o)
+		if err != nil {
+			return figureMsg{err: err}
+		}
+		path, err := figures.DefaultPath(dir, o.Kind)
+		if err != nil {
+			return figureMsg{err: err}
+		}
+		if err := f.Save(path); err != nil {
+			return figureMsg{err: err}
+		}
+		return figureMsg{path: path}
+	}
+}

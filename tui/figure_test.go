@@ -1,0 +1,62 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/runner"
+)
+
+// TestFigureKeys: f writes the chart and F the fields pane as PNGs into the run folder,
+// without blocking Update (the drawing is a command), and the footer gives the path.
+func TestFigureKeys(t *testing.T) {
+	p, _ := presets.Lookup("exp")
+	spec, err := p.Resolve("quick", []string{"rescaled", "adam"}, []string{"steps=40", "snapshot_every=10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := runner.Create(spec, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(context.Background(), runner.Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	r.Wait()
+	for _, tc := range []struct{ key, file string }{{"f", "curves.png"}, {"F", "scatter.png"}} {
+		d := newDashboard(r.Info, Options{RunDir: dir}, nil)
+		feed(d, tea.WindowSizeMsg{Width: 240, Height: 50})
+		msgs := feed(d, keyMsg("x"), keyMsg(tc.key)) // x: the chart against training time
+		if len(msgs) != 1 {                          // x answers at once; the figure comes back as a message
+			t.Fatalf("%s: %d messages", tc.key, len(msgs))
+		}
+		if !strings.Contains(d.View(), "figure: drawing") {
+			t.Errorf("%s: the footer does not say that it is drawing", tc.key)
+		}
+		feed(d, msgs[0])
+		want := filepath.Join(dir, "figures", tc.file)
+		if !strings.Contains(d.View(), "figure written: "+want) {
+			t.Errorf("%s: the footer does not give the path %s:\n%s", tc.key, want, d.View())
+		}
+		b, err := os.ReadFile(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Errorf("%s: %v", want, err)
+		}
+	}
+	d := newDashboard(r.Info, Options{}, nil)
+	if msgs := feed(d, keyMsg("f")); len(msgs) != 0 || !strings.Contains(d.View(), "no folder") {
+		t.Errorf("no run folder: %d messages, footer %q", len(msgs), d.View())
+	}
+}
