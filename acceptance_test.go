@@ -1,8 +1,7 @@
-//go:build !race
-
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -10,13 +9,29 @@ import (
 )
 
 // The paper's effects at the quick scale, seed 0 (issue 4's acceptance checks). They train
-// real networks, so they are left out of race-detector builds (CI runs them separately) and
-// the field problems are skipped with -short.
+// real networks for minutes, so they are the acceptance tier: they run only with
+// SIPBENCH_ACCEPTANCE=1 and without the race detector (README, "Tests"; CI runs them).
+// With -short the field problems are skipped.
+
+// requireAcceptanceTier skips t unless the acceptance tier was asked for.
+func requireAcceptanceTier(t *testing.T) {
+	t.Helper()
+	if os.Getenv("SIPBENCH_ACCEPTANCE") == "" {
+		t.Skip("acceptance tier (trains networks for minutes): set SIPBENCH_ACCEPTANCE=1")
+	}
+	if raceDetector {
+		t.Skip("acceptance tier: run it without -race (the detector slows training tenfold)")
+	}
+}
+
+// raceDetector is set by race_test.go in race-detector builds.
+var raceDetector bool
 
 // acceptance trains preset with the given methods headless and returns the Summary of
 // metric at the end (mean over the last 64 logged steps).
 func acceptance(t *testing.T, metric string, args ...string) map[string]float64 {
 	t.Helper()
+	requireAcceptanceTier(t)
 	dir := filepath.Join(t.TempDir(), "run")
 	args = append(args, "--headless", "--out", dir, "--print-every", "1h")
 	if code, _, stderr := capture(t, append([]string{"run"}, args...)...); code != 0 {
