@@ -94,6 +94,7 @@ func sameCheckpoint(a, b *Checkpoint) string {
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {
+	t.Parallel()
 	for name, c := range testCheckpoints() {
 		b := encode(t, c)
 		// A reader that has more after the checkpoint must stop exactly at its end.
@@ -127,6 +128,7 @@ func wantCheckpointErr(t *testing.T, what string, err error, contains string) {
 }
 
 func TestCheckpointTruncated(t *testing.T) {
+	t.Parallel()
 	b := encode(t, testCheckpoints()["network"])
 	for n := range len(b) {
 		_, err := ReadCheckpoint(bytes.NewReader(b[:n]))
@@ -138,6 +140,7 @@ func TestCheckpointTruncated(t *testing.T) {
 }
 
 func TestCheckpointFlippedByte(t *testing.T) {
+	t.Parallel()
 	b := encode(t, testCheckpoints()["corners"])
 	for i := range b {
 		for _, mask := range []byte{0x01, 0x80, 0xff} {
@@ -237,6 +240,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 }
 
 func TestCheckpointWriteErrors(t *testing.T) {
+	t.Parallel()
 	ok := New(2)
 	for _, c := range []struct {
 		name, want string
@@ -262,6 +266,7 @@ func TestCheckpointWriteErrors(t *testing.T) {
 }
 
 func TestSaveLoadCheckpoint(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "checkpoint.bin")
 	cs := testCheckpoints()
@@ -297,6 +302,7 @@ func TestSaveLoadCheckpoint(t *testing.T) {
 }
 
 func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "status.json")
 	for _, content := range []string{`{"state":"running"}`, `{"state":"done"}`, ""} {

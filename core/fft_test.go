@@ -45,6 +45,7 @@ func maxAbsDiff(a, b []complex128) float64 {
 }
 
 func TestFFT2RoundTrip(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for ny := 1; ny <= 128; ny *= 2 {
 		for _, nx := range []int{1, ny, 128 / ny} {
@@ -69,6 +70,7 @@ func TestFFT2RoundTrip(t *testing.T) {
 }
 
 func TestFFT2AgainstSlowDFT(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, sz := range [][2]int{{1, 1}, {1, 8}, {8, 1}, {2, 2}, {4, 8}, {16, 4}, {16, 16}, {32, 8}} {
 		ny, nx := sz[0], sz[1]
@@ -96,6 +98,7 @@ func TestFFT2AgainstSlowDFT(t *testing.T) {
 }
 
 func TestFFT2Parseval(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, n := range []int{2, 8, 64} {
 		p := NewFFT2(n, n)
@@ -122,6 +125,7 @@ func TestFFT2NoAlloc(t *testing.T) {
 }
 
 func TestFFT2Panics(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		f    func()
@@ -143,6 +147,7 @@ func TestFFT2Panics(t *testing.T) {
 }
 
 func TestFFTFreq(t *testing.T) {
+	t.Parallel()
 	// numpy.fft.fftfreq(n) for a few n, written out.
 	for _, tc := range []struct {
 		n    int
@@ -176,6 +181,7 @@ func TestFFTFreq(t *testing.T) {
 }
 
 func TestDST2(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, sz := range [][2]int{{1, 1}, {1, 5}, {2, 3}, {4, 4}, {7, 3}, {8, 16}} {
 		ny, nx := sz[0], sz[1]

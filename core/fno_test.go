@@ -8,6 +8,7 @@ import (
 // TestFNOGradients checks a small FNO end to end (2 layers, 2 modes, width 3) against
 // finite differences, for the input and every parameter.
 func TestFNOGradients(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(4, 4))
 	f := NewFNO(1, 1, 2, 2, 3, rng)
 	// Larger spectral weights than the initialisation's 1/width², so that the spectral
@@ -29,6 +30,7 @@ func TestFNOGradients(t *testing.T) {
 // TestFNOShapeAndParams checks the output shape and the parameter count of the default
 // FNO: lift 3·32+32, per layer 2·32·32·24·12 + 32·32+32, projection 32·128+128 + 128+1.
 func TestFNOShapeAndParams(t *testing.T) {
+	t.Parallel()
 	l, m, w := DefaultFNO[0], DefaultFNO[1], DefaultFNO[2]
 	f := NewFNO(1, 1, l, m, w, rand.New(rand.NewPCG(1, 1)))
 	want := (3*w + w) + l*(2*w*w*2*m*m+w*w+w) + (w*fnoHidden + fnoHidden) + (fnoHidden + 1)

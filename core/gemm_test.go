@@ -135,6 +135,7 @@ func gemmRef(tc gemmCase, a []float32, lda int, b []float32, ldb int, c0 []float
 // strides, alpha and beta. The extra row counts end in every plan of 6- and 4-row tiles
 // (gemmRowTile): 16 = 6+6+4, 8 = 4+4, 20 = 6+6+4+4, 13 = 6+4+3, ….
 func TestGemm(t *testing.T) {
+	t.Parallel()
 	sizes := []int{1, 5, 17, 63, 65, 129}
 	rows := []int{2, 3, 4, 7, 8, 10, 12, 13, 14, 16, 20, 24}
 	if testing.Short() || gemmRaceBuild() {
@@ -169,6 +170,7 @@ func TestGemm(t *testing.T) {
 // TestGemmBlocks covers shapes that cross the cache blocks of the packed kernel (KC = 256,
 // MC = 144, NC = 2048) and the im2col convolution shapes, scaled down.
 func TestGemmBlocks(t *testing.T) {
+	t.Parallel()
 	cases := []gemmCase{
 		{m: 150, n: 40, k: 300, alpha: 1, beta: 0.5, padA: 1, padB: 2, padC: 3},
 		{transA: true, m: 300, n: 33, k: 513, alpha: -1, beta: 0},
@@ -198,6 +200,7 @@ func TestGemmBlocks(t *testing.T) {
 // TestGemmDegenerate checks k = 0 and alpha = 0 (C = beta·C, A and B unread) and m or n = 0
 // (nothing touched).
 func TestGemmDegenerate(t *testing.T) {
+	t.Parallel()
 	nan := float32(math.NaN())
 	for _, impl := range gemmImpls {
 		for _, tc := range []struct {
@@ -238,6 +241,7 @@ func TestGemmDegenerate(t *testing.T) {
 // TestGemmPanics checks that bad strides and short slices panic with a message naming the
 // matrix.
 func TestGemmPanics(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name          string
 		lda, ldb, ldc int
@@ -265,6 +269,7 @@ func TestGemmPanics(t *testing.T) {
 // Gemm uses the assembly kernel unless built with the purego tag: the AVX-512 one if the
 // CPU also lists avx512f.
 func TestGemmUsesAsm(t *testing.T) {
+	t.Parallel()
 	if runtime.GOARCH != "amd64" {
 		t.Skip("no assembly kernel for", runtime.GOARCH)
 	}
@@ -334,6 +339,7 @@ func TestGemmNoAlloc(t *testing.T) {
 // does not promise that (on AVX2-only CPUs it sums a 512-row C in another order than a
 // 64-row one), so there the whole call is held to the float64 reference instead.
 func TestGemmConcurrent(t *testing.T) {
+	t.Parallel()
 	const m, n, k, workers = 64, 100, 300, 8
 	rng := rand.New(rand.NewPCG(1, 1))
 	rnd := func(n int) []float32 {

@@ -40,6 +40,7 @@ func conv2dNaive(x, w *Tensor, b []float32) *Tensor {
 }
 
 func TestConv2dMatchesDefinition(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, c := range []struct {
 		n, cin, cout, h, w, k int
@@ -85,6 +86,7 @@ func TestConv2dMatchesDefinition(t *testing.T) {
 // TestConv2dShiftEquivariant checks the periodic padding: convolving a circularly shifted
 // field gives the circularly shifted result.
 func TestConv2dShiftEquivariant(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	const n, c, h, w = 1, 2, 5, 4
 	x := randTensor(rng, n, c, h, w)
@@ -119,6 +121,7 @@ func TestConv2dShiftEquivariant(t *testing.T) {
 }
 
 func TestConv2dPanicsNamingShapes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		x, w []int
 		want string
@@ -145,6 +148,7 @@ func TestConv2dPanicsNamingShapes(t *testing.T) {
 // an axis of 2, outputs 0…3 sample u = 0 (clamped), 0.25, 0.75, 1.25 → (x0, ¾x0+¼x1,
 // ¼x0+¾x1, x1 (neighbour clamped)).
 func TestUpsample2TwoByTwo(t *testing.T) {
+	t.Parallel()
 	tp := NewTape()
 	got := Upsample2(tp.Const(FromData([]float32{1, 2, 3, 4}, 1, 1, 2, 2))).Value
 	want := []float32{
@@ -168,6 +172,7 @@ func TestUpsample2TwoByTwo(t *testing.T) {
 // field away from the clamped border: with x[i, j] = 3i − 2j + 1 the output at (o, p),
 // 1 ≤ o, p ≤ 2n−2, is the field at ((o+½)/2−½, (p+½)/2−½).
 func TestUpsample2KeepsLinearInterior(t *testing.T) {
+	t.Parallel()
 	const h, w = 4, 3
 	x := New(2, 1, h, w)
 	for e := 0; e < 2; e++ {
@@ -195,6 +200,7 @@ func TestUpsample2KeepsLinearInterior(t *testing.T) {
 }
 
 func TestMaxPool2ValuesAndTies(t *testing.T) {
+	t.Parallel()
 	tp := NewTape()
 	// One 4×5 plane (the last column is dropped) with a tie in the first window.
 	x := tp.Input(FromData([]float32{
@@ -220,6 +226,7 @@ func TestMaxPool2ValuesAndTies(t *testing.T) {
 }
 
 func TestConcatChannels(t *testing.T) {
+	t.Parallel()
 	tp := NewTape()
 	a := FromData([]float32{1, 2, 3, 4}, 2, 1, 1, 2)
 	b := FromData([]float32{5, 6, 7, 8, 9, 10, 11, 12}, 2, 2, 1, 2)
@@ -234,6 +241,7 @@ func TestConcatChannels(t *testing.T) {
 // deviation γ·√(σ²/(σ²+ε))) and the running statistics against a float64 hand
 // computation over two successive batches.
 func TestBatchNorm2dTraining(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	const n, c, h, w = 3, 2, 2, 3
 	const m = n * h * w
@@ -292,6 +300,7 @@ func TestBatchNorm2dTraining(t *testing.T) {
 // TestBatchNorm2dEval checks that evaluation uses the running statistics and leaves them
 // unchanged.
 func TestBatchNorm2dEval(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	bn := NewBatchNorm2d("bn", 2)
 	bn.Gamma.Value = FromData([]float32{2, -0.5}, 2)
@@ -316,6 +325,7 @@ func TestBatchNorm2dEval(t *testing.T) {
 }
 
 func TestBatchNorm2dTrainingPanicsOnSingleValue(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if msg, _ := recover().(string); !strings.Contains(msg, "BatchNorm2d") {
 			t.Errorf("panic = %q; want a BatchNorm2d panic", msg)

@@ -12,6 +12,7 @@ import (
 // TestParamCounts compares with sum(p.numel() for p in net.parameters()) of the PyTorch
 // networks of the paper (PhiFlow's u_net and nn.Sequential MLPs).
 func TestParamCounts(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, c := range []struct {
 		name string
@@ -30,6 +31,7 @@ func TestParamCounts(t *testing.T) {
 }
 
 func TestUNetShapesAndBuffers(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, c := range []struct{ in, out, levels, filters, n, h, w int }{
 		{1, 1, 1, 4, 2, 4, 4},
@@ -52,6 +54,7 @@ func TestUNetShapesAndBuffers(t *testing.T) {
 // TestInitBounds checks PyTorch's default initialisation: weights and biases within
 // ±1/√fan_in and spread over that range, BatchNorm scale 1 and shift 0.
 func TestInitBounds(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	nets := []Network{NewUNet(2, 1, 3, 8, rng), NewMLP([]int{3, 20, 2}, Tanh, rng)}
 	for _, net := range nets {
@@ -115,6 +118,7 @@ func smallUNet(seed uint64) (*UNet, *Tensor) {
 // zero gradient (BatchNorm is invariant to a per-channel shift), so they are checked for
 // that rather than by finite differences, whose rounding noise would dwarf zero.
 func TestNetworkGradients(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	mlp := NewMLP([]int{3, 8, 6, 2}, Tanh, rng)
 	mlpX := randTensor(rng, 4, 3)
@@ -181,6 +185,7 @@ func unetStep(tp *Tape, u *UNet, x, target *Tensor) *Var {
 // the running statistics. It holds with OpenBLAS too: the threads split the batch by
 // example, so each matrix product has the same shape for any Threads.
 func TestThreadsBitIdentical(t *testing.T) {
+	t.Parallel()
 	var ref []string
 	for _, threads := range []int{1, 2, 3} {
 		u, x := smallUNet(4)

@@ -11,6 +11,7 @@ import (
 // direct O(H²W²) DFT in float64: y[n,o,i,j] = Re((1/HW)·Σ_retained Z[k]·e^{+2πi(k_y·i/H +
 // k_x·j/W)}), Z = Σ_c X[c]·W[c,o], X[c,k] = Σ_{i,j} x[c,i,j]·e^{−2πi(k_y·i/H + k_x·j/W)}.
 func TestSpectralConv2dAgainstDFT(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 3))
 	const n, cin, cout, h, w, m = 2, 3, 2, 8, 8, 3
 	x := randTensor(rng, n, cin, h, w)
@@ -62,6 +63,7 @@ func TestSpectralConv2dAgainstDFT(t *testing.T) {
 
 // TestSpectralConv2dPanics checks the mode limits.
 func TestSpectralConv2dPanics(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if r := recover(); r == nil {
 			t.Error("5 modes on an 8×8 grid (2m > H) did not panic")

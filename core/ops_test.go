@@ -127,6 +127,7 @@ func gradCases() []gradCase {
 }
 
 func TestGradients(t *testing.T) {
+	t.Parallel()
 	for _, c := range gradCases() {
 		t.Run(c.name, func(t *testing.T) {
 			if err := GradCheck(c.build, c.inputs, c.params, c.opts); err != nil {
@@ -139,6 +140,7 @@ func TestGradients(t *testing.T) {
 // TestGradCheckCatchesWrongGradient makes sure the helper can fail: an op whose VJP is
 // off by a factor must be reported.
 func TestGradCheckCatchesWrongGradient(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(2, 2))
 	wrong := func(tp *Tape, in []*Var) *Var {
 		a := in[0]
@@ -154,6 +156,7 @@ func TestGradCheckCatchesWrongGradient(t *testing.T) {
 }
 
 func TestStopGrad(t *testing.T) {
+	t.Parallel()
 	tp := NewTape()
 	x := tp.Input(FromData([]float32{1, 2}, 2))
 	y := Mul(x, tp.StopGrad(x)) // d/dx = stop(x) = x, not 2x
@@ -164,6 +167,7 @@ func TestStopGrad(t *testing.T) {
 }
 
 func TestBackwardFromUpstreamGradientAccumulates(t *testing.T) {
+	t.Parallel()
 	tp := NewTape()
 	x := tp.Input(FromData([]float32{1, 2, 3}, 3))
 	y := Scale(x, 2)
@@ -174,6 +178,7 @@ func TestBackwardFromUpstreamGradientAccumulates(t *testing.T) {
 }
 
 func TestShapeMismatchPanicsNamingOpAndShapes(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		r := recover()
 		msg, _ := r.(string)
@@ -186,6 +191,7 @@ func TestShapeMismatchPanicsNamingOpAndShapes(t *testing.T) {
 }
 
 func TestTapeReuseDoesNotAllocateTensors(t *testing.T) {
+	t.Parallel()
 	tp := NewTape()
 	x := New(8, 3)
 	w := NewParam("w", 4, 3)

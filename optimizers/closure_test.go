@@ -65,6 +65,7 @@ func newQuad(n int, offDiag float64, seed uint64) *quadObjective {
 // the absolute value changes nothing and E = A_ii; the mean over N draws is within 5σ/√N
 // with σ² = Σ_j≠i A_ij² the variance of one draw.
 func TestAdaHessianHutchinson(t *testing.T) {
+	t.Parallel()
 	const n, draws = 6, 4000
 	q := newQuad(n, 0.9, 3)
 	o := NewAdaHessian([]*core.Param{q.p}, 0.1)
@@ -95,6 +96,7 @@ func TestAdaHessianHutchinson(t *testing.T) {
 // TestAdaHessianSpatialAverage checks that a rank-4 parameter's estimate is averaged over
 // every k×k window and other ranks are not, on a diagonal quadratic with known curvature.
 func TestAdaHessianSpatialAverage(t *testing.T) {
+	t.Parallel()
 	conv := core.NewParam("w", 2, 1, 3, 3)
 	bias := core.NewParam("b", 2)
 	curv := func(j int) float64 { return float64(j + 1) } // f = ½ Σ c_j θ_j², concatenated index j
@@ -217,6 +219,7 @@ func (m *tinyMLP) objective() *NetObjective {
 // TestNetObjectiveGradient checks NetObjective.Gradient and Value against the exact float64
 // gradient and loss of the tiny MLP.
 func TestNetObjectiveGradient(t *testing.T) {
+	t.Parallel()
 	m := newTinyMLP()
 	obj := m.objective()
 	l := obj.Gradient()
@@ -239,6 +242,7 @@ func TestNetObjectiveGradient(t *testing.T) {
 // product on the tiny Tanh MLP against the exact Hessian: |z⊙Hz| agrees to 1e-3 of its
 // norm (measured: about 1e-4).
 func TestAdaHessianHVP(t *testing.T) {
+	t.Parallel()
 	m := newTinyMLP()
 	hs := m.hessian64()
 	o := NewAdaHessian(m.net.Params(), 0.1)
@@ -280,6 +284,7 @@ func TestAdaHessianHVP(t *testing.T) {
 // the exact Jacobian of the network, computed by float64 central differences of a float64
 // forward pass.
 func TestNetObjectiveGaussNewton(t *testing.T) {
+	t.Parallel()
 	m := newTinyMLP()
 	th := m.theta64()
 	n := len(th)
@@ -337,6 +342,7 @@ func TestNetObjectiveGaussNewton(t *testing.T) {
 // TestNetObjectiveRestoresBuffers checks that evaluations leave BatchNorm's running
 // statistics as they found them.
 func TestNetObjectiveRestoresBuffers(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(2, 2))
 	net := core.NewUNet(1, 1, 2, 2, rng)
 	y := core.New(2, 1, 4, 4)
@@ -467,6 +473,7 @@ func (l *linearLSQ) solution() []float64 {
 // iterations (8 parameters, 20 iterations) and damping near 0 lands on the least-squares
 // solution.
 func TestHessianFreeLinearLeastSquares(t *testing.T) {
+	t.Parallel()
 	l := newLinearLSQ()
 	want := l.solution()
 	ps := l.net.Params()
@@ -501,6 +508,7 @@ func TestHessianFreeLinearLeastSquares(t *testing.T) {
 // TestHessianFreeQuadratic: on an exact quadratic, one step with as many CG iterations as
 // dimensions and λ = 0 reaches the minimum θ = 0.
 func TestHessianFreeQuadratic(t *testing.T) {
+	t.Parallel()
 	q := newQuad(8, 0.9, 7)
 	o := NewHessianFree([]*core.Param{q.p}, 1, 0)
 	o.CGIters = 16
@@ -515,6 +523,7 @@ func TestHessianFreeQuadratic(t *testing.T) {
 // badly scaled (and, here, coupled) quadratic must fall by half within 200 steps; the
 // second-order methods are expected to do far better, so the bound is 1e-3.
 func TestClosureDecreasesQuadratic(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		lr    float64
@@ -544,6 +553,7 @@ func TestClosureDecreasesQuadratic(t *testing.T) {
 // makes the next step identical, bit for bit (AdaHessian's random vectors derive from the
 // step count in its state).
 func TestClosureStateRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"adahessian", "hf"} {
 		q := newQuad(5, 0.5, 2)
 		o, _ := New(name, []*core.Param{q.p}, 0.05)

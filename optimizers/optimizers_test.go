@@ -85,6 +85,7 @@ func ulps(a, b float32) int64 {
 }
 
 func TestAgainstPyTorch(t *testing.T) {
+	t.Parallel()
 	// maxULP 0: the Go code performs PyTorch's float32 operations in PyTorch's order with
 	// the same roundings, including the fused multiply-adds of its compiled CPU kernels
 	// (fma32), and agrees to the bit on every step (x86-64). Only the bias corrections of
@@ -107,6 +108,7 @@ func TestAgainstPyTorch(t *testing.T) {
 // TestDecreasesQuadratic checks that every optimizer, with a learning rate suited to it,
 // lowers a convex, badly scaled quadratic f(θ) = ½ Σ aᵢθᵢ² from a random start.
 func TestDecreasesQuadratic(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		lr    float64
@@ -155,6 +157,7 @@ func TestDecreasesQuadratic(t *testing.T) {
 // TestStateRoundTrip checks that copying one optimizer's State into a fresh one makes the
 // next Step identical, bit for bit.
 func TestStateRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, mk := range torchReference[:6] {
 		rng := rand.New(rand.NewPCG(1, 1))
 		newParams := func() []*core.Param {
@@ -218,6 +221,7 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	ps := []*core.Param{core.NewParam("w", 2)}
 	for _, name := range Names {
 		o, err := New(name, ps, 0.25)
@@ -243,6 +247,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	ps := []*core.Param{core.NewParam("w", 2)}
 	adam := NewAdam(ps, 1e-3)
 	adagrad := NewAdagrad(ps, 1e-2)
@@ -269,6 +274,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestPanics(t *testing.T) {
+	t.Parallel()
 	bad := &core.Param{Name: "w", Value: core.New(3), Grad: core.New(2)}
 	for _, c := range []struct {
 		name string
@@ -419,6 +425,7 @@ var torchReference = []torchCase{
 // float32, on random operands and on constructed float32 rounding midpoints (where a
 // float64 sum rounded again to float32 would go wrong).
 func TestFMA32(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	exact := func(a, b, c float32) float32 {
 		x := new(big.Float).SetPrec(200).SetFloat64(float64(a))

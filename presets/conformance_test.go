@@ -53,6 +53,7 @@ func deviationOf(p problems.Problem) deviation {
 func acceptanceTier() bool { return os.Getenv("SIPBENCH_ACCEPTANCE") != "" }
 
 func TestProblemConformance(t *testing.T) {
+	t.Parallel()
 	for _, p := range presets.All() {
 		if p.IsSolver() {
 			continue // no Problem: Figure 1's solvers are tested in problems/trajectories_test.go

@@ -13,6 +13,7 @@ import (
 )
 
 func TestEveryPresetResolvesAtEveryScale(t *testing.T) {
+	t.Parallel()
 	for _, p := range All() {
 		for _, sc := range p.ScaleNames() {
 			s, err := p.Resolve(sc, p.MethodNames(), nil)
@@ -52,6 +53,7 @@ func TestEveryPresetResolvesAtEveryScale(t *testing.T) {
 // TestPaperScaleMatchesExperiments checks the "paper" scale against
 // ../shared/reference/experiments.md.
 func TestPaperScaleMatchesExperiments(t *testing.T) {
+	t.Parallel()
 	want := map[string]map[string]string{
 		"exp":      {"batch": "100", "lr.adam": "0.001", "lr.sgd": "0.01", "lr.rescaled": "0.001"},
 		"rotation": {"batch": "100", "xi": "32", "phi": "45", "max_seconds": "600", "lr.sip": "0.001", "lr.adam": "0.001", "lr.adadelta": "0.003", "lr.adagrad": "0.003", "lr.rmsprop": "3e-05"},
@@ -86,6 +88,7 @@ func TestPaperScaleMatchesExperiments(t *testing.T) {
 }
 
 func TestRotationSGDLearningRateFollowsXi(t *testing.T) {
+	t.Parallel()
 	p, _ := Lookup("rotation")
 	for _, c := range []struct {
 		sets []string
@@ -106,6 +109,7 @@ func TestRotationSGDLearningRateFollowsXi(t *testing.T) {
 }
 
 func TestOverridesRoundTrip(t *testing.T) {
+	t.Parallel()
 	p, _ := Lookup("poisson")
 	s, err := p.Resolve("quick", []string{"adam"}, []string{"grid=16", " batch = 4", "lr.adam=2e-3"})
 	if err != nil {
@@ -133,6 +137,7 @@ func maps(a, b Values) bool {
 }
 
 func TestBadOverrides(t *testing.T) {
+	t.Parallel()
 	p, _ := Lookup("heat")
 	for _, c := range []struct{ set, want string }{
 		{"grid=7", "out of range"},
@@ -149,6 +154,7 @@ func TestBadOverrides(t *testing.T) {
 }
 
 func TestDescriptionsNameDeviations(t *testing.T) {
+	t.Parallel()
 	for _, p := range All() {
 		for _, sc := range p.Scales {
 			if sc.Name != "paper" && sc.Note == "" && !p.IsSolver() {
@@ -164,6 +170,7 @@ func TestDescriptionsNameDeviations(t *testing.T) {
 // TestCommonSettings checks that the typed common settings follow the values, with the
 // user's overrides, and that the defaults fill what a scale leaves zero.
 func TestCommonSettings(t *testing.T) {
+	t.Parallel()
 	p, err := Lookup("rotation")
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +195,7 @@ func TestCommonSettings(t *testing.T) {
 // TestSettingError checks that a refused value comes back as a *SettingError behind the
 // preset's name, for errors.As.
 func TestSettingError(t *testing.T) {
+	t.Parallel()
 	p, err := Lookup("rotation")
 	if err != nil {
 		t.Fatal(err)

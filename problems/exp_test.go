@@ -9,6 +9,7 @@ import (
 )
 
 func TestExpSampleReproducible(t *testing.T) {
+	t.Parallel()
 	p := NewExp()
 	x1, y1 := p.Sample(rand.New(rand.NewPCG(1, 1)), 50)
 	x2, y2 := p.Sample(rand.New(rand.NewPCG(1, 1)), 50)
@@ -32,6 +33,7 @@ func TestExpSampleReproducible(t *testing.T) {
 // TestExpDerivatives checks Gradient against central differences of Loss and Hessian
 // against central differences of the analytic gradient, in float64.
 func TestExpDerivatives(t *testing.T) {
+	t.Parallel()
 	const h = 1e-5
 	for _, tc := range []struct{ x, y float64 }{
 		{-3, 0.2}, {0.5, 0.01}, {-10, 1e-4}, {-1, 0.9}, {1, 3},
@@ -62,6 +64,7 @@ func TestExpDerivatives(t *testing.T) {
 // from finite differences of Forward and Jᵀ·w from Gradient (which is Jᵀ·(P(x) − y*),
 // so Jᵀ·w is obtained with y* = P(x) − w).
 func TestExpAdjoint(t *testing.T) {
+	t.Parallel()
 	p := NewExp()
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, _ := p.Sample(rng, 16)
@@ -95,6 +98,7 @@ func TestExpAdjoint(t *testing.T) {
 }
 
 func TestExpUpdate(t *testing.T) {
+	t.Parallel()
 	p := NewExp()
 	for _, tc := range []struct {
 		name         string
@@ -141,6 +145,7 @@ func TestExpUpdate(t *testing.T) {
 }
 
 func TestExpUpdatePanicsOnUnknownName(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if recover() == nil {
 			t.Error("Update with unknown name did not panic")
@@ -150,6 +155,7 @@ func TestExpUpdatePanicsOnUnknownName(t *testing.T) {
 }
 
 func TestExpMetrics(t *testing.T) {
+	t.Parallel()
 	p := NewExp()
 	x := core.FromData([]float32{0, -1}, 2, 1)
 	xt := core.FromData([]float32{-1, -1}, 2, 1)

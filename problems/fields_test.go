@@ -47,6 +47,7 @@ func dot(a, b []float64) float64 {
 // TestFieldAdjoint checks ⟨P·v, w⟩ = ⟨v, Pᵀ·w⟩ with Pᵀ = P, the identity the gradient
 // relies on, on random batched fields.
 func TestFieldAdjoint(t *testing.T) {
+	t.Parallel()
 	for _, c := range fieldCases() {
 		rng := rand.New(rand.NewPCG(1, 1))
 		m := 3 * c.n * c.n
@@ -68,6 +69,7 @@ func TestFieldAdjoint(t *testing.T) {
 // quadratic in x, so a central difference is exact up to rounding for any step; the step
 // 2⁻⁴ and the inputs, multiples of 2⁻¹⁰, keep x ± h exact in float32.
 func TestFieldGradientFD(t *testing.T) {
+	t.Parallel()
 	for _, c := range fieldCases() {
 		if c.n > 8 {
 			continue
@@ -106,6 +108,7 @@ func TestFieldGradientFD(t *testing.T) {
 // TestFieldForwardMatchesFloat64 checks that the float32 interface is P in float64 rounded
 // once, and that Loss of y* = P(x*) at x* is zero to float32 rounding.
 func TestFieldForwardMatchesFloat64(t *testing.T) {
+	t.Parallel()
 	for _, c := range fieldCases() {
 		rng := rand.New(rand.NewPCG(1, 1))
 		x, y := c.p.Sample(rng, 3)
@@ -136,6 +139,7 @@ func TestFieldForwardMatchesFloat64(t *testing.T) {
 }
 
 func TestFieldSampleReproducible(t *testing.T) {
+	t.Parallel()
 	for _, c := range fieldCases() {
 		x1, y1 := c.p.Sample(rand.New(rand.NewPCG(1, 1)), 2)
 		x2, y2 := c.p.Sample(rand.New(rand.NewPCG(1, 1)), 2)
@@ -154,6 +158,7 @@ func TestFieldSampleReproducible(t *testing.T) {
 }
 
 func TestFieldPanics(t *testing.T) {
+	t.Parallel()
 	for _, c := range fieldCases() {
 		x := core.New(2, 1, c.n, c.n)
 		bad := core.New(2, 1, c.n, c.n+1)

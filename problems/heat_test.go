@@ -23,6 +23,7 @@ func mode(n, ky, kx int, amp float64, f func(float64) float64) []float64 {
 // grid: a constant stays, a mode of wave vector k (cycles per cell) decays by
 // exp(−(2π)²|k|²·8), and the mean is kept.
 func TestHeatSineDecay(t *testing.T) {
+	t.Parallel()
 	const n = 32
 	h := NewHeat(n)
 	for _, tc := range []struct{ ky, kx int }{{0, 1}, {1, 0}, {1, 1}, {2, 3}, {0, 16}, {5, -7}} {
@@ -65,6 +66,7 @@ func TestHeatSineDecay(t *testing.T) {
 //   - a mode far larger than the expected signal amplitude e (p_s = p_n = 0, p = 0):
 //     gain exp(−ℓ).
 func TestHeatDampedInverse(t *testing.T) {
+	t.Parallel()
 	const n = 32
 	h := NewHeat(n)
 	ell := func(ky, kx int) float64 { return 4 * math.Pi * math.Pi * float64(ky*ky+kx*kx) / (n * n) * 8 }
@@ -105,6 +107,7 @@ func TestHeatDampedInverse(t *testing.T) {
 // from x = 0 keeps the residual large against the float32 rounding of y*; see the Heat
 // doc on the noise level.)
 func TestHeatUpdateInvertsSignal(t *testing.T) {
+	t.Parallel()
 	const n = 32
 	h := NewHeat(n)
 	x := core.New(2, 1, n, n)
@@ -126,6 +129,7 @@ func TestHeatUpdateInvertsSignal(t *testing.T) {
 
 // TestHeatBoxes checks the generator against its specification over many examples.
 func TestHeatBoxes(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, n := range []int{64, 32} {
 		seen := map[int]bool{}
@@ -181,6 +185,7 @@ func TestHeatBoxes(t *testing.T) {
 
 // TestRasterBoxCoverage checks the anti-aliased rasterisation on a hand-computed box.
 func TestRasterBoxCoverage(t *testing.T) {
+	t.Parallel()
 	const n = 4
 	f := make([]float64, n*n)
 	// [0.5, 2.25] in x, [1, 1.5] in y, strength 2: row 1 only, half a cell high.
@@ -197,6 +202,7 @@ func TestRasterBoxCoverage(t *testing.T) {
 }
 
 func TestHeatAdjustPrediction(t *testing.T) {
+	t.Parallel()
 	const n = 8
 	h := NewHeat(n)
 	rng := rand.New(rand.NewPCG(1, 1))

@@ -8,6 +8,7 @@ import (
 )
 
 func TestBatchMetrics(t *testing.T) {
+	t.Parallel()
 	// Two examples of three elements; residuals (3, −4, 0) and (1, 1, −1).
 	a := core.FromData([]float32{4, -3, 2, 1, 1, 0}, 2, 3)
 	b := core.FromData([]float32{1, 1, 2, 0, 0, 1}, 2, 3)
@@ -33,6 +34,7 @@ func TestBatchMetrics(t *testing.T) {
 }
 
 func TestBatchMetricsPanic(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		a, b *core.Tensor

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNoiseMoments(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ny, nx             int
 		size, scale, smoot float64
@@ -42,6 +43,7 @@ func TestNoiseMoments(t *testing.T) {
 // TestNoiseSpectrum checks the specified spectrum: modes with |k|² ≤ 0.1 carry no power,
 // and the mean power ratio of two shells of equal |k| is the squared weight ratio.
 func TestNoiseSpectrum(t *testing.T) {
+	t.Parallel()
 	const (
 		n      = 32
 		batch  = 400
@@ -103,6 +105,7 @@ func TestNoiseSpectrum(t *testing.T) {
 }
 
 func TestNoiseReproducible(t *testing.T) {
+	t.Parallel()
 	gen := func(seed uint64) []float64 {
 		return Noise(make([]float64, 2*16*16), rand.New(rand.NewPCG(seed, 1)), 16, 16, 16, 10, 1, nil)
 	}

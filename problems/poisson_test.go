@@ -11,6 +11,7 @@ import (
 // TestPoissonSolvesLaplace checks P against its definition: L·P(x) = x with L the 5-point
 // Dirichlet Laplacian applied by the stencil, for every grid size tried.
 func TestPoissonSolvesLaplace(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, n := range []int{1, 2, 4, 8, 64} {
 		p := NewPoisson(n)
@@ -30,6 +31,7 @@ func TestPoissonSolvesLaplace(t *testing.T) {
 
 // TestPoissonSIPExact checks that one SIP update from any x lands on x*: x + Δx = L·y* = x*.
 func TestPoissonSIPExact(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{8, 64} {
 		p := NewPoisson(n)
 		rng := rand.New(rand.NewPCG(1, 1))

@@ -22,6 +22,7 @@ func rotRandom(p *Rotation, rng *rand.Rand) (x, y [2]float64) {
 }
 
 func TestRotationSample(t *testing.T) {
+	t.Parallel()
 	for _, tc := range rotationCases {
 		p := NewRotation(tc.xi, tc.phi)
 		x1, y1 := p.Sample(rand.New(rand.NewPCG(1, 1)), 64)
@@ -60,6 +61,7 @@ func rotLoss(p *Rotation, x, y [2]float64) float64 {
 // TestRotationDerivatives checks the analytic gradient against central differences of the
 // loss and the analytic Hessian against central differences of the gradient, in float64.
 func TestRotationDerivatives(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, tc := range rotationCases {
 		p := NewRotation(tc.xi, tc.phi)
@@ -95,6 +97,7 @@ func TestRotationDerivatives(t *testing.T) {
 
 // TestRotationTensorAPI checks that the float32 methods agree with the float64 kernels.
 func TestRotationTensorAPI(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	p := NewRotation(4, 0.3)
 	x, y := core.New(8, 2), core.New(8, 2)
@@ -129,6 +132,7 @@ func TestRotationTensorAPI(t *testing.T) {
 // TestRotationAdjoint checks ⟨J·v, w⟩ = ⟨v, Jᵀ·w⟩, with J·v from central differences of P
 // and Jᵀ·w = grad(x, P(x) − w).
 func TestRotationAdjoint(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, tc := range rotationCases {
 		p := NewRotation(tc.xi, tc.phi)
@@ -153,6 +157,7 @@ func TestRotationAdjoint(t *testing.T) {
 }
 
 func TestEigSym2(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	cases := [][3]float64{{1, 0, 2}, {2, 0, 1}, {3, 0, 3}, {1, 1, 1}, {1e5, 3, 0.1}, {-2, 5, 7}}
 	for range 50 {
@@ -194,6 +199,7 @@ func TestEigSym2(t *testing.T) {
 // TestRotationUpdateDescends checks that the SIP step points downhill: ⟨g, Δx⟩ ≤ 0 (it is
 // −Σ|g_e|·|n_e| by construction) and the loss falls along it.
 func TestRotationUpdateDescends(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, tc := range rotationCases {
 		p := NewRotation(tc.xi, tc.phi)
@@ -235,6 +241,7 @@ func TestRotationUpdateDescends(t *testing.T) {
 // left is which eigenvalues exceed S_avg (which selects the 0.2 limit); settings with the
 // same selection must give the same Δu whatever ξ and φ.
 func TestRotationUpdateScaleInvariant(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	compared := 0
 	for range 200 {
@@ -300,6 +307,7 @@ func TestRotationUpdateScaleInvariant(t *testing.T) {
 // TestRotationClosest checks that x_dist vanishes at every exact solution and that the
 // closest solution matches a brute-force search over the branches n ∈ [−40, 40].
 func TestRotationClosest(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, tc := range rotationCases {
 		p := NewRotation(tc.xi, tc.phi)
@@ -339,6 +347,7 @@ func TestRotationClosest(t *testing.T) {
 }
 
 func TestRotationMetrics(t *testing.T) {
+	t.Parallel()
 	p := NewRotation(1, 0) // a = b = 10, u = 10·x
 	// Example 0: y* = (0, 0.5), x = (0.01·π·2 + 0.001, 0.05): the closest solution has
 	// u₁ = 2π, so it is (0.2π, 0.05) at distance 0.001 (up to float32 rounding of x).
@@ -368,6 +377,7 @@ func TestRotationMetrics(t *testing.T) {
 }
 
 func TestRotationPanics(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		f    func()

@@ -17,6 +17,7 @@ func scalar(v float64) *core.Tensor { return core.FromData([]float32{float32(v)}
 func pair(a, b float64) *core.Tensor { return core.FromData([]float32{float32(a), float32(b)}, 1, 2) }
 
 func TestSolveReachesSolution(t *testing.T) {
+	t.Parallel()
 	rot := NewRotation(4, math.Pi/4)
 	// A rotation target and the solution closest to a start 0.3 away from it in u space.
 	ry := [2]float64{0.3, 0.2}
@@ -101,6 +102,7 @@ func TestSolveReachesSolution(t *testing.T) {
 // TestSolveNewtonMatchesExpUpdate checks the generic saddle-free Newton step (from the
 // Hessian) against exp's hand-written Newton update, also where h < 0.
 func TestSolveNewtonMatchesExpUpdate(t *testing.T) {
+	t.Parallel()
 	p := NewExp()
 	for _, tc := range []struct{ x, y float64 }{{-6, 1}, {0, 0.1}, {-3, 0.04}, {1, 0.5}} {
 		x0, y := scalar(tc.x), scalar(tc.y)
@@ -119,6 +121,7 @@ func TestSolveNewtonMatchesExpUpdate(t *testing.T) {
 }
 
 func TestSolveStatuses(t *testing.T) {
+	t.Parallel()
 	p := NewExp()
 	x0, y := scalar(-2), scalar(math.Exp(-5))
 
@@ -160,6 +163,7 @@ func TestSolveStatuses(t *testing.T) {
 }
 
 func TestSolveMethods(t *testing.T) {
+	t.Parallel()
 	if got := SolverMethods(NewExp()); len(got) != 4 {
 		t.Errorf("SolverMethods(Exp) = %v", got)
 	}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestFigure1FirstSteps(t *testing.T) {
+	t.Parallel()
 	// Hand computations from (3, 3):
 	//  GD, η = 0.5/36: ∇L = (6, 108); x₁ = (3 − 6/72, 3 − 108/72) = (35/12, 1.5);
 	//    then ∇L = (35/6, 13.5); x₂ = (35/12 − 35/432, 1.5 − 13.5/72) = (1225/432, 1.3125).
@@ -33,6 +34,7 @@ func TestFigure1FirstSteps(t *testing.T) {
 }
 
 func TestFigure1(t *testing.T) {
+	t.Parallel()
 	paths := Figure1()
 	want := []struct {
 		name  string
@@ -78,6 +80,7 @@ func TestFigure1(t *testing.T) {
 // TestFigure1Problem checks the PathProblem against the functions it wraps: each method's
 // path, the metrics of an iterate, and the panic on an unknown method.
 func TestFigure1Problem(t *testing.T) {
+	t.Parallel()
 	var p PathProblem = Figure1Problem{}
 	want := map[string]Path{"pi": Figure1Inversion(0.05, 7), "newton": Figure1Newton(0.1, 7), "gd": Figure1GradientDescent(0.5/36, 7)}
 	for _, m := range p.Methods() {

@@ -12,6 +12,7 @@ import (
 // that the metrics are finite, change over the run, and that a run cancelled after its
 // checkpoint and resumed equals the uninterrupted one.
 func TestClosureOptimizersResume(t *testing.T) {
+	t.Parallel()
 	for _, preset := range []string{"poisson", "heat"} {
 		s := spec(t, preset, []string{"adahessian", "hf"}, "steps=6", "checkpoint_every=3", "grid=8", "batch=2",
 			"lr.adahessian=0.01")

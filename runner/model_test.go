@@ -14,6 +14,7 @@ import (
 // BatchNorm statistics that the job's own resume path (loadCheckpoint) restores, and
 // evaluation-mode predictions equal to the trainer's network's on an eval tape.
 func TestLoadModel(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "poisson", []string{"sip", "adam"}, "steps=3", "batch=2", "grid=16")
 	dir, st := train(t, s, []int{0}, 2)
 	if st["sip-seed0"] != Done {
@@ -56,6 +57,7 @@ func TestLoadModel(t *testing.T) {
 }
 
 func TestLoadModelErrors(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "poisson", []string{"sip"}, "steps=1", "batch=1", "grid=16")
 	dir, _ := train(t, s, []int{0}, 1)
 	os.Remove(filepath.Join(dir, "sip-seed0", checkpointFile))

@@ -63,6 +63,7 @@ func sameMetrics(a, b []Row) bool {
 // matrix product has the same shape whatever the workers, and each implementation gives the
 // same bits for the same call (core's TestGemmConcurrent).
 func TestDeterministicAcrossWorkerCounts(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"newton", "adam", "rescaled"}, "steps=60")
 	d1, st1 := train(t, s, []int{0, 1}, 1)
 	d3, st3 := train(t, s, []int{0, 1}, 3)
@@ -93,6 +94,7 @@ func TestDeterministicAcrossWorkerCounts(t *testing.T) {
 }
 
 func TestResumeEqualsUninterruptedRun(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"newton-clipped", "sgd"}, "steps=50", "checkpoint_every=20")
 	full, _ := train(t, s, []int{0}, 2)
 
@@ -141,6 +143,7 @@ func TestResumeEqualsUninterruptedRun(t *testing.T) {
 }
 
 func TestCancelStopsWithCheckpoint(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"rescaled"}, "steps=1000000")
 	dir := filepath.Join(t.TempDir(), "run")
 	r, err := Create(s, []int{0}, dir)
@@ -180,6 +183,7 @@ func TestCancelStopsWithCheckpoint(t *testing.T) {
 }
 
 func TestDivergedJobStopsOthersFinish(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"newton", "sgd"}, "steps=200", "lr.sgd=1e38")
 	dir, st := train(t, s, []int{0}, 2)
 	if st["sgd-seed0"] != Diverged {
@@ -195,6 +199,7 @@ func TestDivergedJobStopsOthersFinish(t *testing.T) {
 }
 
 func TestPanickingJobIsFailed(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"newton", "adam"}, "steps=20")
 	s.Methods[0].Update = "no-such-update" // the problem panics on an unknown update
 	dir, st := train(t, s, []int{0}, 2)
@@ -211,6 +216,7 @@ func TestPanickingJobIsFailed(t *testing.T) {
 }
 
 func TestRunFolderFiles(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"newton"}, "steps=30", "snapshot_every=10", "checkpoint_every=10")
 	dir, _ := train(t, s, []int{3}, 1)
 	for _, f := range []string{runFile, "newton-seed3/" + configFile, "newton-seed3/" + metricsFile,
@@ -233,6 +239,7 @@ func TestRunFolderFiles(t *testing.T) {
 }
 
 func TestWatchReplaysFolder(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"newton", "adam"}, "steps=25")
 	dir, _ := train(t, s, []int{0}, 2)
 	w, err := OpenWatch(dir)
@@ -260,6 +267,7 @@ func TestWatchReplaysFolder(t *testing.T) {
 }
 
 func TestPauseResume(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"newton"}, "steps=400")
 	dir := filepath.Join(t.TempDir(), "run")
 	r, err := Create(s, []int{0}, dir)
@@ -286,6 +294,7 @@ func TestPauseResume(t *testing.T) {
 // TestControlFile pauses and resumes a job through its control file, as another process
 // (the dashboard of `sipbench watch`) does.
 func TestControlFile(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"rescaled"}, "steps=100000")
 	dir := filepath.Join(t.TempDir(), "run")
 	r, err := Create(s, []int{0}, dir)
@@ -327,6 +336,7 @@ func TestControlFile(t *testing.T) {
 // for the job's ops) and with 2 workers (one each): the metrics must be identical, in every
 // build (see TestDeterministicAcrossWorkerCounts).
 func TestDeterministicUNetAcrossThreads(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "heat", []string{"sip", "adam"}, "steps=4", "grid=16", "batch=3")
 	info := func(dir string) RunInfo { i, _ := ReadRunInfo(dir); return i }
 	for _, threads := range []int{1, 3} {
@@ -350,6 +360,7 @@ func TestDeterministicUNetAcrossThreads(t *testing.T) {
 // TestOneTrainerPerFolder: while a run trains, a second Start on the same folder (another
 // process in real use; the lock is per open file, so one process shows it too) fails.
 func TestOneTrainerPerFolder(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "exp", []string{"rescaled"}, "steps=1000000")
 	dir := filepath.Join(t.TempDir(), "run")
 	r, err := Create(s, []int{0}, dir)

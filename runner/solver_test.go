@@ -12,6 +12,7 @@ import (
 // in span{1, x, y, xy} exactly (up to float32 rounding of the samples), and a point
 // outside the extent takes the value at the nearest point of the edge.
 func TestFieldAt(t *testing.T) {
+	t.Parallel()
 	f := func(x, y float64) float64 { return 1 + 2*x - 3*y + 0.5*x*y }
 	nx, ny := 5, 4
 	g := Field{Name: "loss", Shape: []int{ny, nx}, Data: make([]float32, nx*ny), Extent: []float64{-1, 3, 2, 5}}
@@ -47,6 +48,7 @@ func TestFieldAt(t *testing.T) {
 // snapshot holds its path and a loss grid that covers every path of the run and samples
 // Figure 1's loss.
 func TestSolverRunShipsLossGrid(t *testing.T) {
+	t.Parallel()
 	s := spec(t, "trajectories", nil)
 	dir, states := train(t, s, []int{0}, 2)
 	var all [][2]float64

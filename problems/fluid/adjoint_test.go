@@ -46,6 +46,7 @@ func checkVJP(t *testing.T, name string, rng *rand.Rand, x []float64, f func(x [
 // advected field and the displacements together, on rough random data (the limiter acts
 // at a good fraction of the nodes), and on smooth data (the limiter mostly passes through).
 func TestMacCormackVJP(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 12
 	m := n * n
@@ -134,6 +135,7 @@ func testState(rng *rand.Rand, s *sim, speed float64) (v, m []float64) {
 }
 
 func TestStageVJPs(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 16
 	s := newTestSim(n)
@@ -178,6 +180,7 @@ func TestStageVJPs(t *testing.T) {
 
 // TestRolloutVJP checks one step and the whole 8-step rollout, x = [v₀ | m₀] ↦ [v_K | m_K].
 func TestRolloutVJP(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 16
 	m := n * n
@@ -206,6 +209,7 @@ func TestRolloutVJP(t *testing.T) {
 }
 
 func TestFreqLossGradient(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, c := range []struct {
 		n       int

@@ -9,6 +9,7 @@ import (
 )
 
 func TestSample(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, n := range []int{32, 64} {
 		f := NewFluid(n)
@@ -81,6 +82,7 @@ func TestSample(t *testing.T) {
 // at the boundary) against central differences of the float64 loss along a random
 // direction, at a perturbed ground truth (away from the loss's floor).
 func TestGradient(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 32
 	f := NewFluid(n)
@@ -126,6 +128,7 @@ func TestGradient(t *testing.T) {
 // vortex strength off by ±1, the SIP estimate x + Δx has a strength closer to the truth
 // on average.
 func TestSIPUpdate(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 32
 	f := NewFluid(n)
@@ -183,6 +186,7 @@ func TestSIPUpdate(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	f := NewFluid(32)
 	x, y := f.Sample(rng, 2)

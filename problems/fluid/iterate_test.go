@@ -13,6 +13,7 @@ import (
 // after 1 (measured 0.08×; 0.41× with a fixed vortex centre and 8 pairs, before the
 // original's estimate was followed).
 func TestSIPIterated(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	f := NewFluid(32)
 	xs, y := f.Sample(rng, 4)

@@ -83,6 +83,7 @@ func maxRelDiff(a, b []float64) float64 {
 // prediction with a wrong vortex strength, and the SIP estimate's two vortex terms.
 // Measured agreement: 1e-13 to 1e-15.
 func TestPhiFlowFixtures(t *testing.T) {
+	t.Parallel()
 	const tol = 1e-10
 	for _, name := range []string{"vortex64", "mild32"} {
 		t.Run(name, func(t *testing.T) {

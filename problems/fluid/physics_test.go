@@ -52,6 +52,7 @@ func comCells(m []float64, n int) (x, y float64) {
 }
 
 func TestProjection(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, n := range []int{4, 16, 64} {
 		pr := newProjector(n, core.NewFFT2(n, n))
@@ -101,6 +102,7 @@ func TestProjection(t *testing.T) {
 // TestLinearMapsAdjoint checks the transposes of the averaging maps by the dot-product
 // test ⟨Ax, y⟩ = ⟨x, Aᵀy⟩.
 func TestLinearMapsAdjoint(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 8
 	m := n * n
@@ -154,6 +156,7 @@ func TestLinearMapsAdjoint(t *testing.T) {
 }
 
 func TestAdvectConstantExact(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 16
 	f := make([]float64, n*n)
@@ -171,6 +174,7 @@ func TestAdvectConstantExact(t *testing.T) {
 }
 
 func TestLimiterBounds(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 16
 	f := randVec(rng, n*n, 1)
@@ -200,6 +204,7 @@ func TestLimiterBounds(t *testing.T) {
 // and in the centre of mass otherwise (linear interpolation and the MacCormack correction
 // conserve mass and move the first moment exactly while the limiter is inactive).
 func TestUniformTranslation(t *testing.T) {
+	t.Parallel()
 	n, h, dt := 64, 4.0, 0.25
 	cases := []struct {
 		ux, uy float64 // physical velocity
@@ -253,6 +258,7 @@ func TestUniformTranslation(t *testing.T) {
 // channel); the projection before it leaves q divergence-free, and the step's velocity is
 // q with each component scaled by one factor.
 func TestEnergyConserved(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 32
 	m := n * n

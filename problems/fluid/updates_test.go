@@ -48,6 +48,7 @@ func TestUpdatesLowerTheLoss(t *testing.T) {
 // TestAccumulatedGDNorm checks the rescaling: every example's update has the norm of
 // its first gradient.
 func TestAccumulatedGDNorm(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(4, 1))
 	f := NewFluid(16)
 	xs, y := f.Sample(rng, 2)
@@ -63,6 +64,7 @@ func TestAccumulatedGDNorm(t *testing.T) {
 }
 
 func TestUpdateNames(t *testing.T) {
+	t.Parallel()
 	f := NewFluid(8)
 	if got := f.Updates(); !slices.Equal(got, []string{"sip", "lbfgs", "accumulated-gd"}) {
 		t.Errorf("Updates() = %v", got)
