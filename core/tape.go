@@ -37,18 +37,12 @@ func CountParams(ps []*Param) int {
 type Var struct {
 	Value *Tensor
 	Grad  *Tensor
-	op    string
+	op    string // the op that produced it ("const", "input", "param" for leaves), for debuggers
 	tape  *Tape
 	needs bool   // whether a gradient must flow to this node
 	back  func() // adds Grad into the inputs' adjoints; nil for leaves
 	param *Param // for parameter leaves: where Grad lives
 }
-
-// Op returns the name of the op that produced v ("const", "input", "param" for leaves).
-func (v *Var) Op() string { return v.op }
-
-// RequiresGrad reports whether a gradient flows to v during Backward.
-func (v *Var) RequiresGrad() bool { return v.needs }
 
 // Tape records ops in the order they run so that Backward can sweep them in reverse.
 // A Tape is reused across training steps: Reset forgets the recorded ops and rewinds the

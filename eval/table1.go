@@ -12,12 +12,12 @@ import (
 	"github.com/sipbench/sipbench/problems"
 )
 
-// Table1Batch is the batch size of the network's timed inference (the paper's 64).
-const Table1Batch = 64
+// table1Batch is the batch size of the network's timed inference (the paper's 64).
+const table1Batch = 64
 
-// Table1Stream is the PCG stream of Table 1's examples: not one of the training streams
+// table1Stream is the PCG stream of Table 1's examples: not one of the training streams
 // (1: initial weights, 2: batches), so that the examples are fresh for the network.
-const Table1Stream = 3
+const table1Stream = 3
 
 // Table1Options are the settings of one Table 1 evaluation.
 type Table1Options struct {
@@ -61,9 +61,9 @@ type Table1Result struct {
 }
 
 // Table1 is the paper's Table 1 for a trained network: it draws o.Examples examples of p
-// (seed o.Seed, stream Table1Stream) and reports the network's inference time per example
-// (predict on batches of Table1Batch) and its x MAE (problems.MAE, the metric x_l1); then,
-// for iterative solvers run on each example from x = 0 with problems.Solve, the
+// (seed o.Seed, PCG stream 3, which training never uses) and reports the network's
+// inference time per example (predict on batches of 64) and its x MAE (problems.MAE, the
+// metric x_l1); then, for iterative solvers run on each example from x = 0 with problems.Solve, the
 // iterations and time (SolveResult.StepTime) until that example's MAE is at most the
 // network's MAE on the same example, averaged over the examples that get there, and how
 // many do. The solvers: the problem's "sip" update iterated (x ← x + Δx), gradient descent
@@ -82,7 +82,7 @@ func Table1(p problems.Problem, predict func(y *core.Tensor) *core.Tensor, o Tab
 	if o.GDStep == 0 {
 		o.GDStep = 1e-2
 	}
-	xs, y := p.Sample(rand.New(rand.NewPCG(o.Seed, Table1Stream)), o.Examples)
+	xs, y := p.Sample(rand.New(rand.NewPCG(o.Seed, table1Stream)), o.Examples)
 	res := &Table1Result{Options: o}
 	net, target := networkRow(xs, y, predict, o.Examples)
 	res.Rows = append(res.Rows, net)
@@ -157,14 +157,14 @@ func solverRow(p problems.Problem, m problems.SolverMethod, step float64, xs, y 
 	return row
 }
 
-// networkRow times predict over the examples' observations y in batches of Table1Batch
+// networkRow times predict over the examples' observations y in batches of table1Batch
 // (after a warm-up, at least 3 repetitions and 0.5 s) and returns the network's row and
 // its MAE on each example, the solvers' targets.
 func networkRow(xs, y *core.Tensor, predict func(y *core.Tensor) *core.Tensor, n int) (Table1Row, []float64) {
 	pred := core.New(xs.Shape...)
 	infer := func() {
-		for lo := 0; lo < n; lo += Table1Batch {
-			hi := min(lo+Table1Batch, n)
+		for lo := 0; lo < n; lo += table1Batch {
+			hi := min(lo+table1Batch, n)
 			yb := core.FromData(y.Data[lo*y.ExampleLen():hi*y.ExampleLen()], append([]int{hi - lo}, y.Shape[1:]...)...)
 			copy(pred.Data[lo*xs.ExampleLen():], predict(yb).Data)
 		}
@@ -182,7 +182,7 @@ func networkRow(xs, y *core.Tensor, predict func(y *core.Tensor) *core.Tensor, n
 		target[b] = problems.MAE(example(pred, b), example(xs, b))
 		mean += target[b]
 	}
-	return Table1Row{Name: fmt.Sprintf("network (batches of %d)", Table1Batch), Time: perEx, N: n,
+	return Table1Row{Name: fmt.Sprintf("network (batches of %d)", table1Batch), Time: perEx, N: n,
 		MAE: mean / float64(n), Network: true}, target
 }
 

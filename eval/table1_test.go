@@ -19,7 +19,7 @@ import (
 func TestTable1Rows(t *testing.T) {
 	p := fluid.NewFluid(16)
 	o := Table1Options{Examples: 3, Seed: 5, MaxIters: 10, GDStep: 20}
-	xs, _ := p.Sample(rand.New(rand.NewPCG(o.Seed, Table1Stream)), o.Examples)
+	xs, _ := p.Sample(rand.New(rand.NewPCG(o.Seed, table1Stream)), o.Examples)
 	half := func(y *core.Tensor) *core.Tensor {
 		out := core.New(append([]int{y.Batch()}, p.XShape()...)...)
 		for i := range out.Data {

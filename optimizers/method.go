@@ -92,9 +92,6 @@ func (m Method) Validate(updates []string) error {
 	return nil
 }
 
-// NeedsTruth reports whether the method reads the ground truth x* (supervised, sign).
-func (m Method) NeedsTruth() bool { return m.Source == Supervised || m.Source == Sign }
-
 // XGrad writes into dst (allocated when nil) the x-space gradient that m sends into the
 // network for predictions x of observations y with ground truth xTrue, divided by the
 // batch size (the training loss is a batch mean). It panics on an unknown source.

@@ -110,15 +110,6 @@ func (o *NetObjective) forward() *core.Var {
 	return x
 }
 
-// Prepare records the buffers' values that every evaluation restores. Call it before the
-// network's state changes for the batch; the first evaluation calls it otherwise.
-func (o *NetObjective) Prepare() {
-	o.saved = o.saved[:0]
-	for _, b := range o.Net.Buffers() {
-		o.saved = append(o.saved, b.Clone())
-	}
-}
-
 // loss returns L at the prediction x.
 func (o *NetObjective) loss(x *core.Tensor) float64 {
 	inv := 1 / float64(x.Batch())

@@ -58,12 +58,6 @@ func NewRotation(xi, phiRadians float64) *Rotation {
 	}
 }
 
-// Xi returns the conditioning parameter ξ.
-func (p *Rotation) Xi() float64 { return p.xi }
-
-// Phi returns the coupling angle φ in radians.
-func (p *Rotation) Phi() float64 { return p.phi }
-
 // XShape returns [2].
 func (*Rotation) XShape() []int { return []int{2} }
 

@@ -405,8 +405,8 @@ func (r *Run) readControl(jc *jobControl) {
 	}
 }
 
-// WriteControl asks the process running the job in dir to pause, resume or cancel it.
-func WriteControl(dir, job, action string) error {
+// writeControl asks the process running the job in dir to pause, resume or cancel it.
+func writeControl(dir, job, action string) error {
 	switch action {
 	case "pause", "resume", "cancel":
 	default:

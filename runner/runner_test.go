@@ -303,7 +303,7 @@ func TestControlFile(t *testing.T) {
 	}
 	sub := r.Subscribe()
 	r.Start(context.Background(), Options{Workers: 1, FlushEvery: 5 * time.Millisecond})
-	if err := WriteControl(dir, "rescaled-seed0", "pause"); err != nil {
+	if err := writeControl(dir, "rescaled-seed0", "pause"); err != nil {
 		t.Fatal(err)
 	}
 	var seq []State
@@ -315,10 +315,10 @@ func TestControlFile(t *testing.T) {
 			seq = append(seq, e.State)
 			switch e.State {
 			case Paused:
-				WriteControl(dir, "rescaled-seed0", "resume")
+				writeControl(dir, "rescaled-seed0", "resume")
 			case Running:
 				if slices.Contains(seq, Paused) {
-					WriteControl(dir, "rescaled-seed0", "cancel")
+					writeControl(dir, "rescaled-seed0", "cancel")
 				}
 			}
 		}
@@ -327,8 +327,8 @@ func TestControlFile(t *testing.T) {
 	if !slices.Equal(seq, want) {
 		t.Errorf("states %v; want %v", seq, want)
 	}
-	if err := WriteControl(dir, "rescaled-seed0", "explode"); err == nil {
-		t.Error("WriteControl accepted an unknown action")
+	if err := writeControl(dir, "rescaled-seed0", "explode"); err == nil {
+		t.Error("writeControl accepted an unknown action")
 	}
 }
 

@@ -14,31 +14,6 @@ import (
 	"github.com/sipbench/sipbench/slurm"
 )
 
-// Source is what readers of a run need: its description, its events, and control of its
-// jobs. A Run (training in this process) and a Watch (a run folder written by any
-// process) are both Sources, so a dashboard does not care where the run lives.
-type Source interface {
-	Folder() string
-	RunInfo() RunInfo
-	// Subscribe returns a subscription to the events from now on; a Watch replays the
-	// folder's history to each new subscriber.
-	Subscribe() *Subscription
-	Pause(job string)
-	Resume(job string)
-	Cancel(job string)
-}
-
-var (
-	_ Source = (*Run)(nil)
-	_ Source = (*Watch)(nil)
-)
-
-// Folder returns the run folder.
-func (r *Run) Folder() string { return r.Dir }
-
-// RunInfo returns the run's description.
-func (r *Run) RunInfo() RunInfo { return r.Info }
-
 // Watch follows a run folder on disk, turning what its writer appends (metrics rows,
 // status changes, snapshots) into the same events a Run publishes. It polls, so it works
 // for runs of other processes, live or finished, on any file system.
@@ -158,12 +133,6 @@ func (w *Watch) pollCluster() ([]Event, bool) {
 	return events, allLost
 }
 
-// Folder returns the run folder.
-func (w *Watch) Folder() string { return w.Dir }
-
-// RunInfo returns the run's description.
-func (w *Watch) RunInfo() RunInfo { return w.Info }
-
 // Subscribe returns a subscription that first receives every event read so far.
 func (w *Watch) Subscribe() *Subscription {
 	w.mu.Lock()
@@ -172,17 +141,17 @@ func (w *Watch) Subscribe() *Subscription {
 }
 
 // Pause asks the process that trains the job to pause it (through its control file).
-func (w *Watch) Pause(job string) { WriteControl(w.Dir, job, "pause") }
+func (w *Watch) Pause(job string) { writeControl(w.Dir, job, "pause") }
 
 // Resume asks the process that trains the job to resume it.
-func (w *Watch) Resume(job string) { WriteControl(w.Dir, job, "resume") }
+func (w *Watch) Resume(job string) { writeControl(w.Dir, job, "resume") }
 
 // Cancel asks the process that trains the job to stop it. For a cluster run it cancels the
 // job's array task (scancel ARRAY_INDEX); a job that no process trains yet (a pending
 // task) is marked cancelled.
 func (w *Watch) Cancel(job string) {
 	if w.cluster == nil {
-		WriteControl(w.Dir, job, "cancel")
+		writeControl(w.Dir, job, "cancel")
 		return
 	}
 	if id, ok := w.cluster.tasks[job]; ok {
