@@ -153,9 +153,35 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"bench", "--threads", "x"},
 		{"bench", "--grid", "-1"},
 		{"bench", "extra"},
+		{"bench", "--preset", "nosuch"},
+		{"bench", "--preset", "heat", "--scale", "huge"},
+		{"bench", "--preset", "heat", "--method", "nosuch"},
 	} {
 		if code, _, stderr := capture(t, args...); code != 2 || strings.Contains(stderr, "goroutine") {
 			t.Errorf("sipbench %s: exit %d, %q; want a usage error (exit 2)", strings.Join(args, " "), code, stderr)
 		}
+	}
+}
+
+// TestBenchPreset times a preset's training steps at the quick scale: one line per thread
+// count, naming the preset, scale, method and batch.
+func TestBenchPreset(t *testing.T) {
+	code, stdout, stderr := capture(t, "bench", "--preset", "heat", "--scale", "quick", "--threads", "1,2", "--steps", "2", "--warmup", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines; want one per thread count:\n%s", len(lines), stdout)
+	}
+	for i, th := range []string{"threads=1 ", "threads=2 "} {
+		for _, want := range []string{"preset=heat ", "scale=quick ", "method=sip ", "batch=", th, "ms_per_step="} {
+			if !strings.Contains(lines[i], want) {
+				t.Errorf("line %d %q lacks %q", i, lines[i], want)
+			}
+		}
+	}
+	if code, _, stderr := capture(t, "bench", "--preset", "trajectories", "--scale", "quick", "--steps", "1"); code == 0 || !strings.Contains(stderr, "solver") {
+		t.Errorf("bench of a solver preset: exit %d, %q; want a refusal naming the solver", code, stderr)
 	}
 }

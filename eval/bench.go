@@ -14,6 +14,9 @@ import (
 // threads, timed over Steps steps after Warmup untimed ones.
 type BenchConfig struct {
 	Grid, Batch, Levels, Filters, Threads, Steps, Warmup int
+	// Mark, if not nil, is called with true just before the first timed step and with
+	// false just after the last (to read the process's CPU time, say).
+	Mark func(start bool)
 }
 
 // BenchResult is the timing of one configuration.
@@ -56,6 +59,9 @@ func BenchUNet(c BenchConfig) BenchResult {
 		}
 	}
 	times := make([]time.Duration, c.Steps)
+	if c.Mark != nil {
+		c.Mark(true)
+	}
 	for i := range times {
 		start := time.Now()
 		l := step()
@@ -64,6 +70,9 @@ func BenchUNet(c BenchConfig) BenchResult {
 			r.Loss[0] = l
 		}
 		r.Loss[1] = l
+	}
+	if c.Mark != nil {
+		c.Mark(false)
 	}
 	slices.Sort(times)
 	r.Min = times[0]

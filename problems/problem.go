@@ -57,3 +57,11 @@ type Problem interface {
 type PredictionAdjuster interface {
 	AdjustPrediction(pred *core.Var, y *core.Tensor) *core.Var
 }
+
+// Parallel is implemented by problems whose physics can split a batch across goroutines:
+// SetThreads(n) lets the methods that follow use up to n (n < 1 counts as 1), each
+// example on one goroutine, so that every result is the same, bit for bit, for any n.
+// The runner passes each job's op threads (core.Tape.Threads).
+type Parallel interface {
+	SetThreads(n int)
+}

@@ -56,7 +56,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		setState(Failed, err.Error())
 		return
 	}
-	t.tape.Threads = o.Threads
+	t.setThreads(o.Threads)
 	resumed, err := t.loadCheckpoint()
 	if err != nil {
 		setState(Failed, err.Error())

@@ -65,6 +65,15 @@ func newTrainer(spec *presets.Spec, m optimizers.Method, info JobInfo, dir strin
 	return t, nil
 }
 
+// setThreads lets the job's ops and, where the problem splits its batch
+// (problems.Parallel), its physics use n goroutines.
+func (t *trainer) setThreads(n int) {
+	t.tape.Threads = n
+	if p, ok := t.prob.(problems.Parallel); ok {
+		p.SetThreads(n)
+	}
+}
+
 // trainStep runs one training step and leaves the step's metrics (measured on the batch,
 // before the update) in t.vals. It returns the batch and prediction for snapshots.
 func (t *trainer) trainStep(batch int) (xTrue, y, x *core.Tensor) {
