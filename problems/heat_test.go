@@ -85,7 +85,7 @@ func TestHeatDampedInverse(t *testing.T) {
 		r[i] = s1[i] + s2[i] + s3[i]
 	}
 	got := make([]float64, n*n)
-	h.dampedInverse(got, r, 1)
+	h.dampedInverse(&h.work[0], got, r, 1)
 	want := make([]float64, n*n)
 	w1 := mode(n, 0, 1, a1*math.Exp(ell(0, 1)), math.Sin)
 	w2 := mode(n, 3, 0, a2, math.Cos)

@@ -40,18 +40,38 @@ func Noise(dst []float64, rng *rand.Rand, ny, nx int, size, scale, smoothness fl
 	if py, px := plan.Shape(); py != ny || px != nx {
 		panic(fmt.Sprintf("problems: Noise: plan for %d×%d, grid %d×%d", py, px, ny, nx))
 	}
-	w := noiseWeights(ny, nx, size, scale, smoothness)
 	buf := make([]complex128, n)
-	for off := 0; off < len(dst); off += n {
-		for i := range buf {
-			a := rng.NormFloat64()
-			b := rng.NormFloat64()
-			buf[i] = complex(a*w[i], b*w[i])
+	return noiseFields(dst, rng, ny, nx, size, scale, smoothness, []*core.FFT2{plan}, &buf)
+}
+
+// noiseFields is Noise with the fields' transforms split across len(plans) goroutines
+// (plans for ny×nx, one per goroutine), the same bits for any number: the white noise of
+// every field is drawn first, in order, into *scratch (grown to len(dst) complex values if
+// shorter; one field is enough for one goroutine), then each field is transformed and
+// normalised on one goroutine.
+func noiseFields(dst []float64, rng *rand.Rand, ny, nx int, size, scale, smoothness float64, plans []*core.FFT2, scratch *[]complex128) []float64 {
+	n := ny * nx
+	w := noiseWeights(ny, nx, size, scale, smoothness)
+	need := len(dst)
+	if len(plans) == 1 {
+		need = n
+	}
+	if cap(*scratch) < need {
+		*scratch = make([]complex128, need)
+	}
+	buf := (*scratch)[:need]
+	fields := len(dst) / n
+	draw := func(b []complex128) {
+		for i := range b {
+			re := rng.NormFloat64()
+			im := rng.NormFloat64()
+			b[i] = complex(re*w[i], im*w[i])
 		}
-		plan.Inverse(buf, buf)
-		f := dst[off : off+n]
+	}
+	finish := func(b []complex128, plan *core.FFT2, f []float64) {
+		plan.Inverse(b, b)
 		var mean float64
-		for i, c := range buf {
+		for i, c := range b {
 			f[i] = real(c)
 			mean += f[i]
 		}
@@ -62,13 +82,26 @@ func Noise(dst []float64, rng *rand.Rand, ny, nx int, size, scale, smoothness fl
 			ss += f[i] * f[i]
 		}
 		if ss == 0 {
-			continue
+			return
 		}
 		inv := 1 / math.Sqrt(ss/float64(n))
 		for i := range f {
 			f[i] *= inv
 		}
 	}
+	if len(plans) == 1 {
+		for e := range fields {
+			draw(buf)
+			finish(buf, plans[0], dst[e*n:(e+1)*n])
+		}
+		return dst
+	}
+	for e := range fields {
+		draw(buf[e*n : (e+1)*n])
+	}
+	parallelEach(len(plans), fields, func(wk, e int) {
+		finish(buf[e*n:(e+1)*n], plans[wk], dst[e*n:(e+1)*n])
+	})
 	return dst
 }
 

@@ -31,22 +31,36 @@ import (
 // 128 ms, Gradient 366 ms, Update 208 ms, Sample 270 ms per batch, all dominated by gonum's
 // DST-I (length 64 runs an FFT of length 65 = 5·13 inside).
 //
-// A Poisson holds scratch buffers and is not safe for concurrent use.
+// Poisson splits its batches across goroutines (see SetThreads), one field per goroutine
+// at a time; the results do not depend on the number of goroutines. A Poisson holds
+// scratch buffers and is not safe for concurrent use.
 type Poisson struct {
 	linearField
+	inv     []float64 // 1/(λ_kl·4(n+1)²), row-major
+	threads int
+	work    []poissonWork // one per goroutine
+	plans   []*core.FFT2  // work[w].plan, for noiseFields
+	noise   []complex128
+}
+
+// poissonWork is the scratch of one goroutine of a Poisson.
+type poissonWork struct {
 	dst  *core.DST2
-	inv  []float64 // 1/(λ_kl·4(n+1)²), row-major
 	plan *core.FFT2
 	lap  []float64
 }
 
-var _ Problem = (*Poisson)(nil)
+var (
+	_ Problem  = (*Poisson)(nil)
+	_ Parallel = (*Poisson)(nil)
+)
 
 // NewPoisson returns the Poisson problem on an n×n grid. n must be a power of two (for the
 // noise generator's FFT); it panics otherwise.
 func NewPoisson(n int) *Poisson {
-	p := &Poisson{dst: core.NewDST2(n, n), plan: core.NewFFT2(n, n), inv: make([]float64, n*n), lap: make([]float64, n*n)}
+	p := &Poisson{inv: make([]float64, n*n)}
 	p.linearField = newLinearField("Poisson", n, p.solve)
+	p.SetThreads(1)
 	ev := make([]float64, n)
 	for k := range ev {
 		ev[k] = 2*math.Cos(math.Pi*float64(k+1)/float64(n+1)) - 2
@@ -60,17 +74,29 @@ func NewPoisson(n int) *Poisson {
 	return p
 }
 
-// solve writes L⁻¹ of every field of src into dst (dst may be src).
+// SetThreads lets the physics split each batch across n goroutines (n < 1 counts as 1).
+func (p *Poisson) SetThreads(n int) {
+	p.threads = max(1, n)
+	for len(p.work) < p.threads {
+		wk := poissonWork{dst: core.NewDST2(p.n, p.n), plan: core.NewFFT2(p.n, p.n), lap: make([]float64, p.n*p.n)}
+		p.work = append(p.work, wk)
+		p.plans = append(p.plans, wk.plan)
+	}
+}
+
+// solve writes L⁻¹ of every field of src into dst (dst may be src), the fields split across
+// the goroutines.
 func (p *Poisson) solve(dst, src []float64) {
-	p.dst.Transform(dst, src)
 	m := len(p.inv)
-	for off := 0; off < len(dst); off += m {
-		f := dst[off : off+m]
+	parallelEach(p.threads, len(src)/m, func(w, e int) {
+		f := dst[e*m : (e+1)*m]
+		d := p.work[w].dst
+		d.Transform(f, src[e*m:(e+1)*m])
 		for i, s := range p.inv {
 			f[i] *= s
 		}
-	}
-	p.dst.Transform(dst, dst)
+		d.Transform(f, f)
+	})
 }
 
 // Sample draws x* = Noise(scale 10, smoothness 1) per example (rounded to float32) and
@@ -78,7 +104,7 @@ func (p *Poisson) solve(dst, src []float64) {
 func (p *Poisson) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
 	n := p.n
 	a := p.scratch(batch * n * n)
-	Noise(a, rng, n, n, float64(n), 10, 1, p.plan)
+	noiseFields(a, rng, n, n, float64(n), 10, 1, p.plans[:p.threads], &p.noise)
 	x = core.New(batch, 1, n, n)
 	core.ToFloat32(x.Data, a)
 	return x, p.Forward(nil, x)
@@ -97,12 +123,13 @@ func (p *Poisson) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core
 	r := p.residual("Poisson.Update", x, y)
 	dst = dstTensor("Poisson.Update", dst, x.Shape...)
 	m := p.n * p.n
-	for off := 0; off < len(r); off += m {
-		laplacianDirichlet(p.lap, r[off:off+m], p.n)
-		out := dst.Data[off : off+m]
-		for i, v := range p.lap {
+	parallelEach(p.threads, len(r)/m, func(w, e int) {
+		lap := p.work[w].lap
+		laplacianDirichlet(lap, r[e*m:(e+1)*m], p.n)
+		out := dst.Data[e*m : (e+1)*m]
+		for i, v := range lap {
 			out[i] = float32(-v)
 		}
-	}
+	})
 	return dst
 }
