@@ -6,6 +6,15 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// panel is what a screen's layout needs of a component. Each panel (chart, table,
+// fields, scatter, xspace) is a file of its own with new…, SetSize, Update (returning its
+// concrete type, as bubbles' components do), View and a setter for its data; View
+// returns exactly the size set.
+type panel interface {
+	SetSize(w, h int)
+	View() string
+}
+
 // truncate cuts s (one line, may hold escapes) to at most w cells.
 func truncate(s string, w int) string {
 	if w <= 0 {
