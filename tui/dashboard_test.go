@@ -51,7 +51,7 @@ func feed(d *dashboard, msgs ...tea.Msg) []tea.Msg {
 func liveDashboard(w, h int, ctrl controller) *dashboard {
 	info := testRun()
 	info.Metric = "x_l1"
-	d := newDashboard(info, Options{RunDir: "runs/poisson-quick-0001"}, ctrl)
+	d := newDashboard(info, Options{RunDir: "runs/poisson-quick-0001", Getenv: xtermEnv}, ctrl)
 	var evs eventsMsg
 	evs = append(evs, metricEvents("SIP-seed0", 600, 1, 60, 1e-3)...)
 	evs = append(evs, metricEvents("Adam-seed0", 500, 1, 300, 0.02)...)
@@ -143,7 +143,7 @@ func TestDashboardUpdate(t *testing.T) {
 // they arrive, that a stale tick chain is ignored, and that heatmaps wait for their
 // slower refresh.
 func TestDashboardRefreshOnTick(t *testing.T) {
-	d := newDashboard(testRun(), Options{}, nil)
+	d := newDashboard(testRun(), Options{Getenv: xtermEnv}, nil)
 	d.Init()
 	feed(d, tea.WindowSizeMsg{Width: 200, Height: 60})
 	before := d.View()
@@ -178,7 +178,7 @@ func TestDashboardRefreshOnTick(t *testing.T) {
 
 func TestDashboardScatter(t *testing.T) {
 	info := testRun("SIP", "Adam")
-	d := newDashboard(info, Options{}, nil)
+	d := newDashboard(info, Options{Getenv: xtermEnv}, nil)
 	truth := runner.Field{Name: "x*", Shape: []int{32}}
 	pred := runner.Field{Name: "x", Shape: []int{32}}
 	for i := range 32 {

@@ -36,6 +36,16 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
+// xtermEnv is the environment of a plain xterm (16 colours: braille charts, glyph-ramp
+// heatmaps), in which the goldens were made; tests pass it so that they do not depend on
+// the TERM of the shell or CI machine running them.
+func xtermEnv(k string) string {
+	if k == "TERM" {
+		return "xterm"
+	}
+	return ""
+}
+
 // testRun is a run of three methods on one seed, with two metrics.
 func testRun(methods ...string) runner.RunInfo {
 	if len(methods) == 0 {

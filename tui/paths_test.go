@@ -36,7 +36,7 @@ func pathSnapshot(p problems.Path, grid bool) *runner.Snapshot {
 // no grid (it knows no problem's loss).
 func TestDashboardPathsDrawShippedContours(t *testing.T) {
 	view := func(grid bool) string {
-		d := newDashboard(testRun("pi", "gd"), Options{ASCII: true}, nil)
+		d := newDashboard(testRun("pi", "gd"), Options{ASCII: true, Getenv: xtermEnv}, nil)
 		evs := eventsMsg{
 			{Job: "pi-seed0", Kind: runner.EvSnapshot, Snapshot: pathSnapshot(problems.Figure1Inversion(0.05, 100), grid)},
 			{Job: "gd-seed0", Kind: runner.EvSnapshot, Snapshot: pathSnapshot(problems.Figure1GradientDescent(0.5/36, 100), false)},
