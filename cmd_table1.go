@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/eval"
 	"github.com/sipbench/sipbench/runner"
 )
@@ -58,8 +57,7 @@ func cmdTable1(args []string) error {
 		o.GDStep = m.Spec.Preset.Table1GDStep
 	}
 	p := m.Spec.NewProblem()
-	predict := func(y *core.Tensor) *core.Tensor { return m.Predict(p, y, *threads) }
-	res, err := eval.Table1(p, predict, o, os.Stderr)
+	res, err := eval.Table1(p, m.Predictor(p, *threads), o, os.Stderr)
 	if ue, ok := errors.AsType[*eval.UnsuitableError](err); ok {
 		return fmt.Errorf("table1: %s %s", m.Spec.Preset.Name, ue.Reason)
 	}

@@ -115,3 +115,9 @@ func (m *Model) Predict(p problems.Problem, y *core.Tensor, threads int) *core.T
 	}
 	return pred.Value.Clone()
 }
+
+// Predictor returns Predict for the problem p on threads goroutines, as a function of
+// the observations: what eval.Table1 takes.
+func (m *Model) Predictor(p problems.Problem, threads int) func(y *core.Tensor) *core.Tensor {
+	return func(y *core.Tensor) *core.Tensor { return m.Predict(p, y, threads) }
+}
