@@ -25,11 +25,12 @@ import (
 // ∂L/∂x = P(P(x) − y*). Its one inverse update, "sip", is the exact inverse of P applied
 // to the residual: Δx = −L(P(x) − y*), so x + Δx = L·y* = x* (up to rounding).
 //
-// Per-batch cost at 64×64, batch 128, on the 2-core development machine
-// (go test -run '^$' -bench 'Poisson' -benchtime=3x ./problems/): see
-// BenchmarkPoisson64 in bench_fields_test.go; measured (machine shared, ±30 %) Forward
-// 128 ms, Gradient 366 ms, Update 208 ms, Sample 270 ms per batch, all dominated by gonum's
-// DST-I (length 64 runs an FFT of length 65 = 5·13 inside).
+// Per-batch cost at 64×64, batch 128, one goroutine (go test -run '^$' -bench 'Poisson'
+// -benchtime=5x ./problems/, see BenchmarkPoisson64): with core.DST2 as two small matrix
+// products, Forward 31 ms, Gradient 58 ms, Update 57 ms, Sample 111 ms, measured on the
+// shared 2-core development machine under heavy load (before, with gonum's FFT-based
+// DST-I of length 64, which runs an FFT of 130 = 2·5·13 points: 202, 322, 182 and 338 ms
+// in the same sitting).
 //
 // Poisson splits its batches across goroutines (see SetThreads), one field per goroutine
 // at a time; the results do not depend on the number of goroutines. A Poisson holds
