@@ -16,7 +16,7 @@ func cmdShow(args []string) error {
 	fs := newFlags("show", "sipbench show DIR [--at 60,1000] [--metric NAME] [--window N] [--csv]")
 	at := fs.String("at", "", "comma-separated steps to report besides the end")
 	metric := fs.String("metric", "", "metric to report (default: the preset's)")
-	window := fs.Int("window", 0, "average the metric over this many logged steps up to each step (default: 64, the paper's smoothing; 1 for raw)")
+	window := fs.Int("window", 0, "the running mean's window in logged steps, as the dashboard and plot smooth (default: 64, the paper's smoothing; 1 for raw)")
 	asCSV := fs.Bool("csv", false, "print CSV")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -85,7 +85,7 @@ func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOpti
 		cw.Flush()
 		return cw.Error()
 	}
-	fmt.Fprintf(w, "%s: %s (%s scale); %s, mean over the last %d logged steps; ratio = method / %s (higher: %s is ahead)\n",
+	fmt.Fprintf(w, "%s: %s (%s scale); %s, running mean over the last %d logged steps; ratio = method / %s (higher: %s is ahead)\n",
 		dir, info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := "JOB\tSTATE\tSTEPS\t"

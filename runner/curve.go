@@ -46,8 +46,8 @@ func (s *Series) keepEveryOther() {
 // Raw holds the logged values at a subset of the logged steps: every Stride-th logged row
 // (Stride a power of two, doubled each time the curve would exceed MaxPoints) and the last
 // row. Mean holds, at the same steps, the running mean over the last Window logged values
-// up to that step (non-finite values are left out of the mean; before 2·Window rows the
-// window is half the rows so far, see runningMean). Both are exact values at
+// up to that step (RunningMean: non-finite values are left out of the mean; before
+// 2·Window rows the window is half the rows so far). Both are exact values at
 // their steps, not averages of buckets: a decimated curve is a sample of the full one.
 type Curve struct {
 	Raw, Mean Series
@@ -60,8 +60,8 @@ type Curve struct {
 
 // CurveOptions tune ReadCurve. The zero value reads with the paper's smoothing.
 type CurveOptions struct {
-	// Window is the number of logged values in each running mean. If 0, 64 is used (the
-	// paper's plots); 1 makes Mean equal Raw.
+	// Window is the number of logged values in each running mean (RunningMean). If 0,
+	// DefaultWindow is used (the paper's plots); 1 makes Mean equal Raw.
 	Window int
 	// MaxPoints bounds the points kept. If 0, 2048 is used; values below 2 are raised to 2.
 	MaxPoints int
@@ -97,7 +97,7 @@ func CheckJob(dir, job string) error {
 // logged nothing yet (or has no metrics.csv).
 func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 	if o.Window <= 0 {
-		o.Window = 64
+		o.Window = DefaultWindow
 	}
 	if o.MaxPoints <= 0 {
 		o.MaxPoints = 2048
@@ -149,7 +149,7 @@ func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 	if col < 0 {
 		return nil, fmt.Errorf("%w %q in %s/%s (metrics: %s)", ErrNoMetric, metric, job, metricsFile, strings.Join(cols[2:], ", "))
 	}
-	rm := newRunningMean(o.Window)
+	rm := NewRunningMean(o.Window)
 	var last struct {
 		step       int
 		wall, v, m float64
@@ -170,7 +170,7 @@ func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 		if (math.IsNaN(v) || math.IsInf(v, 0)) && c.Diverged < 0 {
 			c.Diverged = step
 		}
-		mean := rm.add(v)
+		mean := rm.Add(v)
 		c.Rows++
 		last.step, last.wall, last.v, last.m, last.kept = step, wall, v, mean, false
 		if c.Rows%c.Stride != 0 {
@@ -224,55 +224,4 @@ func parseFields(text []byte, col, n int) (step int, wall, v float64, err error)
 		i = end + 1
 	}
 	return step, wall, v, nil
-}
-
-// runningMean is the trailing mean of a stream over the last min(W, ⌈n/2⌉) of its n values
-// so far, non-finite values left out. The window grows by one value every second value
-// until it holds W, so that a curve starts at its first values and bends smoothly into the
-// full window (a window that grows with every value and then stops makes a kink at step W).
-type runningMean struct {
-	w, n, win int       // full window, values seen, current window
-	hist      []float64 // the last w+1 values by index n mod (w+1); NaN for non-finite ones
-	sum       float64   // of the finite values in the window
-	cnt       int       // finite values in the window
-}
-
-func newRunningMean(w int) *runningMean {
-	return &runningMean{w: w, hist: make([]float64, w+1)}
-}
-
-// add adds the next value and returns the mean of the window, NaN if it has no finite value.
-func (r *runningMean) add(v float64) float64 {
-	r.n++
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		v = math.NaN()
-	} else {
-		r.sum += v
-		r.cnt++
-	}
-	size := len(r.hist)
-	r.hist[r.n%size] = v
-	win := min(r.w, (r.n+1)/2)
-	for k := r.n - r.win; k <= r.n-win; k++ { // the values that leave the window
-		if old := r.hist[k%size]; !math.IsNaN(old) {
-			r.sum -= old
-			r.cnt--
-		}
-	}
-	r.win = win
-	if r.n%size == 0 {
-		// Sum the window afresh once per turn, so that rounding errors of the
-		// subtractions cannot build up over millions of steps.
-		r.sum, r.cnt = 0, 0
-		for k := r.n - r.win + 1; k <= r.n; k++ {
-			if x := r.hist[k%size]; !math.IsNaN(x) {
-				r.sum += x
-				r.cnt++
-			}
-		}
-	}
-	if r.cnt == 0 {
-		return math.NaN()
-	}
-	return r.sum / float64(r.cnt)
 }

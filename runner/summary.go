@@ -9,23 +9,20 @@ import (
 // End stands for each job's last logged step in SummaryOptions.At and Summary.Steps.
 const End = -1
 
-// DefaultWindow is the number of logged steps a summary averages the metric over: the
-// paper's plots smooth over 64 batches.
-const DefaultWindow = 64
-
 // SummaryOptions choose what Summarize reports.
 type SummaryOptions struct {
 	// Metric is the metric column to report. If it is "", the run's (RunInfo.Metric).
 	Metric string
 	// At are the steps to report besides each job's end.
 	At []int
-	// Window is the number of logged steps averaged up to each step. If it is 0,
-	// DefaultWindow is used; 1 reports the raw values.
+	// Window is the full window of the running mean (RunningMean) reported at each
+	// step. If it is 0, DefaultWindow is used; 1 reports the raw values.
 	Window int
 }
 
-// Summary is one metric of a run per job at given steps, each the mean over a window of
-// logged steps, with its ratio to the reference method (SIP) of the same seed.
+// Summary is one metric of a run per job at given steps, each the running mean
+// (RunningMean) of the logged values up to the step, with its ratio to the reference
+// method (SIP) of the same seed.
 type Summary struct {
 	Info   RunInfo
 	Metric string // the metric reported
@@ -44,9 +41,10 @@ type JobSummary struct {
 }
 
 // Summarize reads the jobs of the run folder dir, described by info (ReadRunInfo), and
-// returns its Summary. The value at step s is the mean of the metric over the window
-// logged steps ending at s, NaN if s was not logged; at End, over the job's last window
-// steps. An unknown o.Metric is an error; a recorded metric that is not a column falls
+// returns its Summary. The value at step s is the running mean (RunningMean, the
+// dashboard's and the figures' smoothing) of the metric's logged values up to s: NaN if s
+// was not logged, or if a value up to s was not finite (the job diverged); at End, up to
+// the job's last logged step. An unknown o.Metric is an error; a recorded metric that is not a column falls
 // back to the first column.
 func Summarize(dir string, info RunInfo, o SummaryOptions) (*Summary, error) {
 	metric := o.Metric
@@ -94,28 +92,28 @@ func Summarize(dir string, info RunInfo, o SummaryOptions) (*Summary, error) {
 	return s, nil
 }
 
-// valueAt returns the mean of column col over the window rows ending at the row of step
-// (the last rows for End), or NaN if that step was not logged.
+// valueAt returns the running mean over windows of up to window values of column col of
+// the rows up to the row of step (all rows for End), or NaN if that step was not logged or
+// a value up to it is not finite.
 func valueAt(rows []Row, step, col, window int) float64 {
-	end := len(rows)
-	if step != End {
-		end = slices.IndexFunc(rows, func(r Row) bool { return r.Step > step })
-		if end < 0 {
-			end = len(rows)
+	rm := NewRunningMean(window)
+	for _, r := range rows {
+		if step != End && r.Step > step {
+			break
 		}
-		if end == 0 || rows[end-1].Step != step {
+		v := r.Metrics[col]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return math.NaN()
 		}
+		m := rm.Add(v)
+		if r.Step == step {
+			return m
+		}
 	}
-	if end == 0 {
+	if step != End || rm.Len() == 0 {
 		return math.NaN()
 	}
-	lo := max(0, end-window)
-	var sum float64
-	for _, r := range rows[lo:end] {
-		sum += r.Metrics[col]
-	}
-	return sum / float64(end-lo)
+	return rm.Mean()
 }
 
 // MethodStat is one method's value at one of a Summary's steps over its seeds.

@@ -54,9 +54,10 @@ func TestSummarize(t *testing.T) {
 	if s.Metric != "m" || len(s.Steps) != 3 || s.Steps[2] != End || s.Window != 3 {
 		t.Fatalf("summary %+v", s)
 	}
-	// Mean of base·s over the 3 steps ending at 4 (3, 4 and 2): 3·base; at 8: 7·base; at
-	// the end (10): 9·base; adam-seed1 ends at 6 (5·4 = 20) and has no step 8.
-	want := map[string][3]float64{"sip-seed0": {3, 7, 9}, "adam-seed0": {9, 21, 27}, "sip-seed1": {6, 14, 18}, "adam-seed1": {12, math.NaN(), 20}}
+	// The running mean of base·s with a full window of 3: at step 4 over min(3, ⌈4/2⌉) = 2
+	// steps (3 and 4): 3.5·base; at 8 over 3 (6, 7, 8): 7·base; at the end (10): 9·base;
+	// adam-seed1 ends at 6 (over 4, 5, 6: 5·4 = 20) and has no step 8.
+	want := map[string][3]float64{"sip-seed0": {3.5, 7, 9}, "adam-seed0": {10.5, 21, 27}, "sip-seed1": {7, 14, 18}, "adam-seed1": {14, math.NaN(), 20}}
 	for _, js := range s.Jobs {
 		w := want[js.Job.ID]
 		for k := range w {
@@ -73,8 +74,8 @@ func TestSummarize(t *testing.T) {
 		}
 	}
 	by := s.ByMethod(0)
-	if len(by) != 2 || by[0].Method != "sip" || by[0].Mean != 4.5 || by[0].Min != 3 || by[0].Max != 6 || by[1].Seeds != 2 {
-		t.Errorf("ByMethod(step 4) = %+v; want sip 4.5 in [3, 6]", by)
+	if len(by) != 2 || by[0].Method != "sip" || by[0].Mean != 5.25 || by[0].Min != 3.5 || by[0].Max != 7 || by[1].Seeds != 2 {
+		t.Errorf("ByMethod(step 4) = %+v; want sip 5.25 in [3.5, 7]", by)
 	}
 	if adam := s.ByMethod(1)[1]; !math.IsNaN(adam.Mean) || !math.IsNaN(adam.Min) {
 		t.Errorf("ByMethod(step 8) adam = %+v; want NaN, a seed has no value", adam)
@@ -110,5 +111,43 @@ func TestListRuns(t *testing.T) {
 	}
 	if _, err := ListRuns(filepath.Join(root, "missing")); err == nil {
 		t.Error("ListRuns of a missing folder: no error")
+	}
+}
+
+// TestSummaryAgreesWithCurve checks that `show`'s values (Summarize) and the figures'
+// curves (ReadCurve) are one smoothing: at every step, also in the first 2·window steps
+// where the window still grows, the summary's value is the curve's running mean.
+func TestSummaryAgreesWithCurve(t *testing.T) {
+	for _, n := range []int{1, 2, 5, 63, 127, 128, 129, 300} {
+		dir := t.TempDir()
+		info := RunInfo{Metrics: []string{"m"}, Metric: "m", Reference: "sip", Methods: []string{"sip"}, Jobs: []JobInfo{{ID: "sip-seed0", Method: "sip"}}}
+		var b strings.Builder
+		b.WriteString("step,wall_s,m\n")
+		for s := 1; s <= n; s++ {
+			fmt.Fprintf(&b, "%d,%g,%g\n", s, float64(s), math.Exp(-float64(s)/40)+0.1*math.Sin(float64(s)))
+		}
+		os.MkdirAll(filepath.Join(dir, "sip-seed0"), 0o755)
+		os.WriteFile(filepath.Join(dir, "sip-seed0", metricsFile), []byte(b.String()), 0o644)
+		at := []int{1, n / 2, n}
+		s, err := Summarize(dir, info, SummaryOptions{At: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ReadCurve(dir, "sip-seed0", "m", CurveOptions{MaxPoints: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, step := range s.Steps {
+			i := c.Mean.Len() - 1
+			if step != End {
+				i = step - 1
+			}
+			if i < 0 {
+				continue
+			}
+			if got, want := s.Jobs[0].Values[k], c.Mean.Values[i]; math.Abs(got-want) > 1e-12*math.Abs(want) {
+				t.Errorf("%d rows, step %d: Summarize %g, ReadCurve's mean %g", n, step, got, want)
+			}
+		}
 	}
 }

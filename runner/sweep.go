@@ -151,7 +151,7 @@ func CreateSweep(dir string, info SweepInfo) error {
 }
 
 // SweepSummary is a sweep's table (Figure 5 d/e): per combination, each method's metric
-// at its jobs' end, the mean over the last DefaultWindow logged steps and the seeds.
+// at its jobs' end, the running mean over the last DefaultWindow logged steps, then the mean over the seeds.
 type SweepSummary struct {
 	Info   SweepInfo
 	Metric string // the preset's metric, as the runs record it

@@ -6,12 +6,15 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/sipbench/sipbench/runner"
 )
 
-// smoothWindow is the smoothing window, in training steps: a running mean over the last 64
-// batches, as in the paper's plots. It is applied to the values before the log transform
-// (a mean of losses, not a geometric mean).
-const smoothWindow = 64
+// smoothWindow is the smoothing window: the running mean over the last 64 logged values
+// (runner.RunningMean, as `show` and the figures smooth), carried by every stored point.
+// It is applied to the values before the log transform (a mean of losses, not a geometric
+// mean).
+const smoothWindow = runner.DefaultWindow
 
 // curve is one series handed to a chart.
 type curve struct {
@@ -139,23 +142,6 @@ func downsample(xs, ys []float64, x0, x1 float64, n int) []colAgg {
 	return out
 }
 
-// smooth returns the running mean of ys over the points whose step lies in
-// (step_i − window, step_i]. Each stored point stands for its bucket, so decimated
-// series are weighted by nothing more than their count of stored points.
-func smooth(pts []point, window int) []float64 {
-	out := make([]float64, len(pts))
-	sum, lo := 0.0, 0
-	for i, p := range pts {
-		sum += p.Value
-		for pts[lo].Step <= p.Step-window {
-			sum -= pts[lo].Value
-			lo++
-		}
-		out[i] = sum / float64(i-lo+1)
-	}
-	return out
-}
-
 // xy is a series transformed for drawing: x (steps or seconds), y (smoothed, log10).
 type xy struct {
 	xs, ys []float64
@@ -170,17 +156,14 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 	y0, y1 = math.Inf(1), math.Inf(-1)
 	for i := range c.series {
 		s := &c.series[i]
-		vals := make([]float64, len(s.Points))
-		if c.mode.Smooth {
-			vals = smooth(s.Points, smoothWindow)
-		} else {
-			for k, p := range s.Points {
-				vals[k] = p.Value
-			}
-		}
 		r := xy{s: s}
-		for k, p := range s.Points {
-			x, y := float64(p.Step), vals[k]
+		for _, p := range s.Points {
+			x, y := float64(p.Step), p.Value
+			if c.mode.Smooth {
+				if y = p.Mean; math.IsNaN(y) {
+					continue
+				}
+			}
 			if c.mode.XWall {
 				x = p.Wall
 			}

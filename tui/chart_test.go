@@ -3,10 +3,14 @@ package tui
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/muesli/termenv"
+
+	"github.com/sipbench/sipbench/runner"
 )
 
 func TestDownsample(t *testing.T) {
@@ -91,13 +95,39 @@ func TestFormatters(t *testing.T) {
 	}
 }
 
-func TestSmooth(t *testing.T) {
-	pts := []point{{Step: 1, Value: 1}, {Step: 2, Value: 3}, {Step: 100, Value: 10}, {Step: 130, Value: 20}, {Step: 300, Value: 5}}
-	want := []float64{1, 2, 10, 15, 5} // window 64 steps: (36, 100] drops steps 1, 2
-	got := smooth(pts, 64)
-	for i := range want {
-		if math.Abs(got[i]-want[i]) > 1e-12 {
-			t.Errorf("smooth(...)[%d] = %g; want %g (all %v)", i, got[i], want[i], got)
+// TestSmoothIsRunnersRunningMean checks that the dashboard smooths as `show` and the
+// figures do: the running mean stored with each point equals runner.ReadCurve's at the
+// same step, also in the first 128 steps, where the window still grows, and after the
+// series has decimated itself.
+func TestSmoothIsRunnersRunningMean(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "SIP-seed0"), 0o755)
+	var csv strings.Builder
+	csv.WriteString("step,wall_s,x_l1\n")
+	s := newSeries(64) // decimates after 64 points
+	const n = 1000
+	for i := 1; i <= n; i++ {
+		v := math.Exp(-float64(i)/200) * (1 + 0.3*math.Sin(float64(i)))
+		if i == 7 {
+			v = math.NaN() // left out of both means
+		}
+		fmt.Fprintf(&csv, "%d,%g,%.17g\n", i, float64(i), v)
+		s.observe(v)
+		if !math.IsNaN(v) {
+			s.add(i, float64(i), v)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "SIP-seed0", "metrics.csv"), []byte(csv.String()), 0o644)
+	c, err := runner.ReadCurve(dir, "SIP-seed0", "x_l1", runner.CurveOptions{MaxPoints: 2 * n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Stride == 1 {
+		t.Fatal("the series did not decimate")
+	}
+	for _, p := range s.Points {
+		if want := c.Mean.Values[p.Step-1]; math.Abs(p.Mean-want) > 1e-12*want {
+			t.Errorf("step %d: stored running mean %g, runner.ReadCurve's %g", p.Step, p.Mean, want)
 		}
 	}
 }
@@ -111,9 +141,10 @@ func chartSeries() []curve {
 		if s.Diverged {
 			n = 400
 		}
+		rm := runner.NewRunningMean(runner.DefaultWindow)
 		for i := 1; i <= n; i++ {
 			v := math.Pow(10, -float64(k+1)*float64(i)/1000) * (1 + 0.1*math.Sin(float64(i)))
-			s.Points = append(s.Points, point{Step: i, Wall: float64(i) / 50, Value: v, N: 1})
+			s.Points = append(s.Points, point{Step: i, Wall: float64(i) / 50, Value: v, Mean: rm.Add(v), N: 1})
 		}
 		out = append(out, s)
 	}

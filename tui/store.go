@@ -19,7 +19,10 @@ type point struct {
 	Step  int     // last logged step of the bucket
 	Wall  float64 // training seconds at that step
 	Value float64 // mean of the bucket's values; always finite
-	N     int     // number of logged values in the bucket
+	// Mean is the running mean (runner.RunningMean, the smoothing of `show` and the
+	// figures) of the logged values up to Step; NaN if none of them was finite.
+	Mean float64
+	N    int // number of logged values in the bucket
 }
 
 // series is one metric of one job, in memory bounded by its capacity.
@@ -27,7 +30,9 @@ type point struct {
 // It keeps every logged value until it holds Cap points. It then halves itself by
 // replacing each pair of neighbours with one point (the weighted mean value, the step and
 // wall time of the later one) and doubles its stride: from then on each incoming bucket of Stride
-// logged values is averaged into one point. Memory therefore stays below Cap points for
+// logged values is averaged into one point. Each point also carries the running mean at
+// its step (exact, not averaged: a decimated smoothed curve is a sample of the full one,
+// as runner.ReadCurve's). Memory therefore stays below Cap points for
 // any run length, the first and latest parts of a curve stay at the same resolution, and
 // averaging (rather than min/max picking) keeps the decimated curve an unbiased mean, like
 // the paper's running-mean plots.
@@ -40,23 +45,28 @@ type series struct {
 
 	pendN   int
 	pendSum float64
+	rm      *runner.RunningMean
 }
 
 func newSeries(capacity int) *series {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &series{Stride: 1, Cap: capacity, Points: make([]point, 0, min(capacity, 256))}
+	return &series{Stride: 1, Cap: capacity, Points: make([]point, 0, min(capacity, 256)), rm: runner.NewRunningMean(runner.DefaultWindow)}
 }
 
-// add appends one finite value logged at step and wall.
+// observe feeds one logged value, finite or not, to the running mean, and returns it.
+// Every logged value must be observed, in order, before add stores the finite ones.
+func (s *series) observe(v float64) float64 { return s.rm.Add(v) }
+
+// add appends one finite value logged at step and wall, observed just before.
 func (s *series) add(step int, wall, v float64) {
 	s.pendN++
 	s.pendSum += v
 	if s.pendN < s.Stride {
 		return
 	}
-	s.Points = append(s.Points, point{Step: step, Wall: wall, Value: s.pendSum / float64(s.pendN), N: s.pendN})
+	s.Points = append(s.Points, point{Step: step, Wall: wall, Value: s.pendSum / float64(s.pendN), Mean: s.rm.Mean(), N: s.pendN})
 	s.pendN, s.pendSum = 0, 0
 	if len(s.Points) < s.Cap {
 		return
@@ -65,7 +75,7 @@ func (s *series) add(step int, wall, v float64) {
 	for i := range n {
 		a, b := s.Points[2*i], s.Points[2*i+1]
 		n := a.N + b.N
-		s.Points[i] = point{Step: b.Step, Wall: b.Wall, Value: (a.Value*float64(a.N) + b.Value*float64(b.N)) / float64(n), N: n}
+		s.Points[i] = point{Step: b.Step, Wall: b.Wall, Value: (a.Value*float64(a.N) + b.Value*float64(b.N)) / float64(n), Mean: b.Mean, N: n}
 	}
 	if len(s.Points)%2 == 1 { // an odd last point keeps its own bucket
 		s.Points[n] = s.Points[len(s.Points)-1]
@@ -211,6 +221,7 @@ func (s *store) Apply(ev runner.Event) bool {
 		j.rsN = min(j.rsN+1, rateWindow)
 		for m := range min(len(ev.Metrics), len(j.Series)) {
 			v := ev.Metrics[m]
+			j.Series[m].observe(v)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				j.NonFinite++
 				continue
