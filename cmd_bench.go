@@ -26,11 +26,7 @@ func cmdBench(args []string) error {
 	fs := newFlags("bench", benchUsage)
 	grid := fs.Int("grid", 64, "field size (grid×grid), divisible by 2^(levels−1)")
 	batch := fs.Int("batch", 32, "examples per step")
-	defThreads := "1"
-	if nc := runtime.NumCPU(); nc > 1 {
-		defThreads = fmt.Sprintf("1,%d", nc)
-	}
-	threads := fs.String("threads", defThreads, "comma-separated thread counts (the tape's Threads), one line each")
+	threads := fs.String("threads", defaultThreads(), "comma-separated thread counts (the tape's Threads), one line each")
 	steps := fs.Int("steps", 10, "timed steps per configuration (the median is reported)")
 	warmup := fs.Int("warmup", 2, "untimed steps before the timed ones")
 	levels := fs.Int("levels", 4, "U-Net levels")
@@ -68,17 +64,11 @@ func cmdBench(args []string) error {
 	if err != nil || len(ths) == 0 || slices.Contains(ths, 0) {
 		return usagef(hint, "--threads: want a comma-separated list of thread counts ≥ 1, got %q", *threads)
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	if *preset != "" {
 		return benchPreset(os.Stdout, *preset, *scale, *method, *seed, ths, *warmup, *steps)
 	}
@@ -89,6 +79,30 @@ func cmdBench(args []string) error {
 		printBench(os.Stdout, r, cpu.perStep(*steps))
 	}
 	return nil
+}
+
+// defaultThreads is --threads' default: 1, and every core if there are more.
+func defaultThreads() string {
+	if nc := runtime.NumCPU(); nc > 1 {
+		return fmt.Sprintf("1,%d", nc)
+	}
+	return "1"
+}
+
+// startCPUProfile writes a pprof CPU profile to path ("": none) until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // cpuMark measures the process's CPU time between mark(true) and mark(false).

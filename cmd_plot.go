@@ -58,24 +58,39 @@ func cmdPlot(args []string) error {
 			return usagef("", "--out: %v", err)
 		}
 	}
-	var kinds []figures.Kind
-	switch {
-	case *kind != "":
-		k, err := figures.ParseKind(*kind)
-		if err != nil {
-			return usagef("", "--kind: %v", err)
-		}
-		kinds = []figures.Kind{k}
-	case len(pos) > 1:
-		kinds = []figures.Kind{figures.Curves}
-	default:
-		if kinds, err = figures.DefaultKinds(pos[0]); err != nil {
-			return err
-		}
-		if *out != "" {
-			kinds = kinds[:1] // one file: the curves (or a sweep folder's sweep)
-		}
+	kinds, err := plotKinds(*kind, pos, *out)
+	if err != nil {
+		return err
 	}
+	return drawPlots(pos, kinds, o, *out, *inline)
+}
+
+// plotKinds returns the figures to draw: --kind's, the curves of several folders, or a
+// folder's default kinds (only the first with --out, which names one file).
+func plotKinds(kind string, pos []string, out string) ([]figures.Kind, error) {
+	switch {
+	case kind != "":
+		k, err := figures.ParseKind(kind)
+		if err != nil {
+			return nil, usagef("", "--kind: %v", err)
+		}
+		return []figures.Kind{k}, nil
+	case len(pos) > 1:
+		return []figures.Kind{figures.Curves}, nil
+	}
+	kinds, err := figures.DefaultKinds(pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if out != "" {
+		kinds = kinds[:1] // one file: the curves (or a sweep folder's sweep)
+	}
+	return kinds, nil
+}
+
+// drawPlots draws each kind of figure of the folders pos into out (or the kind's default
+// path in the first folder) and prints the paths; with inline it also shows them.
+func drawPlots(pos []string, kinds []figures.Kind, o figures.Options, out string, inline bool) error {
 	for _, k := range kinds {
 		o.Kind = k
 		f, err := figures.New(pos, o)
@@ -85,7 +100,7 @@ func cmdPlot(args []string) error {
 		if err != nil {
 			return err
 		}
-		path := *out
+		path := out
 		if path == "" {
 			if path, err = figures.DefaultPath(pos[0], k); err != nil {
 				return err
@@ -98,7 +113,7 @@ func cmdPlot(args []string) error {
 		if f.Note != "" {
 			fmt.Fprintln(os.Stderr, "note: "+f.Note)
 		}
-		if *inline {
+		if inline {
 			if err := showInline(f, path); err != nil {
 				return err
 			}

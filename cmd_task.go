@@ -42,15 +42,8 @@ func cmdTrainTask(args []string) error {
 		return usagef("train-task runs inside a Slurm array task; --task I names the task by hand", "%v", err)
 	}
 	// Catch the signals before anything else, so that none can kill the task unsaved.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
-	defer signal.Stop(sigs)
-	stop := make(chan string, 1)
-	go func() {
-		sig := <-sigs // the first decides; later ones (Slurm's SIGTERM after a requeue) are absorbed
-		fmt.Printf("sipbench: %s: checkpointing\n", signalName(sig))
-		stop <- signalName(sig)
-	}()
+	stop, release := catchTaskSignals()
+	defer release()
 
 	r, job, err := runner.OpenTask(pos[0], task.Index)
 	if err != nil {
@@ -79,6 +72,26 @@ func cmdTrainTask(args []string) error {
 		return err
 	}
 	<-printed
+	return reportTask(job, out)
+}
+
+// catchTaskSignals catches SIGUSR1, SIGTERM and Ctrl-C: the first one's name is sent on
+// stop (the task checkpoints its job and requeues or stops); later ones, as Slurm's
+// SIGTERM after a requeue, are absorbed. release stops catching them.
+func catchTaskSignals() (stop chan string, release func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
+	stop = make(chan string, 1)
+	go func() {
+		sig := <-sigs
+		fmt.Printf("sipbench: %s: checkpointing\n", signalName(sig))
+		stop <- signalName(sig)
+	}()
+	return stop, func() { signal.Stop(sigs) }
+}
+
+// reportTask prints how the task's job ended; a failed job is exit code 1.
+func reportTask(job string, out runner.TaskOutcome) error {
 	line := fmt.Sprintf("sipbench: job %s %s", job, out.State)
 	if out.Message != "" {
 		line += ": " + out.Message
