@@ -126,7 +126,7 @@ func execute(r *runner.Run, workers int, view *viewFlags, ui *uiFlags) error {
 		}
 		return watchInTUI(r.Dir, opts)
 	}
-	return trainHere(r, runner.Options{Workers: workers}, view.every)
+	return trainHere(r, runner.Options{Workers: workers, RetryFailed: true}, view.every)
 }
 
 // trainHere trains the run in this process with progress lines: the first Ctrl-C or
@@ -239,13 +239,15 @@ func (p *progress) apply(e runner.Event) {
 	switch e.Kind {
 	case runner.EvState:
 		v.state, v.msg = e.State, e.Message
-		if e.State.Final() && e.State != runner.Done {
+		if e.State.Final() && e.State != runner.Done || e.State == runner.Lost {
 			fmt.Fprintf(p.w, "[%5.0fs] %s %s at step %d %s\n", time.Since(p.start).Seconds(), e.Job, e.State, e.Step, e.Message)
 		}
 	case runner.EvMetrics:
 		v.step, v.wall, v.val = e.Step, e.Wall, e.Metrics[p.col]
 	case runner.EvCluster:
 		v.slurm = e.Cluster.String()
+	case runner.EvNote:
+		fmt.Fprintf(p.w, "[%5.0fs] %s: %s\n", time.Since(p.start).Seconds(), e.Job, e.Message)
 	}
 }
 

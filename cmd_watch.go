@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sipbench/sipbench/runner"
@@ -50,8 +51,18 @@ func cmdWatch(args []string) error {
 		return err
 	}
 	sub := w.Subscribe()
-	go w.Follow(context.Background(), time.Second, true)
+	followed := make(chan error, 1)
+	go func() { followed <- w.Follow(context.Background(), time.Second, true) }()
 	printProgress(os.Stdout, w.Info, sub, view.every)
+	if err := <-followed; err != nil {
+		return err
+	}
 	fmt.Println()
-	return showRun(os.Stdout, dir)
+	if err := showRun(os.Stdout, dir); err != nil {
+		return err
+	}
+	if lost := w.Lost(); len(lost) > 0 {
+		return fmt.Errorf("no process trains %s any more (the trainer ended without recording it): sipbench resume %s continues", strings.Join(lost, ", "), dir)
+	}
+	return nil
 }

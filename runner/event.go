@@ -16,6 +16,10 @@ const (
 	Diverged  State = "diverged"
 	Failed    State = "failed"
 	Cancelled State = "cancelled"
+	// Lost is never recorded: a Watch reports it for a job whose status is not final but
+	// that no process trains (its lock is free: the trainer was killed, or never started).
+	// Resuming the run continues the job.
+	Lost State = "lost"
 )
 
 // Final reports whether a job in state s will make no more progress.
@@ -37,6 +41,9 @@ const (
 	// EvCluster: Slurm's view of the job changed (Event.Cluster); only for a Watch of a
 	// run trained on a Slurm cluster.
 	EvCluster
+	// EvNote: something the user should know about the job that changes nothing in its
+	// state (Event.Message): what a resume repaired in its files.
+	EvNote
 )
 
 // Event is one thing that happened to one job. Readers (the TUI, the headless printer,

@@ -57,7 +57,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		return
 	}
 	t.setThreads(o.Threads)
-	resumed, err := t.loadCheckpoint()
+	resumed, err := t.loadCheckpoint(r.Dir)
 	if err != nil {
 		setState(Failed, err.Error())
 		return
@@ -66,21 +66,31 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	if resumed {
 		keep = t.step
 	}
-	if mw, err = openMetrics(filepath.Join(dir, metricsFile), t.metrics, keep); err != nil {
+	var rep metricsRepair
+	if mw, rep, err = openMetrics(r.Dir, id, t.metrics, keep); err != nil {
 		setState(Failed, err.Error())
 		return
 	}
+	if note := rep.String(); note != "" {
+		r.hub.publish(Event{Job: id, Kind: EvNote, Message: note, Step: t.step})
+	}
 	if resumed { // replay the history so that readers see the whole curve
-		rows, _, _ := ReadMetrics(r.Dir, id, 0, t.metrics)
-		for _, row := range rows {
-			r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: row.Step, Wall: row.Wall, Metrics: row.Metrics})
+		mr := NewMetricsReader(r.Dir, id, t.metrics)
+		for {
+			rows, err := mr.Next(4096)
+			for _, row := range rows {
+				r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: row.Step, Wall: row.Wall, Metrics: row.Metrics})
+			}
+			if err != nil || len(rows) == 0 {
+				break
+			}
 		}
 	}
 	c := r.spec.Common
 	steps, batch, maxSec, snapEvery, ckptEvery := c.Steps, c.Batch, c.MaxSeconds, c.SnapshotEvery, c.CheckpointEvery
 
 	checkpoint := func() error {
-		if err := mw.flush(); err != nil {
+		if err := mw.sync(); err != nil { // the rows are on disk before the checkpoint
 			return err
 		}
 		return t.saveCheckpoint()
@@ -187,7 +197,7 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 	setState(Running, "")
 	start := time.Now()
 	path := sv.Path(m.Name, m.LR, jc.info.Steps)
-	mw, err := openMetrics(filepath.Join(dir, metricsFile), r.Info.Metrics, -1)
+	mw, _, err := openMetrics(r.Dir, id, r.Info.Metrics, -1)
 	if err != nil {
 		setState(Failed, err.Error())
 		return

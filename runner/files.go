@@ -1,14 +1,12 @@
 package runner
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -83,180 +81,54 @@ func writeJSON(path string, v any) error {
 	return core.WriteFileAtomic(path, append(b, '\n'))
 }
 
+// readJSON reads the JSON object in the file at path (not a link) into v.
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("runner: %s: %v", path, err)
-	}
-	return nil
+	return readRecordIn(filepath.Dir(path), "", filepath.Base(path), maxRecordFile, func(b []byte) error { return decodeJSON(b, v) })
 }
 
-// ReadRunInfo reads dir/run.json.
+// ReadRunInfo reads dir/run.json and validates it (a run folder is untrusted input): it
+// fails, saying what is wrong, for a file that is not a run's record, job ids that are not
+// plain names or not JobID(method, seed), and a newer format than FormatVersion.
 func ReadRunInfo(dir string) (RunInfo, error) {
 	var info RunInfo
-	err := readJSON(filepath.Join(dir, runFile), &info)
+	err := readRecordIn(dir, "", runFile, maxRecordFile, func(b []byte) (err error) {
+		info, err = parseRunInfo(b)
+		return err
+	})
 	return info, err
 }
 
 // ReadStatus reads a job's status.json.
 func ReadStatus(dir, job string) (Status, error) {
 	var s Status
-	err := readJSON(filepath.Join(dir, job, statusFile), &s)
+	if !plainName(job) {
+		return s, fmt.Errorf("runner: %q is not a job's name", job)
+	}
+	err := readRecordIn(dir, job, statusFile, maxRecordFile, func(b []byte) (err error) {
+		s, err = parseStatus(b)
+		return err
+	})
 	return s, err
 }
 
 // ReadSnapshot reads a job's snapshot.json; it returns nil and no error if there is none.
+// Every field is checked (Field.validate) before it is returned.
 func ReadSnapshot(dir, job string) (*Snapshot, error) {
-	var s Snapshot
-	err := readJSON(filepath.Join(dir, job, snapshotFile), &s)
-	if os.IsNotExist(err) {
+	var s *Snapshot
+	if !plainName(job) {
+		return nil, fmt.Errorf("runner: %q is not a job's name", job)
+	}
+	err := readRecordIn(dir, job, snapshotFile, maxSnapshotFile, func(b []byte) (err error) {
+		s, err = parseSnapshot(b)
+		return err
+	})
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &s, nil
-}
-
-// Row is one row of metrics.csv.
-type Row struct {
-	Step    int
-	Wall    float64
-	Metrics []float64
-}
-
-// ReadMetrics reads a job's metrics.csv from byte offset off, returning the complete rows
-// after it and the offset just past the last complete row (an unfinished last line, as a
-// writer may leave mid-flush, is left for the next call). With off = 0 the header is
-// checked against want (the run's metric names); a nil want accepts any columns.
-func ReadMetrics(dir, job string, off int64, want []string) ([]Row, int64, error) {
-	f, err := os.Open(filepath.Join(dir, job, metricsFile))
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, off, nil
-		}
-		return nil, off, err
-	}
-	defer f.Close()
-	if _, err := f.Seek(off, 0); err != nil {
-		return nil, off, err
-	}
-	r := bufio.NewReader(f)
-	var rows []Row
-	for {
-		line, err := r.ReadBytes('\n')
-		if err != nil { // EOF or partial line: stop before it
-			break
-		}
-		start := off
-		off += int64(len(line))
-		text := strings.TrimSpace(string(line))
-		if start == 0 {
-			if want != nil && text != strings.Join(append([]string{"step", "wall_s"}, want...), ",") {
-				return nil, off, fmt.Errorf("runner: %s/%s: header %q does not match the run's metrics", job, metricsFile, text)
-			}
-			continue
-		}
-		n := len(want)
-		if want == nil {
-			n = -1 // any number of columns
-		}
-		row, err := parseRow(text, n)
-		if err != nil {
-			return rows, off, fmt.Errorf("runner: %s/%s at byte %d: %v", job, metricsFile, start, err)
-		}
-		rows = append(rows, row)
-	}
-	return rows, off, nil
-}
-
-func parseRow(text string, n int) (Row, error) {
-	parts := strings.Split(text, ",")
-	if n >= 0 && len(parts) != n+2 {
-		return Row{}, fmt.Errorf("%d columns, want %d", len(parts), n+2)
-	}
-	step, err := strconv.Atoi(parts[0])
-	if err != nil {
-		return Row{}, fmt.Errorf("bad step %q", parts[0])
-	}
-	wall, err := strconv.ParseFloat(parts[1], 64)
-	if err != nil {
-		return Row{}, fmt.Errorf("bad wall_s %q", parts[1])
-	}
-	row := Row{Step: step, Wall: wall, Metrics: make([]float64, len(parts)-2)}
-	for i, p := range parts[2:] {
-		if row.Metrics[i], err = strconv.ParseFloat(p, 64); err != nil {
-			return Row{}, fmt.Errorf("bad value %q", p)
-		}
-	}
-	return row, nil
-}
-
-// metricsWriter appends rows to metrics.csv through a buffer.
-type metricsWriter struct {
-	f   *os.File
-	w   *bufio.Writer
-	buf []byte
-}
-
-// openMetrics opens path for appending, keeping only the rows with step ≤ keep (all rows
-// are dropped when keep < 0 and the header is rewritten), so that a resumed job continues
-// the file exactly where its checkpoint stopped.
-func openMetrics(path string, names []string, keep int) (*metricsWriter, error) {
-	header := strings.Join(append([]string{"step", "wall_s"}, names...), ",") + "\n"
-	var body bytes.Buffer
-	body.WriteString(header)
-	if keep >= 0 {
-		if old, err := os.ReadFile(path); err == nil {
-			lines := strings.SplitAfter(string(old), "\n")
-			for _, l := range lines[1:] {
-				if !strings.HasSuffix(l, "\n") {
-					break
-				}
-				row, err := parseRow(strings.TrimSpace(l), len(names))
-				if err != nil || row.Step > keep {
-					break
-				}
-				body.WriteString(l)
-			}
-		}
-	}
-	if err := core.WriteFileAtomic(path, body.Bytes()); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	return &metricsWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
-}
-
-func (m *metricsWriter) write(step int, wall float64, vals []float64) error {
-	b := m.buf[:0]
-	b = strconv.AppendInt(b, int64(step), 10)
-	b = append(b, ',')
-	b = strconv.AppendFloat(b, wall, 'f', 4, 64)
-	for _, v := range vals {
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, v, 'g', 8, 64)
-	}
-	b = append(b, '\n')
-	m.buf = b
-	_, err := m.w.Write(b)
-	return err
-}
-
-func (m *metricsWriter) flush() error { return m.w.Flush() }
-
-func (m *metricsWriter) close() error {
-	err := m.w.Flush()
-	if cerr := m.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return s, nil
 }
 
 // ListRuns returns the run folders directly under root (those holding a run.json),

@@ -1,9 +1,11 @@
 package runner
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -192,17 +194,19 @@ func (t *trainer) saveCheckpoint() error {
 }
 
 // loadCheckpoint restores the job from its checkpoint; it reports false if there is none.
-func (t *trainer) loadCheckpoint() (bool, error) {
-	c, err := core.LoadCheckpoint(filepath.Join(t.dir, checkpointFile))
+func (t *trainer) loadCheckpoint(runDir string) (bool, error) {
+	c, meta, err := readCheckpoint(runDir, t.info.ID)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	var meta checkpointMeta
-	if err := json.Unmarshal(c.Meta, &meta); err != nil {
-		return false, fmt.Errorf("runner: %s: checkpoint metadata: %v", t.info.ID, err)
+	fail := func(format string, args ...any) (bool, error) {
+		return false, fmt.Errorf("runner: %s: %s: %s (remove it to train the job from its start)", t.info.ID, checkpointFile, fmt.Sprintf(format, args...))
+	}
+	if meta.Step > t.info.Steps {
+		return fail("step %d is beyond the job's %d steps", meta.Step, t.info.Steps)
 	}
 	var dst []*core.Tensor
 	for _, p := range t.net.Params() {
@@ -211,19 +215,60 @@ func (t *trainer) loadCheckpoint() (bool, error) {
 	dst = append(dst, t.net.Buffers()...)
 	dst = append(dst, t.opt.State()...)
 	if len(dst) != len(c.Tensors) {
-		return false, fmt.Errorf("runner: %s: checkpoint has %d tensors, the job needs %d", t.info.ID, len(c.Tensors), len(dst))
+		return fail("%d tensors, the job needs %d", len(c.Tensors), len(dst))
 	}
 	for i, d := range dst {
 		if !core.SameShape(d.Shape, c.Tensors[i].T.Shape) {
-			return false, fmt.Errorf("runner: %s: checkpoint tensor %s has shape %v, want %v",
-				t.info.ID, c.Tensors[i].Name, c.Tensors[i].T.Shape, d.Shape)
+			return fail("tensor %s has shape %v, want %v", c.Tensors[i].Name, c.Tensors[i].T.Shape, d.Shape)
 		}
-		d.CopyFrom(c.Tensors[i].T)
 	}
 	if err := t.pcg.UnmarshalBinary(meta.RNG); err != nil {
-		return false, fmt.Errorf("runner: %s: checkpoint RNG state: %v", t.info.ID, err)
+		return fail("RNG state: %v", err)
+	}
+	for i, d := range dst {
+		d.CopyFrom(c.Tensors[i].T)
 	}
 	t.opt.SetLearningRate(meta.LR)
 	t.step, t.wall = meta.Step, meta.Wall
 	return true, nil
+}
+
+// readCheckpoint reads and checks a job's checkpoint.bin (not a link) and its metadata. A
+// missing file gives an error wrapping os.ErrNotExist.
+func readCheckpoint(dir, job string) (*core.Checkpoint, checkpointMeta, error) {
+	var meta checkpointMeta
+	f, err := openIn(dir, job, checkpointFile)
+	if err != nil {
+		return nil, meta, err
+	}
+	defer f.Close()
+	c, meta, err := parseCheckpoint(bufio.NewReaderSize(f, 64<<10), job)
+	if err != nil {
+		return nil, meta, fmt.Errorf("runner: %s: %s: %v (remove it to train the job from its start)", job, checkpointFile, err)
+	}
+	return c, meta, nil
+}
+
+// parseCheckpoint reads a checkpoint of job from r, to its end, and checks its metadata.
+func parseCheckpoint(r *bufio.Reader, job string) (*core.Checkpoint, checkpointMeta, error) {
+	var meta checkpointMeta
+	c, err := core.ReadCheckpoint(r)
+	if err != nil {
+		return nil, meta, err
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		return nil, meta, errors.New("data after the checkpoint")
+	}
+	if err := decodeJSON(c.Meta, &meta); err != nil {
+		return nil, meta, fmt.Errorf("metadata: %v", err)
+	}
+	switch {
+	case meta.Job != job:
+		return nil, meta, fmt.Errorf("it is the checkpoint of job %q", meta.Job)
+	case meta.Step < 0 || !finite(meta.Wall) || meta.Wall < 0:
+		return nil, meta, fmt.Errorf("step %d, wall_s %v", meta.Step, meta.Wall)
+	case !finite(meta.LR):
+		return nil, meta, fmt.Errorf("learning rate %v", meta.LR)
+	}
+	return c, meta, nil
 }

@@ -24,7 +24,7 @@ func openAt(dir, name string, create bool) (*os.File, error) {
 	}
 	fd, err := unix.Openat(dfd, name, flags, 0o644)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: filepath.Join(dir, name), Err: err}
+		return nil, &os.PathError{Op: "open", Path: filepath.Join(dir, name), Err: linkErr(err)}
 	}
 	return os.NewFile(uintptr(fd), filepath.Join(dir, name)), nil
 }

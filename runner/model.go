@@ -1,12 +1,10 @@
 package runner
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sipbench/sipbench/core"
@@ -57,16 +55,12 @@ func LoadModel(dir, job string) (*Model, error) {
 	if spec.Preset.IsSolver() {
 		return nil, fmt.Errorf("runner: %s: preset %s trains no network", dir, spec.Preset.Name)
 	}
-	c, err := core.LoadCheckpoint(filepath.Join(dir, job, checkpointFile))
+	c, meta, err := readCheckpoint(dir, job)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("runner: %s/%s has no checkpoint yet (it is written every checkpoint_every steps and at the end)", dir, job)
 	}
 	if err != nil {
 		return nil, err
-	}
-	var meta checkpointMeta
-	if err := json.Unmarshal(c.Meta, &meta); err != nil {
-		return nil, fmt.Errorf("runner: %s: checkpoint metadata: %v", job, err)
 	}
 	net, err := spec.NewNetworkFor(ji.Method, rand.New(rand.NewPCG(0, 0))) // weights are overwritten
 	if err != nil {

@@ -31,7 +31,7 @@ func TestLoadModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := tr.loadCheckpoint(); !ok || err != nil {
+	if ok, err := tr.loadCheckpoint(dir); !ok || err != nil {
 		t.Fatalf("loadCheckpoint: %v %v", ok, err)
 	}
 	for i, p := range tr.net.Params() {

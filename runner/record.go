@@ -2,7 +2,6 @@ package runner
 
 import (
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -21,7 +20,10 @@ func ReadJobConfig(dir, job string) (JobConfig, error) {
 	if !plainName(job) {
 		return c, fmt.Errorf("runner: %q is not a job's name", job)
 	}
-	err := readJSON(filepath.Join(dir, job, configFile), &c)
+	err := readRecordIn(dir, job, configFile, maxRecordFile, func(b []byte) (err error) {
+		c, err = parseJobConfig(b)
+		return err
+	})
 	return c, err
 }
 

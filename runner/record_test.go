@@ -138,8 +138,8 @@ func TestOpenRefusesWhatNoLongerExists(t *testing.T) {
 		{"update gone", nil, func(c *JobConfig) { c.Method.Update = "sip2" }, `the problem has no update "sip2"`},
 		{"setting gone", func(i *RunInfo) { i.Settings["omega"] = "3" }, nil, `records setting "omega", which this sipbench's preset no longer has`},
 		{"bad value", func(i *RunInfo) { i.Settings["xi"] = "abc" }, nil, `recorded setting: xi="abc": want a number`},
-		{"job id", func(i *RunInfo) { i.Jobs[0].ID = "../elsewhere" }, nil, `names job "../elsewhere" for method "sip" and seed 0`},
-		{"method differs", nil, func(c *JobConfig) { c.Method.Name = "adam" }, `records method "adam", run.json "sip"`},
+		{"job id", func(i *RunInfo) { i.Jobs[0].ID = "../elsewhere" }, nil, `job id "../elsewhere" is not a plain folder name`},
+		{"method differs", nil, func(c *JobConfig) { c.Method.Name = "adam" }, `records method "adam" for job sip-seed0`},
 	}
 	for _, c := range cases {
 		dir := created(t, spec(t, "rotation", []string{"sip"}, "steps=5"))

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 )
@@ -56,7 +57,10 @@ type Options struct {
 	// Jobs, if not empty, names the jobs to train (by JobInfo.ID); the others are left as
 	// they are. If empty, every unfinished job is trained.
 	Jobs []string
-	// RetryFailed lets Jobs name failed jobs too: they continue from their checkpoints.
+	// RetryFailed trains failed jobs again too, from their checkpoints (a failure is an
+	// error such as a full disk or a damaged file, which the user may have fixed since):
+	// `sipbench resume` sets it. Without it, failed jobs are left as they are, and naming
+	// one in Jobs is an error.
 	RetryFailed bool
 }
 
@@ -76,11 +80,14 @@ type jobControl struct {
 }
 
 // Create makes the run folder dir for spec with the given seeds (one job per method ×
-// seed) and writes run.json and each job's config.json and status.json (queued). It fails
-// if dir already holds a run.
+// seed) and writes each job's config.json and status.json (queued), then run.json. It
+// fails if dir already holds a run, or holds anything else: a folder that is not empty
+// and not a run is not written into. It holds the run-level lock (OUT/lock) throughout,
+// so that of several processes creating the same folder at once exactly one succeeds; and
+// run.json comes last, so that a folder with a run.json is always a whole run.
 func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
-	if _, err := os.Stat(filepath.Join(dir, runFile)); err == nil {
-		return nil, fmt.Errorf("runner: %s already holds a run (use resume, or another --out)", dir)
+	if err := checkEmpty(dir, false); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err // before the lock file is made in a folder that is not ours
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -90,8 +97,8 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 		return nil, fmt.Errorf("runner: locking %s: %v", dir, err)
 	}
 	defer release()
-	if _, err := os.Stat(filepath.Join(dir, runFile)); err == nil { // created meanwhile
-		return nil, fmt.Errorf("runner: %s already holds a run (use resume, or another --out)", dir)
+	if err := checkEmpty(dir, true); err != nil {
+		return nil, err
 	}
 	r := &Run{Dir: dir, spec: spec}
 	r.Info = RunInfo{
@@ -116,12 +123,9 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 			r.Info.Jobs = append(r.Info.Jobs, info)
 		}
 	}
-	if err := writeJSON(filepath.Join(dir, runFile), r.Info); err != nil {
-		return nil, err
-	}
 	for _, info := range r.Info.Jobs {
 		jd := filepath.Join(dir, info.ID)
-		if err := os.MkdirAll(jd, 0o755); err != nil {
+		if err := os.Mkdir(jd, 0o755); err != nil {
 			return nil, err
 		}
 		cfg := JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Values,
@@ -139,7 +143,40 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 		}
 		r.jobs = append(r.jobs, &jobControl{info: info, state: Queued})
 	}
+	if err := writeJSON(filepath.Join(dir, runFile), r.Info); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// checkEmpty returns an error unless the folder dir is empty but for its lock and what an
+// interrupted Create left: temporary files, which it removes if clean (the caller holds
+// the lock).
+func checkEmpty(dir string, clean bool) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() == runFile {
+			return fmt.Errorf("runner: %s already holds a run (use resume, or another --out)", dir)
+		}
+		if e.Name() == lockFile && e.Type().IsRegular() && !clean {
+			return nil // being created (or left by a Create): decided under the lock
+		}
+	}
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case name == lockFile && e.Type().IsRegular():
+		case strings.HasPrefix(name, "."+runFile+".tmp") && e.Type().IsRegular():
+			if clean {
+				os.Remove(filepath.Join(dir, name))
+			}
+		default:
+			return fmt.Errorf("runner: %s is not empty (it holds %q) and is not a sipbench run: choose another --out", dir, name)
+		}
+	}
+	return nil
 }
 
 // Open reads the run folder dir to resume it: jobs that are not done continue from their
@@ -254,6 +291,7 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 			}
 			jc.lock = l
 			todo = append(todo, jc)
+			r.prepare(jc)
 			// Read the status again under the lock: another process may have finished
 			// the job since Open.
 			if st, err := ReadStatus(r.Dir, id); err == nil && refused(st.State) {
@@ -265,7 +303,7 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 	}
 	busy := 0
 	for _, jc := range r.jobs {
-		if finished(jc.state) {
+		if refused(jc.state) {
 			continue
 		}
 		l, err := LockJob(r.Dir, jc.info.ID)
@@ -279,18 +317,48 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 			release()
 			return nil, err
 		}
-		if st, err := ReadStatus(r.Dir, jc.info.ID); err == nil && finished(st.State) {
+		if st, err := ReadStatus(r.Dir, jc.info.ID); err == nil && refused(st.State) {
 			l.Release() // another process finished it since Open
 			jc.state = st.State
 			continue
 		}
 		jc.lock = l
 		todo = append(todo, jc)
+		r.prepare(jc)
 	}
 	if len(todo) == 0 && busy > 0 {
 		return nil, fmt.Errorf("runner: %s is being trained by another process (sipbench watch %s follows it)", r.Dir, r.Dir)
 	}
 	return todo, nil
+}
+
+// prepare clears, in the folder of a job just locked for training, what earlier processes
+// left that this one must not obey or keep: a control file (addressed to a trainer that
+// has gone: a "pause" would hold a headless resume for ever, a "cancel" stop it at once),
+// and the temporary files of writes that a crash interrupted.
+func (r *Run) prepare(jc *jobControl) {
+	jd := filepath.Join(r.Dir, jc.info.ID)
+	os.Remove(filepath.Join(jd, controlFile))
+	entries, err := os.ReadDir(jd)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if staleTemp(e.Name()) && !e.IsDir() {
+			os.Remove(filepath.Join(jd, e.Name()))
+		}
+	}
+}
+
+// staleTemp reports whether name is a temporary file of an atomic write in a job's folder
+// (".<file>.tmp…", see core.WriteFileAtomic).
+func staleTemp(name string) bool {
+	for _, f := range []string{checkpointFile, statusFile, snapshotFile, metricsFile, configFile, controlFile} {
+		if strings.HasPrefix(name, "."+f+".tmp") {
+			return true
+		}
+	}
+	return false
 }
 
 // finished reports whether a job in state s is not trained again: done, diverged or failed
@@ -387,15 +455,20 @@ func writeStatus(dir, job string, s Status) error {
 	return writeJSON(filepath.Join(dir, job, statusFile), s)
 }
 
-// readControl applies a command that another process left in the job's control file.
+// readControl applies a command that another process left in the job's control file (read
+// without following a link, and removed once read; anything but a known command is
+// ignored).
 func (r *Run) readControl(jc *jobControl) {
-	path := filepath.Join(r.Dir, jc.info.ID, controlFile)
-	b, err := os.ReadFile(path)
+	b, err := readFileIn(r.Dir, jc.info.ID, controlFile, maxRecordFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	os.Remove(filepath.Join(r.Dir, jc.info.ID, controlFile)) // a link or a folder too: not ours
 	if err != nil {
 		return
 	}
-	os.Remove(path)
-	switch strings.TrimSpace(string(b)) {
+	action, _ := parseControl(b)
+	switch action {
 	case "pause":
 		r.Pause(jc.info.ID)
 	case "resume":
@@ -405,12 +478,15 @@ func (r *Run) readControl(jc *jobControl) {
 	}
 }
 
-// writeControl asks the process running the job in dir to pause, resume or cancel it.
+// writeControl asks the process running the job in dir to pause, resume or cancel it. The
+// file is replaced atomically, never written through a link, and only inside a job folder
+// that is a real folder of dir.
 func writeControl(dir, job, action string) error {
-	switch action {
-	case "pause", "resume", "cancel":
-	default:
-		return fmt.Errorf("runner: unknown control %q", action)
+	if _, err := parseControl([]byte(action)); err != nil {
+		return fmt.Errorf("runner: %v", err)
 	}
-	return os.WriteFile(filepath.Join(dir, job, controlFile), []byte(action+"\n"), 0o644)
+	if err := CheckJob(dir, job); err != nil {
+		return err
+	}
+	return core.WriteFileAtomic(filepath.Join(dir, job, controlFile), []byte(action+"\n"))
 }

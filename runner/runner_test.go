@@ -177,7 +177,7 @@ func TestCancelStopsWithCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := tr.loadCheckpoint(); !ok || err != nil || tr.step != status.Step {
+	if ok, err := tr.loadCheckpoint(dir); !ok || err != nil || tr.step != status.Step {
 		t.Errorf("checkpoint: %v, %v, step %d; want the cancelled step %d", ok, err, tr.step, status.Step)
 	}
 }

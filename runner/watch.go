@@ -28,7 +28,15 @@ type Watch struct {
 	history []Event
 
 	cluster *watchCluster // nil unless the folder's slurm.json names a submitted array
+
+	// LostAfter is how long the lock of a job whose status is not final must be seen free
+	// before the job is reported Lost: the time a trainer that was just started may take
+	// to lock its jobs. If 0, DefaultLostAfter is used. Set it before Follow.
+	LostAfter time.Duration
 }
+
+// DefaultLostAfter is Watch.LostAfter's default.
+const DefaultLostAfter = 5 * time.Second
 
 // watchCluster is what a Watch adds for a run trained on a Slurm cluster: Slurm's view of
 // each job's array task, asked with one squeue call for the whole array at most every
@@ -54,6 +62,10 @@ type watchedJob struct {
 	// file (a solver's, with its loss grid, or a finished job's) is not parsed again.
 	snapMod  time.Time
 	snapSize int64
+	// freeSince is when the job's lock was first seen free while its status was not
+	// final (zero while a process holds it); lost is true once it is reported Lost.
+	freeSince time.Time
+	lost      bool
 }
 
 // OpenWatch reads the run folder's run.json. Call Follow to start reading events.
@@ -202,10 +214,16 @@ func (w *Watch) Poll() (bool, error) {
 		if st, err := ReadStatus(w.Dir, j.id); err == nil {
 			if st.State != j.state || st.Message != j.status.Message {
 				events = append(events, Event{Job: j.id, Kind: EvState, State: st.State, Message: st.Message, Step: st.Step, Wall: st.Wall})
+				j.lost = false
 			}
 			j.state, j.status = st.State, st
 		}
-		if !j.state.Final() {
+		if w.cluster == nil { // a cluster run's lost jobs are pollCluster's to find
+			if ev, ok := w.checkLost(j); ok {
+				events = append(events, ev)
+			}
+		}
+		if !j.state.Final() && !j.lost {
 			final = false
 		}
 		fi, err := os.Stat(filepath.Join(w.Dir, j.id, snapshotFile))
@@ -236,6 +254,54 @@ func (w *Watch) Poll() (bool, error) {
 	}
 	w.mu.Unlock()
 	return final, nil
+}
+
+// Lost returns the jobs that the last Poll found lost (see Lost), in the run's order. Call
+// it from the goroutine that polls, or after Follow has returned.
+func (w *Watch) Lost() []string {
+	var ids []string
+	for _, j := range w.jobs {
+		if j.lost {
+			ids = append(ids, j.id)
+		}
+	}
+	return ids
+}
+
+// checkLost looks at the lock of a job whose status is not final: free for LostAfter, the
+// job is lost (an EvState Lost with the command that resumes it); held again, it is not.
+// It returns the event to publish, if any.
+func (w *Watch) checkLost(j *watchedJob) (Event, bool) {
+	if j.state.Final() {
+		j.freeSince, j.lost = time.Time{}, false
+		return Event{}, false
+	}
+	owner, err := JobLockOwner(w.Dir, j.id)
+	if err != nil {
+		return Event{}, false
+	}
+	if owner != nil {
+		j.freeSince = time.Time{}
+		if j.lost { // trained again: back to what its status says
+			j.lost = false
+			return Event{Job: j.id, Kind: EvState, State: j.state, Message: j.status.Message, Step: j.status.Step, Wall: j.status.Wall}, true
+		}
+		return Event{}, false
+	}
+	now := time.Now()
+	if j.freeSince.IsZero() {
+		j.freeSince = now
+	}
+	after := w.LostAfter
+	if after <= 0 {
+		after = DefaultLostAfter
+	}
+	if j.lost || now.Sub(j.freeSince) < after {
+		return Event{}, false
+	}
+	j.lost = true
+	return Event{Job: j.id, Kind: EvState, State: Lost, Step: j.status.Step, Wall: j.status.Wall,
+		Message: fmt.Sprintf("no process trains it (its trainer ended without recording a final state): sipbench resume %s continues it", w.Dir)}, true
 }
 
 // Follow polls the folder every interval until ctx is done or, if untilFinal, until every

@@ -234,7 +234,7 @@ func (s *store) Apply(ev runner.Event) bool {
 		}
 		j.DataVersion++
 	case runner.EvSnapshot:
-		if ev.Snapshot == nil {
+		if ev.Snapshot == nil || ev.Snapshot.Validate() != nil { // the panels index data by shape
 			return false
 		}
 		j.Snap = ev.Snapshot

@@ -68,6 +68,8 @@ func TestStoreRejects(t *testing.T) {
 		{Job: "nobody", Kind: runner.EvMetrics, Step: 1},
 		{Job: "SIP-seed0", Kind: runner.EvSnapshot},
 		{Job: "SIP-seed0", Kind: runner.EventKind(99)},
+		// A shape larger than the data (the panels index the data by the shape).
+		{Job: "SIP-seed0", Kind: runner.EvSnapshot, Snapshot: &runner.Snapshot{Fields: []runner.Field{{Name: "x", Shape: []int{100, 2}, Data: []float32{1, 2}}}}},
 	} {
 		if s.Apply(ev) {
 			t.Errorf("Apply(%+v) = true; want false", ev)
