@@ -9,6 +9,7 @@
 //	sipbench show DIR [--at N,…]   a run's metrics and each method's ratio to SIP
 //	sipbench resume DIR            continue an interrupted run
 //	sipbench watch [DIR]           follow a run folder (live or finished)
+//	sipbench runs [DIR] [--json]   the runs under runs/ (or DIR): state, steps, headline ratio
 //	sipbench sweep PRESET --set k=a,b,…   one run per combination of settings
 //	sipbench bench [flags]         time whole U-Net training steps
 //	sipbench table1 DIR            a trained network against iterative solvers
@@ -46,7 +47,8 @@ usage:
   sipbench run PRESET [flags]    train the preset's methods side by side (sipbench run -h)
   sipbench show DIR [--at N,…]   a run's metrics at given steps and each method's ratio to SIP
   sipbench resume DIR            continue an interrupted run from its checkpoints
-  sipbench watch [DIR]           follow a run folder, live or finished (default: the newest run)
+  sipbench watch [DIR]           follow a run folder, live or finished (default: the newest training run, else the runs screen)
+  sipbench runs [DIR] [--json]   list the runs under runs/ (or DIR): state, steps, times, best method ÷ SIP
   sipbench sweep PRESET --set k=a,b,…   one run per combination, then Figure 5 d/e's table
   sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
   sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
@@ -105,6 +107,8 @@ func dispatch(args []string) error {
 		return cmdResume(rest)
 	case "watch":
 		return cmdWatch(rest)
+	case "runs":
+		return cmdRuns(rest)
 	case "sweep":
 		return cmdSweep(rest)
 	case "train-task":

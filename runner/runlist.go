@@ -1,0 +1,799 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sipbench/sipbench/slurm"
+)
+
+// The runs list: what every run folder under a root is doing, for the runs screen and
+// `sipbench runs`. A RunIndex reads it incrementally: a folder's files are read again only
+// when their size or modification time changed, and a metrics.csv is never parsed whole:
+// its last rows (for the value at the end) and a few rows spread over it (for the trend)
+// are read with a handful of small reads, so that listing 500 folders stays quick.
+
+// JobKind is what one job of a listed run is doing: its state, completed by whether a
+// process trains it (the job's lock) and what Slurm says about it.
+type JobKind string
+
+// The job kinds.
+const (
+	JobTraining    JobKind = "training"    // not final, and a live process holds its lock (or Slurm runs it)
+	JobQueued      JobKind = "queued"      // not final, pending in Slurm's queue (or just created)
+	JobLost        JobKind = "lost"        // not final, and no process trains it: resume it
+	JobInterrupted JobKind = "interrupted" // cancelled (stopped with a checkpoint): resumable
+	JobDone        JobKind = "done"
+	JobDiverged    JobKind = "diverged"
+	JobFailed      JobKind = "failed"
+)
+
+// RunState sums up a listed run's jobs in one word.
+type RunState string
+
+// The run states, in the order of precedence: a run is training if any job trains; else
+// queued if a job waits in Slurm's queue; else lost if a job is lost; else interrupted if a
+// job is; else (every job final) failed, diverged or finished by its worst job.
+const (
+	RunTraining    RunState = "training"
+	RunQueued      RunState = "queued"
+	RunLost        RunState = "lost"
+	RunInterrupted RunState = "interrupted"
+	RunFailed      RunState = "failed"
+	RunDiverged    RunState = "diverged"
+	RunFinished    RunState = "finished"
+	RunUnreadable  RunState = "unreadable" // RunStatus.Err says why
+)
+
+// Resumable reports whether `sipbench resume` has something to continue in a run in
+// state s: an interrupted or lost job.
+func (s RunState) Resumable() bool { return s == RunInterrupted || s == RunLost }
+
+// JobStatus is one job of a listed run.
+type JobStatus struct {
+	Info  JobInfo
+	Kind  JobKind
+	State State // from status.json; Queued if it has none yet
+	Step  int   // the last step logged or reported
+	Wall  float64
+	// Value is the running mean (RunningMean, DefaultWindow) of the run's metric at the
+	// job's last logged step, as `sipbench show` reports it at the end; NaN before the
+	// first row or if a value in the last window is not finite.
+	Value   float64
+	Owner   *LockOwner  // the process that trains it, nil if none
+	Cluster ClusterView // for a job of a run submitted to Slurm
+}
+
+// Headline is a run's comparison in one number: the non-reference method with the lowest
+// metric, and its ratio to the reference (SIP) at the end, the mean over seeds of the
+// per-seed ratios (as `sipbench show` and the dashboard state them). Above 1, the
+// reference is ahead.
+type Headline struct {
+	Method string
+	Ratio  float64 // NaN when there is no ratio yet
+	Seeds  int     // seeds the mean is over
+}
+
+// RunStatus is one row of the runs list: a run folder, or a sweep folder (Sweep set)
+// summing up its runs.
+type RunStatus struct {
+	Dir   string
+	Info  RunInfo // for a sweep, the first run's
+	Err   error   // why the folder could not be read (State RunUnreadable)
+	Sweep *SweepInfo
+	Runs  []RunStatus // a sweep's runs that exist
+	Jobs  []JobStatus
+	State RunState
+	Count map[JobKind]int // jobs by kind
+	// Started is when the run was created; Updated the latest write of a job's status.
+	Started, Updated time.Time
+	// Training is the training time in seconds, pauses excluded: the longest of its jobs'.
+	Training float64
+	Done     int // steps done, summed over the jobs
+	Total    int // steps to do, summed over the jobs
+	Headline Headline
+	// Trend is the run's metric over its training for one job (TrendJob, the one with the
+	// lowest value at the end): up to TrendPoints values spread over its steps, each the
+	// mean of a few rows, for a sparkline. A sweep has none.
+	Trend      []float64
+	TrendJob   string
+	Cluster    bool      // submitted to Slurm
+	folderTime time.Time // run.json's modification time, to sort by when Started is unknown
+}
+
+// Name returns the run's folder name.
+func (r *RunStatus) Name() string { return filepath.Base(r.Dir) }
+
+// StateText describes the state in a few words: "training", "lost 2/4", "finished",
+// "diverged 1/4", "queued 4/4 (Slurm)".
+func (r *RunStatus) StateText() string {
+	n := len(r.Jobs)
+	frac := func(k JobKind) string { return fmt.Sprintf("%s %d/%d", r.State, r.Count[k], n) }
+	switch r.State {
+	case RunLost:
+		return frac(JobLost)
+	case RunDiverged:
+		return frac(JobDiverged)
+	case RunFailed:
+		return frac(JobFailed)
+	case RunQueued:
+		if r.Cluster {
+			return "queued (Slurm)"
+		}
+	}
+	return string(r.State)
+}
+
+// RunIndex lists the run folders under Root and keeps what it read, so that each Scan
+// reads again only the files that changed. It is safe for concurrent use.
+type RunIndex struct {
+	Root string
+	// Slurm runs squeue for runs submitted to a cluster, at most every ClusterPollInterval
+	// per array; its zero value finds squeue on PATH.
+	Slurm slurm.Client
+	// Now, if set, replaces time.Now (tests).
+	Now func() time.Time
+
+	mu      sync.Mutex
+	runs    map[string]*runEntry
+	pollers map[string]*slurm.Poller
+}
+
+// NewRunIndex returns an index of the run folders under root.
+func NewRunIndex(root string) *RunIndex {
+	return &RunIndex{Root: root, runs: map[string]*runEntry{}, pollers: map[string]*slurm.Poller{}}
+}
+
+// fileStamp identifies a version of a file by its size and modification time.
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+func stampOf(fi os.FileInfo) fileStamp { return fileStamp{fi.Size(), fi.ModTime()} }
+
+// runEntry is what the index keeps of one folder.
+type runEntry struct {
+	stamp fileStamp // of run.json (or sweep.json)
+	info  RunInfo
+	sweep *SweepInfo
+	err   error
+	jobs  []jobEntry
+	trend struct {
+		job   string
+		stamp fileStamp
+		vals  []float64
+	}
+}
+
+type jobEntry struct {
+	status      Status
+	statusStamp fileStamp
+	hasStatus   bool
+	metrics     fileStamp
+	tail        tailSummary
+}
+
+// Scan reads the folders under Root and returns their status, newest first (by the time
+// the run was started, then by name). Folders that are neither a run nor a sweep are left
+// out; a run folder that cannot be read is listed with State RunUnreadable. Only files
+// changed since the last Scan are read again.
+func (x *RunIndex) Scan() ([]RunStatus, error) {
+	entries, err := os.ReadDir(x.Root)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	seen := map[string]bool{}
+	var out []RunStatus
+	for _, e := range entries {
+		if !e.IsDir() { // links are not followed: a run folder is untrusted input
+			continue
+		}
+		dir := filepath.Join(x.Root, e.Name())
+		if IsSweep(dir) {
+			seen[dir] = true
+			out = append(out, x.scanSweep(dir, seen))
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(dir, runFile))
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		seen[dir] = true
+		out = append(out, x.scanRun(dir, fi))
+	}
+	for dir := range x.runs {
+		if !seen[dir] {
+			delete(x.runs, dir)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b RunStatus) int {
+		if c := b.sortTime().Compare(a.sortTime()); c != 0 {
+			return c
+		}
+		return strings.Compare(b.Dir, a.Dir)
+	})
+	return out, nil
+}
+
+// Status returns the status of the one run or sweep folder dir (not necessarily under
+// Root).
+func (x *RunIndex) Status(dir string) (RunStatus, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if IsSweep(dir) {
+		return x.scanSweep(dir, map[string]bool{dir: true}), nil
+	}
+	fi, err := os.Lstat(filepath.Join(dir, runFile))
+	if err != nil {
+		return RunStatus{}, fmt.Errorf("runner: %s is not a run folder: %v", dir, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return RunStatus{}, fmt.Errorf("runner: %s/%s is not a regular file", dir, runFile)
+	}
+	return x.scanRun(dir, fi), nil
+}
+
+func (r *RunStatus) sortTime() time.Time {
+	if !r.Started.IsZero() {
+		return r.Started
+	}
+	return r.folderTime
+}
+
+func (x *RunIndex) now() time.Time {
+	if x.Now != nil {
+		return x.Now()
+	}
+	return time.Now()
+}
+
+// startGrace is how long after its creation a run's jobs without a status count as
+// queued rather than lost: the time its background trainer needs to start.
+const startGrace = 20 * time.Second
+
+// scanRun returns the status of the run folder dir, whose run.json has info fi.
+func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
+	e := x.runs[dir]
+	if e == nil || e.stamp != stampOf(fi) {
+		e = &runEntry{stamp: stampOf(fi)}
+		e.info, e.err = ReadRunInfo(dir)
+		if e.err == nil {
+			for _, j := range e.info.Jobs {
+				if !plainName(j.ID) {
+					e.err = fmt.Errorf("runner: %s: job %q is not a plain folder name", dir, j.ID)
+					break
+				}
+			}
+		}
+		e.jobs = make([]jobEntry, len(e.info.Jobs))
+		x.runs[dir] = e
+	}
+	rs := RunStatus{Dir: dir, Info: e.info, Err: e.err, folderTime: fi.ModTime(), Count: map[JobKind]int{}}
+	if e.err != nil {
+		rs.State = RunUnreadable
+		return rs
+	}
+	rs.Started, _ = time.Parse(time.RFC3339, e.info.Started)
+	young := !rs.Started.IsZero() && x.now().Sub(rs.Started) < startGrace
+	col := slices.Index(e.info.Metrics, e.info.Metric)
+	if col < 0 {
+		col = 0
+	}
+	var rec *slurm.Record
+	if r, err := slurm.ReadRecord(dir); err == nil && r.Array != "" {
+		rec, rs.Cluster = r, true
+	}
+	for i, ji := range e.info.Jobs {
+		je := &e.jobs[i]
+		x.refreshJob(dir, ji.ID, je, col)
+		js := JobStatus{Info: ji, State: Queued, Value: je.tail.value, Step: je.tail.step}
+		if je.hasStatus {
+			js.State, js.Wall = je.status.State, je.status.Wall
+			js.Step = max(js.Step, je.status.Step)
+			if t, err := time.Parse(time.RFC3339, je.status.Updated); err == nil && t.After(rs.Updated) {
+				rs.Updated = t
+			}
+		}
+		js.Kind = jobKind(js.State)
+		if !js.State.Final() {
+			js.Owner, _ = JobLockOwner(dir, ji.ID)
+			switch {
+			case js.Owner != nil:
+				js.Kind = JobTraining
+			case rec != nil:
+				js.Cluster = x.clusterView(dir, rec, ji.ID, je)
+				switch js.Cluster.State {
+				case ClusterPending, ClusterRequeued:
+					js.Kind = JobQueued
+				case ClusterRunning:
+					js.Kind = JobTraining
+				default:
+					js.Kind = JobLost
+				}
+			case young && !je.hasStatus:
+				js.Kind = JobQueued
+			default:
+				js.Kind = JobLost
+			}
+		}
+		rs.Count[js.Kind]++
+		rs.Training = math.Max(rs.Training, js.Wall)
+		rs.Done += min(js.Step, ji.Steps)
+		rs.Total += ji.Steps
+		rs.Jobs = append(rs.Jobs, js)
+	}
+	rs.State = runState(rs.Count)
+	rs.Headline = headline(e.info, rs.Jobs)
+	rs.TrendJob, rs.Trend = x.trend(dir, e, rs.Jobs, col)
+	return rs
+}
+
+// jobKind maps a final or cancelled state to its kind; other states are refined by the
+// caller.
+func jobKind(s State) JobKind {
+	switch s {
+	case Done:
+		return JobDone
+	case Diverged:
+		return JobDiverged
+	case Failed:
+		return JobFailed
+	case Cancelled:
+		return JobInterrupted
+	}
+	return JobLost
+}
+
+// runState returns the state of a run whose jobs are counted by kind.
+func runState(c map[JobKind]int) RunState {
+	switch {
+	case c[JobTraining] > 0:
+		return RunTraining
+	case c[JobQueued] > 0:
+		return RunQueued
+	case c[JobLost] > 0:
+		return RunLost
+	case c[JobInterrupted] > 0:
+		return RunInterrupted
+	case c[JobFailed] > 0:
+		return RunFailed
+	case c[JobDiverged] > 0:
+		return RunDiverged
+	}
+	return RunFinished
+}
+
+// clusterView asks Slurm (through the index's poller for the array, at most every
+// ClusterPollInterval) about the job's task and merges it with the job's status.
+func (x *RunIndex) clusterView(dir string, rec *slurm.Record, job string, je *jobEntry) ClusterView {
+	var task *slurm.TaskJob
+	for i := range rec.Tasks {
+		if rec.Tasks[i].Job == job && rec.Tasks[i].Run == "" {
+			task = &rec.Tasks[i]
+		}
+	}
+	if task == nil {
+		return ClusterView{State: ClusterLost}
+	}
+	p := x.pollers[rec.Array]
+	if p == nil {
+		p = &slurm.Poller{Client: x.Slurm, Array: rec.Array, Every: ClusterPollInterval}
+		x.pollers[rec.Array] = p
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	id := slurm.TaskID(rec.Array, task.Task)
+	tasks, when, err := p.Tasks(ctx)
+	if err != nil {
+		return ClusterView{State: ClusterLost, Task: id, Reason: "squeue did not answer"}
+	}
+	var t *slurm.Task
+	if v, ok := tasks[task.Task]; ok {
+		t = &v
+	}
+	updated, _ := time.Parse(time.RFC3339, je.status.Updated)
+	newer := updated.After(when.Truncate(time.Second))
+	return MergeCluster(je.status.State, newer, id, t, nil, fmt.Sprintf("sipbench resume %s --job %s", dir, job))
+}
+
+// refreshJob re-reads the job's status.json and the end of its metrics.csv if they
+// changed. Files that are links, or not regular files, are left unread.
+func (x *RunIndex) refreshJob(dir, job string, je *jobEntry, col int) {
+	jd := filepath.Join(dir, job)
+	if fi, err := os.Lstat(filepath.Join(jd, statusFile)); err == nil && fi.Mode().IsRegular() {
+		if st := stampOf(fi); st != je.statusStamp || !je.hasStatus {
+			if s, err := ReadStatus(dir, job); err == nil {
+				je.status, je.hasStatus, je.statusStamp = s, true, st
+			}
+		}
+	} else {
+		je.hasStatus = false
+	}
+	fi, err := os.Lstat(filepath.Join(jd, metricsFile))
+	if err != nil || !fi.Mode().IsRegular() {
+		je.metrics, je.tail = fileStamp{}, tailSummary{value: math.NaN()}
+		return
+	}
+	if st := stampOf(fi); st != je.metrics {
+		je.metrics = st
+		je.tail = readTail(filepath.Join(jd, metricsFile), col+2, DefaultWindow)
+	}
+}
+
+// tailSummary is what the end of a metrics.csv says.
+type tailSummary struct {
+	step  int     // the last logged step
+	value float64 // the running mean of the column at the end
+}
+
+// tailChunk is the first read from the end of a metrics.csv; it doubles until it holds
+// enough rows.
+const tailChunk = 16 << 10
+
+// readTail returns the last step of the metrics.csv at path and the running mean over
+// windows of up to window values of column col at its end, reading only the
+// file's last rows: enough to hold the window, and to know that the file has at least
+// 2·window rows (beyond which the window is full) unless the whole file was read. A
+// non-finite value in the window, or a damaged row, gives NaN.
+func readTail(path string, col, window int) tailSummary {
+	out := tailSummary{value: math.NaN()}
+	f, err := os.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return out
+	}
+	size := fi.Size()
+	for chunk := int64(tailChunk); ; chunk *= 2 {
+		off := max(0, size-chunk)
+		buf := make([]byte, size-off)
+		if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+			return out
+		}
+		end := bytes.LastIndexByte(buf, '\n')
+		if end < 0 {
+			if off == 0 {
+				return out // no complete line
+			}
+			continue
+		}
+		buf = buf[:end] // drop an unfinished last line
+		start := 0
+		if off > 0 { // drop the partial first line
+			i := bytes.IndexByte(buf, '\n')
+			if i < 0 {
+				continue
+			}
+			start = i + 1
+		} else if i := bytes.IndexByte(buf, '\n'); i >= 0 { // the header
+			start = i + 1
+		} else {
+			return out // the header only
+		}
+		body := buf[start:]
+		n := 0
+		if len(body) > 0 {
+			n = bytes.Count(body, []byte{'\n'}) + 1
+		}
+		if off > 0 && n < 2*window && chunk < 64<<20 {
+			continue // the number of rows, so the window, is not known yet
+		}
+		if n == 0 {
+			return out
+		}
+		w := window
+		if off == 0 {
+			w = WindowAt(window, n)
+		}
+		w = min(w, n)
+		var sum float64
+		for k := 0; k < w; k++ { // the last w lines, from the end
+			i := bytes.LastIndexByte(body, '\n')
+			line := body[i+1:]
+			body = body[:max(i, 0)]
+			step, v, ok := stepValue(line, col)
+			if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+				return tailSummary{step: out.step, value: math.NaN()}
+			}
+			if k == 0 {
+				out.step = step
+			}
+			sum += v
+		}
+		out.value = sum / float64(w)
+		return out
+	}
+}
+
+// stepValue parses the step (column 0) and column col of a metrics row, without
+// checking the other columns.
+func stepValue(line []byte, col int) (step int, v float64, ok bool) {
+	line = bytes.TrimRight(line, "\r")
+	c := 0
+	for len(line) > 0 && c <= col {
+		field := line
+		if i := bytes.IndexByte(line, ','); i >= 0 {
+			field, line = line[:i], line[i+1:]
+		} else {
+			line = nil
+		}
+		var err error
+		switch c {
+		case 0:
+			if step, err = strconv.Atoi(string(field)); err != nil {
+				return 0, 0, false
+			}
+		case col:
+			if v, err = strconv.ParseFloat(string(field), 64); err != nil {
+				return 0, 0, false
+			}
+			return step, v, true
+		}
+		c++
+	}
+	return 0, 0, false
+}
+
+// TrendPoints is the number of values in a RunStatus.Trend.
+const TrendPoints = 24
+
+// trendSample is the bytes read around each sample of a trend in a large metrics.csv.
+const trendSample = 2 << 10
+
+// readTrend returns up to k values of column col of the metrics.csv at path,
+// spread evenly over its rows: for a small file the means of k equal runs of rows, for a
+// large one the mean of the few rows found at k evenly spaced byte offsets (about evenly
+// spaced steps, as rows have about one length), so that it reads at most k small pieces.
+// Non-finite values are left out; a sample without a finite value is left out.
+func readTrend(path string, col, k int) []float64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	size := fi.Size()
+	head := make([]byte, min(size, 4<<10))
+	if _, err := f.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil
+	}
+	h := bytes.IndexByte(head, '\n')
+	if h < 0 {
+		return nil
+	}
+	body := size - int64(h+1)
+	value := func(l []byte) (float64, bool) {
+		_, v, ok := stepValue(l, col)
+		return v, ok && !math.IsNaN(v) && !math.IsInf(v, 0)
+	}
+	var out []float64
+	if body <= int64(k*trendSample) { // read it all: the means of k runs of rows
+		buf := make([]byte, body)
+		if _, err := f.ReadAt(buf, int64(h+1)); err != nil && !errors.Is(err, io.EOF) {
+			return nil
+		}
+		if e := bytes.LastIndexByte(buf, '\n'); e >= 0 {
+			buf = buf[:e]
+		} else {
+			return nil
+		}
+		lines := bytes.Split(buf, []byte{'\n'})
+		for i := range k {
+			lo, hi := i*len(lines)/k, (i+1)*len(lines)/k
+			var sum float64
+			c := 0
+			for _, l := range lines[lo:hi] {
+				if v, ok := value(l); ok {
+					sum += v
+					c++
+				}
+			}
+			if c > 0 {
+				out = append(out, sum/float64(c))
+			}
+		}
+		return out
+	}
+	buf := make([]byte, trendSample)
+	for i := range k {
+		off := int64(h+1) + body*int64(i)/int64(k)
+		n, err := f.ReadAt(buf, off)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil
+		}
+		b := buf[:n]
+		if i > 0 { // skip the partial first line
+			j := bytes.IndexByte(b, '\n')
+			if j < 0 {
+				continue
+			}
+			b = b[j+1:]
+		}
+		var sum float64
+		c := 0
+		for rows := 0; rows < 8; rows++ {
+			j := bytes.IndexByte(b, '\n')
+			if j < 0 {
+				break
+			}
+			if v, ok := value(b[:j]); ok {
+				sum += v
+				c++
+			}
+			b = b[j+1:]
+		}
+		if c > 0 {
+			out = append(out, sum/float64(c))
+		}
+	}
+	return out
+}
+
+// trend returns the trend of the run's metric for its best job (the lowest value at the
+// end among the jobs that neither diverged nor failed, else the first job), read again
+// only when that job's metrics.csv changed.
+func (x *RunIndex) trend(dir string, e *runEntry, jobs []JobStatus, col int) (string, []float64) {
+	best := -1
+	for i, j := range jobs {
+		if usable(j) && (best < 0 || j.Value < jobs[best].Value) {
+			best = i
+		}
+	}
+	if best < 0 {
+		if len(jobs) == 0 {
+			return "", nil
+		}
+		best = 0
+	}
+	id := jobs[best].Info.ID
+	st := e.jobs[best].metrics
+	if e.trend.job != id || e.trend.stamp != st {
+		e.trend.job, e.trend.stamp = id, st
+		e.trend.vals = readTrend(filepath.Join(dir, id, metricsFile), col+2, TrendPoints)
+	}
+	return id, e.trend.vals
+}
+
+// headline returns the run's Headline from its jobs' values.
+func headline(info RunInfo, jobs []JobStatus) Headline {
+	h := Headline{Ratio: math.NaN()}
+	ref := map[int]float64{}
+	for _, j := range jobs {
+		if strings.EqualFold(j.Info.Method, info.Reference) && usable(j) {
+			ref[j.Info.Seed] = j.Value
+		}
+	}
+	for _, m := range info.Methods {
+		if strings.EqualFold(m, info.Reference) {
+			continue
+		}
+		var sum float64
+		n := 0
+		for _, j := range jobs {
+			r, ok := ref[j.Info.Seed]
+			if j.Info.Method != m || !ok || !usable(j) || r <= 0 {
+				continue
+			}
+			sum += j.Value / r
+			n++
+		}
+		if n > 0 && (math.IsNaN(h.Ratio) || sum/float64(n) < h.Ratio) {
+			h = Headline{Method: m, Ratio: sum / float64(n), Seeds: n}
+		}
+	}
+	return h
+}
+
+// usable reports whether a job's value enters the headline: finite, of a job that did
+// not diverge or fail.
+func usable(j JobStatus) bool {
+	return !math.IsNaN(j.Value) && !math.IsInf(j.Value, 0) && j.Kind != JobDiverged && j.Kind != JobFailed
+}
+
+// scanSweep returns the status of the sweep folder dir: its runs, summed up.
+func (x *RunIndex) scanSweep(dir string, seen map[string]bool) RunStatus {
+	rs := RunStatus{Dir: dir, Count: map[JobKind]int{}}
+	info, err := ReadSweep(dir)
+	if err != nil {
+		rs.Err, rs.State = err, RunUnreadable
+		return rs
+	}
+	rs.Sweep = &info
+	if fi, err := os.Lstat(filepath.Join(dir, SweepFile)); err == nil {
+		rs.folderTime = fi.ModTime()
+	}
+	for _, r := range info.Runs {
+		sub := filepath.Join(dir, r.Dir)
+		fi, err := os.Lstat(filepath.Join(sub, runFile))
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if d, err := os.Lstat(sub); err != nil || !d.IsDir() {
+			continue
+		}
+		seen[sub] = true
+		s := x.scanRun(sub, fi)
+		rs.Runs = append(rs.Runs, s)
+		if len(rs.Runs) == 1 {
+			rs.Info = s.Info
+		}
+		for k, n := range s.Count {
+			rs.Count[k] += n
+		}
+		rs.Jobs = append(rs.Jobs, s.Jobs...)
+		if rs.Started.IsZero() || (!s.Started.IsZero() && s.Started.Before(rs.Started)) {
+			rs.Started = s.Started
+		}
+		if s.Updated.After(rs.Updated) {
+			rs.Updated = s.Updated
+		}
+		rs.Training = math.Max(rs.Training, s.Training)
+		rs.Done += s.Done
+		rs.Total += s.Total
+		rs.Cluster = rs.Cluster || s.Cluster
+	}
+	rs.State = runState(rs.Count)
+	rs.Headline = Headline{Ratio: math.NaN()}
+	return rs
+}
+
+// DeleteRun removes the run or sweep folder dir and everything in it. It refuses a folder
+// that is neither (it holds no run.json or sweep.json as a regular file), a link, and a
+// run that a process still trains (a job's lock is held), naming that process.
+func DeleteRun(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("runner: %s is not a folder", dir)
+	}
+	runs := []string{dir}
+	if IsSweep(dir) {
+		info, err := ReadSweep(dir)
+		if err != nil {
+			return err
+		}
+		runs = runs[:0]
+		for _, r := range info.Runs {
+			runs = append(runs, filepath.Join(dir, r.Dir))
+		}
+	} else if rf, err := os.Lstat(filepath.Join(dir, runFile)); err != nil || !rf.Mode().IsRegular() {
+		return fmt.Errorf("runner: %s is not a run folder (no %s)", dir, runFile)
+	}
+	for _, r := range runs {
+		info, err := ReadRunInfo(r)
+		if err != nil {
+			continue // a sweep's run not started yet, or a damaged record: nothing trains it
+		}
+		for _, j := range info.Jobs {
+			if !plainName(j.ID) {
+				continue
+			}
+			if o, _ := JobLockOwner(r, j.ID); o != nil {
+				return fmt.Errorf("runner: %s is still being trained (job %s, pid %d on %s): stop it first", dir, j.ID, o.PID, o.Host)
+			}
+		}
+	}
+	return os.RemoveAll(dir)
+}
