@@ -3,6 +3,7 @@ package fluid
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/problems"
@@ -48,8 +49,9 @@ const (
 //	Update    "sip": forward and reverse rollouts     16 ms per example
 //	Sample    noise, rollout                          9 ms per example
 //
-// so a paper batch of 64 costs about 0.5 s (Loss) and 0.85 s (Gradient) on one core; the
-// examples are independent, and a caller can spread a batch over several Fluids.
+// so a paper batch of 64 costs about 0.5 s (Loss) and 0.85 s (Gradient) on one core. The
+// examples are independent: SetThreads spreads every batch over several goroutines, each
+// with its own scratch and simulation tape (problems.Parallel), with the same results.
 //
 // A Fluid holds scratch buffers and the simulation tape and is not safe for concurrent
 // use.
@@ -63,14 +65,24 @@ type Fluid struct {
 
 	v0, cen, xbar []float64 // 2n²
 	m0, mT, diff  []float64 // n²
-	noise         []float64 // 2n²
 	hist          [][]float64
 
 	x1, y1 *core.Tensor // batch-of-one scratch of the "lbfgs" update
 	acc, g []float64    // 2n², scratch of the "accumulated-gd" update
+
+	// workers[w] does the examples of goroutine w; workers[0] is f itself, the others
+	// are Fluids of their own (with one worker each).
+	workers []*Fluid
+	threads int
+	part    []float64 // per-example partial sums of Metrics (3 per example)
+	draws   []float64 // generate's noise fields, 3n² per example
+	sorted  []float64 // n², generate's scratch
 }
 
-var _ problems.Problem = (*Fluid)(nil)
+var (
+	_ problems.Problem  = (*Fluid)(nil)
+	_ problems.Parallel = (*Fluid)(nil)
+)
 
 // NewFluid returns the fluid problem on a periodic n×n grid of physical size 128. It panics
 // unless n is a power of two ≥ 4.
@@ -85,12 +97,44 @@ func NewFluid(n int) *Fluid {
 		sim: newSim(n, h, Dt, Steps, plan), rev: newSim(n, h, Dt, Steps, plan),
 		loss: newFreqLoss(n, 80*float64(n)/64, plan),
 		v0:   make([]float64, 2*m), cen: make([]float64, 2*m), xbar: make([]float64, 2*m),
-		m0: make([]float64, m), mT: make([]float64, m), diff: make([]float64, m),
-		noise: make([]float64, 2*m)}
+		m0: make([]float64, m), mT: make([]float64, m), diff: make([]float64, m)}
 	for range Steps + 1 {
 		f.hist = append(f.hist, make([]float64, 2*m))
 	}
+	f.workers, f.threads = []*Fluid{f}, 1
 	return f
+}
+
+// SetThreads spreads every batch over n goroutines (n < 1 counts as 1), each example on
+// one, with scratch of its own; the results do not depend on n.
+func (f *Fluid) SetThreads(n int) {
+	f.threads = max(1, n)
+	for len(f.workers) < f.threads {
+		f.workers = append(f.workers, NewFluid(f.n))
+	}
+}
+
+// each calls fn(w, b) for every example b of a batch, on up to f.threads goroutines, w
+// naming the goroutine's worker (f.workers[w]), which fn's work must use for scratch.
+func (f *Fluid) each(batch int, fn func(w *Fluid, b int)) {
+	threads := max(1, min(f.threads, batch))
+	if threads == 1 {
+		for b := range batch {
+			fn(f, b)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(threads)
+	for w := range threads {
+		go func() {
+			defer wg.Done()
+			for b := w; b < batch; b += threads {
+				fn(f.workers[w], b)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // N returns the grid size.
@@ -174,11 +218,11 @@ func (f *Fluid) Forward(dst, x *core.Tensor) *core.Tensor {
 	}
 	f.check("Forward", x, dst)
 	m := f.n * f.n
-	for b := range x.Batch() {
+	f.each(x.Batch(), func(w *Fluid, b int) {
 		yb := dst.Example(b)
-		f.simulate(x.Example(b), yb[:m])
-		core.ToFloat32(yb[m:], f.sim.mark[Steps])
-	}
+		w.simulate(x.Example(b), yb[:m])
+		core.ToFloat32(yb[m:], w.sim.mark[Steps])
+	})
 	return dst
 }
 
@@ -186,9 +230,9 @@ func (f *Fluid) Forward(dst, x *core.Tensor) *core.Tensor {
 func (f *Fluid) Loss(dst []float64, x, y *core.Tensor) []float64 {
 	f.check("Loss", x, y)
 	dst = dstLen("Loss", dst, x.Batch())
-	for b := range x.Batch() {
-		dst[b] = f.lossOf(x.Example(b), y.Example(b))
-	}
+	f.each(x.Batch(), func(w *Fluid, b int) {
+		dst[b] = w.lossOf(x.Example(b), y.Example(b))
+	})
 	return dst
 }
 
@@ -223,11 +267,11 @@ func (f *Fluid) lossAgainst(c, m0, mT []float64) float64 {
 func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 	f.check("Gradient", x, y)
 	dst = dstLike("Gradient", dst, x)
-	for b := range x.Batch() {
-		core.ToFloat64(f.cen, x.Example(b))
-		f.gradCentres(f.xbar, f.cen, y.Example(b))
-		core.ToFloat32(dst.Example(b), f.xbar)
-	}
+	f.each(x.Batch(), func(w *Fluid, b int) {
+		core.ToFloat64(w.cen, x.Example(b))
+		w.gradCentres(w.xbar, w.cen, y.Example(b))
+		core.ToFloat32(dst.Example(b), w.xbar)
+	})
 	return dst
 }
 
@@ -243,30 +287,42 @@ func (f *Fluid) gradCentres(g, c []float64, y []float32) float64 {
 	return l
 }
 
-// Metrics writes the batch means of x_l1, loss and v_l1 into dst.
+// Metrics writes the batch means of x_l1, loss and v_l1 into dst. Each example's sums
+// are taken on its own (on one goroutine), then added up in example order.
 func (f *Fluid) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 	f.check("Metrics", x, y)
 	f.check("Metrics", xTrue, x)
 	dst = dstLen("Metrics", dst, 3)
 	m := f.n * f.n
 	B := x.Batch()
-	var xl1, loss, vl1 float64
-	for b := range B {
+	if cap(f.part) < 3*B {
+		f.part = make([]float64, 3*B)
+	}
+	part := f.part[:3*B]
+	f.each(B, func(w *Fluid, b int) {
+		var xl1, vl1 float64
 		xb, tb := x.Example(b), xTrue.Example(b)
 		for i, v := range xb {
 			xl1 += math.Abs(float64(v) - float64(tb[i]))
 		}
-		f.simulate(tb, y.Example(b)[:m])
-		for k, s := range f.sim.vel {
-			toCentres(f.hist[k], s, f.n)
+		w.simulate(tb, y.Example(b)[:m])
+		for k, s := range w.sim.vel {
+			toCentres(w.hist[k], s, w.n)
 		}
-		loss += f.lossOf(xb, y.Example(b))
-		for k, s := range f.sim.vel {
-			toCentres(f.cen, s, f.n)
-			for i, v := range f.cen {
-				vl1 += math.Abs(v - f.hist[k][i])
+		loss := w.lossOf(xb, y.Example(b))
+		for k, s := range w.sim.vel {
+			toCentres(w.cen, s, w.n)
+			for i, v := range w.cen {
+				vl1 += math.Abs(v - w.hist[k][i])
 			}
 		}
+		part[3*b], part[3*b+1], part[3*b+2] = xl1, loss, vl1
+	})
+	var xl1, loss, vl1 float64
+	for b := range B {
+		xl1 += part[3*b]
+		loss += part[3*b+1]
+		vl1 += part[3*b+2]
 	}
 	dst[0] = xl1 / float64(B*2*m)
 	dst[1] = loss / float64(B)

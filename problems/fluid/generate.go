@@ -43,54 +43,68 @@ func (f *Fluid) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
 	return x, y
 }
 
-// generate is Sample that also returns each example's vortex strength ω.
+// generate is Sample that also returns each example's vortex strength ω. The random
+// draws are made first, example by example in the documented order; the rest of each
+// example (marker, flow, projection, rollout) then runs on one of f's goroutines.
 func (f *Fluid) generate(rng *rand.Rand, batch int) (x, y *core.Tensor, omega []float64) {
 	n, m := f.n, f.n*f.n
 	x, y = core.New(batch, 2, n, n), core.New(batch, 2, n, n)
 	omega = make([]float64, batch)
 	fill := fillMin + (fillMax-fillMin)*rng.Float64()
 	k := int(math.Round(fill * float64(m)))
-	sorted := make([]float64, m)
+	if cap(f.draws) < 3*m*batch {
+		f.draws = make([]float64, 3*m*batch)
+	}
+	centres := make([][2]float64, batch)
 	for b := range batch {
-		cx := boxCentreLow + (boxCentreHigh-boxCentreLow)*rng.Float64()
-		cy := boxCentreLow + (boxCentreHigh-boxCentreLow)*rng.Float64()
-		s := f.noise[:m]
-		problems.Noise(s, rng, n, n, Size, noiseScale, 1, f.plan)
+		d := f.draws[3*m*b : 3*m*(b+1)] // s, then the two fluctuation fields
+		centres[b][0] = boxCentreLow + (boxCentreHigh-boxCentreLow)*rng.Float64()
+		centres[b][1] = boxCentreLow + (boxCentreHigh-boxCentreLow)*rng.Float64()
+		problems.Noise(d[:m], rng, n, n, Size, noiseScale, 1, f.plan)
+		omega[b] = omegaMax * (2*rng.Float64() - 1)
+		problems.Noise(d[m:], rng, n, n, Size, noiseScale, 1, f.plan)
+	}
+	f.each(batch, func(w *Fluid, b int) {
+		d := f.draws[3*m*b : 3*m*(b+1)]
+		cx, cy := centres[b][0], centres[b][1]
+		s := d[:m]
 		for i := range n {
 			for j := range n {
-				if !inBox(f.h*(float64(j)+0.5), f.h*(float64(i)+0.5), cx, cy) {
+				if !inBox(w.h*(float64(j)+0.5), w.h*(float64(i)+0.5), cx, cy) {
 					s[i*n+j] = 0
 				}
 			}
 		}
+		if len(w.sorted) < m {
+			w.sorted = make([]float64, m)
+		}
+		sorted := w.sorted[:m]
 		copy(sorted, s)
 		slices.Sort(sorted)
 		thr := sorted[m-k]
 		for i := range n {
 			for j := range n {
 				p := i*n + j
-				f.m0[p] = 0
-				if s[p] >= thr && inBox(f.h*(float64(j)+0.5), f.h*(float64(i)+0.5), cx, cy) {
-					f.m0[p] = 1
+				w.m0[p] = 0
+				if s[p] >= thr && inBox(w.h*(float64(j)+0.5), w.h*(float64(i)+0.5), cx, cy) {
+					w.m0[p] = 1
 				}
 			}
 		}
-		omega[b] = omegaMax * (2*rng.Float64() - 1)
-		problems.Noise(f.noise, rng, n, n, Size, noiseScale, 1, f.plan)
-		for i := range f.noise {
-			f.cen[i] = fluctuation * f.noise[i]
+		for i, v := range d[m:] {
+			w.cen[i] = fluctuation * v
 		}
-		ux, uy := f.uniformFrom(f.m0)
-		f.addFlow(f.cen, ux, uy, omega[b])
-		toFaces(f.v0, f.cen, n)
-		f.sim.proj.project(f.v0)
-		toCentres(f.cen, f.v0, n)
+		ux, uy := w.uniformFrom(w.m0)
+		w.addFlow(w.cen, ux, uy, omega[b])
+		toFaces(w.v0, w.cen, n)
+		w.sim.proj.project(w.v0)
+		toCentres(w.cen, w.v0, n)
 		xb, yb := x.Example(b), y.Example(b)
-		core.ToFloat32(xb, f.cen)
-		core.ToFloat32(yb[:m], f.m0)
-		f.simulate(xb, yb[:m])
-		core.ToFloat32(yb[m:], f.sim.mark[Steps])
-	}
+		core.ToFloat32(xb, w.cen)
+		core.ToFloat32(yb[:m], w.m0)
+		w.simulate(xb, yb[:m])
+		core.ToFloat32(yb[m:], w.sim.mark[Steps])
+	})
 	return x, y, omega
 }
 

@@ -40,22 +40,22 @@ func (f *Fluid) Updates() []string { return append([]string(nil), updateNames...
 // Update computes Δx of the named update for every example: "sip" (sip.go), "lbfgs" or
 // "accumulated-gd" (updates.go). It panics on another name.
 func (f *Fluid) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Tensor {
-	var one func(dst, x, y []float32)
+	var one func(w *Fluid, dst, x, y []float32)
 	switch name {
 	case UpdateSIP:
-		one = f.sipUpdate
+		one = (*Fluid).sipUpdate
 	case UpdateLBFGS:
-		one = f.lbfgsUpdate
+		one = (*Fluid).lbfgsUpdate
 	case UpdateAccumulatedGD:
-		one = f.accumulatedGD
+		one = (*Fluid).accumulatedGD
 	default:
 		panic(fmt.Sprintf("fluid: Update: unknown update %q (have %v)", name, updateNames))
 	}
 	f.check("Update", x, y)
 	dst = dstLike("Update", dst, x)
-	for b := range x.Batch() {
-		one(dst.Example(b), x.Example(b), y.Example(b))
-	}
+	f.each(x.Batch(), func(w *Fluid, b int) {
+		one(w, dst.Example(b), x.Example(b), y.Example(b))
+	})
 	return dst
 }
 
