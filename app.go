@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/mattn/go-isatty"
@@ -76,25 +77,29 @@ func startInBackground(spec *presets.Spec, seeds []int) (string, error) {
 	if _, err := runner.Create(spec, seeds, dir); err != nil {
 		return "", err
 	}
-	if err := spawnTraining(dir, 0); err != nil {
+	pid, err := spawnTraining(dir, 0)
+	if err != nil {
+		return "", err
+	}
+	if err := runner.WaitTrainer(dir, pid, 10*time.Second); err != nil {
 		return "", err
 	}
 	return dir, nil
 }
 
 // spawnTraining starts `sipbench resume DIR --headless` (this executable) as the
-// run's background trainer (runner.Spawn); workers > 0 is passed on as --workers.
-func spawnTraining(dir string, workers int) error {
+// run's background trainer (runner.Spawn) and returns its process id; workers > 0 is
+// passed on as --workers.
+func spawnTraining(dir string, workers int) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("cannot find the sipbench executable to start training: %v", err)
+		return 0, fmt.Errorf("cannot find the sipbench executable to start training: %v", err)
 	}
 	command := []string{exe, "resume", dir, "--headless"}
 	if workers > 0 {
 		command = append(command, "--workers", strconv.Itoa(workers))
 	}
-	_, err = runner.Spawn(dir, command)
-	return err
+	return runner.Spawn(dir, command)
 }
 
 // stopTraining stops the run in dir: for a run trained on a Slurm cluster it cancels the
@@ -140,6 +145,8 @@ func afterLine(dir string, o tui.Outcome) string {
 		return fmt.Sprintf("sipbench: still training in the background: sipbench watch %s", dir)
 	case tui.OutcomeStopped:
 		return fmt.Sprintf("sipbench: stopping (checkpoints kept): sipbench resume %s continues, sipbench show %s", dir, dir)
+	case tui.OutcomeLost:
+		return fmt.Sprintf("sipbench: no process trains the unfinished jobs of %s any more (the trainer ended): sipbench resume %s continues them", dir, dir)
 	case tui.OutcomeFinished:
 		return fmt.Sprintf("sipbench: run folder %s: sipbench show %s", dir, dir)
 	}

@@ -121,8 +121,19 @@ func execute(r *runner.Run, workers int, view *viewFlags, ui *uiFlags) error {
 		if err != nil {
 			return err
 		}
-		if err := spawnTraining(r.Dir, workers); err != nil {
-			return err
+		free, busy := r.Claims()
+		switch {
+		case len(free) > 0:
+			pid, err := spawnTraining(r.Dir, workers)
+			if err != nil {
+				return err
+			}
+			// A trainer that fails at once says why only in train.log: say it here.
+			if err := runner.WaitTrainer(r.Dir, pid, 10*time.Second); err != nil {
+				return err
+			}
+		case len(busy) > 0:
+			fmt.Fprintf(os.Stderr, "sipbench: %v; watching it\n", busy[0])
 		}
 		return watchInTUI(r.Dir, opts)
 	}

@@ -17,6 +17,12 @@ func openRWIn(dir, job, name string) (*os.File, error) {
 	return openInWith(dir, job, name, os.O_RDWR|os.O_CREATE)
 }
 
+// openAppendIn opens dir/job/name as openIn does, for appending, creating it if it is
+// missing.
+func openAppendIn(dir, job, name string) (*os.File, error) {
+	return openInWith(dir, job, name, os.O_WRONLY|os.O_CREATE|os.O_APPEND)
+}
+
 func openInWith(dir, job, name string, flags int) (*os.File, error) {
 	path := filepath.Join(dir, job, name)
 	if job != "" {

@@ -23,6 +23,12 @@ func openRWIn(dir, job, name string) (*os.File, error) {
 	return openInWith(dir, job, name, unix.O_RDWR|unix.O_CREAT)
 }
 
+// openAppendIn opens dir/job/name as openIn does, for appending, creating it if it is
+// missing.
+func openAppendIn(dir, job, name string) (*os.File, error) {
+	return openInWith(dir, job, name, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND)
+}
+
 func openInWith(dir, job, name string, flags int) (*os.File, error) {
 	path := filepath.Join(dir, job, name)
 	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)

@@ -325,15 +325,27 @@ func TestCreateRefusesFolderThatIsNoRun(t *testing.T) {
 			t.Errorf("%s overwritten: %q", name, b)
 		}
 	}
-	// An empty folder, and one that an interrupted Create left with its lock and a
-	// temporary run.json, are fine.
+	// A folder that a Create killed before run.json left (its lock, a job's records, a
+	// temporary run.json) is taken over.
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "lock"), nil, 0o644)
 	os.WriteFile(filepath.Join(dir, ".run.json.tmp42"), []byte("{"), 0o644)
+	os.Mkdir(filepath.Join(dir, "adam-seed3"), 0o755)
+	os.WriteFile(filepath.Join(dir, "adam-seed3", "config.json"), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(dir, "adam-seed3", ".status.json.tmp7"), []byte("{"), 0o644)
 	if _, err := Create(s, []int{0}, dir); err != nil {
 		t.Errorf("Create in a folder left by an interrupted Create: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".run.json.tmp42")); err == nil {
-		t.Error("the interrupted Create's temporary file is left")
+	for _, left := range []string{".run.json.tmp42", "adam-seed3"} {
+		if _, err := os.Stat(filepath.Join(dir, left)); err == nil {
+			t.Errorf("the interrupted Create's %s is left", left)
+		}
+	}
+	// But a folder with anything else in a job-like folder is not ours.
+	dir = t.TempDir()
+	os.Mkdir(filepath.Join(dir, "adam-seed3"), 0o755)
+	os.WriteFile(filepath.Join(dir, "adam-seed3", "thesis.tex"), []byte("mine"), 0o644)
+	if _, err := Create(s, []int{0}, dir); err == nil {
+		t.Error("Create took over a folder holding thesis.tex")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -150,8 +151,9 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 }
 
 // checkEmpty returns an error unless the folder dir is empty but for its lock and what an
-// interrupted Create left: temporary files, which it removes if clean (the caller holds
-// the lock).
+// interrupted Create left (a Create killed before it wrote run.json): temporary files, and
+// job folders that hold nothing but a job's config.json, status.json, lock and their
+// temporary files. It removes those if clean (the caller holds the lock).
 func checkEmpty(dir string, clean bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -170,6 +172,14 @@ func checkEmpty(dir string, clean bool) error {
 		case name == lockFile && e.Type().IsRegular():
 		case strings.HasPrefix(name, "."+runFile+".tmp") && e.Type().IsRegular():
 			if clean {
+				os.Remove(filepath.Join(dir, name))
+			}
+		case e.IsDir() && createdJob(filepath.Join(dir, name)):
+			if clean {
+				for _, f := range []string{configFile, statusFile, lockFile} {
+					os.Remove(filepath.Join(dir, name, f))
+				}
+				removeStaleTemps(filepath.Join(dir, name))
 				os.Remove(filepath.Join(dir, name))
 			}
 		default:
@@ -332,6 +342,36 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 	return todo, nil
 }
 
+// createdJob reports whether the folder jd holds only what Create writes into a job's
+// folder before run.json (config.json, status.json) and a job's lock, and their temporary
+// files: what a Create killed midway leaves.
+func createdJob(jd string) bool {
+	if name := filepath.Base(jd); !plainName(name) || !jobLike(name) {
+		return false
+	}
+	entries, err := os.ReadDir(jd)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() || n != configFile && n != statusFile && n != lockFile && !staleTemp(n) {
+			return false
+		}
+	}
+	return true
+}
+
+// jobLike reports whether name has the form of a JobID, "<method>-seed<N>".
+func jobLike(name string) bool {
+	i := strings.LastIndex(name, "-seed")
+	if i <= 0 {
+		return false
+	}
+	n, err := strconv.Atoi(name[i+len("-seed"):])
+	return err == nil && n >= 0
+}
+
 // prepare clears, in the folder of a job just locked for training, what earlier processes
 // left that this one must not obey or keep: a control file (addressed to a trainer that
 // has gone: a "pause" would hold a headless resume for ever, a "cancel" stop it at once),
@@ -339,6 +379,12 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 func (r *Run) prepare(jc *jobControl) {
 	jd := filepath.Join(r.Dir, jc.info.ID)
 	os.Remove(filepath.Join(jd, controlFile))
+	removeStaleTemps(jd)
+}
+
+// removeStaleTemps removes the temporary files of interrupted atomic writes in the job
+// folder jd (staleTemp).
+func removeStaleTemps(jd string) {
 	entries, err := os.ReadDir(jd)
 	if err != nil {
 		return

@@ -5,6 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
 )
 
 // TrainLogFile is the file in a run folder that a background trainer (Spawn) appends
@@ -26,7 +30,7 @@ func Spawn(dir string, command []string) (int, error) {
 		return 0, err
 	}
 	defer null.Close()
-	log, err := os.OpenFile(filepath.Join(dir, TrainLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	log, err := openAppendIn(dir, "", TrainLogFile) // never through a link
 	if err != nil {
 		return 0, err
 	}
@@ -37,29 +41,115 @@ func Spawn(dir string, command []string) (int, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("runner: starting the training process: %v", err)
 	}
-	go cmd.Wait() // reap it if it ends while we are still running
-	return cmd.Process.Pid, nil
+	pid := cmd.Process.Pid
+	exit := make(chan error, 1)
+	spawned.Store(pid, exit)
+	go func() { exit <- cmd.Wait() }() // reap it if it ends while we are still running
+	return pid, nil
+}
+
+// spawned maps the process id of each trainer that Spawn started to a channel that
+// receives its exit (WaitTrainer).
+var spawned sync.Map
+
+// WaitTrainer waits until the trainer pid that Spawn started for the run in dir has locked
+// one of its jobs (it trains), has ended, or timeout has passed. It returns an error only
+// if the trainer ended with a failure before that: the last line of its train.log says
+// why (the folder is trained by another process, a file is damaged, …), which the user
+// would otherwise never see.
+func WaitTrainer(dir string, pid int, timeout time.Duration) error {
+	v, ok := spawned.Load(pid)
+	if !ok {
+		return nil
+	}
+	exit := v.(chan error)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case err := <-exit:
+			exit <- err // for a later call
+			if err == nil {
+				return nil
+			}
+			return fmt.Errorf("the training process ended at once (%v): %s", err, lastLogLine(dir))
+		case <-tick.C:
+			if slices.Contains(Trainers(dir), pid) {
+				return nil
+			}
+		case <-deadline:
+			return nil
+		}
+	}
+}
+
+// lastLogLine returns the last line of the run's train.log that is not empty.
+func lastLogLine(dir string) string {
+	b, err := readFileIn(dir, "", TrainLogFile, maxRecordFile)
+	if err != nil {
+		return "see " + filepath.Join(dir, TrainLogFile)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// Claims splits the jobs that Start would train (with RetryFailed) into those that no
+// process trains (free) and those that another process trains (busy, with the owners as
+// their lock files say).
+func (r *Run) Claims() (free []string, busy []*BusyError) {
+	for _, jc := range r.jobs {
+		if finished(jc.state) && jc.state != Failed {
+			continue
+		}
+		o, err := JobLockOwner(r.Dir, jc.info.ID)
+		switch {
+		case err != nil || o == nil:
+			free = append(free, jc.info.ID)
+		default:
+			busy = append(busy, &BusyError{Dir: r.Dir, Job: jc.info.ID, Owner: *o})
+		}
+	}
+	return free, busy
 }
 
 // Trainers returns the process ids of the processes on this machine that train jobs of
 // the run in dir, Slurm array tasks left out (cancel those through Slurm), this process
 // left out too. They are found through the jobs' locks: a lock that is held proves its
-// owner alive, so a stale or reused process id is never returned.
+// owner alive, so a stale or reused process id is never returned. Where the system lists
+// its locks (Linux's /proc/locks), the process ids are the lock's holders as the kernel
+// names them, each checked to be a sipbench (/proc/PID/exe), not what the lock file says:
+// its content, written just after the lock is taken and readable by anyone who can write
+// the folder, may name any process.
 func Trainers(dir string) []int {
 	info, err := ReadRunInfo(dir)
 	if err != nil {
 		return nil
 	}
 	host, _ := os.Hostname()
-	seen := map[int]bool{}
+	seen := map[int]bool{os.Getpid(): true}
 	var pids []int
+	add := func(pid int) {
+		if pid > 0 && !seen[pid] {
+			seen[pid] = true
+			pids = append(pids, pid)
+		}
+	}
 	for _, j := range info.Jobs {
 		o, err := JobLockOwner(dir, j.ID)
-		if err != nil || o == nil || o.PID <= 0 || o.Host != host || o.Task != "" || o.PID == os.Getpid() || seen[o.PID] {
+		if err != nil || o == nil || o.Host != host || o.Task != "" {
 			continue
 		}
-		seen[o.PID] = true
-		pids = append(pids, o.PID)
+		holders, ok := lockHolders(filepath.Join(dir, j.ID, lockFile))
+		if !ok {
+			add(o.PID) // no list of locks: the owner as its lock file names it
+			continue
+		}
+		for _, pid := range holders {
+			if isSipbench(pid) {
+				add(pid)
+			}
+		}
 	}
 	return pids
 }

@@ -3,9 +3,12 @@
 package runner
 
 import (
+	"encoding/json"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -71,5 +74,64 @@ func TestSpawnAndStop(t *testing.T) {
 	// The lock file still names the dead trainer; its lock is free, so nobody is signalled.
 	if got := StopTrainers(dir); len(got) != 0 {
 		t.Errorf("StopTrainers signalled %v through a free lock", got)
+	}
+}
+
+// TestStopNeverSignalsAReusedPID checks that stopping a run signals only the processes
+// that hold its jobs' locks, never one whose process id the lock file names otherwise: an
+// unrelated process that got a dead trainer's id (PID reuse), or one named by a lock file
+// written by someone else while a trainer holds the lock.
+func TestStopNeverSignalsAReusedPID(t *testing.T) {
+	wd := t.TempDir()
+	dir := filepath.Join(wd, "run")
+	if _, err := Create(spec(t, "exp", []string{"adam", "sgd"}, "steps=5"), []int{0}, dir); err != nil {
+		t.Fatal(err)
+	}
+	// The unrelated process that got the id.
+	other := exec.Command("sleep", "60")
+	if err := other.Start(); err != nil {
+		t.Skip("no sleep command:", err)
+	}
+	defer other.Process.Kill()
+	exited := make(chan struct{})
+	go func() { other.Wait(); close(exited) }()
+	host, _ := os.Hostname()
+	forge := func(job string) {
+		b, _ := json.Marshal(LockOwner{PID: other.Process.Pid, Host: host, Started: "2026-01-01T00:00:00Z"})
+		if err := os.WriteFile(filepath.Join(dir, job, lockFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A free lock naming the live unrelated process: a trainer that died, its id reused.
+	forge("adam-seed0")
+	if got := StopTrainers(dir); len(got) != 0 {
+		t.Errorf("StopTrainers signalled %v through a free lock naming pid %d", got, other.Process.Pid)
+	}
+	if runtime.GOOS != "linux" {
+		return // elsewhere the lock file's content is all there is
+	}
+	// A live trainer holds sgd's lock, and its lock file names the unrelated process.
+	t.Setenv("SIPBENCH_HELPER_JOB", "sgd-seed0")
+	t.Chdir(wd)
+	pid, err := Spawn(dir, []string{os.Args[0], "-test.run=^TestHelperTrainer$"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && len(Trainers(dir)) == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	forge("sgd-seed0")
+	if got := Trainers(dir); !slices.Equal(got, []int{pid}) {
+		t.Errorf("Trainers = %v; want the lock's holder %d, not the %d its file names", got, pid, other.Process.Pid)
+	}
+	StopTrainers(dir)
+	for time.Now().Before(deadline) && len(Trainers(dir)) > 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case <-exited:
+		t.Error("the unrelated process was signalled")
+	case <-time.After(200 * time.Millisecond):
 	}
 }

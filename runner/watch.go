@@ -152,18 +152,39 @@ func (w *Watch) Subscribe() *Subscription {
 	return w.hub.subscribeWith(slices.Clone(w.history))
 }
 
-// Pause asks the process that trains the job to pause it (through its control file).
-func (w *Watch) Pause(job string) { writeControl(w.Dir, job, "pause") }
+// Pause asks the process that trains the job to pause it (through its control file). It
+// does nothing if no process trains the job: a control file would wait for the next one.
+func (w *Watch) Pause(job string) {
+	if o, err := JobLockOwner(w.Dir, job); err == nil && o != nil {
+		writeControl(w.Dir, job, "pause")
+	}
+}
 
-// Resume asks the process that trains the job to resume it.
-func (w *Watch) Resume(job string) { writeControl(w.Dir, job, "resume") }
+// Resume asks the process that trains the job to resume it, as Pause does.
+func (w *Watch) Resume(job string) {
+	if o, err := JobLockOwner(w.Dir, job); err == nil && o != nil {
+		writeControl(w.Dir, job, "resume")
+	}
+}
 
-// Cancel asks the process that trains the job to stop it. For a cluster run it cancels the
-// job's array task (scancel ARRAY_INDEX); a job that no process trains yet (a pending
-// task) is marked cancelled.
+// Cancel asks the process that trains the job to stop it. A job that no process trains
+// (queued, or lost: its trainer died) is marked cancelled instead, so that no control
+// file is left for a later trainer to obey; a resume continues it. For a cluster run it
+// cancels the job's array task (scancel ARRAY_INDEX); a job that no process trains yet (a
+// pending task) is marked cancelled.
 func (w *Watch) Cancel(job string) {
 	if w.cluster == nil {
-		writeControl(w.Dir, job, "cancel")
+		o, err := JobLockOwner(w.Dir, job)
+		if err != nil {
+			return
+		}
+		if o != nil {
+			writeControl(w.Dir, job, "cancel")
+			return
+		}
+		if st, err := ReadStatus(w.Dir, job); err != nil || !st.State.Final() {
+			SetJobState(w.Dir, job, Cancelled, "stopped while no process trained it") // fails if one has just taken it
+		}
 		return
 	}
 	if id, ok := w.cluster.tasks[job]; ok {
@@ -301,7 +322,7 @@ func (w *Watch) checkLost(j *watchedJob) (Event, bool) {
 	}
 	j.lost = true
 	return Event{Job: j.id, Kind: EvState, State: Lost, Step: j.status.Step, Wall: j.status.Wall,
-		Message: fmt.Sprintf("no process trains it (its trainer ended without recording a final state): sipbench resume %s continues it", w.Dir)}, true
+		Message: fmt.Sprintf("its trainer has ended: sipbench resume %s continues it", w.Dir)}, true
 }
 
 // Follow polls the folder every interval until ctx is done or, if untilFinal, until every

@@ -42,6 +42,7 @@ const (
 	OutcomeFinished         // quit with no job left training
 	OutcomeLeft             // quit, jobs left training in the background
 	OutcomeStopped          // quit after asking the jobs to stop
+	OutcomeLost             // quit with unfinished jobs that no process trains (Lost)
 )
 
 type screen int
@@ -273,7 +274,21 @@ func (a *App) running() []string {
 	}
 	var ids []string
 	for _, j := range a.dash.store.Jobs {
-		if !j.State.Final() {
+		if !j.State.Final() && j.State != runner.Lost {
+			ids = append(ids, j.Info.ID)
+		}
+	}
+	return ids
+}
+
+// lost returns the IDs of the jobs that no process trains any more (runner.Lost).
+func (a *App) lost() []string {
+	if a.dash == nil {
+		return nil
+	}
+	var ids []string
+	for _, j := range a.dash.store.Jobs {
+		if j.State == runner.Lost {
 			ids = append(ids, j.Info.ID)
 		}
 	}
@@ -288,9 +303,12 @@ func (a *App) requestQuit() tea.Cmd {
 	ids := a.running()
 	if len(ids) == 0 {
 		a.outcome = OutcomeFinished
+		if len(a.lost()) > 0 {
+			a.outcome = OutcomeLost
+		}
 		return tea.Quit
 	}
-	a.quit = &quitDialog{dir: a.watch.Dir, running: len(ids)}
+	a.quit = &quitDialog{dir: a.watch.Dir, running: len(ids), lost: len(a.lost())}
 	return nil
 }
 

@@ -175,7 +175,7 @@ func TestAppQuitDialog(t *testing.T) {
 	for _, c := range []struct {
 		key     string
 		want    Outcome
-		control bool // cancel written to each job's control file, Stop called
+		control bool // each job cancelled, Stop called
 	}{
 		{"l", OutcomeLeft, false},
 		{"ctrl+c", OutcomeLeft, false},
@@ -208,13 +208,15 @@ func TestAppQuitDialog(t *testing.T) {
 			if _, o := app.Result(); o != c.want {
 				t.Errorf("outcome %v, want %v", o, c.want)
 			}
+			// Nobody trains the queued run: stopping marks its jobs cancelled rather than
+			// leaving control files that a later trainer would obey.
 			for _, id := range []string{"sip-seed0", "adam-seed0"} {
-				b, err := os.ReadFile(filepath.Join(w.Dir, id, "control"))
-				if c.control && strings.TrimSpace(string(b)) != "cancel" {
-					t.Errorf("%s control: %q (%v), want cancel", id, b, err)
-				}
-				if !c.control && err == nil {
+				if b, err := os.ReadFile(filepath.Join(w.Dir, id, "control")); err == nil {
 					t.Errorf("%s control: %q written, want none", id, b)
+				}
+				st, err := runner.ReadStatus(w.Dir, id)
+				if want := map[bool]runner.State{true: runner.Cancelled, false: runner.Queued}[c.control]; err != nil || st.State != want {
+					t.Errorf("%s: status %s (%v), want %s", id, st.State, err, want)
 				}
 			}
 			if c.control != (len(stopped) == 1) {
@@ -240,5 +242,41 @@ func TestAppBackFromSetup(t *testing.T) {
 	d.until("quit", time.Second, func() bool { return d.quit })
 	if _, o := app.Result(); o != OutcomeNone {
 		t.Errorf("outcome %v, want OutcomeNone", o)
+	}
+}
+
+// TestAppLostJob checks what the dashboard does when no process trains the unfinished jobs
+// (their trainer was killed): the jobs show as lost with the command that resumes them,
+// p does not send a control that nobody would read, and q quits at once, saying so.
+func TestAppLostJob(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := queuedRun(t)
+	w.LostAfter = 20 * time.Millisecond
+	app := NewApp(ctx, AppConfig{Options: Options{Color: ColorNever}, Watch: w, Poll: 10 * time.Millisecond})
+	d := newDriver(t, app, 100, 30)
+	d.until("the jobs lost", 5*time.Second, func() bool {
+		for _, j := range app.dash.store.Jobs {
+			if j.State != runner.Lost {
+				return false
+			}
+		}
+		return true
+	})
+	app.dash.redraw(true)
+	if v := app.View(); !strings.Contains(v, "lost") || !strings.Contains(v, "sipbench resume "+w.Dir) {
+		t.Errorf("dashboard of lost jobs lacks the state or the resume command:\n%s", v)
+	}
+	d.keys("p")
+	if v := app.View(); !strings.Contains(v, "sip-seed0: its trainer has ended") {
+		t.Errorf("p on a lost job: no word of it in the footer:\n%s", v)
+	}
+	if _, err := os.Stat(filepath.Join(w.Dir, "sip-seed0", "control")); err == nil {
+		t.Error("p on a lost job wrote a control file")
+	}
+	d.keys("q")
+	d.until("quit", time.Second, func() bool { return d.quit })
+	if _, o := app.Result(); o != OutcomeLost {
+		t.Errorf("outcome %v; want OutcomeLost", o)
 	}
 }

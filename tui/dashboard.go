@@ -230,6 +230,9 @@ func (d *dashboard) control(cancel bool) tea.Cmd {
 	case st.Final():
 		d.status = fmt.Sprintf("%s is %s", id, st)
 		return nil
+	case st == runner.Lost: // nobody would read a control
+		d.status = id + ": " + j.Message
+		return nil
 	case cancel:
 		d.status = "cancel sent to " + id
 		return func() tea.Msg { ctrl.Cancel(id); return nil }
@@ -304,9 +307,11 @@ func (d *dashboard) redraw(force bool) {
 		lower = append(lower, d.fieldsView(fieldW, lowerH, force))
 	}
 	footer := d.status
-	if footer == "" && len(d.store.Jobs) > 0 { // a job Slurm lost: the command that resumes it
+	if footer == "" && len(d.store.Jobs) > 0 { // a lost job: the command that resumes it
 		if j := d.store.Jobs[d.Selected()]; j.Cluster.State == runner.ClusterLost {
 			footer = j.Info.ID + " " + j.Cluster.String()
+		} else if j.State == runner.Lost {
+			footer = j.Info.ID + " lost: " + j.Message
 		}
 	}
 	if footer == "" {

@@ -67,7 +67,7 @@ func jobTable(t *theme, s *store, metric int, colors map[string]int) ([]column, 
 			frac = math.Min(1, math.Max(0, float64(j.Step)/float64(j.Info.Steps)))
 		}
 		rate, eta := "-", "-"
-		if r := j.Rate(); r > 0 && !st.Final() {
+		if r := j.Rate(); r > 0 && !st.Final() && st != runner.Lost {
 			rate = fmt.Sprintf("%.3g", r)
 		}
 		if e, ok := j.ETA(); ok {
@@ -106,7 +106,7 @@ func jobTable(t *theme, s *store, metric int, colors map[string]int) ([]column, 
 // paused yellow; nil (plain) otherwise.
 func statusStyle(t *theme, st runner.State) *lipgloss.Style {
 	switch st {
-	case runner.Diverged, runner.Failed:
+	case runner.Diverged, runner.Failed, runner.Lost:
 		return &t.Bad
 	case runner.Done:
 		return &t.Good

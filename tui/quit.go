@@ -13,6 +13,7 @@ import (
 type quitDialog struct {
 	dir     string
 	running int
+	lost    int // unfinished jobs that no process trains (runner.Lost)
 }
 
 // view renders the dialog as a bordered box at most w cells wide.
@@ -37,6 +38,13 @@ func (q quitDialog) view(t *theme, box lipgloss.Style, w int) string {
 		t.HelpKey.Render("[s]") + " stop the runs",
 		indent("(checkpoints are kept; sipbench resume " + q.dir + " continues)"),
 		t.HelpKey.Render("[esc]") + " cancel",
+	}
+	if q.lost > 0 {
+		lost := fmt.Sprintf("%d more jobs are lost: no process trains them.", q.lost)
+		if q.lost == 1 {
+			lost = "1 more job is lost: no process trains it."
+		}
+		lines = append(lines, "", t.Bold.Render(lost), indent("(sipbench resume "+q.dir+" continues)"))
 	}
 	return box.Render(strings.Join(lines, "\n"))
 }

@@ -144,7 +144,7 @@ func (j *job) Rate() float64 {
 // yet, no step budget, or a final state).
 func (j *job) ETA() (float64, bool) {
 	r := j.Rate()
-	if r <= 0 || j.Info.Steps <= 0 || j.Status().Final() {
+	if r <= 0 || j.Info.Steps <= 0 || j.Status().Final() || j.State == runner.Lost {
 		return 0, false
 	}
 	left := j.Info.Steps - j.Step
