@@ -110,9 +110,18 @@ func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
 		mean32, is32 := float32(mean), float32(is)
 		mean32s[k], invStd[k] = mean32, is32
 		g, b := gamma.Value.Data[k], beta.Value.Data[k]
+		prm := bnParams{mean: mean32, is: is32, gamma: g, beta: b}
+		if relu {
+			prm.relu = 1
+		}
 		for i := 0; i < n; i++ {
 			off := (i*c + k) * hw
 			src, dst := xv[off:][:hw], out.Data[off:][:hw]
+			if bnAsm && hw >= 8 {
+				n8 := hw / 8
+				bnNormalize8(&dst[0], &src[0], n8, &prm)
+				src, dst = src[8*n8:], dst[8*n8:]
+			}
 			if relu {
 				for j, v := range src {
 					dst[j] = max(g*((v-mean32)*is32)+b, 0)
@@ -148,14 +157,13 @@ func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
 			mean32, is32 := mean32s[k], invStd[k]
 			gk, bk := gamma.Value.Data[k], beta.Value.Data[k]
 			var sg, sgx float64
+			prm := bnParams{mean: mean32, is: is32, gamma: gk, beta: bk}
+			if relu {
+				prm.relu = 1
+			}
 			for i := 0; i < n; i++ {
 				off := (i*c + k) * hw
-				var a, b float64
-				if relu {
-					a, b = sumsBNReLUBack(gy[off:][:hw], xv[off:][:hw], mean32, is32, gk, bk)
-				} else {
-					a, b = sumsBNBack(gy[off:][:hw], xv[off:][:hw], mean32, is32)
-				}
+				a, b := bnBackSums(gy[off:][:hw], xv[off:][:hw], &prm)
 				sg += a
 				sgx += b
 			}
@@ -174,9 +182,18 @@ func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
 			if training {
 				mg, mgx = float32(sg/float64(m)), float32(sgx/float64(m))
 			}
+			prm.scale, prm.mg, prm.mgx = scale, mg, mgx
+			if !dxFresh {
+				prm.acc = 1
+			}
 			for i := 0; i < n; i++ {
 				off := (i*c + k) * hw
 				xs, d, g := xv[off:][:hw], dx[off:][:hw], gy[off:][:hw]
+				if bnAsm && hw >= 8 {
+					n8 := hw / 8
+					bnBackDx8(&d[0], &g[0], &xs[0], n8, &prm)
+					xs, d, g = xs[8*n8:], d[8*n8:], g[8*n8:]
+				}
 				switch {
 				case relu && dxFresh:
 					for j, gj := range g {
@@ -216,6 +233,10 @@ const bnBlock = 16
 func sum64(x []float32) float64 {
 	var total float64
 	q := 0
+	if bnAsm && len(x) >= bnBlock {
+		q = len(x) / bnBlock * bnBlock
+		total = bnSum16(&x[0], len(x)/bnBlock, 0)
+	}
 	for ; q+bnBlock <= len(x); q += bnBlock {
 		v := x[q : q+bnBlock : q+bnBlock]
 		s0 := (v[0] + v[4]) + (v[8] + v[12])
@@ -234,6 +255,10 @@ func sum64(x []float32) float64 {
 func sumSqDev64(x []float32, mean float32) float64 {
 	var total float64
 	q := 0
+	if bnAsm && len(x) >= bnBlock {
+		q = len(x) / bnBlock * bnBlock
+		total = bnSumSqDev16(&x[0], len(x)/bnBlock, mean, 0)
+	}
 	for ; q+bnBlock <= len(x); q += bnBlock {
 		v := x[q : q+bnBlock : q+bnBlock]
 		var s [4]float32
@@ -253,11 +278,33 @@ func sumSqDev64(x []float32, mean float32) float64 {
 	return total
 }
 
+// bnBackSums returns Σ g and Σ g·x̂ of BatchNorm's backward pass (sumsBNBack), or of
+// BatchNorm+ReLU's if p.relu (sumsBNReLUBack): the blocks of 16 in the AVX2 kernel where
+// it runs, the rest in Go, continuing the same running sums.
+func bnBackSums(g, x []float32, p *bnParams) (sg, sgx float64) {
+	q := 0
+	if bnAsm && len(g) >= bnBlock {
+		blocks := len(g) / bnBlock
+		var sums [2]float64
+		bnBackSums16(&g[0], &x[0], blocks, p, &sums)
+		sg, sgx, q = sums[0], sums[1], blocks*bnBlock
+	}
+	if p.relu != 0 {
+		return sumsBNReLUBackFrom(g, x, p.mean, p.is, p.gamma, p.beta, q, sg, sgx)
+	}
+	return sumsBNBackFrom(g, x, p.mean, p.is, q, sg, sgx)
+}
+
 // sumsBNBack returns Σ g and Σ g·x̂ with x̂ = (x − mean)·is computed in float32 as in the
 // forward pass.
 func sumsBNBack(g, x []float32, mean, is float32) (sg, sgx float64) {
+	return sumsBNBackFrom(g, x, mean, is, 0, 0, 0)
+}
+
+// sumsBNBackFrom is sumsBNBack from g[q:] (q a multiple of bnBlock) onwards, the running
+// sums starting at sg, sgx.
+func sumsBNBackFrom(g, x []float32, mean, is float32, q int, sg, sgx float64) (float64, float64) {
 	x = x[:len(g)]
-	q := 0
 	for ; q+bnBlock <= len(g); q += bnBlock {
 		gv, xv := g[q:q+bnBlock:q+bnBlock], x[q:q+bnBlock:q+bnBlock]
 		var a, b [4]float32
@@ -286,8 +333,12 @@ func sumsBNBack(g, x []float32, mean, is float32) (sg, sgx float64) {
 // ReLU's output, masked here where the normalised value γ·x̂ + β (computed as the forward
 // pass computes it) is not positive.
 func sumsBNReLUBack(g, x []float32, mean, is, gamma, beta float32) (sg, sgx float64) {
+	return sumsBNReLUBackFrom(g, x, mean, is, gamma, beta, 0, 0, 0)
+}
+
+// sumsBNReLUBackFrom is sumsBNReLUBack from g[q:] onwards, the sums starting at sg, sgx.
+func sumsBNReLUBackFrom(g, x []float32, mean, is, gamma, beta float32, q int, sg, sgx float64) (float64, float64) {
 	x = x[:len(g)]
-	q := 0
 	for ; q+bnBlock <= len(g); q += bnBlock {
 		gv, xv := g[q:q+bnBlock:q+bnBlock], x[q:q+bnBlock:q+bnBlock]
 		var a, b [4]float32
