@@ -14,6 +14,7 @@ import (
 type presetJSON struct {
 	Name        string            `json:"name"`
 	Description string            `json:"description"`
+	Deviations  []string          `json:"deviations"`
 	Network     string            `json:"network"`
 	Params      int               `json:"params"`
 	Metric      string            `json:"metric"`
@@ -41,7 +42,7 @@ func cmdList(args []string) error {
 			if err != nil {
 				return err
 			}
-			out = append(out, presetJSON{Name: p.Name, Description: p.Description, Network: p.Network,
+			out = append(out, presetJSON{Name: p.Name, Description: p.Description, Deviations: p.Deviations, Network: p.Network,
 				Params: p.ParamCount(""), Metric: p.Metric, Reference: p.Reference, Methods: p.MethodNames(),
 				Defaults: p.DefaultMethods(), Scales: p.ScaleNames(), Settings: s.Values})
 		}
@@ -58,5 +59,30 @@ func cmdList(args []string) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Name, p.Network, p.ParamCount(""), strings.Join(p.MethodLabels(), ","), desc)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Where each preset departs from the original code: deliberate deviations at the paper
+	// scale, then what each smaller scale changes.
+	fmt.Println("\nDeviations from the original (tum-pbs/SIP):")
+	for _, p := range presets.All() {
+		var lines []string
+		lines = append(lines, p.Deviations...)
+		for _, sc := range p.Scales {
+			if sc.Note != "" {
+				lines = append(lines, fmt.Sprintf("at %s scale: %s", sc.Name, sc.Note))
+			}
+		}
+		if len(lines) == 0 {
+			lines = []string{"none"}
+		}
+		for i, l := range lines {
+			name := ""
+			if i == 0 {
+				name = p.Name
+			}
+			fmt.Printf("  %-13s- %s\n", name, l)
+		}
+	}
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sipbench/sipbench/presets"
 )
 
 // capture runs the command line args and returns its exit code, stdout and stderr.
@@ -106,6 +108,31 @@ func TestListJSON(t *testing.T) {
 	}
 	if len(want) != 0 {
 		t.Errorf("presets missing from list --json: %v", want)
+	}
+}
+
+// TestListDeviations: `sipbench list` names every preset's deviations from the original and
+// what each smaller scale changes.
+func TestListDeviations(t *testing.T) {
+	code, out, _ := capture(t, "list")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	_, devs, ok := strings.Cut(out, "Deviations from the original")
+	if !ok {
+		t.Fatalf("list prints no deviations:\n%s", out)
+	}
+	for _, p := range presets.All() {
+		for _, d := range p.Deviations {
+			if !strings.Contains(devs, d) {
+				t.Errorf("%s: deviation %q not listed", p.Name, d)
+			}
+		}
+		for _, sc := range p.Scales {
+			if sc.Note != "" && !strings.Contains(devs, sc.Note) {
+				t.Errorf("%s: scale %s's note %q not listed", p.Name, sc.Name, sc.Note)
+			}
+		}
 	}
 }
 

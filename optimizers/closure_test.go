@@ -582,3 +582,56 @@ func TestClosureStateRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestReductionSum: with Reduction Sum the training loss is the batch sum, so its value,
+// its gradient in x and in θ and its Gauss–Newton products are B times those of the batch
+// mean (B = 7), for every source (float32 rounding: 1e-6 relative).
+func TestReductionSum(t *testing.T) {
+	l := newLinearLSQ()
+	nb := float64(l.y.Batch())
+	x := core.New(l.y.Batch(), 2)
+	rng := rand.New(rand.NewPCG(5, 5))
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	near := func(what string, sum, mean []float32) {
+		t.Helper()
+		for i := range sum {
+			if want := nb * float64(mean[i]); math.Abs(float64(sum[i])-want) > 1e-6*math.Max(math.Abs(want), 1e-3) {
+				t.Fatalf("%s[%d]: sum %.8g, want B × mean = %.8g", what, i, sum[i], want)
+			}
+		}
+	}
+	for _, src := range []Source{Adjoint, Supervised, Sign} {
+		mean := Method{Name: "m", Source: src}
+		sum := Method{Name: "s", Source: src, Reduction: Sum}
+		near(string(src)+" XGrad", sum.XGrad(nil, l.phys, x, l.y, x).Data, mean.XGrad(nil, l.phys, x, l.y, x).Data)
+	}
+	if s := Reduction("").Scale(4); s != 0.25 {
+		t.Errorf(`Reduction("").Scale(4) = %g, want 0.25 (mean)`, s)
+	}
+	objMean, objSum := l.objective(), l.objective()
+	objSum.Method.Reduction = Sum
+	vm, vs := objMean.Value(), objSum.Value()
+	if math.Abs(vs-nb*vm) > 1e-9*vs {
+		t.Errorf("Value: sum %.10g, want B × mean = %.10g", vs, nb*vm)
+	}
+	ps := l.net.Params()
+	objMean.Gradient()
+	gm := snapshotInto(nil, gradsOf(ps))
+	objSum.Gradient()
+	for i, p := range ps {
+		near("∂L/∂θ", p.Grad.Data, gm[i].Data)
+	}
+	v, dm, ds := newLike(ps), newLike(ps), newLike(ps)
+	for _, tv := range v {
+		for j := range tv.Data {
+			tv.Data[j] = float32(rng.NormFloat64())
+		}
+	}
+	objMean.GaussNewton(dm, v)
+	objSum.GaussNewton(ds, v)
+	for i := range ps {
+		near("G·v", ds[i].Data, dm[i].Data)
+	}
+}

@@ -36,6 +36,29 @@ const (
 	L1 ProxyLoss = "l1"
 )
 
+// Reduction is how a training loss combines the per-example losses of a batch of B.
+type Reduction string
+
+// The batch reductions. The original trains exp, Poisson and heat on the batch sum
+// (loss.sum.backward()) and rotation and fluid on the batch mean, so that a learning
+// rate of SGD, AdaHessian's ε and Hessian-free's damping mean what they meant there only
+// with the same reduction (a sum makes the gradient B times larger than a mean).
+const (
+	// Mean divides the batch's summed loss by B; "" means Mean.
+	Mean Reduction = "mean"
+	// Sum takes the batch's summed loss as it is.
+	Sum Reduction = "sum"
+)
+
+// Scale returns the factor of the summed per-example losses in the training loss of a
+// batch of b: 1/b for Mean (and ""), 1 for Sum.
+func (r Reduction) Scale(b int) float64 {
+	if r == Sum {
+		return 1
+	}
+	return 1 / float64(b)
+}
+
 // Physics is what a training method needs of a problem: the gradient through P and the
 // problem's inverse updates. problems.Problem satisfies it.
 type Physics interface {
@@ -47,8 +70,8 @@ type Physics interface {
 // the network optimizer that turns it into a parameter update.
 //
 // Every method trains with the same loop: x₀ = NN(y*); g = XGrad(x₀, y*, x*); the network
-// is backpropagated from g; the optimizer steps. The batch's loss is the mean of the
-// per-example losses, so XGrad divides by the batch size.
+// is backpropagated from g; the optimizer steps. The batch's loss is the mean or the sum
+// of the per-example losses (Reduction), so XGrad divides by the batch size or not.
 type Method struct {
 	Name      string    // short lowercase name: "sip", "adam", "sgd", …
 	Source    Source    // where the x-space gradient comes from
@@ -57,6 +80,7 @@ type Method struct {
 	Optimizer string    // network optimizer, one of Names
 	LR        float64   // learning rate
 	Momentum  float64   // for "sgd"
+	Reduction Reduction // the batch reduction of the training loss; "" means Mean
 }
 
 // NewOptimizer returns m's network optimizer bound to params.
@@ -93,13 +117,17 @@ func (m Method) Validate(updates []string) error {
 }
 
 // XGrad writes into dst (allocated when nil) the x-space gradient that m sends into the
-// network for predictions x of observations y with ground truth xTrue, divided by the
-// batch size (the training loss is a batch mean). It panics on an unknown source.
+// network for predictions x of observations y with ground truth xTrue, times
+// m.Reduction.Scale(batch) (divided by the batch size for a batch mean). It panics on an
+// unknown source.
 func (m Method) XGrad(dst *core.Tensor, p Physics, x, y, xTrue *core.Tensor) *core.Tensor {
 	if dst == nil {
 		dst = core.New(x.Shape...)
 	}
 	inv := 1 / float32(x.Batch())
+	if m.Reduction == Sum {
+		inv = 1
+	}
 	switch m.Source {
 	case Adjoint:
 		p.Gradient(dst, x, y)

@@ -46,14 +46,15 @@ type ObjectivePhysics interface {
 
 // NetObjective is the Objective of a network trained by a Method on one batch (y*, x*).
 //
-// The loss L(θ) and the curvature depend on the method's source, with B the batch size
-// and x = NN(y*; θ):
+// The loss L(θ) and the curvature depend on the method's source, with s the method's
+// batch reduction factor (1/B for a batch mean, 1 for a sum; Reduction.Scale) and
+// x = NN(y*; θ):
 //
-//	Adjoint:    L = Σ_b ½‖P(x_b) − y*_b‖² / B,  H_x = J_Pᵀ·J_P / B   (the exact gradient)
-//	Supervised: L = ½‖x − x*‖² / B,            H_x = I / B
+//	Adjoint:    L = s·Σ_b ½‖P(x_b) − y*_b‖²,  H_x = s·J_Pᵀ·J_P   (the exact gradient)
+//	Supervised: L = s·½‖x − x*‖²,            H_x = s·I
 //	Inverse, Sign: the gradient is the method's XGrad (which is not the gradient of a
 //	            fixed function of θ); Value reports the physics loss as for Adjoint, and
-//	            H_x = I / B (the Hessian of the L2 proxy loss).
+//	            H_x = s·I (the Hessian of the L2 proxy loss).
 //
 // Directional derivatives of the network and of P are central finite differences (see
 // FDStep); everything else is exact.
@@ -112,7 +113,7 @@ func (o *NetObjective) forward() *core.Var {
 
 // loss returns L at the prediction x.
 func (o *NetObjective) loss(x *core.Tensor) float64 {
-	inv := 1 / float64(x.Batch())
+	inv := o.Method.Reduction.Scale(x.Batch())
 	if o.Method.Source == Supervised {
 		var s float64
 		for i, v := range x.Data {
@@ -172,7 +173,7 @@ func (o *NetObjective) GaussNewton(dst, v []*core.Tensor) {
 
 // curvature returns H_x·u at x.
 func (o *NetObjective) curvature(x, u *core.Tensor) *core.Tensor {
-	inv := 1 / float64(x.Batch())
+	inv := o.Method.Reduction.Scale(x.Batch())
 	w := o.scratch(1, x.Shape)
 	if o.Method.Source != Adjoint {
 		for i, v := range u.Data {

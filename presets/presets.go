@@ -15,13 +15,21 @@ import (
 // hyper-parameters, and settings at several scales.
 type Preset struct {
 	Name        string
-	Description string // what it reproduces; names every deliberate deviation
-	Network     string // the network, in words
-	Metric      string // the metric the comparison is about (x_l1, x_dist, …)
-	Reference   string // the SIP method that ratios are stated against
-	Methods     []MethodDef
-	Keys        []Key   // settings of this preset besides the common ones
-	Scales      []Scale // the first is the default ("quick")
+	Description string // what it reproduces
+	// Deviations names, one sentence each, every deliberate difference to the original code
+	// (tum-pbs/SIP) at the paper scale and what it changes, measured where it could be.
+	// The scales' Notes name what a smaller scale changes besides.
+	Deviations []string
+	Network    string // the network, in words
+	Metric     string // the metric the comparison is about (x_l1, x_dist, …)
+	Reference  string // the SIP method that ratios are stated against
+	// Reduction is the batch reduction of every method's training loss, the original's
+	// for this experiment (sum for exp, poisson and heat; mean for rotation and fluid).
+	// "" means Mean.
+	Reduction optimizers.Reduction
+	Methods   []MethodDef
+	Keys      []Key   // settings of this preset besides the common ones
+	Scales    []Scale // the first is the default ("quick")
 	// Table1GDStep is the fixed step of `sipbench table1`'s gradient-descent row, where one
 	// was chosen by measurement; if it is 0, eval's default (1e-2) is used.
 	Table1GDStep float64
@@ -242,6 +250,9 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		seen[name] = true
 		m := p.Methods[i].Method
 		m.LR = vals.Float("lr." + name)
+		if m.Reduction == "" {
+			m.Reduction = p.Reduction
+		}
 		spec.Methods = append(spec.Methods, m)
 	}
 	if len(spec.Methods) == 0 {

@@ -333,3 +333,26 @@ func TestAcceptedSettingsBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestReductions: every method of a preset trains on the original's batch reduction, the
+// sum for exp, poisson and heat (loss.sum.backward()) and the mean for rotation and fluid
+// (loss.mean.backward()), so that the original's learning rates mean what they meant.
+func TestReductions(t *testing.T) {
+	want := map[string]optimizers.Reduction{"exp": optimizers.Sum, "poisson": optimizers.Sum, "heat": optimizers.Sum,
+		"rotation": optimizers.Mean, "fluid": optimizers.Mean}
+	for name, r := range want {
+		p, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := p.Resolve("paper", p.MethodNames(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range s.Methods {
+			if m.Reduction != r {
+				t.Errorf("%s/%s: reduction %q, want %q", name, m.Name, m.Reduction, r)
+			}
+		}
+	}
+}
