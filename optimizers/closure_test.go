@@ -3,6 +3,7 @@ package optimizers
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/sipbench/sipbench/core"
@@ -478,7 +479,7 @@ func TestHessianFreeLinearLeastSquares(t *testing.T) {
 	want := l.solution()
 	ps := l.net.Params()
 	o := NewHessianFree(ps, 1, 1e-9)
-	o.CGIters = 20
+	o.CGMaxIter = 20
 	obj := l.objective()
 	obj.Gradient()
 	gn0 := norm(gradsOf(ps))
@@ -511,11 +512,83 @@ func TestHessianFreeQuadratic(t *testing.T) {
 	t.Parallel()
 	q := newQuad(8, 0.9, 7)
 	o := NewHessianFree([]*core.Param{q.p}, 1, 0)
-	o.CGIters = 16
+	o.CGMaxIter = 16
 	f0 := q.Gradient()
 	o.StepWith(q)
 	if f1 := q.Value(); f1 > 1e-6*f0 {
 		t.Errorf("f went from %g to %g in one step; want ≤ 1e-6 of it", f0, f1)
+	}
+}
+
+// TestHessianFreeKeepGrid: the CG iterates kept for backtracking are PyTorchHessianFree's
+// ⌈1.3^j⌉ − 1 grid (computed by hand for its default of 250 iterations).
+func TestHessianFreeKeepGrid(t *testing.T) {
+	want := []int{0, 1, 2, 3, 4, 6, 8, 10, 13, 17, 23, 30, 39, 51, 66, 86, 112, 146, 190, 247, 321}
+	if got := hfKeepGrid(250); !slices.Equal(got, want) {
+		t.Errorf("hfKeepGrid(250) = %v; want %v", got, want)
+	}
+}
+
+// scaledCurvature is a quadObjective whose Gauss–Newton products are A/4: the quadratic
+// model is 4× too flat, so CG's solution d = −4A⁻¹g overshoots.
+type scaledCurvature struct{ *quadObjective }
+
+func (s scaledCurvature) GaussNewton(dst, v []*core.Tensor) {
+	s.apply(dst[0].Data, v[0].Data)
+	for i := range dst[0].Data {
+		dst[0].Data[i] /= 4
+	}
+}
+
+// TestHessianFreeLineSearch: with the model 4× too flat and λ = 0, the full CG step
+// d = −4A⁻¹g gives f(αd) = f(0) − q(4α − 8α²), q = gᵀA⁻¹g; Armijo's f(αd) ≤ f(0) + 0.01·α·gᵀd
+// holds for α ≤ 0.495, so the search 1, 0.8, 0.64, 0.512, … stops at 0.8⁴ = 0.4096. The
+// damping rises: ρ = (f(d) − f(0))/(m(d) − m(0)) = 4q/(−2q) = −2.
+func TestHessianFreeLineSearch(t *testing.T) {
+	q := newQuad(6, 0.5, 3)
+	o := NewHessianFree([]*core.Param{q.p}, 1, 0)
+	o.Backtrack = false
+	f0 := q.Gradient()
+	o.StepWith(scaledCurvature{q})
+	if want := math.Pow(0.8, 4); math.Abs(o.Alpha-want) > 1e-12 {
+		t.Errorf("line search α = %v; want %v", o.Alpha, want)
+	}
+	if f1 := q.Value(); !(f1 < f0) {
+		t.Errorf("f went from %g to %g", f0, f1)
+	}
+	if !(o.Rho < 0.25) {
+		t.Errorf("ρ = %v; want < 1/4 (the full step increases f)", o.Rho)
+	}
+}
+
+// TestHessianFreeWarmStart: the next CG run starts from 0.95 × the last CG iterate
+// (State's x₀), and on the same quadratic a warm second step needs fewer CG iterations
+// than a cold one.
+func TestHessianFreeWarmStart(t *testing.T) {
+	run := func(decay float64) (first, second int, x0 []float32, d []float32) {
+		q := newQuad(40, 0.9, 4)
+		o := NewHessianFree([]*core.Param{q.p}, 1, 1e-3)
+		o.CGDecay = decay
+		o.Backtrack, o.LineSearch = false, false
+		q.Gradient()
+		o.StepWith(q)
+		d = append(d, o.kept[len(o.keptAt)-1][0].Data...)
+		first = o.CGIterations
+		x0 = append(x0, o.State()[2].Data...)
+		q.Gradient()
+		o.StepWith(q)
+		return first, o.CGIterations, x0, d
+	}
+	_, warm, x0, d := run(0.95)
+	for i := range x0 {
+		if want := float32(0.95 * float64(d[i])); x0[i] != want {
+			t.Fatalf("x₀[%d] = %v; want 0.95 × %v", i, x0[i], d[i])
+		}
+	}
+	_, cold, _, _ := run(0)
+	t.Logf("CG iterations of the second step: warm %d, cold %d", warm, cold)
+	if warm >= cold {
+		t.Errorf("second step: %d CG iterations warm, %d cold; want fewer warm", warm, cold)
 	}
 }
 
