@@ -14,13 +14,18 @@ import (
 //	project = 1×1 convolution (Width → 128) → GELU → 1×1 convolution (128 → Out)
 //
 // The two coordinate channels hold (i/(H−1), j/(W−1)) ∈ [0, 1]², as the original appends
-// its grid. NewFNO's defaults in DefaultFNO are the original's: 4 layers, 12 modes, width
-// 32. Deviation: no zero padding of the domain (later versions of the original pad
-// non-periodic problems by 9 cells); the spectral layer takes the real part of a one-sided
-// spectrum instead of irfft2 (see SpectralConv2d). Inputs are NCHW with H and W powers of
-// two, H ≥ 2·Modes and W ≥ 2·Modes.
+// its grid. With Padding p > 0 the lifted fields are padded with p zero rows and columns at
+// the end (PadEnd2) before the layers and cropped back (CropEnd2) before the projection,
+// as the original's FNO2d (p = 9) does for non-periodic domains. NewFNO's defaults in
+// DefaultFNO are the original's: 4 layers, 12 modes, width 32 (Padding is 0 unless set).
+// The spectral layer takes the real part of a one-sided spectrum instead of irfft2, a
+// reparametrisation of the same layer (see SpectralConv2d). Inputs are NCHW with
+// H + Padding ≥ 2·Modes and W + Padding ≥ 2·Modes.
 type FNO struct {
 	In, Out, Layers, Modes, Width int
+	// Padding is the number of zero cells appended along both axes around the layers
+	// (0: none; the original: 9).
+	Padding int
 
 	lift, proj1, proj2 conv
 	w                  []conv
@@ -70,8 +75,8 @@ func NewFNO(in, out, layers, modes, width int, rng *rand.Rand) *FNO {
 func (f *FNO) Forward(x *Var) *Var {
 	s := x.Value.Shape
 	mustRank("FNO x", s, 4)
-	if s[1] != f.In || s[2] < 2*f.Modes || s[3] < 2*f.Modes {
-		panic(fmt.Sprintf("core: FNO: x %v needs %d channels and H, W ≥ 2·modes = %d", s, f.In, 2*f.Modes))
+	if s[1] != f.In || s[2]+f.Padding < 2*f.Modes || s[3]+f.Padding < 2*f.Modes || f.Padding < 0 {
+		panic(fmt.Sprintf("core: FNO: x %v needs %d channels and H, W ≥ 2·modes − padding = %d − %d", s, f.In, 2*f.Modes, f.Padding))
 	}
 	t := x.Tape()
 	n, h, w := s[0], s[2], s[3]
@@ -85,11 +90,17 @@ func (f *FNO) Forward(x *Var) *Var {
 		}
 	}
 	x = f.lift.forward(ConcatChannels(x, t.Const(grid)))
+	if f.Padding > 0 {
+		x = PadEnd2(x, f.Padding)
+	}
 	for l := range f.Layers {
 		x = Add(SpectralConv2d(&f.spec[l], x, t.Param(f.wr[l]), t.Param(f.wi[l])), f.w[l].forward(x))
 		if l+1 < f.Layers {
 			x = GELU(x)
 		}
+	}
+	if f.Padding > 0 {
+		x = CropEnd2(x, f.Padding)
 	}
 	return f.proj2.forward(GELU(f.proj1.forward(x)))
 }

@@ -21,9 +21,53 @@ func TestFNOGradients(t *testing.T) {
 		}
 	}
 	x := randTensor(rng, 2, 1, 8, 4)
-	err := GradCheck(func(tp *Tape, in []*Var) *Var { return f.Forward(in[0]) }, []*Tensor{x}, f.Params(), GradCheckOptions{})
-	if err != nil {
-		t.Error(err)
+	for _, pad := range []int{0, 3} { // 3: the lifted 8×4 fields become 11×7
+		f.Padding = pad
+		err := GradCheck(func(tp *Tape, in []*Var) *Var { return f.Forward(in[0]) }, []*Tensor{x}, f.Params(), GradCheckOptions{})
+		if err != nil {
+			t.Errorf("padding %d: %v", pad, err)
+		}
+	}
+}
+
+// TestFNOPadding: padding changes what the layers see (the zero cells enter the Fourier
+// modes), not the output's shape; and the pad and crop ops place the values as
+// F.pad(x, [0, p, 0, p]) and x[..., :−p, :−p] do.
+func TestFNOPadding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	f := NewFNO(1, 1, 2, 2, 3, rng)
+	x := randTensor(rng, 1, 1, 6, 5)
+	tp := NewTape()
+	y0 := f.Forward(tp.Const(x)).Value.Clone()
+	f.Padding = 2
+	y2 := f.Forward(tp.Const(x)).Value
+	if !SameShape(y0.Shape, y2.Shape) {
+		t.Fatalf("padded output %v, unpadded %v; want the same shape", y2.Shape, y0.Shape)
+	}
+	same := true
+	for i := range y0.Data {
+		same = same && y0.Data[i] == y2.Data[i]
+	}
+	if same {
+		t.Error("padding by 2 left the output unchanged")
+	}
+	p := PadEnd2(tp.Const(x), 2).Value
+	for i := range 8 {
+		for j := range 7 {
+			want := float32(0)
+			if i < 6 && j < 5 {
+				want = x.Data[i*5+j]
+			}
+			if got := p.Data[i*7+j]; got != want {
+				t.Fatalf("PadEnd2[%d,%d] = %v; want %v", i, j, got, want)
+			}
+		}
+	}
+	c := CropEnd2(tp.Const(p), 2).Value
+	for i, v := range x.Data {
+		if c.Data[i] != v {
+			t.Fatalf("CropEnd2(PadEnd2(x)) differs from x at %d", i)
+		}
 	}
 }
 

@@ -211,3 +211,67 @@ func addTo(dst, src []float32) {
 		dst[i] += x
 	}
 }
+
+// PadEnd2 returns the NCHW batch x with p zero rows appended after its last row and p zero
+// columns after its last column, of shape [N, C, H+p, W+p] (PyTorch's
+// F.pad(x, [0, p, 0, p])). It panics if x is not of rank 4 or p is negative.
+func PadEnd2(x *Var, p int) *Var {
+	mustRank("PadEnd2 x", x.Value.Shape, 4)
+	if p < 0 {
+		panic(fmt.Sprintf("core: PadEnd2: negative padding %d", p))
+	}
+	n, c, h, w := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2], x.Value.Shape[3]
+	ho, wo := h+p, w+p
+	t := x.tape
+	out := t.Alloc(n, c, ho, wo)
+	xv := x.Value.Data
+	parallelFor(t.Threads, n*c, func(q int) {
+		src, dst := xv[q*h*w:][:h*w], out.Data[q*ho*wo:][:ho*wo]
+		for i := range h {
+			copy(dst[i*wo:i*wo+w], src[i*w:(i+1)*w])
+		}
+	})
+	var v *Var
+	v = t.record("PadEnd2", out, func() {
+		dx := x.grad().Data
+		parallelFor(t.Threads, n*c, func(q int) {
+			d, g := dx[q*h*w:][:h*w], v.Grad.Data[q*ho*wo:][:ho*wo]
+			for i := range h {
+				addTo(d[i*w:(i+1)*w], g[i*wo:i*wo+w])
+			}
+		})
+	}, x)
+	return v
+}
+
+// CropEnd2 returns the NCHW batch x without its last p rows and p columns, of shape
+// [N, C, H−p, W−p] (x[..., :−p, :−p]), the transpose of PadEnd2. It panics if x is not of
+// rank 4, p is negative, or p ≥ H or p ≥ W.
+func CropEnd2(x *Var, p int) *Var {
+	mustRank("CropEnd2 x", x.Value.Shape, 4)
+	n, c, h, w := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2], x.Value.Shape[3]
+	if p < 0 || p >= h || p >= w {
+		panic(fmt.Sprintf("core: CropEnd2: cannot crop %d from x %v", p, x.Value.Shape))
+	}
+	ho, wo := h-p, w-p
+	t := x.tape
+	out := t.allocNoZero(n, c, ho, wo) // every element is written below
+	xv := x.Value.Data
+	parallelFor(t.Threads, n*c, func(q int) {
+		src, dst := xv[q*h*w:][:h*w], out.Data[q*ho*wo:][:ho*wo]
+		for i := range ho {
+			copy(dst[i*wo:(i+1)*wo], src[i*w:i*w+wo])
+		}
+	})
+	var v *Var
+	v = t.record("CropEnd2", out, func() {
+		dx := x.grad().Data
+		parallelFor(t.Threads, n*c, func(q int) {
+			d, g := dx[q*h*w:][:h*w], v.Grad.Data[q*ho*wo:][:ho*wo]
+			for i := range ho {
+				addTo(d[i*w:i*w+wo], g[i*wo:(i+1)*wo])
+			}
+		})
+	}, x)
+	return v
+}

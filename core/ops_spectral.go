@@ -2,33 +2,115 @@ package core
 
 import (
 	"fmt"
+	"math"
 )
 
-// Spectral holds the FFT plan and the complex scratch of SpectralConv2d for one layer, so
-// that a training step does not allocate them again. The zero value is ready to use; a
-// Spectral is not safe for concurrent use (give each network its own).
+// Spectral holds the twiddle factors and the complex scratch of SpectralConv2d for one
+// layer, so that a training step does not allocate them again. The zero value is ready to
+// use; a Spectral is not safe for concurrent use (give each network its own).
 type Spectral struct {
-	plan        *FFT2
-	field, gbuf []complex128
-	z           []complex128
+	h, w, m int
+	// cx, sx: cos and sin of 2π·kx·j/W for kx < m, j < W ([kx·W + j]); cy, sy: of
+	// 2π·ky(r)·i/H for the 2m retained rows r, i < H ([r·H + i]).
+	cx, sx, cy, sy []float64
+	part           []complex128 // H·m: the transform along x of one field
+	z, gbuf        []complex128
 }
 
-func (s *Spectral) setup(h, w, nmodes int) {
-	if s.plan == nil {
-		s.plan = NewFFT2(h, w)
-	} else if ph, pw := s.plan.Shape(); ph != h || pw != w {
-		s.plan = NewFFT2(h, w)
-	}
-	if len(s.field) != h*w {
-		s.field = make([]complex128, h*w)
+func (s *Spectral) setup(h, w, m, nmodes int) {
+	if s.h != h || s.w != w || s.m != m {
+		s.h, s.w, s.m = h, w, m
+		s.cx, s.sx = make([]float64, m*w), make([]float64, m*w)
+		for kx := range m {
+			for j := range w {
+				s.sx[kx*w+j], s.cx[kx*w+j] = math.Sincos(2 * math.Pi * float64(kx*j%w) / float64(w))
+			}
+		}
+		s.cy, s.sy = make([]float64, 2*m*h), make([]float64, 2*m*h)
+		for r := range 2 * m {
+			ky := r
+			if r >= m {
+				ky = h - 2*m + r
+			}
+			for i := range h {
+				s.sy[r*h+i], s.cy[r*h+i] = math.Sincos(2 * math.Pi * float64(ky*i%h) / float64(h))
+			}
+		}
+		s.part = make([]complex128, h*m)
 	}
 	if len(s.z) < nmodes {
 		s.z = make([]complex128, nmodes)
 	}
 }
 
+// forward writes the retained modes of the unnormalised DFT of the real H×W field src,
+// X[r·m + kx] = Σ_{i,j} src[i,j]·e^{−2πi(ky(r)·i/H + kx·j/W)}, into dst (2m·m): along x
+// for the m retained kx, then along y for the 2m retained ky, O(H·W·m).
+func (s *Spectral) forward(dst []complex128, src []float32) {
+	h, w, m := s.h, s.w, s.m
+	for i := range h {
+		row := src[i*w : (i+1)*w]
+		for kx := range m {
+			c, sn := s.cx[kx*w:(kx+1)*w], s.sx[kx*w:(kx+1)*w]
+			var re, im float64
+			for j, v := range row {
+				re += float64(v) * c[j]
+				im -= float64(v) * sn[j]
+			}
+			s.part[i*m+kx] = complex(re, im)
+		}
+	}
+	for r := range 2 * m {
+		c, sn := s.cy[r*h:(r+1)*h], s.sy[r*h:(r+1)*h]
+		for kx := range m {
+			var re, im float64
+			for i := range h {
+				p := s.part[i*m+kx]
+				// p·(c − i·sn)
+				re += real(p)*c[i] + imag(p)*sn[i]
+				im += imag(p)*c[i] - real(p)*sn[i]
+			}
+			dst[r*m+kx] = complex(re, im)
+		}
+	}
+}
+
+// inverse writes into dst (H·W), for every cell (i, j), scale·Re(Σ_retained Z[r·m + kx]·
+// e^{+2πi(ky(r)·i/H + kx·j/W)}), or adds it when accumulate is set: along y, then along
+// x, O(H·W·m).
+func (s *Spectral) inverse(dst []float32, z []complex128, scale float64, accumulate bool) {
+	h, w, m := s.h, s.w, s.m
+	for i := range h {
+		for kx := range m {
+			var re, im float64
+			for r := range 2 * m {
+				c, sn := s.cy[r*h+i], s.sy[r*h+i]
+				v := z[r*m+kx]
+				// v·(c + i·sn)
+				re += real(v)*c - imag(v)*sn
+				im += imag(v)*c + real(v)*sn
+			}
+			s.part[i*m+kx] = complex(re, im)
+		}
+	}
+	for i := range h {
+		for j := range w {
+			var v float64
+			for kx := range m {
+				p := s.part[i*m+kx]
+				v += real(p)*s.cx[kx*w+j] - imag(p)*s.sx[kx*w+j]
+			}
+			if accumulate {
+				dst[i*w+j] += float32(v * scale)
+			} else {
+				dst[i*w+j] = float32(v * scale)
+			}
+		}
+	}
+}
+
 // SpectralConv2d records the spectral convolution of the Fourier neural operator (Li et
-// al. 2021) applied to x of shape [N, Cin, H, W] (H, W powers of two) with complex weights
+// al. 2021) applied to x of shape [N, Cin, H, W] (any H, W) with complex weights
 // W = wr + i·wi of shape [Cin, Cout, 2m, m]:
 //
 //	X[n,c] = FFT2(x[n,c])                                   (unnormalised, see FFT2)
@@ -44,7 +126,10 @@ func (s *Spectral) setup(h, w, nmodes int) {
 // The backward pass, with g = ∂L/∂y: ∂L/∂Z = FFT2(g)/(H·W); ∂L/∂W = Σ_n conj(X)·∂L/∂Z
 // (its real and imaginary parts go to wr and wi); ∂L/∂x = Re(conj-FFT2(∂L/∂X)) with
 // ∂L/∂X = Σ_o ∂L/∂Z·conj(W), where conj-FFT2 is the unnormalised inverse transform.
-// The transforms run in float64; the retained spectrum of x is kept in float32.
+// Only the retained modes are ever transformed: direct DFTs along each axis (Spectral's
+// forward and inverse), O(H·W·m) per field, which is what an FFT costs at these sizes and
+// takes any H and W (the original's FNO pads 64 to 73). The transforms run in float64; the
+// retained spectrum of x is kept in float32.
 func SpectralConv2d(s *Spectral, x, wr, wi *Var) *Var {
 	xs, ws := x.Value.Shape, wr.Value.Shape
 	mustRank("SpectralConv2d x", xs, 4)
@@ -57,32 +142,19 @@ func SpectralConv2d(s *Spectral, x, wr, wi *Var) *Var {
 	}
 	t := x.tape
 	nm := 2 * m * m
-	s.setup(h, w, nm*max(cin, cout))
+	s.setup(h, w, m, nm*max(cin, cout))
 	hw := h * w
 	out := t.Alloc(n, cout, h, w)
 	xm := t.Alloc(n, cin, nm, 2) // retained spectrum of x: re, im
-	index := func(r, kx int) int {
-		ky := r
-		if r >= m {
-			ky = h - 2*m + r
-		}
-		return ky*w + kx
-	}
 	wrd, wid := wr.Value.Data, wi.Value.Data
 	for b := range n {
 		for c := range cin {
 			src := x.Value.Data[(b*cin+c)*hw : (b*cin+c+1)*hw]
-			for i, v := range src {
-				s.field[i] = complex(float64(v), 0)
-			}
-			s.plan.Forward(s.field, s.field)
+			z := s.z[:nm]
+			s.forward(z, src)
 			dst := xm.Data[(b*cin+c)*2*nm:]
-			for r := range 2 * m {
-				for kx := range m {
-					v := s.field[index(r, kx)]
-					k := r*m + kx
-					dst[2*k], dst[2*k+1] = float32(real(v)), float32(imag(v))
-				}
+			for k, v := range z {
+				dst[2*k], dst[2*k+1] = float32(real(v)), float32(imag(v))
 			}
 		}
 		for o := range cout {
@@ -96,17 +168,8 @@ func SpectralConv2d(s *Spectral, x, wr, wi *Var) *Var {
 					z[k] += xv * complex(float64(wrd[wo+k]), float64(wid[wo+k]))
 				}
 			}
-			clear(s.field)
-			for r := range 2 * m {
-				for kx := range m {
-					s.field[index(r, kx)] = z[r*m+kx]
-				}
-			}
-			s.plan.Inverse(s.field, s.field)
 			dst := out.Data[(b*cout+o)*hw : (b*cout+o+1)*hw]
-			for i, v := range s.field {
-				dst[i] = float32(real(v))
-			}
+			s.inverse(dst, z, 1/float64(hw), false)
 		}
 	}
 	var y *Var
@@ -130,14 +193,10 @@ func SpectralConv2d(s *Spectral, x, wr, wi *Var) *Var {
 		for b := range n {
 			for o := range cout {
 				src := g[(b*cout+o)*hw : (b*cout+o+1)*hw]
-				for i, v := range src {
-					s.field[i] = complex(float64(v), 0)
-				}
-				s.plan.Forward(s.field, s.field)
-				for r := range 2 * m {
-					for kx := range m {
-						gz[o*nm+r*m+kx] = s.field[index(r, kx)] * complex(inv, 0)
-					}
+				gzo := gz[o*nm : (o+1)*nm]
+				s.forward(gzo, src)
+				for k := range gzo {
+					gzo[k] *= complex(inv, 0)
 				}
 			}
 			for c := range cin {
@@ -168,17 +227,8 @@ func SpectralConv2d(s *Spectral, x, wr, wi *Var) *Var {
 				if gx == nil {
 					continue
 				}
-				clear(s.field)
-				for r := range 2 * m {
-					for kx := range m {
-						s.field[index(r, kx)] = gX[r*m+kx]
-					}
-				}
-				s.plan.Inverse(s.field, s.field)
 				dst := gx[(b*cin+c)*hw : (b*cin+c+1)*hw]
-				for i, v := range s.field {
-					dst[i] += float32(real(v) * float64(hw))
-				}
+				s.inverse(dst, gX, 1, true)
 			}
 		}
 	}, x, wr, wi)
