@@ -27,6 +27,9 @@ type Network struct {
 	Layers int `json:"layers,omitempty"` // fno: Fourier layers
 	Modes  int `json:"modes,omitempty"`  // fno: Fourier modes kept per direction
 	Width  int `json:"width,omitempty"`  // fno: channels of the Fourier layers
+	// Padding is fno's zero cells appended along both axes around the Fourier layers
+	// (0: none; the original: 9).
+	Padding int `json:"padding,omitempty"`
 }
 
 // The network kinds Build knows.
@@ -61,6 +64,9 @@ func (n Network) Validate() error {
 	case UNet:
 		return positive("in, out, levels, filters", n.In, n.Out, n.Levels, n.Filters)
 	case FNO:
+		if n.Padding < 0 || n.Padding > 1<<16 {
+			return fmt.Errorf("presets: fno network: padding %d out of range [0, 65536]", n.Padding)
+		}
 		return positive("in, out, layers, modes, width", n.In, n.Out, n.Layers, n.Modes, n.Width)
 	}
 	return fmt.Errorf("presets: unknown network kind %q (this sipbench builds mlp, unet, fno)", n.Kind)
@@ -77,7 +83,9 @@ func (n Network) Build(rng *rand.Rand) (core.Network, error) {
 	case UNet:
 		return core.NewUNet(n.In, n.Out, n.Levels, n.Filters, rng), nil
 	}
-	return core.NewFNO(n.In, n.Out, n.Layers, n.Modes, n.Width, rng), nil
+	f := core.NewFNO(n.In, n.Out, n.Layers, n.Modes, n.Width, rng)
+	f.Padding = n.Padding
+	return f, nil
 }
 
 // String describes n in words: "MLP 1-16-64-16-1, Sigmoid", "U-Net 1→1, 4 levels, 16
@@ -99,7 +107,11 @@ func (n Network) String() string {
 	case UNet:
 		return fmt.Sprintf("U-Net %d→%d, %d levels, %d filters", n.In, n.Out, n.Levels, n.Filters)
 	case FNO:
-		return fmt.Sprintf("FNO %d→%d, %d Fourier layers, %d modes, width %d", n.In, n.Out, n.Layers, n.Modes, n.Width)
+		s := fmt.Sprintf("FNO %d→%d, %d Fourier layers, %d modes, width %d", n.In, n.Out, n.Layers, n.Modes, n.Width)
+		if n.Padding > 0 {
+			s += fmt.Sprintf(", padded by %d", n.Padding)
+		}
+		return s
 	}
 	return n.Kind
 }

@@ -59,7 +59,7 @@ func TestRunRecordsFormatAndNetwork(t *testing.T) {
 	if err != nil || info.Format != FormatVersion {
 		t.Fatalf("run.json format %d, %v; want %d", info.Format, err, FormatVersion)
 	}
-	want := map[string]string{"sip": "U-Net 1→1, 4 levels, 16 filters", "fno": "FNO 1→1, 4 Fourier layers, 12 modes, width 32"}
+	want := map[string]string{"sip": "U-Net 1→1, 4 levels, 16 filters", "fno": "FNO 1→1, 4 Fourier layers, 12 modes, width 32, padded by 9"}
 	for _, j := range info.Jobs {
 		c, err := ReadJobConfig(dir, j.ID)
 		if err != nil {
