@@ -278,3 +278,39 @@ func buildWithRace() bool {
 	}
 	return false
 }
+
+// TestBackwardReleasesAdjoints checks that Backward recycles the adjoints it has
+// propagated: on a chain of 20 elementwise ops, the arena ends with the 20 values and a
+// handful of adjoints (not 20), intermediate nodes' Grad is nil afterwards and the leaf's
+// gradient is still right.
+func TestBackwardReleasesAdjoints(t *testing.T) {
+	tp := NewTape()
+	x := FromData([]float32{0.5, -1, 2}, 3)
+	xv := tp.Input(x)
+	y := xv
+	var mids []*Var
+	for range 20 {
+		y = Tanh(y)
+		mids = append(mids, y)
+	}
+	tp.Backward(Sum(y), nil)
+	if tp.next > 20+1+4 { // 20 values, Sum's, a few adjoints
+		t.Errorf("arena holds %d tensors after Backward; want about 21 values plus a few adjoints", tp.next)
+	}
+	for i, m := range mids {
+		if m.Grad != nil {
+			t.Fatalf("node %d still holds its adjoint after Backward", i)
+		}
+	}
+	// d/dx of tanh∘…∘tanh, in float64.
+	for i, v := range x.Data {
+		z, d := float64(v), 1.0
+		for range 20 {
+			z = math.Tanh(z)
+			d *= 1 - z*z
+		}
+		if g := float64(xv.Grad.Data[i]); math.Abs(g-d) > 1e-5*(1+math.Abs(d)) {
+			t.Errorf("grad[%d] = %v; want %v", i, g, d)
+		}
+	}
+}

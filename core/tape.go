@@ -60,6 +60,10 @@ type Tape struct {
 	nodes []*Var
 	arena []*Tensor
 	next  int
+	// free holds the adjoints that Backward has propagated and will not read again; the
+	// allocations that follow reuse them before taking fresh arena slots, so that the
+	// adjoints of a network do not all live at once (they would double a step's memory).
+	free []*Tensor
 }
 
 // NewTape returns an empty tape in training mode.
@@ -72,12 +76,18 @@ func (t *Tape) Reset() {
 	clear(t.nodes)
 	t.nodes = t.nodes[:0]
 	t.next = 0
+	clear(t.free)
+	t.free = t.free[:0]
 }
 
 // Alloc returns a zeroed scratch tensor of the given shape that lives until the next Reset.
 // Ops use it for their outputs, adjoints and workspaces.
 func (t *Tape) Alloc(shape ...int) *Tensor {
 	n := numel(shape)
+	if x := t.reuse(n, shape); x != nil {
+		clear(x.Data)
+		return x
+	}
 	if t.next < len(t.arena) {
 		x := t.arena[t.next]
 		if cap(x.Data) >= n {
@@ -154,10 +164,34 @@ func (v *Var) grad() *Tensor {
 	return v.Grad
 }
 
+// reuse returns a released adjoint (see Tape.free) that can hold n values, shaped as
+// shape, or nil: the smallest that fits, the earliest released among equals, so the
+// choice depends only on the sequence of ops.
+func (t *Tape) reuse(n int, shape []int) *Tensor {
+	best := -1
+	for i, x := range t.free {
+		if c := cap(x.Data); c >= n && (best < 0 || c < cap(t.free[best].Data)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	x := t.free[best]
+	t.free = append(t.free[:best], t.free[best+1:]...)
+	x.Data = x.Data[:n]
+	x.Shape = append(x.Shape[:0], shape...)
+	return x
+}
+
 // Backward seeds out's adjoint with grad (added to any adjoint out already has) and
 // propagates adjoints to every node recorded before it, in reverse order. Parameter
 // gradients accumulate into Param.Grad; Input leaves hold theirs in Var.Grad.
 // A nil grad seeds with ones (the gradient of a scalar loss).
+//
+// The adjoint of a node that is not a leaf is released once it has been propagated to
+// the node's inputs: its Var.Grad becomes nil and the tensor is reused by the ops'
+// allocations that follow, so that a network's adjoints do not all live at once.
 func (t *Tape) Backward(out *Var, grad *Tensor) {
 	if out.tape != t {
 		panic("core: Backward: node recorded on another tape")
@@ -187,6 +221,8 @@ func (t *Tape) Backward(out *Var, grad *Tensor) {
 		n := t.nodes[i]
 		if n.back != nil && n.Grad != nil {
 			n.back()
+			t.free = append(t.free, n.Grad)
+			n.Grad = nil
 		}
 	}
 }

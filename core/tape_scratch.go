@@ -5,6 +5,9 @@ package core
 // overwrite entirely before reading.
 func (t *Tape) allocNoZero(shape ...int) *Tensor {
 	n := numel(shape)
+	if x := t.reuse(n, shape); x != nil {
+		return x
+	}
 	if t.next < len(t.arena) {
 		if x := t.arena[t.next]; cap(x.Data) >= n {
 			x.Data = x.Data[:n]
