@@ -74,16 +74,20 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	if note := rep.String(); note != "" {
 		r.hub.publish(Event{Job: id, Kind: EvNote, Message: note, Step: t.step})
 	}
-	if resumed { // replay the history so that readers see the whole curve
+	if resumed { // replay the curve so far, decimated as a Watch replays it (bounded memory)
+		var h jobHistory
 		mr := NewMetricsReader(r.Dir, id, t.metrics)
 		for {
-			rows, err := mr.Next(4096)
+			rows, err := mr.Next(watchChunk)
 			for _, row := range rows {
-				r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: row.Step, Wall: row.Wall, Metrics: row.Metrics})
+				h.add(Event{Job: id, Kind: EvMetrics, Step: row.Step, Wall: row.Wall, Metrics: row.Metrics})
 			}
-			if err != nil || len(rows) == 0 {
+			if err != nil || len(rows) < watchChunk {
 				break
 			}
+		}
+		for _, e := range h.replay() {
+			r.hub.publish(e)
 		}
 	}
 	c := r.spec.Common

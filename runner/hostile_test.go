@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -320,5 +321,77 @@ func TestWatchReportsLostJob(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Follow did not end with the job lost")
+	}
+}
+
+// TestWatchBoundedMemory follows a folder of long jobs whose rows are all on disk already
+// (a long run opened late): the subscriber that was there from the start receives every
+// row once, in order, while its undrained backlog stays bounded (Follow reads as fast as it
+// drains); a subscriber that comes later is replayed a bounded summary ending at the last
+// row and the final state.
+func TestWatchBoundedMemory(t *testing.T) {
+	dir := created(t, spec(t, "exp", []string{"rescaled", "adam"}, "steps=100000"))
+	info, _ := ReadRunInfo(dir)
+	const n = 100000
+	for _, j := range info.Jobs {
+		var b strings.Builder
+		b.WriteString(metricsHeader(info.Metrics) + "\n")
+		for s := 1; s <= n; s++ {
+			fmt.Fprintf(&b, "%d,%d.5,1,2,3,4,%d\n", s, s, s)
+		}
+		os.WriteFile(filepath.Join(dir, j.ID, metricsFile), []byte(b.String()), 0o644)
+		writeStatus(dir, j.ID, Status{State: Done, Step: n, Total: n})
+	}
+	w, err := OpenWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := w.Subscribe()
+	done := make(chan error, 1)
+	go func() { done <- w.Follow(context.Background(), time.Hour, true) }()
+	last := map[string]int{}
+	maxBatch := 0
+	for range sub.C {
+		batch := sub.Drain()
+		maxBatch = max(maxBatch, len(batch))
+		for _, e := range batch {
+			if e.Kind != EvMetrics {
+				continue
+			}
+			if e.Step != last[e.Job]+1 {
+				t.Fatalf("%s: step %d after %d", e.Job, e.Step, last[e.Job])
+			}
+			last[e.Job] = e.Step
+		}
+		time.Sleep(time.Millisecond) // a subscriber slower than the reader
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range info.Jobs {
+		if last[j.ID] != n {
+			t.Errorf("%s: rows up to %d; want %d", j.ID, last[j.ID], n)
+		}
+	}
+	if limit := watchBacklog + len(info.Jobs)*watchChunk + 16; maxBatch > limit {
+		t.Errorf("a subscriber was left %d events at once; want at most %d", maxBatch, limit)
+	}
+	late := w.Subscribe().Drain()
+	if len(late) > len(info.Jobs)*(replayRows+4) {
+		t.Errorf("a late subscriber is replayed %d events; want at most %d", len(late), len(info.Jobs)*(replayRows+4))
+	}
+	lastRow, lastState := map[string]int{}, map[string]State{}
+	for _, e := range late {
+		switch e.Kind {
+		case EvMetrics:
+			lastRow[e.Job] = e.Step
+		case EvState:
+			lastState[e.Job] = e.State
+		}
+	}
+	for _, j := range info.Jobs {
+		if lastRow[j.ID] != n || lastState[j.ID] != Done {
+			t.Errorf("%s: replay ends at row %d, state %s; want %d, done", j.ID, lastRow[j.ID], lastState[j.ID], n)
+		}
 	}
 }

@@ -71,3 +71,16 @@ func (h *hub) close() {
 		close(s.C)
 	}
 }
+
+// backlog returns the largest number of events a subscriber has not drained yet.
+func (h *hub) backlog() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, s := range h.subs {
+		s.mu.Lock()
+		n = max(n, len(s.queue))
+		s.mu.Unlock()
+	}
+	return n
+}

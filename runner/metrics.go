@@ -55,8 +55,8 @@ func parseRow(text []byte, n int) (Row, error) {
 	return row, nil
 }
 
-// lineReader reads the lines of metrics.csv, bounding each by maxLine: a longer one (a
-// damaged file) is returned as one line of garbage, cut at maxLine.
+// lineReader reads the lines of metrics.csv, bounding each by its buffer (lineBuf): a longer
+// one (a damaged file) is returned as one line of garbage.
 type lineReader struct {
 	r   *bufio.Reader
 	off int64 // offset of the next line
@@ -110,7 +110,12 @@ type MetricsReader struct {
 	last int  // step of the last row returned
 	hdr  bool // the header has been read
 	cols int  // metrics per row, from the header (−1: any)
+	br   *bufio.Reader
 }
+
+// lineBuf is the buffer of the readers of metrics.csv, and so the longest line they read
+// as a line: a row is far shorter, a longer line is garbage.
+const lineBuf = 64 << 10
 
 // NewMetricsReader returns a reader of the job's metrics.csv from its start.
 func NewMetricsReader(dir, job string, want []string) *MetricsReader {
@@ -141,7 +146,13 @@ func (m *MetricsReader) Next(max int) ([]Row, error) {
 	if _, err := f.Seek(m.off, io.SeekStart); err != nil {
 		return nil, err
 	}
-	lr := &lineReader{r: bufio.NewReaderSize(f, maxLine), off: m.off}
+	if m.br == nil {
+		m.br = bufio.NewReaderSize(f, lineBuf)
+	} else {
+		m.br.Reset(f)
+	}
+	defer m.br.Reset(nil)
+	lr := &lineReader{r: m.br, off: m.off}
 	var rows []Row
 	for max <= 0 || len(rows) < max {
 		line, _, ok, err := lr.next()
@@ -250,7 +261,7 @@ func (r metricsRepair) String() string {
 // dropped in between): when the repair needs no rewrite, cutting the file there repairs it.
 func scanMetrics(r io.Reader, names []string, keep int, emit func([]byte) error) (rep metricsRepair, prefix int64, err error) {
 	header := metricsHeader(names)
-	lr := &lineReader{r: bufio.NewReaderSize(r, maxLine)}
+	lr := &lineReader{r: bufio.NewReaderSize(r, lineBuf)}
 	if emit == nil {
 		emit = func([]byte) error { return nil }
 	}

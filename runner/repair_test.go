@@ -63,7 +63,7 @@ func TestResumeRepairsMetrics(t *testing.T) {
 	ref := metricsLines(t, full, job) // header, rows 1..n, ""
 	rows := func(from, to int) string { return strings.Join(ref[from:to+1], "") }
 	header := ref[0]
-	long := strings.Repeat("7", maxLine+10) + "\n"
+	long := strings.Repeat("7", lineBuf+10) + "\n"
 	for _, c := range []struct {
 		name    string
 		content string // metrics.csv as the crash left it; "-" for no file

@@ -22,10 +22,10 @@ type Watch struct {
 	Info RunInfo
 	hub  hub
 	jobs []watchedJob
-	// history holds every event read so far, replayed to each new subscriber; mu
+	// history is what a new subscriber is replayed (see Subscribe), bounded per job; mu
 	// orders its growth with publication, so no subscriber misses or repeats an event.
 	mu      sync.Mutex
-	history []Event
+	history []jobHistory
 
 	cluster *watchCluster // nil unless the folder's slurm.json names a submitted array
 
@@ -52,9 +52,83 @@ type watchCluster struct {
 // ClusterPollInterval is how often a Watch asks Slurm about a cluster run's array.
 const ClusterPollInterval = 12 * time.Second
 
+// Bounds of a Watch's memory, whatever the length of the run.
+const (
+	// watchChunk is the number of rows a Poll reads from each job's metrics.csv: a long
+	// run is read in pieces, each published before the next is read.
+	watchChunk = 8192
+	// watchBacklog is the number of events that a subscriber may leave undrained before
+	// Follow stops reading rows until it catches up.
+	watchBacklog = 4 * watchChunk
+	// replayRows bounds the metrics events of a job that a new subscriber is replayed.
+	replayRows = 2048
+)
+
+// jobHistory is what a Watch replays of one job to a new subscriber: its metrics events
+// decimated to at most replayRows (every stride-th row, the stride doubling as the run
+// grows, and the latest row), then its latest snapshot, Slurm view and state.
+type jobHistory struct {
+	rows   []Event
+	stride int
+	seen   int    // metrics events added
+	last   *Event // the latest metrics event
+	other  []Event
+}
+
+func (h *jobHistory) add(e Event) {
+	switch e.Kind {
+	case EvMetrics:
+		h.seen++
+		h.last = &e
+		if h.stride == 0 {
+			h.stride = 1
+		}
+		if h.seen%h.stride != 0 {
+			return
+		}
+		h.rows = append(h.rows, e)
+		if len(h.rows) >= replayRows { // keep every other row
+			n := 0
+			for i := 1; i < len(h.rows); i += 2 {
+				h.rows[n] = h.rows[i]
+				n++
+			}
+			clear(h.rows[n:])
+			h.rows = h.rows[:n]
+			h.stride *= 2
+		}
+	default: // the latest of each kind, the state last
+		for i, o := range h.other {
+			if o.Kind == e.Kind {
+				h.other = append(h.other[:i], h.other[i+1:]...)
+				break
+			}
+		}
+		h.other = append(h.other, e)
+		slices.SortStableFunc(h.other, func(a, b Event) int { return kindOrder(a.Kind) - kindOrder(b.Kind) })
+	}
+}
+
+// kindOrder orders the non-metrics events of a replay: the state, which decides how the
+// others are shown, comes last.
+func kindOrder(k EventKind) int {
+	if k == EvState {
+		return 1
+	}
+	return 0
+}
+
+func (h *jobHistory) replay() []Event {
+	out := slices.Clone(h.rows)
+	if h.last != nil && (len(out) == 0 || out[len(out)-1].Step != h.last.Step) {
+		out = append(out, *h.last)
+	}
+	return append(out, h.other...)
+}
+
 type watchedJob struct {
 	id     string
-	off    int64
+	mr     *MetricsReader
 	state  State
 	status Status
 	snap   int
@@ -74,9 +148,9 @@ func OpenWatch(dir string) (*Watch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runner: %s is not a run folder: %v", dir, err)
 	}
-	w := &Watch{Dir: dir, Info: info}
+	w := &Watch{Dir: dir, Info: info, history: make([]jobHistory, len(info.Jobs))}
 	for _, j := range info.Jobs {
-		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1})
+		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1, mr: NewMetricsReader(dir, j.ID, info.Metrics)})
 	}
 	if rec, err := slurm.ReadRecord(dir); err == nil && rec.Array != "" {
 		c := &watchCluster{rec: rec, tasks: map[string]string{}, views: map[string]ClusterView{},
@@ -145,11 +219,18 @@ func (w *Watch) pollCluster() ([]Event, bool) {
 	return events, allLost
 }
 
-// Subscribe returns a subscription that first receives every event read so far.
+// Subscribe returns a subscription that receives every event read from now on. A
+// subscriber that comes after events were read first receives a summary of them: each
+// job's metrics decimated to at most a few thousand rows (all of them for a shorter run),
+// its latest snapshot, Slurm view and state. Subscribe before Follow to receive every row.
 func (w *Watch) Subscribe() *Subscription {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.hub.subscribeWith(slices.Clone(w.history))
+	var hist []Event
+	for i := range w.history {
+		hist = append(hist, w.history[i].replay()...)
+	}
+	return w.hub.subscribeWith(hist)
 }
 
 // Pause asks the process that trains the job to pause it (through its control file). It
@@ -217,19 +298,29 @@ func (w *Watch) CancelAll() {
 	}
 }
 
-// Poll reads what changed in the folder since the last call and publishes it. It
-// reports whether every job has reached a final state.
+// Poll reads what changed in the folder since the last call and publishes it: for each
+// job, up to a few thousand new rows of metrics.csv (a long backlog takes several calls),
+// a changed status or snapshot. It reports whether every job has reached a final state (or
+// is lost) and every row has been read.
 func (w *Watch) Poll() (bool, error) {
+	final, _, err := w.poll()
+	return final, err
+}
+
+// poll is Poll; it also reports whether rows remain to be read.
+func (w *Watch) poll() (final, more bool, err error) {
 	var events []Event
-	final := true
+	final = true
 	for i := range w.jobs {
 		j := &w.jobs[i]
-		rows, off, err := ReadMetrics(w.Dir, j.id, j.off, w.Info.Metrics)
+		rs, err := j.mr.Next(watchChunk)
 		if err != nil {
-			return false, err
+			return false, false, err
 		}
-		j.off = off
-		for _, r := range rows {
+		if len(rs) == watchChunk {
+			more = true
+		}
+		for _, r := range rs {
 			events = append(events, Event{Job: j.id, Kind: EvMetrics, Step: r.Step, Wall: r.Wall, Metrics: r.Metrics})
 		}
 		if st, err := ReadStatus(w.Dir, j.id); err == nil {
@@ -247,7 +338,7 @@ func (w *Watch) Poll() (bool, error) {
 		if !j.state.Final() && !j.lost {
 			final = false
 		}
-		fi, err := os.Stat(filepath.Join(w.Dir, j.id, snapshotFile))
+		fi, err := os.Lstat(filepath.Join(w.Dir, j.id, snapshotFile))
 		if err != nil || fi.ModTime().Equal(j.snapMod) && fi.Size() == j.snapSize {
 			continue
 		}
@@ -269,12 +360,14 @@ func (w *Watch) Poll() (bool, error) {
 		}
 	}
 	w.mu.Lock()
-	w.history = append(w.history, events...)
 	for _, e := range events {
+		if i := slices.IndexFunc(w.jobs, func(j watchedJob) bool { return j.id == e.Job }); i >= 0 {
+			w.history[i].add(e)
+		}
 		w.hub.publish(e)
 	}
 	w.mu.Unlock()
-	return final, nil
+	return final && !more, more, nil
 }
 
 // Lost returns the jobs that the last Poll found lost (see Lost), in the run's order. Call
@@ -326,18 +419,34 @@ func (w *Watch) checkLost(j *watchedJob) (Event, bool) {
 }
 
 // Follow polls the folder every interval until ctx is done or, if untilFinal, until every
-// job has reached a final state; then it closes the subscriptions.
+// job has reached a final state (or is lost) and every row has been read; then it closes
+// the subscriptions. A backlog of rows (a long run opened late) is read in pieces without
+// waiting for the interval, but only as fast as the subscribers drain their events, so
+// that memory stays bounded whatever the run's length: a subscriber must drain.
 func (w *Watch) Follow(ctx context.Context, every time.Duration, untilFinal bool) error {
 	defer w.hub.close()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		final, err := w.Poll()
+		final, more, err := w.poll()
 		if err != nil {
 			return err
 		}
 		if final && untilFinal {
 			return nil
+		}
+		if more { // read on once the subscribers have caught up
+			for w.hub.backlog() >= watchBacklog {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():
