@@ -67,7 +67,17 @@ func cmdApp(args []string) error {
 	if !interactive() {
 		return cmdList(nil)
 	}
-	return runApp(tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining})
+	return runApp(tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground})
+}
+
+// resumeInBackground resumes the run folder dir in a detached background trainer (R on
+// the runs screen).
+func resumeInBackground(dir string) error {
+	pid, err := spawnTraining(dir, 0)
+	if err != nil {
+		return err
+	}
+	return runner.WaitTrainer(dir, pid, 10*time.Second)
 }
 
 // startInBackground creates the run folder of spec under runs/ and starts training it
@@ -118,7 +128,12 @@ func watchInTUI(dir string, opts tui.Options) error {
 	if err != nil {
 		return err
 	}
-	return runApp(tui.AppConfig{Options: opts, Watch: w, Stop: stopTraining})
+	return runApp(tui.AppConfig{Options: opts, Watch: w, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground})
+}
+
+// runsInTUI opens the app on the runs screen of the folder root.
+func runsInTUI(root string, opts tui.Options) error {
+	return runApp(tui.AppConfig{Options: opts, Runs: true, RunsRoot: root, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground})
 }
 
 // runApp runs the app full screen, then says where the run is and how to come back.

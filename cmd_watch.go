@@ -10,6 +10,21 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
+// newestTraining returns the most recently started run folder under root that a live
+// process trains (runner.RunIndex), or "" if none does.
+func newestTraining(root string) string {
+	rs, err := runner.NewRunIndex(root).Scan()
+	if err != nil {
+		return ""
+	}
+	for _, r := range rs {
+		if r.State == runner.RunTraining && r.Sweep == nil {
+			return r.Dir
+		}
+	}
+	return ""
+}
+
 // newestRun returns the most recently started run folder under root.
 func newestRun(root string) (string, error) {
 	runs, err := runner.ListRuns(root)
@@ -23,7 +38,7 @@ func newestRun(root string) (string, error) {
 }
 
 func cmdWatch(args []string) error {
-	fs := newFlags("watch", "sipbench watch [DIR] [--headless] [--color auto|always|never] [--ascii]")
+	fs := newFlags("watch", "sipbench watch [DIR] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run).")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
@@ -37,13 +52,21 @@ func cmdWatch(args []string) error {
 	if len(pos) > 1 {
 		return usagef("", "watch takes at most one run folder")
 	}
+	inTUI := !view.headless && interactive()
 	dir := ""
-	if len(pos) == 1 {
+	switch {
+	case len(pos) == 1:
 		dir = pos[0]
-	} else if dir, err = newestRun(runner.RunsDir); err != nil {
-		return err
+	case inTUI: // the newest run in training, else the runs screen
+		if dir = newestTraining(runner.RunsDir); dir == "" {
+			return runsInTUI(runner.RunsDir, opts)
+		}
+	default:
+		if dir, err = newestRun(runner.RunsDir); err != nil {
+			return err
+		}
 	}
-	if !view.headless && interactive() {
+	if inTUI {
 		return watchInTUI(dir, opts)
 	}
 	w, err := runner.OpenWatch(dir)

@@ -282,7 +282,7 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 		e.jobs = make([]jobEntry, len(e.info.Jobs))
 		x.runs[dir] = e
 	}
-	rs := RunStatus{Dir: dir, Info: e.info, Err: e.err, folderTime: fi.ModTime(), Count: map[JobKind]int{}}
+	rs := RunStatus{Dir: dir, Info: e.info, Err: e.err, folderTime: fi.ModTime(), Count: map[JobKind]int{}, Headline: Headline{Ratio: math.NaN()}}
 	if e.err != nil {
 		rs.State = RunUnreadable
 		return rs
@@ -712,7 +712,7 @@ func usable(j JobStatus) bool {
 
 // scanSweep returns the status of the sweep folder dir: its runs, summed up.
 func (x *RunIndex) scanSweep(dir string, seen map[string]bool) RunStatus {
-	rs := RunStatus{Dir: dir, Count: map[JobKind]int{}}
+	rs := RunStatus{Dir: dir, Count: map[JobKind]int{}, Headline: Headline{Ratio: math.NaN()}}
 	info, err := ReadSweep(dir)
 	if err != nil {
 		rs.Err, rs.State = err, RunUnreadable

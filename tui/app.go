@@ -31,6 +31,15 @@ type AppConfig struct {
 	Watch *runner.Watch
 	// Poll is the interval between reads of the run folder; if 0, 500ms.
 	Poll time.Duration
+	// Runs opens the app on the runs screen (when Watch is nil).
+	Runs bool
+	// RunsRoot is the folder the runs screen lists; if "", runner.RunsDir.
+	RunsRoot string
+	// Index, if set, is what the runs screen reads RunsRoot through (tests give one whose
+	// Slurm commands are fakes); if nil, runner.NewRunIndex(RunsRoot).
+	Index *runner.RunIndex
+	// Resume, if set, resumes a run folder in a background process (R on the runs screen).
+	Resume ResumeFunc
 }
 
 // Outcome says how the app ended.
@@ -51,6 +60,7 @@ const (
 	screenList screen = iota
 	screenSetup
 	screenDashboard
+	screenRuns
 )
 
 // runStartedMsg reports the end of a start: the run folder opened for watching, or err.
@@ -65,10 +75,18 @@ type attachedMsg struct {
 	sub *runner.Subscription
 }
 
-// runEventsMsg is a batch drained from the subscription; open is false once it closed.
+// runEventsMsg is a batch drained from the subscription sub; open is false once it
+// closed.
 type runEventsMsg struct {
+	sub    *runner.Subscription
 	events []runner.Event
 	open   bool
+}
+
+// watchOpenedMsg reports the end of opening a run folder from the runs screen.
+type watchOpenedMsg struct {
+	w   *runner.Watch
+	err error
 }
 
 // App is the root Bubble Tea model of `sipbench`: the preset list, a preset's set-up
@@ -85,10 +103,12 @@ type App struct {
 	screen  screen
 	list    *list
 	setup   *setup
+	runs    *runsScreen // made on first use
 	dash    *dashboard
 	watch   *runner.Watch
 	sub     *runner.Subscription
-	quit    *quitDialog // non-nil while the quit dialog is open
+	unwatch context.CancelFunc // stops following the dashboard's folder
+	quit    *quitDialog        // non-nil while the quit dialog is open
 	outcome Outcome
 	w, h    int
 }
@@ -110,13 +130,40 @@ func NewApp(ctx context.Context, cfg AppConfig) *App {
 	return a
 }
 
-// Init opens the run given in the config, if any.
+// Init opens the run given in the config, or the runs screen, if asked.
 func (a *App) Init() tea.Cmd {
 	if a.cfg.Watch != nil {
 		a.openDashboard(a.cfg.Watch)
 		return tea.Batch(a.dash.Init(), a.follow(a.cfg.Watch))
 	}
+	if a.cfg.Runs {
+		return a.showRuns()
+	}
 	return nil
+}
+
+// showRuns switches to the runs screen, making it on first use.
+func (a *App) showRuns() tea.Cmd {
+	if a.runs == nil {
+		idx := a.cfg.Index
+		if idx == nil {
+			idx = runner.NewRunIndex(runsRoot(a.cfg.RunsRoot))
+		}
+		a.runs = newRunsScreen(a.theme, idx, a.cfg.Resume)
+	}
+	a.runs.SetSize(a.w, a.h)
+	a.screen = screenRuns
+	return a.runs.Activate()
+}
+
+// closeDashboard stops following the dashboard's folder and forgets it.
+func (a *App) closeDashboard() {
+	if a.unwatch != nil {
+		a.unwatch()
+		a.unwatch = nil
+	}
+	a.dash, a.watch, a.sub = nil, nil, nil
+	a.outcome = OutcomeNone
 }
 
 // Result returns the run folder ("" if none was opened) and how the app ended.
@@ -130,7 +177,7 @@ func (a *App) Result() (dir string, o Outcome) {
 // screenName names the current screen: "list", "setup" or "dashboard" (with "+quit" while
 // the quit dialog is open).
 func (a *App) screenName() string {
-	s := [...]string{"list", "setup", "dashboard"}[a.screen]
+	s := [...]string{"list", "setup", "dashboard", "runs"}[a.screen]
 	if a.quit != nil {
 		s += "+quit"
 	}
@@ -148,10 +195,43 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.setup != nil {
 			a.setup.SetSize(a.w, a.h)
 		}
+		if a.runs != nil {
+			a.runs.SetSize(a.w, a.h)
+		}
 		if a.dash != nil {
 			a.dash.Update(msg)
 		}
 		return a, nil
+	case showRunsMsg:
+		return a, a.showRuns()
+	case runsBackMsg:
+		a.runs.Deactivate()
+		if a.list == nil {
+			a.list = newList(a.theme, a.cfg.Presets)
+			a.list.SetSize(a.w, a.h)
+		}
+		a.screen = screenList
+		return a, nil
+	case runsScannedMsg, runsTickMsg, runsDoneMsg:
+		if a.runs == nil {
+			return a, nil
+		}
+		_, cmd := a.runs.Update(msg)
+		return a, cmd
+	case openRunMsg:
+		dir := msg.Dir
+		return a, func() tea.Msg {
+			w, err := runner.OpenWatch(dir)
+			return watchOpenedMsg{w: w, err: err}
+		}
+	case watchOpenedMsg:
+		if msg.err != nil {
+			a.runs.status = msg.err.Error()
+			return a, nil
+		}
+		a.runs.Deactivate()
+		a.openDashboard(msg.w)
+		return a, tea.Batch(a.dash.Init(), a.follow(msg.w))
 	case presetChosenMsg:
 		a.setup = newSetup(a.theme, msg.Preset)
 		a.setup.SetSize(a.w, a.h)
@@ -172,9 +252,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.openDashboard(msg.w)
 		return a, tea.Batch(a.dash.Init(), a.follow(msg.w))
 	case attachedMsg:
+		if msg.w != a.watch { // closed before it attached
+			return a, nil
+		}
 		a.sub = msg.sub
 		return a, waitEvents(msg.sub)
 	case runEventsMsg:
+		if msg.sub != a.sub { // a dashboard closed since
+			return a, nil
+		}
 		if a.dash != nil && len(msg.events) > 0 {
 			a.dash.Update(eventsMsg(msg.events))
 		}
@@ -188,6 +274,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.quit != nil {
 			return a, a.dialogKey(msg)
 		}
+		if a.screen == screenDashboard && msg.Type == tea.KeyEsc && !a.dash.showHelp {
+			a.closeDashboard() // back to the runs; training goes on in the background
+			return a, a.showRuns()
+		}
 	}
 	var cmd tea.Cmd
 	switch a.screen {
@@ -197,6 +287,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		_, cmd = a.setup.Update(msg)
 	case screenDashboard:
 		_, cmd = a.dash.Update(msg)
+	case screenRuns:
+		_, cmd = a.runs.Update(msg)
 	}
 	return a, cmd
 }
@@ -212,6 +304,8 @@ func (a *App) View() string {
 			v = overlay(v, a.quit.view(a.theme, a.dialog, a.w), a.w, a.h)
 		}
 		return v
+	case screenRuns:
+		return a.runs.View()
 	}
 	return a.list.View()
 }
@@ -248,9 +342,12 @@ func (e appError) Error() string { return string(e) }
 
 const errNoStart = appError("tui: this app cannot start runs")
 
-// follow subscribes to w and starts polling its folder until the app's context ends.
+// follow subscribes to w and starts polling its folder until the app's context ends or
+// the dashboard closes.
 func (a *App) follow(w *runner.Watch) tea.Cmd {
-	ctx, every := a.ctx, a.cfg.Poll
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.unwatch = cancel
+	every := a.cfg.Poll
 	return func() tea.Msg {
 		sub := w.Subscribe()
 		go w.Follow(ctx, every, false)
@@ -263,7 +360,7 @@ func (a *App) follow(w *runner.Watch) tea.Cmd {
 func waitEvents(sub *runner.Subscription) tea.Cmd {
 	return func() tea.Msg {
 		_, open := <-sub.C
-		return runEventsMsg{events: sub.Drain(), open: open}
+		return runEventsMsg{sub: sub, events: sub.Drain(), open: open}
 	}
 }
 

@@ -280,3 +280,44 @@ func TestAppLostJob(t *testing.T) {
 		t.Errorf("outcome %v; want OutcomeLost", o)
 	}
 }
+
+// TestAppRunsScreen walks from the preset list to the runs screen (r), opens a finished
+// run's dashboard (enter), goes back to the runs (esc) and to the list (esc).
+func TestAppRunsScreen(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	x := runsFixture(t, root)
+	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever, Refresh: 20 * time.Millisecond}, Index: x, Poll: 20 * time.Millisecond})
+	d := newDriver(t, app, 100, 30)
+	d.keys("r")
+	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
+	for app.runs.Selected().Name() != "20250301-090000-poisson" {
+		d.keys("j")
+	}
+	d.keys("enter")
+	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
+	d.until("its jobs", 5*time.Second, func() bool { return allFinal(app) && app.dash.store.Jobs[0].Step == 2000 })
+	d.until("a redraw", time.Second, func() bool { return strings.Contains(app.View(), "SGD-seed0") })
+	d.keys("esc")
+	if app.screenName() != "runs" || app.dash != nil || app.runs.Selected().Name() != "20250301-090000-poisson" {
+		t.Fatalf("esc on the dashboard: screen %s, selected %s", app.screenName(), app.runs.Selected().Name())
+	}
+	d.keys("esc")
+	d.until("the list", time.Second, func() bool { return app.screenName() == "list" })
+	d.keys("ctrl+c")
+	d.until("quit", time.Second, func() bool { return d.quit })
+}
+
+// TestAppOpensOnRuns checks the app that `sipbench watch` opens when no run trains.
+func TestAppOpensOnRuns(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	x := runsFixture(t, root)
+	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}, Runs: true, Index: x})
+	d := newDriver(t, app, 80, 24)
+	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
+	d.keys("esc")
+	d.until("the list", time.Second, func() bool { return app.screenName() == "list" })
+	d.keys("r")
+	d.until("the runs again", time.Second, func() bool { return app.screenName() == "runs" })
+}

@@ -13,13 +13,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
+// testdata is the package's testdata folder, found before any test changes directory.
+var testdata, _ = filepath.Abs("testdata")
+
 // golden compares got (ANSI stripped) with testdata/name.golden, or rewrites it.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	got = ansi.Strip(got)
-	path := filepath.Join("testdata", name+".golden")
+	path := filepath.Join(testdata, name+".golden")
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(testdata, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {

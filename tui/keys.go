@@ -17,6 +17,7 @@ type keyMap struct {
 	Pause      key.Binding
 	Cancel     key.Binding
 	Help       key.Binding
+	Back       key.Binding // to the runs screen (the App handles it)
 	Quit       key.Binding
 }
 
@@ -36,6 +37,7 @@ func defaultKeyMap() keyMap {
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume job")),
 		Cancel:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel job")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "runs (training goes on)")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
@@ -50,6 +52,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Pause, k.Cancel},
 		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth},
-		{k.Pane, k.Figure, k.FieldsFig, k.Help, k.Quit},
+		{k.Pane, k.Figure, k.FieldsFig, k.Help, k.Back, k.Quit},
 	}
 }

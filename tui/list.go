@@ -14,7 +14,7 @@ import (
 // listKeyMap holds the preset list's key bindings; they also feed its footer and `?`
 // screen.
 type listKeyMap struct {
-	Up, Down, Choose, Help, Quit key.Binding
+	Up, Down, Choose, Runs, Help, Quit key.Binding
 }
 
 // defaultListKeyMap returns the preset list's default bindings.
@@ -23,6 +23,7 @@ func defaultListKeyMap() listKeyMap {
 		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous preset")),
 		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next preset")),
 		Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		Runs:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "runs")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -30,17 +31,20 @@ func defaultListKeyMap() listKeyMap {
 
 // ShortHelp returns the footer's bindings (help.KeyMap).
 func (k listKeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Choose, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.Choose, k.Runs, k.Help, k.Quit}
 }
 
 // FullHelp returns the help screen's bindings (help.KeyMap).
 func (k listKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Choose, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down}, {k.Choose, k.Runs, k.Help, k.Quit}}
 }
 
 // presetChosenMsg is emitted (as a command's message) when the user chooses a preset on
 // the list.
 type presetChosenMsg struct{ Preset *presets.Preset }
+
+// showRunsMsg is emitted when the user asks for the runs screen.
+type showRunsMsg struct{}
 
 // list is the Bubble Tea model of the preset list: one line per preset (name, network,
 // parameter count, default methods), and below it the selected preset's description,
@@ -107,6 +111,8 @@ func (l *list) Update(msg tea.Msg) (*list, tea.Cmd) {
 			if p := l.Selected(); p != nil {
 				return l, func() tea.Msg { return presetChosenMsg{Preset: p} }
 			}
+		case key.Matches(msg, k.Runs):
+			return l, func() tea.Msg { return showRunsMsg{} }
 		}
 	}
 	return l, nil
@@ -225,8 +231,8 @@ func (l *list) helpView() string {
 	b.WriteString("\n\n")
 	b.WriteString(t.Dim.Render(ansi.Wordwrap("Each preset is one experiment of the paper: a problem, a network and the "+
 		"methods it compares. Choose one to set up its methods, scale, steps, seeds and settings; the run trains "+
-		"in a background process that keeps going if you quit or lose the connection (sipbench watch comes back "+
-		"to it). Without a terminal, sipbench prints this list. Press ? or esc to close.", l.w, "")))
+		"in a background process that keeps going if you quit or lose the connection (r lists the runs, and "+
+		"sipbench watch comes back to them). Without a terminal, sipbench prints this list. Press ? or esc to close.", l.w, "")))
 	return fitBlock(b.String(), l.w, l.h)
 }
 

@@ -20,9 +20,14 @@ type column struct {
 	Right bool // right-aligned
 	// Bar makes this the table's flexible column: it takes the width the other columns
 	// leave, draws each row's Frac as a progress bar, and is left out when narrower than
-	// Width. At most one column is a bar.
+	// Width. At most one column is a bar or flexible.
 	Bar bool
+	// Flex makes this the table's flexible column, as Bar does, for text.
+	Flex bool
 }
+
+// flexible reports whether the column takes the width the others leave.
+func (c column) flexible() bool { return c.Bar || c.Flex }
 
 // tableCell is one cell of a table row.
 type tableCell struct {
@@ -99,18 +104,19 @@ func (tb *table) View() string {
 	return tb.cache
 }
 
-// barWidth returns the width of the bar column at the table's width, 0 when left out.
+// barWidth returns the width of the flexible (bar or Flex) column at the table's width, 0
+// when left out.
 func (tb *table) barWidth() int {
 	fixed, n := 2, 0 // the mark
 	for _, c := range tb.cols {
-		if !c.Bar {
+		if !c.flexible() {
 			fixed += c.Width
 			n++
 		}
 	}
 	fixed += max(n-1, 0) // separators
 	for _, c := range tb.cols {
-		if c.Bar {
+		if c.flexible() {
 			if bar := tb.w - fixed - 1; bar >= c.Width {
 				return bar
 			}
@@ -125,7 +131,7 @@ func (tb *table) line(bar int, cell func(i int, c column, w int) string) string 
 	first := true
 	for i, c := range tb.cols {
 		w := c.Width
-		if c.Bar {
+		if c.flexible() {
 			if bar == 0 {
 				continue
 			}

@@ -172,6 +172,7 @@ type theme struct {
 	r       *lipgloss.Renderer
 
 	Title, Dim, Bold, Header, Selected, Warn, Bad, Good lipgloss.Style
+	Spark                                               lipgloss.Style // run-list trends
 	HelpKey, HelpDesc, HelpSep                          lipgloss.Style
 
 	dim    span
@@ -199,6 +200,7 @@ func newTheme(p termenv.Profile, ascii bool) *theme {
 	t.Warn = r.NewStyle().Foreground(lipgloss.Color("#F0E442"))
 	t.Bad = r.NewStyle().Foreground(lipgloss.Color("#D55E00")).Bold(true)
 	t.Good = r.NewStyle().Foreground(lipgloss.Color("#009E73"))
+	t.Spark = r.NewStyle().Foreground(lipgloss.Color("#56B4E9"))
 	t.HelpKey = r.NewStyle().Bold(true)
 	t.HelpDesc = r.NewStyle().Faint(true)
 	t.HelpSep = r.NewStyle().Faint(true)

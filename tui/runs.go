@@ -1,0 +1,851 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// runsRescan is the time between two reads of the runs folder while the runs screen is
+// shown (each reads only what changed: runner.RunIndex).
+const runsRescan = 2 * time.Second
+
+// runsKeyMap holds the runs screen's key bindings; they also feed its footer and `?`
+// screen.
+type runsKeyMap struct {
+	Up, Down, Open, Mark, Compare, Resume, Filter, Delete, Back, Help, Quit key.Binding
+}
+
+func defaultRunsKeyMap() runsKeyMap {
+	return runsKeyMap{
+		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous run")),
+		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next run")),
+		Open:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Mark:    key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "mark")),
+		Compare: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "compare marked")),
+		Resume:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume")),
+		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Delete:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "presets")),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+// ShortHelp returns the footer's bindings (help.KeyMap).
+func (k runsKeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Help, k.Open, k.Mark, k.Compare, k.Resume, k.Filter, k.Delete, k.Back, k.Quit}
+}
+
+// FullHelp returns the help screen's bindings (help.KeyMap).
+func (k runsKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark, k.Compare}, {k.Resume, k.Filter, k.Delete}, {k.Back, k.Help, k.Quit}}
+}
+
+// The runs screen's messages to the App.
+type (
+	// openRunMsg asks to open the dashboard of one run folder.
+	openRunMsg struct{ Dir string }
+	// compareRunsMsg asks to open several run folders in one dashboard.
+	compareRunsMsg struct {
+		Dirs  []string
+		Title string
+	}
+	// runsBackMsg asks to go back to the preset list.
+	runsBackMsg struct{}
+)
+
+// The runs screen's own messages.
+type (
+	runsScannedMsg struct {
+		runs []runner.RunStatus
+		err  error
+	}
+	runsTickMsg struct{ gen int }
+	// runsDoneMsg reports the end of an action (resume, delete) run in a command.
+	runsDoneMsg struct {
+		status string
+		err    error
+	}
+)
+
+// ResumeFunc resumes the run folder dir in a background process (the app's R key).
+type ResumeFunc func(dir string) error
+
+// runsScreen is the Bubble Tea model of the runs screen: every run (and sweep) folder
+// under the runs folder, newest first, one row each with its start, preset, scale,
+// methods, seeds, steps, state, training time, headline ratio and trend, and below the
+// table the selected run's details. It reads the folder through a runner.RunIndex in a
+// command every runsRescan while it is shown; keys open a run's dashboard, mark runs and
+// compare them, resume an interrupted or lost run in the background, filter, and delete
+// a run after a confirmation that names it.
+type runsScreen struct {
+	theme  *theme
+	keys   runsKeyMap
+	help   help.Model
+	index  *runner.RunIndex
+	resume ResumeFunc
+	loc    *time.Location // of the start times shown
+
+	all      []runner.RunStatus
+	shown    []int // indices into all that pass the filter
+	err      error
+	loaded   bool
+	marked   map[string]bool // by folder
+	table    *table
+	filter   lineEdit
+	editing  bool              // the filter line has the keys
+	confirm  *runner.RunStatus // the run to delete, while the question is open
+	status   string            // one message in the footer, until the next key
+	showHelp bool
+	active   bool // shown: rescans on its tick
+	scanning bool
+	gen      int
+	w, h     int
+}
+
+// newRunsScreen returns the runs screen of the folders index lists; resume may be nil
+// (R then says it cannot).
+func newRunsScreen(t *theme, index *runner.RunIndex, resume ResumeFunc) *runsScreen {
+	k := defaultRunsKeyMap()
+	return &runsScreen{
+		theme: t, keys: k, help: newHelp(t), index: index, resume: resume, loc: time.Local,
+		marked: map[string]bool{}, table: newTable(t, tableKeys{Up: k.Up, Down: k.Down}),
+		w: minWidth, h: minHeight,
+	}
+}
+
+// SetSize sets the screen size.
+func (r *runsScreen) SetSize(w, h int) { r.w, r.h = w, h }
+
+// Activate shows the screen: it reads the folder now and then every runsRescan.
+func (r *runsScreen) Activate() tea.Cmd {
+	r.active = true
+	r.gen++
+	return r.scan()
+}
+
+// Deactivate stops the rescans while another screen is shown.
+func (r *runsScreen) Deactivate() { r.active = false }
+
+func (r *runsScreen) scan() tea.Cmd {
+	if r.scanning {
+		return nil
+	}
+	r.scanning = true
+	x := r.index
+	return func() tea.Msg {
+		rs, err := x.Scan()
+		return runsScannedMsg{runs: rs, err: err}
+	}
+}
+
+func (r *runsScreen) tick() tea.Cmd {
+	gen := r.gen
+	return tea.Tick(runsRescan, func(time.Time) tea.Msg { return runsTickMsg{gen: gen} })
+}
+
+// Selected returns the selected run, or nil.
+func (r *runsScreen) Selected() *runner.RunStatus {
+	i := r.table.Selected()
+	if i < 0 || i >= len(r.shown) {
+		return nil
+	}
+	return &r.all[r.shown[i]]
+}
+
+// Marked returns the marked folders in the order listed.
+func (r *runsScreen) Marked() []string {
+	var out []string
+	for _, rs := range r.all {
+		if r.marked[rs.Dir] {
+			out = append(out, rs.Dir)
+		}
+	}
+	return out
+}
+
+// Update handles scans, ticks and keys.
+func (r *runsScreen) Update(msg tea.Msg) (*runsScreen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		r.SetSize(msg.Width, msg.Height)
+	case runsScannedMsg:
+		r.scanning = false
+		r.loaded = true
+		r.setRuns(msg.runs, msg.err)
+		if r.active {
+			return r, r.tick()
+		}
+	case runsTickMsg:
+		if msg.gen == r.gen && r.active {
+			return r, r.scan()
+		}
+	case runsDoneMsg:
+		r.status = msg.status
+		if msg.err != nil {
+			r.status = msg.err.Error()
+		}
+		return r, r.scan()
+	case tea.KeyMsg:
+		return r, r.key(msg)
+	}
+	return r, nil
+}
+
+// setRuns replaces the list, keeping the selection on the same folder.
+func (r *runsScreen) setRuns(rs []runner.RunStatus, err error) {
+	var sel string
+	if s := r.Selected(); s != nil {
+		sel = s.Dir
+	}
+	r.all, r.err = rs, err
+	for d := range r.marked {
+		if !slices.ContainsFunc(rs, func(x runner.RunStatus) bool { return x.Dir == d }) {
+			delete(r.marked, d)
+		}
+	}
+	r.applyFilter(sel)
+}
+
+// applyFilter recomputes the rows that pass the filter and selects the folder sel if it is
+// among them.
+func (r *runsScreen) applyFilter(sel string) {
+	q := strings.ToLower(strings.TrimSpace(r.filter.Value()))
+	r.shown = r.shown[:0]
+	idx := 0
+	for i := range r.all {
+		if q != "" && !strings.Contains(runText(&r.all[i]), q) {
+			continue
+		}
+		if r.all[i].Dir == sel {
+			idx = len(r.shown)
+		}
+		r.shown = append(r.shown, i)
+	}
+	r.table.SetRows(make([]tableRow, len(r.shown)))
+	r.table.sel = min(idx, max(len(r.shown)-1, 0))
+	if sel == "" {
+		r.table.sel = min(r.table.sel, max(len(r.shown)-1, 0))
+	}
+}
+
+// runText is what the filter matches: preset, scale, methods, state and folder name, in
+// lower case.
+func runText(rs *runner.RunStatus) string {
+	parts := []string{rs.Info.Preset, rs.Info.Scale, strings.Join(rs.Info.Methods, " "), rs.StateText(), rs.Name()}
+	if rs.Sweep != nil {
+		parts = append(parts, "sweep", rs.Sweep.Preset, strings.Join(rs.Sweep.Methods, " "))
+	}
+	return strings.ToLower(strings.Join(parts, " "))
+}
+
+func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
+	k := r.keys
+	r.status = ""
+	switch {
+	case r.confirm != nil:
+		return r.confirmKey(msg)
+	case r.editing:
+		switch msg.Type {
+		case tea.KeyEnter:
+			r.editing = false
+		case tea.KeyEsc:
+			r.editing = false
+			r.filter.SetValue("")
+			r.applySameSelection()
+		case tea.KeyUp, tea.KeyDown:
+			r.table.Update(msg)
+		default:
+			if r.filter.Update(msg) {
+				r.applySameSelection()
+			}
+		}
+		return nil
+	case r.showHelp:
+		switch {
+		case key.Matches(msg, k.Quit):
+			return tea.Quit
+		case key.Matches(msg, k.Help), msg.Type == tea.KeyEsc:
+			r.showHelp = false
+		}
+		return nil
+	}
+	sel := r.Selected()
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		r.showHelp = true
+	case key.Matches(msg, k.Up, k.Down):
+		r.table.Update(msg)
+	case key.Matches(msg, k.Filter):
+		r.editing = true
+	case key.Matches(msg, k.Back):
+		switch {
+		case r.filter.Value() != "":
+			r.filter.SetValue("")
+			r.applySameSelection()
+		case len(r.marked) > 0:
+			clear(r.marked)
+		default:
+			return func() tea.Msg { return runsBackMsg{} }
+		}
+	case sel == nil:
+		return nil
+	case key.Matches(msg, k.Mark):
+		if r.marked[sel.Dir] {
+			delete(r.marked, sel.Dir)
+		} else if sel.State != runner.RunUnreadable {
+			r.marked[sel.Dir] = true
+		}
+		r.table.Update(tea.KeyMsg{Type: tea.KeyDown})
+	case key.Matches(msg, k.Open):
+		return r.open(sel)
+	case key.Matches(msg, k.Compare):
+		dirs := r.Marked()
+		if len(dirs) == 0 {
+			r.status = "mark runs with space first, then c compares them in one chart (enter on a sweep compares its runs)"
+			return nil
+		}
+		if len(dirs) == 1 {
+			return r.open(r.find(dirs[0]))
+		}
+		title := fmt.Sprintf("%d marked runs", len(dirs))
+		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
+	case key.Matches(msg, k.Resume):
+		return r.resumeRun(sel)
+	case key.Matches(msg, k.Delete):
+		if sel.State == runner.RunTraining {
+			r.status = sel.Dir + " is training: open it (enter) and stop it first (q, then s)"
+			return nil
+		}
+		r.confirm = sel
+	}
+	return nil
+}
+
+func (r *runsScreen) applySameSelection() {
+	var sel string
+	if s := r.Selected(); s != nil {
+		sel = s.Dir
+	}
+	r.applyFilter(sel)
+}
+
+func (r *runsScreen) find(dir string) *runner.RunStatus {
+	for i := range r.all {
+		if r.all[i].Dir == dir {
+			return &r.all[i]
+		}
+	}
+	return nil
+}
+
+// open opens a run's dashboard, or a sweep's runs in one dashboard.
+func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
+	switch {
+	case sel == nil:
+		return nil
+	case sel.State == runner.RunUnreadable:
+		r.status = "cannot open " + sel.Dir + ": " + sel.Err.Error()
+		return nil
+	case sel.Sweep != nil:
+		var dirs []string
+		for _, s := range sel.Runs {
+			dirs = append(dirs, s.Dir)
+		}
+		if len(dirs) == 0 {
+			r.status = "sweep " + sel.Dir + " has no run yet"
+			return nil
+		}
+		title := "sweep " + sel.Name()
+		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
+	}
+	dir := sel.Dir
+	return func() tea.Msg { return openRunMsg{Dir: dir} }
+}
+
+// resumeRun resumes an interrupted or lost run (each such run of a sweep) in the
+// background.
+func (r *runsScreen) resumeRun(sel *runner.RunStatus) tea.Cmd {
+	var dirs []string
+	if sel.Sweep != nil {
+		for _, s := range sel.Runs {
+			if s.State.Resumable() {
+				dirs = append(dirs, s.Dir)
+			}
+		}
+	} else if sel.State.Resumable() {
+		dirs = []string{sel.Dir}
+	}
+	switch {
+	case len(dirs) == 0:
+		r.status = fmt.Sprintf("%s is %s: nothing to resume (R resumes interrupted and lost runs)", sel.Name(), sel.StateText())
+		return nil
+	case r.resume == nil:
+		r.status = "this app cannot start processes: sipbench resume " + sel.Dir
+		return nil
+	}
+	resume := r.resume
+	r.status = "resuming " + sel.Dir + " …"
+	return func() tea.Msg {
+		for _, d := range dirs {
+			if err := resume(d); err != nil {
+				return runsDoneMsg{err: err}
+			}
+		}
+		return runsDoneMsg{status: fmt.Sprintf("resumed %s in the background: enter opens it", strings.Join(dirs, ", "))}
+	}
+}
+
+// confirmKey answers the delete question: y deletes, anything else keeps the run.
+func (r *runsScreen) confirmKey(msg tea.KeyMsg) tea.Cmd {
+	rs := r.confirm
+	r.confirm = nil
+	if msg.String() != "y" && msg.String() != "Y" {
+		r.status = "kept " + rs.Dir
+		return nil
+	}
+	dir := rs.Dir
+	delete(r.marked, dir)
+	return func() tea.Msg {
+		if err := runner.DeleteRun(dir); err != nil {
+			return runsDoneMsg{err: err}
+		}
+		return runsDoneMsg{status: "deleted " + dir}
+	}
+}
+
+// View renders the screen at its size.
+func (r *runsScreen) View() string {
+	t := r.theme
+	if s, small := tooSmall(t, r.w, r.h); small {
+		return s
+	}
+	if r.showHelp {
+		return r.helpView()
+	}
+	var b strings.Builder
+	b.WriteString(fitBlock(t.Title.Render(dots(t, r.title())), r.w, 1))
+	b.WriteByte('\n')
+	detailH := 4
+	if r.h >= 40 {
+		detailH = 8
+	}
+	tableH := r.h - 2 - detailH - 1
+	switch {
+	case !r.loaded:
+		b.WriteString(fitBlock(t.Dim.Render("reading "+r.index.Root+" …"), r.w, tableH))
+	case r.err != nil:
+		b.WriteString(fitBlock(t.Bad.Render("cannot read "+r.index.Root+": ")+r.err.Error()+"\n"+
+			t.Dim.Render("start a run first: esc shows the presets"), r.w, tableH))
+	case len(r.all) == 0:
+		b.WriteString(fitBlock(t.Dim.Render("no runs in "+r.index.Root+" yet: esc shows the presets; choose one to start a run"), r.w, tableH))
+	default:
+		cols, rows := r.tableRows()
+		r.table.SetSize(r.w, tableH)
+		r.table.SetColumns(cols)
+		r.table.SetRows(rows)
+		b.WriteString(r.table.View())
+	}
+	b.WriteByte('\n')
+	b.WriteString(fitBlock(t.Dim.Render(strings.Repeat(rule(t), r.w)), r.w, 1))
+	b.WriteByte('\n')
+	b.WriteString(fitBlock(r.detail(), r.w, detailH))
+	b.WriteByte('\n')
+	b.WriteString(fitBlock(r.footer(), r.w, 1))
+	v := b.String()
+	if r.confirm != nil {
+		v = overlay(v, r.confirmView(), r.w, r.h)
+	}
+	return v
+}
+
+// rule is the horizontal line glyph.
+func rule(t *theme) string {
+	if t.ASCII {
+		return "-"
+	}
+	return "─"
+}
+
+func (r *runsScreen) title() string {
+	s := fmt.Sprintf("sipbench · runs in %s", r.index.Root)
+	if !r.loaded || r.err != nil {
+		return s
+	}
+	count := map[runner.RunState]int{}
+	for _, rs := range r.all {
+		count[rs.State]++
+	}
+	s += " · " + plural(len(r.all), "run")
+	if len(r.shown) != len(r.all) {
+		s += fmt.Sprintf(" (%d shown)", len(r.shown))
+	}
+	var parts []string
+	for _, st := range []runner.RunState{runner.RunTraining, runner.RunQueued, runner.RunLost, runner.RunInterrupted} {
+		if n := count[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	if n := len(r.marked); n > 0 {
+		s += fmt.Sprintf(" · %d marked", n)
+	}
+	return s
+}
+
+// runsColumn is one candidate column of the runs table: dropped, least important first,
+// until the table fits the width.
+type runsColumn struct {
+	col  column
+	drop int // 0: never dropped; higher: dropped earlier
+	cell func(rs *runner.RunStatus) tableCell
+}
+
+// tableRows returns the columns that fit the width and a row per shown run.
+func (r *runsScreen) tableRows() ([]column, []tableRow) {
+	t := r.theme
+	wide := r.w >= 150
+	presetW, folderW, stepsW := len("preset"), len("folder"), len("steps")
+	for _, i := range r.shown {
+		rs := &r.all[i]
+		presetW = max(presetW, ansi.StringWidth(runPreset(rs)))
+		folderW = max(folderW, ansi.StringWidth(rs.Name()))
+		stepsW = max(stepsW, len(stepsOf(rs)))
+	}
+	presetW, folderW = min(presetW, 12), min(folderW, 40)
+	trendW := 12
+	if wide {
+		trendW = 24
+	}
+	timeFmt, timeW := "01-02 15:04", 11
+	if wide {
+		timeFmt, timeW = "2006-01-02 15:04", 16
+	}
+	all := []runsColumn{
+		{column{Title: "started", Width: timeW}, 0, func(rs *runner.RunStatus) tableCell {
+			if rs.Started.IsZero() {
+				return tableCell{Text: "-"}
+			}
+			return tableCell{Text: rs.Started.In(r.loc).Format(timeFmt)}
+		}},
+		{column{Title: "preset", Width: presetW}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runPreset(rs)} }},
+		{column{Title: "scale", Width: 5}, 4, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runScale(rs)} }},
+		{column{Title: "methods", Width: 12, Flex: true}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runMethods(rs)} }},
+		{column{Title: "seeds", Width: 5, Right: true}, 3, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runSeeds(rs)} }},
+		{column{Title: "steps", Width: stepsW, Right: true}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: stepsOf(rs)} }},
+		{column{Title: "state", Width: 14}, 0, func(rs *runner.RunStatus) tableCell {
+			return tableCell{Text: rs.StateText(), Style: runStateStyle(t, rs.State)}
+		}},
+		{column{Title: "trained", Width: 7, Right: true}, 2, func(rs *runner.RunStatus) tableCell { return tableCell{Text: trainedOf(rs)} }},
+		{column{Title: "best ÷ ref", Width: 11}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: headlineOf(rs)} }},
+		{column{Title: "trend", Width: trendW}, 1, func(rs *runner.RunStatus) tableCell {
+			return tableCell{Text: sparklineOf(rs.Trend, trendW, t.ASCII), Style: &t.Spark}
+		}},
+		{column{Title: "folder", Width: folderW}, 5, func(rs *runner.RunStatus) tableCell { return tableCell{Text: rs.Name()} }},
+	}
+	fits := func(cs []runsColumn) bool { // the flexible column takes what is left, or nothing
+		w := 2 - 1
+		for _, c := range cs {
+			if !c.col.flexible() {
+				w += 1 + c.col.Width
+			}
+		}
+		return w <= r.w
+	}
+	for drop := 5; drop >= 1 && !fits(all); drop-- {
+		all = slices.DeleteFunc(all, func(c runsColumn) bool { return c.drop == drop })
+	}
+	cols := make([]column, len(all))
+	for i, c := range all {
+		cols[i] = c.col
+	}
+	rows := make([]tableRow, len(r.shown))
+	mark := "● "
+	if t.ASCII {
+		mark = "* "
+	}
+	for k, i := range r.shown {
+		rs := &r.all[i]
+		row := tableRow{Mark: "  "}
+		if r.marked[rs.Dir] {
+			row.Mark = t.Warn.Render(mark)
+		}
+		for _, c := range all {
+			row.Cells = append(row.Cells, c.cell(rs))
+		}
+		rows[k] = row
+	}
+	return cols, rows
+}
+
+func runPreset(rs *runner.RunStatus) string {
+	if rs.Sweep != nil {
+		return rs.Sweep.Preset
+	}
+	if rs.Info.Preset == "" {
+		return "?"
+	}
+	return rs.Info.Preset
+}
+
+func runScale(rs *runner.RunStatus) string {
+	if rs.Sweep != nil {
+		return rs.Sweep.Scale
+	}
+	return rs.Info.Scale
+}
+
+func runMethods(rs *runner.RunStatus) string {
+	if rs.Sweep != nil {
+		return fmt.Sprintf("sweep of %s: %d runs", strings.Join(rs.Sweep.Keys, ","), len(rs.Sweep.Runs))
+	}
+	return strings.Join(rs.Info.Methods, ",")
+}
+
+func runSeeds(rs *runner.RunStatus) string {
+	if rs.Sweep != nil || rs.Err != nil {
+		return "-"
+	}
+	return fmt.Sprint(len(rs.Info.Seeds))
+}
+
+// stepsOf is a run's progress in steps per job: the jobs' mean steps done over their mean
+// total ("1500/2000").
+func stepsOf(rs *runner.RunStatus) string {
+	n := len(rs.Jobs)
+	if n == 0 || rs.Total == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", (rs.Done+n/2)/n, (rs.Total+n/2)/n)
+}
+
+// trainedOf is the run's training time, "-" before any.
+func trainedOf(rs *runner.RunStatus) string {
+	if rs.Training <= 0 {
+		return "-"
+	}
+	return formatDur(rs.Training)
+}
+
+// headlineOf is "Adam 3.12": the best method other than the reference and its ratio to
+// the reference at the end.
+func headlineOf(rs *runner.RunStatus) string {
+	if math.IsNaN(rs.Headline.Ratio) {
+		return "-"
+	}
+	return fmt.Sprintf("%s %.3g", rs.Headline.Method, rs.Headline.Ratio)
+}
+
+// runStateStyle colours a run state: problems red, waiting yellow, finished green.
+func runStateStyle(t *theme, s runner.RunState) *lipgloss.Style {
+	switch s {
+	case runner.RunLost, runner.RunFailed, runner.RunDiverged, runner.RunUnreadable:
+		return &t.Bad
+	case runner.RunInterrupted, runner.RunQueued:
+		return &t.Warn
+	case runner.RunFinished:
+		return &t.Good
+	}
+	return nil
+}
+
+// detail describes the selected run: its folder and jobs, and what can be done with it.
+func (r *runsScreen) detail() string {
+	t := r.theme
+	rs := r.Selected()
+	if rs == nil {
+		return ""
+	}
+	var lines []string
+	head := rs.Dir
+	switch {
+	case rs.Sweep != nil:
+		head += fmt.Sprintf(" · sweep of %s (%s scale) over %s · %d of %d runs started", rs.Sweep.Preset, rs.Sweep.Scale,
+			strings.Join(rs.Sweep.Keys, ", "), len(rs.Runs), len(rs.Sweep.Runs))
+	case rs.Err == nil:
+		head += fmt.Sprintf(" · %s (%s scale) · %s · seeds %s", rs.Info.Preset, rs.Info.Scale, strings.Join(rs.Info.Methods, ", "), joinInts(rs.Info.Seeds))
+	}
+	lines = append(lines, t.Bold.Render(head))
+	if rs.Err != nil {
+		lines = append(lines, t.Bad.Render(rs.Err.Error()))
+		return strings.Join(lines, "\n")
+	}
+	if rs.Sweep == nil {
+		var js []string
+		for _, j := range rs.Jobs {
+			s := fmt.Sprintf("%s %s %d/%d", j.Info.ID, j.Kind, min(j.Step, j.Info.Steps), j.Info.Steps)
+			if j.Cluster.State != runner.ClusterNone {
+				s += " (" + j.Cluster.Short() + ")"
+			}
+			js = append(js, s)
+		}
+		lines = append(lines, t.Dim.Render(ansi.Wordwrap("jobs: "+strings.Join(js, " · "), r.w, "")))
+	}
+	lines = append(lines, r.hint(rs))
+	return strings.Join(lines, "\n")
+}
+
+// hint says what the selected run's state means and what to do with it.
+func (r *runsScreen) hint(rs *runner.RunStatus) string {
+	t := r.theme
+	var s string
+	switch rs.State {
+	case runner.RunTraining:
+		s = "Training: enter opens its dashboard"
+		for _, j := range rs.Jobs {
+			if j.Owner != nil {
+				s += fmt.Sprintf(" (trained by pid %d on %s)", j.Owner.PID, j.Owner.Host)
+				break
+			}
+		}
+		s += "."
+	case runner.RunQueued:
+		s = "Waiting to start"
+		if rs.Cluster {
+			s = "Waiting in Slurm's queue"
+		}
+		s += ": enter opens its dashboard."
+	case runner.RunLost:
+		s = fmt.Sprintf("%d unfinished jobs have no live trainer (the process was killed, or the machine restarted): R resumes them in the background from their checkpoints.", rs.Count[runner.JobLost])
+	case runner.RunInterrupted:
+		s = "Stopped with checkpoints kept: R resumes it in the background."
+	case runner.RunFailed:
+		s = "A job failed: enter shows its message in the dashboard; sipbench resume --job ID retries it."
+	case runner.RunDiverged, runner.RunFinished:
+		s = "Finished: enter opens its curves"
+		if !math.IsNaN(rs.Headline.Ratio) {
+			s += fmt.Sprintf("; %s ÷ %s = %.3g at the end (above 1, %s is ahead)", rs.Headline.Method, rs.Info.Reference, rs.Headline.Ratio, rs.Info.Reference)
+		}
+		s += "."
+	}
+	if rs.Sweep != nil {
+		s += " enter compares its runs in one chart."
+	}
+	return t.Dim.Render(ansi.Wordwrap(s, r.w, ""))
+}
+
+func joinInts(xs []int) string {
+	var s []string
+	for _, x := range xs {
+		s = append(s, fmt.Sprint(x))
+	}
+	return strings.Join(s, ",")
+}
+
+func (r *runsScreen) footer() string {
+	switch {
+	case r.editing:
+		return "/" + r.filter.Value() + r.theme.Selected.Render(" ") + r.theme.Dim.Render("  preset, method, state or folder · enter keeps · esc clears")
+	case r.status != "":
+		return r.status
+	case r.filter.Value() != "":
+		return r.theme.Dim.Render(fmt.Sprintf("filter %q · / edits · esc clears", r.filter.Value()))
+	}
+	h := r.help
+	h.Width = r.w
+	return h.View(r.keys)
+}
+
+// confirmView is the delete question, naming the run.
+func (r *runsScreen) confirmView() string {
+	t := r.theme
+	rs := r.confirm
+	what := "run"
+	if rs.Sweep != nil {
+		what = fmt.Sprintf("sweep (%d runs)", len(rs.Runs))
+	}
+	desc := rs.StateText()
+	if rs.Err == nil {
+		desc = fmt.Sprintf("%s, %s, %s", runPreset(rs), runMethods(rs), rs.StateText())
+	}
+	inner := min(r.w-4, 76)
+	lines := []string{
+		t.Bold.Render("Delete this " + what + "?"),
+		"",
+		ansi.Wordwrap(rs.Dir, inner, "/"),
+		t.Dim.Render(ansi.Wordwrap(desc, inner, "")),
+		"",
+		t.HelpKey.Render("[y]") + " delete the folder and everything in it   " + t.HelpKey.Render("[n]") + " keep it",
+	}
+	return newDialogStyle(t).Render(strings.Join(lines, "\n"))
+}
+
+func (r *runsScreen) helpView() string {
+	t := r.theme
+	h := r.help
+	h.Width = r.w
+	h.ShowAll = true
+	var b strings.Builder
+	b.WriteString(t.Title.Render("sipbench: runs"))
+	b.WriteString("\n\n")
+	b.WriteString(h.View(r.keys))
+	b.WriteString("\n\n")
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("Every run folder under "+r.index.Root+", newest first. "+
+		"State: training (a live process trains it), queued (waiting to start, or in Slurm's queue), "+
+		"lost (unfinished jobs that no process trains: killed, or the machine restarted; R resumes them), "+
+		"interrupted (stopped with checkpoints; R resumes), failed or diverged (jobs that did; the others finished), finished. "+
+		"best ÷ ref: the method with the lowest metric other than the reference (SIP), and its value divided by the "+
+		"reference's at the end (running mean of 64 steps, mean over seeds): above 1 the reference is ahead. "+
+		"trend: the metric of the run's best job over its training, log scale. "+
+		"Mark runs with space and press c to see them in one chart, labelled by the settings in which they differ; "+
+		"enter on a sweep does the same for its runs. Press ? or esc to close.", r.w, "")))
+	return fitBlock(b.String(), r.w, r.h)
+}
+
+// runsRoot is the folder a runs screen lists when the app is given none.
+func runsRoot(root string) string {
+	if root == "" {
+		return runner.RunsDir
+	}
+	return filepath.Clean(root)
+}
+
+// lineEdit is a one-line text field: typed characters append, backspace deletes the last,
+// ctrl+u clears.
+type lineEdit struct{ text []rune }
+
+// Value returns the text.
+func (e *lineEdit) Value() string { return string(e.text) }
+
+// SetValue replaces the text.
+func (e *lineEdit) SetValue(s string) { e.text = []rune(s) }
+
+// Update edits the text on a key and reports whether it changed.
+func (e *lineEdit) Update(msg tea.KeyMsg) bool {
+	switch msg.Type {
+	case tea.KeyRunes, tea.KeySpace:
+		if len(e.text)+len(msg.Runes) > 64 {
+			return false
+		}
+		e.text = append(e.text, msg.Runes...)
+		if msg.Type == tea.KeySpace && len(msg.Runes) == 0 {
+			e.text = append(e.text, ' ')
+		}
+	case tea.KeyBackspace:
+		if len(e.text) == 0 {
+			return false
+		}
+		e.text = e.text[:len(e.text)-1]
+	case tea.KeyCtrlU:
+		e.text = nil
+	default:
+		return false
+	}
+	return true
+}
