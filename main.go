@@ -14,6 +14,7 @@
 //	sipbench bench [flags]         time whole U-Net training steps
 //	sipbench table1 DIR            a trained network against iterative solvers
 //	sipbench plot DIR…             the paper's figures as PNG, SVG or PDF
+//	sipbench check [DIR…]          every claim of the paper against a fresh measurement
 //
 // Exit codes: 0 success (a diverged job is a result), 1 a job failed or an error,
 // 2 a usage error, 130 interrupted.
@@ -53,6 +54,7 @@ usage:
   sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
   sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
   sipbench plot DIR… [flags]     the paper's figures as PNG, SVG or PDF (sipbench plot -h)
+  sipbench check [flags] [DIR…]  every claim of the paper against a fresh measurement (sipbench check -h)
 `
 
 func main() {
@@ -117,6 +119,8 @@ func dispatch(args []string) error {
 		return cmdBench(rest)
 	case "table1":
 		return cmdTable1(rest)
+	case "check":
+		return cmdCheck(rest)
 	case "plot":
 		return cmdPlot(rest)
 	case "-h", "--help", "help":

@@ -44,17 +44,42 @@ func WriteTable1(dir string, r Table1Result) error {
 
 // ReadTable1 reads dir/table1.json; it refuses a link (a run folder is untrusted input).
 func ReadTable1(dir string) (Table1Result, error) {
-	var r Table1Result
-	path := filepath.Join(dir, Table1File)
-	fi, err := os.Lstat(path)
+	r, err := readTable1(dir, Table1File)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, fmt.Errorf("runner: %s has no %s (sipbench table1 %s writes it)", dir, Table1File, dir)
 	}
+	return r, err
+}
+
+// WriteJobTable1 writes r, the evaluation of the network of the job r.Job, to that job's
+// folder, dir/<job>/table1.json (atomically): the paper check keeps one per seed.
+func WriteJobTable1(dir string, r Table1Result) error {
+	if !plainName(r.Job) {
+		return fmt.Errorf("runner: %q is not a job's name", r.Job)
+	}
+	return writeJSON(filepath.Join(dir, r.Job, Table1File), r)
+}
+
+// ReadJobTable1 reads the evaluation of job's network from dir/<job>/table1.json
+// (WriteJobTable1). It refuses a job name that is not a plain folder name and links; a
+// missing file is an error that wraps os.ErrNotExist.
+func ReadJobTable1(dir, job string) (Table1Result, error) {
+	if err := CheckJob(dir, job); err != nil {
+		return Table1Result{}, err
+	}
+	return readTable1(dir, filepath.Join(job, Table1File))
+}
+
+// readTable1 reads the Table 1 record dir/name, refusing anything but a regular file.
+func readTable1(dir, name string) (Table1Result, error) {
+	var r Table1Result
+	path := filepath.Join(dir, name)
+	fi, err := os.Lstat(path)
 	if err != nil {
 		return r, err
 	}
 	if !fi.Mode().IsRegular() {
-		return r, fmt.Errorf("runner: %s/%s is not a regular file", dir, Table1File)
+		return r, fmt.Errorf("runner: %s/%s is not a regular file", dir, name)
 	}
 	err = readJSON(path, &r)
 	return r, err

@@ -1,0 +1,87 @@
+package check
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// FormatFactor formats a ratio: "1.41×", "377×", "12,500×", "∞×" for +Inf, "–" for NaN.
+func FormatFactor(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "–"
+	case math.IsInf(x, 1):
+		return "∞×"
+	case math.Abs(x) >= 1000:
+		return groupDigits(int64(math.Round(x))) + "×"
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64) + "×"
+}
+
+// groupDigits formats n with thousands separators: 12500 → "12,500".
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// Measured is the row's value: the mean ratio over the seeds measured and, with more
+// than one seed, their min–max: "1.41× (1.32–1.50)"; "–" if nothing was measured.
+func (r Row) Measured() string {
+	s := r.Stats
+	switch {
+	case s.Seeds == 0:
+		return "–"
+	case s.Seeds == 1:
+		return FormatFactor(s.Mean)
+	}
+	return fmt.Sprintf("%s (%s–%s)", FormatFactor(s.Mean), strings.TrimSuffix(FormatFactor(s.Min), "×"), FormatFactor(s.Max))
+}
+
+// StepText is the step of the row: "step 60", "end (step 20000)" for a claim at the end
+// of training, "step 5000" for a claim not measured, "" when nothing is known.
+func (r Row) StepText() string {
+	c := r.Claim
+	switch {
+	case c.Step != End:
+		return "step " + strconv.Itoa(c.Step)
+	case r.Step > 0:
+		return "end, step " + strconv.Itoa(r.Step)
+	}
+	return "end"
+}
+
+// Detail says what the row measures: the quantity, how a qualitative factor was read,
+// and the row's note.
+func (r Row) Detail() string {
+	parts := []string{r.Claim.Quantity}
+	if r.Claim.Reading != "" {
+		parts = append(parts, r.Claim.Reading)
+	}
+	if r.Note != "" {
+		parts = append(parts, r.Note)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Count returns the number of rows with each verdict.
+func (t *Table) Count() map[Verdict]int {
+	n := map[Verdict]int{}
+	for _, r := range t.Rows {
+		n[r.Verdict]++
+	}
+	return n
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/runner"
+)
+
+const checkUsage = "sipbench check [--scale quick|paper] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR]\n" +
+	"       sipbench check [--only PRESET,…] DIR…"
+
+// cmdCheck is `sipbench check`: the paper's claims against a fresh measurement. Without
+// DIR it plans the runs at a scale, trains them into a check folder and prints each claim
+// as soon as its runs have finished; --out naming a check folder continues it. With DIR…
+// (check, run or sweep folders, or folders of runs) it measures the claims on them.
+func cmdCheck(args []string) error {
+	fs := newFlags("check", checkUsage)
+	scale := fs.String("scale", "", "quick (default, minutes) or paper (the original settings)")
+	seeds := fs.Int("seeds", 3, "number of seeds")
+	seed := fs.Int("seed", 0, "first seed")
+	only := fs.String("only", "", "check only the claims on these presets (comma-separated: "+strings.Join(check.Presets(), ", ")+")")
+	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
+	out := fs.String("out", "", "check folder (default: runs/<date-time>-check); a check folder there is continued")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	onlyList := splitList(*only)
+	for _, p := range onlyList {
+		if !slices.Contains(check.Presets(), p) {
+			return usagef("", "--only: no claims on preset %q (presets: %s)", p, strings.Join(check.Presets(), ", "))
+		}
+	}
+	if len(pos) > 0 {
+		for _, f := range []string{"scale", "seeds", "seed", "workers", "out"} {
+			if set[f] {
+				return usagef("usage: "+checkUsage, "--%s plans new runs; it does not go with run folders to read (%s)", f, strings.Join(pos, " "))
+			}
+		}
+		t, err := check.Evaluate(pos...)
+		if err != nil {
+			return err
+		}
+		printCheck(os.Stdout, filterRows(t, onlyList), strings.Join(pos, " "), 0)
+		return nil
+	}
+	switch {
+	case *scale != "" && !slices.Contains(check.Scales, *scale):
+		return usagef("", "--scale must be one of %s", strings.Join(check.Scales, ", "))
+	case *seeds < 1 || *seed < 0:
+		return usagef("", "--seeds must be ≥ 1 and --seed ≥ 0")
+	case *workers < 0:
+		return usagef("", "--workers must be ≥ 0")
+	}
+	dir := *out
+	if dir != "" && check.IsCheck(dir) {
+		pl, err := check.ReadPlan(dir)
+		if err != nil {
+			return err
+		}
+		if (set["scale"] && *scale != pl.Scale) || ((set["seeds"] || set["seed"]) && !slices.Equal(seedRange(*seed, *seeds), pl.Seeds)) ||
+			(set["only"] && !slices.Equal(onlyList, pl.Only)) {
+			return usagef("leave out --scale, --seeds, --seed and --only to continue it", "%s holds a check at the %s scale with seeds %v; it continues as planned", dir, pl.Scale, pl.Seeds)
+		}
+	} else {
+		pl, err := check.NewPlan(*scale, seedRange(*seed, *seeds), onlyList)
+		if err != nil {
+			return usagef("", "%v", err)
+		}
+		if dir == "" {
+			dir = runner.NewRunDir("check")
+		}
+		if err := check.Create(dir, pl); err != nil {
+			return err
+		}
+	}
+	return trainCheck(dir, *workers)
+}
+
+// trainCheck trains the check folder dir here, printing each experiment as it starts and
+// ends and each claim as soon as it is measured; Ctrl-C or SIGTERM stops it with
+// checkpoints written (exit 130), to be continued with --out dir.
+func trainCheck(dir string, workers int) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; ok {
+			fmt.Fprintln(os.Stderr, "\nsipbench: stopping the check (checkpoints are being written)")
+			cancel()
+		}
+	}()
+	pl, err := check.ReadPlan(dir)
+	if err != nil {
+		return err
+	}
+	w := os.Stdout
+	fmt.Fprintf(w, "sipbench check: %s scale, seeds %s, %d experiments, check folder %s\n",
+		pl.Scale, seedsText(pl.Seeds), len(pl.Experiments), dir)
+	printCheckLegend(w)
+	start := time.Now()
+	failed := false
+	n := 0
+	t, err := check.Train(ctx, dir, check.TrainOptions{
+		Workers: workers,
+		Started: func(e check.Experiment, rdir string) {
+			n++
+			fmt.Fprintf(w, "[%s] training %s (%s; %s) …\n", elapsed(start), e.Name, strings.Join(e.Methods, ", "),
+				strings.Join(append([]string{e.Preset}, e.Sets...), " "))
+		},
+		Finished: func(e check.Experiment, rdir string, states map[string]runner.State, took time.Duration) {
+			var notes []string
+			for id, s := range states {
+				if s != runner.Done {
+					notes = append(notes, id+" "+string(s))
+				}
+				failed = failed || s == runner.Failed
+			}
+			slices.Sort(notes)
+			fmt.Fprintf(w, "[%s] %s finished in %s %s\n", elapsed(start), e.Name, took.Round(time.Second), strings.Join(notes, ", "))
+		},
+		Row: func(r check.Row) { printRow(w, r) },
+	})
+	if ctx.Err() != nil {
+		fmt.Fprintf(os.Stderr, "sipbench: continue it: sipbench check --out %s\n", dir)
+		return &exitError{130}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	printSummary(w, t, time.Since(start))
+	fmt.Fprintf(w, "again, without training: sipbench check %s\n", dir)
+	if failed {
+		return &exitError{1}
+	}
+	return nil
+}
+
+// filterRows keeps the rows of the claims on the presets only (all if empty).
+func filterRows(t *check.Table, only []string) *check.Table {
+	if len(only) == 0 {
+		return t
+	}
+	out := *t
+	out.Rows = nil
+	for _, r := range t.Rows {
+		if slices.Contains(only, r.Claim.Preset) {
+			out.Rows = append(out.Rows, r)
+		}
+	}
+	return &out
+}
+
+// printCheck prints a whole table: a header, the legend, each row, the summary.
+func printCheck(w io.Writer, t *check.Table, dirs string, took time.Duration) {
+	fmt.Fprintf(w, "sipbench check: %s (%s scale)\n", dirs, t.Scale)
+	printCheckLegend(w)
+	for _, r := range t.Rows {
+		printRow(w, r)
+	}
+	fmt.Fprintln(w)
+	printSummary(w, t, took)
+}
+
+// printCheckLegend says how to read the rows.
+func printCheckLegend(w io.Writer) {
+	fmt.Fprintln(w, "Each claim: where it is, the step measured, the ratio measured (mean over seeds, min–max),")
+	fmt.Fprintln(w, "the paper's value and the verdict; below it the paper's words and what the ratio is.")
+	fmt.Fprintln(w, "holds: the mean reaches the paper's factor and every seed points its way; holds weakly: right")
+	fmt.Fprintln(w, "direction, smaller factor; values are running means over 64 logged steps, as the paper's plots.")
+}
+
+// printRow prints one claim in three lines.
+func printRow(w io.Writer, r check.Row) {
+	c := r.Claim
+	seeds := ""
+	if n := r.Stats.Seeds; n > 0 {
+		seeds = fmt.Sprintf("%d seed", n)
+		if n > 1 {
+			seeds += "s"
+		}
+	}
+	fmt.Fprintf(w, "\n%-10s %-19s %-22s %-8s paper %-18s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, strings.ToUpper(string(r.Verdict)))
+	fmt.Fprintf(w, "  %q (%s)\n", c.Words, c.Cite)
+	fmt.Fprintf(w, "  measured: %s\n", r.Detail())
+}
+
+// printSummary prints the count of each verdict and the time.
+func printSummary(w io.Writer, t *check.Table, took time.Duration) {
+	n := t.Count()
+	var parts []string
+	for _, v := range []check.Verdict{check.Holds, check.Weakly, check.Fails, check.NotMeasured, check.Pending, check.NoRuns} {
+		if n[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
+		}
+	}
+	line := fmt.Sprintf("%d claims: %s", len(t.Rows), strings.Join(parts, ", "))
+	if took > 0 {
+		line += fmt.Sprintf("; %s", took.Round(time.Second))
+	}
+	fmt.Fprintln(w, line)
+}
+
+// seedsText is "0–2", "0" or "0, 3".
+func seedsText(s []int) string {
+	if len(s) > 1 && s[len(s)-1]-s[0] == len(s)-1 {
+		return fmt.Sprintf("%d–%d", s[0], s[len(s)-1])
+	}
+	var p []string
+	for _, x := range s {
+		p = append(p, fmt.Sprint(x))
+	}
+	return strings.Join(p, ", ")
+}
+
+// elapsed is the time since start as m:ss.
+func elapsed(start time.Time) string {
+	d := time.Since(start).Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
