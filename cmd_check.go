@@ -182,7 +182,7 @@ func printCheckLegend(w io.Writer) {
 	fmt.Fprintln(w, "Each claim: where it is, the step measured, the ratio measured (mean over seeds, min–max),")
 	fmt.Fprintln(w, "the paper's value and the verdict; below it the paper's words and what the ratio is.")
 	fmt.Fprintln(w, "holds: the mean reaches the paper's factor and every seed points its way; holds weakly: right")
-	fmt.Fprintln(w, "direction, smaller factor; values are running means over 64 logged steps, as the paper's plots.")
+	fmt.Fprintln(w, "direction, smaller factor. Values are running means (64 logged steps), as the paper's plots.")
 }
 
 // printRow prints one claim in three lines.
@@ -195,8 +195,12 @@ func printRow(w io.Writer, r check.Row) {
 			seeds += "s"
 		}
 	}
-	fmt.Fprintf(w, "\n%-10s %-19s %-22s %-8s paper %-18s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, strings.ToUpper(string(r.Verdict)))
-	fmt.Fprintf(w, "  %q (%s)\n", c.Words, c.Cite)
+	fmt.Fprintf(w, "\n%-10s %-17s %-22s %-8s paper %-16s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, strings.ToUpper(string(r.Verdict)))
+	if c.Words != "" {
+		fmt.Fprintf(w, "  %q (%s)\n", c.Words, c.Cite)
+	} else {
+		fmt.Fprintf(w, "  %s\n", c.Cite)
+	}
 	fmt.Fprintf(w, "  measured: %s\n", r.Detail())
 }
 

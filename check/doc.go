@@ -14,6 +14,6 @@
 // after the other, reporting each claim as soon as its runs have finished. Evaluate
 // reads a check folder, or any run folders, and measures every claim it can from them:
 // what `sipbench check` prints and the app's paper check screen shows. The numbers come
-// from runner.Summarize (the metric's running mean over 64 logged steps, as the paper's
-// plots) and eval.Table1.
+// from runner.Summarize (the metric's running mean, runner.RunningMean, which smooths
+// over 64 logged steps as the paper's plots) and eval.Table1.
 package check

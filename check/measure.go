@@ -227,6 +227,9 @@ func Evaluate(dirs ...string) (*Table, error) {
 		if err != nil {
 			return nil, err
 		}
+		if why, ok := src.skipped(c); ok && row.Verdict == NoRuns {
+			row.Verdict, row.Note = NotMeasured, why
+		}
 		if row.Verdict != Pending && src.unfinished(c) && !(row.Verdict.Judged() && len(row.Seeds) >= src.planSeeds()) {
 			row.Verdict = Pending
 			row.Note = "runs still to train"
@@ -234,6 +237,16 @@ func Evaluate(dirs ...string) (*Table, error) {
 		t.Rows = append(t.Rows, row)
 	}
 	return t, nil
+}
+
+// skipped returns the reason why a plan trains nothing for c, if it does not.
+func (src *source) skipped(c *Claim) (string, bool) {
+	for _, p := range src.plans {
+		if why, ok := p.plan.Skipped[c.ID]; ok {
+			return why, true
+		}
+	}
+	return "", false
 }
 
 // planSeeds returns the number of seeds the plans ask for (the largest).

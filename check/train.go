@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/eval"
 	"github.com/sipbench/sipbench/runner"
 )
@@ -114,8 +113,9 @@ func trainExperiment(ctx context.Context, pl *Plan, e Experiment, dir string, o 
 }
 
 // table1 evaluates Table 1 for the reference method's network of every seed of the run in
-// dir that is done and has no evaluation yet. The network predicts on one thread, as the
-// solvers run.
+// dir that is done and has no evaluation yet: the network against the iterated solver (no
+// gradient-descent row; the claim does not need it). The network predicts on one thread,
+// as the solver runs.
 func table1(ctx context.Context, dir string, s Table1Settings) error {
 	info, err := runner.ReadRunInfo(dir)
 	if err != nil {
@@ -138,8 +138,8 @@ func table1(ctx context.Context, dir string, s Table1Settings) error {
 		}
 		p := m.Spec.NewProblem()
 		o := eval.Table1Options{Examples: s.Examples, Seed: uint64(seed), MaxIters: s.MaxIters,
-			TimeLimit: time.Duration(s.TimeLimit * float64(time.Second)), GDStep: m.Spec.Preset.Table1GDStep}
-		res, err := eval.Table1(p, func(y *core.Tensor) *core.Tensor { return m.Predict(p, y, 1) }, o, io.Discard)
+			TimeLimit: time.Duration(s.TimeLimit * float64(time.Second)), NoGD: true}
+		res, err := eval.Table1(p, m.Predictor(p, 1), o, io.Discard)
 		if err != nil {
 			return err
 		}

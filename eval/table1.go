@@ -28,6 +28,9 @@ type Table1Options struct {
 	// GDStep is η of the gradient-descent row. If it is 0, 1e-2 is used.
 	GDStep float64
 	LBFGS  bool // add the L-BFGS row
+	// NoGD leaves out the gradient-descent row, the slowest: the paper check compares the
+	// network with the iterated solver only.
+	NoGD bool
 }
 
 // UnsuitableError says why Table1 cannot evaluate a problem.
@@ -67,7 +70,7 @@ type Table1Result struct {
 // iterations and time (SolveResult.StepTime) until that example's MAE is at most the
 // network's MAE on the same example, averaged over the examples that get there, and how
 // many do. The solvers: the problem's "sip" update iterated (x ← x + Δx), gradient descent
-// with the fixed step o.GDStep, and with o.LBFGS L-BFGS. Progress lines go to log.
+// with the fixed step o.GDStep unless o.NoGD, and with o.LBFGS L-BFGS. Progress lines go to log.
 //
 // predict must return the network's prediction for a batch of observations, a fresh
 // tensor. Table1 refuses, with an *UnsuitableError, problems without an x_l1 metric or a
@@ -98,9 +101,9 @@ func Table1(p problems.Problem, predict func(y *core.Tensor) *core.Tensor, o Tab
 		m    problems.SolverMethod
 		step float64 // SolveSettings.StepSize
 	}
-	solvers := []solver{
-		{"iterative solver: sip update, x ← x + Δx", problems.SIPIteration, 1},
-		{fmt.Sprintf("gradient descent, x ← x − %g·∂L/∂x", o.GDStep), problems.GradientDescent, o.GDStep},
+	solvers := []solver{{"iterative solver: sip update, x ← x + Δx", problems.SIPIteration, 1}}
+	if !o.NoGD {
+		solvers = append(solvers, solver{fmt.Sprintf("gradient descent, x ← x − %g·∂L/∂x", o.GDStep), problems.GradientDescent, o.GDStep})
 	}
 	if o.LBFGS {
 		solvers = append(solvers, solver{"L-BFGS (problems.Solve)", problems.LBFGS, 0})

@@ -42,6 +42,15 @@ func TestTable1Rows(t *testing.T) {
 	if gd := r.Rows[2]; gd.N != 3 || gd.Limit != 10 || gd.Reached == 3 && gd.Iters < 1 {
 		t.Errorf("gd row %+v", gd)
 	}
+	// NoGD leaves the gradient-descent row out and the others as they were.
+	o.NoGD = true
+	r2, err := Table1(p, half, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r2.Rows) != 2 || r2.Rows[1].Iters != sip.Iters || r2.Rows[1].Reached != sip.Reached {
+		t.Errorf("NoGD: rows %+v; want the network's and the same sip row", r2.Rows)
+	}
 }
 
 // TestTable1Refuses checks the problems Table 1 cannot evaluate: exp has no "sip" update.

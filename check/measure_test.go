@@ -1,0 +1,376 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// fakeJob is a job of a constructed run folder: its metric is value(step) at each step
+// 1…steps, and its status state.
+type fakeJob struct {
+	method string
+	seed   int
+	steps  int
+	state  runner.State
+	value  func(step int) float64
+}
+
+// constant returns a value function that is v at every step.
+func constant(v float64) func(int) float64 { return func(int) float64 { return v } }
+
+// fakeRun writes a run folder of preset at dir with the jobs, as a run would have left
+// it: run.json, and per job metrics.csv (the one metric) and status.json.
+func fakeRun(t *testing.T, dir, preset, scale, metric string, settings map[string]string, jobs []fakeJob) {
+	t.Helper()
+	info := runner.RunInfo{Preset: preset, Scale: scale, Settings: settings, Metrics: []string{metric}, Metric: metric,
+		Reference: "sip", Version: runner.Version, Format: runner.FormatVersion}
+	for _, j := range jobs {
+		if !slices.Contains(info.Methods, j.method) {
+			info.Methods = append(info.Methods, j.method)
+		}
+		if !slices.Contains(info.Seeds, j.seed) {
+			info.Seeds = append(info.Seeds, j.seed)
+		}
+		id := runner.JobID(j.method, j.seed)
+		info.Jobs = append(info.Jobs, runner.JobInfo{ID: id, Method: j.method, Seed: j.seed, Steps: j.steps})
+		if err := os.MkdirAll(filepath.Join(dir, id), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "step,wall_s,%s\n", metric)
+		for s := 1; s <= j.steps; s++ {
+			fmt.Fprintf(&b, "%d,%.3f,%g\n", s, float64(s)/100, j.value(s))
+		}
+		write(t, filepath.Join(dir, id, "metrics.csv"), b.String())
+		writeJSONFile(t, filepath.Join(dir, id, "status.json"), runner.Status{State: j.state, Step: j.steps, Total: j.steps})
+	}
+	writeJSONFile(t, filepath.Join(dir, "run.json"), info)
+}
+
+func write(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeJSONFile(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, path, string(b))
+}
+
+// jobs returns a job per method and seed with the state, each method's value per seed
+// from values (by method, one per seed).
+func jobs(steps int, state runner.State, values map[string][]float64) []fakeJob {
+	var out []fakeJob
+	for m, vs := range values {
+		for seed, v := range vs {
+			out = append(out, fakeJob{m, seed, steps, state, constant(v)})
+		}
+	}
+	return out
+}
+
+// rowOf returns the row of the claim id.
+func rowOf(t *testing.T, tb *Table, id string) Row {
+	t.Helper()
+	for _, r := range tb.Rows {
+		if r.Claim.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no row %s", id)
+	return Row{}
+}
+
+// wantRow checks a row's verdict, and its mean, min and max where want is not NaN.
+func wantRow(t *testing.T, tb *Table, id string, v Verdict, mean, lo, hi float64) Row {
+	t.Helper()
+	r := rowOf(t, tb, id)
+	if r.Verdict != v {
+		t.Errorf("%s: verdict %q (%s); want %q", id, r.Verdict, r.Note, v)
+	}
+	near := func(a, b float64) bool { return math.IsNaN(b) || math.Abs(a-b) <= 1e-9*math.Abs(b) }
+	if !near(r.Stats.Mean, mean) || !near(r.Stats.Min, lo) || !near(r.Stats.Max, hi) {
+		t.Errorf("%s: mean %g (%g–%g); want %g (%g–%g)", id, r.Stats.Mean, r.Stats.Min, r.Stats.Max, mean, lo, hi)
+	}
+	return r
+}
+
+var nan = math.NaN()
+
+// TestEvaluateVerdicts measures constructed runs whose ratios are known: each verdict,
+// the step a claim at the end is measured at, and claims whose runs end too early.
+func TestEvaluateVerdicts(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	grid32 := map[string]string{"grid": "32", "batch": "16", "steps": "100"}
+	fakeRun(t, filepath.Join(root, "poisson"), "poisson", "quick", "x_l1", grid32, jobs(100, runner.Done, map[string][]float64{
+		"sip":        {0.1, 0.2, 0.1},
+		"adam":       {0.4, 0.7, 0.5},  // 4, 3.5, 5 × SIP: holds (3×)
+		"adahessian": {0.2, 0.16, 0.2}, // 2, 0.8, 2 × SIP: the mean behind SIP, a seed ahead
+	}))
+	// A poisson run on another grid with one seed: not comparable, and fewer seeds.
+	fakeRun(t, filepath.Join(root, "poisson64"), "poisson", "paper", "x_l1", map[string]string{"grid": "64", "batch": "128"},
+		jobs(100, runner.Done, map[string][]float64{"sip": {1}, "adam": {1}}))
+	fakeRun(t, filepath.Join(root, "heat"), "heat", "quick", "x_l1", grid32, jobs(150, runner.Done, map[string][]float64{
+		"sip": {1, 1}, "adam": {1.2, 1.25}, // 1.2, 1.25: right direction, below 1.34
+	}))
+	fakeRun(t, filepath.Join(root, "fluid"), "fluid", "quick", "x_l1", grid32, jobs(250, runner.Done, map[string][]float64{
+		"sip": {1, 1}, "gd": {0.9, 0.8}, // SIP behind: does not hold
+	}))
+	// exp: Adam's error grows with the step, and its job ended (diverged) at step 4000:
+	// the claim at the end compares all three methods at step 4000.
+	fakeRun(t, filepath.Join(root, "exp"), "exp", "quick", "x_l1_low", nil, []fakeJob{
+		{"rescaled", 0, 5000, runner.Done, constant(1)},
+		{"adam", 0, 4000, runner.Diverged, func(s int) float64 { return float64(s) / 1000 }},
+		{"sgd", 0, 5000, runner.Done, constant(10)},
+	})
+	tb, err := Evaluate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.Rows) != len(Claims()) {
+		t.Fatalf("%d rows; want one per claim (%d)", len(tb.Rows), len(Claims()))
+	}
+	r := wantRow(t, tb, "fig6b-60", Holds, (4+3.5+5)/3.0, 3.5, 5)
+	if !slices.Equal(r.Seeds, []int{0, 1, 2}) || r.Step != 60 || len(r.Runs) != 1 || r.Runs[0] != filepath.Join(root, "poisson") {
+		t.Errorf("fig6b-60: seeds %v step %d runs %v; want the grid-32 run's 3 seeds at step 60", r.Seeds, r.Step, r.Runs)
+	}
+	wantRow(t, tb, "fig6b-adahessian", Weakly, 1.6, 0.8, 2)
+	r = wantRow(t, tb, "fig6b-5k", NotMeasured, nan, nan, nan)
+	if !strings.Contains(r.Note, "needs step 5000; the runs end at step 100") {
+		t.Errorf("fig6b-5k note %q", r.Note)
+	}
+	wantRow(t, tb, "fig6b-hf", NoRuns, nan, nan, nan)
+	wantRow(t, tb, "fig6d-100", Weakly, 1.225, 1.2, 1.25)
+	wantRow(t, tb, "fig6d-10k", NotMeasured, nan, nan, nan)
+	wantRow(t, tb, "fig7-200", Fails, 0.85, 0.8, 0.9)
+	// At step 4000 Adam's running mean over 64 steps is (3937…4000)/1000 on average.
+	r = wantRow(t, tb, "fig2", Holds, 3.9685, 3.9685, 3.9685)
+	if r.Step != 4000 || r.StepText() != "end, step 4000" {
+		t.Errorf("fig2 at step %d (%q); want the end of the shortest job, 4000", r.Step, r.StepText())
+	}
+	wantRow(t, tb, "fig1", NoRuns, nan, nan, nan)
+	wantRow(t, tb, "table1", NoRuns, nan, nan, nan)
+}
+
+// TestEvaluatePending: a claim at a fixed step is measured as soon as every job has
+// passed it, even while they train on; before that, and for a claim at the end while a
+// job trains, it is pending.
+func TestEvaluatePending(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	fakeRun(t, filepath.Join(root, "fluid"), "fluid", "quick", "x_l1", nil, []fakeJob{
+		{"sip", 0, 150, runner.Running, constant(1)},
+		{"gd", 0, 250, runner.Running, constant(3)},
+	})
+	tb, err := Evaluate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRow(t, tb, "fig7-200", Pending, nan, nan, nan)
+	fakeRun(t, filepath.Join(root, "fluid2"), "fluid", "quick", "x_l1", nil, []fakeJob{
+		{"sip", 0, 210, runner.Running, constant(1)},
+		{"gd", 0, 250, runner.Running, constant(3)},
+	})
+	if tb, err = Evaluate(filepath.Join(root, "fluid2")); err != nil {
+		t.Fatal(err)
+	}
+	wantRow(t, tb, "fig7-200", Holds, 3, 3, 3)
+	fakeRun(t, filepath.Join(root, "exp"), "exp", "quick", "x_l1_low", nil, []fakeJob{
+		{"rescaled", 0, 5000, runner.Done, constant(1)},
+		{"adam", 0, 4000, runner.Running, constant(3)},
+		{"sgd", 0, 5000, runner.Done, constant(3)},
+	})
+	if tb, err = Evaluate(filepath.Join(root, "exp")); err != nil {
+		t.Fatal(err)
+	}
+	wantRow(t, tb, "fig2", Pending, nan, nan, nan)
+}
+
+// TestEvaluateSettings: Figure 5's claims combine runs with the settings their terms pin
+// (ξ and φ of rotation).
+func TestEvaluateSettings(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	rot := func(name, xi, phi string, adam, sip float64) {
+		fakeRun(t, filepath.Join(root, name), "rotation", "quick", "x_dist", map[string]string{"xi": xi, "phi": phi, "batch": "100"},
+			jobs(2000, runner.Done, map[string][]float64{"sip": {sip}, "adam": {adam}}))
+	}
+	rot("a", "1", "0", 0.001, 0.001)
+	rot("b", "32", "0", 0.1, 0.0012)
+	rot("c", "32", "45", 0.4, 0.0015)
+	tb, err := Evaluate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRow(t, tb, "fig5d", Holds, (0.1/0.001)/(0.0012/0.001), nan, nan)
+	wantRow(t, tb, "fig5e", Holds, (0.4/0.1)/(0.0015/0.0012), nan, nan)
+	wantRow(t, tb, "fig5c-ahead", Holds, 0.4/0.0015, nan, nan)
+	wantRow(t, tb, "fig5c-only", NoRuns, nan, nan, nan) // no run of the other optimizers
+}
+
+// TestEvaluateTable1: the Table 1 claim reads each seed's evaluation of the reference
+// network; a solver that never reaches the network's error makes the ratio infinite.
+func TestEvaluateTable1(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "fluid")
+	fakeRun(t, dir, "fluid", "quick", "x_l1", nil, jobs(250, runner.Done, map[string][]float64{"sip": {1, 1}, "gd": {2, 2}}))
+	rec := func(job string, solverSeconds float64, reached int) runner.Table1Result {
+		return runner.Table1Result{Job: job, Step: 250, Rows: []runner.Table1Row{
+			{Name: "network", Network: true, Seconds: 1e-3, N: 16},
+			{Name: "iterative solver", Iters: 2, Seconds: solverSeconds, Reached: reached, N: 16, Limit: 50},
+		}}
+	}
+	if err := runner.WriteJobTable1(dir, rec("sip-seed0", 20, 16)); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := Evaluate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wantRow(t, tb, "table1", Holds, 2e4, 2e4, 2e4)
+	if !slices.Equal(r.Seeds, []int{0}) || r.Step != 250 || !strings.Contains(r.Note, "2.0 iterations") {
+		t.Errorf("table1: seeds %v step %d note %q", r.Seeds, r.Step, r.Note)
+	}
+	// The run's own table1.json (sipbench table1) counts for the job it names.
+	if err := runner.WriteTable1(dir, rec("sip-seed1", 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if tb, err = Evaluate(dir); err != nil {
+		t.Fatal(err)
+	}
+	r = rowOf(t, tb, "table1")
+	if r.Verdict != Holds || len(r.Seeds) != 2 || !math.IsInf(r.Stats.Max, 1) || !strings.Contains(r.Note, "did not reach") {
+		t.Errorf("table1 with a solver that did not reach: %+v", r)
+	}
+}
+
+// TestEvaluateCheckFolder: a check folder's claims are pending until its runs have
+// finished; a claim the scale plans nothing for is not measured, with the reason.
+func TestEvaluateCheckFolder(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "check")
+	pl, err := NewPlan(Quick, []int{0, 1}, []string{"poisson"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Create(dir, pl); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := Evaluate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.Scale != Quick || len(tb.Rows) != 4 {
+		t.Fatalf("scale %q, %d rows; want quick and poisson's 4 claims", tb.Scale, len(tb.Rows))
+	}
+	for _, r := range tb.Rows {
+		if r.Verdict != Pending {
+			t.Errorf("%s: %q before any run; want pending", r.Claim.ID, r.Verdict)
+		}
+	}
+	fakeRun(t, filepath.Join(dir, "poisson"), "poisson", "quick", "x_l1", nil, jobs(100, runner.Done, map[string][]float64{
+		"sip": {1, 1}, "adam": {4, 4}, "adahessian": {2, 2}}))
+	if tb, err = Evaluate(dir); err != nil {
+		t.Fatal(err)
+	}
+	wantRow(t, tb, "fig6b-60", Holds, 4, 4, 4)
+	wantRow(t, tb, "fig6b-5k", NotMeasured, nan, nan, nan)
+	if r := wantRow(t, tb, "fig6b-hf", NotMeasured, nan, nan, nan); !strings.Contains(r.Note, "--scale paper") {
+		t.Errorf("fig6b-hf note %q; want why the quick check skips it", r.Note)
+	}
+	if err := Create(dir, pl); err == nil {
+		t.Error("Create over a check folder succeeded")
+	}
+}
+
+// TestUntrustedFolders: folders that point out of themselves are refused with an error.
+func TestUntrustedFolders(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	bad := filepath.Join(root, "bad")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeJSONFile(t, filepath.Join(bad, PlanFile), Plan{Scale: Quick, Seeds: []int{0},
+		Experiments: []Experiment{{Name: "../outside", Preset: "exp"}}})
+	if _, err := Evaluate(bad); err == nil || !strings.Contains(err.Error(), "not a plain folder name") {
+		t.Errorf("check.json with ../outside: %v", err)
+	}
+	run := filepath.Join(root, "run")
+	fakeRun(t, run, "exp", "quick", "x_l1_low", nil, jobs(10, runner.Done, map[string][]float64{"adam": {1}}))
+	info, _ := runner.ReadRunInfo(run)
+	info.Jobs[0].ID = "../../etc"
+	writeJSONFile(t, filepath.Join(run, "run.json"), info)
+	if _, err := Evaluate(run); err == nil {
+		t.Error("run.json naming a job ../../etc was read")
+	}
+	if _, err := Evaluate(filepath.Join(root, "missing")); err == nil {
+		t.Error("a missing folder was read")
+	}
+	empty := filepath.Join(root, "empty")
+	os.Mkdir(empty, 0o755)
+	if _, err := Evaluate(empty); err == nil || !strings.Contains(err.Error(), "not a check, run or sweep folder") {
+		t.Errorf("an empty folder: %v", err)
+	}
+}
+
+// TestTrainStreamsRows trains a small check and records what Train reports: each claim's
+// row once, as soon as its experiment has finished and before the next one starts; a
+// second Train on the finished folder trains nothing and reports the same rows.
+func TestTrainStreamsRows(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "check")
+	pl := &Plan{Scale: Quick, Seeds: []int{0, 1}, Only: []string{"trajectories", "exp"}, Experiments: []Experiment{
+		{Name: "trajectories", Preset: "trajectories", Methods: []string{"pi", "newton", "gd"}},
+		{Name: "exp", Preset: "exp", Methods: []string{"rescaled", "adam", "sgd"}, Sets: []string{"steps=30"}},
+	}}
+	if err := Create(dir, pl); err != nil {
+		t.Fatal(err)
+	}
+	var events []string
+	o := TrainOptions{
+		Workers: 2,
+		Started: func(e Experiment, _ string) { events = append(events, "start "+e.Name) },
+		Finished: func(e Experiment, _ string, _ map[string]runner.State, _ time.Duration) {
+			events = append(events, "end "+e.Name)
+		},
+		Row: func(r Row) { events = append(events, "row "+r.Claim.ID+" "+string(r.Verdict)) },
+	}
+	tb, err := Train(context.Background(), dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fig2 := rowOf(t, tb, "fig2")
+	want := []string{"start trajectories", "end trajectories", "row fig1 holds", "start exp", "end exp", "row fig2 " + string(fig2.Verdict)}
+	if !slices.Equal(events, want) {
+		t.Errorf("events %q; want %q", events, want)
+	}
+	if fig2.Step != 30 || len(fig2.Seeds) != 2 || !fig2.Verdict.Judged() {
+		t.Errorf("fig2 %+v; want judged at step 30 over 2 seeds", fig2)
+	}
+	events = nil
+	if _, err := Train(context.Background(), dir, o); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"row fig1 holds", "row fig2 " + string(fig2.Verdict), "start trajectories", "end trajectories", "start exp", "end exp"}
+	if !slices.Equal(events, want) {
+		t.Errorf("again: events %q; want %q", events, want)
+	}
+}
