@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/mattn/go-isatty"
 
+	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tui"
@@ -67,7 +68,7 @@ func cmdApp(args []string) error {
 	if !interactive() {
 		return cmdList(nil)
 	}
-	return runApp(tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground})
+	return runApp(tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground, StartCheck: startCheckInBackground})
 }
 
 // resumeInBackground resumes the run folder dir in a detached background trainer (R on
@@ -128,12 +129,41 @@ func watchInTUI(dir string, opts tui.Options) error {
 	if err != nil {
 		return err
 	}
-	return runApp(tui.AppConfig{Options: opts, Watch: w, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground})
+	return runApp(tui.AppConfig{Options: opts, Watch: w, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground, StartCheck: startCheckInBackground})
 }
 
 // runsInTUI opens the app on the runs screen of the folder root.
 func runsInTUI(root string, opts tui.Options) error {
-	return runApp(tui.AppConfig{Options: opts, Runs: true, RunsRoot: root, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground})
+	return runApp(tui.AppConfig{Options: opts, Runs: true, RunsRoot: root, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
+		StartCheck: startCheckInBackground})
+}
+
+// checkInTUI opens the app on the paper check screen of the check folder dir.
+func checkInTUI(dir string, opts tui.Options) error {
+	return runApp(tui.AppConfig{Options: opts, Check: dir, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
+		StartCheck: startCheckInBackground})
+}
+
+// startCheckInBackground creates a check folder of every claim at scale with the seeds
+// under runs/ and starts `sipbench check --out DIR` (this executable) on it in a detached
+// process (runner.Spawn), whose output goes to DIR/train.log.
+func startCheckInBackground(scale string, seeds []int) (string, error) {
+	pl, err := check.NewPlan(scale, seeds, nil)
+	if err != nil {
+		return "", err
+	}
+	dir := runner.NewRunDir("check")
+	if err := check.Create(dir, pl); err != nil {
+		return "", err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the sipbench executable to start the check: %v", err)
+	}
+	if _, err := runner.Spawn(dir, []string{exe, "check", "--out", dir}); err != nil {
+		return "", err
+	}
+	return dir, nil
 }
 
 // runApp runs the app full screen, then says where the run is and how to come back.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -38,7 +39,7 @@ func newestRun(root string) (string, error) {
 }
 
 func cmdWatch(args []string) error {
-	fs := newFlags("watch", "sipbench watch [DIR] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run).")
+	fs := newFlags("watch", "sipbench watch [DIR] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check.")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
@@ -65,6 +66,17 @@ func cmdWatch(args []string) error {
 		if dir, err = newestRun(runner.RunsDir); err != nil {
 			return err
 		}
+	}
+	if check.IsCheck(dir) { // a paper check: its table, filled in live in the app
+		if inTUI {
+			return checkInTUI(dir, opts)
+		}
+		t, err := check.Evaluate(dir)
+		if err != nil {
+			return err
+		}
+		printCheck(os.Stdout, t, dir, 0)
+		return nil
 	}
 	if inTUI {
 		return watchInTUI(dir, opts)

@@ -39,13 +39,14 @@ func groupDigits(n int64) string {
 }
 
 // Measured is the row's value: the mean ratio over the seeds measured and, with more
-// than one seed, their min–max: "1.41× (1.32–1.50)"; "–" if nothing was measured.
+// than one seed that differ, their min–max: "1.41× (1.32–1.50×)"; "–" if nothing was
+// measured.
 func (r Row) Measured() string {
 	s := r.Stats
 	switch {
 	case s.Seeds == 0:
 		return "–"
-	case s.Seeds == 1:
+	case s.Seeds == 1, s.Min == s.Max: // one seed, or seeds that agree (iterative solvers)
 		return FormatFactor(s.Mean)
 	}
 	return fmt.Sprintf("%s (%s–%s)", FormatFactor(s.Mean), strings.TrimSuffix(FormatFactor(s.Min), "×"), FormatFactor(s.Max))

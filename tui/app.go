@@ -40,6 +40,12 @@ type AppConfig struct {
 	Index *runner.RunIndex
 	// Resume, if set, resumes a run folder in a background process (R on the runs screen).
 	Resume ResumeFunc
+	// StartCheck, if set, starts a paper check in the background (the preset list's
+	// "paper check").
+	StartCheck CheckStartFunc
+	// Check, if set (and Watch is nil), opens the app on the paper check screen of this
+	// check folder.
+	Check string
 }
 
 // Outcome says how the app ended.
@@ -61,6 +67,7 @@ const (
 	screenSetup
 	screenDashboard
 	screenRuns
+	screenCheck
 )
 
 // runStartedMsg reports the end of a start: the run folder opened for watching, or err.
@@ -100,10 +107,14 @@ type App struct {
 	theme  *theme
 	dialog lipgloss.Style
 
-	screen  screen
-	list    *list
-	setup   *setup
-	runs    *runsScreen // made on first use
+	screen screen
+	list   *list
+	setup  *setup
+	runs   *runsScreen  // made on first use
+	check  *checkScreen // made on first use
+	// back is the screen esc on the dashboard returns to: the runs screen, or the paper
+	// check that opened it.
+	back    screen
 	dash    *dashboard
 	watch   *runner.Watch
 	sub     *runner.Subscription
@@ -136,10 +147,24 @@ func (a *App) Init() tea.Cmd {
 		a.openDashboard(a.cfg.Watch)
 		return tea.Batch(a.dash.Init(), a.follow(a.cfg.Watch))
 	}
+	if a.cfg.Check != "" {
+		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Check)
+		return a.showCheck()
+	}
 	if a.cfg.Runs {
 		return a.showRuns()
 	}
 	return nil
+}
+
+// showCheck switches to the paper check screen, making its set-up on first use.
+func (a *App) showCheck() tea.Cmd {
+	if a.check == nil {
+		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, "")
+	}
+	a.check.SetSize(a.w, a.h)
+	a.screen = screenCheck
+	return a.check.Activate()
 }
 
 // showRuns switches to the runs screen, making it on first use.
@@ -177,7 +202,7 @@ func (a *App) Result() (dir string, o Outcome) {
 // screenName names the current screen: "list", "setup" or "dashboard" (with "+quit" while
 // the quit dialog is open).
 func (a *App) screenName() string {
-	s := [...]string{"list", "setup", "dashboard", "runs"}[a.screen]
+	s := [...]string{"list", "setup", "dashboard", "runs", "check"}[a.screen]
 	if a.quit != nil {
 		s += "+quit"
 	}
@@ -198,6 +223,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.runs != nil {
 			a.runs.SetSize(a.w, a.h)
 		}
+		if a.check != nil {
+			a.check.SetSize(a.w, a.h)
+		}
 		if a.dash != nil {
 			a.dash.Update(msg)
 		}
@@ -212,6 +240,22 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.screen = screenList
 		return a, nil
+	case checkChosenMsg:
+		return a, a.showCheck()
+	case checkBackMsg:
+		a.check.Deactivate()
+		if a.list == nil {
+			a.list = newList(a.theme, a.cfg.Presets)
+			a.list.SetSize(a.w, a.h)
+		}
+		a.screen = screenList
+		return a, nil
+	case checkStartedMsg, checkReadMsg, checkTickMsg:
+		if a.check == nil {
+			return a, nil
+		}
+		_, cmd := a.check.Update(msg)
+		return a, cmd
 	case runsScannedMsg, runsTickMsg, runsDoneMsg:
 		if a.runs == nil {
 			return a, nil
@@ -226,11 +270,23 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case watchOpenedMsg:
 		if msg.err != nil {
-			a.runs.status = msg.err.Error()
+			if a.screen == screenCheck {
+				a.check.status = msg.err.Error()
+			} else if a.runs != nil {
+				a.runs.status = msg.err.Error()
+			}
 			return a, nil
 		}
-		a.runs.Deactivate()
+		from := a.screen
+		if from == screenCheck {
+			a.check.Deactivate()
+		} else if a.runs != nil {
+			a.runs.Deactivate()
+		}
 		a.openDashboard(msg.w)
+		if from == screenCheck {
+			a.back = screenCheck
+		}
 		return a, tea.Batch(a.dash.Init(), a.follow(msg.w))
 	case presetChosenMsg:
 		a.setup = newSetup(a.theme, msg.Preset)
@@ -275,7 +331,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.dialogKey(msg)
 		}
 		if a.screen == screenDashboard && msg.Type == tea.KeyEsc && !a.dash.showHelp {
-			a.closeDashboard() // back to the runs; training goes on in the background
+			a.closeDashboard() // back to the runs or the check; training goes on in the background
+			if a.back == screenCheck {
+				return a, a.showCheck()
+			}
 			return a, a.showRuns()
 		}
 	}
@@ -289,6 +348,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		_, cmd = a.dash.Update(msg)
 	case screenRuns:
 		_, cmd = a.runs.Update(msg)
+	case screenCheck:
+		_, cmd = a.check.Update(msg)
 	}
 	return a, cmd
 }
@@ -306,6 +367,8 @@ func (a *App) View() string {
 		return v
 	case screenRuns:
 		return a.runs.View()
+	case screenCheck:
+		return a.check.View()
 	}
 	return a.list.View()
 }
@@ -317,6 +380,7 @@ func (a *App) openDashboard(w *runner.Watch) {
 	a.dash = newDashboard(w.Info, opts, w)
 	a.dash.Update(tea.WindowSizeMsg{Width: a.w, Height: a.h})
 	a.screen = screenDashboard
+	a.back = screenRuns
 	a.outcome = OutcomeFinished
 }
 

@@ -70,7 +70,14 @@ func newList(t *theme, ps []*presets.Preset) *list {
 	return l
 }
 
-// Selected returns the selected preset, or nil if the list is empty.
+// checkEntry is the name of the list's last entry, after the presets: the paper check.
+const checkEntry = "paper check"
+
+// checkSelected reports whether the paper check entry (after the presets) is selected.
+func (l *list) checkSelected() bool { return l.selected == len(l.presets) }
+
+// Selected returns the selected preset, or nil if the list is empty or the paper check is
+// selected.
 func (l *list) Selected() *presets.Preset {
 	if l.selected < len(l.presets) {
 		return l.presets[l.selected]
@@ -106,10 +113,13 @@ func (l *list) Update(msg tea.Msg) (*list, tea.Cmd) {
 		case key.Matches(msg, k.Up):
 			l.selected = max(0, l.selected-1)
 		case key.Matches(msg, k.Down):
-			l.selected = max(0, min(len(l.presets)-1, l.selected+1))
+			l.selected = max(0, min(len(l.presets), l.selected+1)) // the paper check last
 		case key.Matches(msg, k.Choose):
 			if p := l.Selected(); p != nil {
 				return l, func() tea.Msg { return presetChosenMsg{Preset: p} }
+			}
+			if l.checkSelected() {
+				return l, func() tea.Msg { return checkChosenMsg{} }
 			}
 		case key.Matches(msg, k.Runs):
 			return l, func() tea.Msg { return showRunsMsg{} }
@@ -131,7 +141,7 @@ func (l *list) View() string {
 	if t.ASCII {
 		ell = "..."
 	}
-	nameW := len("PRESET")
+	nameW := len(checkEntry)
 	for _, p := range l.presets {
 		nameW = max(nameW, ansi.StringWidth(p.Name))
 	}
@@ -165,6 +175,13 @@ func (l *list) View() string {
 		}
 		b.WriteByte('\n')
 	}
+	row := fmt.Sprintf("%s  %s", cell(checkEntry, nameW), cell("every claim of the paper beside a fresh measurement", l.w-4-nameW-2))
+	if l.checkSelected() {
+		b.WriteString(t.Selected.Render(pointer(t) + " " + row))
+	} else {
+		b.WriteString("  " + row)
+	}
+	b.WriteByte('\n')
 	b.WriteByte('\n')
 	footer := l.footer()
 	detailH := l.h - strings.Count(b.String(), "\n") - 2
@@ -177,6 +194,13 @@ func (l *list) View() string {
 // detail describes the selected preset, wrapped to the width.
 func (l *list) detail() string {
 	t := l.theme
+	if l.checkSelected() {
+		return t.Bold.Render(dots(t, checkEntry+" · sipbench check")) + "\n" + ansi.Wordwrap("Each claim of the paper "+
+			"(Figures 1, 2, 5, 6 and 7, Table 1) in its words, with the ratio measured on fresh runs (mean and min–max "+
+			"over seeds), the paper's value and a verdict: holds, holds weakly, does not hold, or not measured at this "+
+			"scale. Choose it to pick the scale and seeds; the runs train in the background and the table fills in "+
+			"as they finish.", l.w, "")
+	}
 	p := l.Selected()
 	if p == nil {
 		return t.Dim.Render("no presets")

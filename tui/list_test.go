@@ -59,8 +59,18 @@ func TestListKeys(t *testing.T) {
 	for range 2 * len(ps) {
 		l.Update(appKey("j"))
 	}
+	// The paper check comes after the last preset.
+	if !l.checkSelected() || l.Selected() != nil {
+		t.Fatalf("after many j: selected %v, want the paper check", l.Selected())
+	}
+	if _, cmd := l.Update(appKey("enter")); cmd == nil {
+		t.Fatal("enter on the paper check: no command")
+	} else if _, ok := cmd().(checkChosenMsg); !ok {
+		t.Fatal("enter on the paper check: not checkChosenMsg")
+	}
+	l.Update(appKey("up"))
 	if got := l.Selected(); got != ps[len(ps)-1] {
-		t.Fatalf("after many j: selected %s, want the last preset %s", got.Name, ps[len(ps)-1].Name)
+		t.Fatalf("up from the check: selected %v, want the last preset %s", got, ps[len(ps)-1].Name)
 	}
 	l.Update(appKey("up"))
 	_, cmd := l.Update(appKey("enter"))

@@ -1,0 +1,437 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sipbench/sipbench/check"
+)
+
+// checkPoll is the time between two reads of the check folder while the check screen is
+// shown.
+const checkPoll = time.Second
+
+// CheckStartFunc creates a check folder at scale with the seeds and starts training it in
+// a background process; it returns the folder. It runs in a command, off the UI loop.
+type CheckStartFunc func(scale string, seeds []int) (dir string, err error)
+
+// checkKeyMap holds the check screen's key bindings; they also feed its footer.
+type checkKeyMap struct {
+	Up, Down, Open, Scale, More, Fewer, Start, Back, Quit key.Binding
+}
+
+func defaultCheckKeyMap() checkKeyMap {
+	return checkKeyMap{
+		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous claim")),
+		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next claim")),
+		Open:  key.NewBinding(key.WithKeys("enter", "o"), key.WithHelp("enter", "open the run")),
+		Scale: key.NewBinding(key.WithKeys("left", "right", "tab", "h", "l"), key.WithHelp("←/→", "scale")),
+		More:  key.NewBinding(key.WithKeys("+", "=", "up", "k"), key.WithHelp("+", "more seeds")),
+		Fewer: key.NewBinding(key.WithKeys("-", "down", "j"), key.WithHelp("-", "fewer seeds")),
+		Start: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start the check")),
+		Back:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "presets")),
+		Quit:  key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+// checkKeys are the bindings of one mode of the check screen (help.KeyMap).
+type checkKeys []key.Binding
+
+func (k checkKeys) ShortHelp() []key.Binding  { return k }
+func (k checkKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k} }
+
+// The check screen's messages.
+type (
+	// checkChosenMsg asks the App for the check screen (the preset list's "paper check").
+	checkChosenMsg struct{}
+	// checkBackMsg asks to go back to the preset list.
+	checkBackMsg struct{}
+	// checkStartedMsg reports the end of a start: the check folder, or err.
+	checkStartedMsg struct {
+		dir string
+		err error
+	}
+	// checkReadMsg is one reading of the check folder.
+	checkReadMsg struct {
+		gen   int
+		table *check.Table
+		err   error
+	}
+	checkTickMsg struct{ gen int }
+)
+
+// checkScreen is the Bubble Tea model of the paper check: before a check folder is
+// chosen, its set-up (scale and seeds; enter starts `sipbench check` in the background);
+// then the table of claims that `sipbench check` prints, one row per claim with where it
+// is, the step, the measured ratio (mean, min–max over seeds), the paper's value and the
+// verdict, filled in as runs finish (the folder is read every checkPoll through
+// check.Evaluate), and below it the selected claim in the paper's words. enter opens the
+// run behind the selected row.
+type checkScreen struct {
+	theme *theme
+	keys  checkKeyMap
+	help  help.Model
+	start CheckStartFunc
+	table *table
+
+	dir      string // the check folder; "" while setting up
+	scale    int    // index into check.Scales (set-up)
+	seeds    int    // (set-up)
+	starting bool
+	result   *check.Table
+	err      error
+	status   string // one message in the footer, until the next key
+	active   bool
+	reading  bool
+	gen      int
+	w, h     int
+}
+
+// newCheckScreen returns the check screen of the check folder dir, or its set-up if dir
+// is ""; start may be nil (the set-up then says it cannot start).
+func newCheckScreen(t *theme, start CheckStartFunc, dir string) *checkScreen {
+	k := defaultCheckKeyMap()
+	return &checkScreen{theme: t, keys: k, help: newHelp(t), start: start, dir: dir, seeds: 3,
+		table: newTable(t, tableKeys{Up: k.Up, Down: k.Down}), w: minWidth, h: minHeight}
+}
+
+// SetSize sets the screen size.
+func (c *checkScreen) SetSize(w, h int) { c.w, c.h = w, h }
+
+// Activate shows the screen: with a check folder, it reads it now and then every
+// checkPoll.
+func (c *checkScreen) Activate() tea.Cmd {
+	c.active = true
+	c.gen++
+	return c.read()
+}
+
+// Deactivate stops the reads while another screen is shown.
+func (c *checkScreen) Deactivate() { c.active = false }
+
+func (c *checkScreen) read() tea.Cmd {
+	if c.dir == "" || c.reading {
+		return nil
+	}
+	c.reading = true
+	dir, gen := c.dir, c.gen
+	return func() tea.Msg {
+		t, err := check.Evaluate(dir)
+		return checkReadMsg{gen: gen, table: t, err: err}
+	}
+}
+
+func (c *checkScreen) tick() tea.Cmd {
+	gen := c.gen
+	return tea.Tick(checkPoll, func(time.Time) tea.Msg { return checkTickMsg{gen: gen} })
+}
+
+// Selected returns the selected row, or nil.
+func (c *checkScreen) Selected() *check.Row {
+	i := c.table.Selected()
+	if c.result == nil || i < 0 || i >= len(c.result.Rows) {
+		return nil
+	}
+	return &c.result.Rows[i]
+}
+
+// Update handles readings, ticks and keys.
+func (c *checkScreen) Update(msg tea.Msg) (*checkScreen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		c.SetSize(msg.Width, msg.Height)
+	case checkStartedMsg:
+		c.starting = false
+		if msg.err != nil {
+			c.status = msg.err.Error()
+			return c, nil
+		}
+		c.dir = msg.dir
+		return c, c.Activate()
+	case checkReadMsg:
+		c.reading = false
+		if msg.err == nil {
+			c.result = msg.table
+			c.table.SetRows(make([]tableRow, len(c.result.Rows)))
+		}
+		c.err = msg.err
+		if c.active && msg.gen == c.gen {
+			return c, c.tick()
+		}
+	case checkTickMsg:
+		if msg.gen == c.gen && c.active {
+			return c, c.read()
+		}
+	case tea.KeyMsg:
+		c.status = ""
+		if c.dir == "" {
+			return c, c.setupKey(msg)
+		}
+		return c, c.key(msg)
+	}
+	return c, nil
+}
+
+func (c *checkScreen) setupKey(msg tea.KeyMsg) tea.Cmd {
+	k := c.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Back):
+		return func() tea.Msg { return checkBackMsg{} }
+	case key.Matches(msg, k.Scale):
+		c.scale = (c.scale + 1) % len(check.Scales)
+	case key.Matches(msg, k.More):
+		c.seeds = min(c.seeds+1, 16)
+	case key.Matches(msg, k.Fewer):
+		c.seeds = max(c.seeds-1, 1)
+	case key.Matches(msg, k.Start):
+		if c.starting {
+			return nil
+		}
+		if c.start == nil {
+			c.status = "this app cannot start processes: sipbench check --scale " + check.Scales[c.scale]
+			return nil
+		}
+		c.starting = true
+		start, scale, seeds := c.start, check.Scales[c.scale], make([]int, c.seeds)
+		for i := range seeds {
+			seeds[i] = i
+		}
+		return func() tea.Msg {
+			dir, err := start(scale, seeds)
+			return checkStartedMsg{dir: dir, err: err}
+		}
+	}
+	return nil
+}
+
+func (c *checkScreen) key(msg tea.KeyMsg) tea.Cmd {
+	k := c.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Back):
+		return func() tea.Msg { return checkBackMsg{} }
+	case key.Matches(msg, k.Up, k.Down):
+		c.table.Update(msg)
+	case key.Matches(msg, k.Open):
+		r := c.Selected()
+		switch {
+		case r == nil:
+		case len(r.Runs) == 0:
+			c.status = "no run behind this claim yet"
+		default:
+			dir := r.Runs[0]
+			return func() tea.Msg { return openRunMsg{Dir: dir} }
+		}
+	}
+	return nil
+}
+
+// View renders the screen at its size.
+func (c *checkScreen) View() string {
+	t := c.theme
+	if s, small := tooSmall(t, c.w, c.h); small {
+		return s
+	}
+	if c.dir == "" {
+		return c.setupView()
+	}
+	var b strings.Builder
+	b.WriteString(fitBlock(t.Title.Render(dots(t, c.title())), c.w, 1))
+	b.WriteByte('\n')
+	detailH := 5
+	if c.h >= 40 {
+		detailH = 9
+	}
+	tableH := c.h - 2 - detailH - 1
+	switch {
+	case c.err != nil:
+		b.WriteString(fitBlock(t.Bad.Render("cannot read "+c.dir+": ")+c.err.Error(), c.w, tableH))
+	case c.result == nil:
+		b.WriteString(fitBlock(t.Dim.Render("reading "+c.dir+" …"), c.w, tableH))
+	default:
+		cols, rows := c.tableRows()
+		c.table.SetSize(c.w, tableH)
+		c.table.SetColumns(cols)
+		c.table.SetRows(rows)
+		b.WriteString(c.table.View())
+	}
+	b.WriteByte('\n')
+	b.WriteString(fitBlock(t.Dim.Render(strings.Repeat(rule(t), c.w)), c.w, 1))
+	b.WriteByte('\n')
+	b.WriteString(fitBlock(c.detail(), c.w, detailH))
+	b.WriteByte('\n')
+	b.WriteString(fitBlock(c.footer(checkKeys{c.keys.Up, c.keys.Down, c.keys.Open, c.keys.Back, c.keys.Quit}), c.w, 1))
+	return b.String()
+}
+
+// title is the screen's first line: the scale, seeds and folder, and how many claims
+// have a verdict.
+func (c *checkScreen) title() string {
+	s := "sipbench · paper check · " + c.dir
+	r := c.result
+	if r == nil {
+		return s
+	}
+	s = fmt.Sprintf("sipbench · paper check · %s scale", r.Scale)
+	if r.Plan != nil {
+		s += " · " + plural(len(r.Plan.Seeds), "seed")
+	}
+	s += " · " + c.dir
+	n := r.Count()
+	var parts []string
+	for _, v := range []check.Verdict{check.Holds, check.Weakly, check.Fails, check.NotMeasured, check.NoRuns, check.Pending} {
+		if n[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
+		}
+	}
+	return s + " · " + strings.Join(parts, ", ")
+}
+
+// tableRows returns the columns and a row per claim.
+func (c *checkScreen) tableRows() ([]column, []tableRow) {
+	t := c.theme
+	cols := []column{
+		{Title: "WHERE", Width: 9},
+		{Title: "STEP", Width: 16},
+		{Title: "MEASURED", Width: 22, Right: true},
+		{Title: "PAPER", Width: 16},
+		{Title: "VERDICT", Width: 13},
+		{Title: "CLAIM", Width: 8, Flex: true},
+	}
+	if c.w < 100 { // the step and paper's value go to the detail below
+		cols = []column{cols[0], cols[2], cols[4], cols[5]}
+	}
+	var rows []tableRow
+	for _, r := range c.result.Rows {
+		cl := r.Claim
+		words := cl.Words
+		if words == "" {
+			words = cl.Quantity
+		}
+		cells := map[string]tableCell{
+			"WHERE": {Text: cl.Where}, "STEP": {Text: r.StepText()}, "MEASURED": {Text: r.Measured()},
+			"PAPER": {Text: cl.Paper}, "VERDICT": {Text: verdictText(r.Verdict), Style: verdictStyle(t, r.Verdict)},
+			"CLAIM": {Text: words},
+		}
+		var row tableRow
+		row.Mark = "  "
+		for _, col := range cols {
+			row.Cells = append(row.Cells, cells[col.Title])
+		}
+		rows = append(rows, row)
+	}
+	return cols, rows
+}
+
+// verdictText is the verdict as the table shows it.
+func verdictText(v check.Verdict) string {
+	if v == check.NotMeasured {
+		return "not measured"
+	}
+	return string(v)
+}
+
+// verdictStyle colours a verdict: holds good, weakly a warning, does not hold bad, the
+// rest dim.
+func verdictStyle(t *theme, v check.Verdict) *lipgloss.Style {
+	switch v {
+	case check.Holds:
+		return &t.Good
+	case check.Weakly:
+		return &t.Warn
+	case check.Fails:
+		return &t.Bad
+	}
+	return &t.Dim
+}
+
+// detail describes the selected claim: the paper's words and where, what was measured
+// with the note, and the run folder behind it.
+func (c *checkScreen) detail() string {
+	t := c.theme
+	r := c.Selected()
+	if r == nil {
+		return ""
+	}
+	cl := r.Claim
+	head := fmt.Sprintf("%s · %s · measured %s · paper %s · %s", cl.Where, r.StepText(), r.Measured(), cl.Paper, r.Verdict)
+	if r.Stats.Seeds > 0 {
+		head += fmt.Sprintf(" (%s)", plural(r.Stats.Seeds, "seed"))
+	}
+	var b strings.Builder
+	b.WriteString(t.Bold.Render(truncate(head, c.w)))
+	b.WriteByte('\n')
+	if cl.Words != "" {
+		b.WriteString(ansi.Wordwrap("“"+cl.Words+"” ("+cl.Cite+")", c.w, ""))
+	} else {
+		b.WriteString(ansi.Wordwrap(cl.Cite, c.w, ""))
+	}
+	b.WriteByte('\n')
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("measured: "+r.Detail(), c.w, "")))
+	if len(r.Runs) > 0 {
+		b.WriteByte('\n')
+		b.WriteString(t.Dim.Render(truncate("runs: "+strings.Join(r.Runs, ", ")+" (enter opens the first)", c.w)))
+	}
+	return b.String()
+}
+
+// setupView is the set-up: the scale and seeds, and what the check will do.
+func (c *checkScreen) setupView() string {
+	t := c.theme
+	var b strings.Builder
+	b.WriteString(t.Title.Render(dots(t, "sipbench · paper check")))
+	b.WriteString("\n\n")
+	b.WriteString(ansi.Wordwrap("Every claim of the paper that sipbench can measure, put beside a fresh measurement: "+
+		"the check trains the runs each claim needs, in a background process (quitting leaves it running; "+
+		"sipbench check DIR prints the table), and fills in the table as they finish.", c.w, ""))
+	b.WriteString("\n\n")
+	var sc []string
+	for i, s := range check.Scales {
+		if i == c.scale {
+			sc = append(sc, t.Selected.Render("["+s+"]"))
+		} else {
+			sc = append(sc, " "+s+" ")
+		}
+	}
+	b.WriteString("scale  " + strings.Join(sc, " "))
+	b.WriteByte('\n')
+	b.WriteString(fmt.Sprintf("seeds  %d", c.seeds))
+	b.WriteString("\n\n")
+	note := "quick: each preset's quick scale, claims at the steps they name where affordable; minutes on 2 cores."
+	if check.Scales[c.scale] == check.Paper {
+		note = "paper: the original settings, to the first step each claim names; hours on 2 cores (see the README)."
+	}
+	b.WriteString(t.Dim.Render(ansi.Wordwrap(note, c.w, "")))
+	if c.starting {
+		b.WriteString("\n\n" + t.Dim.Render("starting …"))
+	}
+	footer := c.footer(checkKeys{c.keys.Scale, withHelp(c.keys.More, "+/-", "seeds"), c.keys.Start, c.keys.Back, c.keys.Quit})
+	body := fitBlock(b.String(), c.w, c.h-1)
+	return body + "\n" + fitBlock(footer, c.w, 1)
+}
+
+// withHelp returns b with another help text.
+func withHelp(b key.Binding, k, desc string) key.Binding {
+	b.SetHelp(k, desc)
+	return b
+}
+
+// footer is the status message, if any, else the keys.
+func (c *checkScreen) footer(keys checkKeys) string {
+	if c.status != "" {
+		return c.theme.Warn.Render(truncate(c.status, c.w))
+	}
+	h := c.help
+	h.Width = c.w
+	return h.View(keys)
+}

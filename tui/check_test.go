@@ -1,0 +1,108 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/runner"
+)
+
+// checkFixture writes the check folder root/check: a quick check of the poisson claims
+// over seeds 0 and 1 whose poisson run has finished (SIP's error falls fastest, Adam's
+// and AdaHessian's level off higher), and returns its path relative to root.
+func checkFixture(t *testing.T, root string) string {
+	t.Helper()
+	pl, err := check.NewPlan(check.Quick, []int{0, 1}, []string{"poisson"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl.Created = fixtureTime.Format(time.RFC3339)
+	dir := filepath.Join(root, "check")
+	if err := check.Create(dir, pl); err != nil {
+		t.Fatal(err)
+	}
+	job := func(m string, seed int, tau, floor float64) fixtureJob {
+		return fixtureJob{m, seed, runner.Done, 100, 100, 1, tau, floor, false}
+	}
+	writeFixtureRun(t, dir, "poisson", "poisson", fixtureTime, map[string]string{"grid": "32"},
+		job("sip", 0, 30, 0.05), job("adam", 0, 60, 0.3), job("adahessian", 0, 100, 0.6),
+		job("sip", 1, 25, 0.05), job("adam", 1, 50, 0.25), job("adahessian", 1, 90, 0.5))
+	return "check"
+}
+
+// TestAppCheckScreen walks from the preset list to the paper check (its last entry), sets
+// it up (paper scale, 4 seeds), starts it, sees the claims measured from the folder,
+// opens the run behind a row (enter), comes back (esc) and goes to the list (esc).
+func TestAppCheckScreen(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	dir := checkFixture(t, root)
+	var scale string
+	var seeds []int
+	start := func(sc string, s []int) (string, error) { scale, seeds = sc, s; return dir, nil }
+	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever, Refresh: 20 * time.Millisecond},
+		StartCheck: start, Poll: 20 * time.Millisecond})
+	d := newDriver(t, app, 120, 40)
+	for range len(app.cfg.Presets) + 2 { // past the last preset: the list stops at the check
+		d.keys("j")
+	}
+	if v := app.View(); !strings.Contains(v, "› paper check") || !strings.Contains(v, "paper check · sipbench check") {
+		t.Fatalf("the list's last entry is not the paper check:\n%s", v)
+	}
+	d.keys("enter")
+	d.until("the check's set-up", time.Second, func() bool { return app.screenName() == "check" })
+	d.keys("l", "+", "enter")
+	d.until("the check's table", 5*time.Second, func() bool { return app.check.result != nil })
+	if scale != check.Paper || !slices.Equal(seeds, []int{0, 1, 2, 3}) {
+		t.Errorf("started %q with seeds %v; want paper and 0–3", scale, seeds)
+	}
+	rows := app.check.result.Rows
+	if len(rows) != 4 || rows[0].Claim.ID != "fig6b-60" || !rows[0].Verdict.Judged() || rows[1].Verdict != check.NotMeasured {
+		t.Fatalf("rows %+v; want poisson's 4 claims, the first judged, 5k not measured", rows)
+	}
+	v := app.View()
+	for _, want := range []string{"paper check · quick scale · 2 seeds · check", "Figure 6b", "step 60", "not measured",
+		"“its relative performance difference compared to Adam", "runs: check/poisson (enter opens the first)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("check screen lacks %q:\n%s", want, v)
+		}
+	}
+	d.keys("enter")
+	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
+	if app.watch.Dir != filepath.Join(dir, "poisson") {
+		t.Errorf("opened %s; want the poisson run", app.watch.Dir)
+	}
+	d.keys("esc")
+	d.until("the check again", time.Second, func() bool { return app.screenName() == "check" })
+	d.keys("j")
+	if app.check.Selected().Claim.ID != "fig6b-5k" {
+		t.Errorf("selected %s after j", app.check.Selected().Claim.ID)
+	}
+	d.keys("esc")
+	d.until("the list", time.Second, func() bool { return app.screenName() == "list" })
+	d.keys("ctrl+c")
+	d.until("quit", time.Second, func() bool { return d.quit })
+}
+
+// TestCheckScreenGoldens draws the check screen of the fixture folder (what `sipbench
+// watch DIR` opens on a check folder) at two sizes, and its set-up.
+func TestCheckScreenGoldens(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	dir := checkFixture(t, root)
+	for _, sz := range []struct{ w, h int }{{80, 24}, {160, 40}} {
+		app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}, Check: dir})
+		d := newDriver(t, app, sz.w, sz.h)
+		d.until("the table", 5*time.Second, func() bool { return app.check.result != nil })
+		golden(t, fmt.Sprintf("check_%dx%d", sz.w, sz.h), app.View())
+	}
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, "")
+	c.SetSize(80, 24)
+	golden(t, "check_setup_80x24", c.View())
+}
