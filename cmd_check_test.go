@@ -97,4 +97,8 @@ func TestCheckEndToEnd(t *testing.T) {
 	if !strings.Contains(again, "(quick scale)") || strings.Contains(again, "training") {
 		t.Errorf("check DIR trained or lost the scale:\n%s", again)
 	}
+	// watch on a check folder, headless, prints the same table.
+	if code, watched, stderr := capture(t, "watch", dir, "--headless"); code != 0 || rowLine(watched, "Figure 1 ") != rowLine(out, "Figure 1 ") {
+		t.Errorf("watch DIR --headless: exit %d, %s\n%s", code, stderr, watched)
+	}
 }
