@@ -38,3 +38,30 @@ func TestRunsCommand(t *testing.T) {
 	}
 	os.RemoveAll(root)
 }
+
+// TestShowCompare shows two runs that differ in Adam's learning rate: one group per run,
+// named by the setting, with a row per method over its two seeds; the CSV names each
+// row's run.
+func TestShowCompare(t *testing.T) {
+	root := t.TempDir()
+	var dirs []string
+	for _, lr := range []string{"0.01", "0.001"} {
+		dir := filepath.Join(root, "lr"+lr)
+		if code, _, errOut := capture(t, "run", "exp", "--headless", "--steps", "100", "--seeds", "2", "--methods", "rescaled,adam",
+			"--set", "lr.adam="+lr, "--out", dir); code != 0 {
+			t.Fatalf("run: exit %d: %s", code, errOut)
+		}
+		dirs = append(dirs, dir)
+	}
+	code, out, errOut := capture(t, "show", dirs[0], dirs[1])
+	for _, want := range []string{"2 runs of exp", "── lr.adam=0.01 · " + dirs[0], "── lr.adam=0.001 · " + dirs[1], "adam (2 seeds)", "mean±"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("show DIR1 DIR2: exit %d, stderr %q, no %q in:\n%s", code, errOut, want, out)
+		}
+	}
+	code, out, _ = capture(t, "show", dirs[0], dirs[1], "--csv")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 1+2*4 || !strings.HasPrefix(lines[0], "run,label,job") || !strings.HasPrefix(lines[1], dirs[0]+",lr.adam=0.01,") {
+		t.Errorf("show --csv of two runs: exit %d:\n%s", code, out)
+	}
+}

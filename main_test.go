@@ -49,7 +49,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "exp", "--seeds", "0"}, "--seeds"},
 		{[]string{"run", "exp", "--steps", "-3"}, "--steps"},
 		{[]string{"run", "exp", "--nosuchflag"}, "flag provided but not defined"},
-		{[]string{"show"}, "show takes one run folder"},
+		{[]string{"show"}, "show takes one or more run folders"},
 		{[]string{"show", dir, "--at", "x"}, `"x" is not a step number`},
 		{[]string{"list", "extra"}, "list takes no arguments"},
 		// Settings that the problems' code cannot take are refused before anything is made.

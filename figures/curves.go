@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -79,62 +78,24 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 	}
 
 	// The lines: every run × method, labelled by method and the settings that differ.
-	type key struct {
-		run    int
-		method string
-	}
-	var keys []key
-	var methods []string // in order of first appearance: their colours
+	infos := make([]runner.RunInfo, len(runs))
+	dirs := make([]string, len(runs))
 	for i, r := range runs {
-		for _, m := range r.info.Methods {
-			keys = append(keys, key{i, m})
-			if !slices.Contains(methods, m) {
-				methods = append(methods, m)
-			}
-		}
+		infos[i], dirs[i] = r.info, r.dir
 	}
-	// Each method's lines are labelled by the settings in which its runs differ (the
-	// methods of one run differ in their learning rates, which the method names tell).
-	labels := make([]string, len(keys))
-	for _, m := range methods {
-		var idx []int
-		var sets []map[string]string
-		for i, k := range keys {
-			if k.method == m {
-				idx = append(idx, i)
-				sets = append(sets, runner.MethodSettings(runs[k.run].info, m))
-			}
-		}
-		for n, d := range runner.DiffLabels(sets) {
-			labels[idx[n]] = strings.TrimSpace(m + " " + d)
-		}
-	}
-	dup := make([]bool, len(labels))
-	for i := range labels {
-		for j := range labels {
-			dup[i] = dup[i] || i != j && labels[i] == labels[j]
-		}
-	}
-	for i := range labels { // still ambiguous: add the folder's name
-		if dup[i] {
-			labels[i] += " (" + filepath.Base(runs[keys[i].run].dir) + ")"
-		}
-	}
-	byRun := len(methods) == 1 && len(runs) > 1 // one method in several runs: colour by run
+	keys := runner.CompareLines(infos, dirs)
 
 	var lines []*curveSet
-	for i, k := range keys {
-		r := runs[k.run]
-		cs := &curveSet{label: labels[i]}
-		ci := slices.Index(methods, k.method)
-		if byRun {
-			ci = k.run
-		} else {
-			cs.dashes = runDashes(k.run)
+	byRun := len(runs) > 1 && sameMethod(keys) // coloured by run (CompareLines), drawn solid
+	for _, k := range keys {
+		r := runs[k.Run]
+		cs := &curveSet{label: k.Label}
+		if !byRun {
+			cs.dashes = runDashes(k.Run)
 		}
-		cs.color, cs.glyph = seriesColor(ci), seriesGlyph(ci)
+		cs.color, cs.glyph = seriesColor(k.Color), seriesGlyph(k.Color)
 		var means []runner.Series
-		for _, j := range r.jobs(k.method) {
+		for _, j := range r.jobs(k.Method) {
 			c, err := runner.ReadCurve(r.dir, j.ID, metric, runner.CurveOptions{Window: window, MaxPoints: o.MaxPoints})
 			if err != nil {
 				if errors.Is(err, runner.ErrNoMetric) {
@@ -383,4 +344,15 @@ func markers(pts plotter.XYs, k, n int) plotter.XYs {
 		out = append(out, pts[i])
 	}
 	return out
+}
+
+// sameMethod reports whether every line is of one method (the lines are then coloured by
+// run and drawn solid).
+func sameMethod(lines []runner.CompareLine) bool {
+	for _, l := range lines {
+		if l.Method != lines[0].Method {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"math"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -144,6 +145,87 @@ func DiffLabels(sets []map[string]string) []string {
 			}
 		}
 		labels[i] = strings.Join(parts, " ")
+	}
+	return labels
+}
+
+// CompareLine is one line of a comparison of runs: one method of one run.
+type CompareLine struct {
+	Run    int    // index into the runs compared
+	Method string // the method's name in that run
+	// Label is the method and the settings in which its runs differ ("Adam lr=1e-4"),
+	// with the run folder's name added where that still leaves two lines alike.
+	Label string
+	// Color is the line's palette index: the method's (in order of first appearance), or
+	// the run's when the runs compared share one method.
+	Color int
+}
+
+// CompareLines returns the lines of a comparison of the runs described by infos, in the
+// folders dirs: every run × method, in the runs' order and each run's method order. Each
+// method's lines are labelled by the settings in which its runs differ (MethodSettings,
+// DiffLabels): the methods of one run differ in their names and learning rates already.
+// The figures (sipbench plot) and the dashboard label and colour their curves by it.
+func CompareLines(infos []RunInfo, dirs []string) []CompareLine {
+	var lines []CompareLine
+	var methods []string // in order of first appearance: their colours
+	for i, info := range infos {
+		for _, m := range info.Methods {
+			lines = append(lines, CompareLine{Run: i, Method: m})
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+	}
+	for _, m := range methods {
+		var idx []int
+		var sets []map[string]string
+		for i, l := range lines {
+			if l.Method == m {
+				idx = append(idx, i)
+				sets = append(sets, MethodSettings(infos[l.Run], m))
+			}
+		}
+		for n, d := range DiffLabels(sets) {
+			lines[idx[n]].Label = strings.TrimSpace(m + " " + d)
+		}
+	}
+	dup := make([]bool, len(lines))
+	for i := range lines {
+		for j := range lines {
+			dup[i] = dup[i] || i != j && lines[i].Label == lines[j].Label
+		}
+	}
+	byRun := len(methods) == 1 && len(infos) > 1 // one method in several runs: colour by run
+	for i := range lines {
+		if dup[i] && lines[i].Run < len(dirs) { // still ambiguous: add the folder's name
+			lines[i].Label += " (" + filepath.Base(dirs[lines[i].Run]) + ")"
+		}
+		lines[i].Color = slices.Index(methods, lines[i].Method)
+		if byRun {
+			lines[i].Color = lines[i].Run
+		}
+	}
+	return lines
+}
+
+// RunLabels returns, for each run, the settings in which the runs differ ("lr.Adam=1e-4
+// xi=32"), or the folder's name where they differ in none (DiffLabels of the runs'
+// settings, preset and scale). A table of several runs names its groups by them.
+func RunLabels(infos []RunInfo, dirs []string) []string {
+	sets := make([]map[string]string, len(infos))
+	for i, info := range infos {
+		s := map[string]string{"preset": info.Preset, "scale": info.Scale}
+		for k, v := range info.Settings {
+			s[k] = v
+		}
+		sets[i] = s
+	}
+	labels := DiffLabels(sets)
+	for i := range labels {
+		if labels[i] == "" && i < len(dirs) {
+			labels[i] = filepath.Base(dirs[i])
+		}
 	}
 	return labels
 }

@@ -243,3 +243,38 @@ func TestDiffLabels(t *testing.T) {
 		t.Errorf("sip's settings are the same in both runs, got labels %q", got)
 	}
 }
+
+// TestCompareLines checks the lines of a comparison: every run × method, each method's
+// lines labelled by what differs between its runs, the folder's name where that is not
+// enough, colours by method, or by run when the runs share their one method.
+func TestCompareLines(t *testing.T) {
+	a := RunInfo{Preset: "poisson", Scale: "quick", Methods: []string{"sip", "adam"}, Settings: map[string]string{"lr.adam": "1e-3", "lr.sip": "1e-3"}}
+	b := RunInfo{Preset: "poisson", Scale: "quick", Methods: []string{"sip", "adam"}, Settings: map[string]string{"lr.adam": "1e-4", "lr.sip": "1e-3"}}
+	show := func(ls []CompareLine) string {
+		var s []string
+		for _, l := range ls {
+			s = append(s, fmt.Sprintf("%d/%s/%q/%d", l.Run, l.Method, l.Label, l.Color))
+		}
+		return strings.Join(s, " ")
+	}
+	cases := []struct {
+		infos []RunInfo
+		want  string
+	}{
+		{[]RunInfo{a}, `0/sip/"sip"/0 0/adam/"adam"/1`},
+		{[]RunInfo{a, b}, `0/sip/"sip (r0)"/0 0/adam/"adam lr=1e-3"/1 1/sip/"sip (r1)"/0 1/adam/"adam lr=1e-4"/1`},
+		{[]RunInfo{{Methods: []string{"adam"}, Settings: a.Settings}, {Methods: []string{"adam"}, Settings: b.Settings}},
+			`0/adam/"adam lr=1e-3"/0 1/adam/"adam lr=1e-4"/1`},
+	}
+	for i, c := range cases {
+		if got := show(CompareLines(c.infos, []string{"runs/r0", "runs/r1"})); got != c.want {
+			t.Errorf("case %d: %s\nwant %s", i, got, c.want)
+		}
+	}
+	if got := RunLabels([]RunInfo{a, b}, []string{"runs/r0", "runs/r1"}); fmt.Sprint(got) != "[lr.adam=1e-3 lr.adam=1e-4]" {
+		t.Errorf("RunLabels = %q", got)
+	}
+	if got := RunLabels([]RunInfo{a, a}, []string{"runs/r0", "runs/r1"}); fmt.Sprint(got) != "[r0 r1]" {
+		t.Errorf("RunLabels of alike runs = %q, want the folders' names", got)
+	}
+}

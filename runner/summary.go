@@ -123,29 +123,46 @@ type MethodStat struct {
 	// Mean, Min and Max are over the seeds; NaN if a seed has no value at the step (not
 	// reached, or no job).
 	Mean, Min, Max float64
+	// Ratio is the same for the seeds' ratios to the reference of their seed.
+	Ratio Spread
 }
 
-// ByMethod returns, for the step Steps[k], each method's value over its seeds, in the
-// order of Info.Methods.
+// Spread is the mean, minimum and maximum of a few values (one per seed).
+type Spread struct{ Mean, Min, Max float64 }
+
+// SpreadOf returns the mean, minimum and maximum of vs, all NaN if vs is empty or holds a
+// NaN (a seed without a value makes the mean over seeds unknown).
+func SpreadOf(vs []float64) Spread {
+	nan := math.NaN()
+	if len(vs) == 0 {
+		return Spread{nan, nan, nan}
+	}
+	s := Spread{Min: math.Inf(1), Max: math.Inf(-1)}
+	for _, v := range vs {
+		if math.IsNaN(v) {
+			return Spread{nan, nan, nan}
+		}
+		s.Mean += v
+		s.Min, s.Max = math.Min(s.Min, v), math.Max(s.Max, v)
+	}
+	s.Mean /= float64(len(vs))
+	return s
+}
+
+// ByMethod returns, for the step Steps[k], each method's value and ratio over its seeds,
+// in the order of Info.Methods.
 func (s *Summary) ByMethod(k int) []MethodStat {
 	var out []MethodStat
 	for _, m := range s.Info.Methods {
-		st := MethodStat{Method: m, Min: math.Inf(1), Max: math.Inf(-1)}
-		var sum float64
+		var vs, rs []float64
 		for _, js := range s.Jobs {
-			if js.Job.Method != m {
-				continue
+			if js.Job.Method == m {
+				vs = append(vs, js.Values[k])
+				rs = append(rs, js.Ratios[k])
 			}
-			v := js.Values[k]
-			st.Seeds++
-			sum += v
-			st.Min, st.Max = math.Min(st.Min, v), math.Max(st.Max, v)
 		}
-		st.Mean = sum / float64(st.Seeds)
-		if st.Seeds == 0 || math.IsNaN(st.Mean) {
-			st.Mean, st.Min, st.Max = math.NaN(), math.NaN(), math.NaN()
-		}
-		out = append(out, st)
+		v := SpreadOf(vs)
+		out = append(out, MethodStat{Method: m, Seeds: len(vs), Mean: v.Mean, Min: v.Min, Max: v.Max, Ratio: SpreadOf(rs)})
 	}
 	return out
 }

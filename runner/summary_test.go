@@ -77,6 +77,10 @@ func TestSummarize(t *testing.T) {
 	if len(by) != 2 || by[0].Method != "sip" || by[0].Mean != 5.25 || by[0].Min != 3.5 || by[0].Max != 7 || by[1].Seeds != 2 {
 		t.Errorf("ByMethod(step 4) = %+v; want sip 5.25 in [3.5, 7]", by)
 	}
+	// adam ÷ sip per seed at step 4: 10.5/3.5 = 3 and 14/7 = 2.
+	if r := by[1].Ratio; r.Mean != 2.5 || r.Min != 2 || r.Max != 3 {
+		t.Errorf("ByMethod(step 4) adam's ratio = %+v; want 2.5 in [2, 3]", r)
+	}
 	if adam := s.ByMethod(1)[1]; !math.IsNaN(adam.Mean) || !math.IsNaN(adam.Min) {
 		t.Errorf("ByMethod(step 8) adam = %+v; want NaN, a seed has no value", adam)
 	}
