@@ -180,7 +180,7 @@ func runApp(cfg tui.AppConfig) error {
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		return err
 	}
-	return nil
+	return app.Err()
 }
 
 // afterLine is what the app prints after it ends.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/tui"
 )
 
 // newestTraining returns the most recently started run folder under root that a live
@@ -39,7 +40,7 @@ func newestRun(root string) (string, error) {
 }
 
 func cmdWatch(args []string) error {
-	fs := newFlags("watch", "sipbench watch [DIR] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check.")
+	fs := newFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
@@ -50,10 +51,24 @@ func cmdWatch(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 1 {
-		return usagef("", "watch takes at most one run folder")
-	}
 	inTUI := !view.headless && interactive()
+	if len(pos) > 1 || len(pos) == 1 && runner.IsSweep(pos[0]) {
+		if !inTUI {
+			return usagef("", "watch --headless follows one run folder (sipbench show compares several)")
+		}
+		dirs, err := compareDirs(pos)
+		if err != nil {
+			return err
+		}
+		if len(dirs) == 0 {
+			return fmt.Errorf("%s: no run started yet", pos[0])
+		}
+		title := fmt.Sprintf("%d runs", len(dirs))
+		if len(pos) == 1 {
+			title = "sweep " + pos[0]
+		}
+		return runApp(tui.AppConfig{Options: opts, Compare: dirs, CompareTitle: title, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground})
+	}
 	dir := ""
 	switch {
 	case len(pos) == 1:

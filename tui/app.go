@@ -33,6 +33,10 @@ type AppConfig struct {
 	Poll time.Duration
 	// Runs opens the app on the runs screen (when Watch is nil).
 	Runs bool
+	// Compare, if it names several run folders (and Watch is nil), opens the app on
+	// their dashboard, compared side by side; CompareTitle says what they are.
+	Compare      []string
+	CompareTitle string
 	// RunsRoot is the folder the runs screen lists; if "", runner.RunsDir.
 	RunsRoot string
 	// Index, if set, is what the runs screen reads RunsRoot through (tests give one whose
@@ -76,18 +80,28 @@ type runStartedMsg struct {
 	err error
 }
 
-// attachedMsg reports that the app follows w's folder through sub.
+// attachedMsg reports that the app follows w's folder (the dashboard's run run) through
+// sub.
 type attachedMsg struct {
 	w   *runner.Watch
+	run int
 	sub *runner.Subscription
 }
 
-// runEventsMsg is a batch drained from the subscription sub; open is false once it
-// closed.
+// runEventsMsg is a batch drained from the subscription sub of the dashboard's run run;
+// open is false once it closed.
 type runEventsMsg struct {
 	sub    *runner.Subscription
+	run    int
 	events []runner.Event
 	open   bool
+}
+
+// compareOpenedMsg reports the end of opening several run folders to compare.
+type compareOpenedMsg struct {
+	ws    []*runner.Watch
+	title string
+	err   error
 }
 
 // watchOpenedMsg reports the end of opening a run folder from the runs screen.
@@ -116,10 +130,12 @@ type App struct {
 	// check that opened it.
 	back    screen
 	dash    *dashboard
-	watch   *runner.Watch
-	sub     *runner.Subscription
-	unwatch context.CancelFunc // stops following the dashboard's folder
-	quit    *quitDialog        // non-nil while the quit dialog is open
+	watch   *runner.Watch          // the dashboard's (first) run folder
+	watches []*runner.Watch        // every run folder of the dashboard
+	subs    []*runner.Subscription // per watch, once attached
+	unwatch context.CancelFunc     // stops following the dashboard's folders
+	quit    *quitDialog            // non-nil while the quit dialog is open
+	err     error                  // why the app could not open what it was asked to
 	outcome Outcome
 	w, h    int
 }
@@ -145,7 +161,11 @@ func NewApp(ctx context.Context, cfg AppConfig) *App {
 func (a *App) Init() tea.Cmd {
 	if a.cfg.Watch != nil {
 		a.openDashboard(a.cfg.Watch)
-		return tea.Batch(a.dash.Init(), a.follow(a.cfg.Watch))
+		return tea.Batch(a.dash.Init(), a.followAll())
+	}
+	if len(a.cfg.Compare) > 0 {
+		dirs, title := a.cfg.Compare, a.cfg.CompareTitle
+		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
 	}
 	if a.cfg.Check != "" {
 		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Check)
@@ -187,9 +207,12 @@ func (a *App) closeDashboard() {
 		a.unwatch()
 		a.unwatch = nil
 	}
-	a.dash, a.watch, a.sub = nil, nil, nil
+	a.dash, a.watch, a.watches, a.subs = nil, nil, nil, nil
 	a.outcome = OutcomeNone
 }
+
+// Err returns why the app could not open the runs it was asked to compare, if so.
+func (a *App) Err() error { return a.err }
 
 // Result returns the run folder ("" if none was opened) and how the app ended.
 func (a *App) Result() (dir string, o Outcome) {
@@ -287,7 +310,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if from == screenCheck {
 			a.back = screenCheck
 		}
-		return a, tea.Batch(a.dash.Init(), a.follow(msg.w))
+		return a, tea.Batch(a.dash.Init(), a.followAll())
 	case presetChosenMsg:
 		a.setup = newSetup(a.theme, msg.Preset)
 		a.setup.SetSize(a.w, a.h)
@@ -306,24 +329,51 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, nil
 		}
 		a.openDashboard(msg.w)
-		return a, tea.Batch(a.dash.Init(), a.follow(msg.w))
+		return a, tea.Batch(a.dash.Init(), a.followAll())
 	case attachedMsg:
-		if msg.w != a.watch { // closed before it attached
+		if msg.run >= len(a.watches) || msg.w != a.watches[msg.run] { // closed before it attached
 			return a, nil
 		}
-		a.sub = msg.sub
-		return a, waitEvents(msg.sub)
+		a.subs[msg.run] = msg.sub
+		return a, waitEvents(msg.sub, msg.run)
 	case runEventsMsg:
-		if msg.sub != a.sub { // a dashboard closed since
+		if msg.run >= len(a.subs) || msg.sub != a.subs[msg.run] { // a dashboard closed since
 			return a, nil
 		}
 		if a.dash != nil && len(msg.events) > 0 {
-			a.dash.Update(eventsMsg(msg.events))
+			a.dash.Update(runEventsOf{run: msg.run, events: msg.events})
 		}
-		if msg.open && a.sub != nil {
-			return a, waitEvents(a.sub)
+		if msg.open {
+			return a, waitEvents(msg.sub, msg.run)
 		}
 		return a, nil
+	case compareRunsMsg:
+		dirs, title := msg.Dirs, msg.Title
+		return a, func() tea.Msg {
+			var ws []*runner.Watch
+			for _, d := range dirs {
+				w, err := runner.OpenWatch(d)
+				if err != nil {
+					return compareOpenedMsg{err: err}
+				}
+				ws = append(ws, w)
+			}
+			return compareOpenedMsg{ws: ws, title: title}
+		}
+	case compareOpenedMsg:
+		if msg.err != nil {
+			if a.runs == nil { // opened on the comparison: nothing else to show
+				a.err = msg.err
+				return a, tea.Quit
+			}
+			a.runs.status = msg.err.Error()
+			return a, nil
+		}
+		if a.runs != nil {
+			a.runs.Deactivate()
+		}
+		a.openCompare(msg.ws, msg.title)
+		return a, tea.Batch(a.dash.Init(), a.followAll())
 	case quitRequestMsg:
 		return a, a.requestQuit()
 	case tea.KeyMsg:
@@ -376,8 +426,22 @@ func (a *App) View() string {
 func (a *App) openDashboard(w *runner.Watch) {
 	opts := a.cfg.Options
 	opts.RunDir = w.Dir
-	a.watch = w
+	a.watch, a.watches = w, []*runner.Watch{w}
 	a.dash = newDashboard(w.Info, opts, w)
+	a.dash.Update(tea.WindowSizeMsg{Width: a.w, Height: a.h})
+	a.screen = screenDashboard
+	a.back = screenRuns
+	a.outcome = OutcomeFinished
+}
+
+// openCompare opens the dashboard of several run folders compared side by side.
+func (a *App) openCompare(ws []*runner.Watch, title string) {
+	runs := make([]dashRun, len(ws))
+	for i, w := range ws {
+		runs[i] = dashRun{info: w.Info, dir: w.Dir, ctrl: w}
+	}
+	a.watch, a.watches = ws[0], ws
+	a.dash = newRunsDashboard(runs, a.cfg.Options, title)
 	a.dash.Update(tea.WindowSizeMsg{Width: a.w, Height: a.h})
 	a.screen = screenDashboard
 	a.back = screenRuns
@@ -406,25 +470,30 @@ func (e appError) Error() string { return string(e) }
 
 const errNoStart = appError("tui: this app cannot start runs")
 
-// follow subscribes to w and starts polling its folder until the app's context ends or
-// the dashboard closes.
-func (a *App) follow(w *runner.Watch) tea.Cmd {
+// followAll subscribes to each of the dashboard's run folders and starts polling them
+// until the app's context ends or the dashboard closes.
+func (a *App) followAll() tea.Cmd {
 	ctx, cancel := context.WithCancel(a.ctx)
 	a.unwatch = cancel
+	a.subs = make([]*runner.Subscription, len(a.watches))
 	every := a.cfg.Poll
-	return func() tea.Msg {
-		sub := w.Subscribe()
-		go w.Follow(ctx, every, false)
-		return attachedMsg{w: w, sub: sub}
+	var cmds []tea.Cmd
+	for i, w := range a.watches {
+		cmds = append(cmds, func() tea.Msg {
+			sub := w.Subscribe()
+			go w.Follow(ctx, every, false)
+			return attachedMsg{w: w, run: i, sub: sub}
+		})
 	}
+	return tea.Batch(cmds...)
 }
 
 // waitEvents waits for the subscription's next events and returns them as one batch;
 // the App re-arms it after each batch until the subscription closes.
-func waitEvents(sub *runner.Subscription) tea.Cmd {
+func waitEvents(sub *runner.Subscription, run int) tea.Cmd {
 	return func() tea.Msg {
 		_, open := <-sub.C
-		return runEventsMsg{sub: sub, events: sub.Drain(), open: open}
+		return runEventsMsg{sub: sub, run: run, events: sub.Drain(), open: open}
 	}
 }
 
@@ -484,17 +553,28 @@ func (a *App) dialogKey(msg tea.KeyMsg) tea.Cmd {
 	case "s", "S":
 		a.quit = nil
 		a.outcome = OutcomeStopped
-		w, ids, stop := a.watch, a.running(), a.cfg.Stop
+		ws, stop := a.watches, a.cfg.Stop
+		ids := make([][]string, len(ws)) // per run, its jobs that train
+		for _, j := range a.dash.store.Jobs {
+			if !j.State.Final() && j.State != runner.Lost {
+				ids[j.Run] = append(ids[j.Run], j.Info.ID)
+			}
+		}
 		return func() tea.Msg {
-			if _, cluster := w.Cluster(); cluster {
-				w.CancelAll() // one scancel of the whole array
-				return tea.QuitMsg{}
-			}
-			for _, id := range ids {
-				w.Cancel(id)
-			}
-			if stop != nil {
-				stop(w.Dir)
+			for i, w := range ws {
+				if len(ids[i]) == 0 {
+					continue
+				}
+				if _, cluster := w.Cluster(); cluster {
+					w.CancelAll() // one scancel of the whole array
+					continue
+				}
+				for _, id := range ids[i] {
+					w.Cancel(id)
+				}
+				if stop != nil {
+					stop(w.Dir)
+				}
 			}
 			return tea.QuitMsg{}
 		}

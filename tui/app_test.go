@@ -321,3 +321,38 @@ func TestAppOpensOnRuns(t *testing.T) {
 	d.keys("r")
 	d.until("the runs again", time.Second, func() bool { return app.screenName() == "runs" })
 }
+
+// TestAppCompare marks two runs on the runs screen and compares them (c): one dashboard
+// follows both folders, its chart labelled by what differs; esc goes back.
+func TestAppCompare(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	x := runsFixture(t, root)
+	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever, Refresh: 20 * time.Millisecond}, Runs: true, Index: x, Poll: 20 * time.Millisecond})
+	d := newDriver(t, app, 200, 60)
+	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
+	for app.runs.Selected().Name() != "20250301-100000-poisson" {
+		d.keys("j")
+	}
+	d.keys("space", "space", "c") // marks it and the next, 090000-poisson
+	d.until("the comparison", 5*time.Second, func() bool { return app.screenName() == "dashboard" && len(app.dash.runs) == 2 })
+	d.until("both runs' jobs", 5*time.Second, func() bool {
+		for _, j := range app.dash.store.Jobs {
+			if j.Step != 2000 {
+				return false
+			}
+		}
+		return true
+	})
+	app.dash.redraw(true)
+	v := app.View()
+	for _, want := range []string{"compare 2 runs of poisson", "SGD", "Adam (20250301-100000-poisson) ×3", "── 20250301-090000-poisson · runs/20250301-090000-poisson"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in the comparison:\n%s", want, v)
+		}
+	}
+	d.keys("esc")
+	if app.screenName() != "runs" {
+		t.Fatalf("esc: %s", app.screenName())
+	}
+}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -22,6 +23,12 @@ type curve struct {
 	Color    int     // palette index (Okabe–Ito colour, or ASCII marker)
 	Points   []point // finite values, in increasing step order
 	Diverged bool    // draw a ✗ after the last point
+	// Key orders the legend (the curves' order is the drawing order: the last on top).
+	Key int
+	// Lo and Hi, if set (one per point), are a band around the curve (the range of a
+	// method's seeds around their mean), drawn dimmer in the curve's colour, under every
+	// line. The points' Value and Mean are then the same (the caller has chosen).
+	Lo, Hi []float64
 }
 
 // chartMode is how a chart draws its series; it is comparable.
@@ -44,6 +51,7 @@ type chart struct {
 	keys  chartKeys
 	w, h  int
 	title string
+	note  string // after the mode on the title line
 	mode  chartMode
 
 	series []curve
@@ -67,6 +75,13 @@ func (c *chart) SetSize(w, h int) {
 func (c *chart) SetTitle(s string) {
 	if s != c.title {
 		c.title, c.dirty = s, true
+	}
+}
+
+// SetNote sets a remark shown on the title line after the mode.
+func (c *chart) SetNote(s string) {
+	if s != c.note {
+		c.note, c.dirty = s, true
 	}
 }
 
@@ -142,10 +157,12 @@ func downsample(xs, ys []float64, x0, x1 float64, n int) []colAgg {
 	return out
 }
 
-// xy is a series transformed for drawing: x (steps or seconds), y (smoothed, log10).
+// xy is a series transformed for drawing: x (steps or seconds), y (smoothed, log10), and
+// its band's bounds likewise (nil without a band).
 type xy struct {
-	xs, ys []float64
-	s      *curve
+	xs, ys   []float64
+	los, his []float64
+	s        *curve
 }
 
 // transform applies the mode to the series: X quantity, smoothing, then log10, dropping
@@ -157,7 +174,8 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 	for i := range c.series {
 		s := &c.series[i]
 		r := xy{s: s}
-		for _, p := range s.Points {
+		band := len(s.Lo) == len(s.Points) && len(s.Hi) == len(s.Points)
+		for k, p := range s.Points {
 			x, y := float64(p.Step), p.Value
 			if c.mode.Smooth {
 				if y = p.Mean; math.IsNaN(y) {
@@ -167,14 +185,24 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 			if c.mode.XWall {
 				x = p.Wall
 			}
+			lo, hi := y, y
+			if band {
+				lo, hi = s.Lo[k], s.Hi[k]
+			}
 			if c.mode.LogY {
 				if y <= 0 {
 					clipped++
 					continue
 				}
 				y = math.Log10(y)
+				lo = math.Log10(math.Max(lo, math.Pow(10, y-12))) // a band reaching 0 stops 12 decades down
+				hi = math.Log10(hi)
 			}
 			r.xs, r.ys = append(r.xs, x), append(r.ys, y)
+			if band {
+				r.los, r.his = append(r.los, lo), append(r.his, hi)
+				y0, y1 = math.Min(y0, lo), math.Max(y1, hi)
+			}
 			x0, x1 = math.Min(x0, x), math.Max(x1, x)
 			y0, y1 = math.Min(y0, y), math.Max(y1, y)
 		}
@@ -206,11 +234,13 @@ func (c *chart) render() string {
 	if clipped > 0 {
 		mode += fmt.Sprintf(" · %d values ≤0 hidden", clipped)
 	}
+	mode += c.note
 	f := plotFrame{title: plotTitle(t, c.title, mode, c.w), yTicks: true}
 	items := make([]legendItem, len(c.series))
 	for i, s := range c.series {
-		items[i] = legendItem{Name: s.Name, Color: s.Color, Diverged: s.Diverged}
+		items[i] = legendItem{Name: s.Name, Color: s.Color, Diverged: s.Diverged, key: s.Key}
 	}
+	slices.SortStableFunc(items, func(a, b legendItem) int { return a.key - b.key })
 	f.legend = legend(t, items, c.w)
 	if math.IsInf(x0, 1) {
 		body := t.Dim.Render("waiting for metrics…")
@@ -239,6 +269,11 @@ func (c *chart) render() string {
 	nx, ny := g.dots()
 	ydot := func(y float64) float64 { return (y1 - y) / (y1 - y0) * float64(ny-1) }
 
+	for _, r := range all { // the bands first: the lines are drawn over them
+		if r.los != nil {
+			drawBand(g, r, x0, x1, nx, ydot)
+		}
+	}
 	for _, r := range all {
 		k := ink(r.s.Color)
 		cols := downsample(r.xs, r.ys, x0, x1, nx)
@@ -276,4 +311,29 @@ func (c *chart) render() string {
 	}
 	f.xTicks, f.xLabels = xTickLine(x0, x1, c.mode.XWall, f.lw, pw)
 	return f.render(t, g, c.w, c.h)
+}
+
+// drawBand fills, in each pixel column, the dots from the lowest to the highest bound of
+// the band's points in it, in the band ink of the curve's colour; the columns between
+// two filled ones are filled by linear interpolation, as lines are.
+func drawBand(g *raster, r xy, x0, x1 float64, nx int, ydot func(float64) float64) {
+	k := bandInk(r.s.Color)
+	lo := downsample(r.xs, r.los, x0, x1, nx)
+	hi := downsample(r.xs, r.his, x0, x1, nx)
+	prev := -1
+	for x := range nx {
+		if lo[x].N == 0 {
+			continue
+		}
+		if prev >= 0 && x > prev+1 {
+			for m := prev + 1; m < x; m++ {
+				t := float64(m-prev) / float64(x-prev)
+				l := lo[prev].Last + t*(lo[x].First-lo[prev].Last)
+				h := hi[prev].Last + t*(hi[x].First-hi[prev].Last)
+				g.vspan(m, int(math.Round(ydot(h))), int(math.Round(ydot(l))), k)
+			}
+		}
+		g.vspan(x, int(math.Round(ydot(hi[x].Max))), int(math.Round(ydot(lo[x].Min))), k)
+		prev = x
+	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,14 +61,20 @@ type dashboard struct {
 	theme *theme
 	keys  keyMap
 	help  help.Model
-	ctrl  controller
+	runs  []dashRun // one, or several compared (store.Runs)
+	title string    // of several runs: what they are ("sweep …", "2 marked runs")
+
+	lines  []dashLine // the chart's lines: each run × method
+	lineOf []int      // each job's line
+	rows   []dashRow  // the table's rows
+	heads  []string   // each run's heading in the table, when runs are compared
 
 	w, h       int
 	metric     int
 	showHelp   bool
 	showFields bool // narrow screens: lower pane shows the fields instead of the chart
+	eachSeed   bool // the chart draws each seed rather than the mean and band over seeds
 	status     string
-	colors     map[string]int
 
 	table   *table
 	chart   *chart
@@ -86,44 +93,95 @@ type dashboard struct {
 	needRedraw bool
 }
 
-// newDashboard returns the dashboard of run info. ctrl may be nil.
+// dashRun is one run of a dashboard: its record, its folder, and what sends its jobs
+// commands (nil for none).
+type dashRun struct {
+	info runner.RunInfo
+	dir  string
+	ctrl controller
+}
+
+// newDashboard returns the dashboard of run info (in the folder Options.RunDir). ctrl
+// may be nil.
 func newDashboard(info runner.RunInfo, opts Options, ctrl controller) *dashboard {
+	return newRunsDashboard([]dashRun{{info: info, dir: opts.RunDir, ctrl: ctrl}}, opts, "")
+}
+
+// newRunsDashboard returns the dashboard of one run or of several compared side by side:
+// the chart draws every run × method, labelled by the settings in which the runs differ,
+// and the table groups its rows by run. title says what the runs are.
+func newRunsDashboard(runs []dashRun, opts Options, title string) *dashboard {
 	t := newTheme(resolveProfile(opts.Color, opts.Getenv), opts.ASCII)
 	keys := defaultKeyMap()
+	infos := make([]runner.RunInfo, len(runs))
+	dirs := make([]string, len(runs))
+	solver := true
+	for i, r := range runs {
+		infos[i], dirs[i] = r.info, r.dir
+		solver = solver && r.info.Solver
+	}
 	d := &dashboard{
-		store:   newStore(info, opts.MaxPoints),
+		store:   newRunsStore(infos, opts.MaxPoints),
 		opts:    opts,
 		theme:   t,
 		keys:    keys,
 		help:    newHelp(t),
-		ctrl:    ctrl,
+		runs:    runs,
+		title:   title,
 		table:   newTable(t, tableKeys{Up: keys.Up, Down: keys.Down}),
 		chart:   newChart(t, chartKeys{LogY: keys.LogY, XAxis: keys.XAxis, Smooth: keys.Smooth}),
 		fields:  newFields(t),
 		scatter: newScatter(t),
 		xspace:  newXSpace(t),
-		colors:  map[string]int{},
 		w:       minWidth, h: minHeight,
 		needRedraw: true,
 	}
+	d.lines, d.lineOf = dashLines(d.store, dirs)
+	d.rows = dashRows(d.store, d.lines)
+	if len(runs) > 1 {
+		labels := runner.RunLabels(infos, dirs)
+		for i, r := range runs {
+			d.heads = append(d.heads, fmt.Sprintf("── %s · %s", labels[i], r.dir))
+		}
+	}
 	// Per-batch metrics are noisy: smooth over 64 steps by default, as the paper's plots
 	// do ('s' shows the raw curves). Solver iterates are exact: no smoothing.
-	d.chart.SetMode(chartMode{LogY: true, Smooth: !info.Solver})
-	for i, m := range d.store.Methods() {
-		d.colors[m] = i
-	}
-	for i, m := range info.Metrics {
-		if m == info.Metric {
+	d.chart.SetMode(chartMode{LogY: true, Smooth: !solver})
+	for i, m := range infos[0].Metrics {
+		if m == infos[0].Metric {
 			d.metric = i
 		}
 	}
-	d.table.SetRows(make([]tableRow, len(d.store.Jobs))) // the selection's range, until drawn
+	d.table.SetRows(make([]tableRow, len(d.rows))) // the selection's range, until drawn
+	for i, r := range d.rows {
+		if r.kind == dashJob {
+			d.table.Select(i)
+			break
+		}
+	}
 	d.redraw(true)
 	return d
 }
 
-// Selected returns the index of the selected job.
-func (d *dashboard) Selected() int { return d.table.Selected() }
+// Selected returns the index in store.Jobs of the selected job (the table selects job
+// rows only).
+func (d *dashboard) Selected() int {
+	if i := d.table.Selected(); i >= 0 && i < len(d.rows) && d.rows[i].kind == dashJob {
+		return d.rows[i].job
+	}
+	return 0
+}
+
+// metricName returns the name of the metric shown.
+func (d *dashboard) metricName() string {
+	if ms := d.store.Info.Metrics; d.metric < len(ms) {
+		return ms[d.metric]
+	}
+	return ""
+}
+
+// color returns a job's palette index: its line's.
+func (d *dashboard) color(job int) int { return d.lines[d.lineOf[job]].Color }
 
 // Init starts the refresh tick.
 func (d *dashboard) Init() tea.Cmd { return d.tick() }
@@ -142,6 +200,11 @@ func (d *dashboard) Update(msg tea.Msg) (*dashboard, tea.Cmd) {
 	case eventsMsg:
 		for _, ev := range msg {
 			d.store.Apply(ev)
+		}
+		d.needRedraw = true
+	case runEventsOf:
+		for _, ev := range msg.events {
+			d.store.ApplyRun(msg.run, ev)
 		}
 		d.needRedraw = true
 	case tickMsg:
@@ -196,6 +259,8 @@ func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.LogY, k.XAxis, k.Smooth):
 		d.chart, _ = d.chart.Update(msg)
+	case key.Matches(msg, k.Seeds):
+		d.eachSeed = !d.eachSeed
 	case key.Matches(msg, k.Pane):
 		d.showFields = !d.showFields
 	case key.Matches(msg, k.Figure):
@@ -221,11 +286,11 @@ func (d *dashboard) control(cancel bool) tea.Cmd {
 	}
 	j := d.store.Jobs[d.Selected()]
 	id, st := j.Info.ID, j.Status()
-	if d.ctrl == nil {
+	ctrl := d.runs[j.Run].ctrl
+	if ctrl == nil {
 		d.status = "read-only run: no job can be paused or cancelled"
 		return nil
 	}
-	ctrl := d.ctrl
 	switch {
 	case st.Final():
 		d.status = fmt.Sprintf("%s is %s", id, st)
@@ -253,7 +318,7 @@ func (d *dashboard) View() string { return d.frame }
 // one of them (tab switches) below it. It returns the table's and the lower pane's
 // heights and the chart's and fields pane's widths (0 for a pane not shown).
 func (d *dashboard) layout() (tableH, lowerH, chartW, fieldW int) {
-	tableH = min(len(d.store.Jobs)+1, max(3, (d.h-2)/3))
+	tableH = min(len(d.rows)+1, max(3, (d.h-2)/3))
 	lowerH = d.h - 2 - tableH
 	switch {
 	case d.w >= wideWidth:
@@ -287,7 +352,13 @@ func (d *dashboard) redraw(force bool) {
 	}
 	info := d.store.Info
 	title := fmt.Sprintf("sipbench · %s · scale %s", info.Preset, info.Scale)
-	if d.opts.RunDir != "" {
+	switch {
+	case len(d.runs) > 1:
+		title = fmt.Sprintf("sipbench · compare %d runs of %s", len(d.runs), runPresets(d.store.Runs))
+		if d.title != "" {
+			title += " · " + d.title
+		}
+	case d.opts.RunDir != "":
 		title += " · " + d.opts.RunDir
 	}
 	if t.ASCII {
@@ -295,7 +366,8 @@ func (d *dashboard) redraw(force bool) {
 	}
 	tableH, lowerH, chartW, fieldW := d.layout()
 	d.table.SetSize(d.w, tableH)
-	cols, rows := jobTable(t, d.store, d.metric, d.colors)
+	cols, rows := jobTable(t, d.store, tableView{rows: d.rows, lines: d.lines, lineOf: d.lineOf,
+		metric: d.metricName(), smoothed: d.chart.Mode().Smooth, heads: d.heads, width: d.w})
 	d.table.SetColumns(cols)
 	d.table.SetRows(rows)
 
@@ -331,23 +403,11 @@ func (d *dashboard) redraw(force bool) {
 	d.status = ""
 }
 
-// jobsSelectedLast returns the jobs with the selected one last (drawn on top).
-func (d *dashboard) jobsSelectedLast() []*job {
-	sel := d.Selected()
-	jobs := make([]*job, 0, len(d.store.Jobs))
-	for i, j := range d.store.Jobs {
-		if i != sel {
-			jobs = append(jobs, j)
-		}
-	}
-	if sel >= 0 && sel < len(d.store.Jobs) {
-		jobs = append(jobs, d.store.Jobs[sel])
-	}
-	return jobs
-}
-
 // chartView returns the chart panel, rebuilding its series only when a job's data, the
-// selection, the metric, a mode or the size changed.
+// selection, the metric, a mode or the size changed. Each line over several seeds is
+// drawn as their mean with a band from their minimum to their maximum (as the figures
+// draw it), or, with eachSeed, seed by seed; the selected job's line is drawn last, on
+// top.
 func (d *dashboard) chartView(w, h int) string {
 	var ver uint64
 	for _, j := range d.store.Jobs {
@@ -355,27 +415,69 @@ func (d *dashboard) chartView(w, h int) string {
 	}
 	c := d.chart
 	m := c.Mode()
-	k := fmt.Sprint(ver, d.Selected(), d.metric, w, h, m.LogY, m.XWall, m.Smooth)
+	k := fmt.Sprint(ver, d.Selected(), d.metric, w, h, m.LogY, m.XWall, m.Smooth, d.eachSeed)
 	if k == d.chartKey {
 		return c.View()
 	}
 	d.chartKey = k
-	if d.metric < len(d.store.Info.Metrics) {
-		c.SetTitle(d.store.Info.Metrics[d.metric])
-	}
-	var ss []curve
-	for _, j := range d.jobsSelectedLast() {
-		if d.metric >= len(j.Series) {
-			continue
+	name := d.metricName()
+	c.SetTitle(name)
+	selLine := d.lineOf[d.Selected()]
+	order := make([]int, 0, len(d.lines))
+	for i := range d.lines {
+		if i != selLine {
+			order = append(order, i)
 		}
-		ss = append(ss, curve{
-			Name: j.Info.Method, Color: d.colors[j.Info.Method],
-			Points: j.Series[d.metric].Points, Diverged: j.Status() == runner.Diverged,
-		})
+	}
+	order = append(order, selLine)
+	var ss []curve
+	banded := false
+	for _, li := range order {
+		l := d.lines[li]
+		if !d.eachSeed {
+			if cv, ok := lineCurve(d.store, l, name, m.Smooth); ok {
+				cv.Key = li
+				ss = append(ss, cv)
+				banded = true
+				continue
+			}
+		}
+		jobs := l.jobs
+		if li == selLine { // the selected seed on top
+			sel := d.Selected()
+			jobs = append(slices.DeleteFunc(slices.Clone(jobs), func(x int) bool { return x == sel }), sel)
+		}
+		for _, ji := range jobs {
+			j := d.store.Jobs[ji]
+			mi := j.Metric(name)
+			if mi < 0 {
+				continue
+			}
+			ss = append(ss, curve{Name: l.Label, Color: l.Color, Points: j.Series[mi].Points, Diverged: j.Status() == runner.Diverged, Key: li})
+		}
+	}
+	switch {
+	case banded:
+		c.SetNote(" · seeds: mean, band min–max (e: each)")
+	case d.eachSeed:
+		c.SetNote(" · each seed (e: mean and band)")
+	default:
+		c.SetNote("")
 	}
 	c.SetSize(w, h)
 	c.SetSeries(ss)
 	return c.View()
+}
+
+// runPresets names the presets of runs: "poisson", or "poisson, heat".
+func runPresets(infos []runner.RunInfo) string {
+	var ps []string
+	for _, in := range infos {
+		if !slices.Contains(ps, in.Preset) {
+			ps = append(ps, in.Preset)
+		}
+	}
+	return strings.Join(ps, ", ")
 }
 
 // field returns the field of s called name, or nil.
@@ -419,16 +521,25 @@ func (d *dashboard) fieldsView(w, h int, force bool) string {
 // heatmaps of x* and y* (from the selected job's snapshot, or the first job that has
 // one) followed by each job's prediction and error, the selected job first.
 func (d *dashboard) fieldsPane() panel {
-	// The selected job first; plots draw in reverse, so that it ends on top.
+	// The selected job first; plots draw in reverse, so that it ends on top. Of runs
+	// compared, the selected job's run.
 	sel := d.Selected()
 	jobs := make([]*job, 0, len(d.store.Jobs))
 	if sel >= 0 && sel < len(d.store.Jobs) {
 		jobs = append(jobs, d.store.Jobs[sel])
 	}
 	for i, j := range d.store.Jobs {
-		if i != sel {
+		if i != sel && j.Run == d.store.Jobs[sel].Run {
 			jobs = append(jobs, j)
 		}
+	}
+	colorOf := func(j *job) int {
+		for _, l := range d.lines {
+			if l.Run == j.Run && l.Method == j.Info.Method {
+				return l.Color
+			}
+		}
+		return 0
 	}
 	var src *runner.Snapshot
 	for _, j := range jobs {
@@ -446,7 +557,7 @@ func (d *dashboard) fieldsPane() panel {
 		var contour func(x, y float64) float64 // from the loss grid the run ships in its snapshots
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.colors[j.Info.Method], Pts: pairs(field(j.Snap, "path")), Path: true})
+			sets = append(sets, pointSet{Name: j.Info.Method, Color: colorOf(j), Pts: pairs(field(j.Snap, "path")), Path: true})
 			if g := field(j.Snap, "loss"); g.Grid() {
 				contour = g.At
 			}
@@ -459,7 +570,7 @@ func (d *dashboard) fieldsPane() panel {
 		sets := []pointSet{{Name: "x*", Color: -1, Pts: p}}
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.colors[j.Info.Method], Pts: pairs(field(j.Snap, "x"))})
+			sets = append(sets, pointSet{Name: j.Info.Method, Color: colorOf(j), Pts: pairs(field(j.Snap, "x"))})
 		}
 		d.xspace.SetData("predictions in x", "dim: one exact solution per example", sets, nil)
 		return d.xspace
@@ -468,7 +579,7 @@ func (d *dashboard) fieldsPane() panel {
 		var ps []scatterSeries
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			ps = append(ps, scatterSeries{Name: j.Info.Method, Color: d.colors[j.Info.Method], X: field(j.Snap, "x")})
+			ps = append(ps, scatterSeries{Name: j.Info.Method, Color: colorOf(j), X: field(j.Snap, "x")})
 		}
 		d.scatter.SetData(truth, ps)
 		return d.scatter
@@ -497,4 +608,10 @@ func (d *dashboard) fieldsPane() panel {
 	}
 	d.fields.SetTiles(tiles)
 	return d.fields
+}
+
+// runEventsOf is a batch of events of one of the runs a dashboard compares.
+type runEventsOf struct {
+	run    int
+	events []runner.Event
 }

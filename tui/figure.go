@@ -18,12 +18,23 @@ type figureMsg struct {
 // the metric shown, with the chart's X axis and smoothing) or the fields pane (the
 // preset's own figure) as a PNG into the run folder's figures/ (figures.DefaultPath). It
 // draws in a command, so that the dashboard keeps answering meanwhile; the footer says
-// where the figure went.
+// where the figure went. With several runs compared, the chart's figure compares them
+// too and goes into the first run's folder; the fields are the selected job's run's.
 func (d *dashboard) figure(fields bool) tea.Cmd {
-	dir := d.opts.RunDir
-	if dir == "" {
+	var dirs []string
+	for _, r := range d.runs {
+		if r.dir != "" {
+			dirs = append(dirs, r.dir)
+		}
+	}
+	if len(dirs) != len(d.runs) {
 		d.status = "figure: this run has no folder to write into"
 		return nil
+	}
+	dir := dirs[0]
+	if fields {
+		dir = d.runs[d.store.Jobs[d.Selected()].Run].dir
+		dirs = []string{dir}
 	}
 	o := figures.Options{Kind: figures.Curves}
 	if fields {
@@ -50,7 +61,7 @@ func (d *dashboard) figure(fields bool) tea.Cmd {
 	}
 	d.status = "figure: drawing " + string(o.Kind) + "…"
 	return func() tea.Msg {
-		f, err := figures.New([]string{dir}, o)
+		f, err := figures.New(dirs, o)
 		if err != nil {
 			return figureMsg{err: err}
 		}

@@ -84,6 +84,7 @@ type legendItem struct {
 	Name     string
 	Color    int
 	Diverged bool // marked ✗
+	key      int  // the order of the chart's legend
 }
 
 // legend renders one line "■ SIP  ■ Adam ✗" in the series colours (marker glyphs in

@@ -3,20 +3,40 @@ package tui
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/sipbench/sipbench/runner"
 )
 
-// jobTable returns the columns and rows of the run table: one row per job with method
-// swatch, status, step/total, progress bar, steps/s, ETA, current and best value of
-// metric, and the ratio of the current value to the reference job's (see
-// store.Reference). colors maps a method to its palette index.
-func jobTable(t *theme, s *store, metric int, colors map[string]int) ([]column, []tableRow) {
+// tableView is what the run table shows: the runs' jobs and lines, the metric, and
+// whether values are smoothed (the chart's mode).
+type tableView struct {
+	rows     []dashRow
+	lines    []dashLine
+	lineOf   []int    // each job's line
+	metric   string   // the metric's name
+	smoothed bool     // the running mean (runner.RunningMean), else the latest value
+	heads    []string // per run, its heading when runs are compared
+	width    int      // of the table: columns are dropped (steps/s, ETA, best) to fit
+}
+
+// jobTable returns the columns and rows of the run table: per job its line's swatch, id,
+// status, step/total, progress bar, steps/s, ETA, the current and best value of the
+// metric (the running mean when smoothed, as `show` reports it) and the ratio of the
+// current value to the reference job's (see store.Reference); per line of several seeds,
+// the mean ± half the range over its seeds of the value and of the ratio; per run, when
+// runs are compared, a heading.
+func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) {
 	idw := 6
 	for _, j := range s.Jobs {
 		idw = max(idw, len([]rune(j.Info.ID)))
+	}
+	for _, l := range v.lines {
+		if len(l.jobs) > 1 {
+			idw = max(idw, len([]rune(l.Label))+3)
+		}
 	}
 	idw = min(idw, 18)
 	stw := 0
@@ -24,24 +44,26 @@ func jobTable(t *theme, s *store, metric int, colors map[string]int) ([]column, 
 		stw = max(stw, len(fmt.Sprint(j.Info.Steps)))
 	}
 	stw = 2*stw + 1
-	mname := ""
-	if metric < len(s.Info.Metrics) {
-		mname = s.Info.Metrics[metric]
-	}
 	ref := s.Info.Reference
 	if ref == "" {
 		ref = "SIP"
 	}
-	cols := []column{
+	ratioW := 7
+	for _, r := range v.rows {
+		if r.kind == dashMethod {
+			ratioW = 10
+		}
+	}
+	cols = []column{
 		{Title: "job", Width: idw},
 		{Title: "status", Width: 9},
 		{Title: "step", Width: stw, Right: true},
 		{Title: "progress", Width: tableMinBar, Bar: true},
 		{Title: "steps/s", Width: 8, Right: true},
 		{Title: "ETA", Width: 7, Right: true},
-		{Title: truncate(mname, 9), Width: 9, Right: true},
+		{Title: truncate(v.metric, 9), Width: 9, Right: true},
 		{Title: "best", Width: 9, Right: true},
-		{Title: "÷" + ref, Width: 7, Right: true},
+		{Title: "÷" + ref, Width: ratioW, Right: true},
 	}
 	cluster := false // a run on a Slurm cluster: Slurm's view beside the status
 	for _, j := range s.Jobs {
@@ -50,56 +72,137 @@ func jobTable(t *theme, s *store, metric int, colors map[string]int) ([]column, 
 	if cluster {
 		cols = append(cols[:2], append([]column{{Title: "slurm", Width: 22}}, cols[2:]...)...)
 	}
-	rows := make([]tableRow, len(s.Jobs))
-	for i, j := range s.Jobs {
+	swatch := func(color int) string {
 		sw := "■ "
 		if t.ASCII || t.Colorless() {
-			sw = string(marker(colors[j.Info.Method])) + " "
+			sw = string(marker(color)) + " "
 		}
 		if !t.Colorless() {
-			sp := t.seriesSpan(colors[j.Info.Method])
+			sp := t.seriesSpan(color)
 			sw = sp.pre + sw + sp.suf
 		}
-		st := j.Status()
-		stStyle := statusStyle(t, st)
-		frac := 0.0
-		if j.Info.Steps > 0 {
-			frac = math.Min(1, math.Max(0, float64(j.Step)/float64(j.Info.Steps)))
-		}
-		rate, eta := "-", "-"
-		if r := j.Rate(); r > 0 && !st.Final() && st != runner.Lost {
-			rate = fmt.Sprintf("%.3g", r)
-		}
-		if e, ok := j.ETA(); ok {
-			eta = formatDur(e)
-		}
-		cur, best, ratio := "-", "-", "-"
-		if metric < len(j.Latest) {
-			cur, best = formatMetric(j.Latest[metric]), formatMetric(j.Best[metric])
-			if ref := s.Reference(j); ref != nil && metric < len(ref.Latest) {
-				a, b := j.Latest[metric], ref.Latest[metric]
-				if !math.IsNaN(a) && !math.IsNaN(b) && b > 0 {
-					ratio = fmt.Sprintf("%.3g", a/b)
+		return sw
+	}
+	rows = make([]tableRow, len(v.rows))
+	defer func() { cols, rows = fitColumns(cols, rows, v.width) }()
+	for i, r := range v.rows {
+		switch r.kind {
+		case dashRunHead:
+			rows[i] = tableRow{Span: t.Bold.Render(v.heads[r.run]), Skip: true}
+		case dashMethod:
+			l := v.lines[r.line]
+			val, ratio, n := seedStats(s, l, v.metric, v.smoothed)
+			var frac float64
+			var done int
+			for _, ji := range l.jobs {
+				j := s.Jobs[ji]
+				done += j.Step
+				if j.Info.Steps > 0 {
+					frac += math.Min(1, float64(j.Step)/float64(j.Info.Steps)) / float64(len(l.jobs))
 				}
 			}
-		}
-		cells := []tableCell{
-			{Text: j.Info.ID},
-			{Text: string(st), Style: stStyle},
-			{Text: fmt.Sprintf("%d/%d", j.Step, j.Info.Steps)},
-			{Frac: frac},
-			{Text: rate}, {Text: eta}, {Text: cur}, {Text: best}, {Text: ratio},
-		}
-		if cluster {
-			var cs *lipgloss.Style
-			if j.Cluster.State == runner.ClusterLost {
-				cs = &t.Bad
+			cells := []tableCell{
+				{Text: fmt.Sprintf("%s ×%d", l.Label, len(l.jobs))},
+				{Text: fmt.Sprintf("mean of %d", n), Style: &t.Dim},
+				{Text: fmt.Sprintf("%d/%d", done/len(l.jobs), s.Jobs[l.jobs[0]].Info.Steps)},
+				{Frac: frac},
+				{Text: ""}, {Text: ""},
+				{Text: formatMetric(val.Mean)},
+				{Text: "±" + formatHalfRange(val)},
+				{Text: formatSpread(ratio)},
 			}
-			cells = append(cells[:2], append([]tableCell{{Text: j.Cluster.Short(), Style: cs}}, cells[2:]...)...)
+			if cluster {
+				cells = append(cells[:2], append([]tableCell{{}}, cells[2:]...)...)
+			}
+			rows[i] = tableRow{Mark: swatch(l.Color), Cells: cells, Skip: true, Pin: true}
+		default:
+			j := s.Jobs[r.job]
+			rows[i] = tableRow{Mark: swatch(v.lines[v.lineOf[r.job]].Color), Cells: jobCells(t, s, j, v.metric, v.smoothed, cluster)}
 		}
-		rows[i] = tableRow{Mark: sw, Cells: cells}
 	}
 	return cols, rows
+}
+
+// jobCells returns the cells of a job's row.
+func jobCells(t *theme, s *store, j *job, metric string, smoothed, cluster bool) []tableCell {
+	st := j.Status()
+	frac := 0.0
+	if j.Info.Steps > 0 {
+		frac = math.Min(1, math.Max(0, float64(j.Step)/float64(j.Info.Steps)))
+	}
+	rate, eta := "-", "-"
+	if r := j.Rate(); r > 0 && !st.Final() && st != runner.Lost {
+		rate = fmt.Sprintf("%.3g", r)
+	}
+	if e, ok := j.ETA(); ok {
+		eta = formatDur(e)
+	}
+	cur, best := j.Value(j.Metric(metric), smoothed)
+	ratio := "-"
+	if ref := s.Reference(j); ref != nil {
+		b, _ := ref.Value(ref.Metric(metric), smoothed)
+		if !math.IsNaN(cur) && !math.IsNaN(b) && b > 0 {
+			ratio = fmt.Sprintf("%.3g", cur/b)
+		}
+	}
+	cells := []tableCell{
+		{Text: j.Info.ID},
+		{Text: string(st), Style: statusStyle(t, st)},
+		{Text: fmt.Sprintf("%d/%d", j.Step, j.Info.Steps)},
+		{Frac: frac},
+		{Text: rate}, {Text: eta}, {Text: formatMetric(cur)}, {Text: formatMetric(best)}, {Text: ratio},
+	}
+	if cluster {
+		var cs *lipgloss.Style
+		if j.Cluster.State == runner.ClusterLost {
+			cs = &t.Bad
+		}
+		cells = append(cells[:2], append([]tableCell{{Text: j.Cluster.Short(), Style: cs}}, cells[2:]...)...)
+	}
+	return cells
+}
+
+// fitColumns drops the columns steps/s, ETA and best, in this order, while the fixed
+// columns are wider than w (0: no limit), from the columns and every row's cells.
+func fitColumns(cols []column, rows []tableRow, w int) ([]column, []tableRow) {
+	width := func() int {
+		n := 2 - 1
+		for _, c := range cols {
+			if !c.flexible() {
+				n += 1 + c.Width
+			}
+		}
+		return n
+	}
+	for _, drop := range []string{"steps/s", "ETA", "best"} {
+		if w <= 0 || width() <= w {
+			break
+		}
+		i := slices.IndexFunc(cols, func(c column) bool { return c.Title == drop })
+		if i < 0 {
+			continue
+		}
+		cols = slices.Delete(slices.Clone(cols), i, i+1)
+		for k := range rows {
+			if len(rows[k].Cells) > i {
+				rows[k].Cells = slices.Delete(rows[k].Cells, i, i+1)
+			}
+		}
+	}
+	return cols, rows
+}
+
+// formatHalfRange formats half a spread's range: 2 significant digits, or a whole number
+// from 10; "-" for none.
+func formatHalfRange(s runner.Spread) string {
+	if math.IsNaN(s.Mean) {
+		return "-"
+	}
+	h := (s.Max - s.Min) / 2
+	if h >= 10 {
+		return fmt.Sprintf("%.0f", h)
+	}
+	return fmt.Sprintf("%.2g", h)
 }
 
 // statusStyle returns the style of a job state in tables: failures red, done green,

@@ -11,6 +11,7 @@ type keyMap struct {
 	LogY       key.Binding
 	XAxis      key.Binding
 	Smooth     key.Binding
+	Seeds      key.Binding // mean and band over seeds, or each seed
 	Pane       key.Binding
 	Figure     key.Binding // the chart as a figure in the run folder
 	FieldsFig  key.Binding // the fields pane as a figure in the run folder
@@ -31,6 +32,7 @@ func defaultKeyMap() keyMap {
 		LogY:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log/linear Y")),
 		XAxis:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "X: step/time")),
 		Smooth:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smoothing (mean of 64)")),
+		Seeds:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "seeds: mean+band/each")),
 		Pane:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "chart/fields (narrow screens)")),
 		Figure:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "chart as a figure (PNG in the run folder)")),
 		FieldsFig:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fields as a figure (PNG in the run folder)")),
@@ -51,7 +53,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Pause, k.Cancel},
-		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth},
+		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth, k.Seeds},
 		{k.Pane, k.Figure, k.FieldsFig, k.Help, k.Back, k.Quit},
 	}
 }

@@ -6,8 +6,8 @@ import (
 )
 
 // ink is what a raster cell is drawn in: a series colour (an index into the theme's
-// palette, ≥ 0), inkDim for reference marks (diagonals, contours, exact solutions), or
-// inkNone for an empty cell.
+// palette, ≥ 0), inkDim for reference marks (diagonals, contours, exact solutions), a
+// band (bandInk: a series colour, dimmer, under the lines), or inkNone for an empty cell.
 type ink int16
 
 const (
@@ -15,13 +15,21 @@ const (
 	inkDim  ink = -1
 )
 
+// bandInk returns the ink of the band of series colour c (a method's range over seeds).
+func bandInk(c int) ink { return ink(-3 - c) }
+
+// band reports whether k is a band's ink, and its series colour.
+func (k ink) band() (int, bool) { return int(-3 - k), k <= -3 }
+
 // brailleBit[dy][dx] is the dot bit of sub-pixel (dx, dy) in a braille cell.
 var brailleBit = [4][2]uint8{{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}}
 
 // raster is the one rasteriser of every plot: a plot area of cw×ch cells with sx×sy dots
 // per cell, 2×4 for braille, or 1×1 when each cell shows one marker glyph (ASCII mode,
 // no colour). Dots set in a cell accumulate (their bits are OR-ed); the cell takes the
-// ink of the last dot set in it, so the series drawn last is on top. Dot coordinates
+// ink of the last dot set in it, so the series drawn last is on top. Bands stay under
+// lines: a line's dot replaces a band's dots in its cell, and a band's dot leaves a cell
+// that a line has drawn in alone. Dot coordinates
 // count from the top-left; dots outside the area are ignored, so callers may pass any
 // finite position (callers skip non-finite values: int(NaN) is undefined).
 type raster struct {
@@ -53,6 +61,14 @@ func (g *raster) set(x, y int, k ink) {
 		return
 	}
 	i := (y/g.sy)*g.cw + x/g.sx
+	_, newBand := k.band()
+	_, oldBand := g.ink[i].band()
+	switch {
+	case newBand && g.ink[i] >= 0 && g.bits[i] != 0:
+		return // a line's cell
+	case !newBand && oldBand:
+		g.bits[i] = 0 // the line replaces the band in this cell
+	}
 	g.bits[i] |= brailleBit[y%g.sy][x%g.sx]
 	g.ink[i] = k
 }
@@ -89,8 +105,9 @@ func (g *raster) mark(cx, cy int, r rune, k ink) {
 }
 
 // writeRow writes cell row r: braille patterns, or in marker mode each series' marker
-// glyph ('.' for inkDim), with runs of cells of one ink sharing one escape sequence.
-// Series inks are drawn in their palette colour (plain without colour), inkDim faint.
+// glyph ('.' for inkDim, ':' for a band), with runs of cells of one ink sharing one escape
+// sequence. Series inks are drawn in their palette colour (plain without colour), bands
+// in it dimmer, inkDim faint.
 func (g *raster) writeRow(b *strings.Builder, r int, t *theme) {
 	markers := g.sx == 1
 	cur, open := inkNone, span{}
@@ -112,6 +129,8 @@ func (g *raster) writeRow(b *strings.Builder, r int, t *theme) {
 			b.WriteByte(' ')
 		case markers && k == inkDim:
 			b.WriteByte('.')
+		case markers && k < inkDim:
+			b.WriteByte(':')
 		case markers:
 			b.WriteRune(marker(int(k)))
 		default:

@@ -88,7 +88,8 @@ func (s *series) add(step int, wall, v float64) {
 // job is what the store knows about one job. Fields are read-only for callers.
 type job struct {
 	Info    runner.JobInfo
-	Index   int          // position in RunInfo.Jobs
+	Run     int          // the run it belongs to: index into store.Runs
+	Index   int          // position in its run's RunInfo.Jobs
 	State   runner.State // as reported by the runner
 	Message string       // failure message, if any
 	// Cluster is Slurm's view of the job, for a run trained on a Slurm cluster (its Task
@@ -101,10 +102,14 @@ type job struct {
 	// NonFinite > 0 is shown as diverged even before the runner says so.
 	NonFinite int
 
-	Series []*series // one per RunInfo.Metrics
-	Latest []float64 // latest finite value per metric (NaN before the first)
-	Best   []float64 // lowest finite value per metric (NaN before the first)
-	Snap   *runner.Snapshot
+	Metrics []string  // its run's RunInfo.Metrics
+	Series  []*series // one per metric
+	Latest  []float64 // latest finite value per metric (NaN before the first)
+	Best    []float64 // lowest finite value per metric (NaN before the first)
+	// Smoothed is the running mean (runner.RunningMean) per metric at the latest step,
+	// BestSmoothed its lowest value so far (NaN before the first finite value).
+	Smoothed, BestSmoothed []float64
+	Snap                   *runner.Snapshot
 
 	// Versions, incremented on change; the dashboard compares them to its caches
 	// (dirty flags that several readers can use independently).
@@ -114,6 +119,29 @@ type job struct {
 	rs     [rateWindow]struct{ step, wall float64 }
 	rsN    int
 	rsNext int
+}
+
+// Metric returns the index of the metric called name among the job's, or -1.
+func (j *job) Metric(name string) int {
+	for i, m := range j.Metrics {
+		if m == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Value returns the job's latest value of metric m: the running mean if smoothed, else
+// the last logged finite value; and its lowest so far likewise. Both are NaN for an
+// unknown metric or before the first value.
+func (j *job) Value(m int, smoothed bool) (latest, best float64) {
+	if m < 0 || m >= len(j.Series) {
+		return math.NaN(), math.NaN()
+	}
+	if smoothed {
+		return j.Smoothed[m], j.BestSmoothed[m]
+	}
+	return j.Latest[m], j.Best[m]
 }
 
 // Status is the state to display: the runner's state, or Diverged when non-finite
@@ -154,45 +182,64 @@ func (j *job) ETA() (float64, bool) {
 	return float64(left) / r, true
 }
 
-// store ingests runner events for one run and keeps, per job, its state, progress, metric
-// series (bounded, see series), best values and latest snapshot. For every metric lower is
-// better (they are losses and errors). A store is pure data; it is not safe for concurrent
-// use: the dashboard owns it and feeds it from Update.
+// store ingests runner events for one run, or for several runs compared side by side,
+// and keeps, per job, its state, progress, metric series (bounded, see series), best
+// values and latest snapshot. For every metric lower is better (they are losses and
+// errors). A store is pure data; it is not safe for concurrent use: the dashboard owns it
+// and feeds it from Update.
 type store struct {
-	Info    runner.RunInfo
-	Jobs    []*job
-	byID    map[string]*job
+	Info    runner.RunInfo   // the first run's
+	Runs    []runner.RunInfo // every run's, in order; Jobs of run r have Run r
+	Jobs    []*job           // run by run, each in its RunInfo.Jobs order
+	byID    []map[string]*job
 	Version uint64 // incremented by every applied event
 }
 
 // newStore returns an empty store for info's jobs, whose series keep up to maxPoints
 // points each; if maxPoints is 0, defaultMaxPoints is used.
 func newStore(info runner.RunInfo, maxPoints int) *store {
+	return newRunsStore([]runner.RunInfo{info}, maxPoints)
+}
+
+// newRunsStore returns an empty store for the jobs of several runs.
+func newRunsStore(infos []runner.RunInfo, maxPoints int) *store {
 	if maxPoints <= 0 {
 		maxPoints = defaultMaxPoints
 	}
-	s := &store{Info: info, byID: make(map[string]*job, len(info.Jobs))}
-	for i, ji := range info.Jobs {
-		j := &job{Info: ji, Index: i, State: runner.Queued}
-		for range info.Metrics {
-			j.Series = append(j.Series, newSeries(maxPoints))
-			j.Latest = append(j.Latest, math.NaN())
-			j.Best = append(j.Best, math.NaN())
+	s := &store{Info: infos[0], Runs: infos}
+	for r, info := range infos {
+		byID := make(map[string]*job, len(info.Jobs))
+		for i, ji := range info.Jobs {
+			j := &job{Info: ji, Run: r, Index: i, State: runner.Queued, Metrics: info.Metrics}
+			for range info.Metrics {
+				j.Series = append(j.Series, newSeries(maxPoints))
+				j.Latest = append(j.Latest, math.NaN())
+				j.Best = append(j.Best, math.NaN())
+				j.Smoothed = append(j.Smoothed, math.NaN())
+				j.BestSmoothed = append(j.BestSmoothed, math.NaN())
+			}
+			s.Jobs = append(s.Jobs, j)
+			byID[ji.ID] = j
 		}
-		s.Jobs = append(s.Jobs, j)
-		s.byID[ji.ID] = j
+		s.byID = append(s.byID, byID)
 	}
 	return s
 }
 
-// Job returns the job with the given ID, or nil.
-func (s *store) Job(id string) *job { return s.byID[id] }
+// Job returns the job of the first run with the given ID, or nil.
+func (s *store) Job(id string) *job { return s.byID[0][id] }
 
-// Apply ingests one event. It reports false (and changes nothing) for an unknown job or
-// kind. Non-finite metric values never enter a series: they are counted in
-// job.NonFinite, which makes the job display as diverged.
-func (s *store) Apply(ev runner.Event) bool {
-	j := s.byID[ev.Job]
+// Apply ingests one event of the first run (see ApplyRun).
+func (s *store) Apply(ev runner.Event) bool { return s.ApplyRun(0, ev) }
+
+// ApplyRun ingests one event of run r. It reports false (and changes nothing) for an
+// unknown run, job or kind. Non-finite metric values never enter a series: they are
+// counted in job.NonFinite, which makes the job display as diverged.
+func (s *store) ApplyRun(r int, ev runner.Event) bool {
+	if r < 0 || r >= len(s.byID) {
+		return false
+	}
+	j := s.byID[r][ev.Job]
 	if j == nil {
 		return false
 	}
@@ -221,7 +268,12 @@ func (s *store) Apply(ev runner.Event) bool {
 		j.rsN = min(j.rsN+1, rateWindow)
 		for m := range min(len(ev.Metrics), len(j.Series)) {
 			v := ev.Metrics[m]
-			j.Series[m].observe(v)
+			if sm := j.Series[m].observe(v); !math.IsNaN(sm) {
+				j.Smoothed[m] = sm
+				if math.IsNaN(j.BestSmoothed[m]) || sm < j.BestSmoothed[m] {
+					j.BestSmoothed[m] = sm
+				}
+			}
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				j.NonFinite++
 				continue
@@ -246,17 +298,17 @@ func (s *store) Apply(ev runner.Event) bool {
 	return true
 }
 
-// Reference returns the job to which job j is compared: the job of method
+// Reference returns the job to which job j is compared: the job of its run's method
 // RunInfo.Reference ("SIP" if empty; case-insensitive) with j's seed, else the first job
 // of that method; nil if the run has none.
 func (s *store) Reference(j *job) *job {
-	ref := s.Info.Reference
+	ref := s.Runs[j.Run].Reference
 	if ref == "" {
 		ref = "SIP"
 	}
 	var first *job
 	for _, o := range s.Jobs {
-		if !strings.EqualFold(o.Info.Method, ref) {
+		if o.Run != j.Run || !strings.EqualFold(o.Info.Method, ref) {
 			continue
 		}
 		if o.Info.Seed == j.Info.Seed {
@@ -269,7 +321,7 @@ func (s *store) Reference(j *job) *job {
 	return first
 }
 
-// Methods returns the distinct methods of the run in order of first appearance; a
+// Methods returns the distinct methods of the runs in order of first appearance; a
 // method's index in it chooses its colour, so that seeds of one method share a colour.
 func (s *store) Methods() []string {
 	var out []string

@@ -145,7 +145,7 @@ func TestRateETAReference(t *testing.T) {
 func TestClusterColumn(t *testing.T) {
 	s := newStore(testRun("SIP", "Adam"), 0)
 	th := newTheme(termenv.Ascii, true)
-	cols, _ := jobTable(th, s, 0, nil)
+	cols, _ := jobTable(th, s, tableOf(s))
 	for _, c := range cols {
 		if c.Title == "slurm" {
 			t.Fatal("a local run has a slurm column")
@@ -160,7 +160,7 @@ func TestClusterColumn(t *testing.T) {
 			t.Fatalf("EvCluster for %s not applied", id)
 		}
 	}
-	cols, rows := jobTable(th, s, 0, nil)
+	cols, rows := jobTable(th, s, tableOf(s))
 	if len(cols) < 3 || cols[2].Title != "slurm" {
 		t.Fatalf("columns %v; want slurm third", cols)
 	}
@@ -170,4 +170,10 @@ func TestClusterColumn(t *testing.T) {
 	if got := rows[1].Cells[2].Text; got != "lost" {
 		t.Errorf("Adam's slurm cell %q; want lost (the resume command is too long for the column)", got)
 	}
+}
+
+// tableOf returns the run table's view of s: its lines and rows, its first metric, raw.
+func tableOf(s *store) tableView {
+	lines, lineOf := dashLines(s, nil)
+	return tableView{rows: dashRows(s, lines), lines: lines, lineOf: lineOf, metric: s.Info.Metrics[0]}
 }

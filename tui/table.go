@@ -2,6 +2,7 @@ package tui
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -37,10 +38,15 @@ type tableCell struct {
 }
 
 // tableRow is one row of a table: a 2-cell mark (a colour swatch, already styled) and
-// one cell per column.
+// one cell per column, or a Span across the width (a group's heading).
 type tableRow struct {
 	Mark  string
 	Cells []tableCell
+	Span  string // if set, the row is this text (styled) instead of cells
+	Skip  bool   // the selection passes over it (headings, summaries)
+	// Pin keeps the row in view: when the rows do not all fit, the pinned ones (summaries)
+	// are shown below a window of the others.
+	Pin bool
 }
 
 // tableKeys are the bindings a table answers in Update.
@@ -80,19 +86,33 @@ func (tb *table) SetRows(rows []tableRow) { tb.rows, tb.dirty = rows, true }
 // Selected returns the index of the selected row.
 func (tb *table) Selected() int { return tb.sel }
 
-// Update moves the selection on the up and down keys, stopping at the first and last rows.
+// Update moves the selection on the up and down keys to the previous or next row that
+// is not skipped, staying put at the first and last.
 func (tb *table) Update(msg tea.Msg) (*table, tea.Cmd) {
 	if msg, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(msg, tb.keys.Up):
-			tb.sel = max(0, tb.sel-1)
-			tb.dirty = true
+			tb.move(-1)
 		case key.Matches(msg, tb.keys.Down):
-			tb.sel = min(len(tb.rows)-1, tb.sel+1)
-			tb.dirty = true
+			tb.move(1)
 		}
 	}
 	return tb, nil
+}
+
+// move moves the selection by one selectable row in direction d.
+func (tb *table) move(d int) {
+	for i := tb.sel + d; i >= 0 && i < len(tb.rows); i += d {
+		if !tb.rows[i].Skip {
+			tb.sel, tb.dirty = i, true
+			return
+		}
+	}
+}
+
+// Select selects row i (clamped to the rows).
+func (tb *table) Select(i int) {
+	tb.sel, tb.dirty = min(max(i, 0), max(len(tb.rows)-1, 0)), true
 }
 
 // View renders the table (cached) into exactly w×h cells.
@@ -161,14 +181,38 @@ func (tb *table) render() string {
 	header := tb.line(bar, func(_ int, c column, _ int) string { return c.Title })
 	out.WriteString(t.Header.Render(truncate("  "+header, w)))
 
-	n := h - 1
-	first := 0
-	if len(tb.rows) > n && n > 0 {
-		first = min(max(tb.sel-n/2, 0), len(tb.rows)-n)
+	show := make([]int, 0, len(tb.rows)) // the rows drawn, in order
+	if n := h - 1; len(tb.rows) <= n {
+		for i := range tb.rows {
+			show = append(show, i)
+		}
+	} else {
+		var pinned, rest []int
+		for i, r := range tb.rows {
+			if r.Pin {
+				pinned = append(pinned, i)
+			} else {
+				rest = append(rest, i)
+			}
+		}
+		pinned = pinned[:min(len(pinned), max(n-1, 0))] // at least one other row
+		n -= len(pinned)
+		sel := max(slices.Index(rest, tb.sel), 0)
+		first := 0
+		if len(rest) > n && n > 0 {
+			first = min(max(sel-n/2, 0), len(rest)-n)
+		}
+		show = append(show, rest[first:min(first+n, len(rest))]...)
+		show = append(show, pinned...)
 	}
-	for i := first; i < len(tb.rows) && i < first+n; i++ {
+	for _, i := range show {
 		r := tb.rows[i]
 		sel := i == tb.sel
+		if r.Span != "" {
+			out.WriteByte('\n')
+			out.WriteString(truncate(r.Span, w))
+			continue
+		}
 		text := tb.line(bar, func(k int, c column, cw int) string {
 			if k >= len(r.Cells) {
 				return ""

@@ -177,6 +177,7 @@ type theme struct {
 
 	dim    span
 	series []span // one per palette colour
+	band   []span // the same colours, faint: seed bands
 	seq    []span
 	div    []span
 	nan    span
@@ -208,6 +209,7 @@ func newTheme(p termenv.Profile, ascii bool) *theme {
 	for _, c := range okabeIto {
 		st := r.NewStyle().Foreground(lipgloss.Color(c))
 		t.series = append(t.series, newSpan(st))
+		t.band = append(t.band, newSpan(st.Faint(true)))
 	}
 	for _, c := range seqScale {
 		t.seq = append(t.seq, newSpan(r.NewStyle().Foreground(lipgloss.Color(c))))
@@ -240,9 +242,15 @@ func (t *theme) heatGlyphs() bool { return t.ASCII || t.Profile >= termenv.ANSI 
 // seriesSpan returns the style of colour index i (cycling).
 func (t *theme) seriesSpan(i int) span { return t.series[i%len(t.series)] }
 
-// inkSpan returns the style of raster ink k: a series colour (plain without colour),
-// faint for inkDim, none for inkNone.
+// inkSpan returns the style of raster ink k: a series colour (plain without colour), a
+// band's colour faint (faint without colour), faint for inkDim, none for inkNone.
 func (t *theme) inkSpan(k ink) span {
+	if c, ok := k.band(); ok {
+		if t.Colorless() {
+			return t.dim
+		}
+		return t.band[c%len(t.band)]
+	}
 	switch {
 	case k == inkDim:
 		return t.dim

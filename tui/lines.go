@@ -1,0 +1,174 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// dashLine is one line of the dashboard's chart: one method of one run
+// (runner.CompareLine), over its jobs, one per seed.
+type dashLine struct {
+	runner.CompareLine
+	jobs []int // indexes into store.Jobs
+}
+
+// dashLines returns the lines of the runs in s: labelled as the figures label them
+// (runner.CompareLines), coloured by method, or, when several runs of several methods
+// are compared, each line a colour of its own (a terminal chart cannot dash the lines of
+// one method apart, as the figures do). It also returns each job's line.
+func dashLines(s *store, dirs []string) ([]dashLine, []int) {
+	infos := make([]runner.RunInfo, len(s.Runs))
+	for i, info := range s.Runs { // every job's method is a line, listed in run.json or not
+		infos[i] = info
+		infos[i].Methods = slices.Clone(info.Methods)
+		for _, j := range info.Jobs {
+			if !slices.Contains(infos[i].Methods, j.Method) {
+				infos[i].Methods = append(infos[i].Methods, j.Method)
+			}
+		}
+	}
+	cl := runner.CompareLines(infos, dirs)
+	same := true
+	for _, l := range cl {
+		same = same && l.Method == cl[0].Method
+	}
+	lines := make([]dashLine, len(cl))
+	for i, l := range cl {
+		lines[i].CompareLine = l
+		if len(s.Runs) > 1 && !same {
+			lines[i].Color = i
+		}
+	}
+	lineOf := make([]int, len(s.Jobs))
+	for ji, j := range s.Jobs {
+		lineOf[ji] = -1
+		for i, l := range lines {
+			if l.Run == j.Run && l.Method == j.Info.Method {
+				lines[i].jobs = append(lines[i].jobs, ji)
+				lineOf[ji] = i
+			}
+		}
+	}
+	return lines, lineOf
+}
+
+// dashRowKind says what a row of the dashboard's table shows.
+type dashRowKind int
+
+const (
+	dashJob     dashRowKind = iota // one job
+	dashMethod                     // a line over its seeds: mean and spread
+	dashRunHead                    // a run's heading, when runs are compared
+)
+
+// dashRow is one row of the dashboard's table.
+type dashRow struct {
+	kind dashRowKind
+	job  int // dashJob: index into store.Jobs
+	line int // dashMethod: index into the lines
+	run  int // dashRunHead
+}
+
+// dashRows returns the table's rows: per run (a heading first when there are several),
+// its jobs, then a row per line of several seeds.
+func dashRows(s *store, lines []dashLine) []dashRow {
+	var rows []dashRow
+	for r := range s.Runs {
+		if len(s.Runs) > 1 {
+			rows = append(rows, dashRow{kind: dashRunHead, run: r})
+		}
+		for ji, j := range s.Jobs {
+			if j.Run == r {
+				rows = append(rows, dashRow{kind: dashJob, job: ji, run: r})
+			}
+		}
+		for li, l := range lines {
+			if l.Run == r && len(l.jobs) > 1 {
+				rows = append(rows, dashRow{kind: dashMethod, line: li, run: r})
+			}
+		}
+	}
+	return rows
+}
+
+// seedStats returns, for a line of several seeds, the mean and spread over its jobs of
+// their latest value of the metric called name (smoothed or not) and of its ratio to the
+// reference job of the same seed; a job without a value yet is left out, and n says how
+// many jobs each is over.
+func seedStats(s *store, l dashLine, name string, smoothed bool) (v, r runner.Spread, n int) {
+	var vs, rs []float64
+	for _, ji := range l.jobs {
+		j := s.Jobs[ji]
+		x, _ := j.Value(j.Metric(name), smoothed)
+		if math.IsNaN(x) {
+			continue
+		}
+		vs = append(vs, x)
+		ratio := math.NaN()
+		if ref := s.Reference(j); ref != nil {
+			if y, _ := ref.Value(ref.Metric(name), smoothed); y > 0 {
+				ratio = x / y
+			}
+		}
+		rs = append(rs, ratio)
+	}
+	return runner.SpreadOf(vs), runner.SpreadOf(rs), len(vs)
+}
+
+// formatSpread formats a mean and half the range around it: "2.1±0.31", "586±190".
+func formatSpread(s runner.Spread) string {
+	if math.IsNaN(s.Mean) {
+		return "-"
+	}
+	return formatMetric(s.Mean) + "±" + formatHalfRange(s)
+}
+
+// lineCurve returns the chart curve of a line over its seeds: the mean of their series
+// of metric m (smoothed or not) at every step all of them reach, with the band from their
+// minimum to their maximum (runner.AggregateSeeds, as the figures draw it); where the
+// seeds share no step yet, at every step any of them has. It reports false when fewer
+// than two seeds have logged anything.
+func lineCurve(s *store, l dashLine, name string, smoothed bool) (curve, bool) {
+	var ss []runner.Series
+	diverged := false
+	for _, ji := range l.jobs {
+		j := s.Jobs[ji]
+		m := j.Metric(name)
+		if m < 0 {
+			continue
+		}
+		diverged = diverged || j.Status() == runner.Diverged
+		var sr runner.Series
+		for _, p := range j.Series[m].Points {
+			v := p.Value
+			if smoothed {
+				v = p.Mean
+			}
+			if math.IsNaN(v) {
+				continue
+			}
+			sr.Steps = append(sr.Steps, p.Step)
+			sr.Walls = append(sr.Walls, p.Wall)
+			sr.Values = append(sr.Values, v)
+		}
+		if sr.Len() > 0 {
+			ss = append(ss, sr)
+		}
+	}
+	if len(ss) < 2 {
+		return curve{}, false
+	}
+	b := runner.AggregateSeeds(ss).Covered(len(ss))
+	if len(b.Steps) == 0 {
+		b = runner.AggregateSeeds(ss)
+	}
+	c := curve{Name: fmt.Sprintf("%s ×%d", l.Label, len(ss)), Color: l.Color, Diverged: diverged, Lo: b.Min, Hi: b.Max}
+	c.Points = make([]point, len(b.Steps))
+	for i := range b.Steps {
+		c.Points[i] = point{Step: b.Steps[i], Wall: b.Walls[i], Value: b.Mean[i], Mean: b.Mean[i], N: b.N[i]}
+	}
+	return c, true
+}
