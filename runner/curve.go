@@ -67,9 +67,6 @@ type CurveOptions struct {
 	MaxPoints int
 }
 
-// maxLine bounds a line of metrics.csv, so that a damaged file cannot exhaust memory.
-const maxLine = 1 << 20
-
 // ErrNoMetric says that a metrics.csv has no column of the requested name.
 var ErrNoMetric = errors.New("runner: no such metric")
 
@@ -119,14 +116,14 @@ func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, maxLine)
+	r := bufio.NewReaderSize(f, lineBuf) // a longer line is damage
 	next := func() ([]byte, bool, error) {
 		line, err := r.ReadSlice('\n')
 		switch {
 		case err == nil:
 			return bytes.TrimRight(line, "\r\n"), true, nil
 		case errors.Is(err, bufio.ErrBufferFull):
-			return nil, false, fmt.Errorf("runner: %s/%s: a line longer than %d bytes", job, metricsFile, maxLine)
+			return nil, false, fmt.Errorf("runner: %s/%s: a line longer than %d bytes", job, metricsFile, lineBuf)
 		case errors.Is(err, io.EOF):
 			return nil, false, nil // nothing, or an unfinished line
 		}

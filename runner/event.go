@@ -90,9 +90,9 @@ func (f *Field) Grid() bool {
 
 // At returns the grid field's value at (x, y), interpolated bilinearly between the four
 // nearest samples; a point outside the extent takes the value at the nearest point of its
-// edge. It returns NaN if f is not a grid (Grid).
+// edge. It returns NaN if f is not a grid (Grid), or x or y is NaN.
 func (f *Field) At(x, y float64) float64 {
-	if !f.Grid() {
+	if !f.Grid() || math.IsNaN(x) || math.IsNaN(y) {
 		return math.NaN()
 	}
 	ny, nx := f.Shape[0], f.Shape[1]

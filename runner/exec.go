@@ -2,10 +2,12 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/sipbench/sipbench/optimizers"
@@ -53,13 +55,13 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	}
 	var err error
 	if t, err = newTrainer(r.spec, r.spec.Methods[i], jc.info, dir); err != nil {
-		setState(Failed, err.Error())
+		setState(Failed, r.failure(err))
 		return
 	}
 	t.setThreads(o.Threads)
 	resumed, err := t.loadCheckpoint(r.Dir)
 	if err != nil {
-		setState(Failed, err.Error())
+		setState(Failed, r.failure(err))
 		return
 	}
 	keep := -1
@@ -68,7 +70,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	}
 	var rep metricsRepair
 	if mw, rep, err = openMetrics(r.Dir, id, t.metrics, keep); err != nil {
-		setState(Failed, err.Error())
+		setState(Failed, r.failure(err))
 		return
 	}
 	if note := rep.String(); note != "" {
@@ -101,7 +103,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	}
 	stop := func(s State, msg string) {
 		if err := checkpoint(); err != nil {
-			setState(Failed, err.Error())
+			setState(Failed, r.failure(err))
 			return
 		}
 		setState(s, msg)
@@ -124,7 +126,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		}
 		if paused {
 			if err := checkpoint(); err != nil {
-				setState(Failed, err.Error())
+				setState(Failed, r.failure(err))
 				return
 			}
 			setState(Paused, "")
@@ -152,7 +154,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		xTrue, y, x := t.trainStep(batch)
 		t.wall = wallBase + time.Since(segStart).Seconds()
 		if err := mw.write(t.step, t.wall, t.vals); err != nil {
-			setState(Failed, err.Error())
+			setState(Failed, r.failure(err))
 			return
 		}
 		if !t.finite(x) {
@@ -168,14 +170,14 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		}
 		if t.step%ckptEvery == 0 {
 			if err := checkpoint(); err != nil {
-				setState(Failed, err.Error())
+				setState(Failed, r.failure(err))
 				return
 			}
 		}
 		if time.Since(lastFlush) >= o.FlushEvery {
 			lastFlush = time.Now()
 			if err := mw.flush(); err != nil {
-				setState(Failed, err.Error())
+				setState(Failed, r.failure(err))
 				return
 			}
 			writeStatus(r.Dir, id, Status{State: Running, Step: t.step, Total: jc.info.Steps, Wall: t.wall})
@@ -183,6 +185,14 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		}
 	}
 	stop(Done, "")
+}
+
+// failure is the message that a job failed with err records: for a full disk, what to do.
+func (r *Run) failure(err error) string {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Sprintf("%v (free some space, then sipbench resume %s continues from the last checkpoint)", err, r.Dir)
+	}
+	return err.Error()
 }
 
 func (jc *jobControl) isCancelled() bool {
@@ -203,7 +213,7 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 	path := sv.Path(m.Name, m.LR, jc.info.Steps)
 	mw, _, err := openMetrics(r.Dir, id, r.Info.Metrics, -1)
 	if err != nil {
-		setState(Failed, err.Error())
+		setState(Failed, r.failure(err))
 		return
 	}
 	defer mw.close()
@@ -238,7 +248,7 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 	writeJSON(filepath.Join(dir, snapshotFile), snap)
 	r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
 	if err := mw.flush(); err != nil {
-		setState(Failed, err.Error())
+		setState(Failed, r.failure(err))
 		return
 	}
 	setState(Done, "")

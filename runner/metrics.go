@@ -322,8 +322,8 @@ func scanMetrics(r io.Reader, names []string, keep int, emit func([]byte) error)
 			}
 		}
 	}
-	if first { // empty file, or only an unfinished line
-		rep.Header, rep.Rewrote = true, true
+	if first { // empty (a new job's), or only an unfinished line: a header to write
+		rep.Rewrote = true
 		if err := emit([]byte(header + "\n")); err != nil {
 			return rep, 0, err
 		}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -496,9 +497,33 @@ func SetJobState(dir, job string, s State, msg string) error {
 	return writeStatus(dir, job, st)
 }
 
+// writeStatus replaces a job's status.json atomically. If that fails (a full disk has no
+// room for the temporary file), it rewrites the file in place, in the blocks it already
+// has, so that a job failing for lack of space still records it rather than staying
+// "running".
 func writeStatus(dir, job string, s Status) error {
 	s.Updated = time.Now().UTC().Format(time.RFC3339)
-	return writeJSON(filepath.Join(dir, job, statusFile), s)
+	err := writeJSON(filepath.Join(dir, job, statusFile), s)
+	if err == nil {
+		return nil
+	}
+	b, merr := json.MarshalIndent(s, "", "  ")
+	if merr != nil {
+		return err
+	}
+	f, oerr := openRWIn(dir, job, statusFile)
+	if oerr != nil {
+		return err
+	}
+	defer f.Close()
+	b = append(b, '\n')
+	if _, werr := f.WriteAt(b, 0); werr != nil {
+		return err
+	}
+	if terr := f.Truncate(int64(len(b))); terr != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 // readControl applies a command that another process left in the job's control file (read

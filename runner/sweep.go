@@ -45,16 +45,32 @@ func IsSweep(dir string) bool {
 // dir (a sweep folder is untrusted input like a run folder).
 func ReadSweep(dir string) (SweepInfo, error) {
 	var info SweepInfo
-	if err := readJSON(filepath.Join(dir, SweepFile), &info); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return info, fmt.Errorf("runner: %s is not a sweep folder (no %s)", dir, SweepFile)
-		}
-		return info, err
+	err := readRecordIn(dir, "", SweepFile, maxRecordFile, func(b []byte) (err error) {
+		info, err = parseSweep(b)
+		return err
+	})
+	if errors.Is(err, os.ErrNotExist) {
+		return info, fmt.Errorf("runner: %s is not a sweep folder (no %s)", dir, SweepFile)
 	}
+	return info, err
+}
+
+// parseSweep decodes and validates a sweep.json: a preset, and runs in plain, distinct
+// folder names.
+func parseSweep(b []byte) (SweepInfo, error) {
+	var info SweepInfo
+	if err := decodeJSON(b, &info); err != nil {
+		return info, fmt.Errorf("not a sweep's record: %v", err)
+	}
+	if info.Preset == "" {
+		return info, errors.New("not a sweep's record: it names no preset")
+	}
+	seen := map[string]bool{}
 	for _, r := range info.Runs {
-		if r.Dir == "" || r.Dir == "." || r.Dir == ".." || filepath.Base(r.Dir) != r.Dir {
-			return info, fmt.Errorf("runner: %s: sweep run folder %q is not a plain folder name", dir, r.Dir)
+		if !plainName(r.Dir) || seen[r.Dir] {
+			return info, fmt.Errorf("sweep run folder %q is not a plain folder name (or is listed twice)", r.Dir)
 		}
+		seen[r.Dir] = true
 	}
 	return info, nil
 }

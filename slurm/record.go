@@ -46,16 +46,29 @@ func (r *Record) Lookup(i int) (TaskJob, bool) {
 // ReadRecord reads dir/slurm.json. A record is untrusted input: a run or job name that is
 // not one plain name inside the folder, or a task listed twice, is an error.
 func ReadRecord(dir string) (*Record, error) {
-	b, err := os.ReadFile(filepath.Join(dir, RecordFile))
+	path := filepath.Join(dir, RecordFile)
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("slurm: %s is not a regular file", path)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	r, err := parseRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("slurm: %s: %v", path, err)
+	}
+	return r, nil
+}
+
+// parseRecord decodes and checks the content of a slurm.json.
+func parseRecord(b []byte) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("slurm: %s: %v", filepath.Join(dir, RecordFile), err)
+		return nil, err
 	}
 	if err := r.check(); err != nil {
-		return nil, fmt.Errorf("slurm: %s: %v", filepath.Join(dir, RecordFile), err)
+		return nil, err
 	}
 	return &r, nil
 }

@@ -319,3 +319,35 @@ func TestPollerRateLimit(t *testing.T) {
 		t.Errorf("squeue ran %d times in 30 s; want 3 (every %v)", n, MinPollInterval)
 	}
 }
+
+// FuzzRecord feeds mutations of a slurm.json to its parser: an error or a record whose
+// every run and job is one plain name inside the folder and whose tasks are distinct and
+// not negative; never a panic.
+func FuzzRecord(f *testing.F) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "slurm.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	for _, s := range []string{"", "null", "{}", `{"tasks":[{"task":0,"run":"..","job":"a"}]}`, `{"array_id":"1;rm","tasks":[]}`,
+		`{"tasks":[{"task":0,"job":"a/../../b"},{"task":0,"job":"c"}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := parseRecord(b)
+		if err != nil {
+			return
+		}
+		if strings.Trim(r.Array, "0123456789") != "" {
+			t.Fatalf("accepted array id %q", r.Array)
+		}
+		seen := map[int]bool{}
+		for _, tj := range r.Tasks {
+			if tj.Task < 0 || seen[tj.Task] || !plainName(tj.Job) || tj.Run != "" && !plainName(tj.Run) ||
+				strings.ContainsAny(tj.Job+tj.Run, `/\`) {
+				t.Fatalf("accepted task %+v", tj)
+			}
+			seen[tj.Task] = true
+		}
+	})
+}
