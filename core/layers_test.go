@@ -377,3 +377,25 @@ func TestBatchNorm2dReLUFused(t *testing.T) {
 		}
 	}
 }
+
+// TestPadCircular checks the padded copy of the implicit convolutions against its
+// definition, xp[c, y, x] = x[c, (y−1) mod H, (x−1) mod W], for small and odd sizes.
+func TestPadCircular(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 3))
+	for _, c := range [][3]int{{1, 1, 1}, {2, 1, 7}, {3, 2, 8}, {2, 5, 9}, {1, 3, 17}, {2, 4, 64}} {
+		ch, h, w := c[0], c[1], c[2]
+		x := randTensor(rng, ch, h, w)
+		xp := make([]float32, convPaddedLen(ch, h, w))
+		padCircular(xp, x.Data, ch, h, w)
+		for k := 0; k < ch; k++ {
+			for y := 0; y < h+2; y++ {
+				for q := 0; q < w+2; q++ {
+					want := x.Data[(k*h+(y-1+h)%h)*w+(q-1+w)%w]
+					if got := xp[(k*(h+2)+y)*(w+2)+q]; got != want {
+						t.Fatalf("%d×%d×%d: xp[%d,%d,%d] = %v; want %v", ch, h, w, k, y, q, got, want)
+					}
+				}
+			}
+		}
+	}
+}
