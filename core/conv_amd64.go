@@ -24,19 +24,21 @@ import "math"
 // between them, and between the AVX2 and AVX-512 kernels, never changes a result.
 
 // sconvKernel6x16, sconvKernel4x16 (AVX2) and sconvKernel6x32, sconvKernel4x32 (AVX-512)
-// are the GEMM micro-kernels of the same shapes with B's row p at b + off[p] bytes.
+// are the GEMM micro-kernels of the same shapes with B's row p at b + off[p] bytes; if
+// bias is not nil they add bias[r] to row r of alpha·A·B before the beta step, which with
+// beta = 0 gives the bits of beta = 1 on C = bias without writing C first.
 //
 //go:noescape
-func sconvKernel6x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+func sconvKernel6x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32)
 
 //go:noescape
-func sconvKernel4x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+func sconvKernel4x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32)
 
 //go:noescape
-func sconvKernel6x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+func sconvKernel6x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32)
 
 //go:noescape
-func sconvKernel4x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+func sconvKernel4x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32)
 
 // sdotRowsKernel4x3 and sdotRowsKernel4x6 are sdotKernel4x3 and sdotKernel4x6 over k
 // taken as rows·8·w8 values in rows whose starts are lda (A) and ldb (B) floats apart.
@@ -90,10 +92,12 @@ func newConvPlan(ap, a []float32, m, c, h, w int) *convPlan {
 }
 
 // run computes out = alpha·A·im2col(x) + beta·out for one example, from the padded input
-// xp; out has m rows of h·w. Pixel tiles are 32 wide where the AVX-512 kernels run and 32
-// columns are left in the row, else 16; a tile cut by the row's end is computed whole (it
-// reads into the next row or the slack) into a local tile and merged.
-func (p *convPlan) run(xp, out []float32, alpha, beta float32) {
+// xp; out has m rows of h·w. If bias is not nil (at least roundUp(m, gemmMR) values, the
+// rows past m ignored), beta must be 0 and bias[o] is added to row o, as beta = 1 on out
+// filled with the bias would add it. Pixel tiles are 32 wide where the AVX-512 kernels run
+// and 32 columns are left in the row, else 16; a tile cut by the row's end is computed
+// whole (it reads into the next row or the slack) into a local tile and merged.
+func (p *convPlan) run(xp, out []float32, alpha, beta float32, bias []float32) {
 	m, k, h, w := p.m, p.k, p.h, p.w
 	hw, pw := h*w, w+2
 	var tile [gemmMR * gemmNR512]float32
@@ -117,12 +121,16 @@ func (p *convPlan) run(xp, out []float32, alpha, beta float32) {
 					hh = gemmRowTile(m - ir)
 					mr := min(hh, m-ir)
 					apanel := ap[ir*kc : (ir+hh)*kc]
+					var bp *float32
+					if bias != nil && pc == 0 {
+						bp = &bias[ir]
+					}
 					c := out[ir*hw+y*w+x0:]
 					if mr == hh && nw == nr {
-						convTile(nr, hh, kc, &apanel[0], &b[0], &off[0], &c[0], hw, alpha, bet)
+						convTile(nr, hh, kc, &apanel[0], &b[0], &off[0], &c[0], hw, alpha, bet, bp)
 						continue
 					}
-					convTile(nr, hh, kc, &apanel[0], &b[0], &off[0], &tile[0], nr, alpha, 0)
+					convTile(nr, hh, kc, &apanel[0], &b[0], &off[0], &tile[0], nr, alpha, 0, bp)
 					for r := 0; r < mr; r++ {
 						crow := out[(ir+r)*hw+y*w+x0:][:nw]
 						trow := tile[r*nr:][:nw]
@@ -139,16 +147,16 @@ func (p *convPlan) run(xp, out []float32, alpha, beta float32) {
 }
 
 // convTile calls the hh×nr convolution micro-kernel.
-func convTile(nr, hh, kc int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32) {
+func convTile(nr, hh, kc int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32) {
 	switch {
 	case nr == gemmNR512 && hh == 4:
-		sconvKernel4x32(kc, a, b, off, c, ldc, alpha, beta)
+		sconvKernel4x32(kc, a, b, off, c, ldc, alpha, beta, bias)
 	case nr == gemmNR512:
-		sconvKernel6x32(kc, a, b, off, c, ldc, alpha, beta)
+		sconvKernel6x32(kc, a, b, off, c, ldc, alpha, beta, bias)
 	case hh == 4:
-		sconvKernel4x16(kc, a, b, off, c, ldc, alpha, beta)
+		sconvKernel4x16(kc, a, b, off, c, ldc, alpha, beta, bias)
 	default:
-		sconvKernel6x16(kc, a, b, off, c, ldc, alpha, beta)
+		sconvKernel6x16(kc, a, b, off, c, ldc, alpha, beta, bias)
 	}
 }
 

@@ -17,7 +17,7 @@ func newConvPlan(ap, a []float32, m, c, h, w int) *convPlan {
 	panic("core: implicit convolution without the assembly kernels")
 }
 
-func (p *convPlan) run(xp, out []float32, alpha, beta float32) {
+func (p *convPlan) run(xp, out []float32, alpha, beta float32, bias []float32) {
 	panic("core: implicit convolution without the assembly kernels")
 }
 

@@ -88,9 +88,10 @@
 	MOVQ CX, R9                   \
 	SHRQ $2, R9
 
-// ZEPILOGUE6 scales the 6×32 tile in Z0–Z11 by alpha and stores it to C at DX (row
-// stride R8), adding beta·C unless beta is 0: sgemmKernel6x32's tail.
-#define ZEPILOGUE6(withbeta) \
+// ZEPILOGUE6 scales the 6×32 tile in Z0–Z11 by alpha, adds bias[r] to row r if the
+// argument bias is not nil, and stores it to C at DX (row stride R8), adding beta·C
+// unless beta is 0; without bias, sgemmKernel6x32's tail.
+#define ZEPILOGUE6(withbeta, nobias) \
 	VBROADCASTSS alpha+48(FP), Z14 \
 	ZSCALE(Z0, Z1)                 \
 	ZSCALE(Z2, Z3)                 \
@@ -98,6 +99,28 @@
 	ZSCALE(Z6, Z7)                 \
 	ZSCALE(Z8, Z9)                 \
 	ZSCALE(Z10, Z11)               \
+	MOVQ         bias+56(FP), R13  \
+	TESTQ        R13, R13          \
+	JZ           nobias           \
+	VBROADCASTSS 0(R13), Z14 \
+	VADDPS       Z14, Z0, Z0 \
+	VADDPS       Z14, Z1, Z1 \
+	VBROADCASTSS 4(R13), Z14 \
+	VADDPS       Z14, Z2, Z2 \
+	VADDPS       Z14, Z3, Z3 \
+	VBROADCASTSS 8(R13), Z14 \
+	VADDPS       Z14, Z4, Z4 \
+	VADDPS       Z14, Z5, Z5 \
+	VBROADCASTSS 12(R13), Z14 \
+	VADDPS       Z14, Z6, Z6 \
+	VADDPS       Z14, Z7, Z7 \
+	VBROADCASTSS 16(R13), Z14 \
+	VADDPS       Z14, Z8, Z8 \
+	VADDPS       Z14, Z9, Z9 \
+	VBROADCASTSS 20(R13), Z14 \
+	VADDPS       Z14, Z10, Z10 \
+	VADDPS       Z14, Z11, Z11 \
+nobias: \
 	VMOVSS       beta+52(FP), X15  \
 	VXORPS       X13, X13, X13     \
 	VUCOMISS     X13, X15          \
@@ -123,12 +146,28 @@ withbeta:                          \
 	RET
 
 // ZEPILOGUE4 is ZEPILOGUE6 for the 4×32 tile in Z0–Z7.
-#define ZEPILOGUE4(withbeta) \
+#define ZEPILOGUE4(withbeta, nobias) \
 	VBROADCASTSS alpha+48(FP), Z14 \
 	ZSCALE(Z0, Z1)                 \
 	ZSCALE(Z2, Z3)                 \
 	ZSCALE(Z4, Z5)                 \
 	ZSCALE(Z6, Z7)                 \
+	MOVQ         bias+56(FP), R13  \
+	TESTQ        R13, R13          \
+	JZ           nobias           \
+	VBROADCASTSS 0(R13), Z14 \
+	VADDPS       Z14, Z0, Z0 \
+	VADDPS       Z14, Z1, Z1 \
+	VBROADCASTSS 4(R13), Z14 \
+	VADDPS       Z14, Z2, Z2 \
+	VADDPS       Z14, Z3, Z3 \
+	VBROADCASTSS 8(R13), Z14 \
+	VADDPS       Z14, Z4, Z4 \
+	VADDPS       Z14, Z5, Z5 \
+	VBROADCASTSS 12(R13), Z14 \
+	VADDPS       Z14, Z6, Z6 \
+	VADDPS       Z14, Z7, Z7 \
+nobias: \
 	VMOVSS       beta+52(FP), X15  \
 	VXORPS       X13, X13, X13     \
 	VUCOMISS     X13, X15          \
@@ -433,10 +472,10 @@ zdotstore:
 	VZEROUPPER
 	RET
 
-// func sconvKernel6x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+// func sconvKernel6x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32)
 //
 // sgemmKernel6x32 with B's rows at b + off[p] bytes (see sconvKernel6x16).
-TEXT ·sconvKernel6x32(SB), NOSPLIT, $0-56
+TEXT ·sconvKernel6x32(SB), NOSPLIT, $0-64
 	ZOPROLOGUE
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -477,12 +516,12 @@ zcloop6x1:
 	JNZ  zcloop6x1
 
 zcscale6:
-	ZEPILOGUE6(zcbeta6)
+	ZEPILOGUE6(zcbeta6, zcnobias6)
 
-// func sconvKernel4x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+// func sconvKernel4x32(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32)
 //
 // sconvKernel6x32 for a 4×32 tile.
-TEXT ·sconvKernel4x32(SB), NOSPLIT, $0-56
+TEXT ·sconvKernel4x32(SB), NOSPLIT, $0-64
 	ZOPROLOGUE
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -519,7 +558,7 @@ zcloop4x1:
 	JNZ  zcloop4x1
 
 zcscale4:
-	ZEPILOGUE4(zcbeta4)
+	ZEPILOGUE4(zcbeta4, zcnobias4)
 
 // func sdotRowsKernel4x6(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2, b3, b4, b5 *float32, ldb int, out *[192]float32)
 //

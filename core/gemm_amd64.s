@@ -52,10 +52,11 @@
 	VMOVUPS     hi, 32(DX)      \
 	ADDQ        R8, DX
 
-// EPILOGUE6 scales the 6×16 tile in Y0–Y11 by alpha and stores it to C at DX (row stride
-// R8), adding beta·C unless beta is 0; the code of sgemmKernel6x16's tail. Labels are
+// EPILOGUE6 scales the 6×16 tile in Y0–Y11 by alpha, adds bias[r] to row r if the
+// argument bias is not nil, and stores it to C at DX (row stride R8), adding beta·C unless
+// beta is 0; without bias, the code of sgemmKernel6x16's tail. Labels are
 // passed in because a macro may be used by several functions.
-#define EPILOGUE6(withbeta) \
+#define EPILOGUE6(withbeta, nobias) \
 	VBROADCASTSS alpha+48(FP), Y14 \
 	VMULPS       Y14, Y0, Y0       \
 	VMULPS       Y14, Y1, Y1       \
@@ -69,6 +70,28 @@
 	VMULPS       Y14, Y9, Y9       \
 	VMULPS       Y14, Y10, Y10     \
 	VMULPS       Y14, Y11, Y11     \
+	MOVQ         bias+56(FP), R13  \
+	TESTQ        R13, R13          \
+	JZ           nobias           \
+	VBROADCASTSS 0(R13), Y14 \
+	VADDPS       Y14, Y0, Y0 \
+	VADDPS       Y14, Y1, Y1 \
+	VBROADCASTSS 4(R13), Y14 \
+	VADDPS       Y14, Y2, Y2 \
+	VADDPS       Y14, Y3, Y3 \
+	VBROADCASTSS 8(R13), Y14 \
+	VADDPS       Y14, Y4, Y4 \
+	VADDPS       Y14, Y5, Y5 \
+	VBROADCASTSS 12(R13), Y14 \
+	VADDPS       Y14, Y6, Y6 \
+	VADDPS       Y14, Y7, Y7 \
+	VBROADCASTSS 16(R13), Y14 \
+	VADDPS       Y14, Y8, Y8 \
+	VADDPS       Y14, Y9, Y9 \
+	VBROADCASTSS 20(R13), Y14 \
+	VADDPS       Y14, Y10, Y10 \
+	VADDPS       Y14, Y11, Y11 \
+nobias: \
 	VMOVSS       beta+52(FP), X15  \
 	VXORPS       X13, X13, X13     \
 	VUCOMISS     X13, X15          \
@@ -94,7 +117,7 @@ withbeta:                          \
 	RET
 
 // EPILOGUE4 is EPILOGUE6 for the 4×16 tile in Y0–Y7.
-#define EPILOGUE4(withbeta) \
+#define EPILOGUE4(withbeta, nobias) \
 	VBROADCASTSS alpha+48(FP), Y14 \
 	VMULPS       Y14, Y0, Y0       \
 	VMULPS       Y14, Y1, Y1       \
@@ -104,6 +127,22 @@ withbeta:                          \
 	VMULPS       Y14, Y5, Y5       \
 	VMULPS       Y14, Y6, Y6       \
 	VMULPS       Y14, Y7, Y7       \
+	MOVQ         bias+56(FP), R13  \
+	TESTQ        R13, R13          \
+	JZ           nobias           \
+	VBROADCASTSS 0(R13), Y14 \
+	VADDPS       Y14, Y0, Y0 \
+	VADDPS       Y14, Y1, Y1 \
+	VBROADCASTSS 4(R13), Y14 \
+	VADDPS       Y14, Y2, Y2 \
+	VADDPS       Y14, Y3, Y3 \
+	VBROADCASTSS 8(R13), Y14 \
+	VADDPS       Y14, Y4, Y4 \
+	VADDPS       Y14, Y5, Y5 \
+	VBROADCASTSS 12(R13), Y14 \
+	VADDPS       Y14, Y6, Y6 \
+	VADDPS       Y14, Y7, Y7 \
+nobias: \
 	VMOVSS       beta+52(FP), X15  \
 	VXORPS       X13, X13, X13     \
 	VUCOMISS     X13, X15          \
@@ -578,13 +617,14 @@ mergeloop:
 mergedone:
 	RET
 
-// func sconvKernel6x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+// func sconvKernel6x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32)
 //
 // sgemmKernel6x16 with B's rows at b + off[p] bytes, p < k, instead of ldb apart: the
 // convolution kernels read the rows of the im2col matrix in place, as shifted views of a
 // padded input (see convImplicit). Every entry of C gets the same arithmetic as in
-// sgemmKernel6x16.
-TEXT ·sconvKernel6x16(SB), NOSPLIT, $0-56
+// sgemmKernel6x16. If bias is not nil, bias[r] is added to row r after alpha (one
+// rounding, as beta·C with beta = 1 and C = bias would add it).
+TEXT ·sconvKernel6x16(SB), NOSPLIT, $0-64
 	OPROLOGUE
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -625,12 +665,12 @@ cloop6x1:
 	JNZ  cloop6x1
 
 cscale6:
-	EPILOGUE6(cbeta6)
+	EPILOGUE6(cbeta6, cnobias6)
 
-// func sconvKernel4x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32)
+// func sconvKernel4x16(k int, a, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, bias *float32)
 //
 // sconvKernel6x16 for a 4×16 tile (sgemmKernel4x16's arithmetic).
-TEXT ·sconvKernel4x16(SB), NOSPLIT, $0-56
+TEXT ·sconvKernel4x16(SB), NOSPLIT, $0-64
 	OPROLOGUE
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -667,7 +707,7 @@ cloop4x1:
 	JNZ  cloop4x1
 
 cscale4:
-	EPILOGUE4(cbeta4)
+	EPILOGUE4(cbeta4, cnobias4)
 
 // func sdotRowsKernel4x3(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2 *float32, ldb int, out *[96]float32)
 //

@@ -93,13 +93,25 @@ func Conv2d(x, w, b *Var) *Var {
 	}
 	wv := w.Value.Data
 	var plan *convPlan
+	var bias []float32 // the bias padded to whole row tiles, for the implicit kernels
 	if implX {
 		plan = newConvPlan(t.allocNoZero(convPlanLen(cout, cin)).Data, wv, cout, cin, h, wd)
+		if b != nil {
+			bias = t.Alloc(cout + 8).Data // past the last row tile
+			copy(bias, b.Value.Data)
+		}
 	}
 	parallelFor(th, th, func(wk int) {
 		xp, _, col := workspace(wk)
 		for i := wk; i < n; i += th {
 			oi, xi := out.Example(i), x.Value.Example(i)
+			if implX {
+				// The kernels add the bias as they store (the bits of beta = 1 on an
+				// output filled with it).
+				padCircular(xp, xi, cin, h, wd)
+				plan.run(xp, oi, 1, 0, bias)
+				continue
+			}
 			var beta float32
 			if b != nil {
 				for o, bo := range b.Value.Data {
@@ -109,11 +121,6 @@ func Conv2d(x, w, b *Var) *Var {
 			}
 			if k == 1 {
 				Gemm(false, false, cout, hw, ckk, 1, wv, ckk, xi, hw, beta, oi, hw)
-				continue
-			}
-			if implX {
-				padCircular(xp, xi, cin, h, wd)
-				plan.run(xp, oi, 1, beta)
 				continue
 			}
 			for y0 := 0; y0 < h; y0 += rows {
@@ -190,7 +197,7 @@ func Conv2d(x, w, b *Var) *Var {
 					}
 					if dx != nil && implG { // dx_i (+)= W̃·im2col(g_i)
 						padCircular(gp, gi, cout, h, wd)
-						planG.run(gp, dx.Example(i), 1, dxBeta)
+						planG.run(gp, dx.Example(i), 1, dxBeta, nil)
 					} else if dx != nil { // dx_i[:, slab] (+)= W̃·im2col(g_i)[:, slab]
 						for y0 := 0; y0 < h; y0 += rows {
 							y1 := min(h, y0+rows)
