@@ -28,7 +28,8 @@ func cmdCheck(args []string) error {
 	scale := fs.String("scale", "", "quick (default, minutes) or paper (the original settings)")
 	seeds := fs.Int("seeds", 3, "number of seeds")
 	seed := fs.Int("seed", 0, "first seed")
-	only := fs.String("only", "", "check only the claims on these presets (comma-separated: "+strings.Join(check.Presets(), ", ")+")")
+	only := fs.String("only", "", "check only these presets' claims, or these claims (comma-separated: "+
+		strings.Join(check.Presets(), ", ")+", or claim IDs as the rows name them)")
 	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
 	out := fs.String("out", "", "check folder (default: runs/<date-time>-check); a check folder there is continued")
 	pos, err := parseFlags(fs, args)
@@ -38,10 +39,8 @@ func cmdCheck(args []string) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	onlyList := splitList(*only)
-	for _, p := range onlyList {
-		if !slices.Contains(check.Presets(), p) {
-			return usagef("", "--only: no claims on preset %q (presets: %s)", p, strings.Join(check.Presets(), ", "))
-		}
+	if err := check.CheckOnly(onlyList); err != nil {
+		return usagef("", "--only: %v", err)
 	}
 	if len(pos) > 0 {
 		for _, f := range []string{"scale", "seeds", "seed", "workers", "out"} {
@@ -151,7 +150,7 @@ func trainCheck(dir string, workers int) error {
 	return nil
 }
 
-// filterRows keeps the rows of the claims on the presets only (all if empty).
+// filterRows keeps the rows of the claims only names, by preset or ID (all if empty).
 func filterRows(t *check.Table, only []string) *check.Table {
 	if len(only) == 0 {
 		return t
@@ -159,7 +158,7 @@ func filterRows(t *check.Table, only []string) *check.Table {
 	out := *t
 	out.Rows = nil
 	for _, r := range t.Rows {
-		if slices.Contains(only, r.Claim.Preset) {
+		if slices.Contains(only, r.Claim.Preset) || slices.Contains(only, r.Claim.ID) {
 			out.Rows = append(out.Rows, r)
 		}
 	}
@@ -201,7 +200,7 @@ func printRow(w io.Writer, r check.Row) {
 	} else {
 		fmt.Fprintf(w, "  %s\n", c.Cite)
 	}
-	fmt.Fprintf(w, "  measured: %s\n", r.Detail())
+	fmt.Fprintf(w, "  measured (%s): %s\n", c.ID, r.Detail())
 }
 
 // printSummary prints the count of each verdict and the time.

@@ -21,7 +21,7 @@ func TestCheckUsageErrors(t *testing.T) {
 		{[]string{"check", "--seeds", "0", "--out", made}, "--seeds must be ≥ 1"},
 		{[]string{"check", "--seed", "-1", "--out", made}, "--seed ≥ 0"},
 		{[]string{"check", "--workers", "-2", "--out", made}, "--workers must be ≥ 0"},
-		{[]string{"check", "--only", "exp,nosuch", "--out", made}, `--only: no claims on preset "nosuch" (presets: trajectories, exp, rotation`},
+		{[]string{"check", "--only", "exp,nosuch", "--out", made}, `--only: check: no preset or claim "nosuch" (presets: trajectories, exp, rotation`},
 		{[]string{"check", "--nosuchflag"}, "flag provided but not defined"},
 		{[]string{"check", "--scale", "paper", dir}, "--scale plans new runs; it does not go with run folders to read"},
 		{[]string{"check", "--out", made, dir}, "--out plans new runs"},
@@ -66,7 +66,7 @@ func TestCheckEndToEnd(t *testing.T) {
 		"training trajectories (pi, newton, gd; trajectories) …",
 		"Figure 1   end, step 100",
 		"Gradient descent prescribes small updates",
-		"measured: loss gd ÷ max(pi, newton)",
+		"measured (fig1): loss gd ÷ max(pi, newton)",
 		"again, without training: sipbench check " + dir,
 	} {
 		if !strings.Contains(out, want) {

@@ -53,9 +53,10 @@ type Table1Settings struct {
 // Plan is a check: its scale, seeds and experiments. A check folder records it in
 // check.json.
 type Plan struct {
-	Scale string   `json:"scale"`
-	Seeds []int    `json:"seeds"`
-	Only  []string `json:"only,omitempty"` // the presets checked; empty: all
+	Scale string `json:"scale"`
+	Seeds []int  `json:"seeds"`
+	// Only are the presets and claims (by ID) checked; empty: all.
+	Only []string `json:"only,omitempty"`
 	// Skipped are the claims the plan trains nothing for, by ID, with the reason.
 	Skipped     map[string]string `json:"skipped,omitempty"`
 	Experiments []Experiment      `json:"experiments"`
@@ -115,8 +116,9 @@ func hfSkipped(preset string, steps int) string {
 }
 
 // NewPlan returns the plan of a check at scale ("" for Quick) with the seeds, of the
-// claims on the presets only (all if empty). An unknown scale or preset is an error that
-// lists the accepted ones.
+// claims that only names (presets, or claims by ID; all if empty): the experiments that
+// measure them. An unknown scale, preset or claim is an error that lists the accepted
+// ones.
 func NewPlan(scale string, seeds []int, only []string) (*Plan, error) {
 	if scale == "" {
 		scale = Quick
@@ -128,28 +130,69 @@ func NewPlan(scale string, seeds []int, only []string) (*Plan, error) {
 	if len(seeds) == 0 {
 		return nil, errors.New("check: no seeds")
 	}
-	known := Presets()
-	for _, p := range only {
-		if !slices.Contains(known, p) {
-			return nil, fmt.Errorf("check: no claims on preset %q (presets: %s)", p, strings.Join(known, ", "))
-		}
+	if err := CheckOnly(only); err != nil {
+		return nil, err
 	}
 	pl := &Plan{Scale: scale, Seeds: slices.Clone(seeds), Only: slices.Clone(only), Version: runner.Version,
 		Created: time.Now().UTC().Format(time.RFC3339)}
-	for _, e := range exps {
-		if len(only) == 0 || slices.Contains(only, e.Preset) {
-			pl.Experiments = append(pl.Experiments, e)
-		}
-	}
+	var measured []*Claim
 	for _, c := range pl.Claims() {
 		if why, ok := skipped[scale][c.ID]; ok {
 			if pl.Skipped == nil {
 				pl.Skipped = map[string]string{}
 			}
 			pl.Skipped[c.ID] = why
+			continue
+		}
+		measured = append(measured, c)
+	}
+	for _, e := range exps {
+		if slices.ContainsFunc(measured, e.measures) {
+			pl.Experiments = append(pl.Experiments, e)
 		}
 	}
 	return pl, nil
+}
+
+// CheckOnly returns an error unless every name is a preset that claims are measured on or
+// a claim's ID; the error lists both.
+func CheckOnly(only []string) error {
+	var ids []string
+	for _, c := range Claims() {
+		ids = append(ids, c.ID)
+	}
+	for _, name := range only {
+		if !slices.Contains(Presets(), name) && !slices.Contains(ids, name) {
+			return fmt.Errorf("check: no preset or claim %q (presets: %s; claims: %s)", name,
+				strings.Join(Presets(), ", "), strings.Join(ids, ", "))
+		}
+	}
+	return nil
+}
+
+// measures reports whether the experiment trains a run that c needs: a run of c's preset
+// with one of its terms' methods and that term's settings, or for a Table 1 claim, the
+// Table 1 evaluations.
+func (e Experiment) measures(c *Claim) bool {
+	if c.Table1 {
+		return e.Preset == c.Preset && e.Table1 != nil
+	}
+	return slices.ContainsFunc(c.Terms, e.trains(c))
+}
+
+// trains returns whether the experiment trains a term of c: its method with its settings.
+func (e Experiment) trains(c *Claim) func(Term) bool {
+	return func(t Term) bool {
+		if e.Preset != c.Preset || !slices.Contains(e.Methods, t.Method) {
+			return false
+		}
+		for k, v := range t.Settings {
+			if !slices.Contains(e.Sets, k+"="+v) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // Spec resolves the experiment at scale.
@@ -165,7 +208,7 @@ func (e Experiment) Spec(scale string) (*presets.Spec, error) {
 func (pl *Plan) Claims() []*Claim {
 	var out []*Claim
 	for _, c := range Claims() {
-		if len(pl.Only) == 0 || slices.Contains(pl.Only, c.Preset) {
+		if len(pl.Only) == 0 || slices.Contains(pl.Only, c.Preset) || slices.Contains(pl.Only, c.ID) {
 			out = append(out, c)
 		}
 	}

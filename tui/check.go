@@ -377,7 +377,7 @@ func (c *checkScreen) detail() string {
 		b.WriteString(ansi.Wordwrap(cl.Cite, c.w, ""))
 	}
 	b.WriteByte('\n')
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("measured: "+r.Detail(), c.w, "")))
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("measured ("+cl.ID+"): "+r.Detail(), c.w, "")))
 	if len(r.Runs) > 0 {
 		b.WriteByte('\n')
 		b.WriteString(t.Dim.Render(truncate("runs: "+strings.Join(r.Runs, ", ")+" (enter opens the first)", c.w)))
