@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
 )
@@ -196,11 +198,25 @@ func printRow(w io.Writer, r check.Row) {
 	}
 	fmt.Fprintf(w, "\n%-10s %-17s %-22s %-8s paper %-16s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, strings.ToUpper(string(r.Verdict)))
 	if c.Words != "" {
-		fmt.Fprintf(w, "  %q (%s)\n", c.Words, c.Cite)
+		fmt.Fprint(w, wrapIndented(fmt.Sprintf("%q (%s)", c.Words, c.Cite)))
 	} else {
-		fmt.Fprintf(w, "  %s\n", c.Cite)
+		fmt.Fprint(w, wrapIndented(c.Cite))
 	}
-	fmt.Fprintf(w, "  measured (%s): %s\n", c.ID, r.Detail())
+	fmt.Fprint(w, wrapIndented(fmt.Sprintf("measured (%s): %s", c.ID, r.Detail())))
+}
+
+// checkWidth is the width the claims' words and details are wrapped to.
+const checkWidth = 100
+
+// wrapIndented wraps s to checkWidth columns, indented by two spaces (four after the
+// first line), with a newline at the end.
+func wrapIndented(s string) string {
+	lines := strings.Split(ansi.Wordwrap(s, checkWidth-4, ""), "\n")
+	for i := range lines {
+		lines[i] = "    " + lines[i]
+	}
+	lines[0] = lines[0][2:]
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // printSummary prints the count of each verdict and the time.
