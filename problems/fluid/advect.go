@@ -1,5 +1,7 @@
 package fluid
 
+import "math"
+
 // MacCormack advection of one periodic n×n field f whose node p = (i, j) moves by the
 // displacement (dx[p], dy[p]) in cells during the step (dt·velocity/h, velocity sampled at
 // the node). As PhiFlow 2's advect.mac_cormack with the Euler integrator:
@@ -22,18 +24,54 @@ package fluid
 // displacements; torch.clamp would pass it through new instead.
 
 // maccormack writes the advected field into dst. sl, lo and hi are scratch of n² values
-// each. dst must not alias f, dx or dy.
+// each. dst must not alias f, dx or dy. The loops spell out interpLimits and interp (the
+// same operations in the same order, so the same bits) because calls to them, which Go
+// does not inline, cost as much as the arithmetic.
 func maccormack(dst, f, dx, dy, sl, lo, hi []float64, n int) {
+	m := n * n
+	f, dx, dy, sl, lo, hi, dst = f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], dst[:m]
 	for i := range n {
 		for j := range n {
 			p := i*n + j
-			sl[p], lo[p], hi[p] = interpLimits(f, n, float64(i)-dy[p], float64(j)-dx[p])
+			// interpLimits(f, n, i − dy[p], j − dx[p])
+			y, x := float64(i)-dy[p], float64(j)-dx[p]
+			fy, fx := math.Floor(y), math.Floor(x)
+			ty, tx := y-fy, x-fx
+			i0, j0 := wrap(int(fy), n), wrap(int(fx), n)
+			i1, j1 := i0+1, j0+1
+			if i1 == n {
+				i1 = 0
+			}
+			if j1 == n {
+				j1 = 0
+			}
+			f00, f01 := f[i0*n+j0], f[i0*n+j1]
+			f10, f11 := f[i1*n+j0], f[i1*n+j1]
+			a := f00 + tx*(f01-f00)
+			b := f10 + tx*(f11-f10)
+			sl[p], lo[p], hi[p] = a+ty*(b-a), min(f00, f01, f10, f11), max(f00, f01, f10, f11)
 		}
 	}
 	for i := range n {
 		for j := range n {
 			p := i*n + j
-			fw, _, _ := interp(sl, n, float64(i)+dy[p], float64(j)+dx[p])
+			// interp(sl, n, i + dy[p], j + dx[p]), the value only
+			y, x := float64(i)+dy[p], float64(j)+dx[p]
+			fy, fx := math.Floor(y), math.Floor(x)
+			ty, tx := y-fy, x-fx
+			i0, j0 := wrap(int(fy), n), wrap(int(fx), n)
+			i1, j1 := i0+1, j0+1
+			if i1 == n {
+				i1 = 0
+			}
+			if j1 == n {
+				j1 = 0
+			}
+			s00, s01 := sl[i0*n+j0], sl[i0*n+j1]
+			s10, s11 := sl[i1*n+j0], sl[i1*n+j1]
+			a := s00 + tx*(s01-s00)
+			b := s10 + tx*(s11-s10)
+			fw := a + ty*(b-a)
 			nv := sl[p] + 0.5*(f[p]-fw)
 			dst[p] = min(max(nv, lo[p]), hi[p])
 		}
