@@ -414,3 +414,13 @@ func packB(nr int, trans bool, kc, nc int, b []float32, ldb, pc, jc int, dst []f
 		}
 	}
 }
+
+// fmaPeak256 and fmaPeak512 run n iterations of 12 independent FMAs on YMM (AVX2) or ZMM
+// (AVX-512) registers: BenchmarkFMAPeak's measure of the core's peak FLOP/s, the
+// denominator of "per cent of peak".
+//
+//go:noescape
+func fmaPeak256(n int)
+
+//go:noescape
+func fmaPeak512(n int)
