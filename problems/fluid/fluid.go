@@ -77,6 +77,8 @@ type Fluid struct {
 	part    []float64 // per-example partial sums of Metrics (3 per example)
 	draws   []float64 // generate's noise fields, 3n² per example
 	sorted  []float64 // n², generate's scratch
+
+	truth, pred []trajCache // per example: the last rollouts of x* (Sample) and of a prediction ("sip")
 }
 
 var (
@@ -260,6 +262,15 @@ func (f *Fluid) lossAgainst(c, m0, mT []float64) float64 {
 	return f.loss.value(f.diff)
 }
 
+// lossOfRollout returns the loss of the rollout now in f.sim against the marker in f.mT,
+// as lossAgainst computes it after its rollout.
+func (f *Fluid) lossOfRollout() float64 {
+	for i, v := range f.sim.mark[Steps] {
+		f.diff[i] = v - f.mT[i]
+	}
+	return f.loss.value(f.diff)
+}
+
 // Gradient computes ∂L/∂x through the 8 steps with the hand-written adjoints (step.go),
 // per example: simulate and tape, ∂L/∂m_T from the frequency loss, reverse sweep to the
 // staggered v̄₀, then the transposes of the projection (Π, symmetric) and of the
@@ -267,9 +278,13 @@ func (f *Fluid) lossAgainst(c, m0, mT []float64) float64 {
 func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 	f.check("Gradient", x, y)
 	dst = dstLike("Gradient", dst, x)
+	f.caches(x.Batch())
 	f.each(x.Batch(), func(w *Fluid, b int) {
-		core.ToFloat64(w.cen, x.Example(b))
-		w.gradCentres(w.xbar, w.cen, y.Example(b))
+		xb, yb := x.Example(b), y.Example(b)
+		core.ToFloat64(w.cen, xb)
+		l := w.lossCentres(w.cen, yb)
+		f.pred[b].record(w, xb, yb, l) // the prediction's rollout, for Metrics (cache.go)
+		w.gradAfterLoss(w.xbar)
 		core.ToFloat32(dst.Example(b), w.xbar)
 	})
 	return dst
@@ -279,12 +294,18 @@ func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 // g (len 2n², not aliasing f's scratch other than f.cen and f.xbar) and returns the loss.
 func (f *Fluid) gradCentres(g, c []float64, y []float32) float64 {
 	l := f.lossCentres(c, y)
+	f.gradAfterLoss(g)
+	return l
+}
+
+// gradAfterLoss is gradCentres after lossCentres: from the rollout in f.sim and the
+// residual in f.diff, ∂L/∂x into g.
+func (f *Fluid) gradAfterLoss(g []float64) {
 	f.loss.grad(f.m0, f.diff) // f.m0 is free once the tape holds m₀
 	f.sim.rolloutAdjoint(f.v0, f.m0, nil)
 	f.sim.proj.project(f.v0) // Π is symmetric
 	clear(g)
 	toFacesAdjoint(g, f.v0, f.n)
-	return l
 }
 
 // Metrics writes the batch means of x_l1, loss and v_l1 into dst. Each example's sums
@@ -299,24 +320,29 @@ func (f *Fluid) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 		f.part = make([]float64, 3*B)
 	}
 	part := f.part[:3*B]
+	f.caches(B)
 	f.each(B, func(w *Fluid, b int) {
 		var xl1, vl1 float64
-		xb, tb := x.Example(b), xTrue.Example(b)
+		xb, tb, yb := x.Example(b), xTrue.Example(b), y.Example(b)
 		for i, v := range xb {
 			xl1 += math.Abs(float64(v) - float64(tb[i]))
 		}
-		w.simulate(tb, y.Example(b)[:m])
-		for k, s := range w.sim.vel {
-			toCentres(w.hist[k], s, w.n)
+		// The two rollouts, from the caches when the step has run them already.
+		truth, pred := &f.truth[b], &f.pred[b]
+		if !truth.hit(tb, yb[:m]) {
+			w.simulate(tb, yb[:m])
+			truth.record(w, tb, yb[:m], 0)
 		}
-		loss := w.lossOf(xb, y.Example(b))
-		for k, s := range w.sim.vel {
-			toCentres(w.cen, s, w.n)
-			for i, v := range w.cen {
-				vl1 += math.Abs(v - w.hist[k][i])
+		if !pred.hit(xb, yb) {
+			l := w.lossOf(xb, yb)
+			pred.record(w, xb, yb, l)
+		}
+		for k, cen := range pred.hist {
+			for i, v := range cen {
+				vl1 += math.Abs(v - truth.hist[k][i])
 			}
 		}
-		part[3*b], part[3*b+1], part[3*b+2] = xl1, loss, vl1
+		part[3*b], part[3*b+1], part[3*b+2] = xl1, pred.loss, vl1
 	})
 	var xl1, loss, vl1 float64
 	for b := range B {

@@ -64,6 +64,7 @@ func (f *Fluid) generate(rng *rand.Rand, batch int) (x, y *core.Tensor, omega []
 		omega[b] = omegaMax * (2*rng.Float64() - 1)
 		problems.Noise(d[m:], rng, n, n, Size, noiseScale, 1, f.plan)
 	}
+	f.caches(batch)
 	f.each(batch, func(w *Fluid, b int) {
 		d := f.draws[3*m*b : 3*m*(b+1)]
 		cx, cy := centres[b][0], centres[b][1]
@@ -104,6 +105,7 @@ func (f *Fluid) generate(rng *rand.Rand, batch int) (x, y *core.Tensor, omega []
 		core.ToFloat32(yb[:m], w.m0)
 		w.simulate(xb, yb[:m])
 		core.ToFloat32(yb[m:], w.sim.mark[Steps])
+		f.truth[b].record(w, xb, yb[:m], 0) // for Metrics (cache.go)
 	})
 	return x, y, omega
 }

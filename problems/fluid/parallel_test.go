@@ -54,3 +54,34 @@ func f64bits(v []float64) []float32 {
 	}
 	return out
 }
+
+// TestMetricsCache checks that Metrics gives the same bits from the rollouts cached by
+// Sample, Update "sip" and Gradient as a Fluid that has cached nothing, and that it does
+// not use an entry whose inputs have changed since (a prediction changed in place).
+func TestMetricsCache(t *testing.T) {
+	t.Parallel()
+	f := NewFluid(16)
+	xTrue, y := f.Sample(rand.New(rand.NewPCG(6, 7)), 3)
+	x := xTrue.Clone()
+	for i := range x.Data {
+		x.Data[i] *= 0.7
+	}
+	fresh := func() []float64 { return NewFluid(16).Metrics(nil, x, xTrue, y) }
+	check := func(what string) {
+		t.Helper()
+		got, want := f.Metrics(nil, x, xTrue, y), fresh()
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Errorf("%s: metric %d = %v; without caches %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	f.Update(nil, UpdateSIP, x, y)
+	check("after Sample and Update sip")
+	x.Data[5] += 0.25 // the cached prediction is stale now
+	check("after changing the prediction")
+	f.Gradient(nil, x, y)
+	check("after Gradient")
+	y.Data[3] = 1 - y.Data[3] // a different m₀: both entries stale
+	check("after changing the observation")
+}

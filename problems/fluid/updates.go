@@ -53,8 +53,14 @@ func (f *Fluid) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.T
 	}
 	f.check("Update", x, y)
 	dst = dstLike("Update", dst, x)
+	f.caches(x.Batch())
 	f.each(x.Batch(), func(w *Fluid, b int) {
 		one(w, dst.Example(b), x.Example(b), y.Example(b))
+		if name == UpdateSIP {
+			// w.sim holds the prediction's rollout from m₀: keep it, with its loss,
+			// for Metrics (cache.go).
+			f.pred[b].record(w, x.Example(b), y.Example(b), w.lossOfRollout())
+		}
 	})
 	return dst
 }
