@@ -2,6 +2,8 @@ package tui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,7 +26,7 @@ type CheckStartFunc func(scale string, seeds []int) (dir string, err error)
 
 // checkKeyMap holds the check screen's key bindings; they also feed its footer.
 type checkKeyMap struct {
-	Up, Down, Open, Scale, More, Fewer, Start, Back, Quit key.Binding
+	Up, Down, Open, Stop, Scale, More, Fewer, Start, Back, Quit key.Binding
 }
 
 func defaultCheckKeyMap() checkKeyMap {
@@ -32,6 +34,7 @@ func defaultCheckKeyMap() checkKeyMap {
 		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous claim")),
 		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next claim")),
 		Open:  key.NewBinding(key.WithKeys("enter", "o"), key.WithHelp("enter", "open the run")),
+		Stop:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stop the check")),
 		Scale: key.NewBinding(key.WithKeys("left", "right", "tab", "h", "l"), key.WithHelp("←/→", "scale")),
 		More:  key.NewBinding(key.WithKeys("+", "=", "up", "k"), key.WithHelp("+", "more seeds")),
 		Fewer: key.NewBinding(key.WithKeys("-", "down", "j"), key.WithHelp("-", "fewer seeds")),
@@ -65,6 +68,8 @@ type (
 		err   error
 	}
 	checkTickMsg struct{ gen int }
+	// checkStoppedMsg reports that the check's trainers were asked to stop.
+	checkStoppedMsg struct{}
 )
 
 // checkScreen is the Bubble Tea model of the paper check: before a check folder is
@@ -79,6 +84,7 @@ type checkScreen struct {
 	keys  checkKeyMap
 	help  help.Model
 	start CheckStartFunc
+	stop  func(dir string) // asks the processes training a run folder to stop; nil: cannot
 	table *table
 
 	dir      string // the check folder; "" while setting up
@@ -95,10 +101,11 @@ type checkScreen struct {
 }
 
 // newCheckScreen returns the check screen of the check folder dir, or its set-up if dir
-// is ""; start may be nil (the set-up then says it cannot start).
-func newCheckScreen(t *theme, start CheckStartFunc, dir string) *checkScreen {
+// is ""; start may be nil (the set-up then says it cannot start), and stop (what s calls
+// for each experiment's run folder) too.
+func newCheckScreen(t *theme, start CheckStartFunc, stop func(dir string), dir string) *checkScreen {
 	k := defaultCheckKeyMap()
-	return &checkScreen{theme: t, keys: k, help: newHelp(t), start: start, dir: dir, seeds: 3,
+	return &checkScreen{theme: t, keys: k, help: newHelp(t), start: start, stop: stop, dir: dir, seeds: 3,
 		table: newTable(t, tableKeys{Up: k.Up, Down: k.Down}), w: minWidth, h: minHeight}
 }
 
@@ -169,6 +176,8 @@ func (c *checkScreen) Update(msg tea.Msg) (*checkScreen, tea.Cmd) {
 		if msg.gen == c.gen && c.active {
 			return c, c.read()
 		}
+	case checkStoppedMsg:
+		c.status = "asked the check to stop (checkpoints are kept): sipbench check --out " + c.dir + " continues it"
 	case tea.KeyMsg:
 		c.status = ""
 		if c.dir == "" {
@@ -222,6 +231,8 @@ func (c *checkScreen) key(msg tea.KeyMsg) tea.Cmd {
 		return func() tea.Msg { return checkBackMsg{} }
 	case key.Matches(msg, k.Up, k.Down):
 		c.table.Update(msg)
+	case key.Matches(msg, k.Stop):
+		return c.stopCheck()
 	case key.Matches(msg, k.Open):
 		r := c.Selected()
 		switch {
@@ -234,6 +245,34 @@ func (c *checkScreen) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// stopCheck asks the processes that train the check's runs to stop (their checkpoints
+// written), in a command.
+func (c *checkScreen) stopCheck() tea.Cmd {
+	switch {
+	case c.result == nil || c.result.Plan == nil:
+		return nil
+	case c.stop == nil:
+		c.status = "this app cannot stop processes"
+		return nil
+	}
+	stop, dir, exps := c.stop, c.dir, c.result.Plan.Experiments
+	c.status = "stopping the check …"
+	return func() tea.Msg {
+		for _, e := range exps {
+			if d := filepath.Join(dir, e.Name); isDir(d) {
+				stop(d)
+			}
+		}
+		return checkStoppedMsg{}
+	}
+}
+
+// isDir reports whether path is a folder (not a link).
+func isDir(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.IsDir()
 }
 
 // View renders the screen at its size.
@@ -270,7 +309,7 @@ func (c *checkScreen) View() string {
 	b.WriteByte('\n')
 	b.WriteString(fitBlock(c.detail(), c.w, detailH))
 	b.WriteByte('\n')
-	b.WriteString(fitBlock(c.footer(checkKeys{c.keys.Up, c.keys.Down, c.keys.Open, c.keys.Back, c.keys.Quit}), c.w, 1))
+	b.WriteString(fitBlock(c.footer(checkKeys{c.keys.Up, c.keys.Down, c.keys.Open, c.keys.Stop, c.keys.Back, c.keys.Quit}), c.w, 1))
 	return b.String()
 }
 

@@ -46,8 +46,9 @@ func TestAppCheckScreen(t *testing.T) {
 	var scale string
 	var seeds []int
 	start := func(sc string, s []int) (string, error) { scale, seeds = sc, s; return dir, nil }
+	stopped := make(chan string, 10)
 	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever, Refresh: 20 * time.Millisecond},
-		StartCheck: start, Poll: 20 * time.Millisecond})
+		StartCheck: start, Stop: func(d string) { stopped <- d }, Poll: 20 * time.Millisecond})
 	d := newDriver(t, app, 120, 40)
 	for range len(app.cfg.Presets) + 2 { // past the last preset: the list stops at the check
 		d.keys("j")
@@ -80,6 +81,11 @@ func TestAppCheckScreen(t *testing.T) {
 	}
 	d.keys("esc")
 	d.until("the check again", time.Second, func() bool { return app.screenName() == "check" })
+	d.keys("s") // stops every experiment's trainers: here the poisson run's
+	d.until("the stop", time.Second, func() bool { return strings.Contains(app.View(), "asked the check to stop") })
+	if got := <-stopped; got != filepath.Join(dir, "poisson") {
+		t.Errorf("s stopped %s; want the poisson run", got)
+	}
 	d.keys("j")
 	if app.check.Selected().Claim.ID != "fig6b-5k" {
 		t.Errorf("selected %s after j", app.check.Selected().Claim.ID)
@@ -102,7 +108,7 @@ func TestCheckScreenGoldens(t *testing.T) {
 		d.until("the table", 5*time.Second, func() bool { return app.check.result != nil })
 		golden(t, fmt.Sprintf("check_%dx%d", sz.w, sz.h), app.View())
 	}
-	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, "")
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, nil, "")
 	c.SetSize(80, 24)
 	golden(t, "check_setup_80x24", c.View())
 }
