@@ -110,8 +110,11 @@ func trainCheck(dir string, workers int) error {
 		return err
 	}
 	w := os.Stdout
-	fmt.Fprintf(w, "sipbench check: %s scale, seeds %s, %d experiments, check folder %s\n",
-		pl.Scale, seedsText(pl.Seeds), len(pl.Experiments), dir)
+	exps := fmt.Sprintf("%d experiments", len(pl.Experiments))
+	if len(pl.Experiments) == 1 {
+		exps = "1 experiment"
+	}
+	fmt.Fprintf(w, "sipbench check: %s scale, seeds %s, %s, check folder %s\n", pl.Scale, seedsText(pl.Seeds), exps, dir)
 	printCheckLegend(w)
 	start := time.Now()
 	failed := false
