@@ -21,73 +21,95 @@ import (
 const checkUsage = "sipbench check [--scale quick|paper] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR]\n" +
 	"       sipbench check [--only PRESET,…] DIR…"
 
+// checkFlags are the flags of `sipbench check`; set names those given.
+type checkFlags struct {
+	scale, out           string
+	seeds, seed, workers int
+	only                 []string
+	set                  map[string]bool
+}
+
 // cmdCheck is `sipbench check`: the paper's claims against a fresh measurement. Without
 // DIR it plans the runs at a scale, trains them into a check folder and prints each claim
 // as soon as its runs have finished; --out naming a check folder continues it. With DIR…
 // (check, run or sweep folders, or folders of runs) it measures the claims on them.
 func cmdCheck(args []string) error {
 	fs := newFlags("check", checkUsage)
-	scale := fs.String("scale", "", "quick (default, minutes) or paper (the original settings)")
-	seeds := fs.Int("seeds", 3, "number of seeds")
-	seed := fs.Int("seed", 0, "first seed")
+	var f checkFlags
+	fs.StringVar(&f.scale, "scale", "", "quick (default, minutes) or paper (the original settings)")
+	fs.IntVar(&f.seeds, "seeds", 3, "number of seeds")
+	fs.IntVar(&f.seed, "seed", 0, "first seed")
 	only := fs.String("only", "", "check only these presets' claims, or these claims (comma-separated: "+
 		strings.Join(check.Presets(), ", ")+", or claim IDs as the rows name them)")
-	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
-	out := fs.String("out", "", "check folder (default: runs/<date-time>-check); a check folder there is continued")
+	fs.IntVar(&f.workers, "workers", 0, "jobs that train at once (default: the number of cores)")
+	fs.StringVar(&f.out, "out", "", "check folder (default: runs/<date-time>-check); a check folder there is continued")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	onlyList := splitList(*only)
-	if err := check.CheckOnly(onlyList); err != nil {
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.only = splitList(*only)
+	if err := check.CheckOnly(f.only); err != nil {
 		return usagef("", "--only: %v", err)
 	}
 	if len(pos) > 0 {
-		for _, f := range []string{"scale", "seeds", "seed", "workers", "out"} {
-			if set[f] {
-				return usagef("usage: "+checkUsage, "--%s plans new runs; it does not go with run folders to read (%s)", f, strings.Join(pos, " "))
-			}
-		}
-		t, err := check.Evaluate(pos...)
-		if err != nil {
-			return err
-		}
-		printCheck(os.Stdout, filterRows(t, onlyList), strings.Join(pos, " "), 0)
-		return nil
+		return printCheckDirs(pos, f)
 	}
 	switch {
-	case *scale != "" && !slices.Contains(check.Scales, *scale):
+	case f.scale != "" && !slices.Contains(check.Scales, f.scale):
 		return usagef("", "--scale must be one of %s", strings.Join(check.Scales, ", "))
-	case *seeds < 1 || *seed < 0:
+	case f.seeds < 1 || f.seed < 0:
 		return usagef("", "--seeds must be ≥ 1 and --seed ≥ 0")
-	case *workers < 0:
+	case f.workers < 0:
 		return usagef("", "--workers must be ≥ 0")
 	}
-	dir := *out
+	dir, err := checkFolder(f)
+	if err != nil {
+		return err
+	}
+	return trainCheck(dir, f.workers)
+}
+
+// printCheckDirs measures the claims on the folders dirs and prints the table.
+func printCheckDirs(dirs []string, f checkFlags) error {
+	for _, name := range []string{"scale", "seeds", "seed", "workers", "out"} {
+		if f.set[name] {
+			return usagef("usage: "+checkUsage, "--%s plans new runs; it does not go with run folders to read (%s)", name, strings.Join(dirs, " "))
+		}
+	}
+	t, err := check.Evaluate(dirs...)
+	if err != nil {
+		return err
+	}
+	printCheck(os.Stdout, filterRows(t, f.only), strings.Join(dirs, " "), 0)
+	return nil
+}
+
+// checkFolder returns the check folder to train: --out's if it holds one (given flags
+// must agree with its plan), else a new one with the flags' plan.
+func checkFolder(f checkFlags) (string, error) {
+	dir := f.out
 	if dir != "" && check.IsCheck(dir) {
 		pl, err := check.ReadPlan(dir)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if (set["scale"] && *scale != pl.Scale) || ((set["seeds"] || set["seed"]) && !slices.Equal(seedRange(*seed, *seeds), pl.Seeds)) ||
-			(set["only"] && !slices.Equal(onlyList, pl.Only)) {
-			return usagef("leave out --scale, --seeds, --seed and --only to continue it", "%s holds a check at the %s scale with seeds %v; it continues as planned", dir, pl.Scale, pl.Seeds)
+		if (f.set["scale"] && f.scale != pl.Scale) || ((f.set["seeds"] || f.set["seed"]) && !slices.Equal(seedRange(f.seed, f.seeds), pl.Seeds)) ||
+			(f.set["only"] && !slices.Equal(f.only, pl.Only)) {
+			return "", usagef("leave out --scale, --seeds, --seed and --only to continue it",
+				"%s holds a check at the %s scale with seeds %v; it continues as planned", dir, pl.Scale, pl.Seeds)
 		}
-	} else {
-		pl, err := check.NewPlan(*scale, seedRange(*seed, *seeds), onlyList)
-		if err != nil {
-			return usagef("", "%v", err)
-		}
-		if dir == "" {
-			dir = runner.NewRunDir("check")
-		}
-		if err := check.Create(dir, pl); err != nil {
-			return err
-		}
+		return dir, nil
 	}
-	return trainCheck(dir, *workers)
+	pl, err := check.NewPlan(f.scale, seedRange(f.seed, f.seeds), f.only)
+	if err != nil {
+		return "", usagef("", "%v", err)
+	}
+	if dir == "" {
+		dir = runner.NewRunDir("check")
+	}
+	return dir, check.Create(dir, pl)
 }
 
 // trainCheck trains the check folder dir here, printing each experiment as it starts and

@@ -82,6 +82,7 @@ func job(s *runner.Summary, id string) *runner.JobSummary {
 type source struct {
 	runs  []*run
 	plans []planDir
+	seen  map[string]bool // the absolute paths of the runs read
 }
 
 type planDir struct {
@@ -92,46 +93,7 @@ type planDir struct {
 // load reads the folders: check folders (their experiments' runs), run folders, sweep
 // folders (their runs) and folders of runs (their sub-folders that are runs or sweeps).
 func load(dirs []string) (*source, error) {
-	src := &source{}
-	seen := map[string]bool{}
-	add := func(dir string) error {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return err
-		}
-		if seen[abs] {
-			return nil
-		}
-		seen[abs] = true
-		info, err := runner.ReadRunInfo(dir)
-		if err != nil {
-			return err
-		}
-		for _, j := range info.Jobs {
-			if j.ID != runner.JobID(j.Method, j.Seed) {
-				return fmt.Errorf("check: %s: run.json names job %q for method %q and seed %d", dir, j.ID, j.Method, j.Seed)
-			}
-			if err := runner.CheckJob(dir, j.ID); err != nil {
-				return fmt.Errorf("check: %v", err)
-			}
-		}
-		src.runs = append(src.runs, &run{dir: dir, info: info, sums: map[string]*runner.Summary{}})
-		return nil
-	}
-	addSweep := func(dir string) error {
-		sw, err := runner.ReadSweep(dir)
-		if err != nil {
-			return err
-		}
-		for _, r := range sw.Runs {
-			if sub := filepath.Join(dir, r.Dir); isRun(sub) {
-				if err := add(sub); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
+	src := &source{seen: map[string]bool{}}
 	for _, dir := range dirs {
 		fi, err := os.Stat(dir)
 		if err != nil {
@@ -142,51 +104,106 @@ func load(dirs []string) (*source, error) {
 		}
 		switch {
 		case IsCheck(dir):
-			pl, err := ReadPlan(dir)
-			if err != nil {
-				return nil, err
-			}
-			src.plans = append(src.plans, planDir{dir, pl})
-			for _, e := range pl.Experiments {
-				if sub := filepath.Join(dir, e.Name); isRun(sub) {
-					if err := add(sub); err != nil {
-						return nil, err
-					}
-				}
-			}
+			err = src.addCheck(dir)
 		case isRun(dir):
-			if err := add(dir); err != nil {
-				return nil, err
-			}
+			err = src.addRun(dir)
 		case runner.IsSweep(dir):
-			if err := addSweep(dir); err != nil {
-				return nil, err
-			}
+			err = src.addSweep(dir)
 		default:
-			entries, err := os.ReadDir(dir)
-			if err != nil {
-				return nil, err
-			}
-			n := len(src.runs)
-			for _, e := range entries {
-				sub := filepath.Join(dir, e.Name())
-				switch {
-				case !e.IsDir(): // links and files are not runs
-				case isRun(sub):
-					err = add(sub)
-				case runner.IsSweep(sub):
-					err = addSweep(sub)
-				}
-				if err != nil {
-					return nil, err
-				}
-			}
-			if len(src.runs) == n {
-				return nil, fmt.Errorf("check: %s is not a check, run or sweep folder, and holds none", dir)
-			}
+			err = src.addFolder(dir)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return src, nil
+}
+
+// addRun reads the run folder dir, once, refusing jobs that lead out of it.
+func (src *source) addRun(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if src.seen[abs] {
+		return nil
+	}
+	src.seen[abs] = true
+	info, err := runner.ReadRunInfo(dir)
+	if err != nil {
+		return err
+	}
+	for _, j := range info.Jobs {
+		if j.ID != runner.JobID(j.Method, j.Seed) {
+			return fmt.Errorf("check: %s: run.json names job %q for method %q and seed %d", dir, j.ID, j.Method, j.Seed)
+		}
+		if err := runner.CheckJob(dir, j.ID); err != nil {
+			return fmt.Errorf("check: %v", err)
+		}
+	}
+	src.runs = append(src.runs, &run{dir: dir, info: info, sums: map[string]*runner.Summary{}})
+	return nil
+}
+
+// addCheck reads the check folder dir: its plan and the run folders of its experiments
+// that exist.
+func (src *source) addCheck(dir string) error {
+	pl, err := ReadPlan(dir)
+	if err != nil {
+		return err
+	}
+	src.plans = append(src.plans, planDir{dir, pl})
+	for _, e := range pl.Experiments {
+		if sub := filepath.Join(dir, e.Name); isRun(sub) {
+			if err := src.addRun(sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// addSweep reads the run folders of the sweep folder dir.
+func (src *source) addSweep(dir string) error {
+	sw, err := runner.ReadSweep(dir)
+	if err != nil {
+		return err
+	}
+	for _, r := range sw.Runs {
+		if sub := filepath.Join(dir, r.Dir); isRun(sub) {
+			if err := src.addRun(sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// addFolder reads the runs and sweeps directly under dir (not links); it is an error if
+// there are none.
+func (src *source) addFolder(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	n := len(src.runs)
+	for _, e := range entries {
+		sub := filepath.Join(dir, e.Name())
+		switch {
+		case !e.IsDir(): // links and files are not runs
+		case isRun(sub):
+			err = src.addRun(sub)
+		case runner.IsSweep(sub):
+			err = src.addSweep(sub)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(src.runs) == n {
+		return fmt.Errorf("check: %s is not a check, run or sweep folder, and holds none", dir)
+	}
+	return nil
 }
 
 // isRun reports whether dir is a folder (not a link) holding a run.json.
@@ -383,10 +400,29 @@ type termJob struct {
 	js  *runner.JobSummary
 }
 
+// seedOutcome is what one seed gives a claim.
+type seedOutcome int
+
+const (
+	seedMissing  seedOutcome = iota // a term has no job of this seed
+	seedPending                     // a job still trains before the step
+	seedShort                       // the jobs ended before the step
+	seedMeasured                    // every term has its value
+)
+
+// seedResult is the measurement of a claim on one seed.
+type seedResult struct {
+	outcome    seedOutcome
+	ratio      float64
+	step       int // the step measured
+	need, done int // seedShort: the step needed, the last step logged
+	jobs       []termJob
+}
+
 // measureGroup measures c on one group of comparable runs.
 func measureGroup(c *Claim, runs []*run) (Row, error) {
 	row := Row{Claim: c}
-	var seeds []int
+	var seeds, fixed, steps []int
 	for _, r := range runs {
 		for _, s := range r.info.Seeds {
 			if !slices.Contains(seeds, s) {
@@ -395,107 +431,38 @@ func measureGroup(c *Claim, runs []*run) (Row, error) {
 		}
 	}
 	slices.Sort(seeds)
-	var fixed []int
 	for _, t := range c.Terms {
 		if t.Step != End && !slices.Contains(fixed, t.Step) {
 			fixed = append(fixed, t.Step)
 		}
 	}
-	pending, short := 0, 0
-	shortNeed, shortDone := 0, 0
+	count := map[seedOutcome]int{}
+	need, done := 0, 0
 	used := map[string]bool{}
 	var scales []string
-	var steps []int
 	for _, seed := range seeds {
-		jobs := make([]termJob, len(c.Terms))
-		missing := false
-		for i, t := range c.Terms {
-			id := runner.JobID(t.Method, seed)
-			for _, r := range runs {
-				if !matches(r.info.Settings, t.Settings) {
-					continue
+		sr, err := measureSeed(c, runs, seed, fixed)
+		if err != nil {
+			return row, err
+		}
+		count[sr.outcome]++
+		switch sr.outcome {
+		case seedShort:
+			need, done = sr.need, max(done, sr.done)
+		case seedMeasured:
+			for _, j := range sr.jobs {
+				used[j.run.dir] = true
+				if !slices.Contains(scales, j.run.info.Scale) {
+					scales = append(scales, j.run.info.Scale)
 				}
-				s, err := r.summary(c.Metric, c.Window, fixed)
-				if err != nil {
-					return row, err
-				}
-				if js := job(s, id); js != nil && (jobs[i].js == nil || js.Done > jobs[i].js.Done) {
-					jobs[i] = termJob{r, js}
-				}
 			}
-			if jobs[i].js == nil {
-				missing = true
-				break
-			}
+			row.Seeds = append(row.Seeds, seed)
+			row.Ratios = append(row.Ratios, sr.ratio)
+			steps = append(steps, sr.step)
 		}
-		if missing {
-			continue
-		}
-		end, done := math.MaxInt, true
-		for _, j := range jobs {
-			end = min(end, j.js.Done)
-			done = done && finished(j.js.State)
-		}
-		values := make([]float64, len(c.Terms))
-		status := "ok"
-		for i, t := range c.Terms {
-			j := jobs[i]
-			step := t.Step
-			if step == End {
-				if !done {
-					status = "pending"
-					break
-				}
-				step = end
-			}
-			if j.js.Done < step || step == 0 {
-				if !finished(j.js.State) {
-					status = "pending"
-					break
-				}
-				status = "short"
-				shortNeed, shortDone = step, max(shortDone, j.js.Done)
-				continue
-			}
-			if t.Step != End {
-				values[i] = j.js.Values[slices.Index(fixed, step)]
-				continue
-			}
-			s, err := j.run.summary(c.Metric, c.Window, []int{step})
-			if err != nil {
-				return row, err
-			}
-			values[i] = job(s, j.js.Job.ID).Values[0]
-		}
-		switch status {
-		case "pending":
-			pending++
-			continue
-		case "short":
-			short++
-			continue
-		}
-		for _, j := range jobs {
-			used[j.run.dir] = true
-			if !slices.Contains(scales, j.run.info.Scale) {
-				scales = append(scales, j.run.info.Scale)
-			}
-		}
-		row.Seeds = append(row.Seeds, seed)
-		row.Ratios = append(row.Ratios, c.Ratio(values))
-		step := c.Step
-		if step == End {
-			step = end
-		}
-		steps = append(steps, step)
 	}
 	for _, r := range runs {
-		if used[r.dir] {
-			row.Runs = append(row.Runs, r.dir)
-		}
-	}
-	if len(row.Runs) == 0 {
-		for _, r := range runs {
+		if used[r.dir] || len(used) == 0 {
 			row.Runs = append(row.Runs, r.dir)
 		}
 	}
@@ -504,26 +471,105 @@ func measureGroup(c *Claim, runs []*run) (Row, error) {
 	if len(steps) > 0 {
 		row.Step = slices.Min(steps)
 	}
+	row.conclude(count[seedPending], count[seedShort], need, done)
+	return row, nil
+}
+
+// conclude gives the row of a metric claim its verdict and note from the seeds measured
+// and the numbers of seeds pending and short (ending at step done before step need).
+func (row *Row) conclude(pending, short, need, done int) {
 	switch {
 	case pending > 0:
 		row.Verdict = Pending
 		row.Note = fmt.Sprintf("%d of %d seeds still training", pending, pending+short+len(row.Seeds))
 	case len(row.Seeds) > 0:
-		row.Verdict = Judge(row.Ratios, c.Factor)
+		row.Verdict = Judge(row.Ratios, row.Claim.Factor)
 		if short > 0 {
-			row.Note = fmt.Sprintf("%d seeds end before step %d", short, shortNeed)
+			row.Note = fmt.Sprintf("%d seeds end before step %d", short, need)
 		}
 		if math.IsNaN(row.Stats.Mean) {
 			row.Note = "a value is not a number (a diverged job?)"
 		}
 	case short > 0:
 		row.Verdict = NotMeasured
-		row.Note = fmt.Sprintf("needs step %d; the runs end at step %d", shortNeed, shortDone)
+		row.Note = fmt.Sprintf("needs step %d; the runs end at step %d", need, done)
 	default:
 		row.Verdict = NoRuns
-		row.Note = "no seed has a job of every method: " + strings.Join(c.methods(), ", ")
+		row.Note = "no seed has a job of every method: " + strings.Join(row.Claim.methods(), ", ")
 	}
-	return row, nil
+}
+
+// termJobs finds, for each term of c, the job of seed in a run of runs with the term's
+// settings (the one that has logged most); ok is false if a term has none.
+func termJobs(c *Claim, runs []*run, seed int, fixed []int) (jobs []termJob, ok bool, err error) {
+	jobs = make([]termJob, len(c.Terms))
+	for i, t := range c.Terms {
+		id := runner.JobID(t.Method, seed)
+		for _, r := range runs {
+			if !matches(r.info.Settings, t.Settings) {
+				continue
+			}
+			s, err := r.summary(c.Metric, c.Window, fixed)
+			if err != nil {
+				return nil, false, err
+			}
+			if js := job(s, id); js != nil && (jobs[i].js == nil || js.Done > jobs[i].js.Done) {
+				jobs[i] = termJob{r, js}
+			}
+		}
+		if jobs[i].js == nil {
+			return nil, false, nil
+		}
+	}
+	return jobs, true, nil
+}
+
+// measureSeed measures c on one seed: each term's value at its step (a claim at the end:
+// the last step every job has logged, once all have finished) and their ratio.
+func measureSeed(c *Claim, runs []*run, seed int, fixed []int) (seedResult, error) {
+	jobs, ok, err := termJobs(c, runs, seed, fixed)
+	if err != nil || !ok {
+		return seedResult{outcome: seedMissing}, err
+	}
+	end, done := math.MaxInt, true
+	for _, j := range jobs {
+		end = min(end, j.js.Done)
+		done = done && finished(j.js.State)
+	}
+	sr := seedResult{outcome: seedMeasured, jobs: jobs, step: c.Step}
+	if c.Step == End {
+		sr.step = end
+	}
+	values := make([]float64, len(c.Terms))
+	for i, t := range c.Terms {
+		j, step := jobs[i], t.Step
+		if step == End {
+			if !done {
+				return seedResult{outcome: seedPending}, nil
+			}
+			step = end
+		}
+		if j.js.Done < step || step == 0 {
+			if !finished(j.js.State) {
+				return seedResult{outcome: seedPending}, nil
+			}
+			sr.outcome, sr.need, sr.done = seedShort, step, max(sr.done, j.js.Done)
+			continue
+		}
+		if t.Step != End {
+			values[i] = j.js.Values[slices.Index(fixed, step)]
+			continue
+		}
+		s, err := j.run.summary(c.Metric, c.Window, []int{step})
+		if err != nil {
+			return sr, err
+		}
+		values[i] = job(s, j.js.Job.ID).Values[0]
+	}
+	if sr.outcome == seedMeasured {
+		sr.ratio = c.Ratio(values)
+	}
+	return sr, nil
 }
 
 // measureTable1 measures a Table 1 claim: per seed, the Table 1 evaluation of the network
@@ -532,92 +578,120 @@ func measureGroup(c *Claim, runs []*run) (Row, error) {
 func (src *source) measureTable1(c *Claim) Row {
 	row := Row{Claim: c}
 	var iters []float64
-	var notes []string
-	pending, missing := 0, 0
-	var scales, runs []string
+	var notes, scales []string
 	var steps []int
-	seen := map[int]bool{}
+	pending, missing := 0, 0
 	for _, r := range src.runs {
 		if r.info.Preset != c.Preset {
 			continue
 		}
 		for _, seed := range r.info.Seeds {
-			if seen[seed] {
+			if slices.Contains(row.Seeds, seed) {
 				continue
 			}
-			id := runner.JobID(r.info.Reference, seed)
-			t1, err := runner.ReadJobTable1(r.dir, id)
+			t1, err := readTable1(r, seed)
 			if err != nil {
-				if t, err2 := runner.ReadTable1(r.dir); err2 == nil && t.Job == id {
-					t1, err = t, nil
-				}
-			}
-			if err != nil {
-				st, serr := runner.ReadStatus(r.dir, id)
-				if serr != nil || !finished(st.State) {
+				if st, serr := runner.ReadStatus(r.dir, runner.JobID(r.info.Reference, seed)); serr != nil || !finished(st.State) {
 					pending++
 				} else {
 					missing++
 				}
 				continue
 			}
-			net, sol := -1, -1
-			for i, tr := range t1.Rows {
-				switch {
-				case tr.Network && net < 0:
-					net = i
-				case !tr.Network && sol < 0:
-					sol = i
-				}
+			ratio, it, note := table1Ratio(t1, seed)
+			if note != "" {
+				notes = append(notes, note)
 			}
-			if net < 0 || sol < 0 || !(t1.Rows[net].Seconds > 0) {
-				notes = append(notes, fmt.Sprintf("%s: the Table 1 record lacks a row", id))
+			if math.IsNaN(ratio) {
 				continue
 			}
-			seen[seed] = true
-			ratio := math.Inf(1)
-			if s := t1.Rows[sol]; s.Reached > 0 {
-				ratio = s.Seconds / t1.Rows[net].Seconds
-				iters = append(iters, s.Iters)
-			} else {
-				notes = append(notes, fmt.Sprintf("seed %d: the solver did not reach the network's error in %d iterations", seed, s.Limit))
+			if !math.IsInf(ratio, 1) {
+				iters = append(iters, it)
 			}
 			row.Seeds = append(row.Seeds, seed)
 			row.Ratios = append(row.Ratios, ratio)
 			steps = append(steps, t1.Step)
-			if !slices.Contains(runs, r.dir) {
-				runs = append(runs, r.dir)
+			if !slices.Contains(row.Runs, r.dir) {
+				row.Runs = append(row.Runs, r.dir)
 			}
 			if !slices.Contains(scales, r.info.Scale) {
 				scales = append(scales, r.info.Scale)
 			}
 		}
 	}
-	row.Runs, row.Scale = runs, strings.Join(scales, "+")
+	row.Scale = strings.Join(scales, "+")
 	row.Stats = stats(row.Ratios)
 	if len(steps) > 0 {
 		row.Step = slices.Min(steps)
 	}
 	if len(iters) > 0 {
-		var sum float64
-		for _, it := range iters {
-			sum += it
-		}
-		notes = append([]string{fmt.Sprintf("the solver needs %.1f iterations (paper: 7)", sum/float64(len(iters)))}, notes...)
+		notes = append([]string{fmt.Sprintf("the solver needs %.1f iterations (paper: 7)", mean(iters))}, notes...)
 	}
+	row.concludeTable1(pending, missing, notes)
+	return row
+}
+
+// concludeTable1 gives the row of a Table 1 claim its verdict and note from the seeds
+// measured, the numbers of seeds pending and of finished ones without an evaluation.
+func (row *Row) concludeTable1(pending, missing int, notes []string) {
 	switch {
 	case pending > 0:
 		row.Verdict = Pending
 		notes = append(notes, fmt.Sprintf("%d seeds still training", pending))
 	case len(row.Seeds) > 0:
-		row.Verdict = Judge(row.Ratios, c.Factor)
+		row.Verdict = Judge(row.Ratios, row.Claim.Factor)
 	case missing > 0:
 		row.Verdict = NoRuns
 		notes = append(notes, "no Table 1 evaluation (sipbench table1 DIR --job <reference job> makes one)")
 	default:
 		row.Verdict = NoRuns
-		notes = append(notes, "no run of "+c.Preset)
+		notes = append(notes, "no run of "+row.Claim.Preset)
 	}
 	row.Note = strings.Join(notes, "; ")
-	return row
+}
+
+// readTable1 reads the Table 1 evaluation of the reference method's network of seed in the
+// run r: its job's record, else the run's if it names that job.
+func readTable1(r *run, seed int) (runner.Table1Result, error) {
+	id := runner.JobID(r.info.Reference, seed)
+	t1, err := runner.ReadJobTable1(r.dir, id)
+	if err == nil {
+		return t1, nil
+	}
+	if t, err2 := runner.ReadTable1(r.dir); err2 == nil && t.Job == id {
+		return t, nil
+	}
+	return t1, err
+}
+
+// table1Ratio returns the iterated solver's time per example over the network's in the
+// record t1, and the solver's iterations: +Inf if the solver never reached the network's
+// error (with a note), NaN if the record lacks a row (with a note).
+func table1Ratio(t1 runner.Table1Result, seed int) (ratio, iters float64, note string) {
+	net, sol := -1, -1
+	for i, tr := range t1.Rows {
+		switch {
+		case tr.Network && net < 0:
+			net = i
+		case !tr.Network && sol < 0:
+			sol = i
+		}
+	}
+	if net < 0 || sol < 0 || !(t1.Rows[net].Seconds > 0) {
+		return math.NaN(), 0, fmt.Sprintf("%s: the Table 1 record lacks a row", t1.Job)
+	}
+	s := t1.Rows[sol]
+	if s.Reached == 0 {
+		return math.Inf(1), 0, fmt.Sprintf("seed %d: the solver did not reach the network's error in %d iterations", seed, s.Limit)
+	}
+	return s.Seconds / t1.Rows[net].Seconds, s.Iters, ""
+}
+
+// mean returns the mean of xs.
+func mean(xs []float64) float64 {
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
 }
