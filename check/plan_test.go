@@ -41,9 +41,10 @@ func TestPlans(t *testing.T) {
 		want  []string
 	}{
 		{Quick, []string{"fig6b-60"}, []string{"poisson"}},
-		{Quick, []string{"poisson"}, []string{"poisson"}},
-		{Paper, []string{"fig6b-hf"}, []string{"poisson", "poisson-hf"}}, // SIP's run, and Hessian-free's
-		{Paper, []string{"poisson"}, []string{"poisson", "poisson-hf"}},
+		{Quick, []string{"poisson"}, []string{"poisson", "poisson-2nd"}},
+		{Quick, []string{"fig6d-adahessian"}, []string{"heat", "heat-2nd"}}, // SIP's run, and AdaHessian's
+		{Paper, []string{"fig6b-hf"}, []string{"poisson", "poisson-2nd"}},
+		{Paper, []string{"poisson"}, []string{"poisson", "poisson-2nd"}},
 		{Quick, []string{"fig5d"}, []string{"rotation-xi1-phi0", "rotation-xi32-phi0"}},
 		{Quick, []string{"fig5c-only", "table1"}, []string{"rotation-xi32-phi45", "fluid"}},
 		{Quick, []string{"fig6b-hf"}, nil}, // skipped at the quick scale

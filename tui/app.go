@@ -293,19 +293,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case watchOpenedMsg:
 		if msg.err != nil {
-			if a.screen == screenCheck {
-				a.check.status = msg.err.Error()
-			} else if a.runs != nil {
-				a.runs.status = msg.err.Error()
-			}
+			a.showOpenError(msg.err)
 			return a, nil
 		}
-		from := a.screen
-		if from == screenCheck {
-			a.check.Deactivate()
-		} else if a.runs != nil {
-			a.runs.Deactivate()
-		}
+		from := a.leaveForDashboard()
 		a.openDashboard(msg.w)
 		if from == screenCheck {
 			a.back = screenCheck
@@ -362,17 +353,18 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case compareOpenedMsg:
 		if msg.err != nil {
-			if a.runs == nil { // opened on the comparison: nothing else to show
+			if a.runs == nil && a.screen != screenCheck { // opened on the comparison: nothing else to show
 				a.err = msg.err
 				return a, tea.Quit
 			}
-			a.runs.status = msg.err.Error()
+			a.showOpenError(msg.err)
 			return a, nil
 		}
-		if a.runs != nil {
-			a.runs.Deactivate()
-		}
+		from := a.leaveForDashboard()
 		a.openCompare(msg.ws, msg.title)
+		if from == screenCheck {
+			a.back = screenCheck
+		}
 		return a, tea.Batch(a.dash.Init(), a.followAll())
 	case quitRequestMsg:
 		return a, a.requestQuit()
@@ -421,6 +413,27 @@ func (a *App) View() string {
 		return a.check.View()
 	}
 	return a.list.View()
+}
+
+// leaveForDashboard stops the reads of the screen (the runs or the paper check) that a
+// dashboard is opening from, and returns it.
+func (a *App) leaveForDashboard() screen {
+	from := a.screen
+	if from == screenCheck {
+		a.check.Deactivate()
+	} else if a.runs != nil {
+		a.runs.Deactivate()
+	}
+	return from
+}
+
+// showOpenError shows why a run folder could not be opened on the screen that asked.
+func (a *App) showOpenError(err error) {
+	if a.screen == screenCheck {
+		a.check.status = err.Error()
+	} else if a.runs != nil {
+		a.runs.status = err.Error()
+	}
 }
 
 func (a *App) openDashboard(w *runner.Watch) {

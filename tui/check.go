@@ -78,7 +78,8 @@ type (
 // is, the step, the measured ratio (mean, min–max over seeds), the paper's value and the
 // verdict, filled in as runs finish (the folder is read every checkPoll through
 // check.Evaluate), and below it the selected claim in the paper's words. enter opens the
-// run behind the selected row.
+// run behind the selected row (the runs, compared in one dashboard, when its methods
+// trained in several).
 type checkScreen struct {
 	theme *theme
 	keys  checkKeyMap
@@ -239,9 +240,12 @@ func (c *checkScreen) key(msg tea.KeyMsg) tea.Cmd {
 		case r == nil:
 		case len(r.Runs) == 0:
 			c.status = "no run behind this claim yet"
-		default:
+		case len(r.Runs) == 1:
 			dir := r.Runs[0]
 			return func() tea.Msg { return openRunMsg{Dir: dir} }
+		default: // the claim compares methods trained in several runs: one dashboard
+			dirs, title := r.Runs, "paper check: "+r.Claim.Where+" ("+r.Claim.ID+")"
+			return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
 		}
 	}
 	return nil
@@ -419,7 +423,11 @@ func (c *checkScreen) detail() string {
 	b.WriteString(t.Dim.Render(ansi.Wordwrap("measured ("+cl.ID+"): "+r.Detail(), c.w, "")))
 	if len(r.Runs) > 0 {
 		b.WriteByte('\n')
-		b.WriteString(t.Dim.Render(truncate("runs: "+strings.Join(r.Runs, ", ")+" (enter opens the first)", c.w)))
+		open := " (enter opens it)"
+		if len(r.Runs) > 1 {
+			open = " (enter opens them in one dashboard)"
+		}
+		b.WriteString(t.Dim.Render(truncate("runs: "+strings.Join(r.Runs, ", ")+open, c.w)))
 	}
 	return b.String()
 }

@@ -31,8 +31,9 @@ func checkFixture(t *testing.T, root string) string {
 		return fixtureJob{m, seed, runner.Done, 100, 100, 1, tau, floor, false}
 	}
 	writeFixtureRun(t, dir, "poisson", "poisson", fixtureTime, map[string]string{"grid": "32"},
-		job("sip", 0, 30, 0.05), job("adam", 0, 60, 0.3), job("adahessian", 0, 100, 0.6),
-		job("sip", 1, 25, 0.05), job("adam", 1, 50, 0.25), job("adahessian", 1, 90, 0.5))
+		job("sip", 0, 30, 0.05), job("adam", 0, 60, 0.3), job("sip", 1, 25, 0.05), job("adam", 1, 50, 0.25))
+	writeFixtureRun(t, dir, "poisson-2nd", "poisson", fixtureTime, map[string]string{"grid": "32"},
+		job("adahessian", 0, 100, 0.6), job("adahessian", 1, 90, 0.5))
 	return "check"
 }
 
@@ -69,7 +70,7 @@ func TestAppCheckScreen(t *testing.T) {
 	}
 	v := app.View()
 	for _, want := range []string{"paper check · quick scale · 2 seeds · check", "Figure 6b", "step 60", "not measured",
-		"“its relative performance difference compared to Adam", "runs: check/poisson (enter opens the first)"} {
+		"“its relative performance difference compared to Adam", "runs: check/poisson (enter opens it)"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("check screen lacks %q:\n%s", want, v)
 		}
@@ -81,15 +82,24 @@ func TestAppCheckScreen(t *testing.T) {
 	}
 	d.keys("esc")
 	d.until("the check again", time.Second, func() bool { return app.screenName() == "check" })
-	d.keys("s") // stops every experiment's trainers: here the poisson run's
+	d.keys("s") // stops every experiment's trainers
 	d.until("the stop", time.Second, func() bool { return strings.Contains(app.View(), "asked the check to stop") })
-	if got := <-stopped; got != filepath.Join(dir, "poisson") {
-		t.Errorf("s stopped %s; want the poisson run", got)
+	for _, want := range []string{"poisson", "poisson-2nd"} {
+		if got := <-stopped; got != filepath.Join(dir, want) {
+			t.Errorf("s stopped %s; want the %s run", got, want)
+		}
 	}
-	d.keys("j")
-	if app.check.Selected().Claim.ID != "fig6b-5k" {
-		t.Errorf("selected %s after j", app.check.Selected().Claim.ID)
+	d.keys("j", "j") // AdaHessian's claim: its runs and SIP's, in one dashboard
+	if app.check.Selected().Claim.ID != "fig6b-adahessian" {
+		t.Errorf("selected %s after j j", app.check.Selected().Claim.ID)
 	}
+	d.keys("enter")
+	d.until("the comparison", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
+	if len(app.watches) != 2 {
+		t.Errorf("opened %d runs; want poisson and poisson-2nd", len(app.watches))
+	}
+	d.keys("esc")
+	d.until("the check again", time.Second, func() bool { return app.screenName() == "check" })
 	d.keys("esc")
 	d.until("the list", time.Second, func() bool { return app.screenName() == "list" })
 	d.keys("ctrl+c")
