@@ -28,13 +28,18 @@ type Band struct {
 // curves each value is over, so a caller can keep only the steps that all curves reach
 // (a run still training has seeds at different steps). Each curve's Steps must increase.
 func AggregateSeeds(curves []Series) Band {
-	var steps []int
+	n := 0
+	for _, c := range curves {
+		n += len(c.Steps)
+	}
+	steps := make([]int, 0, n)
 	for _, c := range curves {
 		steps = append(steps, c.Steps...)
 	}
 	slices.Sort(steps)
 	steps = slices.Compact(steps)
-	var b Band
+	b := Band{Steps: make([]int, 0, len(steps)), Walls: make([]float64, 0, len(steps)), Mean: make([]float64, 0, len(steps)),
+		Min: make([]float64, 0, len(steps)), Max: make([]float64, 0, len(steps)), N: make([]int, 0, len(steps))}
 	next := make([]int, len(curves)) // per curve: index of its first point at or after the step
 	for _, s := range steps {
 		var sum, wall float64
@@ -78,7 +83,14 @@ func AggregateSeeds(curves []Series) Band {
 
 // Covered returns the part of b whose steps are covered by at least n curves.
 func (b Band) Covered(n int) Band {
-	var out Band
+	m := 0
+	for _, k := range b.N {
+		if k >= n {
+			m++
+		}
+	}
+	out := Band{Steps: make([]int, 0, m), Walls: make([]float64, 0, m), Mean: make([]float64, 0, m),
+		Min: make([]float64, 0, m), Max: make([]float64, 0, m), N: make([]int, 0, m)}
 	for i, k := range b.N {
 		if k < n {
 			continue

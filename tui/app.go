@@ -331,13 +331,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.run >= len(a.subs) || msg.sub != a.subs[msg.run] { // a dashboard closed since
 			return a, nil
 		}
+		var tick tea.Cmd
 		if a.dash != nil && len(msg.events) > 0 {
-			a.dash.Update(runEventsOf{run: msg.run, events: msg.events})
+			_, tick = a.dash.Update(runEventsOf{run: msg.run, events: msg.events})
 		}
 		if msg.open {
-			return a, waitEvents(msg.sub, msg.run)
+			return a, tea.Batch(tick, waitEvents(msg.sub, msg.run))
 		}
-		return a, nil
+		return a, tick
 	case compareRunsMsg:
 		dirs, title := msg.Dirs, msg.Title
 		return a, func() tea.Msg {

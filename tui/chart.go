@@ -173,8 +173,12 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 	y0, y1 = math.Inf(1), math.Inf(-1)
 	for i := range c.series {
 		s := &c.series[i]
-		r := xy{s: s}
-		band := len(s.Lo) == len(s.Points) && len(s.Hi) == len(s.Points)
+		n := len(s.Points)
+		r := xy{s: s, xs: make([]float64, 0, n), ys: make([]float64, 0, n)}
+		band := len(s.Lo) == n && len(s.Hi) == n
+		if band {
+			r.los, r.his = make([]float64, 0, n), make([]float64, 0, n)
+		}
 		for k, p := range s.Points {
 			x, y := float64(p.Step), p.Value
 			if c.mode.Smooth {
@@ -195,8 +199,12 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 					continue
 				}
 				y = math.Log10(y)
-				lo = math.Log10(math.Max(lo, math.Pow(10, y-12))) // a band reaching 0 stops 12 decades down
-				hi = math.Log10(hi)
+				if band {
+					lo, hi = y-12, math.Log10(hi) // a band reaching 0 stops 12 decades down
+					if l := s.Lo[k]; l > 0 {
+						lo = math.Log10(l)
+					}
+				}
 			}
 			r.xs, r.ys = append(r.xs, x), append(r.ys, y)
 			if band {

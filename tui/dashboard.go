@@ -54,7 +54,9 @@ type tickMsg struct{ Gen int }
 // Measured render cost of a full frame (every panel redrawn) with 6 jobs × 10k points
 // and 6 snapshots of 64×64 fields, at 200×60, 256 colours, on the 2-core dev box:
 // BenchmarkDashboardFrame, about 4 ms of CPU, 3.2k allocations (2 MB) and 51 KB of output
-// per frame, so a 4 Hz refresh costs under 2% of one core.
+// per frame, so a 4 Hz refresh costs under 2% of one core. A keypress redraws the table
+// and the chart at once and leaves the heatmaps to the next tick (BenchmarkDashboardKey:
+// 3–4 ms for 16 jobs over 4 seeds); the tick pauses while nothing changes.
 type dashboard struct {
 	store *store
 	opts  Options
@@ -84,11 +86,17 @@ type dashboard struct {
 
 	gen       int
 	heatTicks int
+	ticking   bool // a refresh tick is armed
+
+	// each line's curve over its seeds, kept until its jobs' data, the metric or the
+	// smoothing change (a keypress that only moves the selection aggregates nothing)
+	lineCurves map[int]lineCurveCache
 
 	// caches and the versions they were built from
 	frame      string
 	chartKey   string
 	heatKey    string
+	heatSize   string // the fields pane's size when last drawn
 	heatStr    string
 	needRedraw bool
 }
@@ -186,9 +194,20 @@ func (d *dashboard) color(job int) int { return d.lines[d.lineOf[job]].Color }
 // Init starts the refresh tick.
 func (d *dashboard) Init() tea.Cmd { return d.tick() }
 
+// tick arms the next refresh tick. The chain pauses on a tick with nothing to redraw (a
+// finished run costs no wakeups) and is re-armed by the next events or key (wake).
 func (d *dashboard) tick() tea.Cmd {
+	d.ticking = true
 	gen := d.gen
 	return tea.Tick(d.opts.refresh(), func(time.Time) tea.Msg { return tickMsg{Gen: gen} })
+}
+
+// wake re-arms the paused tick chain when something waits to be drawn.
+func (d *dashboard) wake() tea.Cmd {
+	if d.ticking || !d.needRedraw {
+		return nil
+	}
+	return d.tick()
 }
 
 // Update handles window sizes, keys, event batches and ticks.
@@ -202,11 +221,13 @@ func (d *dashboard) Update(msg tea.Msg) (*dashboard, tea.Cmd) {
 			d.store.Apply(ev)
 		}
 		d.needRedraw = true
+		return d, d.wake()
 	case runEventsOf:
 		for _, ev := range msg.events {
 			d.store.ApplyRun(msg.run, ev)
 		}
 		d.needRedraw = true
+		return d, d.wake()
 	case tickMsg:
 		if msg.Gen != d.gen {
 			return d, nil
@@ -215,9 +236,14 @@ func (d *dashboard) Update(msg tea.Msg) (*dashboard, tea.Cmd) {
 		if d.needRedraw {
 			d.redraw(false)
 		}
+		if !d.needRedraw && d.heatTicks >= d.opts.heatEvery() {
+			d.ticking = false // nothing left to draw: pause until events or a key
+			return d, nil
+		}
 		return d, d.tick()
 	case tea.KeyMsg:
-		return d, d.key(msg)
+		cmd := d.key(msg)
+		return d, tea.Batch(cmd, d.wake())
 	case figureMsg:
 		if msg.err != nil {
 			d.status = "figure: " + msg.err.Error()
@@ -274,7 +300,7 @@ func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 	default:
 		return nil
 	}
-	d.redraw(true)
+	d.redraw(false)
 	return cmd
 }
 
@@ -435,8 +461,7 @@ func (d *dashboard) chartView(w, h int) string {
 	for _, li := range order {
 		l := d.lines[li]
 		if !d.eachSeed {
-			if cv, ok := lineCurve(d.store, l, name, m.Smooth); ok {
-				cv.Key = li
+			if cv, ok := d.lineCurve(li, name, m.Smooth); ok {
 				ss = append(ss, cv)
 				banded = true
 				continue
@@ -469,6 +494,34 @@ func (d *dashboard) chartView(w, h int) string {
 	return c.View()
 }
 
+// lineCurveCache is a line's curve over its seeds and what it was made from.
+type lineCurveCache struct {
+	key string
+	c   curve
+	ok  bool
+}
+
+// lineCurve returns line li's curve over its seeds (lineCurve), from the cache unless
+// its jobs' data, the metric or the smoothing changed.
+func (d *dashboard) lineCurve(li int, name string, smooth bool) (curve, bool) {
+	l := d.lines[li]
+	var ver uint64
+	for _, ji := range l.jobs {
+		ver += d.store.Jobs[ji].DataVersion
+	}
+	k := fmt.Sprint(ver, name, smooth)
+	if c, hit := d.lineCurves[li]; hit && c.key == k {
+		return c.c, c.ok
+	}
+	c, ok := lineCurve(d.store, l, name, smooth)
+	c.Key = li
+	if d.lineCurves == nil {
+		d.lineCurves = map[int]lineCurveCache{}
+	}
+	d.lineCurves[li] = lineCurveCache{key: k, c: c, ok: ok}
+	return c, ok
+}
+
 // runPresets names the presets of runs: "poisson", or "poisson, heat".
 func runPresets(infos []runner.RunInfo) string {
 	var ps []string
@@ -495,13 +548,17 @@ func field(s *runner.Snapshot, name string) *runner.Field {
 
 // fieldsView returns the fields pane (see fieldsPane), rebuilt only when a snapshot,
 // the selection or the size changed, and then at most every Options.HeatmapRefresh
-// unless force.
+// unless force or the size changed. Keys do not force it: a keypress is answered at once
+// by the table and the chart, the heatmaps follow on a tick.
 func (d *dashboard) fieldsView(w, h int, force bool) string {
 	var ver uint64
 	for _, j := range d.store.Jobs {
 		ver += j.SnapVersion
 	}
 	k := fmt.Sprint(ver, d.Selected(), w, h)
+	sized := fmt.Sprint(w, h)
+	force = force || sized != d.heatSize
+	d.heatSize = sized
 	if k == d.heatKey || (!force && d.heatTicks < d.opts.heatEvery() && d.heatStr != "") {
 		if d.heatStr != "" && k != d.heatKey {
 			d.needRedraw = true // come back on a later tick

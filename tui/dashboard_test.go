@@ -81,6 +81,7 @@ func TestDashboardGolden(t *testing.T) {
 		for _, k := range c.keys {
 			feed(d, keyMsg(k))
 		}
+		feed(d, tickMsg{Gen: d.gen}, tickMsg{Gen: d.gen}) // the heatmaps follow a key on a tick
 		v := d.View()
 		lines := strings.Split(v, "\n")
 		if len(lines) != c.h {
@@ -272,5 +273,77 @@ func TestDashboardCluster(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("frame lacks %q:\n%s", want, v)
 		}
+	}
+}
+
+// BenchmarkDashboardKey times what a keypress costs the app on the dashboard of 16 jobs
+// (4 methods × 4 seeds, 10k logged steps and a 64×64 snapshot each) at 200×60, 256
+// colours: Update with the key (↓ or ↑, which moves the selection and so redraws every
+// panel: the table, the chart with its seed bands, the fields) and View. Run it while a
+// run trains on every core to see the answer under load.
+func BenchmarkDashboardKey(b *testing.B) {
+	methods := []string{"SIP", "Adam", "SGD", "AdaHessian"}
+	info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1", Reference: "SIP", Methods: methods}
+	for seed := range 4 {
+		for _, m := range methods {
+			info.Jobs = append(info.Jobs, runner.JobInfo{ID: runner.JobID(m, seed), Method: m, Seed: seed, Steps: 20000})
+		}
+	}
+	d := newDashboard(info, Options{Color: Color256}, nil)
+	var evs eventsMsg
+	for seed := range 4 {
+		for k, m := range methods {
+			id := runner.JobID(m, seed)
+			evs = append(evs, metricEvents(id, 10000, 1, 1000*float64(k+1), 1e-3*float64(seed+1))...)
+			evs = append(evs, snapshotEvent(id, 64, 0.1*float64(k)))
+		}
+	}
+	feed(d, tea.WindowSizeMsg{Width: 200, Height: 60}, evs, tickMsg{})
+	keys := []tea.Msg{keyMsg("down"), keyMsg("up")}
+	i := 0
+	for b.Loop() {
+		d.Update(keys[i%2])
+		_ = d.View()
+		i++
+	}
+	if !strings.Contains(d.View(), "AdaHessian ×4") {
+		b.Fatalf("frame lacks the seed rows:\n%s", d.View())
+	}
+}
+
+// TestKeyLeavesHeatmapsToTick checks that a key answers with the table and chart at once
+// and leaves the heatmaps (the costly panel) to the next refresh ticks.
+func TestKeyLeavesHeatmapsToTick(t *testing.T) {
+	d := liveDashboard(200, 60, nil)
+	heat, chart := d.heatKey, d.chartKey
+	feed(d, keyMsg("down"))
+	if d.chartKey == chart || d.heatKey != heat {
+		t.Fatalf("after ↓: chart redrawn %v, heatmaps redrawn %v; want the chart only", d.chartKey != chart, d.heatKey != heat)
+	}
+	feed(d, tickMsg{Gen: d.gen}, tickMsg{Gen: d.gen})
+	if d.heatKey == heat {
+		t.Error("the heatmaps did not follow the selection within two ticks")
+	}
+}
+
+// TestTickPausesWhenIdle checks that the refresh tick stops once nothing is left to draw
+// (an idle dashboard wakes for nothing) and that events and keys re-arm it.
+func TestTickPausesWhenIdle(t *testing.T) {
+	d := liveDashboard(120, 40, nil)
+	var cmd tea.Cmd
+	for i := 0; i < 5; i++ {
+		if _, cmd = d.Update(tickMsg{Gen: d.gen}); cmd == nil {
+			break
+		}
+	}
+	if cmd != nil || d.ticking {
+		t.Fatal("the tick chain runs on with nothing to draw")
+	}
+	if _, cmd = d.Update(eventsMsg(metricEvents("SIP-seed0", 1, 1, 10, 0))); cmd == nil || !d.ticking {
+		t.Error("events did not re-arm the tick")
+	}
+	before := d.View()
+	if d.Update(tickMsg{Gen: d.gen}); d.View() == before {
+		t.Error("the tick after events did not draw them")
 	}
 }

@@ -141,8 +141,9 @@ func lineCurve(s *store, l dashLine, name string, smoothed bool) (curve, bool) {
 			continue
 		}
 		diverged = diverged || j.Status() == runner.Diverged
-		var sr runner.Series
-		for _, p := range j.Series[m].Points {
+		pts := j.Series[m].Points
+		sr := runner.Series{Steps: make([]int, 0, len(pts)), Walls: make([]float64, 0, len(pts)), Values: make([]float64, 0, len(pts))}
+		for _, p := range pts {
 			v := p.Value
 			if smoothed {
 				v = p.Mean
