@@ -18,7 +18,7 @@ import (
 // panic, and nothing that would lead a reader or writer out of the folder (every name
 // that becomes a path is one plain name). CI runs each for a bounded time:
 //
-//	go test -run '^$' -fuzz '^FuzzRunInfo$' -fuzztime 10s ./runner
+//	go test -run '^$' -fuzz '^FuzzRunInfo$' -fuzztime 5s ./runner
 
 // addSeeds adds the seed file name and the hostile fixtures' files of that name.
 func addSeeds(f *testing.F, name string, extra ...string) {

@@ -330,9 +330,9 @@ func TestWatchReportsLostJob(t *testing.T) {
 // drains); a subscriber that comes later is replayed a bounded summary ending at the last
 // row and the final state.
 func TestWatchBoundedMemory(t *testing.T) {
-	dir := created(t, spec(t, "exp", []string{"rescaled", "adam"}, "steps=100000"))
+	dir := created(t, spec(t, "exp", []string{"rescaled", "adam"}, "steps=40000"))
 	info, _ := ReadRunInfo(dir)
-	const n = 100000
+	const n = 40000 // 2 × 40000 rows: several pieces, and more than the backlog allowed
 	for _, j := range info.Jobs {
 		var b strings.Builder
 		b.WriteString(metricsHeader(info.Metrics) + "\n")

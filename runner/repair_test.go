@@ -349,3 +349,50 @@ func TestCreateRefusesFolderThatIsNoRun(t *testing.T) {
 		t.Error("Create took over a folder holding thesis.tex")
 	}
 }
+
+// TestReadersSkipRepeatsAndGarbage checks the readers of metrics.csv (show, watch): a
+// garbage line is skipped and the rows after it kept, repeated steps are returned once (show
+// counted them twice), and a file cut back by a resume and grown again is read on without
+// repeating a step.
+func TestReadersSkipRepeatsAndGarbage(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "j-seed0"), 0o755)
+	path := filepath.Join(dir, "j-seed0", metricsFile)
+	row := func(s int) string { return fmt.Sprintf("%d,0.%d,1\n", s, s) }
+	var b strings.Builder
+	b.WriteString("step,wall_s,x\n")
+	for s := 1; s <= 6; s++ {
+		b.WriteString(row(s))
+	}
+	b.WriteString("#garbage\n" + row(7) + row(5) + row(6) + row(7) + row(8))
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	m := NewMetricsReader(dir, "j-seed0", []string{"x"})
+	steps := func() []int {
+		rows, err := m.Next(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []int
+		for _, r := range rows {
+			s = append(s, r.Step)
+		}
+		return s
+	}
+	if got := steps(); !slices.Equal(got, seq(1, 8)) || m.Skipped != 4 {
+		t.Errorf("steps %v, %d skipped; want 1…8 once each, 4 lines skipped", got, m.Skipped)
+	}
+	// A resume cuts the file back to step 4 and trains on to step 10.
+	var c strings.Builder
+	c.WriteString("step,wall_s,x\n")
+	for s := 1; s <= 10; s++ {
+		c.WriteString(row(s))
+	}
+	os.WriteFile(path, []byte(c.String()[:len("step,wall_s,x\n")+len(row(1)+row(2)+row(3)+row(4))]), 0o644)
+	if got := steps(); len(got) != 0 {
+		t.Errorf("after the cut: steps %v; want none (all read before)", got)
+	}
+	os.WriteFile(path, []byte(c.String()), 0o644)
+	if got := steps(); !slices.Equal(got, seq(9, 10)) {
+		t.Errorf("grown again: steps %v; want 9, 10", got)
+	}
+}
