@@ -113,6 +113,9 @@ func (info *RunInfo) validate() error {
 		}
 		seen[m] = true
 	}
+	if info.Metric != "" && !seen[info.Metric] {
+		return fmt.Errorf("the run's metric %q is not among its metrics", info.Metric)
+	}
 	if len(info.Jobs) == 0 {
 		return errors.New("the run records no jobs")
 	}

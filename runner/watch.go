@@ -422,7 +422,8 @@ func (w *Watch) checkLost(j *watchedJob) (Event, bool) {
 // job has reached a final state (or is lost) and every row has been read; then it closes
 // the subscriptions. A backlog of rows (a long run opened late) is read in pieces without
 // waiting for the interval, but only as fast as the subscribers drain their events, so
-// that memory stays bounded whatever the run's length: a subscriber must drain.
+// that memory stays bounded whatever the run's length: a subscriber must drain. Call Follow
+// once; it and Poll must not run at the same time.
 func (w *Watch) Follow(ctx context.Context, every time.Duration, untilFinal bool) error {
 	defer w.hub.close()
 	tick := time.NewTicker(every)
