@@ -253,7 +253,11 @@ func printSummary(w io.Writer, t *check.Table, took time.Duration) {
 			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
 		}
 	}
-	line := fmt.Sprintf("%d claims: %s", len(t.Rows), strings.Join(parts, ", "))
+	claims := fmt.Sprintf("%d claims", len(t.Rows))
+	if len(t.Rows) == 1 {
+		claims = "1 claim"
+	}
+	line := claims + ": " + strings.Join(parts, ", ")
 	if took > 0 {
 		line += fmt.Sprintf("; %s", took.Round(time.Second))
 	}
