@@ -168,7 +168,7 @@ func (a *App) Init() tea.Cmd {
 		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
 	}
 	if a.cfg.Check != "" {
-		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, a.cfg.Check)
+		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), a.cfg.Check)
 		return a.showCheck()
 	}
 	if a.cfg.Runs {
@@ -180,7 +180,7 @@ func (a *App) Init() tea.Cmd {
 // showCheck switches to the paper check screen, making its set-up on first use.
 func (a *App) showCheck() tea.Cmd {
 	if a.check == nil {
-		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, "")
+		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), "")
 	}
 	a.check.SetSize(a.w, a.h)
 	a.screen = screenCheck

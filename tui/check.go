@@ -26,21 +26,22 @@ type CheckStartFunc func(scale string, seeds []int) (dir string, err error)
 
 // checkKeyMap holds the check screen's key bindings; they also feed its footer.
 type checkKeyMap struct {
-	Up, Down, Open, Stop, Scale, More, Fewer, Start, Back, Quit key.Binding
+	Up, Down, Open, Stop, Scale, More, Fewer, Start, Newest, Back, Quit key.Binding
 }
 
 func defaultCheckKeyMap() checkKeyMap {
 	return checkKeyMap{
-		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous claim")),
-		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next claim")),
-		Open:  key.NewBinding(key.WithKeys("enter", "o"), key.WithHelp("enter", "open the run")),
-		Stop:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stop the check")),
-		Scale: key.NewBinding(key.WithKeys("left", "right", "tab", "h", "l"), key.WithHelp("←/→", "scale")),
-		More:  key.NewBinding(key.WithKeys("+", "=", "up", "k"), key.WithHelp("+", "more seeds")),
-		Fewer: key.NewBinding(key.WithKeys("-", "down", "j"), key.WithHelp("-", "fewer seeds")),
-		Start: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start the check")),
-		Back:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "presets")),
-		Quit:  key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous claim")),
+		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next claim")),
+		Open:   key.NewBinding(key.WithKeys("enter", "o"), key.WithHelp("enter", "open the run")),
+		Stop:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stop the check")),
+		Scale:  key.NewBinding(key.WithKeys("left", "right", "tab", "h", "l"), key.WithHelp("←/→", "scale")),
+		More:   key.NewBinding(key.WithKeys("+", "=", "up", "k"), key.WithHelp("+", "more seeds")),
+		Fewer:  key.NewBinding(key.WithKeys("-", "down", "j"), key.WithHelp("-", "fewer seeds")),
+		Start:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start the check")),
+		Newest: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open the newest check")),
+		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "presets")),
+		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
 
@@ -89,6 +90,7 @@ type checkScreen struct {
 	table *table
 
 	dir      string // the check folder; "" while setting up
+	root     string // where the set-up looks for the newest check folder (o)
 	scale    int    // index into check.Scales (set-up)
 	seeds    int    // (set-up)
 	starting bool
@@ -104,9 +106,9 @@ type checkScreen struct {
 // newCheckScreen returns the check screen of the check folder dir, or its set-up if dir
 // is ""; start may be nil (the set-up then says it cannot start), and stop (what s calls
 // for each experiment's run folder) too.
-func newCheckScreen(t *theme, start CheckStartFunc, stop func(dir string), dir string) *checkScreen {
+func newCheckScreen(t *theme, start CheckStartFunc, stop func(dir string), root, dir string) *checkScreen {
 	k := defaultCheckKeyMap()
-	return &checkScreen{theme: t, keys: k, help: newHelp(t), start: start, stop: stop, dir: dir, seeds: 3,
+	return &checkScreen{theme: t, keys: k, help: newHelp(t), start: start, stop: stop, root: root, dir: dir, seeds: 3,
 		table: newTable(t, tableKeys{Up: k.Up, Down: k.Down}), w: minWidth, h: minHeight}
 }
 
@@ -202,6 +204,14 @@ func (c *checkScreen) setupKey(msg tea.KeyMsg) tea.Cmd {
 		c.seeds = min(c.seeds+1, 16)
 	case key.Matches(msg, k.Fewer):
 		c.seeds = max(c.seeds-1, 1)
+	case key.Matches(msg, k.Newest):
+		dir := newestCheck(c.root)
+		if dir == "" {
+			c.status = "no check folder in " + c.root + " yet: enter starts one"
+			return nil
+		}
+		c.dir = dir
+		return c.Activate()
 	case key.Matches(msg, k.Start):
 		if c.starting {
 			return nil
@@ -462,9 +472,24 @@ func (c *checkScreen) setupView() string {
 	if c.starting {
 		b.WriteString("\n\n" + t.Dim.Render("starting …"))
 	}
-	footer := c.footer(checkKeys{c.keys.Scale, withHelp(c.keys.More, "+/-", "seeds"), c.keys.Start, c.keys.Back, c.keys.Quit})
+	footer := c.footer(checkKeys{c.keys.Scale, withHelp(c.keys.More, "+/-", "seeds"), c.keys.Start, c.keys.Newest, c.keys.Back, c.keys.Quit})
 	body := fitBlock(b.String(), c.w, c.h-1)
 	return body + "\n" + fitBlock(footer, c.w, 1)
+}
+
+// newestCheck returns the newest check folder directly under root (their names start with
+// the date and time), or "".
+func newestCheck(root string) string {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return ""
+	}
+	for i := len(entries) - 1; i >= 0; i-- { // ReadDir sorts by name
+		if dir := filepath.Join(root, entries[i].Name()); entries[i].IsDir() && check.IsCheck(dir) {
+			return dir
+		}
+	}
+	return ""
 }
 
 // withHelp returns b with another help text.

@@ -59,6 +59,10 @@ func TestAppCheckScreen(t *testing.T) {
 	}
 	d.keys("enter")
 	d.until("the check's set-up", time.Second, func() bool { return app.screenName() == "check" })
+	d.keys("o") // no check folder under runs/ yet
+	if v := app.View(); !strings.Contains(v, "no check folder in runs yet") {
+		t.Errorf("o without a check folder:\n%s", v)
+	}
 	d.keys("l", "+", "enter")
 	d.until("the check's table", 5*time.Second, func() bool { return app.check.result != nil })
 	if scale != check.Paper || !slices.Equal(seeds, []int{0, 1, 2, 3}) {
@@ -118,7 +122,23 @@ func TestCheckScreenGoldens(t *testing.T) {
 		d.until("the table", 5*time.Second, func() bool { return app.check.result != nil })
 		golden(t, fmt.Sprintf("check_%dx%d", sz.w, sz.h), app.View())
 	}
-	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, nil, "")
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, nil, "runs", "")
 	c.SetSize(80, 24)
 	golden(t, "check_setup_80x24", c.View())
+}
+
+// TestCheckScreenOpensNewest: o on the set-up opens the newest check folder under the
+// runs folder.
+func TestCheckScreenOpensNewest(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "runs")
+	checkFixture(t, root)
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, nil, root, "")
+	_, cmd := c.Update(appKey("o"))
+	if c.dir != filepath.Join(root, "check") || cmd == nil {
+		t.Fatalf("o: folder %q, command %v; want the fixture's check folder read", c.dir, cmd != nil)
+	}
+	c.Update(cmd())
+	if c.result == nil || len(c.result.Rows) != 4 {
+		t.Fatalf("o: read %+v", c.result)
+	}
 }
