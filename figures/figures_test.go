@@ -305,8 +305,9 @@ func TestCurvesSeveralRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// sip's settings are the same in both: its lines get the folders' names.
-	want := []string{"sip (run)", "adam lr=1e-3", "sip (run)", "adam lr=1e-4"}
+	// sip's settings are the same in both: its lines are named by what differs between
+	// the runs (runner.CompareLines).
+	want := []string{"sip (lr.adam=1e-3)", "adam lr=1e-3", "sip (lr.adam=1e-4)", "adam lr=1e-4"}
 	if !slices.Equal(f.Labels, want) {
 		t.Errorf("labels %q, want %q", f.Labels, want)
 	}

@@ -166,7 +166,8 @@ type CompareLine struct {
 	Run    int    // index into the runs compared
 	Method string // the method's name in that run
 	// Label is the method and the settings in which its runs differ ("Adam lr=1e-4"),
-	// with the run folder's name added where that still leaves two lines alike.
+	// with the run's own label (RunLabels) added where that still leaves two lines alike
+	// ("SIP (lr.Adam=1e-4)").
 	Label string
 	// Color is the line's palette index: the method's (in order of first appearance), or
 	// the run's when the runs compared share one method.
@@ -177,6 +178,8 @@ type CompareLine struct {
 // folders dirs: every run × method, in the runs' order and each run's method order. Each
 // method's lines are labelled by the settings in which its runs differ (MethodSettings,
 // DiffLabels): the methods of one run differ in their names and learning rates already.
+// Runs of different presets are told apart by preset (and scale) alone: their settings
+// differ in too many ways to name.
 // The figures (sipbench plot) and the dashboard label and colour their curves by it.
 func CompareLines(infos []RunInfo, dirs []string) []CompareLine {
 	var lines []CompareLine
@@ -189,13 +192,18 @@ func CompareLines(infos []RunInfo, dirs []string) []CompareLine {
 			}
 		}
 	}
+	presets := presetsDiffer(infos)
 	for _, m := range methods {
 		var idx []int
 		var sets []map[string]string
 		for i, l := range lines {
 			if l.Method == m {
 				idx = append(idx, i)
-				sets = append(sets, MethodSettings(infos[l.Run], m))
+				ms := MethodSettings(infos[l.Run], m)
+				if presets {
+					ms = map[string]string{"preset": ms["preset"], "scale": ms["scale"]}
+				}
+				sets = append(sets, ms)
 			}
 		}
 		for n, d := range DiffLabels(sets) {
@@ -209,9 +217,10 @@ func CompareLines(infos []RunInfo, dirs []string) []CompareLine {
 		}
 	}
 	byRun := len(methods) == 1 && len(infos) > 1 // one method in several runs: colour by run
+	runs := RunLabels(infos, dirs)
 	for i := range lines {
-		if dup[i] && lines[i].Run < len(dirs) { // still ambiguous: add the folder's name
-			lines[i].Label += " (" + filepath.Base(dirs[lines[i].Run]) + ")"
+		if dup[i] { // still ambiguous (a method alike in runs that differ in another's settings): name the run
+			lines[i].Label += " (" + runs[lines[i].Run] + ")"
 		}
 		lines[i].Color = slices.Index(methods, lines[i].Method)
 		if byRun {
@@ -225,11 +234,23 @@ func CompareLines(infos []RunInfo, dirs []string) []CompareLine {
 // xi=32"), or the folder's name where they differ in none (DiffLabels of the runs'
 // settings, preset and scale). A table of several runs names its groups by them.
 func RunLabels(infos []RunInfo, dirs []string) []string {
+	if len(infos) < 2 {
+		labels := make([]string, len(infos))
+		for i := range labels {
+			if i < len(dirs) {
+				labels[i] = filepath.Base(dirs[i])
+			}
+		}
+		return labels
+	}
 	sets := make([]map[string]string, len(infos))
+	presets := presetsDiffer(infos)
 	for i, info := range infos {
 		s := map[string]string{"preset": info.Preset, "scale": info.Scale}
 		for k, v := range info.Settings {
-			s[k] = v
+			if !presets {
+				s[k] = v
+			}
 		}
 		sets[i] = s
 	}
@@ -240,4 +261,14 @@ func RunLabels(infos []RunInfo, dirs []string) []string {
 		}
 	}
 	return labels
+}
+
+// presetsDiffer reports whether the runs are of more than one preset.
+func presetsDiffer(infos []RunInfo) bool {
+	for _, in := range infos {
+		if in.Preset != infos[0].Preset {
+			return true
+		}
+	}
+	return false
 }

@@ -262,7 +262,8 @@ func TestCompareLines(t *testing.T) {
 		want  string
 	}{
 		{[]RunInfo{a}, `0/sip/"sip"/0 0/adam/"adam"/1`},
-		{[]RunInfo{a, b}, `0/sip/"sip (r0)"/0 0/adam/"adam lr=1e-3"/1 1/sip/"sip (r1)"/0 1/adam/"adam lr=1e-4"/1`},
+		{[]RunInfo{a, b}, `0/sip/"sip (lr.adam=1e-3)"/0 0/adam/"adam lr=1e-3"/1 1/sip/"sip (lr.adam=1e-4)"/0 1/adam/"adam lr=1e-4"/1`},
+		{[]RunInfo{a, a}, `0/sip/"sip (r0)"/0 0/adam/"adam (r0)"/1 1/sip/"sip (r1)"/0 1/adam/"adam (r1)"/1`},
 		{[]RunInfo{{Methods: []string{"adam"}, Settings: a.Settings}, {Methods: []string{"adam"}, Settings: b.Settings}},
 			`0/adam/"adam lr=1e-3"/0 1/adam/"adam lr=1e-4"/1`},
 	}
@@ -270,6 +271,10 @@ func TestCompareLines(t *testing.T) {
 		if got := show(CompareLines(c.infos, []string{"runs/r0", "runs/r1"})); got != c.want {
 			t.Errorf("case %d: %s\nwant %s", i, got, c.want)
 		}
+	}
+	h := RunInfo{Preset: "heat", Scale: "quick", Methods: []string{"sip"}, Settings: map[string]string{"lr.sip": "1e-3", "grid": "64"}}
+	if got := show(CompareLines([]RunInfo{a, h}, []string{"runs/r0", "runs/r1"})); got != `0/sip/"sip preset=poisson"/0 0/adam/"adam"/1 1/sip/"sip preset=heat"/0` {
+		t.Errorf("runs of two presets: %s; want the lines told apart by preset alone", got)
 	}
 	if got := RunLabels([]RunInfo{a, b}, []string{"runs/r0", "runs/r1"}); fmt.Sprint(got) != "[lr.adam=1e-3 lr.adam=1e-4]" {
 		t.Errorf("RunLabels = %q", got)

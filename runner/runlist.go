@@ -31,7 +31,7 @@ type JobKind string
 // The job kinds.
 const (
 	JobTraining    JobKind = "training"    // not final, and a live process holds its lock (or Slurm runs it)
-	JobQueued      JobKind = "queued"      // not final, pending in Slurm's queue (or just created)
+	JobQueued      JobKind = "queued"      // waiting: for a worker of its trainer, in Slurm's queue, or just created
 	JobLost        JobKind = "lost"        // not final, and no process trains it: resume it
 	JobInterrupted JobKind = "interrupted" // cancelled (stopped with a checkpoint): resumable
 	JobDone        JobKind = "done"
@@ -312,6 +312,8 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 		if !js.State.Final() {
 			js.Owner, _ = JobLockOwner(dir, ji.ID)
 			switch {
+			case js.Owner != nil && js.State == Queued: // waiting for a worker of its trainer
+				js.Kind = JobQueued
 			case js.Owner != nil:
 				js.Kind = JobTraining
 			case rec != nil:

@@ -163,8 +163,8 @@ func TestRunIndexStates(t *testing.T) {
 	if r := m["lost"]; r.Done != 450 || r.Total != 2000 || r.Training != 2.5 || r.Jobs[0].Owner != nil {
 		t.Errorf("lost: done %d/%d, training %gs, owner %v; want 450/2000, 2.5s, none", r.Done, r.Total, r.Training, r.Jobs[0].Owner)
 	}
-	if r := m["training"]; r.Jobs[0].Owner == nil || r.Jobs[0].Owner.PID != os.Getpid() || r.Jobs[1].Kind != JobTraining {
-		t.Errorf("training: jobs %+v; want both trained by this process", r.Jobs)
+	if r := m["training"]; r.Jobs[0].Owner == nil || r.Jobs[0].Owner.PID != os.Getpid() || r.Jobs[0].Kind != JobTraining || r.Jobs[1].Kind != JobQueued || r.Jobs[1].Owner == nil {
+		t.Errorf("training: jobs %+v; want both held by this process, the queued one waiting for a worker", r.Jobs)
 	}
 	// Headline: Adam ÷ SIP at the end, the running means of their last 64 rows.
 	f := m["finished"]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -249,7 +250,12 @@ func (c *chart) render() string {
 		items[i] = legendItem{Name: s.Name, Color: s.Color, Diverged: s.Diverged, key: s.Key}
 	}
 	slices.SortStableFunc(items, func(a, b legendItem) int { return a.key - b.key })
-	f.legend = legend(t, items, c.w)
+	maxLegend := 1
+	if c.h >= 14 {
+		maxLegend = 2 // a comparison's labels are long: a second line rather than lost lines
+	}
+	legendRows := legendLines(t, items, c.w, maxLegend)
+	f.legend = strings.Join(legendRows, "\n")
 	if math.IsInf(x0, 1) {
 		body := t.Dim.Render("waiting for metrics…")
 		return fitBlock(f.title+"\n"+body+"\n"+f.legend, c.w, c.h)
@@ -269,7 +275,7 @@ func (c *chart) render() string {
 		y0, y1 = y0-pad, y1+pad
 	}
 
-	ph := plotRows(c.h)
+	ph := plotRows(c.h) - (len(legendRows) - 1)
 	yt, ylab := yTicks(y0, y1, c.mode.LogY, max(2, ph/2))
 	f.lw = labelWidth(ylab...)
 	pw := c.w - f.lw - 1

@@ -91,7 +91,14 @@ type legendItem struct {
 // ASCII mode or without colour), at most w cells; items sharing a name are listed once,
 // and items that do not fit are left out.
 func legend(t *theme, items []legendItem, w int) string {
+	return strings.Join(legendLines(t, items, w, 1), "\n")
+}
+
+// legendLines renders the legend on up to n lines of at most w cells each, an item
+// moving to the next line when it does not fit; items beyond the last line are left out.
+func legendLines(t *theme, items []legendItem, w, n int) []string {
 	markers := t.ASCII || t.Colorless()
+	var lines []string
 	var b strings.Builder
 	seen := map[string]bool{}
 	width := 0
@@ -112,8 +119,16 @@ func legend(t *theme, items []legendItem, w int) string {
 				item += " ✗"
 			}
 		}
-		if width+len([]rune(item))+2 > w {
-			break
+		if width > 0 && width+len([]rune(item))+2 > w { // on to the next line
+			lines = append(lines, b.String())
+			b.Reset()
+			width = 0
+			if len(lines) == n {
+				return lines
+			}
+		}
+		if width+len([]rune(item)) > w {
+			break // wider than a line
 		}
 		if width > 0 {
 			b.WriteString("  ")
@@ -126,7 +141,7 @@ func legend(t *theme, items []legendItem, w int) string {
 			t.seriesSpan(s.Color).wrap(&b, item)
 		}
 	}
-	return b.String()
+	return append(lines, b.String())
 }
 
 // rangeFrame returns the frame and the empty raster of a w×h plot labelled by its ranges

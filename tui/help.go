@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/charmbracelet/bubbles/help"
 )
 
@@ -32,10 +34,12 @@ func helpView(t *theme, h help.Model, keys keyMap, w, ht int) string {
 	b.WriteString("\n\n")
 	b.WriteString(h.View(keys))
 	b.WriteString("\n\n")
-	b.WriteString(t.Dim.Render("Chart: lower is better for every metric; log Y shows real values (1e-3 = 0.001);\n" +
-		"values ≤ 0 are hidden on log Y and counted in the title; smoothing is a running mean\n" +
-		"over the last 64 steps. ✗ marks a diverged job (non-finite values are never plotted).\n" +
-		"Fields: x* truth, y* observation, x prediction, x-x* error (blue < 0 < red).\n" +
-		"Press ? or esc to close."))
+	b.WriteString(t.Dim.Render(ansi.Wordwrap("Chart: lower is better for every metric; log Y shows real values (1e-3 = 0.001); "+
+		"values ≤ 0 are hidden on log Y and counted in the title; smoothing is the running mean over the last 64 steps "+
+		"that show and plot state. With several seeds a method is drawn as their mean with a faint band from their "+
+		"minimum to their maximum (e: each seed), and the table adds its row: the mean ± half the seeds' range. "+
+		"✗ marks a diverged job (non-finite values are never plotted). "+
+		"Fields: x* truth, y* observation, x prediction, x-x* error (blue < 0 < red). esc goes back to the runs; "+
+		"? or esc closes this.", w, "")))
 	return fitBlock(b.String(), w, ht)
 }

@@ -25,21 +25,21 @@ type keyMap struct {
 // defaultKeyMap returns the default bindings.
 func defaultKeyMap() keyMap {
 	return keyMap{
-		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "select previous job")),
-		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "select next job")),
+		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous job")),
+		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next job")),
 		NextMetric: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next metric")),
 		PrevMetric: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous metric")),
 		LogY:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log/linear Y")),
 		XAxis:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "X: step/time")),
 		Smooth:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smoothing (mean of 64)")),
 		Seeds:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "seeds: mean+band/each")),
-		Pane:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "chart/fields (narrow screens)")),
-		Figure:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "chart as a figure (PNG in the run folder)")),
-		FieldsFig:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fields as a figure (PNG in the run folder)")),
+		Pane:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "chart/fields pane")),
+		Figure:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "chart as a PNG figure")),
+		FieldsFig:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fields as a PNG figure")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume job")),
 		Cancel:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel job")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "runs (training goes on)")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the runs")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
