@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/eval"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
@@ -163,11 +164,13 @@ func benchPreset(w io.Writer, name, scale, method string, seed int, threads []in
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// resourceFields returns the key=value pairs that end a bench line: the process's CPU time
-// per timed step (user + system, all threads) and its peak resident memory so far, as
-// bench/torch_unet.py prints them; empty where the system does not report them.
+// resourceFields returns the key=value pairs that end a bench line: the kernels in use
+// (core.Kernels; SIPBENCH_KERNELS=avx2 forces the AVX2 ones), the process's CPU time per
+// timed step (user + system, all threads) and its peak resident memory so far, as
+// bench/torch_unet.py prints them; those two are left out where the system does not
+// report them.
 func resourceFields(cpu time.Duration) string {
-	var s string
+	s := " kernels=" + core.Kernels()
 	if cpu > 0 {
 		s += fmt.Sprintf(" cpu_ms_per_step=%.1f", ms(cpu))
 	}

@@ -54,7 +54,7 @@ var (
 	// the AVX2 kernel runs. Tests switch it off to compare with the im2col path.
 	convImplicit = gemmHasAVX2FMA
 	// convWide reports whether they use the AVX-512 (32-column) kernels.
-	convWide = gemmHasAVX512
+	convWide = useAVX512
 )
 
 // convPlan is the packed weight and the offset table of one implicit 3×3 convolution:

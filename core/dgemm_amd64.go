@@ -20,7 +20,7 @@ func dgemmKernel6x16(k int, a *float64, lda int, b *float64, ldb int, c *float64
 func dgemmKernel4x16(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int)
 
 // dgemmWide reports whether dgemm uses the AVX-512 kernels; tests switch it to compare.
-var dgemmWide = gemmHasAVX512
+var dgemmWide = useAVX512
 
 // dgemmAsm runs the kernels over the tiles that fit: row tiles of 6 (and of 4 for the
 // last rows, as gemmRowTile plans them), column tiles of 16 (AVX-512) or 8. It returns

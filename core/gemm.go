@@ -26,6 +26,16 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	gemmWith(gemmBest.fn, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// KernelsEnv names the environment variable read once when the program starts: set to
+// "avx2" on a CPU with AVX-512, it makes Gemm, the convolutions and the float64 products
+// run their AVX2 kernels, to time on one machine what a CPU with AVX2 and FMA only (an
+// AMD EPYC before Zen 4, say) would run. The results are the same bits either way.
+const KernelsEnv = "SIPBENCH_KERNELS"
+
+// Kernels names the kernels Gemm runs on this CPU and build: "avx512", "avx2", "gonum"
+// (pure Go) or "openblas".
+func Kernels() string { return gemmBest.name }
+
 // gemmFunc is one implementation of Gemm's arithmetic. gemmWith has checked the shapes
 // and handled the degenerate cases before calling it, so it may assume m, n, k ≥ 1 and
 // alpha ≠ 0.

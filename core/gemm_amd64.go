@@ -3,6 +3,7 @@
 package core
 
 import (
+	"os"
 	"sync"
 
 	"golang.org/x/sys/cpu"
@@ -124,6 +125,12 @@ var gemmHasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // checks that the OS saves the ZMM and mask registers).
 var gemmHasAVX512 = gemmHasAVX2FMA && cpu.X86.HasAVX512F
 
+// useAVX512 reports whether Gemm, the convolutions and dgemm run their AVX-512 kernels:
+// where the CPU has them, unless the environment variable SIPBENCH_KERNELS is "avx2"
+// when the program starts (KernelsEnv), which forces the AVX2 kernels so that an AVX2-only
+// machine's kernels can be timed on this one. The results are the same bits either way.
+var useAVX512 = gemmHasAVX512 && os.Getenv(KernelsEnv) != "avx2"
+
 func init() {
 	if gemmHasAVX2FMA {
 		gemmImpls = append(gemmImpls, gemmImpl{"avx2", gemmPacked, true})
@@ -131,7 +138,9 @@ func init() {
 	}
 	if gemmHasAVX512 {
 		gemmImpls = append(gemmImpls, gemmImpl{"avx512", gemmPacked512, true})
-		gemmBest = gemmImpls[len(gemmImpls)-1]
+		if useAVX512 {
+			gemmBest = gemmImpls[len(gemmImpls)-1]
+		}
 	}
 }
 

@@ -5,6 +5,8 @@ package core
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -92,6 +94,31 @@ func gemmBitsEqual(t *testing.T, tc gemmCase, rng *rand.Rand) {
 		if math.Float32bits(c2[i]) != math.Float32bits(c5[i]) {
 			t.Fatalf("%v: C[%d][%d] = %v with AVX-512, %v with AVX2; want the same bits",
 				tc, i/ldc, i%ldc, c5[i], c2[i])
+		}
+	}
+}
+
+// TestKernelsEnv runs this test binary again with SIPBENCH_KERNELS=avx2 (KernelsEnv): on a
+// CPU with AVX-512 the child must run the AVX2 kernels everywhere (Gemm, the convolutions,
+// dgemm), and without the variable the AVX-512 ones.
+func TestKernelsEnv(t *testing.T) {
+	if os.Getenv("SIPBENCH_KERNELS_CHILD") == "1" {
+		want := os.Getenv("SIPBENCH_KERNELS_WANT")
+		wide := want == "avx512"
+		if Kernels() != want || convWide != wide || dgemmWide != wide || useAVX512 != wide {
+			t.Fatalf("%s=%q: Kernels() = %q, convWide %v, dgemmWide %v, want %q",
+				KernelsEnv, os.Getenv(KernelsEnv), Kernels(), convWide, dgemmWide, want)
+		}
+		return
+	}
+	if !gemmHasAVX512 {
+		t.Skip("this CPU lacks AVX-512F: SIPBENCH_KERNELS=avx2 changes nothing here")
+	}
+	for _, c := range []struct{ env, want string }{{"avx2", "avx2"}, {"", "avx512"}, {"avx512", "avx512"}} {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestKernelsEnv$")
+		cmd.Env = append(os.Environ(), "SIPBENCH_KERNELS_CHILD=1", "SIPBENCH_KERNELS_WANT="+c.want, KernelsEnv+"="+c.env)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s=%q: %v\n%s", KernelsEnv, c.env, err, out)
 		}
 	}
 }
