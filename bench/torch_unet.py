@@ -12,13 +12,15 @@ one Adam step (lr 1e-3), gradients zeroed first. After --warmup untimed steps, -
 steps are timed one by one and the median is printed, with GFLOP/s counting the
 convolutions only, 3x the forward count (forward, input gradient, weight gradient), the
 same count as sipbench's UNet.FLOPs. One line of key=value pairs per thread count, the
-format of `sipbench bench`, ending with the process's CPU time per timed step (user +
+format of `sipbench bench`, ending with the cap on oneDNN's instruction set
+(DNNL_MAX_CPU_ISA, "auto" if unset), the process's CPU time per timed step (user +
 system, all threads) and its peak resident memory so far (ru_maxrss) in MiB.
 
 Usage: /usr/bin/python3 bench/torch_unet.py [--grid 64] [--batch 32] [--threads 1,2]
        [--steps 10] [--warmup 2] [--levels 4] [--filters 16]
 """
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -111,11 +113,15 @@ def bench(grid, batch, levels, filters, threads, steps, warmup):
     # Peak resident memory of the process so far (Linux reports ru_maxrss in KiB).
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     med = statistics.median(times)
+    # oneDNN (PyTorch's convolutions) picks its instruction set from the CPU, at most the
+    # one this variable names: DNNL_MAX_CPU_ISA=AVX2 is the counterpart of sipbench's
+    # SIPBENCH_KERNELS=avx2 on a CPU with AVX-512.
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA", "auto")).lower()
     gflop = 3 * unet_flops(batch, grid, grid, levels, filters) / 1e9
     print(f"impl=pytorch grid={grid} batch={batch} levels={levels} filters={filters} "
           f"threads={threads} steps={steps} ms_per_step={med * 1e3:.1f} ms_min={min(times) * 1e3:.1f} "
           f"gflop_per_step={gflop:.3f} gflops={gflop / med:.2f} loss_first={first:.5g} loss_last={last:.5g} "
-          f"cpu_ms_per_step={cpu * 1e3:.1f} peak_rss_mib={peak:.0f}",
+          f"kernels=onednn-{isa} cpu_ms_per_step={cpu * 1e3:.1f} peak_rss_mib={peak:.0f}",
           flush=True)
 
 
