@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/slurm"
 )
 
 const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--task I] [--print-every D]"
@@ -48,6 +49,13 @@ func cmdTrainTask(args []string) error {
 	r, job, err := runner.OpenTask(pos[0], task.Index)
 	if err != nil {
 		return err
+	}
+	if task.Array != "" { // the script submitted again by hand: slurm.json follows the new array
+		if changed, err := slurm.AdoptArray(pos[0], task.Array); err != nil {
+			fmt.Fprintf(os.Stderr, "sipbench: warning: %v (watch may follow the old array)\n", err)
+		} else if changed {
+			fmt.Printf("sipbench: %s now records array %s (the script was submitted again)\n", slurm.RecordFile, task.Array)
+		}
 	}
 	fmt.Printf("sipbench: task %s (restart %d) trains job %s of %s with %d op threads\n",
 		task.ID(), task.Restarts, job, r.Dir, max(1, task.CPUs))

@@ -173,6 +173,30 @@ func (e *e2e) sweep(t *testing.T) {
 	if show := e.sipbench(t, "show", cluster); !strings.Contains(show, "sweep of rotation") || strings.Contains(show, "not started") {
 		t.Errorf("show of the cluster sweep:\n%s", show)
 	}
+
+	// The script re-submitted by hand: its tasks find their jobs done, and slurm.json follows
+	// the new array (so that watch and scancel do), keeping the old id.
+	first := array(t, cluster)
+	sb, err := exec.Command("sbatch", "--parsable", filepath.Join(cluster, slurm.ScriptFile)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sbatch slurm/array.sh by hand: %v\n%s", err, sb)
+	}
+	second, _, _ := strings.Cut(strings.TrimSpace(string(sb)), ";")
+	waitFor(t, cluster, "the re-submitted array recorded and ended", 3*time.Minute, func() bool {
+		q, _ := exec.Command("squeue", "-h", "-j", second).Output() // empty, or an error, once it has ended
+		rec, err := slurm.ReadRecord(cluster)
+		return err == nil && rec.Array == second && strings.TrimSpace(string(q)) == ""
+	})
+	if rec, _ := slurm.ReadRecord(cluster); len(rec.Previous) != 1 || rec.Previous[0] != first {
+		t.Errorf("slurm.json after the re-submission: %+v; want array %s, previous [%s]", rec, second, first)
+	}
+	for _, c := range combos {
+		for id, st := range states(t, filepath.Join(cluster, c)) {
+			if st.State != runner.Done {
+				t.Errorf("%s/%s after the re-submission: %+v; want done", c, id, st)
+			}
+		}
+	}
 }
 
 // requeue: a task sent SIGUSR1 mid-training (as Slurm does ahead of the time limit)

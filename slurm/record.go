@@ -24,6 +24,10 @@ type Record struct {
 	Script    string    `json:"script"`   // relative to the folder
 	Submitted string    `json:"submitted,omitempty"`
 	Tasks     []TaskJob `json:"tasks"`
+	// Previous lists the arrays that trained the folder before Array, oldest first: the
+	// script re-submitted by hand (sbatch slurm/array.sh) makes a new array, whose first
+	// task records itself (AdoptArray).
+	Previous []string `json:"previous_arrays,omitempty"`
 }
 
 // TaskJob maps one array task to one job.
@@ -77,6 +81,11 @@ func (r *Record) check() error {
 	if strings.Trim(r.Array, "0123456789") != "" {
 		return fmt.Errorf("array id %q is not a number", r.Array)
 	}
+	for _, p := range r.Previous {
+		if p == "" || strings.Trim(p, "0123456789") != "" {
+			return fmt.Errorf("previous array id %q is not a number", p)
+		}
+	}
 	seen := map[int]bool{}
 	for _, t := range r.Tasks {
 		if t.Task < 0 || seen[t.Task] {
@@ -109,6 +118,28 @@ func WriteRecord(dir string, r *Record) error {
 		return err
 	}
 	return writeAtomic(filepath.Join(dir, RecordFile), append(b, '\n'), 0o644)
+}
+
+// AdoptArray makes array the one that trains the folder dir, when its slurm.json names
+// another: the batch script was submitted again by hand, so that watch, the runs screen and
+// scancel follow the new array. The old id moves to Previous. It reports whether the record
+// changed. Tasks of one array that start together all write the same record.
+func AdoptArray(dir, array string) (bool, error) {
+	if array == "" || strings.Trim(array, "0123456789") != "" {
+		return false, fmt.Errorf("slurm: array id %q is not a number", array)
+	}
+	r, err := ReadRecord(dir)
+	if err != nil {
+		return false, err
+	}
+	if r.Array == array {
+		return false, nil
+	}
+	if r.Array != "" {
+		r.Previous = append(r.Previous, r.Array)
+	}
+	r.Array, r.Submitted = array, ""
+	return true, WriteRecord(dir, r)
 }
 
 // WriteScript writes the script to dir/slurm/array.sh (executable) and returns its path.

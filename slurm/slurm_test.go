@@ -351,3 +351,41 @@ func FuzzRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestAdoptArray: the script submitted again by hand makes a new array; its tasks record it
+// once, the old id is kept, the task map is unchanged, and bad ids are refused.
+func TestAdoptArray(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tasks := []TaskJob{{0, "", "sip-seed0"}, {1, "", "adam-seed0"}}
+	if err := WriteRecord(dir, &Record{Array: "42", Script: ScriptFile, Submitted: "2026-11-30T10:00:00Z", Tasks: tasks}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false} { // the array's second task finds it recorded
+		changed, err := AdoptArray(dir, "57")
+		if err != nil || changed != want {
+			t.Fatalf("call %d: AdoptArray = %v, %v; want %v, nil", i, changed, err, want)
+		}
+	}
+	if _, err := AdoptArray(dir, "60"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Array != "60" || !reflect.DeepEqual(r.Previous, []string{"42", "57"}) || !reflect.DeepEqual(r.Tasks, tasks) || r.Submitted != "" {
+		t.Fatalf("record after two adoptions: %+v", r)
+	}
+	for _, bad := range []string{"", "12a", "../x"} {
+		if _, err := AdoptArray(dir, bad); err == nil {
+			t.Errorf("AdoptArray(%q) accepted", bad)
+		}
+	}
+	if _, err := AdoptArray(t.TempDir(), "1"); err == nil {
+		t.Error("AdoptArray without slurm.json accepted")
+	}
+	if _, err := parseRecord([]byte(`{"array_id":"1","previous_arrays":["x"],"tasks":[]}`)); err == nil {
+		t.Error("a previous array id that is not a number was accepted")
+	}
+}
