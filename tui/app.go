@@ -234,6 +234,9 @@ func (a *App) screenName() string {
 
 // Update routes messages to the current screen and handles the moves between screens.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		return a, a.eachKey(k)
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.w, a.h = msg.Width, msg.Height
@@ -395,6 +398,21 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		_, cmd = a.check.Update(msg)
 	}
 	return a, cmd
+}
+
+// eachKey handles the runes of one key message as the key presses they were. Bubble Tea
+// v1 reports the printable bytes of one read as one message: "jj" when keys come faster
+// than the app reads them (a held key on a busy machine, typing over SSH, tmux
+// send-keys), which no binding matches. A text field gets the same runes in order.
+func (a *App) eachKey(k tea.KeyMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, r := range k.Runes {
+		one := k
+		one.Runes = []rune{r}
+		_, cmd := a.Update(one)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
 }
 
 // View renders the current screen, with the quit dialog over the dashboard.

@@ -356,3 +356,31 @@ func TestAppCompare(t *testing.T) {
 		t.Fatalf("esc: %s", app.screenName())
 	}
 }
+
+// TestAppKeysInOneRead checks keys that arrive in one read, as Bubble Tea v1 reports them
+// (one message "jj"): each acts as its own press, on the list and in the runs filter.
+func TestAppKeysInOneRead(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	x := runsFixture(t, root)
+	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}, Index: x})
+	d := newDriver(t, app, 80, 24)
+	d.handle(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jj")})
+	if app.list.selected != 2 {
+		t.Fatalf(`"jj" on the list: preset %d selected, want 2`, app.list.selected)
+	}
+	d.handle(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("kr")})
+	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
+	if app.list.selected != 1 {
+		t.Errorf(`"kr" on the list: preset %d selected, want 1`, app.list.selected)
+	}
+	d.keys("/")
+	d.handle(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("heat")})
+	if got := app.runs.filter.Value(); got != "heat" {
+		t.Errorf(`"heat" typed into the filter in one read: %q`, got)
+	}
+	d.handle(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("qq"), Paste: true})
+	if got := app.runs.filter.Value(); got != "heatqq" {
+		t.Errorf("a paste into the filter: %q, want heatqq", got)
+	}
+}
