@@ -35,8 +35,8 @@ func helpView(t *theme, h help.Model, keys keyMap, w, ht int) string {
 	b.WriteString(h.View(keys))
 	b.WriteString("\n\n")
 	b.WriteString(t.Dim.Render(ansi.Wordwrap("Chart: lower is better for every metric; log Y shows real values (1e-3 = 0.001); "+
-		"values ≤ 0 are hidden on log Y and counted in the title; smoothing is the running mean over the last 64 steps "+
-		"that show and plot state. With several seeds a method is drawn as their mean with a faint band from their "+
+		"values ≤ 0 are hidden on log Y and counted in the title; s smooths the table's values and the chart alike: "+
+		"the running mean over the last 64 logged steps, as show reports it. With several seeds a method is drawn as their mean with a faint band from their "+
 		"minimum to their maximum (e: each seed), and the table adds its row: the mean ± half the seeds' range. "+
 		"✗ marks a diverged job (non-finite values are never plotted). "+
 		"Fields: x* truth, y* observation, x prediction, x-x* error (blue < 0 < red). esc goes back to the runs; "+
