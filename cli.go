@@ -29,15 +29,16 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, " ") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-// newFlags returns a flag set whose errors become usage errors.
+// newFlags returns a flag set whose errors become usage errors. The flag package calls
+// Usage itself on -h and on every bad flag; it writes to the set's output, which is
+// discarded except when parseFlags answers -h, so that the usage is printed once for -h
+// and not at all above a usage error's one line.
 func newFlags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: %s\n\nflags:\n", usage)
-		fs.SetOutput(os.Stderr)
+		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags:\n", usage)
 		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
@@ -49,7 +50,9 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
+				fs.SetOutput(os.Stderr)
 				fs.Usage()
+				fs.SetOutput(io.Discard)
 				return nil, &exitError{0}
 			}
 			return nil, usagef("run 'sipbench "+fs.Name()+" -h' for the flags", "%s: %v", fs.Name(), err)

@@ -212,3 +212,18 @@ func TestBenchPreset(t *testing.T) {
 		t.Errorf("bench of a solver preset: exit %d, %q; want a refusal naming the solver", code, stderr)
 	}
 }
+
+// TestFlagUsageOnce checks that -h prints a command's usage once, and that a bad flag
+// gets its one-line error and hint without the whole usage above them.
+func TestFlagUsageOnce(t *testing.T) {
+	for _, c := range []string{"run", "runs", "show", "sweep", "watch"} {
+		code, _, stderr := capture(t, c, "-h")
+		if n := strings.Count(stderr, "usage: sipbench "+c); code != 0 || n != 1 {
+			t.Errorf("sipbench %s -h: exit %d, usage printed %d times:\n%s", c, code, n, stderr)
+		}
+		code, _, stderr = capture(t, c, "--bogus")
+		if code != 2 || strings.Contains(stderr, "usage:") || !strings.Contains(stderr, "-bogus") {
+			t.Errorf("sipbench %s --bogus: exit %d, stderr:\n%s\nwant exit 2 and the error without the usage", c, code, stderr)
+		}
+	}
+}
