@@ -167,11 +167,16 @@ func runsFixture(t *testing.T, root string) *runner.RunIndex {
 // screen of them, sized w×h and loaded.
 func newFixtureRuns(t *testing.T, w, h int, ascii bool) (*runsScreen, *[]string) {
 	t.Helper()
+	return newFixtureRunsTheme(t, w, h, newTheme(resolveProfile(ColorAuto, xtermEnv), ascii))
+}
+
+// newFixtureRunsTheme is newFixtureRuns drawn in theme th.
+func newFixtureRunsTheme(t *testing.T, w, h int, th *theme) (*runsScreen, *[]string) {
+	t.Helper()
 	root := t.TempDir()
 	t.Chdir(root)
 	x := runsFixture(t, root)
 	var resumed []string
-	th := newTheme(resolveProfile(ColorAuto, xtermEnv), ascii)
 	r := newRunsScreen(th, x, func(dir string) error { resumed = append(resumed, dir); return nil })
 	r.loc = time.UTC
 	r.SetSize(w, h)
@@ -246,6 +251,31 @@ func TestRunsScreenGolden(t *testing.T) {
 			}
 			golden(t, "runs_"+c.name, v)
 		})
+	}
+}
+
+// TestRunsScreenNoColour checks that the selected run shows without colour (NO_COLOR,
+// --color=never), where no reverse video can: a pointer beside it, after its mark.
+func TestRunsScreenNoColour(t *testing.T) {
+	for _, ascii := range []bool{false, true} {
+		r, _ := newFixtureRunsTheme(t, 80, 24, newTheme(resolveProfile(ColorNever, xtermEnv), ascii))
+		pressRuns(r, "down", "space", "down") // marks the training run, selects the failed one
+		v := r.View()
+		if ansi.Strip(v) != v {
+			t.Fatalf("escapes drawn without colour:\n%q", v)
+		}
+		if !ascii {
+			golden(t, "runs_80x24_nocolor", v)
+		}
+		want := map[bool][]string{false: {"● 03-01 15:00 poisson", "› 03-01 13:00 exp"}, true: {"* 03-01 15:00 poisson", "> 03-01 13:00 exp"}}[ascii]
+		for _, w := range want {
+			if !strings.Contains(v, w) {
+				t.Errorf("ascii %v: no %q in\n%s", ascii, w, v)
+			}
+		}
+		if n := strings.Count(v, map[bool]string{false: "›", true: ">"}[ascii]); n != 1 {
+			t.Errorf("ascii %v: %d pointers, want 1:\n%s", ascii, n, v)
+		}
 	}
 }
 

@@ -54,7 +54,7 @@ type tableKeys struct{ Up, Down key.Binding }
 
 // table is a panel of rows in fixed columns, one space apart, under an underlined header:
 // a window of rows around the selected one when they do not all fit, the selected row in
-// reverse video. Up and down move the selection. View returns a cached string rebuilt
+// reverse video (without colour, a › in its mark). Up and down move the selection. View returns a cached string rebuilt
 // only after a change.
 type table struct {
 	theme *theme
@@ -226,15 +226,33 @@ func (tb *table) render() string {
 			}
 			return cl.Text
 		})
-		line := truncate(text, w-2)
+		line, mark := truncate(text, w-2), r.Mark
 		if sel {
 			line = t.Selected.Render(line)
+			if t.Colorless() { // no reverse video either: a pointer in the mark's second cell
+				mark = selectedMark(mark, t.ASCII)
+			}
 		}
 		out.WriteByte('\n')
-		out.WriteString(r.Mark)
+		out.WriteString(mark)
 		out.WriteString(line)
 	}
 	return fitBlock(out.String(), w, h)
+}
+
+// selectedMark is a colourless row mark (2 cells, no escapes) with the pointer that shows
+// the selected row when no style can: "› " for no mark, "*›" after a series marker or a
+// run's mark; ">" for "›" in ASCII.
+func selectedMark(mark string, ascii bool) string {
+	p := "›"
+	if ascii {
+		p = ">"
+	}
+	first := ansi.Truncate(mark, 1, "")
+	if strings.TrimSpace(first) == "" {
+		return p + " "
+	}
+	return first + p
 }
 
 // progressBar returns a bar of width cells filled to f in [0, 1].
