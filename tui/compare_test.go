@@ -148,3 +148,16 @@ func TestCompareLabels(t *testing.T) {
 		t.Errorf("run 1's Adam is compared with %+v; want run 1's SIP", ref)
 	}
 }
+
+// TestCompareOneRunTitle checks the title of a sweep opened while one of its runs has
+// started: the sweep, and the folder of the run shown.
+func TestCompareOneRunTitle(t *testing.T) {
+	runs := []dashRun{{info: seedRun("0.001"), dir: "runs/s/lr.Adam=0.001"}}
+	d := newRunsDashboard(runs, Options{Getenv: xtermEnv}, "sweep s (1 of 2 runs started)")
+	feed(d, tea.WindowSizeMsg{Width: 120, Height: 30}, runEventsOf{run: 0, events: seedEvents(100, 300)}, tickMsg{})
+	title := ansi.Strip(strings.SplitN(d.View(), "\n", 2)[0])
+	want := "sipbench · poisson · scale quick · sweep s (1 of 2 runs started) · runs/s/lr.Adam=0.001"
+	if strings.TrimSpace(title) != want {
+		t.Errorf("title %q, want %q", title, want)
+	}
+}

@@ -384,6 +384,8 @@ func (d *dashboard) redraw(force bool) {
 		if d.title != "" {
 			title += " · " + d.title
 		}
+	case d.title != "": // one run of a sweep, opened as its comparison
+		title += " · " + d.title + " · " + d.runs[0].dir
 	case d.opts.RunDir != "":
 		title += " · " + d.opts.RunDir
 	}

@@ -371,6 +371,9 @@ func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
 			return nil
 		}
 		title := "sweep " + sel.Name()
+		if n := len(sel.Sweep.Runs); len(dirs) < n {
+			title += fmt.Sprintf(" (%d of %d runs started)", len(dirs), n)
+		}
 		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
 	}
 	dir := sel.Dir
@@ -704,10 +707,16 @@ func (r *runsScreen) detail() string {
 // hint says what the selected run's state means and what to do with it.
 func (r *runsScreen) hint(rs *runner.RunStatus) string {
 	t := r.theme
+	opens := func(what string) string {
+		if rs.Sweep != nil {
+			return "enter compares its runs in one chart"
+		}
+		return "enter opens its " + what
+	}
 	var s string
 	switch rs.State {
 	case runner.RunTraining:
-		s = "Training: enter opens its dashboard"
+		s = "Training: " + opens("dashboard")
 		for _, j := range rs.Jobs {
 			if j.Owner != nil {
 				s += fmt.Sprintf(" (trained by pid %d on %s)", j.Owner.PID, j.Owner.Host)
@@ -720,7 +729,7 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 		if rs.Cluster {
 			s = "Waiting in Slurm's queue"
 		}
-		s += ": enter opens its dashboard."
+		s += ": " + opens("dashboard") + "."
 	case runner.RunLost:
 		s = fmt.Sprintf("%d unfinished jobs have no live trainer (the process was killed, or the machine restarted): R resumes them in the background from their checkpoints.", rs.Count[runner.JobLost])
 	case runner.RunInterrupted:
@@ -728,14 +737,20 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 	case runner.RunFailed:
 		s = "A job failed: enter shows its message in the dashboard; sipbench resume --job ID retries it."
 	case runner.RunDiverged, runner.RunFinished:
-		s = "Finished: enter opens its curves"
+		s = "Finished: " + opens("curves")
 		if !math.IsNaN(rs.Headline.Ratio) {
 			s += fmt.Sprintf("; %s ÷ %s = %.3g at the end (above 1, %s is ahead)", rs.Headline.Method, rs.Info.Reference, rs.Headline.Ratio, rs.Info.Reference)
 		}
 		s += "."
 	}
 	if rs.Sweep != nil {
-		s += " enter compares its runs in one chart."
+		switch rs.State {
+		case runner.RunLost, runner.RunInterrupted:
+			s += " enter compares its runs in one chart."
+		}
+		if n := len(rs.Sweep.Runs); len(rs.Runs) < n {
+			s += fmt.Sprintf(" %d of its %d runs have started; the chart shows those started when it opens.", len(rs.Runs), n)
+		}
 	}
 	return t.Dim.Render(ansi.Wordwrap(s, r.w, ""))
 }

@@ -421,3 +421,32 @@ func TestSparkline(t *testing.T) {
 		}
 	}
 }
+
+// TestRunsSweepHint checks what the runs screen says of a sweep: one sentence on what
+// enter does, and, while some of its runs have not started, that the chart shows those
+// started, in the hint and the comparison's title.
+func TestRunsSweepHint(t *testing.T) {
+	r, _ := newFixtureRuns(t, 120, 30, false)
+	selectRun(t, r, "20250301-080000-sweep-poisson")
+	hint := ansi.Strip(r.hint(r.Selected()))
+	if n := strings.Count(hint, "enter"); n != 1 || !strings.Contains(hint, "enter compares its runs in one chart") {
+		t.Errorf("finished sweep's hint says enter %d times: %q", n, hint)
+	}
+	sweep := r.Selected().Dir
+	info, err := runner.ReadSweep(sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.Runs = append(info.Runs, runner.SweepRun{Dir: "lr.Adam=1e-5", Values: map[string]string{"lr.Adam": "1e-5"}})
+	writeJSONFile(t, filepath.Join(sweep, "sweep.json"), info)
+	r.Update(scanNow(r.scan()))
+	selectRun(t, r, "20250301-080000-sweep-poisson")
+	hint = ansi.Strip(r.hint(r.Selected()))
+	if !strings.Contains(hint, "2 of its 3 runs have started") || strings.Count(hint, "enter") != 1 {
+		t.Errorf("hint of a sweep with a run to start: %q", hint)
+	}
+	m := pressRuns(r, "enter")
+	if cm, ok := m[0].(compareRunsMsg); !ok || len(cm.Dirs) != 2 || !strings.HasSuffix(cm.Title, "(2 of 3 runs started)") {
+		t.Errorf("enter on a sweep with a run to start: %#v", m)
+	}
+}
