@@ -73,6 +73,9 @@ type JobStatus struct {
 	Value   float64
 	Owner   *LockOwner  // the process that trains it, nil if none
 	Cluster ClusterView // for a job of a run submitted to Slurm
+	// Checkpoint reports, for a job not in a final state, whether it has a checkpoint to
+	// resume from; without one, a resume trains it again from step 0.
+	Checkpoint bool
 }
 
 // Headline is a run's comparison in one number: the non-reference method with the lowest
@@ -311,6 +314,8 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 		js.Kind = jobKind(js.State)
 		if !js.State.Final() {
 			js.Owner, _ = JobLockOwner(dir, ji.ID)
+			fi, err := os.Lstat(filepath.Join(dir, ji.ID, checkpointFile))
+			js.Checkpoint = err == nil && fi.Mode().IsRegular()
 			switch {
 			case js.Owner != nil && js.State == Queued: // waiting for a worker of its trainer
 				js.Kind = JobQueued

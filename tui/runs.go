@@ -731,7 +731,8 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 		}
 		s += ": " + opens("dashboard") + "."
 	case runner.RunLost:
-		s = fmt.Sprintf("%d unfinished jobs have no live trainer (the process was killed, or the machine restarted): R resumes them in the background from their checkpoints.", rs.Count[runner.JobLost])
+		s = fmt.Sprintf("%d unfinished jobs have no live trainer (the process was killed, or the machine restarted): ", rs.Count[runner.JobLost]) +
+			lostResume(rs)
 	case runner.RunInterrupted:
 		s = "Stopped with checkpoints kept: R resumes it in the background."
 	case runner.RunFailed:
@@ -753,6 +754,31 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 		}
 	}
 	return t.Dim.Render(ansi.Wordwrap(s, r.w, ""))
+}
+
+// lostResume says what R does with a run's lost jobs: resume them from their
+// checkpoints, or, for those that have written none yet, train them again from step 0.
+func lostResume(rs *runner.RunStatus) string {
+	lost, bare := 0, 0
+	for _, j := range rs.Jobs {
+		if j.Kind == runner.JobLost {
+			lost++
+			if !j.Checkpoint {
+				bare++
+			}
+		}
+	}
+	every := ""
+	if n := rs.Info.Settings["checkpoint_every"]; n != "" {
+		every = " (one is written every " + n + " steps)"
+	}
+	switch {
+	case bare == 0:
+		return "R resumes them in the background from their checkpoints."
+	case bare == lost:
+		return "they have no checkpoint yet" + every + ": R trains them again from step 0 in the background."
+	}
+	return fmt.Sprintf("R resumes them in the background from their checkpoints, and the %d without one yet%s from step 0.", bare, every)
 }
 
 func joinInts(xs []int) string {

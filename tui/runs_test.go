@@ -134,12 +134,14 @@ func runsFixture(t *testing.T, root string) *runner.RunIndex {
 	os.Chtimes(filepath.Join(bad, "run.json"), at(-4), at(-4))
 
 	// The lost run: its trainer was killed; its lock files name a process that is gone.
+	// Both jobs had written a checkpoint (its contents do not matter to the list).
 	cmd := exec.Command("true")
 	if err := cmd.Run(); err != nil {
 		t.Skip(err)
 	}
 	for _, j := range []string{"SIP-seed0", "Adam-seed0"} {
 		writeJSONFile(t, filepath.Join(lost, j, "lock"), runner.LockOwner{PID: cmd.Process.Pid, Host: "box", Started: at(5).Format(time.RFC3339)})
+		os.WriteFile(filepath.Join(lost, j, "checkpoint.bin"), []byte("ckpt"), 0o644)
 	}
 	// The training run: this test process holds its locks, as a live trainer does.
 	for _, j := range []string{"SIP-seed0", "Adam-seed0"} {
@@ -448,5 +450,34 @@ func TestRunsSweepHint(t *testing.T) {
 	m := pressRuns(r, "enter")
 	if cm, ok := m[0].(compareRunsMsg); !ok || len(cm.Dirs) != 2 || !strings.HasSuffix(cm.Title, "(2 of 3 runs started)") {
 		t.Errorf("enter on a sweep with a run to start: %#v", m)
+	}
+}
+
+// TestRunsLostCheckpoints checks what the hint of a lost run says R does: resume from the
+// checkpoints, or train again from step 0 the jobs that have none yet (killed before
+// their first checkpoint).
+func TestRunsLostCheckpoints(t *testing.T) {
+	r, _ := newFixtureRuns(t, 200, 30, false)
+	selectRun(t, r, "20250301-140000-fluid")
+	dir := r.Selected().Dir
+	cases := []struct {
+		remove []string
+		want   string
+	}{
+		{nil, "R resumes them in the background from their checkpoints."},
+		{[]string{"Adam-seed0"}, "R resumes them in the background from their checkpoints, and the 1 without one yet from step 0."},
+		{[]string{"SIP-seed0"}, "they have no checkpoint yet: R trains them again from step 0 in the background."},
+	}
+	for _, c := range cases {
+		for _, j := range c.remove {
+			if err := os.Remove(filepath.Join(dir, j, "checkpoint.bin")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.Update(scanNow(r.scan()))
+		selectRun(t, r, "20250301-140000-fluid")
+		if hint := ansi.Strip(r.hint(r.Selected())); !strings.HasSuffix(hint, c.want) {
+			t.Errorf("without the checkpoints of %v: %q, want it to end %q", c.remove, hint, c.want)
+		}
 	}
 }
