@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -180,8 +181,8 @@ func runApp(cfg tui.AppConfig) error {
 	app := tui.NewApp(ctx, cfg)
 	_, err := tea.NewProgram(app, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(appFPS)).Run()
 	cancel()
-	dir, outcome := app.Result()
-	if line := afterLine(dir, outcome); line != "" {
+	dirs, outcome := app.Result()
+	if line := afterLine(dirs, outcome); line != "" {
 		fmt.Println(line)
 	}
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
@@ -190,17 +191,25 @@ func runApp(cfg tui.AppConfig) error {
 	return app.Err()
 }
 
-// afterLine is what the app prints after it ends.
-func afterLine(dir string, o tui.Outcome) string {
+// afterLine is what the app prints after it ends, of the runs in dirs (those its last
+// dashboard followed: one, or several compared).
+func afterLine(dirs []string, o tui.Outcome) string {
+	if len(dirs) == 0 {
+		return ""
+	}
+	all, folder := strings.Join(dirs, " "), "run folder"
+	if len(dirs) > 1 {
+		folder = "run folders"
+	}
 	switch o {
 	case tui.OutcomeLeft:
-		return fmt.Sprintf("sipbench: still training in the background: sipbench watch %s", dir)
+		return fmt.Sprintf("sipbench: still training in the background: sipbench watch %s", all)
 	case tui.OutcomeStopped:
-		return fmt.Sprintf("sipbench: stopping (checkpoints kept): sipbench resume %s continues, sipbench show %s", dir, dir)
+		return fmt.Sprintf("sipbench: stopping (checkpoints kept): %s, sipbench show %s", tui.ResumeText(dirs), all)
 	case tui.OutcomeLost:
-		return fmt.Sprintf("sipbench: no process trains the unfinished jobs of %s any more (the trainer ended): sipbench resume %s continues them", dir, dir)
+		return fmt.Sprintf("sipbench: no process trains the unfinished jobs of %s any more (the trainer ended): %s", all, tui.ResumeText(dirs))
 	case tui.OutcomeFinished:
-		return fmt.Sprintf("sipbench: run folder %s: sipbench show %s", dir, dir)
+		return fmt.Sprintf("sipbench: %s %s: sipbench show %s", folder, all, all)
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/tui"
 )
 
 // capture runs the command line args and returns its exit code, stdout and stderr.
@@ -224,6 +225,30 @@ func TestFlagUsageOnce(t *testing.T) {
 		code, _, stderr = capture(t, c, "--bogus")
 		if code != 2 || strings.Contains(stderr, "usage:") || !strings.Contains(stderr, "-bogus") {
 			t.Errorf("sipbench %s --bogus: exit %d, stderr:\n%s\nwant exit 2 and the error without the usage", c, code, stderr)
+		}
+	}
+}
+
+// TestAfterLine checks the line printed when the app ends: every run the last dashboard
+// followed is named, with commands that take them (resume takes one folder).
+func TestAfterLine(t *testing.T) {
+	one, two := []string{"runs/a"}, []string{"runs/a", "runs/b"}
+	cases := []struct {
+		dirs []string
+		o    tui.Outcome
+		want string
+	}{
+		{one, tui.OutcomeFinished, "sipbench: run folder runs/a: sipbench show runs/a"},
+		{two, tui.OutcomeFinished, "sipbench: run folders runs/a runs/b: sipbench show runs/a runs/b"},
+		{two, tui.OutcomeLeft, "sipbench: still training in the background: sipbench watch runs/a runs/b"},
+		{one, tui.OutcomeStopped, "sipbench: stopping (checkpoints kept): sipbench resume runs/a continues, sipbench show runs/a"},
+		{two, tui.OutcomeStopped, "sipbench: stopping (checkpoints kept): sipbench resume runs/a, sipbench resume runs/b continue them, sipbench show runs/a runs/b"},
+		{two, tui.OutcomeLost, "sipbench: no process trains the unfinished jobs of runs/a runs/b any more (the trainer ended): sipbench resume runs/a, sipbench resume runs/b continue them"},
+		{nil, tui.OutcomeNone, ""},
+	}
+	for _, c := range cases {
+		if got := afterLine(c.dirs, c.o); got != c.want {
+			t.Errorf("afterLine(%v, %v) = %q, want %q", c.dirs, c.o, got, c.want)
 		}
 	}
 }

@@ -215,11 +215,11 @@ func (a *App) closeDashboard() {
 func (a *App) Err() error { return a.err }
 
 // Result returns the run folder ("" if none was opened) and how the app ended.
-func (a *App) Result() (dir string, o Outcome) {
-	if a.watch != nil {
-		dir = a.watch.Dir
+func (a *App) Result() (dirs []string, o Outcome) {
+	for _, w := range a.watches {
+		dirs = append(dirs, w.Dir)
 	}
-	return dir, a.outcome
+	return dirs, a.outcome
 }
 
 // screenName names the current screen: "list", "setup" or "dashboard" (with "+quit" while
@@ -557,6 +557,12 @@ func (a *App) lost() []string {
 	return ids
 }
 
+// dirs returns the folders of the runs the dashboard follows.
+func (a *App) dirs() []string {
+	dirs, _ := a.Result()
+	return dirs
+}
+
 // requestQuit quits at once when no job trains, else opens the dialog.
 func (a *App) requestQuit() tea.Cmd {
 	if a.quit != nil {
@@ -570,7 +576,7 @@ func (a *App) requestQuit() tea.Cmd {
 		}
 		return tea.Quit
 	}
-	a.quit = &quitDialog{dir: a.watch.Dir, running: len(ids), lost: len(a.lost())}
+	a.quit = &quitDialog{dirs: a.dirs(), running: len(ids), lost: len(a.lost())}
 	return nil
 }
 

@@ -145,8 +145,8 @@ func TestAppSmoke(t *testing.T) {
 	d.until("a redraw", time.Second, func() bool { return strings.Contains(app.View(), "done") })
 	d.keys("q")
 	d.until("quit", time.Second, func() bool { return d.quit })
-	if dir, o := app.Result(); o != OutcomeFinished || dir != filepath.Join(root, "run") {
-		t.Errorf("result %q %v, want the run folder and OutcomeFinished", dir, o)
+	if dirs, o := app.Result(); o != OutcomeFinished || len(dirs) != 1 || dirs[0] != filepath.Join(root, "run") {
+		t.Errorf("result %q %v, want the run folder and OutcomeFinished", dirs, o)
 	}
 }
 
@@ -382,5 +382,18 @@ func TestAppKeysInOneRead(t *testing.T) {
 	d.handle(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("qq"), Paste: true})
 	if got := app.runs.filter.Value(); got != "heatqq" {
 		t.Errorf("a paste into the filter: %q, want heatqq", got)
+	}
+}
+
+// TestQuitDialogRuns checks the quit dialog of a comparison: every run is named in the
+// command that comes back and in those that continue them.
+func TestQuitDialogRuns(t *testing.T) {
+	th := newTheme(resolveProfile(ColorNever, xtermEnv), false)
+	v := quitDialog{dirs: []string{"runs/a", "runs/b"}, running: 4, lost: 1}.view(th, newDialogStyle(th), 100)
+	for _, want := range []string{"(sipbench watch runs/a runs/b to come back)",
+		"(checkpoints are kept; sipbench resume runs/a, sipbench resume runs/b", "(sipbench resume runs/a, sipbench resume runs/b continue them)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("no %q in\n%s", want, v)
+		}
 	}
 }

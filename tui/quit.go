@@ -11,7 +11,7 @@ import (
 // quitDialog is the question asked when the user quits the dashboard while jobs still
 // train: leave them running in the background, stop them, or go back.
 type quitDialog struct {
-	dir     string
+	dirs    []string // the runs the dashboard follows
 	running int
 	lost    int // unfinished jobs that no process trains (runner.Lost)
 }
@@ -34,9 +34,9 @@ func (q quitDialog) view(t *theme, box lipgloss.Style, w int) string {
 		t.Bold.Render(fmt.Sprintf("%d %s not finished.", q.running, jobs)),
 		"",
 		t.HelpKey.Render("[l]") + " leave running in the background",
-		indent("(sipbench watch " + q.dir + " to come back)"),
+		indent("(sipbench watch " + strings.Join(q.dirs, " ") + " to come back)"),
 		t.HelpKey.Render("[s]") + " stop the runs",
-		indent("(checkpoints are kept; sipbench resume " + q.dir + " continues)"),
+		indent("(checkpoints are kept; " + ResumeText(q.dirs) + ")"),
 		t.HelpKey.Render("[esc]") + " cancel",
 	}
 	if q.lost > 0 {
@@ -44,9 +44,23 @@ func (q quitDialog) view(t *theme, box lipgloss.Style, w int) string {
 		if q.lost == 1 {
 			lost = "1 more job is lost: no process trains it."
 		}
-		lines = append(lines, "", t.Bold.Render(lost), indent("(sipbench resume "+q.dir+" continues)"))
+		lines = append(lines, "", t.Bold.Render(lost), indent("("+ResumeText(q.dirs)+")"))
 	}
 	return box.Render(strings.Join(lines, "\n"))
+}
+
+// ResumeText is the command that continues the runs in dirs, as a clause: "sipbench
+// resume A continues", or, for several runs (resume takes one), "sipbench resume A,
+// sipbench resume B continue them".
+func ResumeText(dirs []string) string {
+	if len(dirs) == 1 {
+		return "sipbench resume " + dirs[0] + " continues"
+	}
+	cmds := make([]string, len(dirs))
+	for i, d := range dirs {
+		cmds[i] = "sipbench resume " + d
+	}
+	return strings.Join(cmds, ", ") + " continue them"
 }
 
 // newDialogStyle returns the dialog box style of t: rounded border, or ASCII.
