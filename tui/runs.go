@@ -549,7 +549,7 @@ func (r *runsScreen) tableRows() ([]column, []tableRow) {
 		}},
 		{column{Title: "preset", Width: presetW}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runPreset(rs)} }},
 		{column{Title: "scale", Width: 5}, 4, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runScale(rs)} }},
-		{column{Title: "methods", Width: 12, Flex: true}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runMethods(rs)} }},
+		{column{Title: "methods", Width: 12, Flex: true}, 5, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runMethods(rs)} }},
 		{column{Title: "seeds", Width: 5, Right: true}, 3, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runSeeds(rs)} }},
 		{column{Title: "steps", Width: stepsW, Right: true}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: stepsOf(rs)} }},
 		{column{Title: "state", Width: 14}, 0, func(rs *runner.RunStatus) tableCell {
@@ -560,18 +560,19 @@ func (r *runsScreen) tableRows() ([]column, []tableRow) {
 		{column{Title: "trend", Width: trendW}, 1, func(rs *runner.RunStatus) tableCell {
 			return tableCell{Text: sparklineOf(rs.Trend, trendW, t.ASCII), Style: &t.Spark}
 		}},
-		{column{Title: "folder", Width: folderW}, 5, func(rs *runner.RunStatus) tableCell { return tableCell{Text: rs.Name()} }},
+		{column{Title: "folder", Width: folderW}, 6, func(rs *runner.RunStatus) tableCell { return tableCell{Text: rs.Name()} }},
 	}
-	fits := func(cs []runsColumn) bool { // the flexible column takes what is left, or nothing
+	// The methods column takes what the others leave, at least its width: at 120 cells
+	// the folder (its name is most often the start and the preset again, and the detail
+	// below names it) makes room for it.
+	fits := func(cs []runsColumn) bool {
 		w := 2 - 1
 		for _, c := range cs {
-			if !c.col.flexible() {
-				w += 1 + c.col.Width
-			}
+			w += 1 + c.col.Width
 		}
 		return w <= r.w
 	}
-	for drop := 5; drop >= 1 && !fits(all); drop-- {
+	for drop := 6; drop >= 1 && !fits(all); drop-- {
 		all = slices.DeleteFunc(all, func(c runsColumn) bool { return c.drop == drop })
 	}
 	cols := make([]column, len(all))

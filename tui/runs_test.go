@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -478,6 +479,29 @@ func TestRunsLostCheckpoints(t *testing.T) {
 		selectRun(t, r, "20250301-140000-fluid")
 		if hint := ansi.Strip(r.hint(r.Selected())); !strings.HasSuffix(hint, c.want) {
 			t.Errorf("without the checkpoints of %v: %q, want it to end %q", c.remove, hint, c.want)
+		}
+	}
+}
+
+// TestRunsScreenColumns checks which columns each width keeps: at 120 cells the methods
+// (the folder, named in the detail, gives way), at 200 both, at 80 neither.
+func TestRunsScreenColumns(t *testing.T) {
+	for _, c := range []struct {
+		w             int
+		methods, fold bool
+	}{{80, false, false}, {120, true, false}, {200, true, true}} {
+		r, _ := newFixtureRuns(t, c.w, 30, false)
+		cols, _ := r.tableRows()
+		var titles []string
+		for _, col := range cols {
+			titles = append(titles, col.Title)
+		}
+		if slices.Contains(titles, "methods") != c.methods || slices.Contains(titles, "folder") != c.fold {
+			t.Errorf("%d cells: columns %v; want methods %v, folder %v", c.w, titles, c.methods, c.fold)
+		}
+		head := ansi.Strip(strings.Split(r.View(), "\n")[1])
+		if c.methods && !strings.Contains(ansi.Strip(r.View()), " SIP,Adam ") {
+			t.Errorf("%d cells: no methods in the rows under %q", c.w, head)
 		}
 	}
 }
