@@ -182,7 +182,7 @@ func runApp(cfg tui.AppConfig) error {
 	_, err := tea.NewProgram(app, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(appFPS)).Run()
 	cancel()
 	dirs, outcome := app.Result()
-	if line := afterLine(dirs, outcome); line != "" {
+	if line := afterLine(dirs, app.Unfinished(), outcome); line != "" {
 		fmt.Println(line)
 	}
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
@@ -192,8 +192,9 @@ func runApp(cfg tui.AppConfig) error {
 }
 
 // afterLine is what the app prints after it ends, of the runs in dirs (those its last
-// dashboard followed: one, or several compared).
-func afterLine(dirs []string, o tui.Outcome) string {
+// dashboard followed: one, or several compared), of which those in unfinished have jobs
+// to resume.
+func afterLine(dirs, unfinished []string, o tui.Outcome) string {
 	if len(dirs) == 0 {
 		return ""
 	}
@@ -205,9 +206,10 @@ func afterLine(dirs []string, o tui.Outcome) string {
 	case tui.OutcomeLeft:
 		return fmt.Sprintf("sipbench: still training in the background: sipbench watch %s", all)
 	case tui.OutcomeStopped:
-		return fmt.Sprintf("sipbench: stopping (checkpoints kept): %s, sipbench show %s", tui.ResumeText(dirs), all)
+		return fmt.Sprintf("sipbench: stopping (checkpoints kept): %s, sipbench show %s", tui.ResumeText(unfinished), all)
 	case tui.OutcomeLost:
-		return fmt.Sprintf("sipbench: no process trains the unfinished jobs of %s any more (the trainer ended): %s", all, tui.ResumeText(dirs))
+		return fmt.Sprintf("sipbench: no process trains the unfinished jobs of %s any more (the trainer ended): %s",
+			strings.Join(unfinished, " "), tui.ResumeText(unfinished))
 	case tui.OutcomeFinished:
 		return fmt.Sprintf("sipbench: %s %s: sipbench show %s", folder, all, all)
 	}

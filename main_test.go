@@ -234,21 +234,22 @@ func TestFlagUsageOnce(t *testing.T) {
 func TestAfterLine(t *testing.T) {
 	one, two := []string{"runs/a"}, []string{"runs/a", "runs/b"}
 	cases := []struct {
-		dirs []string
-		o    tui.Outcome
-		want string
+		dirs, unfinished []string
+		o                tui.Outcome
+		want             string
 	}{
-		{one, tui.OutcomeFinished, "sipbench: run folder runs/a: sipbench show runs/a"},
-		{two, tui.OutcomeFinished, "sipbench: run folders runs/a runs/b: sipbench show runs/a runs/b"},
-		{two, tui.OutcomeLeft, "sipbench: still training in the background: sipbench watch runs/a runs/b"},
-		{one, tui.OutcomeStopped, "sipbench: stopping (checkpoints kept): sipbench resume runs/a continues, sipbench show runs/a"},
-		{two, tui.OutcomeStopped, "sipbench: stopping (checkpoints kept): sipbench resume runs/a, sipbench resume runs/b continue them, sipbench show runs/a runs/b"},
-		{two, tui.OutcomeLost, "sipbench: no process trains the unfinished jobs of runs/a runs/b any more (the trainer ended): sipbench resume runs/a, sipbench resume runs/b continue them"},
-		{nil, tui.OutcomeNone, ""},
+		{one, nil, tui.OutcomeFinished, "sipbench: run folder runs/a: sipbench show runs/a"},
+		{two, nil, tui.OutcomeFinished, "sipbench: run folders runs/a runs/b: sipbench show runs/a runs/b"},
+		{two, two, tui.OutcomeLeft, "sipbench: still training in the background: sipbench watch runs/a runs/b"},
+		{one, one, tui.OutcomeStopped, "sipbench: stopping (checkpoints kept): sipbench resume runs/a continues, sipbench show runs/a"},
+		{two, two, tui.OutcomeStopped, "sipbench: stopping (checkpoints kept): sipbench resume runs/a, sipbench resume runs/b continue them, sipbench show runs/a runs/b"},
+		{two, []string{"runs/b"}, tui.OutcomeStopped, "sipbench: stopping (checkpoints kept): sipbench resume runs/b continues, sipbench show runs/a runs/b"},
+		{two, two, tui.OutcomeLost, "sipbench: no process trains the unfinished jobs of runs/a runs/b any more (the trainer ended): sipbench resume runs/a, sipbench resume runs/b continue them"},
+		{nil, nil, tui.OutcomeNone, ""},
 	}
 	for _, c := range cases {
-		if got := afterLine(c.dirs, c.o); got != c.want {
-			t.Errorf("afterLine(%v, %v) = %q, want %q", c.dirs, c.o, got, c.want)
+		if got := afterLine(c.dirs, c.unfinished, c.o); got != c.want {
+			t.Errorf("afterLine(%v, %v, %v) = %q, want %q", c.dirs, c.unfinished, c.o, got, c.want)
 		}
 	}
 }

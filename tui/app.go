@@ -563,6 +563,28 @@ func (a *App) dirs() []string {
 	return dirs
 }
 
+// Unfinished returns the folders, among those the last dashboard followed, of the runs
+// with jobs that a resume continues: not in a final state (training, queued, lost), or
+// cancelled.
+func (a *App) Unfinished() []string {
+	if a.dash == nil {
+		return nil
+	}
+	open := make([]bool, len(a.watches))
+	for _, j := range a.dash.store.Jobs {
+		if (!j.State.Final() || j.State == runner.Cancelled) && j.Run < len(open) {
+			open[j.Run] = true
+		}
+	}
+	var dirs []string
+	for i, w := range a.watches {
+		if open[i] {
+			dirs = append(dirs, w.Dir)
+		}
+	}
+	return dirs
+}
+
 // requestQuit quits at once when no job trains, else opens the dialog.
 func (a *App) requestQuit() tea.Cmd {
 	if a.quit != nil {
@@ -576,7 +598,7 @@ func (a *App) requestQuit() tea.Cmd {
 		}
 		return tea.Quit
 	}
-	a.quit = &quitDialog{dirs: a.dirs(), running: len(ids), lost: len(a.lost())}
+	a.quit = &quitDialog{dirs: a.dirs(), unfinished: a.Unfinished(), running: len(ids), lost: len(a.lost())}
 	return nil
 }
 

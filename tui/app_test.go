@@ -386,11 +386,14 @@ func TestAppKeysInOneRead(t *testing.T) {
 }
 
 // TestQuitDialogRuns checks the quit dialog of a comparison: every run is named in the
-// command that comes back and in those that continue them.
+// command that comes back, and those with unfinished jobs in those that continue them.
 func TestQuitDialogRuns(t *testing.T) {
 	th := newTheme(resolveProfile(ColorNever, xtermEnv), false)
-	v := quitDialog{dirs: []string{"runs/a", "runs/b"}, running: 4, lost: 1}.view(th, newDialogStyle(th), 100)
-	for _, want := range []string{"(sipbench watch runs/a runs/b to come back)",
+	v := quitDialog{dirs: []string{"runs/a", "runs/b", "runs/c"}, unfinished: []string{"runs/a", "runs/b"}, running: 4, lost: 1}.view(th, newDialogStyle(th), 100)
+	if strings.Contains(v, "resume runs/c") {
+		t.Errorf("a finished run to resume in\n%s", v)
+	}
+	for _, want := range []string{"(sipbench watch runs/a runs/b runs/c to come back)",
 		"(checkpoints are kept; sipbench resume runs/a, sipbench resume runs/b", "(sipbench resume runs/a, sipbench resume runs/b continue them)"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("no %q in\n%s", want, v)

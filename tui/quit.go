@@ -11,9 +11,10 @@ import (
 // quitDialog is the question asked when the user quits the dashboard while jobs still
 // train: leave them running in the background, stop them, or go back.
 type quitDialog struct {
-	dirs    []string // the runs the dashboard follows
-	running int
-	lost    int // unfinished jobs that no process trains (runner.Lost)
+	dirs       []string // the runs the dashboard follows
+	unfinished []string // those of them with unfinished jobs
+	running    int
+	lost       int // unfinished jobs that no process trains (runner.Lost)
 }
 
 // view renders the dialog as a bordered box at most w cells wide.
@@ -36,7 +37,7 @@ func (q quitDialog) view(t *theme, box lipgloss.Style, w int) string {
 		t.HelpKey.Render("[l]") + " leave running in the background",
 		indent("(sipbench watch " + strings.Join(q.dirs, " ") + " to come back)"),
 		t.HelpKey.Render("[s]") + " stop the runs",
-		indent("(checkpoints are kept; " + ResumeText(q.dirs) + ")"),
+		indent("(checkpoints are kept; " + ResumeText(q.unfinished) + ")"),
 		t.HelpKey.Render("[esc]") + " cancel",
 	}
 	if q.lost > 0 {
@@ -44,7 +45,7 @@ func (q quitDialog) view(t *theme, box lipgloss.Style, w int) string {
 		if q.lost == 1 {
 			lost = "1 more job is lost: no process trains it."
 		}
-		lines = append(lines, "", t.Bold.Render(lost), indent("("+ResumeText(q.dirs)+")"))
+		lines = append(lines, "", t.Bold.Render(lost), indent("("+ResumeText(q.unfinished)+")"))
 	}
 	return box.Render(strings.Join(lines, "\n"))
 }
