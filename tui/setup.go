@@ -67,17 +67,17 @@ const (
 type setupRow struct {
 	kind   rowKind
 	method int    // rowMethod: index in Preset.Methods
-	key    string // rowField: "steps", "seeds" or a preset key
+	key    string // rowField: "steps", "seeds" or a preset key; rowMethod: "lr.<method>"
 	label  string
 	doc    string
-	input  textField
-	edited bool   // the user typed into it: a scale change keeps the value
-	err    string // why the value is refused, shown under the row
+	input  textField // rowField: the value; rowMethod: the learning rate
+	edited bool      // the user typed into it: a scale change keeps the value
+	err    string    // why the value is refused, shown under the row
 }
 
 // setup is the Bubble Tea model of a preset's set-up screen: the methods as checkboxes
-// (the defaults ticked), the scale, steps, seeds and the preset's own settings as
-// editable fields. Every change is validated through Preset.Resolve and a refused value
+// (the defaults ticked) with their learning rates, the scale, steps, seeds and the
+// preset's own settings as editable fields. Every change is validated through Preset.Resolve and a refused value
 // shows its reason under its field; enter starts only a valid set-up.
 type setup struct {
 	theme    *theme
@@ -102,7 +102,7 @@ func newSetup(t *theme, p *presets.Preset) *setup {
 	s := &setup{theme: t, keys: defaultSetupKeyMap(), help: newHelp(t), preset: p, w: minWidth, h: minHeight}
 	for i, m := range p.Methods {
 		s.checked = append(s.checked, m.Default)
-		s.rows = append(s.rows, setupRow{kind: rowMethod, method: i, label: m.Name, doc: methodDoc(m)})
+		s.rows = append(s.rows, setupRow{kind: rowMethod, method: i, key: "lr." + m.Name, label: m.Name, doc: methodDoc(m)})
 	}
 	s.rows = append(s.rows, setupRow{kind: rowScale, label: "scale"})
 	s.rows = append(s.rows, setupRow{kind: rowField, key: presets.KeySteps, label: presets.KeySteps, doc: "training steps per job"})
@@ -125,8 +125,10 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// methodDoc is what a method's row says beside its learning rate: the optimizer, and the
+// network if the method has its own.
 func methodDoc(m presets.MethodDef) string {
-	d := fmt.Sprintf("%s, lr %.3g", m.Optimizer, m.LR)
+	d := m.Optimizer
 	if m.Network != "" {
 		d += ", " + m.Network
 	}
@@ -171,7 +173,7 @@ func (s *setup) validate() {
 	for i := range s.rows {
 		r := &s.rows[i]
 		r.err = ""
-		if r.kind != rowField {
+		if r.kind == rowScale || (r.kind == rowMethod && !r.edited) {
 			continue
 		}
 		v := strings.TrimSpace(r.input.Value())
@@ -193,10 +195,8 @@ func (s *setup) validate() {
 	}
 	if base, err := p.Resolve(scale, nil, sets); err == nil {
 		for i := range s.rows { // learning rates may depend on the settings
-			if r := &s.rows[i]; r.kind == rowMethod {
-				m := p.Methods[r.method]
-				m.LR = base.Values.Float("lr." + m.Name)
-				r.doc = methodDoc(m)
+			if r := &s.rows[i]; r.kind == rowMethod && !r.edited {
+				r.input.Set(strconv.FormatFloat(base.Values.Float(r.key), 'g', -1, 64))
 			}
 		}
 	}
@@ -288,7 +288,7 @@ func (s *setup) key(msg tea.KeyMsg) tea.Cmd {
 		s.scale = (s.scale + len(s.preset.Scales) - 1) % len(s.preset.Scales)
 		s.applyScale()
 		s.validate()
-	case r.kind == rowField:
+	case r.kind == rowField || r.kind == rowMethod: // a method's row edits its learning rate
 		if r.input.Update(msg) {
 			r.edited = true
 			s.validate()
@@ -330,7 +330,9 @@ func (s *setup) View() string {
 		case rowMethod:
 			if section != "methods" {
 				section = "methods"
-				body = append(body, t.Header.Render("methods"))
+				pad := strings.Repeat(" ", 2+4+labelW+2-len("methods"))
+				body = append(body, t.Header.Render("methods")+pad+t.Header.Render("lr")+
+					strings.Repeat(" ", inputW+2-len("lr"))+t.Header.Render("optimizer"))
 			}
 			box := uncheck
 			if s.checked[r.method] {
@@ -340,7 +342,7 @@ func (s *setup) View() string {
 			if focused {
 				label = t.Selected.Render(label)
 			}
-			line = mark + label + "  " + t.Dim.Render(r.doc)
+			line = mark + label + "  " + r.input.View(t, focused, inputW) + "  " + t.Dim.Render(r.doc)
 		case rowScale:
 			if section != "settings" {
 				section = "settings"
@@ -432,7 +434,8 @@ func (s *setup) helpView() string {
 	b.WriteString(h.View(s.keys))
 	b.WriteString("\n\n")
 	b.WriteString(t.Dim.Render(ansi.Wordwrap("Tick the methods to compare (one job per method and seed, every method of a "+
-		"seed sees the same initial weights and data). Type into a field to change it; ←/→ move the cursor, "+
+		"seed sees the same initial weights and data); type on a method's row to change its learning rate. "+
+		"Type into a field to change it; ←/→ move the cursor, "+
 		"backspace deletes. A refused value says why under its field. The scale sets every value that you have "+
 		"not typed. Enter creates the run folder under runs/ and starts training in a background process; "+
 		"the dashboard follows it, and quitting can leave it running. Press ? or esc to close.", s.w, "")))

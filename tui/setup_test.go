@@ -140,6 +140,44 @@ func TestSetupEdits(t *testing.T) {
 	}
 }
 
+// TestSetupLearningRate edits a method's learning rate on its row: the run gets it as
+// lr.<method>, a refused value says why under the row, a scale change keeps it, and the
+// rows not typed into follow the scale.
+func TestSetupLearningRate(t *testing.T) {
+	s := newSetup(plainTheme(), mustPreset(t, "poisson"))
+	focusKey(t, s, "lr.adam")
+	s.Update(tea.KeyMsg{Type: tea.KeyCtrlU})
+	press(s, "x", "y")
+	if spec, _ := s.Valid(); spec != nil || !strings.Contains(s.rowByKey("lr.adam").err, "lr.adam") {
+		t.Fatalf("lr.adam=xy: spec %v, error %q; want a refusal that names the setting", spec, s.rowByKey("lr.adam").err)
+	}
+	if !strings.Contains(s.View(), "✗ ") {
+		t.Errorf("no refusal shown:\n%s", s.View())
+	}
+	press(s, "backspace", "backspace")
+	s.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1e-4")})
+	spec, _ := s.Valid()
+	if spec == nil || spec.Values["lr.adam"] != "1e-4" || spec.Values["lr.sip"] != "0.001" {
+		t.Fatalf("lr.adam=1e-4: spec %v (%s)", spec, s.err)
+	}
+	if v := s.View(); !strings.Contains(v, "[x] adam        1e-4") {
+		t.Errorf("the typed rate is not on adam's row:\n%s", v)
+	}
+	press(s, "space") // space still ticks the method
+	if s.checked[1] || s.rowByKey("lr.adam").input.Value() != "1e-4" {
+		t.Errorf("space on adam's row: ticked %v, lr %q", s.checked[1], s.rowByKey("lr.adam").input.Value())
+	}
+	press(s, "space")
+	s.focus = slicesIndexKind(s, rowScale)
+	press(s, "space")
+	if spec, _ := s.Valid(); spec == nil || spec.Scale != "paper" || spec.Values["lr.adam"] != "1e-4" {
+		t.Fatalf("paper scale: spec %v (%s), want lr.adam kept", spec, s.err)
+	}
+	if got := s.rowByKey("lr.sip").input.Value(); got != "0.001" {
+		t.Errorf("sip's untyped rate at paper scale: %q", got)
+	}
+}
+
 func slicesIndexKind(s *setup, k rowKind) int {
 	for i, r := range s.rows {
 		if r.kind == k {
