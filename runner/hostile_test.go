@@ -324,6 +324,32 @@ func TestWatchReportsLostJob(t *testing.T) {
 	}
 }
 
+// TestWatchLostAtOnce checks a negative LostAfter: a job whose status says running and
+// whose lock nobody holds is reported Lost by the first Poll, with no grace.
+func TestWatchLostAtOnce(t *testing.T) {
+	dir := created(t, spec(t, "exp", []string{"rescaled"}, "steps=100"))
+	const job = "rescaled-seed0"
+	writeStatus(dir, job, Status{State: Running, Step: 7, Total: 100})
+	w, err := OpenWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.LostAfter = -1
+	sub := w.Subscribe()
+	if final, _ := w.Poll(); !final || len(w.Lost()) != 1 {
+		t.Fatalf("first poll: final %v, lost %v; want the job lost", final, w.Lost())
+	}
+	var st State
+	for _, e := range sub.Drain() {
+		if e.Kind == EvState {
+			st = e.State
+		}
+	}
+	if st != Lost {
+		t.Errorf("last state published %s, want lost", st)
+	}
+}
+
 // TestWatchBoundedMemory follows a folder of long jobs whose rows are all on disk already
 // (a long run opened late): the subscriber that was there from the start receives every
 // row once, in order, while its undrained backlog stays bounded (Follow reads as fast as it

@@ -31,7 +31,8 @@ type Watch struct {
 
 	// LostAfter is how long the lock of a job whose status is not final must be seen free
 	// before the job is reported Lost: the time a trainer that was just started may take
-	// to lock its jobs. If 0, DefaultLostAfter is used. Set it before Follow.
+	// to lock its jobs. If 0, DefaultLostAfter is used; if negative, a free lock is lost at
+	// once (for a run already known to have lost its trainer). Set it before Follow.
 	LostAfter time.Duration
 }
 
@@ -407,7 +408,7 @@ func (w *Watch) checkLost(j *watchedJob) (Event, bool) {
 		j.freeSince = now
 	}
 	after := w.LostAfter
-	if after <= 0 {
+	if after == 0 {
 		after = DefaultLostAfter
 	}
 	if j.lost || now.Sub(j.freeSince) < after {

@@ -299,6 +299,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.showOpenError(msg.err)
 			return a, nil
 		}
+		a.lostAtOnce(msg.w)
 		from := a.leaveForDashboard()
 		a.openDashboard(msg.w)
 		if from == screenCheck {
@@ -363,6 +364,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			a.showOpenError(msg.err)
 			return a, nil
+		}
+		for _, w := range msg.ws {
+			a.lostAtOnce(w)
 		}
 		from := a.leaveForDashboard()
 		a.openCompare(msg.ws, msg.title)
@@ -452,6 +456,16 @@ func (a *App) showOpenError(err error) {
 		a.check.status = err.Error()
 	} else if a.runs != nil {
 		a.runs.status = err.Error()
+	}
+}
+
+// lostAtOnce drops the grace that w gives a free lock (Watch.LostAfter, the time a
+// trainer just started may take to lock its jobs) when the runs screen lists its run as
+// lost, its trainer gone: the dashboard says lost from its first look, instead of
+// showing the jobs running, with a stale speed and ETA, for the grace's 5 s.
+func (a *App) lostAtOnce(w *runner.Watch) {
+	if a.runs != nil && a.runs.lost(w.Dir) {
+		w.LostAfter = -1 // at once
 	}
 }
 

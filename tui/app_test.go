@@ -400,3 +400,29 @@ func TestQuitDialogRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestAppOpensLostRun opens, from the runs screen, a run it lists as lost: the dashboard
+// says lost within a poll or two, not after the watch's grace for a trainer that is
+// starting (runner.DefaultLostAfter), the jobs shown running until then.
+func TestAppOpensLostRun(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	x := runsFixture(t, root)
+	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}, Index: x, Poll: 20 * time.Millisecond})
+	d := newDriver(t, app, 100, 30)
+	d.keys("r")
+	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
+	for app.runs.Selected().Name() != "20250301-140000-fluid" {
+		d.keys("j")
+	}
+	d.keys("enter")
+	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
+	d.until("its jobs lost", runner.DefaultLostAfter/2, func() bool {
+		for _, j := range app.dash.store.Jobs {
+			if j.State != runner.Lost {
+				return false
+			}
+		}
+		return len(app.dash.store.Jobs) > 0
+	})
+}

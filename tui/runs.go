@@ -353,6 +353,19 @@ func (r *runsScreen) find(dir string) *runner.RunStatus {
 	return nil
 }
 
+// lost reports whether the run folder dir (listed, or a listed sweep's run) has jobs
+// that the list found lost: their trainer gone, not merely not started yet.
+func (r *runsScreen) lost(dir string) bool {
+	for i := range r.all {
+		for _, rs := range append([]runner.RunStatus{r.all[i]}, r.all[i].Runs...) {
+			if rs.Dir == dir {
+				return rs.Count[runner.JobLost] > 0
+			}
+		}
+	}
+	return false
+}
+
 // open opens a run's dashboard, or a sweep's runs in one dashboard.
 func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
 	switch {
