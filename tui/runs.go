@@ -456,10 +456,7 @@ func (r *runsScreen) View() string {
 	var b strings.Builder
 	b.WriteString(fitBlock(t.Title.Render(dots(t, r.title())), r.w, 1))
 	b.WriteByte('\n')
-	detailH := 4
-	if r.h >= 40 {
-		detailH = 8
-	}
+	detailH := r.detailH()
 	tableH := r.h - 2 - detailH - 1
 	switch {
 	case !r.loaded:
@@ -703,6 +700,7 @@ func (r *runsScreen) detail() string {
 		lines = append(lines, t.Bad.Render(rs.Err.Error()))
 		return strings.Join(lines, "\n")
 	}
+	hint := r.hint(rs)
 	if rs.Sweep == nil {
 		var js []string
 		for _, j := range rs.Jobs {
@@ -712,10 +710,28 @@ func (r *runsScreen) detail() string {
 			}
 			js = append(js, s)
 		}
-		lines = append(lines, t.Dim.Render(ansi.Wordwrap("jobs: "+strings.Join(js, " · "), r.w, "")))
+		// The hint says what to do: the jobs give way to it when the lines run short.
+		jobs := strings.Split(ansi.Wordwrap("jobs: "+strings.Join(js, " · "), r.w, ""), "\n")
+		if room := max(r.detailH()-1-(strings.Count(hint, "\n")+1), 1); len(jobs) > room {
+			jobs = jobs[:room]
+			ell := "…"
+			if t.ASCII {
+				ell = "..."
+			}
+			jobs[room-1] = ansi.Truncate(jobs[room-1], r.w-ansi.StringWidth(ell), "") + ell
+		}
+		lines = append(lines, t.Dim.Render(strings.Join(jobs, "\n")))
 	}
-	lines = append(lines, r.hint(rs))
+	lines = append(lines, hint)
 	return strings.Join(lines, "\n")
+}
+
+// detailH is the height of the detail below the table.
+func (r *runsScreen) detailH() int {
+	if r.h >= 40 {
+		return 8
+	}
+	return 4
 }
 
 // hint says what the selected run's state means and what to do with it.
@@ -745,8 +761,7 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 		}
 		s += ": " + opens("dashboard") + "."
 	case runner.RunLost:
-		s = fmt.Sprintf("%d unfinished jobs have no live trainer (the process was killed, or the machine restarted): ", rs.Count[runner.JobLost]) +
-			lostResume(rs)
+		s = lostHint(rs)
 	case runner.RunInterrupted:
 		s = "Stopped with checkpoints kept: R resumes it in the background."
 	case runner.RunFailed:
@@ -770,9 +785,10 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 	return t.Dim.Render(ansi.Wordwrap(s, r.w, ""))
 }
 
-// lostResume says what R does with a run's lost jobs: resume them from their
-// checkpoints, or, for those that have written none yet, train them again from step 0.
-func lostResume(rs *runner.RunStatus) string {
+// lostHint says what a lost run is and what R does with its lost jobs: resume them from
+// their checkpoints, or, for those that have written none yet, train them again from
+// step 0 (R works in the background). Two lines of 80 cells, as the detail has 4.
+func lostHint(rs *runner.RunStatus) string {
 	lost, bare := 0, 0
 	for _, j := range rs.Jobs {
 		if j.Kind == runner.JobLost {
@@ -782,17 +798,22 @@ func lostResume(rs *runner.RunStatus) string {
 			}
 		}
 	}
+	jobs := plural(lost, "unfinished job") + " have"
+	if lost == 1 {
+		jobs = "1 unfinished job has"
+	}
 	every := ""
 	if n := rs.Info.Settings["checkpoint_every"]; n != "" {
-		every = " (one is written every " + n + " steps)"
+		every = " (one every " + n + " steps)"
 	}
 	switch {
 	case bare == 0:
-		return "R resumes them in the background from their checkpoints."
+		return jobs + " no live trainer (the process was killed, or the machine restarted): R resumes them in the background from their checkpoints."
 	case bare == lost:
-		return "they have no checkpoint yet" + every + ": R trains them again from step 0 in the background."
+		return jobs + " no live trainer (killed, or the machine restarted) and no checkpoint yet" + every +
+			": R trains them again from step 0."
 	}
-	return fmt.Sprintf("R resumes them in the background from their checkpoints, and the %d without one yet%s from step 0.", bare, every)
+	return fmt.Sprintf("%s no live trainer (killed, or the machine restarted): R resumes them from their checkpoints, %d without one from step 0.", jobs, bare)
 }
 
 func joinInts(xs []int) string {

@@ -466,8 +466,8 @@ func TestRunsLostCheckpoints(t *testing.T) {
 		want   string
 	}{
 		{nil, "R resumes them in the background from their checkpoints."},
-		{[]string{"Adam-seed0"}, "R resumes them in the background from their checkpoints, and the 1 without one yet from step 0."},
-		{[]string{"SIP-seed0"}, "they have no checkpoint yet: R trains them again from step 0 in the background."},
+		{[]string{"Adam-seed0"}, "R resumes them from their checkpoints, 1 without one from step 0."},
+		{[]string{"SIP-seed0"}, "and no checkpoint yet: R trains them again from step 0."},
 	}
 	for _, c := range cases {
 		for _, j := range c.remove {
@@ -477,9 +477,16 @@ func TestRunsLostCheckpoints(t *testing.T) {
 		}
 		r.Update(scanNow(r.scan()))
 		selectRun(t, r, "20250301-140000-fluid")
-		if hint := ansi.Strip(r.hint(r.Selected())); !strings.HasSuffix(hint, c.want) {
+		hint := ansi.Strip(r.hint(r.Selected()))
+		if !strings.HasSuffix(strings.ReplaceAll(hint, "\n", " "), c.want) {
 			t.Errorf("without the checkpoints of %v: %q, want it to end %q", c.remove, hint, c.want)
 		}
+		// At 80 cells the hint and the run's line fit the detail's 4 lines with the jobs.
+		r.SetSize(80, 24)
+		if d := strings.Split(ansi.Strip(r.detail()), "\n"); len(d) > r.detailH() || !strings.HasSuffix(strings.TrimSpace(d[len(d)-1]), c.want[len(c.want)-20:]) {
+			t.Errorf("without the checkpoints of %v, at 80×24 the detail is cut:\n%s", c.remove, strings.Join(d, "\n"))
+		}
+		r.SetSize(200, 30)
 	}
 }
 
@@ -503,5 +510,16 @@ func TestRunsScreenColumns(t *testing.T) {
 		if c.methods && !strings.Contains(ansi.Strip(r.View()), " SIP,Adam ") {
 			t.Errorf("%d cells: no methods in the rows under %q", c.w, head)
 		}
+	}
+}
+
+// TestRunsDetailKeepsHint checks that at 80×24 a run with more jobs than the detail's
+// lines hold keeps its hint whole: the jobs' line is cut short instead, with an ellipsis.
+func TestRunsDetailKeepsHint(t *testing.T) {
+	r, _ := newFixtureRuns(t, 80, 24, false)
+	selectRun(t, r, "20250301-100000-poisson") // 6 jobs: two lines of them at 80 cells
+	d := strings.Split(ansi.Strip(r.detail()), "\n")
+	if len(d) != r.detailH() || !strings.HasSuffix(strings.TrimSpace(d[len(d)-1]), "ahead).") || !strings.HasSuffix(d[1], "…") {
+		t.Errorf("detail of 6 jobs at 80 cells:\n%s", strings.Join(d, "\n"))
 	}
 }
