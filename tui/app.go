@@ -419,8 +419,17 @@ func (a *App) eachKey(k tea.KeyMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// View renders the current screen, with the quit dialog over the dashboard.
+// View renders the current screen, with the quit dialog over the dashboard; with
+// --ascii, in ASCII only (asciiOnly).
 func (a *App) View() string {
+	v := a.view()
+	if a.theme.ASCII {
+		v = asciiOnly(v)
+	}
+	return v
+}
+
+func (a *App) view() string {
 	switch a.screen {
 	case screenSetup:
 		return a.setup.View()

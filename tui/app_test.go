@@ -426,3 +426,46 @@ func TestAppOpensLostRun(t *testing.T) {
 		return len(app.dash.store.Jobs) > 0
 	})
 }
+
+// TestAppASCII walks the screens with --ascii: the preset list, a set-up (its
+// description holds ∇), the runs, a dashboard of three seeds with its help, and checks
+// that every frame is ASCII only, of the window's size.
+func TestAppASCII(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	x := runsFixture(t, root)
+	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever, ASCII: true}, Index: x, Poll: 20 * time.Millisecond})
+	d := newDriver(t, app, 80, 24)
+	check := func(where string) {
+		t.Helper()
+		v := app.View()
+		for i, r := range v {
+			if r >= 0x80 {
+				t.Fatalf("%s: %q at byte %d is not ASCII:\n%s", where, r, i, v)
+			}
+		}
+		if n := strings.Count(v, "\n") + 1; n != 24 {
+			t.Errorf("%s: %d lines", where, n)
+		}
+	}
+	check("the list")
+	d.keys("j", "j", "enter")
+	d.until("the set-up", time.Second, func() bool { return app.screenName() == "setup" })
+	check("poisson's set-up")
+	d.keys("esc")
+	d.until("the list", time.Second, func() bool { return app.screenName() == "list" })
+	d.keys("r")
+	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
+	check("the runs")
+	for app.runs.Selected().Name() != "20250301-100000-poisson" {
+		d.keys("j")
+	}
+	check("the runs, 3 seeds selected")
+	d.keys("enter")
+	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
+	d.until("its jobs", 5*time.Second, func() bool { return allFinal(app) })
+	d.until("a redraw", time.Second, func() bool { return strings.Contains(app.View(), "mean of") })
+	check("the dashboard")
+	d.keys("?")
+	check("the dashboard's help")
+}
