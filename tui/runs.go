@@ -466,6 +466,8 @@ func (r *runsScreen) View() string {
 			t.Dim.Render("start a run first: esc shows the presets"), r.w, tableH))
 	case len(r.all) == 0:
 		b.WriteString(fitBlock(t.Dim.Render("no runs in "+r.index.Root+" yet: esc shows the presets; choose one to start a run"), r.w, tableH))
+	case len(r.shown) == 0:
+		b.WriteString(fitBlock(t.Dim.Render(fmt.Sprintf("no run matches %q: esc clears the filter", r.filter.Value())), r.w, tableH))
 	default:
 		cols, rows := r.tableRows()
 		r.table.SetSize(r.w, tableH)
@@ -518,6 +520,9 @@ func (r *runsScreen) title() string {
 	}
 	if n := len(r.marked); n > 0 {
 		s += fmt.Sprintf(" · %d marked", n)
+	}
+	if ansi.StringWidth(s) > r.w { // the counts matter more than the name
+		s = strings.TrimPrefix(s, "sipbench · ")
 	}
 	return s
 }

@@ -236,6 +236,7 @@ func TestRunsScreenGolden(t *testing.T) {
 		{"80x24_lost", 80, 24, false, []string{"down", "down"}},
 		{"80x24_ascii_marked", 80, 24, true, []string{"space", "down", "space"}},
 		{"80x24_filter", 80, 24, false, []string{"/", "p", "o", "i"}},
+		{"80x24_filter_none", 80, 24, false, []string{"/", "z", "z", "z"}},
 		{"80x24_delete", 80, 24, false, []string{"down", "down", "down", "down", "down", "d"}},
 		{"80x24_help", 80, 24, false, []string{"?"}},
 	}
