@@ -573,6 +573,9 @@ func (r *runsScreen) tableRows() ([]column, []tableRow) {
 		{column{Title: "trained", Width: 7, Right: true}, 2, func(rs *runner.RunStatus) tableCell { return tableCell{Text: trainedOf(rs)} }},
 		{column{Title: "best ÷ ref", Width: 11}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: headlineOf(rs)} }},
 		{column{Title: "trend", Width: trendW}, 1, func(rs *runner.RunStatus) tableCell {
+			if rs.Sweep != nil { // no trend of its own; at 80 cells, the one word that tells it apart
+				return tableCell{Text: fmt.Sprintf("sweep of %d", len(rs.Sweep.Runs)), Style: &t.Dim}
+			}
 			return tableCell{Text: sparklineOf(rs.Trend, trendW, t.ASCII), Style: &t.Spark}
 		}},
 		{column{Title: "folder", Width: folderW}, 6, func(rs *runner.RunStatus) tableCell { return tableCell{Text: rs.Name()} }},
