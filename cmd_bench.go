@@ -17,7 +17,8 @@ import (
 
 const benchUsage = "sipbench bench [--grid 64] [--batch 32] [--threads 1,2] [--steps 10] [--warmup 2] [--levels 4] [--filters 16]\n" +
 	"       sipbench bench --preset PRESET [--scale paper] [--method M] [--seed 0] [--threads 1,2] [--steps 10] [--warmup 2]\n" +
-	"       (either form) [--cpuprofile FILE]: a pprof CPU profile of the whole command"
+	"       (either form) [--cpuprofile FILE]: a pprof CPU profile of the whole command;\n" +
+	"       SIPBENCH_KERNELS=avx2 in the environment runs the AVX2 kernels on a CPU with AVX-512"
 
 // cmdBench times whole U-Net training steps: forward in training mode, backward of the
 // L2 loss ½‖NN(x) − x*‖², one Adam step. It prints one line of key=value pairs per thread
