@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -251,7 +252,8 @@ func (p *progress) apply(e runner.Event) {
 	case runner.EvState:
 		v.state, v.msg = e.State, e.Message
 		if e.State.Final() && e.State != runner.Done || e.State == runner.Lost {
-			fmt.Fprintf(p.w, "[%5.0fs] %s %s at step %d %s\n", time.Since(p.start).Seconds(), e.Job, e.State, e.Step, e.Message)
+			line := fmt.Sprintf("[%5.0fs] %s %s at step %d %s", time.Since(p.start).Seconds(), e.Job, e.State, e.Step, e.Message)
+			fmt.Fprintln(p.w, strings.TrimRight(line, " "))
 		}
 	case runner.EvMetrics:
 		v.step, v.wall, v.val = e.Step, e.Wall, e.Metrics[p.col]

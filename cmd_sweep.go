@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -105,7 +106,9 @@ func trainSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds 
 			}
 			failed = failed || s == runner.Failed
 		}
-		fmt.Printf("  [%d/%d] %-20s %5.1fs %s\n", i+1, len(specs), info.Runs[i].Dir, time.Since(start).Seconds(), strings.Join(notes, ", "))
+		slices.Sort(notes) // the jobs in one order, not the map's
+		line := fmt.Sprintf("  [%d/%d] %-20s %5.1fs %s", i+1, len(specs), info.Runs[i].Dir, time.Since(start).Seconds(), strings.Join(notes, ", "))
+		fmt.Println(strings.TrimRight(line, " "))
 		if ctx.Err() != nil {
 			return &exitError{130}
 		}

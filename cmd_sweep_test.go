@@ -21,6 +21,11 @@ func TestSweep(t *testing.T) {
 			t.Errorf("sub-run %s: %v", sub, err)
 		}
 	}
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.HasSuffix(l, " ") {
+			t.Errorf("line %q ends in a space", l)
+		}
+	}
 	i := strings.Index(stdout, dir+": sweep of rotation")
 	if i < 0 {
 		t.Fatalf("sweep output has no table:\n%s", stdout)
