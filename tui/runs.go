@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"slices"
@@ -209,6 +211,9 @@ func (r *runsScreen) setRuns(rs []runner.RunStatus, err error) {
 	var sel string
 	if s := r.Selected(); s != nil {
 		sel = s.Dir
+	}
+	if errors.Is(err, fs.ErrNotExist) { // no runs folder yet: a new user's first look
+		err = nil
 	}
 	r.all, r.err = rs, err
 	for d := range r.marked {
@@ -465,7 +470,7 @@ func (r *runsScreen) View() string {
 		b.WriteString(fitBlock(t.Bad.Render("cannot read "+r.index.Root+": ")+r.err.Error()+"\n"+
 			t.Dim.Render("start a run first: esc shows the presets"), r.w, tableH))
 	case len(r.all) == 0:
-		b.WriteString(fitBlock(t.Dim.Render("no runs in "+r.index.Root+" yet: esc shows the presets; choose one to start a run"), r.w, tableH))
+		b.WriteString(fitBlock(t.Dim.Render(ansi.Wordwrap("no runs in "+r.index.Root+" yet: esc shows the presets; choose one to start a run", r.w, "/ ")), r.w, tableH))
 	case len(r.shown) == 0:
 		b.WriteString(fitBlock(t.Dim.Render(fmt.Sprintf("no run matches %q: esc clears the filter", r.filter.Value())), r.w, tableH))
 	default:

@@ -524,3 +524,16 @@ func TestRunsDetailKeepsHint(t *testing.T) {
 		t.Errorf("detail of 6 jobs at 80 cells:\n%s", strings.Join(d, "\n"))
 	}
 }
+
+// TestRunsScreenNoFolder checks the runs screen of a new user, before any run: no runs
+// folder yet is said as no runs yet, with what to do, not as an error to read.
+func TestRunsScreenNoFolder(t *testing.T) {
+	th := newTheme(resolveProfile(ColorNever, xtermEnv), false)
+	r := newRunsScreen(th, runner.NewRunIndex(filepath.Join(t.TempDir(), "runs")), nil)
+	r.SetSize(80, 24)
+	r.Update(scanNow(r.Activate()))
+	v := r.View()
+	if !strings.Contains(strings.Join(strings.Fields(v), " "), "yet: esc shows the presets; choose one to start a run") || strings.Contains(v, "cannot read") {
+		t.Errorf("runs screen without a runs folder:\n%s", v)
+	}
+}
