@@ -49,6 +49,15 @@ func sdotRowsKernel4x3(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b
 //go:noescape
 func sdotRowsKernel4x6(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2, b3, b4, b5 *float32, ldb int, out *[192]float32)
 
+// padRows8 writes the circular padding of rows rows of w floats (w a positive multiple of 8)
+// from src into dst, rows w+2 floats apart (pad_amd64.s), as padCircular's Go loop does.
+//
+//go:noescape
+func padRows8(dst, src *float32, rows, w int)
+
+// padAsm reports whether padCircular uses padRows8 (AVX).
+var padAsm = gemmHasAVX2FMA
+
 var (
 	// convImplicit reports whether the 3×3 convolutions use the implicit kernels: wherever
 	// the AVX2 kernel runs. Tests switch it off to compare with the im2col path.

@@ -24,3 +24,8 @@ func (p *convPlan) run(xp, out []float32, alpha, beta float32, bias []float32) {
 func convWeightGradRows(dw, g, xp []float32, m, n, h, w, y0, y1 int, accumulate bool) {
 	panic("core: implicit convolution without the assembly kernels")
 }
+
+// padAsm is false: padCircular runs its Go loop.
+const padAsm = false
+
+func padRows8(dst, src *float32, rows, w int) { panic("core: no padding kernel") }

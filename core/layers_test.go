@@ -382,11 +382,23 @@ func TestBatchNorm2dReLUFused(t *testing.T) {
 // definition, xp[c, y, x] = x[c, (y−1) mod H, (x−1) mod W], for small and odd sizes.
 func TestPadCircular(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 3))
-	for _, c := range [][3]int{{1, 1, 1}, {2, 1, 7}, {3, 2, 8}, {2, 5, 9}, {1, 3, 17}, {2, 4, 64}} {
+	// Widths that are multiples of 8 take the assembly rows where the CPU has AVX; the
+	// others the Go loop. The slack after the padded planes must stay as it was.
+	cases := [][3]int{{1, 1, 1}, {2, 1, 7}, {3, 2, 8}, {2, 5, 9}, {1, 3, 17}, {2, 4, 64},
+		{1, 1, 8}, {3, 1, 16}, {2, 3, 24}, {4, 8, 32}, {2, 64, 64}, {1, 2, 128}}
+	for _, c := range cases {
 		ch, h, w := c[0], c[1], c[2]
 		x := randTensor(rng, ch, h, w)
 		xp := make([]float32, convPaddedLen(ch, h, w))
+		for i := range xp {
+			xp[i] = -7
+		}
 		padCircular(xp, x.Data, ch, h, w)
+		for i, v := range xp[ch*(h+2)*(w+2):] {
+			if v != -7 {
+				t.Fatalf("%d×%d×%d: slack xp[%d] = %v was written", ch, h, w, ch*(h+2)*(w+2)+i, v)
+			}
+		}
 		for k := 0; k < ch; k++ {
 			for y := 0; y < h+2; y++ {
 				for q := 0; q < w+2; q++ {

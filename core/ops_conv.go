@@ -334,6 +334,18 @@ func convPaddedLen(c, h, w int) int { return c*(h+2)*(w+2) + convPadSlack }
 func padCircular(xp, x []float32, c, h, w int) {
 	pw := w + 2
 	plane := (h + 2) * pw
+	if padAsm && w%8 == 0 && w > 0 && h > 0 && c > 0 {
+		// Row by row in assembly: the interior rows, then the wrapped first and last.
+		_, _ = xp[c*plane-1], x[c*h*w-1]
+		for ch := 0; ch < c; ch++ {
+			src := x[ch*h*w:][:h*w]
+			dst := xp[ch*plane:][:plane]
+			padRows8(&dst[pw], &src[0], h, w)
+			padRows8(&dst[0], &src[(h-1)*w], 1, w)
+			padRows8(&dst[(h+1)*pw], &src[0], 1, w)
+		}
+		return
+	}
 	for ch := 0; ch < c; ch++ {
 		src := x[ch*h*w : (ch+1)*h*w]
 		dst := xp[ch*plane : (ch+1)*plane]
