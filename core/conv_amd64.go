@@ -42,12 +42,14 @@ func sconvKernel4x32(k int, a, b *float32, off *int32, c *float32, ldc int, alph
 
 // sdotRowsKernel4x3 and sdotRowsKernel4x6 are sdotKernel4x3 and sdotKernel4x6 over k
 // taken as rows·8·w8 values in rows whose starts are lda (A) and ldb (B) floats apart.
+// sdotRowsKernel4x6 also reduces its partial sums, in the tree of the Go reduction of
+// convWeightGradRows: out[2·(3r+q%3) + q/3] is row r's dot product with row q.
 //
 //go:noescape
 func sdotRowsKernel4x3(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2 *float32, ldb int, out *[96]float32)
 
 //go:noescape
-func sdotRowsKernel4x6(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2, b3, b4, b5 *float32, ldb int, out *[192]float32)
+func sdotRowsKernel4x6(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2, b3, b4, b5 *float32, ldb int, out *[24]float32)
 
 // padRows8 writes the circular padding of rows rows of w floats (w a positive multiple of 8)
 // from src into dst, rows w+2 floats apart (pad_amd64.s), as padCircular's Go loop does.
@@ -186,7 +188,8 @@ func convDotRowsOK(m, nb, w int) bool {
 func convWeightGradRows(dw, g, xp []float32, m, n, h, w, y0, y1 int, accumulate bool) {
 	hw, pw, plane := h*w, w+2, (h+2)*(w+2)
 	rows, w8 := y1-y0, w/8
-	var part [192]float32
+	var part [96]float32 // sdotRowsKernel4x3's partial sums
+	var sums [24]float32 // sdotRowsKernel4x6's dot products
 	var arow [4]int
 	var brow [6]int
 	nb := 3
@@ -207,19 +210,20 @@ func convWeightGradRows(dw, g, xp []float32, m, n, h, w, y0, y1 int, accumulate 
 			}
 			if convWide {
 				sdotRowsKernel4x6(rows, w8, &g[arow[0]], &g[arow[1]], &g[arow[2]], &g[arow[3]], w,
-					&xp[brow[0]], &xp[brow[1]], &xp[brow[2]], &xp[brow[3]], &xp[brow[4]], &xp[brow[5]], pw, &part)
+					&xp[brow[0]], &xp[brow[1]], &xp[brow[2]], &xp[brow[3]], &xp[brow[4]], &xp[brow[5]], pw, &sums)
 			} else {
 				sdotRowsKernel4x3(rows, w8, &g[arow[0]], &g[arow[1]], &g[arow[2]], &g[arow[3]], w,
-					&xp[brow[0]], &xp[brow[1]], &xp[brow[2]], pw, (*[96]float32)(part[:96]))
+					&xp[brow[0]], &xp[brow[1]], &xp[brow[2]], pw, &part)
 			}
 			for r := 0; r < mr; r++ {
 				for q := 0; q < nr; q++ {
-					off := 8 * (3*r + q)
+					var s float32
 					if convWide {
-						off = 16*(3*r+q%3) + 8*(q/3)
+						s = sums[2*(3*r+q%3)+q/3]
+					} else {
+						p := part[8*(3*r+q):][:8]
+						s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))
 					}
-					p := part[off:][:8]
-					s := ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))
 					d := &dw[(i+r)*n+j+q]
 					if accumulate {
 						*d = s + *d

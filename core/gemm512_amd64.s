@@ -560,10 +560,27 @@ zcloop4x1:
 zcscale4:
 	ZEPILOGUE4(zcbeta4, zcnobias4)
 
-// func sdotRowsKernel4x6(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2, b3, b4, b5 *float32, ldb int, out *[192]float32)
+// ZREDUCE8 sums each 8-lane half of zr as ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)), the tree of
+// the Go reductions of the dot kernels' partial sums (float32 addition is commutative, so
+// the swapped lanes add to the same bits), and stores the low half's sum at lo(DI), the
+// high half's at hi(DI). Clobbers Z12.
+#define ZREDUCE8(zr, xr, lo, hi) \
+	VPERMILPS     $0xB1, zr, Z12      \
+	VADDPS        Z12, zr, zr         \
+	VPERMILPS     $0x4E, zr, Z12      \
+	VADDPS        Z12, zr, zr         \
+	VSHUFF32X4    $0xB1, zr, zr, Z12  \
+	VADDPS        Z12, zr, zr         \
+	VMOVSS        xr, lo(DI)          \
+	VEXTRACTF32X4 $2, zr, X12         \
+	VMOVSS        X12, hi(DI)
+
+// func sdotRowsKernel4x6(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b2, b3, b4, b5 *float32, ldb int, out *[24]float32)
 //
 // sdotKernel4x6 over rows of 8·w8 values, the A rows' rows lda floats apart and the B
-// rows' ldb apart, in the order of sdotRowsKernel4x3 (see there). rows, w8 ≥ 1.
+// rows' ldb apart, in the order of sdotRowsKernel4x3 (see there). rows, w8 ≥ 1. Unlike
+// sdotKernel4x6 it reduces its partial sums itself (ZREDUCE8): out[2·(3r+q%3) + q/3] is
+// the dot product of A row r with B row q, for r < 4, q < 6.
 TEXT ·sdotRowsKernel4x6(SB), NOSPLIT, $0-120
 	MOVQ rows+0(FP), DX
 	MOVQ a0+16(FP), SI
@@ -615,19 +632,19 @@ zdinner:
 	DECQ DX
 	JNZ  zdrowloop
 
-	MOVQ    out+112(FP), DI
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	VMOVUPS Z4, 256(DI)
-	VMOVUPS Z5, 320(DI)
-	VMOVUPS Z6, 384(DI)
-	VMOVUPS Z7, 448(DI)
-	VMOVUPS Z8, 512(DI)
-	VMOVUPS Z9, 576(DI)
-	VMOVUPS Z10, 640(DI)
-	VMOVUPS Z11, 704(DI)
+	MOVQ out+112(FP), DI
+	ZREDUCE8(Z0, X0, 0, 4)
+	ZREDUCE8(Z1, X1, 8, 12)
+	ZREDUCE8(Z2, X2, 16, 20)
+	ZREDUCE8(Z3, X3, 24, 28)
+	ZREDUCE8(Z4, X4, 32, 36)
+	ZREDUCE8(Z5, X5, 40, 44)
+	ZREDUCE8(Z6, X6, 48, 52)
+	ZREDUCE8(Z7, X7, 56, 60)
+	ZREDUCE8(Z8, X8, 64, 68)
+	ZREDUCE8(Z9, X9, 72, 76)
+	ZREDUCE8(Z10, X10, 80, 84)
+	ZREDUCE8(Z11, X11, 88, 92)
 	VZEROUPPER
 	RET
 
