@@ -299,6 +299,10 @@ func TestGemmUsesAsm(t *testing.T) {
 		}
 	}
 	switch {
+	case flags["avx2"] && flags["fma"] && flags["avx512f"] && os.Getenv(KernelsEnv) == "avx2":
+		if gemmBest.name != "avx2" {
+			t.Errorf("%s=avx2 but Gemm uses %q", KernelsEnv, gemmBest.name)
+		}
 	case flags["avx2"] && flags["fma"] && flags["avx512f"]:
 		if gemmBest.name != "avx512" {
 			t.Errorf("CPU has avx2, fma and avx512f but Gemm uses %q (x/sys/cpu says AVX2+FMA %v, AVX-512F %v)",
