@@ -284,18 +284,7 @@ func TestAppLostJob(t *testing.T) {
 // TestAppRunsScreen walks from the preset list to the runs screen (r), opens a finished
 // run's dashboard (enter), goes back to the runs (esc) and to the list (esc).
 func TestAppRunsScreen(t *testing.T) {
-	root := t.TempDir()
-	t.Chdir(root)
-	x := runsFixture(t, root)
-	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever, Refresh: 20 * time.Millisecond}, Index: x, Poll: 20 * time.Millisecond})
-	d := newDriver(t, app, 100, 30)
-	d.keys("r")
-	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
-	for app.runs.Selected().Name() != "20250301-090000-poisson" {
-		d.keys("j")
-	}
-	d.keys("enter")
-	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
+	app, d := openFromRuns(t, Options{Color: ColorNever, Refresh: 20 * time.Millisecond}, "20250301-090000-poisson")
 	d.until("its jobs", 5*time.Second, func() bool { return allFinal(app) && app.dash.store.Jobs[0].Step == 2000 })
 	d.until("a redraw", time.Second, func() bool { return strings.Contains(app.View(), "SGD-seed0") })
 	d.keys("esc")
@@ -405,18 +394,7 @@ func TestQuitDialogRuns(t *testing.T) {
 // says lost within a poll or two, not after the watch's grace for a trainer that is
 // starting (runner.DefaultLostAfter), the jobs shown running until then.
 func TestAppOpensLostRun(t *testing.T) {
-	root := t.TempDir()
-	t.Chdir(root)
-	x := runsFixture(t, root)
-	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}, Index: x, Poll: 20 * time.Millisecond})
-	d := newDriver(t, app, 100, 30)
-	d.keys("r")
-	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
-	for app.runs.Selected().Name() != "20250301-140000-fluid" {
-		d.keys("j")
-	}
-	d.keys("enter")
-	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
+	app, d := openFromRuns(t, Options{Color: ColorNever}, "20250301-140000-fluid")
 	d.until("its jobs lost", runner.DefaultLostAfter/2, func() bool {
 		for _, j := range app.dash.store.Jobs {
 			if j.State != runner.Lost {
@@ -468,4 +446,24 @@ func TestAppASCII(t *testing.T) {
 	check("the dashboard")
 	d.keys("?")
 	check("the dashboard's help")
+}
+
+// openFromRuns starts the app with opts on the runs fixture (runsFixture, in a temporary
+// working folder), opens the runs screen (r), selects the run folder name and opens it
+// (enter), and returns the app and its driver once the dashboard shows.
+func openFromRuns(t *testing.T, opts Options, name string) (*App, *driver) {
+	t.Helper()
+	root := t.TempDir()
+	t.Chdir(root)
+	x := runsFixture(t, root)
+	app := NewApp(context.Background(), AppConfig{Options: opts, Index: x, Poll: 20 * time.Millisecond})
+	d := newDriver(t, app, 100, 30)
+	d.keys("r")
+	d.until("the runs", 5*time.Second, func() bool { return app.screenName() == "runs" && app.runs.loaded })
+	for app.runs.Selected().Name() != name {
+		d.keys("j")
+	}
+	d.keys("enter")
+	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
+	return app, d
 }
