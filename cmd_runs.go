@@ -23,9 +23,9 @@ type runJSON struct {
 	Seeds      []int          `json:"seeds,omitempty"`
 	State      string         `json:"state"`
 	Error      string         `json:"error,omitempty"`
-	Jobs       map[string]int `json:"jobs"` // by kind: training, queued, lost, interrupted, done, diverged, failed
-	StepsDone  int            `json:"steps_done"`
-	StepsTotal int            `json:"steps_total"`
+	Jobs       map[string]int `json:"jobs"`        // by kind: training, queued, lost, interrupted, done, diverged, failed
+	StepsDone  int            `json:"steps_done"`  // summed over the jobs (job_list has each job's)
+	StepsTotal int            `json:"steps_total"` // summed over the jobs
 	Started    string         `json:"started,omitempty"`
 	Updated    string         `json:"updated,omitempty"`
 	TrainingS  float64        `json:"training_s"`
