@@ -24,22 +24,28 @@ func newHelp(t *theme) help.Model {
 	return h
 }
 
-// helpView renders the `?` screen: the full key list and what the chart shows, fitted to
-// w×h.
-func helpView(t *theme, h help.Model, keys keyMap, w, ht int) string {
+// helpScreen renders a `?` screen: the title, the full key list of keys, and text wrapped
+// below it in the dim style, fitted to w×ht. Every screen's help is drawn by it.
+func helpScreen(t *theme, h help.Model, keys help.KeyMap, title, text string, w, ht int) string {
 	h.Width = w
 	h.ShowAll = true
 	var b strings.Builder
-	b.WriteString(t.Title.Render("sipbench dashboard: keys"))
+	b.WriteString(t.Title.Render(title))
 	b.WriteString("\n\n")
 	b.WriteString(h.View(keys))
 	b.WriteString("\n\n")
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("Chart: lower is better for every metric; log Y shows real values (1e-3 = 0.001); "+
+	b.WriteString(t.Dim.Render(ansi.Wordwrap(text, w, "")))
+	return fitBlock(b.String(), w, ht)
+}
+
+// helpView renders the dashboard's `?` screen: the full key list and what the chart shows,
+// fitted to w×h.
+func helpView(t *theme, h help.Model, keys keyMap, w, ht int) string {
+	return helpScreen(t, h, keys, "sipbench dashboard: keys", "Chart: lower is better for every metric; log Y shows real values (1e-3 = 0.001); "+
 		"values ≤ 0 are hidden on log Y and counted in the title; s smooths the table's values and the chart alike: "+
 		"the running mean over the last 64 logged steps, as show reports it. With several seeds a method is drawn as their mean with a faint band from their "+
 		"minimum to their maximum (e: each seed), and the table adds its row: the mean ± half the seeds' range. "+
 		"✗ marks a diverged job (non-finite values are never plotted). "+
 		"Fields: x* truth, y* observation, x prediction, x-x* error (blue < 0 < red). esc goes back to the runs; "+
-		"? or esc closes this.", w, "")))
-	return fitBlock(b.String(), w, ht)
+		"? or esc closes this.", w, ht)
 }

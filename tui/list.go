@@ -244,20 +244,11 @@ func (l *list) footer() string {
 }
 
 func (l *list) helpView() string {
-	t := l.theme
-	h := l.help
-	h.Width = l.w
-	h.ShowAll = true
-	var b strings.Builder
-	b.WriteString(t.Title.Render("sipbench: presets"))
-	b.WriteString("\n\n")
-	b.WriteString(h.View(l.keys))
-	b.WriteString("\n\n")
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("Each preset is one experiment of the paper: a problem, a network and the "+
-		"methods it compares. Choose one to set up its methods, scale, steps, seeds and settings; the run trains "+
-		"in a background process that keeps going if you quit or lose the connection (r lists the runs, and "+
-		"sipbench watch comes back to them). Without a terminal, sipbench prints this list. Press ? or esc to close.", l.w, "")))
-	return fitBlock(b.String(), l.w, l.h)
+	return helpScreen(l.theme, l.help, l.keys, "sipbench: presets",
+		"Each preset is one experiment of the paper: a problem, a network and the "+
+			"methods it compares. Choose one to set up its methods, scale, steps, seeds and settings; the run trains "+
+			"in a background process that keeps going if you quit or lose the connection (r lists the runs, and "+
+			"sipbench watch comes back to them). Without a terminal, sipbench prints this list. Press ? or esc to close.", l.w, l.h)
 }
 
 // tooSmall returns the "terminal too small" screen and true when w×h is below the

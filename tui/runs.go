@@ -876,25 +876,16 @@ func (r *runsScreen) confirmView() string {
 }
 
 func (r *runsScreen) helpView() string {
-	t := r.theme
-	h := r.help
-	h.Width = r.w
-	h.ShowAll = true
-	var b strings.Builder
-	b.WriteString(t.Title.Render("sipbench: runs"))
-	b.WriteString("\n\n")
-	b.WriteString(h.View(r.keys))
-	b.WriteString("\n\n")
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("Every run folder under "+r.index.Root+", newest first. "+
-		"State: training (a live process trains it), queued (waiting to start, or in Slurm's queue), "+
-		"lost (unfinished jobs that no process trains: killed, or the machine restarted; R resumes them), "+
-		"interrupted (stopped with checkpoints; R resumes), failed or diverged (jobs that did; the others finished), finished. "+
-		"best ÷ ref: the method with the lowest metric other than the reference (SIP), and its value divided by the "+
-		"reference's at the end (running mean of 64 steps, mean over seeds): above 1 the reference is ahead. "+
-		"trend: the metric of the run's best job over its training, log scale. "+
-		"Mark runs with space and press c to see them in one chart, labelled by the settings in which they differ; "+
-		"enter on a sweep does the same for its runs. Press ? or esc to close.", r.w, "")))
-	return fitBlock(b.String(), r.w, r.h)
+	return helpScreen(r.theme, r.help, r.keys, "sipbench: runs",
+		"Every run folder under "+r.index.Root+", newest first. "+
+			"State: training (a live process trains it), queued (waiting to start, or in Slurm's queue), "+
+			"lost (unfinished jobs that no process trains: killed, or the machine restarted; R resumes them), "+
+			"interrupted (stopped with checkpoints; R resumes), failed or diverged (jobs that did; the others finished), finished. "+
+			"best ÷ ref: the method with the lowest metric other than the reference (SIP), and its value divided by the "+
+			"reference's at the end (running mean of 64 steps, mean over seeds): above 1 the reference is ahead. "+
+			"trend: the metric of the run's best job over its training, log scale. "+
+			"Mark runs with space and press c to see them in one chart, labelled by the settings in which they differ; "+
+			"enter on a sweep does the same for its runs. Press ? or esc to close.", r.w, r.h)
 }
 
 // runsRoot is the folder a runs screen lists when the app is given none.

@@ -424,22 +424,13 @@ func (s *setup) View() string {
 }
 
 func (s *setup) helpView() string {
-	t := s.theme
-	h := s.help
-	h.Width = s.w
-	h.ShowAll = true
-	var b strings.Builder
-	b.WriteString(t.Title.Render(dots(t, "sipbench · "+s.preset.Name+" · set-up: keys")))
-	b.WriteString("\n\n")
-	b.WriteString(h.View(s.keys))
-	b.WriteString("\n\n")
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("Tick the methods to compare (one job per method and seed, every method of a "+
-		"seed sees the same initial weights and data); type on a method's row to change its learning rate. "+
-		"Type into a field to change it; ←/→ move the cursor, "+
-		"backspace deletes. A refused value says why under its field. The scale sets every value that you have "+
-		"not typed. Enter creates the run folder under runs/ and starts training in a background process; "+
-		"the dashboard follows it, and quitting can leave it running. Press ? or esc to close.", s.w, "")))
-	return fitBlock(b.String(), s.w, s.h)
+	return helpScreen(s.theme, s.help, s.keys, dots(s.theme, "sipbench · "+s.preset.Name+" · set-up: keys"),
+		"Tick the methods to compare (one job per method and seed, every method of a "+
+			"seed sees the same initial weights and data); type on a method's row to change its learning rate. "+
+			"Type into a field to change it; ←/→ move the cursor, "+
+			"backspace deletes. A refused value says why under its field. The scale sets every value that you have "+
+			"not typed. Enter creates the run folder under runs/ and starts training in a background process; "+
+			"the dashboard follows it, and quitting can leave it running. Press ? or esc to close.", s.w, s.h)
 }
 
 // settingText is what the set-up screen shows for a refused setting: the setting's own
