@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
@@ -116,17 +113,8 @@ func checkFolder(f checkFlags) (string, error) {
 // ends and each claim as soon as it is measured; Ctrl-C or SIGTERM stops it with
 // checkpoints written (exit 130), to be continued with --out dir.
 func trainCheck(dir string, workers int) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		if _, ok := <-sigs; ok {
-			fmt.Fprintln(os.Stderr, "\nsipbench: stopping the check (checkpoints are being written)")
-			cancel()
-		}
-	}()
+	ctx, stop := cancelOnSignal("the check")
+	defer stop()
 	pl, err := check.ReadPlan(dir)
 	if err != nil {
 		return err

@@ -75,17 +75,8 @@ func cmdSweep(args []string) error {
 // line when it ends, then prints the sweep's table. Ctrl-C or SIGTERM stops the sweep
 // with checkpoints written (exit 130).
 func trainSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds []int, workers int) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		if _, ok := <-sigs; ok {
-			fmt.Fprintln(os.Stderr, "\nsipbench: stopping the sweep (checkpoints are being written)")
-			cancel()
-		}
-	}()
+	ctx, stop := cancelOnSignal("the sweep")
+	defer stop()
 	fmt.Printf("sipbench: sweep of %s (%s scale), %d combinations × %d jobs, folder %s\n",
 		info.Preset, info.Scale, len(specs), len(specs[0].Methods)*len(seeds), dir)
 	failed := false
@@ -173,4 +164,20 @@ func submitSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds
 	fmt.Printf("  watch a combination: sipbench watch %s\n", filepath.Join(dir, info.Runs[0].Dir))
 	fmt.Printf("  the table so far:    sipbench show %s\n", dir)
 	return nil
+}
+
+// cancelOnSignal returns a context that the first Ctrl-C or SIGTERM cancels, after saying
+// on stderr that what (e.g. "the sweep") is stopping with its checkpoints written; stop
+// releases the signals and the context.
+func cancelOnSignal(what string) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; ok {
+			fmt.Fprintf(os.Stderr, "\nsipbench: stopping %s (checkpoints are being written)\n", what)
+			cancel()
+		}
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel() }
 }
