@@ -107,7 +107,7 @@ func (h *Heat) SetThreads(n int) {
 func (h *Heat) diffuse(dst, src []float64) {
 	m := h.n * h.n
 	pairs := (len(src)/m + 1) / 2
-	parallelEach(h.threads, pairs, func(w, q int) {
+	ParallelEach(h.threads, pairs, func(w, q int) {
 		c := h.work[w].c
 		off := 2 * q * m
 		a := src[off : off+m]
@@ -153,7 +153,7 @@ func (h *Heat) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
 	for e := range batch { // the random draws, in order
 		heatBoxes(rng, n, &h.boxes[e])
 	}
-	parallelEach(h.threads, batch, func(w, e int) {
+	ParallelEach(h.threads, batch, func(w, e int) {
 		f := h.work[w].r
 		clear(f)
 		for _, b := range h.boxes[e] {
@@ -261,7 +261,7 @@ func (h *Heat) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Te
 	res := h.residual("Heat.Update", x, y) // P(x) − y*
 	dst = dstTensor("Heat.Update", dst, x.Shape...)
 	m := h.n * h.n
-	parallelEach(h.threads, len(res)/m, func(w, e int) {
+	ParallelEach(h.threads, len(res)/m, func(w, e int) {
 		r := h.work[w].r
 		h.dampedInverse(&h.work[w], r, res[e*m:(e+1)*m], -1)
 		core.ToFloat32(dst.Data[e*m:(e+1)*m], r)

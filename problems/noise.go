@@ -99,7 +99,7 @@ func noiseFields(dst []float64, rng *rand.Rand, ny, nx int, size, scale, smoothn
 	for e := range fields {
 		draw(buf[e*n : (e+1)*n])
 	}
-	parallelEach(len(plans), fields, func(wk, e int) {
+	ParallelEach(len(plans), fields, func(wk, e int) {
 		finish(buf[e*n:(e+1)*n], plans[wk], dst[e*n:(e+1)*n])
 	})
 	return dst

@@ -89,7 +89,7 @@ func (p *Poisson) SetThreads(n int) {
 // the goroutines.
 func (p *Poisson) solve(dst, src []float64) {
 	m := len(p.inv)
-	parallelEach(p.threads, len(src)/m, func(w, e int) {
+	ParallelEach(p.threads, len(src)/m, func(w, e int) {
 		f := dst[e*m : (e+1)*m]
 		d := p.work[w].dst
 		d.Transform(f, src[e*m:(e+1)*m])
@@ -124,7 +124,7 @@ func (p *Poisson) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core
 	r := p.residual("Poisson.Update", x, y)
 	dst = dstTensor("Poisson.Update", dst, x.Shape...)
 	m := p.n * p.n
-	parallelEach(p.threads, len(r)/m, func(w, e int) {
+	ParallelEach(p.threads, len(r)/m, func(w, e int) {
 		lap := p.work[w].lap
 		laplacianDirichlet(lap, r[e*m:(e+1)*m], p.n)
 		out := dst.Data[e*m : (e+1)*m]

@@ -3,7 +3,6 @@ package fluid
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/problems"
@@ -119,24 +118,7 @@ func (f *Fluid) SetThreads(n int) {
 // each calls fn(w, b) for every example b of a batch, on up to f.threads goroutines, w
 // naming the goroutine's worker (f.workers[w]), which fn's work must use for scratch.
 func (f *Fluid) each(batch int, fn func(w *Fluid, b int)) {
-	threads := max(1, min(f.threads, batch))
-	if threads == 1 {
-		for b := range batch {
-			fn(f, b)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	wg.Add(threads)
-	for w := range threads {
-		go func() {
-			defer wg.Done()
-			for b := w; b < batch; b += threads {
-				fn(f.workers[w], b)
-			}
-		}()
-	}
-	wg.Wait()
+	problems.ParallelEach(f.threads, batch, func(w, b int) { fn(f.workers[w], b) })
 }
 
 // N returns the grid size.
