@@ -178,6 +178,17 @@ func (a *App) Init() tea.Cmd {
 }
 
 // showCheck switches to the paper check screen, making its set-up on first use.
+// showList goes back to the preset list (made on first use: the app may have opened on
+// the runs or a dashboard).
+func (a *App) showList() tea.Cmd {
+	if a.list == nil {
+		a.list = newList(a.theme, a.cfg.Presets)
+		a.list.SetSize(a.w, a.h)
+	}
+	a.screen = screenList
+	return nil
+}
+
 func (a *App) showCheck() tea.Cmd {
 	if a.check == nil {
 		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), "")
@@ -260,22 +271,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.showRuns()
 	case runsBackMsg:
 		a.runs.Deactivate()
-		if a.list == nil {
-			a.list = newList(a.theme, a.cfg.Presets)
-			a.list.SetSize(a.w, a.h)
-		}
-		a.screen = screenList
-		return a, nil
+		return a, a.showList()
 	case checkChosenMsg:
 		return a, a.showCheck()
 	case checkBackMsg:
 		a.check.Deactivate()
-		if a.list == nil {
-			a.list = newList(a.theme, a.cfg.Presets)
-			a.list.SetSize(a.w, a.h)
-		}
-		a.screen = screenList
-		return a, nil
+		return a, a.showList()
 	case checkStartedMsg, checkReadMsg, checkTickMsg, checkStoppedMsg:
 		if a.check == nil {
 			return a, nil
