@@ -576,7 +576,7 @@ func (r *runsScreen) tableRows() ([]column, []tableRow) {
 			return tableCell{Text: rs.StateText(), Style: runStateStyle(t, rs.State)}
 		}},
 		{column{Title: "trained", Width: 7, Right: true}, 2, func(rs *runner.RunStatus) tableCell { return tableCell{Text: trainedOf(rs)} }},
-		{column{Title: "best ÷ ref", Width: 11}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: headlineOf(rs)} }},
+		{column{Title: "best ÷ ref", Width: 11}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: headlineOf(rs, 11)} }},
 		{column{Title: "trend", Width: trendW}, 1, func(rs *runner.RunStatus) tableCell {
 			if rs.Sweep != nil { // no trend of its own; at 80 cells, the one word that tells it apart
 				return tableCell{Text: fmt.Sprintf("sweep of %d", len(rs.Sweep.Runs)), Style: &t.Dim}
@@ -671,12 +671,14 @@ func trainedOf(rs *runner.RunStatus) string {
 }
 
 // headlineOf is "Adam 3.12": the best method other than the reference and its ratio to
-// the reference at the end.
-func headlineOf(rs *runner.RunStatus) string {
+// the reference at the end, in w cells: a long method name is cut (with an ellipsis),
+// never the ratio.
+func headlineOf(rs *runner.RunStatus, w int) string {
 	if math.IsNaN(rs.Headline.Ratio) {
 		return "-"
 	}
-	return fmt.Sprintf("%s %.3g", rs.Headline.Method, rs.Headline.Ratio)
+	ratio := fmt.Sprintf("%.3g", rs.Headline.Ratio)
+	return ansi.Truncate(rs.Headline.Method, max(1, w-len(ratio)-1), "…") + " " + ratio
 }
 
 // runStateStyle colours a run state: problems red, waiting yellow, finished green.

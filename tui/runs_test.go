@@ -537,3 +537,24 @@ func TestRunsScreenNoFolder(t *testing.T) {
 		t.Errorf("runs screen without a runs folder:\n%s", v)
 	}
 }
+
+// TestHeadlineOf: the headline fits its column by cutting the method's name, never the
+// ratio (a long name such as newton-clipped used to push the ratio out of the cell).
+func TestHeadlineOf(t *testing.T) {
+	for _, c := range []struct {
+		method string
+		ratio  float64
+		want   string
+	}{
+		{"adam", 3.124, "adam 3.12"},
+		{"newton-clipped", 0.9967, "newt… 0.997"},
+		{"adahessian", 12.5, "adahe… 12.5"},
+		{"sgd", math.NaN(), "-"},
+	} {
+		rs := &runner.RunStatus{Headline: runner.Headline{Method: c.method, Ratio: c.ratio}}
+		got := headlineOf(rs, 11)
+		if got != c.want || ansi.StringWidth(got) > 11 {
+			t.Errorf("headlineOf(%s %g) = %q (%d cells); want %q", c.method, c.ratio, got, ansi.StringWidth(got), c.want)
+		}
+	}
+}
