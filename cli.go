@@ -55,6 +55,9 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 				fs.SetOutput(io.Discard)
 				return nil, &exitError{0}
 			}
+			if fs.Name() == "sipbench" { // the app's own flags (sipbench --ascii)
+				return nil, usagef("sipbench takes --color auto|always|never and --ascii; 'sipbench help' lists the commands", "%v", err)
+			}
 			return nil, usagef("run 'sipbench "+fs.Name()+" -h' for the flags", "%s: %v", fs.Name(), err)
 		}
 		args = fs.Args()

@@ -24,6 +24,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 )
 
 // usageError is a mistake in the command line: exit code 2.
@@ -98,6 +100,9 @@ func dispatch(args []string) error {
 		return cmdApp(nil)
 	}
 	cmd, rest := args[0], args[1:]
+	if strings.HasPrefix(cmd, "-") && !slices.Contains([]string{"-h", "--help", "--version"}, cmd) {
+		return cmdApp(args) // the app's own flags: sipbench --ascii, sipbench --color never
+	}
 	switch cmd {
 	case "list":
 		return cmdList(rest)

@@ -37,6 +37,8 @@ func TestUsageErrors(t *testing.T) {
 		want string // in stderr
 	}{
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"--color", "bogus"}, `--color="bogus"`},           // the app's flags, before any command
+		{[]string{"--nosuchflag"}, "flag provided but not defined"}, // not "unknown command"
 		{[]string{"run"}, "run takes one preset"},
 		{[]string{"run", "nosuch"}, `unknown preset "nosuch" (presets: exp, rotation, poisson, heat`},
 		{[]string{"run", "exp", "--set", "bogus=1"}, `unknown setting "bogus" (settings: steps, batch`},
