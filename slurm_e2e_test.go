@@ -18,16 +18,13 @@ import (
 
 // TestSlurm runs sipbench on a real Slurm cluster, end to end, with the commands a user
 // types: a sweep as a job array, a task preempted by SIGUSR1 and requeued, a task
-// cancelled with scancel, and `watch --headless` following an array. It skips unless a
-// cluster answers (.ci/slurm-up starts a single-node one; CI always does). The subtests
-// run side by side, so that the requeue delay overlaps the others.
+// cancelled with scancel, and `watch --headless` following an array. It submits jobs, so it
+// runs only where SIPBENCH_SLURM_TEST=1 says that the cluster answering is a disposable test
+// cluster brought up by .ci/slurm-up (whose settings it relies on); elsewhere, on a real
+// cluster's login node too, it skips and says how to run it. The subtests run side by side,
+// so that the requeue delay overlaps the others.
 func TestSlurm(t *testing.T) {
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		t.Skip("no Slurm cluster here (sbatch is not on PATH); .ci/slurm-up starts a single-node one")
-	}
-	if out, err := exec.Command("scontrol", "ping").CombinedOutput(); err != nil || !strings.Contains(string(out), "UP") {
-		t.Skipf("no Slurm cluster is up (scontrol ping: %s); .ci/slurm-up starts a single-node one", strings.TrimSpace(string(out)))
-	}
+	requireTestCluster(t)
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "sipbench")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -39,6 +36,26 @@ func TestSlurm(t *testing.T) {
 	t.Run("Sweep", e.sweep)
 	t.Run("Requeue", e.requeue)
 	t.Run("CancelAndWatch", e.cancelAndWatch)
+}
+
+// slurmTestVar is the variable that lets the cluster tests submit jobs: set it only for a
+// disposable cluster brought up by .ci/slurm-up, never on a site's login node.
+const slurmTestVar = "SIPBENCH_SLURM_TEST"
+
+// requireTestCluster skips the test unless SIPBENCH_SLURM_TEST=1 and the cluster answers;
+// with the variable set, a cluster that does not answer is a failure, not a skip.
+func requireTestCluster(t *testing.T) {
+	t.Helper()
+	if os.Getenv(slurmTestVar) != "1" {
+		t.Skipf("the Slurm cluster tests submit jobs, so they run only on a disposable test cluster: "+
+			"as root, bash .ci/slurm-up, then %s=1 go test -run 'TestSlurm' -v .", slurmTestVar)
+	}
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		t.Fatalf("%s=1, but sbatch is not on PATH (.ci/slurm-up installs and starts a test cluster)", slurmTestVar)
+	}
+	if out, err := exec.Command("scontrol", "ping").CombinedOutput(); err != nil || !strings.Contains(string(out), "UP") {
+		t.Fatalf("%s=1, but no Slurm cluster is up (scontrol ping: %s); .ci/slurm-up starts one", slurmTestVar, strings.TrimSpace(string(out)))
+	}
 }
 
 type e2e struct{ bin, tmp string }
