@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/mattn/go-isatty"
+
+	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/tui"
+)
+
+// uiFlags are the display flags of the commands that open the TUI (app, run, watch).
+type uiFlags struct {
+	color string
+	ascii bool
+}
+
+// addUIFlags defines --color and --ascii on fs.
+func addUIFlags(fs *flag.FlagSet) *uiFlags {
+	u := &uiFlags{}
+	fs.StringVar(&u.color, "color", "auto", "colour: auto (honours NO_COLOR), always, never, truecolor, 256 or 16")
+	fs.BoolVar(&u.ascii, "ascii", false, "draw with ASCII only (no braille, box drawing or block glyphs)")
+	return u
+}
+
+// options returns the TUI options of the flags, or a usage error.
+func (u *uiFlags) options() (tui.Options, error) {
+	if u == nil {
+		return tui.Options{}, nil
+	}
+	mode, err := tui.ParseColorMode(u.color)
+	if err != nil {
+		return tui.Options{}, usagef("", "--%v", err) // color="…": want …
+	}
+	return tui.Options{Color: mode, ASCII: u.ascii}, nil
+}
+
+// interactive reports whether stdin and stdout are terminals, so that a TUI can run.
+func interactive() bool {
+	tty := func(f *os.File) bool { return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()) }
+	return tty(os.Stdin) && tty(os.Stdout)
+}
+
+// cmdApp opens the app on the preset list; without a terminal it prints the list.
+func cmdApp(args []string) error {
+	fs := newFlags("sipbench", "sipbench [--color auto|always|never] [--ascii]")
+	ui := addUIFlags(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("run 'sipbench help' for the commands", "unknown command %q", pos[0])
+	}
+	opts, err := ui.options()
+	if err != nil {
+		return err
+	}
+	if !interactive() {
+		return cmdList(nil)
+	}
+	return runApp(tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground, StartCheck: startCheckInBackground})
+}
+
+// resumeInBackground resumes the run folder dir in a detached background trainer (R on
+// the runs screen).
+func resumeInBackground(dir string) error {
+	pid, err := spawnTraining(dir, 0)
+	if err != nil {
+		return err
+	}
+	return runner.WaitTrainer(dir, pid, 10*time.Second)
+}
+
+// startInBackground creates the run folder of spec under runs/ and starts training it
+// in a detached process.
+func startInBackground(spec *presets.Spec, seeds []int) (string, error) {
+	dir := runner.NewRunDir(spec.Preset.Name)
+	if _, err := runner.Create(spec, seeds, dir); err != nil {
+		return "", err
+	}
+	pid, err := spawnTraining(dir, 0)
+	if err != nil {
+		return "", err
+	}
+	if err := runner.WaitTrainer(dir, pid, 10*time.Second); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// spawnTraining starts `sipbench resume DIR --headless` (this executable) as the
+// run's background trainer (runner.Spawn) and returns its process id; workers > 0 is
+// passed on as --workers.
+func spawnTraining(dir string, workers int) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("cannot find the sipbench executable to start training: %v", err)
+	}
+	command := []string{exe, "resume", dir, "--headless"}
+	if workers > 0 {
+		command = append(command, "--workers", strconv.Itoa(workers))
+	}
+	return runner.Spawn(dir, command)
+}
+
+// stopTraining stops the run in dir: for a run trained on a Slurm cluster it cancels the
+// array (each task checkpoints its job); otherwise it asks the processes that train its
+// jobs on this machine to stop (runner.StopTrainers), which checkpoint them and exit.
+func stopTraining(dir string) {
+	if runner.CancelArray(dir) { // a run trained on a Slurm cluster: cancel its array
+		return
+	}
+	runner.StopTrainers(dir)
+}
+
+// watchInTUI opens the dashboard on the run folder dir, read through a runner.Watch.
+func watchInTUI(dir string, opts tui.Options) error {
+	w, err := runner.OpenWatch(dir)
+	if err != nil {
+		return err
+	}
+	return runApp(tui.AppConfig{Options: opts, Watch: w, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground, StartCheck: startCheckInBackground})
+}
+
+// runsInTUI opens the app on the runs screen of the folder root.
+func runsInTUI(root string, opts tui.Options) error {
+	return runApp(tui.AppConfig{Options: opts, Runs: true, RunsRoot: root, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
+		StartCheck: startCheckInBackground})
+}
+
+// checkInTUI opens the app on the paper check screen of the check folder dir.
+func checkInTUI(dir string, opts tui.Options) error {
+	return runApp(tui.AppConfig{Options: opts, Check: dir, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
+		StartCheck: startCheckInBackground})
+}
+
+// startCheckInBackground creates a check folder of every claim at scale with the seeds
+// under runs/ and starts `sipbench check --out DIR` (this executable) on it in a detached
+// process (runner.Spawn), whose output goes to DIR/train.log.
+func startCheckInBackground(scale string, seeds []int) (string, error) {
+	pl, err := check.NewPlan(scale, seeds, nil)
+	if err != nil {
+		return "", err
+	}
+	dir := runner.NewRunDir("check")
+	if err := check.Create(dir, pl); err != nil {
+		return "", err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the sipbench executable to start the check: %v", err)
+	}
+	if _, err := runner.Spawn(dir, []string{exe, "check", "--out", dir}); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// appFPS is the most frames per second the app's renderer writes: the dashboard redraws
+// at most 4 times a second, and Bubble Tea v1 copies the whole frame on every frame tick
+// even when nothing changed (60 by default). Measured on an idle dashboard of a finished
+// run at 200×60 (CPU time over 60 s): 1.2–1.7 % of a core at 60, 0.9–1.0 % at 30,
+// 0.7–0.8 % at 20; a key's answer waits at most 50 ms more for its frame.
+const appFPS = 20
+
+// runApp runs the app full screen, then says where the run is and how to come back.
+func runApp(cfg tui.AppConfig) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app := tui.NewApp(ctx, cfg)
+	_, err := tea.NewProgram(app, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(appFPS)).Run()
+	cancel()
+	dirs, outcome := app.Result()
+	if line := afterLine(dirs, app.Unfinished(), outcome); line != "" {
+		fmt.Println(line)
+	}
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
+		return err
+	}
+	return app.Err()
+}
+
+// afterLine is what the app prints after it ends, of the runs in dirs (those its last
+// dashboard followed: one, or several compared), of which those in unfinished have jobs
+// to resume.
+func afterLine(dirs, unfinished []string, o tui.Outcome) string {
+	if len(dirs) == 0 {
+		return ""
+	}
+	all, folder := strings.Join(dirs, " "), "run folder"
+	if len(dirs) > 1 {
+		folder = "run folders"
+	}
+	switch o {
+	case tui.OutcomeLeft:
+		return fmt.Sprintf("sipbench: still training in the background: sipbench watch %s", all)
+	case tui.OutcomeStopped:
+		return fmt.Sprintf("sipbench: stopping (checkpoints kept): %s, sipbench show %s", tui.ResumeText(unfinished), all)
+	case tui.OutcomeLost:
+		return fmt.Sprintf("sipbench: no process trains the unfinished jobs of %s any more (the trainer ended): %s",
+			strings.Join(unfinished, " "), tui.ResumeText(unfinished))
+	case tui.OutcomeFinished:
+		return fmt.Sprintf("sipbench: %s %s: sipbench show %s", folder, all, all)
+	}
+	return ""
+}

@@ -1,0 +1,271 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/runner"
+)
+
+const checkUsage = "sipbench check [--scale quick|paper] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR]\n" +
+	"       sipbench check [--only PRESET,…] DIR…"
+
+// checkFlags are the flags of `sipbench check`; set names those given.
+type checkFlags struct {
+	scale, out           string
+	seeds, seed, workers int
+	only                 []string
+	set                  map[string]bool
+}
+
+// cmdCheck is `sipbench check`: the paper's claims against a fresh measurement. Without
+// DIR it plans the runs at a scale, trains them into a check folder and prints each claim
+// as soon as its runs have finished; --out naming a check folder continues it. With DIR…
+// (check, run or sweep folders, or folders of runs) it measures the claims on them.
+func cmdCheck(args []string) error {
+	fs := newFlags("check", checkUsage)
+	var f checkFlags
+	fs.StringVar(&f.scale, "scale", "", "quick (default, minutes) or paper (the original settings)")
+	fs.IntVar(&f.seeds, "seeds", 3, "number of seeds")
+	fs.IntVar(&f.seed, "seed", 0, "first seed")
+	only := fs.String("only", "", "check only these presets' claims, or these claims (comma-separated: "+
+		strings.Join(check.Presets(), ", ")+", or claim IDs as the rows name them)")
+	fs.IntVar(&f.workers, "workers", 0, "jobs that train at once (default: the number of cores)")
+	fs.StringVar(&f.out, "out", "", "check folder (default: runs/<date-time>-check); a check folder there is continued")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.only = splitList(*only)
+	if err := check.CheckOnly(f.only); err != nil {
+		return usagef("", "--only: %v", err)
+	}
+	if len(pos) > 0 {
+		return printCheckDirs(pos, f)
+	}
+	switch {
+	case f.scale != "" && !slices.Contains(check.Scales, f.scale):
+		return usagef("", "--scale must be one of %s", strings.Join(check.Scales, ", "))
+	case f.seeds < 1 || f.seed < 0:
+		return usagef("", "--seeds must be ≥ 1 and --seed ≥ 0")
+	case f.workers < 0:
+		return usagef("", "--workers must be ≥ 0")
+	}
+	dir, err := checkFolder(f)
+	if err != nil {
+		return err
+	}
+	return trainCheck(dir, f.workers)
+}
+
+// printCheckDirs measures the claims on the folders dirs and prints the table.
+func printCheckDirs(dirs []string, f checkFlags) error {
+	for _, name := range []string{"scale", "seeds", "seed", "workers", "out"} {
+		if f.set[name] {
+			return usagef("usage: "+checkUsage, "--%s plans new runs; it does not go with run folders to read (%s)", name, strings.Join(dirs, " "))
+		}
+	}
+	t, err := check.Evaluate(dirs...)
+	if err != nil {
+		return err
+	}
+	printCheck(os.Stdout, filterRows(t, f.only), strings.Join(dirs, " "), 0)
+	return nil
+}
+
+// checkFolder returns the check folder to train: --out's if it holds one (given flags
+// must agree with its plan), else a new one with the flags' plan.
+func checkFolder(f checkFlags) (string, error) {
+	dir := f.out
+	if dir != "" && check.IsCheck(dir) {
+		pl, err := check.ReadPlan(dir)
+		if err != nil {
+			return "", err
+		}
+		if (f.set["scale"] && f.scale != pl.Scale) || ((f.set["seeds"] || f.set["seed"]) && !slices.Equal(seedRange(f.seed, f.seeds), pl.Seeds)) ||
+			(f.set["only"] && !slices.Equal(f.only, pl.Only)) {
+			return "", usagef("leave out --scale, --seeds, --seed and --only to continue it",
+				"%s holds a check at the %s scale with seeds %v; it continues as planned", dir, pl.Scale, pl.Seeds)
+		}
+		return dir, nil
+	}
+	pl, err := check.NewPlan(f.scale, seedRange(f.seed, f.seeds), f.only)
+	if err != nil {
+		return "", usagef("", "%v", err)
+	}
+	if dir == "" {
+		dir = runner.NewRunDir("check")
+	}
+	return dir, check.Create(dir, pl)
+}
+
+// trainCheck trains the check folder dir here, printing each experiment as it starts and
+// ends and each claim as soon as it is measured; Ctrl-C or SIGTERM stops it with
+// checkpoints written (exit 130), to be continued with --out dir.
+func trainCheck(dir string, workers int) error {
+	ctx, stop := cancelOnSignal("the check")
+	defer stop()
+	pl, err := check.ReadPlan(dir)
+	if err != nil {
+		return err
+	}
+	w := os.Stdout
+	exps := fmt.Sprintf("%d experiments", len(pl.Experiments))
+	if len(pl.Experiments) == 1 {
+		exps = "1 experiment"
+	}
+	fmt.Fprintf(w, "sipbench check: %s scale, seeds %s, %s, check folder %s\n", pl.Scale, seedsText(pl.Seeds), exps, dir)
+	printCheckLegend(w)
+	start := time.Now()
+	failed := false
+	n := 0
+	t, err := check.Train(ctx, dir, check.TrainOptions{
+		Workers: workers,
+		Started: func(e check.Experiment, rdir string) {
+			n++
+			fmt.Fprintf(w, "[%s] training %s (%s; %s) …\n", elapsed(start), e.Name, strings.Join(e.Methods, ", "),
+				strings.Join(append([]string{e.Preset}, e.Sets...), " "))
+		},
+		Finished: func(e check.Experiment, rdir string, states map[string]runner.State, took time.Duration) {
+			var notes []string
+			for id, s := range states {
+				if s != runner.Done {
+					notes = append(notes, id+" "+string(s))
+				}
+				failed = failed || s == runner.Failed
+			}
+			slices.Sort(notes)
+			fmt.Fprintf(w, "[%s] %s finished in %s %s\n", elapsed(start), e.Name, took.Round(time.Second), strings.Join(notes, ", "))
+		},
+		Row: func(r check.Row) { printRow(w, r) },
+	})
+	if ctx.Err() != nil {
+		fmt.Fprintf(os.Stderr, "sipbench: continue it: sipbench check --out %s\n", dir)
+		return &exitError{130}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	printSummary(w, t, time.Since(start))
+	fmt.Fprintf(w, "again, without training: sipbench check %s\n", dir)
+	if failed {
+		return &exitError{1}
+	}
+	return nil
+}
+
+// filterRows keeps the rows of the claims only names, by preset or ID (all if empty).
+func filterRows(t *check.Table, only []string) *check.Table {
+	if len(only) == 0 {
+		return t
+	}
+	out := *t
+	out.Rows = nil
+	for _, r := range t.Rows {
+		if slices.Contains(only, r.Claim.Preset) || slices.Contains(only, r.Claim.ID) {
+			out.Rows = append(out.Rows, r)
+		}
+	}
+	return &out
+}
+
+// printCheck prints a whole table: a header, the legend, each row, the summary.
+func printCheck(w io.Writer, t *check.Table, dirs string, took time.Duration) {
+	fmt.Fprintf(w, "sipbench check: %s (%s scale)\n", dirs, t.Scale)
+	printCheckLegend(w)
+	for _, r := range t.Rows {
+		printRow(w, r)
+	}
+	fmt.Fprintln(w)
+	printSummary(w, t, took)
+}
+
+// printCheckLegend says how to read the rows.
+func printCheckLegend(w io.Writer) {
+	fmt.Fprintln(w, "Each claim: where it is, the step measured, the ratio measured (mean over seeds, min–max),")
+	fmt.Fprintln(w, "the paper's value and the verdict; below it the paper's words and what the ratio is.")
+	fmt.Fprintln(w, "holds: the mean reaches the paper's factor and every seed points its way; holds weakly: right")
+	fmt.Fprintln(w, "direction, smaller factor. Values are running means (64 logged steps), as the paper's plots.")
+}
+
+// printRow prints one claim in three lines.
+func printRow(w io.Writer, r check.Row) {
+	c := r.Claim
+	seeds := ""
+	if n := r.Stats.Seeds; n > 0 {
+		seeds = fmt.Sprintf("%d seed", n)
+		if n > 1 {
+			seeds += "s"
+		}
+	}
+	fmt.Fprintf(w, "\n%-10s %-17s %-22s %-8s paper %-16s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, strings.ToUpper(string(r.Verdict)))
+	if c.Words != "" {
+		fmt.Fprint(w, wrapIndented(fmt.Sprintf("%q (%s)", c.Words, c.Cite)))
+	} else {
+		fmt.Fprint(w, wrapIndented(c.Cite))
+	}
+	fmt.Fprint(w, wrapIndented(fmt.Sprintf("measured (%s): %s", c.ID, r.Detail())))
+}
+
+// checkWidth is the width the claims' words and details are wrapped to.
+const checkWidth = 100
+
+// wrapIndented wraps s to checkWidth columns, indented by two spaces (four after the
+// first line), with a newline at the end.
+func wrapIndented(s string) string {
+	lines := strings.Split(ansi.Wordwrap(s, checkWidth-4, ""), "\n")
+	for i := range lines {
+		lines[i] = "    " + lines[i]
+	}
+	lines[0] = lines[0][2:]
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// printSummary prints the count of each verdict and the time.
+func printSummary(w io.Writer, t *check.Table, took time.Duration) {
+	n := t.Count()
+	var parts []string
+	for _, v := range []check.Verdict{check.Holds, check.Weakly, check.Fails, check.NotMeasured, check.Pending, check.NoRuns} {
+		if n[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
+		}
+	}
+	claims := fmt.Sprintf("%d claims", len(t.Rows))
+	if len(t.Rows) == 1 {
+		claims = "1 claim"
+	}
+	line := claims + ": " + strings.Join(parts, ", ")
+	if took > 0 {
+		line += fmt.Sprintf("; %s", took.Round(time.Second))
+	}
+	fmt.Fprintln(w, line)
+}
+
+// seedsText is "0–2", "0" or "0, 3".
+func seedsText(s []int) string {
+	if len(s) > 1 && s[len(s)-1]-s[0] == len(s)-1 {
+		return fmt.Sprintf("%d–%d", s[0], s[len(s)-1])
+	}
+	var p []string
+	for _, x := range s {
+		p = append(p, fmt.Sprint(x))
+	}
+	return strings.Join(p, ", ")
+}
+
+// elapsed is the time since start as m:ss.
+func elapsed(start time.Time) string {
+	d := time.Since(start).Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}

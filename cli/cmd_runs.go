@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// runJSON is one run (or sweep) in `sipbench runs --json`.
+type runJSON struct {
+	Dir        string         `json:"dir"`
+	Kind       string         `json:"kind"` // "run" or "sweep"
+	Preset     string         `json:"preset,omitempty"`
+	Scale      string         `json:"scale,omitempty"`
+	Methods    []string       `json:"methods,omitempty"`
+	Seeds      []int          `json:"seeds,omitempty"`
+	State      string         `json:"state"`
+	Error      string         `json:"error,omitempty"`
+	Jobs       map[string]int `json:"jobs"`        // by kind: training, queued, lost, interrupted, done, diverged, failed
+	StepsDone  int            `json:"steps_done"`  // summed over the jobs (job_list has each job's)
+	StepsTotal int            `json:"steps_total"` // summed over the jobs
+	Started    string         `json:"started,omitempty"`
+	Updated    string         `json:"updated,omitempty"`
+	TrainingS  float64        `json:"training_s"`
+	Metric     string         `json:"metric,omitempty"`
+	Reference  string         `json:"reference,omitempty"`
+	Headline   *headlineJSON  `json:"headline,omitempty"`
+	Runs       []runJSON      `json:"runs,omitempty"` // a sweep's
+	JobList    []runJobJSON   `json:"job_list,omitempty"`
+}
+
+type headlineJSON struct {
+	Method string  `json:"method"`
+	Ratio  float64 `json:"ratio"` // method ÷ reference at the end; above 1 the reference is ahead
+	Seeds  int     `json:"seeds"`
+}
+
+type runJobJSON struct {
+	ID    string   `json:"id"`
+	Kind  string   `json:"kind"`
+	State string   `json:"state"`
+	Step  int      `json:"step"`
+	Total int      `json:"total"`
+	Value *float64 `json:"value,omitempty"` // the metric at the end (running mean of 64)
+	PID   int      `json:"pid,omitempty"`   // the process that trains it
+	Slurm string   `json:"slurm,omitempty"` // Slurm's view, for a cluster run
+}
+
+func cmdRuns(args []string) error {
+	fs := newFlags("runs", "sipbench runs [DIR] [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("", "runs takes at most one folder (default: %s)", runner.RunsDir)
+	}
+	root := runner.RunsDir
+	if len(pos) == 1 {
+		root = pos[0]
+	}
+	rs, err := runner.NewRunIndex(root).Scan()
+	if err != nil {
+		return fmt.Errorf("no runs folder %q: start a run first (sipbench run PRESET)", root)
+	}
+	if *asJSON {
+		out := make([]runJSON, 0, len(rs))
+		for i := range rs {
+			out = append(out, toRunJSON(&rs[i]))
+		}
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	printRuns(os.Stdout, rs)
+	return nil
+}
+
+func toRunJSON(r *runner.RunStatus) runJSON {
+	j := runJSON{Dir: r.Dir, Kind: "run", State: string(r.State), Jobs: map[string]int{}, StepsDone: r.Done, StepsTotal: r.Total,
+		TrainingS: r.Training, Preset: r.Info.Preset, Scale: r.Info.Scale, Methods: r.Info.Methods, Seeds: r.Info.Seeds,
+		Metric: r.Info.Metric, Reference: r.Info.Reference}
+	if r.Err != nil {
+		j.Error = r.Err.Error()
+	}
+	for k, n := range r.Count {
+		j.Jobs[string(k)] = n
+	}
+	if !r.Started.IsZero() {
+		j.Started = r.Started.Format(time.RFC3339)
+	}
+	if !r.Updated.IsZero() {
+		j.Updated = r.Updated.Format(time.RFC3339)
+	}
+	if h := r.Headline; !math.IsNaN(h.Ratio) {
+		j.Headline = &headlineJSON{Method: h.Method, Ratio: h.Ratio, Seeds: h.Seeds}
+	}
+	if r.Sweep != nil {
+		j.Kind, j.Methods, j.Seeds = "sweep", r.Sweep.Methods, nil
+		for i := range r.Runs {
+			j.Runs = append(j.Runs, toRunJSON(&r.Runs[i]))
+		}
+		return j
+	}
+	for _, js := range r.Jobs {
+		jj := runJobJSON{ID: js.Info.ID, Kind: string(js.Kind), State: string(js.State), Step: js.Step, Total: js.Info.Steps}
+		if v := js.Value; !math.IsNaN(v) && !math.IsInf(v, 0) {
+			jj.Value = &v
+		}
+		if js.Owner != nil {
+			jj.PID = js.Owner.PID
+		}
+		jj.Slurm = js.Cluster.Short()
+		j.JobList = append(j.JobList, jj)
+	}
+	return j
+}
+
+// printRuns prints the runs list as a table, newest first.
+func printRuns(w io.Writer, rs []runner.RunStatus) {
+	if len(rs) == 0 {
+		fmt.Fprintln(w, "no runs yet: start one with sipbench run PRESET (or sipbench, and choose a preset)")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STARTED\tPRESET\tSCALE\tMETHODS\tSEEDS\tSTEPS\tSTATE\tTRAINED\tBEST ÷ REF\tFOLDER")
+	for i := range rs {
+		r := &rs[i]
+		started := "-"
+		if !r.Started.IsZero() {
+			started = r.Started.Local().Format("2006-01-02 15:04")
+		}
+		preset, scale, methods, seeds := r.Info.Preset, r.Info.Scale, strings.Join(r.Info.Methods, ","), fmt.Sprint(len(r.Info.Seeds))
+		if r.Sweep != nil {
+			preset, scale = r.Sweep.Preset, r.Sweep.Scale
+			methods = strings.Join(r.Sweep.Methods, ",")
+			seeds = fmt.Sprintf("%d runs", len(r.Runs))
+		}
+		state := r.StateText()
+		if r.Err != nil {
+			state = "unreadable: " + r.Err.Error()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", started, dash(preset), dash(scale), dash(methods), seeds,
+			stepsText(r), state, trainedText(r.Training), headlineText(r), r.Dir)
+	}
+	tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// stepsText is a run's progress in steps per job: the jobs' mean steps done over their
+// mean total ("1500/2000").
+func stepsText(r *runner.RunStatus) string {
+	n := len(r.Jobs)
+	if n == 0 || r.Total == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", (r.Done+n/2)/n, (r.Total+n/2)/n)
+}
+
+// trainedText formats seconds of training: "45s", "12m05s", "3h20m".
+func trainedText(s float64) string {
+	if s <= 0 || math.IsNaN(s) {
+		return "-"
+	}
+	t := int(math.Round(s))
+	switch {
+	case t < 60:
+		return fmt.Sprintf("%ds", t)
+	case t < 3600:
+		return fmt.Sprintf("%dm%02ds", t/60, t%60)
+	}
+	return fmt.Sprintf("%dh%02dm", t/3600, (t%3600)/60)
+}
+
+// headlineText is "Adam 3.12": the best non-reference method and its ratio to the
+// reference at the end.
+func headlineText(r *runner.RunStatus) string {
+	h := r.Headline
+	if math.IsNaN(h.Ratio) {
+		return "-"
+	}
+	return fmt.Sprintf("%s %.3g", h.Method, h.Ratio)
+}

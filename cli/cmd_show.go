@@ -1,0 +1,233 @@
+package cli
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+func cmdShow(args []string) error {
+	fs := newFlags("show", "sipbench show DIR… [--at 60,1000] [--metric NAME] [--window N] [--csv]\n\nSeveral folders (or their runs, for a sweep given with others) are compared: a table per run, named by the settings in which the runs differ.")
+	at := fs.String("at", "", "comma-separated steps to report besides the end")
+	metric := fs.String("metric", "", "metric to report (default: the preset's)")
+	window := fs.Int("window", 0, "the running mean's window in logged steps, as the dashboard and plot smooth (default: 64, the paper's smoothing; 1 for raw)")
+	asCSV := fs.Bool("csv", false, "print CSV")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("", "show takes one or more run folders")
+	}
+	steps, err := parseInts(*at)
+	if err != nil {
+		return usagef("", "--at: %v", err)
+	}
+	if *window < 0 {
+		return usagef("", "--window must be ≥ 1")
+	}
+	if len(pos) == 1 && runner.IsSweep(pos[0]) { // a sweep folder (cmd_sweep.go): its table
+		return showSweep(os.Stdout, pos[0])
+	}
+	dirs, err := compareDirs(pos)
+	if err != nil {
+		return err
+	}
+	infos := make([]runner.RunInfo, len(dirs))
+	for i, d := range dirs {
+		if infos[i], err = runner.ReadRunInfo(d); err != nil {
+			return fmt.Errorf("%s is not a run folder: %v", d, err)
+		}
+		if *metric != "" && !slices.Contains(infos[i].Metrics, *metric) {
+			return usagef("", "unknown metric %q in %s (metrics: %v)", *metric, d, infos[i].Metrics)
+		}
+	}
+	o := runner.SummaryOptions{Metric: *metric, At: steps, Window: *window}
+	if len(dirs) == 1 {
+		return showInfo(os.Stdout, dirs[0], infos[0], o, *asCSV)
+	}
+	return showCompare(os.Stdout, dirs, infos, o, *asCSV)
+}
+
+// compareDirs returns the run folders named on a command line, each sweep folder among
+// them replaced by its runs that exist.
+func compareDirs(args []string) ([]string, error) {
+	var dirs []string
+	for _, a := range args {
+		if !runner.IsSweep(a) {
+			dirs = append(dirs, a)
+			continue
+		}
+		info, err := runner.ReadSweep(a)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range info.Runs {
+			d := filepath.Join(a, r.Dir)
+			if _, err := runner.ReadRunInfo(d); err == nil {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	return dirs, nil
+}
+
+// showRun prints the summary of the run folder dir at its end.
+func showRun(w io.Writer, dir string) error {
+	info, err := runner.ReadRunInfo(dir)
+	if err != nil {
+		return err
+	}
+	return showInfo(w, dir, info, runner.SummaryOptions{}, false)
+}
+
+func fmtVal(v float64) string {
+	if v != v {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// fmtSpread formats a mean over seeds and half the seeds' range: "0.0123±0.0021".
+func fmtSpread(s runner.Spread) string {
+	if s.Mean != s.Mean {
+		return "-"
+	}
+	return fmtVal(s.Mean) + "±" + strconv.FormatFloat((s.Max-s.Min)/2, 'g', 2, 64)
+}
+
+func stepName(step int) string {
+	if step == runner.End {
+		return "end"
+	}
+	return strconv.Itoa(step)
+}
+
+// showInfo prints the Summary of the run folder dir, described by info, as a table or CSV.
+func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOptions, asCSV bool) error {
+	s, err := runner.Summarize(dir, info, o)
+	if err != nil {
+		return err
+	}
+	if asCSV {
+		cw := csv.NewWriter(w)
+		cw.Write(csvHeader(info, false))
+		writeCSV(cw, nil, s)
+		cw.Flush()
+		return cw.Error()
+	}
+	fmt.Fprintf(w, "%s: %s (%s scale); %s, running mean over the last %d logged steps; ratio = method / %s (higher: %s is ahead)\n",
+		dir, info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	writeTable(tw, s, true)
+	return tw.Flush()
+}
+
+// showCompare prints the Summaries of several run folders: one table, its rows grouped
+// by run, each group named by the settings in which the runs differ.
+func showCompare(w io.Writer, dirs []string, infos []runner.RunInfo, o runner.SummaryOptions, asCSV bool) error {
+	labels := runner.RunLabels(infos, dirs)
+	var cw *csv.Writer
+	if asCSV {
+		cw = csv.NewWriter(w)
+		cw.Write(csvHeader(infos[0], true))
+	} else {
+		fmt.Fprintf(w, "%d runs of %s; ratio = method / the reference of its run (higher: the reference is ahead)\n", len(dirs), presetsOf(infos))
+	}
+	for i, d := range dirs {
+		s, err := runner.Summarize(d, infos[i], o)
+		if err != nil {
+			return err
+		}
+		if asCSV {
+			writeCSV(cw, []string{d, labels[i]}, s)
+			continue
+		}
+		fmt.Fprintf(w, "\n── %s · %s · %s (%s scale); %s, running mean over the last %d logged steps\n", labels[i], d, infos[i].Preset, infos[i].Scale, s.Metric, s.Window)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		writeTable(tw, s, true)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if asCSV {
+		cw.Flush()
+		return cw.Error()
+	}
+	return nil
+}
+
+// presetsOf names the presets of the runs: "poisson", or "poisson, heat".
+func presetsOf(infos []runner.RunInfo) string {
+	var ps []string
+	for _, in := range infos {
+		if !slices.Contains(ps, in.Preset) {
+			ps = append(ps, in.Preset)
+		}
+	}
+	return strings.Join(ps, ", ")
+}
+
+// csvHeader is the header of show's CSV; several runs add the run's folder and label.
+func csvHeader(info runner.RunInfo, runs bool) []string {
+	h := []string{"job", "method", "seed", "state", "steps_done", "step", "metric", "value", "ratio_to_" + info.Reference}
+	if runs {
+		h = append([]string{"run", "label"}, h[:len(h)-1]...)
+		h = append(h, "ratio_to_reference")
+	}
+	return h
+}
+
+// writeCSV writes a Summary's rows, each after the columns pre.
+func writeCSV(cw *csv.Writer, pre []string, s *runner.Summary) {
+	for _, js := range s.Jobs {
+		for k, step := range s.Steps {
+			cw.Write(append(slices.Clone(pre), js.Job.ID, js.Job.Method, strconv.Itoa(js.Job.Seed), string(js.State), strconv.Itoa(js.Done),
+				stepName(step), s.Metric, fmtVal(js.Values[k]), fmtVal(js.Ratios[k])))
+		}
+	}
+}
+
+// writeTable writes a Summary's rows (with its header if header): one per job, then,
+// for a method with several seeds, one with the mean over its seeds ± half their range,
+// of the metric and of the ratio.
+func writeTable(tw *tabwriter.Writer, s *runner.Summary, header bool) {
+	ref := s.Info.Reference
+	if header {
+		h := "JOB\tSTATE\tSTEPS\t"
+		for _, step := range s.Steps {
+			h += fmt.Sprintf("%s@%s\t×%s\t", s.Metric, stepName(step), ref)
+		}
+		fmt.Fprintln(tw, h)
+	}
+	for _, js := range s.Jobs {
+		line := fmt.Sprintf("%s\t%s\t%d\t", js.Job.ID, js.State, js.Done)
+		for k := range s.Steps {
+			line += fmtVal(js.Values[k]) + "\t" + fmtVal(js.Ratios[k]) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	byStep := make([][]runner.MethodStat, len(s.Steps))
+	for k := range s.Steps {
+		byStep[k] = s.ByMethod(k)
+	}
+	for i, st := range byStep[len(s.Steps)-1] {
+		if st.Seeds < 2 {
+			continue
+		}
+		line := fmt.Sprintf("%s (%d seeds)\tmean±\t\t", st.Method, st.Seeds)
+		for k := range s.Steps {
+			m := byStep[k][i]
+			line += fmtSpread(runner.Spread{Mean: m.Mean, Min: m.Min, Max: m.Max}) + "\t" + fmtSpread(m.Ratio) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+}

@@ -1,0 +1,110 @@
+//go:build unix
+
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/slurm"
+)
+
+// withPath runs f with PATH set to dir only, holding fake Slurm commands.
+func withPath(t *testing.T, dir string) {
+	t.Helper()
+	old := os.Getenv("PATH")
+	t.Cleanup(func() { os.Setenv("PATH", old) })
+	os.Setenv("PATH", dir)
+}
+
+// TestSlurmErrors: without sbatch, --slurm is a usage error (exit 2) naming Slurm and the
+// flag, and nothing is written; when sbatch refuses, its message is printed, the exit
+// code is 1, and every job is marked failed with the message (never left queued).
+func TestSlurmErrors(t *testing.T) {
+	tmp := t.TempDir()
+	withPath(t, filepath.Join(tmp, "empty"))
+	out := filepath.Join(tmp, "run")
+	code, _, stderr := capture(t, "run", "exp", "--slurm", "--out", out)
+	if code != 2 || !strings.Contains(stderr, "--slurm: Slurm's sbatch is not on PATH") || strings.Count(stderr, "\n") != 2 {
+		t.Errorf("without sbatch: exit %d, stderr %q; want 2 and one line naming Slurm and --slurm (and a hint)", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("without sbatch, %s was created", out)
+	}
+
+	bin := filepath.Join(tmp, "bin")
+	os.Mkdir(bin, 0o755)
+	os.WriteFile(filepath.Join(bin, "sbatch"), []byte("#!/bin/sh\necho 'sbatch: error: invalid partition specified: nope' >&2\nexit 1\n"), 0o755)
+	withPath(t, bin)
+	code, _, stderr = capture(t, "run", "exp", "--methods", "adam,sgd", "--slurm", "--partition", "nope", "--out", out)
+	if code != 1 || !strings.Contains(stderr, "sbatch: error: invalid partition specified: nope") {
+		t.Errorf("sbatch refusing: exit %d, stderr %q; want 1 and sbatch's message", code, stderr)
+	}
+	info, err := runner.ReadRunInfo(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range info.Jobs {
+		st, _ := runner.ReadStatus(out, j.ID)
+		if st.State != runner.Failed || !strings.Contains(st.Message, "never submitted to Slurm: sbatch: error: invalid partition") {
+			t.Errorf("%s after sbatch refused: %+v; want failed with sbatch's message", j.ID, st)
+		}
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--partition", "x"}, "--partition only apply with --slurm"},
+		{[]string{"--slurm", "--cpus-per-task", "0"}, "--cpus-per-task must be ≥ 1"},
+		{[]string{"--slurm", "--signal-lead", "1500ms"}, "--signal-lead must be whole seconds"},
+		{[]string{"--slurm", "--time", "1 day"}, `option value "1 day" has a space`},
+		{[]string{"--slurm", "--sbatch-arg", "gres=gpu"}, `sbatch argument "gres=gpu" is not an option`},
+	} {
+		code, _, stderr := capture(t, append([]string{"run", "exp", "--out", filepath.Join(tmp, "x")}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("run exp %v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// TestSlurmDryRun: --dry-run writes the run folder as a local run would, the script and
+// slurm.json (no array id), prints the script, and runs no Slurm command.
+func TestSlurmDryRun(t *testing.T) {
+	tmp := t.TempDir()
+	withPath(t, filepath.Join(tmp, "empty")) // no Slurm at all
+	dir := filepath.Join(tmp, "sw")
+	code, stdout, stderr := capture(t, "sweep", "rotation", "--set", "xi=0.1,1", "--methods", "sip,adam", "--steps", "5",
+		"--slurm", "--dry-run", "--max-parallel", "3", "--time", "1:00:00", "--sbatch-arg", "--constraint=x", "--out", dir)
+	if code != 0 {
+		t.Fatalf("dry run: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"#SBATCH --array=0-3%3\n", "#SBATCH --time=1:00:00\n", "#SBATCH --constraint=x\n",
+		"#SBATCH --cpus-per-task=2\n", "#SBATCH --signal=B:USR1@90\n", " train-task " + dir + " --requeue-max 3\n", "submitted nothing"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, stdout)
+		}
+	}
+	rec, err := slurm.ReadRecord(dir)
+	if err != nil || rec.Array != "" || len(rec.Tasks) != 4 || rec.Tasks[3].Run != "xi=1" || rec.Tasks[3].Job != "adam-seed0" {
+		t.Fatalf("slurm.json: %+v, %v", rec, err)
+	}
+	sub, err := slurm.ReadRecord(filepath.Join(dir, "xi=1"))
+	if err != nil || len(sub.Tasks) != 2 || sub.Tasks[0].Task != 2 || sub.Tasks[0].Run != "" {
+		t.Errorf("the combination's slurm.json: %+v, %v; want tasks 2 and 3", sub, err)
+	}
+	for _, run := range []string{"xi=0.1", "xi=1"} {
+		for _, job := range []string{"sip-seed0", "adam-seed0"} {
+			st, err := runner.ReadStatus(filepath.Join(dir, run), job)
+			if err != nil || st.State != runner.Queued {
+				t.Errorf("%s/%s: %+v, %v; want queued", run, job, st, err)
+			}
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, slurm.ScriptFile)); err != nil || !strings.Contains(stdout, string(b)) {
+		t.Errorf("the printed script is not the one written (%v)", err)
+	}
+}

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/runner"
+)
+
+const sweepUsage = "sipbench sweep PRESET --set key=v1,v2,… [--set key=v]… [--methods a,b] [--steps N] " +
+	"[--seed S] [--seeds K] [--scale quick|paper] [--workers W] [--out DIR] [--slurm …] (see sipbench run -h)"
+
+func cmdSweep(args []string) error {
+	fs := newFlags("sweep", sweepUsage)
+	var sets listFlag
+	methods := fs.String("methods", "", "comma-separated methods (default: the preset's defaults)")
+	scale := fs.String("scale", "", "quick (default) or paper")
+	steps := fs.Int("steps", 0, "training steps per job (default: the scale's)")
+	seed := fs.Int("seed", 0, "first seed")
+	seeds := fs.Int("seeds", 1, "number of seeds per combination")
+	workers := fs.Int("workers", 0, "jobs that train at once within a combination (default: the number of cores)")
+	fs.Var(&sets, "set", "a setting and its values, key=v1,v2,… (repeatable; the grid is their product)")
+	out := fs.String("out", "", "sweep folder (default: runs/<date-time>-sweep-<preset>)")
+	sf := addSlurmFlags(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := sf.check(fs); err != nil {
+		return err
+	}
+	p, err := presetArg("sweep", pos)
+	if err != nil {
+		return err
+	}
+	if *steps < 0 || *seeds < 1 || *seed < 0 || *workers < 0 {
+		return usagef("", "--steps, --seeds must be ≥ 1, --seed and --workers ≥ 0")
+	}
+	if p.IsSolver() {
+		return usagef("", "%s has no network to train; sweep a training preset", p.Name)
+	}
+	grid, err := runner.ParseGrid(sets)
+	if err != nil {
+		return usagef("", "%v", err)
+	}
+	info, specs, err := runner.PlanSweep(p, *scale, splitList(*methods), grid, withSteps(nil, *steps))
+	if err != nil {
+		return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
+	}
+	dir := *out
+	if dir == "" {
+		dir = runner.NewRunDir("sweep-" + p.Name)
+	}
+	if err := runner.CreateSweep(dir, info); err != nil {
+		return err
+	}
+	seedList := seedRange(*seed, *seeds)
+	if sf.on {
+		return submitSweep(dir, info, specs, seedList, sf)
+	}
+	return trainSweep(dir, info, specs, seedList, *workers)
+}
+
+// trainSweep trains the sweep's combinations here, one after the other, each with a
+// line when it ends, then prints the sweep's table. Ctrl-C or SIGTERM stops the sweep
+// with checkpoints written (exit 130).
+func trainSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds []int, workers int) error {
+	ctx, stop := cancelOnSignal("the sweep")
+	defer stop()
+	fmt.Printf("sipbench: sweep of %s (%s scale), %d combinations × %d jobs, folder %s\n",
+		info.Preset, info.Scale, len(specs), len(specs[0].Methods)*len(seeds), dir)
+	failed := false
+	for i, spec := range specs {
+		start := time.Now()
+		r, err := runner.Create(spec, seeds, filepath.Join(dir, info.Runs[i].Dir))
+		if err != nil {
+			return err
+		}
+		if err := r.Start(ctx, runner.Options{Workers: workers}); err != nil {
+			return err
+		}
+		states := r.Wait()
+		var notes []string
+		for id, s := range states {
+			if s != runner.Done {
+				notes = append(notes, id+" "+string(s))
+			}
+			failed = failed || s == runner.Failed
+		}
+		slices.Sort(notes) // the jobs in one order, not the map's
+		line := fmt.Sprintf("  [%d/%d] %-20s %5.1fs %s", i+1, len(specs), info.Runs[i].Dir, time.Since(start).Seconds(), strings.Join(notes, ", "))
+		fmt.Println(strings.TrimRight(line, " "))
+		if ctx.Err() != nil {
+			return &exitError{130}
+		}
+	}
+	fmt.Println()
+	if err := showSweep(os.Stdout, dir); err != nil {
+		return err
+	}
+	if failed {
+		return &exitError{1}
+	}
+	return nil
+}
+
+// showSweep prints a sweep's table (runner.SummarizeSweep): per combination (rows) and
+// method (columns), the preset's metric at each job's end, averaged over the last 64
+// logged steps and over seeds (Figure 5 d/e).
+func showSweep(w io.Writer, dir string) error {
+	s, err := runner.SummarizeSweep(dir)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := strings.Join(s.Info.Keys, " ") + "\t"
+	if len(s.Info.Keys) == 0 {
+		header = "RUN\t"
+	}
+	for _, m := range s.Info.Methods {
+		header += m + "\t"
+	}
+	fmt.Fprintf(w, "%s: sweep of %s (%s scale); %s at the end, running mean over the last %d logged steps, mean over the seeds\n",
+		dir, s.Info.Preset, s.Info.Scale, s.Metric, runner.DefaultWindow)
+	fmt.Fprintln(tw, header)
+	for _, row := range s.Rows {
+		if !row.Started {
+			fmt.Fprintln(tw, row.Run.Dir+"\t(not started)\t")
+			continue
+		}
+		line := row.Label + "\t"
+		for _, v := range row.Values {
+			line += fmtVal(v) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
+
+// submitSweep creates every combination's run folder under dir, as a local sweep would,
+// and submits one Slurm array with a task per job of every combination.
+func submitSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds []int, sf *slurmFlags) error {
+	var runs []runner.ArrayRun
+	for i, spec := range specs {
+		r, err := runner.Create(spec, seeds, filepath.Join(dir, info.Runs[i].Dir))
+		if err != nil {
+			return err
+		}
+		runs = append(runs, runner.ArrayRun{Rel: info.Runs[i].Dir, Run: r})
+	}
+	if err := submitArray(dir, "sipbench-sweep-"+info.Preset, runs, sf); err != nil || sf.dryRun {
+		return err
+	}
+	fmt.Printf("  watch a combination: sipbench watch %s\n", filepath.Join(dir, info.Runs[0].Dir))
+	fmt.Printf("  the table so far:    sipbench show %s\n", dir)
+	return nil
+}
+
+// cancelOnSignal returns a context that the first Ctrl-C or SIGTERM cancels, after saying
+// on stderr that what (e.g. "the sweep") is stopping with its checkpoints written; stop
+// releases the signals and the context.
+func cancelOnSignal(what string) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; ok {
+			fmt.Fprintf(os.Stderr, "\nsipbench: stopping %s (checkpoints are being written)\n", what)
+			cancel()
+		}
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel() }
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/slurm"
+)
+
+const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--task I] [--print-every D]"
+
+// cmdTrainTask is what each task of a Slurm array runs (the batch script execs it): it
+// trains its own job of DIR, found through DIR/slurm.json by SLURM_ARRAY_TASK_ID, headless,
+// with SLURM_CPUS_PER_TASK op threads. SIGUSR1 (Slurm's warning ahead of the time limit)
+// and SIGTERM (preemption, scancel) checkpoint the job; then the task requeues itself.
+func cmdTrainTask(args []string) error {
+	fs := newFlags("train-task", trainTaskUsage)
+	requeueMax := fs.Int("requeue-max", 3, "requeues allowed before the job is failed")
+	index := fs.Int("task", -1, "array task to train (default: $SLURM_ARRAY_TASK_ID)")
+	every := printEveryFlag(fs, 30*time.Second, "time between progress lines")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("train-task runs inside a Slurm array task (the batch script of 'sipbench run --slurm' calls it)",
+			"train-task takes one run or sweep folder")
+	}
+	if *requeueMax < 0 {
+		return usagef("", "--requeue-max must be ≥ 0")
+	}
+	task, err := runner.SlurmTaskFromEnv(os.Getenv)
+	if *index >= 0 {
+		task.Index, err = *index, nil
+	}
+	if err != nil {
+		return usagef("train-task runs inside a Slurm array task; --task I names the task by hand", "%v", err)
+	}
+	// Catch the signals before anything else, so that none can kill the task unsaved.
+	stop, release := catchTaskSignals()
+	defer release()
+
+	r, job, err := runner.OpenTask(pos[0], task.Index)
+	if err != nil {
+		return err
+	}
+	if task.Array != "" { // the script submitted again by hand: slurm.json follows the new array
+		if changed, err := slurm.AdoptArray(pos[0], task.Array); err != nil {
+			fmt.Fprintf(os.Stderr, "sipbench: warning: %v (watch may follow the old array)\n", err)
+		} else if changed {
+			fmt.Printf("sipbench: %s now records array %s (the script was submitted again)\n", slurm.RecordFile, task.Array)
+		}
+	}
+	fmt.Printf("sipbench: task %s (restart %d) trains job %s of %s with %d op threads\n",
+		task.ID(), task.Restarts, job, r.Dir, max(1, task.CPUs))
+	info := r.Info
+	for _, j := range r.Info.Jobs {
+		if j.ID == job {
+			info.Jobs = []runner.JobInfo{j}
+		}
+	}
+	sub := r.Subscribe()
+	printed := make(chan struct{})
+	go func() {
+		printProgress(os.Stdout, info, sub, *every)
+		close(printed)
+	}()
+	out, err := r.TrainTask(context.Background(), job, task, runner.TaskOptions{RequeueMax: *requeueMax}, stop)
+	if errors.Is(err, runner.ErrJobDone) {
+		fmt.Println("sipbench:", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	<-printed
+	return reportTask(job, out)
+}
+
+// catchTaskSignals catches SIGUSR1, SIGTERM and Ctrl-C: the first one's name is sent on
+// stop (the task checkpoints its job and requeues or stops); later ones, as Slurm's
+// SIGTERM after a requeue, are absorbed. release stops catching them.
+func catchTaskSignals() (stop chan string, release func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
+	stop = make(chan string, 1)
+	go func() {
+		sig := <-sigs
+		fmt.Printf("sipbench: %s: checkpointing\n", signalName(sig))
+		stop <- signalName(sig)
+	}()
+	return stop, func() { signal.Stop(sigs) }
+}
+
+// reportTask prints how the task's job ended; a failed job is exit code 1.
+func reportTask(job string, out runner.TaskOutcome) error {
+	line := fmt.Sprintf("sipbench: job %s %s", job, out.State)
+	if out.Message != "" {
+		line += ": " + out.Message
+	}
+	fmt.Println(line)
+	if out.State == runner.Failed {
+		return &exitError{1}
+	}
+	return nil
+}
+
+// signalName names the signals that stop a task as Slurm's documentation does.
+func signalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGUSR1:
+		return "SIGUSR1"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case os.Interrupt:
+		return "SIGINT"
+	}
+	return s.String()
+}

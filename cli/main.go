@@ -1,0 +1,156 @@
+// Package cli is sipbench's command line: Main runs it with every preset and method that is
+// registered, so a binary of your own that imports your problem's package for its side effect
+// (registration) and calls cli.Main is sipbench with your problem in every command and the app:
+//
+//	package main
+//
+//	import (
+//		_ "example.com/myproblem"
+//
+//		"github.com/sipbench/sipbench/cli"
+//	)
+//
+//	func main() { cli.Main() }
+//
+// The root package, github.com/sipbench/sipbench, is that binary with the built-in presets.
+//
+// sipbench is a terminal workbench for learning to solve inverse physics problems
+// with the methods of "Scale-invariant Learning by Physics Inversion" (NeurIPS 2022).
+//
+// Usage:
+//
+//	sipbench                       open the app on the preset list
+//	sipbench list [--json]         the presets
+//	sipbench run PRESET [flags]    train the preset's methods side by side
+//	sipbench show DIR [--at N,…]   a run's metrics and each method's ratio to SIP
+//	sipbench resume DIR            continue an interrupted run
+//	sipbench watch [DIR]           follow a run folder (live or finished)
+//	sipbench runs [DIR] [--json]   the runs under runs/ (or DIR): state, steps, headline ratio
+//	sipbench sweep PRESET --set k=a,b,…   one run per combination of settings
+//	sipbench bench [flags]         time whole U-Net training steps
+//	sipbench table1 DIR            a trained network against iterative solvers
+//	sipbench plot DIR…             the paper's figures as PNG, SVG or PDF
+//	sipbench check [DIR…]          every claim of the paper against a fresh measurement
+//
+// Exit codes: 0 success (a diverged job is a result), 1 a job failed or an error,
+// 2 a usage error, 130 interrupted.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg, hint string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(hint, format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+// exitError carries an exit code without a message of its own.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+const topUsage = `sipbench: a terminal workbench for learning to solve inverse physics problems
+
+usage:
+  sipbench                       open the app on the preset list
+  sipbench list [--json]         list the presets
+  sipbench run PRESET [flags]    train the preset's methods side by side (sipbench run -h)
+  sipbench show DIR [--at N,…]   a run's metrics at given steps and each method's ratio to SIP
+  sipbench resume DIR            continue an interrupted run from its checkpoints
+  sipbench watch [DIR]           follow a run folder, live or finished (default: the newest training run, else the runs screen)
+  sipbench runs [DIR] [--json]   list the runs under runs/ (or DIR): state, steps, times, best method ÷ SIP
+  sipbench sweep PRESET --set k=a,b,…   one run per combination, then Figure 5 d/e's table
+  sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
+  sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
+  sipbench plot DIR… [flags]     the paper's figures as PNG, SVG or PDF (sipbench plot -h)
+  sipbench check [flags] [DIR…]  every claim of the paper against a fresh measurement (sipbench check -h)
+`
+
+// Main runs the command line of os.Args and exits with its code (see the package doc).
+func Main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the command line args and returns the exit code. A panic (a bug) is
+// reported as a one-line error, never as a stack trace; SIPBENCH_DEBUG=1 shows the stack.
+func run(args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			if os.Getenv("SIPBENCH_DEBUG") != "" {
+				panic(r)
+			}
+			fmt.Fprintf(os.Stderr, "sipbench: internal error: %v (SIPBENCH_DEBUG=1 shows where)\n", r)
+			code = 1
+		}
+	}()
+	err := dispatch(args)
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, "sipbench: "+ue.msg)
+		if ue.hint != "" {
+			fmt.Fprintln(os.Stderr, "hint: "+ue.hint)
+		}
+		return 2
+	default:
+		fmt.Fprintln(os.Stderr, "sipbench: "+err.Error())
+		return 1
+	}
+}
+
+func dispatch(args []string) error {
+	if len(args) == 0 {
+		return cmdApp(nil)
+	}
+	cmd, rest := args[0], args[1:]
+	if strings.HasPrefix(cmd, "-") && !slices.Contains([]string{"-h", "--help", "--version"}, cmd) {
+		return cmdApp(args) // the app's own flags: sipbench --ascii, sipbench --color never
+	}
+	switch cmd {
+	case "list":
+		return cmdList(rest)
+	case "run":
+		return cmdRun(rest)
+	case "show":
+		return cmdShow(rest)
+	case "resume":
+		return cmdResume(rest)
+	case "watch":
+		return cmdWatch(rest)
+	case "runs":
+		return cmdRuns(rest)
+	case "sweep":
+		return cmdSweep(rest)
+	case "train-task":
+		return cmdTrainTask(rest)
+	case "bench":
+		return cmdBench(rest)
+	case "table1":
+		return cmdTable1(rest)
+	case "check":
+		return cmdCheck(rest)
+	case "plot":
+		return cmdPlot(rest)
+	case "-h", "--help", "help":
+		fmt.Print(topUsage)
+		return nil
+	case "version", "--version":
+		fmt.Println("sipbench", version())
+		return nil
+	}
+	return usagef("run 'sipbench help' for the commands", "unknown command %q", cmd)
+}

@@ -1,0 +1,311 @@
+//go:build unix
+
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/slurm"
+)
+
+// TestSlurm runs sipbench on a real Slurm cluster, end to end, with the commands a user
+// types: a sweep as a job array, a task preempted by SIGUSR1 and requeued, a task
+// cancelled with scancel, and `watch --headless` following an array. It submits jobs, so it
+// runs only where SIPBENCH_SLURM_TEST=1 says that the cluster answering is a disposable test
+// cluster brought up by .ci/slurm-up (whose settings it relies on); elsewhere, on a real
+// cluster's login node too, it skips and says how to run it. The subtests run side by side,
+// so that the requeue delay overlaps the others.
+func TestSlurm(t *testing.T) {
+	requireTestCluster(t)
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "sipbench")
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	start := time.Now()
+	t.Cleanup(func() { t.Logf("Slurm end-to-end tests: %.0f s", time.Since(start).Seconds()) })
+	e := &e2e{bin: bin, tmp: tmp}
+	t.Run("Sweep", e.sweep)
+	t.Run("Requeue", e.requeue)
+	t.Run("CancelAndWatch", e.cancelAndWatch)
+}
+
+// slurmTestVar is the variable that lets the cluster tests submit jobs: set it only for a
+// disposable cluster brought up by .ci/slurm-up, never on a site's login node.
+const slurmTestVar = "SIPBENCH_SLURM_TEST"
+
+// requireTestCluster skips the test unless SIPBENCH_SLURM_TEST=1 and the cluster answers;
+// with the variable set, a cluster that does not answer is a failure, not a skip.
+func requireTestCluster(t *testing.T) {
+	t.Helper()
+	if os.Getenv(slurmTestVar) != "1" {
+		t.Skipf("the Slurm cluster tests submit jobs, so they run only on a disposable test cluster: "+
+			"as root, bash .ci/slurm-up, then %s=1 go test -run 'TestSlurm' -v .", slurmTestVar)
+	}
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		t.Fatalf("%s=1, but sbatch is not on PATH (.ci/slurm-up installs and starts a test cluster)", slurmTestVar)
+	}
+	if out, err := exec.Command("scontrol", "ping").CombinedOutput(); err != nil || !strings.Contains(string(out), "UP") {
+		t.Fatalf("%s=1, but no Slurm cluster is up (scontrol ping: %s); .ci/slurm-up starts one", slurmTestVar, strings.TrimSpace(string(out)))
+	}
+}
+
+type e2e struct{ bin, tmp string }
+
+// sipbench runs the binary and returns its output; it fails the test on a non-zero exit.
+func (e *e2e) sipbench(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(e.bin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sipbench %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// array returns the array id that dir's slurm.json records.
+func array(t *testing.T, dir string) string {
+	t.Helper()
+	rec, err := slurm.ReadRecord(dir)
+	if err != nil || rec.Array == "" {
+		t.Fatalf("slurm.json of %s: %+v, %v", dir, rec, err)
+	}
+	return rec.Array
+}
+
+// waitFor polls cond every half second until it holds; after limit it fails, showing the
+// queue and the tasks' logs under dir.
+func waitFor(t *testing.T, dir, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			q, _ := exec.Command("squeue").CombinedOutput()
+			logs, _ := filepath.Glob(filepath.Join(dir, "slurm", "*.log"))
+			var b bytes.Buffer
+			for _, l := range logs {
+				c, _ := os.ReadFile(l)
+				fmt.Fprintf(&b, "--- %s\n%s", l, c)
+			}
+			t.Fatalf("%s: not after %v\nsqueue:\n%s\n%s", what, limit, q, b.String())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// states returns the status of every job of the run folder dir.
+func states(t *testing.T, dir string) map[string]runner.Status {
+	t.Helper()
+	info, err := runner.ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]runner.Status{}
+	for _, j := range info.Jobs {
+		st, _ := runner.ReadStatus(dir, j.ID)
+		out[j.ID] = st
+	}
+	return out
+}
+
+func allFinal(t *testing.T, dir string) bool {
+	for _, st := range states(t, dir) {
+		if !st.State.Final() {
+			return false
+		}
+	}
+	return true
+}
+
+// withoutWall returns metrics.csv without its wall_s column (the second).
+func withoutWall(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		f := strings.Split(line, ",")
+		if len(f) > 2 {
+			line = strings.Join(append(f[:1], f[2:]...), ",")
+		}
+		out.WriteString(line)
+	}
+	return out.String()
+}
+
+// sameMetricsFiles compares every job's metrics.csv of two run folders, apart from wall_s.
+func sameMetricsFiles(t *testing.T, a, b string) {
+	t.Helper()
+	info, err := runner.ReadRunInfo(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range info.Jobs {
+		x := withoutWall(t, filepath.Join(a, j.ID, "metrics.csv"))
+		y := withoutWall(t, filepath.Join(b, j.ID, "metrics.csv"))
+		if x != y || strings.Count(x, "\n") < 2 {
+			t.Errorf("%s/%s/metrics.csv differs from %s's (apart from wall_s): %d vs %d lines",
+				b, j.ID, a, strings.Count(x, "\n"), strings.Count(y, "\n"))
+		}
+	}
+}
+
+// sweep: a 2×2 rotation sweep submitted with --slurm completes, and every job's
+// metrics.csv equals the local sweep's byte for byte, apart from wall_s.
+func (e *e2e) sweep(t *testing.T) {
+	t.Parallel()
+	args := []string{"sweep", "rotation", "--set", "xi=0.1,1", "--set", "batch=8,16", "--methods", "sip,adam", "--steps", "300"}
+	cluster, local := filepath.Join(e.tmp, "sweep-slurm"), filepath.Join(e.tmp, "sweep-local")
+	out := e.sipbench(t, append(args, "--slurm", "--cpus-per-task", "1", "--out", cluster)...)
+	if !strings.Contains(out, "submitted job array "+array(t, cluster)+": 8 tasks") {
+		t.Errorf("sweep --slurm printed:\n%s", out)
+	}
+	e.sipbench(t, append(args, "--out", local)...)
+	combos := []string{"xi=0.1_batch=8", "xi=0.1_batch=16", "xi=1_batch=8", "xi=1_batch=16"}
+	waitFor(t, cluster, "the sweep's 8 jobs final", 5*time.Minute, func() bool {
+		for _, c := range combos {
+			if !allFinal(t, filepath.Join(cluster, c)) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, c := range combos {
+		for id, st := range states(t, filepath.Join(cluster, c)) {
+			if st.State != runner.Done {
+				t.Errorf("%s/%s: %+v; want done", c, id, st)
+			}
+		}
+		sameMetricsFiles(t, filepath.Join(local, c), filepath.Join(cluster, c))
+	}
+	if show := e.sipbench(t, "show", cluster); !strings.Contains(show, "sweep of rotation") || strings.Contains(show, "not started") {
+		t.Errorf("show of the cluster sweep:\n%s", show)
+	}
+
+	// The script re-submitted by hand: its tasks find their jobs done, and slurm.json follows
+	// the new array (so that watch and scancel do), keeping the old id.
+	first := array(t, cluster)
+	sb, err := exec.Command("sbatch", "--parsable", filepath.Join(cluster, slurm.ScriptFile)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sbatch slurm/array.sh by hand: %v\n%s", err, sb)
+	}
+	second, _, _ := strings.Cut(strings.TrimSpace(string(sb)), ";")
+	waitFor(t, cluster, "the re-submitted array recorded and ended", 3*time.Minute, func() bool {
+		q, _ := exec.Command("squeue", "-h", "-j", second).Output() // empty, or an error, once it has ended
+		rec, err := slurm.ReadRecord(cluster)
+		return err == nil && rec.Array == second && strings.TrimSpace(string(q)) == ""
+	})
+	if rec, _ := slurm.ReadRecord(cluster); len(rec.Previous) != 1 || rec.Previous[0] != first {
+		t.Errorf("slurm.json after the re-submission: %+v; want array %s, previous [%s]", rec, second, first)
+	}
+	for _, c := range combos {
+		for id, st := range states(t, filepath.Join(cluster, c)) {
+			if st.State != runner.Done {
+				t.Errorf("%s/%s after the re-submission: %+v; want done", c, id, st)
+			}
+		}
+	}
+}
+
+// requeue: a task sent SIGUSR1 mid-training (as Slurm does ahead of the time limit)
+// checkpoints and requeues itself, restarts after Slurm's delay with SLURM_RESTART_COUNT
+// = 1, and ends with the metrics of an uninterrupted run.
+func (e *e2e) requeue(t *testing.T) {
+	t.Parallel()
+	args := []string{"run", "rotation", "--methods", "sip", "--steps", "25000"}
+	cluster, local := filepath.Join(e.tmp, "requeue-slurm"), filepath.Join(e.tmp, "requeue-local")
+	e.sipbench(t, append(args, "--slurm", "--cpus-per-task", "1", "--out", cluster)...)
+	task := array(t, cluster) + "_0"
+	job := "sip-seed0"
+	// Signal once the task has trained a while (a batch step signalled in its first
+	// seconds makes scancel retry and deliver the signal twice).
+	waitFor(t, cluster, "training under way", 3*time.Minute, func() bool {
+		st := states(t, cluster)[job]
+		return st.State == runner.Running && st.Step >= 2000
+	})
+	if out, err := exec.Command("timeout", "30", "scancel", "--signal=USR1", "--batch", task).CombinedOutput(); err != nil {
+		t.Fatalf("scancel --signal=USR1 --batch %s: %v\n%s", task, err, out)
+	}
+	signalled := time.Now()
+	var stopped runner.Status
+	waitFor(t, cluster, "the job requeued", time.Minute, func() bool {
+		stopped = states(t, cluster)[job]
+		return stopped.State == runner.Queued && strings.Contains(stopped.Message, "requeued by Slurm after SIGUSR1")
+	})
+	if stopped.Step >= 25000 || stopped.Step < 2000 {
+		t.Fatalf("requeued at step %d; want mid-training", stopped.Step)
+	}
+	e.sipbench(t, append(args, "--headless", "--print-every", "1h", "--out", local)...)
+	waitFor(t, cluster, "the requeued job done", 5*time.Minute, func() bool { return allFinal(t, cluster) })
+	t.Logf("requeued at step %d; done %.0f s after the signal", stopped.Step, time.Since(signalled).Seconds())
+	if st := states(t, cluster)[job]; st.State != runner.Done {
+		t.Fatalf("after the requeue: %+v; want done", st)
+	}
+	logs, _ := filepath.Glob(filepath.Join(cluster, "slurm", "*_0.log"))
+	if len(logs) != 1 {
+		t.Fatalf("task logs %v", logs)
+	}
+	b, _ := os.ReadFile(logs[0])
+	if !strings.Contains(string(b), "(restart 0)") || !strings.Contains(string(b), "(restart 1)") || strings.Contains(string(b), "(restart 2)") {
+		t.Errorf("the task's log does not show exactly one restart:\n%s", b)
+	}
+	sameMetricsFiles(t, local, cluster)
+}
+
+// cancelAndWatch: `watch --headless` follows an array (three tasks, one at a time) with
+// Slurm's states beside the training statuses; scancel of the running second task
+// cancels its job and the others finish.
+func (e *e2e) cancelAndWatch(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(e.tmp, "cancel")
+	e.sipbench(t, "run", "rotation", "--methods", "sip,adam,sgd", "--steps", "20000", "--slurm", "--cpus-per-task", "1",
+		"--max-parallel", "1", "--out", dir)
+	watch := exec.Command(e.bin, "watch", dir, "--headless", "--print-every", "1s")
+	var out bytes.Buffer
+	watch.Stdout, watch.Stderr = &out, &out
+	if err := watch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	task := array(t, dir) + "_1"
+	waitFor(t, dir, "the second job training", 5*time.Minute, func() bool {
+		st := states(t, dir)["adam-seed0"]
+		return st.State == runner.Running && st.Step >= 1000
+	})
+	if o, err := exec.Command("scancel", task).CombinedOutput(); err != nil {
+		t.Fatalf("scancel %s: %v\n%s", task, err, o)
+	}
+	waitFor(t, dir, "every job final", 5*time.Minute, func() bool { return allFinal(t, dir) })
+	got := states(t, dir)
+	if got["sip-seed0"].State != runner.Done || got["sgd-seed0"].State != runner.Done || got["adam-seed0"].State != runner.Cancelled {
+		t.Errorf("states after scancel of the second task: %v; want done, cancelled, done", got)
+	}
+	done := make(chan error, 1)
+	go func() { done <- watch.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("watch --headless: %v\n%s", err, out.String())
+		}
+	case <-time.After(time.Minute):
+		watch.Process.Kill()
+		t.Fatalf("watch --headless did not end after every job did:\n%s", out.String())
+	}
+	text := out.String()
+	for _, want := range []string{"slurm: pending (JobArrayTaskLimit)", "slurm: running on "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("watch --headless never printed %q:\n%s", want, text)
+		}
+	}
+	if !strings.Contains(text, "adam-seed0") || !strings.Contains(text, "cancelled") {
+		t.Errorf("watch --headless output lacks the cancelled job:\n%s", text)
+	}
+}
