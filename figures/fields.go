@@ -288,7 +288,7 @@ func newFields(r *run, o Options) (*Figure, error) {
 	scale := max(1, 256/max(truth[0].w, truth[0].h))
 	f.draw = func(c draw.Canvas) {
 		background(c)
-		f.rects = nil
+		f.rects, f.bars = nil, nil
 		top := c.Max.Y - vg.Points(4)
 		for i, row := range rows {
 			y0 := top - vg.Length(i)*rowH // the row's top
@@ -306,7 +306,9 @@ func newFields(r *run, o Options) (*Figure, error) {
 			}
 			if b := bars[i]; b.lut != nil {
 				x0 := c.Min.X + vg.Points(4) + vg.Length(cols)*(ts+gap)
-				drawColorBar(c, b, vg.Rectangle{Min: vg.Point{X: x0, Y: y0 - th - ts*vg.Length(aspect)}, Max: vg.Point{X: x0 + vg.Points(7), Y: y0 - th}})
+				bar := vg.Rectangle{Min: vg.Point{X: x0, Y: y0 - th - ts*vg.Length(aspect)}, Max: vg.Point{X: x0 + vg.Points(7), Y: y0 - th}}
+				drawColorBar(c, b, bar)
+				f.bars = append(f.bars, bar)
 			}
 		}
 	}
