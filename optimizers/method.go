@@ -102,6 +102,9 @@ func (m Method) Validate(updates []string) error {
 			return fmt.Errorf("optimizers: method %q: the problem has no update %q (updates: %s)", m.Name, m.Update, strings.Join(updates, ", "))
 		}
 	default:
+		if registeredSource(m.Source) != nil {
+			break
+		}
 		return fmt.Errorf("optimizers: method %q: unknown source %q", m.Name, m.Source)
 	}
 	if m.Proxy != "" && m.Proxy != L1 && m.Proxy != L2 {
@@ -152,7 +155,14 @@ func (m Method) XGrad(dst *core.Tensor, p Physics, x, y, xTrue *core.Tensor) *co
 			dst.Data[i] = -sign(xTrue.Data[i]-v) * inv
 		}
 	default:
-		panic(fmt.Sprintf("optimizers: method %q: unknown source %q", m.Name, m.Source))
+		f := registeredSource(m.Source)
+		if f == nil {
+			panic(fmt.Sprintf("optimizers: method %q: unknown source %q", m.Name, m.Source))
+		}
+		f(dst, p, x, y, xTrue)
+		for i := range dst.Data {
+			dst.Data[i] *= inv
+		}
 	}
 	return dst
 }

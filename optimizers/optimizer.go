@@ -30,7 +30,8 @@ type Optimizer interface {
 	State() []*core.Tensor
 }
 
-// Names lists the names that New accepts, in a fixed order.
+// Names lists the names that New accepts, in a fixed order: the built-in optimizers, then
+// those of Register in the order they were registered.
 var Names = []string{"sgd", "adam", "adagrad", "adadelta", "rmsprop", "adahessian", "hf"}
 
 // New returns the optimizer called name (one of Names, lowercase) bound to params, with
@@ -53,6 +54,9 @@ func New(name string, params []*core.Param, lr float64) (Optimizer, error) {
 		return NewAdaHessian(params, lr), nil
 	case "hf":
 		return NewHessianFree(params, lr, 1), nil
+	}
+	if c := registeredOptimizer(name); c != nil {
+		return c(params, lr), nil
 	}
 	return nil, fmt.Errorf("optimizers: unknown optimizer %q (accepted: %s)", name, strings.Join(Names, ", "))
 }

@@ -53,7 +53,7 @@ func init() {
 			{Name: "paper", Common: Common{Steps: 20000, Batch: 64, SnapshotEvery: 20, CheckpointEvery: 200},
 				Values: Values{"grid": "64"}},
 		},
-		problem: func(v Values) problems.Problem { return fluid.NewFluid(v.Int("grid")) },
-		network: func(Values) Network { return Network{Kind: UNet, In: 2, Out: 2, Levels: 5, Filters: 16} },
+		NewProblem: func(v Values) problems.Problem { return fluid.NewFluid(v.Int("grid")) },
+		NewNetwork: func(Values) Network { return Network{Kind: UNet, In: 2, Out: 2, Levels: 5, Filters: 16} },
 	})
 }

@@ -38,12 +38,12 @@ func init() {
 			{Name: "quick", Note: "5000 steps instead of 100,001", Common: Common{Steps: 5000, Batch: 100, SnapshotEvery: 100, CheckpointEvery: 1000}},
 			{Name: "paper", Common: Common{Steps: 100001, Batch: 100, SnapshotEvery: 1000, CheckpointEvery: 10000}},
 		},
-		problem: func(Values) problems.Problem { return problems.NewExp() },
-		network: func(Values) Network { return Network{Kind: MLP, Sizes: []int{1, 16, 64, 16, 1}, Activation: "sigmoid"} },
+		NewProblem: func(Values) problems.Problem { return problems.NewExp() },
+		NewNetwork: func(Values) Network { return Network{Kind: MLP, Sizes: []int{1, 16, 64, 16, 1}, Activation: "sigmoid"} },
 	})
 
 	rotSGD := method("sgd", optimizers.Adjoint, "", "sgd", 0, true)
-	rotSGD.lrFor = func(v Values) float64 { xi := v.Float("xi"); return 1e-2 / (xi * xi) }
+	rotSGD.LRFor = func(v Values) float64 { xi := v.Float("xi"); return 1e-2 / (xi * xi) }
 	rotSIP := method("sip", optimizers.Inverse, "sip", "adam", 1e-3, true)
 	rotSIP.Proxy = optimizers.L1
 	register(&Preset{
@@ -74,10 +74,10 @@ func init() {
 			{Name: "paper", Common: Common{Steps: 10000000, Batch: 100, MaxSeconds: 600, SnapshotEvery: 1000, CheckpointEvery: 10000},
 				Values: Values{"xi": "32", "phi": "45"}},
 		},
-		problem: func(v Values) problems.Problem {
+		NewProblem: func(v Values) problems.Problem {
 			return problems.NewRotation(v.Float("xi"), v.Float("phi")*math.Pi/180)
 		},
-		network: func(Values) Network { return Network{Kind: MLP, Sizes: []int{2, 32, 64, 32, 2}, Activation: "relu"} },
+		NewNetwork: func(Values) Network { return Network{Kind: MLP, Sizes: []int{2, 32, 64, 32, 2}, Activation: "relu"} },
 	})
 
 	poissonSGD := method("sgd", optimizers.Adjoint, "", "sgd", 3e-12, true)
@@ -136,8 +136,8 @@ func fieldPreset(name, description string, deviations []string, sgd MethodDef, a
 			{Name: "paper", Common: Common{Steps: 10000, Batch: 128, SnapshotEvery: 50, CheckpointEvery: 500},
 				Values: Values{"grid": "64"}},
 		},
-		problem: problem,
-		network: unet1,
+		NewProblem: problem,
+		NewNetwork: unet1,
 	}
 }
 
@@ -159,7 +159,7 @@ func init() {
 			{Name: "quick", Common: Common{Steps: 100, Batch: 1, SnapshotEvery: 10, CheckpointEvery: 100}},
 			{Name: "paper", Common: Common{Steps: 100, Batch: 1, SnapshotEvery: 10, CheckpointEvery: 100}},
 		},
-		solver: func(Values) problems.PathProblem { return problems.Figure1Problem{} },
+		NewSolver: func(Values) problems.PathProblem { return problems.Figure1Problem{} },
 	})
 }
 
@@ -175,7 +175,7 @@ const fnoPadding = 9
 func fnoMethod(lr float64) MethodDef {
 	m := method("fno", optimizers.Adjoint, "", "adam", lr, false)
 	m.Network = "FNO 1→1, 4 Fourier layers, 12 modes, width 32, padded by 9"
-	m.network = func(v Values) Network {
+	m.NewNetwork = func(v Values) Network {
 		l, modes, w := core.DefaultFNO[0], core.DefaultFNO[1], core.DefaultFNO[2]
 		return Network{Kind: FNO, In: 1, Out: 1, Layers: l, Modes: min(modes, v.Int("grid")/2), Width: w, Padding: fnoPadding}
 	}

@@ -36,23 +36,34 @@ type Preset struct {
 	// Table1Paper quotes the paper's Table 1 for this preset, printed under the table; ""
 	// if the paper has none.
 	Table1Paper string
-	problem     func(Values) problems.Problem
-	network     func(Values) Network
-	// solver, if set, makes this an iterative-solver preset without a network (Figure 1):
-	// each method is an update rule of the PathProblem on one example, and a step is one
-	// iteration.
-	solver func(Values) problems.PathProblem
+	// NewProblem makes a fresh problem for one job from the resolved settings (Values.Int,
+	// Values.Float read the Keys and the common settings). Every preset that trains a
+	// network has one, and NewNetwork.
+	NewProblem func(Values) problems.Problem
+	// NewNetwork describes the network every method trains (unless a method has its own)
+	// at the resolved settings; run folders record it (Network).
+	NewNetwork func(Values) Network
+	// NewSolver, if set instead of NewProblem and NewNetwork, makes this an
+	// iterative-solver preset without a network (Figure 1): each method is an update rule
+	// of the PathProblem on one example, and a step is one iteration.
+	NewSolver func(Values) problems.PathProblem
 }
 
-// MethodDef is a training method of a preset and whether it runs by default.
+// MethodDef is a training method of a preset and whether it runs by default. Its Method
+// says where the x-space gradient comes from (optimizers.Source: the adjoint, the
+// problem's inverse update, or a source registered with optimizers.RegisterSource), which
+// network optimizer steps (one of optimizers.Names, built-in or registered with
+// optimizers.Register) and its default learning rate (Method.LR, the setting lr.<name>).
 type MethodDef struct {
 	optimizers.Method
 	Default bool
-	lrFor   func(Values) float64 // the default learning rate where it depends on settings
-	// Network names the method's own network, in words ("" for the preset's); network
-	// builds it (nil for the preset's).
-	Network string
-	network func(Values) Network
+	// LRFor, if set, is the default learning rate where it depends on the settings
+	// (instead of Method.LR).
+	LRFor func(Values) float64
+	// Network names the method's own network, in words ("" for the preset's); NewNetwork
+	// describes it (nil for the preset's).
+	Network    string
+	NewNetwork func(Values) Network
 }
 
 // Scale is one size of a preset: a value for every setting, and what it changes.
@@ -176,7 +187,7 @@ func (p *Preset) ParamCount(scale string) int {
 	if err != nil {
 		return 0
 	}
-	net, err := p.network(s.Values).Build(rand.New(rand.NewPCG(0, 0)))
+	net, err := p.NewNetwork(s.Values).Build(rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		return 0
 	}
@@ -263,15 +274,15 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 
 // IsSolver reports whether the preset trains no network: its methods are iterative
 // solvers on a single example (Figure 1's trajectories).
-func (p *Preset) IsSolver() bool { return p.solver != nil }
+func (p *Preset) IsSolver() bool { return p.NewSolver != nil }
 
 // NewSolver returns the PathProblem of a solver preset (IsSolver), and nil for a preset
 // that trains a network.
 func (s *Spec) NewSolver() problems.PathProblem {
-	if s.Preset.solver == nil {
+	if s.Preset.NewSolver == nil {
 		return nil
 	}
-	return s.Preset.solver(s.Values)
+	return s.Preset.NewSolver(s.Values)
 }
 
 // MetricNames returns the metric columns of a run of this spec.
@@ -283,7 +294,7 @@ func (s *Spec) MetricNames() []string {
 }
 
 // NewProblem returns a fresh problem instance for one job.
-func (s *Spec) NewProblem() problems.Problem { return s.Preset.problem(s.Values) }
+func (s *Spec) NewProblem() problems.Problem { return s.Preset.NewProblem(s.Values) }
 
 // Network returns the description of the named method's network: the one the run
 // recorded, for a Spec restored from a run folder (Restore); otherwise the method's own
@@ -294,14 +305,14 @@ func (s *Spec) Network(method string) Network {
 		return n
 	}
 	for _, m := range s.Preset.Methods {
-		if m.Name == method && m.network != nil {
-			return m.network(s.Values)
+		if m.Name == method && m.NewNetwork != nil {
+			return m.NewNetwork(s.Values)
 		}
 	}
-	if s.Preset.network == nil {
+	if s.Preset.NewNetwork == nil {
 		return Network{}
 	}
-	return s.Preset.network(s.Values)
+	return s.Preset.NewNetwork(s.Values)
 }
 
 // NewNetworkFor returns the network of the named method (Network) with initial weights
@@ -335,8 +346,8 @@ func (p *Preset) complete(vals Values, scale string) error {
 	for _, m := range p.Methods {
 		if _, ok := vals["lr."+m.Name]; !ok {
 			lr := m.LR
-			if m.lrFor != nil {
-				lr = m.lrFor(vals)
+			if m.LRFor != nil {
+				lr = m.LRFor(vals)
 			}
 			vals["lr."+m.Name] = fmt.Sprint(lr)
 		}

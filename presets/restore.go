@@ -64,14 +64,14 @@ func (p *Preset) Restore(scale string, values Values, methods []optimizers.Metho
 		}
 	}()
 	if p.IsSolver() {
-		offered := p.solver(vals).Methods()
+		offered := p.NewSolver(vals).Methods()
 		for _, m := range methods {
 			if !slices.Contains(offered, m.Name) {
 				return nil, fmt.Errorf("%s: the run's method %q no longer exists (methods: %s)", p.Name, m.Name, strings.Join(offered, ", "))
 			}
 		}
 	} else {
-		updates := p.problem(vals).Updates()
+		updates := p.NewProblem(vals).Updates()
 		for _, m := range methods {
 			if err := m.Validate(updates); err != nil {
 				return nil, fmt.Errorf("%s: the run's method %q cannot be trained by this sipbench: %v", p.Name, m.Name, err)

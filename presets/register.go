@@ -1,0 +1,131 @@
+package presets
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+)
+
+var presetName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+
+// Register adds p to the presets that every command and the app offer (All, Lookup),
+// after the paper's. It is how a package of your own defines a problem for sipbench: call
+// it from an init function, and import the package for its side effect in a binary whose
+// main calls cli.Main (see the package example). It panics with Check's error on a preset
+// that is not usable, a programming error found when the binary starts.
+func Register(p *Preset) {
+	if err := Check(p); err != nil {
+		panic(err)
+	}
+	register(p)
+}
+
+// Check reports what makes p unusable as a preset, nil if nothing does: a name that is
+// not plain lowercase ([a-z][a-z0-9_-]*, at most 32 bytes: it names run folders) or that
+// a registered preset has; neither NewProblem and NewNetwork nor NewSolver, or both; no
+// scale, or a scale without steps and batch or without a value, or with a refused one,
+// for each of Keys; no methods, two of one name, none by default, a method this sipbench
+// cannot train (optimizers.Method.Validate against the problem's updates); a Metric that
+// the problem does not report or a Reference that is not a method. It builds the problem
+// and the network of every scale once, so call it where that is cheap (at start-up).
+func Check(p *Preset) (err error) {
+	if p == nil {
+		return errors.New("presets: nil preset")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("presets: %s: building it panicked: %v", p.Name, r)
+		}
+	}()
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("presets: %s: %s", p.Name, fmt.Sprintf(format, args...))
+	}
+	if !presetName.MatchString(p.Name) {
+		return fmt.Errorf("presets: preset name %q: want plain lowercase ([a-z][a-z0-9_-]*, at most 32 bytes)", p.Name)
+	}
+	if _, err := Lookup(p.Name); err == nil {
+		return fail("a preset of that name is registered")
+	}
+	solver := p.NewSolver != nil
+	if solver == (p.NewProblem != nil) || (p.NewProblem != nil) != (p.NewNetwork != nil) {
+		return fail("set NewProblem and NewNetwork (a network to train), or NewSolver (iterative solvers), not both")
+	}
+	if len(p.Scales) == 0 {
+		return fail("no scales (the first is the default)")
+	}
+	if len(p.Methods) == 0 {
+		return fail("no methods")
+	}
+	for i, k := range p.Keys {
+		if !presetName.MatchString(k.Name) || slices.ContainsFunc(commonKeys, func(c Key) bool { return c.Name == k.Name }) ||
+			slices.ContainsFunc(p.Keys[:i], func(c Key) bool { return c.Name == k.Name }) {
+			return fail("setting %q: want a plain lowercase name that no other setting has", k.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range p.Methods {
+		if !presetName.MatchString(m.Name) || seen[m.Name] {
+			return fail("method %q: want a plain lowercase name that no other method has", m.Name)
+		}
+		seen[m.Name] = true
+	}
+	if len(p.DefaultMethods()) == 0 {
+		return fail("no method runs by default (MethodDef.Default)")
+	}
+	if p.Reference != "" && !seen[p.Reference] {
+		return fail("reference %q is not a method", p.Reference)
+	}
+	scales := map[string]bool{}
+	for _, sc := range p.Scales {
+		if sc.Name == "" || scales[sc.Name] {
+			return fail("scale %q: want a name that no other scale has", sc.Name)
+		}
+		scales[sc.Name] = true
+		if sc.Common.Steps < 1 || sc.Common.Batch < 1 {
+			return fail("scale %s: Common.Steps and Common.Batch must be ≥ 1", sc.Name)
+		}
+		for k, v := range sc.Values {
+			i := slices.IndexFunc(p.Keys, func(key Key) bool { return key.Name == k })
+			if i < 0 {
+				return fail("scale %s: value for %q, which is not among Keys", sc.Name, k)
+			}
+			if _, err := p.Keys[i].check(v); err != nil {
+				return fail("scale %s: %v", sc.Name, err)
+			}
+		}
+		spec, err := p.Resolve(sc.Name, p.MethodNames(), nil)
+		if err != nil {
+			return err
+		}
+		if solver {
+			sv := p.NewSolver(spec.Values)
+			for _, m := range p.Methods {
+				if !slices.Contains(sv.Methods(), m.Name) {
+					return fail("method %s is not among the solver's %v", m.Name, sv.Methods())
+				}
+			}
+			if p.Metric != "" && !slices.Contains(sv.MetricNames(), p.Metric) {
+				return fail("metric %q is not among the solver's %v", p.Metric, sv.MetricNames())
+			}
+			continue
+		}
+		prob := spec.NewProblem()
+		if prob == nil {
+			return fail("scale %s: NewProblem returned nil", sc.Name)
+		}
+		if p.Metric != "" && !slices.Contains(prob.MetricNames(), p.Metric) {
+			return fail("metric %q is not among the problem's %v", p.Metric, prob.MetricNames())
+		}
+		for _, m := range spec.Methods {
+			if err := m.Validate(prob.Updates()); err != nil {
+				return fail("%v", err)
+			}
+			if _, err := spec.NewNetworkFor(m.Name, rand.New(rand.NewPCG(0, 0))); err != nil {
+				return fail("scale %s, method %s: %v", sc.Name, m.Name, err)
+			}
+		}
+	}
+	return nil
+}
