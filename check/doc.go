@@ -6,8 +6,10 @@
 // given steps (Term), computed per seed, for example Adam's x MAE over SIP's at step 60.
 // The ratio is stated so that a larger value means the claim's direction, and the paper's
 // factor (Claim.Factor) is what it must reach. Judge turns the per-seed ratios into a
-// Verdict: holds, holds weakly (right direction, smaller factor), does not hold, or not
-// measured at this scale when the runs end before the claim's step.
+// Verdict: holds, short of the paper (right direction, smaller factor; Row.Reached says
+// how much of it), does not hold, not comparable at this scale (Claim.Incomparable: the
+// scale changes what the claim measures), or not measured at this scale when the runs end
+// before the claim's step.
 //
 // A Plan lists the runs (Experiment) that the claims need at a scale; Create writes it to
 // a check folder (check.json, one run folder per experiment) and Train trains them one

@@ -244,16 +244,32 @@ func Evaluate(dirs ...string) (*Table, error) {
 		if err != nil {
 			return nil, err
 		}
+		row.compare()
 		if why, ok := src.skipped(c); ok && row.Verdict == NoRuns {
 			row.Verdict, row.Note = NotMeasured, why
 		}
-		if row.Verdict != Pending && src.unfinished(c) && !(row.Verdict.Judged() && len(row.Seeds) >= src.planSeeds()) {
+		if row.Verdict != Pending && src.unfinished(c) && !(row.Verdict.Measured() && len(row.Seeds) >= src.planSeeds()) {
 			row.Verdict = Pending
 			row.Note = "runs still to train"
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	return t, nil
+}
+
+// compare makes a judged row NotComparable if a scale of its runs changes what its claim
+// measures (Claim.Incomparable).
+func (row *Row) compare() {
+	if !row.Verdict.Judged() {
+		return
+	}
+	for _, sc := range strings.Split(row.Scale, "+") {
+		if why, ok := row.Claim.Incomparable[sc]; ok {
+			row.Verdict = NotComparable
+			row.Note = strings.TrimPrefix(row.Note+"; "+why, "; ")
+			return
+		}
+	}
 }
 
 // skipped returns the reason why a plan trains nothing for c, if it does not.

@@ -151,13 +151,13 @@ func TestEvaluateVerdicts(t *testing.T) {
 	if !slices.Equal(r.Seeds, []int{0, 1, 2}) || r.Step != 60 || len(r.Runs) != 1 || r.Runs[0] != filepath.Join(root, "poisson") {
 		t.Errorf("fig6b-60: seeds %v step %d runs %v; want the grid-32 run's 3 seeds at step 60", r.Seeds, r.Step, r.Runs)
 	}
-	wantRow(t, tb, "fig6b-adahessian", Weakly, 1.6, 0.8, 2)
+	wantRow(t, tb, "fig6b-adahessian", Short, 1.6, 0.8, 2)
 	r = wantRow(t, tb, "fig6b-5k", NotMeasured, nan, nan, nan)
 	if !strings.Contains(r.Note, "needs step 5000; the runs end at step 100") {
 		t.Errorf("fig6b-5k note %q", r.Note)
 	}
 	wantRow(t, tb, "fig6b-hf", NoRuns, nan, nan, nan)
-	wantRow(t, tb, "fig6d-100", Weakly, 1.225, 1.2, 1.25)
+	wantRow(t, tb, "fig6d-100", Short, 1.225, 1.2, 1.25)
 	wantRow(t, tb, "fig6d-10k", NotMeasured, nan, nan, nan)
 	wantRow(t, tb, "fig7-200", Fails, 0.85, 0.8, 0.9)
 	// At step 4000 Adam's running mean over 64 steps is (3937…4000)/1000 on average.
@@ -229,8 +229,9 @@ func TestEvaluateSettings(t *testing.T) {
 // network; a solver that never reaches the network's error makes the ratio infinite.
 func TestEvaluateTable1(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "fluid")
-	fakeRun(t, dir, "fluid", "quick", "x_l1", nil, jobs(250, runner.Done, map[string][]float64{"sip": {1, 1}, "gd": {2, 2}}))
+	root := t.TempDir()
+	dir := filepath.Join(root, "fluid")
+	fakeRun(t, dir, "fluid", "paper", "x_l1", nil, jobs(250, runner.Done, map[string][]float64{"sip": {1, 1}, "gd": {2, 2}}))
 	rec := func(job string, solverSeconds float64, reached int) runner.Table1Result {
 		return runner.Table1Result{Job: job, Step: 250, Rows: []runner.Table1Row{
 			{Name: "network", Network: true, Seconds: 1e-3, N: 16},
@@ -258,6 +259,20 @@ func TestEvaluateTable1(t *testing.T) {
 	r = rowOf(t, tb, "table1")
 	if r.Verdict != Holds || len(r.Seeds) != 2 || !math.IsInf(r.Stats.Max, 1) || !strings.Contains(r.Note, "did not reach") {
 		t.Errorf("table1 with a solver that did not reach: %+v", r)
+	}
+	// At the quick scale the same records are measured but not judged: the solver there
+	// needs about one iteration, so the ratio is another race than the paper's.
+	quick := filepath.Join(root, "fluid-quick")
+	fakeRun(t, quick, "fluid", "quick", "x_l1", nil, jobs(250, runner.Done, map[string][]float64{"sip": {0}, "gd": {2}}))
+	if err := runner.WriteJobTable1(quick, rec("sip-seed0", 20, 16)); err != nil {
+		t.Fatal(err)
+	}
+	if tb, err = Evaluate(quick); err != nil {
+		t.Fatal(err)
+	}
+	r = wantRow(t, tb, "table1", NotComparable, 2e4, 2e4, 2e4)
+	if !strings.Contains(r.Note, "about one iteration where the paper's needs 7") {
+		t.Errorf("table1 at the quick scale: note %q", r.Note)
 	}
 }
 
@@ -380,5 +395,108 @@ func TestTrainStreamsRows(t *testing.T) {
 	want = []string{"row fig1 holds", "row fig2 " + string(fig2.Verdict), "start trajectories", "end trajectories", "start exp", "end exp"}
 	if !slices.Equal(events, want) {
 		t.Errorf("again: events %q; want %q", events, want)
+	}
+}
+
+// stepwise returns a value function that is a for the first 64 steps and b after: its
+// running mean is a at step 64 and b at the end of a long run.
+func stepwise(a, b float64) func(int) float64 {
+	return func(s int) float64 {
+		if s <= 64 {
+			return a
+		}
+		return b
+	}
+}
+
+// TestQuickScaleRows fills a whole quick check folder (seeds 0 and 1) with runs whose
+// ratios are known and checks every claim's row: its verdict, the ratio shown and, where
+// it falls short, how much of the paper's factor it reached.
+func TestQuickScaleRows(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "check")
+	pl, err := NewPlan(Quick, []int{0, 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Create(dir, pl); err != nil {
+		t.Fatal(err)
+	}
+	both := func(m string, steps int, v func(int) float64) []fakeJob {
+		return []fakeJob{{m, 0, steps, runner.Done, v}, {m, 1, steps, runner.Done, v}}
+	}
+	run := func(name, preset, metric string, settings map[string]string, js ...[]fakeJob) {
+		var all []fakeJob
+		for _, j := range js {
+			all = append(all, j...)
+		}
+		fakeRun(t, filepath.Join(dir, name), preset, Quick, metric, settings, all)
+	}
+	run("trajectories", "trajectories", "loss", nil,
+		both("gd", 100, constant(1)), both("pi", 100, constant(0.01)), both("newton", 100, constant(0.05)))
+	run("exp", "exp", "x_l1_low", nil,
+		both("rescaled", 500, constant(1)), both("adam", 500, constant(3)), both("sgd", 500, constant(2.5)))
+	var others [][]fakeJob
+	for _, m := range rotationOthers {
+		others = append(others, both(m, 200, stepwise(1, 0.5)))
+	}
+	run("rotation-xi32-phi45", "rotation", "x_dist", rot("32", "45"),
+		append(others, both("sip", 200, stepwise(1, 0.005)), both("adam", 200, stepwise(1, 0.1)))...)
+	run("rotation-xi1-phi0", "rotation", "x_dist", rot("1", "0"), both("sip", 200, constant(0.001)), both("adam", 200, constant(0.01)))
+	run("rotation-xi32-phi0", "rotation", "x_dist", rot("32", "0"), both("sip", 200, constant(0.0012)), both("adam", 200, constant(0.1)))
+	run("poisson", "poisson", "x_l1", nil, both("sip", 100, constant(0.1)), both("adam", 100, constant(0.15)))
+	run("poisson-2nd", "poisson", "x_l1", nil, both("adahessian", 60, constant(0.3)))
+	run("heat", "heat", "x_l1", nil, both("sip", 150, constant(1)), both("adam", 150, constant(1.2)))
+	run("heat-2nd", "heat", "x_l1", nil, both("adahessian", 100, constant(2)))
+	run("fluid", "fluid", "x_l1", nil, both("sip", 250, constant(1)), both("gd", 250, constant(2.5)))
+	for seed, solver := range []float64{6e-3, 7e-3} {
+		rec := runner.Table1Result{Job: runner.JobID("sip", seed), Step: 250, Rows: []runner.Table1Row{
+			{Name: "network", Network: true, Seconds: 1e-3, N: 16},
+			{Name: "iterative solver", Iters: 1.1, Seconds: solver, Reached: 16, N: 16, Limit: 50}}}
+		if err := runner.WriteJobTable1(filepath.Join(dir, "fluid"), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tb, err := Evaluate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id       string
+		v        Verdict
+		measured string
+		reached  string // Reached, for a short row
+		note     string // in the note
+	}{
+		{"fig1", Holds, "20×", "", ""},
+		{"fig2", Holds, "2.5×", "", ""},
+		{"fig5c-only", Holds, "5×", "", ""}, // progress min(200, 10) ÷ the others' 2
+		{"fig5c-ahead", Holds, "20×", "", ""},
+		{"fig5d", Holds, "8.33×", "", ""},
+		{"fig5e", Fails, "0.24×", "", ""},
+		{"fig6b-60", Short, "1.5×", "1.5× of 3×: half", ""},
+		{"fig6b-5k", NotMeasured, "–", "", "needs step 5000; the runs end at step 100"},
+		{"fig6b-adahessian", Holds, "3×", "", ""},
+		{"fig6b-hf", NotMeasured, "–", "", "do not fit the quick check"},
+		{"fig6d-100", Short, "1.2×", "1.2× of 1.34×: nine tenths", ""},
+		{"fig6d-10k", NotMeasured, "–", "", "needs step 10000; the runs end at step 150"},
+		{"fig6d-adahessian", Holds, "2×", "", ""},
+		{"fig6d-hf", NotMeasured, "–", "", "do not fit the quick check"},
+		{"fig7-200", Holds, "2.5×", "", ""},
+		{"fig7-20k", NotMeasured, "–", "", "needs step 20000; the runs end at step 250"},
+		{"table1", NotComparable, "6.5× (6–7×)", "", "about one iteration where the paper's needs 7"},
+	} {
+		r := rowOf(t, tb, c.id)
+		if r.Verdict != c.v || r.Measured() != c.measured || r.Reached() != c.reached || !strings.Contains(r.Note, c.note) {
+			t.Errorf("%s: %q, measured %q, reached %q, note %q; want %q, %q, %q, a note with %q",
+				c.id, r.Verdict, r.Measured(), r.Reached(), r.Note, c.v, c.measured, c.reached, c.note)
+		}
+	}
+	if len(tb.Rows) != len(Claims()) {
+		t.Errorf("%d rows; want every claim's (%d)", len(tb.Rows), len(Claims()))
+	}
+	n := tb.Count()
+	if n[Holds] != 8 || n[Short] != 2 || n[Fails] != 1 || n[NotComparable] != 1 || n[NotMeasured] != 5 {
+		t.Errorf("counts %v", n)
 	}
 }

@@ -195,8 +195,10 @@ func printCheck(w io.Writer, t *check.Table, dirs string, took time.Duration) {
 func printCheckLegend(w io.Writer) {
 	fmt.Fprintln(w, "Each claim: where it is, the step measured, the ratio measured (mean over seeds, min–max),")
 	fmt.Fprintln(w, "the paper's value and the verdict; below it the paper's words and what the ratio is.")
-	fmt.Fprintln(w, "holds: the mean reaches the paper's factor and every seed points its way; holds weakly: right")
-	fmt.Fprintln(w, "direction, smaller factor. Values are running means (64 logged steps), as the paper's plots.")
+	fmt.Fprintln(w, "holds: the mean reaches the paper's factor and every seed points its way; short of the paper:")
+	fmt.Fprintln(w, "right direction, below the factor (with the fraction reached, mean ÷ factor), or a seed against;")
+	fmt.Fprintln(w, "not comparable: this scale changes what the claim measures. Values are running means (64")
+	fmt.Fprintln(w, "logged steps), as the paper's plots.")
 }
 
 // printRow prints one claim in three lines.
@@ -209,7 +211,11 @@ func printRow(w io.Writer, r check.Row) {
 			seeds += "s"
 		}
 	}
-	fmt.Fprintf(w, "\n%-10s %-17s %-22s %-8s paper %-16s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, strings.ToUpper(string(r.Verdict)))
+	verdict := strings.ToUpper(string(r.Verdict))
+	if s := r.Reached(); s != "" {
+		verdict += ": " + s
+	}
+	fmt.Fprintf(w, "\n%-10s %-17s %-22s %-8s paper %-16s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, verdict)
 	if c.Words != "" {
 		fmt.Fprint(w, wrapIndented(fmt.Sprintf("%q (%s)", c.Words, c.Cite)))
 	} else {
@@ -236,7 +242,7 @@ func wrapIndented(s string) string {
 func printSummary(w io.Writer, t *check.Table, took time.Duration) {
 	n := t.Count()
 	var parts []string
-	for _, v := range []check.Verdict{check.Holds, check.Weakly, check.Fails, check.NotMeasured, check.Pending, check.NoRuns} {
+	for _, v := range check.Verdicts {
 		if n[v] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
 		}

@@ -342,7 +342,7 @@ func (c *checkScreen) title() string {
 	s += " · " + c.dir
 	n := r.Count()
 	var parts []string
-	for _, v := range []check.Verdict{check.Holds, check.Weakly, check.Fails, check.NotMeasured, check.NoRuns, check.Pending} {
+	for _, v := range check.Verdicts {
 		if n[v] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
 		}
@@ -358,7 +358,7 @@ func (c *checkScreen) tableRows() ([]column, []tableRow) {
 		{Title: "STEP", Width: 16},
 		{Title: "MEASURED", Width: 22, Right: true},
 		{Title: "PAPER", Width: 16},
-		{Title: "VERDICT", Width: 13},
+		{Title: "VERDICT", Width: 15},
 		{Title: "CLAIM", Width: 8, Flex: true},
 	}
 	if c.w < 100 { // the step and paper's value go to the detail below
@@ -373,7 +373,7 @@ func (c *checkScreen) tableRows() ([]column, []tableRow) {
 		}
 		cells := map[string]tableCell{
 			"WHERE": {Text: cl.Where}, "STEP": {Text: r.StepText()}, "MEASURED": {Text: r.Measured()},
-			"PAPER": {Text: cl.Paper}, "VERDICT": {Text: verdictText(r.Verdict), Style: verdictStyle(t, r.Verdict)},
+			"PAPER": {Text: cl.Paper}, "VERDICT": {Text: verdictText(r), Style: verdictStyle(t, r.Verdict)},
 			"CLAIM": {Text: words},
 		}
 		var row tableRow
@@ -386,21 +386,30 @@ func (c *checkScreen) tableRows() ([]column, []tableRow) {
 	return cols, rows
 }
 
-// verdictText is the verdict as the table shows it.
-func verdictText(v check.Verdict) string {
-	if v == check.NotMeasured {
+// verdictText is the verdict as the table shows it: short, with the percentage of the
+// paper's factor reached.
+func verdictText(r check.Row) string {
+	switch r.Verdict {
+	case check.NotMeasured:
 		return "not measured"
+	case check.NotComparable:
+		return "not comparable"
+	case check.Short:
+		if f := r.Stats.Mean / r.Claim.Factor; f < 1 {
+			return "short: " + check.PercentText(f)
+		}
+		return "short: a seed"
 	}
-	return string(v)
+	return string(r.Verdict)
 }
 
-// verdictStyle colours a verdict: holds good, weakly a warning, does not hold bad, the
+// verdictStyle colours a verdict: holds good, short a warning, does not hold bad, the
 // rest dim.
 func verdictStyle(t *theme, v check.Verdict) *lipgloss.Style {
 	switch v {
 	case check.Holds:
 		return &t.Good
-	case check.Weakly:
+	case check.Short:
 		return &t.Warn
 	case check.Fails:
 		return &t.Bad
@@ -418,6 +427,9 @@ func (c *checkScreen) detail() string {
 	}
 	cl := r.Claim
 	head := fmt.Sprintf("%s · %s · measured %s · paper %s · %s", cl.Where, r.StepText(), r.Measured(), cl.Paper, r.Verdict)
+	if s := r.Reached(); s != "" {
+		head += ": " + s
+	}
 	if r.Stats.Seeds > 0 {
 		head += fmt.Sprintf(" (%s)", plural(r.Stats.Seeds, "seed"))
 	}

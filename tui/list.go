@@ -197,8 +197,8 @@ func (l *list) detail() string {
 	if l.checkSelected() {
 		return t.Bold.Render(dots(t, checkEntry+" · sipbench check")) + "\n" + ansi.Wordwrap("Each claim of the paper "+
 			"(Figures 1, 2, 5, 6 and 7, Table 1) in its words, with the ratio measured on fresh runs (mean and min–max "+
-			"over seeds), the paper's value and a verdict: holds, holds weakly, does not hold, or not measured at this "+
-			"scale. Choose it to pick the scale and seeds; the runs train in the background and the table fills in "+
+			"over seeds), the paper's value and a verdict: holds, short of the paper (with the fraction reached), does not hold, "+
+			"not comparable or not measured at this scale. Choose it to pick the scale and seeds; the runs train in the background and the table fills in "+
 			"as they finish.", l.w, "")
 	}
 	p := l.Selected()
