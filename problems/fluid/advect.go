@@ -1,7 +1,5 @@
 package fluid
 
-import "math"
-
 // MacCormack advection of one periodic n×n field f whose node p = (i, j) moves by the
 // displacement (dx[p], dy[p]) in cells during the step (dt·velocity/h, velocity sampled at
 // the node). As PhiFlow 2's advect.mac_cormack with the Euler integrator:
@@ -26,49 +24,39 @@ import "math"
 // maccormack writes the advected field into dst. sl, lo and hi are scratch of n² values
 // each. dst must not alias f, dx or dy. The loops spell out interpLimits and interp (the
 // same operations in the same order, so the same bits) because calls to them, which Go
-// does not inline, cost as much as the arithmetic.
+// does not inline, cost as much as the arithmetic; the stencil's ⌊·⌋ is floorCell.
 func maccormack(dst, f, dx, dy, sl, lo, hi []float64, n int) {
 	m := n * n
 	f, dx, dy, sl, lo, hi, dst = f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], dst[:m]
 	for i := range n {
+		fi := float64(i)
+		row := i * n
 		for j := range n {
-			p := i*n + j
+			p := row + j
 			// interpLimits(f, n, i − dy[p], j − dx[p])
-			y, x := float64(i)-dy[p], float64(j)-dx[p]
-			fy, fx := math.Floor(y), math.Floor(x)
-			ty, tx := y-fy, x-fx
-			i0, j0 := wrap(int(fy), n), wrap(int(fx), n)
-			i1, j1 := i0+1, j0+1
-			if i1 == n {
-				i1 = 0
-			}
-			if j1 == n {
-				j1 = 0
-			}
-			f00, f01 := f[i0*n+j0], f[i0*n+j1]
-			f10, f11 := f[i1*n+j0], f[i1*n+j1]
+			i0, ty := floorCell(fi-dy[p], n)
+			j0, tx := floorCell(float64(j)-dx[p], n)
+			i1, j1 := next(i0, n), next(j0, n)
+			r0, r1 := i0*n, i1*n
+			f00, f01 := f[r0+j0], f[r0+j1]
+			f10, f11 := f[r1+j0], f[r1+j1]
 			a := f00 + tx*(f01-f00)
 			b := f10 + tx*(f11-f10)
 			sl[p], lo[p], hi[p] = a+ty*(b-a), min(f00, f01, f10, f11), max(f00, f01, f10, f11)
 		}
 	}
 	for i := range n {
+		fi := float64(i)
+		row := i * n
 		for j := range n {
-			p := i*n + j
+			p := row + j
 			// interp(sl, n, i + dy[p], j + dx[p]), the value only
-			y, x := float64(i)+dy[p], float64(j)+dx[p]
-			fy, fx := math.Floor(y), math.Floor(x)
-			ty, tx := y-fy, x-fx
-			i0, j0 := wrap(int(fy), n), wrap(int(fx), n)
-			i1, j1 := i0+1, j0+1
-			if i1 == n {
-				i1 = 0
-			}
-			if j1 == n {
-				j1 = 0
-			}
-			s00, s01 := sl[i0*n+j0], sl[i0*n+j1]
-			s10, s11 := sl[i1*n+j0], sl[i1*n+j1]
+			i0, ty := floorCell(fi+dy[p], n)
+			j0, tx := floorCell(float64(j)+dx[p], n)
+			i1, j1 := next(i0, n), next(j0, n)
+			r0, r1 := i0*n, i1*n
+			s00, s01 := sl[r0+j0], sl[r0+j1]
+			s10, s11 := sl[r1+j0], sl[r1+j1]
 			a := s00 + tx*(s01-s00)
 			b := s10 + tx*(s11-s10)
 			fw := a + ty*(b-a)
@@ -76,17 +64,6 @@ func maccormack(dst, f, dx, dy, sl, lo, hi []float64, n int) {
 			dst[p] = min(max(nv, lo[p]), hi[p])
 		}
 	}
-}
-
-// interpLimits returns interp's value at (y, x) and the minimum and maximum of the four
-// nodes around it, sharing one stencil.
-func interpLimits(f []float64, n int, y, x float64) (val, lo, hi float64) {
-	i0, i1, j0, j1, ty, tx := stencil(n, y, x)
-	f00, f01 := f[i0*n+j0], f[i0*n+j1]
-	f10, f11 := f[i1*n+j0], f[i1*n+j1]
-	a := f00 + tx*(f01-f00)
-	b := f10 + tx*(f11-f10)
-	return a + ty*(b-a), min(f00, f01, f10, f11), max(f00, f01, f10, f11)
 }
 
 // limits returns the minimum and maximum of f over the four nodes around (y, x) and the
@@ -110,25 +87,62 @@ func limits(f []float64, n int, y, x float64) (lo, hi float64, ilo, ihi int) {
 // maccormackAdjoint adds to fbar, dxbar and dybar the vector–Jacobian product of
 // (f, dx, dy) ↦ maccormack(f, dx, dy) with the cotangent g of its output. sl and slbar are
 // scratch of n² values each (sl is recomputed; nothing of the forward pass is stored).
+// The loops spell out stencil, interp, limits and interpAdjoint, with the same operations
+// in the same order as those functions (so the same bits), as maccormack does.
 func maccormackAdjoint(fbar, dxbar, dybar, g, f, dx, dy, sl, slbar []float64, n int) {
+	m := n * n
+	fbar, dxbar, dybar, g, f, dx, dy, sl, slbar = fbar[:m], dxbar[:m], dybar[:m], g[:m], f[:m], dx[:m], dy[:m], sl[:m], slbar[:m]
 	for i := range n {
+		fi := float64(i)
+		row := i * n
 		for j := range n {
-			p := i*n + j
-			sl[p], _, _ = interp(f, n, float64(i)-dy[p], float64(j)-dx[p])
+			p := row + j
+			i0, ty := floorCell(fi-dy[p], n)
+			j0, tx := floorCell(float64(j)-dx[p], n)
+			i1, j1 := next(i0, n), next(j0, n)
+			r0, r1 := i0*n, i1*n
+			f00, f01 := f[r0+j0], f[r0+j1]
+			f10, f11 := f[r1+j0], f[r1+j1]
+			a := f00 + tx*(f01-f00)
+			b := f10 + tx*(f11-f10)
+			sl[p] = a + ty*(b-a)
 		}
 	}
-	clear(slbar[:n*n])
+	clear(slbar)
 	for i := range n {
+		fi := float64(i)
+		row := i * n
 		for j := range n {
-			p := i*n + j
+			p := row + j
 			gp := g[p]
 			if gp == 0 {
 				continue
 			}
-			yf, xf := float64(i)+dy[p], float64(j)+dx[p]
-			fw, fwy, fwx := interp(sl, n, yf, xf)
+			// fw, fwy, fwx := interp(sl, n, i + dy[p], j + dx[p])
+			i0, ty := floorCell(fi+dy[p], n)
+			j0, tx := floorCell(float64(j)+dx[p], n)
+			i1, j1 := next(i0, n), next(j0, n)
+			r0, r1 := i0*n, i1*n
+			s00, s01 := sl[r0+j0], sl[r0+j1]
+			s10, s11 := sl[r1+j0], sl[r1+j1]
+			a := s00 + tx*(s01-s00)
+			b := s10 + tx*(s11-s10)
+			fw := a + ty*(b-a)
 			nv := sl[p] + 0.5*(f[p]-fw)
-			lo, hi, ilo, ihi := limits(f, n, float64(i)-dy[p], float64(j)-dx[p])
+			// lo, hi, ilo, ihi := limits(f, n, i − dy[p], j − dx[p])
+			bi0, _ := floorCell(fi-dy[p], n)
+			bj0, _ := floorCell(float64(j)-dx[p], n)
+			bi1, bj1 := next(bi0, n), next(bj0, n)
+			k00, k01, k10, k11 := bi0*n+bj0, bi0*n+bj1, bi1*n+bj0, bi1*n+bj1
+			ilo, ihi := k00, k00
+			lo, hi := f[k00], f[k00]
+			for _, k := range [3]int{k01, k10, k11} {
+				if v := f[k]; v < lo {
+					lo, ilo = v, k
+				} else if v > hi {
+					hi, ihi = v, k
+				}
+			}
 			switch {
 			case lo == hi:
 				fbar[ilo] += gp
@@ -140,22 +154,39 @@ func maccormackAdjoint(fbar, dxbar, dybar, g, f, dx, dy, sl, slbar []float64, n 
 				slbar[p] += gp
 				fbar[p] += 0.5 * gp
 				fwbar := -0.5 * gp
-				interpAdjoint(slbar, n, yf, xf, fwbar)
-				dybar[p] += fwbar * fwy
-				dxbar[p] += fwbar * fwx
+				// interpAdjoint(slbar, n, i + dy[p], j + dx[p], fwbar)
+				slbar[r0+j0] += fwbar * (1 - ty) * (1 - tx)
+				slbar[r0+j1] += fwbar * (1 - ty) * tx
+				slbar[r1+j0] += fwbar * ty * (1 - tx)
+				slbar[r1+j1] += fwbar * ty * tx
+				dybar[p] += fwbar * (b - a)
+				dxbar[p] += fwbar * ((1-ty)*(s01-s00) + ty*(s11-s10))
 			}
 		}
 	}
 	for i := range n {
+		fi := float64(i)
+		row := i * n
 		for j := range n {
-			p := i*n + j
+			p := row + j
 			s := slbar[p]
 			if s == 0 {
 				continue
 			}
-			yb, xb := float64(i)-dy[p], float64(j)-dx[p]
-			_, gy, gx := interp(f, n, yb, xb)
-			interpAdjoint(fbar, n, yb, xb, s)
+			// _, gy, gx := interp(f, n, i − dy[p], j − dx[p]); interpAdjoint(fbar, …, s)
+			i0, ty := floorCell(fi-dy[p], n)
+			j0, tx := floorCell(float64(j)-dx[p], n)
+			i1, j1 := next(i0, n), next(j0, n)
+			r0, r1 := i0*n, i1*n
+			f00, f01 := f[r0+j0], f[r0+j1]
+			f10, f11 := f[r1+j0], f[r1+j1]
+			a := f00 + tx*(f01-f00)
+			b := f10 + tx*(f11-f10)
+			gy, gx := b-a, (1-ty)*(f01-f00)+ty*(f11-f10)
+			fbar[r0+j0] += s * (1 - ty) * (1 - tx)
+			fbar[r0+j1] += s * (1 - ty) * tx
+			fbar[r1+j0] += s * ty * (1 - tx)
+			fbar[r1+j1] += s * ty * tx
 			dybar[p] -= s * gy
 			dxbar[p] -= s * gx
 		}

@@ -19,9 +19,47 @@ func wrap(k, n int) int {
 	if uint(k) < uint(n) {
 		return k
 	}
+	return wrapSlow(k, n)
+}
+
+// wrapSlow is wrap for k outside [0, n).
+func wrapSlow(k, n int) int {
+	if k < 0 && k >= -n {
+		return k + n
+	}
+	if k >= n && k < 2*n {
+		return k - n
+	}
 	k %= n
 	if k < 0 {
 		k += n
+	}
+	return k
+}
+
+// floorCell returns ⌊y⌋ wrapped into [0, n) and the fraction y − ⌊y⌋, the same values as
+// wrap(int(math.Floor(y)), n) and y − math.Floor(y) for |y| < 2⁶³ and for NaN (the index
+// is then arbitrary in [0, n), the fraction NaN), except for y = −0 (the fraction is then
+// −0 where math.Floor's is +0; the callers' coordinates i ± d are never −0), without math.Floor's call: the
+// truncation int(y) rounds towards zero, so it is one too large exactly when it lies
+// above y.
+func floorCell(y float64, n int) (int, float64) {
+	k := int(y)
+	if float64(k) > y {
+		k--
+	}
+	t := y - float64(k)
+	if uint(k) >= uint(n) {
+		k = wrapSlow(k, n)
+	}
+	return k, t
+}
+
+// next returns k+1 wrapped into [0, n) for k in [0, n).
+func next(k, n int) int {
+	k++
+	if k == n {
+		k = 0
 	}
 	return k
 }

@@ -1,0 +1,112 @@
+package fluid
+
+// The implementations before the speed work of issue 28, kept as references: the fast
+// versions must give the same bits (reference_test.go's TestFastMatchesReference).
+
+import "math"
+
+// maccormackRef is maccormack as first written.
+func maccormackRef(dst, f, dx, dy, sl, lo, hi []float64, n int) {
+	m := n * n
+	f, dx, dy, sl, lo, hi, dst = f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], dst[:m]
+	for i := range n {
+		for j := range n {
+			p := i*n + j
+			// interpLimits(f, n, i − dy[p], j − dx[p])
+			y, x := float64(i)-dy[p], float64(j)-dx[p]
+			fy, fx := math.Floor(y), math.Floor(x)
+			ty, tx := y-fy, x-fx
+			i0, j0 := wrap(int(fy), n), wrap(int(fx), n)
+			i1, j1 := i0+1, j0+1
+			if i1 == n {
+				i1 = 0
+			}
+			if j1 == n {
+				j1 = 0
+			}
+			f00, f01 := f[i0*n+j0], f[i0*n+j1]
+			f10, f11 := f[i1*n+j0], f[i1*n+j1]
+			a := f00 + tx*(f01-f00)
+			b := f10 + tx*(f11-f10)
+			sl[p], lo[p], hi[p] = a+ty*(b-a), min(f00, f01, f10, f11), max(f00, f01, f10, f11)
+		}
+	}
+	for i := range n {
+		for j := range n {
+			p := i*n + j
+			// interp(sl, n, i + dy[p], j + dx[p]), the value only
+			y, x := float64(i)+dy[p], float64(j)+dx[p]
+			fy, fx := math.Floor(y), math.Floor(x)
+			ty, tx := y-fy, x-fx
+			i0, j0 := wrap(int(fy), n), wrap(int(fx), n)
+			i1, j1 := i0+1, j0+1
+			if i1 == n {
+				i1 = 0
+			}
+			if j1 == n {
+				j1 = 0
+			}
+			s00, s01 := sl[i0*n+j0], sl[i0*n+j1]
+			s10, s11 := sl[i1*n+j0], sl[i1*n+j1]
+			a := s00 + tx*(s01-s00)
+			b := s10 + tx*(s11-s10)
+			fw := a + ty*(b-a)
+			nv := sl[p] + 0.5*(f[p]-fw)
+			dst[p] = min(max(nv, lo[p]), hi[p])
+		}
+	}
+}
+
+// maccormackAdjointRef is maccormackAdjoint as first written (with interp, limits and
+// interpAdjoint as calls).
+func maccormackAdjointRef(fbar, dxbar, dybar, g, f, dx, dy, sl, slbar []float64, n int) {
+	for i := range n {
+		for j := range n {
+			p := i*n + j
+			sl[p], _, _ = interp(f, n, float64(i)-dy[p], float64(j)-dx[p])
+		}
+	}
+	clear(slbar[:n*n])
+	for i := range n {
+		for j := range n {
+			p := i*n + j
+			gp := g[p]
+			if gp == 0 {
+				continue
+			}
+			yf, xf := float64(i)+dy[p], float64(j)+dx[p]
+			fw, fwy, fwx := interp(sl, n, yf, xf)
+			nv := sl[p] + 0.5*(f[p]-fw)
+			lo, hi, ilo, ihi := limits(f, n, float64(i)-dy[p], float64(j)-dx[p])
+			switch {
+			case lo == hi:
+				fbar[ilo] += gp
+			case nv < lo:
+				fbar[ilo] += gp
+			case nv > hi:
+				fbar[ihi] += gp
+			default:
+				slbar[p] += gp
+				fbar[p] += 0.5 * gp
+				fwbar := -0.5 * gp
+				interpAdjoint(slbar, n, yf, xf, fwbar)
+				dybar[p] += fwbar * fwy
+				dxbar[p] += fwbar * fwx
+			}
+		}
+	}
+	for i := range n {
+		for j := range n {
+			p := i*n + j
+			s := slbar[p]
+			if s == 0 {
+				continue
+			}
+			yb, xb := float64(i)-dy[p], float64(j)-dx[p]
+			_, gy, gx := interp(f, n, yb, xb)
+			interpAdjoint(fbar, n, yb, xb, s)
+			dybar[p] -= s * gy
+			dxbar[p] -= s * gx
+		}
+	}
+}

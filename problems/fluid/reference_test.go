@@ -1,0 +1,140 @@
+package fluid
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// sameBits reports the first index where a and b differ in their bits, or −1.
+func sameBits(a, b []float64) int {
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// advectCases returns fields and displacements that reach every branch of the stencil and
+// the limiter: rough and 0/1 fields (tied neighbours), displacements small, across the
+// periodic edge, several periods long and exactly on grid lines, cotangents with zeros.
+func advectCases(rng *rand.Rand, n int) (cases []struct {
+	name      string
+	f, dx, dy []float64
+}) {
+	m := n * n
+	add := func(name string, f, dx, dy []float64) {
+		cases = append(cases, struct {
+			name      string
+			f, dx, dy []float64
+		}{name, f, dx, dy})
+	}
+	bin := make([]float64, m)
+	for i := range bin {
+		if rng.Float64() < 0.3 {
+			bin[i] = 1
+		}
+	}
+	add("rough", randVec(rng, m, 1), randVec(rng, m, 0.7), randVec(rng, m, 0.7))
+	add("binary", bin, randVec(rng, m, 1.5), randVec(rng, m, 1.5))
+	add("long", randVec(rng, m, 1), randVec(rng, m, 3*float64(n)), randVec(rng, m, 3*float64(n)))
+	grid := func() []float64 { // integers and halves: traced points on grid lines
+		d := make([]float64, m)
+		for i := range d {
+			d[i] = float64(rng.IntN(9)-4) / 2
+		}
+		return d
+	}
+	add("grid lines", randVec(rng, m, 1), grid(), grid())
+	add("zero", bin, make([]float64, m), make([]float64, m))
+	return cases
+}
+
+// TestFastMatchesReference holds maccormack and maccormackAdjoint to the bits of the
+// implementations they replaced (ref_impl_test.go).
+func TestFastMatchesReference(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{4, 12, 16, 64} {
+		m := n * n
+		for _, c := range advectCases(rng, n) {
+			name := fmt.Sprintf("n=%d/%s", n, c.name)
+			s1, lo1, hi1, out1 := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+			s2, lo2, hi2, out2 := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+			maccormack(out1, c.f, c.dx, c.dy, s1, lo1, hi1, n)
+			maccormackRef(out2, c.f, c.dx, c.dy, s2, lo2, hi2, n)
+			if i := sameBits(out1, out2); i >= 0 {
+				t.Errorf("%s: maccormack[%d] = %v, reference %v", name, i, out1[i], out2[i])
+			}
+			g := randVec(rng, m, 1)
+			for i := range g {
+				if rng.IntN(5) == 0 {
+					g[i] = 0
+				}
+			}
+			res := [2][3][]float64{}
+			for k, adj := range []func(fb, xb, yb, g, f, dx, dy, sl, slb []float64, n int){maccormackAdjoint, maccormackAdjointRef} {
+				fb, xb, yb := randVec(rand.New(rand.NewPCG(1, 2)), m, 1), make([]float64, m), make([]float64, m)
+				adj(fb, xb, yb, g, c.f, c.dx, c.dy, make([]float64, m), make([]float64, m), n)
+				res[k] = [3][]float64{fb, xb, yb}
+			}
+			for q, what := range []string{"fbar", "dxbar", "dybar"} {
+				if i := sameBits(res[0][q], res[1][q]); i >= 0 {
+					t.Errorf("%s: maccormackAdjoint's %s[%d] = %v, reference %v", name, what, i, res[0][q][i], res[1][q][i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkAdvect64 times one MacCormack advection and its adjoint at 64×64, the fast
+// versions against the references (ratios within one run).
+func BenchmarkAdvect64(b *testing.B) {
+	n, m := 64, 64*64
+	rng := rand.New(rand.NewPCG(3, 3))
+	f, dx, dy := randVec(rng, m, 1), randVec(rng, m, 0.8), randVec(rng, m, 0.8)
+	g := randVec(rng, m, 1)
+	out, sl, lo, hi, slb := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+	fb, xb, yb := make([]float64, m), make([]float64, m), make([]float64, m)
+	for _, impl := range []string{"fast", "ref"} {
+		fwd, adj := maccormack, maccormackAdjoint
+		if impl == "ref" {
+			fwd, adj = maccormackRef, maccormackAdjointRef
+		}
+		b.Run("forward/"+impl, func(b *testing.B) {
+			for b.Loop() {
+				fwd(out, f, dx, dy, sl, lo, hi, n)
+			}
+		})
+		b.Run("adjoint/"+impl, func(b *testing.B) {
+			for b.Loop() {
+				adj(fb, xb, yb, g, f, dx, dy, sl, slb, n)
+			}
+		})
+	}
+}
+
+// TestFloorCell holds floorCell to wrap(int(math.Floor(y)), n) and y − math.Floor(y), bit
+// for bit, on grid lines, just beside them and far away on both sides.
+func TestFloorCell(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, n := range []int{4, 12, 64} {
+		ys := []float64{0, 1, -1, 0.5, -0.5, float64(n), -float64(n), float64(n) - 1e-12, -1e-300,
+			math.Nextafter(0, 1), math.Nextafter(0, -1), math.Nextafter(-3, 0), math.Nextafter(-3, -4),
+			1e15 + 0.5, -1e15 - 0.5, 4.5e18, -4.5e18}
+		for range 2000 {
+			ys = append(ys, (rng.Float64()-0.5)*float64(8*n), float64(rng.IntN(8*n)-4*n))
+		}
+		for _, y := range ys {
+			k, f := floorCell(y, n)
+			fl := math.Floor(y)
+			wk, wf := wrap(int(fl), n), y-fl
+			if k != wk || math.Float64bits(f) != math.Float64bits(wf) {
+				t.Fatalf("n=%d: floorCell(%v) = %d, %v; want %d, %v", n, y, k, f, wk, wf)
+			}
+		}
+	}
+}
