@@ -111,7 +111,7 @@ func TestMacCormackVJP(t *testing.T) {
 
 // newTestSim returns a sim on an n×n grid of the paper's physical size (128) and time step.
 func newTestSim(n int) *sim {
-	return newSim(n, 128/float64(n), 0.25, 8, core.NewFFT2(n, n))
+	return newSim(n, 128/float64(n), 0.25, 8)
 }
 
 // testState returns a divergence-free random velocity of physical speed ~speed and a
@@ -185,7 +185,7 @@ func TestRolloutVJP(t *testing.T) {
 	n := 16
 	m := n * n
 	for _, steps := range []int{1, 8} {
-		s := newSim(n, 128/float64(n), 0.25, steps, core.NewFFT2(n, n))
+		s := newSim(n, 128/float64(n), 0.25, steps)
 		v, mk := testState(rng, s, 8)
 		x := append(append([]float64(nil), v...), mk...)
 		out := make([]float64, 3*m)

@@ -95,7 +95,7 @@ func NewFluid(n int) *Fluid {
 	plan := core.NewFFT2(n, n)
 	m := n * n
 	f := &Fluid{n: n, h: h, plan: plan,
-		sim: newSim(n, h, Dt, Steps, plan), rev: newSim(n, h, Dt, Steps, plan),
+		sim: newSim(n, h, Dt, Steps), rev: newSim(n, h, Dt, Steps),
 		loss: newFreqLoss(n, 80*float64(n)/64, plan),
 		v0:   make([]float64, 2*m), cen: make([]float64, 2*m), xbar: make([]float64, 2*m),
 		m0: make([]float64, m), mT: make([]float64, m), diff: make([]float64, m)}

@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/sipbench/sipbench/core"
 )
 
 func randVec(rng *rand.Rand, n int, scale float64) []float64 {
@@ -55,7 +53,7 @@ func TestProjection(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, n := range []int{4, 16, 64} {
-		pr := newProjector(n, core.NewFFT2(n, n))
+		pr := newProjector(n)
 		a := randVec(rng, 2*n*n, 1)
 		b := randVec(rng, 2*n*n, 1)
 		pa := append([]float64(nil), a...)
@@ -130,7 +128,7 @@ func TestLinearMapsAdjoint(t *testing.T) {
 	}
 	// The start of P, c ↦ Π·toFaces(c), and its transpose toFacesAdjoint∘Π (Gradient's last
 	// two stages): ⟨Π·toFaces(c), g⟩ = ⟨c, toFacesᵀ·Π·g⟩.
-	pr := newProjector(n, core.NewFFT2(n, n))
+	pr := newProjector(n)
 	cx, g := randVec(rng, 2*m, 1), randVec(rng, 2*m, 1)
 	pc, pg, back := make([]float64, 2*m), append([]float64(nil), g...), make([]float64, 2*m)
 	toFaces(pc, cx, n)
@@ -215,7 +213,7 @@ func TestUniformTranslation(t *testing.T) {
 		{5, -3, false},  // (0.3125, −0.1875) cells per step
 	}
 	for _, c := range cases {
-		s := newSim(n, h, dt, 8, core.NewFFT2(n, n))
+		s := newSim(n, h, dt, 8)
 		v0 := make([]float64, 2*n*n)
 		for i := range n * n {
 			v0[i], v0[n*n+i] = c.ux, c.uy
@@ -262,7 +260,7 @@ func TestEnergyConserved(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	n := 32
 	m := n * n
-	s := newSim(n, 4, 0.25, 8, core.NewFFT2(n, n))
+	s := newSim(n, 4, 0.25, 8)
 	v0 := randVec(rng, 2*m, 10)
 	s.proj.project(v0)
 	s.rollout(v0, gaussianBlob(n, 16, 16, 4))

@@ -3,7 +3,11 @@ package fluid
 // The implementations before the speed work of issue 28, kept as references: the fast
 // versions must give the same bits (reference_test.go's TestFastMatchesReference).
 
-import "math"
+import (
+	"math"
+
+	"github.com/sipbench/sipbench/core"
+)
 
 // maccormackRef is maccormack as first written.
 func maccormackRef(dst, f, dx, dy, sl, lo, hi []float64, n int) {
@@ -107,6 +111,60 @@ func maccormackAdjointRef(fbar, dxbar, dybar, g, f, dx, dy, sl, slbar []float64,
 			interpAdjoint(fbar, n, yb, xb, s)
 			dybar[p] -= s * gy
 			dxbar[p] -= s * gx
+		}
+	}
+}
+
+// projectRef is projector.project as first written: the divergence's full n×n complex
+// FFT, 1/λ, the inverse, the gradient (pr.c and pr.p of n² each are its scratch).
+func (pr *projector) projectRef(s []float64) {
+	n, m := pr.n, pr.n*pr.n
+	if len(pr.c) != m {
+		pr.c, pr.p, pr.full = make([]complex128, m), make([]float64, m), core.NewFFT2(n, n)
+		pr.invFull = make([]float64, m)
+		for k := range n {
+			sk := math.Sin(math.Pi * float64(k) / float64(n))
+			for l := range n {
+				sl := math.Sin(math.Pi * float64(l) / float64(n))
+				if lam := -4 * (sk*sk + sl*sl); lam != 0 {
+					pr.invFull[k*n+l] = 1 / lam
+				}
+			}
+		}
+	}
+	divergenceRef(pr.p, s, n)
+	for i, d := range pr.p {
+		pr.c[i] = complex(d, 0)
+	}
+	pr.full.Forward(pr.c, pr.c)
+	for i, w := range pr.invFull {
+		pr.c[i] *= complex(w, 0)
+	}
+	pr.full.Inverse(pr.c, pr.c)
+	p := pr.p
+	for i, c := range pr.c {
+		p[i] = real(c)
+	}
+	u, v := s[:m], s[m:2*m]
+	for i := range n {
+		im := wrap(i-1, n)
+		for j := range n {
+			jm := wrap(j-1, n)
+			u[i*n+j] -= p[i*n+j] - p[i*n+jm]
+			v[i*n+j] -= p[i*n+j] - p[im*n+j]
+		}
+	}
+}
+
+// divergenceRef is divergence as first written: it writes Dv (in cell units) of the staggered velocity s into dst.
+func divergenceRef(dst, s []float64, n int) {
+	m := n * n
+	u, v := s[:m], s[m:2*m]
+	for i := range n {
+		ip := wrap(i+1, n)
+		for j := range n {
+			jp := wrap(j+1, n)
+			dst[i*n+j] = u[i*n+jp] - u[i*n+j] + v[ip*n+j] - v[i*n+j]
 		}
 	}
 }

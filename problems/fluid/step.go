@@ -1,10 +1,6 @@
 package fluid
 
-import (
-	"math"
-
-	"github.com/sipbench/sipbench/core"
-)
+import "math"
 
 // sim runs the simulation of one example on the periodic n×n grid of cell size h and
 // records the states its adjoint needs (the tape). One step k maps (v_k, m_k) to
@@ -38,9 +34,9 @@ type sim struct {
 	vb, vb2, mb, mb2             []float64 // adjoint state (vb, vb2: 2n²)
 }
 
-func newSim(n int, h, dt float64, steps int, plan *core.FFT2) *sim {
+func newSim(n int, h, dt float64, steps int) *sim {
 	m := n * n
-	s := &sim{n: n, c: dt / h, steps: steps, proj: newProjector(n, plan)}
+	s := &sim{n: n, c: dt / h, steps: steps, proj: newProjector(n)}
 	for range steps + 1 {
 		s.vel = append(s.vel, make([]float64, 2*m))
 		s.mark = append(s.mark, make([]float64, m))
