@@ -86,12 +86,13 @@ func cmdRun(args []string) error {
 }
 
 func cmdResume(args []string) error {
-	fs := newFlags("resume", "sipbench resume DIR [--workers W] [--headless] [--job ID]…")
+	fs := newFlags("resume", "sipbench resume DIR [--workers W] [--headless] [--job ID]… [--slurm [Slurm flags as for run]]\n\nWith --slurm, the jobs that are not finished (lost, cancelled, failed, never submitted) are submitted to Slurm again, with the tasks of their first submission; DIR may then be a sweep folder.")
 	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
 	var jobs listFlag
 	fs.Var(&jobs, "job", "train only this job (repeatable), here and headless; a failed job continues too")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
+	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -101,6 +102,12 @@ func cmdResume(args []string) error {
 	}
 	if _, err := ui.options(); err != nil {
 		return err
+	}
+	if err := sf.check(fs); err != nil {
+		return err
+	}
+	if sf.on {
+		return resumeOnSlurm(pos[0], jobs, sf)
 	}
 	r, err := runner.Open(pos[0])
 	if err != nil {

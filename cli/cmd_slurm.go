@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +21,8 @@ type slurmFlags struct {
 	extra      listFlag
 	dryRun     bool
 	requeueMax int
+	setup      listFlag
+	bin        string
 }
 
 // addSlurmFlags defines --slurm and its companions on fs.
@@ -26,14 +30,16 @@ func addSlurmFlags(fs *flag.FlagSet) *slurmFlags {
 	f := &slurmFlags{}
 	fs.BoolVar(&f.on, "slurm", false, "submit the jobs to Slurm as one job array instead of training here")
 	fs.StringVar(&f.opts.Partition, "partition", "", "Slurm partition (with --slurm)")
-	fs.StringVar(&f.opts.Time, "time", "", "time limit per task, in Slurm's syntax such as 4:00:00 (with --slurm)")
+	fs.StringVar(&f.opts.Time, "time", slurm.DefaultTime, "time limit per task, in Slurm's syntax such as 1-00:00:00; a task checkpoints and requeues itself before it (with --slurm)")
 	fs.IntVar(&f.opts.CPUsPerTask, "cpus-per-task", slurm.DefaultCPUsPerTask, "cores per task; its op threads (with --slurm)")
 	fs.StringVar(&f.opts.Mem, "mem", "", "memory per task, such as 4G (with --slurm)")
 	fs.StringVar(&f.opts.Account, "account", "", "Slurm account to charge (with --slurm)")
 	fs.StringVar(&f.opts.QOS, "qos", "", "Slurm quality of service (with --slurm)")
-	fs.IntVar(&f.opts.MaxParallel, "max-parallel", 0, "at most this many tasks at once, the array's %N (with --slurm)")
+	fs.IntVar(&f.opts.MaxParallel, "max-parallel", 0, "at most this many tasks at once, the array's %N (default: min(tasks, 256); with --slurm)")
 	fs.DurationVar(&f.opts.SignalLead, "signal-lead", slurm.DefaultSignalLead, "how long before the time limit Slurm warns a task to checkpoint and requeue (with --slurm)")
 	fs.Var(&f.extra, "sbatch-arg", "another sbatch option, such as --gres=gpu:1 (repeatable; with --slurm)")
+	fs.Var(&f.setup, "setup", "a shell line the batch script runs before training, such as 'module load gcc' (repeatable; with --slurm)")
+	fs.StringVar(&f.bin, "bin", "", "the sipbench binary the tasks run, on a file system the compute nodes see (default: this one; with --slurm)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "write and print the batch script, submit nothing (with --slurm)")
 	fs.IntVar(&f.requeueMax, "requeue-max", 3, "requeues on preemption or time limit before a job is failed (with --slurm)")
 	return f
@@ -46,7 +52,7 @@ func (f *slurmFlags) check(fs *flag.FlagSet) error {
 		var set []string
 		fs.Visit(func(fl *flag.Flag) {
 			switch fl.Name {
-			case "partition", "time", "cpus-per-task", "mem", "account", "qos", "max-parallel", "signal-lead", "sbatch-arg", "dry-run", "requeue-max":
+			case "partition", "time", "cpus-per-task", "mem", "account", "qos", "max-parallel", "signal-lead", "sbatch-arg", "dry-run", "requeue-max", "setup", "bin":
 				set = append(set, "--"+fl.Name)
 			}
 		})
@@ -62,6 +68,7 @@ func (f *slurmFlags) check(fs *flag.FlagSet) error {
 		return usagef("", "--signal-lead must be whole seconds, at least 1s")
 	}
 	f.opts.Extra = f.extra
+	f.opts.Setup = f.setup
 	probe := &slurm.Script{Options: f.opts, Tasks: 1, Command: []string{"x"}}
 	if err := probe.Validate(); err != nil {
 		return usagef("", "%s", strings.TrimPrefix(err.Error(), "slurm: "))
@@ -78,17 +85,30 @@ func (f *slurmFlags) check(fs *flag.FlagSet) error {
 // submitArray submits one Slurm array for the jobs of runs (runner.SubmitArray) with the
 // flags' options, and prints what it did; with --dry-run it prints the script instead.
 func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("cannot find the sipbench executable for the batch script: %v", err)
+	exe := f.bin
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return fmt.Errorf("cannot find the sipbench executable for the batch script (--bin names one): %v", err)
+		}
+		if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+			fmt.Fprintf(os.Stderr, "sipbench: warning: %s is a temporary build (go run): the tasks need a binary on a file system the compute nodes see (go build, then --bin)\n", exe)
+		}
+	} else if fi, err := os.Stat(exe); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		return usagef("", "--bin %s is not an executable file here (the login node must see it where the compute nodes do)", exe)
 	}
-	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
-		fmt.Fprintf(os.Stderr, "sipbench: warning: %s is a temporary build (go run): the tasks need a binary on a file system the compute nodes see (go build, then run it)\n", exe)
+	exe, _ = filepath.Abs(exe)
+	for _, p := range []struct{ what, path string }{{"the sipbench binary", exe}, {"the run folder", dir}} {
+		if w := slurm.LocalOnly(p.path); w != "" {
+			fmt.Fprintf(os.Stderr, "sipbench: warning: %s %s is on %s: compute nodes may not see it (use --bin, --out on a shared file system)\n", p.what, p.path, w)
+		}
 	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return err
 	}
+	// The job's name says which run it trains: the preset, and when it was submitted.
+	name += "-" + time.Now().Format("20060102-1504")
 	sub, err := runner.SubmitArray(dir, runs, runner.SubmitOptions{
 		Options: f.opts, Name: name, Exe: exe, WorkDir: wd, RequeueMax: f.requeueMax, DryRun: f.dryRun,
 		Comment: []string{"Written by 'sipbench " + strings.Join(os.Args[1:], " ") + "'."},
@@ -101,6 +121,75 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 		fmt.Printf("\nsipbench: dry run: wrote %s (%d tasks), submitted nothing; sbatch %s submits it\n", sub.Path, sub.Tasks, sub.Path)
 		return nil
 	}
+	if strings.Contains(sub.Array, ",") {
+		fmt.Printf("sipbench: submitted job arrays %s (the cluster's MaxArraySize splits them): %d tasks, one per job of %s\n", sub.Array, sub.Tasks, dir)
+		return nil
+	}
 	fmt.Printf("sipbench: submitted job array %s: %d tasks, one per job of %s\n", sub.Array, sub.Tasks, dir)
 	return nil
+}
+
+// resumeOnSlurm submits the unfinished jobs of a run folder, or of every run of a sweep
+// folder, to Slurm again (resume --slurm): lost, cancelled (a refused submission among
+// them), failed; never a job that trains, waits in Slurm's queue or cannot be told
+// (squeue failing). The task numbers of slurm.json stay those of the first submission.
+func resumeOnSlurm(dir string, only []string, f *slurmFlags) error {
+	dirs := []string{dir}
+	name := "sipbench-"
+	if runner.IsSweep(dir) {
+		info, err := runner.ReadSweep(dir)
+		if err != nil {
+			return err
+		}
+		dirs = nil
+		for _, r := range info.Runs {
+			dirs = append(dirs, filepath.Join(dir, r.Dir))
+		}
+		name += "sweep-" + info.Preset
+	}
+	var runs []runner.ArrayRun
+	var busy []string
+	n := 0
+	for _, d := range dirs {
+		r, err := runner.Open(d)
+		if err != nil {
+			return err
+		}
+		if len(dirs) == 1 {
+			name += r.Info.Preset
+		}
+		st, err := runner.NewRunIndex(filepath.Dir(d)).Status(d)
+		if err != nil {
+			return err
+		}
+		ids := []string{}
+		for _, j := range st.Jobs {
+			if len(only) > 0 && !slices.Contains(only, j.Info.ID) {
+				continue
+			}
+			switch j.Kind {
+			case runner.JobLost, runner.JobInterrupted, runner.JobFailed:
+				ids = append(ids, j.Info.ID)
+			case runner.JobTraining, runner.JobQueued, runner.JobUnknown:
+				busy = append(busy, fmt.Sprintf("%s (%s)", j.Info.ID, j.Kind))
+			}
+		}
+		n += len(ids)
+		rel := ""
+		if len(dirs) > 1 {
+			rel = filepath.Base(d)
+		}
+		runs = append(runs, runner.ArrayRun{Rel: rel, Run: r, Only: ids})
+	}
+	if n == 0 {
+		msg := "nothing to resume in " + dir + ": every job is finished"
+		if len(busy) > 0 {
+			msg = "nothing to resume in " + dir + ": the unfinished jobs train, wait in Slurm's queue, or cannot be told while squeue fails: " + strings.Join(busy, ", ")
+		}
+		return errors.New(msg)
+	}
+	if len(busy) > 0 {
+		fmt.Printf("sipbench: left alone (training, queued, or unknown): %s\n", strings.Join(busy, ", "))
+	}
+	return submitArray(dir, name, runs, f)
 }

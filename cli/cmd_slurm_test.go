@@ -22,7 +22,8 @@ func withPath(t *testing.T, dir string) {
 
 // TestSlurmErrors: without sbatch, --slurm is a usage error (exit 2) naming Slurm and the
 // flag, and nothing is written; when sbatch refuses, its message is printed, the exit
-// code is 1, and every job is marked failed with the message (never left queued).
+// code is 1, and every job is marked cancelled with the message (never left queued, and
+// resumable with resume --slurm).
 func TestSlurmErrors(t *testing.T) {
 	tmp := t.TempDir()
 	withPath(t, filepath.Join(tmp, "empty"))
@@ -49,8 +50,9 @@ func TestSlurmErrors(t *testing.T) {
 	}
 	for _, j := range info.Jobs {
 		st, _ := runner.ReadStatus(out, j.ID)
-		if st.State != runner.Failed || !strings.Contains(st.Message, "never submitted to Slurm: sbatch: error: invalid partition") {
-			t.Errorf("%s after sbatch refused: %+v; want failed with sbatch's message", j.ID, st)
+		if st.State != runner.Cancelled || !strings.Contains(st.Message, "never submitted to Slurm (sbatch: error: invalid partition") ||
+			!strings.Contains(st.Message, "--slurm submits it again") {
+			t.Errorf("%s after sbatch refused: %+v; want cancelled (resumable) with sbatch's message", j.ID, st)
 		}
 	}
 

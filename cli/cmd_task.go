@@ -13,7 +13,7 @@ import (
 	"github.com/sipbench/sipbench/slurm"
 )
 
-const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--task I] [--print-every D]"
+const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--first F] [--task I] [--print-every D]"
 
 // cmdTrainTask is what each task of a Slurm array runs (the batch script execs it): it
 // trains its own job of DIR, found through DIR/slurm.json by SLURM_ARRAY_TASK_ID, headless,
@@ -22,7 +22,8 @@ const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--task I] [--
 func cmdTrainTask(args []string) error {
 	fs := newFlags("train-task", trainTaskUsage)
 	requeueMax := fs.Int("requeue-max", 3, "requeues allowed before the job is failed")
-	index := fs.Int("task", -1, "array task to train (default: $SLURM_ARRAY_TASK_ID)")
+	index := fs.Int("task", -1, "array task to train (default: --first + $SLURM_ARRAY_TASK_ID)")
+	first := fs.Int("first", 0, "the folder's task that array index 0 trains (a further array of a folder split at MaxArraySize)")
 	every := printEveryFlag(fs, 30*time.Second, "time between progress lines")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -32,12 +33,13 @@ func cmdTrainTask(args []string) error {
 		return usagef("train-task runs inside a Slurm array task (the batch script of 'sipbench run --slurm' calls it)",
 			"train-task takes one run or sweep folder")
 	}
-	if *requeueMax < 0 {
-		return usagef("", "--requeue-max must be ≥ 0")
+	if *requeueMax < 0 || *first < 0 {
+		return usagef("", "--requeue-max and --first must be ≥ 0")
 	}
 	task, err := runner.SlurmTaskFromEnv(os.Getenv)
+	global := *first + task.Index // the folder's task: slurm.json's numbering
 	if *index >= 0 {
-		task.Index, err = *index, nil
+		global, err = *index, nil
 	}
 	if err != nil {
 		return usagef("train-task runs inside a Slurm array task; --task I names the task by hand", "%v", err)
@@ -46,12 +48,12 @@ func cmdTrainTask(args []string) error {
 	stop, release := catchTaskSignals()
 	defer release()
 
-	r, job, err := runner.OpenTask(pos[0], task.Index)
+	r, job, err := runner.OpenTask(pos[0], global)
 	if err != nil {
 		return err
 	}
 	if task.Array != "" { // the script submitted again by hand: slurm.json follows the new array
-		if changed, err := slurm.AdoptArray(pos[0], task.Array); err != nil {
+		if changed, err := slurm.AdoptArray(pos[0], task.Array, *first); err != nil {
 			fmt.Fprintf(os.Stderr, "sipbench: warning: %v (watch may follow the old array)\n", err)
 		} else if changed {
 			fmt.Printf("sipbench: %s now records array %s (the script was submitted again)\n", slurm.RecordFile, task.Array)

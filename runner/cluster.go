@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sipbench/sipbench/slurm"
@@ -22,6 +24,9 @@ const (
 	// ClusterLost: the status is not final, yet Slurm neither runs nor holds the task (a
 	// node crash, an scancel -9, a pending task cancelled) and no process trains the job.
 	ClusterLost ClusterState = "lost"
+	// ClusterUnknown: squeue failed or timed out, so nobody can say whether Slurm still
+	// holds the task; no resume is offered until it answers (Reason says what failed).
+	ClusterUnknown ClusterState = "unknown"
 )
 
 // ClusterView is one job's cluster state with its details.
@@ -56,7 +61,12 @@ func (v ClusterView) String() string {
 		}
 		return s
 	case ClusterRequeued:
-		return fmt.Sprintf("requeued ×%d", v.Restarts) + why(v.Reason)
+		if v.Restarts == 0 {
+			return "requeued, pending" + why(v.Reason)
+		}
+		return fmt.Sprintf("requeued ×%d, pending", v.Restarts) + why(v.Reason)
+	case ClusterUnknown:
+		return "unknown" + why(v.Reason) + ": Slurm may still hold it, so no resume is offered until squeue answers"
 	case ClusterLost:
 		s := "lost" + why(v.Reason)
 		if v.Resume != "" {
@@ -81,16 +91,107 @@ func CancelArray(dir string) bool {
 	if err != nil || rec.Array == "" {
 		return false
 	}
-	ids := []string{rec.Array}
+	ids := rec.ArrayIDs()               // the previous arrays too: a task may still wait in one
 	if rec.Script != slurm.ScriptFile { // the array's script lives in the sweep folder
 		ids = nil
 		for _, t := range rec.Tasks {
-			ids = append(ids, slurm.TaskID(rec.Array, t.Task))
+			for _, a := range rec.Arrays() {
+				if t.Task >= a.First {
+					ids = append(ids, slurm.TaskID(a.ID, t.Task-a.First))
+				}
+			}
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return (slurm.Client{}).Cancel(ctx, ids...) == nil
+}
+
+// ClusterMonitor asks Slurm about the arrays of every cluster run that this process follows
+// (watches, the runs screen, a sweep's dashboard) with one squeue call per
+// ClusterPollInterval, and sacct at most once a minute for one run's arrays.
+var ClusterMonitor = &slurm.Monitor{Every: ClusterPollInterval}
+
+// clusterPoll is Slurm's view of the tasks of one slurm.json at one moment.
+type clusterPoll struct {
+	rec     *slurm.Record
+	tasks   map[int]slurm.Task // by the record's task number, across its arrays
+	when    time.Time          // when squeue answered
+	err     error              // squeue failed: every view is unknown
+	acct    map[int]slurm.Task // what sacct says of tasks that squeue no longer lists
+	acctErr error              // slurm.ErrNoAccounting, or why sacct failed
+}
+
+// pollRecord asks mon about the arrays of rec (every one it records, the previous ones
+// too, so that tasks still pending in an older array are not lost). open reports whether
+// task g's job is not final: if squeue no longer lists such a task, sacct is asked why.
+func pollRecord(mon *slurm.Monitor, rec *slurm.Record, open func(g int) bool) clusterPoll {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p := clusterPoll{rec: rec}
+	ids := rec.ArrayIDs()
+	byArray, when, err := mon.Queue(ctx, ids)
+	p.when = when
+	if err != nil {
+		p.err = err
+		return p
+	}
+	p.tasks = rec.View(byArray)
+	fresh := false
+	for _, tj := range rec.Tasks {
+		if _, ok := p.tasks[tj.Task]; !ok && open(tj.Task) {
+			fresh = true
+		}
+	}
+	acct, err := mon.Accounting(ctx, ids, fresh)
+	p.acctErr = err
+	if acct != nil {
+		p.acct = rec.View(acct)
+	}
+	return p
+}
+
+// view merges task g's state with the job's status (MergeCluster). owner is asked only for
+// a job about to be called lost.
+func (p clusterPoll) view(g int, state State, updated time.Time, owner func() *LockOwner, resume string) ClusterView {
+	id := p.rec.TaskID(g)
+	if p.err != nil {
+		if state.Final() {
+			return ClusterView{Task: id}
+		}
+		msg := p.err.Error()
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		return ClusterView{State: ClusterUnknown, Task: id, Reason: "squeue failed: " + msg}
+	}
+	var task *slurm.Task
+	if t, ok := p.tasks[g]; ok {
+		task, id = &t, t.ID
+	}
+	var o *LockOwner
+	if !state.Final() && (task == nil || task.Ended()) {
+		o = owner()
+	}
+	newer := updated.After(p.when.Truncate(time.Second)) // RFC 3339 keeps whole seconds
+	v := MergeCluster(state, newer, id, task, o, resume)
+	if v.State == ClusterLost && task == nil {
+		switch t, ok := p.acct[g]; {
+		case ok:
+			v.Reason = t.State
+			if t.Node != "" {
+				v.Reason += " on " + t.Node
+			}
+			v.Reason += ", says sacct"
+		case errors.Is(p.acctErr, slurm.ErrNoAccounting):
+			v.Reason = "gone from squeue; no accounting (sacct) to say why"
+		case p.acctErr != nil:
+			v.Reason = "gone from squeue; sacct failed"
+		default:
+			v.Reason = "gone from squeue"
+		}
+	}
+	return v
 }
 
 // MergeCluster combines a job's training state (from status.json) with Slurm's view of its
@@ -109,6 +210,10 @@ func MergeCluster(state State, newer bool, taskID string, task *slurm.Task, owne
 		v.Restarts = task.Restarts
 	}
 	switch {
+	case state == Cancelled && task != nil && task.Pending() && !newer:
+		// Stopped by a SIGTERM that was a requeue (scontrol requeue, a preemption), not
+		// an scancel: Slurm starts the task again, and it resumes the job.
+		v.State, v.Reason = ClusterRequeued, task.Reason
 	case state.Final():
 	case newer && (state == Running || state == Paused):
 		v.State = ClusterRunning

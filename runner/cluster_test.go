@@ -3,7 +3,9 @@ package runner
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/sipbench/sipbench/slurm"
 )
@@ -32,7 +34,7 @@ func TestMergeCluster(t *testing.T) {
 		{"status lags behind Slurm", Queued, task("RUNNING", "", "node7", 0), nil, false,
 			ClusterView{State: ClusterRunning, Task: "7_3", Node: "node7"}, "running on node7"},
 		{"requeued, held", Queued, task("PENDING", "BeginTime", "", 1), nil, false,
-			ClusterView{State: ClusterRequeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1 (BeginTime)"},
+			ClusterView{State: ClusterRequeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1, pending (BeginTime)"},
 		{"running again", Running, task("RUNNING", "", "node2", 2), nil, false,
 			ClusterView{State: ClusterRunning, Task: "7_3", Node: "node2", Restarts: 2}, "running on node2, requeued ×2"},
 		{"done: the folder wins", Done, task("RUNNING", "", "node7", 0), nil, false,
@@ -48,7 +50,7 @@ func TestMergeCluster(t *testing.T) {
 		{"started since Slurm's reply", Running, task("PENDING", "Resources", "", 0), nil, true,
 			ClusterView{State: ClusterRunning, Task: "7_3"}, "running"},
 		{"requeued, status stale", Running, task("PENDING", "BeginTime", "", 1), nil, false,
-			ClusterView{State: ClusterRequeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1 (BeginTime)"},
+			ClusterView{State: ClusterRequeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1, pending (BeginTime)"},
 		{"resumed outside Slurm", Running, nil, owner, false,
 			ClusterView{State: ClusterRunning, Task: "7_3", Node: "login1"}, "running on login1"},
 	} {
@@ -70,7 +72,7 @@ func TestMergeCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	states := []State{Queued, Cancelled, Running, Running}
-	want := []string{"requeued ×1 (BeginTime)", "", "running on vm", "lost: " + resume}
+	want := []string{"requeued ×1, pending (BeginTime)", "", "running on vm", "lost: " + resume}
 	for i, st := range states {
 		var tp *slurm.Task
 		if tk, ok := tasks[i]; ok {
@@ -79,5 +81,152 @@ func TestMergeCluster(t *testing.T) {
 		if got := MergeCluster(st, false, slurm.TaskID("10", i), tp, nil, resume).String(); got != want[i] {
 			t.Errorf("task %d (%s): %q; want %q", i, st, got, want[i])
 		}
+	}
+}
+
+// clusterRun creates a run of four jobs whose slurm.json maps task i to job i in array
+// "10" (after "5", re-submitted), and a folder of fake Slurm commands given by scripts.
+func clusterRun(t *testing.T, scripts map[string]string) (string, []string, *slurm.Monitor, string) {
+	t.Helper()
+	sp := spec(t, "exp", []string{"newton", "adam", "sgd", "rescaled"}, "steps=10")
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(sp, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &slurm.Record{Array: "10", Previous: []string{"5"}, Script: slurm.ScriptFile}
+	var ids []string
+	for i, j := range r.Info.Jobs {
+		rec.Tasks = append(rec.Tasks, slurm.TaskJob{Task: i, Job: j.ID})
+		ids = append(ids, j.ID)
+	}
+	if err := slurm.WriteRecord(dir, rec); err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	log := filepath.Join(bin, "calls")
+	for name, body := range scripts {
+		os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho \""+name+" $*\" >> "+log+"\n"+body+"\n"), 0o755)
+	}
+	return dir, ids, &slurm.Monitor{Client: slurm.Client{Bin: bin}, Every: ClusterPollInterval}, log
+}
+
+// TestClusterOutage: while squeue fails or times out, a cluster run's queued and running
+// jobs are unknown, never lost: the runs list offers no resume and says why; a headless
+// watch keeps waiting. Once squeue answers again, each job has its state back.
+func TestClusterOutage(t *testing.T) {
+	dir, ids, mon, _ := clusterRun(t, map[string]string{
+		"squeue": "echo 'slurm_load_jobs error: Socket timed out on send/recv operation' >&2; exit 1"})
+	writeStatus(dir, ids[1], Status{State: Running})
+	writeStatus(dir, ids[2], Status{State: Done})
+	x := NewRunIndex(filepath.Dir(dir))
+	x.Slurm = mon.Client
+	rs, err := x.Status(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.State != RunUnknown || rs.State.Resumable() || rs.Count[JobLost] != 0 || rs.Count[JobUnknown] != 3 {
+		t.Errorf("runs list while squeue fails: %s %v; want unknown 3/4, nothing lost or resumable", rs.StateText(), rs.Count)
+	}
+	if v := rs.Jobs[0].Cluster; v.State != ClusterUnknown || !strings.Contains(v.String(), "squeue failed: ") ||
+		!strings.Contains(v.String(), "Socket timed out") || !strings.Contains(v.String(), "no resume is offered") || v.Resume != "" {
+		t.Errorf("job view while squeue fails: %q", v.String())
+	}
+	w, err := OpenWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.cluster.mon = mon
+	sub := w.Subscribe()
+	if final, err := w.Poll(); err != nil || final {
+		t.Errorf("Poll while squeue fails = %v, %v; want not final (nothing is known lost)", final, err)
+	}
+	if lost := w.Lost(); len(lost) != 0 {
+		t.Errorf("Lost() while squeue fails = %v; want none", lost)
+	}
+	unknown := 0
+	for _, e := range sub.Drain() {
+		if e.Kind == EvCluster && e.Cluster.State == ClusterUnknown {
+			unknown++
+		}
+	}
+	if unknown != 3 {
+		t.Errorf("%d unknown views published; want 3 (the unfinished jobs)", unknown)
+	}
+}
+
+// TestClusterLostReason: a task that squeue no longer lists (MinJobAge after it ended) is
+// lost with the reason sacct gives, asked once for the run's arrays however often it is
+// polled; on a cluster without accounting the view says so. A headless watch of it reports
+// the lost jobs (exit 1).
+func TestClusterLostReason(t *testing.T) {
+	dir, ids, mon, log := clusterRun(t, map[string]string{
+		"squeue": "echo '10|1|RUNNING|None|n1|0|'; echo '5|2|PENDING|Priority||0|'",
+		"sacct":  "printf '10_0|NODE_FAIL|n2\\n10_3|OUT_OF_MEMORY|n1\\n'"})
+	for _, id := range ids {
+		writeStatus(dir, id, Status{State: Running})
+	}
+	mon.AccountingEvery = time.Hour
+	x := NewRunIndex(filepath.Dir(dir))
+	x.mon, x.Slurm = mon, mon.Client
+	var rs RunStatus
+	for range 5 {
+		var err error
+		if rs, err = x.Status(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"lost (NODE_FAIL on n2, says sacct)", "running on n1", "pending (Priority)", "lost (OUT_OF_MEMORY on n1, says sacct)"}
+	for i, w := range want {
+		if got := rs.Jobs[i].Cluster.Short(); got != w {
+			t.Errorf("%s: %q; want %q", ids[i], got, w)
+		}
+	}
+	b, _ := os.ReadFile(log)
+	if n := strings.Count(string(b), "sacct "); n != 1 {
+		t.Errorf("sacct ran %d times in 5 scans; want once", n)
+	}
+	if !strings.Contains(string(b), "--jobs=10,5 ") {
+		t.Errorf("squeue was not asked about the current and the previous array in one call:\n%s", b)
+	}
+
+	// Without accounting: the view says that nobody recorded why.
+	dir2, ids2, mon2, _ := clusterRun(t, map[string]string{
+		"squeue": "true",
+		"sacct":  "echo 'Slurm accounting storage is disabled' >&2; exit 1"})
+	writeStatus(dir2, ids2[0], Status{State: Running})
+	w, _ := OpenWatch(dir2)
+	w.cluster.mon = mon2
+	final, err := w.Poll()
+	if err != nil || !final {
+		t.Errorf("Poll with every unfinished job lost = %v, %v; want final", final, err)
+	}
+	if v := w.cluster.views[ids2[0]]; v.State != ClusterLost || !strings.Contains(v.Reason, "no accounting (sacct)") {
+		t.Errorf("lost view without accounting: %+v", v)
+	}
+	if lost := w.Lost(); len(lost) != 4 {
+		t.Errorf("Lost() = %v; want the 4 jobs (watch --headless exits 1)", lost)
+	}
+}
+
+// TestClusterRequeuedAfterCancel: a job whose task stopped on a SIGTERM that was a requeue
+// (scontrol requeue, a preemption) says cancelled, but Slurm holds it pending again: it is
+// requeued (pending), queued in the runs list, and a watch keeps following it.
+func TestClusterRequeuedAfterCancel(t *testing.T) {
+	dir, ids, mon, _ := clusterRun(t, map[string]string{"squeue": "echo '10|0|PENDING|BeginTime||1|'"})
+	writeStatus(dir, ids[0], Status{State: Cancelled, Message: "cancelled in Slurm"})
+	for _, id := range ids[1:] {
+		writeStatus(dir, id, Status{State: Done})
+	}
+	x := NewRunIndex(filepath.Dir(dir))
+	x.Slurm = mon.Client
+	rs, _ := x.Status(dir)
+	if rs.State != RunQueued || rs.Jobs[0].Cluster.Short() != "requeued ×1, pending (BeginTime)" {
+		t.Errorf("runs list: %s, job %q; want queued, requeued ×1, pending", rs.State, rs.Jobs[0].Cluster.Short())
+	}
+	w, _ := OpenWatch(dir)
+	w.cluster.mon = mon
+	if final, _ := w.Poll(); final {
+		t.Error("a watch stops following a job that Slurm requeued")
 	}
 }

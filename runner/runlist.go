@@ -2,7 +2,6 @@ package runner
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +32,7 @@ const (
 	JobTraining    JobKind = "training"    // not final, and a live process holds its lock (or Slurm runs it)
 	JobQueued      JobKind = "queued"      // waiting: for a worker of its trainer, in Slurm's queue, or just created
 	JobLost        JobKind = "lost"        // not final, and no process trains it: resume it
+	JobUnknown     JobKind = "unknown"     // a cluster job while squeue fails: nobody can say; not resumable
 	JobInterrupted JobKind = "interrupted" // cancelled (stopped with a checkpoint): resumable
 	JobDone        JobKind = "done"
 	JobDiverged    JobKind = "diverged"
@@ -48,6 +48,7 @@ type RunState string
 const (
 	RunTraining    RunState = "training"
 	RunQueued      RunState = "queued"
+	RunUnknown     RunState = "unknown" // a cluster run's jobs while squeue fails: no resume offered
 	RunLost        RunState = "lost"
 	RunInterrupted RunState = "interrupted"
 	RunFailed      RunState = "failed"
@@ -134,6 +135,8 @@ func (r *RunStatus) StateText() string {
 		if r.Cluster {
 			return "queued (Slurm)"
 		}
+	case RunUnknown:
+		return fmt.Sprintf("unknown %d/%d (squeue failed)", r.Count[JobUnknown], n)
 	}
 	return string(r.State)
 }
@@ -143,19 +146,20 @@ func (r *RunStatus) StateText() string {
 type RunIndex struct {
 	Root string
 	// Slurm runs squeue for runs submitted to a cluster, at most every ClusterPollInterval
+	// (a Monitor of its own when set, for tests; else the process's ClusterMonitor)
 	// per array; its zero value finds squeue on PATH.
 	Slurm slurm.Client
 	// Now, if set, replaces time.Now (tests).
 	Now func() time.Time
 
-	mu      sync.Mutex
-	runs    map[string]*runEntry
-	pollers map[string]*slurm.Poller
+	mu   sync.Mutex
+	runs map[string]*runEntry
+	mon  *slurm.Monitor
 }
 
 // NewRunIndex returns an index of the run folders under root.
 func NewRunIndex(root string) *RunIndex {
-	return &RunIndex{Root: root, runs: map[string]*runEntry{}, pollers: map[string]*slurm.Poller{}}
+	return &RunIndex{Root: root, runs: map[string]*runEntry{}}
 }
 
 // fileStamp identifies a version of a file by its size and modification time.
@@ -301,8 +305,26 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 		rec, rs.Cluster = r, true
 	}
 	for i, ji := range e.info.Jobs {
+		x.refreshJob(dir, ji.ID, &e.jobs[i], col)
+	}
+	var poll *clusterPoll
+	if rec != nil { // one poll for the run's arrays, whatever its number of jobs
+		byTask := map[int]int{}
+		for _, tj := range rec.Tasks {
+			if tj.Run == "" {
+				if i := slices.IndexFunc(e.info.Jobs, func(j JobInfo) bool { return j.ID == tj.Job }); i >= 0 {
+					byTask[tj.Task] = i
+				}
+			}
+		}
+		p := pollRecord(x.monitor(), rec, func(g int) bool {
+			i, ok := byTask[g]
+			return ok && !(e.jobs[i].hasStatus && e.jobs[i].status.State.Final())
+		})
+		poll = &p
+	}
+	for i, ji := range e.info.Jobs {
 		je := &e.jobs[i]
-		x.refreshJob(dir, ji.ID, je, col)
 		js := JobStatus{Info: ji, State: Queued, Value: je.tail.value, Step: je.tail.step}
 		if je.hasStatus {
 			js.State, js.Wall = je.status.State, je.status.Wall
@@ -312,6 +334,11 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 			}
 		}
 		js.Kind = jobKind(js.State)
+		if js.State == Cancelled && poll != nil { // requeued by Slurm after its SIGTERM?
+			if v := x.clusterView(dir, poll, ji.ID, je); v.State == ClusterRequeued {
+				js.Cluster, js.Kind = v, JobQueued
+			}
+		}
 		if !js.State.Final() {
 			js.Owner, _ = JobLockOwner(dir, ji.ID)
 			fi, err := os.Lstat(filepath.Join(dir, ji.ID, checkpointFile))
@@ -321,13 +348,15 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 				js.Kind = JobQueued
 			case js.Owner != nil:
 				js.Kind = JobTraining
-			case rec != nil:
-				js.Cluster = x.clusterView(dir, rec, ji.ID, je)
+			case poll != nil:
+				js.Cluster = x.clusterView(dir, poll, ji.ID, je)
 				switch js.Cluster.State {
 				case ClusterPending, ClusterRequeued:
 					js.Kind = JobQueued
 				case ClusterRunning:
 					js.Kind = JobTraining
+				case ClusterUnknown:
+					js.Kind = JobUnknown
 				default:
 					js.Kind = JobLost
 				}
@@ -372,6 +401,8 @@ func runState(c map[JobKind]int) RunState {
 		return RunTraining
 	case c[JobQueued] > 0:
 		return RunQueued
+	case c[JobUnknown] > 0:
+		return RunUnknown
 	case c[JobLost] > 0:
 		return RunLost
 	case c[JobInterrupted] > 0:
@@ -384,37 +415,31 @@ func runState(c map[JobKind]int) RunState {
 	return RunFinished
 }
 
-// clusterView asks Slurm (through the index's poller for the array, at most every
-// ClusterPollInterval) about the job's task and merges it with the job's status.
-func (x *RunIndex) clusterView(dir string, rec *slurm.Record, job string, je *jobEntry) ClusterView {
-	var task *slurm.TaskJob
-	for i := range rec.Tasks {
-		if rec.Tasks[i].Job == job && rec.Tasks[i].Run == "" {
-			task = &rec.Tasks[i]
+// monitor returns the Monitor that asks Slurm: the index's own for a Slurm client set
+// (tests), else the process's ClusterMonitor, shared with every Watch.
+func (x *RunIndex) monitor() *slurm.Monitor {
+	if x.Slurm == (slurm.Client{}) {
+		return ClusterMonitor
+	}
+	if x.mon == nil || x.mon.Client != x.Slurm {
+		x.mon = &slurm.Monitor{Client: x.Slurm, Every: ClusterPollInterval}
+	}
+	return x.mon
+}
+
+// clusterView merges Slurm's view of the job's task (from poll) with the job's status.
+func (x *RunIndex) clusterView(dir string, poll *clusterPoll, job string, je *jobEntry) ClusterView {
+	g := -1
+	for _, tj := range poll.rec.Tasks {
+		if tj.Job == job && tj.Run == "" {
+			g = tj.Task
 		}
 	}
-	if task == nil {
-		return ClusterView{State: ClusterLost}
-	}
-	p := x.pollers[rec.Array]
-	if p == nil {
-		p = &slurm.Poller{Client: x.Slurm, Array: rec.Array, Every: ClusterPollInterval}
-		x.pollers[rec.Array] = p
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	id := slurm.TaskID(rec.Array, task.Task)
-	tasks, when, err := p.Tasks(ctx)
-	if err != nil {
-		return ClusterView{State: ClusterLost, Task: id, Reason: "squeue did not answer"}
-	}
-	var t *slurm.Task
-	if v, ok := tasks[task.Task]; ok {
-		t = &v
+	if g < 0 {
+		return ClusterView{State: ClusterLost, Reason: "not in slurm.json"}
 	}
 	updated, _ := time.Parse(time.RFC3339, je.status.Updated)
-	newer := updated.After(when.Truncate(time.Second))
-	return MergeCluster(je.status.State, newer, id, t, nil, fmt.Sprintf("sipbench resume %s --job %s", dir, job))
+	return poll.view(g, je.status.State, updated, func() *LockOwner { return nil }, fmt.Sprintf("sipbench resume %s --job %s", dir, job))
 }
 
 // refreshJob re-reads the job's status.json and the end of its metrics.csv if they

@@ -127,7 +127,7 @@ func (o TaskOptions) stillRunning(ctx context.Context, t SlurmTask) bool {
 // if the job is finished (ErrJobDone) or another process trains it (*BusyError).
 func (r *Run) TrainTask(ctx context.Context, job string, t SlurmTask, o TaskOptions, stop <-chan string) (TaskOutcome, error) {
 	out := TaskOutcome{Job: job}
-	if err := r.Start(ctx, Options{Workers: 1, Threads: max(1, t.CPUs), Jobs: []string{job}}); err != nil {
+	if err := r.Start(ctx, Options{Workers: 1, Threads: max(1, t.CPUs), Jobs: []string{job}, RetryFailed: true}); err != nil {
 		return out, err
 	}
 	ended := make(chan struct{})

@@ -231,7 +231,7 @@ func TestWatchCluster(t *testing.T) {
 	if a, ok := w.Cluster(); !ok || a != "10" {
 		t.Fatalf("Cluster() = %q, %v; want array 10", a, ok)
 	}
-	w.cluster.poller.Client = slurm.Client{Bin: bin}
+	w.cluster.mon = &slurm.Monitor{Client: slurm.Client{Bin: bin}}
 	sub := w.Subscribe()
 	for range 3 {
 		if _, err := w.Poll(); err != nil {
@@ -245,10 +245,10 @@ func TestWatchCluster(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		r.Info.Jobs[0].ID: "requeued ×1 (BeginTime)",
+		r.Info.Jobs[0].ID: "requeued ×1, pending (BeginTime)",
 		r.Info.Jobs[1].ID: "",
 		r.Info.Jobs[2].ID: "running on vm",
-		r.Info.Jobs[3].ID: "lost: sipbench resume " + dir + " --job " + r.Info.Jobs[3].ID,
+		r.Info.Jobs[3].ID: "lost (gone from squeue; no accounting (sacct) to say why): sipbench resume " + dir + " --job " + r.Info.Jobs[3].ID,
 	}
 	for id, v := range want {
 		if got[id] != v {
@@ -262,7 +262,7 @@ func TestWatchCluster(t *testing.T) {
 	// headless watch stops.
 	w2, _ := OpenWatch(dir)
 	os.WriteFile(filepath.Join(bin, "squeue"), []byte("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n"), 0o755)
-	w2.cluster.poller.Client = slurm.Client{Bin: bin}
+	w2.cluster.mon = &slurm.Monitor{Client: slurm.Client{Bin: bin}}
 	if final, err := w2.Poll(); err != nil || !final {
 		t.Errorf("Poll with every job final or lost = %v, %v; want final", final, err)
 	}

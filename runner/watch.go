@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -44,8 +42,8 @@ const DefaultLostAfter = 5 * time.Second
 // ClusterPollInterval.
 type watchCluster struct {
 	rec    *slurm.Record
-	poller *slurm.Poller
-	tasks  map[string]string // job → array task id
+	mon    *slurm.Monitor // ClusterMonitor, shared by every Watch of the process
+	tasks  map[string]int // job → the record's task number
 	views  map[string]ClusterView
 	polled bool // squeue has answered at least once
 }
@@ -154,11 +152,10 @@ func OpenWatch(dir string) (*Watch, error) {
 		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1, mr: NewMetricsReader(dir, j.ID, info.Metrics)})
 	}
 	if rec, err := slurm.ReadRecord(dir); err == nil && rec.Array != "" {
-		c := &watchCluster{rec: rec, tasks: map[string]string{}, views: map[string]ClusterView{},
-			poller: &slurm.Poller{Array: rec.Array, Every: ClusterPollInterval}}
+		c := &watchCluster{rec: rec, tasks: map[string]int{}, views: map[string]ClusterView{}, mon: ClusterMonitor}
 		for _, t := range rec.Tasks {
 			if t.Run == "" {
-				c.tasks[t.Job] = slurm.TaskID(rec.Array, t.Task)
+				c.tasks[t.Job] = t.Task
 			}
 		}
 		w.cluster = c
@@ -174,50 +171,45 @@ func (w *Watch) Cluster() (array string, ok bool) {
 	return w.cluster.rec.Array, true
 }
 
-// pollCluster asks Slurm (at most every ClusterPollInterval) about the array and returns
-// an EvCluster event for each job whose merged view changed. It reports whether every job
-// that is not final is lost: nothing more will happen without the user.
-func (w *Watch) pollCluster() ([]Event, bool) {
+// pollCluster asks Slurm (through ClusterMonitor, at most every ClusterPollInterval)
+// about the run's arrays and returns an EvCluster event for each job whose merged view
+// changed. It reports whether every job that is not final is lost (nothing more will
+// happen without the user; never while squeue fails), and whether Slurm still holds a
+// job whose status is final (a cancelled job that Slurm requeued).
+func (w *Watch) pollCluster() (events []Event, allLost, held bool) {
 	c := w.cluster
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	byIndex, when, err := c.poller.Tasks(ctx)
-	if err != nil {
-		return nil, false // Slurm does not answer: show what the folder says
+	byJob := map[int]*watchedJob{}
+	for i := range w.jobs {
+		if g, ok := c.tasks[w.jobs[i].id]; ok {
+			byJob[g] = &w.jobs[i]
+		}
 	}
-	c.polled = true
-	var events []Event
-	allLost := true
+	p := pollRecord(c.mon, c.rec, func(g int) bool { j := byJob[g]; return j != nil && !j.state.Final() })
+	if p.err == nil {
+		c.polled = true
+	}
+	allLost = p.err == nil
 	for i := range w.jobs {
 		j := &w.jobs[i]
-		id, ok := c.tasks[j.id]
+		g, ok := c.tasks[j.id]
 		if !ok {
 			continue
 		}
-		var task *slurm.Task
-		if _, idx, ok := strings.Cut(id, "_"); ok {
-			if n, err := strconv.Atoi(idx); err == nil {
-				if t, ok := byIndex[n]; ok {
-					task = &t
-				}
-			}
-		}
-		var owner *LockOwner
-		if !j.state.Final() && (task == nil || task.Ended()) {
-			owner, _ = JobLockOwner(w.Dir, j.id) // only for a job about to be called lost
-		}
 		updated, _ := time.Parse(time.RFC3339, j.status.Updated)
-		newer := updated.After(when.Truncate(time.Second)) // RFC 3339 keeps whole seconds
-		v := MergeCluster(j.state, newer, id, task, owner, fmt.Sprintf("sipbench resume %s --job %s", w.Dir, j.id))
+		v := p.view(g, j.state, updated, func() *LockOwner { o, _ := JobLockOwner(w.Dir, j.id); return o },
+			fmt.Sprintf("sipbench resume %s --job %s", w.Dir, j.id))
 		if !j.state.Final() && v.State != ClusterLost {
 			allLost = false
+		}
+		if j.state.Final() && v.State != ClusterNone {
+			held = true
 		}
 		if old, seen := c.views[j.id]; !seen || old != v {
 			c.views[j.id] = v
 			events = append(events, Event{Job: j.id, Kind: EvCluster, State: j.state, Message: v.String(), Cluster: &v})
 		}
 	}
-	return events, allLost
+	return events, allLost, held
 }
 
 // Subscribe returns a subscription that receives every event read from now on. A
@@ -269,15 +261,26 @@ func (w *Watch) Cancel(job string) {
 		}
 		return
 	}
-	if id, ok := w.cluster.tasks[job]; ok {
+	v := w.cluster.views[job]
+	if g, ok := w.cluster.tasks[job]; ok {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		w.cluster.poller.Client.Cancel(ctx, id)
+		id := v.Task
+		if id == "" {
+			id = w.cluster.rec.TaskID(g)
+		}
+		w.cluster.mon.Client.Cancel(ctx, id)
 	}
-	if st, err := ReadStatus(w.Dir, job); err == nil && !st.State.Final() {
-		// Best effort: fails harmlessly if the task's process holds the job (its SIGTERM
-		// handling writes the state then).
-		SetJobState(w.Dir, job, Cancelled, "cancelled in Slurm before it started (scancel)")
+	if v.State != ClusterPending && v.State != ClusterRequeued && v.State != ClusterLost {
+		return // a running task writes its own state as it stops
+	}
+	if st, err := ReadStatus(w.Dir, job); err == nil && !st.State.Final() && st.State != Running && st.State != Paused {
+		// Best effort: fails harmlessly if the task has just started and holds the job.
+		msg := "cancelled in Slurm before it started (scancel)"
+		if v.State == ClusterLost {
+			msg = "cancelled while lost: no process trained it"
+		}
+		SetJobState(w.Dir, job, Cancelled, msg)
 	}
 }
 
@@ -293,7 +296,7 @@ func (w *Watch) CancelAll() {
 	}
 	CancelArray(w.Dir)
 	for _, j := range w.jobs {
-		if st, err := ReadStatus(w.Dir, j.id); err == nil && !st.State.Final() {
+		if st, err := ReadStatus(w.Dir, j.id); err == nil && !st.State.Final() && st.State != Running && st.State != Paused {
 			SetJobState(w.Dir, j.id, Cancelled, "cancelled in Slurm before it started (scancel)") // fails while a task holds it
 		}
 	}
@@ -354,9 +357,12 @@ func (w *Watch) poll() (final, more bool, err error) {
 		}
 	}
 	if w.cluster != nil {
-		ev, allLost := w.pollCluster()
+		ev, allLost, held := w.pollCluster()
 		events = append(events, ev...)
-		if w.cluster.polled && allLost {
+		switch {
+		case held:
+			final = false // a cancelled job that Slurm requeued: it will train again
+		case w.cluster.polled && allLost:
 			final = true // every job is final or lost
 		}
 	}
@@ -376,7 +382,7 @@ func (w *Watch) poll() (final, more bool, err error) {
 func (w *Watch) Lost() []string {
 	var ids []string
 	for _, j := range w.jobs {
-		if j.lost {
+		if j.lost || w.cluster != nil && !j.state.Final() && w.cluster.views[j.id].State == ClusterLost {
 			ids = append(ids, j.id)
 		}
 	}

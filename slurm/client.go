@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -108,6 +109,26 @@ func (c Client) Queue(ctx context.Context, array string) (map[int]Task, error) {
 		return nil, err
 	}
 	return ParseQueue(out, array)
+}
+
+// MaxArraySize returns the cluster's MaxArraySize (scontrol show config): array indices
+// are below it.
+func (c Client) MaxArraySize(ctx context.Context) (int, error) {
+	out, err := c.run(ctx, "scontrol", "show", "config")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if ok && strings.TrimSpace(k) == "MaxArraySize" {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 {
+				return 0, fmt.Errorf("slurm: MaxArraySize %q is not a count", strings.TrimSpace(v))
+			}
+			return n, nil
+		}
+	}
+	return 0, errors.New("slurm: scontrol show config names no MaxArraySize")
 }
 
 // Cancel cancels jobs, array tasks ("ARRAY_INDEX") or whole arrays ("ARRAY") with scancel.

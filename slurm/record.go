@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -28,6 +29,106 @@ type Record struct {
 	// script re-submitted by hand (sbatch slurm/array.sh) makes a new array, whose first
 	// task records itself (AdoptArray).
 	Previous []string `json:"previous_arrays,omitempty"`
+	// Parts are the further arrays of a folder with more tasks than the cluster's
+	// MaxArraySize allows in one array: Array trains tasks 0 … Parts[0].First−1, and so on.
+	Parts []Part `json:"parts,omitempty"`
+}
+
+// Part is a further array of a folder: its array index i trains task First+i, from its
+// own script (slurm/array-FIRST.sh), which passes --first to train-task.
+type Part struct {
+	Array    string   `json:"array_id"` // "" when not submitted
+	First    int      `json:"first"`
+	Script   string   `json:"script"`
+	Previous []string `json:"previous_arrays,omitempty"`
+}
+
+// Ref is one array that trains (or trained) tasks of a folder: its index i is task First+i.
+type Ref struct {
+	ID      string
+	First   int
+	Current bool // the array the folder's record follows now; false for a previous one
+}
+
+// Arrays lists the arrays of the record, the current ones first (Array, then its Parts),
+// then the previous ones, newest first: the order in which a task's state is looked up.
+func (r *Record) Arrays() []Ref {
+	var cur, prev []Ref
+	add := func(id string, first int, previous []string) {
+		if id != "" {
+			cur = append(cur, Ref{ID: id, First: first, Current: true})
+		}
+		for i := len(previous) - 1; i >= 0; i-- {
+			prev = append(prev, Ref{ID: previous[i], First: first})
+		}
+	}
+	add(r.Array, 0, r.Previous)
+	for _, p := range r.Parts {
+		add(p.Array, p.First, p.Previous)
+	}
+	return append(cur, prev...)
+}
+
+// ArrayIDs returns the ids of Arrays.
+func (r *Record) ArrayIDs() []string {
+	var ids []string
+	for _, a := range r.Arrays() {
+		if !slices.Contains(ids, a.ID) {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+// TaskID returns the id ("ARRAY_INDEX") of task g in the current array that holds it, ""
+// if none was submitted.
+func (r *Record) TaskID(g int) string {
+	id, first := r.Array, 0
+	for _, p := range r.Parts {
+		if g >= p.First {
+			id, first = p.Array, p.First
+		}
+	}
+	if id == "" {
+		return ""
+	}
+	return TaskID(id, g-first)
+}
+
+// View returns, for each task of the record, what Slurm says of it across its arrays
+// (byArray, from QueueMany or Accounting: by array, then array index): the first of
+// Arrays that holds it pending or active, else the first that lists it. Each Task keeps its
+// ID in that array; its Index is the record's task number. A task no array lists is
+// absent.
+func (r *Record) View(byArray map[string]map[int]Task) map[int]Task {
+	out := map[int]Task{}
+	refs := r.Arrays()
+	for _, tj := range r.Tasks {
+		var ended *Task
+		for _, a := range refs {
+			i := tj.Task - a.First
+			if i < 0 {
+				continue
+			}
+			t, ok := byArray[a.ID][i]
+			if !ok {
+				continue
+			}
+			t.Index = tj.Task
+			if !t.Ended() {
+				out[tj.Task] = t
+				ended = nil
+				break
+			}
+			if ended == nil {
+				ended = &t
+			}
+		}
+		if ended != nil {
+			out[tj.Task] = *ended
+		}
+	}
+	return out
 }
 
 // TaskJob maps one array task to one job.
@@ -86,6 +187,19 @@ func (r *Record) check() error {
 			return fmt.Errorf("previous array id %q is not a number", p)
 		}
 	}
+	for _, p := range r.Parts {
+		if strings.Trim(p.Array, "0123456789") != "" || p.First < 1 {
+			return fmt.Errorf("part %q at task %d: not an array id, or not after task 0", p.Array, p.First)
+		}
+		for _, q := range p.Previous {
+			if q == "" || strings.Trim(q, "0123456789") != "" {
+				return fmt.Errorf("previous array id %q is not a number", q)
+			}
+		}
+		if p.Script != "" && !filepath.IsLocal(p.Script) {
+			return fmt.Errorf("part %d: script %q is not inside the folder", p.First, p.Script)
+		}
+	}
 	seen := map[int]bool{}
 	for _, t := range r.Tasks {
 		if t.Task < 0 || seen[t.Task] {
@@ -124,13 +238,33 @@ func WriteRecord(dir string, r *Record) error {
 // another: the batch script was submitted again by hand, so that watch, the runs screen and
 // scancel follow the new array. The old id moves to Previous. It reports whether the record
 // changed. Tasks of one array that start together all write the same record.
-func AdoptArray(dir, array string) (bool, error) {
+//
+// first is the task that the array's index 0 trains (train-task's --first): 0 for the
+// folder's first array, a Part's First for a further one.
+func AdoptArray(dir, array string, first int) (bool, error) {
 	if array == "" || strings.Trim(array, "0123456789") != "" {
 		return false, fmt.Errorf("slurm: array id %q is not a number", array)
 	}
 	r, err := ReadRecord(dir)
 	if err != nil {
 		return false, err
+	}
+	if first > 0 {
+		for i := range r.Parts {
+			p := &r.Parts[i]
+			if p.First != first {
+				continue
+			}
+			if p.Array == array {
+				return false, nil
+			}
+			if p.Array != "" {
+				p.Previous = append(p.Previous, p.Array)
+			}
+			p.Array = array
+			return true, WriteRecord(dir, r)
+		}
+		return false, fmt.Errorf("slurm: %s has no array starting at task %d", filepath.Join(dir, RecordFile), first)
 	}
 	if r.Array == array {
 		return false, nil
@@ -143,11 +277,14 @@ func AdoptArray(dir, array string) (bool, error) {
 }
 
 // WriteScript writes the script to dir/slurm/array.sh (executable) and returns its path.
-func WriteScript(dir string, s *Script) (string, error) {
+func WriteScript(dir string, s *Script) (string, error) { return WriteScriptAs(dir, ScriptFile, s) }
+
+// WriteScriptAs writes the script to dir/rel (executable) and returns its path.
+func WriteScriptAs(dir, rel string, s *Script) (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, ScriptFile)
+	path := filepath.Join(dir, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}

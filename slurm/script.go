@@ -18,8 +18,11 @@ type Options struct {
 	Account     string // --account
 	QOS         string // --qos
 	// MaxParallel is the array's throttle (--array=0-N%MaxParallel): how many of its tasks
-	// may run at once. If 0, Slurm decides.
+	// may run at once. If 0, min(tasks, DefaultThrottle), as submitit does.
 	MaxParallel int
+	// Setup holds shell lines run before the training starts, in order ("module load
+	// gcc", "source ~/env.sh"), as submitit's setup=[…].
+	Setup []string
 	// SignalLead is how long before the time limit (or preemption) Slurm sends SIGUSR1 to
 	// the batch step, so that it checkpoints and requeues itself (--signal=B:USR1@secs).
 	// If 0, 90 s is used.
@@ -29,11 +32,61 @@ type Options struct {
 	Extra []string
 }
 
-// DefaultCPUsPerTask and DefaultSignalLead are the defaults of Options.
+// DefaultCPUsPerTask, DefaultSignalLead, DefaultThrottle and DefaultTime are the defaults
+// of Options (DefaultTime is the command line's --time; an empty Time leaves the site's).
 const (
 	DefaultCPUsPerTask = 2
 	DefaultSignalLead  = 90 * time.Second
+	DefaultThrottle    = 256
+	DefaultTime        = "4:00:00"
 )
+
+// DefaultMaxArraySize is Slurm's MaxArraySize when the cluster does not say: array
+// indices 0 … 1000.
+const DefaultMaxArraySize = 1001
+
+// ErrLogPattern is each task's standard error, beside LogPattern's standard output.
+const ErrLogPattern = "slurm/%A_%a.err"
+
+// PartScript is the script of the array whose index 0 trains task first: ScriptFile for
+// the first array, slurm/array-FIRST.sh for a further one.
+func PartScript(first int) string {
+	if first == 0 {
+		return ScriptFile
+	}
+	return fmt.Sprintf("slurm/array-%d.sh", first)
+}
+
+// Throttle is the array's %N: MaxParallel, or min(Tasks, DefaultThrottle).
+func (s *Script) Throttle() int {
+	if s.MaxParallel > 0 {
+		return s.MaxParallel
+	}
+	return min(s.Tasks, DefaultThrottle)
+}
+
+// ArraySpec writes indices (ascending) as sbatch's --array takes them, ranges folded
+// ("0-3,7,9-10"), with the throttle %throttle when it is above 0.
+func ArraySpec(indices []int, throttle int) string {
+	var parts []string
+	for i := 0; i < len(indices); {
+		j := i
+		for j+1 < len(indices) && indices[j+1] == indices[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, fmt.Sprint(indices[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", indices[i], indices[j]))
+		}
+		i = j + 1
+	}
+	spec := strings.Join(parts, ",")
+	if throttle > 0 {
+		spec += fmt.Sprintf("%%%d", throttle)
+	}
+	return spec
+}
 
 // Script is the batch script of one job array: task i execs Command with
 // SLURM_ARRAY_TASK_ID = i in its environment.
@@ -42,6 +95,7 @@ type Script struct {
 	Name    string   // --job-name
 	Tasks   int      // the array's tasks are 0 … Tasks−1
 	Log     string   // --output: each task's log; Slurm expands %A (array id) and %a (task)
+	ErrLog  string   // --error: each task's standard error; "" joins it to Log
 	Dir     string   // --chdir
 	Command []string // what each task execs (it becomes the batch step, so it gets the signals)
 	Comment []string // lines of explanation written at the top
@@ -62,7 +116,7 @@ func (s *Script) Validate() error {
 	if s.SignalLead > 0 && s.SignalLead < time.Second {
 		return errors.New("slurm: the signal lead is given in whole seconds")
 	}
-	for _, v := range append([]string{s.Name, s.Log, s.Dir, s.Partition, s.Time, s.Mem, s.Account, s.QOS}, s.Extra...) {
+	for _, v := range append(append([]string{s.Name, s.Log, s.ErrLog, s.Dir, s.Partition, s.Time, s.Mem, s.Account, s.QOS}, s.Extra...), s.Setup...) {
 		if strings.ContainsAny(v, "\n\r") {
 			return fmt.Errorf("slurm: option %q has a line break", v)
 		}
@@ -94,15 +148,11 @@ func (s *Script) String() string {
 	}
 	opt := func(name, val string) {
 		if val != "" {
-			fmt.Fprintf(&b, "#SBATCH --%s=%s\n", name, val)
+			fmt.Fprintf(&b, "#SBATCH --%s=%s\n", name, sbatchQuote(val))
 		}
 	}
 	opt("job-name", s.Name)
-	array := fmt.Sprintf("0-%d", s.Tasks-1)
-	if s.MaxParallel > 0 {
-		array += fmt.Sprintf("%%%d", s.MaxParallel)
-	}
-	opt("array", array)
+	opt("array", fmt.Sprintf("0-%d%%%d", s.Tasks-1, s.Throttle()))
 	cpus := s.CPUsPerTask
 	if cpus == 0 {
 		cpus = DefaultCPUsPerTask
@@ -121,10 +171,17 @@ func (s *Script) String() string {
 	}
 	opt("signal", fmt.Sprintf("B:USR1@%d", int(lead/time.Second)))
 	opt("output", s.Log)
-	opt("open-mode", "append") // a requeued task adds to its log
+	opt("error", s.ErrLog)
+	opt("open-mode", "append") // a requeued task adds to its logs
 	opt("chdir", s.Dir)
 	for _, e := range s.Extra {
 		b.WriteString("#SBATCH " + e + "\n")
+	}
+	if len(s.Setup) > 0 {
+		b.WriteString("\n# Set-up lines (--setup), run before the training:\n")
+		for _, l := range s.Setup {
+			b.WriteString(l + "\n")
+		}
 	}
 	b.WriteString("\nexec")
 	for _, a := range s.Command {
@@ -132,6 +189,16 @@ func (s *Script) String() string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// sbatchQuote returns an #SBATCH option's value as sbatch reads it: unchanged without
+// spaces or quotes, else in double quotes (sbatch takes a quoted value whole, and a
+// backslash escapes a double quote or a backslash inside).
+func sbatchQuote(v string) string {
+	if !strings.ContainsAny(v, " \t\"'\\") {
+		return v
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
 }
 
 // Quote returns s quoted for a POSIX shell: unchanged when it is made only of characters

@@ -18,11 +18,13 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func TestScriptGolden(t *testing.T) {
 	s := &Script{
 		Options: Options{Partition: "cpu", Time: "4:00:00", Mem: "4G", Account: "proj", QOS: "normal",
-			MaxParallel: 8, SignalLead: 120 * time.Second, Extra: []string{"--constraint=avx2", "--exclusive"}},
-		Name:    "sipbench-rotation",
+			MaxParallel: 8, SignalLead: 120 * time.Second, Extra: []string{"--constraint=avx2", "--exclusive"},
+			Setup: []string{"module load gcc/12", "source /shared/env.sh"}},
+		Name:    "sipbench-rotation-20261206-2140",
 		Tasks:   12,
-		Log:     "/shared/runs/sw/slurm/%A_%a.log",
-		Dir:     "/shared/runs",
+		Log:     "/shared/my runs/sw/slurm/%A_%a.log",
+		ErrLog:  "/shared/my runs/sw/slurm/%A_%a.err",
+		Dir:     `/shared/my "runs"`,
 		Command: []string{"/shared/bin/sipbench", "train-task", "/shared/runs/it's here", "--requeue-max", "3"},
 		Comment: []string{"sipbench: one array task per job.", "", "Re-submit with: sbatch this-file"},
 	}
@@ -40,17 +42,23 @@ func TestScriptGolden(t *testing.T) {
 	}
 }
 
-// TestScriptDefaults checks the defaults: 2 CPUs per task, USR1 90 s ahead, requeue, no
-// throttle, and the command exec'd so that the signals reach it.
+// TestScriptDefaults checks the defaults: 2 CPUs per task, USR1 90 s ahead, requeue, the
+// throttle min(tasks, 256), and the command exec'd so that the signals reach it.
 func TestScriptDefaults(t *testing.T) {
+	if s := (&Script{Tasks: 300, Command: []string{"x"}}).String(); !strings.Contains(s, "#SBATCH --array=0-299%256\n") {
+		t.Errorf("300 tasks: want the throttle %%256:\n%s", s)
+	}
+	if s := (&Script{Tasks: 300, Command: []string{"x"}, Options: Options{MaxParallel: 1000}}).String(); !strings.Contains(s, "#SBATCH --array=0-299%1000\n") {
+		t.Errorf("--max-parallel 1000: want %%1000:\n%s", s)
+	}
 	s := (&Script{Tasks: 1, Command: []string{"sipbench", "train-task", "runs/a"}}).String()
-	for _, want := range []string{"#SBATCH --array=0-0\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --requeue\n",
+	for _, want := range []string{"#SBATCH --array=0-0%1\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --requeue\n",
 		"#SBATCH --signal=B:USR1@90\n", "\nexec sipbench train-task runs/a\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("script lacks %q:\n%s", want, s)
 		}
 	}
-	for _, no := range []string{"--partition", "--time", "--mem", "--account", "--qos", "%"} {
+	for _, no := range []string{"--partition", "--time", "--mem", "--account", "--qos", "--error", "Set-up"} {
 		if strings.Contains(s, no) {
 			t.Errorf("script has %q though it was not asked for:\n%s", no, s)
 		}
@@ -362,12 +370,12 @@ func TestAdoptArray(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, want := range []bool{true, false} { // the array's second task finds it recorded
-		changed, err := AdoptArray(dir, "57")
+		changed, err := AdoptArray(dir, "57", 0)
 		if err != nil || changed != want {
 			t.Fatalf("call %d: AdoptArray = %v, %v; want %v, nil", i, changed, err, want)
 		}
 	}
-	if _, err := AdoptArray(dir, "60"); err != nil {
+	if _, err := AdoptArray(dir, "60", 0); err != nil {
 		t.Fatal(err)
 	}
 	r, err := ReadRecord(dir)
@@ -378,14 +386,131 @@ func TestAdoptArray(t *testing.T) {
 		t.Fatalf("record after two adoptions: %+v", r)
 	}
 	for _, bad := range []string{"", "12a", "../x"} {
-		if _, err := AdoptArray(dir, bad); err == nil {
+		if _, err := AdoptArray(dir, bad, 0); err == nil {
 			t.Errorf("AdoptArray(%q) accepted", bad)
 		}
 	}
-	if _, err := AdoptArray(t.TempDir(), "1"); err == nil {
+	if _, err := AdoptArray(t.TempDir(), "1", 0); err == nil {
 		t.Error("AdoptArray without slurm.json accepted")
 	}
 	if _, err := parseRecord([]byte(`{"array_id":"1","previous_arrays":["x"],"tasks":[]}`)); err == nil {
 		t.Error("a previous array id that is not a number was accepted")
+	}
+}
+
+// TestArraySpec folds indices into sbatch's ranges.
+func TestArraySpec(t *testing.T) {
+	for _, c := range []struct {
+		in   []int
+		th   int
+		want string
+	}{{[]int{3}, 0, "3"}, {[]int{0, 1, 2, 3, 7, 9, 10}, 2, "0-3,7,9-10%2"}, {[]int{5, 6}, 0, "5-6"}} {
+		if got := ArraySpec(c.in, c.th); got != c.want {
+			t.Errorf("ArraySpec(%v, %d) = %q; want %q", c.in, c.th, got, c.want)
+		}
+	}
+}
+
+// TestRecordView: a task's state comes from the newest array that holds it pending or
+// running (a task re-submitted alone, the others still pending in the old array), else from
+// the newest that lists it; a further array (a part) numbers its tasks from its First.
+func TestRecordView(t *testing.T) {
+	r := &Record{Array: "20", Previous: []string{"10"}, Script: ScriptFile,
+		Tasks: []TaskJob{{0, "", "a"}, {1, "", "b"}, {2, "", "c"}, {3, "", "d"}},
+		Parts: []Part{{Array: "30", First: 3, Script: PartScript(3)}}}
+	if got := r.ArrayIDs(); !reflect.DeepEqual(got, []string{"20", "30", "10"}) {
+		t.Errorf("ArrayIDs = %v", got)
+	}
+	byArray := map[string]map[int]Task{
+		"10": {0: {ID: "10_0", State: "PENDING"}, 1: {ID: "10_1", State: "CANCELLED"}, 2: {ID: "10_2", State: "NODE_FAIL"}},
+		"20": {1: {ID: "20_1", State: "RUNNING"}, 2: {ID: "20_2", State: "FAILED"}},
+		"30": {0: {ID: "30_0", State: "PENDING"}},
+	}
+	v := r.View(byArray)
+	want := map[int]string{0: "10_0 PENDING", 1: "20_1 RUNNING", 2: "20_2 FAILED", 3: "30_0 PENDING"}
+	for g, w := range want {
+		if got := v[g].ID + " " + v[g].State; got != w || v[g].Index != g {
+			t.Errorf("task %d: %q (index %d); want %q", g, got, v[g].Index, w)
+		}
+	}
+	if r.TaskID(1) != "20_1" || r.TaskID(3) != "30_0" {
+		t.Errorf("TaskID(1), TaskID(3) = %s, %s", r.TaskID(1), r.TaskID(3))
+	}
+	if _, err := parseRecord([]byte(`{"array_id":"1","tasks":[],"parts":[{"array_id":"x","first":2}]}`)); err == nil {
+		t.Error("a part whose array id is not a number was accepted")
+	}
+}
+
+// TestMonitor: one squeue call per interval for every array its callers follow, a failed
+// call is not repeated within the interval, sacct is asked once per AccountingEvery and
+// only when a task has gone from squeue, and a cluster without accounting says so.
+func TestMonitor(t *testing.T) {
+	c, log := fakeSlurm(t, map[string]string{
+		"squeue": "echo '10|0|RUNNING|None|n1|0|'; echo '20|1|PENDING|Priority||0|'",
+		"sacct":  "echo 'sacct: error: Slurm accounting storage is disabled' >&2; exit 1",
+	})
+	clock := time.Unix(1e9, 0)
+	m := &Monitor{Client: c, Every: 12 * time.Second, now: func() time.Time { return clock }}
+	ctx := context.Background()
+	for step := 0; step < 24; step++ { // 24 s: forty screens asking every second
+		for range 40 {
+			for _, arrays := range [][]string{{"10"}, {"20", "10"}} {
+				got, _, err := m.Queue(ctx, arrays)
+				if err != nil || got["10"][0].State != "RUNNING" {
+					t.Fatalf("Queue(%v) = %v, %v", arrays, got, err)
+				}
+			}
+		}
+		clock = clock.Add(time.Second)
+	}
+	b, _ := os.ReadFile(log)
+	if n := strings.Count(string(b), "squeue"); n != 3 { // at 0 (twice: "20" was new) and 12 s
+		t.Errorf("squeue ran %d times in 24 s for 80 callers a second; want 3:\n%s", n, b)
+	}
+	if !strings.Contains(string(b), "--jobs=10,20 ") {
+		t.Errorf("squeue was not asked about both arrays in one call:\n%s", b)
+	}
+	if _, err := m.Accounting(ctx, []string{"10"}, false); err != nil {
+		t.Errorf("Accounting without a forgotten task: %v", err)
+	}
+	for range 5 {
+		if _, err := m.Accounting(ctx, []string{"10"}, true); !errors.Is(err, ErrNoAccounting) {
+			t.Errorf("Accounting on a cluster without it: %v", err)
+		}
+	}
+	b, _ = os.ReadFile(log)
+	if n := strings.Count(string(b), "sacct"); n != 1 {
+		t.Errorf("sacct ran %d times; want once", n)
+	}
+	os.WriteFile(filepath.Join(c.Bin, "squeue"), []byte("#!/bin/sh\necho squeue >> "+log+"\necho 'slurm_load_jobs error: Socket timed out' >&2; exit 1\n"), 0o755)
+	clock = clock.Add(time.Minute)
+	for range 10 {
+		if _, _, err := m.Queue(ctx, []string{"10"}); err == nil || !strings.Contains(err.Error(), "timed out") {
+			t.Fatalf("Queue with squeue failing: %v", err)
+		}
+	}
+	b, _ = os.ReadFile(log)
+	if n := strings.Count(string(b), "squeue"); n != 4 {
+		t.Errorf("squeue ran %d times; want one more call for the failed poll", n)
+	}
+}
+
+// TestAccounting parses sacct's reply: a task's final state without "by UID", its node.
+func TestAccounting(t *testing.T) {
+	c, _ := fakeSlurm(t, map[string]string{"sacct": "printf '10_0|NODE_FAIL|n2\\n10_1|CANCELLED by 0|n1\\n10_[2-3]|PENDING|None assigned\\n11_0|OUT_OF_MEMORY|n1\\n'"})
+	got, err := c.Accounting(context.Background(), []string{"10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["10"][0].State != "NODE_FAIL" || got["10"][0].Node != "n2" || got["10"][1].State != "CANCELLED" || got["10"][3].State != "PENDING" || len(got["10"]) != 4 {
+		t.Errorf("Accounting = %+v", got)
+	}
+}
+
+// TestMaxArraySize reads scontrol show config.
+func TestMaxArraySize(t *testing.T) {
+	c, _ := fakeSlurm(t, map[string]string{"scontrol": "echo 'MaxArraySize            = 1001'; echo 'MaxJobCount = 10000'"})
+	if n, err := c.MaxArraySize(context.Background()); n != 1001 || err != nil {
+		t.Errorf("MaxArraySize = %d, %v", n, err)
 	}
 }

@@ -560,7 +560,8 @@ func (a *App) running() []string {
 	}
 	var ids []string
 	for _, j := range a.dash.store.Jobs {
-		if !j.State.Final() && j.State != runner.Lost {
+		// A cluster job that Slurm lost (its array cancelled, its node gone) trains no more.
+		if !j.State.Final() && j.State != runner.Lost && j.Cluster.State != runner.ClusterLost {
 			ids = append(ids, j.Info.ID)
 		}
 	}
@@ -574,7 +575,7 @@ func (a *App) lost() []string {
 	}
 	var ids []string
 	for _, j := range a.dash.store.Jobs {
-		if j.State == runner.Lost {
+		if j.State == runner.Lost || !j.State.Final() && j.Cluster.State == runner.ClusterLost {
 			ids = append(ids, j.Info.ID)
 		}
 	}

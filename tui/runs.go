@@ -515,7 +515,7 @@ func (r *runsScreen) title() string {
 		s += fmt.Sprintf(" (%d shown)", len(r.shown))
 	}
 	var parts []string
-	for _, st := range []runner.RunState{runner.RunTraining, runner.RunQueued, runner.RunLost, runner.RunInterrupted} {
+	for _, st := range []runner.RunState{runner.RunTraining, runner.RunQueued, runner.RunUnknown, runner.RunLost, runner.RunInterrupted} {
 		if n := count[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
@@ -686,7 +686,7 @@ func runStateStyle(t *theme, s runner.RunState) *lipgloss.Style {
 	switch s {
 	case runner.RunLost, runner.RunFailed, runner.RunDiverged, runner.RunUnreadable:
 		return &t.Bad
-	case runner.RunInterrupted, runner.RunQueued:
+	case runner.RunInterrupted, runner.RunQueued, runner.RunUnknown:
 		return &t.Warn
 	case runner.RunFinished:
 		return &t.Good
@@ -775,6 +775,8 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 			s = "Waiting in Slurm's queue"
 		}
 		s += ": " + opens("dashboard") + "."
+	case runner.RunUnknown:
+		s = "Slurm does not answer (squeue failed), so nobody can say whether its jobs still run: R offers no resume until it answers."
 	case runner.RunLost:
 		s = lostHint(rs)
 	case runner.RunInterrupted:
