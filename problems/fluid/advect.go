@@ -26,6 +26,17 @@ package fluid
 // same operations in the same order, so the same bits) because calls to them, which Go
 // does not inline, cost as much as the arithmetic; the stencil's ⌊·⌋ is floorCell.
 func maccormack(dst, f, dx, dy, sl, lo, hi []float64, n int) {
+	if useFastAdvect && maccormackFast(dst, f, dx, dy, sl, lo, hi, n) {
+		return
+	}
+	maccormackGo(dst, f, dx, dy, sl, lo, hi, n)
+}
+
+// useFastAdvect lets maccormack use maccormackFast (the tests turn it off to compare).
+var useFastAdvect = true
+
+// maccormackGo is maccormack's Go loops.
+func maccormackGo(dst, f, dx, dy, sl, lo, hi []float64, n int) {
 	m := n * n
 	f, dx, dy, sl, lo, hi, dst = f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], dst[:m]
 	for i := range n {

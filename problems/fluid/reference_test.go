@@ -49,6 +49,9 @@ func advectCases(rng *rand.Rand, n int) (cases []struct {
 	}
 	add("grid lines", randVec(rng, m, 1), grid(), grid())
 	add("zero", bin, make([]float64, m), make([]float64, m))
+	huge := randVec(rng, m, 1) // beyond the AVX2 kernel's int32 indices: the Go loops
+	huge[m/3], huge[m/2] = 1e12, math.NaN()
+	add("huge", randVec(rng, m, 1), huge, randVec(rng, m, 1))
 	return cases
 }
 
@@ -63,8 +66,22 @@ func TestFastMatchesReference(t *testing.T) {
 			name := fmt.Sprintf("n=%d/%s", n, c.name)
 			s1, lo1, hi1, out1 := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
 			s2, lo2, hi2, out2 := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
-			maccormack(out1, c.f, c.dx, c.dy, s1, lo1, hi1, n)
 			maccormackRef(out2, c.f, c.dx, c.dy, s2, lo2, hi2, n)
+			maccormackGo(out1, c.f, c.dx, c.dy, s1, lo1, hi1, n)
+			if i := sameBits(out1, out2); i >= 0 {
+				t.Errorf("%s: maccormackGo[%d] = %v, reference %v", name, i, out1[i], out2[i])
+			}
+			clear(out1)
+			fast := maccormackFast(out1, c.f, c.dx, c.dy, s1, lo1, hi1, n)
+			if fast {
+				if i := sameBits(out1, out2); i >= 0 {
+					t.Errorf("%s: maccormackFast[%d] = %v, reference %v", name, i, out1[i], out2[i])
+				}
+			}
+			if wantFast := hasFastAdvect && n >= 4 && n&(n-1) == 0 && c.name != "huge"; fast != wantFast {
+				t.Errorf("%s: maccormackFast ran: %v, want %v", name, fast, wantFast)
+			}
+			maccormack(out1, c.f, c.dx, c.dy, s1, lo1, hi1, n)
 			if i := sameBits(out1, out2); i >= 0 {
 				t.Errorf("%s: maccormack[%d] = %v, reference %v", name, i, out1[i], out2[i])
 			}
@@ -98,8 +115,11 @@ func BenchmarkAdvect64(b *testing.B) {
 	g := randVec(rng, m, 1)
 	out, sl, lo, hi, slb := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
 	fb, xb, yb := make([]float64, m), make([]float64, m), make([]float64, m)
-	for _, impl := range []string{"fast", "ref"} {
+	for _, impl := range []string{"fast", "go", "ref"} {
 		fwd, adj := maccormack, maccormackAdjoint
+		if impl == "go" {
+			fwd = maccormackGo
+		}
 		if impl == "ref" {
 			fwd, adj = maccormackRef, maccormackAdjointRef
 		}

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package fluid
+
+// maccormackFast reports false: the Go loops run.
+func maccormackFast(dst, f, dx, dy, sl, lo, hi []float64, n int) bool { return false }
+
+// hasFastAdvect is false: there is no fast path.
+const hasFastAdvect = false
