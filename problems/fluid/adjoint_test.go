@@ -65,7 +65,7 @@ func TestMacCormackVJP(t *testing.T) {
 		}
 		vjp := func(g []float64) []float64 {
 			b := make([]float64, 3*m)
-			maccormackAdjoint(b[:m], b[m:2*m], b[2*m:], g, x[:m], x[m:2*m], x[2*m:], sl, slb, n)
+			maccormackAdjoint(b[:m], b[m:2*m], b[2*m:], g, x[:m], x[m:2*m], x[2*m:], sl, make([]float64, m), make([]float64, m), slb, n)
 			return b
 		}
 		checkVJP(t, "maccormack/"+c.name, rng, x, f, vjp, 1e-6, 1e-7)
@@ -104,7 +104,7 @@ func TestMacCormackVJP(t *testing.T) {
 		},
 		func(g []float64) []float64 {
 			b, fb := make([]float64, 2*m), make([]float64, m)
-			maccormackAdjoint(fb, b[:m], b[m:], g, bin, d[:m], d[m:], sl, slb, n)
+			maccormackAdjoint(fb, b[:m], b[m:], g, bin, d[:m], d[m:], sl, make([]float64, m), make([]float64, m), slb, n)
 			return b
 		}, 1e-6, 1e-7)
 }

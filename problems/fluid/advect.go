@@ -39,23 +39,7 @@ var useFastAdvect = true
 func maccormackGo(dst, f, dx, dy, sl, lo, hi []float64, n int) {
 	m := n * n
 	f, dx, dy, sl, lo, hi, dst = f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], dst[:m]
-	for i := range n {
-		fi := float64(i)
-		row := i * n
-		for j := range n {
-			p := row + j
-			// interpLimits(f, n, i − dy[p], j − dx[p])
-			i0, ty := floorCell(fi-dy[p], n)
-			j0, tx := floorCell(float64(j)-dx[p], n)
-			i1, j1 := next(i0, n), next(j0, n)
-			r0, r1 := i0*n, i1*n
-			f00, f01 := f[r0+j0], f[r0+j1]
-			f10, f11 := f[r1+j0], f[r1+j1]
-			a := f00 + tx*(f01-f00)
-			b := f10 + tx*(f11-f10)
-			sl[p], lo[p], hi[p] = a+ty*(b-a), min(f00, f01, f10, f11), max(f00, f01, f10, f11)
-		}
-	}
+	maccormackBack(f, dx, dy, sl, lo, hi, n)
 	for i := range n {
 		fi := float64(i)
 		row := i * n
@@ -77,6 +61,61 @@ func maccormackGo(dst, f, dx, dy, sl, lo, hi []float64, n int) {
 	}
 }
 
+// maccormackBack is maccormack's first pass in Go: the backward semi-Lagrangian value
+// sl and the limits lo, hi at every node.
+func maccormackBack(f, dx, dy, sl, lo, hi []float64, n int) {
+	m := n * n
+	f, dx, dy, sl, lo, hi = f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m]
+	for i := range n {
+		fi := float64(i)
+		row := i * n
+		for j := range n {
+			p := row + j
+			// interpLimits(f, n, i − dy[p], j − dx[p])
+			i0, ty := floorCell(fi-dy[p], n)
+			j0, tx := floorCell(float64(j)-dx[p], n)
+			i1, j1 := next(i0, n), next(j0, n)
+			r0, r1 := i0*n, i1*n
+			f00, f01 := f[r0+j0], f[r0+j1]
+			f10, f11 := f[r1+j0], f[r1+j1]
+			a := f00 + tx*(f01-f00)
+			b := f10 + tx*(f11-f10)
+			sl[p], lo[p], hi[p] = a+ty*(b-a), min(f00, f01, f10, f11), max(f00, f01, f10, f11)
+		}
+	}
+}
+
+// maccormackClampAdjoint is the limiter's branch of maccormackAdjoint at one node whose
+// traced point is (y, x), new value nv and cotangent gp: with lo, hi, ilo, ihi as limits
+// gives them, it adds gp to fbar[ilo] where lo = hi or nv < lo, to fbar[ihi] where nv > hi,
+// and reports true (the pass-through branch, nothing added) otherwise.
+func maccormackClampAdjoint(fbar, f []float64, gp, nv, y, x float64, n int) bool {
+	bi0, _ := floorCell(y, n)
+	bj0, _ := floorCell(x, n)
+	bi1, bj1 := next(bi0, n), next(bj0, n)
+	k00, k01, k10, k11 := bi0*n+bj0, bi0*n+bj1, bi1*n+bj0, bi1*n+bj1
+	ilo, ihi := k00, k00
+	lo, hi := f[k00], f[k00]
+	for _, k := range [3]int{k01, k10, k11} {
+		if v := f[k]; v < lo {
+			lo, ilo = v, k
+		} else if v > hi {
+			hi, ihi = v, k
+		}
+	}
+	switch {
+	case lo == hi:
+		fbar[ilo] += gp
+	case nv < lo:
+		fbar[ilo] += gp
+	case nv > hi:
+		fbar[ihi] += gp
+	default:
+		return true
+	}
+	return false
+}
+
 // limits returns the minimum and maximum of f over the four nodes around (y, x) and the
 // flat indices of the (first) nodes that attain them.
 func limits(f []float64, n int, y, x float64) (lo, hi float64, ilo, ihi int) {
@@ -96,28 +135,19 @@ func limits(f []float64, n int, y, x float64) (lo, hi float64, ilo, ihi int) {
 }
 
 // maccormackAdjoint adds to fbar, dxbar and dybar the vector–Jacobian product of
-// (f, dx, dy) ↦ maccormack(f, dx, dy) with the cotangent g of its output. sl and slbar are
-// scratch of n² values each (sl is recomputed; nothing of the forward pass is stored).
-// The loops spell out stencil, interp, limits and interpAdjoint, with the same operations
-// in the same order as those functions (so the same bits), as maccormack does.
-func maccormackAdjoint(fbar, dxbar, dybar, g, f, dx, dy, sl, slbar []float64, n int) {
+// (f, dx, dy) ↦ maccormack(f, dx, dy) with the cotangent g of its output. sl, lo, hi and
+// slbar are scratch of n² values each (sl, lo and hi are recomputed as maccormack's first
+// pass makes them; nothing of the forward pass is stored). The loops spell out stencil,
+// interp, limits and interpAdjoint, with the same operations in the same order as those
+// functions (so the same bits), as maccormack does; limits' nodes are looked for only
+// where the limiter acts (lo = hi, or the new value outside [lo, hi], or a NaN), the
+// branch being decided on lo and hi of the first pass, which equal limits' values
+// wherever none of the four nodes is NaN (the test falls through to limits otherwise).
+func maccormackAdjoint(fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar []float64, n int) {
 	m := n * n
-	fbar, dxbar, dybar, g, f, dx, dy, sl, slbar = fbar[:m], dxbar[:m], dybar[:m], g[:m], f[:m], dx[:m], dy[:m], sl[:m], slbar[:m]
-	for i := range n {
-		fi := float64(i)
-		row := i * n
-		for j := range n {
-			p := row + j
-			i0, ty := floorCell(fi-dy[p], n)
-			j0, tx := floorCell(float64(j)-dx[p], n)
-			i1, j1 := next(i0, n), next(j0, n)
-			r0, r1 := i0*n, i1*n
-			f00, f01 := f[r0+j0], f[r0+j1]
-			f10, f11 := f[r1+j0], f[r1+j1]
-			a := f00 + tx*(f01-f00)
-			b := f10 + tx*(f11-f10)
-			sl[p] = a + ty*(b-a)
-		}
+	fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar = fbar[:m], dxbar[:m], dybar[:m], g[:m], f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], slbar[:m]
+	if !useFastAdvect || !maccormackBackFast(f, dx, dy, sl, lo, hi, n) {
+		maccormackBack(f, dx, dy, sl, lo, hi, n)
 	}
 	clear(slbar)
 	for i := range n {
@@ -140,28 +170,14 @@ func maccormackAdjoint(fbar, dxbar, dybar, g, f, dx, dy, sl, slbar []float64, n 
 			b := s10 + tx*(s11-s10)
 			fw := a + ty*(b-a)
 			nv := sl[p] + 0.5*(f[p]-fw)
-			// lo, hi, ilo, ihi := limits(f, n, i − dy[p], j − dx[p])
-			bi0, _ := floorCell(fi-dy[p], n)
-			bj0, _ := floorCell(float64(j)-dx[p], n)
-			bi1, bj1 := next(bi0, n), next(bj0, n)
-			k00, k01, k10, k11 := bi0*n+bj0, bi0*n+bj1, bi1*n+bj0, bi1*n+bj1
-			ilo, ihi := k00, k00
-			lo, hi := f[k00], f[k00]
-			for _, k := range [3]int{k01, k10, k11} {
-				if v := f[k]; v < lo {
-					lo, ilo = v, k
-				} else if v > hi {
-					hi, ihi = v, k
-				}
+			// The limiter's branch; limits' nodes only where it acts.
+			pass := false
+			if l, h := lo[p], hi[p]; nv >= l && nv <= h && l != h {
+				pass = true
+			} else {
+				pass = maccormackClampAdjoint(fbar, f, gp, nv, fi-dy[p], float64(j)-dx[p], n)
 			}
-			switch {
-			case lo == hi:
-				fbar[ilo] += gp
-			case nv < lo:
-				fbar[ilo] += gp
-			case nv > hi:
-				fbar[ihi] += gp
-			default:
+			if pass {
 				slbar[p] += gp
 				fbar[p] += 0.5 * gp
 				fwbar := -0.5 * gp

@@ -80,12 +80,13 @@ GLOBL mcLimit<>(SB), RODATA|NOPTR, $8
 	VMULPD Y6, Y2, Y6 \
 	VADDPD Y6, Y0, Y6
 
-// func macCormackAVX2(dst, f, dx, dy, sl, lo, hi *float64, n, shift int) bool
+// func macCormackAVX2(dst, f, dx, dy, sl, lo, hi *float64, n, shift, passes int) bool
 //
-// maccormack's two passes for n = 1<<shift ≥ 4, four points at a time. It returns false,
-// with dst untouched, if some displacement is not below 2²⁹ in magnitude (or NaN): the
-// int32 indices would not hold the stencil, and the caller runs the Go loops instead.
-TEXT ·macCormackAVX2(SB), NOSPLIT, $0-73
+// maccormack's two passes for n = 1<<shift ≥ 4, four points at a time (only the first,
+// sl, lo and hi, if passes is 1). It returns false, with dst untouched, if some
+// displacement is not below 2²⁹ in magnitude (or NaN): the int32 indices would not hold
+// the stencil, and the caller runs the Go loops instead.
+TEXT ·macCormackAVX2(SB), NOSPLIT, $0-81
 	MOVQ dst+0(FP), DI
 	MOVQ f+8(FP), SI
 	MOVQ dx+16(FP), R8
@@ -155,6 +156,9 @@ col1:
 	VMOVMSKPD Y7, AX
 	CMPQ      AX, $15
 	JNE       outOfRange
+	MOVQ      passes+72(FP), AX
+	CMPQ      AX, $1
+	JEQ       done
 
 	// pass 2: dst = clamp(sl + ½(f − fw), lo, hi), fw = sl at i + dy, j + dx
 	VBROADCASTSD mcHalf<>(SB), Y9
@@ -192,11 +196,12 @@ col2:
 	CMPQ     CX, R13
 	JLT      row2
 
+done:
 	VZEROUPPER
-	MOVB $1, ret+72(FP)
+	MOVB $1, ret+80(FP)
 	RET
 
 outOfRange:
 	VZEROUPPER
-	MOVB $0, ret+72(FP)
+	MOVB $0, ret+80(FP)
 	RET

@@ -7,3 +7,6 @@ func maccormackFast(dst, f, dx, dy, sl, lo, hi []float64, n int) bool { return f
 
 // hasFastAdvect is false: there is no fast path.
 const hasFastAdvect = false
+
+// maccormackBackFast reports false: the Go loops run.
+func maccormackBackFast(f, dx, dy, sl, lo, hi []float64, n int) bool { return false }

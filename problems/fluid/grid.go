@@ -117,10 +117,14 @@ func toFaces(dst, c []float64, n int) {
 	u, v := dst[:m], dst[m:2*m]
 	for i := range n {
 		im := wrap(i-1, n)
+		cr, ur := cx[i*n:i*n+n], u[i*n:i*n+n]
+		ur[0] = 0.5 * (cr[n-1] + cr[0])
+		for j := 1; j < n; j++ {
+			ur[j] = 0.5 * (cr[j-1] + cr[j])
+		}
+		ym, yr, vr := cy[im*n:im*n+n], cy[i*n:i*n+n], v[i*n:i*n+n]
 		for j := range n {
-			jm := wrap(j-1, n)
-			u[i*n+j] = 0.5 * (cx[i*n+jm] + cx[i*n+j])
-			v[i*n+j] = 0.5 * (cy[im*n+j] + cy[i*n+j])
+			vr[j] = 0.5 * (ym[j] + yr[j])
 		}
 	}
 }
@@ -130,11 +134,15 @@ func toFaces(dst, c []float64, n int) {
 func toFacesAdjoint(cbar, g []float64, n int) {
 	m := n * n
 	for i := range n {
-		ip := wrap(i+1, n)
+		ip := next(i, n)
+		gu, cx := g[i*n:i*n+n], cbar[i*n:i*n+n]
+		for j := range n - 1 {
+			cx[j] += 0.5 * (gu[j] + gu[j+1])
+		}
+		cx[n-1] += 0.5 * (gu[n-1] + gu[0])
+		gv, gn, cy := g[m+i*n:m+i*n+n], g[m+ip*n:m+ip*n+n], cbar[m+i*n:m+i*n+n]
 		for j := range n {
-			jp := wrap(j+1, n)
-			cbar[i*n+j] += 0.5 * (g[i*n+j] + g[i*n+jp])
-			cbar[m+i*n+j] += 0.5 * (g[m+i*n+j] + g[m+ip*n+j])
+			cy[j] += 0.5 * (gv[j] + gn[j])
 		}
 	}
 }
@@ -144,10 +152,22 @@ func toFacesAdjoint(cbar, g []float64, n int) {
 //
 //	cx[i,j] = ½(u[i,j] + u[i,j+1]),   cy[i,j] = ½(v[i,j] + v[i+1,j]).
 //
-// It is the transpose of toFaces. dst must not alias s.
+// It is the transpose of toFaces. dst must not alias s. (The 0 + keeps the bits of the
+// first version, which cleared dst and added: +0 where the sum is −0.)
 func toCentres(dst, s []float64, n int) {
-	clear(dst[:2*n*n])
-	toFacesAdjoint(dst, s, n)
+	m := n * n
+	for i := range n {
+		ip := next(i, n)
+		su, cx := s[i*n:i*n+n], dst[i*n:i*n+n]
+		for j := range n - 1 {
+			cx[j] = 0 + 0.5*(su[j]+su[j+1])
+		}
+		cx[n-1] = 0 + 0.5*(su[n-1]+su[0])
+		sv, sn, cy := s[m+i*n:m+i*n+n], s[m+ip*n:m+ip*n+n], dst[m+i*n:m+i*n+n]
+		for j := range n {
+			cy[j] = 0 + 0.5*(sv[j]+sn[j])
+		}
+	}
 }
 
 // toCentresAdjoint adds the transpose of toCentres (which is toFaces) applied to g to sbar.
@@ -155,10 +175,14 @@ func toCentresAdjoint(sbar, g []float64, n int) {
 	m := n * n
 	for i := range n {
 		im := wrap(i-1, n)
+		gx, su := g[i*n:i*n+n], sbar[i*n:i*n+n]
+		su[0] += 0.5 * (gx[n-1] + gx[0])
+		for j := 1; j < n; j++ {
+			su[j] += 0.5 * (gx[j-1] + gx[j])
+		}
+		gm, gy, sv := g[m+im*n:m+im*n+n], g[m+i*n:m+i*n+n], sbar[m+i*n:m+i*n+n]
 		for j := range n {
-			jm := wrap(j-1, n)
-			sbar[i*n+j] += 0.5 * (g[i*n+jm] + g[i*n+j])
-			sbar[m+i*n+j] += 0.5 * (g[m+im*n+j] + g[m+i*n+j])
+			sv[j] += 0.5 * (gm[j] + gy[j])
 		}
 	}
 }
@@ -167,10 +191,11 @@ func toCentresAdjoint(sbar, g []float64, n int) {
 // y-faces around each x-face: dst[i,j] = ¼(v[i,j−1] + v[i,j] + v[i+1,j−1] + v[i+1,j]).
 func vAtU(dst, v []float64, n int) {
 	for i := range n {
-		ip := wrap(i+1, n)
-		for j := range n {
-			jm := wrap(j-1, n)
-			dst[i*n+j] = 0.25 * (v[i*n+jm] + v[i*n+j] + v[ip*n+jm] + v[ip*n+j])
+		ip := next(i, n)
+		vr, vn, d := v[i*n:i*n+n], v[ip*n:ip*n+n], dst[i*n:i*n+n]
+		d[0] = 0.25 * (vr[n-1] + vr[0] + vn[n-1] + vn[0])
+		for j := 1; j < n; j++ {
+			d[j] = 0.25 * (vr[j-1] + vr[j] + vn[j-1] + vn[j])
 		}
 	}
 }
@@ -178,14 +203,18 @@ func vAtU(dst, v []float64, n int) {
 // vAtUAdjoint adds the transpose of vAtU applied to g to vbar.
 func vAtUAdjoint(vbar, g []float64, n int) {
 	for i := range n {
-		ip := wrap(i+1, n)
+		ip := next(i, n)
+		gr, br, bn := g[i*n:i*n+n], vbar[i*n:i*n+n], vbar[ip*n:ip*n+n]
 		for j := range n {
-			jm := wrap(j-1, n)
-			a := 0.25 * g[i*n+j]
-			vbar[i*n+jm] += a
-			vbar[i*n+j] += a
-			vbar[ip*n+jm] += a
-			vbar[ip*n+j] += a
+			jm := j - 1
+			if j == 0 {
+				jm = n - 1
+			}
+			a := 0.25 * gr[j]
+			br[jm] += a
+			br[j] += a
+			bn[jm] += a
+			bn[j] += a
 		}
 	}
 }
@@ -195,10 +224,11 @@ func vAtUAdjoint(vbar, g []float64, n int) {
 func uAtV(dst, u []float64, n int) {
 	for i := range n {
 		im := wrap(i-1, n)
-		for j := range n {
-			jp := wrap(j+1, n)
-			dst[i*n+j] = 0.25 * (u[im*n+j] + u[im*n+jp] + u[i*n+j] + u[i*n+jp])
+		um, ur, d := u[im*n:im*n+n], u[i*n:i*n+n], dst[i*n:i*n+n]
+		for j := range n - 1 {
+			d[j] = 0.25 * (um[j] + um[j+1] + ur[j] + ur[j+1])
 		}
+		d[n-1] = 0.25 * (um[n-1] + um[0] + ur[n-1] + ur[0])
 	}
 }
 
@@ -206,13 +236,14 @@ func uAtV(dst, u []float64, n int) {
 func uAtVAdjoint(ubar, g []float64, n int) {
 	for i := range n {
 		im := wrap(i-1, n)
+		gr, bm, br := g[i*n:i*n+n], ubar[im*n:im*n+n], ubar[i*n:i*n+n]
 		for j := range n {
-			jp := wrap(j+1, n)
-			a := 0.25 * g[i*n+j]
-			ubar[im*n+j] += a
-			ubar[im*n+jp] += a
-			ubar[i*n+j] += a
-			ubar[i*n+jp] += a
+			jp := next(j, n)
+			a := 0.25 * gr[j]
+			bm[j] += a
+			bm[jp] += a
+			br[j] += a
+			br[jp] += a
 		}
 	}
 }

@@ -168,3 +168,102 @@ func divergenceRef(dst, s []float64, n int) {
 		}
 	}
 }
+
+// toFacesRef is toFaces as first written.
+func toFacesRef(dst, c []float64, n int) {
+	m := n * n
+	cx, cy := c[:m], c[m:2*m]
+	u, v := dst[:m], dst[m:2*m]
+	for i := range n {
+		im := wrap(i-1, n)
+		for j := range n {
+			jm := wrap(j-1, n)
+			u[i*n+j] = 0.5 * (cx[i*n+jm] + cx[i*n+j])
+			v[i*n+j] = 0.5 * (cy[im*n+j] + cy[i*n+j])
+		}
+	}
+}
+
+// toFacesAdjointRef is toFacesAdjoint as first written.
+func toFacesAdjointRef(cbar, g []float64, n int) {
+	m := n * n
+	for i := range n {
+		ip := wrap(i+1, n)
+		for j := range n {
+			jp := wrap(j+1, n)
+			cbar[i*n+j] += 0.5 * (g[i*n+j] + g[i*n+jp])
+			cbar[m+i*n+j] += 0.5 * (g[m+i*n+j] + g[m+ip*n+j])
+		}
+	}
+}
+
+// toCentresRef is toCentres as first written.
+func toCentresRef(dst, s []float64, n int) {
+	clear(dst[:2*n*n])
+	toFacesAdjointRef(dst, s, n)
+}
+
+// toCentresAdjointRef is toCentresAdjoint as first written.
+func toCentresAdjointRef(sbar, g []float64, n int) {
+	m := n * n
+	for i := range n {
+		im := wrap(i-1, n)
+		for j := range n {
+			jm := wrap(j-1, n)
+			sbar[i*n+j] += 0.5 * (g[i*n+jm] + g[i*n+j])
+			sbar[m+i*n+j] += 0.5 * (g[m+im*n+j] + g[m+i*n+j])
+		}
+	}
+}
+
+// vAtURef is vAtU as first written.
+func vAtURef(dst, v []float64, n int) {
+	for i := range n {
+		ip := wrap(i+1, n)
+		for j := range n {
+			jm := wrap(j-1, n)
+			dst[i*n+j] = 0.25 * (v[i*n+jm] + v[i*n+j] + v[ip*n+jm] + v[ip*n+j])
+		}
+	}
+}
+
+// vAtUAdjointRef is vAtUAdjoint as first written.
+func vAtUAdjointRef(vbar, g []float64, n int) {
+	for i := range n {
+		ip := wrap(i+1, n)
+		for j := range n {
+			jm := wrap(j-1, n)
+			a := 0.25 * g[i*n+j]
+			vbar[i*n+jm] += a
+			vbar[i*n+j] += a
+			vbar[ip*n+jm] += a
+			vbar[ip*n+j] += a
+		}
+	}
+}
+
+// uAtVRef is uAtV as first written.
+func uAtVRef(dst, u []float64, n int) {
+	for i := range n {
+		im := wrap(i-1, n)
+		for j := range n {
+			jp := wrap(j+1, n)
+			dst[i*n+j] = 0.25 * (u[im*n+j] + u[im*n+jp] + u[i*n+j] + u[i*n+jp])
+		}
+	}
+}
+
+// uAtVAdjointRef is uAtVAdjoint as first written.
+func uAtVAdjointRef(ubar, g []float64, n int) {
+	for i := range n {
+		im := wrap(i-1, n)
+		for j := range n {
+			jp := wrap(j+1, n)
+			a := 0.25 * g[i*n+j]
+			ubar[im*n+j] += a
+			ubar[im*n+jp] += a
+			ubar[i*n+j] += a
+			ubar[i*n+jp] += a
+		}
+	}
+}

@@ -94,8 +94,8 @@ func (s *sim) selfAdvectAdjoint(vbar, g, v []float64) {
 	for _, b := range [][]float64{s.bxu, s.byu, s.bxv, s.byv} {
 		clear(b)
 	}
-	maccormackAdjoint(vbar[:m], s.bxu, s.byu, g[:m], v[:m], s.dxu, s.dyu, s.sl, s.slBar, n)
-	maccormackAdjoint(vbar[m:2*m], s.bxv, s.byv, g[m:2*m], v[m:2*m], s.dxv, s.dyv, s.sl, s.slBar, n)
+	maccormackAdjoint(vbar[:m], s.bxu, s.byu, g[:m], v[:m], s.dxu, s.dyu, s.sl, s.lo, s.hi, s.slBar, n)
+	maccormackAdjoint(vbar[m:2*m], s.bxv, s.byv, g[m:2*m], v[m:2*m], s.dxv, s.dyv, s.sl, s.lo, s.hi, s.slBar, n)
 	for p := range m {
 		vbar[p] += c * s.bxu[p]
 		vbar[m+p] += c * s.byv[p]
@@ -119,7 +119,7 @@ func (s *sim) advectMarkerAdjoint(mbar, vbar, g, mk, v []float64) {
 	s.centreDisplacements(v)
 	clear(s.bxu)
 	clear(s.byu)
-	maccormackAdjoint(mbar, s.bxu, s.byu, g, mk, s.dxm, s.dym, s.sl, s.slBar, s.n)
+	maccormackAdjoint(mbar, s.bxu, s.byu, g, mk, s.dxm, s.dym, s.sl, s.lo, s.hi, s.slBar, s.n)
 	for p := range m {
 		s.cenBar[p] = s.c * s.bxu[p]
 		s.cenBar[m+p] = s.c * s.byu[p]
