@@ -26,14 +26,11 @@ package fluid
 // same operations in the same order, so the same bits) because calls to them, which Go
 // does not inline, cost as much as the arithmetic; the stencil's ⌊·⌋ is floorCell.
 func maccormack(dst, f, dx, dy, sl, lo, hi []float64, n int) {
-	if useFastAdvect && maccormackFast(dst, f, dx, dy, sl, lo, hi, n) {
+	if maccormackFast(dst, f, dx, dy, sl, lo, hi, n) {
 		return
 	}
 	maccormackGo(dst, f, dx, dy, sl, lo, hi, n)
 }
-
-// useFastAdvect lets maccormack use maccormackFast (the tests turn it off to compare).
-var useFastAdvect = true
 
 // maccormackGo is maccormack's Go loops.
 func maccormackGo(dst, f, dx, dy, sl, lo, hi []float64, n int) {
@@ -144,9 +141,15 @@ func limits(f []float64, n int, y, x float64) (lo, hi float64, ilo, ihi int) {
 // branch being decided on lo and hi of the first pass, which equal limits' values
 // wherever none of the four nodes is NaN (the test falls through to limits otherwise).
 func maccormackAdjoint(fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar []float64, n int) {
+	maccormackAdjointWith(true, fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar, n)
+}
+
+// maccormackAdjointWith is maccormackAdjoint, with the first pass from the AVX2 kernel
+// where it runs if fast, from the Go loops otherwise (for the tests).
+func maccormackAdjointWith(fast bool, fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar []float64, n int) {
 	m := n * n
 	fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar = fbar[:m], dxbar[:m], dybar[:m], g[:m], f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], slbar[:m]
-	if !useFastAdvect || !maccormackBackFast(f, dx, dy, sl, lo, hi, n) {
+	if !fast || !maccormackBackFast(f, dx, dy, sl, lo, hi, n) {
 		maccormackBack(f, dx, dy, sl, lo, hi, n)
 	}
 	clear(slbar)
