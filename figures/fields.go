@@ -219,11 +219,20 @@ func newFields(r *run, o Options) (*Figure, error) {
 
 	seq, div := newLUT(sequentialMap()), newLUT(divergingMap())
 	multi := len(truth) > 1
-	chName := func(name string, k int) string {
-		if !multi {
+	// chName names channel k of a field of kind ("x*", "y*", "x", "x-x*"): fluid's v_x,
+	// v_y of the velocity and m_0, m_T of the marker (runner.ChannelNames).
+	chName := func(kind, name string, k int) string {
+		n := len(truth)
+		if kind == "y*" {
+			n = len(obs)
+		}
+		if n <= 1 || !multi && kind != "y*" {
 			return name
 		}
-		return fmt.Sprintf("%s [%d]", name, k+1)
+		if kind == "x*" || kind == "y*" { // short, so that the channel's name fits
+			name = kind
+		}
+		return name + " " + runner.ChannelNames(r.info.Preset, kind, n)[k]
 	}
 	var rows [][]tile
 	var bars []colorBar
@@ -236,26 +245,26 @@ func newFields(r *run, o Options) (*Figure, error) {
 		}
 		lo, hi := valueRange(false, vals...)
 		elo, ehi := valueRange(true, errs...)
-		top := []tile{{title: chName("x* (truth)", k), f: truth[k], lo: lo, hi: hi, lut: seq}}
+		top := []tile{{title: chName("x*", "x* (truth)", k), f: truth[k], lo: lo, hi: hi, lut: seq}}
 		var bottom []tile
 		if k < len(obs) {
 			olo, ohi := valueRange(false, obs[k])
-			bottom = append(bottom, tile{title: chName("y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq})
+			bottom = append(bottom, tile{title: chName("y*", "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq})
 		} else {
 			bottom = append(bottom, tile{})
 		}
 		for _, p := range preds {
-			top = append(top, tile{title: chName(p.name, k), f: p.x[k], lo: lo, hi: hi, lut: seq})
-			bottom = append(bottom, tile{title: chName(p.name+" − x*", k), f: p.err[k], lo: elo, hi: ehi, lut: div})
+			top = append(top, tile{title: chName("x", p.name, k), f: p.x[k], lo: lo, hi: hi, lut: seq})
+			bottom = append(bottom, tile{title: chName("x-x*", p.name+" − x*", k), f: p.err[k], lo: elo, hi: ehi, lut: div})
 		}
 		rows = append(rows, top, bottom)
-		bars = append(bars, colorBar{label: chName("x", k), lo: lo, hi: hi, lut: seq},
-			colorBar{label: chName("x − x*", k), lo: elo, hi: ehi, lut: div})
+		bars = append(bars, colorBar{label: chName("x", "x", k), lo: lo, hi: hi, lut: seq},
+			colorBar{label: chName("x-x*", "x − x*", k), lo: elo, hi: ehi, lut: div})
 	}
 	// Extra observation channels (fluid's marker at t = 0 and T when x has fewer).
 	for k := len(truth); k < len(obs); k++ {
 		olo, ohi := valueRange(false, obs[k])
-		rows = append(rows, []tile{{title: chName("y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq}})
+		rows = append(rows, []tile{{title: chName("y*", "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq}})
 		bars = append(bars, colorBar{})
 	}
 

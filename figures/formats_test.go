@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/png"
 	"os"
 	"os/exec"
@@ -114,21 +115,23 @@ func raster(t *testing.T, format string, b []byte) image.Image {
 func blockDiff(a, b image.Image, n int, tol float64) (frac, worst float64, at image.Point) {
 	sa, sb := a.Bounds().Size(), b.Bounds().Size()
 	w, h := min(sa.X, sb.X), min(sa.Y, sb.Y)
+	pa, pb := toRGBA(a), toRGBA(b)
 	bad, total := 0, 0
 	for by := 0; by+n <= h; by += n {
 		for bx := 0; bx+n <= w; bx += n {
-			var ma, mb [3]float64
+			var ma, mb [3]int
 			for y := by; y < by+n; y++ {
-				for x := bx; x < bx+n; x++ {
-					r, g, bl, _ := a.At(a.Bounds().Min.X+x, a.Bounds().Min.Y+y).RGBA()
-					ma[0], ma[1], ma[2] = ma[0]+float64(r>>8), ma[1]+float64(g>>8), ma[2]+float64(bl>>8)
-					r, g, bl, _ = b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y).RGBA()
-					mb[0], mb[1], mb[2] = mb[0]+float64(r>>8), mb[1]+float64(g>>8), mb[2]+float64(bl>>8)
+				ra, rb := pa.Pix[y*pa.Stride+4*bx:], pb.Pix[y*pb.Stride+4*bx:]
+				for x := 0; x < 4*n; x += 4 {
+					for k := range 3 {
+						ma[k] += int(ra[x+k])
+						mb[k] += int(rb[x+k])
+					}
 				}
 			}
 			d := 0.0
 			for k := range 3 {
-				d = max(d, abs64(ma[k]-mb[k])/float64(n*n))
+				d = max(d, abs64(float64(ma[k]-mb[k]))/float64(n*n))
 			}
 			total++
 			if d > tol {
@@ -140,6 +143,14 @@ func blockDiff(a, b image.Image, n int, tol float64) (frac, worst float64, at im
 		}
 	}
 	return float64(bad) / float64(max(total, 1)), worst, at
+}
+
+// toRGBA returns img as RGBA pixels from (0, 0), composited on white.
+func toRGBA(img image.Image) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(out, out.Bounds(), img, img.Bounds().Min, draw.Over)
+	return out
 }
 
 // subImage is the part r of img.
@@ -225,4 +236,21 @@ func pdfText(t *testing.T, pdf []byte) string {
 		t.Fatal(fmt.Errorf("pdftotext: %v", err))
 	}
 	return string(out)
+}
+
+// TestFluidChannelNames: the fluid figure labelled its channels [1] and [2]; now the
+// velocity's v_x and v_y and the marker's m_0 and m_T (at the end time).
+func TestFluidChannelNames(t *testing.T) {
+	dir, _ := fixture{preset: "fluid", methods: []string{"sip"}, steps: 10, snap: gridSnapshot(2, 12)}.make(t)
+	f, err := New([]string{dir}, Options{Kind: Fields, Width: 4 * vg.Inch, Height: 3 * vg.Inch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, _ := f.Encode("svg")
+	_, texts := svgPaths(t, svg)
+	for _, w := range []string{"x* v_x", "x* v_y", "y* m_0", "y* m_T", "sip v_x", "sip − x* v_y"} {
+		if !slices.Contains(texts, w) {
+			t.Errorf("the fluid figure lacks the title %q: %q", w, texts)
+		}
+	}
 }

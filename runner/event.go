@@ -2,7 +2,10 @@
 // persists runs to disk and reads them back.
 package runner
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // State is a job's lifecycle state, as written to status.json.
 type State string
@@ -137,4 +140,27 @@ type RunInfo struct {
 	Version string    `json:"version"` // of the sipbench that created the run
 	Format  int       `json:"format"`  // its FormatVersion (0 in folders from before formats)
 	Started string    `json:"started"` // RFC 3339
+}
+
+// ChannelNames returns the names of the channels of a snapshot's field of preset (the
+// field named "x*", "y*", "x" or "x-x*", with c channels): for fluid the velocity's
+// components v_x and v_y, and the marker m_0 and the marker at the end time, m_T, which
+// are the observation's two channels; otherwise "ch 1", "ch 2", ... (none for one channel).
+func ChannelNames(preset, field string, c int) []string {
+	if preset == "fluid" {
+		switch {
+		case field == "y*" && c == 2:
+			return []string{"m_0", "m_T"}
+		case field != "y*" && c == 2:
+			return []string{"v_x", "v_y"}
+		}
+	}
+	if c <= 1 {
+		return make([]string, max(c, 0))
+	}
+	out := make([]string, c)
+	for i := range out {
+		out[i] = fmt.Sprintf("ch %d", i+1)
+	}
+	return out
 }

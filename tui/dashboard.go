@@ -76,6 +76,8 @@ type dashboard struct {
 	showHelp   bool
 	showFields bool // narrow screens: lower pane shows the fields instead of the chart
 	eachSeed   bool // the chart draws each seed rather than the mean and band over seeds
+	channel    int  // the channel of the fields pane's fields (the key v cycles it)
+	channels   int  // the number of channels of the fields last shown
 	status     string
 
 	table   *table
@@ -289,6 +291,13 @@ func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 		d.eachSeed = !d.eachSeed
 	case key.Matches(msg, k.Pane):
 		d.showFields = !d.showFields
+	case key.Matches(msg, k.Channel):
+		if d.channels > 1 {
+			d.channel = (d.channel + 1) % d.channels
+			d.status = fmt.Sprintf("fields: channel %d of %d", d.channel+1, d.channels)
+		} else {
+			d.status = "fields: one channel only"
+		}
 	case key.Matches(msg, k.Figure):
 		cmd = d.figure(false)
 	case key.Matches(msg, k.FieldsFig):
@@ -536,6 +545,22 @@ func runPresets(infos []runner.RunInfo) string {
 }
 
 // field returns the field of s called name, or nil.
+// channelOf returns channel ch of f as a field of shape [h, w] sharing f's data; f itself
+// if it has one channel (or is nil or too short).
+func channelOf(f *runner.Field, ch int) *runner.Field {
+	if f == nil {
+		return nil
+	}
+	h, w, c := fieldDims(f)
+	if c <= 1 || ch <= 0 || ch >= c || len(f.Data) < c*h*w {
+		if c > 1 && len(f.Data) >= h*w {
+			return &runner.Field{Name: f.Name, Shape: []int{h, w}, Data: f.Data[:h*w]}
+		}
+		return f
+	}
+	return &runner.Field{Name: f.Name, Shape: []int{h, w}, Data: f.Data[ch*h*w : (ch+1)*h*w]}
+}
+
 func field(s *runner.Snapshot, name string) *runner.Field {
 	if s == nil {
 		return nil
@@ -557,7 +582,7 @@ func (d *dashboard) fieldsView(w, h int, force bool) string {
 	for _, j := range d.store.Jobs {
 		ver += j.SnapVersion
 	}
-	k := fmt.Sprint(ver, d.Selected(), w, h)
+	k := fmt.Sprint(ver, d.Selected(), w, h, d.channel)
 	sized := fmt.Sprint(w, h)
 	force = force || sized != d.heatSize
 	d.heatSize = sized
@@ -643,27 +668,94 @@ func (d *dashboard) fieldsPane() panel {
 		d.scatter.SetData(truth, ps)
 		return d.scatter
 	}
-	preds := []*runner.Field{truth}
+	// A snapshot is one example of the batch at its step, so each job's x* may be another
+	// example: the selected job's x* and y* head the grid, and a job whose x* differs from
+	// it gets its own x* beside its prediction. Every tile names its job, seed and step.
+	// A field of several channels (fluid: v_x and v_y; m_0 and m_T) shows channel d.channel.
+	var selSnap *runner.Snapshot
+	for _, j := range jobs {
+		if j.Snap != nil {
+			selSnap = j.Snap
+			break
+		}
+	}
+	var owner *job
+	for _, j := range jobs {
+		if j.Snap == selSnap {
+			owner = j
+			break
+		}
+	}
+	preset := d.store.Info.Preset
+	nch := 1
+	if truth != nil {
+		_, _, nch = fieldDims(truth)
+	}
+	ch := d.channel % max(nch, 1)
+	d.channels = nch
+	// tile is a tile of kind of job j's snapshot s: titled "kind [channel] method sSEED@STEP",
+	// or without the method, or the step, where that does not fit (never a cut number).
+	tile := func(kind string, f *runner.Field, j *job, s *runner.Snapshot, status string) heatTile {
+		t := kind
+		if f != nil {
+			if _, _, c := fieldDims(f); c > 1 {
+				t += " " + runner.ChannelNames(preset, kind, c)[min(ch, c-1)]
+			}
+		}
+		if j == nil {
+			return heatTile{Title: t}
+		}
+		seed, step := fmt.Sprintf(" s%d", j.Info.Seed), fmt.Sprintf("@%d", s.Step)
+		short := []string{t + seed + step + status, t + seed + status, t + status}
+		if kind == "x" { // a prediction is named by its method
+			short = append([]string{strings.TrimPrefix(t, "x ") + " " + j.Info.Method + seed + step + status}, short...)
+			short[0] = strings.TrimPrefix(strings.TrimPrefix(short[0], "x"), " ")
+		}
+		return heatTile{Title: t + " " + j.Info.Method + seed + step + status, Short: short}
+	}
+	type shown struct {
+		j         *job
+		own       bool // its x* differs from the selected job's: draw it beside
+		x, e, tru *runner.Field
+	}
+	var rows []shown
+	preds := []*runner.Field{channelOf(truth, ch)}
 	var errs []*runner.Field
 	for _, j := range jobs {
-		preds = append(preds, field(j.Snap, "x"))
-		errs = append(errs, field(j.Snap, "x-x*"))
-	}
-	lo, hi := fieldRange(false, preds...)
-	elo, ehi := fieldRange(true, errs...)
-	olo, ohi := fieldRange(false, obs)
-	tiles := []heatTile{{Title: "x* truth", Field: truth, Lo: lo, Hi: hi}, {Title: "y* observed", Field: obs, Lo: olo, Hi: ohi}}
-	for i, j := range jobs {
 		if j.Snap == nil {
 			continue
 		}
-		name := j.Info.ID
-		if st := j.Status(); st == runner.Diverged || st == runner.Failed {
-			name += " (" + string(st) + ")"
+		r := shown{j: j, x: channelOf(field(j.Snap, "x"), ch), e: channelOf(field(j.Snap, "x-x*"), ch)}
+		if jt := field(j.Snap, "x*"); j.Snap != selSnap && (jt == nil || truth == nil || !slices.Equal(jt.Data, truth.Data)) {
+			r.own, r.tru = true, channelOf(jt, ch)
+			preds = append(preds, r.tru)
+		}
+		preds = append(preds, r.x)
+		errs = append(errs, r.e)
+		rows = append(rows, r)
+	}
+	lo, hi := fieldRange(false, preds...)
+	elo, ehi := fieldRange(true, errs...)
+	obsCh := channelOf(obs, ch)
+	olo, ohi := fieldRange(false, obsCh)
+	with := func(t heatTile, f *runner.Field, lo, hi float64, div bool) heatTile {
+		t.Field, t.Lo, t.Hi, t.Diverging = f, lo, hi, div
+		return t
+	}
+	tiles := []heatTile{
+		with(tile("x*", truth, owner, selSnap, ""), preds[0], lo, hi, false),
+		with(tile("y*", obs, owner, selSnap, ""), obsCh, olo, ohi, false)}
+	for _, r := range rows {
+		status := ""
+		if st := r.j.Status(); st == runner.Diverged || st == runner.Failed {
+			status = " (" + string(st) + ")"
+		}
+		if r.own {
+			tiles = append(tiles, with(tile("x*", field(r.j.Snap, "x*"), r.j, r.j.Snap, ""), r.tru, lo, hi, false))
 		}
 		tiles = append(tiles,
-			heatTile{Title: name + " x", Field: preds[i+1], Lo: lo, Hi: hi},
-			heatTile{Title: name + " x-x*", Field: errs[i], Lo: elo, Hi: ehi, Diverging: true})
+			with(tile("x", field(r.j.Snap, "x"), r.j, r.j.Snap, status), r.x, lo, hi, false),
+			with(tile("x-x*", field(r.j.Snap, "x-x*"), r.j, r.j.Snap, status), r.e, elo, ehi, true))
 	}
 	d.fields.SetTiles(tiles)
 	return d.fields

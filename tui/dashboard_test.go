@@ -163,7 +163,7 @@ func TestDashboardRefreshOnTick(t *testing.T) {
 	}
 	// The resize drew the (empty) fields one tick ago, so this tick may draw them.
 	feed(d, eventsMsg{snapshotEvent("SIP-seed0", 16, 0.1)}, tickMsg{Gen: d.gen})
-	if !strings.Contains(d.View(), "x* truth") {
+	if !strings.Contains(d.View(), "x* SIP s0@100") {
 		t.Errorf("heatmaps not drawn %d ticks after the last redraw:\n%s", d.opts.heatEvery(), d.View())
 	}
 	key := d.heatKey

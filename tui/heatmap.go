@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -12,6 +14,7 @@ import (
 // tiles that should be compared (ground truth and predictions) share one.
 type heatTile struct {
 	Title     string
+	Short     []string // shorter titles, tried in order when Title does not fit
 	Field     *runner.Field
 	Lo, Hi    float64 // value range; Lo < Hi (see fieldRange)
 	Diverging bool    // blue–white–red scale (errors) instead of the sequential one
@@ -134,6 +137,12 @@ func scaleIndex(v, lo, hi float64, n int) int {
 func renderHeatmap(t *theme, tile heatTile, w, h int) string {
 	var b strings.Builder
 	title := tile.Title
+	for _, s := range tile.Short {
+		if ansi.StringWidth(title) <= w {
+			break
+		}
+		title = s
+	}
 	if tile.Field != nil {
 		if _, _, c := fieldDims(tile.Field); c > 1 {
 			title += fmt.Sprintf(" [ch 0/%d]", c)

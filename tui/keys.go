@@ -13,6 +13,7 @@ type keyMap struct {
 	Smooth     key.Binding
 	Seeds      key.Binding // mean and band over seeds, or each seed
 	Pane       key.Binding
+	Channel    key.Binding // the fields' channel (fluid: v_x, v_y; m_0, m_T)
 	Figure     key.Binding // the chart as a figure in the run folder
 	FieldsFig  key.Binding // the fields pane as a figure in the run folder
 	Pause      key.Binding
@@ -34,6 +35,7 @@ func defaultKeyMap() keyMap {
 		Smooth:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smoothing (mean of 64)")),
 		Seeds:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "seeds: mean+band/each")),
 		Pane:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "chart/fields pane")),
+		Channel:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "fields: next channel")),
 		Figure:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "chart as a PNG figure")),
 		FieldsFig:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "fields as a PNG figure")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume job")),
@@ -54,6 +56,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Pause, k.Cancel},
 		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth, k.Seeds},
-		{k.Pane, k.Figure, k.FieldsFig, k.Help, k.Back, k.Quit},
+		{k.Pane, k.Channel, k.Figure, k.FieldsFig, k.Help, k.Back, k.Quit},
 	}
 }
