@@ -52,6 +52,17 @@ func (r Row) Measured() string {
 	return fmt.Sprintf("%s (%s–%s)", FormatFactor(s.Mean), strings.TrimSuffix(FormatFactor(s.Min), "×"), FormatFactor(s.Max))
 }
 
+// ProvisionalText is a pending row's ratio so far: "at step 2,300 of 5,000: 4.1×
+// (3.9–4.3×), provisional"; "" without one.
+func (r Row) ProvisionalText() string {
+	p := r.Provisional
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf("at step %s of %s: %s, provisional", groupDigits(int64(p.Step)), groupDigits(int64(p.Of)),
+		Row{Stats: p.Stats}.Measured())
+}
+
 // StepText is the step of the row: "step 60", "end (step 20000)" for a claim at the end
 // of training, "step 5000" for a claim not measured, "" when nothing is known.
 func (r Row) StepText() string {

@@ -39,6 +39,19 @@ type Row struct {
 	Note string
 	// Runs are the run folders behind the row.
 	Runs []string
+	// Provisional, while a Pending row's runs still train, is the claim's ratio at the
+	// latest step that every job of every seed has logged: never a verdict, never counted.
+	Provisional *Provisional
+}
+
+// Provisional is a claim's ratio at a step before the one it names, while its runs train.
+type Provisional struct {
+	Step int // the latest step every job of every seed has logged
+	Of   int // the claim's step (for a claim at the end, the jobs' last step)
+	// Seeds and Ratios are the seeds measured and their ratios at Step; Stats summarise them.
+	Seeds  []int
+	Ratios []float64
+	Stats  Stats
 }
 
 // run is a run folder read by Evaluate.
@@ -488,7 +501,68 @@ func measureGroup(c *Claim, runs []*run) (Row, error) {
 		row.Step = slices.Min(steps)
 	}
 	row.conclude(count[seedPending], count[seedShort], need, done)
+	if row.Verdict == Pending {
+		pr, err := provisional(c, runs, seeds, fixed)
+		if err != nil {
+			return row, err
+		}
+		row.Provisional = pr
+	}
 	return row, nil
+}
+
+// provisional measures c at the latest step that every job of every seed of runs (that
+// has a job for each term) has logged: the claim's ratio so far, while they train. It
+// returns nil if no step has been logged by all, or a term's own step (Figure 5c's 64) is
+// still ahead.
+func provisional(c *Claim, runs []*run, seeds, fixed []int) (*Provisional, error) {
+	type seedJobs struct {
+		seed int
+		jobs []termJob
+	}
+	var all []seedJobs
+	p, of := math.MaxInt, c.Step
+	for _, seed := range seeds {
+		jobs, ok, err := termJobs(c, runs, seed, fixed)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		for _, j := range jobs {
+			p = min(p, j.js.Done)
+			if c.Step == End {
+				of = max(of, j.js.Job.Steps)
+			}
+		}
+		all = append(all, seedJobs{seed, jobs})
+	}
+	if len(all) == 0 || p < 1 || (c.Step != End && p >= c.Step) {
+		return nil, nil
+	}
+	pr := &Provisional{Step: p, Of: of}
+	for _, sj := range all {
+		values := make([]float64, len(c.Terms))
+		for i, t := range c.Terms {
+			step := p
+			if t.Step != End && t.Step != c.Step {
+				if step = t.Step; step > p {
+					return nil, nil
+				}
+			}
+			j := sj.jobs[i]
+			s, err := j.run.summary(c.Metric, c.Window, []int{step})
+			if err != nil {
+				return nil, err
+			}
+			values[i] = job(s, j.js.Job.ID).Values[0]
+		}
+		pr.Seeds = append(pr.Seeds, sj.seed)
+		pr.Ratios = append(pr.Ratios, c.Ratio(values))
+	}
+	pr.Stats = stats(pr.Ratios)
+	return pr, nil
 }
 
 // conclude gives the row of a metric claim its verdict and note from the seeds measured

@@ -500,3 +500,135 @@ func TestQuickScaleRows(t *testing.T) {
 		t.Errorf("counts %v", n)
 	}
 }
+
+// TestFullScaleVerdicts fills a full check folder (Poisson, heat and fluid; seeds 0 and
+// 1) with runs to the steps the paper names and checks each verdict the full scale gives:
+// holds, short of the paper (with the fraction reached, or the seed against), does not
+// hold, not measured (jobs that diverged before the claim's step), and Table 1 judged, not
+// set aside as at the quick scale.
+func TestFullScaleVerdicts(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "check")
+	pl, err := NewPlan(Full, []int{0, 1}, []string{"poisson", "heat", "fluid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Create(dir, pl); err != nil {
+		t.Fatal(err)
+	}
+	perSeed := func(m string, steps int, state runner.State, v0, v1 float64) []fakeJob {
+		return []fakeJob{{m, 0, steps, state, constant(v0)}, {m, 1, steps, state, constant(v1)}}
+	}
+	run := func(name, preset string, js ...[]fakeJob) {
+		var all []fakeJob
+		for _, j := range js {
+			all = append(all, j...)
+		}
+		fakeRun(t, filepath.Join(dir, name), preset, Paper, "x_l1", map[string]string{"grid": "64"}, all)
+	}
+	run("poisson", "poisson", perSeed("sip", 5000, runner.Done, 0.01, 0.01), perSeed("adam", 5000, runner.Done, 0.12, 0.11))
+	run("poisson-2nd", "poisson", perSeed("adahessian", 60, runner.Done, 0.02, 0.02), perSeed("hf", 60, runner.Done, 0.009, 0.009))
+	run("heat", "heat", perSeed("sip", 10000, runner.Done, 1, 1), perSeed("adam", 10000, runner.Done, 2, 1.6))
+	run("heat-2nd", "heat", perSeed("adahessian", 100, runner.Done, 1.5, 1.5), perSeed("hf", 100, runner.Done, 1.2, 0.9))
+	run("fluid", "fluid", perSeed("sip", 20000, runner.Done, 1, 1), perSeed("gd", 15000, runner.Diverged, 3, 3))
+	for seed := range 2 {
+		rec := runner.Table1Result{Job: runner.JobID("sip", seed), Step: 20000, Rows: []runner.Table1Row{
+			{Name: "network", Network: true, Seconds: 1e-4, N: 64},
+			{Name: "iterative solver", Iters: 7, Seconds: 2.2, Reached: 64, N: 64, Limit: 200}}}
+		if err := runner.WriteJobTable1(filepath.Join(dir, "fluid"), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tb, err := Evaluate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.Scale != Full {
+		t.Errorf("scale %q; want full", tb.Scale)
+	}
+	for _, c := range []struct {
+		id       string
+		v        Verdict
+		measured string
+		reached  string
+		note     string
+	}{
+		{"fig6b-60", Holds, "11.5× (11–12×)", "", ""},
+		{"fig6b-5k", Holds, "11.5× (11–12×)", "", ""},
+		{"fig6b-adahessian", Holds, "2×", "", ""},
+		{"fig6b-hf", Fails, "0.9×", "", ""},
+		{"fig6d-100", Holds, "1.8× (1.6–2×)", "", ""},
+		{"fig6d-10k", Short, "1.8× (1.6–2×)", "1.8× of 2.3×: about four fifths (78 %)", ""},
+		{"fig6d-adahessian", Holds, "1.5×", "", ""},
+		{"fig6d-hf", Short, "1.05× (0.9–1.2×)", "1.05× of 1×, but seed 1 points the other way (0.9×)", ""},
+		{"fig7-200", Holds, "3×", "", ""},
+		{"fig7-20k", NotMeasured, "–", "", "needs step 20000; the runs end at step 15000"},
+		{"table1", Holds, "22,000×", "", "the solver needs 7.0 iterations"},
+	} {
+		r := rowOf(t, tb, c.id)
+		if r.Verdict != c.v || r.Measured() != c.measured || r.Reached() != c.reached || !strings.Contains(r.Note, c.note) {
+			t.Errorf("%s: %q, measured %q, reached %q, note %q; want %q, %q, %q, a note with %q",
+				c.id, r.Verdict, r.Measured(), r.Reached(), r.Note, c.v, c.measured, c.reached, c.note)
+		}
+		if r.Provisional != nil {
+			t.Errorf("%s: a provisional ratio on a finished row", c.id)
+		}
+	}
+	n := tb.Count()
+	if n[Holds] != 7 || n[Short] != 2 || n[Fails] != 1 || n[NotMeasured] != 1 || len(tb.Rows) != 11 {
+		t.Errorf("counts %v over %d rows", n, len(tb.Rows))
+	}
+}
+
+// TestProvisional: while the jobs train, a long claim's row is pending with its ratio at
+// the latest step every job of every seed has logged; once they pass the claim's step the
+// row is final and has none.
+func TestProvisional(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	// SIP's error falls as 1/step, Adam's as 1/√step: the ratio at step s is √s.
+	sip := func(s int) float64 { return 1 / float64(s) }
+	adam := func(s int) float64 { return 1 / math.Sqrt(float64(s)) }
+	fakeRun(t, filepath.Join(root, "heat"), "heat", Paper, "x_l1", nil, []fakeJob{
+		{"sip", 0, 2300, runner.Running, sip}, {"adam", 0, 2400, runner.Running, adam},
+		{"sip", 1, 2500, runner.Running, sip}, {"adam", 1, 2350, runner.Queued, adam},
+	})
+	tb, err := Evaluate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wantRow(t, tb, "fig6d-10k", Pending, nan, nan, nan)
+	p := r.Provisional
+	if p == nil || p.Step != 2300 || p.Of != 10000 || !slices.Equal(p.Seeds, []int{0, 1}) {
+		t.Fatalf("provisional %+v; want step 2300 of 10000 over seeds 0 and 1", p)
+	}
+	// The running mean over 64 logged steps of each value at step 2300.
+	var a, b float64
+	for s := 2237; s <= 2300; s++ {
+		a += adam(s)
+		b += sip(s)
+	}
+	if want := a / b; math.Abs(p.Stats.Mean-want) > 1e-9*want || p.Stats.Min != p.Stats.Max {
+		t.Errorf("provisional ratio %+v; want %g on both seeds", p.Stats, want)
+	}
+	if got, want := r.ProvisionalText(), "at step 2,300 of 10,000: "+FormatFactor(a/b)+", provisional"; got != want {
+		t.Errorf("ProvisionalText %q; want %q", got, want)
+	}
+	if n := tb.Count(); n[Holds]+n[Short]+n[Fails] != 1 { // fig6d-100 only: the provisional row counts as pending
+		t.Errorf("counts %v", n)
+	}
+	// The claim at step 100 is final, with no provisional ratio.
+	if r := rowOf(t, tb, "fig6d-100"); !r.Verdict.Judged() || r.Provisional != nil {
+		t.Errorf("fig6d-100: %q, provisional %+v", r.Verdict, r.Provisional)
+	}
+	// Nothing logged by a job yet: no provisional ratio.
+	fakeRun(t, filepath.Join(root, "heat2"), "heat", Paper, "x_l1", nil, []fakeJob{
+		{"sip", 0, 2300, runner.Running, sip}, {"adam", 0, 10, runner.Queued, adam}})
+	write(t, filepath.Join(root, "heat2", "adam-seed0", "metrics.csv"), "step,wall_s,x_l1\n")
+	if tb, err = Evaluate(filepath.Join(root, "heat2")); err != nil {
+		t.Fatal(err)
+	}
+	if r := wantRow(t, tb, "fig6d-10k", Pending, nan, nan, nan); r.Provisional != nil {
+		t.Errorf("a provisional ratio before every job has logged a step: %+v", r.Provisional)
+	}
+}

@@ -12,7 +12,7 @@ import (
 func TestPlans(t *testing.T) {
 	t.Parallel()
 	for _, scale := range Scales {
-		pl, err := NewPlan(scale, []int{0}, nil)
+		pl, err := NewPlan(scale, []int{0, 1}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,5 +66,50 @@ func TestPlans(t *testing.T) {
 	}
 	if _, err := NewPlan("huge", []int{0}, nil); err == nil {
 		t.Error("scale huge planned")
+	}
+	if _, err := NewPlan(Full, []int{0}, nil); err == nil || !strings.Contains(err.Error(), "at least 2 seeds") {
+		t.Errorf("a full check with one seed: %v", err)
+	}
+}
+
+// TestFullPlan: the full scale trains every claim to the step the paper names, at the
+// presets' paper scale (the original settings), nothing skipped.
+func TestFullPlan(t *testing.T) {
+	t.Parallel()
+	pl, err := NewPlan(Full, []int{0, 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pl.Skipped) != 0 {
+		t.Errorf("skipped %v; the full scale skips nothing", pl.Skipped)
+	}
+	want := map[string]int{"exp": 100000, "rotation-xi32-phi45": RotationFullSteps, "rotation-xi1-phi0": RotationFullSteps,
+		"rotation-xi32-phi0": RotationFullSteps, "poisson": 5000, "poisson-2nd": 60, "heat": 10000, "heat-2nd": 100, "fluid": 20000}
+	for _, e := range pl.Experiments {
+		spec, err := e.Spec(pl.Scale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spec.Scale != Paper {
+			t.Errorf("%s: preset scale %q; want paper", e.Name, spec.Scale)
+		}
+		if n, ok := want[e.Name]; ok && (spec.Common.Steps != n || spec.Common.MaxSeconds != 0) {
+			t.Errorf("%s: %d steps, max %v s; want %d steps, no time limit", e.Name, spec.Common.Steps, spec.Common.MaxSeconds, n)
+		}
+	}
+	// Each claim at a named step is trained to it.
+	for _, c := range pl.Claims() {
+		if c.Step == End || c.Table1 {
+			continue
+		}
+		for _, term := range c.Terms {
+			ok := slices.ContainsFunc(pl.Experiments, func(e Experiment) bool {
+				spec, _ := e.Spec(pl.Scale)
+				return e.trains(c)(term) && spec.Common.Steps >= c.Step
+			})
+			if !ok {
+				t.Errorf("%s: no experiment trains %s to step %d", c.ID, term.Method, c.Step)
+			}
+		}
 	}
 }

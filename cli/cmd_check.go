@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -15,7 +16,9 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-const checkUsage = "sipbench check [--scale quick|paper] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR]\n" +
+const checkUsage = "sipbench check [--scale quick|paper|full] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR]\n" +
+	"       sipbench check … --dry-run      (the plan: experiments, steps, seeds, CPU hours; trains nothing)\n" +
+	"       sipbench check … --slurm [--partition P] [--time T] …  (one Slurm array, a task per job; see sipbench run -h)\n" +
 	"       sipbench check [--only PRESET,…] DIR…"
 
 // checkFlags are the flags of `sipbench check`; set names those given.
@@ -23,6 +26,7 @@ type checkFlags struct {
 	scale, out           string
 	seeds, seed, workers int
 	only                 []string
+	dryRun               bool
 	set                  map[string]bool
 }
 
@@ -33,24 +37,34 @@ type checkFlags struct {
 func cmdCheck(args []string) error {
 	fs := newFlags("check", checkUsage)
 	var f checkFlags
-	fs.StringVar(&f.scale, "scale", "", "quick (default, minutes) or paper (the original settings)")
-	fs.IntVar(&f.seeds, "seeds", 3, "number of seeds")
+	fs.StringVar(&f.scale, "scale", "", "quick (default, minutes), paper (the original settings, to each claim's first step) "+
+		"or full (every claim at the step the paper names: days of CPU, for a cluster)")
+	fs.IntVar(&f.seeds, "seeds", 3, fmt.Sprintf("number of seeds (default 3; %d at the full scale, its least)", check.MinFullSeeds))
 	fs.IntVar(&f.seed, "seed", 0, "first seed")
 	only := fs.String("only", "", "check only these presets' claims, or these claims (comma-separated: "+
 		strings.Join(check.Presets(), ", ")+", or claim IDs as the rows name them)")
 	fs.IntVar(&f.workers, "workers", 0, "jobs that train at once (default: the number of cores)")
 	fs.StringVar(&f.out, "out", "", "check folder (default: runs/<date-time>-check); a check folder there is continued")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan (each experiment's methods, steps, seeds and CPU hours from "+
+		"this machine's step costs) and train nothing, make no folder")
+	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.scale == check.Full && !f.set["seeds"] {
+		f.seeds = check.MinFullSeeds
+	}
 	f.only = splitList(*only)
 	if err := check.CheckOnly(f.only); err != nil {
 		return usagef("", "--only: %v", err)
 	}
 	if len(pos) > 0 {
+		if f.dryRun || sf.on {
+			return usagef("usage: "+checkUsage, "--dry-run and --slurm plan a new check; they do not go with folders to read (%s)", strings.Join(pos, " "))
+		}
 		return printCheckDirs(pos, f)
 	}
 	switch {
@@ -60,12 +74,86 @@ func cmdCheck(args []string) error {
 		return usagef("", "--seeds must be ≥ 1 and --seed ≥ 0")
 	case f.workers < 0:
 		return usagef("", "--workers must be ≥ 0")
+	case f.scale == check.Full && f.seeds < check.MinFullSeeds:
+		return usagef("", "--seeds: the full scale takes at least %d (%s)", check.MinFullSeeds, check.PaperSeeds)
+	}
+	if f.dryRun {
+		return dryRunCheck(f, sf.on)
+	}
+	if err := sf.check(fs); err != nil {
+		return err
 	}
 	dir, err := checkFolder(f)
 	if err != nil {
 		return err
 	}
+	if sf.on {
+		return submitCheck(dir, sf)
+	}
 	return trainCheck(dir, f.workers)
+}
+
+// dryRunCheck prints the plan that the flags make (or that --out's check folder holds)
+// with its costs; it trains nothing and makes no folder.
+func dryRunCheck(f checkFlags, slurmOn bool) error {
+	var pl *check.Plan
+	var err error
+	if f.out != "" && check.IsCheck(f.out) {
+		pl, err = check.ReadPlan(f.out)
+	} else {
+		pl, err = check.NewPlan(f.scale, seedRange(f.seed, f.seeds), f.only)
+		if err != nil {
+			return usagef("", "%v", err)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	lines, cache, err := planCosts(pl, os.Stderr)
+	if err != nil {
+		return err
+	}
+	printPlan(os.Stdout, pl, lines, cache, slurmOn)
+	return nil
+}
+
+// submitCheck creates the run folder of every experiment of the check folder dir (or
+// opens those that exist) and submits one Slurm array with a task per job: experiment ×
+// method × seed, each requeued at the time limit as a run's are.
+func submitCheck(dir string, sf *slurmFlags) error {
+	pl, err := check.ReadPlan(dir)
+	if err != nil {
+		return err
+	}
+	var runs []runner.ArrayRun
+	for _, e := range pl.Experiments {
+		rdir := filepath.Join(dir, e.Name)
+		var r *runner.Run
+		if _, serr := os.Lstat(filepath.Join(rdir, "run.json")); serr == nil {
+			r, err = runner.Open(rdir)
+		} else {
+			spec, serr := e.Spec(pl.Scale)
+			if serr != nil {
+				return serr
+			}
+			r, err = runner.Create(spec, pl.Seeds, rdir)
+		}
+		if err != nil {
+			return err
+		}
+		runs = append(runs, runner.ArrayRun{Rel: e.Name, Run: r})
+	}
+	if err := submitArray(dir, "sipbench-check-"+pl.Scale, runs, sf); err != nil || sf.dryRun {
+		return err
+	}
+	fmt.Printf("  the table so far (provisional rows while it trains): sipbench check %s\n", dir)
+	for _, e := range pl.Experiments {
+		if e.Table1 != nil {
+			fmt.Printf("  once every task has ended, Table 1's evaluations: sipbench check --out %s\n", dir)
+			break
+		}
+	}
+	return nil
 }
 
 // printCheckDirs measures the claims on the folders dirs and prints the table.
@@ -198,7 +286,8 @@ func printCheckLegend(w io.Writer) {
 	fmt.Fprintln(w, "holds: the mean reaches the paper's factor and every seed points its way; short of the paper:")
 	fmt.Fprintln(w, "right direction, below the factor (with the fraction reached, mean ÷ factor), or a seed against;")
 	fmt.Fprintln(w, "not comparable: this scale changes what the claim measures. Values are running means (64")
-	fmt.Fprintln(w, "logged steps), as the paper's plots.")
+	fmt.Fprintln(w, "logged steps), as the paper's plots. A pending row shows its ratio at the latest step every seed")
+	fmt.Fprintln(w, "has reached, marked provisional: never a verdict, never counted.")
 }
 
 // printRow prints one claim in three lines.
@@ -214,6 +303,9 @@ func printRow(w io.Writer, r check.Row) {
 	verdict := strings.ToUpper(string(r.Verdict))
 	if s := r.Reached(); s != "" {
 		verdict += ": " + s
+	}
+	if s := r.ProvisionalText(); s != "" {
+		verdict += " (" + s + ")"
 	}
 	fmt.Fprintf(w, "\n%-10s %-17s %-22s %-8s paper %-16s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, verdict)
 	if c.Words != "" {
@@ -252,6 +344,15 @@ func printSummary(w io.Writer, t *check.Table, took time.Duration) {
 		claims = "1 claim"
 	}
 	line := claims + ": " + strings.Join(parts, ", ")
+	prov := 0
+	for _, r := range t.Rows {
+		if r.Provisional != nil {
+			prov++
+		}
+	}
+	if prov > 0 {
+		line += fmt.Sprintf(" (%d with a provisional ratio so far, not a verdict)", prov)
+	}
 	if took > 0 {
 		line += fmt.Sprintf("; %s", took.Round(time.Second))
 	}

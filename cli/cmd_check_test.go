@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/sipbench/sipbench/check"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,134 @@ func TestCheckEndToEnd(t *testing.T) {
 	// watch on a check folder, headless, prints the same table.
 	if code, watched, stderr := capture(t, "watch", dir, "--headless"); code != 0 || rowLine(watched, "Figure 1 ") != rowLine(out, "Figure 1 ") {
 		t.Errorf("watch DIR --headless: exit %d, %s\n%s", code, stderr, watched)
+	}
+}
+
+// TestCheckFixtures: check DIR on the fixture folders testdata/check: a Poisson run of two
+// seeds to step 5000 measures the 5k claim; one whose jobs are still training shows the
+// claim's ratio at the latest step every job of both seeds has logged, marked provisional
+// and not counted as a verdict.
+func TestCheckFixtures(t *testing.T) {
+	code, out, stderr := capture(t, "check", "--only", "fig6b-60,fig6b-5k", filepath.Join("testdata", "check", "poisson5k"))
+	if code != 0 {
+		t.Fatalf("check poisson5k: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"Figure 6b  step 60           1.77× (1.73–1.82×)     2 seeds  paper 3×               SHORT OF THE PAPER: 1.77× of 3×: three fifths\n",
+		"Figure 6b  step 5000         6.66× (6.35–6.97×)     2 seeds  paper 10×              SHORT OF THE PAPER: 6.66× of 10×: two thirds\n",
+		"2 claims: 2 short of the paper\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check poisson5k lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, stderr = capture(t, "check", "--only", "fig6b-60,fig6b-5k", filepath.Join("testdata", "check", "poisson-unfinished"))
+	if code != 0 {
+		t.Fatalf("check poisson-unfinished: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"SHORT OF THE PAPER: 1.77× of 3×: three fifths\n", // step 60 is behind every job: final
+		"Figure 6b  step 5000         –                               paper 10×              PENDING (at step 2,300 of 5,000: 2.84× (2.74–2.94×), provisional)\n",
+		"measured (fig6b-5k): x_l1 adam ÷ sip; 2 of 2 seeds still training\n",
+		"2 claims: 1 short of the paper, 1 pending (1 with a provisional ratio so far, not a verdict)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check poisson-unfinished lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestCheckDryRun: --dry-run prints the full scale's plan (each experiment's methods,
+// steps, seeds and CPU time from the cached step costs of this machine) and makes no
+// folder; the full scale refuses a single seed.
+func TestCheckDryRun(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", cache)
+	work := t.TempDir()
+	t.Chdir(work)
+	pl, err := check.NewPlan(check.Full, []int{0, 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	costs := map[string]stepCost{}
+	for _, e := range pl.Experiments {
+		spec, err := e.Spec(pl.Scale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range spec.Methods {
+			costs[costKey(spec, m.Name)] = stepCost{CPU: 0.5, Steps: 3, Measured: "2026-12-06T10:00:00Z"}
+		}
+	}
+	path, err := costCacheFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeCostCache(path, costs); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := capture(t, "check", "--scale", "full", "--dry-run")
+	if code != 0 {
+		t.Fatalf("check --scale full --dry-run: exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(out, "\n")
+	row := func(exp, method string) []string {
+		for i, l := range lines {
+			f := strings.Fields(l)
+			if len(f) > 1 && f[0] == exp {
+				for _, l2 := range lines[i:] {
+					if g := strings.Fields(l2); len(g) > 2 && (g[0] == method || g[1] == method) {
+						return g
+					}
+				}
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		exp, method, steps, hours string
+	}{
+		{"poisson", "sip", "5,000", "1.39"}, // 0.5 s × 5000 steps × 2 seeds
+		{"poisson", "adam", "5,000", "1.39"},
+		{"heat", "sip", "10,000", "2.78"},
+		{"fluid", "sip", "20,000", "5.56"},
+		{"fluid", "gd", "20,000", "5.56"},
+		{"exp", "rescaled", "100,000", "27.8"},
+		{"rotation-xi32-phi45", "sip", "100,000", "27.8"},
+		{"poisson-2nd", "hf", "60", "1"}, // 1 min
+		{"heat-2nd", "adahessian", "100", "2"},
+	} {
+		got := strings.Join(row(c.exp, c.method), " ")
+		if !strings.Contains(got, c.method+" "+c.steps+" 2 500 ms "+c.hours) || !strings.Contains(got, "cached 2026-12-06") {
+			t.Errorf("%s %s: %q; want %s steps, 2 seeds, 500 ms per step, %s (h or min), cached", c.exp, c.method, got, c.steps, c.hours)
+		}
+	}
+	for _, want := range []string{"sipbench check --scale full --dry-run: the plan; nothing trains, no folder is made",
+		"seeds: 0–1 (2; the paper's figures show one run per method", "claims measured: 17 (fig1, ", "trajectories"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan lacks %q:\n%s", want, out)
+		}
+	}
+	if stderr != "" {
+		t.Errorf("measured step costs although all were cached: %s", stderr)
+	}
+	if entries, _ := os.ReadDir(work); len(entries) != 0 {
+		t.Errorf("--dry-run made %v", entries)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "--scale", "full", "--seeds", "1", "--dry-run"}, "the full scale takes at least 2"},
+		{[]string{"check", "--dry-run", work}, "--dry-run and --slurm plan a new check"},
+		{[]string{"check", "--partition", "x"}, "--partition only apply with --slurm"},
+	} {
+		if code, _, stderr := capture(t, c.args...); code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("sipbench %s: exit %d, %q; want 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
+	}
+	if entries, _ := os.ReadDir(work); len(entries) != 0 {
+		t.Errorf("the usage errors made %v", entries)
 	}
 }

@@ -23,6 +23,7 @@ type slurmFlags struct {
 	requeueMax int
 	setup      listFlag
 	bin        string
+	ownDryRun  bool // the command's --dry-run is its own, not the batch script's
 }
 
 // addSlurmFlags defines --slurm and its companions on fs.
@@ -40,7 +41,11 @@ func addSlurmFlags(fs *flag.FlagSet) *slurmFlags {
 	fs.Var(&f.extra, "sbatch-arg", "another sbatch option, such as --gres=gpu:1 (repeatable; with --slurm)")
 	fs.Var(&f.setup, "setup", "a shell line the batch script runs before training, such as 'module load gcc' (repeatable; with --slurm)")
 	fs.StringVar(&f.bin, "bin", "", "the sipbench binary the tasks run, on a file system the compute nodes see (default: this one; with --slurm)")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "write and print the batch script, submit nothing (with --slurm)")
+	if fs.Lookup("dry-run") == nil { // check has a --dry-run of its own (the plan)
+		fs.BoolVar(&f.dryRun, "dry-run", false, "write and print the batch script, submit nothing (with --slurm)")
+	} else {
+		f.ownDryRun = true
+	}
 	fs.IntVar(&f.requeueMax, "requeue-max", 3, "requeues on preemption or time limit before a job is failed (with --slurm)")
 	return f
 }
@@ -52,7 +57,11 @@ func (f *slurmFlags) check(fs *flag.FlagSet) error {
 		var set []string
 		fs.Visit(func(fl *flag.Flag) {
 			switch fl.Name {
-			case "partition", "time", "cpus-per-task", "mem", "account", "qos", "max-parallel", "signal-lead", "sbatch-arg", "dry-run", "requeue-max", "setup", "bin":
+			case "dry-run":
+				if !f.ownDryRun {
+					set = append(set, "--"+fl.Name)
+				}
+			case "partition", "time", "cpus-per-task", "mem", "account", "qos", "max-parallel", "signal-lead", "sbatch-arg", "requeue-max", "setup", "bin":
 				set = append(set, "--"+fl.Name)
 			}
 		})

@@ -372,7 +372,7 @@ func (c *checkScreen) tableRows() ([]column, []tableRow) {
 			words = cl.Quantity
 		}
 		cells := map[string]tableCell{
-			"WHERE": {Text: cl.Where}, "STEP": {Text: r.StepText()}, "MEASURED": {Text: r.Measured()},
+			"WHERE": {Text: cl.Where}, "STEP": {Text: r.StepText()}, "MEASURED": {Text: measuredText(r)},
 			"PAPER": {Text: cl.Paper}, "VERDICT": {Text: verdictText(r), Style: verdictStyle(t, r.Verdict)},
 			"CLAIM": {Text: words},
 		}
@@ -386,6 +386,15 @@ func (c *checkScreen) tableRows() ([]column, []tableRow) {
 	return cols, rows
 }
 
+// measuredText is the MEASURED cell: the ratio, or a pending row's provisional ratio so
+// far with its step ("≈4.1× @2,300").
+func measuredText(r check.Row) string {
+	if p := r.Provisional; p != nil && r.Stats.Seeds == 0 {
+		return "≈" + (check.Row{Stats: p.Stats}).Measured() + " @" + strings.TrimSuffix(check.FormatFactor(float64(p.Step)), "×")
+	}
+	return r.Measured()
+}
+
 // verdictText is the verdict as the table shows it: short, with the percentage of the
 // paper's factor reached.
 func verdictText(r check.Row) string {
@@ -394,6 +403,10 @@ func verdictText(r check.Row) string {
 		return "not measured"
 	case check.NotComparable:
 		return "not comparable"
+	case check.Pending:
+		if r.Provisional != nil {
+			return "provisional"
+		}
 	case check.Short:
 		if f := r.Stats.Mean / r.Claim.Factor; f < 1 {
 			return "short: " + check.PercentText(f)
@@ -429,6 +442,9 @@ func (c *checkScreen) detail() string {
 	head := fmt.Sprintf("%s · %s · measured %s · paper %s · %s", cl.Where, r.StepText(), r.Measured(), cl.Paper, r.Verdict)
 	if s := r.Reached(); s != "" {
 		head += ": " + s
+	}
+	if s := r.ProvisionalText(); s != "" {
+		head += " · " + s + " (not a verdict)"
 	}
 	if r.Stats.Seeds > 0 {
 		head += fmt.Sprintf(" (%s)", plural(r.Stats.Seeds, "seed"))
@@ -477,8 +493,13 @@ func (c *checkScreen) setupView() string {
 	b.WriteString(fmt.Sprintf("seeds  %d", c.seeds))
 	b.WriteString("\n\n")
 	note := "quick: each preset's quick scale, claims at the steps they name where affordable; minutes on 2 cores."
-	if check.Scales[c.scale] == check.Paper {
+	switch check.Scales[c.scale] {
+	case check.Paper:
 		note = "paper: the original settings, to the first step each claim names; hours on 2 cores (see the README)."
+	case check.Full:
+		note = "full: every claim at the step the paper names (Poisson 5k, heat 10k, fluid 20k steps), at least 2 seeds; " +
+			"days of CPU, meant for a cluster: sipbench check --scale full --slurm. sipbench check --scale full --dry-run " +
+			"prints the plan and its CPU hours."
 	}
 	b.WriteString(t.Dim.Render(ansi.Wordwrap(note, c.w, "")))
 	if c.starting {

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -141,4 +142,36 @@ func TestCheckScreenOpensNewest(t *testing.T) {
 	if c.result == nil || len(c.result.Rows) != 4 {
 		t.Fatalf("o: read %+v", c.result)
 	}
+}
+
+// TestCheckScreenProvisional: on runs still training, the check screen shows a long
+// claim's ratio at the latest step every job has logged, marked provisional, in the table
+// and in the selected claim's detail.
+func TestCheckScreenProvisional(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	job := func(m string, seed, rows int, tau, floor float64) fixtureJob {
+		return fixtureJob{m, seed, runner.Running, rows, 5000, 1, tau, floor, false}
+	}
+	writeFixtureRun(t, root, "poisson", "poisson", fixtureTime, map[string]string{"grid": "64"},
+		job("sip", 0, 2300, 30, 0.05), job("adam", 0, 2400, 60, 0.3), job("sip", 1, 2500, 25, 0.05), job("adam", 1, 2350, 50, 0.25))
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, nil, root, "poisson")
+	c.SetSize(160, 40)
+	c.Update(c.Activate()())
+	if c.result == nil {
+		t.Fatal("the folder was not read")
+	}
+	for i := 0; i < 20 && c.Selected() != nil && c.Selected().Claim.ID != "fig6b-5k"; i++ {
+		c.table.Update(appKey("j"))
+	}
+	if r := c.Selected(); r == nil || r.Claim.ID != "fig6b-5k" || r.Provisional == nil || r.Provisional.Step != 2300 {
+		t.Fatalf("selected %+v; want fig6b-5k with a provisional ratio at step 2300", r)
+	}
+	v := ansi.Strip(c.View())
+	for _, want := range []string{"≈5.5× (5–6×) @2,300", " provisional ", "· pending · at step 2,300 of 5,000: 5.5× (5–6×), provisional (not a verdict)", "1 pending"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("check screen lacks %q:\n%s", want, v)
+		}
+	}
+	golden(t, "check_provisional_160x40", v)
 }

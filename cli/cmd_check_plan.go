@@ -1,0 +1,317 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/presets"
+)
+
+// A stepCost is the CPU time of one training step of a job (one thread), as `sipbench
+// bench --preset` measures it (runner.StepTimes and the process's CPU time), and where it
+// comes from.
+type stepCost struct {
+	CPU      float64 `json:"cpu_s_per_step"` // 0 for a solver preset (no training step)
+	Steps    int     `json:"steps_timed"`
+	AtLeast  bool    `json:"at_least,omitempty"` // the step did not end within costTimeout: CPU is a lower bound
+	Measured string  `json:"measured"`           // RFC 3339
+	Source   string  `json:"-"`                  // "measured now" or "cached <date>"
+}
+
+// costCacheFile is the cache of step costs measured on this machine, under the user's
+// cache folder ($XDG_CACHE_HOME or ~/.cache on Linux).
+func costCacheFile() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "sipbench", "step-costs.json"), nil
+}
+
+// maxCostCache bounds the cache file that is read.
+const maxCostCache = 1 << 20
+
+// readCostCache reads the cache; a missing or damaged one is empty.
+func readCostCache(path string) map[string]stepCost {
+	m := map[string]stepCost{}
+	f, err := os.Open(path)
+	if err != nil {
+		return m
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxCostCache+1))
+	if err != nil || len(b) > maxCostCache || json.Unmarshal(b, &m) != nil {
+		return map[string]stepCost{}
+	}
+	for k, c := range m { // a cache is input: no negative or absurd costs
+		if !(c.CPU >= 0 && c.CPU < 1e6) {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+// writeCostCache writes the cache through a temporary file and a rename.
+func writeCostCache(path string, m map[string]stepCost) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// costKey names a job's step cost on this machine: the preset, its scale, the method and
+// the machine (host, architecture, kernels). Settings that a check pins (ξ, φ, steps) do
+// not change a step's work.
+func costKey(spec *presets.Spec, method string) string {
+	host, _ := os.Hostname()
+	return strings.Join([]string{spec.Preset.Name, spec.Scale, method, host, runtime.GOARCH, core.Kernels()}, " ")
+}
+
+// costTimeout is the longest a step is timed for; a step that takes longer (a
+// Hessian-free step at the paper scale, on a busy machine) is recorded as at least this.
+var costTimeout = 90 * time.Second
+
+// benchStep runs `sipbench bench --preset` (this executable) on one thread and returns its
+// median wall time and CPU time per step; ok is false when it ran out of time.
+func benchStep(spec *presets.Spec, method string, warmup, steps int) (wall, cpu time.Duration, ok bool, err error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, 0, false, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), costTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "bench", "--preset", spec.Preset.Name, "--scale", spec.Scale, "--method", method,
+		"--threads", "1", "--warmup", strconv.Itoa(warmup), "--steps", strconv.Itoa(steps))
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		msg := err.Error()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+			msg = strings.TrimSpace(string(ee.Stderr))
+		}
+		return 0, 0, false, fmt.Errorf("sipbench bench: %s", msg)
+	}
+	field := func(name string) (time.Duration, bool) {
+		for _, f := range strings.Fields(string(out)) {
+			if v, ok := strings.CutPrefix(f, name+"="); ok {
+				x, err := strconv.ParseFloat(v, 64)
+				return time.Duration(x * float64(time.Millisecond)), err == nil && x >= 0
+			}
+		}
+		return 0, false
+	}
+	wall, okw := field("ms_per_step")
+	if !okw {
+		return 0, 0, false, fmt.Errorf("sipbench bench printed no ms_per_step: %q", out)
+	}
+	if cpu, okc := field("cpu_ms_per_step"); okc {
+		return wall, cpu, true, nil
+	}
+	return wall, wall, true, nil // the system does not report CPU time: one thread's wall time
+}
+
+// measureStepCost times a job's training step on one thread with `sipbench bench
+// --preset`: one step first; if it took over two seconds, that one is the cost; else as
+// many steps as fit in about a second after a warm-up step (2 to 200). A step that runs
+// past costTimeout is recorded as at least costTimeout.
+func measureStepCost(spec *presets.Spec, method string) (stepCost, error) {
+	c := stepCost{Measured: time.Now().UTC().Format(time.RFC3339)}
+	if spec.NewSolver() != nil {
+		return c, nil
+	}
+	wall, cpu, ok, err := benchStep(spec, method, 0, 1)
+	c.Steps = 1
+	if err == nil && ok && wall < 2*time.Second {
+		c.Steps = min(200, max(2, int(time.Second/max(wall, time.Microsecond))))
+		wall, cpu, ok, err = benchStep(spec, method, 1, c.Steps)
+	}
+	switch {
+	case err != nil:
+		return c, err
+	case !ok:
+		c.CPU, c.AtLeast = costTimeout.Seconds(), true
+	default:
+		c.CPU = cpu.Seconds()
+	}
+	return c, nil
+}
+
+// planLine is one line of a plan: an experiment's method, its steps and its cost.
+type planLine struct {
+	exp    check.Experiment
+	spec   *presets.Spec
+	method string
+	cost   stepCost
+}
+
+// planCosts returns the plan's lines with their step costs: cached ones, else measured
+// now (and cached). progress, if not nil, is told before each measurement.
+func planCosts(pl *check.Plan, progress io.Writer) ([]planLine, string, error) {
+	path, err := costCacheFile()
+	cache := map[string]stepCost{}
+	if err == nil {
+		cache = readCostCache(path)
+	}
+	var lines []planLine
+	changed := false
+	for _, e := range pl.Experiments {
+		spec, err := e.Spec(pl.Scale)
+		if err != nil {
+			return nil, path, fmt.Errorf("check: experiment %s: %v", e.Name, err)
+		}
+		for _, m := range spec.Methods {
+			key := costKey(spec, m.Name)
+			c, ok := cache[key]
+			if ok {
+				c.Source = "cached " + strings.SplitN(c.Measured, "T", 2)[0]
+				if len(c.Source) > 30 { // a cache is input
+					c.Source = "cached"
+				}
+			} else {
+				if progress != nil {
+					fmt.Fprintf(progress, "sipbench: timing %s's training step on %s (%s scale, %s) …\n", m.Name, spec.Preset.Name, spec.Scale, e.Name)
+				}
+				if c, err = measureStepCost(spec, m.Name); err != nil {
+					return nil, path, fmt.Errorf("check: the step cost of %s %s: %v", e.Name, m.Name, err)
+				}
+				cache[key], changed = c, true
+				c.Source = "measured now"
+			}
+			lines = append(lines, planLine{exp: e, spec: spec, method: m.Name, cost: c})
+		}
+	}
+	if changed && path != "" {
+		if err := writeCostCache(path, cache); err != nil && progress != nil {
+			fmt.Fprintf(progress, "sipbench: warning: the step costs were not cached: %v\n", err)
+		}
+	}
+	return lines, path, nil
+}
+
+// table1Bound is the most a Table 1 evaluation of one seed can take: the solver's time
+// limit on each example (the network's own time is negligible).
+func table1Bound(t *check.Table1Settings) time.Duration {
+	return time.Duration(float64(t.Examples) * t.TimeLimit * float64(time.Second))
+}
+
+// printPlan prints what a check at the plan would train: each experiment's methods with
+// their steps, seeds and estimated CPU hours, and the total. Nothing is trained or written
+// but the step-cost cache.
+func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, slurmTasks bool) {
+	fmt.Fprintf(w, "sipbench check --scale %s --dry-run: the plan; nothing trains, no folder is made\n", pl.Scale)
+	fmt.Fprintf(w, "seeds: %s (%d; %s)\n", seedsText(pl.Seeds), len(pl.Seeds), check.PaperSeeds)
+	fmt.Fprintf(w, "CPU per step: one job's training step on one thread on this machine, as sipbench bench --preset P --scale S\n")
+	fmt.Fprintf(w, "--method M --threads 1 times it (cached in %s, or measured now and cached; ≥: the step\n", cachePath)
+	fmt.Fprintf(w, "had not ended after %s, so its cost is at least that)\n\n", costTimeout)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "EXPERIMENT\tMETHOD\tSTEPS\tSEEDS\tCPU/STEP\tCPU TIME\tSTEP COST\t")
+	var total float64
+	var t1 time.Duration
+	atLeast := false
+	tasks := 0
+	for i, l := range lines {
+		name := l.exp.Name
+		if i > 0 && lines[i-1].exp.Name == name {
+			name = ""
+		}
+		steps := l.spec.Common.Steps
+		cost, hours, source := "solver", "seconds", "–"
+		if l.cost.CPU > 0 {
+			h := l.cost.CPU * float64(steps) * float64(len(pl.Seeds)) / 3600
+			total += h
+			cost, hours, source = formatSeconds(l.cost.CPU), formatHours(h), l.cost.Source
+			if l.cost.AtLeast {
+				cost, hours, atLeast = "≥ "+cost, "≥ "+hours, true
+			}
+		}
+		tasks += len(pl.Seeds)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t\n", name, l.method, groupInt(steps), len(pl.Seeds), cost, hours, source)
+		if l.exp.Table1 != nil && (i+1 == len(lines) || lines[i+1].exp.Name != l.exp.Name) {
+			t1 += table1Bound(l.exp.Table1) * time.Duration(len(pl.Seeds))
+		}
+	}
+	tw.Flush()
+	more := ""
+	if atLeast {
+		more = "at least "
+	}
+	fmt.Fprintf(w, "\ntotal: %s%s of CPU time training (%.1f CPU hours)", more, formatHours(total), total)
+	if t1 > 0 {
+		fmt.Fprintf(w, ", and Table 1's evaluations at most %.1f hours more", t1.Hours())
+	}
+	fmt.Fprintln(w)
+	var claims []string
+	for _, c := range pl.Claims() {
+		if _, ok := pl.Skipped[c.ID]; !ok {
+			claims = append(claims, c.ID)
+		}
+	}
+	fmt.Fprintf(w, "claims measured: %d (%s)", len(claims), strings.Join(claims, ", "))
+	if len(pl.Skipped) > 0 {
+		var sk []string
+		for id := range pl.Skipped {
+			sk = append(sk, id)
+		}
+		slices.Sort(sk)
+		fmt.Fprintf(w, "; not measured at this scale: %s", strings.Join(sk, ", "))
+	}
+	fmt.Fprintln(w)
+	if slurmTasks {
+		fmt.Fprintf(w, "with --slurm: one array of %d tasks, one per job (experiment × method × seed), each requeued at the time limit\n", tasks)
+	}
+}
+
+// formatSeconds formats a step's cost: "0.47 s", "12 ms", "35 µs".
+func formatSeconds(s float64) string {
+	switch {
+	case s >= 1:
+		return fmt.Sprintf("%.3g s", s)
+	case s >= 1e-3:
+		return fmt.Sprintf("%.3g ms", s*1e3)
+	}
+	return fmt.Sprintf("%.3g µs", s*1e6)
+}
+
+// formatHours formats a CPU time given in hours: "12.5 h", "14 min", "40 s".
+func formatHours(h float64) string {
+	switch {
+	case h >= 1:
+		return fmt.Sprintf("%.3g h", h)
+	case h*60 >= 1:
+		return fmt.Sprintf("%.0f min", h*60)
+	}
+	return fmt.Sprintf("%.0f s", h*3600)
+}
+
+// groupInt is n with thousands separators.
+func groupInt(n int) string {
+	return strings.TrimSuffix(check.FormatFactor(float64(n)), "×")
+}
+
+// errDryRun says --dry-run goes with planning only.
+var errDryRun = errors.New("--dry-run prints the plan of a new check; it does not go with run folders to read")
