@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
 )
@@ -36,6 +37,7 @@ func TestSlurm(t *testing.T) {
 	t.Run("Sweep", e.sweep)
 	t.Run("Requeue", e.requeue)
 	t.Run("CancelAndWatch", e.cancelAndWatch)
+	t.Run("CheckFull", e.checkFull)
 }
 
 // slurmTestVar is the variable that lets the cluster tests submit jobs: set it only for a
@@ -308,4 +310,80 @@ func (e *e2e) cancelAndWatch(t *testing.T) {
 	if !strings.Contains(text, "adam-seed0") || !strings.Contains(text, "cancelled") {
 		t.Errorf("watch --headless output lacks the cancelled job:\n%s", text)
 	}
+}
+
+// checkFull: `check --scale full --slurm` submits the full check as one array, held (the
+// cluster trains none of it): a task per job of every experiment × method × seed of the
+// plan, each task's command the batch script's train-task on the check folder, and the
+// job it trains (through slurm.json, as train-task finds it) with the plan's steps. Then
+// the array is cancelled.
+func (e *e2e) checkFull(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(e.tmp, "check-full")
+	out := e.sipbench(t, "check", "--scale", "full", "--slurm", "--cpus-per-task", "1", "--sbatch-arg=--hold", "--out", dir)
+	arr := array(t, dir)
+	t.Cleanup(func() { exec.Command("scancel", arr).Run() })
+	pl, err := check.ReadPlan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{} // experiment/job → steps, as planned
+	for _, x := range pl.Experiments {
+		spec, err := x.Spec(pl.Scale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range spec.Methods {
+			for _, seed := range pl.Seeds {
+				want[x.Name+"/"+runner.JobID(m.Name, seed)] = spec.Common.Steps
+			}
+		}
+	}
+	if len(pl.Seeds) != check.MinFullSeeds || want["poisson/sip-seed0"] != 5000 || want["heat/adam-seed1"] != 10000 || want["fluid/gd-seed0"] != 20000 {
+		t.Fatalf("the plan: seeds %v, steps %v", pl.Seeds, want)
+	}
+	if !strings.Contains(out, fmt.Sprintf("submitted job array %s: %d tasks", arr, len(want))) {
+		t.Errorf("check --slurm printed:\n%s", out)
+	}
+	script, err := os.ReadFile(filepath.Join(dir, slurm.ScriptFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(dir)
+	if cmd := "exec " + slurm.Quote(e.bin) + " train-task " + slurm.Quote(abs) + " --requeue-max 3"; !strings.Contains(string(script), cmd) {
+		t.Errorf("the batch script does not exec %q:\n%s", cmd, script)
+	}
+	got := map[string]int{}
+	for i := range len(want) {
+		r, job, err := runner.OpenTask(dir, i) // what train-task of task i opens
+		if err != nil {
+			t.Fatalf("task %d: %v", i, err)
+		}
+		for _, j := range r.Info.Jobs {
+			if j.ID == job {
+				got[filepath.Base(r.Dir)+"/"+job] = j.Steps
+			}
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tasks train %v; want the plan's %v", got, want)
+	}
+	// Slurm holds every task of the array, and its command is the script.
+	q, err := exec.Command("squeue", "-h", "-r", "-j", arr, "-o", "%i %T %r").CombinedOutput()
+	if err != nil {
+		t.Fatalf("squeue: %v\n%s", err, q)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(q)), "\n"); len(lines) != len(want) || strings.Count(string(q), "PENDING") != len(want) {
+		t.Errorf("squeue shows %d tasks; want %d held:\n%s", len(lines), len(want), q)
+	}
+	if sc, _ := exec.Command("scontrol", "show", "job", arr+"_0").CombinedOutput(); !strings.Contains(string(sc), "Command="+filepath.Join(abs, slurm.ScriptFile)) {
+		t.Errorf("scontrol show job %s_0 does not run the script:\n%s", arr, sc)
+	}
+	if o, err := exec.Command("scancel", arr).CombinedOutput(); err != nil {
+		t.Fatalf("scancel %s: %v\n%s", arr, err, o)
+	}
+	waitFor(t, dir, "the cancelled array gone from the queue", time.Minute, func() bool {
+		q, _ := exec.Command("squeue", "-h", "-j", arr).Output()
+		return strings.TrimSpace(string(q)) == ""
+	})
 }
