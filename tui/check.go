@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sipbench/sipbench/check"
 )
@@ -453,12 +452,12 @@ func (c *checkScreen) detail() string {
 	b.WriteString(t.Bold.Render(truncate(head, c.w)))
 	b.WriteByte('\n')
 	if cl.Words != "" {
-		b.WriteString(ansi.Wordwrap("“"+cl.Words+"” ("+cl.Cite+")", c.w, ""))
+		b.WriteString(wordWrap("“"+cl.Words+"” ("+cl.Cite+")", c.w))
 	} else {
-		b.WriteString(ansi.Wordwrap(cl.Cite, c.w, ""))
+		b.WriteString(wordWrap(cl.Cite, c.w))
 	}
 	b.WriteByte('\n')
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("measured ("+cl.ID+"): "+r.Detail(), c.w, "")))
+	b.WriteString(t.Dim.Render(wordWrap("measured ("+cl.ID+"): "+r.Detail(), c.w)))
 	if len(r.Runs) > 0 {
 		b.WriteByte('\n')
 		open := " (enter opens it)"
@@ -476,9 +475,9 @@ func (c *checkScreen) setupView() string {
 	var b strings.Builder
 	b.WriteString(t.Title.Render(dots(t, "sipbench · paper check")))
 	b.WriteString("\n\n")
-	b.WriteString(ansi.Wordwrap("Every claim of the paper that sipbench can measure, put beside a fresh measurement: "+
+	b.WriteString(wordWrap("Every claim of the paper that sipbench can measure, put beside a fresh measurement: "+
 		"the check trains the runs each claim needs, in a background process (quitting leaves it running; "+
-		"sipbench check DIR prints the table), and fills in the table as they finish.", c.w, ""))
+		"sipbench check DIR prints the table), and fills in the table as they finish.", c.w))
 	b.WriteString("\n\n")
 	var sc []string
 	for i, s := range check.Scales {
@@ -501,7 +500,7 @@ func (c *checkScreen) setupView() string {
 			"days of CPU, meant for a cluster: sipbench check --scale full --slurm. sipbench check --scale full --dry-run " +
 			"prints the plan and its CPU hours."
 	}
-	b.WriteString(t.Dim.Render(ansi.Wordwrap(note, c.w, "")))
+	b.WriteString(t.Dim.Render(wordWrap(note, c.w)))
 	if c.starting {
 		b.WriteString("\n\n" + t.Dim.Render("starting …"))
 	}

@@ -3,8 +3,6 @@ package tui
 import (
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/charmbracelet/bubbles/help"
 )
 
@@ -34,7 +32,7 @@ func helpScreen(t *theme, h help.Model, keys help.KeyMap, title, text string, w,
 	b.WriteString("\n\n")
 	b.WriteString(h.View(keys))
 	b.WriteString("\n\n")
-	b.WriteString(t.Dim.Render(ansi.Wordwrap(text, w, "")))
+	b.WriteString(t.Dim.Render(wordWrap(text, w)))
 	return fitBlock(b.String(), w, ht)
 }
 

@@ -78,3 +78,37 @@ func hjoin(gap int, blocks ...string) string {
 	}
 	return b.String()
 }
+
+// wordWrap wraps s (plain text; newlines kept) at spaces to lines of at most w cells; a
+// word longer than w is cut. Unlike ansi.Wordwrap it never breaks at a hyphen, which cut
+// "2e-6" into "2e" and "6" and dropped the sign.
+func wordWrap(s string, w int) string {
+	if w <= 0 {
+		return s
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line, lw := "", 0
+		for i, word := range strings.Split(para, " ") { // "" where spaces were doubled
+			if word == "" && i > 0 && lw == 0 {
+				continue // no spaces at the start of a wrapped line
+			}
+			ww := ansi.StringWidth(word)
+			switch {
+			case i > 0 && lw+1+ww <= w:
+				line, lw = line+" "+word, lw+1+ww
+				continue
+			case i > 0:
+				out = append(out, line)
+			}
+			for ww > w { // a word longer than a line: cut it
+				out = append(out, ansi.Truncate(word, w, ""))
+				word = ansi.TruncateLeft(word, w, "")
+				ww = ansi.StringWidth(word)
+			}
+			line, lw = word, ww
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}

@@ -195,11 +195,11 @@ func (l *list) View() string {
 func (l *list) detail() string {
 	t := l.theme
 	if l.checkSelected() {
-		return t.Bold.Render(dots(t, checkEntry+" · sipbench check")) + "\n" + ansi.Wordwrap("Each claim of the paper "+
+		return t.Bold.Render(dots(t, checkEntry+" · sipbench check")) + "\n" + wordWrap("Each claim of the paper "+
 			"(Figures 1, 2, 5, 6 and 7, Table 1) in its words, with the ratio measured on fresh runs (mean and min–max "+
 			"over seeds), the paper's value and a verdict: holds, short of the paper (with the fraction reached), does not hold, "+
 			"not comparable or not measured at this scale. Choose it to pick the scale and seeds; the runs train in the background and the table fills in "+
-			"as they finish.", l.w, "")
+			"as they finish.", l.w)
 	}
 	p := l.Selected()
 	if p == nil {
@@ -213,9 +213,9 @@ func (l *list) detail() string {
 	}
 	b.WriteString(t.Bold.Render(dots(t, head)))
 	b.WriteByte('\n')
-	b.WriteString(ansi.Wordwrap(p.Description, w, ""))
+	b.WriteString(wordWrap(p.Description, w))
 	b.WriteByte('\n')
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("methods: "+strings.Join(p.MethodLabels(), " ")+"  (* by default)", w, "")))
+	b.WriteString(t.Dim.Render(wordWrap("methods: "+strings.Join(p.MethodLabels(), " ")+"  (* by default)", w)))
 	b.WriteByte('\n')
 	var sc []string
 	for _, s := range p.Scales {
@@ -225,14 +225,14 @@ func (l *list) detail() string {
 			sc = append(sc, s.Name)
 		}
 	}
-	b.WriteString(t.Dim.Render(ansi.Wordwrap("scales: "+strings.Join(sc, ", "), w, "")))
+	b.WriteString(t.Dim.Render(wordWrap("scales: "+strings.Join(sc, ", "), w)))
 	if len(p.Keys) > 0 {
 		var ks []string
 		for _, k := range p.Keys {
 			ks = append(ks, k.Name+": "+k.Doc)
 		}
 		b.WriteByte('\n')
-		b.WriteString(t.Dim.Render(ansi.Wordwrap("settings: "+strings.Join(ks, "; "), w, "")))
+		b.WriteString(t.Dim.Render(wordWrap("settings: "+strings.Join(ks, "; "), w)))
 	}
 	return b.String()
 }

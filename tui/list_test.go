@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -103,4 +104,17 @@ func TestListTooSmall(t *testing.T) {
 	l := newList(plainTheme(), goldenPresets(t))
 	l.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
 	golden(t, "list_too_small", l.View())
+}
+
+// TestListHeatRates: the heat preset's description keeps "2e-6" on one line at 80×24 and
+// at 200×60 (the wrap broke it at the hyphen and dropped the hyphen).
+func TestListHeatRates(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 36}, {200, 60}} {
+		l := newList(plainTheme(), []*presets.Preset{mustPreset(t, "heat")})
+		l.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		v := l.View()
+		if !strings.Contains(v, "2e-6") {
+			t.Errorf("%dx%d: the heat preset's description lacks 2e-6:\n%s", sz[0], sz[1], v)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/runner"
@@ -50,5 +51,25 @@ func TestDashboardPathsDrawShippedContours(t *testing.T) {
 	}
 	if n, m := strings.Count(with, "."), strings.Count(without, "."); n < m+50 {
 		t.Errorf("%d dots with the loss grid, %d without; want the contour lines to add many", n, m)
+	}
+}
+
+// TestWordWrapKeepsHyphens: heat's description showed SGD's rate "2e-6" as "2e" and "6"
+// on two lines (ansi.Wordwrap breaks at hyphens and drops them).
+func TestWordWrapKeepsHyphens(t *testing.T) {
+	s := "so SGD's 2e-6 and AdaHessian's 1e-3 are the original's rates; x-x* is the error"
+	for w := 12; w <= 40; w++ { // from the longest word
+		got := wordWrap(s, w)
+		if strings.Join(strings.Fields(got), " ") != s {
+			t.Errorf("width %d: %q lost or split words", w, got)
+		}
+		for _, l := range strings.Split(got, "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Errorf("width %d: line %q is wider", w, l)
+			}
+		}
+	}
+	if got := wordWrap("abcdefghij k", 4); got != "abcd\nefgh\nij k" {
+		t.Errorf("a long word: %q", got)
 	}
 }

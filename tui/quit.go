@@ -25,7 +25,7 @@ func (q quitDialog) view(t *theme, box lipgloss.Style, w int) string {
 		jobs = "job has"
 	}
 	indent := func(s string) string { // wrapped, each line indented by 4
-		ls := strings.Split(ansi.Wordwrap(s, inner-4, ""), "\n")
+		ls := strings.Split(wordWrap(s, inner-4), "\n")
 		for i := range ls {
 			ls[i] = "    " + t.Dim.Render(ls[i])
 		}

@@ -726,7 +726,7 @@ func (r *runsScreen) detail() string {
 			js = append(js, s)
 		}
 		// The hint says what to do: the jobs give way to it when the lines run short.
-		jobs := strings.Split(ansi.Wordwrap("jobs: "+strings.Join(js, " · "), r.w, ""), "\n")
+		jobs := strings.Split(wordWrap("jobs: "+strings.Join(js, " · "), r.w), "\n")
 		if room := max(r.detailH()-1-(strings.Count(hint, "\n")+1), 1); len(jobs) > room {
 			jobs = jobs[:room]
 			ell := "…"
@@ -799,7 +799,7 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 			s += fmt.Sprintf(" %d of its %d runs have started; the chart shows those started when it opens.", len(rs.Runs), n)
 		}
 	}
-	return t.Dim.Render(ansi.Wordwrap(s, r.w, ""))
+	return t.Dim.Render(wordWrap(s, r.w))
 }
 
 // lostHint says what a lost run is and what R does with its lost jobs: resume them from
@@ -872,7 +872,7 @@ func (r *runsScreen) confirmView() string {
 		t.Bold.Render("Delete this " + what + "?"),
 		"",
 		ansi.Wordwrap(rs.Dir, inner, "/"),
-		t.Dim.Render(ansi.Wordwrap(desc, inner, "")),
+		t.Dim.Render(wordWrap(desc, inner)),
 		"",
 		t.HelpKey.Render("[y]") + " delete the folder and everything in it   " + t.HelpKey.Render("[n]") + " keep it",
 	}

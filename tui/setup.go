@@ -395,7 +395,7 @@ func (s *setup) View() string {
 	if s.h < 40 {
 		descH = min(descH, 4)
 	}
-	desc := ansi.Wordwrap(p.Description, s.w, "")
+	desc := wordWrap(p.Description, s.w)
 	if n := strings.Count(desc, "\n") + 1; descH > 0 && n > descH {
 		lines := strings.Split(desc, "\n")[:descH]
 		lines[descH-1] = ansi.Truncate(lines[descH-1], s.w-3, "") + "..."
