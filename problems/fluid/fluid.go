@@ -48,7 +48,9 @@ const (
 //	Update    "sip": forward and reverse rollouts     16 ms per example
 //	Sample    noise, rollout                          9 ms per example
 //
-// so a paper batch of 64 costs about 0.5 s (Loss) and 0.85 s (Gradient) on one core. The
+// so a paper batch of 64 costs about 0.5 s (Loss) and 0.85 s (Gradient) on one core
+// (figures from before issue 28's MacCormack kernels and half-size pressure FFT, which cut
+// the physics' CPU 2.5–2.7× in the paper-scale steps: PERFORMANCE.md). The
 // examples are independent: SetThreads spreads every batch over several goroutines, each
 // with its own scratch and simulation tape (problems.Parallel), with the same results.
 //
