@@ -51,6 +51,7 @@ type runJobJSON struct {
 	Value *float64 `json:"value,omitempty"` // the metric at the end (running mean of 64)
 	PID   int      `json:"pid,omitempty"`   // the process that trains it
 	Slurm string   `json:"slurm,omitempty"` // Slurm's view, for a cluster run
+	Note  string   `json:"note,omitempty"`  // what of its files was left unread, and why
 }
 
 func cmdRuns(args []string) error {
@@ -119,6 +120,7 @@ func toRunJSON(r *runner.RunStatus) runJSON {
 			jj.PID = js.Owner.PID
 		}
 		jj.Slurm = js.Cluster.Short()
+		jj.Note = js.Note
 		j.JobList = append(j.JobList, jj)
 	}
 	return j
@@ -152,6 +154,19 @@ func printRuns(w io.Writer, rs []runner.RunStatus) {
 			stepsText(r), state, trainedText(r.Training), headlineText(r), r.Dir)
 	}
 	tw.Flush()
+	for i := range rs {
+		runs := []runner.RunStatus{rs[i]}
+		if rs[i].Sweep != nil {
+			runs = rs[i].Runs // a sweep's jobs are its runs'
+		}
+		for _, r := range runs {
+			for _, js := range r.Jobs {
+				if js.Note != "" {
+					fmt.Fprintf(w, "%s/%s: %s\n", r.Dir, js.Info.ID, js.Note)
+				}
+			}
+		}
+	}
 }
 
 func dash(s string) string {

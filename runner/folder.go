@@ -25,8 +25,8 @@ var (
 // Size limits of the files read from a run folder: far above what sipbench writes, so that
 // only a damaged or hostile file reaches them.
 const (
-	maxRecordFile   = 16 << 20  // run.json, config.json, status.json, sweep.json, control
-	maxSnapshotFile = 512 << 20 // snapshot.json: fields at a 512×512 grid
+	maxRecordFile   = 16 << 20 // run.json, config.json, status.json, sweep.json, control
+	maxSnapshotFile = 64 << 20 // snapshot.json: four fields of 2×512×512 values (fluid at grid 512) are about 25 MB
 )
 
 // readFileIn reads the regular file name of the run folder dir (job "") or of its job's
@@ -38,12 +38,16 @@ func readFileIn(dir, job, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	tooLarge := fmt.Errorf("runner: %s is larger than %d MB, which no sipbench writes: not read", filepath.Join(dir, job, name), limit>>20)
+	if fi, err := f.Stat(); err == nil && fi.Size() > limit {
+		return nil, tooLarge // before reading any of it
+	}
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("runner: %s is larger than %d MB", filepath.Join(dir, job, name), limit>>20)
+	if int64(len(b)) > limit { // it grew while read
+		return nil, tooLarge
 	}
 	return b, nil
 }

@@ -77,6 +77,9 @@ type JobStatus struct {
 	// Checkpoint reports, for a job not in a final state, whether it has a checkpoint to
 	// resume from; without one, a resume trains it again from step 0.
 	Checkpoint bool
+	// Note says what of the job's files was left unread, and why ("" if nothing was): a
+	// metrics.csv whose end holds no complete row within the bound read.
+	Note string
 }
 
 // Headline is a run's comparison in one number: the non-reference method with the lowest
@@ -325,7 +328,7 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 	}
 	for i, ji := range e.info.Jobs {
 		je := &e.jobs[i]
-		js := JobStatus{Info: ji, State: Queued, Value: je.tail.value, Step: je.tail.step}
+		js := JobStatus{Info: ji, State: Queued, Value: je.tail.value, Step: je.tail.step, Note: je.tail.note}
 		if je.hasStatus {
 			js.State, js.Wall = je.status.State, je.status.Wall
 			js.Step = max(js.Step, je.status.Step)
@@ -470,11 +473,19 @@ func (x *RunIndex) refreshJob(dir, job string, je *jobEntry, col int) {
 type tailSummary struct {
 	step  int     // the last logged step
 	value float64 // the running mean of the column at the end
+	// note says why the end could not be read ("" if it could): its last maxTail bytes
+	// hold no complete row.
+	note string
 }
 
 // tailChunk is the first read from the end of a metrics.csv; it doubles until it holds
-// enough rows.
+// enough rows, up to maxTail.
 const tailChunk = 16 << 10
+
+// maxTail bounds what readTail reads of a metrics.csv's end: 2·DefaultWindow rows are a
+// few kilobytes, so only a damaged file (a line of megabytes, a sparse hole without a
+// newline) reaches it, and is then left unread, saying so.
+const maxTail = 1 << 20
 
 // readTail returns the last step of the metrics.csv at path and the running mean over
 // windows of up to window values of column col at its end, reading only the
@@ -493,16 +504,24 @@ func readTail(path string, col, window int) tailSummary {
 		return out
 	}
 	size := fi.Size()
-	for chunk := int64(tailChunk); ; chunk *= 2 {
+	for chunk := int64(tailChunk); ; chunk = min(2*chunk, maxTail) {
 		off := max(0, size-chunk)
 		buf := make([]byte, size-off)
 		if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+			return out
+		}
+		last := chunk >= maxTail
+		noRow := func() tailSummary {
+			out.note = fmt.Sprintf("%s: no complete row in its last %d KB (not read further)", metricsFile, maxTail>>10)
 			return out
 		}
 		end := bytes.LastIndexByte(buf, '\n')
 		if end < 0 {
 			if off == 0 {
 				return out // no complete line
+			}
+			if last {
+				return noRow()
 			}
 			continue
 		}
@@ -511,6 +530,9 @@ func readTail(path string, col, window int) tailSummary {
 		if off > 0 { // drop the partial first line
 			i := bytes.IndexByte(buf, '\n')
 			if i < 0 {
+				if last {
+					return noRow()
+				}
 				continue
 			}
 			start = i + 1
@@ -524,7 +546,7 @@ func readTail(path string, col, window int) tailSummary {
 		if len(body) > 0 {
 			n = bytes.Count(body, []byte{'\n'}) + 1
 		}
-		if off > 0 && n < 2*window && chunk < 64<<20 {
+		if off > 0 && n < 2*window && !last {
 			continue // the number of rows, so the window, is not known yet
 		}
 		if n == 0 {

@@ -63,17 +63,11 @@ func Summarize(dir string, info RunInfo, o SummaryOptions) (*Summary, error) {
 	s := &Summary{Info: info, Metric: metric, Steps: append(slices.Clone(o.At), End), Window: window}
 	values := map[string][]float64{}
 	for _, j := range info.Jobs {
-		rows, _, err := ReadMetrics(dir, j.ID, 0, info.Metrics)
-		if err != nil {
-			return nil, err
-		}
 		st, _ := ReadStatus(dir, j.ID)
 		js := JobSummary{Job: j, State: st.State}
-		if len(rows) > 0 {
-			js.Done = rows[len(rows)-1].Step
-		}
-		for _, step := range s.Steps {
-			js.Values = append(js.Values, valueAt(rows, step, col, window))
+		var err error
+		if js.Done, js.Values, err = streamValues(dir, j.ID, info.Metrics, s.Steps, col, window); err != nil {
+			return nil, err
 		}
 		values[j.ID] = js.Values
 		s.Jobs = append(s.Jobs, js)
@@ -92,28 +86,58 @@ func Summarize(dir string, info RunInfo, o SummaryOptions) (*Summary, error) {
 	return s, nil
 }
 
-// valueAt returns the running mean over windows of up to window values of column col of
-// the rows up to the row of step (all rows for End), or NaN if that step was not logged or
-// a value up to it is not finite.
-func valueAt(rows []Row, step, col, window int) float64 {
+// summaryChunk is the rows Summarize holds at once: it reads a metrics.csv in one pass, in
+// memory bounded whatever the file's length.
+const summaryChunk = 4096
+
+// streamValues reads the job's metrics.csv once, in chunks of rows, and returns its last
+// logged step and, for each of steps, the running mean over windows of up to window values
+// of column col up to the row of that step (End: up to the last row), or NaN if that step
+// was not logged or a value up to it is not finite.
+func streamValues(dir, job string, names []string, steps []int, col, window int) (done int, vals []float64, err error) {
+	vals = make([]float64, len(steps))
+	at := map[int][]int{} // step → its indices in steps
+	for i, s := range steps {
+		vals[i] = math.NaN()
+		if s != End {
+			at[s] = append(at[s], i)
+		}
+	}
 	rm := NewRunningMean(window)
-	for _, r := range rows {
-		if step != End && r.Step > step {
+	diverged := false
+	mr := NewMetricsReader(dir, job, names)
+	for {
+		rows, err := mr.Next(summaryChunk)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, r := range rows {
+			done = r.Step
+			if diverged {
+				continue
+			}
+			v := r.Metrics[col]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				diverged = true
+				continue
+			}
+			m := rm.Add(v)
+			for _, i := range at[r.Step] {
+				vals[i] = m
+			}
+		}
+		if len(rows) < summaryChunk {
 			break
 		}
-		v := r.Metrics[col]
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return math.NaN()
-		}
-		m := rm.Add(v)
-		if r.Step == step {
-			return m
+	}
+	if !diverged && rm.Len() > 0 {
+		for i, s := range steps {
+			if s == End {
+				vals[i] = rm.Mean()
+			}
 		}
 	}
-	if step != End || rm.Len() == 0 {
-		return math.NaN()
-	}
-	return rm.Mean()
+	return done, vals, nil
 }
 
 // MethodStat is one method's value at one of a Summary's steps over its seeds.
