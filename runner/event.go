@@ -124,6 +124,9 @@ type JobInfo struct {
 
 // RunInfo describes a run as written to run.json.
 type RunInfo struct {
+	// ID is the run's id, random, written into each of its checkpoints so that a
+	// checkpoint copied from another run is refused; "" in folders from before run ids.
+	ID       string            `json:"id,omitempty"`
 	Preset   string            `json:"preset"`
 	Scale    string            `json:"scale"`
 	Settings map[string]string `json:"settings"`

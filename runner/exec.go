@@ -59,8 +59,14 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		return
 	}
 	t.setThreads(o.Threads)
+	t.bindTo(r.Info)
 	resumed, err := t.loadCheckpoint(r.Dir)
 	if err != nil {
+		// Nothing was changed (no row is cut before a checkpoint is accepted): the job
+		// failed at the step it had reached.
+		if prev, perr := ReadStatus(r.Dir, id); perr == nil {
+			t.step, t.wall = prev.Step, prev.Wall
+		}
 		setState(Failed, r.failure(err))
 		return
 	}

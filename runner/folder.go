@@ -107,6 +107,9 @@ func (info *RunInfo) validate() error {
 	if info.Preset == "" {
 		return errors.New("not a run's record: it names no preset")
 	}
+	if len(info.ID) > 64 || strings.ContainsFunc(info.ID, func(r rune) bool { return !strings.ContainsRune("0123456789abcdef", r) }) {
+		return fmt.Errorf("run id %q is not hexadecimal digits", truncate(info.ID, 80))
+	}
 	if len(info.Metrics) == 0 {
 		return errors.New("the run records no metrics")
 	}

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +40,66 @@ type trainer struct {
 	wall float64 // seconds of training, excluding pauses
 
 	objTape *core.Tape // the scratch tape of closure optimizers' re-evaluations
+
+	// bind is the run the job belongs to, written into its checkpoints and checked in
+	// those it resumes from (see bindTo); unset, nothing is checked (tests of the trainer).
+	bind *runBinding
+}
+
+// runBinding ties a checkpoint to its run: the run's id (RunInfo.ID, "" in folders from
+// before run ids) and a hash of the job's recorded settings (settingsHash).
+type runBinding struct {
+	run, settings string
+}
+
+// bindTo binds the trainer's checkpoints to the run info (read from run.json).
+func (t *trainer) bindTo(info RunInfo) {
+	t.bind = &runBinding{run: info.ID, settings: settingsHash(info, t.info)}
+}
+
+// settingsHash returns a hash of what the run records of the job that decides its
+// training: its preset, scale and settings, its method, seed, optimizer and learning rate.
+// Two runs that differ in any of them (a checkpoint of the run at ξ = 1 copied into the
+// run at ξ = 32) give different hashes. The number of steps, the time limit and the
+// cadence of checkpoints and snapshots are left out: they do not change the steps
+// trained so far, so a run may be extended.
+func settingsHash(info RunInfo, job JobInfo) string {
+	settings := map[string]string{}
+	for k, v := range info.Settings {
+		switch k {
+		case presets.KeySteps, presets.KeyMaxSeconds, presets.KeyCheckpointEvery, presets.KeySnapshotEvery:
+		default:
+			settings[k] = v
+		}
+	}
+	job.Steps = 0
+	b, _ := json.Marshal(struct { // encoding/json writes a map's keys sorted
+		Preset, Scale string
+		Settings      map[string]string
+		Job           JobInfo
+	}{info.Preset, info.Scale, settings, job})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+// check returns an error unless the checkpoint's metadata belongs to the bound run. A
+// checkpoint that records no run id is accepted only in a run that has none either (a
+// folder from before run ids, with its checkpoints); one that records no settings hash
+// only by the same rule.
+func (b *runBinding) check(meta checkpointMeta) error {
+	name := func(run, settings string) string {
+		if run == "" {
+			run = "none (written before run ids)"
+		}
+		if settings == "" {
+			settings = "none"
+		}
+		return fmt.Sprintf("run id %s, settings hash %s", run, settings)
+	}
+	if meta.Run != b.run || meta.Settings != "" && meta.Settings != b.settings || meta.Settings == "" && b.run != "" {
+		return fmt.Errorf("it belongs to another run (%s); this run is %s", name(meta.Run, meta.Settings), name(b.run, b.settings))
+	}
+	return nil
 }
 
 // seedStreams are the PCG stream numbers of a seed's two random streams.
@@ -169,6 +231,10 @@ type checkpointMeta struct {
 	Wall float64 `json:"wall_s"`
 	RNG  []byte  `json:"rng"` // the data stream's PCG state
 	LR   float64 `json:"lr"`
+	// Run and Settings bind the checkpoint to its run (runBinding); both are absent from
+	// checkpoints written before run ids.
+	Run      string `json:"run,omitempty"`
+	Settings string `json:"settings,omitempty"`
 }
 
 func (t *trainer) saveCheckpoint() error {
@@ -176,7 +242,11 @@ func (t *trainer) saveCheckpoint() error {
 	if err != nil {
 		return err
 	}
-	meta, err := json.Marshal(checkpointMeta{Job: t.info.ID, Step: t.step, Wall: t.wall, RNG: rngState, LR: t.opt.LearningRate()})
+	m := checkpointMeta{Job: t.info.ID, Step: t.step, Wall: t.wall, RNG: rngState, LR: t.opt.LearningRate()}
+	if t.bind != nil {
+		m.Run, m.Settings = t.bind.run, t.bind.settings
+	}
+	meta, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
@@ -203,7 +273,12 @@ func (t *trainer) loadCheckpoint(runDir string) (bool, error) {
 		return false, err
 	}
 	fail := func(format string, args ...any) (bool, error) {
-		return false, fmt.Errorf("runner: %s: %s: %s (remove it to train the job from its start)", t.info.ID, checkpointFile, fmt.Sprintf(format, args...))
+		return false, fmt.Errorf("runner: %s: %s of step %d refused: %s (remove it to train the job from its start)", t.info.ID, checkpointFile, meta.Step, fmt.Sprintf(format, args...))
+	}
+	if t.bind != nil {
+		if err := t.bind.check(meta); err != nil {
+			return fail("%v", err)
+		}
 	}
 	if meta.Step > t.info.Steps {
 		return fail("step %d is beyond the job's %d steps", meta.Step, t.info.Steps)

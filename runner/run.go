@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,6 +106,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 	}
 	r := &Run{Dir: dir, spec: spec}
 	r.Info = RunInfo{
+		ID:        newRunID(),
 		Preset:    spec.Preset.Name,
 		Scale:     spec.Scale,
 		Settings:  spec.Values,
@@ -149,6 +152,15 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// newRunID returns a new run's id: 16 random hexadecimal digits.
+func newRunID() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil { // never on Linux; then a time is unique enough
+		return fmt.Sprintf("%016x", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b)
 }
 
 // checkEmpty returns an error unless the folder dir is empty but for its lock and what an
