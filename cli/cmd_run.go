@@ -257,9 +257,9 @@ func (p *progress) apply(e runner.Event) {
 	}
 	switch e.Kind {
 	case runner.EvState:
-		v.state, v.msg = e.State, e.Message
+		v.state, v.msg = e.State, runner.SanitizeLines(e.Message, 1000) // it may quote a folder's content
 		if e.State.Final() && e.State != runner.Done || e.State == runner.Lost {
-			line := fmt.Sprintf("[%5.0fs] %s %s at step %d %s", time.Since(p.start).Seconds(), e.Job, e.State, e.Step, e.Message)
+			line := fmt.Sprintf("[%5.0fs] %s %s at step %d %s", time.Since(p.start).Seconds(), e.Job, e.State, e.Step, v.msg)
 			fmt.Fprintln(p.w, strings.TrimRight(line, " "))
 		}
 	case runner.EvMetrics:
@@ -267,7 +267,7 @@ func (p *progress) apply(e runner.Event) {
 	case runner.EvCluster:
 		v.slurm = e.Cluster.String()
 	case runner.EvNote:
-		fmt.Fprintf(p.w, "[%5.0fs] %s: %s\n", time.Since(p.start).Seconds(), e.Job, e.Message)
+		fmt.Fprintf(p.w, "[%5.0fs] %s: %s\n", time.Since(p.start).Seconds(), e.Job, runner.SanitizeLines(e.Message, 1000))
 	}
 }
 

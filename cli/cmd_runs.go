@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sipbench/sipbench/runner"
 )
@@ -77,12 +78,32 @@ func cmdRuns(args []string) error {
 		for i := range rs {
 			out = append(out, toRunJSON(&rs[i]))
 		}
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(append(escapeC1(b), '\n'))
+		return err
 	}
 	printRuns(os.Stdout, rs)
 	return nil
+}
+
+// escapeC1 writes the C1 controls (U+0080–U+009F) of encoded JSON as \u escapes, which
+// encoding/json leaves raw: a folder's name holds what it likes, and a terminal that
+// shows the JSON would obey an 8-bit CSI. The JSON decodes to the same strings.
+func escapeC1(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r >= 0x80 && r <= 0x9f {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
 }
 
 func toRunJSON(r *runner.RunStatus) runJSON {
@@ -140,18 +161,19 @@ func printRuns(w io.Writer, rs []runner.RunStatus) {
 		if !r.Started.IsZero() {
 			started = r.Started.Local().Format("2006-01-02 15:04")
 		}
-		preset, scale, methods, seeds := r.Info.Preset, r.Info.Scale, strings.Join(r.Info.Methods, ","), fmt.Sprint(len(r.Info.Seeds))
+		// A folder is untrusted input; an unreadable run's record has not been checked.
+		preset, scale, methods, seeds := runner.Sanitize(r.Info.Preset), runner.Sanitize(r.Info.Scale), runner.Sanitize(strings.Join(r.Info.Methods, ",")), fmt.Sprint(len(r.Info.Seeds))
 		if r.Sweep != nil {
-			preset, scale = r.Sweep.Preset, r.Sweep.Scale
-			methods = strings.Join(r.Sweep.Methods, ",")
+			preset, scale = runner.Sanitize(r.Sweep.Preset), runner.Sanitize(r.Sweep.Scale)
+			methods = runner.Sanitize(strings.Join(r.Sweep.Methods, ","))
 			seeds = fmt.Sprintf("%d runs", len(r.Runs))
 		}
 		state := r.StateText()
 		if r.Err != nil {
-			state = "unreadable: " + r.Err.Error()
+			state = "unreadable: " + runner.Sanitize(r.Err.Error())
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", started, dash(preset), dash(scale), dash(methods), seeds,
-			stepsText(r), state, trainedText(r.Training), headlineText(r), r.Dir)
+			stepsText(r), state, trainedText(r.Training), headlineText(r), runner.SanitizePath(r.Dir))
 	}
 	tw.Flush()
 	for i := range rs {
@@ -162,7 +184,7 @@ func printRuns(w io.Writer, rs []runner.RunStatus) {
 		for _, r := range runs {
 			for _, js := range r.Jobs {
 				if js.Note != "" {
-					fmt.Fprintf(w, "%s/%s: %s\n", r.Dir, js.Info.ID, js.Note)
+					fmt.Fprintf(w, "%s/%s: %s\n", runner.SanitizePath(r.Dir), runner.Sanitize(js.Info.ID), js.Note)
 				}
 			}
 		}

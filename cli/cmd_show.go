@@ -125,7 +125,7 @@ func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOpti
 		return cw.Error()
 	}
 	fmt.Fprintf(w, "%s: %s (%s scale); %s, running mean over the last %d logged steps; ratio = method / %s (higher: %s is ahead)\n",
-		dir, info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
+		runner.SanitizePath(dir), info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	writeTable(tw, s, true)
 	return tw.Flush()
@@ -151,7 +151,7 @@ func showCompare(w io.Writer, dirs []string, infos []runner.RunInfo, o runner.Su
 			writeCSV(cw, []string{d, labels[i]}, s)
 			continue
 		}
-		fmt.Fprintf(w, "\n── %s · %s · %s (%s scale); %s, running mean over the last %d logged steps\n", labels[i], d, infos[i].Preset, infos[i].Scale, s.Metric, s.Window)
+		fmt.Fprintf(w, "\n── %s · %s · %s (%s scale); %s, running mean over the last %d logged steps\n", labels[i], runner.SanitizePath(d), infos[i].Preset, infos[i].Scale, s.Metric, s.Window)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		writeTable(tw, s, true)
 		if err := tw.Flush(); err != nil {

@@ -131,7 +131,7 @@ func showSweep(w io.Writer, dir string) error {
 		header += m + "\t"
 	}
 	fmt.Fprintf(w, "%s: sweep of %s (%s scale); %s at the end, running mean over the last %d logged steps, mean over the seeds\n",
-		dir, s.Info.Preset, s.Info.Scale, s.Metric, runner.DefaultWindow)
+		runner.SanitizePath(dir), s.Info.Preset, s.Info.Scale, s.Metric, runner.DefaultWindow)
 	fmt.Fprintln(tw, header)
 	for _, row := range s.Rows {
 		if !row.Started {

@@ -42,6 +42,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/sipbench/sipbench/runner"
 )
 
 // usageError is a mistake in the command line: exit code 2.
@@ -101,13 +103,14 @@ func run(args []string) (code int) {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ue):
-		fmt.Fprintln(os.Stderr, "sipbench: "+ue.msg)
+		fmt.Fprintln(os.Stderr, "sipbench: "+runner.SanitizeLines(ue.msg, 1000))
 		if ue.hint != "" {
 			fmt.Fprintln(os.Stderr, "hint: "+ue.hint)
 		}
 		return 2
 	default:
-		fmt.Fprintln(os.Stderr, "sipbench: "+err.Error())
+		// An error may quote a folder's content: shown escaped, each line cut.
+		fmt.Fprintln(os.Stderr, "sipbench: "+runner.SanitizeLines(err.Error(), 1000))
 		return 1
 	}
 }

@@ -107,6 +107,9 @@ func (info *RunInfo) validate() error {
 	if info.Preset == "" {
 		return errors.New("not a run's record: it names no preset")
 	}
+	if err := printable("run", info.texts()...); err != nil {
+		return err
+	}
 	if len(info.ID) > 64 || strings.ContainsFunc(info.ID, func(r rune) bool { return !strings.ContainsRune("0123456789abcdef", r) }) {
 		return fmt.Errorf("run id %q is not hexadecimal digits", truncate(info.ID, 80))
 	}
@@ -155,6 +158,32 @@ func (info *RunInfo) validate() error {
 	return nil
 }
 
+// texts returns every string of run.json that a screen may show.
+func (info *RunInfo) texts() []string {
+	ss := []string{info.Preset, info.Scale, info.Metric, info.Reference, info.Version, info.Started}
+	ss = append(ss, info.Methods...)
+	ss = append(ss, info.Metrics...)
+	for k, v := range info.Settings {
+		ss = append(ss, k, v)
+	}
+	for _, j := range info.Jobs {
+		ss = append(ss, j.ID, j.Method, j.Optimizer)
+	}
+	return ss
+}
+
+// printable returns an error unless every string of ss can be shown as it is: no control
+// character or escape sequence (Sanitize leaves it unchanged but for its length). A record
+// that holds one is damaged or hostile, and is refused, quoting the string escaped.
+func printable(what string, ss ...string) error {
+	for _, s := range ss {
+		if SanitizeN(s, len(s)+1) != s {
+			return fmt.Errorf("the %s's record holds %q, with control characters that sipbench does not show", what, truncate(s, 80))
+		}
+	}
+	return nil
+}
+
 // columnName reports whether s can be a column of metrics.csv.
 func columnName(s string) bool { return s != "" && !strings.ContainsAny(s, ",\r\n\"\x00") }
 
@@ -172,6 +201,10 @@ func parseStatus(b []byte) (Status, error) {
 	if s.Step < 0 || s.Total < 0 || !finite(s.Wall) || s.Wall < 0 {
 		return s, fmt.Errorf("step %d, total %d, wall_s %v", s.Step, s.Total, s.Wall)
 	}
+	// The message is shown as it is (watch, the dashboard, runs): what sipbench wrote is
+	// kept whole, what is not printable is escaped and an overlong message cut.
+	s.Message = SanitizeLines(s.Message, 4096)
+	s.Updated = Sanitize(s.Updated)
 	return s, nil
 }
 

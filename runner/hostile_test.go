@@ -114,6 +114,10 @@ func TestHostileFolders(t *testing.T) {
 		{name: "status-negative"},
 		{name: "checkpoint-garbage", failed: "checkpoint.bin: core: checkpoint: "},
 		{name: "metrics-header"},
+		{name: "run-escape-reference", open: `run.json: the run's record holds "rescaled\x1b]0;pwned\a\x1b[2J`},
+		{name: "status-escape-message"},
+		{name: "lock-escape-host"},
+		{name: "sweep-escape-values"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			parent, dir := hostileFolder(t, c.name)

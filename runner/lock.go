@@ -137,6 +137,7 @@ func readLockOwner(dir, job string) (LockOwner, error) {
 	b := make([]byte, 4096)
 	n, _ := f.Read(b)
 	err = json.Unmarshal(b[:n], &o)
+	o.Host, o.Started = Sanitize(o.Host), Sanitize(o.Started) // shown as they are
 	return o, err
 }
 

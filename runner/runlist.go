@@ -119,8 +119,9 @@ type RunStatus struct {
 	folderTime time.Time // run.json's modification time, to sort by when Started is unknown
 }
 
-// Name returns the run's folder name.
-func (r *RunStatus) Name() string { return filepath.Base(r.Dir) }
+// Name returns the run's folder name as it may be shown (Sanitize): a folder's name is
+// untrusted input. Use Dir to reach the folder.
+func (r *RunStatus) Name() string { return Sanitize(filepath.Base(r.Dir)) }
 
 // StateText describes the state in a few words: "training", "lost 2/4", "finished",
 // "diverged 1/4", "queued 4/4 (Slurm)".
@@ -289,10 +290,13 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 				}
 			}
 		}
+		if e.err != nil { // what it holds was not checked: only shown, escaped
+			e.info = shownInfo(e.info)
+		}
 		e.jobs = make([]jobEntry, len(e.info.Jobs))
 		x.runs[dir] = e
 	}
-	rs := RunStatus{Dir: dir, Info: e.info, Err: e.err, folderTime: fi.ModTime(), Count: map[JobKind]int{}, Headline: Headline{Ratio: math.NaN()}}
+	rs := RunStatus{Dir: dir, Info: e.info, Err: SanitizeError(e.err), folderTime: fi.ModTime(), Count: map[JobKind]int{}, Headline: Headline{Ratio: math.NaN()}}
 	if e.err != nil {
 		rs.State = RunUnreadable
 		return rs
@@ -379,6 +383,16 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 	rs.Headline = headline(e.info, rs.Jobs)
 	rs.TrendJob, rs.Trend = x.trend(dir, e, rs.Jobs, col)
 	return rs
+}
+
+// shownInfo returns what the runs list shows of an unreadable run's record: its preset,
+// scale and methods, sanitized, and nothing else.
+func shownInfo(info RunInfo) RunInfo {
+	out := RunInfo{Preset: Sanitize(info.Preset), Scale: Sanitize(info.Scale)}
+	for _, m := range info.Methods[:min(len(info.Methods), 64)] {
+		out.Methods = append(out.Methods, Sanitize(m))
+	}
+	return out
 }
 
 // jobKind maps a final or cancelled state to its kind; other states are refined by the
@@ -769,7 +783,7 @@ func (x *RunIndex) scanSweep(dir string, seen map[string]bool) RunStatus {
 	rs := RunStatus{Dir: dir, Count: map[JobKind]int{}, Headline: Headline{Ratio: math.NaN()}}
 	info, err := ReadSweep(dir)
 	if err != nil {
-		rs.Err, rs.State = err, RunUnreadable
+		rs.Err, rs.State = SanitizeError(err), RunUnreadable
 		return rs
 	}
 	rs.Sweep = &info

@@ -98,3 +98,23 @@ func hex2(c byte) string {
 	const digits = "0123456789abcdef"
 	return string([]byte{digits[c>>4], digits[c&15]})
 }
+
+// SanitizePath is Sanitize for a folder's path, which may be longer than a name.
+func SanitizePath(p string) string { return SanitizeN(p, 1000) }
+
+// SanitizeError returns err with its message sanitized (SanitizeLines, lines cut at 1000
+// characters); errors.Is and errors.As still see err. Nil stays nil.
+func SanitizeError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return shownError{err: err, msg: SanitizeLines(err.Error(), 1000)}
+}
+
+type shownError struct {
+	err error
+	msg string
+}
+
+func (e shownError) Error() string { return e.msg }
+func (e shownError) Unwrap() error { return e.err }

@@ -65,6 +65,17 @@ func parseSweep(b []byte) (SweepInfo, error) {
 	if info.Preset == "" {
 		return info, errors.New("not a sweep's record: it names no preset")
 	}
+	texts := append([]string{info.Preset, info.Scale}, info.Keys...)
+	texts = append(texts, info.Methods...)
+	for _, r := range info.Runs {
+		texts = append(texts, r.Dir)
+		for k, v := range r.Values {
+			texts = append(texts, k, v)
+		}
+	}
+	if err := printable("sweep", texts...); err != nil {
+		return info, err
+	}
 	seen := map[string]bool{}
 	for _, r := range info.Runs {
 		if !plainName(r.Dir) || seen[r.Dir] {

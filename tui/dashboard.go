@@ -151,7 +151,7 @@ func newRunsDashboard(runs []dashRun, opts Options, title string) *dashboard {
 	if len(runs) > 1 {
 		labels := runner.RunLabels(infos, dirs)
 		for i, r := range runs {
-			d.heads = append(d.heads, fmt.Sprintf("── %s · %s", labels[i], r.dir))
+			d.heads = append(d.heads, fmt.Sprintf("── %s · %s", labels[i], runner.SanitizePath(r.dir)))
 		}
 	}
 	// Per-batch metrics are noisy: smooth over 64 steps by default, as the paper's plots
@@ -398,6 +398,7 @@ func (d *dashboard) redraw(force bool) {
 	case d.opts.RunDir != "":
 		title += " · " + d.opts.RunDir
 	}
+	title = runner.SanitizePath(title) // it holds folder names, untrusted input
 	if t.ASCII {
 		title = strings.ReplaceAll(title, "·", "|")
 	}
@@ -423,6 +424,7 @@ func (d *dashboard) redraw(force bool) {
 			footer = j.Info.ID + " lost: " + j.Message
 		}
 	}
+	footer = runner.SanitizeLines(footer, 1000) // a job's message, a folder's name: untrusted
 	if footer == "" {
 		h := d.help
 		h.Width = d.w

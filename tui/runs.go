@@ -333,7 +333,7 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 		return r.resumeRun(sel)
 	case key.Matches(msg, k.Delete):
 		if sel.State == runner.RunTraining {
-			r.status = sel.Dir + " is training: open it (enter) and stop it first (q, then s)"
+			r.status = runner.SanitizePath(sel.Dir) + " is training: open it (enter) and stop it first (q, then s)"
 			return nil
 		}
 		r.confirm = sel
@@ -377,7 +377,7 @@ func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
 	case sel == nil:
 		return nil
 	case sel.State == runner.RunUnreadable:
-		r.status = "cannot open " + sel.Dir + ": " + sel.Err.Error()
+		r.status = "cannot open " + runner.SanitizePath(sel.Dir) + ": " + sel.Err.Error()
 		return nil
 	case sel.Sweep != nil:
 		var dirs []string
@@ -385,7 +385,7 @@ func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
 			dirs = append(dirs, s.Dir)
 		}
 		if len(dirs) == 0 {
-			r.status = "sweep " + sel.Dir + " has no run yet"
+			r.status = "sweep " + runner.SanitizePath(sel.Dir) + " has no run yet"
 			return nil
 		}
 		title := "sweep " + sel.Name()
@@ -416,11 +416,11 @@ func (r *runsScreen) resumeRun(sel *runner.RunStatus) tea.Cmd {
 		r.status = fmt.Sprintf("%s is %s: nothing to resume (R resumes interrupted and lost runs)", sel.Name(), sel.StateText())
 		return nil
 	case r.resume == nil:
-		r.status = "this app cannot start processes: sipbench resume " + sel.Dir
+		r.status = "this app cannot start processes: sipbench resume " + runner.SanitizePath(sel.Dir)
 		return nil
 	}
 	resume := r.resume
-	r.status = "resuming " + sel.Dir + " …"
+	r.status = "resuming " + runner.SanitizePath(sel.Dir) + " …"
 	return func() tea.Msg {
 		for _, d := range dirs {
 			if err := resume(d); err != nil {
@@ -436,7 +436,7 @@ func (r *runsScreen) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	rs := r.confirm
 	r.confirm = nil
 	if msg.String() != "y" && msg.String() != "Y" {
-		r.status = "kept " + rs.Dir
+		r.status = "kept " + runner.SanitizePath(rs.Dir)
 		return nil
 	}
 	dir := rs.Dir
@@ -467,7 +467,7 @@ func (r *runsScreen) View() string {
 	case !r.loaded:
 		b.WriteString(fitBlock(t.Dim.Render("reading "+r.index.Root+" …"), r.w, tableH))
 	case r.err != nil:
-		b.WriteString(fitBlock(t.Bad.Render("cannot read "+r.index.Root+": ")+r.err.Error()+"\n"+
+		b.WriteString(fitBlock(t.Bad.Render("cannot read "+runner.SanitizePath(r.index.Root)+": ")+r.err.Error()+"\n"+
 			t.Dim.Render("start a run first: esc shows the presets"), r.w, tableH))
 	case len(r.all) == 0:
 		b.WriteString(fitBlock(t.Dim.Render(ansi.Wordwrap("no runs in "+r.index.Root+" yet: esc shows the presets; choose one to start a run", r.w, "/ ")), r.w, tableH))
@@ -702,7 +702,7 @@ func (r *runsScreen) detail() string {
 		return ""
 	}
 	var lines []string
-	head := rs.Dir
+	head := runner.SanitizePath(rs.Dir)
 	switch {
 	case rs.Sweep != nil:
 		head += fmt.Sprintf(" · sweep of %s (%s scale) over %s · %d of %d runs started", rs.Sweep.Preset, rs.Sweep.Scale,
@@ -846,7 +846,7 @@ func (r *runsScreen) footer() string {
 	case r.editing:
 		return "/" + r.filter.Value() + r.theme.Selected.Render(" ") + r.theme.Dim.Render("  preset, method, state or folder · enter keeps · esc clears")
 	case r.status != "":
-		return r.status
+		return runner.Sanitize(r.status) // it may quote a folder's name or content
 	case r.filter.Value() != "":
 		return r.theme.Dim.Render(fmt.Sprintf("filter %q · / edits · esc clears", r.filter.Value()))
 	}
@@ -871,7 +871,7 @@ func (r *runsScreen) confirmView() string {
 	lines := []string{
 		t.Bold.Render("Delete this " + what + "?"),
 		"",
-		ansi.Wordwrap(rs.Dir, inner, "/"),
+		ansi.Wordwrap(runner.SanitizePath(rs.Dir), inner, "/"),
 		t.Dim.Render(wordWrap(desc, inner)),
 		"",
 		t.HelpKey.Render("[y]") + " delete the folder and everything in it   " + t.HelpKey.Render("[n]") + " keep it",
