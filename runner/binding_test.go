@@ -20,7 +20,7 @@ func TestForeignCheckpointRefused(t *testing.T) {
 	const job = "rescaled-seed0"
 	other, _ := train(t, spec(t, "exp", []string{"rescaled"}, "steps=40", "checkpoint_every=10", "lr.rescaled=0.002"), []int{0}, 1)
 	foreign, _ := os.ReadFile(filepath.Join(other, job, checkpointFile))
-	old, err := os.ReadFile(filepath.Join("..", "testdata", "compat", "format1-exp", job, checkpointFile)) // no run id
+	old, err := os.ReadFile(filepath.Join("..", "cli", "testdata", "compat", "format1-exp", job, checkpointFile)) // no run id
 	if err != nil {
 		t.Fatal(err)
 	}
