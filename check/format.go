@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	ratiostat "github.com/sipbench/sipbench/stats"
 	"math"
 	"strconv"
 	"strings"
@@ -39,17 +40,34 @@ func groupDigits(n int64) string {
 }
 
 // Measured is the row's value: the mean ratio over the seeds measured and, with more
-// than one seed that differ, their min–max: "1.41× (1.32–1.50×)"; "–" if nothing was
-// measured.
+// than one seed that differ, its 95 % interval (Row.Interval): "1.41× [1.32–1.50×]"; "–"
+// if nothing was measured. PValue is the one-sided test beside it.
 func (r Row) Measured() string {
-	s := r.Stats
+	s, iv := r.Stats, r.Interval
 	switch {
 	case s.Seeds == 0:
 		return "–"
 	case s.Seeds == 1, s.Min == s.Max: // one seed, or seeds that agree (iterative solvers)
 		return FormatFactor(s.Mean)
+	case iv.N != s.Seeds || math.IsNaN(iv.Lo): // no interval: the seeds' range
+		return fmt.Sprintf("%s (%s–%s)", FormatFactor(s.Mean), strings.TrimSuffix(FormatFactor(s.Min), "×"), FormatFactor(s.Max))
 	}
-	return fmt.Sprintf("%s (%s–%s)", FormatFactor(s.Mean), strings.TrimSuffix(FormatFactor(s.Min), "×"), FormatFactor(s.Max))
+	return fmt.Sprintf("%s [%s–%s]", FormatFactor(iv.Mean), strings.TrimSuffix(FormatFactor(iv.Lo), "×"), FormatFactor(iv.Hi))
+}
+
+// PValue is "p=0.031", the one-sided Wilcoxon signed-rank p-value that the ratios lie
+// above 1 (the claim's way), with " (n<5: wide)" when fewer than 5 seeds make the
+// interval wide; "" without a test (one seed, or no interval).
+func (r Row) PValue() string {
+	iv := r.Interval
+	if iv.N < 2 || math.IsNaN(iv.P) || iv.N != r.Stats.Seeds {
+		return ""
+	}
+	out := "p=" + strconv.FormatFloat(iv.P, 'g', 2, 64)
+	if iv.Few() {
+		out += fmt.Sprintf(" (n<%d: wide)", ratiostat.MinSeeds)
+	}
+	return out
 }
 
 // ProvisionalText is a pending row's ratio so far: "at step 2,300 of 5,000: 4.1×

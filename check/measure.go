@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sipbench/sipbench/runner"
+	ratiostat "github.com/sipbench/sipbench/stats"
 )
 
 // Table is a check's outcome: one row per claim, in the paper's order.
@@ -30,6 +31,9 @@ type Row struct {
 	Seeds  []int
 	Ratios []float64
 	Stats  Stats
+	// Interval is the ratio's mean over the seeds with its 95 % paired bootstrap interval
+	// and one-sided tests (ratiostat.RatioOf).
+	Interval ratiostat.Ratio
 	// Step is the step measured (for a claim at the end of training, the smallest over
 	// the seeds); 0 if nothing was measured.
 	Step  int
@@ -496,7 +500,7 @@ func measureGroup(c *Claim, runs []*run) (Row, error) {
 		}
 	}
 	row.Scale = strings.Join(scales, "+")
-	row.Stats = stats(row.Ratios)
+	row.Stats, row.Interval = stats(row.Ratios), ratiostat.RatioOf(row.Ratios)
 	if len(steps) > 0 {
 		row.Step = slices.Min(steps)
 	}
@@ -710,7 +714,7 @@ func (src *source) measureTable1(c *Claim) Row {
 		}
 	}
 	row.Scale = strings.Join(scales, "+")
-	row.Stats = stats(row.Ratios)
+	row.Stats, row.Interval = stats(row.Ratios), ratiostat.RatioOf(row.Ratios)
 	if len(steps) > 0 {
 		row.Step = slices.Min(steps)
 	}

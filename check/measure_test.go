@@ -484,7 +484,8 @@ func TestQuickScaleRows(t *testing.T) {
 		{"fig6d-hf", NotMeasured, "–", "", "do not fit the quick check"},
 		{"fig7-200", Holds, "2.5×", "", ""},
 		{"fig7-20k", NotMeasured, "–", "", "needs step 20000; the runs end at step 250"},
-		{"table1", NotComparable, "6.5× (6–7×)", "", "about one iteration where the paper's needs 7"},
+		// ratios 6 and 7: 2 seeds, so Student's interval 6.5 ± 12.706·0.5 = [0.147, 12.9]
+		{"table1", NotComparable, "6.5× [0.147–12.9×]", "", "about one iteration where the paper's needs 7"},
 	} {
 		r := rowOf(t, tb, c.id)
 		if r.Verdict != c.v || r.Measured() != c.measured || r.Reached() != c.reached || !strings.Contains(r.Note, c.note) {
@@ -553,14 +554,15 @@ func TestFullScaleVerdicts(t *testing.T) {
 		reached  string
 		note     string
 	}{
-		{"fig6b-60", Holds, "11.5× (11–12×)", "", ""},
-		{"fig6b-5k", Holds, "11.5× (11–12×)", "", ""},
+		// two seeds each: Student's interval, mean ± 12.706·|r₁ − r₂|/2 (11, 12: ± 6.35)
+		{"fig6b-60", Holds, "11.5× [5.15–17.9×]", "", ""},
+		{"fig6b-5k", Holds, "11.5× [5.15–17.9×]", "", ""},
 		{"fig6b-adahessian", Holds, "2×", "", ""},
 		{"fig6b-hf", Fails, "0.9×", "", ""},
-		{"fig6d-100", Holds, "1.8× (1.6–2×)", "", ""},
-		{"fig6d-10k", Short, "1.8× (1.6–2×)", "1.8× of 2.3×: about four fifths (78 %)", ""},
+		{"fig6d-100", Holds, "1.8× [-0.741–4.34×]", "", ""},
+		{"fig6d-10k", Short, "1.8× [-0.741–4.34×]", "1.8× of 2.3×: about four fifths (78 %)", ""},
 		{"fig6d-adahessian", Holds, "1.5×", "", ""},
-		{"fig6d-hf", Short, "1.05× (0.9–1.2×)", "1.05× of 1×, but seed 1 points the other way (0.9×)", ""},
+		{"fig6d-hf", Short, "1.05× [-0.856–2.96×]", "1.05× of 1×, but seed 1 points the other way (0.9×)", ""},
 		{"fig7-200", Holds, "3×", "", ""},
 		{"fig7-20k", NotMeasured, "–", "", "needs step 20000; the runs end at step 15000"},
 		{"table1", Holds, "22,000×", "", "the solver needs 7.0 iterations"},

@@ -1,6 +1,7 @@
 package check
 
 import (
+	ratiostat "github.com/sipbench/sipbench/stats"
 	"math"
 	"testing"
 )
@@ -41,6 +42,13 @@ func TestStatsAndFormat(t *testing.T) {
 	r := Row{Claim: &Claim{Step: 60}, Stats: s}
 	if got := r.Measured(); got != "3× (2–4×)" {
 		t.Errorf("Measured = %q", got)
+	}
+	// With its interval: 3 seeds, mean 3, s = 1, so Student's 3 ± 4.303/√3 = [0.516, 5.48]
+	// (below 5 seeds at least Student's, which the bootstrap of 3 values stays inside);
+	// Wilcoxon: all 3 log ratios positive, p = 1/8.
+	r.Interval = ratiostat.RatioOf([]float64{2, 4, 3})
+	if got, p := r.Measured(), r.PValue(); got != "3× [0.516–5.48×]" || p != "p=0.12 (n<5: wide)" {
+		t.Errorf("Measured, PValue with the interval = %q, %q", got, p)
 	}
 	for x, want := range map[float64]string{1.4142: "1.41×", 377.4: "377×", 12499.6: "12,500×", math.Inf(1): "∞×", math.NaN(): "–"} {
 		if got := FormatFactor(x); got != want {

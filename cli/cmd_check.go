@@ -281,7 +281,9 @@ func printCheck(w io.Writer, t *check.Table, dirs string, took time.Duration) {
 
 // printCheckLegend says how to read the rows.
 func printCheckLegend(w io.Writer) {
-	fmt.Fprintln(w, "Each claim: where it is, the step measured, the ratio measured (mean over seeds, min–max),")
+	fmt.Fprintln(w, "Each claim: where it is, the step measured, the ratio measured (mean over seeds [95 % paired")
+	fmt.Fprintln(w, "bootstrap interval] and p, the one-sided Wilcoxon signed-rank p that the claim's way holds;")
+	fmt.Fprintln(w, "below 5 seeds the interval is Student's t or wider: wide because the seeds are few),")
 	fmt.Fprintln(w, "the paper's value and the verdict; below it the paper's words and what the ratio is.")
 	fmt.Fprintln(w, "holds: the mean reaches the paper's factor and every seed points its way; short of the paper:")
 	fmt.Fprintln(w, "right direction, below the factor (with the fraction reached, mean ÷ factor), or a seed against;")
@@ -307,7 +309,11 @@ func printRow(w io.Writer, r check.Row) {
 	if s := r.ProvisionalText(); s != "" {
 		verdict += " (" + s + ")"
 	}
-	fmt.Fprintf(w, "\n%-10s %-17s %-22s %-8s paper %-16s %s\n", c.Where, r.StepText(), r.Measured(), seeds, c.Paper, verdict)
+	measured := r.Measured()
+	if p := r.PValue(); p != "" {
+		measured += " " + p
+	}
+	fmt.Fprintf(w, "\n%-10s %-17s %-30s %-8s paper %-16s %s\n", c.Where, r.StepText(), measured, seeds, c.Paper, verdict)
 	if c.Words != "" {
 		fmt.Fprint(w, wrapIndented(fmt.Sprintf("%q (%s)", c.Words, c.Cite)))
 	} else {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/stats"
 )
 
 // runJSON is one run (or sweep) in `sipbench runs --json`.
@@ -41,6 +42,9 @@ type headlineJSON struct {
 	Method string  `json:"method"`
 	Ratio  float64 `json:"ratio"` // method ÷ reference at the end; above 1 the reference is ahead
 	Seeds  int     `json:"seeds"`
+	// Stat is the ratio over the seeds with its 95 % paired bootstrap interval and one-sided
+	// tests: {"n", "mean", "lo", "hi", "p", "p_sign", "few"}.
+	Stat stats.Ratio `json:"stat"`
 }
 
 type runJobJSON struct {
@@ -123,7 +127,7 @@ func toRunJSON(r *runner.RunStatus) runJSON {
 		j.Updated = r.Updated.Format(time.RFC3339)
 	}
 	if h := r.Headline; !math.IsNaN(h.Ratio) {
-		j.Headline = &headlineJSON{Method: h.Method, Ratio: h.Ratio, Seeds: h.Seeds}
+		j.Headline = &headlineJSON{Method: h.Method, Ratio: h.Ratio, Seeds: h.Seeds, Stat: h.Stat}
 	}
 	if r.Sweep != nil {
 		j.Kind, j.Methods, j.Seeds = "sweep", r.Sweep.Methods, nil
@@ -223,12 +227,16 @@ func trainedText(s float64) string {
 	return fmt.Sprintf("%dh%02dm", t/3600, (t%3600)/60)
 }
 
-// headlineText is "Adam 3.12": the best non-reference method and its ratio to the
-// reference at the end.
+// headlineText is "Adam 3.12" for one seed, "Adam 3.12 [2.8, 3.4] n=5 p=0.031" for
+// several: the best non-reference method and its ratio to the reference at the end, over
+// seeds with its 95 % interval and one-sided p (stats.Ratio).
 func headlineText(r *runner.RunStatus) string {
 	h := r.Headline
 	if math.IsNaN(h.Ratio) {
 		return "-"
 	}
-	return fmt.Sprintf("%s %.3g", h.Method, h.Ratio)
+	if h.Seeds < 2 {
+		return fmt.Sprintf("%s %.3g", h.Method, h.Ratio)
+	}
+	return h.Method + " " + h.Stat.String()
 }

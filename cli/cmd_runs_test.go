@@ -26,7 +26,8 @@ func TestRunsCommand(t *testing.T) {
 		t.Fatalf("runs --json: exit %d, %v:\n%s", code, err, out)
 	}
 	r := rs[0]
-	if r.State != "finished" || r.Jobs["done"] != 2 || r.Headline == nil || r.Headline.Method != "adam" || r.Headline.Ratio <= 0 || len(r.JobList) != 2 || r.JobList[0].Value == nil {
+	if r.State != "finished" || r.Jobs["done"] != 2 || r.Headline == nil || r.Headline.Method != "adam" || r.Headline.Ratio <= 0 || len(r.JobList) != 2 || r.JobList[0].Value == nil ||
+		r.Headline.Stat.N != 1 || r.Headline.Stat.Mean != r.Headline.Ratio {
 		t.Errorf("runs --json: %+v", r)
 	}
 	empty := t.TempDir()
@@ -54,7 +55,8 @@ func TestShowCompare(t *testing.T) {
 		dirs = append(dirs, dir)
 	}
 	code, out, errOut := capture(t, "show", dirs[0], dirs[1])
-	for _, want := range []string{"2 runs of exp", "── lr.adam=0.01 · " + dirs[0], "── lr.adam=0.001 · " + dirs[1], "adam (2 seeds)", "mean±"} {
+	for _, want := range []string{"2 runs of exp", "── lr.adam=0.01 · " + dirs[0], "── lr.adam=0.001 · " + dirs[1], "adam (2 seeds)", "mean±",
+		" n=2 p=", "with 2 seeds (fewer than 5) the interval is Student's t or wider"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("show DIR1 DIR2: exit %d, stderr %q, no %q in:\n%s", code, errOut, want, out)
 		}

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/stats"
 )
 
 func cmdShow(args []string) error {
@@ -128,7 +129,23 @@ func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOpti
 		runner.SanitizePath(dir), info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	writeTable(tw, s, true)
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if multiSeed(s) {
+		fmt.Fprintln(w, ratioLegend(s))
+	}
+	return nil
+}
+
+// multiSeed reports whether a method of s has several seeds (a row over seeds).
+func multiSeed(s *runner.Summary) bool {
+	for _, st := range s.ByMethod(len(s.Steps) - 1) {
+		if st.Seeds > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // showCompare prints the Summaries of several run folders: one table, its rows grouped
@@ -156,6 +173,9 @@ func showCompare(w io.Writer, dirs []string, infos []runner.RunInfo, o runner.Su
 		writeTable(tw, s, true)
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+		if multiSeed(s) {
+			fmt.Fprintln(w, ratioLegend(s))
 		}
 	}
 	if asCSV {
@@ -197,8 +217,8 @@ func writeCSV(cw *csv.Writer, pre []string, s *runner.Summary) {
 }
 
 // writeTable writes a Summary's rows (with its header if header): one per job, then,
-// for a method with several seeds, one with the mean over its seeds ± half their range,
-// of the metric and of the ratio.
+// for a method with several seeds, one with the mean over its seeds ± half their range of
+// the metric, and the ratio over the seeds as mean [95 % interval] n p (stats.Ratio).
 func writeTable(tw *tabwriter.Writer, s *runner.Summary, header bool) {
 	ref := s.Info.Reference
 	if header {
@@ -226,8 +246,29 @@ func writeTable(tw *tabwriter.Writer, s *runner.Summary, header bool) {
 		line := fmt.Sprintf("%s (%d seeds)\tmean±\t\t", st.Method, st.Seeds)
 		for k := range s.Steps {
 			m := byStep[k][i]
-			line += fmtSpread(runner.Spread{Mean: m.Mean, Min: m.Min, Max: m.Max}) + "\t" + fmtSpread(m.Ratio) + "\t"
+			r := "-"
+			if st.Method != ref {
+				r = m.RatioStat.String()
+			}
+			line += fmtSpread(runner.Spread{Mean: m.Mean, Min: m.Min, Max: m.Max}) + "\t" + r + "\t"
 		}
 		fmt.Fprintln(tw, line)
 	}
+}
+
+// ratioLegend explains the ratios over seeds of a table whose reference is ref, and names
+// the seeds of its methods when fewer than stats.MinSeeds make the intervals wide.
+func ratioLegend(s *runner.Summary) string {
+	ref := s.Info.Reference
+	few := 0
+	for _, st := range s.ByMethod(len(s.Steps) - 1) {
+		if st.Seeds >= 2 && st.Seeds < stats.MinSeeds {
+			few = st.Seeds
+		}
+	}
+	out := fmt.Sprintf("over seeds: metric mean ± half the seeds' range; ratio mean [95 %% paired bootstrap interval] n=seeds p=one-sided Wilcoxon signed-rank p that %s is ahead", ref)
+	if few > 0 {
+		out += fmt.Sprintf("; with %d seeds (fewer than %d) the interval is Student's t or wider: wide because the seeds are few", few, stats.MinSeeds)
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/slurm"
+	"github.com/sipbench/sipbench/stats"
 )
 
 // The runs list: what every run folder under a root is doing, for the runs screen and
@@ -90,6 +91,9 @@ type Headline struct {
 	Method string
 	Ratio  float64 // NaN when there is no ratio yet
 	Seeds  int     // seeds the mean is over
+	// Stat is the ratio with its 95 % paired bootstrap interval and one-sided tests over
+	// the seeds (stats.RatioOf); its Mean is Ratio.
+	Stat stats.Ratio
 }
 
 // RunStatus is one row of the runs list: a run folder, or a sweep folder (Sweep set)
@@ -745,6 +749,7 @@ func (x *RunIndex) trend(dir string, e *runEntry, jobs []JobStatus, col int) (st
 // headline returns the run's Headline from its jobs' values.
 func headline(info RunInfo, jobs []JobStatus) Headline {
 	h := Headline{Ratio: math.NaN()}
+	var best []float64 // the ratios of h's seeds
 	ref := map[int]float64{}
 	for _, j := range jobs {
 		if strings.EqualFold(j.Info.Method, info.Reference) && usable(j) {
@@ -756,18 +761,21 @@ func headline(info RunInfo, jobs []JobStatus) Headline {
 			continue
 		}
 		var sum float64
-		n := 0
+		var rs []float64
 		for _, j := range jobs {
 			r, ok := ref[j.Info.Seed]
 			if j.Info.Method != m || !ok || !usable(j) || r <= 0 {
 				continue
 			}
 			sum += j.Value / r
-			n++
+			rs = append(rs, j.Value/r)
 		}
-		if n > 0 && (math.IsNaN(h.Ratio) || sum/float64(n) < h.Ratio) {
-			h = Headline{Method: m, Ratio: sum / float64(n), Seeds: n}
+		if n := len(rs); n > 0 && (math.IsNaN(h.Ratio) || sum/float64(n) < h.Ratio) {
+			h, best = Headline{Method: m, Ratio: sum / float64(n), Seeds: n}, rs
 		}
+	}
+	if best != nil {
+		h.Stat = stats.RatioOf(best)
 	}
 	return h
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/sipbench/sipbench/stats"
 )
 
 // End stands for each job's last logged step in SummaryOptions.At and Summary.Steps.
@@ -149,6 +151,9 @@ type MethodStat struct {
 	Mean, Min, Max float64
 	// Ratio is the same for the seeds' ratios to the reference of their seed.
 	Ratio Spread
+	// RatioStat is the ratio's mean with its 95 % paired bootstrap interval and one-sided
+	// tests over the seeds (stats.RatioOf); the reference's own is 1 [1, 1].
+	RatioStat stats.Ratio
 }
 
 // Spread is the mean, minimum and maximum of a few values (one per seed).
@@ -186,7 +191,7 @@ func (s *Summary) ByMethod(k int) []MethodStat {
 			}
 		}
 		v := SpreadOf(vs)
-		out = append(out, MethodStat{Method: m, Seeds: len(vs), Mean: v.Mean, Min: v.Min, Max: v.Max, Ratio: SpreadOf(rs)})
+		out = append(out, MethodStat{Method: m, Seeds: len(vs), Mean: v.Mean, Min: v.Min, Max: v.Max, Ratio: SpreadOf(rs), RatioStat: stats.RatioOf(rs)})
 	}
 	return out
 }

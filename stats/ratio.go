@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -184,4 +185,30 @@ func mean(xs []float64) float64 {
 		s += x
 	}
 	return s / float64(len(xs))
+}
+
+// ratioJSON is Ratio's JSON form; a NaN is null.
+type ratioJSON struct {
+	N     int      `json:"n"`
+	Mean  *float64 `json:"mean"`
+	Lo    *float64 `json:"lo"`     // the 95 % interval
+	Hi    *float64 `json:"hi"`     //
+	P     *float64 `json:"p"`      // one-sided Wilcoxon signed-rank
+	PSign *float64 `json:"p_sign"` // one-sided sign test
+	Few   bool     `json:"few"`    // fewer than MinSeeds seeds: the interval is wide for that reason
+}
+
+// MarshalJSON writes r as {"n", "mean", "lo", "hi", "p", "p_sign", "few"}, each NaN as
+// null (JSON has no NaN) and an infinity as ±1e308.
+func (r Ratio) MarshalJSON() ([]byte, error) {
+	num := func(v float64) *float64 {
+		switch {
+		case math.IsNaN(v):
+			return nil
+		case math.IsInf(v, 0):
+			v = math.Copysign(1e308, v)
+		}
+		return &v
+	}
+	return json.Marshal(ratioJSON{N: r.N, Mean: num(r.Mean), Lo: num(r.Lo), Hi: num(r.Hi), P: num(r.P), PSign: num(r.PSign), Few: r.Few()})
 }

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -226,5 +227,13 @@ func TestRatioOf(t *testing.T) {
 	}
 	if r := RatioOf([]float64{2, math.Inf(1), 3, 4, 5}); !math.IsInf(r.Mean, 1) || !math.IsInf(r.Hi, 1) || r.P != 1.0/32 {
 		t.Errorf("an infinite seed: %+v; want mean and Hi +Inf, p 1/32", r)
+	}
+}
+
+// TestRatioJSON checks the JSON form: NaN as null, and Few.
+func TestRatioJSON(t *testing.T) {
+	b, err := json.Marshal(Ratio{N: 1, Mean: 2, Lo: math.NaN(), Hi: math.NaN(), P: 0.5, PSign: 0.5})
+	if err != nil || string(b) != `{"n":1,"mean":2,"lo":null,"hi":null,"p":0.5,"p_sign":0.5,"few":true}` {
+		t.Errorf("json = %s, %v", b, err)
 	}
 }

@@ -438,7 +438,11 @@ func (c *checkScreen) detail() string {
 		return ""
 	}
 	cl := r.Claim
-	head := fmt.Sprintf("%s · %s · measured %s · paper %s · %s", cl.Where, r.StepText(), r.Measured(), cl.Paper, r.Verdict)
+	measured := r.Measured()
+	if p := r.PValue(); p != "" {
+		measured += " " + p
+	}
+	head := fmt.Sprintf("%s · %s · measured %s · paper %s · %s", cl.Where, r.StepText(), measured, cl.Paper, r.Verdict)
 	if s := r.Reached(); s != "" {
 		head += ": " + s
 	}

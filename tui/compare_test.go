@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/stats"
 )
 
 // seedRun is a run of SIP and Adam over three seeds, Adam's learning rate lr.
@@ -90,9 +91,9 @@ func TestSeedRows(t *testing.T) {
 		vs = append(vs, a.Smoothed[0])
 		rs = append(rs, a.Smoothed[0]/s.Smoothed[0])
 	}
-	v, r := runner.SpreadOf(vs), runner.SpreadOf(rs)
+	v, r := runner.SpreadOf(vs), stats.RatioOf(rs)
 	frame := ansi.Strip(d.View())
-	for _, want := range []string{"Adam ×3", "SIP ×3", formatMetric(v.Mean), "±" + formatHalfRange(v), formatSpread(r)} {
+	for _, want := range []string{"Adam ×3", "SIP ×3", formatMetric(v.Mean), "±" + formatHalfRange(v), formatRatio(r)} {
 		if !strings.Contains(frame, want) {
 			t.Errorf("no %q in the table:\n%s", want, frame)
 		}

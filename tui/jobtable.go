@@ -51,7 +51,8 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 	ratioW := 7
 	for _, r := range v.rows {
 		if r.kind == dashMethod {
-			ratioW = 10
+			_, ratio, _ := seedStats(s, v.lines[r.line], v.metric, v.smoothed)
+			ratioW = max(ratioW, 10, len([]rune(formatRatio(ratio)))) // "32.8 [24–37] p=0.031"
 		}
 	}
 	cols = []column{
@@ -109,7 +110,7 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 				{Text: ""}, {Text: ""},
 				{Text: formatMetric(val.Mean)},
 				{Text: "±" + formatHalfRange(val)},
-				{Text: formatSpread(ratio)},
+				{Text: formatRatio(ratio)},
 			}
 			if cluster {
 				cells = append(cells[:2], append([]tableCell{{}}, cells[2:]...)...)

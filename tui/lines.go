@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"sync"
 
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/stats"
 )
 
 // dashLine is one line of the dashboard's chart: one method of one run
@@ -98,7 +101,7 @@ func dashRows(s *store, lines []dashLine) []dashRow {
 // their latest value of the metric called name (smoothed or not) and of its ratio to the
 // reference job of the same seed; a job without a value yet is left out, and n says how
 // many jobs each is over.
-func seedStats(s *store, l dashLine, name string, smoothed bool) (v, r runner.Spread, n int) {
+func seedStats(s *store, l dashLine, name string, smoothed bool) (v runner.Spread, r stats.Ratio, n int) {
 	var vs, rs []float64
 	for _, ji := range l.jobs {
 		j := s.Jobs[ji]
@@ -115,15 +118,60 @@ func seedStats(s *store, l dashLine, name string, smoothed bool) (v, r runner.Sp
 		}
 		rs = append(rs, ratio)
 	}
-	return runner.SpreadOf(vs), runner.SpreadOf(rs), len(vs)
+	return runner.SpreadOf(vs), ratioOf(rs), len(vs)
 }
 
-// formatSpread formats a mean and half the range around it: "2.1±0.31", "586±190".
-func formatSpread(s runner.Spread) string {
-	if math.IsNaN(s.Mean) {
+// ratioMemo holds the last ratios summarised (stats.RatioOf draws 10 000 resamples), so
+// that redrawing an unchanged table does not draw them again.
+var ratioMemo struct {
+	sync.Mutex
+	m map[string]stats.Ratio
+}
+
+// ratioOf returns stats.RatioOf(rs), remembered for the values rs.
+func ratioOf(rs []float64) stats.Ratio {
+	key := fmt.Sprint(rs)
+	ratioMemo.Lock()
+	defer ratioMemo.Unlock()
+	if r, ok := ratioMemo.m[key]; ok {
+		return r
+	}
+	if len(ratioMemo.m) >= 256 || ratioMemo.m == nil {
+		ratioMemo.m = map[string]stats.Ratio{}
+	}
+	r := stats.RatioOf(rs)
+	ratioMemo.m[key] = r
+	return r
+}
+
+// formatRatio formats a ratio over seeds as its mean, 95 % interval and one-sided p:
+// "32.8 [24–37] p=0.031" (the bounds to 2 digits, or whole from 100); with fewer than stats.MinSeeds seeds
+// a "~" marks the interval as wide for that reason ("2.1 ~[0.5–3.7] p=0.12"); "-" for
+// none.
+func formatRatio(r stats.Ratio) string {
+	if r.N == 0 || math.IsNaN(r.Mean) {
 		return "-"
 	}
-	return formatMetric(s.Mean) + "±" + formatHalfRange(s)
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 3, 64) }
+	out := g(r.Mean)
+	if math.IsNaN(r.Lo) || r.Lo == r.Hi { // one seed, or the reference's own 1
+		return out
+	}
+	g = func(x float64) string {
+		if math.Abs(x) >= 100 && math.Abs(x) < 1e6 {
+			return strconv.FormatFloat(x, 'f', 0, 64)
+		}
+		return strconv.FormatFloat(x, 'g', 2, 64)
+	}
+	mark := " ["
+	if r.Few() {
+		mark = " ~["
+	}
+	out += mark + g(r.Lo) + "–" + g(r.Hi) + "]"
+	if !math.IsNaN(r.P) {
+		out += " p=" + strconv.FormatFloat(r.P, 'g', 2, 64)
+	}
+	return out
 }
 
 // lineCurve returns the chart curve of a line over its seeds: the mean of their series
