@@ -313,7 +313,7 @@ func printRow(w io.Writer, r check.Row) {
 	if p := r.PValue(); p != "" {
 		measured += " " + p
 	}
-	fmt.Fprintf(w, "\n%-10s %-17s %-30s %-8s paper %-16s %s\n", c.Where, r.StepText(), measured, seeds, c.Paper, verdict)
+	fmt.Fprintf(w, "\n%-10s %-17s %-37s %-8s paper %-16s %s\n", c.Where, r.StepText(), measured, seeds, c.Paper, verdict)
 	if c.Words != "" {
 		fmt.Fprint(w, wrapIndented(fmt.Sprintf("%q (%s)", c.Words, c.Cite)))
 	} else {

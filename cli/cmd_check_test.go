@@ -114,8 +114,8 @@ func TestCheckFixtures(t *testing.T) {
 		t.Fatalf("check poisson5k: exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{
-		"Figure 6b  step 60           1.77× (1.73–1.82×)     2 seeds  paper 3×               SHORT OF THE PAPER: 1.77× of 3×: three fifths\n",
-		"Figure 6b  step 5000         6.66× (6.35–6.97×)     2 seeds  paper 10×              SHORT OF THE PAPER: 6.66× of 10×: two thirds\n",
+		"Figure 6b  step 60           1.77× [1.23–2.31×] p=0.25 (n<5: wide) 2 seeds  paper 3×               SHORT OF THE PAPER: 1.77× of 3×: three fifths\n",
+		"Figure 6b  step 5000         6.66× [2.73–10.6×] p=0.25 (n<5: wide) 2 seeds  paper 10×              SHORT OF THE PAPER: 6.66× of 10×: two thirds\n",
 		"2 claims: 2 short of the paper\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -128,7 +128,7 @@ func TestCheckFixtures(t *testing.T) {
 	}
 	for _, want := range []string{
 		"SHORT OF THE PAPER: 1.77× of 3×: three fifths\n", // step 60 is behind every job: final
-		"Figure 6b  step 5000         –                               paper 10×              PENDING (at step 2,300 of 5,000: 2.84× (2.74–2.94×), provisional)\n",
+		"Figure 6b  step 5000         –                                              paper 10×              PENDING (at step 2,300 of 5,000: 2.84× (2.74–2.94×), provisional)\n",
 		"measured (fig6b-5k): x_l1 adam ÷ sip; 2 of 2 seeds still training\n",
 		"2 claims: 1 short of the paper, 1 pending (1 with a provisional ratio so far, not a verdict)\n",
 	} {
