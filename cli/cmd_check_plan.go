@@ -29,7 +29,41 @@ type stepCost struct {
 	Steps    int     `json:"steps_timed"`
 	AtLeast  bool    `json:"at_least,omitempty"` // the step did not end within costTimeout: CPU is a lower bound
 	Measured string  `json:"measured"`           // RFC 3339
-	Source   string  `json:"-"`                  // "measured now" or "cached <date>"
+	Load     float64 `json:"load,omitempty"`     // the 1-minute load average when it was measured (Linux)
+	Source   string  `json:"-"`                  // "measured now" or "cached <date>", with the load
+}
+
+// loadAverage returns the 1-minute load average, 0 where the system does not say.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	x, err := strconv.ParseFloat(f[0], 64)
+	if err != nil || x < 0 || x > 1e6 {
+		return 0
+	}
+	return x
+}
+
+// source says where a cost comes from: "measured now" or "cached 2026-12-06", and the
+// load average then ("at load 2.1"): CPU time per step grows on a busy machine.
+func (c stepCost) source(now bool) string {
+	s := "measured now"
+	if !now {
+		s = "cached " + strings.SplitN(c.Measured, "T", 2)[0]
+		if len(s) > 30 { // a cache is input
+			s = "cached"
+		}
+	}
+	if c.Load > 0 {
+		s += fmt.Sprintf(", load %.3g", c.Load)
+	}
+	return s
 }
 
 // costCacheFile is the cache of step costs measured on this machine, under the user's
@@ -141,7 +175,7 @@ func benchStep(spec *presets.Spec, method string, warmup, steps int) (wall, cpu 
 // that first step is the cost. A step that runs past costTimeout is recorded as at least
 // costTimeout.
 func measureStepCost(spec *presets.Spec, method string) (stepCost, error) {
-	c := stepCost{Measured: time.Now().UTC().Format(time.RFC3339)}
+	c := stepCost{Measured: time.Now().UTC().Format(time.RFC3339), Load: loadAverage()}
 	if spec.NewSolver() != nil {
 		return c, nil
 	}
@@ -193,10 +227,7 @@ func planCosts(pl *check.Plan, progress io.Writer) ([]planLine, string, error) {
 			key := costKey(spec, m.Name)
 			c, ok := cache[key]
 			if ok {
-				c.Source = "cached " + strings.SplitN(c.Measured, "T", 2)[0]
-				if len(c.Source) > 30 { // a cache is input
-					c.Source = "cached"
-				}
+				c.Source = c.source(false)
 			} else {
 				if progress != nil {
 					fmt.Fprintf(progress, "sipbench: timing %s's training step on %s (%s scale, %s) …\n", m.Name, spec.Preset.Name, spec.Scale, e.Name)
@@ -205,7 +236,7 @@ func planCosts(pl *check.Plan, progress io.Writer) ([]planLine, string, error) {
 					return nil, path, fmt.Errorf("check: the step cost of %s %s: %v", e.Name, m.Name, err)
 				}
 				cache[key], changed = c, true
-				c.Source = "measured now"
+				c.Source = c.source(true)
 			}
 			lines = append(lines, planLine{exp: e, spec: spec, method: m.Name, cost: c})
 		}
@@ -232,7 +263,7 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 	fmt.Fprintf(w, "seeds: %s (%d; %s)\n", seedsText(pl.Seeds), len(pl.Seeds), check.PaperSeeds)
 	fmt.Fprintf(w, "CPU per step: one job's training step on one thread on this machine, as sipbench bench --preset P --scale S\n")
 	fmt.Fprintf(w, "--method M --threads 1 times it (cached in %s, or measured now and cached; ≥: the step\n", cachePath)
-	fmt.Fprintf(w, "had not ended after %s, so its cost is at least that)\n\n", costTimeout)
+	fmt.Fprintf(w, "had not ended after %s, so its cost is at least that). A busy machine (high load) makes steps cost more CPU.\n\n", costTimeout)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "EXPERIMENT\tMETHOD\tSTEPS\tSEEDS\tCPU/STEP\tCPU TIME\tSTEP COST\t")
 	var total float64
