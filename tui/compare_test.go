@@ -162,3 +162,17 @@ func TestCompareOneRunTitle(t *testing.T) {
 		t.Errorf("title %q, want %q", title, want)
 	}
 }
+
+// TestSeedRowsOneSeed: with only seed 0 logged, the summary rows showed "±0" and "1±0"
+// (a spread of one value); now "(1 seed)" and the value alone, at 80×24 and 200×60.
+func TestSeedRowsOneSeed(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
+		d := newDashboard(seedRun("0.001"), Options{RunDir: "runs/poisson-seeds", Getenv: xtermEnv}, nil)
+		evs := append(metricEvents(runner.JobID("SIP", 0), 300, 1, 60, 1e-3), metricEvents(runner.JobID("Adam", 0), 300, 1, 300, 0.02)...)
+		feed(d, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]}, eventsMsg(evs), tickMsg{})
+		frame := ansi.Strip(d.View())
+		if !strings.Contains(frame, " (1 seed) ") || strings.Contains(frame, "±0 ") || strings.Contains(frame, "1±0") || strings.Contains(frame, "±-") {
+			t.Errorf("%dx%d: one seed of three logged:\n%s", sz[0], sz[1], frame)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 				{Frac: frac},
 				{Text: ""}, {Text: ""},
 				{Text: formatMetric(val.Mean)},
-				{Text: "±" + formatHalfRange(val)},
+				spreadCell(t, val, n),
 				{Text: formatRatio(ratio)},
 			}
 			if cluster {
@@ -195,6 +195,18 @@ func fitColumns(cols []column, rows []tableRow, w int) ([]column, []tableRow) {
 
 // formatHalfRange formats half a spread's range: 2 significant digits, or a whole number
 // from 10; "-" for none.
+// spreadCell is the ± cell of a summary row over n seeds with a value: half their range,
+// or "(1 seed)" (dim) for one seed, or empty for none (it showed "±0" and "±-").
+func spreadCell(t *theme, s runner.Spread, n int) tableCell {
+	switch {
+	case n == 1:
+		return tableCell{Text: "(1 seed)", Style: &t.Dim}
+	case n < 1 || math.IsNaN(s.Mean):
+		return tableCell{}
+	}
+	return tableCell{Text: "±" + formatHalfRange(s)}
+}
+
 func formatHalfRange(s runner.Spread) string {
 	if math.IsNaN(s.Mean) {
 		return "-"
