@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -133,7 +134,7 @@ func jobCells(t *theme, s *store, j *job, metric string, smoothed, cluster bool)
 	}
 	rate, eta := "-", "-"
 	if r := j.Rate(); r > 0 && !st.Final() && st != runner.Lost {
-		rate = fmt.Sprintf("%.3g", r)
+		rate = formatSI(r)
 	}
 	if e, ok := j.ETA(); ok {
 		eta = formatDur(e)
@@ -195,6 +196,20 @@ func fitColumns(cols []column, rows []tableRow, w int) ([]column, []tableRow) {
 
 // formatHalfRange formats half a spread's range: 2 significant digits, or a whole number
 // from 10; "-" for none.
+// formatSI formats a positive speed with three significant digits and an SI prefix:
+// "153", "2.42k", "15.3k", "1.2M" (it printed "2.42e+03").
+func formatSI(v float64) string {
+	for _, p := range []struct {
+		f float64
+		s string
+	}{{1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if v >= p.f*0.9995 {
+			return strconv.FormatFloat(v/p.f, 'g', 3, 64) + p.s
+		}
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
 // spreadCell is the ± cell of a summary row over n seeds with a value: half their range,
 // or "(1 seed)" (dim) for one seed, or empty for none (it showed "±0" and "±-").
 func spreadCell(t *theme, s runner.Spread, n int) tableCell {

@@ -11,8 +11,11 @@ import (
 // starts to decimate (see series).
 const defaultMaxPoints = 4096
 
-// rateWindow is the number of recent (step, wall) samples over which steps/s is measured.
-const rateWindow = 16
+// rateTau is the time constant, in seconds of training time, of the running mean of the
+// training speed: long enough that steps/s and the ETA hold steady between metric events
+// (a window of 16 events, a few milliseconds apart at per-step logging, swung from 153 to
+// 5e3 steps/s), short enough to follow a slowed machine within a minute.
+const rateTau = 10.0
 
 // point is one stored value of a metric series.
 type point struct {
@@ -116,9 +119,13 @@ type job struct {
 	DataVersion uint64 // metrics, step, state
 	SnapVersion uint64 // snapshot
 
-	rs     [rateWindow]struct{ step, wall float64 }
-	rsN    int
-	rsNext int
+	// The training speed: an exponential running mean over rateTau seconds of training
+	// time of the steps per second between metric events, each weighted by its duration
+	// (so the wall clock's rounding cancels). Before rateTau seconds, the plain mean.
+	rate              float64
+	rateStep, rateAt  float64 // the last sample
+	rateSpan          float64 // seconds of training time the mean covers so far
+	rateSeen, rateSet bool
 }
 
 // Metric returns the index of the metric called name among the job's, or -1.
@@ -156,16 +163,35 @@ func (j *job) Status() runner.State {
 // Rate returns the recent training speed in steps per second of training time (pauses
 // excluded), measured over the last few metric events; 0 if unknown.
 func (j *job) Rate() float64 {
-	if j.rsN < 2 {
+	if !j.rateSet {
 		return 0
 	}
-	newest := j.rs[(j.rsNext+rateWindow-1)%rateWindow]
-	oldest := j.rs[(j.rsNext+rateWindow-j.rsN)%rateWindow]
-	dw := newest.wall - oldest.wall
-	if dw <= 0 {
-		return 0
+	return j.rate
+}
+
+// observeRate adds the sample (step, wall) to the running mean of the training speed. A
+// step or time that goes back (a resumed job re-logging) restarts the mean from it.
+func (j *job) observeRate(step, wall float64) {
+	if !j.rateSeen || step < j.rateStep || wall < j.rateAt {
+		j.rateStep, j.rateAt, j.rateSeen = step, wall, true
+		return
 	}
-	return (newest.step - oldest.step) / dw
+	dt := wall - j.rateAt
+	if dt <= 0 {
+		return // the clock's resolution: wait for the next sample to carry the steps
+	}
+	inst := (step - j.rateStep) / dt
+	j.rateStep, j.rateAt = step, wall
+	j.rateSpan += dt
+	a := 1 - math.Exp(-dt/rateTau)
+	if j.rateSpan < rateTau {
+		a = dt / j.rateSpan // the plain mean until rateTau seconds are covered
+	}
+	if !j.rateSet {
+		a = 1
+	}
+	j.rate += a * (inst - j.rate)
+	j.rateSet = true
 }
 
 // ETA returns the estimated training seconds left, and false when it is unknown (no rate
@@ -263,9 +289,7 @@ func (s *store) ApplyRun(r int, ev runner.Event) bool {
 		if j.State == runner.Queued {
 			j.State = runner.Running
 		}
-		j.rs[j.rsNext] = struct{ step, wall float64 }{float64(ev.Step), ev.Wall}
-		j.rsNext = (j.rsNext + 1) % rateWindow
-		j.rsN = min(j.rsN+1, rateWindow)
+		j.observeRate(float64(ev.Step), ev.Wall)
 		for m := range min(len(ev.Metrics), len(j.Series)) {
 			v := ev.Metrics[m]
 			if sm := j.Series[m].observe(v); !math.IsNaN(sm) {

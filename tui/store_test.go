@@ -2,6 +2,7 @@ package tui
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/muesli/termenv"
@@ -176,4 +177,38 @@ func TestClusterColumn(t *testing.T) {
 func tableOf(s *store) tableView {
 	lines, lineOf := dashLines(s, nil)
 	return tableView{rows: dashRows(s, lines), lines: lines, lineOf: lineOf, metric: s.Info.Metrics[0]}
+}
+
+// TestRateSteady: steps/s swung from 153 to 5e3 with metric events a few milliseconds
+// apart and a wall clock of 0.1 ms resolution, and the ETA jittered. The running mean
+// holds 100 steps/s within 1 % through a jittery clock, and the ETA only falls.
+func TestRateSteady(t *testing.T) {
+	s := newStore(testRun("SIP"), 0)
+	rng := rand.New(rand.NewPCG(3, 4))
+	wall, prevETA := 0.0, math.Inf(1)
+	for step := 1; step <= 3000; step++ {
+		wall += 0.01 * (0.2 + 1.6*rng.Float64()) // 100 steps/s on average, each step 2–18 ms
+		w := math.Round(wall*1e4) / 1e4         // metrics.csv's %.4f
+		s.Apply(runner.Event{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: step, Wall: w, Metrics: []float64{1, 1}})
+		j := s.Job("SIP-seed0")
+		if step < 1000 { // the mean covers 10 s
+			continue
+		}
+		if r := j.Rate(); math.Abs(r-100) > 5 {
+			t.Fatalf("step %d: %.4g steps/s, want 100 ± 5", step, r)
+		}
+		e, ok := j.ETA()
+		if !ok || e > prevETA+0.05 {
+			t.Fatalf("step %d: ETA %.3g s after %.3g s", step, e, prevETA)
+		}
+		prevETA = e
+	}
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{{153, "153"}, {2420, "2.42k"}, {15300, "15.3k"}, {1.2e6, "1.2M"}, {999.9, "1k"}, {2.5, "2.5"}} {
+		if got := formatSI(c.v); got != c.want {
+			t.Errorf("formatSI(%g) = %q, want %q", c.v, got, c.want)
+		}
+	}
 }
