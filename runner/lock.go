@@ -61,6 +61,13 @@ func LockJob(dir, job string) (*JobLock, error) {
 	if err := os.Mkdir(jd, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, err
 	}
+	if foreignLock(jd) != nil {
+		// Another run's lock linked here: unlink this name (the other run's stays) and
+		// make the job's own, so that locking this job never locks the other's.
+		if err := os.Remove(filepath.Join(jd, lockFile)); err != nil {
+			return nil, err
+		}
+	}
 	var f *os.File
 	var err error
 	// A reader probing the lock (JobLockOwner) holds it for a moment: try again a few times
@@ -109,6 +116,9 @@ func (l *JobLock) Release() {
 func JobLockOwner(dir, job string) (*LockOwner, error) {
 	if !plainName(job) {
 		return nil, fmt.Errorf("runner: %q is not a job's name", job)
+	}
+	if err := foreignLock(filepath.Join(dir, job)); err != nil {
+		return nil, err // whoever holds it trains another run's job
 	}
 	f, err := lockFileIn(filepath.Join(dir, job), lockFile, false)
 	if errors.Is(err, errLocked) {

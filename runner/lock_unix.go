@@ -4,6 +4,7 @@ package runner
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -67,3 +68,21 @@ func lockRun(dir string) (release func(), err error) {
 }
 
 func unlockFile(f *os.File) { unix.Flock(int(f.Fd()), unix.LOCK_UN) }
+
+// foreignLock returns an error if the job's lock file is not the job folder's own: a
+// file with more than one link (a hard link from another run, as `cp -al` makes), or on
+// another device than the job's folder. Its flock then belongs to whoever locks the other
+// name, and its owner must not be trusted, nor signalled. A missing file is its own.
+func foreignLock(jd string) error {
+	var st, dst unix.Stat_t
+	if err := unix.Lstat(filepath.Join(jd, lockFile), &st); err != nil {
+		return nil
+	}
+	if err := unix.Lstat(jd, &dst); err != nil {
+		return err
+	}
+	if st.Nlink != 1 || st.Dev != dst.Dev {
+		return fmt.Errorf("runner: %s has %d links or lies on another device than its folder: it is another run's lock (a hard link, as cp -al makes), not trusted", filepath.Join(jd, lockFile), st.Nlink)
+	}
+	return nil
+}
