@@ -280,6 +280,9 @@ func Create(dir string, pl *Plan) error {
 	if _, err := os.Lstat(filepath.Join(dir, PlanFile)); err == nil {
 		return fmt.Errorf("check: %s already holds a check (sipbench check --out %s continues it)", dir, dir)
 	}
+	if err := runner.CheckNewFolder(dir, "check"); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -165,11 +165,48 @@ func PlanSweep(p *presets.Preset, scale string, methods []string, g Grid, extra 
 	return info, specs, nil
 }
 
+// CheckNewFolder returns an error unless dir can become a new folder of the kind what
+// ("sweep", "check"): it does not exist, or is an empty folder. A run, sweep or check
+// folder, or any other folder with something in it, is not written into: it is not ours.
+func CheckNewFolder(dir, what string) error {
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("runner: %s is not a folder: choose another --out", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		switch e.Name() {
+		case runFile:
+			return fmt.Errorf("runner: %s is a run folder, not a %s: choose another --out", dir, what)
+		case SweepFile:
+			return fmt.Errorf("runner: %s is a sweep folder, not a %s: choose another --out", dir, what)
+		case "check.json":
+			return fmt.Errorf("runner: %s is a check folder, not a %s: choose another --out", dir, what)
+		}
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("runner: %s is not empty (it holds %q) and is not a %s: choose another --out", dir, entries[0].Name(), what)
+	}
+	return nil
+}
+
 // CreateSweep makes the sweep folder dir and writes its sweep.json; the runs' folders
 // are made later, one Create each. It fails if dir already holds a sweep.
 func CreateSweep(dir string, info SweepInfo) error {
 	if IsSweep(dir) {
 		return fmt.Errorf("runner: %s already holds a sweep (use another --out)", dir)
+	}
+	if err := CheckNewFolder(dir, "sweep"); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSweepAndCheckRefuseFoldersNotTheirs reproduces issue 26's fifth defect: sweep --out
+// and check --out wrote into a run folder (after which show and runs took the run for a
+// sweep) and into any folder. They now refuse as run --out does, and write nothing.
+func TestSweepAndCheckRefuseFoldersNotTheirs(t *testing.T) {
+	root := t.TempDir()
+	run := filepath.Join(root, "run")
+	if code, _, stderr := capture(t, "run", "exp", "--headless", "--steps", "5", "--methods", "adam", "--out", run, "--print-every", "1h"); code != 0 {
+		t.Fatalf("run: %s", stderr)
+	}
+	other := filepath.Join(root, "photos")
+	os.MkdirAll(other, 0o755)
+	os.WriteFile(filepath.Join(other, "cat.jpg"), []byte("meow"), 0o644)
+	for _, c := range []struct {
+		dir, want string
+	}{
+		{run, "is a run folder, not a "},
+		{other, `is not empty (it holds "cat.jpg") and is not a `},
+	} {
+		before, _ := os.ReadDir(c.dir)
+		for _, args := range [][]string{
+			{"sweep", "exp", "--set", "lr.adam=0.001,0.002", "--steps", "5", "--methods", "adam", "--out", c.dir},
+			{"check", "--only", "exp", "--seeds", "1", "--out", c.dir},
+		} {
+			code, _, stderr := capture(t, args...)
+			if code != 1 || !strings.Contains(stderr, c.want+args[0]) {
+				t.Errorf("sipbench %s: exit %d, stderr %q; want exit 1 and %q", strings.Join(args, " "), code, stderr, c.want+args[0])
+			}
+			if after, _ := os.ReadDir(c.dir); len(after) != len(before) {
+				t.Errorf("sipbench %s wrote into %s: %d entries, were %d", args[0], c.dir, len(after), len(before))
+			}
+		}
+	}
+}
