@@ -81,12 +81,18 @@ type Method struct {
 	LR        float64   // learning rate
 	Momentum  float64   // for "sgd"
 	Reduction Reduction // the batch reduction of the training loss; "" means Mean
+	// Tau and Kappa are HIG's relative truncation τ and exponent κ (for "hig": κ = ½ is
+	// HIG, κ = 1 Gauss–Newton); other optimizers ignore them.
+	Tau, Kappa float64
 }
 
 // NewOptimizer returns m's network optimizer bound to params.
 func (m Method) NewOptimizer(params []*core.Param) (Optimizer, error) {
-	if m.Optimizer == "sgd" {
+	switch m.Optimizer {
+	case "sgd":
 		return NewSGD(params, m.LR, m.Momentum), nil
+	case "hig":
+		return NewHIG(params, m.LR, m.Tau, m.Kappa), nil
 	}
 	return New(m.Optimizer, params, m.LR)
 }
@@ -115,6 +121,14 @@ func (m Method) Validate(updates []string) error {
 	}
 	if math.IsNaN(m.LR) || math.IsInf(m.LR, 0) || m.LR < 0 || math.IsNaN(m.Momentum) || math.IsInf(m.Momentum, 0) {
 		return fmt.Errorf("optimizers: method %q: learning rate %g must be finite and ≥ 0, momentum %g finite", m.Name, m.LR, m.Momentum)
+	}
+	if m.Optimizer == "hig" {
+		if m.Source != Adjoint {
+			return fmt.Errorf("optimizers: method %q: hig inverts the physics' Jacobian and needs the adjoint source, not %q", m.Name, m.Source)
+		}
+		if math.IsNaN(m.Tau) || math.IsInf(m.Tau, 0) || m.Tau < 0 || math.IsNaN(m.Kappa) || math.IsInf(m.Kappa, 0) {
+			return fmt.Errorf("optimizers: method %q: truncation %g must be finite and ≥ 0, kappa %g finite", m.Name, m.Tau, m.Kappa)
+		}
 	}
 	return nil
 }

@@ -32,11 +32,12 @@ type Optimizer interface {
 
 // Names lists the names that New accepts, in a fixed order: the built-in optimizers, then
 // those of Register in the order they were registered.
-var Names = []string{"sgd", "adam", "adagrad", "adadelta", "rmsprop", "adahessian", "hf"}
+var Names = []string{"sgd", "adam", "adagrad", "adadelta", "rmsprop", "adahessian", "hf", "hig"}
 
 // New returns the optimizer called name (one of Names, lowercase) bound to params, with
 // learning rate lr and PyTorch's defaults for every other setting; "sgd" has no momentum.
-// "adahessian" and "hf" (Hessian-free, initial damping 1) are ClosureOptimizers.
+// "adahessian", "hf" (Hessian-free, initial damping 1) and "hig" (half-inverse gradients,
+// DefaultTau and DefaultKappa) are ClosureOptimizers.
 // It returns an error for an unknown name, and panics as the named constructor does.
 func New(name string, params []*core.Param, lr float64) (Optimizer, error) {
 	switch name {
@@ -54,6 +55,8 @@ func New(name string, params []*core.Param, lr float64) (Optimizer, error) {
 		return NewAdaHessian(params, lr), nil
 	case "hf":
 		return NewHessianFree(params, lr, 1), nil
+	case "hig":
+		return NewHIG(params, lr, DefaultTau, DefaultKappa), nil
 	}
 	if c := registeredOptimizer(name); c != nil {
 		return c(params, lr), nil
