@@ -1,6 +1,7 @@
 package optimizers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -180,4 +181,53 @@ func HIGDirection(dst, j, g []float64, rows, n int, tau, kappa float64) ([]float
 func JacobianBytes(rows, n int) float64 {
 	small := float64(min(rows, n))
 	return 8 * (float64(rows)*float64(n) + small*small)
+}
+
+// The bounds of HIG's step, beyond which a Jacobian is refused before training: its
+// memory (J and the Gram matrix, JacobianBytes) and its work, the Gram product's and the
+// eigendecomposition's rows·n·min(rows, n) multiply-adds (JacobianWork). 1e11 is about a
+// minute per step at the 2 GFLOP/s that gonum's pure-Go matrix product reaches on one
+// core.
+const (
+	MaxJacobianBytes = 1 << 30
+	MaxJacobianWork  = 1e11
+)
+
+// JacobianWork returns rows·n·min(rows, n), the order of the multiply-adds of HIG's step
+// for a Jacobian of rows × n.
+func JacobianWork(rows, n int) float64 {
+	return float64(rows) * float64(n) * float64(min(rows, n))
+}
+
+// ErrJacobianTooLarge is wrapped by CheckJacobian's errors.
+var ErrJacobianTooLarge = errors.New("the Jacobian is too large for HIG")
+
+// CheckJacobian returns an error (wrapping ErrJacobianTooLarge) naming the Jacobian's size and the bound it breaks if
+// HIG cannot take a step with a Jacobian of rows × n, nil if it can.
+func CheckJacobian(method string, batch, outputs, n int) error {
+	rows := batch * outputs
+	bytes, work := JacobianBytes(rows, n), JacobianWork(rows, n)
+	size := fmt.Sprintf("its Jacobian is %d rows (batch %d × %d outputs) × %d weights, %s in float64 with its Gram matrix",
+		rows, batch, outputs, n, byteSize(bytes))
+	switch {
+	case bytes > MaxJacobianBytes:
+		return fmt.Errorf("method %s (optimizer hig) cannot train here: %s; the bound is %s (%w)", method, size, byteSize(MaxJacobianBytes), ErrJacobianTooLarge)
+	case work > MaxJacobianWork:
+		return fmt.Errorf("method %s (optimizer hig) cannot train here: %s, and %.2g multiply-adds per step; the bound is %.0e (%w)", method, size, work, MaxJacobianWork, ErrJacobianTooLarge)
+	}
+	return nil
+}
+
+// byteSize writes b in B, KiB, MiB, GiB or TiB.
+func byteSize(b float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	return fmt.Sprintf("%.1f %s", b, units[i])
 }

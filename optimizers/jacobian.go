@@ -30,10 +30,11 @@ type OutputLoss interface {
 }
 
 // VJPer is implemented by problems that compute J_Pᵀ·w, the transposed Jacobian of P at
-// x applied to w (shaped like y), per example, directly. Without it, J_Pᵀ·w is
-// Gradient(x, P(x) − w), which holds for the loss ½‖P(x) − y*‖².
+// x applied to w (shaped like y), per example, directly; y is the observation, which P
+// may read (Forward's dst). Without it, J_Pᵀ·w is Gradient(x, P(x) − w), which holds for
+// the loss ½‖P(x) − y*‖² with P a function of x alone.
 type VJPer interface {
-	VJP(dst, x, w *core.Tensor) *core.Tensor
+	VJP(dst, x, y, w *core.Tensor) *core.Tensor
 }
 
 // Jacobian implements JacobianObjective for a method whose source is Adjoint.
@@ -90,7 +91,7 @@ func (o *NetObjective) Jacobian(jac, g []float64) ([]float64, []float64, int) {
 			e.Data[bi*dimY+k] = 1
 		}
 		if v, ok := o.Physics.(VJPer); ok {
-			w[k] = v.VJP(nil, x, e)
+			w[k] = v.VJP(nil, x, o.Y, e)
 		} else {
 			r := out.Clone()
 			for i := range r.Data {

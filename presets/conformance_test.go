@@ -1,6 +1,7 @@
 package presets_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/problems/fluid"
@@ -34,6 +36,10 @@ type deviation struct {
 	forwardReadsDst bool
 	// kinks: the loss is only piecewise smooth, so finite differences may straddle a kink.
 	kinks bool
+	// curved: the loss's third derivatives are so large that the gradient check's central
+	// difference at |δ| = 1e-4 of x's size reaches its bound on truncation alone; it
+	// steps 1e-5 instead (the truncation, O(|δ|²), 100 times smaller).
+	curved bool
 }
 
 func deviationOf(p problems.Problem) deviation {
@@ -45,6 +51,13 @@ func deviationOf(p problems.Problem) deviation {
 		// in float64, with steps too small to straddle a kink
 		// (problems/fluid/adjoint_test.go).
 		return deviation{notLeastSquares: true, forwardReadsDst: true, kinks: true}
+	case *problems.Oscillators:
+		// The loss is the original's ‖P − y*‖² (no ½), and P starts from the observation,
+		// the initial state. Its own tests check the RK4 adjoint and J_Pᵀ·w against
+		// finite differences in float64 (problems/oscillators_test.go).
+		// 96 RK4 steps of a cubic force: at |δ| = 1e-4 the truncation met the bound
+		// (measured 1.0×, one example in six).
+		return deviation{notLeastSquares: true, forwardReadsDst: true, curved: true}
 	}
 	return deviation{}
 }
@@ -71,7 +84,7 @@ func TestProblemConformance(t *testing.T) {
 		for _, scale := range scales {
 			t.Run(p.Name+"/"+scale, func(t *testing.T) {
 				t.Parallel()
-				s, err := p.Resolve(scale, p.MethodNames(), sets)
+				s, err := p.Resolve(scale, trainableMethods(p, scale, sets), sets)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -446,6 +459,9 @@ func around(x *core.Tensor, delta []float64) (xp, xm *core.Tensor, d []float64) 
 // A wrong term, factor or sign is off by O(1).
 func (c *probe) checkGradient(t *testing.T) {
 	steps, tol, kinked := []float64{1e-4}, 1e-5, c.dev.kinks
+	if c.dev.curved {
+		steps = []float64{1e-5}
+	}
 	if kinked {
 		steps, tol = []float64{1e-5, 1e-6}, 1e-2
 	}
@@ -608,4 +624,17 @@ func (c *probe) checkAdjoint(t *testing.T) {
 			}
 		}
 	}
+}
+
+// trainableMethods returns the preset's methods that can train at the scale with sets:
+// all but the HIG methods whose Jacobian is refused there.
+func trainableMethods(p *presets.Preset, scale string, sets []string) []string {
+	var names []string
+	for _, m := range p.MethodNames() {
+		if _, err := p.Resolve(scale, []string{m}, sets); errors.Is(err, optimizers.ErrJacobianTooLarge) {
+			continue
+		}
+		names = append(names, m)
+	}
+	return names
 }

@@ -33,6 +33,8 @@ func init() {
 			method("adam", optimizers.Adjoint, "", "adam", 1e-3, true),
 			method("sgd", optimizers.Adjoint, "", "sgd", 1e-2, true),
 			method("supervised", optimizers.Supervised, "", "adam", 1e-3, false),
+			higMethods(1, 1, optimizers.DefaultTau, false)[0],
+			higMethods(1, 1, optimizers.DefaultTau, false)[1],
 		},
 		Scales: []Scale{
 			{Name: "quick", Note: "5000 steps instead of 100,001", Common: Common{Steps: 5000, Batch: 100, SnapshotEvery: 100, CheckpointEvery: 1000}},
@@ -67,6 +69,8 @@ func init() {
 			method("adadelta", optimizers.Adjoint, "", "adadelta", 3e-3, true),
 			method("adagrad", optimizers.Adjoint, "", "adagrad", 3e-3, true),
 			method("rmsprop", optimizers.Adjoint, "", "rmsprop", 3e-5, true),
+			higMethods(1, 1, optimizers.DefaultTau, false)[0],
+			higMethods(1, 1, optimizers.DefaultTau, false)[1],
 		},
 		Scales: []Scale{
 			{Name: "quick", Note: "2000 steps instead of 600 s", Common: Common{Steps: 2000, Batch: 100, SnapshotEvery: 100, CheckpointEvery: 1000},
@@ -129,6 +133,8 @@ func fieldPreset(name, description string, deviations []string, sgd MethodDef, a
 			method("adahessian", optimizers.Adjoint, "", "adahessian", adahessianLR, false),
 			method("hf", optimizers.Adjoint, "", "hf", 1, false),
 			fnoMethod(fnoLR),
+			higMethods(1, 1, optimizers.DefaultTau, false)[0],
+			higMethods(1, 1, optimizers.DefaultTau, false)[1],
 		},
 		Scales: []Scale{
 			{Name: "quick", Note: "32×32 grid, batch 16, 400 steps", Common: Common{Steps: 400, Batch: 16, SnapshotEvery: 20, CheckpointEvery: 100},

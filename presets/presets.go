@@ -91,7 +91,7 @@ func All() []*Preset { return registry }
 var registry []*Preset
 
 // order ranks the presets for All, whatever the order their files register them in.
-var order = []string{"exp", "rotation", "poisson", "heat", "fluid", "trajectories"}
+var order = []string{"exp", "rotation", "poisson", "heat", "fluid", "trajectories", "oscillators"}
 
 func register(p *Preset) {
 	registry = append(registry, p)
@@ -130,6 +130,15 @@ func (p *Preset) AllKeys() []Key {
 	for _, m := range p.Methods {
 		keys = append(keys, Key{Name: "lr." + m.Name, Kind: Float, Min: 0,
 			Doc: fmt.Sprintf("learning rate of %s (%s)", m.Name, m.Optimizer)})
+	}
+	for _, m := range p.Methods {
+		if m.Optimizer == "hig" {
+			keys = append(keys,
+				Key{Name: "tau." + m.Name, Kind: Float, Min: 0, Max: 1,
+					Doc: fmt.Sprintf("truncation τ of %s: singular values ≤ τ·σ_max are dropped", m.Name)},
+				Key{Name: "kappa." + m.Name, Kind: Float, Min: -1, Max: 1,
+					Doc: fmt.Sprintf("exponent κ of %s: Λ^-κ (½ HIG, 1 Gauss–Newton, -1 gradient descent)", m.Name)})
+		}
 	}
 	return keys
 }
@@ -261,6 +270,9 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		seen[name] = true
 		m := p.Methods[i].Method
 		m.LR = vals.Float("lr." + name)
+		if m.Optimizer == "hig" {
+			m.Tau, m.Kappa = vals.Float("tau."+name), vals.Float("kappa."+name)
+		}
 		if m.Reduction == "" {
 			m.Reduction = p.Reduction
 		}
@@ -268,6 +280,9 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 	}
 	if len(spec.Methods) == 0 {
 		return nil, fmt.Errorf("%s: no methods chosen (methods: %s)", p.Name, strings.Join(p.MethodNames(), ", "))
+	}
+	if err := spec.checkJacobians(); err != nil {
+		return nil, err
 	}
 	return spec, nil
 }
@@ -350,6 +365,14 @@ func (p *Preset) complete(vals Values, scale string) error {
 				lr = m.LRFor(vals)
 			}
 			vals["lr."+m.Name] = fmt.Sprint(lr)
+		}
+		if m.Optimizer == "hig" {
+			if _, ok := vals["tau."+m.Name]; !ok {
+				vals["tau."+m.Name] = fmt.Sprint(m.Tau)
+			}
+			if _, ok := vals["kappa."+m.Name]; !ok {
+				vals["kappa."+m.Name] = fmt.Sprint(m.Kappa)
+			}
 		}
 	}
 	for _, key := range p.AllKeys() {

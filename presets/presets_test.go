@@ -16,7 +16,7 @@ func TestEveryPresetResolvesAtEveryScale(t *testing.T) {
 	t.Parallel()
 	for _, p := range All() {
 		for _, sc := range p.ScaleNames() {
-			s, err := p.Resolve(sc, p.MethodNames(), nil)
+			s, err := p.Resolve(sc, trainable(t, p, sc, nil), nil)
 			if err != nil {
 				t.Fatalf("%s/%s: %v", p.Name, sc, err)
 			}
@@ -227,7 +227,7 @@ func TestNetworksMatchTheirWords(t *testing.T) {
 		if p.IsSolver() {
 			continue
 		}
-		s, err := p.Resolve("", p.MethodNames(), nil)
+		s, err := p.Resolve("", trainable(t, p, "", nil), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,13 +345,59 @@ func TestReductions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := p.Resolve("paper", p.MethodNames(), nil)
+		s, err := p.Resolve("paper", trainable(t, p, "paper", nil), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range s.Methods {
 			if m.Reduction != r {
 				t.Errorf("%s/%s: reduction %q, want %q", name, m.Name, m.Reduction, r)
+			}
+		}
+	}
+}
+
+// trainable returns the preset's methods that can train at the scale with sets: all but
+// the HIG methods whose Jacobian is refused there (the U-Net field presets').
+func trainable(t testing.TB, p *Preset, scale string, sets []string) []string {
+	t.Helper()
+	var names []string
+	for _, m := range p.MethodNames() {
+		if _, err := p.Resolve(scale, []string{m}, sets); errors.Is(err, optimizers.ErrJacobianTooLarge) {
+			continue
+		}
+		names = append(names, m)
+	}
+	return names
+}
+
+// TestJacobianBound: HIG and Gauss–Newton resolve where their Jacobian fits (rotation,
+// exp, oscillators) and are refused on the U-Net field presets with a message that names
+// the Jacobian's rows, weights and bytes and the bound.
+func TestJacobianBound(t *testing.T) {
+	for _, c := range []struct {
+		preset string
+		ok     bool
+	}{{"exp", true}, {"rotation", true}, {"oscillators", true}, {"poisson", false}, {"heat", false}} {
+		p, err := Lookup(c.preset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []string{"hig", "gn"} {
+			_, err := p.Resolve("", []string{m}, nil)
+			if c.ok {
+				if err != nil {
+					t.Errorf("%s --methods %s: %v", c.preset, m, err)
+				}
+				continue
+			}
+			if !errors.Is(err, optimizers.ErrJacobianTooLarge) {
+				t.Fatalf("%s --methods %s: error %v, want the Jacobian refused", c.preset, m, err)
+			}
+			for _, want := range []string{"rows (batch", "weights", "GiB", "the bound is 1.0 GiB"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%s --methods %s: %q does not say %q", c.preset, m, err, want)
+				}
 			}
 		}
 	}

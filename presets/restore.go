@@ -42,8 +42,8 @@ func (p *Preset) Restore(scale string, values Values, methods []optimizers.Metho
 	for _, k := range values.Sorted() {
 		i := slices.IndexFunc(keys, func(key Key) bool { return key.Name == k })
 		if i < 0 {
-			if m, ok := strings.CutPrefix(k, "lr."); ok && !trained[m] {
-				continue // the learning rate of a method the run did not train
+			if m, ok := cutMethodKey(k); ok && !trained[m] {
+				continue // the learning rate (τ, κ) of a method the run did not train
 			}
 			return nil, fmt.Errorf("%s: the run records setting %q, which this sipbench's preset no longer has", p.Name, k)
 		}
@@ -87,4 +87,14 @@ func (p *Preset) Restore(scale string, values Values, methods []optimizers.Metho
 		}
 	}
 	return &Spec{Preset: p, Scale: scale, Values: vals, Common: vals.common(), Methods: slices.Clone(methods), networks: networks}, nil
+}
+
+// cutMethodKey returns the method of a per-method setting (lr.<m>, tau.<m>, kappa.<m>).
+func cutMethodKey(k string) (string, bool) {
+	for _, prefix := range []string{"lr.", "tau.", "kappa."} {
+		if m, ok := strings.CutPrefix(k, prefix); ok {
+			return m, true
+		}
+	}
+	return "", false
 }
