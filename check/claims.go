@@ -103,7 +103,7 @@ func Claims() []*Claim {
 	pair := func(num, den string, step int) []Term {
 		return []Term{{Method: num, Step: step}, {Method: den, Step: step}}
 	}
-	return []*Claim{
+	return append([]*Claim{
 		{
 			ID: "fig1", Where: "Figure 1", Preset: "trajectories", Window: 1, Step: End,
 			Words: "Gradient descent prescribes small updates to parameters that require a large change to decrease L " +
@@ -255,7 +255,7 @@ func Claims() []*Claim {
 			Incomparable: map[string]string{Quick: "at the quick scale (32×32, batch 16) the iterated solver reaches the " +
 				"network's error in about one iteration where the paper's needs 7: the ratio times another race than the paper's table"},
 		},
-	}
+	}, higClaims()...)
 }
 
 // Presets returns the presets that claims are measured on, in the order of Claims.

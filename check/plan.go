@@ -118,6 +118,7 @@ var experiments = map[string][]Experiment{
 		{Name: "heat-2nd", Preset: "heat", Methods: []string{"adahessian"}, Sets: []string{"steps=100"}},
 		{Name: "fluid", Preset: "fluid", Methods: []string{"sip", "gd"}, Sets: []string{"steps=250"},
 			Table1: &Table1Settings{Examples: 16, MaxIters: 50, TimeLimit: 60}},
+		{Name: "oscillators", Preset: "oscillators", Methods: []string{"hig", "gn", "adam"}},
 	},
 	Paper: {
 		{Name: "trajectories", Preset: "trajectories", Methods: []string{"pi", "newton", "gd"}},
@@ -132,6 +133,7 @@ var experiments = map[string][]Experiment{
 		{Name: "heat-2nd", Preset: "heat", Methods: []string{"adahessian", "hf"}, Sets: []string{"steps=100"}},
 		{Name: "fluid", Preset: "fluid", Methods: []string{"sip", "gd"}, Sets: []string{"steps=250"},
 			Table1: &Table1Settings{Examples: 64, MaxIters: 200, TimeLimit: 60}},
+		{Name: "oscillators", Preset: "oscillators", Methods: []string{"hig", "gn", "adam"}},
 	},
 	Full: {
 		{Name: "trajectories", Preset: "trajectories", Methods: []string{"pi", "newton", "gd"}},

@@ -1,6 +1,7 @@
 package presets
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -47,4 +48,17 @@ func (s *Spec) checkJacobians() error {
 		}
 	}
 	return nil
+}
+
+// trainableAt returns the preset's methods less those a HIG size bound refuses at the
+// scale (optimizers.ErrJacobianTooLarge): a preset may offer HIG on grids where it fits.
+func (p *Preset) trainableAt(scale string) []string {
+	var names []string
+	for _, m := range p.MethodNames() {
+		if _, err := p.Resolve(scale, []string{m}, nil); errors.Is(err, optimizers.ErrJacobianTooLarge) {
+			continue
+		}
+		names = append(names, m)
+	}
+	return names
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // The coupled nonlinear oscillators of the half-inverse gradients paper (Schnell, Holl
-// and Thuerey, ICLR 2022, arXiv 2203.10131, §4 and Figure 2b), with the settings of its
+// and Thuerey, ICLR 2022, arXiv 2203.10131, Figure 2b), with the settings of its
 // code (tum-pbs/half-inverse-gradients, Nonlinear_oscillators/: submit_HIG.py,
 // submit_GN.py, submit_Adam.py, simulation.py, ODEs_batch.py). docs/oscillators.md lists
 // each setting and where it stands.
@@ -14,7 +14,7 @@ func init() {
 	hig := higMethods(1, 1, optimizers.DefaultTau, true)
 	register(&Preset{
 		Name: "oscillators",
-		Description: "HIG paper (Schnell, Holl, Thuerey, ICLR 2022) §4, Figure 2b: two masses in harmonic potentials " +
+		Description: "HIG paper (Schnell, Holl, Thuerey, ICLR 2022), nonlinear oscillators, Figure 2b: two masses in harmonic potentials " +
 			"with a quartic coupling (cubic force, strength 1), the last driven by a control u(t) of gain 3; 96 RK4 " +
 			"steps of 0.125 (submit_*.py: Nx = 2, Nt = 96, dt = 0.125) must return the system to its initial state " +
 			"x0 ~ U[0,1)^4 (simulation.py get_data). The network maps x0 to the 96 controls; loss = |P - x0|^2 per " +
@@ -43,7 +43,7 @@ func init() {
 			{Name: "quick", Note: "100 steps instead of an hour of training per method", Common: Common{Steps: 100, Batch: 128, SnapshotEvery: 5, CheckpointEvery: 50}},
 			{Name: "paper", Common: Common{Steps: 10000000, Batch: 128, MaxSeconds: 3600, SnapshotEvery: 100, CheckpointEvery: 1000}},
 		},
-		problem: func(Values) problems.Problem { return problems.NewOscillators(2, 96, 0.125) },
-		network: func(Values) Network { return Network{Kind: MLP, Sizes: []int{4, 20, 20, 20, 96}, Activation: "relu"} },
+		NewProblem: func(Values) problems.Problem { return problems.NewOscillators(2, 96, 0.125) },
+		NewNetwork: func(Values) Network { return Network{Kind: MLP, Sizes: []int{4, 20, 20, 20, 96}, Activation: "relu"} },
 	})
 }

@@ -95,7 +95,7 @@ func Check(p *Preset) (err error) {
 				return fail("scale %s: %v", sc.Name, err)
 			}
 		}
-		spec, err := p.Resolve(sc.Name, p.MethodNames(), nil)
+		spec, err := p.Resolve(sc.Name, p.trainableAt(sc.Name), nil)
 		if err != nil {
 			return err
 		}

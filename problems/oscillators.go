@@ -9,7 +9,7 @@ import (
 )
 
 // Oscillators is the control problem of the half-inverse gradients paper (Schnell, Holl
-// and Thuerey, ICLR 2022, §4 "Nonlinear oscillators", Figure 2b): N masses on a line,
+// and Thuerey, ICLR 2022, arXiv 2203.10131: its nonlinear oscillators, Figure 2b): N masses on a line,
 // each in a harmonic potential, neighbours coupled by a quartic potential, the last one
 // driven by a control u(t). The state s = (x₁…x_N, p₁…p_N) evolves by
 //

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,6 +228,35 @@ func TestSetupRefusesGridsTheSolversCannotTake(t *testing.T) {
 		}
 		if cmd := press(s, "enter"); cmd != nil {
 			t.Errorf("%s: enter with grid=%s: got %T, want no command", c.preset, c.grid, cmd())
+		}
+	}
+}
+
+// TestSetupRefusesHIGOnUNet: ticking hig on a U-Net preset shows the Jacobian's size and
+// the bound as the set-up's error, and nothing can start; on rotation it is accepted.
+func TestSetupRefusesHIGOnUNet(t *testing.T) {
+	for _, c := range []struct {
+		preset string
+		ok     bool
+	}{{"poisson", false}, {"rotation", true}} {
+		s := newSetup(plainTheme(), mustPreset(t, c.preset))
+		i := slices.IndexFunc(s.preset.Methods, func(m presets.MethodDef) bool { return m.Name == "hig" })
+		if i < 0 {
+			t.Fatalf("%s has no hig", c.preset)
+		}
+		s.checked[i] = true
+		s.validate()
+		if c.ok {
+			if s.spec == nil || s.err != "" {
+				t.Errorf("%s with hig: refused: %q", c.preset, s.err)
+			}
+			continue
+		}
+		if s.spec != nil || !strings.Contains(s.err, "Jacobian is 16384 rows") || !strings.Contains(s.err, "the bound is 1.0 GiB") {
+			t.Errorf("%s with hig: spec %v, error %q; want the Jacobian's size and the bound", c.preset, s.spec != nil, s.err)
+		}
+		if !strings.Contains(s.View(), "Jacobian") {
+			t.Errorf("%s with hig: the screen does not show the refusal", c.preset)
 		}
 	}
 }
