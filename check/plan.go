@@ -148,6 +148,7 @@ var experiments = map[string][]Experiment{
 		{Name: "heat-2nd", Preset: "heat", Methods: []string{"adahessian", "hf"}, Sets: []string{"steps=100"}},
 		{Name: "fluid", Preset: "fluid", Methods: []string{"sip", "gd"}, Sets: []string{"steps=20000"},
 			Table1: &Table1Settings{Examples: 64, MaxIters: 200, TimeLimit: 60}},
+		{Name: "oscillators", Preset: "oscillators", Methods: []string{"hig", "gn", "adam"}},
 	},
 }
 
