@@ -1,6 +1,6 @@
 package check
 
-// The claims of the half-inverse gradients paper (Schnell, Holl and Thuerey, ICLR 2022,
+// The claims of the half-inverse gradients paper ("HIG fig2b": its Figure 2b; the column is 9 cells) (Schnell, Holl and Thuerey, ICLR 2022,
 // arXiv 2203.10131), which the SIP paper cites as its reference [50]: measured on the
 // oscillators preset, judged by the same rules as the SIP paper's claims.
 
@@ -24,13 +24,13 @@ func higClaims() []*Claim {
 	cite := higPaper + ": abstract, the nonlinear oscillators experiment and Figure 2b; the settings in docs/oscillators.md"
 	return []*Claim{
 		{
-			ID: "hig-fig2b-adam", Where: "HIG Figure 2b", Preset: "oscillators", Step: End,
+			ID: "hig-fig2b-adam", Where: "HIG fig2b", Preset: "oscillators", Step: End,
 			Words: higWords, Cite: cite,
 			Paper: "HIG ahead", Factor: qualitative, Reading: higReading,
 			Quantity: "loss adam ÷ hig", Terms: pair("adam", "hig"), Ratio: ratio,
 		},
 		{
-			ID: "hig-fig2b-gn", Where: "HIG Figure 2b", Preset: "oscillators", Step: End,
+			ID: "hig-fig2b-gn", Where: "HIG fig2b", Preset: "oscillators", Step: End,
 			Words: higWords, Cite: cite,
 			Paper: "HIG ahead", Factor: qualitative, Reading: higReading,
 			Quantity: "loss gn ÷ hig", Terms: pair("gn", "hig"), Ratio: ratio,

@@ -205,7 +205,7 @@ func TestCheckDryRun(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"sipbench check --scale full --dry-run: the plan; nothing trains, no folder is made",
-		"seeds: 0–1 (2; the paper's figures show one run per method", "claims measured: 17 (fig1, ", "trajectories"} {
+		"seeds: 0–1 (2; the paper's figures show one run per method", "claims measured: 19 (fig1, ", "trajectories"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the plan lacks %q:\n%s", want, out)
 		}
