@@ -11,11 +11,14 @@
 // scale changes what the claim measures), or not measured at this scale when the runs end
 // before the claim's step.
 //
-// A Plan lists the runs (Experiment) that the claims need at a scale; Create writes it to
+// A Plan lists the runs (Experiment) that the claims need at a scale (Quick, Paper, or Full:
+// every claim at the step the paper names, for a cluster); Create writes it to
 // a check folder (check.json, one run folder per experiment) and Train trains them one
 // after the other, reporting each claim as soon as its runs have finished. Evaluate
 // reads a check folder, or any run folders, and measures every claim it can from them:
-// what `sipbench check` prints and the app's paper check screen shows. The numbers come
+// what `sipbench check` prints and the app's paper check screen shows. While runs train, a
+// pending row carries a Provisional ratio at the latest step every seed has logged, never
+// a verdict. The numbers come
 // from runner.Summarize (the metric's running mean, runner.RunningMean, which smooths
 // over 64 logged steps as the paper's plots) and eval.Table1.
 package check
