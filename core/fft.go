@@ -171,20 +171,7 @@ func (p *FFT2) transform(f []complex128, inverse bool) {
 					w := tw[j*step]
 					lo := f[(start+j)*nx : (start+j+1)*nx]
 					hi := f[(start+j+half)*nx : (start+j+half+1)*nx]
-					if j == 0 { // w = 1
-						for c := range lo {
-							u, v := lo[c], hi[c]
-							lo[c] = u + v
-							hi[c] = u - v
-						}
-						continue
-					}
-					for c := range lo {
-						v := hi[c] * w
-						u := lo[c]
-						lo[c] = u + v
-						hi[c] = u - v
-					}
+					butterflyRows(lo, hi, w, j == 0) // j = 0: w = 1
 				}
 			}
 		}
@@ -277,4 +264,25 @@ func (p *DST2) Transform(dst, src []float64) []float64 {
 		dgemm(ny, nx, ny, p.sy, ny, p.z, nx, dst[off:off+n], nx)
 	}
 	return dst
+}
+
+// butterflyRowsGo is the column pass's butterfly between the rows lo and hi with the
+// twiddle w, in Go: lo[c], hi[c] = u + v, u − v with u = lo[c] and v = hi[c]·w, or v =
+// hi[c] if one (w = 1, no product).
+func butterflyRowsGo(lo, hi []complex128, w complex128, one bool) {
+	hi = hi[:len(lo)]
+	if one {
+		for c := range lo {
+			u, v := lo[c], hi[c]
+			lo[c] = u + v
+			hi[c] = u - v
+		}
+		return
+	}
+	for c := range lo {
+		v := hi[c] * w
+		u := lo[c]
+		lo[c] = u + v
+		hi[c] = u - v
+	}
 }

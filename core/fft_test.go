@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -253,5 +254,46 @@ func BenchmarkDST2(b *testing.B) {
 				p.Transform(x, x)
 			}
 		})
+	}
+}
+
+// TestButterflyRowsBits holds the column pass's butterfly (in AVX where the CPU has it) to
+// the bits of its Go loop, with the twiddle 1 and others, on rows of odd and even length
+// holding signed zeros, infinities and a NaN.
+func TestButterflyRowsBits(t *testing.T) {
+	t.Parallel()
+	if !fftHasAVX {
+		t.Log("no AVX on this CPU or build: butterflyRows is the Go loop")
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	special := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), math.NaN()}
+	val := func() float64 {
+		if rng.IntN(8) == 0 {
+			return special[rng.IntN(len(special))]
+		}
+		return rng.NormFloat64()
+	}
+	bits := func(x []complex128) []uint64 {
+		out := make([]uint64, 0, 2*len(x))
+		for _, c := range x {
+			out = append(out, math.Float64bits(real(c)), math.Float64bits(imag(c)))
+		}
+		return out
+	}
+	for _, n := range []int{1, 2, 3, 7, 32, 64} {
+		for trial := range 20 {
+			lo, hi := make([]complex128, n), make([]complex128, n)
+			for c := range lo {
+				lo[c], hi[c] = complex(val(), val()), complex(val(), val())
+			}
+			s, co := math.Sincos(2 * math.Pi * float64(trial) / 20)
+			w, one := complex(co, -s), trial == 0
+			lo2, hi2 := slices.Clone(lo), slices.Clone(hi)
+			butterflyRows(lo, hi, w, one)
+			butterflyRowsGo(lo2, hi2, w, one)
+			if !slices.Equal(bits(lo), bits(lo2)) || !slices.Equal(bits(hi), bits(hi2)) {
+				t.Fatalf("n=%d trial %d (w=%v, one %v): butterflyRows %v %v, Go loop %v %v", n, trial, w, one, lo, hi, lo2, hi2)
+			}
+		}
 	}
 }
