@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -14,13 +16,14 @@ import (
 )
 
 const runUsage = "sipbench run PRESET [--methods a,b] [--steps N] [--seed S] [--seeds K] " +
-	"[--scale quick|paper] [--set key=value]… [--workers W] [--out DIR] [--headless]\n" +
+	"[--scale quick|paper] [--set key=value]… [--tuned TUNEDIR] [--workers W] [--out DIR] [--headless]\n" +
 	"       [--slurm [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--account A] [--qos Q]\n" +
 	"        [--max-parallel N] [--sbatch-arg ARG]… [--requeue-max R] [--signal-lead D] [--dry-run]]"
 
 // runFlags are the flags of `sipbench run`.
 type runFlags struct {
 	methods, scale, out string
+	tuned               string
 	steps, seed, seeds  int
 	workers             int
 	sets                listFlag
@@ -37,6 +40,7 @@ func cmdRun(args []string) error {
 	fs.IntVar(&f.workers, "workers", 0, "jobs that train at once (default: the number of cores)")
 	fs.Var(&f.sets, "set", "override a setting, key=value (repeatable; see 'sipbench list --json')")
 	fs.StringVar(&f.out, "out", "", "run folder (default: runs/<date-time>-<preset>)")
+	fs.StringVar(&f.tuned, "tuned", "", "train each method at the learning rate that 'sipbench tune' found in this tune folder")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	sf := addSlurmFlags(fs)
@@ -67,6 +71,16 @@ func cmdRun(args []string) error {
 	if err != nil {
 		return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 	}
+	var rates map[string]float64
+	if f.tuned != "" {
+		var lrs []string
+		if lrs, rates, err = tunedSets(f.tuned, p.Name, spec.MethodNames(), f.sets); err != nil {
+			return usagef("", "%v", err)
+		}
+		if spec, err = p.Resolve(f.scale, splitList(f.methods), withSteps(append(slices.Clone([]string(f.sets)), lrs...), f.steps)); err != nil {
+			return usagef("", "%v", err)
+		}
+	}
 	out := f.out
 	if out == "" {
 		out = runner.NewRunDir(p.Name)
@@ -74,6 +88,12 @@ func cmdRun(args []string) error {
 	r, err := runner.Create(spec, seedRange(f.seed, f.seeds), out)
 	if err != nil {
 		return err
+	}
+	if rates != nil {
+		if err := runner.MarkTuned(out, f.tuned, rates); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "sipbench: at the rates tuned in %s: %s\n", f.tuned, fmtRates(spec.MethodNames(), rates))
 	}
 	if sf.on {
 		if err := submitArray(out, "sipbench-"+p.Name, []runner.ArrayRun{{Run: r}}, sf); err != nil || sf.dryRun {
@@ -291,4 +311,15 @@ func (p *progress) print() {
 		}
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// fmtRates formats the rates of methods that rates holds: "adam 0.00316, sgd 0.1".
+func fmtRates(methods []string, rates map[string]float64) string {
+	var parts []string
+	for _, m := range methods {
+		if lr, ok := rates[m]; ok {
+			parts = append(parts, m+" "+strconv.FormatFloat(lr, 'g', 3, 64))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

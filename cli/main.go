@@ -27,6 +27,7 @@
 //	sipbench watch [DIR]           follow a run folder (live or finished)
 //	sipbench runs [DIR] [--json]   the runs under runs/ (or DIR): state, steps, headline ratio
 //	sipbench sweep PRESET --set k=a,b,…   one run per combination of settings
+//	sipbench tune PRESET --methods a,b     each method's best learning rate (successive halving)
 //	sipbench bench [flags]         time whole U-Net training steps
 //	sipbench table1 DIR            a trained network against iterative solvers
 //	sipbench plot DIR…             the paper's figures as PNG, SVG or PDF
@@ -71,6 +72,7 @@ usage:
   sipbench watch [DIR]           follow a run folder, live or finished (default: the newest training run, else the runs screen)
   sipbench runs [DIR] [--json]   list the runs under runs/ (or DIR): state, steps, times, best method ÷ SIP
   sipbench sweep PRESET --set k=a,b,…   one run per combination, then Figure 5 d/e's table
+  sipbench tune PRESET --methods a,b     each method's best learning rate by successive halving (sipbench tune -h)
   sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
   sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
   sipbench plot DIR… [flags]     the paper's figures as PNG, SVG or PDF (sipbench plot -h)
@@ -138,6 +140,8 @@ func dispatch(args []string) error {
 		return cmdRuns(rest)
 	case "sweep":
 		return cmdSweep(rest)
+	case "tune":
+		return cmdTune(rest)
 	case "train-task":
 		return cmdTrainTask(rest)
 	case "bench":

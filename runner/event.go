@@ -143,6 +143,16 @@ type RunInfo struct {
 	Version string    `json:"version"` // of the sipbench that created the run
 	Format  int       `json:"format"`  // its FormatVersion (0 in folders from before formats)
 	Started string    `json:"started"` // RFC 3339
+	// Tuned says that the run trains at rates a search found (`sipbench run --tuned`);
+	// nil for the preset's rates (or --set's).
+	Tuned *TunedFrom `json:"tuned,omitempty"`
+}
+
+// TunedFrom is the search behind a run's learning rates: its tune folder (as given) and
+// the tuned rate of each method it set.
+type TunedFrom struct {
+	Dir   string             `json:"dir"`
+	Rates map[string]float64 `json:"rates"`
 }
 
 // ChannelNames returns the names of the channels of a snapshot's field of preset (the

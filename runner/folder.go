@@ -169,6 +169,12 @@ func (info *RunInfo) texts() []string {
 	for _, j := range info.Jobs {
 		ss = append(ss, j.ID, j.Method, j.Optimizer)
 	}
+	if info.Tuned != nil {
+		ss = append(ss, info.Tuned.Dir)
+		for m := range info.Tuned.Rates {
+			ss = append(ss, m)
+		}
+	}
 	return ss
 }
 

@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/tune"
+)
+
+const tuneUsage = "sipbench tune PRESET --methods a,b [--lr 1e-5:1e-1] [--per-decade 2] [--steps N | --budget STEPS] " +
+	"[--seed S] [--validation N] [--scale quick|paper] [--set key=value]… [--workers W] [--out DIR] [--slurm …] (see sipbench run -h)\n\n" +
+	"Successive halving over a log grid of learning rates: every rate trains a short way, the better half (by the\n" +
+	"preset's metric on held-out examples of the seed's validation stream, never a training batch) trains twice as\n" +
+	"long, until one rate per method remains, trained for --steps. Each rung is a sweep folder of the tune folder;\n" +
+	"tuned.json records every rung's curve, the budget and each method's best rate (sipbench run PRESET --tuned DIR).\n" +
+	"--out with a tune folder resumes it with its recorded plan."
+
+func cmdTune(args []string) error {
+	fs := newFlags("tune", tuneUsage)
+	var sets listFlag
+	methods := fs.String("methods", "", "comma-separated methods to tune (default: the preset's defaults)")
+	lr := fs.String("lr", "1e-5:1e-1", "the range of learning rates, LO:HI")
+	perDecade := fs.Int("per-decade", 2, "rates per decade of the log grid")
+	steps := fs.Int("steps", 0, "training steps of the last rung, each rung before it half the next (default: the scale's)")
+	budget := fs.Int("budget", 0, "total training steps of the search, over every rung, rate and method (sets --steps)")
+	seed := fs.Int("seed", 0, "the seed: initial weights, training batches and held-out examples")
+	validation := fs.Int("validation", 256, "held-out examples each rate is scored on")
+	scale := fs.String("scale", "", "quick (default) or paper")
+	workers := fs.Int("workers", 0, "jobs that train at once within a rate's run (default: the number of cores)")
+	fs.Var(&sets, "set", "a setting, key=value (repeatable; not the tuned methods' lr.<method>)")
+	out := fs.String("out", "", "tune folder (default: runs/<date-time>-tune-<preset>); a tune folder there is resumed")
+	sf := addSlurmFlags(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := sf.check(fs); err != nil {
+		return err
+	}
+	if sf.on && sf.dryRun {
+		return usagef("", "tune --slurm submits one array per rung as the search goes; --dry-run has no rungs to show")
+	}
+	dir := *out
+	var plan tune.Plan
+	if prev, err := readTune(dir); err == nil {
+		plan = prev.Plan // resume: the recorded plan, whatever the flags say
+		fmt.Printf("sipbench: resuming the search in %s (%s, methods %s)\n", dir, plan.Preset, strings.Join(plan.Methods, ","))
+	} else {
+		p, err := presetArg("tune", pos)
+		if err != nil {
+			return err
+		}
+		if p.IsSolver() {
+			return usagef("", "%s has no network to train; tune a training preset", p.Name)
+		}
+		lo, hi, ok := parseRange(*lr)
+		if !ok {
+			return usagef("", "--lr %q: want LO:HI with 0 < LO ≤ HI, such as 1e-5:1e-1", *lr)
+		}
+		if *perDecade < 1 || *steps < 0 || *budget < 0 || *seed < 0 || *validation < 1 || *workers < 0 {
+			return usagef("", "--per-decade and --validation must be ≥ 1; --steps, --budget, --seed and --workers ≥ 0")
+		}
+		if *steps > 0 && *budget > 0 {
+			return usagef("", "give --steps or --budget, not both")
+		}
+		for _, s := range sets {
+			if strings.HasPrefix(strings.TrimSpace(s), "lr.") {
+				return usagef("", "--set %s: tune searches the learning rates", s)
+			}
+		}
+		spec, err := p.Resolve(*scale, splitList(*methods), sets)
+		if err != nil {
+			return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
+		}
+		plan = tune.Plan{Preset: p.Name, Scale: spec.Scale, Methods: spec.MethodNames(), Sets: sets, Lo: lo, Hi: hi,
+			PerDecade: *perDecade, Steps: *steps, Seed: *seed, Validation: *validation}
+		n := len(tune.Grid(lo, hi, *perDecade))
+		switch {
+		case *budget > 0:
+			plan.Steps = tune.StepsFor(n, len(plan.Methods), *budget)
+			if plan.Steps < 1 {
+				return usagef("", "--budget %d steps is less than one step per rate and method (%d)", *budget, tune.Cost(n, len(plan.Methods), 1))
+			}
+		case plan.Steps == 0:
+			plan.Steps = spec.Common.Steps
+		}
+		if dir == "" {
+			dir = runner.NewRunDir("tune-" + p.Name)
+		}
+	}
+	p, err := presetArg("tune", []string{plan.Preset})
+	if err != nil {
+		return err
+	}
+	ctx, stop := cancelOnSignal("the search")
+	defer stop()
+	t := &tune.Tuner{Dir: dir, Plan: plan, Preset: p, Workers: *workers, Log: os.Stdout}
+	if sf.on {
+		t.Submit = func(rung string, runs []runner.ArrayRun) error {
+			return submitArray(rung, "sipbench-tune-"+plan.Preset, runs, sf)
+		}
+	}
+	grid := tune.Grid(plan.Lo, plan.Hi, plan.PerDecade)
+	fmt.Printf("sipbench: tuning %s (%s scale) for %s: %d rates from %g to %g, %d rungs up to %d steps (%d training steps in all), seed %d, %d held-out examples; folder %s\n",
+		plan.Preset, plan.Scale, strings.Join(plan.Methods, ", "), len(grid), plan.Lo, plan.Hi, tune.Rungs(len(grid)), plan.Steps,
+		tune.Cost(len(grid), len(plan.Methods), plan.Steps), plan.Seed, plan.Validation, dir)
+	rec, err := t.Run(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintf(os.Stderr, "sipbench: stopped; sipbench tune --out %s resumes it\n", dir)
+			return &exitError{130}
+		}
+		return err
+	}
+	fmt.Println()
+	printTuned(os.Stdout, dir, rec)
+	return nil
+}
+
+// parseRange parses "LO:HI" with 0 < LO ≤ HI, both finite.
+func parseRange(s string) (lo, hi float64, ok bool) {
+	a, b, found := strings.Cut(s, ":")
+	if !found {
+		return 0, 0, false
+	}
+	lo, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	hi, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if err1 != nil || err2 != nil || !(lo > 0) || !(lo <= hi) || math.IsInf(hi, 0) {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
+// printTuned prints a finished search: each method's best rate beside the preset's, its
+// held-out score, and the budget.
+func printTuned(w io.Writer, dir string, rec *tune.Record) {
+	fmt.Fprintf(w, "%s: %s (%s scale), %s on %d held-out examples after %d steps\n", dir, rec.Plan.Preset, rec.Plan.Scale, rec.Metric, rec.Plan.Validation, rec.Plan.Steps)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "METHOD\tTUNED LR\tPRESET'S LR\tHELD-OUT "+rec.Metric+"\t")
+	for _, b := range rec.Best {
+		score := "diverged"
+		if s := float64(b.Score); !math.IsInf(s, 0) && !math.IsNaN(s) {
+			score = strconv.FormatFloat(s, 'g', 4, 64)
+		}
+		fmt.Fprintf(tw, "%s\t%g\t%g\t%s\t\n", b.Method, b.LR, b.Default, score)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "budget: %d jobs, %d training steps, %.0f s of training; sipbench run %s --tuned %s trains at these rates\n",
+		rec.Budget.Jobs, rec.Budget.Steps, rec.Budget.Seconds, rec.Plan.Preset, dir)
+}
+
+// tunedSets returns the settings lr.<method>=rate that the tune folder dir found for the
+// methods of preset, and the rates by method; an error if dir is no finished search of
+// preset, or a method's rate is also given with --set.
+func tunedSets(dir, preset string, methods []string, sets []string) ([]string, map[string]float64, error) {
+	rec, err := tune.Read(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rec.Plan.Preset != preset {
+		return nil, nil, fmt.Errorf("--tuned %s tuned %s, not %s", dir, rec.Plan.Preset, preset)
+	}
+	if !rec.Done {
+		return nil, nil, errors.New("--tuned " + dir + ": the search has not finished (sipbench tune --out " + dir + " resumes it)")
+	}
+	var out []string
+	rates := map[string]float64{}
+	for _, m := range methods {
+		lr, ok := rec.Rate(m)
+		if !ok {
+			continue
+		}
+		for _, s := range sets {
+			if k, _, _ := strings.Cut(s, "="); strings.TrimSpace(k) == "lr."+m {
+				return nil, nil, fmt.Errorf("--set %s and --tuned both give %s's learning rate", s, m)
+			}
+		}
+		out = append(out, "lr."+m+"="+strconv.FormatFloat(lr, 'g', -1, 64))
+		rates[m] = lr
+	}
+	return out, rates, nil
+}
+
+// readTune reads the tune folder dir's record; an error for no folder ("").
+func readTune(dir string) (*tune.Record, error) {
+	if dir == "" {
+		return nil, errors.New("no tune folder")
+	}
+	return tune.Read(dir)
+}

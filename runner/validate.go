@@ -1,0 +1,96 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+)
+
+// StreamValidation is the PCG stream of a seed's held-out examples. A seed's initial
+// weights come from stream 1 and its training batches from stream 2, so no held-out
+// example is one a job trained on, and every job of the seed (any method, any learning
+// rate) is scored on the same examples.
+const StreamValidation = 3
+
+// Validate returns the mean of metric (the run's, if "") over n held-out examples (in
+// batches of at most the run's batch size) for the network of job in the run folder dir,
+// as its checkpoint holds it: the examples drawn from seed's validation stream
+// (StreamValidation), the network in evaluation mode (Model.Predict). Each batch's metric
+// is weighted by its size. It returns +Inf for a job that diverged, or whose prediction or
+// metric is not finite, so that a search ranks it last; an error for a job that cannot be
+// read or has no checkpoint.
+func Validate(dir, job, metric string, n, seed int) (float64, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("runner: validate %s/%s on %d examples", dir, job, n)
+	}
+	if st, err := ReadStatus(dir, job); err == nil && st.State == Diverged {
+		return math.Inf(1), nil
+	}
+	m, err := LoadModel(dir, job)
+	if err != nil {
+		return 0, err
+	}
+	p := m.Spec.NewProblem()
+	names := p.MetricNames()
+	if metric == "" {
+		metric = m.Spec.Preset.Metric
+	}
+	col := slices.Index(names, metric)
+	if col < 0 {
+		return 0, fmt.Errorf("runner: %s has no metric %q (metrics: %v)", job, metric, names)
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), StreamValidation))
+	batch := max(1, m.Spec.Common.Batch)
+	vals := make([]float64, len(names))
+	var sum float64
+	for done := 0; done < n; {
+		b := min(batch, n-done)
+		xTrue, y := p.Sample(rng, b)
+		x := m.Predict(p, y, 1)
+		if !x.AllFinite() {
+			return math.Inf(1), nil
+		}
+		p.Metrics(vals, x, xTrue, y)
+		v := vals[col]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return math.Inf(1), nil
+		}
+		sum += v * float64(b)
+		done += b
+	}
+	return sum / float64(n), nil
+}
+
+// MarkTuned records in the run folder dir's run.json that its methods train at the rates
+// a search in the tune folder from found (RunInfo.Tuned). The rates must be the ones the
+// run's settings already hold (lr.<method>); it changes nothing else of the record.
+func MarkTuned(dir, from string, rates map[string]float64) error {
+	info, err := ReadRunInfo(dir)
+	if err != nil {
+		return err
+	}
+	for m, lr := range rates {
+		if v, err := strconv.ParseFloat(info.Settings["lr."+m], 64); err != nil || v != lr {
+			return fmt.Errorf("runner: %s trains %s at lr %q, not the tuned %g", dir, m, info.Settings["lr."+m], lr)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, runFile))
+	if err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	t, err := json.Marshal(TunedFrom{Dir: from, Rates: rates})
+	if err != nil {
+		return err
+	}
+	raw["tuned"] = t
+	return writeJSON(filepath.Join(dir, runFile), raw)
+}
