@@ -67,7 +67,7 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 		fmt.Fprintf(t.Log, "  rung %d: %d steps, %d rates, %s\n", rung+1, steps, len(rates), dir)
 	}
 	info := runner.SweepInfo{Preset: t.Plan.Preset, Keys: []string{"lr"}, Methods: t.Plan.Methods}
-	var runs []*runner.Run
+	var specs []*presets.Spec
 	for _, rate := range rates {
 		var ms []string
 		for _, m := range t.Plan.Methods {
@@ -79,25 +79,29 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 		if err != nil {
 			return nil, err
 		}
+		specs = append(specs, spec)
 		info.Scale = spec.Scale
-		sub := RateDir(rate)
-		info.Runs = append(info.Runs, runner.SweepRun{Dir: sub, Values: map[string]string{"lr": strconv.FormatFloat(rate, 'g', -1, 64)}})
-		rd := filepath.Join(dir, sub)
-		var r *runner.Run
-		if _, err := runner.ReadRunInfo(rd); err == nil {
-			r, err = runner.Open(rd)
-			if err != nil {
-				return nil, err
-			}
-		} else if r, err = runner.Create(spec, []int{t.Plan.Seed}, rd); err != nil {
-			return nil, err
-		}
-		runs = append(runs, r)
+		info.Runs = append(info.Runs, runner.SweepRun{Dir: RateDir(rate), Values: map[string]string{"lr": strconv.FormatFloat(rate, 'g', -1, 64)}})
 	}
 	if !runner.IsSweep(dir) {
 		if err := runner.CreateSweep(dir, info); err != nil {
 			return nil, err
 		}
+	}
+	var runs []*runner.Run
+	for i, rate := range rates {
+		rd := filepath.Join(dir, RateDir(rate))
+		var r *runner.Run
+		var err error
+		if _, rerr := runner.ReadRunInfo(rd); rerr == nil {
+			r, err = runner.Open(rd)
+			if err != nil {
+				return nil, err
+			}
+		} else if r, err = runner.Create(specs[i], []int{t.Plan.Seed}, rd); err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
 	}
 	if err := t.train(ctx, dir, runs, rates); err != nil {
 		return nil, err
