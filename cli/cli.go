@@ -137,7 +137,7 @@ func presetArg(cmd string, pos []string) (*presets.Preset, error) {
 	}
 	p, err := presets.Lookup(pos[0])
 	if err != nil {
-		return nil, usagef("run 'sipbench list' to see the presets", "%v", err)
+		return nil, usagef("run 'sipbench list' to see the presets"+didYouMean(pos[0], presets.Names()), "%v", err)
 	}
 	return p, nil
 }

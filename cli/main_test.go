@@ -255,3 +255,42 @@ func TestAfterLine(t *testing.T) {
 		}
 	}
 }
+
+// TestDidYouMeanAndHelpCommand: a mistyped command or preset got no suggestion, `sipbench
+// help run` printed the general help, and errors carried package prefixes ("runner: ",
+// "figures: ").
+func TestDidYouMeanAndHelpCommand(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"rn"}, 2, `did you mean "run"?`},
+		{[]string{"plto"}, 2, `did you mean "plot"?`},
+		{[]string{"run", "poison"}, 2, `did you mean "poisson"?`},
+		{[]string{"run", "rotaton"}, 2, `did you mean "rotation"?`},
+		{[]string{"help", "rn"}, 2, `did you mean "run"?`},
+		{[]string{"help", "run"}, 0, "usage: sipbench run PRESET"},
+		{[]string{"help", "plot"}, 0, "usage: sipbench plot"},
+	} {
+		code, stdout, stderr := capture(t, c.args...)
+		if code != c.code || !strings.Contains(stdout+stderr, c.want) {
+			t.Errorf("sipbench %s: exit %d, %q; want exit %d and %q", strings.Join(c.args, " "), code, stdout+stderr, c.code, c.want)
+		}
+		if c.args[0] == "help" && strings.Contains(stdout, "usage:\n  sipbench ") {
+			t.Errorf("sipbench %s printed the general help", strings.Join(c.args, " "))
+		}
+	}
+	if _, _, stderr := capture(t, "frobnicate"); strings.Contains(stderr, "did you mean") {
+		t.Errorf("a suggestion for a word near no command: %q", stderr)
+	}
+	for _, args := range [][]string{{"plot", filepath.Join(t.TempDir(), "missing")}, {"show", t.TempDir()}} {
+		_, _, stderr := capture(t, args...)
+		if packagePrefix.MatchString(stderr) || !strings.HasPrefix(stderr, "sipbench: ") {
+			t.Errorf("sipbench %s: %q carries a package prefix", strings.Join(args, " "), stderr)
+		}
+	}
+	if got := userMessage("figures: /x is not a run folder: runner: bad status"); got != "/x is not a run folder: bad status" {
+		t.Errorf("userMessage: %q", got)
+	}
+}
