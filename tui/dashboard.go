@@ -426,9 +426,7 @@ func (d *dashboard) redraw(force bool) {
 	}
 	footer = runner.SanitizeLines(footer, 1000) // a job's message, a folder's name: untrusted
 	if footer == "" {
-		h := d.help
-		h.Width = d.w
-		footer = h.View(d.keys)
+		footer = footerHelp(d.help, d.keys, d.w)
 	}
 	var b strings.Builder
 	b.WriteString(fitBlock(t.Title.Render(title), d.w, 1))

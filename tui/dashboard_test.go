@@ -347,3 +347,18 @@ func TestTickPausesWhenIdle(t *testing.T) {
 		t.Error("the tick after events did not draw them")
 	}
 }
+
+// TestFooterKeys: at 120 columns the footer was cut before p, c and q; at every width
+// from 80 it shows help, pause, cancel and quit.
+func TestFooterKeys(t *testing.T) {
+	for _, w := range []int{80, 100, 120, 160, 200} {
+		d := liveDashboard(w, 24, nil)
+		lines := strings.Split(ansi.Strip(d.View()), "\n")
+		footer := lines[len(lines)-1]
+		for _, want := range []string{"? help", "p pause", "c cancel", "q quit"} {
+			if !strings.Contains(footer, want) {
+				t.Errorf("%d columns: the footer %q lacks %q", w, footer, want)
+			}
+		}
+	}
+}

@@ -1,6 +1,12 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"slices"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/x/ansi"
+)
 
 // keyMap holds the dashboard's key bindings. The same bindings drive Update's dispatch,
 // the footer (ShortHelp) and the `?` screen (FullHelp), so they cannot disagree.
@@ -58,4 +64,35 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth, k.Seeds},
 		{k.Pane, k.Channel, k.Figure, k.FieldsFig, k.Help, k.Back, k.Quit},
 	}
+}
+
+// bindings is a list of key bindings as a help.KeyMap (its short help).
+type bindings []key.Binding
+
+func (b bindings) ShortHelp() []key.Binding  { return b }
+func (b bindings) FullHelp() [][]key.Binding { return [][]key.Binding{b} }
+
+// footerHelp renders the footer's key help in w cells. When the full help does not fit,
+// it shortens each key's words and then drops the view keys (x, y, m, s, j/k) one by one,
+// so that help, pause, cancel and quit always show (at 120 columns the full line was cut
+// before p, c and q).
+func footerHelp(h help.Model, k keyMap, w int) string {
+	h.Width = 0
+	if full := h.View(k); ansi.StringWidth(full) <= w {
+		return full
+	}
+	short := func(b key.Binding, keys, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(keys, desc))
+	}
+	list := bindings{short(k.Help, "?", "help"), short(k.Up, "↑↓", "job"), short(k.NextMetric, "m", "metric"),
+		short(k.LogY, "y", "log Y"), short(k.XAxis, "x", "step/time"), short(k.Smooth, "s", "smooth"),
+		short(k.Pause, "p", "pause"), short(k.Cancel, "c", "cancel"), short(k.Quit, "q", "quit")}
+	for _, drop := range []string{"x", "y", "s", "m", "↑↓"} {
+		if out := h.View(list); ansi.StringWidth(out) <= w {
+			return out
+		}
+		list = slices.DeleteFunc(list, func(b key.Binding) bool { return b.Help().Key == drop })
+	}
+	h.Width = w
+	return h.View(list)
 }

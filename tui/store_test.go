@@ -188,7 +188,7 @@ func TestRateSteady(t *testing.T) {
 	wall, prevETA := 0.0, math.Inf(1)
 	for step := 1; step <= 3000; step++ {
 		wall += 0.01 * (0.2 + 1.6*rng.Float64()) // 100 steps/s on average, each step 2–18 ms
-		w := math.Round(wall*1e4) / 1e4         // metrics.csv's %.4f
+		w := math.Round(wall*1e4) / 1e4          // metrics.csv's %.4f
 		s.Apply(runner.Event{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: step, Wall: w, Metrics: []float64{1, 1}})
 		j := s.Job("SIP-seed0")
 		if step < 1000 { // the mean covers 10 s
