@@ -12,7 +12,7 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-const plotUsage = "sipbench plot DIR… [--out FILE.png|.svg|.pdf] [--kind curves|fields|scatter|xspace|sweep|table1] " +
+const plotUsage = "sipbench plot DIR… [--out FILE.png|.svg|.pdf] [--kind curves|fields|scatter|xspace|sweep|table1|profile] " +
 	"[--metric NAME] [--x step|wall] [--width W] [--height H] [--inline]"
 
 // cmdPlot is `sipbench plot`: the paper's figures from run folders. Without --kind it
@@ -22,7 +22,7 @@ const plotUsage = "sipbench plot DIR… [--out FILE.png|.svg|.pdf] [--kind curve
 func cmdPlot(args []string) error {
 	fs := newFlags("plot", plotUsage)
 	out := fs.String("out", "", "output file, .png, .svg or .pdf (default: DIR/figures/<kind>.png)")
-	kind := fs.String("kind", "", "curves, fields, scatter, xspace, sweep or table1 (default: curves and the preset's own figure)")
+	kind := fs.String("kind", "", "curves, fields, scatter, xspace, sweep, table1 or profile (a performance profile over the seeds of a sweep, a check folder or several runs) (default: curves and the preset's own figure)")
 	metric := fs.String("metric", "", "metric of curves and sweeps (default: the preset's)")
 	xAxis := fs.String("x", "step", "x axis of curves: step or wall (training time)")
 	width := fs.String("width", "", "width: pixels of the PNG (at 200 dpi) or a length (3.25in, 8cm, 240pt) (default: the kind's)")

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,11 +17,12 @@ import (
 )
 
 func cmdShow(args []string) error {
-	fs := newFlags("show", "sipbench show DIR… [--at 60,1000] [--metric NAME] [--window N] [--csv]\n\nSeveral folders (or their runs, for a sweep given with others) are compared: a table per run, named by the settings in which the runs differ.")
+	fs := newFlags("show", "sipbench show DIR… [--at 60,1000] [--metric NAME] [--window N] [--csv] [--profile]\n\nSeveral folders (or their runs, for a sweep given with others) are compared: a table per run, named by the settings in which the runs differ.")
 	at := fs.String("at", "", "comma-separated steps to report besides the end")
 	metric := fs.String("metric", "", "metric to report (default: the preset's)")
 	window := fs.Int("window", 0, "the running mean's window in logged steps, as the dashboard and plot smooth (default: 64, the paper's smoothing; 1 for raw)")
 	asCSV := fs.Bool("csv", false, "print CSV")
+	profile := fs.Bool("profile", false, "a performance profile over the seeds of the runs (of sweeps, check folders): the share of problems each method solves within τ× the best method's steps to the target")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -34,6 +36,18 @@ func cmdShow(args []string) error {
 	}
 	if *window < 0 {
 		return usagef("", "--window must be ≥ 1")
+	}
+	if *profile {
+		dirs, err := runner.ProfileDirs(pos)
+		if err != nil {
+			return err
+		}
+		pr, err := runner.ProfileOf(dirs, runner.ProfileOptions{Window: *window})
+		if err != nil {
+			return err
+		}
+		printProfile(os.Stdout, pr)
+		return nil
 	}
 	if len(pos) == 1 && runner.IsSweep(pos[0]) { // a sweep folder (cmd_sweep.go): its table
 		return showSweep(os.Stdout, pos[0])
@@ -274,4 +288,28 @@ func ratioLegend(s *runner.Summary) string {
 		out += fmt.Sprintf("; with %d seeds (fewer than %d) the interval is Student's t or wider: wide because the seeds are few", few, stats.MinSeeds)
 	}
 	return out
+}
+
+// profileTaus are the τ of show --profile's columns.
+var profileTaus = []float64{1, 1.5, 2, 4, 10}
+
+// printProfile prints a performance profile as a table: per method, ρ(τ) for each of
+// profileTaus and the share of problems solved at all.
+func printProfile(w io.Writer, pr *runner.Profile) {
+	fmt.Fprintf(w, "performance profile over %d problems (a seed of a run each): the share each method solves within τ× the best method's steps to the target (%.0f %% of the best's reduction, log scale)\n",
+		len(pr.Problems), 100*(1-runner.DefaultTolerance))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	h := "METHOD\t"
+	for _, t := range profileTaus {
+		h += fmt.Sprintf("τ=%g\t", t)
+	}
+	fmt.Fprintln(tw, h+"SOLVED\t")
+	for m, name := range pr.Methods {
+		line := name + "\t"
+		for _, t := range append(slices.Clone(profileTaus), math.Inf(1)) {
+			line += fmt.Sprintf("%.0f %%\t", 100*pr.At(m, t))
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
 }

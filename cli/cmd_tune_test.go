@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,6 +39,18 @@ func TestTuneThenRunTuned(t *testing.T) {
 	}
 	if code, out, _ := capture(t, "show", run); code != 0 || !strings.Contains(out, "learning rates tuned by "+dir) {
 		t.Errorf("show of a tuned run: exit %d:\n%s", code, out)
+	}
+	// A rung is a sweep: its performance profile, as a table and a figure.
+	rung := filepath.Join(dir, "rung-0")
+	if code, out, errOut := capture(t, "show", "--profile", rung); code != 0 || !strings.Contains(out, "performance profile over 2 problems") ||
+		!strings.Contains(out, "SOLVED") || !strings.Contains(out, "adam") {
+		t.Errorf("show --profile: exit %d, %s:\n%s", code, errOut, out)
+	}
+	png := filepath.Join(root, "profile.png")
+	if code, _, errOut := capture(t, "plot", rung, "--kind", "profile", "--out", png); code != 0 {
+		t.Errorf("plot --kind profile: exit %d: %s", code, errOut)
+	} else if fi, err := os.Stat(png); err != nil || fi.Size() < 1000 {
+		t.Errorf("profile.png: %v", err)
 	}
 	// Resuming a finished search trains nothing and gives the same rates.
 	if code, out, _ := capture(t, "tune", "--out", dir); code != 0 || !strings.Contains(out, "resuming the search") {

@@ -41,10 +41,13 @@ const (
 	Sweep Kind = "sweep"
 	// Table1: time per example against solver iterations at equal error (Table 1).
 	Table1 Kind = "table1"
+	// Profile: a Dolan–Moré performance profile over the seeds of several runs (a sweep's,
+	// a check's): the fraction of problems each method solves within τ× the best's steps.
+	Profile Kind = "profile"
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{Curves, Fields, Scatter, XSpace, Sweep, Table1}
+var Kinds = []Kind{Curves, Fields, Scatter, XSpace, Sweep, Table1, Profile}
 
 // ParseKind returns the kind named s.
 func ParseKind(s string) (Kind, error) {
@@ -120,6 +123,13 @@ func New(dirs []string, o Options) (*Figure, error) {
 	}
 	if o.Kind == "" {
 		o.Kind = Curves
+	}
+	if o.Kind == Profile {
+		ds, err := runner.ProfileDirs(dirs)
+		if err != nil {
+			return nil, err
+		}
+		return newProfile(ds, o)
 	}
 	if o.Kind != Curves && len(dirs) > 1 {
 		return nil, kindErrorf("figures: %s for %d folders: only curves compare several runs", o.Kind, len(dirs))
