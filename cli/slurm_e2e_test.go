@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
+	"github.com/sipbench/sipbench/tune"
 )
 
 // TestSlurm runs sipbench on a real Slurm cluster, end to end, with the commands a user
@@ -38,6 +40,7 @@ func TestSlurm(t *testing.T) {
 	t.Run("Requeue", e.requeue)
 	t.Run("CancelAndWatch", e.cancelAndWatch)
 	t.Run("CheckFull", e.checkFull)
+	t.Run("TuneRungs", e.tuneRungs)
 }
 
 // slurmTestVar is the variable that lets the cluster tests submit jobs: set it only for a
@@ -386,4 +389,27 @@ func (e *e2e) checkFull(t *testing.T) {
 		q, _ := exec.Command("squeue", "-h", "-j", arr).Output()
 		return strings.TrimSpace(string(q)) == ""
 	})
+}
+
+// tuneRungs: `tune --slurm` submits each rung of its successive halving as one job array
+// (2 rates, so 2 rungs: 2 then 1 run folders of 2 jobs), waits for it, scores it on held-out
+// examples and goes on; the tuned rates and every rung's scores equal a local search's.
+func (e *e2e) tuneRungs(t *testing.T) {
+	t.Parallel()
+	args := []string{"tune", "rotation", "--methods", "sip,adam", "--lr", "1e-3:1e-2", "--per-decade", "1", "--steps", "40",
+		"--validation", "16", "--set", "batch=8"}
+	cluster, local := filepath.Join(e.tmp, "tune-slurm"), filepath.Join(e.tmp, "tune-local")
+	out := e.sipbench(t, append(args, "--slurm", "--cpus-per-task", "1", "--out", cluster)...)
+	for _, rung := range []string{"rung-0", "rung-1"} {
+		a := array(t, filepath.Join(cluster, rung))
+		if !strings.Contains(out, "submitted job array "+a) {
+			t.Errorf("tune --slurm: no array %s for %s in:\n%s", a, rung, out)
+		}
+	}
+	e.sipbench(t, append(args, "--out", local)...)
+	got, err1 := tune.Read(cluster)
+	want, err2 := tune.Read(local)
+	if err1 != nil || err2 != nil || !got.Done || !reflect.DeepEqual(got.Best, want.Best) || !reflect.DeepEqual(got.Rungs, want.Rungs) {
+		t.Errorf("tune --slurm: %v, %+v; the local search: %v, %+v", err1, got, err2, want)
+	}
 }
