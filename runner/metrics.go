@@ -32,24 +32,39 @@ func metricsHeader(names []string) string {
 }
 
 // parseRow parses a row of n metrics (any number if n < 0): a step ≥ 1, a finite wall time
-// ≥ 0 and n numbers (NaN and ±Inf included: a diverging job logs them).
+// ≥ 0 and n numbers (NaN and ±Inf included: a diverging job logs them). It allocates the
+// row's values only (a metrics.csv of millions of rows is read row by row).
 func parseRow(text []byte, n int) (Row, error) {
-	parts := strings.Split(string(text), ",")
-	if n >= 0 && len(parts) != n+2 || len(parts) < 2 {
-		return Row{}, fmt.Errorf("%d columns, want %d", len(parts), n+2)
+	cols := bytes.Count(text, []byte{','}) + 1
+	if n >= 0 && cols != n+2 || cols < 2 {
+		return Row{}, fmt.Errorf("%d columns, want %d", cols, n+2)
 	}
-	step, err := strconv.Atoi(parts[0])
+	field := func() []byte {
+		i := bytes.IndexByte(text, ',')
+		if i < 0 {
+			f := text
+			text = nil
+			return f
+		}
+		f := text[:i]
+		text = text[i+1:]
+		return f
+	}
+	f := field()
+	step, err := strconv.Atoi(string(f))
 	if err != nil || step < 1 {
-		return Row{}, fmt.Errorf("bad step %q", parts[0])
+		return Row{}, fmt.Errorf("bad step %q", f)
 	}
-	wall, err := strconv.ParseFloat(parts[1], 64)
+	f = field()
+	wall, err := strconv.ParseFloat(string(f), 64)
 	if err != nil || !finite(wall) || wall < 0 {
-		return Row{}, fmt.Errorf("bad wall_s %q", parts[1])
+		return Row{}, fmt.Errorf("bad wall_s %q", f)
 	}
-	row := Row{Step: step, Wall: wall, Metrics: make([]float64, len(parts)-2)}
-	for i, p := range parts[2:] {
-		if row.Metrics[i], err = strconv.ParseFloat(p, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
-			return Row{}, fmt.Errorf("bad value %q", p)
+	row := Row{Step: step, Wall: wall, Metrics: make([]float64, cols-2)}
+	for i := range row.Metrics {
+		f = field()
+		if row.Metrics[i], err = strconv.ParseFloat(string(f), 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+			return Row{}, fmt.Errorf("bad value %q", f)
 		}
 	}
 	return row, nil
