@@ -129,6 +129,16 @@ func cmdResume(args []string) error {
 	if sf.on {
 		return resumeOnSlurm(pos[0], jobs, sf)
 	}
+	if runner.IsSweep(pos[0]) { // every combination: begun ones continue, the others start
+		if len(jobs) > 0 {
+			return usagef("", "--job names a job of a run folder; resume a combination of the sweep by its folder")
+		}
+		info, specs, seeds, err := runner.ContinueSweep(pos[0])
+		if err != nil {
+			return err
+		}
+		return trainSweep(pos[0], info, specs, seeds, *workers)
+	}
 	r, err := runner.Open(pos[0])
 	if err != nil {
 		return err

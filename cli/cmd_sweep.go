@@ -61,7 +61,16 @@ func cmdSweep(args []string) error {
 	if dir == "" {
 		dir = runner.NewRunDir("sweep-" + p.Name)
 	}
-	if err := runner.CreateSweep(dir, info); err != nil {
+	if runner.IsSweep(dir) { // an interrupted sweep: the same flags continue it
+		old, err := runner.ReadSweep(dir)
+		if err != nil {
+			return err
+		}
+		if !runner.SameSweep(old, info) {
+			return fmt.Errorf("%s holds another sweep (of %s over %s): sipbench resume %s continues it, another --out starts this one",
+				dir, old.Preset, strings.Join(old.Keys, ", "), dir)
+		}
+	} else if err := runner.CreateSweep(dir, info); err != nil {
 		return err
 	}
 	seedList := seedRange(*seed, *seeds)
@@ -82,11 +91,20 @@ func trainSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds 
 	failed := false
 	for i, spec := range specs {
 		start := time.Now()
-		r, err := runner.Create(spec, seeds, filepath.Join(dir, info.Runs[i].Dir))
+		sub := filepath.Join(dir, info.Runs[i].Dir)
+		var r *runner.Run
+		var err error
+		continued := false
+		if fi, serr := os.Lstat(filepath.Join(sub, "run.json")); serr == nil && fi.Mode().IsRegular() {
+			r, err = runner.Open(sub) // begun before: continued, failed jobs included
+			continued = true
+		} else {
+			r, err = runner.Create(spec, seeds, sub)
+		}
 		if err != nil {
 			return err
 		}
-		if err := r.Start(ctx, runner.Options{Workers: workers}); err != nil {
+		if err := r.Start(ctx, runner.Options{Workers: workers, RetryFailed: continued}); err != nil {
 			return err
 		}
 		states := r.Wait()

@@ -117,9 +117,12 @@ type RunStatus struct {
 	// Trend is the run's metric over its training for one job (TrendJob, the one with the
 	// lowest value at the end): up to TrendPoints values spread over its steps, each the
 	// mean of a few rows, for a sparkline. A sweep has none.
-	Trend      []float64
-	TrendJob   string
-	Cluster    bool      // submitted to Slurm
+	Trend    []float64
+	TrendJob string
+	Cluster  bool // submitted to Slurm
+	// Unstarted is, for a sweep, the number of its combinations whose run folder does not
+	// exist yet: a sweep with one is not finished (resume continues it).
+	Unstarted  int
 	folderTime time.Time // run.json's modification time, to sort by when Started is unknown
 }
 
@@ -130,6 +133,13 @@ func (r *RunStatus) Name() string { return Sanitize(filepath.Base(r.Dir)) }
 // StateText describes the state in a few words: "training", "lost 2/4", "finished",
 // "diverged 1/4", "queued 4/4 (Slurm)".
 func (r *RunStatus) StateText() string {
+	if r.Unstarted > 0 {
+		return fmt.Sprintf("%s, %d of %d runs not started", r.runStateText(), r.Unstarted, r.Unstarted+len(r.Runs))
+	}
+	return r.runStateText()
+}
+
+func (r *RunStatus) runStateText() string {
 	n := len(r.Jobs)
 	frac := func(k JobKind) string { return fmt.Sprintf("%s %d/%d", r.State, r.Count[k], n) }
 	switch r.State {
@@ -828,7 +838,11 @@ func (x *RunIndex) scanSweep(dir string, seen map[string]bool) RunStatus {
 		rs.Total += s.Total
 		rs.Cluster = rs.Cluster || s.Cluster
 	}
+	rs.Unstarted = len(info.Runs) - len(rs.Runs)
 	rs.State = runState(rs.Count)
+	if rs.Unstarted > 0 && (rs.State == RunFinished || rs.State == RunFailed || rs.State == RunDiverged) {
+		rs.State = RunInterrupted // combinations not started: sipbench resume continues the sweep
+	}
 	rs.Headline = Headline{Ratio: math.NaN()}
 	return rs
 }

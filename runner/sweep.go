@@ -165,6 +165,72 @@ func PlanSweep(p *presets.Preset, scale string, methods []string, g Grid, extra 
 	return info, specs, nil
 }
 
+// SameSweep reports whether two sweep records describe the same sweep: preset, scale,
+// methods, and the same combinations in the same folders. `sipbench sweep --out DIR` with
+// the flags that made DIR's sweep continues it; other flags are refused.
+func SameSweep(a, b SweepInfo) bool {
+	if a.Preset != b.Preset || a.Scale != b.Scale || strings.Join(a.Methods, ",") != strings.Join(b.Methods, ",") || len(a.Runs) != len(b.Runs) {
+		return false
+	}
+	for i := range a.Runs {
+		if a.Runs[i].Dir != b.Runs[i].Dir || len(a.Runs[i].Values) != len(b.Runs[i].Values) {
+			return false
+		}
+		for k, v := range a.Runs[i].Values {
+			if b.Runs[i].Values[k] != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ContinueSweep reads the sweep folder dir to continue it (`sipbench resume SWEEP`): its
+// record, the Spec of every combination and the seeds. A combination whose run folder
+// exists continues from it (Open); for one not started yet, the Spec is the settings of
+// the sweep's first run folder with the combination's values, and the seeds are that
+// run's (the flags the sweep was made with are not recorded otherwise); without any run
+// folder, the preset's defaults and seed 0.
+func ContinueSweep(dir string) (SweepInfo, []*presets.Spec, []int, error) {
+	info, err := ReadSweep(dir)
+	if err != nil {
+		return info, nil, nil, err
+	}
+	p, err := presets.Lookup(info.Preset)
+	if err != nil {
+		return info, nil, nil, fmt.Errorf("runner: %s: %v", dir, err)
+	}
+	var base map[string]string
+	seeds := []int{0}
+	for _, r := range info.Runs {
+		if ri, err := ReadRunInfo(filepath.Join(dir, r.Dir)); err == nil {
+			base, seeds = ri.Settings, ri.Seeds
+			break
+		}
+	}
+	var specs []*presets.Spec
+	for _, r := range info.Runs {
+		var sets []string
+		for k, v := range base {
+			if _, swept := r.Values[k]; !swept {
+				sets = append(sets, k+"="+v)
+			}
+		}
+		for k, v := range r.Values {
+			sets = append(sets, k+"="+v)
+		}
+		spec, err := p.Resolve(info.Scale, info.Methods, sets)
+		if err != nil {
+			return info, nil, nil, fmt.Errorf("runner: %s: combination %s: %v", dir, r.Dir, err)
+		}
+		specs = append(specs, spec)
+	}
+	if len(seeds) == 0 {
+		seeds = []int{0}
+	}
+	return info, specs, seeds, nil
+}
+
 // CheckNewFolder returns an error unless dir can become a new folder of the kind what
 // ("sweep", "check"): it does not exist, or is an empty folder. A run, sweep or check
 // folder, or any other folder with something in it, is not written into: it is not ours.

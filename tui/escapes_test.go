@@ -78,3 +78,30 @@ func TestRunsScreenEscapes(t *testing.T) {
 		pressRuns(rs, "esc")
 	}
 }
+
+// TestRunsSweepResumesWhole reproduces issue 26's sixth defect in the runs screen: R on a
+// sweep with a combination not started resumed its begun runs only, and the sweep was
+// then called finished. A sweep with a combination not started is interrupted, and R
+// resumes the sweep folder itself (sipbench resume SWEEP continues every combination).
+func TestRunsSweepResumesWhole(t *testing.T) {
+	r, resumed := newFixtureRuns(t, 120, 30, false)
+	selectRun(t, r, "20250301-080000-sweep-poisson")
+	sweep := r.Selected().Dir
+	info, err := runner.ReadSweep(sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.Runs = append(info.Runs, runner.SweepRun{Dir: "lr.Adam=1e-5", Values: map[string]string{"lr.Adam": "1e-5"}})
+	writeJSONFile(t, filepath.Join(sweep, "sweep.json"), info)
+	r.Update(scanNow(r.scan()))
+	selectRun(t, r, "20250301-080000-sweep-poisson")
+	if s := r.Selected(); s.State != runner.RunInterrupted || !strings.Contains(s.StateText(), "1 of 3 runs not started") {
+		t.Fatalf("a sweep with a combination not started: %s (%s)", s.State, s.StateText())
+	}
+	for _, m := range pressRuns(r, "R") {
+		r.Update(m)
+	}
+	if len(*resumed) != 1 || (*resumed)[0] != sweep {
+		t.Errorf("R on the sweep resumed %v; want the sweep folder %s", *resumed, sweep)
+	}
+}

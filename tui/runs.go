@@ -398,17 +398,11 @@ func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
 	return func() tea.Msg { return openRunMsg{Dir: dir} }
 }
 
-// resumeRun resumes an interrupted or lost run (each such run of a sweep) in the
-// background.
+// resumeRun resumes an interrupted or lost run, or a sweep as a whole (its begun runs
+// continue, the others start), in the background.
 func (r *runsScreen) resumeRun(sel *runner.RunStatus) tea.Cmd {
 	var dirs []string
-	if sel.Sweep != nil {
-		for _, s := range sel.Runs {
-			if s.State.Resumable() {
-				dirs = append(dirs, s.Dir)
-			}
-		}
-	} else if sel.State.Resumable() {
+	if sel.State.Resumable() {
 		dirs = []string{sel.Dir}
 	}
 	switch {
@@ -781,6 +775,9 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 		s = lostHint(rs)
 	case runner.RunInterrupted:
 		s = "Stopped with checkpoints kept: R resumes it in the background."
+		if rs.Unstarted > 0 {
+			s = "Not all its runs have started: R continues the sweep in the background (begun runs resume, the others start)."
+		}
 	case runner.RunFailed:
 		s = "A job failed: enter shows its message in the dashboard; sipbench resume --job ID retries it."
 	case runner.RunDiverged, runner.RunFinished:

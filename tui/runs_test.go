@@ -445,7 +445,7 @@ func TestRunsSweepHint(t *testing.T) {
 	writeJSONFile(t, filepath.Join(sweep, "sweep.json"), info)
 	r.Update(scanNow(r.scan()))
 	selectRun(t, r, "20250301-080000-sweep-poisson")
-	hint = ansi.Strip(r.hint(r.Selected()))
+	hint = strings.Join(strings.Fields(ansi.Strip(r.hint(r.Selected()))), " ") // wrapped
 	if !strings.Contains(hint, "2 of its 3 runs have started") || strings.Count(hint, "enter") != 1 {
 		t.Errorf("hint of a sweep with a run to start: %q", hint)
 	}
