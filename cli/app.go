@@ -108,6 +108,11 @@ func spawnTraining(dir string, workers int) (int, error) {
 		return 0, fmt.Errorf("cannot find the sipbench executable to start training: %v", err)
 	}
 	command := []string{exe, "resume", dir, "--headless"}
+	// A problem process's command is passed on only as this process was given it; a
+	// command that a folder records is never run (the trainer then refuses, in train.log).
+	if info, err := runner.ReadRunInfo(dir); err == nil && info.ProblemCmd != "" && info.ProblemCmd == givenProblemCmd {
+		command = append(command, "--problem-cmd", givenProblemCmd)
+	}
 	if workers > 0 {
 		command = append(command, "--workers", strconv.Itoa(workers))
 	}

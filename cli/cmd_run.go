@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -44,6 +45,7 @@ func cmdRun(args []string) error {
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	sf := addSlurmFlags(fs)
+	pc := problemCmdFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -54,7 +56,7 @@ func cmdRun(args []string) error {
 	if err := sf.check(fs); err != nil {
 		return err
 	}
-	p, err := presetArg("run", pos)
+	p, err := runPreset(pc, pos)
 	if err != nil {
 		return err
 	}
@@ -106,13 +108,15 @@ func cmdRun(args []string) error {
 }
 
 func cmdResume(args []string) error {
-	fs := newFlags("resume", "sipbench resume DIR [--workers W] [--headless] [--job ID]… [--slurm [Slurm flags as for run]]\n\nWith --slurm, the jobs that are not finished (lost, cancelled, failed, never submitted) are submitted to Slurm again, with the tasks of their first submission; DIR may then be a sweep folder.")
+	fs := newFlags("resume", "sipbench resume DIR [--workers W] [--headless] [--job ID]… [--problem-cmd CMD | --trust-problem-cmd] [--slurm [Slurm flags as for run]]\n\nWith --slurm, the jobs that are not finished (lost, cancelled, failed, never submitted) are submitted to Slurm again, with the tasks of their first submission; DIR may then be a sweep folder.")
 	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
 	var jobs listFlag
 	fs.Var(&jobs, "job", "train only this job (repeatable), here and headless; a failed job continues too")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	sf := addSlurmFlags(fs)
+	pc := problemCmdFlags(fs)
+	fs.BoolVar(&pc.trust, "trust-problem-cmd", false, "run the problem command that the run folder records (only for a folder you trust)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -121,6 +125,9 @@ func cmdResume(args []string) error {
 		return usagef("", "resume takes one run folder")
 	}
 	if _, err := ui.options(); err != nil {
+		return err
+	}
+	if err := pc.forResume(pos[0]); err != nil {
 		return err
 	}
 	if err := sf.check(fs); err != nil {
@@ -332,4 +339,17 @@ func fmtRates(methods []string, rates map[string]float64) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// runPreset returns the preset that `run` names, or the preset of a problem process
+// (--problem-cmd, without a preset).
+func runPreset(pc *problemCmd, pos []string) (*presets.Preset, error) {
+	if pc.cmd == "" {
+		return presetArg("run", pos)
+	}
+	if len(pos) > 0 {
+		return nil, usagef("the process describes its problem and proposes its preset (docs/problem-protocol.md)",
+			"run takes a preset or --problem-cmd, not both")
+	}
+	return pc.preset()
 }

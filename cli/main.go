@@ -32,6 +32,7 @@
 //	sipbench table1 DIR            a trained network against iterative solvers
 //	sipbench plot DIR…             the paper's figures as PNG, SVG or PDF
 //	sipbench check [DIR…]          every claim of the paper against a fresh measurement
+//	sipbench conform PRESET        the problem contract's checks (or --problem-cmd CMD)
 //
 // Exit codes: 0 success (a diverged job is a result), 1 a job failed or an error,
 // 2 a usage error, 130 interrupted.
@@ -78,6 +79,9 @@ usage:
   sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
   sipbench plot DIR… [flags]     the paper's figures as PNG, SVG or PDF (sipbench plot -h)
   sipbench check [flags] [DIR…]  every claim of the paper against a fresh measurement (sipbench check -h)
+  sipbench conform PRESET | --problem-cmd CMD   the problem contract's checks (gradient, adjoint, shapes, determinism)
+
+  run --problem-cmd 'python3 my_problem.py' trains a problem process (docs/problem-protocol.md)
 `
 
 // Main runs the command line of os.Args and exits with its code (see the package doc).
@@ -153,6 +157,8 @@ func dispatch(args []string) error {
 		return cmdCheck(rest)
 	case "plot":
 		return cmdPlot(rest)
+	case "conform":
+		return cmdConform(rest)
 	case "-h", "--help", "help":
 		if cmd == "help" && len(rest) > 0 { // sipbench help run: run's own help
 			if !slices.Contains(commands, rest[0]) {

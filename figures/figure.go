@@ -220,6 +220,9 @@ func DefaultKinds(dir string) ([]Kind, error) {
 
 // ownKind returns the kind of the preset's own figure.
 func ownKind(info runner.RunInfo) Kind {
+	if info.ProblemCmd != "" { // a problem process's name may be any preset's
+		return ""
+	}
 	switch info.Preset {
 	case "exp":
 		return Scatter

@@ -2,6 +2,7 @@ package presets
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -47,6 +48,10 @@ type Preset struct {
 	// iterative-solver preset without a network (Figure 1): each method is an update rule
 	// of the PathProblem on one example, and a step is one iteration.
 	NewSolver func(Values) problems.PathProblem
+	// Command is the problem process command (--problem-cmd) of a preset that
+	// problems/process built from a process's description; "" for a problem of this
+	// binary. Runs record it, and are resumed only when it is given again (LookupRun).
+	Command string
 }
 
 // MethodDef is a training method of a preset and whether it runs by default. Its Method
@@ -305,7 +310,9 @@ func (s *Spec) MetricNames() []string {
 	if sv := s.NewSolver(); sv != nil {
 		return sv.MetricNames()
 	}
-	return s.NewProblem().MetricNames()
+	prob := s.NewProblem()
+	defer closeProblem(prob)
+	return prob.MetricNames()
 }
 
 // NewProblem returns a fresh problem instance for one job.
@@ -381,4 +388,12 @@ func (p *Preset) complete(vals Values, scale string) error {
 		}
 	}
 	return nil
+}
+
+// closeProblem ends a problem that holds a resource (a problem process) once it has
+// answered what was asked of it.
+func closeProblem(p problems.Problem) {
+	if c, ok := p.(io.Closer); ok {
+		c.Close()
+	}
 }

@@ -129,3 +129,32 @@ func Check(p *Preset) (err error) {
 	}
 	return nil
 }
+
+// commands holds the presets of problem processes that this sipbench was given a command
+// for (AddCommand).
+var commands []*Preset
+
+// AddCommand makes p, the preset of a problem process (p.Command set), known to LookupRun:
+// the command line does it for the --problem-cmd the user typed. It is not listed by All.
+func AddCommand(p *Preset) { commands = append(commands, p) }
+
+// ErrCommand is wrapped by LookupRun's error for a run whose problem is a process whose
+// command this sipbench was not given.
+var ErrCommand = errors.New("sipbench never runs a command read from a run folder")
+
+// LookupRun returns the preset of a run that records the preset name and the problem
+// process command ("" for none): Lookup's, or one added with AddCommand for that name
+// and command. A command no preset was added for is an error wrapping ErrCommand that
+// says how to give it.
+func LookupRun(name, command string) (*Preset, error) {
+	if command == "" {
+		return Lookup(name)
+	}
+	for _, p := range commands {
+		if p.Name == name && p.Command == command {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("the run's problem is the process %q, and %w: give it again with --problem-cmd %q (or --trust-problem-cmd to run the recorded one)",
+		command, ErrCommand, command)
+}

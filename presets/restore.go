@@ -71,7 +71,9 @@ func (p *Preset) Restore(scale string, values Values, methods []optimizers.Metho
 			}
 		}
 	} else {
-		updates := p.NewProblem(vals).Updates()
+		prob := p.NewProblem(vals)
+		updates := prob.Updates()
+		closeProblem(prob)
 		for _, m := range methods {
 			if err := m.Validate(updates); err != nil {
 				return nil, fmt.Errorf("%s: the run's method %q cannot be trained by this sipbench: %v", p.Name, m.Name, err)

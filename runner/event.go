@@ -146,6 +146,9 @@ type RunInfo struct {
 	// Tuned says that the run trains at rates a search found (`sipbench run --tuned`);
 	// nil for the preset's rates (or --set's).
 	Tuned *TunedFrom `json:"tuned,omitempty"`
+	// ProblemCmd is the problem process command of a run of --problem-cmd ("" for a
+	// problem of this binary). It is never run from here: resuming needs it given again.
+	ProblemCmd string `json:"problem_cmd,omitempty"`
 }
 
 // TunedFrom is the search behind a run's learning rates: its tune folder (as given) and

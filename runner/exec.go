@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,12 +35,22 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		r.hub.publish(Event{Job: id, Kind: EvState, State: s, Message: msg, Step: st.Step, Wall: st.Wall})
 	}
 	defer func() {
+		if t != nil {
+			if c, ok := t.prob.(io.Closer); ok {
+				c.Close() // a problem process ends with its job
+			}
+		}
 		if rec := recover(); rec != nil {
 			if mw != nil {
 				mw.close()
 				mw = nil
 			}
-			setState(Failed, fmt.Sprint("panic: ", rec))
+			if f, ok := rec.(problemFault); ok { // a problem process's fault is a result
+				r.logFault(id, f)
+				setState(Failed, f.Error())
+			} else {
+				setState(Failed, fmt.Sprint("panic: ", rec))
+			}
 		}
 		if mw != nil {
 			mw.close()
@@ -304,3 +316,37 @@ func lossGrid(loss func([2]float64) float64, pts [][2]float64) (Field, bool) {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// problemFault is a problem process's failure (problems/process.Fault): a one-line reason
+// and the tail of the process's stderr.
+type problemFault interface {
+	error
+	Tail() string
+}
+
+// logFault appends the job's problem-process failure and its stderr tail to the run's
+// train.log (best effort: the status records the reason in any case).
+func (r *Run) logFault(job string, f problemFault) {
+	log, err := openAppendIn(r.Dir, "", TrainLogFile)
+	if err != nil {
+		return
+	}
+	defer log.Close()
+	fmt.Fprintf(log, "%s: %v\n", job, f)
+	if t := strings.TrimRight(f.Tail(), "\n"); t != "" {
+		fmt.Fprintf(log, "%s: the problem process's stderr (its last lines):\n", job)
+		for _, line := range strings.Split(t, "\n") {
+			fmt.Fprintf(log, "%s| %s\n", job, sanitizeLine(line))
+		}
+	}
+}
+
+// sanitizeLine drops control characters from a line of a process's output.
+func sanitizeLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+}

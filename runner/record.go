@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -38,8 +39,11 @@ func ReadSpec(dir string, info RunInfo) (*presets.Spec, error) {
 		return nil, fmt.Errorf("runner: %s was written by a newer sipbench (run format %d; this sipbench %s reads formats up to %d): update sipbench to use it",
 			dir, info.Format, Version, FormatVersion)
 	}
-	p, err := presets.Lookup(info.Preset)
+	p, err := presets.LookupRun(info.Preset, info.ProblemCmd)
 	if err != nil {
+		if errors.Is(err, presets.ErrCommand) {
+			return nil, fmt.Errorf("runner: %s: %w", dir, err)
+		}
 		return nil, fmt.Errorf("runner: %s: the run's preset no longer exists in this sipbench: %v", dir, err)
 	}
 	methods := map[string]optimizers.Method{}

@@ -119,6 +119,8 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 		Metric:    spec.Preset.Metric,
 		Reference: spec.Preset.Reference,
 		Solver:    spec.Preset.IsSolver(),
+
+		ProblemCmd: spec.Preset.Command,
 	}
 	steps := spec.Common.Steps
 	for _, seed := range seeds {
