@@ -118,8 +118,12 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 	}
 	// The job's name says which run it trains: the preset, and when it was submitted.
 	name += "-" + time.Now().Format("20060102-1504")
+	taskArgs, err := problemTaskArgs(runs)
+	if err != nil {
+		return err
+	}
 	sub, err := runner.SubmitArray(dir, runs, runner.SubmitOptions{
-		Options: f.opts, Name: name, Exe: exe, WorkDir: wd, RequeueMax: f.requeueMax, DryRun: f.dryRun,
+		Options: f.opts, Name: name, Exe: exe, WorkDir: wd, RequeueMax: f.requeueMax, DryRun: f.dryRun, TaskArgs: taskArgs,
 		Comment: []string{"Written by 'sipbench " + strings.Join(os.Args[1:], " ") + "'."},
 	})
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/sipbench/sipbench/slurm"
 )
 
-const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--first F] [--task I] [--print-every D]"
+const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--first F] [--task I] [--print-every D] [--problem-cmd CMD --problem-exe PATH]"
 
 // cmdTrainTask is what each task of a Slurm array runs (the batch script execs it): it
 // trains its own job of DIR, found through DIR/slurm.json by SLURM_ARRAY_TASK_ID, headless,
@@ -25,6 +25,8 @@ func cmdTrainTask(args []string) error {
 	index := fs.Int("task", -1, "array task to train (default: --first + $SLURM_ARRAY_TASK_ID)")
 	first := fs.Int("first", 0, "the folder's task that array index 0 trains (a further array of a folder split at MaxArraySize)")
 	every := printEveryFlag(fs, 30*time.Second, "time between progress lines")
+	pc := problemCmdFlags(fs)
+	fs.StringVar(&pc.exe, "problem-exe", "", "the problem command's program, an absolute path (the batch script gives it)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -48,6 +50,11 @@ func cmdTrainTask(args []string) error {
 	stop, release := catchTaskSignals()
 	defer release()
 
+	if pc.cmd != "" { // the script's command, never one read from the folder
+		if _, err := pc.preset(); err != nil {
+			return err
+		}
+	}
 	r, job, err := runner.OpenTask(pos[0], global)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 // problemCmd holds the flags of a problem process (docs/problem-protocol.md).
 type problemCmd struct {
 	cmd     string
+	exe     string // train-task: the program's absolute path, as the submitting sipbench resolved it
 	timeout time.Duration
 	trust   bool // resume: run the command the folder records
 }
@@ -22,8 +23,13 @@ type problemCmd struct {
 // command that a trainer it spawns is told to run (spawnTraining).
 var givenProblemCmd string
 
+// activeProblemCmd holds the problem process flags of the command being run, for the
+// Slurm script it may write (problemTaskArgs).
+var activeProblemCmd *problemCmd
+
 func problemCmdFlags(fs *flag.FlagSet) *problemCmd {
 	pc := &problemCmd{}
+	activeProblemCmd = pc
 	fs.StringVar(&pc.cmd, "problem-cmd", "", "the problem is a process speaking docs/problem-protocol.md, started from this command (one per job), e.g. 'python3 my_problem.py'")
 	fs.DurationVar(&pc.timeout, "problem-timeout", process.DefaultTimeout, "the per-call timeout of a problem process")
 	return pc
@@ -36,6 +42,9 @@ func (pc *problemCmd) argv() ([]string, error) {
 	words, err := process.Split(pc.cmd)
 	if err != nil {
 		return nil, usagef("", "--problem-cmd: %v", err)
+	}
+	if pc.exe != "" {
+		return append([]string{pc.exe}, words[1:]...), nil
 	}
 	return process.Resolve(words, "")
 }
@@ -120,4 +129,30 @@ func (pc *problemCmd) forResume(dir string) error {
 	}
 	_, err = pc.preset()
 	return err
+}
+
+// problemTaskArgs returns the train-task arguments that make a Slurm task run the problem
+// process the submitting user gave (--problem-cmd): the command as typed, which the runs
+// record, and its program's absolute path (--problem-exe), so that a task on a compute node
+// runs the same program. Runs without a process need none. The task never reads a command
+// from the folder: the script, written here, carries it.
+func problemTaskArgs(runs []runner.ArrayRun) ([]string, error) {
+	cmd := ""
+	for _, r := range runs {
+		if c := r.Run.Info.ProblemCmd; c != "" {
+			cmd = c
+		}
+	}
+	if cmd == "" {
+		return nil, nil
+	}
+	pc := activeProblemCmd
+	if pc == nil || pc.cmd != cmd {
+		return nil, fmt.Errorf("the run's problem is the process %q: give it with --problem-cmd to submit it", cmd)
+	}
+	argv, err := pc.argv()
+	if err != nil {
+		return nil, err
+	}
+	return []string{"--problem-cmd", cmd, "--problem-exe", argv[0], "--problem-timeout", pc.timeout.String()}, nil
 }

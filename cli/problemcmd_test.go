@@ -197,3 +197,42 @@ func TestProblemCmdUntrustedFolder(t *testing.T) {
 	}
 	noLeftovers(t, bin)
 }
+
+// A Slurm task runs the problem command that the submitting sipbench wrote into the batch
+// script, with the program's absolute path; without it, the task refuses to run the
+// command its folder records.
+func TestProblemCmdSlurmTask(t *testing.T) {
+	bin, sipbench := fakeProc(t), sipbenchBinary(t) // built before PATH holds only the fake Slurm
+	tmp := t.TempDir()
+	sb := filepath.Join(tmp, "bin")
+	os.Mkdir(sb, 0o755)
+	os.WriteFile(filepath.Join(sb, "sbatch"), []byte("#!/bin/sh\necho 4242\n"), 0o755)
+	os.WriteFile(filepath.Join(sb, "scontrol"), []byte("#!/bin/sh\nexit 1\n"), 0o755)
+	withPath(t, sb)
+	out := filepath.Join(tmp, "run")
+	// The command as typed: a program name that PATH (here sb, with a link) resolves.
+	os.Symlink(bin, filepath.Join(sb, "fakeproc"))
+	code, stdout, stderr := capture(t, "run", "--problem-cmd", "fakeproc hang=never", "--methods", "adam", "--steps", "5",
+		"--slurm", "--dry-run", "--out", out)
+	if code != 0 {
+		t.Fatalf("run --slurm --dry-run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	scripts, _ := filepath.Glob(filepath.Join(out, "slurm", "*.sh"))
+	if len(scripts) != 1 {
+		t.Fatalf("scripts %v", scripts)
+	}
+	b, _ := os.ReadFile(scripts[0])
+	if !strings.Contains(string(b), "--problem-cmd 'fakeproc hang=never' --problem-exe "+filepath.Join(sb, "fakeproc")) {
+		t.Errorf("the script does not carry the command with its absolute program:\n%s", b)
+	}
+	// A task is a process of its own: the binary, which knows no command but the script's.
+	task, err := exec.Command(sipbench, "train-task", out, "--task", "0").CombinedOutput()
+	if err == nil || !strings.Contains(string(task), "never runs a command read from a run folder") {
+		t.Errorf("train-task without the script's command: %v, %s", err, task)
+	}
+	code, stdout, stderr = capture(t, "train-task", out, "--task", "0", "--problem-cmd", "fakeproc hang=never", "--problem-exe", filepath.Join(sb, "fakeproc"))
+	if st, _ := runner.ReadStatus(out, "adam-seed0"); code != 0 || st.State != runner.Done {
+		t.Errorf("train-task with the script's command: exit %d, %s %s; adam %+v", code, stdout, stderr, st)
+	}
+	noLeftovers(t, bin)
+}

@@ -26,13 +26,16 @@ type ArrayRun struct {
 // SubmitOptions say how to submit an array.
 type SubmitOptions struct {
 	slurm.Options
-	Name       string   // the array's job name
-	Exe        string   // the sipbench binary that each task runs (on a shared file system)
-	WorkDir    string   // the tasks' working folder
-	RequeueMax int      // passed to train-task --requeue-max
-	Comment    []string // lines added to the script's header (the command that wrote it)
-	DryRun     bool     // write the script and slurm.json, submit nothing
-	Client     slurm.Client
+	Name       string // the array's job name
+	Exe        string // the sipbench binary that each task runs (on a shared file system)
+	WorkDir    string // the tasks' working folder
+	RequeueMax int    // passed to train-task --requeue-max
+	// TaskArgs are further arguments of every train-task (a problem process's command,
+	// with its program's absolute path, as the submitting sipbench was given it).
+	TaskArgs []string
+	Comment  []string // lines added to the script's header (the command that wrote it)
+	DryRun   bool     // write the script and slurm.json, submit nothing
+	Client   slurm.Client
 	// MaxArraySize is the cluster's (scontrol show config): an array's indices are below
 	// it, so a folder with more tasks is submitted as several arrays (Record.Parts). If 0,
 	// it is asked of Slurm, and Slurm's default (1001) is used if that fails.
@@ -113,6 +116,7 @@ func SubmitArray(dir string, runs []ArrayRun, o SubmitOptions) (Submission, erro
 		first := p * maxSize
 		n := min(maxSize, len(rec.Tasks)-first)
 		cmd := []string{o.Exe, "train-task", abs, "--requeue-max", fmt.Sprint(o.RequeueMax)}
+		cmd = append(cmd, o.TaskArgs...)
 		if first > 0 {
 			cmd = append(cmd, "--first", fmt.Sprint(first))
 		}
