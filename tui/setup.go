@@ -129,6 +129,9 @@ func plural(n int, noun string) string {
 // network if the method has its own.
 func methodDoc(m presets.MethodDef) string {
 	d := m.Optimizer
+	if m.Optimizer == "hig" {
+		d += fmt.Sprintf(" κ %g, τ %g (--set kappa.%s, tau.%s)", m.Kappa, m.Tau, m.Name, m.Name)
+	}
 	if m.Network != "" {
 		d += ", " + m.Network
 	}
