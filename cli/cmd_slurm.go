@@ -112,6 +112,10 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 			fmt.Fprintf(os.Stderr, "sipbench: warning: %s %s is on %s: compute nodes may not see it (use --bin, --out on a shared file system)\n", p.what, p.path, w)
 		}
 	}
+	// What keeps a job from being trained twice, on this run folder's file system.
+	if m := runner.LockModeOf(dir); m.FS != "" {
+		fmt.Fprintf(os.Stderr, "sipbench: locks in the run folder: %s\n", m.Why)
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
@@ -108,5 +109,41 @@ func TestSlurmDryRun(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, slurm.ScriptFile)); err != nil || !strings.Contains(stdout, string(b)) {
 		t.Errorf("the printed script is not the one written (%v)", err)
+	}
+}
+
+// TestSlurmSiteFlags: the defaults of a script (a time limit, the job name from the preset
+// and the date, standard error apart, the throttle) and a site's own lines: --setup lines
+// before the exec, in order, --bin as the command, and a warning when the binary or the run
+// folder is on a file system that compute nodes may not see.
+func TestSlurmSiteFlags(t *testing.T) {
+	tmp := t.TempDir()
+	withPath(t, filepath.Join(tmp, "empty"))
+	bin := filepath.Join(tmp, "shared bin", "sipbench")
+	os.MkdirAll(filepath.Dir(bin), 0o755)
+	os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755)
+	dir := filepath.Join(tmp, "my run")
+	code, stdout, stderr := capture(t, "run", "exp", "--methods", "adam,sgd", "--steps", "5", "--slurm", "--dry-run",
+		"--setup", "module load gcc/12", "--setup", "source ~/env.sh", "--bin", bin, "--out", dir)
+	if code != 0 {
+		t.Fatalf("dry run: exit %d: %s", code, stderr)
+	}
+	date := time.Now().Format("20060102")
+	for _, want := range []string{"#SBATCH --time=4:00:00\n", "#SBATCH --job-name=sipbench-exp-" + date, "#SBATCH --array=0-1%2\n",
+		`#SBATCH --output="` + dir + `/slurm/%A_%a.log"` + "\n", `#SBATCH --error="` + dir + `/slurm/%A_%a.err"` + "\n",
+		"module load gcc/12\nsource ~/env.sh\n\nexec '" + bin + "' train-task '" + dir + "'"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("script lacks %q:\n%s", want, stdout)
+		}
+	}
+	if w := slurm.LocalOnly(dir); w != "" && !strings.Contains(stderr, "compute nodes may not see it") {
+		t.Errorf("the run folder is on %s, but no warning: %q", w, stderr)
+	}
+	if !strings.Contains(stderr, "locks in the run folder: ") {
+		t.Errorf("no word on what the locks are on the run folder's file system: %q", stderr)
+	}
+	code, _, stderr = capture(t, "run", "exp", "--slurm", "--dry-run", "--bin", filepath.Join(tmp, "nope"), "--out", filepath.Join(tmp, "r2"))
+	if code != 2 || !strings.Contains(stderr, "--bin") {
+		t.Errorf("--bin to nothing: exit %d, %q; want a usage error", code, stderr)
 	}
 }

@@ -66,8 +66,12 @@ func cmdTrainTask(args []string) error {
 			fmt.Printf("sipbench: %s now records array %s (the script was submitted again)\n", slurm.RecordFile, task.Array)
 		}
 	}
-	fmt.Printf("sipbench: task %s (restart %d) trains job %s of %s with %d op threads\n",
-		task.ID(), task.Restarts, job, r.Dir, max(1, task.CPUs))
+	node := ""
+	if n := os.Getenv("SLURMD_NODENAME"); n != "" {
+		node = " on node " + n
+	}
+	fmt.Printf("sipbench: task %s (restart %d)%s trains job %s of %s with %d op threads\n",
+		task.ID(), task.Restarts, node, job, r.Dir, max(1, task.CPUs))
 	info := r.Info
 	for _, j := range r.Info.Jobs {
 		if j.ID == job {

@@ -25,7 +25,8 @@ import (
 // runs only where SIPBENCH_SLURM_TEST=1 says that the cluster answering is a disposable test
 // cluster brought up by .ci/slurm-up (whose settings it relies on); elsewhere, on a real
 // cluster's login node too, it skips and says how to run it. The subtests run side by side,
-// so that the requeue delay overlaps the others.
+// so that the requeue delay overlaps the others, except the loss of a node, which runs
+// alone after them. The cluster is .ci/slurm-up's: two nodes, sipbench-n1 and -n2.
 func TestSlurm(t *testing.T) {
 	requireTestCluster(t)
 	tmp := t.TempDir()
@@ -36,11 +37,19 @@ func TestSlurm(t *testing.T) {
 	start := time.Now()
 	t.Cleanup(func() { t.Logf("Slurm end-to-end tests: %.0f s", time.Since(start).Seconds()) })
 	e := &e2e{bin: bin, tmp: tmp}
-	t.Run("Sweep", e.sweep)
-	t.Run("Requeue", e.requeue)
-	t.Run("CancelAndWatch", e.cancelAndWatch)
-	t.Run("CheckFull", e.checkFull)
-	t.Run("TuneRungs", e.tuneRungs)
+	t.Run("Together", func(t *testing.T) { // side by side; Together returns when all have
+		t.Run("Sweep", e.sweep)
+		t.Run("Requeue", e.requeue)
+		t.Run("CancelAndWatch", e.cancelAndWatch)
+		t.Run("CheckFull", e.checkFull)
+		t.Run("TuneRungs", e.tuneRungs)
+		t.Run("Outage", e.outage)
+		t.Run("PartialResubmit", e.partial)
+		t.Run("Refused", e.refused)
+		t.Run("Thousand", e.thousand)
+	})
+	// Alone: a node's loss fails every task on it, so no other test may have one there.
+	t.Run("NodeLoss", e.nodeLoss)
 }
 
 // slurmTestVar is the variable that lets the cluster tests submit jobs: set it only for a
@@ -53,7 +62,7 @@ func requireTestCluster(t *testing.T) {
 	t.Helper()
 	if os.Getenv(slurmTestVar) != "1" {
 		t.Skipf("the Slurm cluster tests submit jobs, so they run only on a disposable test cluster: "+
-			"as root, bash .ci/slurm-up, then %s=1 go test -run 'TestSlurm' -v .", slurmTestVar)
+			"as root, bash .ci/slurm-up, then %s=1 go test -run 'TestSlurm' -v ./cli", slurmTestVar)
 	}
 	if _, err := exec.LookPath("sbatch"); err != nil {
 		t.Fatalf("%s=1, but sbatch is not on PATH (.ci/slurm-up installs and starts a test cluster)", slurmTestVar)
@@ -170,7 +179,7 @@ func (e *e2e) sweep(t *testing.T) {
 	t.Parallel()
 	args := []string{"sweep", "rotation", "--set", "xi=0.1,1", "--set", "batch=8,16", "--methods", "sip,adam", "--steps", "300"}
 	cluster, local := filepath.Join(e.tmp, "sweep-slurm"), filepath.Join(e.tmp, "sweep-local")
-	out := e.sipbench(t, append(args, "--slurm", "--cpus-per-task", "1", "--out", cluster)...)
+	out := e.sipbench(t, append(args, "--slurm", "--cpus-per-task", "1", "--setup", "echo \"site set-up ran on $SLURMD_NODENAME\"", "--out", cluster)...)
 	if !strings.Contains(out, "submitted job array "+array(t, cluster)+": 8 tasks") {
 		t.Errorf("sweep --slurm printed:\n%s", out)
 	}
@@ -191,6 +200,23 @@ func (e *e2e) sweep(t *testing.T) {
 			}
 		}
 		sameMetricsFiles(t, filepath.Join(local, c), filepath.Join(cluster, c))
+	}
+	// The tasks landed on both nodes of the cluster (their logs say where they ran).
+	logs, _ := filepath.Glob(filepath.Join(cluster, "slurm", "*.log"))
+	nodes := map[string]bool{}
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		for _, n := range []string{"sipbench-n1", "sipbench-n2"} {
+			if strings.Contains(string(b), " on node "+n+" ") {
+				nodes[n] = true
+			}
+		}
+	}
+	if len(nodes) != 2 {
+		t.Errorf("the sweep's 8 tasks ran on nodes %v; want both sipbench-n1 and sipbench-n2", nodes)
+	}
+	if b, _ := os.ReadFile(logs[0]); !strings.Contains(string(b), "site set-up ran on sipbench-n") {
+		t.Errorf("the --setup line did not run before the task (%s):\n%s", logs[0], b)
 	}
 	if show := e.sipbench(t, "show", cluster); !strings.Contains(show, "sweep of rotation") || strings.Contains(show, "not started") {
 		t.Errorf("show of the cluster sweep:\n%s", show)

@@ -230,3 +230,29 @@ func TestClusterRequeuedAfterCancel(t *testing.T) {
 		t.Error("a watch stops following a job that Slurm requeued")
 	}
 }
+
+// TestClusterCancelKey: the cancel key on a job whose task runs cancels the task and leaves
+// the status to the task (which writes why it stopped); on a pending job it marks it
+// cancelled before it started.
+func TestClusterCancelKey(t *testing.T) {
+	dir, ids, mon, log := clusterRun(t, map[string]string{
+		"squeue":  "echo '10|0|RUNNING|None|n1|0|'; echo '10|1|PENDING|Priority||0|'",
+		"scancel": "true"})
+	writeStatus(dir, ids[0], Status{State: Running, Message: "training on n1"})
+	w, _ := OpenWatch(dir)
+	w.cluster.mon = mon
+	if _, err := w.Poll(); err != nil {
+		t.Fatal(err)
+	}
+	w.Cancel(ids[0])
+	w.Cancel(ids[1])
+	if st, _ := ReadStatus(dir, ids[0]); st.State != Running || st.Message != "training on n1" {
+		t.Errorf("running job after the cancel key: %+v; want its status left to its task", st)
+	}
+	if st, _ := ReadStatus(dir, ids[1]); st.State != Cancelled || !strings.Contains(st.Message, "before it started") {
+		t.Errorf("pending job after the cancel key: %+v; want cancelled before it started", st)
+	}
+	if b, _ := os.ReadFile(log); !strings.Contains(string(b), "scancel 10_0") || !strings.Contains(string(b), "scancel 10_1") {
+		t.Errorf("scancel calls:\n%s", b)
+	}
+}

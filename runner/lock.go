@@ -47,7 +47,17 @@ var ErrJobDone = errors.New("nothing to train")
 
 // JobLock is a held job lock; Release gives it up.
 type JobLock struct {
-	f *os.File
+	f     *os.File
+	lease *Lease // on a file system whose flock is not global (LockModeOf): the lease too
+}
+
+// LeaseLost returns why the job's lease was lost (a holder paused past LeaseTTL, taken
+// over), nil while it holds or where there is no lease.
+func (l *JobLock) LeaseLost() error {
+	if l == nil {
+		return nil
+	}
+	return l.lease.Lost()
 }
 
 // LockJob takes the lock of job in the run folder dir and records the caller as its owner,
@@ -81,6 +91,10 @@ func LockJob(dir, job string) (*JobLock, error) {
 			break
 		}
 	}
+	mode := LockModeOf(dir)
+	if err != nil && mode.Lease && !errors.Is(err, errLocked) && isNoFlock(err) {
+		f, err = openAt(jd, lockFile, true) // Lustre with noflock: the lease alone holds
+	}
 	if errors.Is(err, errLocked) {
 		owner, _ := readLockOwner(dir, job)
 		return nil, &BusyError{Dir: dir, Job: job, Owner: owner}
@@ -93,11 +107,19 @@ func LockJob(dir, job string) (*JobLock, error) {
 	if id, task := os.Getenv("SLURM_ARRAY_JOB_ID"), os.Getenv("SLURM_ARRAY_TASK_ID"); id != "" && task != "" {
 		owner.Task = id + "_" + task
 	}
+	var lease *Lease
+	if mode.Lease {
+		if lease, err = TakeLease(dir, job, owner); err != nil {
+			unlockFile(f)
+			f.Close()
+			return nil, err
+		}
+	}
 	b, _ := json.Marshal(owner)
 	if err := f.Truncate(0); err == nil {
 		f.WriteAt(append(b, '\n'), 0) // informational: a failure here does not matter
 	}
-	return &JobLock{f: f}, nil
+	return &JobLock{f: f, lease: lease}, nil
 }
 
 // Release gives the lock up. It is safe to call more than once.
@@ -105,6 +127,7 @@ func (l *JobLock) Release() {
 	if l == nil || l.f == nil {
 		return
 	}
+	l.lease.Release()
 	unlockFile(l.f)
 	l.f.Close()
 	l.f = nil
@@ -128,11 +151,16 @@ func JobLockOwner(dir, job string) (*LockOwner, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
+	if err != nil && !(isNoFlock(err) && LockModeOf(dir).Lease) {
 		return nil, err
 	}
-	unlockFile(f)
-	f.Close()
+	if f != nil {
+		unlockFile(f)
+		f.Close()
+	}
+	if LockModeOf(dir).Lease { // a holder on another node: its lease says so
+		return leaseOwner(dir, job), nil
+	}
 	return nil, nil
 }
 

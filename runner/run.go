@@ -544,6 +544,10 @@ func writeStatus(dir, job string, s Status) error {
 // without following a link, and removed once read; anything but a known command is
 // ignored).
 func (r *Run) readControl(jc *jobControl) {
+	if err := jc.lock.LeaseLost(); err != nil { // another process holds the job now
+		r.Stop(jc.info.ID, Cancelled, err.Error())
+		return
+	}
 	b, err := readFileIn(r.Dir, jc.info.ID, controlFile, maxRecordFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return

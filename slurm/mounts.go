@@ -11,6 +11,9 @@ import (
 type Mount struct {
 	Point string // where it is mounted
 	Type  string // "nfs4", "lustre", "beegfs", "tmpfs", "ext4", …
+	// Options are the mount's options and its file system's, comma-separated
+	// ("rw,relatime,flock,user_xattr").
+	Options string
 }
 
 // MountOf returns the file system that holds path (made absolute, links resolved), from
@@ -37,12 +40,15 @@ func MountOf(path string) (m Mount, ok bool) {
 		// ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL…] - TYPE SOURCE SUPER
 		pre, post, found := strings.Cut(sc.Text(), " - ")
 		f1, f2 := strings.Fields(pre), strings.Fields(post)
-		if !found || len(f1) < 5 || len(f2) < 1 {
+		if !found || len(f1) < 6 || len(f2) < 1 {
 			continue
 		}
 		point := unescapeMount(f1[4])
 		if (abs == point || strings.HasPrefix(abs, strings.TrimSuffix(point, "/")+"/")) && len(point) >= len(m.Point) {
-			m, ok = Mount{Point: point, Type: f2[0]}, true
+			m, ok = Mount{Point: point, Type: f2[0], Options: f1[5]}, true
+			if len(f2) >= 3 {
+				m.Options += "," + f2[2]
+			}
 		}
 	}
 	return m, ok

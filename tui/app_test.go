@@ -470,3 +470,23 @@ func openFromRuns(t *testing.T, opts Options, name string) (*App, *driver) {
 	d.until("the dashboard", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
 	return app, d
 }
+
+// TestAppQuitAfterClusterLoss: once Slurm has lost a cluster run's jobs (its array
+// cancelled, its node gone), q does not ask about jobs still training: nothing trains them.
+// It quits at once, saying that jobs are lost.
+func TestAppQuitAfterClusterLoss(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := queuedRun(t)
+	app := NewApp(ctx, AppConfig{Options: Options{Color: ColorNever}, Watch: w, Poll: 10 * time.Millisecond})
+	d := newDriver(t, app, 80, 24)
+	d.until("the jobs", time.Second, func() bool { return app.dash.store.Jobs[0].State == runner.Queued })
+	for i := range app.dash.store.Jobs {
+		app.dash.store.Jobs[i].Cluster = runner.ClusterView{State: runner.ClusterLost, Reason: "CANCELLED"}
+	}
+	d.keys("q")
+	d.until("quit", 2*time.Second, func() bool { return d.quit })
+	if _, o := app.Result(); o != OutcomeLost {
+		t.Errorf("outcome %v, want lost", o)
+	}
+}
