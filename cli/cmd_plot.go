@@ -106,10 +106,14 @@ func drawPlots(pos []string, kinds []figures.Kind, o figures.Options, out string
 				return err
 			}
 		}
+		_, statErr := os.Lstat(path)
 		if err := f.Save(path); err != nil {
 			return err
 		}
 		fmt.Println(path)
+		if statErr == nil { // never silently: the folder's earlier figure is gone
+			fmt.Fprintf(os.Stderr, "note: replaced the earlier %s\n", path)
+		}
 		if f.Note != "" {
 			fmt.Fprintln(os.Stderr, "note: "+f.Note)
 		}

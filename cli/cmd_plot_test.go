@@ -31,6 +31,14 @@ func TestPlot(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	if strings.Contains(stderr, "replaced") {
+		t.Errorf("plot into an empty figures folder says it replaced: %q", stderr)
+	}
+	// Again: the same paths, and it says what it replaced (it overwrote silently).
+	code, out, stderr = capture(t, "plot", dir)
+	if code != 0 || out != want || !strings.Contains(stderr, "note: replaced the earlier "+filepath.Join(dir, "figures", "curves.png")) {
+		t.Errorf("plot again: exit %d, stdout %q, stderr %q; want a note of each replaced figure", code, out, stderr)
+	}
 	out2 := filepath.Join(t.TempDir(), "f.svg")
 	code, out, stderr = capture(t, "plot", dir, "--out", out2, "--metric", "x_l1", "--x", "wall", "--width", "8cm", "--height", "6cm")
 	if b, err := os.ReadFile(out2); code != 0 || out != out2+"\n" || err != nil || !bytes.Contains(b, []byte("sgd (diverged)")) {

@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"path/filepath"
 	"slices"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -37,6 +39,7 @@ func (d *dashboard) figure(fields bool) tea.Cmd {
 		dirs = []string{dir}
 	}
 	o := figures.Options{Kind: figures.Curves}
+	name := "" // the chart's file is named after what it shows: curves-METRIC[-wall]-smoothed|raw.png
 	if fields {
 		kinds, err := figures.DefaultKinds(dir)
 		if err != nil {
@@ -55,8 +58,15 @@ func (d *dashboard) figure(fields bool) tea.Cmd {
 		}
 		mode := d.chart.Mode()
 		o.Wall = mode.XWall
-		if !mode.Smooth {
+		name = "curves-" + fileWord(o.Metric)
+		if o.Wall {
+			name += "-wall"
+		}
+		if mode.Smooth {
+			name += "-smoothed.png"
+		} else {
 			o.Window = 1
+			name += "-raw.png"
 		}
 	}
 	d.status = "figure: drawing " + string(o.Kind) + "…"
@@ -69,9 +79,26 @@ func (d *dashboard) figure(fields bool) tea.Cmd {
 		if err != nil {
 			return figureMsg{err: err}
 		}
+		if name != "" {
+			path = filepath.Join(filepath.Dir(path), name)
+		}
 		if err := f.Save(path); err != nil {
 			return figureMsg{err: err}
 		}
 		return figureMsg{path: path}
 	}
+}
+
+// fileWord is s as a part of a file name: letters, digits, '.', '_' and '-' kept, any
+// other character '_' (a metric's name comes from run.json, which is untrusted).
+func fileWord(s string) string {
+	if s == "" {
+		return "metric"
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)) {
+			return r
+		}
+		return '_'
+	}, strings.TrimLeft(s, "."))
 }

@@ -32,20 +32,24 @@ func TestFigureKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Wait()
-	for _, tc := range []struct{ key, file string }{{"f", "curves.png"}, {"F", "scatter.png"}} {
+	// f names the chart's file after what it shows (it wrote curves.png whatever the
+	// smoothing): the metric, the X axis and the smoothing.
+	m := r.Info.Metric // the metric the chart opens on
+	for _, tc := range []struct{ keys, file string }{{"xf", "curves-" + m + "-wall-smoothed.png"}, {"sf", "curves-" + m + "-raw.png"}, {"xF", "scatter.png"}} {
 		d := newDashboard(r.Info, Options{RunDir: dir}, nil)
 		feed(d, tea.WindowSizeMsg{Width: 240, Height: 50})
-		msgs := feed(d, keyMsg("x"), keyMsg(tc.key)) // x: the chart against training time
+		key := tc.keys[1:]
+		msgs := feed(d, keyMsg(tc.keys[:1]), keyMsg(key)) // x: the chart against training time; s: no smoothing
 		if len(msgs) != 1 {                          // x answers at once; the figure comes back as a message
-			t.Fatalf("%s: %d messages", tc.key, len(msgs))
+			t.Fatalf("%s: %d messages", key, len(msgs))
 		}
 		if !strings.Contains(d.View(), "figure: drawing") {
-			t.Errorf("%s: the footer does not say that it is drawing", tc.key)
+			t.Errorf("%s: the footer does not say that it is drawing", key)
 		}
 		feed(d, msgs[0])
 		want := filepath.Join(dir, "figures", tc.file)
 		if !strings.Contains(d.View(), "figure written: "+want) {
-			t.Errorf("%s: the footer does not give the path %s:\n%s", tc.key, want, d.View())
+			t.Errorf("%s: the footer does not give the path %s:\n%s", key, want, d.View())
 		}
 		b, err := os.ReadFile(want)
 		if err != nil {
