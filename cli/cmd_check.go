@@ -16,7 +16,7 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-const checkUsage = "sipbench check [--scale quick|paper|full] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR]\n" +
+const checkUsage = "sipbench check [--scale quick|paper|full] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR] [--tuned]\n" +
 	"       sipbench check … --dry-run      (the plan: experiments, steps, seeds, CPU hours; trains nothing)\n" +
 	"       sipbench check … --slurm [--partition P] [--time T] …  (one Slurm array, a task per job; see sipbench run -h)\n" +
 	"       sipbench check [--only PRESET,…] DIR…"
@@ -26,7 +26,7 @@ type checkFlags struct {
 	scale, out           string
 	seeds, seed, workers int
 	only                 []string
-	dryRun               bool
+	dryRun, tuned        bool
 	set                  map[string]bool
 }
 
@@ -47,6 +47,8 @@ func cmdCheck(args []string) error {
 	fs.StringVar(&f.out, "out", "", "check folder (default: runs/<date-time>-check); a check folder there is continued")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan (each experiment's methods, steps, seeds and CPU hours from "+
 		"this machine's step costs) and train nothing, make no folder")
+	fs.BoolVar(&f.tuned, "tuned", false, "then tune every method's learning rate per experiment (successive halving on held-out "+
+		"examples, SIP's too), train the experiments again at the tuned rates and print each claim against them, judged by its interval's lower end")
 	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -88,9 +90,25 @@ func cmdCheck(args []string) error {
 		return err
 	}
 	if sf.on {
+		if f.tuned {
+			return usagef("", "--tuned trains here: it tunes after the check's runs end (without --slurm)")
+		}
 		return submitCheck(dir, sf)
 	}
-	return trainCheck(dir, f.workers)
+	if err := trainCheck(dir, f.workers); err != nil || !f.tuned {
+		return err
+	}
+	ctx, stop := cancelOnSignal("the tuned check")
+	defer stop()
+	t, err := tunedCheck(ctx, stdoutWriter, dir, f.workers)
+	if err != nil {
+		if ctx.Err() != nil {
+			return &exitError{130}
+		}
+		return err
+	}
+	printTunedRows(stdoutWriter, t)
+	return nil
 }
 
 // dryRunCheck prints the plan that the flags make (or that --out's check folder holds)
