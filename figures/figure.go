@@ -34,7 +34,8 @@ const (
 	Fields Kind = "fields"
 	// Scatter: predicted x against x* per method (exp, Figure 2).
 	Scatter Kind = "scatter"
-	// XSpace: predictions in x space beside the exact solutions (rotation, Figure 5c), or
+	// XSpace: predictions in x space beside the exact solutions (rotation; no figure of the
+	// paper, whose Figure 5c is the learning curves at ξ = 32), or
 	// the solvers' paths over the loss contours (trajectories, Figure 1).
 	XSpace Kind = "xspace"
 	// Sweep: the final metric against each swept setting, per method (Figure 5d, e).

@@ -32,7 +32,7 @@ func finite2(p [2]float64) bool {
 }
 
 // newXSpace draws the x-space figure of a two-unknown preset: rotation's predictions
-// beside the exact solutions (Figure 5c), or the trajectories' paths over the loss
+// beside the exact solutions (no figure of the paper), or the trajectories' paths over the loss
 // contours (Figure 1).
 func newXSpace(r *run, o Options) (*Figure, error) {
 	jobs, missing, err := snapshotsByMethod(r)
