@@ -109,7 +109,10 @@ func (o *HIG) State() []*core.Tensor { return o.state() }
 // HIGDirection writes into dst (allocated when too short) the direction V·Λ⁻ᵏ·Uᵀ·g of
 // the rows×n matrix J (row-major in j) with its singular values σᵢ ≤ tau·σ_max (and the
 // zero ones) dropped, and returns it with the number of singular values kept. See HIG
-// for the method. It panics if j or g do not have rows×n and rows elements.
+// for the method. A J or g with a NaN or infinity (a diverged network), or a Gram matrix
+// whose eigendecomposition does not converge, gives a direction of NaNs and 0 kept, so
+// that the step makes the weights NaN and the runner reports the job diverged. It panics
+// if j or g do not have rows×n and rows elements.
 func HIGDirection(dst, j, g []float64, rows, n int, tau, kappa float64) ([]float64, int) {
 	if len(j) != rows*n || len(g) != rows {
 		panic(fmt.Sprintf("optimizers: HIGDirection: J has %d elements for %d×%d, g %d for %d rows", len(j), rows, n, len(g), rows))
@@ -122,6 +125,16 @@ func HIGDirection(dst, j, g []float64, rows, n int, tau, kappa float64) ([]float
 	if rows == 0 || n == 0 {
 		return dst, 0
 	}
+	for _, v := range j {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nanDirection(dst)
+		}
+	}
+	for _, v := range g {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nanDirection(dst)
+		}
+	}
 	J := mat.NewDense(rows, n, j)
 	small := min(rows, n)
 	gram := mat.NewSymDense(small, nil)
@@ -132,7 +145,7 @@ func HIGDirection(dst, j, g []float64, rows, n int, tau, kappa float64) ([]float
 	}
 	var eig mat.EigenSym
 	if !eig.Factorize(gram, true) {
-		panic("optimizers: HIGDirection: the eigendecomposition did not converge")
+		return nanDirection(dst)
 	}
 	lambda := eig.Values(nil)
 	var vecs mat.Dense
@@ -230,4 +243,12 @@ func byteSize(b float64) string {
 		return fmt.Sprintf("%.0f B", b)
 	}
 	return fmt.Sprintf("%.1f %s", b, units[i])
+}
+
+// nanDirection fills dst with NaN and returns it with 0 singular values kept.
+func nanDirection(dst []float64) ([]float64, int) {
+	for i := range dst {
+		dst[i] = math.NaN()
+	}
+	return dst, 0
 }

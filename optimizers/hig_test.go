@@ -356,3 +356,20 @@ func TestHIGStep(t *testing.T) {
 	}()
 	o.Step()
 }
+
+// TestHIGDirectionNonFinite: a Jacobian or gradient with a NaN or infinity gives a NaN
+// direction (the runner then reports the job diverged), not a panic.
+func TestHIGDirectionNonFinite(t *testing.T) {
+	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+		j := []float64{1, 2, 3, 4, 5, bad}
+		g := []float64{1, 1}
+		d, kept := HIGDirection(nil, j, g, 2, 3, 0, 0.5)
+		if kept != 0 || !math.IsNaN(d[0]) {
+			t.Errorf("J with %v: direction %v, kept %d; want NaN, 0", bad, d, kept)
+		}
+		d, kept = HIGDirection(nil, []float64{1, 2, 3, 4, 5, 6}, []float64{bad, 1}, 2, 3, 0, 0.5)
+		if kept != 0 || !math.IsNaN(d[2]) {
+			t.Errorf("g with %v: direction %v, kept %d; want NaN, 0", bad, d, kept)
+		}
+	}
+}
