@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 	"gonum.org/v1/plot/vg"
@@ -117,6 +118,11 @@ func drawPlots(pos []string, kinds []figures.Kind, o figures.Options, out string
 		if f.Note != "" {
 			fmt.Fprintln(os.Stderr, "note: "+f.Note)
 		}
+		if k == figures.Curves {
+			for _, c := range ratioCaptions(pos, o) {
+				fmt.Println("caption: " + c)
+			}
+		}
 		if inline {
 			if err := showInline(f, path); err != nil {
 				return err
@@ -164,4 +170,32 @@ func showInline(f *figures.Figure, path string) error {
 		return err
 	}
 	return figures.Inline(os.Stdout, p, b)
+}
+
+// ratioCaptions returns, for each run folder among pos with several seeds, a caption line
+// of each method's ratio to the reference at the end of the curves (the metric's running
+// mean, as drawn): mean [95 % paired bootstrap interval] n p (stats.Ratio). Folders that
+// are not runs, and runs of one seed, have none.
+func ratioCaptions(pos []string, o figures.Options) []string {
+	var out []string
+	for _, d := range pos {
+		info, err := runner.ReadRunInfo(d)
+		if err != nil || len(info.Seeds) < 2 || info.Solver {
+			continue
+		}
+		s, err := runner.Summarize(d, info, runner.SummaryOptions{Metric: o.Metric, Window: o.Window})
+		if err != nil {
+			continue
+		}
+		var parts []string
+		for _, st := range s.ByMethod(len(s.Steps) - 1) {
+			if st.Method != info.Reference && st.Seeds > 1 {
+				parts = append(parts, st.Method+" "+st.RatioStat.String())
+			}
+		}
+		if len(parts) > 0 {
+			out = append(out, fmt.Sprintf("%s, %s ÷ %s at the end: %s", runner.SanitizePath(d), s.Metric, info.Reference, strings.Join(parts, "; ")))
+		}
+	}
+	return out
 }

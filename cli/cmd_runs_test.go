@@ -61,6 +61,11 @@ func TestShowCompare(t *testing.T) {
 			t.Errorf("show DIR1 DIR2: exit %d, stderr %q, no %q in:\n%s", code, errOut, want, out)
 		}
 	}
+	// plot's caption: the ratio over the seeds with its interval.
+	if code, out, errOut := capture(t, "plot", dirs[0], "--out", filepath.Join(root, "c.png")); code != 0 ||
+		!strings.Contains(out, "caption: "+dirs[0]+", ") || !strings.Contains(out, "÷ rescaled at the end: adam ") || !strings.Contains(out, " n=2 p=") {
+		t.Errorf("plot's caption: exit %d, %s:\n%s", code, errOut, out)
+	}
 	code, out, _ = capture(t, "show", dirs[0], dirs[1], "--csv")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 1+2*4 || !strings.HasPrefix(lines[0], "run,label,job") || !strings.HasPrefix(lines[1], dirs[0]+",lr.adam=0.01,") {
