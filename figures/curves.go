@@ -90,10 +90,10 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 	for _, k := range keys {
 		r := runs[k.Run]
 		cs := &curveSet{label: k.Label}
+		cs.color, cs.glyph, cs.dashes = seriesColor(k.Color), seriesGlyph(k.Color), seriesDashes(k.Color)
 		if !byRun {
 			cs.dashes = runDashes(k.Run)
 		}
-		cs.color, cs.glyph = seriesColor(k.Color), seriesGlyph(k.Color)
 		var means []runner.Series
 		for _, j := range r.jobs(k.Method) {
 			c, err := runner.ReadCurve(r.dir, j.ID, metric, runner.CurveOptions{Window: window, MaxPoints: o.MaxPoints})

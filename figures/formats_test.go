@@ -254,3 +254,55 @@ func TestFluidChannelNames(t *testing.T) {
 		}
 	}
 }
+
+// TestManySeriesDistinct: 18 series shared 7 colours and a comparison's runs were all
+// drawn solid, so series 0 and 7 looked the same. Colour, marker and line style now tell
+// at least 24 series apart, in the style functions and in a comparison of 24 runs.
+func TestManySeriesDistinct(t *testing.T) {
+	type style struct {
+		c      string
+		glyph  string
+		dashes string
+	}
+	seen := map[style]int{}
+	pairs := map[[2]string]int{}
+	for i := range 24 {
+		st := style{fmt.Sprint(seriesColor(i)), fmt.Sprintf("%T", seriesGlyph(i)), fmt.Sprint(seriesDashes(i))}
+		if j, ok := seen[st]; ok {
+			t.Errorf("series %d and %d share colour, marker and line style %v", j, i, st)
+		}
+		seen[st] = i
+		p := [2]string{st.c, st.dashes}
+		if j, ok := pairs[p]; ok {
+			t.Errorf("series %d and %d share colour and line style %v", j, i, p)
+		}
+		pairs[p] = i
+	}
+	var dirs []string
+	for i := range 24 {
+		dir, _ := fixture{preset: "poisson", methods: []string{"adam"}, steps: 20, sets: []string{fmt.Sprintf("lr.adam=%de-4", i+1)}}.make(t)
+		dirs = append(dirs, dir)
+	}
+	f, err := New(dirs, Options{Kind: Curves, Width: 6 * vg.Inch, Height: 4 * vg.Inch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Labels) != 24 {
+		t.Fatalf("%d labels: %q", len(f.Labels), f.Labels)
+	}
+	if keep := os.Getenv("SIPBENCH_FIGDIR"); keep != "" {
+		b, _ := f.Encode("png")
+		os.WriteFile(filepath.Join(keep, "curves-24.png"), b, 0o644)
+	}
+	svg, _ := f.Encode("svg")
+	styles, _ := svgPaths(t, svg)
+	lines := map[string]bool{}
+	for _, s := range styles {
+		if strings.Contains(s, fmt.Sprintf("stroke-width:%g", float64(meanWidth))) && !strings.Contains(s, "stroke-opacity") { // the means' lines
+			lines[s] = true
+		}
+	}
+	if len(lines) < 24 {
+		t.Errorf("24 runs drawn with %d distinct line styles", len(lines))
+	}
+}

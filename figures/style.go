@@ -59,7 +59,15 @@ var glyphs = []draw.GlyphDrawer{
 	draw.RingGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{},
 }
 
-func seriesGlyph(i int) draw.GlyphDrawer { return glyphs[i%len(glyphs)] }
+// seriesGlyph returns the marker of series i: it shifts by one each time the colours
+// cycle, so that series i and i+7 (same colour) differ in marker, and colour and marker
+// together tell 49 series apart.
+func seriesGlyph(i int) draw.GlyphDrawer { return glyphs[(i+i/len(okabeIto))%len(glyphs)] }
+
+// seriesDashes returns the line style of series i when many series share a figure (a
+// sweep's or a comparison's runs, coloured each): solid for the first 7, then a new dash
+// pattern each time the colours cycle, so that colour and line style tell 28 apart.
+func seriesDashes(i int) []vg.Length { return dashes[(i/len(okabeIto))%len(dashes)] }
 
 // dashes are the line styles of the runs when several run folders share a figure.
 var dashes = [][]vg.Length{nil, {vg.Points(4), vg.Points(2)}, {vg.Points(1), vg.Points(1.5)}, {vg.Points(5), vg.Points(1.5), vg.Points(1), vg.Points(1.5)}}
