@@ -102,17 +102,25 @@ type TaskOutcome struct {
 	Message  string // what the status says
 }
 
-// stillRunning reports whether Slurm still lists task t as running: true for a SIGTERM sent
-// while the task runs on (a preemption's grace time, a signal sent by hand), false for
-// scancel's, which comes when the task is already completing. If squeue fails, it says
-// true, so that the job is requeued rather than left behind.
-func (o TaskOptions) stillRunning(ctx context.Context, t SlurmTask) bool {
+// sigterm says what a SIGTERM to task t was, from Slurm's view of the task: "running" when
+// Slurm still lists it as running (a preemption's grace time, a signal sent by hand),
+// "requeued" when its restart count went up (scontrol requeue, a preemption that requeues:
+// Slurm starts it again), "cancelled" otherwise (scancel's, which comes when the task is
+// already completing). If squeue fails, "running", so that the job is requeued rather than
+// left behind.
+func (o TaskOptions) sigterm(ctx context.Context, t SlurmTask) string {
 	tasks, err := o.Client.Queue(ctx, t.Array)
 	if err != nil {
-		return true
+		return "running"
 	}
 	task, ok := tasks[t.Index]
-	return ok && (task.State == "RUNNING" || task.State == "CONFIGURING")
+	switch {
+	case ok && (task.State == "RUNNING" || task.State == "CONFIGURING"):
+		return "running"
+	case ok && task.Restarts > t.Restarts:
+		return "requeued"
+	}
+	return "cancelled"
 }
 
 // TrainTask trains job of r (from OpenTask) alone, in this process, as array task t: one
@@ -135,15 +143,22 @@ func (r *Run) TrainTask(ctx context.Context, job string, t SlurmTask, o TaskOpti
 	go func() {
 		select {
 		case sig := <-stop:
-			if sig == "SIGTERM" && !o.stillRunning(ctx, t) {
-				r.Stop(job, Cancelled, fmt.Sprintf("cancelled in Slurm (scancel, or the time limit passed without "+
-					"the warning signal); sipbench resume %s --job %s continues it", r.Dir, job))
-				requeue <- false
-				return
+			if sig == "SIGTERM" {
+				switch o.sigterm(ctx, t) {
+				case "requeued":
+					r.Stop(job, Queued, "requeued by Slurm (scontrol requeue, or a preemption): it goes on when Slurm starts the task again")
+					requeue <- false
+					return
+				case "cancelled":
+					r.Stop(job, Cancelled, fmt.Sprintf("cancelled in Slurm (scancel, or the time limit passed without "+
+						"the warning signal); sipbench resume %s --job %s continues it", r.Dir, job))
+					requeue <- false
+					return
+				}
 			}
 			if t.Restarts >= o.RequeueMax {
 				r.Stop(job, Failed, fmt.Sprintf("stopped by Slurm (%s: time limit or preemption) after %d requeues, "+
-					"the most --requeue-max allows; sipbench resume %s --job %s continues it", sig, t.Restarts, r.Dir, job))
+					"the most --requeue-max allows; sipbench resume %s --slurm (or the script submitted again) continues it", sig, t.Restarts, r.Dir))
 				requeue <- false
 				return
 			}

@@ -27,7 +27,10 @@ func fakeScontrol(t *testing.T, code int, msg string, squeueState ...string) (sl
 	if len(squeueState) > 0 {
 		state = squeueState[0]
 	}
-	squeue := "#!/bin/sh\necho '77|0|" + state + "|None|vm|0|'\n"
+	if !strings.Contains(state, "|") { // STATE, or STATE|REASON|NODE|RESTARTS
+		state += "|None|vm|0"
+	}
+	squeue := "#!/bin/sh\necho '77|0|" + state + "|'\n"
 	if err := os.WriteFile(filepath.Join(bin, "squeue"), []byte(squeue), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +136,12 @@ func TestTrainTaskRequeueMax(t *testing.T) {
 	if b, _ := os.ReadFile(log); len(b) != 0 {
 		t.Errorf("scontrol was called: %q", b)
 	}
+	// The job stays resumable: a task of a new array (resume --slurm, or the script
+	// submitted again) trains it on from its checkpoint.
+	out = trainTask(t, dir, SlurmTask{Array: "78", Index: 0}, TaskOptions{RequeueMax: 3, Client: client}, 40)
+	if out.State != Queued || !out.Requeued {
+		t.Errorf("a new array's task on the failed job: %+v; want it trained (then requeued at its signal)", out)
+	}
 }
 
 // TestTrainTaskCancelled: when the requeue is refused (scancel's SIGTERM: the job is
@@ -151,13 +160,15 @@ func TestTrainTaskCancelled(t *testing.T) {
 
 // TestTrainTaskSIGTERM: a SIGTERM while Slurm lists the task as running (a preemption's
 // grace time) requeues it; scancel's SIGTERM, which comes when the task is completing,
-// cancels the job without a requeue.
+// cancels the job without a requeue; a SIGTERM of Slurm's own requeue (completing with
+// its restart count up, as squeue showed after scontrol requeue) leaves the job queued,
+// without a second requeue.
 func TestTrainTaskSIGTERM(t *testing.T) {
 	for _, c := range []struct {
 		state   string
 		want    State
 		requeue bool
-	}{{"RUNNING", Queued, true}, {"COMPLETING", Cancelled, false}} {
+	}{{"RUNNING", Queued, true}, {"COMPLETING", Cancelled, false}, {"COMPLETING|None|vm|1", Queued, false}} {
 		dir, ids := taskFolder(t, "steps=100000")
 		client, log := fakeScontrol(t, 0, "", c.state)
 		r, job, err := OpenTask(dir, 0)
