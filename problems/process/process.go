@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/problems"
@@ -204,13 +205,28 @@ func Start(argv []string, o Options) (p *Problem, err error) {
 	p.cmd.Dir = o.Dir
 	p.cmd.Stderr = p.stderr
 	setGroup(p.cmd)
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+	// Pipes of our own (not StdinPipe): Linux lets them grow to 1 MiB, so that a large
+	// array crosses in a few context switches rather than one per 64 KiB.
+	inR, inW, err := os.Pipe()
+	if err != nil {
 		return nil, err
 	}
-	if p.stdout, err = p.cmd.StdoutPipe(); err != nil {
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
 		return nil, err
 	}
-	if err := p.cmd.Start(); err != nil {
+	growPipe(inW)
+	growPipe(outW)
+	p.cmd.Stdin, p.cmd.Stdout = inR, outW
+	p.stdin, p.stdout = inW, outR
+	err = p.cmd.Start()
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
 		return nil, fmt.Errorf("problem process %s: %v", strings.Join(argv, " "), err)
 	}
 	go func() {
@@ -303,6 +319,7 @@ func (p *Problem) Close() error {
 	}
 	killGroup(p.cmd)
 	<-p.waited
+	p.stdout.Close()
 	return nil
 }
 
@@ -329,6 +346,7 @@ type array struct {
 type want struct {
 	name  string
 	shape []int
+	dst   *core.Tensor // if set, the array is read into it (float32), not returned
 }
 
 // answer is the part of every answer's header that the client reads.
@@ -410,20 +428,24 @@ func writeFrame(w io.Writer, header map[string]any, arrays []*core.Tensor) error
 	if err != nil {
 		return err
 	}
-	n := 4 + len(hdr)
-	for _, a := range arrays {
-		n += 4 * len(a.Data)
-	}
-	buf := make([]byte, 4, n)
+	buf := make([]byte, 4, 4+len(hdr))
 	binary.LittleEndian.PutUint32(buf, uint32(len(hdr)))
-	buf = append(buf, hdr...)
+	if _, err := w.Write(append(buf, hdr...)); err != nil {
+		return err
+	}
 	for _, a := range arrays {
-		for _, v := range a.Data {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		raw := float32Bytes(a.Data)
+		if !littleEndian {
+			raw = make([]byte, 0, 4*len(a.Data))
+			for _, v := range a.Data {
+				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(v))
+			}
+		}
+		if _, err := w.Write(raw); err != nil {
+			return err
 		}
 	}
-	_, err = w.Write(buf)
-	return err
+	return nil
 }
 
 // readAnswer reads an answer frame. An "error" in the header is the process's own report
@@ -503,9 +525,25 @@ func readAnswer(r io.Reader, wants []want) ([]byte, [][]float64, error) {
 		for _, v := range w.shape {
 			count *= v
 		}
+		if w.dst != nil && size == 4 && littleEndian { // straight into the tensor
+			if _, err := io.ReadFull(r, float32Bytes(w.dst.Data[:count])); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		raw := make([]byte, size*count)
 		if _, err := io.ReadFull(r, raw); err != nil {
 			return nil, nil, err
+		}
+		if w.dst != nil {
+			for k := range count {
+				if size == 4 {
+					w.dst.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
+				} else {
+					w.dst.Data[k] = float32(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*k:])))
+				}
+			}
+			continue
 		}
 		vals := make([]float64, count)
 		for k := range vals {
@@ -595,20 +633,19 @@ const SeedBits = 53
 // 2⁵³.
 func (p *Problem) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
 	seed := rng.Uint64() >> (64 - SeedBits)
-	_, d := p.call("sample", map[string]any{"call": "sample", "seed": seed, "batch": batch}, nil,
-		[]want{{"x", batched(batch, p.desc.XShape)}, {"y", batched(batch, p.desc.YShape)}})
-	return tensor(nil, batched(batch, p.desc.XShape), d[0]), tensor(nil, batched(batch, p.desc.YShape), d[1])
+	x, y = core.New(batched(batch, p.desc.XShape)...), core.New(batched(batch, p.desc.YShape)...)
+	p.call("sample", map[string]any{"call": "sample", "seed": seed, "batch": batch}, nil,
+		[]want{{"x", x.Shape, x}, {"y", y.Shape, y}})
+	return x, y
 }
 
-func tensor(dst *core.Tensor, shape []int, v []float64) *core.Tensor {
+// dstTensor returns dst, allocated when nil, after checking its shape.
+func dstTensor(dst *core.Tensor, shape []int) *core.Tensor {
 	if dst == nil {
-		dst = core.New(shape...)
+		return core.New(shape...)
 	}
 	if !slices.Equal(dst.Shape, shape) {
 		panic(fmt.Sprintf("problem process: dst shape %v, want %v", dst.Shape, shape))
-	}
-	for i, f := range v {
-		dst.Data[i] = float32(f)
 	}
 	return dst
 }
@@ -638,14 +675,15 @@ func shapeOf(t *core.Tensor) any {
 // Forward calls forward(x) → y.
 func (p *Problem) Forward(dst, x *core.Tensor) *core.Tensor {
 	b := p.checkX("Forward", x)
-	_, d := p.call("forward", map[string]any{"call": "forward"}, []*core.Tensor{x}, []want{{"y", batched(b, p.desc.YShape)}})
-	return tensor(dst, batched(b, p.desc.YShape), d[0])
+	dst = dstTensor(dst, batched(b, p.desc.YShape))
+	p.call("forward", map[string]any{"call": "forward"}, []*core.Tensor{x}, []want{{"y", dst.Shape, dst}})
+	return dst
 }
 
 // Loss calls loss(x, y) → loss, one float64 per example.
 func (p *Problem) Loss(dst []float64, x, y *core.Tensor) []float64 {
 	b := p.checkPair("Loss", x, y)
-	_, d := p.call("loss", map[string]any{"call": "loss"}, []*core.Tensor{x, y}, []want{{"loss", []int{b}}})
+	_, d := p.call("loss", map[string]any{"call": "loss"}, []*core.Tensor{x, y}, []want{{"loss", []int{b}, nil}})
 	if dst == nil {
 		return d[0]
 	}
@@ -659,8 +697,10 @@ func (p *Problem) Loss(dst []float64, x, y *core.Tensor) []float64 {
 // Gradient calls gradient(x, y) → grad, ∂L/∂x.
 func (p *Problem) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 	b := p.checkPair("Gradient", x, y)
-	_, d := p.call("gradient", map[string]any{"call": "gradient"}, []*core.Tensor{x, y}, []want{{"grad", batched(b, p.desc.XShape)}})
-	return tensor(dst, batched(b, p.desc.XShape), d[0])
+	dst = dstTensor(dst, x.Shape)
+	p.call("gradient", map[string]any{"call": "gradient"}, []*core.Tensor{x, y}, []want{{"grad", dst.Shape, dst}})
+	_ = b
+	return dst
 }
 
 // Update calls update(name, x, y) → dx. It panics on a name that the process did not
@@ -670,8 +710,10 @@ func (p *Problem) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core
 		panic(fmt.Sprintf("problem process: Update: unknown update %q (updates: %s)", name, strings.Join(p.desc.Updates, ", ")))
 	}
 	b := p.checkPair("Update", x, y)
-	_, d := p.call("update", map[string]any{"call": "update", "name": name}, []*core.Tensor{x, y}, []want{{"dx", batched(b, p.desc.XShape)}})
-	return tensor(dst, batched(b, p.desc.XShape), d[0])
+	dst = dstTensor(dst, x.Shape)
+	p.call("update", map[string]any{"call": "update", "name": name}, []*core.Tensor{x, y}, []want{{"dx", dst.Shape, dst}})
+	_ = b
+	return dst
 }
 
 // Metrics calls metrics(x, y, x_true) → metrics, the batch means in the described order.
@@ -681,7 +723,7 @@ func (p *Problem) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 		panic(fmt.Sprintf("problem process: Metrics: x_true of shape %v, want %v", shapeOf(xTrue), x.Shape))
 	}
 	_ = b
-	_, d := p.call("metrics", map[string]any{"call": "metrics"}, []*core.Tensor{x, y, xTrue}, []want{{"metrics", []int{len(p.desc.Metrics)}}})
+	_, d := p.call("metrics", map[string]any{"call": "metrics"}, []*core.Tensor{x, y, xTrue}, []want{{"metrics", []int{len(p.desc.Metrics)}, nil}})
 	if dst == nil {
 		return d[0]
 	}
@@ -700,3 +742,15 @@ func (e *softError) Error() string { return e.msg }
 
 // Pid returns the process's id.
 func (p *Problem) Pid() int { return p.cmd.Process.Pid }
+
+// littleEndian reports whether this machine stores a float32 as the protocol does.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// float32Bytes returns the bytes of v in the machine's order (the protocol's on a
+// little-endian machine; writeFrame and readAnswer use it only there).
+func float32Bytes(v []float32) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
+}

@@ -25,21 +25,24 @@ type SampleSeeder interface {
 // a process's stdin): the server side, for a problem process written in Go. d is the
 // description it answers describe with (its shapes, metrics and updates are p's; its
 // protocol Version). A malformed request ends it with an error; a method of p that panics
-// is answered with the panic as the error.
+// is answered with the panic as the error. Serve reuses its tensors from call to call (a
+// process answering large arrays would otherwise fault in fresh memory at each): p must
+// not keep its inputs or results beyond a call.
 func Serve(p problems.Problem, d Description, r io.Reader, w io.Writer) error {
 	d.Protocol = Version
 	d.XShape, d.YShape, d.Metrics, d.Updates = p.XShape(), p.YShape(), p.MetricNames(), p.Updates()
 	br := bufio.NewReaderSize(r, 1<<16)
 	bw := bufio.NewWriterSize(w, 1<<16)
+	c := &cache{}
 	for {
-		req, arrays, err := readRequest(br)
+		req, arrays, err := readRequest(br, c)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		hdr, out := answerCall(p, d, req, arrays)
+		hdr, out := answerCall(p, d, req, arrays, c)
 		if err := writeAnswer(bw, hdr, out); err != nil {
 			return err
 		}
@@ -67,7 +70,24 @@ type out struct {
 	d64   []float64
 }
 
-func readRequest(r io.Reader) (request, []*core.Tensor, error) {
+// cache holds Serve's tensors from one request to the next, by role and shape, so that a
+// process answering large arrays does not allocate (and fault in) them at every call.
+type cache struct{ ts map[string]*core.Tensor }
+
+func (c *cache) get(role string, shape []int) *core.Tensor {
+	key := fmt.Sprint(role, shape)
+	if t, ok := c.ts[key]; ok {
+		return t
+	}
+	if c.ts == nil || len(c.ts) > 16 {
+		c.ts = map[string]*core.Tensor{}
+	}
+	t := core.New(shape...)
+	c.ts[key] = t
+	return t
+}
+
+func readRequest(r io.Reader, c *cache) (request, []*core.Tensor, error) {
 	var req request
 	var lenb [4]byte
 	if _, err := io.ReadFull(r, lenb[:]); err != nil {
@@ -96,20 +116,26 @@ func readRequest(r io.Reader) (request, []*core.Tensor, error) {
 		if a.DType != "f32" || count > MaxElements || len(a.Shape) == 0 {
 			return req, nil, fmt.Errorf("request array %q: dtype %s shape %v", a.Name, a.DType, a.Shape)
 		}
-		raw := make([]byte, 4*count)
-		if _, err := io.ReadFull(r, raw); err != nil {
-			return req, nil, err
-		}
-		t := core.New(a.Shape...)
-		for i := range t.Data {
-			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		t := c.get("in"+fmt.Sprint(len(ts)), a.Shape)
+		if littleEndian {
+			if _, err := io.ReadFull(r, float32Bytes(t.Data)); err != nil {
+				return req, nil, err
+			}
+		} else {
+			raw := make([]byte, 4*count)
+			if _, err := io.ReadFull(r, raw); err != nil {
+				return req, nil, err
+			}
+			for i := range t.Data {
+				t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+			}
 		}
 		ts = append(ts, t)
 	}
 	return req, ts, nil
 }
 
-func answerCall(p problems.Problem, d Description, req request, in []*core.Tensor) (hdr map[string]any, outs []out) {
+func answerCall(p problems.Problem, d Description, req request, in []*core.Tensor, c *cache) (hdr map[string]any, outs []out) {
 	defer func() {
 		if rec := recover(); rec != nil {
 			hdr, outs = map[string]any{"error": fmt.Sprint(rec)}, nil
@@ -137,7 +163,7 @@ func answerCall(p problems.Problem, d Description, req request, in []*core.Tenso
 		return map[string]any{}, []out{t32("x", x), t32("y", y)}
 	case "forward":
 		need(1)
-		y := core.New(append([]int{in[0].Shape[0]}, p.YShape()...)...)
+		y := c.get("y", append([]int{in[0].Shape[0]}, p.YShape()...))
 		return map[string]any{}, []out{t32("y", p.Forward(y, in[0]))}
 	case "loss":
 		need(2)
@@ -145,10 +171,10 @@ func answerCall(p problems.Problem, d Description, req request, in []*core.Tenso
 		return map[string]any{}, []out{{name: "loss", f64: true, shape: []int{len(l)}, d64: l}}
 	case "gradient":
 		need(2)
-		return map[string]any{}, []out{t32("grad", p.Gradient(nil, in[0], in[1]))}
+		return map[string]any{}, []out{t32("grad", p.Gradient(c.get("grad", in[0].Shape), in[0], in[1]))}
 	case "update":
 		need(2)
-		return map[string]any{}, []out{t32("dx", p.Update(nil, req.Name, in[0], in[1]))}
+		return map[string]any{}, []out{t32("dx", p.Update(c.get("dx", in[0].Shape), req.Name, in[0], in[1]))}
 	case "metrics":
 		need(3)
 		m := p.Metrics(nil, in[0], in[2], in[1])
@@ -188,6 +214,8 @@ func writeAnswer(w io.Writer, hdr map[string]any, outs []out) error {
 			for _, v := range o.d64 {
 				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
 			}
+		} else if littleEndian {
+			buf = float32Bytes(o.f32)
 		} else {
 			buf = make([]byte, 0, 4*len(o.f32))
 			for _, v := range o.f32 {
