@@ -63,6 +63,9 @@ func cmdRun(args []string) error {
 	if f.seeds < 1 || f.seed < 0 {
 		return usagef("", "--seed must be ≥ 0 and --seeds ≥ 1")
 	}
+	if f.seeds > runner.MaxSeeds || f.seed > runner.MaxSeed-f.seeds {
+		return usagef("", "--seeds %d from --seed %d: at most %d seeds, each at most %d", f.seeds, f.seed, runner.MaxSeeds, runner.MaxSeed)
+	}
 	if f.workers < 0 {
 		return usagef("", "--workers must be ≥ 0")
 	}
@@ -82,6 +85,9 @@ func cmdRun(args []string) error {
 		if spec, err = p.Resolve(f.scale, splitList(f.methods), withSteps(append(slices.Clone([]string(f.sets)), lrs...), f.steps)); err != nil {
 			return usagef("", "%v", err)
 		}
+	}
+	if err := runner.CheckJobCount(len(spec.Methods), seedRange(f.seed, f.seeds)); err != nil {
+		return usagef("", "%v", err)
 	}
 	out := f.out
 	if out == "" {

@@ -46,6 +46,9 @@ func cmdSweep(args []string) error {
 	if *steps < 0 || *seeds < 1 || *seed < 0 || *workers < 0 {
 		return usagef("", "--steps, --seeds must be ≥ 1, --seed and --workers ≥ 0")
 	}
+	if *seeds > runner.MaxSeeds || *seed > runner.MaxSeed-*seeds {
+		return usagef("", "--seeds %d from --seed %d: at most %d seeds, each at most %d", *seeds, *seed, runner.MaxSeeds, runner.MaxSeed)
+	}
 	if p.IsSolver() {
 		return usagef("", "%s has no network to train; sweep a training preset", p.Name)
 	}
@@ -60,6 +63,9 @@ func cmdSweep(args []string) error {
 	dir := *out
 	if dir == "" {
 		dir = runner.NewRunDir("sweep-" + p.Name)
+	}
+	if err := runner.CheckJobCount(len(specs[0].Methods), seedRange(*seed, *seeds)); err != nil {
+		return usagef("", "%v", err)
 	}
 	if runner.IsSweep(dir) { // an interrupted sweep: the same flags continue it
 		old, err := runner.ReadSweep(dir)

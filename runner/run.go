@@ -83,6 +83,32 @@ type jobControl struct {
 	stopMsg   string
 }
 
+// Limits of a run: seeds, and jobs (methods × seeds). A run folder lists every job in
+// run.json and makes a folder per job, so a mistyped --seeds 100000 would take long to
+// create and fill the disk with folders; these are far above what a comparison needs.
+const (
+	MaxSeeds = 1000
+	MaxJobs  = 4096
+	MaxSeed  = 1 << 31 // the first seed
+)
+
+// CheckJobCount returns an error unless a run of methods × len(seeds) jobs with these
+// seeds is within MaxSeeds, MaxJobs and MaxSeed, saying which limit it exceeds.
+func CheckJobCount(methods int, seeds []int) error {
+	switch {
+	case len(seeds) > MaxSeeds:
+		return fmt.Errorf("%d seeds: at most %d", len(seeds), MaxSeeds)
+	case methods*len(seeds) > MaxJobs:
+		return fmt.Errorf("%d methods × %d seeds = %d jobs: at most %d", methods, len(seeds), methods*len(seeds), MaxJobs)
+	}
+	for _, s := range seeds {
+		if s < 0 || s > MaxSeed {
+			return fmt.Errorf("seed %d: want 0 to %d", s, MaxSeed)
+		}
+	}
+	return nil
+}
+
 // Create makes the run folder dir for spec with the given seeds (one job per method ×
 // seed) and writes each job's config.json and status.json (queued), then run.json. It
 // fails if dir already holds a run, or holds anything else: a folder that is not empty
@@ -90,6 +116,9 @@ type jobControl struct {
 // so that of several processes creating the same folder at once exactly one succeeds; and
 // run.json comes last, so that a folder with a run.json is always a whole run.
 func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
+	if err := CheckJobCount(len(spec.Methods), seeds); err != nil {
+		return nil, fmt.Errorf("runner: %v", err)
+	}
 	if err := checkEmpty(dir, false); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err // before the lock file is made in a folder that is not ours
 	}
