@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -73,7 +74,16 @@ func cmdRuns(args []string) error {
 	if len(pos) == 1 {
 		root = pos[0]
 	}
-	rs, err := runner.NewRunIndex(root).Scan()
+	idx := runner.NewRunIndex(root)
+	var rs []runner.RunStatus
+	if runner.IsSweep(root) || isRunFolder(root) { // a run or sweep folder itself: it is listed
+		var s runner.RunStatus
+		if s, err = idx.Status(root); err == nil {
+			rs = []runner.RunStatus{s}
+		}
+	} else {
+		rs, err = idx.Scan()
+	}
 	if err != nil {
 		return fmt.Errorf("no runs folder %q: start a run first (sipbench run PRESET)", root)
 	}
@@ -91,6 +101,12 @@ func cmdRuns(args []string) error {
 	}
 	printRuns(os.Stdout, rs)
 	return nil
+}
+
+// isRunFolder reports whether dir holds a run.json (a regular file).
+func isRunFolder(dir string) bool {
+	fi, err := os.Lstat(filepath.Join(dir, "run.json"))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // escapeC1 writes the C1 controls (U+0080–U+009F) of encoded JSON as \u escapes, which

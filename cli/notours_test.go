@@ -40,3 +40,24 @@ func TestSweepAndCheckRefuseFoldersNotTheirs(t *testing.T) {
 		}
 	}
 }
+
+// TestRunsOfARunFolder: `sipbench runs RUNFOLDER` said "no runs yet"; it lists the run.
+// And a .run.json.tmp* planted at the run folder's root is cleaned by resume.
+func TestRunsOfARunFolder(t *testing.T) {
+	run := filepath.Join(t.TempDir(), "run")
+	if code, _, stderr := capture(t, "run", "exp", "--headless", "--steps", "5", "--methods", "adam", "--out", run, "--print-every", "1h"); code != 0 {
+		t.Fatalf("run: %s", stderr)
+	}
+	code, out, stderr := capture(t, "runs", run)
+	if code != 0 || strings.Contains(out, "no runs yet") || !strings.Contains(out, "finished") || !strings.Contains(out, run) {
+		t.Errorf("runs RUNFOLDER: exit %d, %q, %q; want the run listed", code, out, stderr)
+	}
+	planted := filepath.Join(run, ".run.json.tmp12345")
+	os.WriteFile(planted, []byte("junk"), 0o644)
+	if code, _, stderr := capture(t, "resume", run, "--headless", "--print-every", "1h"); code != 0 {
+		t.Fatalf("resume: %s", stderr)
+	}
+	if _, err := os.Lstat(planted); err == nil {
+		t.Errorf("resume left %s", planted)
+	}
+}

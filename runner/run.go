@@ -248,6 +248,15 @@ func Open(dir string) (*Run, error) {
 		return nil, err
 	}
 	r := &Run{Dir: dir, Info: info, spec: spec}
+	// A temporary run.json left beside the run (a write into the folder interrupted, or
+	// planted): run.json is written once, at creation, so no live writer owns one now.
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "."+runFile+".tmp") && e.Type().IsRegular() {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
 	for _, ji := range info.Jobs {
 		st, err := ReadStatus(dir, ji.ID)
 		if err != nil {
