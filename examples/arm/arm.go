@@ -370,6 +370,10 @@ var Preset = &presets.Preset{
 		{Method: optimizers.Method{Name: "analytic", Source: optimizers.Inverse, Update: Analytic, Optimizer: "adam", LR: 1e-3}, Default: true},
 		{Method: optimizers.Method{Name: "adam", Source: optimizers.Adjoint, Optimizer: "adam", LR: 1e-3}, Default: true},
 		{Method: optimizers.Method{Name: "supervised", Source: optimizers.Supervised, Optimizer: "adam", LR: 1e-3}, Default: true},
+		// Half-inverse gradients (optimizer hig, κ = ½) through the joint Jacobian of network
+		// and arm: 64 × 4 rows × 4,451 weights. Not the physics' own Gauss–Newton above.
+		{Method: optimizers.Method{Name: "hig", Source: optimizers.Adjoint, Optimizer: "hig", LR: 1,
+			Tau: optimizers.DefaultTau, Kappa: optimizers.DefaultKappa}},
 	},
 	Scales: []presets.Scale{
 		{Name: "quick", Note: "3000 steps", Common: presets.Common{Steps: 3000, Batch: 64, SnapshotEvery: 100, CheckpointEvery: 500}},
