@@ -278,9 +278,17 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 		steps := l.spec.Common.Steps
 		cost, hours, source := "solver", "seconds", "–"
 		if l.cost.CPU > 0 {
-			h := l.cost.CPU * float64(steps) * float64(len(pl.Seeds)) / 3600
+			job := l.cost.CPU * float64(steps)
+			limited := false
+			if ms := l.spec.Common.MaxSeconds; ms > 0 && job > ms { // a time budget ends the job first (one thread)
+				job, limited = ms, true
+			}
+			h := job * float64(len(pl.Seeds)) / 3600
 			total += h
 			cost, hours, source = formatSeconds(l.cost.CPU), formatHours(h), l.cost.Source
+			if limited {
+				hours += " (time limit)"
+			}
 			if l.cost.AtLeast {
 				cost, hours, atLeast = "≥ "+cost, "≥ "+hours, true
 			}

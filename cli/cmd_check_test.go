@@ -198,6 +198,7 @@ func TestCheckDryRun(t *testing.T) {
 		{"rotation-xi32-phi45", "sip", "100,000", "27.8"},
 		{"poisson-2nd", "hf", "60", "1"}, // 1 min
 		{"heat-2nd", "adahessian", "100", "2"},
+		{"oscillators", "hig", "10,000,000", "2 h (time limit)"}, // the paper scale's 3600 s per job ends it first
 	} {
 		got := strings.Join(row(c.exp, c.method), " ")
 		if !strings.Contains(got, c.method+" "+c.steps+" 2 500 ms "+c.hours) || !strings.Contains(got, "cached 2026-12-06") {
