@@ -347,8 +347,8 @@ func fmtRates(methods []string, rates map[string]float64) string {
 	return strings.Join(parts, ", ")
 }
 
-// runPreset returns the preset that `run` names, or the preset of a problem process
-// (--problem-cmd, without a preset).
+// runPreset returns the preset that `run` (or `sweep`) names, or the preset of a problem
+// process (--problem-cmd, without a preset).
 func runPreset(pc *problemCmd, pos []string) (*presets.Preset, error) {
 	if pc.cmd == "" {
 		return presetArg("run", pos)

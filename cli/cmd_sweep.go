@@ -18,7 +18,7 @@ import (
 )
 
 const sweepUsage = "sipbench sweep PRESET --set key=v1,v2,… [--set key=v]… [--methods a,b] [--steps N] " +
-	"[--seed S] [--seeds K] [--scale quick|paper] [--workers W] [--out DIR] [--slurm …] (see sipbench run -h)"
+	"[--seed S] [--seeds K] [--scale quick|paper] [--workers W] [--out DIR] [--slurm …] [--problem-cmd CMD instead of PRESET] (see sipbench run -h)"
 
 func cmdSweep(args []string) error {
 	fs := newFlags("sweep", sweepUsage)
@@ -32,6 +32,7 @@ func cmdSweep(args []string) error {
 	fs.Var(&sets, "set", "a setting and its values, key=v1,v2,… (repeatable; the grid is their product)")
 	out := fs.String("out", "", "sweep folder (default: runs/<date-time>-sweep-<preset>)")
 	sf := addSlurmFlags(fs)
+	pc := problemCmdFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -39,7 +40,7 @@ func cmdSweep(args []string) error {
 	if err := sf.check(fs); err != nil {
 		return err
 	}
-	p, err := presetArg("sweep", pos)
+	p, err := runPreset(pc, pos)
 	if err != nil {
 		return err
 	}

@@ -236,3 +236,25 @@ func TestProblemCmdSlurmTask(t *testing.T) {
 	}
 	noLeftovers(t, bin)
 }
+
+// A sweep trains a problem process too: one process per job of every combination.
+func TestProblemCmdSweep(t *testing.T) {
+	bin := fakeProc(t)
+	dir := filepath.Join(t.TempDir(), "sweep")
+	code, out, stderr := capture(t, "sweep", "--problem-cmd", bin, "--methods", "adam", "--steps", "5",
+		"--set", "lr.adam=0.001,0.01", "--out", dir)
+	if code != 0 || !runner.IsSweep(dir) {
+		t.Fatalf("sweep: exit %d\n%s\n%s", code, out, stderr)
+	}
+	runs, _ := filepath.Glob(filepath.Join(dir, "*", "adam-seed0", "status.json"))
+	for _, r := range runs {
+		st, _ := runner.ReadStatus(filepath.Dir(filepath.Dir(r)), "adam-seed0")
+		if st.State != runner.Done {
+			t.Errorf("%s: %+v", r, st)
+		}
+	}
+	if len(runs) != 2 {
+		t.Errorf("%d runs, want 2: %v", len(runs), runs)
+	}
+	noLeftovers(t, bin)
+}
