@@ -329,7 +329,11 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 		x.refreshJob(dir, ji.ID, &e.jobs[i], col)
 	}
 	var poll *clusterPoll
-	if rec != nil { // one poll for the run's arrays, whatever its number of jobs
+	open := false // a job that Slurm may still hold: not final, or cancelled (requeued?)
+	for i := range e.jobs {
+		open = open || !e.jobs[i].hasStatus || !e.jobs[i].status.State.Final() || e.jobs[i].status.State == Cancelled
+	}
+	if rec != nil && open { // one poll for the run's arrays, whatever its number of jobs
 		byTask := map[int]int{}
 		for _, tj := range rec.Tasks {
 			if tj.Run == "" {
