@@ -362,3 +362,34 @@ func TestFooterKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestTableScrollHint: a 24-job table at 80×24 showed 4 rows with no hint that more
+// exist; now a line counts the rows above and below, at 80×24 and at 200×60.
+func TestTableScrollHint(t *testing.T) {
+	var methods []string
+	for i := range 24 {
+		methods = append(methods, fmt.Sprintf("M%02d", i))
+	}
+	for _, c := range []struct {
+		w, h int
+		hint bool
+	}{{80, 24, true}, {200, 60, true}} {
+		d := newDashboard(testRun(methods...), Options{Getenv: xtermEnv}, nil)
+		feed(d, tea.WindowSizeMsg{Width: c.w, Height: c.h}, tickMsg{Gen: d.gen})
+		v := ansi.Strip(d.View())
+		if got := strings.Contains(v, "more (↑/↓ scroll)"); got != c.hint {
+			t.Errorf("%dx%d: scroll hint %v, want %v:\n%s", c.w, c.h, got, c.hint, v)
+		}
+		shown := strings.Count(v, "-seed0 ")
+		if want := fmt.Sprintf("↓ %d more", 24-shown); shown == 0 || !strings.Contains(v, want) {
+			t.Errorf("%dx%d: want %s below the %d rows shown:\n%s", c.w, c.h, want, shown, v)
+		}
+		for range 15 {
+			feed(d, keyMsg("down"))
+		}
+		feed(d, tickMsg{Gen: d.gen})
+		if v := ansi.Strip(d.View()); c.hint && !strings.Contains(v, "↑ ") {
+			t.Errorf("%dx%d: after scrolling, no count of the rows above:\n%s", c.w, c.h, v)
+		}
+	}
+}

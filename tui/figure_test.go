@@ -40,7 +40,7 @@ func TestFigureKeys(t *testing.T) {
 		feed(d, tea.WindowSizeMsg{Width: 240, Height: 50})
 		key := tc.keys[1:]
 		msgs := feed(d, keyMsg(tc.keys[:1]), keyMsg(key)) // x: the chart against training time; s: no smoothing
-		if len(msgs) != 1 {                          // x answers at once; the figure comes back as a message
+		if len(msgs) != 1 {                               // x answers at once; the figure comes back as a message
 			t.Fatalf("%s: %d messages", key, len(msgs))
 		}
 		if !strings.Contains(d.View(), "figure: drawing") {

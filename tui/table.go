@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -182,6 +183,7 @@ func (tb *table) render() string {
 	out.WriteString(t.Header.Render(truncate("  "+header, w)))
 
 	show := make([]int, 0, len(tb.rows)) // the rows drawn, in order
+	hint := ""                           // how many rows are hidden above and below
 	if n := h - 1; len(tb.rows) <= n {
 		for i := range tb.rows {
 			show = append(show, i)
@@ -195,6 +197,9 @@ func (tb *table) render() string {
 				rest = append(rest, i)
 			}
 		}
+		if n >= 3 {
+			n-- // a line that says how many rows are above and below (a 24-job table showed 4 with no hint)
+		}
 		pinned = pinned[:min(len(pinned), max(n-1, 0))] // at least one other row
 		n -= len(pinned)
 		sel := max(slices.Index(rest, tb.sel), 0)
@@ -204,6 +209,9 @@ func (tb *table) render() string {
 		}
 		show = append(show, rest[first:min(first+n, len(rest))]...)
 		show = append(show, pinned...)
+		if h-1 >= 3 {
+			hint = scrollHint(first, max(len(rest)-first-n, 0), len(tb.rows)-len(show), t.ASCII)
+		}
 	}
 	for _, i := range show {
 		r := tb.rows[i]
@@ -237,7 +245,30 @@ func (tb *table) render() string {
 		out.WriteString(mark)
 		out.WriteString(line)
 	}
+	if hint != "" {
+		out.WriteByte('\n')
+		out.WriteString(t.Dim.Render(truncate(hint, w)))
+	}
 	return fitBlock(out.String(), w, h)
+}
+
+// scrollHint is the text of that line: "↑ 3 more · ↓ 17 more (↑/↓ scroll)".
+func scrollHint(above, below, hidden int, ascii bool) string {
+	up, down := "↑", "↓"
+	if ascii {
+		up, down = "^", "v"
+	}
+	var parts []string
+	if above > 0 {
+		parts = append(parts, fmt.Sprintf("%s %d more", up, above))
+	}
+	if below > 0 {
+		parts = append(parts, fmt.Sprintf("%s %d more", down, below))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("%d more rows", hidden))
+	}
+	return "  " + strings.Join(parts, " · ") + " (" + up + "/" + down + " scroll)"
 }
 
 // selectedMark is a colourless row mark (2 cells, no escapes) with the pointer that shows
