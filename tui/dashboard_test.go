@@ -393,3 +393,28 @@ func TestTableScrollHint(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectedBarNotReversed: the selected row is drawn in reverse video, which turned its
+// progress bar's full blocks into the background colour (a black bar); the bar is now
+// drawn out of the reverse, at 80×24 (no bar column) and 200×60.
+func TestSelectedBarNotReversed(t *testing.T) {
+	d := liveDashboard(200, 60, nil)
+	v := d.View()
+	var sel string
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "SIP-seed0") && strings.Contains(l, "\x1b[7m") {
+			sel = l
+		}
+	}
+	if sel == "" {
+		t.Fatalf("no selected row in reverse video:\n%q", v)
+	}
+	i, j := strings.Index(sel, "\x1b[27m"), strings.Index(sel, "█")
+	if i < 0 || j < i || strings.LastIndex(sel, "█") > strings.LastIndex(sel, "\x1b[7m") {
+		t.Errorf("the selected row's bar is drawn in reverse video: %q", sel)
+	}
+	d = liveDashboard(80, 24, nil)
+	if strings.Contains(d.View(), "\x1b[27m") && !strings.Contains(d.View(), "█") {
+		t.Errorf("80x24: a bar's escape without a bar")
+	}
+}

@@ -227,7 +227,13 @@ func (tb *table) render() string {
 			}
 			cl := r.Cells[k]
 			if c.Bar {
-				return progressBar(t, cl.Frac, cw)
+				b := progressBar(t, cl.Frac, cw)
+				if sel && !t.Colorless() {
+					// Out of the selection's reverse video, which turned the bar's
+					// full blocks into the background colour: a black bar.
+					b = ansi.SGR(ansi.NoReverseAttr) + b + ansi.SGR(ansi.ReverseAttr)
+				}
+				return b
 			}
 			if cl.Style != nil && !sel {
 				return cl.Style.Render(cl.Text)
