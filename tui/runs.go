@@ -328,6 +328,15 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 			return r.open(r.find(dirs[0]))
 		}
 		title := fmt.Sprintf("%d marked runs", len(dirs))
+		var ps []string // runs of different presets share no metric scale: say so
+		for _, d := range dirs {
+			if rs := r.find(d); rs != nil && !slices.Contains(ps, runPreset(rs)) {
+				ps = append(ps, runPreset(rs))
+			}
+		}
+		if len(ps) > 1 {
+			title += " · different presets (" + runner.SanitizeLines(strings.Join(ps, ", "), 60) + "): not comparable"
+		}
 		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
 	case key.Matches(msg, k.Resume):
 		return r.resumeRun(sel)

@@ -338,6 +338,18 @@ func TestRunsScreenKeys(t *testing.T) {
 	if !ok || len(cm.Dirs) != 2 || !strings.HasSuffix(cm.Dirs[0], "100000-poisson") || !strings.HasSuffix(cm.Dirs[1], "090000-poisson") {
 		t.Errorf("c: %v", m)
 	}
+	if strings.Contains(cm.Title, "different presets") {
+		t.Errorf("c on two poisson runs warns: %q", cm.Title)
+	}
+	// Runs of different presets: compared, with a warning (there was none).
+	pressRuns(r, "space", "space") // unmark
+	selectRun(t, r, "20250301-110000-heat")
+	pressRuns(r, "space")
+	selectRun(t, r, "20250301-100000-poisson")
+	pressRuns(r, "space")
+	if m := pressRuns(r, "c"); len(m) != 1 || !strings.Contains(m[0].(compareRunsMsg).Title, "different presets (heat, poisson): not comparable") {
+		t.Errorf("c on a heat and a poisson run: %v", m)
+	}
 	// enter on a sweep compares its runs.
 	selectRun(t, r, "20250301-080000-sweep-poisson")
 	if m := pressRuns(r, "enter"); len(m) != 1 || len(m[0].(compareRunsMsg).Dirs) != 2 {
