@@ -53,14 +53,24 @@ func interactive() bool {
 
 // cmdApp opens the app on the preset list; without a terminal it prints the list.
 func cmdApp(args []string) error {
-	fs := newFlags("sipbench", "sipbench [--color auto|always|never] [--ascii]")
+	fs := newFlags("sipbench", "sipbench [--color auto|always|never] [--ascii] [--problem-cmd CMD]")
 	ui := addUIFlags(fs)
+	pc := problemCmdFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("run 'sipbench help' for the commands", "unknown command %q", pos[0])
+	}
+	if pc.cmd != "" { // the process's problem joins the preset list and the set-up screen
+		pre, err := pc.preset()
+		if err != nil {
+			return err
+		}
+		if err := presets.List(pre); err != nil {
+			return err
+		}
 	}
 	opts, err := ui.options()
 	if err != nil {

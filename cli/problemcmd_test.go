@@ -258,3 +258,18 @@ func TestProblemCmdSweep(t *testing.T) {
 	}
 	noLeftovers(t, bin)
 }
+
+// sipbench --problem-cmd CMD puts the process's problem in the app's preset list (without
+// a terminal the app lists the presets); a name a preset has is refused.
+func TestProblemCmdApp(t *testing.T) {
+	bin := fakeProc(t)
+	code, out, stderr := capture(t, "--problem-cmd", bin+" identity=3")
+	if code != 0 || !strings.Contains(out, "identity") || !strings.Contains(out, "the problem process") {
+		t.Errorf("exit %d, stdout %s, stderr %s", code, out, stderr)
+	}
+	code, _, stderr = capture(t, "--problem-cmd", bin)
+	if code != 1 || !strings.Contains(stderr, `a preset named "rotation" exists`) {
+		t.Errorf("a process named rotation: exit %d, stderr %s", code, stderr)
+	}
+	noLeftovers(t, bin)
+}

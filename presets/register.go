@@ -158,3 +158,13 @@ func LookupRun(name, command string) (*Preset, error) {
 	return nil, fmt.Errorf("the run's problem is the process %q, and %w: give it again with --problem-cmd %q (or --trust-problem-cmd to run the recorded one)",
 		command, ErrCommand, command)
 }
+
+// List adds p, the preset of a problem process (AddCommand), to the presets that All lists,
+// so that the app offers it (sipbench --problem-cmd CMD). A preset of that name is an error.
+func List(p *Preset) error {
+	if _, err := Lookup(p.Name); err == nil {
+		return fmt.Errorf("presets: a preset named %q exists: the process's describe must name its problem otherwise", p.Name)
+	}
+	register(p)
+	return nil
+}
