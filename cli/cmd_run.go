@@ -56,7 +56,7 @@ func cmdRun(args []string) error {
 	if err := sf.check(fs); err != nil {
 		return err
 	}
-	p, err := runPreset(pc, pos)
+	p, err := runPreset("run", pc, pos)
 	if err != nil {
 		return err
 	}
@@ -349,13 +349,13 @@ func fmtRates(methods []string, rates map[string]float64) string {
 
 // runPreset returns the preset that `run` (or `sweep`) names, or the preset of a problem
 // process (--problem-cmd, without a preset).
-func runPreset(pc *problemCmd, pos []string) (*presets.Preset, error) {
+func runPreset(cmd string, pc *problemCmd, pos []string) (*presets.Preset, error) {
 	if pc.cmd == "" {
-		return presetArg("run", pos)
+		return presetArg(cmd, pos)
 	}
 	if len(pos) > 0 {
 		return nil, usagef("the process describes its problem and proposes its preset (docs/problem-protocol.md)",
-			"run takes a preset or --problem-cmd, not both")
+			"%s takes a preset or --problem-cmd, not both", cmd)
 	}
 	return pc.preset()
 }

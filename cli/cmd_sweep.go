@@ -40,7 +40,7 @@ func cmdSweep(args []string) error {
 	if err := sf.check(fs); err != nil {
 		return err
 	}
-	p, err := runPreset(pc, pos)
+	p, err := runPreset("sweep", pc, pos)
 	if err != nil {
 		return err
 	}
