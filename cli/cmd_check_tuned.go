@@ -109,7 +109,15 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 	var rows []check.Row
 	for _, r := range t.Rows {
 		if r.Verdict != check.NoRuns {
-			r.Verdict = LowerEndVerdict(r)
+			if v := LowerEndVerdict(r); r.Verdict.Judged() {
+				lo := check.FormatFactor(r.Interval.Lo)
+				if r.Stats.Seeds == 1 || r.Stats.Min == r.Stats.Max {
+					lo = check.FormatFactor(r.Stats.Min)
+				}
+				note := fmt.Sprintf("judged by the interval's lower end, %s (by the mean: %s)", lo, r.Verdict)
+				r.Note = strings.TrimPrefix(r.Note+"; "+note, "; ")
+				r.Verdict = v
+			}
 			rows = append(rows, r)
 		}
 	}
