@@ -61,3 +61,15 @@ func TestRunsOfARunFolder(t *testing.T) {
 		t.Errorf("resume left %s", planted)
 	}
 }
+
+// TestLongErrorCut: an error that quotes a folder's content (here run.json's preset, 100
+// KB long) was one line of about 100 KB; each line of an error is now cut, and escaped.
+func TestLongErrorCut(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "run.json"), []byte(`{"preset":"`+strings.Repeat("a", 100<<10)+`\u001b[2J","metrics":["m"],"jobs":[{"id":"x-seed0","method":"x","steps":1}],"methods":["x"]}`), 0o644)
+	code, _, stderr := capture(t, "show", dir)
+	if code != 1 || len(stderr) > 2000 || strings.ContainsRune(stderr, 0x1b) {
+		t.Errorf("show: exit %d, a %d-byte error: %.300q", code, len(stderr), stderr)
+	}
+}
