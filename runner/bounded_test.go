@@ -157,3 +157,27 @@ func TestSummarizeStreams(t *testing.T) {
 		t.Errorf("the live heap grew by %d MB while summarising %d rows", grew>>20, n)
 	}
 }
+
+// TestInvalidSnapshotSaid: a snapshot.json that exists but is invalid is said to be
+// invalid (an EvNote, which watch --headless prints), once, and not read again until it
+// changes (the dashboard said "no snapshot yet").
+func TestInvalidSnapshotSaid(t *testing.T) {
+	dir := listRun(t, t.TempDir(), "r", time.Now(), listJob{"SIP", 0, Done, 3, 1, 0.01})
+	os.WriteFile(filepath.Join(dir, "SIP-seed0", snapshotFile), []byte(`{"step":1,"fields":[{"name":"x","shape":[3],"data":[1]}]}`), 0o644)
+	w, err := OpenWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := w.Subscribe()
+	w.Poll()
+	w.Poll()
+	notes := 0
+	for _, e := range sub.Drain() {
+		if e.Kind == EvNote && strings.Contains(e.Message, "snapshot.json is invalid, not shown: ") {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Errorf("%d notes of the invalid snapshot over two polls; want 1", notes)
+	}
+}

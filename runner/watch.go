@@ -347,7 +347,12 @@ func (w *Watch) poll() (final, more bool, err error) {
 			continue
 		}
 		snap, err := ReadSnapshot(w.Dir, j.id)
-		if err != nil || snap == nil {
+		if err != nil { // read again only once it changes; said once
+			j.snapMod, j.snapSize = fi.ModTime(), fi.Size()
+			events = append(events, Event{Job: j.id, Kind: EvNote, Message: "snapshot.json is invalid, not shown: " + err.Error()})
+			continue
+		}
+		if snap == nil {
 			continue
 		}
 		j.snapMod, j.snapSize = fi.ModTime(), fi.Size()
