@@ -378,7 +378,7 @@ func TestJacobianBound(t *testing.T) {
 	for _, c := range []struct {
 		preset string
 		ok     bool
-	}{{"exp", true}, {"rotation", true}, {"oscillators", true}, {"poisson", false}, {"heat", false}} {
+	}{{"exp", true}, {"rotation", true}, {"oscillators", true}, {"poisson", false}, {"heat", false}, {"fluid", false}} {
 		p, err := Lookup(c.preset)
 		if err != nil {
 			t.Fatal(err)
