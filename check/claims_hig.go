@@ -1,14 +1,15 @@
 package check
 
-// The claims of the half-inverse gradients paper ("HIG fig2b": its Figure 2b; the column is 9 cells) (Schnell, Holl and Thuerey, ICLR 2022,
+// The claims of the half-inverse gradients paper (Schnell, Holl and Thuerey, ICLR 2022,
 // arXiv 2203.10131), which the SIP paper cites as its reference [50]: measured on the
-// oscillators preset, judged by the same rules as the SIP paper's claims.
+// oscillators preset, judged by the same rules as the SIP paper's claims. Their Where,
+// "HIG fig2b" (the paper's Figure 2b), fits the check table's 9-cell column.
 
 // higPaper is how the HIG claims cite their paper.
 const higPaper = "Schnell, Holl, Thuerey: Half-Inverse Gradients for Physical Deep Learning, ICLR 2022 (arXiv 2203.10131)"
 
-// higWords are the HIG paper's words on its results (its abstract); Figure 2b shows the
-// oscillators' loss curves in Figure 2b.
+// higWords are the HIG paper's words on its results (its abstract); its Figure 2b shows
+// the oscillators' loss curves.
 const higWords = "Compared to state-of-the-art neural network optimizers, our method converges more quickly and yields " +
 	"better solutions, which we demonstrate on three complex learning problems involving nonlinear oscillators, " +
 	"the Schroedinger equation and the Poisson problem"
