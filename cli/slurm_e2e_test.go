@@ -331,9 +331,9 @@ func (e *e2e) cancelAndWatch(t *testing.T) {
 		t.Fatalf("watch --headless did not end after every job did:\n%s", out.String())
 	}
 	text := out.String()
-	// The reason a queued task waits is Slurm's to give, and none yet when the first poll comes
-	// right after sbatch: JobArrayTaskLimit on a quiet
-	// cluster, Priority or Resources when the other tests' arrays fill it.
+	// The reason a queued task waits is Slurm's to give: none yet when the watch's first
+	// squeue comes right after sbatch, JobArrayTaskLimit on a quiet cluster, Priority or
+	// Resources when the other tests' arrays fill it.
 	for _, want := range []string{"slurm: pending", "slurm: running on "} {
 		if !strings.Contains(text, want) {
 			t.Errorf("watch --headless never printed %q:\n%s", want, text)
