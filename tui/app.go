@@ -64,16 +64,6 @@ const (
 	OutcomeLost             // quit with unfinished jobs that no process trains (Lost)
 )
 
-type screen int
-
-const (
-	screenList screen = iota
-	screenSetup
-	screenDashboard
-	screenRuns
-	screenCheck
-)
-
 // runStartedMsg reports the end of a start: the run folder opened for watching, or err.
 type runStartedMsg struct {
 	w   *runner.Watch
@@ -121,14 +111,14 @@ type App struct {
 	theme  *theme
 	dialog lipgloss.Style
 
-	screen screen
+	screen screenID // the current screen
 	list   *list
 	setup  *setup
 	runs   *runsScreen  // made on first use
 	check  *checkScreen // made on first use
 	// back is the screen esc on the dashboard returns to: the runs screen, or the paper
 	// check that opened it.
-	back    screen
+	back    screenID
 	dash    *dashboard
 	watch   *runner.Watch          // the dashboard's (first) run folder
 	watches []*runner.Watch        // every run folder of the dashboard
@@ -160,8 +150,7 @@ func NewApp(ctx context.Context, cfg AppConfig) *App {
 // Init opens the run given in the config, or the runs screen, if asked.
 func (a *App) Init() tea.Cmd {
 	if a.cfg.Watch != nil {
-		a.openDashboard(a.cfg.Watch)
-		return tea.Batch(a.dash.Init(), a.followAll())
+		return a.openDashboard(a.cfg.Watch)
 	}
 	if len(a.cfg.Compare) > 0 {
 		dirs, title := a.cfg.Compare, a.cfg.CompareTitle
@@ -169,7 +158,7 @@ func (a *App) Init() tea.Cmd {
 	}
 	if a.cfg.Check != "" {
 		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), a.cfg.Check)
-		return a.showCheck()
+		return a.show(screenCheck)
 	}
 	if a.cfg.Runs {
 		return a.showRuns()
@@ -177,25 +166,21 @@ func (a *App) Init() tea.Cmd {
 	return nil
 }
 
-// showCheck switches to the paper check screen, making its set-up on first use.
 // showList goes back to the preset list (made on first use: the app may have opened on
 // the runs or a dashboard).
 func (a *App) showList() tea.Cmd {
 	if a.list == nil {
 		a.list = newList(a.theme, a.cfg.Presets)
-		a.list.SetSize(a.w, a.h)
 	}
-	a.screen = screenList
-	return nil
+	return a.show(screenList)
 }
 
+// showCheck switches to the paper check screen, making its set-up on first use.
 func (a *App) showCheck() tea.Cmd {
 	if a.check == nil {
 		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), "")
 	}
-	a.check.SetSize(a.w, a.h)
-	a.screen = screenCheck
-	return a.check.Activate()
+	return a.show(screenCheck)
 }
 
 // showRuns switches to the runs screen, making it on first use.
@@ -207,9 +192,7 @@ func (a *App) showRuns() tea.Cmd {
 		}
 		a.runs = newRunsScreen(a.theme, idx, a.cfg.Resume)
 	}
-	a.runs.SetSize(a.w, a.h)
-	a.screen = screenRuns
-	return a.runs.Activate()
+	return a.show(screenRuns)
 }
 
 // closeDashboard stops following the dashboard's folder and forgets it.
@@ -233,10 +216,10 @@ func (a *App) Result() (dirs []string, o Outcome) {
 	return dirs, a.outcome
 }
 
-// screenName names the current screen: "list", "setup" or "dashboard" (with "+quit" while
-// the quit dialog is open).
+// screenName names the current screen: "list", "setup", "dashboard", "runs" or "check"
+// (with "+quit" while the quit dialog is open).
 func (a *App) screenName() string {
-	s := [...]string{"list", "setup", "dashboard", "runs", "check"}[a.screen]
+	s := a.screen.String()
 	if a.quit != nil {
 		s += "+quit"
 	}
@@ -248,133 +231,25 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
 		return a, a.eachKey(k)
 	}
+	if cmd, done := a.navigate(msg); done {
+		return a, cmd
+	}
+	if cmd, done := a.follow(msg); done {
+		return a, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.w, a.h = msg.Width, msg.Height
-		if a.list != nil {
-			a.list.SetSize(a.w, a.h)
-		}
-		if a.setup != nil {
-			a.setup.SetSize(a.w, a.h)
-		}
-		if a.runs != nil {
-			a.runs.SetSize(a.w, a.h)
-		}
-		if a.check != nil {
-			a.check.SetSize(a.w, a.h)
-		}
-		if a.dash != nil {
-			a.dash.Update(msg)
+		for id := range screenCount {
+			if s := a.screenAt(id); s != nil {
+				s.SetSize(a.w, a.h)
+			}
 		}
 		return a, nil
-	case showRunsMsg:
-		return a, a.showRuns()
-	case runsBackMsg:
-		a.runs.Deactivate()
-		return a, a.showList()
-	case checkChosenMsg:
-		return a, a.showCheck()
-	case checkBackMsg:
-		a.check.Deactivate()
-		return a, a.showList()
 	case checkStartedMsg, checkReadMsg, checkTickMsg, checkStoppedMsg:
-		if a.check == nil {
-			return a, nil
-		}
-		_, cmd := a.check.Update(msg)
-		return a, cmd
+		return a, a.send(screenCheck, msg)
 	case runsScannedMsg, runsTickMsg, runsDoneMsg:
-		if a.runs == nil {
-			return a, nil
-		}
-		_, cmd := a.runs.Update(msg)
-		return a, cmd
-	case openRunMsg:
-		dir := msg.Dir
-		return a, func() tea.Msg {
-			w, err := runner.OpenWatch(dir)
-			return watchOpenedMsg{w: w, err: err}
-		}
-	case watchOpenedMsg:
-		if msg.err != nil {
-			a.showOpenError(msg.err)
-			return a, nil
-		}
-		a.lostAtOnce(msg.w)
-		from := a.leaveForDashboard()
-		a.openDashboard(msg.w)
-		if from == screenCheck {
-			a.back = screenCheck
-		}
-		return a, tea.Batch(a.dash.Init(), a.followAll())
-	case presetChosenMsg:
-		a.setup = newSetup(a.theme, msg.Preset)
-		a.setup.SetSize(a.w, a.h)
-		a.screen = screenSetup
-		return a, nil
-	case setupBackMsg:
-		a.setup, a.screen = nil, screenList
-		return a, nil
-	case setupDoneMsg:
-		return a, a.start(msg.Spec, msg.Seeds)
-	case runStartedMsg:
-		if msg.err != nil {
-			if a.setup != nil {
-				a.setup.SetError(msg.err)
-			}
-			return a, nil
-		}
-		a.openDashboard(msg.w)
-		return a, tea.Batch(a.dash.Init(), a.followAll())
-	case attachedMsg:
-		if msg.run >= len(a.watches) || msg.w != a.watches[msg.run] { // closed before it attached
-			return a, nil
-		}
-		a.subs[msg.run] = msg.sub
-		return a, waitEvents(msg.sub, msg.run)
-	case runEventsMsg:
-		if msg.run >= len(a.subs) || msg.sub != a.subs[msg.run] { // a dashboard closed since
-			return a, nil
-		}
-		var tick tea.Cmd
-		if a.dash != nil && len(msg.events) > 0 {
-			_, tick = a.dash.Update(runEventsOf{run: msg.run, events: msg.events})
-		}
-		if msg.open {
-			return a, tea.Batch(tick, waitEvents(msg.sub, msg.run))
-		}
-		return a, tick
-	case compareRunsMsg:
-		dirs, title := msg.Dirs, msg.Title
-		return a, func() tea.Msg {
-			var ws []*runner.Watch
-			for _, d := range dirs {
-				w, err := runner.OpenWatch(d)
-				if err != nil {
-					return compareOpenedMsg{err: err}
-				}
-				ws = append(ws, w)
-			}
-			return compareOpenedMsg{ws: ws, title: title}
-		}
-	case compareOpenedMsg:
-		if msg.err != nil {
-			if a.runs == nil && a.screen != screenCheck { // opened on the comparison: nothing else to show
-				a.err = msg.err
-				return a, tea.Quit
-			}
-			a.showOpenError(msg.err)
-			return a, nil
-		}
-		for _, w := range msg.ws {
-			a.lostAtOnce(w)
-		}
-		from := a.leaveForDashboard()
-		a.openCompare(msg.ws, msg.title)
-		if from == screenCheck {
-			a.back = screenCheck
-		}
-		return a, tea.Batch(a.dash.Init(), a.followAll())
+		return a, a.send(screenRuns, msg)
 	case quitRequestMsg:
 		return a, a.requestQuit()
 	case tea.KeyMsg:
@@ -389,20 +264,124 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.showRuns()
 		}
 	}
-	var cmd tea.Cmd
-	switch a.screen {
-	case screenList:
-		_, cmd = a.list.Update(msg)
-	case screenSetup:
-		_, cmd = a.setup.Update(msg)
-	case screenDashboard:
-		_, cmd = a.dash.Update(msg)
-	case screenRuns:
-		_, cmd = a.runs.Update(msg)
-	case screenCheck:
-		_, cmd = a.check.Update(msg)
+	return a, a.send(a.screen, msg)
+}
+
+// navigate handles the messages that move between screens; done is false for any other.
+func (a *App) navigate(msg tea.Msg) (cmd tea.Cmd, done bool) {
+	switch msg := msg.(type) {
+	case showRunsMsg:
+		return a.showRuns(), true
+	case runsBackMsg, checkBackMsg:
+		return a.showList(), true
+	case checkChosenMsg:
+		return a.showCheck(), true
+	case presetChosenMsg:
+		a.setup = newSetup(a.theme, msg.Preset)
+		return a.show(screenSetup), true
+	case setupBackMsg:
+		cmd := a.showList()
+		a.setup = nil
+		return cmd, true
+	case setupDoneMsg:
+		return a.start(msg.Spec, msg.Seeds), true
+	case runStartedMsg:
+		if msg.err != nil {
+			if a.setup != nil {
+				a.setup.SetError(msg.err)
+			}
+			return nil, true
+		}
+		return a.openDashboard(msg.w), true
+	case openRunMsg:
+		dir := msg.Dir
+		return func() tea.Msg {
+			w, err := runner.OpenWatch(dir)
+			return watchOpenedMsg{w: w, err: err}
+		}, true
+	case watchOpenedMsg:
+		if msg.err != nil {
+			a.showOpenError(msg.err)
+			return nil, true
+		}
+		return a.openFrom([]*runner.Watch{msg.w}, "", false), true
+	case compareRunsMsg:
+		return openCompare(msg.Dirs, msg.Title), true
+	case compareOpenedMsg:
+		if msg.err == nil {
+			return a.openFrom(msg.ws, msg.title, true), true
+		}
+		if a.runs == nil && a.screen != screenCheck { // opened on the comparison: nothing else to show
+			a.err = msg.err
+			return tea.Quit, true
+		}
+		a.showOpenError(msg.err)
+		return nil, true
 	}
-	return a, cmd
+	return nil, false
+}
+
+// openCompare opens the run folders dirs in a command, to compare them in one dashboard.
+func openCompare(dirs []string, title string) tea.Cmd {
+	return func() tea.Msg {
+		var ws []*runner.Watch
+		for _, d := range dirs {
+			w, err := runner.OpenWatch(d)
+			if err != nil {
+				return compareOpenedMsg{err: err}
+			}
+			ws = append(ws, w)
+		}
+		return compareOpenedMsg{ws: ws, title: title}
+	}
+}
+
+// openFrom opens the dashboard of ws (compared side by side under title if compare) from
+// the runs screen or the paper check, which esc then returns to.
+func (a *App) openFrom(ws []*runner.Watch, title string, compare bool) tea.Cmd {
+	for _, w := range ws {
+		a.lostAtOnce(w)
+	}
+	from := a.screen
+	if from != screenCheck && a.runs != nil {
+		a.runs.Deactivate()
+	}
+	var cmd tea.Cmd
+	if compare {
+		cmd = a.openCompare(ws, title)
+	} else {
+		cmd = a.openDashboard(ws[0])
+	}
+	if from == screenCheck {
+		a.back = screenCheck
+	}
+	return cmd
+}
+
+// follow handles the messages that follow the dashboard's run folders; done is false for
+// any other.
+func (a *App) follow(msg tea.Msg) (cmd tea.Cmd, done bool) {
+	switch msg := msg.(type) {
+	case attachedMsg:
+		if msg.run >= len(a.watches) || msg.w != a.watches[msg.run] { // closed before it attached
+			return nil, true
+		}
+		a.subs[msg.run] = msg.sub
+		return waitEvents(msg.sub, msg.run), true
+	case runEventsMsg:
+		if msg.run >= len(a.subs) || msg.sub != a.subs[msg.run] { // a dashboard closed since
+			return nil, true
+		}
+		var tick tea.Cmd
+		if a.dash != nil && len(msg.events) > 0 {
+			_, tick = a.dash.Update(runEventsOf{run: msg.run, events: msg.events})
+		}
+		if msg.open {
+			return tea.Batch(tick, waitEvents(msg.sub, msg.run)), true
+		}
+		return tick, true
+	}
+	return nil, false
 }
 
 // eachKey handles the runes of one key message as the key presses they were. Bubble Tea
@@ -431,33 +410,15 @@ func (a *App) View() string {
 }
 
 func (a *App) view() string {
-	switch a.screen {
-	case screenSetup:
-		return a.setup.View()
-	case screenDashboard:
-		v := a.dash.View()
-		if a.quit != nil && a.w >= minWidth && a.h >= minHeight {
-			v = overlay(v, a.quit.view(a.theme, a.dialog, a.w), a.w, a.h)
-		}
-		return v
-	case screenRuns:
-		return a.runs.View()
-	case screenCheck:
-		return a.check.View()
+	cur := a.screenAt(a.screen)
+	if cur == nil {
+		return ""
 	}
-	return a.list.View()
-}
-
-// leaveForDashboard stops the reads of the screen (the runs or the paper check) that a
-// dashboard is opening from, and returns it.
-func (a *App) leaveForDashboard() screen {
-	from := a.screen
-	if from == screenCheck {
-		a.check.Deactivate()
-	} else if a.runs != nil {
-		a.runs.Deactivate()
+	v := cur.View()
+	if a.screen == screenDashboard && a.quit != nil && a.w >= minWidth && a.h >= minHeight {
+		v = overlay(v, a.quit.view(a.theme, a.dialog, a.w), a.w, a.h)
 	}
-	return from
+	return v
 }
 
 // showOpenError shows why a run folder could not be opened on the screen that asked.
@@ -479,29 +440,34 @@ func (a *App) lostAtOnce(w *runner.Watch) {
 	}
 }
 
-func (a *App) openDashboard(w *runner.Watch) {
+// openDashboard opens the dashboard of the run folder w and returns the commands that
+// start its refresh tick and follow the folder.
+func (a *App) openDashboard(w *runner.Watch) tea.Cmd {
 	opts := a.cfg.Options
 	opts.RunDir = w.Dir
 	a.watch, a.watches = w, []*runner.Watch{w}
 	a.dash = newDashboard(w.Info, opts, w)
-	a.dash.Update(tea.WindowSizeMsg{Width: a.w, Height: a.h})
-	a.screen = screenDashboard
-	a.back = screenRuns
-	a.outcome = OutcomeFinished
+	return a.dashboardShown()
 }
 
-// openCompare opens the dashboard of several run folders compared side by side.
-func (a *App) openCompare(ws []*runner.Watch, title string) {
+// openCompare opens the dashboard of several run folders compared side by side, and
+// returns the commands that start its refresh tick and follow the folders.
+func (a *App) openCompare(ws []*runner.Watch, title string) tea.Cmd {
 	runs := make([]dashRun, len(ws))
 	for i, w := range ws {
 		runs[i] = dashRun{info: w.Info, dir: w.Dir, ctrl: w}
 	}
 	a.watch, a.watches = ws[0], ws
 	a.dash = newRunsDashboard(runs, a.cfg.Options, title)
-	a.dash.Update(tea.WindowSizeMsg{Width: a.w, Height: a.h})
-	a.screen = screenDashboard
+	return a.dashboardShown()
+}
+
+// dashboardShown shows the dashboard just made (esc returns to the runs screen) and
+// starts following its folders.
+func (a *App) dashboardShown() tea.Cmd {
 	a.back = screenRuns
 	a.outcome = OutcomeFinished
+	return tea.Batch(a.show(screenDashboard), a.followAll())
 }
 
 // start creates and starts the run in a command, then opens its folder.

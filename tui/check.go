@@ -152,7 +152,7 @@ func (c *checkScreen) Selected() *check.Row {
 }
 
 // Update handles readings, ticks and keys.
-func (c *checkScreen) Update(msg tea.Msg) (*checkScreen, tea.Cmd) {
+func (c *checkScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		c.SetSize(msg.Width, msg.Height)

@@ -196,6 +196,21 @@ func (d *dashboard) color(job int) int { return d.lines[d.lineOf[job]].Color }
 // Init starts the refresh tick.
 func (d *dashboard) Init() tea.Cmd { return d.tick() }
 
+// SetSize sets the dashboard's size and redraws it.
+func (d *dashboard) SetSize(w, h int) {
+	d.w, d.h = w, h
+	d.redraw(true)
+}
+
+// Activate shows the dashboard: it starts the refresh tick.
+func (d *dashboard) Activate() tea.Cmd { return d.Init() }
+
+// Deactivate stops the refresh tick (a tick of an older generation is ignored).
+func (d *dashboard) Deactivate() {
+	d.gen++
+	d.ticking = false
+}
+
 // tick arms the next refresh tick. The chain pauses on a tick with nothing to redraw (a
 // finished run costs no wakeups) and is re-armed by the next events or key (wake).
 func (d *dashboard) tick() tea.Cmd {
@@ -213,11 +228,10 @@ func (d *dashboard) wake() tea.Cmd {
 }
 
 // Update handles window sizes, keys, event batches and ticks.
-func (d *dashboard) Update(msg tea.Msg) (*dashboard, tea.Cmd) {
+func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		d.w, d.h = msg.Width, msg.Height
-		d.redraw(true)
+		d.SetSize(msg.Width, msg.Height)
 	case eventsMsg:
 		for _, ev := range msg {
 			d.store.Apply(ev)

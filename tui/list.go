@@ -88,9 +88,15 @@ func (l *list) Selected() *presets.Preset {
 // SetSize sets the screen size.
 func (l *list) SetSize(w, h int) { l.w, l.h = w, h }
 
+// Activate shows the list; it needs no commands.
+func (l *list) Activate() tea.Cmd { return nil }
+
+// Deactivate does nothing: the list reads nothing while shown.
+func (l *list) Deactivate() {}
+
 // Update handles keys and window sizes. Choosing emits presetChosenMsg; quitting
 // returns tea.Quit.
-func (l *list) Update(msg tea.Msg) (*list, tea.Cmd) {
+func (l *list) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		l.SetSize(msg.Width, msg.Height)

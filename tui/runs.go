@@ -179,7 +179,7 @@ func (r *runsScreen) Marked() []string {
 }
 
 // Update handles scans, ticks and keys.
-func (r *runsScreen) Update(msg tea.Msg) (*runsScreen, tea.Cmd) {
+func (r *runsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		r.SetSize(msg.Width, msg.Height)

@@ -153,6 +153,12 @@ func (s *setup) SetError(err error) {
 // SetSize sets the screen size.
 func (s *setup) SetSize(w, h int) { s.w, s.h = w, h }
 
+// Activate shows the set-up; it needs no commands.
+func (s *setup) Activate() tea.Cmd { return nil }
+
+// Deactivate does nothing: the set-up reads nothing while shown.
+func (s *setup) Deactivate() {}
+
 // applyScale puts the scale's values into the fields the user has not edited.
 func (s *setup) applyScale() {
 	vals := s.preset.Scales[s.scale].Settings()
@@ -239,7 +245,7 @@ func (s *setup) rowByKey(k string) *setupRow {
 
 // Update handles keys and window sizes. Enter on a valid set-up emits setupDoneMsg; esc
 // emits setupBackMsg.
-func (s *setup) Update(msg tea.Msg) (*setup, tea.Cmd) {
+func (s *setup) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		s.SetSize(msg.Width, msg.Height)
