@@ -45,8 +45,9 @@ func (u *uiFlags) options() (tui.Options, error) {
 	return tui.Options{Color: mode, ASCII: u.ascii}, nil
 }
 
-// interactive reports whether stdin and stdout are terminals, so that a TUI can run.
-func interactive() bool {
+// interactive reports whether stdin and stdout are terminals, so that a TUI can run (a
+// variable, so that a test can say yes).
+var interactive = func() bool {
 	tty := func(f *os.File) bool { return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()) }
 	return tty(os.Stdin) && tty(os.Stdout)
 }
@@ -79,7 +80,16 @@ func cmdApp(args []string) error {
 	if !interactive() {
 		return cmdList(nil)
 	}
-	return runApp(tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground, StartCheck: startCheckInBackground})
+	return runApp(appConfig(opts))
+}
+
+// appConfig returns the app's configuration with every action this command line gives the
+// app (start a run, stop one, resume one, start a paper check) and the display options;
+// the caller sets what the app opens on. Every command that opens the app builds its
+// configuration here, so that none forgets an action (TestAppConfigs).
+func appConfig(opts tui.Options) tui.AppConfig {
+	return tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
+		StartCheck: startCheckInBackground}
 }
 
 // resumeInBackground resumes the run folder dir in a detached background trainer (R on
@@ -145,19 +155,23 @@ func watchInTUI(dir string, opts tui.Options) error {
 	if err != nil {
 		return err
 	}
-	return runApp(tui.AppConfig{Options: opts, Watch: w, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground, StartCheck: startCheckInBackground})
+	cfg := appConfig(opts)
+	cfg.Watch = w
+	return runApp(cfg)
 }
 
 // runsInTUI opens the app on the runs screen of the folder root.
 func runsInTUI(root string, opts tui.Options) error {
-	return runApp(tui.AppConfig{Options: opts, Runs: true, RunsRoot: root, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
-		StartCheck: startCheckInBackground})
+	cfg := appConfig(opts)
+	cfg.Runs, cfg.RunsRoot = true, root
+	return runApp(cfg)
 }
 
 // checkInTUI opens the app on the paper check screen of the check folder dir.
 func checkInTUI(dir string, opts tui.Options) error {
-	return runApp(tui.AppConfig{Options: opts, Check: dir, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
-		StartCheck: startCheckInBackground})
+	cfg := appConfig(opts)
+	cfg.Check = dir
+	return runApp(cfg)
 }
 
 // startCheckInBackground creates a check folder of every claim at scale with the seeds
@@ -189,8 +203,9 @@ func startCheckInBackground(scale string, seeds []int) (string, error) {
 // 0.7–0.8 % at 20; a key's answer waits at most 50 ms more for its frame.
 const appFPS = 20
 
-// runApp runs the app full screen, then says where the run is and how to come back.
-func runApp(cfg tui.AppConfig) error {
+// runApp runs the app full screen, then says where the run is and how to come back (a
+// variable, so that a test can see the configuration each command opens the app with).
+var runApp = func(cfg tui.AppConfig) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	app := tui.NewApp(ctx, cfg)

@@ -177,3 +177,16 @@ func printEveryVar(fs *flag.FlagSet, d *time.Duration, def time.Duration, usage 
 	*d = def
 	fs.Var(positiveDuration{d}, "print-every", usage)
 }
+
+// runPreset returns the preset that `run` (or `sweep`) names, or the preset of a problem
+// process (--problem-cmd, without a preset).
+func runPreset(cmd string, pc *problemCmd, pos []string) (*presets.Preset, error) {
+	if pc.cmd == "" {
+		return presetArg(cmd, pos)
+	}
+	if len(pos) > 0 {
+		return nil, usagef("the process describes its problem and proposes its preset (docs/problem-protocol.md)",
+			"%s takes a preset or --problem-cmd, not both", cmd)
+	}
+	return pc.preset()
+}

@@ -163,8 +163,6 @@ func benchPreset(w io.Writer, name, scale, method string, seed int, threads []in
 	return nil
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
 // resourceFields returns the key=value pairs that end a bench line: the kernels in use
 // (core.Kernels; SIPBENCH_KERNELS=avx2 forces the AVX2 ones), the process's CPU time per
 // timed step (user + system, all threads) and its peak resident memory so far, as

@@ -383,18 +383,6 @@ func printSummary(w io.Writer, t *check.Table, took time.Duration) {
 	fmt.Fprintln(w, line)
 }
 
-// seedsText is "0–2", "0" or "0, 3".
-func seedsText(s []int) string {
-	if len(s) > 1 && s[len(s)-1]-s[0] == len(s)-1 {
-		return fmt.Sprintf("%d–%d", s[0], s[len(s)-1])
-	}
-	var p []string
-	for _, x := range s {
-		p = append(p, fmt.Sprint(x))
-	}
-	return strings.Join(p, ", ")
-}
-
 // elapsed is the time since start as m:ss.
 func elapsed(start time.Time) string {
 	d := time.Since(start).Round(time.Second)

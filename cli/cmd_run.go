@@ -1,18 +1,11 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
-	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -195,23 +188,8 @@ func execute(r *runner.Run, workers int, view *viewFlags, ui *uiFlags) error {
 // SIGTERM stops the jobs gracefully (checkpoints written, exit 130); a second one exits at
 // once.
 func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	interrupted := make(chan struct{})
-	go func() {
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		close(interrupted)
-		fmt.Fprintln(os.Stderr, "\nsipbench: stopping (checkpoints are being written; Ctrl-C again to quit at once)")
-		cancel()
-		if _, ok := <-sigs; ok {
-			os.Exit(130)
-		}
-	}()
+	ctx, stop := cancelOnSignal("the run")
+	defer stop()
 	sub := r.Subscribe()
 	if err := r.Start(ctx, o); err != nil {
 		return err
@@ -226,10 +204,8 @@ func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
 	if err := showRun(os.Stdout, r.Dir); err != nil {
 		return err
 	}
-	select {
-	case <-interrupted:
+	if ctx.Err() != nil {
 		return &exitError{130}
-	default:
 	}
 	for _, s := range states {
 		if s == runner.Failed {
@@ -237,125 +213,4 @@ func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
 		}
 	}
 	return nil
-}
-
-// printProgress prints a line per job every interval until the subscription closes,
-// and a line whenever a job ends other than done.
-func printProgress(w io.Writer, info runner.RunInfo, sub *runner.Subscription, every time.Duration) {
-	p := newProgress(w, info)
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case _, ok := <-sub.C:
-			for _, e := range sub.Drain() {
-				p.apply(e)
-			}
-			if !ok {
-				p.print()
-				return
-			}
-		case <-tick.C:
-			p.print()
-		}
-	}
-}
-
-// progress is what the headless progress lines show of each job.
-type progress struct {
-	w     io.Writer
-	info  runner.RunInfo
-	col   int // the column of info.Metric
-	start time.Time
-	jobs  map[string]*jobProgress
-}
-
-type jobProgress struct {
-	state runner.State
-	step  int
-	wall  float64
-	val   float64
-	msg   string
-	slurm string // Slurm's view, for a cluster run
-}
-
-func newProgress(w io.Writer, info runner.RunInfo) *progress {
-	p := &progress{w: w, info: info, start: time.Now(), jobs: map[string]*jobProgress{}}
-	for i, m := range info.Metrics {
-		if m == info.Metric {
-			p.col = i
-		}
-	}
-	for _, j := range info.Jobs {
-		p.jobs[j.ID] = &jobProgress{state: runner.Queued}
-	}
-	return p
-}
-
-// apply takes an event in; a job that ends other than done gets a line at once.
-func (p *progress) apply(e runner.Event) {
-	v := p.jobs[e.Job]
-	if v == nil {
-		return
-	}
-	switch e.Kind {
-	case runner.EvState:
-		v.state, v.msg = e.State, runner.SanitizeLines(e.Message, 1000) // it may quote a folder's content
-		if e.State.Final() && e.State != runner.Done || e.State == runner.Lost {
-			line := fmt.Sprintf("[%5.0fs] %s %s at step %d %s", time.Since(p.start).Seconds(), e.Job, e.State, e.Step, v.msg)
-			fmt.Fprintln(p.w, strings.TrimRight(line, " "))
-		}
-	case runner.EvMetrics:
-		v.step, v.wall, v.val = e.Step, e.Wall, e.Metrics[p.col]
-	case runner.EvCluster:
-		v.slurm = e.Cluster.String()
-	case runner.EvNote:
-		fmt.Fprintf(p.w, "[%5.0fs] %s: %s\n", time.Since(p.start).Seconds(), e.Job, runner.SanitizeLines(e.Message, 1000))
-	}
-}
-
-// print writes a line per job.
-func (p *progress) print() {
-	for _, j := range p.info.Jobs {
-		v := p.jobs[j.ID]
-		rate := 0.0
-		if v.wall > 0 {
-			rate = float64(v.step) / v.wall
-		}
-		line := fmt.Sprintf("[%5.0fs] %-24s %-9s step %6d/%-6d", time.Since(p.start).Seconds(), j.ID, v.state, v.step, j.Steps)
-		if v.step > 0 {
-			line += fmt.Sprintf("  %s %-10.4g %7.1f steps/s", p.info.Metric, v.val, rate)
-		}
-		if v.slurm != "" {
-			line += "  slurm: " + v.slurm
-		}
-		if v.msg != "" {
-			line += "  " + v.msg
-		}
-		fmt.Fprintln(p.w, line)
-	}
-}
-
-// fmtRates formats the rates of methods that rates holds: "adam 0.00316, sgd 0.1".
-func fmtRates(methods []string, rates map[string]float64) string {
-	var parts []string
-	for _, m := range methods {
-		if lr, ok := rates[m]; ok {
-			parts = append(parts, m+" "+strconv.FormatFloat(lr, 'g', 3, 64))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-// runPreset returns the preset that `run` (or `sweep`) names, or the preset of a problem
-// process (--problem-cmd, without a preset).
-func runPreset(cmd string, pc *problemCmd, pos []string) (*presets.Preset, error) {
-	if pc.cmd == "" {
-		return presetArg(cmd, pos)
-	}
-	if len(pos) > 0 {
-		return nil, usagef("the process describes its problem and proposes its preset (docs/problem-protocol.md)",
-			"%s takes a preset or --problem-cmd, not both", cmd)
-	}
-	return pc.preset()
 }

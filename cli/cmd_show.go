@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,29 +71,6 @@ func cmdShow(args []string) error {
 	return showCompare(os.Stdout, dirs, infos, o, *asCSV)
 }
 
-// compareDirs returns the run folders named on a command line, each sweep folder among
-// them replaced by its runs that exist.
-func compareDirs(args []string) ([]string, error) {
-	var dirs []string
-	for _, a := range args {
-		if !runner.IsSweep(a) {
-			dirs = append(dirs, a)
-			continue
-		}
-		info, err := runner.ReadSweep(a)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range info.Runs {
-			d := filepath.Join(a, r.Dir)
-			if _, err := runner.ReadRunInfo(d); err == nil {
-				dirs = append(dirs, d)
-			}
-		}
-	}
-	return dirs, nil
-}
-
 // showRun prints the summary of the run folder dir at its end.
 func showRun(w io.Writer, dir string) error {
 	info, err := runner.ReadRunInfo(dir)
@@ -102,13 +78,6 @@ func showRun(w io.Writer, dir string) error {
 		return err
 	}
 	return showInfo(w, dir, info, runner.SummaryOptions{}, false)
-}
-
-func fmtVal(v float64) string {
-	if v != v {
-		return "-"
-	}
-	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
 // fmtSpread formats a mean over seeds and half the seeds' range: "0.0123±0.0021".

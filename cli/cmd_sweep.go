@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -189,20 +186,4 @@ func submitSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds
 	fmt.Printf("  watch a combination: sipbench watch %s\n", filepath.Join(dir, info.Runs[0].Dir))
 	fmt.Printf("  the table so far:    sipbench show %s\n", dir)
 	return nil
-}
-
-// cancelOnSignal returns a context that the first Ctrl-C or SIGTERM cancels, after saying
-// on stderr that what (e.g. "the sweep") is stopping with its checkpoints written; stop
-// releases the signals and the context.
-func cancelOnSignal(what string) (ctx context.Context, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		if _, ok := <-sigs; ok {
-			fmt.Fprintf(os.Stderr, "\nsipbench: stopping %s (checkpoints are being written)\n", what)
-			cancel()
-		}
-	}()
-	return ctx, func() { signal.Stop(sigs); cancel() }
 }

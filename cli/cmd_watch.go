@@ -9,35 +9,7 @@ import (
 
 	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
-	"github.com/sipbench/sipbench/tui"
 )
-
-// newestTraining returns the most recently started run folder under root that a live
-// process trains (runner.RunIndex), or "" if none does.
-func newestTraining(root string) string {
-	rs, err := runner.NewRunIndex(root).Scan()
-	if err != nil {
-		return ""
-	}
-	for _, r := range rs {
-		if r.State == runner.RunTraining && r.Sweep == nil {
-			return r.Dir
-		}
-	}
-	return ""
-}
-
-// newestRun returns the most recently started run folder under root.
-func newestRun(root string) (string, error) {
-	runs, err := runner.ListRuns(root)
-	if err != nil {
-		return "", fmt.Errorf("no runs folder %q: start a run first (sipbench run PRESET)", root)
-	}
-	if len(runs) == 0 {
-		return "", fmt.Errorf("no runs in %q: start a run first (sipbench run PRESET)", root)
-	}
-	return runs[0], nil
-}
 
 func cmdWatch(args []string) error {
 	fs := newFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
@@ -67,7 +39,9 @@ func cmdWatch(args []string) error {
 		if len(pos) == 1 {
 			title = "sweep " + pos[0]
 		}
-		return runApp(tui.AppConfig{Options: opts, Compare: dirs, CompareTitle: title, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground})
+		cfg := appConfig(opts)
+		cfg.Compare, cfg.CompareTitle = dirs, title
+		return runApp(cfg)
 	}
 	dir := ""
 	switch {

@@ -20,19 +20,21 @@
 // Usage:
 //
 //	sipbench                       open the app on the preset list
-//	sipbench list [--json]         the presets
-//	sipbench run PRESET [flags]    train the preset's methods side by side
-//	sipbench show DIR [--at N,…]   a run's metrics and each method's ratio to SIP
-//	sipbench resume DIR            continue an interrupted run
-//	sipbench watch [DIR]           follow a run folder (live or finished)
-//	sipbench runs [DIR] [--json]   the runs under runs/ (or DIR): state, steps, headline ratio
-//	sipbench sweep PRESET --set k=a,b,…   one run per combination of settings
-//	sipbench tune PRESET --methods a,b     each method's best learning rate (successive halving)
-//	sipbench bench [flags]         time whole U-Net training steps
-//	sipbench table1 DIR            a trained network against iterative solvers
-//	sipbench plot DIR…             the paper's figures as PNG, SVG or PDF
-//	sipbench check [DIR…]          every claim of the paper against a fresh measurement
-//	sipbench conform PRESET        the problem contract's checks (or --problem-cmd CMD)
+//	sipbench list [--json]         list the presets
+//	sipbench run PRESET [flags]    train the preset's methods side by side (sipbench run -h)
+//	sipbench show DIR [--at N,…]   a run's metrics at given steps and each method's ratio to SIP
+//	sipbench resume DIR            continue an interrupted run from its checkpoints
+//	sipbench watch [DIR]           follow a run folder, live or finished (default: the newest training run, else the runs screen)
+//	sipbench runs [DIR] [--json]   list the runs under runs/ (or DIR): state, steps, times, best method ÷ SIP
+//	sipbench sweep PRESET --set k=a,b,…   one run per combination, then Figure 5 d/e's table
+//	sipbench tune PRESET --methods a,b   each method's best learning rate by successive halving (sipbench tune -h)
+//	sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
+//	sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
+//	sipbench plot DIR… [flags]     the paper's figures as PNG, SVG or PDF (sipbench plot -h)
+//	sipbench check [flags] [DIR…]  every claim of the paper against a fresh measurement (sipbench check -h)
+//	sipbench conform PRESET | --problem-cmd CMD   the problem contract's checks (gradient, adjoint, shapes, determinism)
+//	sipbench help [COMMAND]        this list, or a command's flags
+//	sipbench version               sipbench's version
 //
 // Exit codes: 0 success (a diverged job is a result), 1 a job failed or an error,
 // 2 a usage error, 130 interrupted.
@@ -43,7 +45,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/sipbench/sipbench/runner"
@@ -62,27 +63,6 @@ func usagef(hint, format string, args ...any) error {
 type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
-
-const topUsage = `sipbench: a terminal workbench for learning to solve inverse physics problems
-
-usage:
-  sipbench                       open the app on the preset list
-  sipbench list [--json]         list the presets
-  sipbench run PRESET [flags]    train the preset's methods side by side (sipbench run -h)
-  sipbench show DIR [--at N,…]   a run's metrics at given steps and each method's ratio to SIP
-  sipbench resume DIR            continue an interrupted run from its checkpoints
-  sipbench watch [DIR]           follow a run folder, live or finished (default: the newest training run, else the runs screen)
-  sipbench runs [DIR] [--json]   list the runs under runs/ (or DIR): state, steps, times, best method ÷ SIP
-  sipbench sweep PRESET --set k=a,b,…   one run per combination, then Figure 5 d/e's table
-  sipbench tune PRESET --methods a,b     each method's best learning rate by successive halving (sipbench tune -h)
-  sipbench bench [flags]         time whole U-Net training steps (sipbench bench -h)
-  sipbench table1 DIR [flags]    Table 1: a trained network against iterative solvers (sipbench table1 -h)
-  sipbench plot DIR… [flags]     the paper's figures as PNG, SVG or PDF (sipbench plot -h)
-  sipbench check [flags] [DIR…]  every claim of the paper against a fresh measurement (sipbench check -h)
-  sipbench conform PRESET | --problem-cmd CMD   the problem contract's checks (gradient, adjoint, shapes, determinism)
-
-  run --problem-cmd 'python3 my_problem.py' trains a problem process (docs/problem-protocol.md)
-`
 
 // Main runs the command line of os.Args and exits with its code (see the package doc).
 func Main() {
@@ -121,62 +101,6 @@ func run(args []string) (code int) {
 		return 1
 	}
 }
-
-func dispatch(args []string) error {
-	if len(args) == 0 {
-		return cmdApp(nil)
-	}
-	cmd, rest := args[0], args[1:]
-	if strings.HasPrefix(cmd, "-") && !slices.Contains([]string{"-h", "--help", "--version"}, cmd) {
-		return cmdApp(args) // the app's own flags: sipbench --ascii, sipbench --color never
-	}
-	switch cmd {
-	case "list":
-		return cmdList(rest)
-	case "run":
-		return cmdRun(rest)
-	case "show":
-		return cmdShow(rest)
-	case "resume":
-		return cmdResume(rest)
-	case "watch":
-		return cmdWatch(rest)
-	case "runs":
-		return cmdRuns(rest)
-	case "sweep":
-		return cmdSweep(rest)
-	case "tune":
-		return cmdTune(rest)
-	case "train-task":
-		return cmdTrainTask(rest)
-	case "bench":
-		return cmdBench(rest)
-	case "table1":
-		return cmdTable1(rest)
-	case "check":
-		return cmdCheck(rest)
-	case "plot":
-		return cmdPlot(rest)
-	case "conform":
-		return cmdConform(rest)
-	case "-h", "--help", "help":
-		if cmd == "help" && len(rest) > 0 { // sipbench help run: run's own help
-			if !slices.Contains(commands, rest[0]) {
-				return usagef("run 'sipbench help' for the commands"+didYouMean(rest[0], commands), "no command %q", rest[0])
-			}
-			return dispatch([]string{rest[0], "-h"})
-		}
-		fmt.Print(topUsage)
-		return nil
-	case "version", "--version":
-		fmt.Println("sipbench", version())
-		return nil
-	}
-	return usagef("run 'sipbench help' for the commands"+didYouMean(cmd, commands), "unknown command %q", cmd)
-}
-
-// commands are the commands a user types (train-task is Slurm's).
-var commands = []string{"list", "run", "show", "resume", "watch", "runs", "sweep", "bench", "table1", "check", "plot", "help", "version"}
 
 // didYouMean returns `; did you mean "x"?` for the option closest to name (by edit
 // distance, at most 1 for short names and 2 from 6 letters, or a unique prefix), or "".

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/sipbench/sipbench/runner"
+)
+
+// compareDirs returns the run folders named on a command line, each sweep folder among
+// them replaced by its runs that exist.
+func compareDirs(args []string) ([]string, error) {
+	var dirs []string
+	for _, a := range args {
+		if !runner.IsSweep(a) {
+			dirs = append(dirs, a)
+			continue
+		}
+		info, err := runner.ReadSweep(a)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range info.Runs {
+			d := filepath.Join(a, r.Dir)
+			if _, err := runner.ReadRunInfo(d); err == nil {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	return dirs, nil
+}
+
+// newestTraining returns the most recently started run folder under root that a live
+// process trains (runner.RunIndex), or "" if none does.
+func newestTraining(root string) string {
+	rs, err := runner.NewRunIndex(root).Scan()
+	if err != nil {
+		return ""
+	}
+	for _, r := range rs {
+		if r.State == runner.RunTraining && r.Sweep == nil {
+			return r.Dir
+		}
+	}
+	return ""
+}
+
+// newestRun returns the most recently started run folder under root.
+func newestRun(root string) (string, error) {
+	runs, err := runner.ListRuns(root)
+	if err != nil {
+		return "", fmt.Errorf("no runs folder %q: start a run first (sipbench run PRESET)", root)
+	}
+	if len(runs) == 0 {
+		return "", fmt.Errorf("no runs in %q: start a run first (sipbench run PRESET)", root)
+	}
+	return runs[0], nil
+}

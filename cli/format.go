@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// fmtVal formats v with 4 significant digits, "-" for NaN (no value).
+func fmtVal(v float64) string {
+	if v != v {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// fmtRates formats the rates of methods that rates holds: "adam 0.00316, sgd 0.1".
+func fmtRates(methods []string, rates map[string]float64) string {
+	var parts []string
+	for _, m := range methods {
+		if lr, ok := rates[m]; ok {
+			parts = append(parts, m+" "+strconv.FormatFloat(lr, 'g', 3, 64))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// seedsText is "0–2", "0" or "0, 3".
+func seedsText(s []int) string {
+	if len(s) > 1 && s[len(s)-1]-s[0] == len(s)-1 {
+		return fmt.Sprintf("%d–%d", s[0], s[len(s)-1])
+	}
+	var p []string
+	for _, x := range s {
+		p = append(p, fmt.Sprint(x))
+	}
+	return strings.Join(p, ", ")
+}
