@@ -16,17 +16,17 @@ import (
 	"github.com/sipbench/sipbench/runner"
 )
 
-const checkUsage = "sipbench check [--scale quick|paper|full] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR] [--tuned]\n" +
+const checkUsage = "sipbench check [--scale quick|paper|full] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR] [--tuned] [--json]\n" +
 	"       sipbench check … --dry-run      (the plan: experiments, steps, seeds, CPU hours; trains nothing)\n" +
 	"       sipbench check … --slurm [--partition P] [--time T] …  (one Slurm array, a task per job; see sipbench run -h)\n" +
-	"       sipbench check [--only PRESET,…] DIR…"
+	"       sipbench check [--only PRESET,…] [--json] DIR…"
 
 // checkFlags are the flags of `sipbench check`; set names those given.
 type checkFlags struct {
 	scale, out           string
 	seeds, seed, workers int
 	only                 []string
-	dryRun, tuned        bool
+	dryRun, tuned, json  bool
 	set                  map[string]bool
 }
 
@@ -49,6 +49,8 @@ func cmdCheck(args []string) error {
 		"this machine's step costs) and train nothing, make no folder")
 	fs.BoolVar(&f.tuned, "tuned", false, "then tune every method's learning rate per experiment (successive halving on held-out "+
 		"examples, SIP's too), train the experiments again at the tuned rates and print each claim against them, judged by its interval's lower end")
+	fs.BoolVar(&f.json, "json", false, "print the table (or --dry-run's plan) as JSON on stdout: each row's verdict, seeds' ratios, "+
+		"mean, 95 % interval and p-values; while a check trains, its progress goes to stderr")
 	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -93,22 +95,40 @@ func cmdCheck(args []string) error {
 		if f.tuned {
 			return usagef("", "--tuned trains here: it tunes after the check's runs end (without --slurm)")
 		}
+		if f.json {
+			return usagef("", "--json prints a check's table; --slurm submits it (then: sipbench check --json DIR)")
+		}
 		return submitCheck(dir, sf)
 	}
-	if err := trainCheck(dir, f.workers); err != nil || !f.tuned {
+	var w io.Writer = os.Stdout
+	if f.json {
+		w = os.Stderr // the JSON alone on stdout
+	}
+	t, err := trainCheck(w, dir, f.workers)
+	if t == nil {
 		return err
 	}
-	ctx, stop := cancelOnSignal("the tuned check")
-	defer stop()
-	t, err := tunedCheck(ctx, stdoutWriter, dir, f.workers)
-	if err != nil {
-		if ctx.Err() != nil {
-			return &exitError{130}
+	var tt *check.Table // the tuned rows
+	if f.tuned && err == nil {
+		ctx, stop := cancelOnSignal("the tuned check")
+		defer stop()
+		var terr error
+		if tt, terr = tunedCheck(ctx, w, dir, f.workers); terr != nil {
+			if ctx.Err() != nil {
+				return &exitError{130}
+			}
+			return terr
 		}
-		return err
+		if !f.json {
+			printTunedRows(w, tt)
+		}
 	}
-	printTunedRows(stdoutWriter, t)
-	return nil
+	if f.json {
+		if jerr := printCheckJSON(os.Stdout, t, []string{dir}, tt); jerr != nil {
+			return jerr
+		}
+	}
+	return err
 }
 
 // dryRunCheck prints the plan that the flags make (or that --out's check folder holds)
@@ -130,6 +150,9 @@ func dryRunCheck(f checkFlags, slurmOn bool) error {
 	lines, cache, err := planCosts(pl, os.Stderr)
 	if err != nil {
 		return err
+	}
+	if f.json {
+		return printPlanJSON(os.Stdout, pl, lines, cache)
 	}
 	printPlan(os.Stdout, pl, lines, cache, slurmOn)
 	return nil
@@ -185,6 +208,9 @@ func printCheckDirs(dirs []string, f checkFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.json {
+		return printCheckJSON(os.Stdout, filterRows(t, f.only), dirs, nil)
+	}
 	printCheck(os.Stdout, filterRows(t, f.only), strings.Join(dirs, " "), 0)
 	return nil
 }
@@ -218,14 +244,13 @@ func checkFolder(f checkFlags) (string, error) {
 // trainCheck trains the check folder dir here, printing each experiment as it starts and
 // ends and each claim as soon as it is measured; Ctrl-C or SIGTERM stops it with
 // checkpoints written (exit 130), to be continued with --out dir.
-func trainCheck(dir string, workers int) error {
+func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
 	ctx, stop := cancelOnSignal("the check")
 	defer stop()
 	pl, err := check.ReadPlan(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w := os.Stdout
 	exps := fmt.Sprintf("%d experiments", len(pl.Experiments))
 	if len(pl.Experiments) == 1 {
 		exps = "1 experiment"
@@ -257,18 +282,18 @@ func trainCheck(dir string, workers int) error {
 	})
 	if ctx.Err() != nil {
 		fmt.Fprintf(os.Stderr, "sipbench: continue it: sipbench check --out %s\n", dir)
-		return &exitError{130}
+		return nil, &exitError{130}
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintln(w)
 	printSummary(w, t, time.Since(start))
 	fmt.Fprintf(w, "again, without training: sipbench check %s\n", dir)
 	if failed {
-		return &exitError{1}
+		return t, &exitError{1}
 	}
-	return nil
+	return t, nil
 }
 
 // filterRows keeps the rows of the claims only names, by preset or ID (all if empty).

@@ -208,6 +208,16 @@ type planLine struct {
 	cost   stepCost
 }
 
+// hours returns the line's CPU hours for seeds seeds: steps × the step's cost, or the
+// job's time budget where that ends it first (limited).
+func (l planLine) hours(seeds int) (h float64, limited bool) {
+	job := l.cost.CPU * float64(l.spec.Common.Steps)
+	if ms := l.spec.Common.MaxSeconds; ms > 0 && job > ms { // a time budget ends the job first (one thread)
+		job, limited = ms, true
+	}
+	return job * float64(seeds) / 3600, limited
+}
+
 // planCosts returns the plan's lines with their step costs: cached ones, else measured
 // now (and cached). progress, if not nil, is told before each measurement.
 func planCosts(pl *check.Plan, progress io.Writer) ([]planLine, string, error) {
@@ -278,12 +288,7 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 		steps := l.spec.Common.Steps
 		cost, hours, source := "solver", "seconds", "–"
 		if l.cost.CPU > 0 {
-			job := l.cost.CPU * float64(steps)
-			limited := false
-			if ms := l.spec.Common.MaxSeconds; ms > 0 && job > ms { // a time budget ends the job first (one thread)
-				job, limited = ms, true
-			}
-			h := job * float64(len(pl.Seeds)) / 3600
+			h, limited := l.hours(len(pl.Seeds))
 			total += h
 			cost, hours, source = formatSeconds(l.cost.CPU), formatHours(h), l.cost.Source
 			if limited {

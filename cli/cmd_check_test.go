@@ -1,8 +1,12 @@
 package cli
 
 import (
-	"github.com/sipbench/sipbench/check"
+	"encoding/json"
+	"math"
 	"os"
+
+	"github.com/sipbench/sipbench/check"
+
 	"path/filepath"
 	"strings"
 	"testing"
@@ -213,6 +217,22 @@ func TestCheckDryRun(t *testing.T) {
 	}
 	if stderr != "" {
 		t.Errorf("measured step costs although all were cached: %s", stderr)
+	}
+	// --json: the same plan as data.
+	code, out, stderr = capture(t, "check", "--scale", "full", "--dry-run", "--json")
+	var pj planJSON
+	if err := json.Unmarshal([]byte(out), &pj); code != 0 || err != nil {
+		t.Fatalf("check --scale full --dry-run --json: exit %d, %v, %s:\n%s", code, err, stderr, out)
+	}
+	var sum float64
+	for _, l := range pj.Lines {
+		sum += l.CPUHours
+		if l.Experiment == "poisson" && l.Method == "sip" && (l.Steps != 5000 || l.Seeds != 2 || l.Cost.CPU != 0.5 || math.Abs(l.CPUHours-0.5*5000*2/3600) > 1e-9) {
+			t.Errorf("poisson sip: %+v", l)
+		}
+	}
+	if pj.Scale != "full" || len(pj.Seeds) != 2 || math.Abs(sum-pj.CPUHours) > 1e-9 || pj.CPUHours <= 0 {
+		t.Errorf("plan JSON: scale %s, seeds %v, %v CPU hours (lines sum to %v)", pj.Scale, pj.Seeds, pj.CPUHours, sum)
 	}
 	if entries, _ := os.ReadDir(work); len(entries) != 0 {
 		t.Errorf("--dry-run made %v", entries)

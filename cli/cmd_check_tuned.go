@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -160,6 +159,3 @@ func printTunedRows(w io.Writer, t *check.Table) {
 	fmt.Fprintln(w)
 	printSummary(w, t, 0)
 }
-
-// stdoutWriter is where check --tuned prints.
-var stdoutWriter io.Writer = os.Stdout

@@ -16,11 +16,12 @@ import (
 )
 
 func cmdShow(args []string) error {
-	fs := newFlags("show", "sipbench show DIR… [--at 60,1000] [--metric NAME] [--window N] [--csv] [--profile]\n\nSeveral folders (or their runs, for a sweep given with others) are compared: a table per run, named by the settings in which the runs differ.")
+	fs := newFlags("show", "sipbench show DIR… [--at 60,1000] [--metric NAME] [--window N] [--csv | --json] [--profile]\n\nSeveral folders (or their runs, for a sweep given with others) are compared: a table per run, named by the settings in which the runs differ.")
 	at := fs.String("at", "", "comma-separated steps to report besides the end")
 	metric := fs.String("metric", "", "metric to report (default: the preset's)")
 	window := fs.Int("window", 0, "the running mean's window in logged steps, as the dashboard and plot smooth (default: 64, the paper's smoothing; 1 for raw)")
 	asCSV := fs.Bool("csv", false, "print CSV")
+	asJSON := fs.Bool("json", false, "print JSON: per run its jobs' values and ratios, and per method the metric over seeds and the ratio's mean, 95 % interval and p-values")
 	profile := fs.Bool("profile", false, "a performance profile over the seeds of the runs (of sweeps, check folders): the share of problems each method solves within τ× the best method's steps to the target")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -36,6 +37,9 @@ func cmdShow(args []string) error {
 	if *window < 0 {
 		return usagef("", "--window must be ≥ 1")
 	}
+	if *asCSV && *asJSON {
+		return usagef("", "give --csv or --json, not both")
+	}
 	if *profile {
 		dirs, err := runner.ProfileDirs(pos)
 		if err != nil {
@@ -45,10 +49,13 @@ func cmdShow(args []string) error {
 		if err != nil {
 			return err
 		}
+		if *asJSON {
+			return printProfileJSON(os.Stdout, pr)
+		}
 		printProfile(os.Stdout, pr)
 		return nil
 	}
-	if len(pos) == 1 && runner.IsSweep(pos[0]) { // a sweep folder (cmd_sweep.go): its table
+	if len(pos) == 1 && runner.IsSweep(pos[0]) && !*asJSON { // a sweep folder (cmd_sweep.go): its table
 		return showSweep(os.Stdout, pos[0])
 	}
 	dirs, err := compareDirs(pos)
@@ -65,6 +72,13 @@ func cmdShow(args []string) error {
 		}
 	}
 	o := runner.SummaryOptions{Metric: *metric, At: steps, Window: *window}
+	if *asJSON {
+		var labels []string
+		if len(dirs) > 1 {
+			labels = runner.RunLabels(infos, dirs)
+		}
+		return showJSONOf(os.Stdout, dirs, infos, labels, o)
+	}
 	if len(dirs) == 1 {
 		return showInfo(os.Stdout, dirs[0], infos[0], o, *asCSV)
 	}
