@@ -14,6 +14,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/figures"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tui"
@@ -84,12 +85,13 @@ func cmdApp(args []string) error {
 }
 
 // appConfig returns the app's configuration with every action this command line gives the
-// app (start a run, stop one, resume one, start a paper check) and the display options;
+// app (start a run, stop one, resume one, start a paper check, read check folders, draw a
+// figure) and the display options;
 // the caller sets what the app opens on. Every command that opens the app builds its
 // configuration here, so that none forgets an action (TestAppConfigs).
 func appConfig(opts tui.Options) tui.AppConfig {
 	return tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
-		StartCheck: startCheckInBackground}
+		StartCheck: startCheckInBackground, Checks: check.Viewer(), Figure: figures.Draw}
 }
 
 // resumeInBackground resumes the run folder dir in a detached background trainer (R on

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/view"
 )
 
 // StartFunc creates the run folder of spec with one job per method and seed and starts
@@ -47,6 +48,12 @@ type AppConfig struct {
 	// StartCheck, if set, starts a paper check in the background (the preset list's
 	// "paper check").
 	StartCheck CheckStartFunc
+	// Checks reads paper check folders for the paper check screen (the command line
+	// gives check.Viewer()); without it the screen says it cannot read them.
+	Checks view.Checks
+	// Figure draws the figures of the dashboard's f and F keys (the command line gives
+	// figures.Draw); without it the keys say the app cannot draw figures.
+	Figure view.FigureFunc
 	// Check, if set (and Watch is nil), opens the app on the paper check screen of this
 	// check folder.
 	Check string
@@ -157,7 +164,7 @@ func (a *App) Init() tea.Cmd {
 		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
 	}
 	if a.cfg.Check != "" {
-		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), a.cfg.Check)
+		a.check = newCheckScreen(a.theme, a.cfg.Checks, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), a.cfg.Check)
 		return a.show(screenCheck)
 	}
 	if a.cfg.Runs {
@@ -178,7 +185,7 @@ func (a *App) showList() tea.Cmd {
 // showCheck switches to the paper check screen, making its set-up on first use.
 func (a *App) showCheck() tea.Cmd {
 	if a.check == nil {
-		a.check = newCheckScreen(a.theme, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), "")
+		a.check = newCheckScreen(a.theme, a.cfg.Checks, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), "")
 	}
 	return a.show(screenCheck)
 }
@@ -447,6 +454,7 @@ func (a *App) openDashboard(w *runner.Watch) tea.Cmd {
 	opts.RunDir = w.Dir
 	a.watch, a.watches = w, []*runner.Watch{w}
 	a.dash = newDashboard(w.Info, opts, w)
+	a.dash.draw = a.cfg.Figure
 	return a.dashboardShown()
 }
 
@@ -459,6 +467,7 @@ func (a *App) openCompare(ws []*runner.Watch, title string) tea.Cmd {
 	}
 	a.watch, a.watches = ws[0], ws
 	a.dash = newRunsDashboard(runs, a.cfg.Options, title)
+	a.dash.draw = a.cfg.Figure
 	return a.dashboardShown()
 }
 

@@ -12,7 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/view"
 )
 
 // checkPoll is the time between two reads of the check folder while the check screen is
@@ -64,7 +64,7 @@ type (
 	// checkReadMsg is one reading of the check folder.
 	checkReadMsg struct {
 		gen   int
-		table *check.Table
+		table *view.Check
 		err   error
 	}
 	checkTickMsg struct{ gen int }
@@ -77,23 +77,24 @@ type (
 // then the table of claims that `sipbench check` prints, one row per claim with where it
 // is, the step, the measured ratio (mean, min–max over seeds), the paper's value and the
 // verdict, filled in as runs finish (the folder is read every checkPoll through
-// check.Evaluate), and below it the selected claim in the paper's words. enter opens the
+// checks.Evaluate), and below it the selected claim in the paper's words. enter opens the
 // run behind the selected row (the runs, compared in one dashboard, when its methods
 // trained in several).
 type checkScreen struct {
-	theme *theme
-	keys  checkKeyMap
-	help  help.Model
-	start CheckStartFunc
-	stop  func(dir string) // asks the processes training a run folder to stop; nil: cannot
-	table *table
+	theme  *theme
+	keys   checkKeyMap
+	help   help.Model
+	start  CheckStartFunc
+	stop   func(dir string) // asks the processes training a run folder to stop; nil: cannot
+	checks view.Checks      // reads check folders; its funcs nil: cannot
+	table  *table
 
 	dir      string // the check folder; "" while setting up
 	root     string // where the set-up looks for the newest check folder (o)
-	scale    int    // index into check.Scales (set-up)
+	scale    int    // index into checks.Scales (set-up)
 	seeds    int    // (set-up)
 	starting bool
-	result   *check.Table
+	result   *view.Check
 	err      error
 	status   string // one message in the footer, until the next key
 	active   bool
@@ -103,11 +104,12 @@ type checkScreen struct {
 }
 
 // newCheckScreen returns the check screen of the check folder dir, or its set-up if dir
-// is ""; start may be nil (the set-up then says it cannot start), and stop (what s calls
-// for each experiment's run folder) too.
-func newCheckScreen(t *theme, start CheckStartFunc, stop func(dir string), root, dir string) *checkScreen {
+// is ""; checks reads the folders (without its Evaluate the screen says it cannot), start
+// may be nil (the set-up then says it cannot start), and stop (what s calls for each
+// experiment's run folder) too.
+func newCheckScreen(t *theme, checks view.Checks, start CheckStartFunc, stop func(dir string), root, dir string) *checkScreen {
 	k := defaultCheckKeyMap()
-	return &checkScreen{theme: t, keys: k, help: newHelp(t), start: start, stop: stop, root: root, dir: dir, seeds: 3,
+	return &checkScreen{theme: t, keys: k, help: newHelp(t), checks: checks, start: start, stop: stop, root: root, dir: dir, seeds: 3,
 		table: newTable(t, tableKeys{Up: k.Up, Down: k.Down}), w: minWidth, h: minHeight}
 }
 
@@ -130,9 +132,12 @@ func (c *checkScreen) read() tea.Cmd {
 		return nil
 	}
 	c.reading = true
-	dir, gen := c.dir, c.gen
+	dir, gen, evaluate := c.dir, c.gen, c.checks.Evaluate
 	return func() tea.Msg {
-		t, err := check.Evaluate(dir)
+		if evaluate == nil {
+			return checkReadMsg{gen: gen, err: errNoChecks}
+		}
+		t, err := evaluate(dir)
 		return checkReadMsg{gen: gen, table: t, err: err}
 	}
 }
@@ -143,7 +148,7 @@ func (c *checkScreen) tick() tea.Cmd {
 }
 
 // Selected returns the selected row, or nil.
-func (c *checkScreen) Selected() *check.Row {
+func (c *checkScreen) Selected() *view.CheckRow {
 	i := c.table.Selected()
 	if c.result == nil || i < 0 || i >= len(c.result.Rows) {
 		return nil
@@ -198,13 +203,13 @@ func (c *checkScreen) setupKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Back):
 		return func() tea.Msg { return checkBackMsg{} }
 	case key.Matches(msg, k.Scale):
-		c.scale = (c.scale + 1) % len(check.Scales)
+		c.scale = (c.scale + 1) % max(1, len(c.checks.Scales))
 	case key.Matches(msg, k.More):
 		c.seeds = min(c.seeds+1, 16)
 	case key.Matches(msg, k.Fewer):
 		c.seeds = max(c.seeds-1, 1)
 	case key.Matches(msg, k.Newest):
-		dir := newestCheck(c.root)
+		dir := newestCheck(c.root, c.checks.IsCheck)
 		if dir == "" {
 			c.status = "no check folder in " + c.root + " yet: enter starts one"
 			return nil
@@ -215,12 +220,12 @@ func (c *checkScreen) setupKey(msg tea.KeyMsg) tea.Cmd {
 		if c.starting {
 			return nil
 		}
-		if c.start == nil {
-			c.status = "this app cannot start processes: sipbench check --scale " + check.Scales[c.scale]
+		if c.start == nil || len(c.checks.Scales) == 0 {
+			c.status = "this app cannot start processes: sipbench check --scale " + c.scaleName()
 			return nil
 		}
 		c.starting = true
-		start, scale, seeds := c.start, check.Scales[c.scale], make([]int, c.seeds)
+		start, scale, seeds := c.start, c.scaleName(), make([]int, c.seeds)
 		for i := range seeds {
 			seeds[i] = i
 		}
@@ -253,7 +258,7 @@ func (c *checkScreen) key(msg tea.KeyMsg) tea.Cmd {
 			dir := r.Runs[0]
 			return func() tea.Msg { return openRunMsg{Dir: dir} }
 		default: // the claim compares methods trained in several runs: one dashboard
-			dirs, title := r.Runs, "paper check: "+r.Claim.Where+" ("+r.Claim.ID+")"
+			dirs, title := r.Runs, "paper check: "+r.Where+" ("+r.ID+")"
 			return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
 		}
 	}
@@ -264,17 +269,17 @@ func (c *checkScreen) key(msg tea.KeyMsg) tea.Cmd {
 // written), in a command.
 func (c *checkScreen) stopCheck() tea.Cmd {
 	switch {
-	case c.result == nil || c.result.Plan == nil:
+	case c.result == nil || len(c.result.Folders) == 0:
 		return nil
 	case c.stop == nil:
 		c.status = "this app cannot stop processes"
 		return nil
 	}
-	stop, dir, exps := c.stop, c.dir, c.result.Plan.Experiments
+	stop, dir, exps := c.stop, c.dir, c.result.Folders
 	c.status = "stopping the check …"
 	return func() tea.Msg {
 		for _, e := range exps {
-			if d := filepath.Join(dir, e.Name); isDir(d) {
+			if d := filepath.Join(dir, e); isDir(d) {
 				stop(d)
 			}
 		}
@@ -335,16 +340,13 @@ func (c *checkScreen) title() string {
 		return s
 	}
 	s = fmt.Sprintf("sipbench · paper check · %s scale", r.Scale)
-	if r.Plan != nil {
-		s += " · " + plural(len(r.Plan.Seeds), "seed")
+	if r.Seeds > 0 {
+		s += " · " + plural(r.Seeds, "seed")
 	}
 	s += " · " + c.dir
-	n := r.Count()
 	var parts []string
-	for _, v := range check.Verdicts {
-		if n[v] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
-		}
+	for _, n := range r.Counts {
+		parts = append(parts, fmt.Sprintf("%d %s", n.N, n.Verdict))
 	}
 	return s + " · " + strings.Join(parts, ", ")
 }
@@ -365,15 +367,10 @@ func (c *checkScreen) tableRows() ([]column, []tableRow) {
 	}
 	var rows []tableRow
 	for _, r := range c.result.Rows {
-		cl := r.Claim
-		words := cl.Words
-		if words == "" {
-			words = cl.Quantity
-		}
 		cells := map[string]tableCell{
-			"WHERE": {Text: cl.Where}, "STEP": {Text: r.StepText()}, "MEASURED": {Text: measuredText(r)},
-			"PAPER": {Text: cl.Paper}, "VERDICT": {Text: verdictText(r), Style: verdictStyle(t, r.Verdict)},
-			"CLAIM": {Text: words},
+			"WHERE": {Text: r.Where}, "STEP": {Text: r.Step}, "MEASURED": {Text: r.Measured},
+			"PAPER": {Text: r.Paper}, "VERDICT": {Text: r.Verdict, Style: toneStyle(t, r.Tone)},
+			"CLAIM": {Text: r.Words},
 		}
 		var row tableRow
 		row.Mark = "  "
@@ -385,45 +382,14 @@ func (c *checkScreen) tableRows() ([]column, []tableRow) {
 	return cols, rows
 }
 
-// measuredText is the MEASURED cell: the ratio, or a pending row's provisional ratio so
-// far with its step ("≈4.1× @2,300").
-func measuredText(r check.Row) string {
-	if p := r.Provisional; p != nil && r.Stats.Seeds == 0 {
-		return "≈" + (check.Row{Stats: p.Stats}).Measured() + " @" + strings.TrimSuffix(check.FormatFactor(float64(p.Step)), "×")
-	}
-	return r.Measured()
-}
-
-// verdictText is the verdict as the table shows it: short, with the percentage of the
-// paper's factor reached.
-func verdictText(r check.Row) string {
-	switch r.Verdict {
-	case check.NotMeasured:
-		return "not measured"
-	case check.NotComparable:
-		return "not comparable"
-	case check.Pending:
-		if r.Provisional != nil {
-			return "provisional"
-		}
-	case check.Short:
-		if f := r.Stats.Mean / r.Claim.Factor; f < 1 {
-			return "short: " + check.PercentText(f)
-		}
-		return "short: a seed"
-	}
-	return string(r.Verdict)
-}
-
-// verdictStyle colours a verdict: holds good, short a warning, does not hold bad, the
-// rest dim.
-func verdictStyle(t *theme, v check.Verdict) *lipgloss.Style {
-	switch v {
-	case check.Holds:
+// toneStyle colours a verdict's tone.
+func toneStyle(t *theme, tone view.Tone) *lipgloss.Style {
+	switch tone {
+	case view.Good:
 		return &t.Good
-	case check.Short:
+	case view.Warn:
 		return &t.Warn
-	case check.Fails:
+	case view.Bad:
 		return &t.Bad
 	}
 	return &t.Dim
@@ -437,31 +403,12 @@ func (c *checkScreen) detail() string {
 	if r == nil {
 		return ""
 	}
-	cl := r.Claim
-	measured := r.Measured()
-	if p := r.PValue(); p != "" {
-		measured += " " + p
-	}
-	head := fmt.Sprintf("%s · %s · measured %s · paper %s · %s", cl.Where, r.StepText(), measured, cl.Paper, r.Verdict)
-	if s := r.Reached(); s != "" {
-		head += ": " + s
-	}
-	if s := r.ProvisionalText(); s != "" {
-		head += " · " + s + " (not a verdict)"
-	}
-	if r.Stats.Seeds > 0 {
-		head += fmt.Sprintf(" (%s)", plural(r.Stats.Seeds, "seed"))
-	}
 	var b strings.Builder
-	b.WriteString(t.Bold.Render(truncate(head, c.w)))
+	b.WriteString(t.Bold.Render(truncate(r.Head, c.w)))
 	b.WriteByte('\n')
-	if cl.Words != "" {
-		b.WriteString(wordWrap("“"+cl.Words+"” ("+cl.Cite+")", c.w))
-	} else {
-		b.WriteString(wordWrap(cl.Cite, c.w))
-	}
+	b.WriteString(wordWrap(r.Quote, c.w))
 	b.WriteByte('\n')
-	b.WriteString(t.Dim.Render(wordWrap("measured ("+cl.ID+"): "+r.Detail(), c.w)))
+	b.WriteString(t.Dim.Render(wordWrap("measured ("+r.ID+"): "+r.Detail, c.w)))
 	if len(r.Runs) > 0 {
 		b.WriteByte('\n')
 		open := " (enter opens it)"
@@ -484,25 +431,20 @@ func (c *checkScreen) setupView() string {
 		"sipbench check DIR prints the table), and fills in the table as they finish.", c.w))
 	b.WriteString("\n\n")
 	var sc []string
-	for i, s := range check.Scales {
+	for i, s := range c.checks.Scales {
 		if i == c.scale {
-			sc = append(sc, t.Selected.Render("["+s+"]"))
+			sc = append(sc, t.Selected.Render("["+s.Name+"]"))
 		} else {
-			sc = append(sc, " "+s+" ")
+			sc = append(sc, " "+s.Name+" ")
 		}
 	}
 	b.WriteString("scale  " + strings.Join(sc, " "))
 	b.WriteByte('\n')
 	b.WriteString(fmt.Sprintf("seeds  %d", c.seeds))
 	b.WriteString("\n\n")
-	note := "quick: each preset's quick scale, claims at the steps they name where affordable; minutes on 2 cores."
-	switch check.Scales[c.scale] {
-	case check.Paper:
-		note = "paper: the original settings, to the first step each claim names; hours on 2 cores (see the README)."
-	case check.Full:
-		note = "full: every claim at the step the paper names (Poisson 5k, heat 10k, fluid 20k steps), at least 2 seeds; " +
-			"days of CPU, meant for a cluster: sipbench check --scale full --slurm. sipbench check --scale full --dry-run " +
-			"prints the plan and its CPU hours."
+	note := "this app cannot read paper checks"
+	if c.scale < len(c.checks.Scales) {
+		note = c.checks.Scales[c.scale].Note
 	}
 	b.WriteString(t.Dim.Render(wordWrap(note, c.w)))
 	if c.starting {
@@ -515,18 +457,29 @@ func (c *checkScreen) setupView() string {
 
 // newestCheck returns the newest check folder directly under root (their names start with
 // the date and time), or "".
-func newestCheck(root string) string {
+func newestCheck(root string, isCheck func(dir string) bool) string {
 	entries, err := os.ReadDir(root)
-	if err != nil {
+	if err != nil || isCheck == nil {
 		return ""
 	}
 	for i := len(entries) - 1; i >= 0; i-- { // ReadDir sorts by name
-		if dir := filepath.Join(root, entries[i].Name()); entries[i].IsDir() && check.IsCheck(dir) {
+		if dir := filepath.Join(root, entries[i].Name()); entries[i].IsDir() && isCheck(dir) {
 			return dir
 		}
 	}
 	return ""
 }
+
+// scaleName is the name of the scale chosen in the set-up.
+func (c *checkScreen) scaleName() string {
+	if c.scale < len(c.checks.Scales) {
+		return c.checks.Scales[c.scale].Name
+	}
+	return ""
+}
+
+// errNoChecks: the app was given no way to read check folders.
+const errNoChecks = appError("tui: this app cannot read paper checks")
 
 // withHelp returns b with another help text.
 func withHelp(b key.Binding, k, desc string) key.Binding {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/view"
 )
 
 // checkFixture writes the check folder root/check: a quick check of the poisson claims
@@ -50,7 +51,7 @@ func TestAppCheckScreen(t *testing.T) {
 	start := func(sc string, s []int) (string, error) { scale, seeds = sc, s; return dir, nil }
 	stopped := make(chan string, 10)
 	app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever, Refresh: 20 * time.Millisecond},
-		StartCheck: start, Stop: func(d string) { stopped <- d }, Poll: 20 * time.Millisecond})
+		Checks: check.Viewer(), StartCheck: start, Stop: func(d string) { stopped <- d }, Poll: 20 * time.Millisecond})
 	d := newDriver(t, app, 120, 40)
 	for range len(app.cfg.Presets) + 2 { // past the last preset: the list stops at the check
 		d.keys("j")
@@ -70,7 +71,7 @@ func TestAppCheckScreen(t *testing.T) {
 		t.Errorf("started %q with seeds %v; want paper and 0–3", scale, seeds)
 	}
 	rows := app.check.result.Rows
-	if len(rows) != 4 || rows[0].Claim.ID != "fig6b-60" || !rows[0].Verdict.Judged() || rows[1].Verdict != check.NotMeasured {
+	if len(rows) != 4 || rows[0].ID != "fig6b-60" || rows[0].Tone == view.Dim || rows[1].Verdict != "not measured" {
 		t.Fatalf("rows %+v; want poisson's 4 claims, the first judged, 5k not measured", rows)
 	}
 	v := app.View()
@@ -95,8 +96,8 @@ func TestAppCheckScreen(t *testing.T) {
 		}
 	}
 	d.keys("j", "j") // AdaHessian's claim: its runs and SIP's, in one dashboard
-	if app.check.Selected().Claim.ID != "fig6b-adahessian" {
-		t.Errorf("selected %s after j j", app.check.Selected().Claim.ID)
+	if app.check.Selected().ID != "fig6b-adahessian" {
+		t.Errorf("selected %s after j j", app.check.Selected().ID)
 	}
 	d.keys("enter")
 	d.until("the comparison", 5*time.Second, func() bool { return app.screenName() == "dashboard" })
@@ -118,12 +119,12 @@ func TestCheckScreenGoldens(t *testing.T) {
 	t.Chdir(root)
 	dir := checkFixture(t, root)
 	for _, sz := range []struct{ w, h int }{{80, 24}, {160, 40}} {
-		app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}, Check: dir})
+		app := NewApp(context.Background(), AppConfig{Options: Options{Color: ColorNever}, Check: dir, Checks: check.Viewer()})
 		d := newDriver(t, app, sz.w, sz.h)
 		d.until("the table", 5*time.Second, func() bool { return app.check.result != nil })
 		golden(t, fmt.Sprintf("check_%dx%d", sz.w, sz.h), app.View())
 	}
-	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, nil, "runs", "")
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), check.Viewer(), nil, nil, "runs", "")
 	c.SetSize(80, 24)
 	golden(t, "check_setup_80x24", c.View())
 }
@@ -133,7 +134,7 @@ func TestCheckScreenGoldens(t *testing.T) {
 func TestCheckScreenOpensNewest(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "runs")
 	checkFixture(t, root)
-	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, nil, root, "")
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), check.Viewer(), nil, nil, root, "")
 	_, cmd := c.Update(appKey("o"))
 	if c.dir != filepath.Join(root, "check") || cmd == nil {
 		t.Fatalf("o: folder %q, command %v; want the fixture's check folder read", c.dir, cmd != nil)
@@ -155,16 +156,16 @@ func TestCheckScreenProvisional(t *testing.T) {
 	}
 	writeFixtureRun(t, root, "poisson", "poisson", fixtureTime, map[string]string{"grid": "64"},
 		job("sip", 0, 2300, 30, 0.05), job("adam", 0, 2400, 60, 0.3), job("sip", 1, 2500, 25, 0.05), job("adam", 1, 2350, 50, 0.25))
-	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), nil, nil, root, "poisson")
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), check.Viewer(), nil, nil, root, "poisson")
 	c.SetSize(160, 40)
 	c.Update(c.Activate()())
 	if c.result == nil {
 		t.Fatal("the folder was not read")
 	}
-	for i := 0; i < 20 && c.Selected() != nil && c.Selected().Claim.ID != "fig6b-5k"; i++ {
+	for i := 0; i < 20 && c.Selected() != nil && c.Selected().ID != "fig6b-5k"; i++ {
 		c.table.Update(appKey("j"))
 	}
-	if r := c.Selected(); r == nil || r.Claim.ID != "fig6b-5k" || r.Provisional == nil || r.Provisional.Step != 2300 {
+	if r := c.Selected(); r == nil || r.ID != "fig6b-5k" || r.Verdict != "provisional" || !strings.HasSuffix(r.Measured, " @2,300") {
 		t.Fatalf("selected %+v; want fig6b-5k with a provisional ratio at step 2300", r)
 	}
 	v := ansi.Strip(c.View())

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/view"
 )
 
 // minWidth and minHeight are the smallest screen the dashboard draws; below it, it shows
@@ -79,6 +80,7 @@ type dashboard struct {
 	channel    int  // the channel of the fields pane's fields (the key v cycles it)
 	channels   int  // the number of channels of the fields last shown
 	status     string
+	draw       view.FigureFunc // draws the f and F keys' figures; nil: cannot
 
 	table   *table
 	chart   *chart

@@ -1,13 +1,11 @@
 package tui
 
 import (
-	"path/filepath"
-	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sipbench/sipbench/figures"
+	"github.com/sipbench/sipbench/view"
 )
 
 // figureMsg reports a figure written by the f and F keys: its path, or why not.
@@ -18,10 +16,11 @@ type figureMsg struct {
 
 // figure returns the command that draws the chart (fields false: the learning curves of
 // the metric shown, with the chart's X axis and smoothing) or the fields pane (the
-// preset's own figure) as a PNG into the run folder's figures/ (figures.DefaultPath). It
-// draws in a command, so that the dashboard keeps answering meanwhile; the footer says
-// where the figure went. With several runs compared, the chart's figure compares them
-// too and goes into the first run's folder; the fields are the selected job's run's.
+// preset's own figure) as a PNG into the run folder's figures/, through the app's
+// view.FigureFunc (the command line's is figures.Draw). It draws in a command, so that
+// the dashboard keeps answering meanwhile; the footer says where the figure went. With
+// several runs compared, the chart's figure compares them too and goes into the first
+// run's folder; the fields are the selected job's run's.
 func (d *dashboard) figure(fields bool) tea.Cmd {
 	var dirs []string
 	for _, r := range d.runs {
@@ -33,59 +32,37 @@ func (d *dashboard) figure(fields bool) tea.Cmd {
 		d.status = "figure: this run has no folder to write into"
 		return nil
 	}
-	dir := dirs[0]
-	if fields {
-		dir = d.runs[d.store.Jobs[d.Selected()].Run].dir
-		dirs = []string{dir}
+	if d.draw == nil {
+		d.status = "figure: this app cannot draw figures"
+		return nil
 	}
-	o := figures.Options{Kind: figures.Curves}
-	name := "" // the chart's file is named after what it shows: curves-METRIC[-wall]-smoothed|raw.png
+	f := view.Figure{Dirs: dirs, Fields: fields}
+	what := "fields"
 	if fields {
-		kinds, err := figures.DefaultKinds(dir)
-		if err != nil {
-			d.status = "figure: " + err.Error()
-			return nil
-		}
-		kinds = slices.DeleteFunc(kinds, func(k figures.Kind) bool { return k == figures.Curves || k == figures.Table1 })
-		if len(kinds) == 0 {
-			d.status = "figure: no fields to draw yet (no snapshot)"
-			return nil
-		}
-		o.Kind = kinds[0]
+		f.Dirs = []string{d.runs[d.store.Jobs[d.Selected()].Run].dir}
 	} else {
+		// The chart's file is named after what it shows: curves-METRIC[-wall]-smoothed|raw.png.
 		if ms := d.store.Info.Metrics; d.metric < len(ms) {
-			o.Metric = ms[d.metric]
+			f.Metric = ms[d.metric]
 		}
 		mode := d.chart.Mode()
-		o.Wall = mode.XWall
-		name = "curves-" + fileWord(o.Metric)
-		if o.Wall {
-			name += "-wall"
+		f.Wall, f.Raw = mode.XWall, !mode.Smooth
+		f.Name = "curves-" + fileWord(f.Metric)
+		if f.Wall {
+			f.Name += "-wall"
 		}
-		if mode.Smooth {
-			name += "-smoothed.png"
+		if f.Raw {
+			f.Name += "-raw.png"
 		} else {
-			o.Window = 1
-			name += "-raw.png"
+			f.Name += "-smoothed.png"
 		}
+		what = "curves"
 	}
-	d.status = "figure: drawing " + string(o.Kind) + "…"
+	d.status = "figure: drawing " + what + "…"
+	draw := d.draw
 	return func() tea.Msg {
-		f, err := figures.New(dirs, o)
-		if err != nil {
-			return figureMsg{err: err}
-		}
-		path, err := figures.DefaultPath(dir, o.Kind)
-		if err != nil {
-			return figureMsg{err: err}
-		}
-		if name != "" {
-			path = filepath.Join(filepath.Dir(path), name)
-		}
-		if err := f.Save(path); err != nil {
-			return figureMsg{err: err}
-		}
-		return figureMsg{path: path}
+		path, err := draw(f)
+		return figureMsg{path: path, err: err}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sipbench/sipbench/figures"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 )
@@ -37,6 +38,7 @@ func TestFigureKeys(t *testing.T) {
 	m := r.Info.Metric // the metric the chart opens on
 	for _, tc := range []struct{ keys, file string }{{"xf", "curves-" + m + "-wall-smoothed.png"}, {"sf", "curves-" + m + "-raw.png"}, {"xF", "scatter.png"}} {
 		d := newDashboard(r.Info, Options{RunDir: dir}, nil)
+		d.draw = figures.Draw
 		feed(d, tea.WindowSizeMsg{Width: 240, Height: 50})
 		key := tc.keys[1:]
 		msgs := feed(d, keyMsg(tc.keys[:1]), keyMsg(key)) // x: the chart against training time; s: no smoothing

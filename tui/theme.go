@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -8,8 +9,6 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
-
-	"github.com/sipbench/sipbench/presets"
 )
 
 // ColorMode is the user's colour choice (--color).
@@ -28,7 +27,7 @@ const (
 )
 
 // ParseColorMode parses the value of --color: auto, always, never (or none),
-// truecolor, 256 or 16. Any other value is a *presets.SettingError (key "color").
+// truecolor, 256 or 16. Any other value is an error `color="VALUE": want …`.
 func ParseColorMode(s string) (ColorMode, error) {
 	switch strings.ToLower(s) {
 	case "", "auto":
@@ -44,7 +43,7 @@ func ParseColorMode(s string) (ColorMode, error) {
 	case "16":
 		return Color16, nil
 	}
-	return ColorAuto, &presets.SettingError{Key: "color", Value: s, Reason: "want auto, always, never, truecolor, 256 or 16"}
+	return ColorAuto, fmt.Errorf("color=%q: want auto, always, never, truecolor, 256 or 16", s)
 }
 
 // Options configures the dashboard. The zero value is usable.
