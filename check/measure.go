@@ -120,7 +120,7 @@ func load(dirs []string) (*source, error) {
 			return nil, fmt.Errorf("check: %s is not a folder", dir)
 		}
 		switch {
-		case IsCheck(dir):
+		case IsFolder(dir):
 			err = src.addCheck(dir)
 		case isRun(dir):
 			err = src.addRun(dir)

@@ -187,7 +187,7 @@ func NewPlan(scale string, seeds []int, only []string) (*Plan, error) {
 	if scale == Full && len(seeds) < MinFullSeeds {
 		return nil, fmt.Errorf("check: the full scale takes at least %d seeds (%s)", MinFullSeeds, PaperSeeds)
 	}
-	if err := CheckOnly(only); err != nil {
+	if err := ValidateOnly(only); err != nil {
 		return nil, err
 	}
 	pl := &Plan{Scale: scale, Seeds: slices.Clone(seeds), Only: slices.Clone(only), Version: runner.Version,
@@ -211,9 +211,9 @@ func NewPlan(scale string, seeds []int, only []string) (*Plan, error) {
 	return pl, nil
 }
 
-// CheckOnly returns an error unless every name is a preset that claims are measured on or
+// ValidateOnly returns an error unless every name is a preset that claims are measured on or
 // a claim's ID; the error lists both.
-func CheckOnly(only []string) error {
+func ValidateOnly(only []string) error {
 	var ids []string
 	for _, c := range Claims() {
 		ids = append(ids, c.ID)
@@ -292,8 +292,9 @@ func Create(dir string, pl *Plan) error {
 	return writeJSON(filepath.Join(dir, PlanFile), pl)
 }
 
-// IsCheck reports whether dir holds a check.json (a regular file, not a link).
-func IsCheck(dir string) bool {
+// IsFolder reports whether dir is a check folder: whether it holds a check.json (a regular
+// file, not a link).
+func IsFolder(dir string) bool {
 	fi, err := os.Lstat(filepath.Join(dir, PlanFile))
 	return err == nil && fi.Mode().IsRegular()
 }

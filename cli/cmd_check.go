@@ -62,7 +62,7 @@ func cmdCheck(args []string) error {
 		f.seeds = check.MinFullSeeds
 	}
 	f.only = splitList(*only)
-	if err := check.CheckOnly(f.only); err != nil {
+	if err := check.ValidateOnly(f.only); err != nil {
 		return usagef("", "--only: %v", err)
 	}
 	if len(pos) > 0 {
@@ -136,7 +136,7 @@ func cmdCheck(args []string) error {
 func dryRunCheck(f checkFlags, slurmOn bool) error {
 	var pl *check.Plan
 	var err error
-	if f.out != "" && check.IsCheck(f.out) {
+	if f.out != "" && check.IsFolder(f.out) {
 		pl, err = check.ReadPlan(f.out)
 	} else {
 		pl, err = check.NewPlan(f.scale, seedRange(f.seed, f.seeds), f.only)
@@ -219,7 +219,7 @@ func printCheckDirs(dirs []string, f checkFlags) error {
 // must agree with its plan), else a new one with the flags' plan.
 func checkFolder(f checkFlags) (string, error) {
 	dir := f.out
-	if dir != "" && check.IsCheck(dir) {
+	if dir != "" && check.IsFolder(dir) {
 		pl, err := check.ReadPlan(dir)
 		if err != nil {
 			return "", err

@@ -56,7 +56,7 @@ func cmdWatch(args []string) error {
 			return err
 		}
 	}
-	if check.IsCheck(dir) { // a paper check: its table, filled in live in the app
+	if check.IsFolder(dir) { // a paper check: its table, filled in live in the app
 		if inTUI {
 			return checkInTUI(dir, opts)
 		}
