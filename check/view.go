@@ -18,7 +18,7 @@ func Viewer() view.Checks {
 				"days of CPU, meant for a cluster: sipbench check --scale full --slurm. sipbench check --scale full --dry-run " +
 				"prints the plan and its CPU hours."},
 		},
-		IsCheck:  IsFolder,
+		IsCheck: IsFolder,
 		Evaluate: func(dir string) (*view.Check, error) {
 			t, err := Evaluate(dir)
 			if err != nil {
