@@ -135,7 +135,17 @@ func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOpti
 	if multiSeed(s) {
 		fmt.Fprintln(w, ratioLegend(s))
 	}
+	printNotes(w, s)
 	return nil
+}
+
+// printNotes prints why a job of s has no value, for each job that says.
+func printNotes(w io.Writer, s *runner.Summary) {
+	for _, js := range s.Jobs {
+		if js.Note != "" {
+			fmt.Fprintf(w, "%s: %s\n", runner.Sanitize(js.Job.ID), js.Note)
+		}
+	}
 }
 
 // multiSeed reports whether a method of s has several seeds (a row over seeds).
@@ -177,6 +187,7 @@ func showCompare(w io.Writer, dirs []string, infos []runner.RunInfo, o runner.Su
 		if multiSeed(s) {
 			fmt.Fprintln(w, ratioLegend(s))
 		}
+		printNotes(w, s)
 	}
 	if asCSV {
 		cw.Flush()

@@ -525,17 +525,21 @@ const maxTail = 1 << 20
 // 2·window rows (beyond which the window is full) unless the whole file was read. A
 // non-finite value in the window, or a damaged row, gives NaN.
 func readTail(path string, col, window int) tailSummary {
-	out := tailSummary{value: math.NaN()}
 	f, err := os.Open(path)
 	if err != nil {
-		return out
+		return tailSummary{value: math.NaN()}
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return out
+		return tailSummary{value: math.NaN()}
 	}
-	size := fi.Size()
+	return readTailAt(f, fi.Size(), col, window)
+}
+
+// readTailAt is readTail of the first size bytes of the metrics.csv f.
+func readTailAt(f io.ReaderAt, size int64, col, window int) tailSummary {
+	out := tailSummary{value: math.NaN()}
 	for chunk := int64(tailChunk); ; chunk = min(2*chunk, maxTail) {
 		off := max(0, size-chunk)
 		buf := make([]byte, size-off)
