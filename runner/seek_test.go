@@ -96,3 +96,49 @@ func TestSummarizeSeeksLargeFiles(t *testing.T) {
 	}
 	t.Logf("%v, %d KB allocated", time.Since(start), a>>10)
 }
+
+// TestReadCurveLargeFile: a metrics.csv over summaryFullRead is read with a stride from
+// its size, parsing only the rows each kept point's running mean needs; every kept point
+// (and the last row, whatever its position in the stride) holds the exact logged value
+// and the running mean over its window (slowMean), for windows whose stride leaves rows
+// out, with non-finite values inside a window, and with a last row that was passed over
+// or not. Issue 26: plot took 33 s on a 700 MB file.
+func TestReadCurveLargeFile(t *testing.T) {
+	defer func(v int64) { summaryFullRead = v }(summaryFullRead)
+	summaryFullRead = 64 << 10
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, tc := range []struct{ rows, window, maxPoints int }{
+		{60000, 64, 128}, {60001, 64, 128}, {60000 + 37, 7, 100}, {50000, 1, 2}, {40000, 16, 2048},
+	} {
+		dir := t.TempDir()
+		vals := make([]float64, tc.rows)
+		for i := range vals {
+			vals[i] = rng.NormFloat64()
+			if i%4099 == 11 {
+				vals[i] = math.Inf(1) // left out of the means
+			}
+		}
+		writeMetrics(t, dir, "j", vals, "")
+		c, err := ReadCurve(dir, "j", "a", CurveOptions{Window: tc.window, MaxPoints: tc.maxPoints})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Rows != tc.rows || c.Raw.Len() > tc.maxPoints+1 || c.Raw.Len() < 2 {
+			t.Errorf("%+v: Rows %d, %d points", tc, c.Rows, c.Raw.Len())
+		}
+		if c.Stride <= 2*tc.window && tc.maxPoints < 1000 {
+			t.Errorf("%+v: stride %d, passes over no row", tc, c.Stride)
+		}
+		if last := c.Raw.Steps[c.Raw.Len()-1]; last != tc.rows {
+			t.Errorf("%+v: last point at step %d; want %d", tc, last, tc.rows)
+		}
+		for k, step := range c.Raw.Steps {
+			i := step - 1
+			m, want := c.Mean.Values[k], slowMean(vals, i, tc.window)
+			if c.Raw.Values[k] != vals[i] && !(math.IsInf(vals[i], 1) && math.IsInf(c.Raw.Values[k], 1)) ||
+				math.IsNaN(m) != math.IsNaN(want) || math.Abs(m-want) > 1e-9 {
+				t.Errorf("%+v: step %d: raw %g, mean %g; want %g, %g", tc, step, c.Raw.Values[k], m, vals[i], want)
+			}
+		}
+	}
+}
