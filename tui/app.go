@@ -263,7 +263,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.quit != nil {
 			return a, a.dialogKey(msg)
 		}
-		if a.screen == screenDashboard && msg.Type == tea.KeyEsc && !a.dash.showHelp {
+		if a.screen == screenDashboard && msg.Type == tea.KeyEsc && !a.dash.showHelp && !a.dash.Typing() {
 			a.closeDashboard() // back to the runs or the check; training goes on in the background
 			if a.back == screenCheck {
 				return a, a.showCheck()

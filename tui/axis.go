@@ -127,30 +127,52 @@ func yTicks(lo, hi float64, logY bool, maxN int) (pos []float64, labels []string
 	return pos, labels
 }
 
+// xKind says what a chart's x axis counts.
+type xKind int
+
+const (
+	xSteps  xKind = iota // training steps: 950, 12k
+	xWall                // training seconds: 2m30s
+	xLinear              // a setting's value, linear
+	xLog10               // a setting's value, the positions in log10
+)
+
 // xTickLine places round x ticks over [lo, hi] on a plot pw cells wide whose left edge is
 // at column lw+1 of the panel (after the y labels and the axis bar). It returns the plot
 // columns of the ticks and the label line (plain text, from column 0 of the panel), each
 // label centred under its tick and dropped when it would overlap the previous one or run
-// past the edge. Labels are step counts (12k), or durations (2m30s) when wall.
-func xTickLine(lo, hi float64, wall bool, lw, pw int) (cols []int, labels string) {
-	var xt []float64
-	if wall {
+// past the edge. Labels are step counts (12k), durations (2m30s), or a setting's values
+// (linear, or log10 positions labelled in real values).
+func xTickLine(lo, hi float64, kind xKind, lw, pw int) (cols []int, labels string) {
+	var xt, pos []float64
+	var labs []string
+	switch kind {
+	case xWall:
 		xt = durTicks(lo, hi, max(2, pw/10))
-	} else {
+	case xLog10:
+		pos, labs = yTicks(lo, hi, true, max(2, pw/8))
+	case xLinear:
+		pos, labs = yTicks(lo, hi, false, max(2, pw/8))
+	default:
 		xt, _ = linTicks(lo, hi, max(2, pw/10))
+	}
+	for _, v := range xt {
+		pos = append(pos, v)
+		if kind == xWall {
+			labs = append(labs, formatDur(v))
+		} else {
+			labs = append(labs, formatCount(v))
+		}
 	}
 	line := []rune(strings.Repeat(" ", pw+lw+1))
 	next := 0
-	for _, v := range xt {
+	for i, v := range pos {
 		col := int((v - lo) / (hi - lo) * float64(pw))
 		if col < 0 || col >= pw {
 			continue
 		}
 		cols = append(cols, col)
-		l := formatCount(v)
-		if wall {
-			l = formatDur(v)
-		}
+		l := labs[i]
 		start := lw + 1 + col - len(l)/2
 		start = max(start, next)
 		if start+len(l) > len(line) {

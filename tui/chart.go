@@ -30,6 +30,9 @@ type curve struct {
 	// method's seeds around their mean), drawn dimmer in the curve's colour, under every
 	// line. The points' Value and Mean are then the same (the caller has chosen).
 	Lo, Hi []float64
+	// Hidden curves are not drawn (a line toggled off or filtered out); the legend lists
+	// them, hollow and faint, and the axes fit the curves shown.
+	Hidden bool
 }
 
 // chartMode is how a chart draws its series; it is comparable.
@@ -58,11 +61,52 @@ type chart struct {
 	series []curve
 	cache  string
 	dirty  bool
+
+	// the legend: the page asked (< 0: the page of the selected line), the key of the
+	// selected line (drawn bold), and the page and number of pages last drawn
+	legendPage, selKey int
+	shownPage, pages   int
+
+	// xName, if set, makes X a setting's value (the points' Wall) instead of the step or
+	// time: the view of the final metric against a swept setting; xLog says that the
+	// values are log10 positions.
+	xName string
+	xLog  bool
 }
 
 // newChart returns an empty chart with log-scale Y and step X.
 func newChart(t *theme, keys chartKeys) *chart {
-	return &chart{theme: t, keys: keys, mode: chartMode{LogY: true}, dirty: true}
+	return &chart{theme: t, keys: keys, mode: chartMode{LogY: true}, dirty: true, legendPage: -1}
+}
+
+// SetSelected sets the key of the selected line: the legend draws it bold and, unless a
+// page was asked, shows its page.
+func (c *chart) SetSelected(key int) {
+	if key != c.selKey {
+		c.selKey, c.dirty = key, true
+	}
+}
+
+// SetLegendPage asks for the legend's page p (counting from 0), or, with p < 0, the page
+// of the selected line.
+func (c *chart) SetLegendPage(p int) {
+	if p != c.legendPage {
+		c.legendPage, c.dirty = p, true
+	}
+}
+
+// LegendPage returns the legend's page last drawn and its number of pages.
+func (c *chart) LegendPage() (page, pages int) {
+	c.View()
+	return c.shownPage, c.pages
+}
+
+// SetXSetting makes X the value of the setting name (the points' Wall, log10 positions
+// when log), or, with name "", the step or time again.
+func (c *chart) SetXSetting(name string, log bool) {
+	if name != c.xName || log != c.xLog {
+		c.xName, c.xLog, c.dirty = name, log, true
+	}
 }
 
 // SetSize sets the panel's outer size in cells.
@@ -174,6 +218,9 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 	y0, y1 = math.Inf(1), math.Inf(-1)
 	for i := range c.series {
 		s := &c.series[i]
+		if s.Hidden {
+			continue
+		}
 		n := len(s.Points)
 		r := xy{s: s, xs: make([]float64, 0, n), ys: make([]float64, 0, n)}
 		band := len(s.Lo) == n && len(s.Hi) == n
@@ -187,7 +234,7 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 					continue
 				}
 			}
-			if c.mode.XWall {
+			if c.mode.XWall || c.xName != "" {
 				x = p.Wall
 			}
 			lo, hi := y, y
@@ -232,9 +279,12 @@ func (c *chart) render() string {
 	if c.mode.LogY {
 		mode = " · log"
 	}
-	if c.mode.XWall {
+	switch {
+	case c.xName != "":
+		mode += " · at the end, vs " + c.xName
+	case c.mode.XWall:
 		mode += " · vs time"
-	} else {
+	default:
 		mode += " · vs step"
 	}
 	if c.mode.Smooth {
@@ -246,18 +296,34 @@ func (c *chart) render() string {
 	mode += c.note
 	f := plotFrame{title: plotTitle(t, c.title, mode, c.w), yTicks: true}
 	items := make([]legendItem, len(c.series))
+	keys := map[int]bool{}
+	hidden := 0
 	for i, s := range c.series {
-		items[i] = legendItem{Name: s.Name, Color: s.Color, Diverged: s.Diverged, key: s.Key}
+		items[i] = legendItem{Name: s.Name, Color: s.Color, Diverged: s.Diverged, Hidden: s.Hidden, key: s.Key}
+		keys[s.Key] = true
+		if s.Hidden {
+			hidden++
+		}
+	}
+	for i := range items {
+		items[i].Selected = len(keys) > 1 && items[i].key == c.selKey
 	}
 	slices.SortStableFunc(items, func(a, b legendItem) int { return a.key - b.key })
 	maxLegend := 1
-	if c.h >= 14 {
-		maxLegend = 2 // a comparison's labels are long: a second line rather than lost lines
+	switch {
+	case c.h >= 30:
+		maxLegend = 3
+	case c.h >= 14:
+		maxLegend = 2 // a comparison's labels are long: a second line rather than a page
 	}
-	legendRows := legendLines(t, items, c.w, maxLegend)
+	legendRows, page, pages := legendPaged(t, items, c.w, maxLegend, c.legendPage, c.selKey)
+	c.shownPage, c.pages = page, pages
 	f.legend = strings.Join(legendRows, "\n")
 	if math.IsInf(x0, 1) {
 		body := t.Dim.Render("waiting for metrics…")
+		if hidden > 0 && hidden == len(c.series) {
+			body = t.Dim.Render("every line is hidden (a: show all)")
+		}
 		return fitBlock(f.title+"\n"+body+"\n"+f.legend, c.w, c.h)
 	}
 	if x1 == x0 {
@@ -290,6 +356,7 @@ func (c *chart) render() string {
 	}
 	for _, r := range all {
 		k := ink(r.s.Color)
+		style := lineStyle(r.s.Color)
 		cols := downsample(r.xs, r.ys, x0, x1, nx)
 		prevX, prevY := -1, 0.0
 		for x, a := range cols {
@@ -297,13 +364,15 @@ func (c *chart) render() string {
 				continue
 			}
 			if prevX >= 0 && x > prevX+1 {
-				g.line(prevX+1, prevY, x-1, ydot(a.First), k)
+				g.lineDash(prevX+1, prevY, x-1, ydot(a.First), k, style)
 			}
 			lo, hi := ydot(a.Max), ydot(a.Min)
 			if prevX == x-1 {
 				lo, hi = math.Min(lo, prevY), math.Max(hi, prevY)
 			}
-			g.vspan(x, int(math.Round(lo)), int(math.Round(hi)), k)
+			if dashOn(style, x) || a.N > 0 && c.xName != "" {
+				g.vspan(x, int(math.Round(lo)), int(math.Round(hi)), k)
+			}
 			prevX, prevY = x, ydot(a.Last)
 		}
 		if r.s.Diverged && prevX >= 0 {
@@ -323,7 +392,16 @@ func (c *chart) render() string {
 			f.yLabels[r] = ylab[i]
 		}
 	}
-	f.xTicks, f.xLabels = xTickLine(x0, x1, c.mode.XWall, f.lw, pw)
+	kind := xSteps
+	switch {
+	case c.xName != "" && c.xLog:
+		kind = xLog10
+	case c.xName != "":
+		kind = xLinear
+	case c.mode.XWall:
+		kind = xWall
+	}
+	f.xTicks, f.xLabels = xTickLine(x0, x1, kind, f.lw, pw)
 	return f.render(t, g, c.w, c.h)
 }
 

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -82,6 +83,17 @@ type dashboard struct {
 	status     string
 	draw       view.FigureFunc // draws the f and F keys' figures; nil: cannot
 
+	// which lines the chart draws: those not hidden (space), the solo line alone (o;
+	// -1 for none), those whose label the filter matches (/); typing is true while the
+	// filter is typed, typed holding it
+	hidden     map[int]bool
+	solo       int
+	filter     *regexp.Regexp
+	typing     bool
+	typed      string
+	legendPage int  // the legend's page asked ([ ]), -1 for the selected line's
+	setting    bool // the chart shows the final value against a setting (g)
+
 	table   *table
 	chart   *chart
 	fields  *fields
@@ -147,6 +159,8 @@ func newRunsDashboard(runs []dashRun, opts Options, title string) *dashboard {
 		xspace:  newXSpace(t),
 		w:       minWidth, h: minHeight,
 		needRedraw: true,
+		solo:       -1,
+		legendPage: -1,
 	}
 	d.lines, d.lineOf = dashLines(d.store, dirs)
 	d.rows = dashRows(d.store, d.lines)
@@ -275,6 +289,11 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 
 func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 	k := d.keys
+	if d.typing && msg.Type != tea.KeyCtrlC {
+		d.filterKey(msg)
+		d.redraw(false)
+		return nil
+	}
 	if d.showHelp {
 		if key.Matches(msg, k.Help) || msg.String() == "esc" {
 			d.showHelp = false
@@ -293,6 +312,51 @@ func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 		d.showHelp = true
 	case key.Matches(msg, k.Up, k.Down):
 		d.table, _ = d.table.Update(msg)
+		d.legendPage = -1 // the legend follows the selection
+	case key.Matches(msg, k.Toggle):
+		li := d.lineOf[d.Selected()]
+		if d.hidden == nil {
+			d.hidden = map[int]bool{}
+		}
+		d.hidden[li] = !d.hidden[li]
+		if !d.visible(li) {
+			d.status = d.lines[li].Label + " hidden (space shows it, a shows every line)"
+		}
+	case key.Matches(msg, k.Solo):
+		li := d.lineOf[d.Selected()]
+		if d.solo == li {
+			d.solo = -1
+			d.status = "every line shown but those hidden"
+		} else {
+			d.solo = li
+			d.status = d.lines[li].Label + " alone (o again: the others too)"
+		}
+	case key.Matches(msg, k.Filter):
+		d.typing, d.typed = true, ""
+		if d.filter != nil {
+			d.typed = d.filter.String()
+		}
+	case key.Matches(msg, k.ShowAll):
+		d.hidden, d.solo, d.filter = nil, -1, nil
+		d.status = "every line shown"
+	case key.Matches(msg, k.LegendPrev, k.LegendNext):
+		page, pages := d.chart.LegendPage()
+		if pages < 2 {
+			d.status = "the legend shows every line"
+			break
+		}
+		if key.Matches(msg, k.LegendPrev) {
+			page--
+		} else {
+			page++
+		}
+		d.legendPage = (page + pages) % pages
+	case key.Matches(msg, k.Setting):
+		if _, ok := d.settingAxis(); !ok && !d.setting {
+			d.status = "the runs shown differ in no setting with numeric values (a sweep does)"
+		} else {
+			d.setting = !d.setting
+		}
 	case key.Matches(msg, k.NextMetric):
 		if n := len(d.store.Info.Metrics); n > 0 {
 			d.metric = (d.metric + 1) % n
@@ -327,6 +391,70 @@ func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	d.redraw(false)
 	return cmd
+}
+
+// filterKey edits the filter being typed: enter applies it (an empty one clears it), esc
+// leaves it as it was; a pattern that does not compile says why and stays open.
+func (d *dashboard) filterKey(msg tea.KeyMsg) {
+	switch msg.Type {
+	case tea.KeyEnter:
+		if d.typed == "" {
+			d.filter, d.typing = nil, false
+			return
+		}
+		re, err := regexp.Compile(d.typed)
+		if err != nil {
+			d.status = "not a regular expression: " + err.Error()
+			return
+		}
+		d.filter, d.typing = re, false
+		n := 0
+		for i := range d.lines {
+			if re.MatchString(d.lines[i].Label) {
+				n++
+			}
+		}
+		d.status = fmt.Sprintf("filter /%s/: %d of %d lines", d.typed, n, len(d.lines))
+	case tea.KeyEsc:
+		d.typing = false
+	case tea.KeyBackspace:
+		if r := []rune(d.typed); len(r) > 0 {
+			d.typed = string(r[:len(r)-1])
+		}
+	case tea.KeyRunes, tea.KeySpace:
+		if len(d.typed) < 200 {
+			d.typed += string(msg.Runes)
+		}
+	}
+}
+
+// hiddenLines returns, per line, whether the chart leaves it out; nil when it draws all.
+func (d *dashboard) hiddenLines() []bool {
+	var out []bool
+	for i := range d.lines {
+		if !d.visible(i) {
+			if out == nil {
+				out = make([]bool, len(d.lines))
+			}
+			out[i] = true
+		}
+	}
+	return out
+}
+
+// Typing reports whether the filter is being typed (keys are text, esc cancels it).
+func (d *dashboard) Typing() bool { return d.typing }
+
+// visible reports whether the chart draws line li: not hidden, the solo line if there is
+// one, and matched by the filter if there is one.
+func (d *dashboard) visible(li int) bool {
+	if d.solo >= 0 {
+		return li == d.solo
+	}
+	if d.hidden[li] {
+		return false
+	}
+	return d.filter == nil || d.filter.MatchString(d.lines[li].Label)
 }
 
 // control pauses/resumes (cancel false) or cancels the selected job through the
@@ -421,7 +549,7 @@ func (d *dashboard) redraw(force bool) {
 	tableH, lowerH, chartW, fieldW := d.layout()
 	d.table.SetSize(d.w, tableH)
 	cols, rows := jobTable(t, d.store, tableView{rows: d.rows, lines: d.lines, lineOf: d.lineOf,
-		metric: d.metricName(), smoothed: d.chart.Mode().Smooth, heads: d.heads, width: d.w})
+		metric: d.metricName(), smoothed: d.chart.Mode().Smooth, heads: d.heads, width: d.w, hidden: d.hiddenLines()})
 	d.table.SetColumns(cols)
 	d.table.SetRows(rows)
 
@@ -441,6 +569,13 @@ func (d *dashboard) redraw(force bool) {
 		}
 	}
 	footer = runner.SanitizeLines(footer, 1000) // a job's message, a folder's name: untrusted
+	if d.typing {
+		help := " (enter applies, empty clears; esc cancels)"
+		if footer != "" { // why the pattern was refused
+			help = " · " + footer
+		}
+		footer = "filter lines: /" + runner.SanitizeLines(d.typed, 200) + "▏" + help
+	}
 	if footer == "" {
 		footer = footerHelp(d.help, d.keys, d.w)
 	}
@@ -468,14 +603,44 @@ func (d *dashboard) chartView(w, h int) string {
 	}
 	c := d.chart
 	m := c.Mode()
-	k := fmt.Sprint(ver, d.Selected(), d.metric, w, h, m.LogY, m.XWall, m.Smooth, d.eachSeed)
+	vis := make([]bool, len(d.lines))
+	for i := range vis {
+		vis[i] = d.visible(i)
+	}
+	k := fmt.Sprint(ver, d.Selected(), d.metric, w, h, m.LogY, m.XWall, m.Smooth, d.eachSeed, vis, d.legendPage, d.setting)
 	if k == d.chartKey {
 		return c.View()
 	}
 	d.chartKey = k
 	name := d.metricName()
 	c.SetTitle(name)
+	c.SetLegendPage(d.legendPage)
+	c.SetSize(w, h)
 	selLine := d.lineOf[d.Selected()]
+	if a, ok := d.settingAxis(); ok && d.setting {
+		cs, groupOf := d.settingCurves(a, name, m.Smooth)
+		shown := make([]bool, len(cs))
+		for li, g := range groupOf {
+			shown[g] = shown[g] || vis[li]
+		}
+		sel := groupOf[selLine]
+		var ss []curve
+		for g := range cs { // the selected line's curve on top
+			if g != sel {
+				cs[g].Hidden = !shown[g]
+				ss = append(ss, cs[g])
+			}
+		}
+		cs[sel].Hidden = !shown[sel]
+		ss = append(ss, cs[sel])
+		c.SetXSetting(a.key, a.log)
+		c.SetSelected(cs[sel].Key)
+		c.SetNote(" · each point a run (g: curves)")
+		c.SetSeries(ss)
+		return c.View()
+	}
+	c.SetXSetting("", false)
+	c.SetSelected(selLine)
 	order := make([]int, 0, len(d.lines))
 	for i := range d.lines {
 		if i != selLine {
@@ -489,7 +654,7 @@ func (d *dashboard) chartView(w, h int) string {
 		l := d.lines[li]
 		if !d.eachSeed {
 			if cv, ok := d.lineCurve(li, name, m.Smooth); ok {
-				ss = append(ss, cv)
+				ss = append(ss, cv) // a copy: Hidden is set on it below
 				banded = true
 				continue
 			}
@@ -508,6 +673,9 @@ func (d *dashboard) chartView(w, h int) string {
 			ss = append(ss, curve{Name: l.Label, Color: l.Color, Points: j.Series[mi].Points, Diverged: j.Status() == runner.Diverged, Key: li})
 		}
 	}
+	for i := range ss {
+		ss[i].Hidden = !vis[ss[i].Key]
+	}
 	switch {
 	case banded:
 		c.SetNote(" · seeds: mean, band min–max (e: each)")
@@ -516,7 +684,6 @@ func (d *dashboard) chartView(w, h int) string {
 	default:
 		c.SetNote("")
 	}
-	c.SetSize(w, h)
 	c.SetSeries(ss)
 	return c.View()
 }

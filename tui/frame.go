@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -84,7 +86,33 @@ type legendItem struct {
 	Name     string
 	Color    int
 	Diverged bool // marked ✗
+	Hidden   bool // a line not drawn (toggled off, filtered out): a hollow swatch, faint
+	Selected bool // the selected line: bold
 	key      int  // the order of the chart's legend
+}
+
+// lineStyles is the number of line styles (solid, dashed, dotted, dash-dot) that, with
+// the 7 colours, tell 28 lines apart: line i has colour i mod 7 and style ⌊i/7⌋ mod 4.
+const lineStyles = 4
+
+// lineStyle returns the line style of palette index i.
+func lineStyle(i int) int { return (i / len(okabeIto)) % lineStyles }
+
+// styleSwatches are the legend's swatches of the line styles, in colour.
+var styleSwatches = []string{"■", "╍", "┈", "┉"}
+
+// dashOn reports whether dot column x of a line of style s is inked: solid, dashes of 4
+// dots with gaps of 2, a dot every 3, or a dash of 4 and a dot.
+func dashOn(s, x int) bool {
+	switch s {
+	case 1:
+		return x%6 < 4
+	case 2:
+		return x%3 == 0
+	case 3:
+		return x%8 < 4 || x%8 == 5
+	}
+	return true
 }
 
 // legend renders one line "■ SIP  ■ Adam ✗" in the series colours (marker glyphs in
@@ -94,54 +122,129 @@ func legend(t *theme, items []legendItem, w int) string {
 	return strings.Join(legendLines(t, items, w, 1), "\n")
 }
 
+// legendItemText returns an item's text and its styled form.
+func legendItemText(t *theme, s legendItem) (plain, styled string) {
+	markers := t.ASCII || t.Colorless()
+	sw := styleSwatches[lineStyle(s.Color)]
+	if markers {
+		sw = string(marker(s.Color))
+	}
+	if s.Hidden {
+		sw = "□"
+		if markers {
+			sw = "-"
+		}
+	}
+	item := sw + " " + s.Name
+	if s.Diverged {
+		if t.ASCII {
+			item += " X"
+		} else {
+			item += " ✗"
+		}
+	}
+	var b strings.Builder
+	switch {
+	case t.Colorless():
+		b.WriteString(item)
+	case s.Hidden:
+		t.dim.wrap(&b, item)
+	default:
+		t.seriesSpan(s.Color).wrap(&b, item)
+	}
+	out := b.String()
+	if s.Selected {
+		out = t.Bold.Render(out)
+	}
+	return item, out
+}
+
 // legendLines renders the legend on up to n lines of at most w cells each, an item
 // moving to the next line when it does not fit; items beyond the last line are left out.
 func legendLines(t *theme, items []legendItem, w, n int) []string {
-	markers := t.ASCII || t.Colorless()
-	var lines []string
+	lines := legendLayout(t, items, w)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.text
+	}
+	return out
+}
+
+// legendLine is a laid-out line of a legend: its styled text and the keys of its items.
+type legendLine struct {
+	text  string
+	width int
+	keys  []int
+}
+
+// legendLayout lays every item out on lines of at most w cells (an item wider than a
+// line is cut); items sharing a name are listed once.
+func legendLayout(t *theme, items []legendItem, w int) []legendLine {
+	var lines []legendLine
+	var cur legendLine
 	var b strings.Builder
 	seen := map[string]bool{}
-	width := 0
 	for _, s := range items {
 		if seen[s.Name] {
 			continue
 		}
 		seen[s.Name] = true
-		sw := "■"
-		if markers {
-			sw = string(marker(s.Color))
+		plain, styled := legendItemText(t, s)
+		iw := len([]rune(plain))
+		if cur.width > 0 && cur.width+iw+2 > w { // on to the next line
+			cur.text = b.String()
+			lines = append(lines, cur)
+			cur, b = legendLine{}, strings.Builder{}
 		}
-		item := sw + " " + s.Name
-		if s.Diverged {
-			if t.ASCII {
-				item += " X"
-			} else {
-				item += " ✗"
-			}
+		if iw > w {
+			styled = truncate(styled, w)
+			iw = w
 		}
-		if width > 0 && width+len([]rune(item))+2 > w { // on to the next line
-			lines = append(lines, b.String())
-			b.Reset()
-			width = 0
-			if len(lines) == n {
-				return lines
-			}
-		}
-		if width+len([]rune(item)) > w {
-			break // wider than a line
-		}
-		if width > 0 {
+		if cur.width > 0 {
 			b.WriteString("  ")
-			width += 2
+			cur.width += 2
 		}
-		width += len([]rune(item))
-		if t.Colorless() {
-			b.WriteString(item)
-		} else {
-			t.seriesSpan(s.Color).wrap(&b, item)
+		cur.width += iw
+		cur.keys = append(cur.keys, s.key)
+		b.WriteString(styled)
+	}
+	cur.text = b.String()
+	return append(lines, cur)
+}
+
+// legendPaged renders the legend on pages of up to n lines of at most w cells, so that
+// no entry is lost however many lines the chart has: when it takes more than one page,
+// the page's last line ends with "[2/3]" ([ and ] turn the pages). page < 0 shows the page
+// holding the item whose key is sel (the selected line). It returns the page's lines,
+// the page shown and the number of pages.
+func legendPaged(t *theme, items []legendItem, w, n, page, sel int) (lines []string, shown, pages int) {
+	n = max(n, 1)
+	all := legendLayout(t, items, w)
+	if len(all) > n {
+		all = legendLayout(t, items, w-8)
+	}
+	pages = (len(all) + n - 1) / n
+	if page < 0 {
+		page = 0
+		for i, l := range all {
+			if slices.Contains(l.keys, sel) {
+				page = i / n
+			}
 		}
 	}
-	return append(lines, b.String())
+	page = min(max(page, 0), pages-1)
+	for _, l := range all[page*n : min(len(all), (page+1)*n)] {
+		lines = append(lines, l.text)
+	}
+	if pages > 1 {
+		last := all[min(len(all), (page+1)*n)-1]
+		mark := fmt.Sprintf("[%d/%d]", page+1, pages)
+		lines[len(lines)-1] += strings.Repeat(" ", max(1, w-last.width-len(mark))) + t.Dim.Render(mark)
+	}
+	return lines, page, pages
 }
 
 // rangeFrame returns the frame and the empty raster of a w×h plot labelled by its ranges

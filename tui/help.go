@@ -44,6 +44,9 @@ func helpView(t *theme, h help.Model, keys keyMap, w, ht int) string {
 		"the running mean over the last 64 logged steps, as show reports it. With several seeds a method is drawn as their mean with a faint band from their "+
 		"minimum to their maximum (e: each seed), and the table adds its row: the mean ± half the seeds' range. "+
 		"✗ marks a diverged job (non-finite values are never plotted). "+
+		"Lines: space hides the selected job's, o shows it alone, / keeps those whose label a regular expression matches, a shows all; "+
+		"the legend lists hidden lines hollow (□) and pages with [ ]; the selected line is drawn on top. "+
+		"g: the metric at the end against a setting the runs differ in (a sweep's), each point a run. "+
 		"Fields: x* truth, y* observation, x prediction, x-x* error (blue < 0 < red). esc goes back to the runs; "+
 		"? or esc closes this.", w, ht)
 }

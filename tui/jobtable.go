@@ -21,6 +21,7 @@ type tableView struct {
 	smoothed bool     // the running mean (runner.RunningMean), else the latest value
 	heads    []string // per run, its heading when runs are compared
 	width    int      // of the table: columns are dropped (steps/s, ETA, best) to fit
+	hidden   []bool   // per line, whether the chart hides it (its swatch is hollow)
 }
 
 // jobTable returns the columns and rows of the run table: per job its line's swatch, id,
@@ -74,10 +75,18 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 	if cluster {
 		cols = append(cols[:2], append([]column{{Title: "slurm", Width: 22}}, cols[2:]...)...)
 	}
-	swatch := func(color int) string {
-		sw := "■ "
+	swatch := func(line int) string {
+		color := v.lines[line].Color
+		sw := styleSwatches[lineStyle(color)] + " "
 		if t.ASCII || t.Colorless() {
 			sw = string(marker(color)) + " "
+		}
+		if line < len(v.hidden) && v.hidden[line] {
+			sw = "□ "
+			if t.ASCII || t.Colorless() {
+				sw = "- "
+			}
+			return sw
 		}
 		if !t.Colorless() {
 			sp := t.seriesSpan(color)
@@ -116,10 +125,10 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 			if cluster {
 				cells = append(cells[:2], append([]tableCell{{}}, cells[2:]...)...)
 			}
-			rows[i] = tableRow{Mark: swatch(l.Color), Cells: cells, Skip: true, Pin: true}
+			rows[i] = tableRow{Mark: swatch(r.line), Cells: cells, Skip: true, Pin: true}
 		default:
 			j := s.Jobs[r.job]
-			rows[i] = tableRow{Mark: swatch(v.lines[v.lineOf[r.job]].Color), Cells: jobCells(t, s, j, v.metric, v.smoothed, cluster)}
+			rows[i] = tableRow{Mark: swatch(v.lineOf[r.job]), Cells: jobCells(t, s, j, v.metric, v.smoothed, cluster)}
 		}
 	}
 	return cols, rows

@@ -18,6 +18,13 @@ type keyMap struct {
 	XAxis      key.Binding
 	Smooth     key.Binding
 	Seeds      key.Binding // mean and band over seeds, or each seed
+	Toggle     key.Binding // hide or show the selected job's line
+	Solo       key.Binding // the selected job's line alone
+	Filter     key.Binding // a regular expression over the lines' labels
+	ShowAll    key.Binding // every line again
+	LegendPrev key.Binding // the legend's pages
+	LegendNext key.Binding
+	Setting    key.Binding // the final metric against a setting the runs differ in
 	Pane       key.Binding
 	Channel    key.Binding // the fields' channel (fluid: v_x, v_y; m_0, m_T)
 	Figure     key.Binding // the chart as a figure in the run folder
@@ -40,6 +47,13 @@ func defaultKeyMap() keyMap {
 		XAxis:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "X: step/time")),
 		Smooth:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smoothing (mean of 64)")),
 		Seeds:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "seeds: mean+band/each")),
+		Toggle:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "hide/show line")),
+		Solo:       key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "line alone")),
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter (regexp)")),
+		ShowAll:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "all lines")),
+		LegendPrev: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "legend page back")),
+		LegendNext: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "legend page on")),
+		Setting:    key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "end value vs setting")),
 		Pane:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "chart/fields pane")),
 		Channel:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "fields: next channel")),
 		Figure:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "chart as a PNG figure")),
@@ -60,8 +74,8 @@ func (k keyMap) ShortHelp() []key.Binding {
 // FullHelp returns the help screen's bindings in columns (help.KeyMap).
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Pause, k.Cancel},
-		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth, k.Seeds},
+		{k.Up, k.Down, k.Pause, k.Cancel, k.Toggle, k.Solo, k.Filter, k.ShowAll, k.LegendPrev, k.LegendNext},
+		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth, k.Seeds, k.Setting},
 		{k.Pane, k.Channel, k.Figure, k.FieldsFig, k.Help, k.Back, k.Quit},
 	}
 }

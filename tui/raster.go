@@ -85,13 +85,21 @@ func (g *raster) vspan(x, y0, y1 int, k ink) {
 
 // line draws from dot (x0, y0) to (x1, y1), x0 < x1, as vertical spans per column.
 func (g *raster) line(x0 int, y0 float64, x1 int, y1 float64, k ink) {
+	g.lineDash(x0, y0, x1, y1, k, 0)
+}
+
+// lineDash draws a line as line does, in line style s (dashOn): the columns a dash
+// pattern leaves out stay empty.
+func (g *raster) lineDash(x0 int, y0 float64, x1 int, y1 float64, k ink, s int) {
 	prev := y0
 	for x := x0; x <= x1; x++ {
 		y := y0 + (y1-y0)*float64(x-x0+1)/float64(x1-x0+1)
 		if x == x1 {
 			y = y1
 		}
-		g.vspan(x, int(math.Round(prev)), int(math.Round(y)), k)
+		if dashOn(s, x) {
+			g.vspan(x, int(math.Round(prev)), int(math.Round(y)), k)
+		}
 		prev = y
 	}
 }

@@ -127,8 +127,9 @@ func resolveProfile(mode ColorMode, getenv func(string) string) termenv.Profile 
 // purple. Its 7 colours stay distinct after quantisation to 256 and to 16 colours.
 var okabeIto = []string{"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
 
-// asciiMarkers are the per-method plot glyphs in ASCII mode and without colour.
-var asciiMarkers = []rune{'*', 'o', '+', 'x', '#', '@', '%'}
+// asciiMarkers are the per-method plot glyphs in ASCII mode and without colour: 14, so
+// that with the line styles (lineStyle) 28 lines stay apart there too.
+var asciiMarkers = []rune{'*', 'o', '+', 'x', '#', '@', '%', '&', '=', '$', '~', '^', 'v', '"'}
 
 // seqScale is a viridis-like sequential scale taken directly from the xterm 256-colour
 // cube, so that it is identical at true colour and 256 colours (viridis-16 keeps only 11
