@@ -31,7 +31,8 @@ type runJSON struct {
 	StepsTotal int            `json:"steps_total"` // summed over the jobs
 	Started    string         `json:"started,omitempty"`
 	Updated    string         `json:"updated,omitempty"`
-	TrainingS  float64        `json:"training_s"`
+	TrainingS  float64        `json:"training_s"` // the longest job's training time
+	ElapsedS   float64        `json:"elapsed_s"`  // the time any job trained (the runs table's "trained")
 	Metric     string         `json:"metric,omitempty"`
 	Reference  string         `json:"reference,omitempty"`
 	Headline   *headlineJSON  `json:"headline,omitempty"`
@@ -128,7 +129,7 @@ func escapeC1(b []byte) []byte {
 
 func toRunJSON(r *runner.RunStatus) runJSON {
 	j := runJSON{Dir: r.Dir, Kind: "run", State: string(r.State), Jobs: map[string]int{}, StepsDone: r.Done, StepsTotal: r.Total,
-		TrainingS: r.Training, Preset: r.Info.Preset, Scale: r.Info.Scale, Methods: r.Info.Methods, Seeds: r.Info.Seeds,
+		TrainingS: r.Training, ElapsedS: r.TrainedFor(), Preset: r.Info.Preset, Scale: r.Info.Scale, Methods: r.Info.Methods, Seeds: r.Info.Seeds,
 		Metric: r.Info.Metric, Reference: r.Info.Reference}
 	if r.Err != nil {
 		j.Error = r.Err.Error()
@@ -193,7 +194,7 @@ func printRuns(w io.Writer, rs []runner.RunStatus) {
 			state = "unreadable: " + runner.Sanitize(r.Err.Error())
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", started, dash(preset), dash(scale), dash(methods), seeds,
-			stepsText(r), state, trainedText(r.Training), headlineText(r), runner.SanitizePath(r.Dir))
+			stepsText(r), state, trainedText(r.TrainedFor()), headlineText(r), runner.SanitizePath(r.Dir))
 	}
 	tw.Flush()
 	for i := range rs {

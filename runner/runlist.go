@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -110,7 +111,16 @@ type RunStatus struct {
 	// Started is when the run was created; Updated the latest write of a job's status.
 	Started, Updated time.Time
 	// Training is the training time in seconds, pauses excluded: the longest of its jobs'.
+	// Elapsed (TrainedFor) is the time during which any of its jobs trained.
 	Training float64
+	// spans are its jobs' training spans in Unix seconds, [updated − training time,
+	// updated], of which Elapsed is the union's length
+	spans [][2]float64
+	// Elapsed is the wall time in seconds during which at least one of its jobs trained:
+	// the union of the jobs' spans. Jobs that train one after another on few workers add
+	// up (a run of 4 jobs of 2 s on 2 workers took 4 s, which Training, 2 s, hid); the
+	// pauses between sessions (interrupted, resumed the next day) do not count.
+	Elapsed  float64
 	Done     int // steps done, summed over the jobs
 	Total    int // steps to do, summed over the jobs
 	Headline Headline
@@ -124,6 +134,31 @@ type RunStatus struct {
 	// exist yet: a sweep with one is not finished (resume continues it).
 	Unstarted  int
 	folderTime time.Time // run.json's modification time, to sort by when Started is unknown
+}
+
+// TrainedFor returns how long the run trained: Elapsed, or Training where Elapsed adds
+// less than a second to it (a status records its time to the second: jobs that trained
+// side by side would otherwise add a fraction of one), or no job recorded when it trained.
+func (r *RunStatus) TrainedFor() float64 {
+	if r.Elapsed >= r.Training+1 {
+		return r.Elapsed
+	}
+	return r.Training
+}
+
+// spanUnion returns the length of the union of the spans [a, b].
+func spanUnion(spans [][2]float64) float64 {
+	s := slices.Clone(spans)
+	slices.SortFunc(s, func(p, q [2]float64) int { return cmp.Compare(p[0], q[0]) })
+	total, end := 0.0, math.Inf(-1)
+	for _, p := range s {
+		if p[1] <= end {
+			continue
+		}
+		total += p[1] - math.Max(p[0], end)
+		end = p[1]
+	}
+	return total
 }
 
 // Name returns the run's folder name as it may be shown (Sanitize): a folder's name is
@@ -354,8 +389,14 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 		if je.hasStatus {
 			js.State, js.Wall = je.status.State, je.status.Wall
 			js.Step = max(js.Step, je.status.Step)
-			if t, err := time.Parse(time.RFC3339, je.status.Updated); err == nil && t.After(rs.Updated) {
-				rs.Updated = t
+			if t, err := time.Parse(time.RFC3339, je.status.Updated); err == nil {
+				if t.After(rs.Updated) {
+					rs.Updated = t
+				}
+				if w := je.status.Wall; w > 0 && !math.IsInf(w, 0) {
+					end := float64(t.Unix()) + 1 // updated is cut to the second: the span ends within it
+					rs.spans = append(rs.spans, [2]float64{end - w, end})
+				}
 			}
 		}
 		js.Kind = jobKind(js.State)
@@ -397,6 +438,7 @@ func (x *RunIndex) scanRun(dir string, fi os.FileInfo) RunStatus {
 		rs.Total += ji.Steps
 		rs.Jobs = append(rs.Jobs, js)
 	}
+	rs.Elapsed = spanUnion(rs.spans)
 	rs.State = runState(rs.Count)
 	rs.Headline = headline(e.info, rs.Jobs)
 	rs.TrendJob, rs.Trend = x.trend(dir, e, rs.Jobs, col)
@@ -842,11 +884,13 @@ func (x *RunIndex) scanSweep(dir string, seen map[string]bool) RunStatus {
 			rs.Updated = s.Updated
 		}
 		rs.Training = math.Max(rs.Training, s.Training)
+		rs.spans = append(rs.spans, s.spans...)
 		rs.Done += s.Done
 		rs.Total += s.Total
 		rs.Cluster = rs.Cluster || s.Cluster
 	}
 	rs.Unstarted = len(info.Runs) - len(rs.Runs)
+	rs.Elapsed = spanUnion(rs.spans)
 	rs.State = runState(rs.Count)
 	if rs.Unstarted > 0 && (rs.State == RunFinished || rs.State == RunFailed || rs.State == RunDiverged) {
 		rs.State = RunInterrupted // combinations not started: sipbench resume continues the sweep

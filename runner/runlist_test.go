@@ -390,3 +390,43 @@ func BenchmarkRunIndex(b *testing.B) {
 		}
 	})
 }
+
+// TestRunTrainedFor: a run's training time on the runs list counts the jobs that trained
+// one after another (TrainedFor, the union of the jobs' spans), not only the longest
+// job's: 3 jobs of 2 s, two in sequence and one overlapping the second, trained for 5 s
+// (it said 2 s for a run of about 7 s); a sweep's spans join over its runs.
+func TestRunTrainedFor(t *testing.T) {
+	root := t.TempDir()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	dir := listRun(t, root, "seq", t0,
+		listJob{method: "SIP", state: Done, rows: 200, base: 1, floor: 0.01},
+		listJob{method: "Adam", state: Done, rows: 200, base: 1, floor: 0.02},
+		listJob{method: "SGD", state: Done, rows: 200, base: 1, floor: 0.03})
+	for id, end := range map[string]int{"SIP-seed0": 3, "Adam-seed0": 6, "SGD-seed0": 5} {
+		st := Status{State: Done, Step: 200, Total: 1000, Wall: 2, Updated: t0.Add(time.Duration(end) * time.Second).Format(time.RFC3339)}
+		if err := writeJSON(filepath.Join(dir, id, statusFile), st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := NewRunIndex(root).Scan()
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("scan: %d runs, %v", len(rs), err)
+	}
+	if r := rs[0]; r.Training != 2 || math.Abs(r.Elapsed-5) > 1e-9 || r.TrainedFor() != r.Elapsed {
+		t.Errorf("trained: Training %g, Elapsed %g, TrainedFor %g; want 2, 5, 5", r.Training, r.Elapsed, r.TrainedFor())
+	}
+	for _, c := range []struct {
+		spans [][2]float64
+		want  float64
+	}{
+		{nil, 0},
+		{[][2]float64{{0, 2}}, 2},
+		{[][2]float64{{3, 5}, {0, 2}}, 4},
+		{[][2]float64{{0, 4}, {1, 2}}, 4},
+		{[][2]float64{{0, 2}, {1, 3}, {5, 6}}, 4},
+	} {
+		if got := spanUnion(c.spans); got != c.want {
+			t.Errorf("spanUnion(%v) = %g; want %g", c.spans, got, c.want)
+		}
+	}
+}

@@ -23,6 +23,11 @@ import (
 // shown (each reads only what changed: runner.RunIndex).
 const runsRescan = 2 * time.Second
 
+// statusScans is the number of reads of the runs folder after which the footer's message
+// about an action ("resumed … in the background") gives way to the keys again: about 10 s.
+// It stayed until the next key, saying "resumed" of a run long finished.
+const statusScans = 5
+
 // runsKeyMap holds the runs screen's key bindings; they also feed its footer and `?`
 // screen.
 type runsKeyMap struct {
@@ -100,21 +105,22 @@ type runsScreen struct {
 	resume ResumeFunc
 	loc    *time.Location // of the start times shown
 
-	all      []runner.RunStatus
-	shown    []int // indices into all that pass the filter
-	err      error
-	loaded   bool
-	marked   map[string]bool // by folder
-	table    *table
-	filter   lineEdit
-	editing  bool              // the filter line has the keys
-	confirm  *runner.RunStatus // the run to delete, while the question is open
-	status   string            // one message in the footer, until the next key
-	showHelp bool
-	active   bool // shown: rescans on its tick
-	scanning bool
-	gen      int
-	w, h     int
+	all         []runner.RunStatus
+	shown       []int // indices into all that pass the filter
+	err         error
+	loaded      bool
+	marked      map[string]bool // by folder
+	table       *table
+	filter      lineEdit
+	editing     bool              // the filter line has the keys
+	confirm     *runner.RunStatus // the run to delete, while the question is open
+	status      string            // one message in the footer, until the next key or statusScans reads
+	statusScans int               // the reads of the runs folder since status was set
+	showHelp    bool
+	active      bool // shown: rescans on its tick
+	scanning    bool
+	gen         int
+	w, h        int
 }
 
 // newRunsScreen returns the runs screen of the folders index lists; resume may be nil
@@ -186,6 +192,11 @@ func (r *runsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case runsScannedMsg:
 		r.scanning = false
 		r.loaded = true
+		if r.status != "" { // a message about an action is news for a few reads only
+			if r.statusScans++; r.statusScans > statusScans {
+				r.status, r.statusScans = "", 0
+			}
+		}
 		r.setRuns(msg.runs, msg.err)
 		if r.active {
 			return r, r.tick()
@@ -195,7 +206,7 @@ func (r *runsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return r, r.scan()
 		}
 	case runsDoneMsg:
-		r.status = msg.status
+		r.status, r.statusScans = msg.status, 0
 		if msg.err != nil {
 			r.status = msg.err.Error()
 		}
@@ -665,12 +676,14 @@ func stepsOf(rs *runner.RunStatus) string {
 	return fmt.Sprintf("%d/%d", (rs.Done+n/2)/n, (rs.Total+n/2)/n)
 }
 
-// trainedOf is the run's training time, "-" before any.
+// trainedOf is how long the run trained (RunStatus.TrainedFor: jobs that trained one
+// after another add up), "-" before any.
 func trainedOf(rs *runner.RunStatus) string {
-	if rs.Training <= 0 {
+	t := rs.TrainedFor()
+	if t <= 0 {
 		return "-"
 	}
-	return formatDur(rs.Training)
+	return formatDur(t)
 }
 
 // headlineOf is "Adam 3.12": the best method other than the reference and its ratio to

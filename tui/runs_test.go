@@ -570,3 +570,26 @@ func TestHeadlineOf(t *testing.T) {
 		}
 	}
 }
+
+// TestRunsStatusExpires: the footer's "resumed … in the background" gives way to the keys
+// after a few reads of the folder (it stayed until the next key, long after the run had
+// finished).
+func TestRunsStatusExpires(t *testing.T) {
+	r, _ := newFixtureRuns(t, 120, 40, false)
+	selectRun(t, r, "20250301-110000-heat")
+	pressRuns(r, "R")
+	if !strings.Contains(r.status, "resumed") {
+		t.Fatalf("R: status %q; want resumed", r.status)
+	}
+	all := r.all
+	for range statusScans - 1 {
+		r.Update(runsScannedMsg{runs: all})
+	}
+	if !strings.Contains(ansi.Strip(r.View()), "resumed") {
+		t.Errorf("the message is gone after %d reads:\n%s", statusScans, ansi.Strip(r.View()))
+	}
+	r.Update(runsScannedMsg{runs: all})
+	if v := ansi.Strip(r.View()); strings.Contains(v, "resumed") {
+		t.Errorf("after %d reads the footer still says resumed:\n%s", statusScans+1, v)
+	}
+}
