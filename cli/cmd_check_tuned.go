@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/sipbench/sipbench/check"
@@ -40,6 +39,7 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 	}
 	scale := check.PresetScale(pl.Scale)
 	trained := 0
+	edges := map[string]map[string][]string{} // experiment → method → its best values at the end of their range
 	for _, e := range pl.Experiments {
 		p, err := presets.Lookup(e.Preset)
 		if err != nil {
@@ -59,9 +59,13 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 			}
 		}
 		tp := tune.Plan{Preset: e.Preset, Scale: scale, Methods: e.Methods, Sets: sets, Lo: 1e-5, Hi: 1e-1, PerDecade: 2,
-			Steps: max(1, spec.Common.Steps/tunedSearchShare), Seed: pl.Seeds[0], Validation: 256}
+			Steps: max(1, spec.Common.Steps/tunedSearchShare), Seed: pl.Seeds[0], Validation: 256, Hypers: true}
+		tdir := filepath.Join(dir, checkTunes, e.Name)
+		if prev, err := tune.Read(tdir); err == nil {
+			tp = prev.Plan // a search begun before goes on as it was planned
+		}
 		fmt.Fprintf(w, "tuning %s (%s) to %d steps …\n", e.Name, strings.Join(e.Methods, ", "), tp.Steps)
-		t := &tune.Tuner{Dir: filepath.Join(dir, checkTunes, e.Name), Plan: tp, Preset: p, Workers: workers}
+		t := &tune.Tuner{Dir: tdir, Plan: tp, Preset: p, Workers: workers}
 		rec, err := t.Run(ctx)
 		if err != nil {
 			return nil, err
@@ -71,8 +75,21 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 		var parts []string
 		for _, b := range rec.Best {
 			rates[b.Method] = b.LR
-			lrs = append(lrs, "lr."+b.Method+"="+strconv.FormatFloat(b.LR, 'g', -1, 64))
-			parts = append(parts, fmt.Sprintf("%s %g (preset %g)", b.Method, b.LR, b.Default))
+			lrs = append(lrs, b.Point().Sets(b.Method)...)
+			part := fmt.Sprintf("%s %g (preset %g)", b.Method, b.LR, b.Default)
+			for i, h := range b.Hypers {
+				part += fmt.Sprintf(" %s %g", h.Name, h.Value)
+				if i < len(b.DefaultHypers) {
+					part += fmt.Sprintf(" (preset %g)", b.DefaultHypers[i].Value)
+				}
+			}
+			parts = append(parts, part)
+			if len(b.Edge) > 0 {
+				if edges[e.Name] == nil {
+					edges[e.Name] = map[string][]string{}
+				}
+				edges[e.Name][b.Method] = b.Edge
+			}
 		}
 		fmt.Fprintf(w, "  tuned: %s; %d training steps of search\n", strings.Join(parts, ", "), rec.Budget.Steps)
 		tspec, err := p.Resolve(scale, e.Methods, append(append([]string(nil), e.Sets...), lrs...))
@@ -117,11 +134,38 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 				r.Note = strings.TrimPrefix(r.Note+"; "+note, "; ")
 				r.Verdict = v
 			}
+			if note := edgeNote(r, edges); note != "" {
+				r.Note = strings.TrimPrefix(r.Note+"; "+note, "; ")
+			}
 			rows = append(rows, r)
 		}
 	}
 	t.Rows = rows
 	return t, nil
+}
+
+// edgeNote warns, on a tuned row, of each of its methods whose tuned rate (or other
+// hyper-parameter) is the lowest or highest its search tried (edges, by the experiment of
+// the row's runs): the method's best may lie beyond the grid, so the row may understate
+// it. "" when none is.
+func edgeNote(r check.Row, edges map[string]map[string][]string) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, run := range r.Runs {
+		exp := filepath.Base(run)
+		for _, term := range r.Claim.Terms {
+			e := edges[exp][term.Method]
+			if len(e) == 0 || seen[exp+" "+term.Method] {
+				continue
+			}
+			seen[exp+" "+term.Method] = true
+			parts = append(parts, fmt.Sprintf("%s's tuned %s: its best may lie beyond the grid", term.Method, strings.Join(e, ", ")))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "warning: " + strings.Join(parts, "; ")
 }
 
 // LowerEndVerdict judges a measured row by the lower end of its 95 % interval rather than

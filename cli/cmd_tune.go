@@ -6,21 +6,25 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tune"
 )
 
-const tuneUsage = "sipbench tune PRESET --methods a,b [--lr 1e-5:1e-1] [--per-decade 2] [--steps N | --budget STEPS] " +
+const tuneUsage = "sipbench tune PRESET --methods a,b [--lr 1e-5:1e-1] [--per-decade 2] [--lr-only] [--steps N | --budget STEPS] " +
 	"[--seed S] [--validation N] [--scale quick|paper] [--set key=value]… [--workers W] [--out DIR] [--slurm …] (see sipbench run -h)\n\n" +
-	"Successive halving over a log grid of learning rates: every rate trains a short way, the better half (by the\n" +
-	"preset's metric on held-out examples of the seed's validation stream, never a training batch) trains twice as\n" +
-	"long, until one rate per method remains, trained for --steps. Each rung is a sweep folder of the tune folder;\n" +
-	"tuned.json records every rung's curve, the budget and each method's best rate (sipbench run PRESET --tuned DIR).\n" +
-	"--out with a tune folder resumes it with its recorded plan."
+	"Successive halving over a log grid of learning rates, crossed with the values of every other hyper-parameter a\n" +
+	"method declares tunable (SGD's momentum 0, 0.5, 0.9, 0.99; HIG's and Gauss–Newton's τ 1e-8 to 1e-2; --lr-only\n" +
+	"leaves them at the preset's): every point trains a short way, the better half (by the preset's metric on\n" +
+	"held-out examples of the seed's validation stream, never a training batch) trains twice as long, until one point\n" +
+	"per method remains, trained for --steps. Each rung is a sweep folder of the tune folder; tuned.json records every\n" +
+	"rung's curve, the budget and each method's best point (sipbench run PRESET --tuned DIR). A best value at the end\n" +
+	"of its range is flagged: the best may lie beyond it. --out with a tune folder resumes it with its recorded plan."
 
 func cmdTune(args []string) error {
 	fs := newFlags("tune", tuneUsage)
@@ -28,6 +32,7 @@ func cmdTune(args []string) error {
 	methods := fs.String("methods", "", "comma-separated methods to tune (default: the preset's defaults)")
 	lr := fs.String("lr", "1e-5:1e-1", "the range of learning rates, LO:HI")
 	perDecade := fs.Int("per-decade", 2, "rates per decade of the log grid")
+	lrOnly := fs.Bool("lr-only", false, "search the learning rates alone, each method's other hyper-parameters at the preset's values")
 	steps := fs.Int("steps", 0, "training steps of the last rung, each rung before it half the next (default: the scale's)")
 	budget := fs.Int("budget", 0, "total training steps of the search, over every rung, rate and method (sets --steps)")
 	seed := fs.Int("seed", 0, "the seed: initial weights, training batches and held-out examples")
@@ -70,23 +75,31 @@ func cmdTune(args []string) error {
 		if *steps > 0 && *budget > 0 {
 			return usagef("", "give --steps or --budget, not both")
 		}
-		for _, s := range sets {
-			if strings.HasPrefix(strings.TrimSpace(s), "lr.") {
-				return usagef("", "--set %s: tune searches the learning rates", s)
-			}
-		}
 		spec, err := p.Resolve(*scale, splitList(*methods), sets)
 		if err != nil {
 			return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 		}
 		plan = tune.Plan{Preset: p.Name, Scale: spec.Scale, Methods: spec.MethodNames(), Sets: sets, Lo: lo, Hi: hi,
-			PerDecade: *perDecade, Steps: *steps, Seed: *seed, Validation: *validation}
-		n := len(tune.Grid(lo, hi, *perDecade))
+			PerDecade: *perDecade, Steps: *steps, Seed: *seed, Validation: *validation, Hypers: !*lrOnly}
+		for _, s := range sets {
+			k, _, _ := strings.Cut(strings.TrimSpace(s), "=")
+			for _, m := range spec.Methods {
+				if k == "lr."+m.Name {
+					return usagef("", "--set %s: tune searches the learning rates", s)
+				}
+				for _, h := range m.Hypers() {
+					if k == h.Name+"."+m.Name && plan.Hypers {
+						return usagef("", "--set %s: tune searches %s's %s (--lr-only leaves it at the value given)", s, m.Name, h.Name)
+					}
+				}
+			}
+		}
+		ns := candidateCounts(p, plan)
 		switch {
 		case *budget > 0:
-			plan.Steps = tune.StepsFor(n, len(plan.Methods), *budget)
+			plan.Steps = tune.StepsForOf(ns, *budget)
 			if plan.Steps < 1 {
-				return usagef("", "--budget %d steps is less than one step per rate and method (%d)", *budget, tune.Cost(n, len(plan.Methods), 1))
+				return usagef("", "--budget %d steps is less than one step per point and method (%d)", *budget, tune.CostOf(ns, 1))
 			}
 		case plan.Steps == 0:
 			plan.Steps = spec.Common.Steps
@@ -108,9 +121,10 @@ func cmdTune(args []string) error {
 		}
 	}
 	grid := tune.Grid(plan.Lo, plan.Hi, plan.PerDecade)
-	fmt.Printf("sipbench: tuning %s (%s scale) for %s: %d rates from %g to %g, %d rungs up to %d steps (%d training steps in all), seed %d, %d held-out examples; folder %s\n",
-		plan.Preset, plan.Scale, strings.Join(plan.Methods, ", "), len(grid), plan.Lo, plan.Hi, tune.Rungs(len(grid)), plan.Steps,
-		tune.Cost(len(grid), len(plan.Methods), plan.Steps), plan.Seed, plan.Validation, dir)
+	ns := candidateCounts(p, plan)
+	fmt.Printf("sipbench: tuning %s (%s scale) for %s: %d rates from %g to %g%s, %d rungs up to %d steps (%d training steps in all), seed %d, %d held-out examples; folder %s\n",
+		plan.Preset, plan.Scale, strings.Join(plan.Methods, ", "), len(grid), plan.Lo, plan.Hi, hypersText(p, plan), tune.Rungs(slices.Max(ns)), plan.Steps,
+		tune.CostOf(ns, plan.Steps), plan.Seed, plan.Validation, dir)
 	rec, err := t.Run(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -138,27 +152,75 @@ func parseRange(s string) (lo, hi float64, ok bool) {
 	return lo, hi, true
 }
 
-// printTuned prints a finished search: each method's best rate beside the preset's, its
-// held-out score, and the budget.
+// candidateCounts returns the number of points each method of plan searches.
+func candidateCounts(p *presets.Preset, plan tune.Plan) []int {
+	t := &tune.Tuner{Plan: plan, Preset: p}
+	cands := t.Candidates(tune.Grid(plan.Lo, plan.Hi, plan.PerDecade))
+	var ns []int
+	for _, m := range plan.Methods {
+		ns = append(ns, len(cands[m]))
+	}
+	return ns
+}
+
+// hypersText names the other hyper-parameters that plan searches: " (crossed with sgd's
+// momentum 0 to 0.99)"; "" for none.
+func hypersText(p *presets.Preset, plan tune.Plan) string {
+	if !plan.Hypers {
+		return ""
+	}
+	var parts []string
+	for _, m := range p.Methods {
+		if !slices.Contains(plan.Methods, m.Name) {
+			continue
+		}
+		for _, h := range m.Hypers() {
+			parts = append(parts, fmt.Sprintf("%s's %s %g to %g", m.Name, h.Name, h.Values[0], h.Values[len(h.Values)-1]))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (crossed with " + strings.Join(parts, ", ") + ")"
+}
+
+// printTuned prints a finished search: each method's best rate (and other tuned
+// hyper-parameters) beside the preset's, its held-out score, the budget, and a warning for
+// every best value at the end of the range searched.
 func printTuned(w io.Writer, dir string, rec *tune.Record) {
 	fmt.Fprintf(w, "%s: %s (%s scale), %s on %d held-out examples after %d steps\n", dir, rec.Plan.Preset, rec.Plan.Scale, rec.Metric, rec.Plan.Validation, rec.Plan.Steps)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "METHOD\tTUNED LR\tPRESET'S LR\tHELD-OUT "+rec.Metric+"\t")
+	fmt.Fprintln(tw, "METHOD\tTUNED LR\tPRESET'S LR\tHELD-OUT "+rec.Metric+"\tOTHER (PRESET'S)\t")
 	for _, b := range rec.Best {
 		score := "diverged"
 		if s := float64(b.Score); !math.IsInf(s, 0) && !math.IsNaN(s) {
 			score = strconv.FormatFloat(s, 'g', 4, 64)
 		}
-		fmt.Fprintf(tw, "%s\t%g\t%g\t%s\t\n", b.Method, b.LR, b.Default, score)
+		var other []string
+		for i, h := range b.Hypers {
+			o := fmt.Sprintf("%s %g", h.Name, h.Value)
+			if i < len(b.DefaultHypers) {
+				o += fmt.Sprintf(" (%g)", b.DefaultHypers[i].Value)
+			}
+			other = append(other, o)
+		}
+		fmt.Fprintf(tw, "%s\t%g\t%g\t%s\t%s\t\n", b.Method, b.LR, b.Default, score, strings.Join(other, ", "))
 	}
 	tw.Flush()
+	for _, b := range rec.Best {
+		if len(b.Edge) > 0 {
+			fmt.Fprintf(w, "warning: %s's best is at the end of the range searched (%s): the best may lie beyond it\n",
+				b.Method, strings.Join(b.Edge, "; "))
+		}
+	}
 	fmt.Fprintf(w, "budget: %d jobs, %d training steps, %.0f s of training; sipbench run %s --tuned %s trains at these rates\n",
 		rec.Budget.Jobs, rec.Budget.Steps, rec.Budget.Seconds, rec.Plan.Preset, dir)
 }
 
-// tunedSets returns the settings lr.<method>=rate that the tune folder dir found for the
-// methods of preset, and the rates by method; an error if dir is no finished search of
-// preset, or a method's rate is also given with --set.
+// tunedSets returns the settings that the tune folder dir found for the methods of
+// preset (lr.<method>=rate, and its other tuned hyper-parameters'), and the rates by
+// method; an error if dir is no finished search of preset, or a tuned setting is also
+// given with --set.
 func tunedSets(dir, preset string, methods []string, sets []string) ([]string, map[string]float64, error) {
 	rec, err := tune.Read(dir)
 	if err != nil {
@@ -177,12 +239,16 @@ func tunedSets(dir, preset string, methods []string, sets []string) ([]string, m
 		if !ok {
 			continue
 		}
+		tuned, _ := rec.Sets(m)
 		for _, s := range sets {
-			if k, _, _ := strings.Cut(s, "="); strings.TrimSpace(k) == "lr."+m {
-				return nil, nil, fmt.Errorf("--set %s and --tuned both give %s's learning rate", s, m)
+			k, _, _ := strings.Cut(s, "=")
+			for _, t := range tuned {
+				if tk, _, _ := strings.Cut(t, "="); strings.TrimSpace(k) == tk {
+					return nil, nil, fmt.Errorf("--set %s and --tuned both give %s", s, tk)
+				}
 			}
 		}
-		out = append(out, "lr."+m+"="+strconv.FormatFloat(lr, 'g', -1, 64))
+		out = append(out, tuned...)
 		rates[m] = lr
 	}
 	return out, rates, nil

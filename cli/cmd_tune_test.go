@@ -3,9 +3,11 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tune"
 )
@@ -69,5 +71,90 @@ func TestTuneThenRunTuned(t *testing.T) {
 		if code, _, _ := capture(t, c...); code != 2 {
 			t.Errorf("%v: exit %d; want 2", c, code)
 		}
+	}
+}
+
+// TestTuneMomentum tunes SGD's momentum with its rate (2 rates × 4 momenta, 4 rungs) and
+// SIP's rate alone (2 points) on rotation for a few steps: tuned.json records SGD's best
+// momentum beside the preset's, a run at the tuned point trains with it (run.json's
+// momentum.sgd, the job's method), and --lr-only searches the rates alone.
+func TestTuneMomentum(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "tune")
+	code, out, errOut := capture(t, "tune", "rotation", "--methods", "sip,sgd", "--lr", "1e-3:1e-2", "--per-decade", "1",
+		"--steps", "8", "--validation", "16", "--set", "batch=8", "--out", dir)
+	if code != 0 || !strings.Contains(out, "crossed with sgd's momentum 0 to 0.99") || !strings.Contains(out, "OTHER (PRESET'S)") {
+		t.Fatalf("tune: exit %d, stderr %q:\n%s", code, errOut, out)
+	}
+	rec, err := tune.Read(dir)
+	if err != nil || !rec.Done || len(rec.Rungs) != tune.Rungs(8) {
+		t.Fatalf("tuned.json: %v, %+v", err, rec)
+	}
+	first := rec.Rungs[0].Curves
+	if len(first[0].Rates) != 2 || len(first[0].Hypers) != 0 || len(first[1].Rates) != 8 || len(first[1].Hypers) != 8 ||
+		first[1].Hypers[1][0] != (tune.HyperValue{Name: "momentum", Value: 0.5}) {
+		t.Fatalf("rung 0: sip %v, sgd %v %v", first[0].Rates, first[1].Rates, first[1].Hypers)
+	}
+	sgd := rec.Best[1]
+	if sgd.Method != "sgd" || len(sgd.Hypers) != 1 || sgd.Hypers[0].Name != "momentum" || len(sgd.DefaultHypers) != 1 {
+		t.Fatalf("sgd's best: %+v", sgd)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rung-0", sgd.Point().Dir(), runner.JobID("sgd", 0), "metrics.csv")); err != nil {
+		t.Errorf("the best point's run folder: %v", err)
+	}
+	run := filepath.Join(root, "run")
+	if code, _, errOut := capture(t, "run", "rotation", "--methods", "sip,sgd", "--tuned", dir, "--steps", "4", "--headless", "--out", run); code != 0 {
+		t.Fatalf("run --tuned: exit %d: %s", code, errOut)
+	}
+	info, err := runner.ReadRunInfo(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu := strconv.FormatFloat(sgd.Hypers[0].Value, 'g', -1, 64)
+	if info.Settings["momentum.sgd"] != mu {
+		t.Errorf("run.json: momentum.sgd %q, jobs %v; want %s", info.Settings["momentum.sgd"], info.Jobs, mu)
+	}
+	if c, err := runner.ReadJobConfig(run, runner.JobID("sgd", 0)); err != nil || c.Method.Momentum != sgd.Hypers[0].Value {
+		t.Errorf("sgd's job config: %v, %+v; want momentum %v", err, c, sgd.Hypers[0].Value)
+	}
+	if code, _, errOut := capture(t, "run", "rotation", "--methods", "sgd", "--tuned", dir, "--set", "momentum.sgd=0.1", "--out", filepath.Join(root, "x")); code != 2 ||
+		!strings.Contains(errOut, "both give momentum.sgd") {
+		t.Errorf("run --tuned with --set momentum.sgd: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := capture(t, "tune", "rotation", "--methods", "sgd", "--set", "momentum.sgd=0.1", "--out", filepath.Join(root, "y")); code != 2 ||
+		!strings.Contains(errOut, "tune searches sgd's momentum") {
+		t.Errorf("tune --set momentum.sgd: exit %d, %s", code, errOut)
+	}
+	lr := filepath.Join(root, "lronly")
+	code, out, errOut = capture(t, "tune", "rotation", "--methods", "sgd", "--lr-only", "--lr", "1e-3:1e-2", "--per-decade", "1",
+		"--steps", "4", "--validation", "16", "--set", "batch=8", "--set", "momentum.sgd=0.5", "--out", lr)
+	if rec, err := tune.Read(lr); code != 0 || err != nil || len(rec.Rungs) != 2 || len(rec.Best[0].Hypers) != 0 {
+		t.Errorf("tune --lr-only: exit %d, %s, %v:\n%s", code, errOut, err, out)
+	}
+}
+
+// TestTuneEdge: a best rate at the grid's lowest is flagged in tune's table and in the
+// notes of check --tuned's rows whose claim involves the method; a rate inside the grid,
+// and a momentum of 0 (its least possible value), are not.
+func TestTuneEdge(t *testing.T) {
+	var b strings.Builder
+	rec := &tune.Record{Plan: tune.Plan{Preset: "rotation"}, Metric: "x_dist", Best: []tune.Best{
+		{Method: "sgd", LR: 1e-5, Hypers: []tune.HyperValue{{Name: "momentum", Value: 0}}, Edge: []string{"lr 1e-05, the lowest tried"}},
+		{Method: "adam", LR: 1e-3},
+	}}
+	printTuned(&b, "DIR", rec)
+	if out := b.String(); !strings.Contains(out, "warning: sgd's best is at the end of the range searched (lr 1e-05, the lowest tried)") ||
+		strings.Contains(out, "adam's best") {
+		t.Errorf("printTuned:\n%s", out)
+	}
+	c := &check.Claim{Terms: []check.Term{{Method: "sgd"}, {Method: "sip"}}}
+	row := check.Row{Claim: c, Runs: []string{filepath.Join("chk", "tuned", "rotation-xi32-phi45")}}
+	edges := map[string]map[string][]string{"rotation-xi32-phi45": {"sgd": {"lr 1e-05, the lowest tried"}}}
+	if got := edgeNote(row, edges); got != "warning: sgd's tuned lr 1e-05, the lowest tried: its best may lie beyond the grid" {
+		t.Errorf("edgeNote: %q", got)
+	}
+	row.Claim = &check.Claim{Terms: []check.Term{{Method: "adam"}, {Method: "sip"}}}
+	if got := edgeNote(row, edges); got != "" {
+		t.Errorf("edgeNote of a row without sgd: %q", got)
 	}
 }

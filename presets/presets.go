@@ -137,6 +137,10 @@ func (p *Preset) AllKeys() []Key {
 			Doc: fmt.Sprintf("learning rate of %s (%s)", m.Name, m.Optimizer)})
 	}
 	for _, m := range p.Methods {
+		if m.Optimizer == "sgd" {
+			keys = append(keys, Key{Name: "momentum." + m.Name, Kind: Float, Min: 0, Max: 0.999,
+				Doc: fmt.Sprintf("heavy-ball momentum μ of %s (0: none)", m.Name)})
+		}
 		if m.Optimizer == "hig" {
 			keys = append(keys,
 				Key{Name: "tau." + m.Name, Kind: Float, Min: 0, Max: 1,
@@ -275,6 +279,9 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		seen[name] = true
 		m := p.Methods[i].Method
 		m.LR = vals.Float("lr." + name)
+		if m.Optimizer == "sgd" {
+			m.Momentum = vals.Float("momentum." + name)
+		}
 		if m.Optimizer == "hig" {
 			m.Tau, m.Kappa = vals.Float("tau."+name), vals.Float("kappa."+name)
 		}
@@ -372,6 +379,9 @@ func (p *Preset) complete(vals Values, scale string) error {
 				lr = m.LRFor(vals)
 			}
 			vals["lr."+m.Name] = fmt.Sprint(lr)
+		}
+		if _, ok := vals["momentum."+m.Name]; !ok && m.Optimizer == "sgd" {
+			vals["momentum."+m.Name] = fmt.Sprint(m.Momentum)
 		}
 		if m.Optimizer == "hig" {
 			if _, ok := vals["tau."+m.Name]; !ok {

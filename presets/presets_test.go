@@ -77,8 +77,16 @@ func TestPaperScaleMatchesExperiments(t *testing.T) {
 	}
 	p, _ := Lookup("poisson")
 	s, _ := p.Resolve("paper", []string{"sgd"}, nil)
-	if s.Methods[0].Momentum != 0.9 {
-		t.Errorf("poisson sgd momentum %v; want 0.9", s.Methods[0].Momentum)
+	if s.Methods[0].Momentum != 0.9 || s.Values["momentum.sgd"] != "0.9" {
+		t.Errorf("poisson sgd momentum %v, setting %q; want 0.9", s.Methods[0].Momentum, s.Values["momentum.sgd"])
+	}
+	// The momentum is a setting (tune searches it): --set momentum.sgd=0.5 trains with it,
+	// and a momentum of 1 or more is refused.
+	if s, err := p.Resolve("paper", []string{"sgd"}, []string{"momentum.sgd=0.5"}); err != nil || s.Methods[0].Momentum != 0.5 {
+		t.Errorf("momentum.sgd=0.5: %v, %+v", err, s)
+	}
+	if _, err := p.Resolve("paper", []string{"sgd"}, []string{"momentum.sgd=1"}); err == nil || !strings.Contains(err.Error(), "momentum.sgd") {
+		t.Errorf("momentum.sgd=1: %v; want it refused", err)
 	}
 	r, _ := Lookup("rotation")
 	s, _ = r.Resolve("paper", []string{"sip"}, nil)

@@ -53,6 +53,11 @@ func (p *Preset) Restore(scale string, values Values, methods []optimizers.Metho
 		}
 		vals[k] = norm
 	}
+	for _, m := range methods { // a run from before momentum was a setting: the momentum it trained with
+		if _, ok := vals["momentum."+m.Name]; !ok && m.Optimizer == "sgd" {
+			vals["momentum."+m.Name] = fmt.Sprint(m.Momentum)
+		}
+	}
 	if err := p.complete(vals, sc.Name); err != nil {
 		return nil, err
 	}
@@ -91,9 +96,10 @@ func (p *Preset) Restore(scale string, values Values, methods []optimizers.Metho
 	return &Spec{Preset: p, Scale: scale, Values: vals, Common: vals.common(), Methods: slices.Clone(methods), networks: networks}, nil
 }
 
-// cutMethodKey returns the method of a per-method setting (lr.<m>, tau.<m>, kappa.<m>).
+// cutMethodKey returns the method of a per-method setting (lr.<m>, tau.<m>, kappa.<m>,
+// momentum.<m>).
 func cutMethodKey(k string) (string, bool) {
-	for _, prefix := range []string{"lr.", "tau.", "kappa."} {
+	for _, prefix := range []string{"lr.", "tau.", "kappa.", "momentum."} {
 		if m, ok := strings.CutPrefix(k, prefix); ok {
 			return m, true
 		}

@@ -50,10 +50,28 @@ func Schedule(n, steps int) []int {
 // Cost returns the training steps that a search of n candidates for each of m methods
 // with a last rung of steps trains in all.
 func Cost(n, m, steps int) int {
+	ns := make([]int, m)
+	for i := range ns {
+		ns[i] = n
+	}
+	return CostOf(ns, steps)
+}
+
+// CostOf returns the training steps that a search with ns[i] candidates for method i and
+// a last rung of steps trains in all: the schedule of the most candidates, each method
+// halving its own (Search).
+func CostOf(ns []int, steps int) int {
+	n := 0
+	for _, k := range ns {
+		n = max(n, k)
+	}
+	alive := slices.Clone(ns)
 	total := 0
 	for _, s := range Schedule(n, steps) {
-		total += n * m * s
-		n = (n + 1) / 2
+		for i, k := range alive {
+			total += k * s
+			alive[i] = (k + 1) / 2
+		}
 	}
 	return total
 }
@@ -61,10 +79,19 @@ func Cost(n, m, steps int) int {
 // StepsFor returns the largest last rung's steps whose search (Cost) fits in budget
 // training steps; 0 if not even 1 step does.
 func StepsFor(n, m, budget int) int {
+	ns := make([]int, m)
+	for i := range ns {
+		ns[i] = n
+	}
+	return StepsForOf(ns, budget)
+}
+
+// StepsForOf is StepsFor for ns[i] candidates of method i (CostOf).
+func StepsForOf(ns []int, budget int) int {
 	lo, hi := 0, max(1, budget)
-	for lo < hi { // the largest s in [0, hi] with Cost(n, m, s) ≤ budget
+	for lo < hi { // the largest s in [0, hi] with CostOf(ns, s) ≤ budget
 		s := (lo + hi + 1) / 2
-		if Cost(n, m, s) <= budget {
+		if CostOf(ns, s) <= budget {
 			lo = s
 		} else {
 			hi = s - 1
@@ -94,47 +121,62 @@ func Keep(scores []float64) []bool {
 	return keep
 }
 
-// Evaluator trains the rates alive of each method for steps and returns their scores
-// (lower is better; +Inf for a rate that diverged), in the order of alive's rates. rung
+// Evaluator trains the points alive of each method for steps and returns their scores
+// (lower is better; +Inf for a point that diverged), in the order of alive's points. rung
 // counts from 0.
-type Evaluator func(ctx context.Context, rung, steps int, alive map[string][]float64) (map[string][]float64, error)
+type Evaluator func(ctx context.Context, rung, steps int, alive map[string][]Point) (map[string][]float64, error)
 
-// Search runs successive halving over grid for each of methods: rung r trains each
-// method's surviving rates for Schedule(len(grid), steps)[r] steps (eval), and keeps the
-// better half (Keep) for the next rung, until one rate per method remains after the last
-// rung. after, if not nil, is called with each rung's curves as it ends. It returns the
-// rungs and each method's best rate: the best of the last rung.
-func Search(ctx context.Context, methods []string, grid []float64, steps int, eval Evaluator, after func(Rung)) ([]Rung, map[string]float64, error) {
-	if len(methods) == 0 || len(grid) == 0 || steps < 1 {
-		return nil, nil, fmt.Errorf("tune: nothing to search (%d methods, %d rates, %d steps)", len(methods), len(grid), steps)
-	}
-	alive := map[string][]float64{}
+// Search runs successive halving over each method's candidates cands (Points: its
+// learning rates, crossed with the values of any other hyper-parameter it declares
+// tunable): rung r trains each method's surviving points for Schedule(n, steps)[r] steps
+// (eval), n the most candidates of a method, and keeps the better half (Keep) for the
+// next rung, until one point per method remains after the last rung (a method with fewer
+// candidates gets there sooner, and its last point goes on training with the others).
+// after, if not nil, is called with each rung's curves as it ends. It returns the rungs
+// and each method's best point: the best of the last rung.
+func Search(ctx context.Context, methods []string, cands map[string][]Point, steps int, eval Evaluator, after func(Rung)) ([]Rung, map[string]Point, error) {
+	n := 0
 	for _, m := range methods {
-		alive[m] = slices.Clone(grid)
+		if len(cands[m]) == 0 {
+			return nil, nil, fmt.Errorf("tune: no candidates for %s", m)
+		}
+		n = max(n, len(cands[m]))
+	}
+	if len(methods) == 0 || steps < 1 {
+		return nil, nil, fmt.Errorf("tune: nothing to search (%d methods, %d candidates, %d steps)", len(methods), n, steps)
+	}
+	alive := map[string][]Point{}
+	for _, m := range methods {
+		alive[m] = slices.Clone(cands[m])
 	}
 	var rungs []Rung
-	best := map[string]float64{}
-	for r, n := range Schedule(len(grid), steps) {
+	best := map[string]Point{}
+	for r, k := range Schedule(n, steps) {
 		if err := ctx.Err(); err != nil {
 			return rungs, nil, err
 		}
-		scores, err := eval(ctx, r, n, alive)
+		scores, err := eval(ctx, r, k, alive)
 		if err != nil {
 			return rungs, nil, err
 		}
-		rung := Rung{Rung: r, Steps: n}
-		next := map[string][]float64{}
+		rung := Rung{Rung: r, Steps: k}
+		next := map[string][]Point{}
 		for _, m := range methods {
 			sc := scores[m]
 			if len(sc) != len(alive[m]) {
-				return rungs, nil, fmt.Errorf("tune: rung %d: %d scores for %d rates of %s", r, len(sc), len(alive[m]), m)
+				return rungs, nil, fmt.Errorf("tune: rung %d: %d scores for %d points of %s", r, len(sc), len(alive[m]), m)
 			}
 			keep := Keep(sc)
-			c := Curve{Method: m, Rates: alive[m], Kept: keep}
+			c := Curve{Method: m, Kept: keep}
 			for i, s := range sc {
+				p := alive[m][i]
+				c.Rates = append(c.Rates, p.LR)
+				if len(p.Hypers) > 0 {
+					c.Hypers = append(c.Hypers, p.Hypers)
+				}
 				c.Scores = append(c.Scores, Score(s))
 				if keep[i] {
-					next[m] = append(next[m], alive[m][i])
+					next[m] = append(next[m], p)
 				}
 			}
 			rung.Curves = append(rung.Curves, c)

@@ -30,7 +30,11 @@ type Plan struct {
 	Hi        float64 `json:"hi"`
 	PerDecade int     `json:"per_decade"`
 	Steps     int     `json:"steps"` // the last rung's
-	Seed      int     `json:"seed"`
+	// Hypers searches, besides the rates, every other hyper-parameter that a method
+	// declares tunable (optimizers.Hyper: SGD's momentum, HIG's τ), crossed with the
+	// rates. A record without it (written before) searched the rates alone.
+	Hypers bool `json:"hypers,omitempty"`
+	Seed   int  `json:"seed"`
 	// Validation is the number of held-out examples each rate is scored on
 	// (runner.Validate, the seed's validation stream).
 	Validation int `json:"validation"`
@@ -58,12 +62,25 @@ func (s *Score) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// Curve is one method's scores at one rung: its rates, their scores, and which are kept.
+// Curve is one method's scores at one rung: its points (their rates, and the values of its
+// other tuned hyper-parameters), their scores, and which are kept.
 type Curve struct {
 	Method string    `json:"method"`
 	Rates  []float64 `json:"rates"`
-	Scores []Score   `json:"scores"`
-	Kept   []bool    `json:"kept"`
+	// Hypers, for a method with other tuned hyper-parameters, are each point's values of
+	// them, beside Rates; none for a method searched by its rate alone.
+	Hypers [][]HyperValue `json:"hypers,omitempty"`
+	Scores []Score        `json:"scores"`
+	Kept   []bool         `json:"kept"`
+}
+
+// Point returns the curve's i-th point.
+func (c Curve) Point(i int) Point {
+	p := Point{LR: c.Rates[i]}
+	if i < len(c.Hypers) {
+		p.Hypers = c.Hypers[i]
+	}
+	return p
 }
 
 // Rung is one rung of a search.
@@ -74,13 +91,24 @@ type Rung struct {
 	Curves []Curve `json:"curves"`
 }
 
-// Best is a method's outcome: its best rate, the preset's rate, and the best score.
+// Best is a method's outcome: its best rate (and values of its other tuned
+// hyper-parameters), the preset's, and the best score.
 type Best struct {
-	Method  string  `json:"method"`
-	LR      float64 `json:"lr"`
-	Default float64 `json:"default_lr"` // the preset's, at the plan's scale and settings
-	Score   Score   `json:"score"`      // at LR, the last rung's
+	Method  string       `json:"method"`
+	LR      float64      `json:"lr"`
+	Hypers  []HyperValue `json:"hypers,omitempty"`
+	Default float64      `json:"default_lr"` // the preset's, at the plan's scale and settings
+	// DefaultHypers are the preset's values of Hypers.
+	DefaultHypers []HyperValue `json:"default_hypers,omitempty"`
+	Score         Score        `json:"score"` // at LR, the last rung's
+	// Edge says when the best rate (or a hyper-parameter's value) is the lowest or highest
+	// the search tried, so that the best may lie beyond it: "lr at the grid's lowest,
+	// 1e-05". Empty when every value is inside its range.
+	Edge []string `json:"edge,omitempty"`
 }
+
+// Point returns the best as a Point.
+func (b Best) Point() Point { return Point{LR: b.LR, Hypers: b.Hypers} }
 
 // Budget is what a search trained: jobs, training steps and seconds, over every rung.
 type Budget struct {
@@ -108,6 +136,17 @@ func (r *Record) Rate(method string) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// Sets returns the settings that train method at its tuned point (Point.Sets), and
+// whether the record has one.
+func (r *Record) Sets(method string) ([]string, bool) {
+	for _, b := range r.Best {
+		if b.Method == method {
+			return b.Point().Sets(method), true
+		}
+	}
+	return nil, false
 }
 
 // Write writes r to dir/tuned.json, atomically.

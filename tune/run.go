@@ -1,15 +1,18 @@
 package tune
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 )
@@ -35,53 +38,84 @@ type Tuner struct {
 // waits for its array instead of submitting it again.
 const submitted = "submitted"
 
-// RateDir names a rate's run folder: "lr=0.001".
-func RateDir(rate float64) string { return "lr=" + strconv.FormatFloat(rate, 'g', -1, 64) }
+// RateDir names a rate's run folder: "lr=0.001" (Point.Dir of a point without other
+// hyper-parameters).
+func RateDir(rate float64) string { return Point{LR: rate}.Dir() }
 
 // RungDir names a rung's sweep folder: "rung-0".
 func RungDir(rung int) string { return "rung-" + strconv.Itoa(rung) }
 
-// Spec resolves the plan for methods at one rate: the plan's scale and settings, steps,
-// and lr.<method> = rate for each.
-func (t *Tuner) Spec(methods []string, rate float64, steps int) (*presets.Spec, error) {
+// Spec resolves the plan for methods at one point: the plan's scale and settings, steps,
+// and the point's settings for each method (lr.<method> = rate, and its other
+// hyper-parameters').
+func (t *Tuner) Spec(methods []string, p Point, steps int) (*presets.Spec, error) {
 	sets := append(slices.Clone(t.Plan.Sets), "steps="+strconv.Itoa(steps))
 	for _, m := range methods {
-		sets = append(sets, "lr."+m+"="+strconv.FormatFloat(rate, 'g', -1, 64))
+		sets = append(sets, p.Sets(m)...)
 	}
 	return t.Preset.Resolve(t.Plan.Scale, methods, sets)
 }
 
-// Evaluate trains the rung: a run folder per rate (the methods alive at that rate, the
-// plan's seed), made or, when a resumed search finds it, continued; then scores each
-// method's job at each rate with runner.Validate. A rung already trained costs only its
-// scoring.
-func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string][]float64) (map[string][]float64, error) {
-	dir := filepath.Join(t.Dir, RungDir(rung))
-	var rates []float64
-	for _, rs := range alive {
-		rates = append(rates, rs...)
+// Candidates returns each method's points for grid: its rates, crossed with the values of
+// the hyper-parameters its optimizer declares tunable when the plan searches them
+// (Plan.Hypers).
+func (t *Tuner) Candidates(grid []float64) map[string][]Point {
+	out := map[string][]Point{}
+	for _, name := range t.Plan.Methods {
+		var hs []optimizers.Hyper
+		if t.Plan.Hypers {
+			for _, m := range t.Preset.Methods {
+				if m.Name == name {
+					hs = m.Hypers()
+				}
+			}
+		}
+		out[name] = Points(grid, hs)
 	}
-	slices.Sort(rates)
-	rates = slices.Compact(rates)
+	return out
+}
+
+// Evaluate trains the rung: a run folder per point (the methods alive at that point, the
+// plan's seed), made or, when a resumed search finds it, continued; then scores each
+// method's job at each point with runner.Validate. A rung already trained costs only its
+// scoring.
+func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string][]Point) (map[string][]float64, error) {
+	dir := filepath.Join(t.Dir, RungDir(rung))
+	var points []Point // distinct, by folder, in order of rate
+	seen := map[string]bool{}
+	for _, m := range t.Plan.Methods {
+		for _, p := range alive[m] {
+			if !seen[p.Dir()] {
+				seen[p.Dir()] = true
+				points = append(points, p)
+			}
+		}
+	}
+	slices.SortStableFunc(points, func(a, b Point) int { return cmp.Compare(a.LR, b.LR) })
 	if t.Log != nil {
-		fmt.Fprintf(t.Log, "  rung %d: %d steps, %d rates, %s\n", rung+1, steps, len(rates), dir)
+		fmt.Fprintf(t.Log, "  rung %d: %d steps, %d runs, %s\n", rung+1, steps, len(points), dir)
 	}
 	info := runner.SweepInfo{Preset: t.Plan.Preset, Keys: []string{"lr"}, Methods: t.Plan.Methods}
 	var specs []*presets.Spec
-	for _, rate := range rates {
+	for _, pt := range points {
 		var ms []string
 		for _, m := range t.Plan.Methods {
-			if slices.Contains(alive[m], rate) {
+			if slices.ContainsFunc(alive[m], func(q Point) bool { return q.Dir() == pt.Dir() }) {
 				ms = append(ms, m)
 			}
 		}
-		spec, err := t.Spec(ms, rate, steps)
+		spec, err := t.Spec(ms, pt, steps)
 		if err != nil {
 			return nil, err
 		}
 		specs = append(specs, spec)
 		info.Scale = spec.Scale
-		info.Runs = append(info.Runs, runner.SweepRun{Dir: RateDir(rate), Values: map[string]string{"lr": strconv.FormatFloat(rate, 'g', -1, 64)}})
+		for _, h := range pt.Hypers {
+			if !slices.Contains(info.Keys, h.Name) {
+				info.Keys = append(info.Keys, h.Name)
+			}
+		}
+		info.Runs = append(info.Runs, runner.SweepRun{Dir: pt.Dir(), Values: pt.Values()})
 	}
 	if !runner.IsSweep(dir) {
 		if err := runner.CreateSweep(dir, info); err != nil {
@@ -89,8 +123,8 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 		}
 	}
 	var runs []*runner.Run
-	for i, rate := range rates {
-		rd := filepath.Join(dir, RateDir(rate))
+	for i, pt := range points {
+		rd := filepath.Join(dir, pt.Dir())
 		var r *runner.Run
 		var err error
 		if _, rerr := runner.ReadRunInfo(rd); rerr == nil {
@@ -103,13 +137,13 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 		}
 		runs = append(runs, r)
 	}
-	if err := t.train(ctx, dir, runs, rates); err != nil {
+	if err := t.train(ctx, dir, runs, points); err != nil {
 		return nil, err
 	}
 	scores := map[string][]float64{}
-	for m, rs := range alive {
-		for _, rate := range rs {
-			rd, id := filepath.Join(dir, RateDir(rate)), runner.JobID(m, t.Plan.Seed)
+	for m, ps := range alive {
+		for _, pt := range ps {
+			rd, id := filepath.Join(dir, pt.Dir()), runner.JobID(m, t.Plan.Seed)
 			st, err := runner.ReadStatus(rd, id)
 			if err != nil {
 				return nil, err
@@ -132,7 +166,7 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 
 // train trains the rung's runs: here, one after the other, or on the cluster (Submit),
 // waiting for every job to end.
-func (t *Tuner) train(ctx context.Context, dir string, runs []*runner.Run, rates []float64) error {
+func (t *Tuner) train(ctx context.Context, dir string, runs []*runner.Run, points []Point) error {
 	if t.Submit == nil {
 		for i, r := range runs {
 			start := time.Now()
@@ -144,7 +178,7 @@ func (t *Tuner) train(ctx context.Context, dir string, runs []*runner.Run, rates
 				return err
 			}
 			if t.Log != nil {
-				fmt.Fprintf(t.Log, "    %-14s %5.1fs\n", RateDir(rates[i]), time.Since(start).Seconds())
+				fmt.Fprintf(t.Log, "    %-14s %5.1fs\n", points[i].Dir(), time.Since(start).Seconds())
 			}
 		}
 		return nil
@@ -153,7 +187,7 @@ func (t *Tuner) train(ctx context.Context, dir string, runs []*runner.Run, rates
 	if _, err := os.Stat(mark); err != nil {
 		var ar []runner.ArrayRun
 		for i, r := range runs {
-			ar = append(ar, runner.ArrayRun{Rel: RateDir(rates[i]), Run: r})
+			ar = append(ar, runner.ArrayRun{Rel: points[i].Dir(), Run: r})
 		}
 		if err := t.Submit(dir, ar); err != nil {
 			return err
@@ -169,7 +203,7 @@ func (t *Tuner) train(ctx context.Context, dir string, runs []*runner.Run, rates
 	for {
 		left := 0
 		for i := range runs {
-			rd := filepath.Join(dir, RateDir(rates[i]))
+			rd := filepath.Join(dir, points[i].Dir())
 			info, err := runner.ReadRunInfo(rd)
 			if err != nil {
 				return err
@@ -207,6 +241,11 @@ func (t *Tuner) Run(ctx context.Context) (*Record, error) {
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return nil, err
 	}
+	cands := t.Candidates(grid)
+	most := 0
+	for _, c := range cands {
+		most = max(most, len(c))
+	}
 	rec := &Record{Plan: p, Grid: grid, Metric: t.Preset.Metric}
 	if err := Write(t.Dir, rec); err != nil {
 		return nil, err
@@ -216,22 +255,22 @@ func (t *Tuner) Run(ctx context.Context) (*Record, error) {
 		rec.Rungs = append(rec.Rungs, r)
 		rec.Budget = t.Budget
 		if t.Log != nil {
-			fmt.Fprintf(t.Log, "  rung %d of %d, held-out %s (* kept):\n", r.Rung+1, Rungs(len(grid)), rec.Metric)
+			fmt.Fprintf(t.Log, "  rung %d of %d, held-out %s (* kept):\n", r.Rung+1, Rungs(most), rec.Metric)
 			for _, c := range r.Curves {
 				line := "    " + c.Method + ":"
-				for i, rate := range c.Rates {
+				for i := range c.Rates {
 					mark := " "
 					if c.Kept[i] {
 						mark = "*"
 					}
-					line += fmt.Sprintf(" %s%g %s", mark, rate, fmtScore(c.Scores[i]))
+					line += fmt.Sprintf(" %s%s %s", mark, c.Point(i), fmtScore(c.Scores[i]))
 				}
 				fmt.Fprintln(t.Log, line)
 			}
 		}
 		Write(t.Dir, rec) // a progress record; the final write reports errors
 	}
-	_, best, err := Search(ctx, p.Methods, grid, p.Steps, t.Evaluate, after)
+	_, best, err := Search(ctx, p.Methods, cands, p.Steps, t.Evaluate, after)
 	if err != nil {
 		return rec, err
 	}
@@ -241,7 +280,11 @@ func (t *Tuner) Run(ctx context.Context) (*Record, error) {
 	}
 	last := rec.Rungs[len(rec.Rungs)-1]
 	for i, m := range p.Methods {
-		b := Best{Method: m, LR: best[m], Default: defaults.Methods[i].LR}
+		b := Best{Method: m, LR: best[m].LR, Hypers: best[m].Hypers, Default: defaults.Methods[i].LR}
+		for _, h := range best[m].Hypers {
+			b.DefaultHypers = append(b.DefaultHypers, HyperValue{Name: h.Name, Value: hyperOf(defaults.Methods[i], h.Name)})
+		}
+		b.Edge = edges(best[m], grid, defaults.Methods[i].Hypers())
 		for _, c := range last.Curves {
 			if c.Method == m {
 				b.Score = c.Scores[0]
@@ -259,4 +302,43 @@ func fmtScore(s Score) string {
 		return "(diverged)"
 	}
 	return "(" + strconv.FormatFloat(float64(s), 'g', 3, 64) + ")"
+}
+
+// hyperOf returns the value of m's hyper-parameter name (optimizers.Hyper), NaN for one it
+// does not have.
+func hyperOf(m optimizers.Method, name string) float64 {
+	switch name {
+	case "momentum":
+		return m.Momentum
+	case "tau":
+		return m.Tau
+	}
+	return math.NaN()
+}
+
+// edges says which of p's values are the lowest or highest the search tried (grid's rates,
+// hs's values), so that the best may lie beyond them: "lr 1e-05, the grid's lowest". A
+// hyper-parameter at 0, its least possible value, is no edge.
+func edges(p Point, grid []float64, hs []optimizers.Hyper) []string {
+	var out []string
+	edge := func(name string, v float64, vals []float64) {
+		if len(vals) < 2 {
+			return
+		}
+		switch {
+		case v == vals[0] && v != 0:
+			out = append(out, fmt.Sprintf("%s %g, the lowest tried", name, v))
+		case v == vals[len(vals)-1]:
+			out = append(out, fmt.Sprintf("%s %g, the highest tried", name, v))
+		}
+	}
+	edge("lr", p.LR, grid)
+	for _, hv := range p.Hypers {
+		for _, h := range hs {
+			if h.Name == hv.Name {
+				edge(h.Name, hv.Value, h.Values)
+			}
+		}
+	}
+	return out
 }
