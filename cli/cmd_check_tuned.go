@@ -194,9 +194,10 @@ func LowerEndVerdict(r check.Row) check.Verdict {
 func printTunedRows(w io.Writer, t *check.Table) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Against tuned learning rates: every method of every experiment (SIP's network optimizer too) at the")
-	fmt.Fprintln(w, "best rate of a successive-halving search (1e-5 to 1e-1, 2 per decade, the last rung a quarter of the")
+	fmt.Fprintln(w, "best point of a successive-halving search (rates 1e-5 to 1e-1, 2 per decade, crossed with any other")
+	fmt.Fprintln(w, "tunable hyper-parameter of the method, such as SGD's momentum; the last rung a quarter of the")
 	fmt.Fprintln(w, "experiment's steps, held-out examples), then trained as the check's runs; each verdict judges the")
-	fmt.Fprintln(w, "lower end of the 95 % interval, not the mean.")
+	fmt.Fprintln(w, "lower end of the 95 % interval, not the mean; a warning names a tuned value at the end of its range.")
 	for _, r := range t.Rows {
 		printRow(w, r)
 	}

@@ -3,12 +3,14 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
 )
@@ -145,5 +147,80 @@ func TestSlurmSiteFlags(t *testing.T) {
 	code, _, stderr = capture(t, "run", "exp", "--slurm", "--dry-run", "--bin", filepath.Join(tmp, "nope"), "--out", filepath.Join(tmp, "r2"))
 	if code != 2 || !strings.Contains(stderr, "--bin") {
 		t.Errorf("--bin to nothing: exit %d, %q; want a usage error", code, stderr)
+	}
+}
+
+// TestCheckFullSlurmFake: check --scale full --slurm, with an sbatch that records its
+// arguments, submits one array with a task per job of the plan (experiment × method ×
+// seed: 58 at 2 seeds), each task's command the train-task of the check folder and the job
+// it opens the plan's, with steps as planned (Poisson 5,000, heat 10,000, fluid 20,000),
+// and the script that makes every task checkpoint and requeue itself before the time
+// limit as a run's tasks do (--requeue, --signal=B:USR1@lead, train-task's
+// --requeue-max). TestSlurm/CheckFull submits the same to the test cluster.
+func TestCheckFullSlurmFake(t *testing.T) {
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "bin")
+	os.Mkdir(bin, 0o755)
+	calls := filepath.Join(tmp, "calls")
+	os.WriteFile(filepath.Join(bin, "sbatch"), []byte("#!/bin/sh\necho \"$@\" >> "+calls+"\necho 4242\n"), 0o755)
+	withPath(t, bin)
+	dir := filepath.Join(tmp, "check")
+	code, out, stderr := capture(t, "check", "--scale", "full", "--slurm", "--time", "2:00:00", "--cpus-per-task", "1", "--out", dir)
+	if code != 0 {
+		t.Fatalf("check --scale full --slurm: exit %d: %s", code, stderr)
+	}
+	pl, err := check.ReadPlan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{} // experiment/job → steps, as planned
+	for _, x := range pl.Experiments {
+		spec, err := x.Spec(pl.Scale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range spec.Methods {
+			for _, seed := range pl.Seeds {
+				want[x.Name+"/"+runner.JobID(m.Name, seed)] = spec.Common.Steps
+			}
+		}
+	}
+	if len(want) < 50 || want["poisson/sip-seed0"] != 5000 || want["heat/adam-seed1"] != 10000 || want["fluid/gd-seed0"] != 20000 {
+		t.Fatalf("the plan: %d jobs, %v", len(want), want)
+	}
+	if !strings.Contains(out, fmt.Sprintf("submitted job array 4242: %d tasks", len(want))) {
+		t.Errorf("check --slurm printed:\n%s", out)
+	}
+	script, err := os.ReadFile(filepath.Join(dir, slurm.ScriptFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(dir)
+	for _, w := range []string{fmt.Sprintf("#SBATCH --array=0-%d", len(want)-1), "#SBATCH --requeue\n", "#SBATCH --signal=B:USR1@90\n", "#SBATCH --time=2:00:00\n",
+		"#SBATCH --cpus-per-task=1\n", " train-task " + abs + " --requeue-max 3\n"} {
+		if !strings.Contains(string(script), w) {
+			t.Errorf("the batch script lacks %q:\n%s", w, script)
+		}
+	}
+	if c, _ := os.ReadFile(calls); strings.TrimSpace(string(c)) != "--parsable "+filepath.Join(abs, slurm.ScriptFile) {
+		t.Errorf("sbatch was called with %q", c)
+	}
+	got := map[string]int{}
+	for i := range len(want) {
+		r, job, err := runner.OpenTask(dir, i) // what train-task of task i opens
+		if err != nil {
+			t.Fatalf("task %d: %v", i, err)
+		}
+		for _, j := range r.Info.Jobs {
+			if j.ID == job {
+				got[filepath.Base(r.Dir)+"/"+job] = j.Steps
+			}
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tasks train %v; want the plan's %v", got, want)
+	}
+	if _, _, err := runner.OpenTask(dir, len(want)); err == nil {
+		t.Errorf("task %d exists beyond the plan's jobs", len(want))
 	}
 }

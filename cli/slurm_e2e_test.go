@@ -385,6 +385,13 @@ func (e *e2e) checkFull(t *testing.T) {
 	if cmd := "exec " + slurm.Quote(e.bin) + " train-task " + slurm.Quote(abs) + " --requeue-max 3"; !strings.Contains(string(script), cmd) {
 		t.Errorf("the batch script does not exec %q:\n%s", cmd, script)
 	}
+	// Requeued at the time limit as a run's tasks are: Slurm warns the task ahead of it and
+	// lets it requeue itself.
+	for _, w := range []string{"#SBATCH --requeue\n", "#SBATCH --signal=B:USR1@"} {
+		if !strings.Contains(string(script), w) {
+			t.Errorf("the batch script lacks %q:\n%s", w, script)
+		}
+	}
 	got := map[string]int{}
 	for i := range len(want) {
 		r, job, err := runner.OpenTask(dir, i) // what train-task of task i opens
