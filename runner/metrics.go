@@ -75,6 +75,9 @@ func parseRow(text []byte, n int) (Row, error) {
 type lineReader struct {
 	r   *bufio.Reader
 	off int64 // offset of the next line
+	// long is the length read of an unfinished last line longer than the buffer, when
+	// next reported the end there; 0 otherwise.
+	long int64
 }
 
 // next returns the next complete line without its newline, and its length with it. It
@@ -92,6 +95,7 @@ func (l *lineReader) next() (line []byte, n int64, ok bool, err error) {
 			n += int64(len(b))
 		}
 		if err != nil { // an unfinished line: leave it
+			l.long = n
 			return nil, 0, false, ignoreEOF(err)
 		}
 		l.off += n
@@ -120,12 +124,20 @@ type MetricsReader struct {
 	Want []string
 	// Skipped counts the lines skipped: not a row, or a step not above the previous.
 	Skipped int
+	// Sample, if above 0, makes the first Next of a file over 4 MB (summaryFullRead)
+	// return a sample of its rows instead of all of them: Sample rows at evenly spaced
+	// offsets, then its last rows (see sample); the calls after it read on from its end.
+	Sample int
 
 	off  int64
 	last int  // step of the last row returned
 	hdr  bool // the header has been read
 	cols int  // metrics per row, from the header (−1: any)
 	br   *bufio.Reader
+	// long is how far an unfinished line at off, longer than lineBuf (garbage: a sparse
+	// hole, a line of megabytes), has been read, so that the next call reads on from
+	// there rather than through it again; 0 if there is none.
+	long int64
 }
 
 // lineBuf is the buffer of the readers of metrics.csv, and so the longest line they read
@@ -155,10 +167,17 @@ func (m *MetricsReader) Next(max int) ([]Row, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Size() < m.off {
-		m.off, m.hdr = 0, false // cut back: read again, skipping what was returned
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
 	}
-	if _, err := f.Seek(m.off, io.SeekStart); err != nil {
+	if fi.Size() < m.off+m.long {
+		m.off, m.hdr, m.long = 0, false, 0 // cut back: read again, skipping what was returned
+	}
+	if m.Sample > 0 && m.off == 0 && !m.hdr && fi.Size() > summaryFullRead {
+		return m.sample(f, fi.Size())
+	}
+	if _, err := f.Seek(m.off+m.long, io.SeekStart); err != nil {
 		return nil, err
 	}
 	if m.br == nil {
@@ -167,7 +186,20 @@ func (m *MetricsReader) Next(max int) ([]Row, error) {
 		m.br.Reset(f)
 	}
 	defer m.br.Reset(nil)
+	for m.long > 0 { // the end of a garbage line, from where the last call stopped
+		b, err := m.br.ReadSlice('\n')
+		m.long += int64(len(b))
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			return nil, ignoreEOF(err)
+		}
+		m.off, m.long = m.off+m.long, 0
+		m.Skipped++
+	}
 	lr := &lineReader{r: m.br, off: m.off}
+	defer func() { m.long = lr.long }()
 	var rows []Row
 	for max <= 0 || len(rows) < max {
 		line, _, ok, err := lr.next()

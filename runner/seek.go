@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 )
@@ -168,4 +169,93 @@ func checkHeader(f io.ReaderAt, job string, names []string) error {
 	}
 	m := MetricsReader{Job: job, Want: names}
 	return m.header(bytes.TrimSuffix(line, []byte{'\r'}))
+}
+
+// sampleSpan is what MetricsReader.sample reads at each of its offsets: a few rows.
+const sampleSpan = 4 << 10
+
+// sample is Next's first read of a large metrics.csv f of size bytes when m.Sample is set
+// (a Watch: a dashboard opened on a run of millions of rows needs its curve, not every
+// row): it returns m.Sample rows at evenly spaced byte offsets (about evenly spaced steps,
+// rows having about one length) and then the last 2·DefaultWindow rows, so that a running
+// mean at the end is that of the logged rows. It reads about m.Sample·4 KB whatever the
+// file's size, and leaves m after the file's last complete row; the rest of the file, if
+// its end holds no complete row (a hole, a line of megabytes), is taken as one unfinished
+// line already read.
+func (m *MetricsReader) sample(f io.ReaderAt, size int64) ([]Row, error) {
+	head := make([]byte, min(size, lineBuf))
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	i := bytes.IndexByte(head[:n], '\n')
+	if i < 0 {
+		return nil, fmt.Errorf("runner: %s/%s: no header line in its first %d KB", m.Job, metricsFile, lineBuf>>10)
+	}
+	if err := m.header(bytes.TrimSuffix(head[:i], []byte{'\r'})); err != nil {
+		return nil, err
+	}
+	body := int64(i + 1)
+	// The end: the last complete line in the last maxTail bytes, else the last row
+	// found by bisection.
+	end := body
+	tail := make([]byte, min(size-body, maxTail))
+	if _, err := f.ReadAt(tail, size-int64(len(tail))); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if k := bytes.LastIndexByte(tail, '\n'); k >= 0 {
+		end = size - int64(len(tail)) + int64(k+1)
+	} else if off, ok := lastRow(f, body, size, 1); ok {
+		end = off
+	}
+	// The last rows: those in the piece before end that holds 2·DefaultWindow of them.
+	piece := min(end-body, 2*DefaultWindow*512)
+	b := make([]byte, piece)
+	if _, err := f.ReadAt(b, end-piece); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	lines := bytes.Split(b[:max(len(b)-1, 0)], []byte{'\n'})
+	from := end - piece                     // the offset of lines[0]
+	if end-piece > body && len(lines) > 0 { // lines[0] may be a part of a line
+		from += int64(len(lines[0]) + 1)
+		lines = lines[1:]
+	}
+	if len(lines) > 2*DefaultWindow {
+		for _, l := range lines[:len(lines)-2*DefaultWindow] {
+			from += int64(len(l) + 1)
+		}
+		lines = lines[len(lines)-2*DefaultWindow:]
+	}
+	var rows []Row
+	add := func(line []byte) {
+		if r, err := parseRow(bytes.TrimSuffix(line, []byte{'\r'}), m.cols); err == nil && r.Step > m.last {
+			rows = append(rows, r)
+			m.last = r.Step
+		}
+	}
+	buf := make([]byte, sampleSpan)
+	for k := range int64(m.Sample) {
+		p := body + (from-body)*k/int64(m.Sample)
+		n, err := f.ReadAt(buf[:min(sampleSpan, from-p+1)], p-1)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		s := buf[:n]
+		j := bytes.IndexByte(s, '\n') // s[0] is the byte before p
+		if j < 0 {
+			continue
+		}
+		s = s[j+1:]
+		if j = bytes.IndexByte(s, '\n'); j >= 0 {
+			add(s[:j])
+		}
+	}
+	for _, l := range lines {
+		add(l)
+	}
+	m.off, m.hdr = end, true
+	if end < size && len(tail) > 0 && bytes.LastIndexByte(tail, '\n') < 0 {
+		m.long = size - end
+	}
+	return rows, nil
 }

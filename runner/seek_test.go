@@ -142,3 +142,72 @@ func TestReadCurveLargeFile(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchSamplesLargeFile: a Watch opened on a metrics.csv over summaryFullRead
+// publishes a sample of its rows (at most replayRows, in order of step) and then its last
+// rows exactly, reading a few megabytes rather than the file (issue 26: watch --headless
+// took over 60 s on 700 MB); rows appended after are all published, once.
+func TestWatchSamplesLargeFile(t *testing.T) {
+	defer func(v int64) { summaryFullRead = v }(summaryFullRead)
+	summaryFullRead = 64 << 10
+	const rows = 50000
+	dir := listRun(t, t.TempDir(), "r", time.Now(), listJob{"SIP", 0, Running, rows, 1, 0.01})
+	path := filepath.Join(dir, "SIP-seed0", metricsFile)
+	w, err := OpenWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := w.Subscribe()
+	metricSteps := func() []int {
+		var steps []int
+		for _, e := range sub.Drain() {
+			if e.Kind == EvMetrics {
+				steps = append(steps, e.Step)
+			}
+		}
+		return steps
+	}
+	var steps []int
+	if a := allocated(func() { w.Poll(); steps = metricSteps() }); a > 8<<20 {
+		t.Errorf("the first poll allocated %d MB", a>>20)
+	}
+	if len(steps) < replayRows/2 || len(steps) > replayRows+2*DefaultWindow || !slices.IsSorted(steps) {
+		t.Fatalf("%d rows published, sorted %v; want a sample of at most %d", len(steps), slices.IsSorted(steps), replayRows+2*DefaultWindow)
+	}
+	if tail := steps[len(steps)-2*DefaultWindow:]; tail[0] != rows-2*DefaultWindow+1 || tail[len(tail)-1] != rows {
+		t.Errorf("last rows %d…%d; want %d…%d", tail[0], tail[len(tail)-1], rows-2*DefaultWindow+1, rows)
+	}
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "%d,1,2,3\n%d,1,2,3\n", rows+1, rows+2)
+	f.Close()
+	w.Poll()
+	if got := metricSteps(); !slices.Equal(got, []int{rows + 1, rows + 2}) {
+		t.Errorf("after appending: %v; want [%d %d]", got, rows+1, rows+2)
+	}
+}
+
+// TestMetricsReaderLongLineOnce: an unfinished line longer than the reader's buffer (a
+// sparse hole being written, garbage) is read once: the next call reads on from where
+// the last stopped, and the rows after the line's end are returned (each poll of a watch
+// read a 2 GB hole through again).
+func TestMetricsReaderLongLineOnce(t *testing.T) {
+	dir := listRun(t, t.TempDir(), "r", time.Now(), listJob{"SIP", 0, Running, 3, 1, 0.01})
+	path := filepath.Join(dir, "SIP-seed0", metricsFile)
+	m := NewMetricsReader(dir, "SIP-seed0", []string{"other", "m"})
+	if rs, err := m.Next(0); err != nil || len(rs) != 3 {
+		t.Fatalf("%d rows, %v; want 3", len(rs), err)
+	}
+	grow(t, path, 32<<20, 0)
+	var rs []Row
+	if a := allocated(func() { rs, _ = m.Next(0) }); len(rs) != 0 || m.long != 32<<20 {
+		t.Fatalf("%d rows, %d bytes of the line read (%d allocated); want none, %d", len(rs), m.long, a, 32<<20)
+	}
+	grow(t, path, 1<<20, 0)
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "x\n4,1,2,3\n")
+	f.Close()
+	rs, err := m.Next(0)
+	if err != nil || len(rs) != 1 || rs[0].Step != 4 || m.Skipped != 1 || m.long != 0 {
+		t.Errorf("%v, %v, skipped %d; want step 4 and one line skipped", rs, err, m.Skipped)
+	}
+}

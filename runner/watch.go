@@ -149,7 +149,9 @@ func OpenWatch(dir string) (*Watch, error) {
 	}
 	w := &Watch{Dir: dir, Info: info, history: make([]jobHistory, len(info.Jobs))}
 	for _, j := range info.Jobs {
-		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1, mr: NewMetricsReader(dir, j.ID, info.Metrics)})
+		mr := NewMetricsReader(dir, j.ID, info.Metrics)
+		mr.Sample = replayRows // a long run opened late: its curve, not its every row
+		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1, mr: mr})
 	}
 	if rec, err := slurm.ReadRecord(dir); err == nil && rec.Array != "" {
 		c := &watchCluster{rec: rec, tasks: map[string]int{}, views: map[string]ClusterView{}, mon: ClusterMonitor}
