@@ -644,10 +644,16 @@ func measureSeed(c *Claim, runs []*run, seed int, fixed []int) (seedResult, erro
 			step = end
 		}
 		if j.js.Done < step || step == 0 {
-			if !finished(j.js.State) {
+			// A job that trains on toward the step is pending; one that will end before it
+			// (the scale plans fewer steps) is short now, not pending until it ends.
+			if plan := j.js.Job.Steps; !finished(j.js.State) && (plan <= 0 || plan >= step) {
 				return seedResult{outcome: seedPending}, nil
 			}
-			sr.outcome, sr.need, sr.done = seedShort, step, max(sr.done, j.js.Done)
+			end := j.js.Done
+			if !finished(j.js.State) {
+				end = j.js.Job.Steps
+			}
+			sr.outcome, sr.need, sr.done = seedShort, step, max(sr.done, end)
 			continue
 		}
 		if t.Step != End {

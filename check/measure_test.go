@@ -42,7 +42,11 @@ func fakeRun(t *testing.T, dir, preset, scale, metric string, settings map[strin
 			info.Seeds = append(info.Seeds, j.seed)
 		}
 		id := runner.JobID(j.method, j.seed)
-		info.Jobs = append(info.Jobs, runner.JobInfo{ID: id, Method: j.method, Seed: j.seed, Steps: j.steps})
+		plan := j.steps
+		if !j.state.Final() {
+			plan = 1 << 20 // a job that trains on has far to go
+		}
+		info.Jobs = append(info.Jobs, runner.JobInfo{ID: id, Method: j.method, Seed: j.seed, Steps: plan})
 		if err := os.MkdirAll(filepath.Join(dir, id), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -201,6 +205,34 @@ func TestEvaluatePending(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRow(t, tb, "fig2", Pending, nan, nan, nan)
+}
+
+// TestEvaluateNeverReached: a claim whose step lies beyond the steps the training jobs
+// plan is not measured at once, with the step the runs will end at; it showed pending
+// until they ended.
+func TestEvaluateNeverReached(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "fluid")
+	fakeRun(t, dir, "fluid", "quick", "x_l1", nil, []fakeJob{
+		{"sip", 0, 50, runner.Running, constant(1)},
+		{"gd", 0, 50, runner.Running, constant(3)},
+	})
+	info, err := runner.ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range info.Jobs {
+		info.Jobs[i].Steps = 150 // the scale's runs end before fig7-200's step
+	}
+	writeJSONFile(t, filepath.Join(dir, "run.json"), info)
+	tb, err := Evaluate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wantRow(t, tb, "fig7-200", NotMeasured, nan, nan, nan)
+	if !strings.Contains(r.Note, "end at step 150") {
+		t.Errorf("fig7-200's note %q; want the runs' end, step 150", r.Note)
+	}
 }
 
 // TestEvaluateSettings: Figure 5's claims combine runs with the settings their terms pin

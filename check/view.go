@@ -63,7 +63,7 @@ func (r Row) view() view.CheckRow {
 	}
 	return view.CheckRow{ID: cl.ID, Where: cl.Where, Step: r.StepText(), Measured: r.measuredText(), Paper: cl.Paper,
 		Verdict: r.verdictText(), Tone: r.Verdict.tone(), Words: words, Head: r.head(), Quote: quote,
-		Detail: r.Detail(), Runs: r.Runs}
+		Detail: r.Detail(), Runs: r.Runs, MarkStep: r.markStep()}
 }
 
 // measuredText is the MEASURED cell: the ratio, or a pending row's provisional ratio so
@@ -136,4 +136,13 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// markStep is the step a viewer marks on the chart of the row's runs: the claim's, or
+// the end the measurement reached; 0 for none.
+func (r Row) markStep() int {
+	if r.Claim.Step != End {
+		return r.Claim.Step
+	}
+	return max(r.Step, 0)
 }

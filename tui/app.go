@@ -123,6 +123,7 @@ type App struct {
 	setup  *setup
 	runs   *runsScreen  // made on first use
 	check  *checkScreen // made on first use
+	mark   stepMark     // the step the dashboard being opened marks (a claim's)
 	// back is the screen esc on the dashboard returns to: the runs screen, or the paper
 	// check that opened it.
 	back    screenID
@@ -301,6 +302,7 @@ func (a *App) navigate(msg tea.Msg) (cmd tea.Cmd, done bool) {
 		}
 		return a.openDashboard(msg.w), true
 	case openRunMsg:
+		a.mark = stepMark{msg.Mark, msg.MarkName}
 		dir := msg.Dir
 		return func() tea.Msg {
 			w, err := runner.OpenWatch(dir)
@@ -313,6 +315,7 @@ func (a *App) navigate(msg tea.Msg) (cmd tea.Cmd, done bool) {
 		}
 		return a.openFrom([]*runner.Watch{msg.w}, "", false), true
 	case compareRunsMsg:
+		a.mark = stepMark{msg.Mark, msg.MarkName}
 		return openCompare(msg.Dirs, msg.Title), true
 	case compareOpenedMsg:
 		if msg.err == nil {
@@ -362,7 +365,17 @@ func (a *App) openFrom(ws []*runner.Watch, title string, compare bool) tea.Cmd {
 	if from == screenCheck {
 		a.back = screenCheck
 	}
+	if a.mark.step > 0 {
+		a.dash.SetMark(a.mark.step, a.mark.name)
+	}
+	a.mark = stepMark{}
 	return cmd
+}
+
+// stepMark is a step that the next dashboard opened marks on its chart, and its name.
+type stepMark struct {
+	step int
+	name string
 }
 
 // follow handles the messages that follow the dashboard's run folders; done is false for

@@ -72,6 +72,11 @@ type chart struct {
 	// values are log10 positions.
 	xName string
 	xLog  bool
+
+	// markStep, if > 0, is a step marked by a dotted vertical line and named markName in
+	// the title (a claim's step, when the check screen opened the run)
+	markStep int
+	markName string
 }
 
 // newChart returns an empty chart with log-scale Y and step X.
@@ -99,6 +104,14 @@ func (c *chart) SetLegendPage(p int) {
 func (c *chart) LegendPage() (page, pages int) {
 	c.View()
 	return c.shownPage, c.pages
+}
+
+// SetMark marks step (> 0; 0 removes the mark) with a dotted vertical line, named name
+// on the title line; it shows while X counts steps.
+func (c *chart) SetMark(step int, name string) {
+	if step != c.markStep || name != c.markName {
+		c.markStep, c.markName, c.dirty = step, name, true
+	}
 }
 
 // SetXSetting makes X the value of the setting name (the points' Wall, log10 positions
@@ -294,6 +307,10 @@ func (c *chart) render() string {
 		mode += fmt.Sprintf(" · %d values ≤0 hidden", clipped)
 	}
 	mode += c.note
+	marked := c.markStep > 0 && !c.mode.XWall && c.xName == ""
+	if marked {
+		mode += fmt.Sprintf(" · ┆ %s at step %d", c.markName, c.markStep)
+	}
 	f := plotFrame{title: plotTitle(t, c.title, mode, c.w), yTicks: true}
 	items := make([]legendItem, len(c.series))
 	keys := map[int]bool{}
@@ -349,6 +366,12 @@ func (c *chart) render() string {
 	nx, ny := g.dots()
 	ydot := func(y float64) float64 { return (y1 - y) / (y1 - y0) * float64(ny-1) }
 
+	if marked && float64(c.markStep) >= x0 && float64(c.markStep) <= x1 { // under the bands and lines
+		mx := min(int((float64(c.markStep)-x0)/(x1-x0)*float64(nx)), nx-1) // as downsample's columns
+		for y := 0; y < ny; y += 2 {
+			g.set(mx, y, inkDim)
+		}
+	}
 	for _, r := range all { // the bands first: the lines are drawn over them
 		if r.los != nil {
 			drawBand(g, r, x0, x1, nx, ydot)

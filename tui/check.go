@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sipbench/sipbench/view"
 )
@@ -255,11 +256,11 @@ func (c *checkScreen) key(msg tea.KeyMsg) tea.Cmd {
 		case len(r.Runs) == 0:
 			c.status = "no run behind this claim yet"
 		case len(r.Runs) == 1:
-			dir := r.Runs[0]
-			return func() tea.Msg { return openRunMsg{Dir: dir} }
+			dir, mark, name := r.Runs[0], r.MarkStep, r.ID
+			return func() tea.Msg { return openRunMsg{Dir: dir, Mark: mark, MarkName: name} }
 		default: // the claim compares methods trained in several runs: one dashboard
-			dirs, title := r.Runs, "paper check: "+r.Where+" ("+r.ID+")"
-			return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
+			dirs, title, mark, name := r.Runs, "paper check: "+r.Where+" ("+r.ID+")", r.MarkStep, r.ID
+			return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title, Mark: mark, MarkName: name} }
 		}
 	}
 	return nil
@@ -332,23 +333,41 @@ func (c *checkScreen) View() string {
 }
 
 // title is the screen's first line: the scale, seeds and folder, and how many claims
-// have a verdict.
+// have a verdict. Where it does not fit the width, it drops "sipbench", then the folder,
+// then shortens the verdicts' words ("5 not measured"), so that the counts are never
+// cut ("5 not measured at" was all 80 cells showed).
 func (c *checkScreen) title() string {
 	s := "sipbench · paper check · " + c.dir
 	r := c.result
 	if r == nil {
 		return s
 	}
-	s = fmt.Sprintf("sipbench · paper check · %s scale", r.Scale)
+	head := r.Scale + " scale"
 	if r.Seeds > 0 {
-		s += " · " + plural(r.Seeds, "seed")
+		head += " · " + plural(r.Seeds, "seed")
 	}
-	s += " · " + c.dir
-	var parts []string
-	for _, n := range r.Counts {
-		parts = append(parts, fmt.Sprintf("%d %s", n.N, n.Verdict))
+	counts := func(short bool) string {
+		var parts []string
+		for _, n := range r.Counts {
+			v := n.Verdict
+			if short {
+				v = strings.TrimSuffix(strings.TrimSuffix(v, " at this scale"), " of the paper")
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n.N, v))
+		}
+		return strings.Join(parts, ", ")
 	}
-	return s + " · " + strings.Join(parts, ", ")
+	for _, s := range []string{
+		"sipbench · paper check · " + head + " · " + c.dir + " · " + counts(false),
+		"paper check · " + head + " · " + c.dir + " · " + counts(false),
+		"paper check · " + head + " · " + counts(false),
+		"paper check · " + head + " · " + counts(true),
+	} {
+		if ansi.StringWidth(s) <= c.w {
+			return s
+		}
+	}
+	return "check · " + counts(true)
 }
 
 // tableRows returns the columns and a row per claim.

@@ -86,6 +86,9 @@ func TestAppCheckScreen(t *testing.T) {
 	if app.watch.Dir != filepath.Join(dir, "poisson") {
 		t.Errorf("opened %s; want the poisson run", app.watch.Dir)
 	}
+	if v := app.View(); !strings.Contains(v, "fig6b-60 at step 60") || app.dash.chart.markStep != 60 {
+		t.Errorf("the claim's run opens with no mark at its step 60:\n%s", v)
+	}
 	d.keys("esc")
 	d.until("the check again", time.Second, func() bool { return app.screenName() == "check" })
 	d.keys("s") // stops every experiment's trainers

@@ -442,6 +442,14 @@ func (d *dashboard) hiddenLines() []bool {
 	return out
 }
 
+// SetMark marks step on the chart, named name (the step of the paper's claim that opened
+// the run), with a dotted vertical line while X counts steps.
+func (d *dashboard) SetMark(step int, name string) {
+	d.chart.SetMark(step, name)
+	d.chartKey = ""
+	d.redraw(true)
+}
+
 // Typing reports whether the filter is being typed (keys are text, esc cancels it).
 func (d *dashboard) Typing() bool { return d.typing }
 

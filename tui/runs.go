@@ -63,11 +63,19 @@ func (k runsKeyMap) FullHelp() [][]key.Binding {
 // The runs screen's messages to the App.
 type (
 	// openRunMsg asks to open the dashboard of one run folder.
-	openRunMsg struct{ Dir string }
+	openRunMsg struct {
+		Dir string
+		// Mark, if set, is a step the dashboard's chart marks (a claim's, from the check
+		// screen), named MarkName.
+		Mark     int
+		MarkName string
+	}
 	// compareRunsMsg asks to open several run folders in one dashboard.
 	compareRunsMsg struct {
-		Dirs  []string
-		Title string
+		Mark     int // as openRunMsg's
+		MarkName string
+		Dirs     []string
+		Title    string
 	}
 	// runsBackMsg asks to go back to the preset list.
 	runsBackMsg struct{}

@@ -48,6 +48,9 @@ type CheckRow struct {
 	Quote    string // the paper's words with their citation, or the citation
 	Detail   string // what was measured, with the note
 	Runs     []string
+	// MarkStep is the step the claim measures at (its own, or the end the runs reached),
+	// which a viewer marks on the runs' chart; 0 for none.
+	MarkStep int
 }
 
 // Scale is one scale a paper check can run at.
