@@ -17,7 +17,7 @@ import (
 )
 
 const checkUsage = "sipbench check [--scale quick|paper|full] [--seeds K] [--seed S] [--only PRESET,…] [--workers W] [--out DIR] [--tuned] [--json]\n" +
-	"       sipbench check … --dry-run      (the plan: experiments, steps, seeds, CPU hours; trains nothing)\n" +
+	"       sipbench check … --dry-run [--remeasure]  (the plan: experiments, steps, seeds, CPU hours; trains nothing)\n" +
 	"       sipbench check … --slurm [--partition P] [--time T] …  (one Slurm array, a task per job; see sipbench run -h)\n" +
 	"       sipbench check [--only PRESET,…] [--json] DIR…"
 
@@ -27,6 +27,7 @@ type checkFlags struct {
 	seeds, seed, workers int
 	only                 []string
 	dryRun, tuned, json  bool
+	remeasure            bool
 	set                  map[string]bool
 }
 
@@ -49,6 +50,7 @@ func cmdCheck(args []string) error {
 		"this machine's step costs) and train nothing, make no folder")
 	fs.BoolVar(&f.tuned, "tuned", false, "then tune every method's learning rate per experiment (successive halving on held-out "+
 		"examples, SIP's too), train the experiments again at the tuned rates and print each claim against them, judged by its interval's lower end")
+	fs.BoolVar(&f.remeasure, "remeasure", false, "with --dry-run: time every step cost again, not from the cache (a cost timed on a busy machine runs high)")
 	fs.BoolVar(&f.json, "json", false, "print the table (or --dry-run's plan) as JSON on stdout: each row's verdict, seeds' ratios, "+
 		"mean, 95 % interval and p-values; while a check trains, its progress goes to stderr")
 	sf := addSlurmFlags(fs)
@@ -83,6 +85,9 @@ func cmdCheck(args []string) error {
 	}
 	if f.dryRun {
 		return dryRunCheck(f, sf.on)
+	}
+	if f.remeasure {
+		return usagef("", "--remeasure goes with --dry-run (the plan's step costs)")
 	}
 	if err := sf.check(fs); err != nil {
 		return err
@@ -147,7 +152,7 @@ func dryRunCheck(f checkFlags, slurmOn bool) error {
 	if err != nil {
 		return err
 	}
-	lines, cache, err := planCosts(pl, os.Stderr)
+	lines, cache, err := planCosts(pl, os.Stderr, f.remeasure)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +30,8 @@ type stepCost struct {
 	Steps    int     `json:"steps_timed"`
 	AtLeast  bool    `json:"at_least,omitempty"` // the step did not end within costTimeout: CPU is a lower bound
 	Measured string  `json:"measured"`           // RFC 3339
-	Load     float64 `json:"load,omitempty"`     // the 1-minute load average when it was measured (Linux)
+	Load     float64 `json:"load,omitempty"`     // the 1-minute load average when it was measured (Linux): the higher of before and after
+	CPUs     int     `json:"cpus,omitempty"`     // the machine's logical CPUs then
 	Source   string  `json:"-"`                  // "measured now" or "cached <date>", with the load
 }
 
@@ -174,11 +176,12 @@ func benchStep(spec *presets.Spec, method string, warmup, steps int) (wall, cpu 
 // second after a warm-up step (2 to 200); under 20 s, one step after a warm-up one; else
 // that first step is the cost. A step that runs past costTimeout is recorded as at least
 // costTimeout.
-func measureStepCost(spec *presets.Spec, method string) (stepCost, error) {
-	c := stepCost{Measured: time.Now().UTC().Format(time.RFC3339), Load: loadAverage()}
+func measureStepCost(spec *presets.Spec, method string) (c stepCost, err error) {
+	c = stepCost{Measured: time.Now().UTC().Format(time.RFC3339), Load: loadAverage(), CPUs: runtime.NumCPU()}
 	if spec.NewSolver() != nil {
 		return c, nil
 	}
+	defer func() { c.Load = max(c.Load, loadAverage()) }() // the load over the measurement, as far as two samples tell
 	wall, cpu, ok, err := benchStep(spec, method, 0, 1)
 	c.Steps = 1
 	switch {
@@ -218,9 +221,10 @@ func (l planLine) hours(seeds int) (h float64, limited bool) {
 	return job * float64(seeds) / 3600, limited
 }
 
-// planCosts returns the plan's lines with their step costs: cached ones, else measured
-// now (and cached). progress, if not nil, is told before each measurement.
-func planCosts(pl *check.Plan, progress io.Writer) ([]planLine, string, error) {
+// planCosts returns the plan's lines with their step costs: cached ones (unless
+// remeasure), else measured now (and cached). progress, if not nil, is told before each
+// measurement.
+func planCosts(pl *check.Plan, progress io.Writer, remeasure bool) ([]planLine, string, error) {
 	path, err := costCacheFile()
 	cache := map[string]stepCost{}
 	if err == nil {
@@ -236,7 +240,7 @@ func planCosts(pl *check.Plan, progress io.Writer) ([]planLine, string, error) {
 		for _, m := range spec.Methods {
 			key := costKey(spec, m.Name)
 			c, ok := cache[key]
-			if ok {
+			if ok && !remeasure {
 				c.Source = c.source(false)
 			} else {
 				if progress != nil {
@@ -273,7 +277,8 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 	fmt.Fprintf(w, "seeds: %s (%d; %s)\n", seedsText(pl.Seeds), len(pl.Seeds), check.PaperSeeds)
 	fmt.Fprintf(w, "CPU per step: one job's training step on one thread on this machine, as sipbench bench --preset P --scale S\n")
 	fmt.Fprintf(w, "--method M --threads 1 times it (cached in %s, or measured now and cached; ≥: the step\n", cachePath)
-	fmt.Fprintf(w, "had not ended after %s, so its cost is at least that). A busy machine (high load) makes steps cost more CPU.\n\n", costTimeout)
+	fmt.Fprintf(w, "had not ended after %s, so its cost is at least that). STEP COST gives the load average when it was timed:\n", costTimeout)
+	fmt.Fprintf(w, "with more runnable threads than cores, the CPU time of a step runs high (cache and memory contention).\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "EXPERIMENT\tMETHOD\tSTEPS\tSEEDS\tCPU/STEP\tCPU TIME\tSTEP COST\t")
 	var total float64
@@ -314,6 +319,9 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 		fmt.Fprintf(w, ", and Table 1's evaluations at most %.1f hours more", t1.Hours())
 	}
 	fmt.Fprintln(w)
+	if s := busyText(lines); s != "" {
+		fmt.Fprintln(w, s)
+	}
 	var claims []string
 	for _, c := range pl.Claims() {
 		if _, ok := pl.Skipped[c.ID]; !ok {
@@ -333,6 +341,33 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 	if slurmTasks {
 		fmt.Fprintf(w, "with --slurm: one array of %d tasks, one per job (experiment × method × seed), each requeued at the time limit\n", tasks)
 	}
+}
+
+// busyText warns when step costs of lines were timed on a busy machine (a load average above
+// its cores): "warning: 12 of 26 step costs were timed at load 9.1–40 on 2 cores: …"; "" when
+// none was, or the load is unknown.
+func busyText(lines []planLine) string {
+	n, timed := 0, 0
+	lo, hi, cpus := math.Inf(1), 0.0, 0
+	for _, l := range lines {
+		if l.cost.CPU <= 0 {
+			continue
+		}
+		timed++
+		if l.cost.CPUs > 0 && l.cost.Load > float64(l.cost.CPUs) {
+			n++
+			lo, hi, cpus = min(lo, l.cost.Load), max(hi, l.cost.Load), l.cost.CPUs
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	load := fmt.Sprintf("%.2g", lo)
+	if hi > lo {
+		load += fmt.Sprintf("–%.2g", hi)
+	}
+	return fmt.Sprintf("warning: %d of %d step costs were timed at load %s on %d cores, more runnable threads than cores: "+
+		"they and the total run high; sipbench check --dry-run --remeasure on a quiet machine times them again", n, timed, load, cpus)
 }
 
 // formatSeconds formats a step's cost: "0.47 s", "12 ms", "35 µs".

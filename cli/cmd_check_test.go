@@ -218,6 +218,30 @@ func TestCheckDryRun(t *testing.T) {
 	if stderr != "" {
 		t.Errorf("measured step costs although all were cached: %s", stderr)
 	}
+	if strings.Contains(out, "warning:") {
+		t.Errorf("a warning for costs timed at no known load:\n%s", out)
+	}
+	// Costs timed on a busy machine (load above the cores) are flagged, with the load.
+	for _, spec := range []string{"poisson", "heat"} {
+		for k, c := range costs {
+			if strings.HasPrefix(k, spec+" paper sip ") {
+				c.Load, c.CPUs = 40, 2
+				costs[k] = c
+			}
+		}
+	}
+	if err := writeCostCache(path, costs); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = capture(t, "check", "--scale", "full", "--dry-run")
+	lines = strings.Split(out, "\n")
+	if got := strings.Join(row("poisson", "sip"), " "); !strings.Contains(got, "cached 2026-12-06, load 40") {
+		t.Errorf("poisson sip: %q; want its load", got)
+	}
+	if !strings.Contains(out, "warning: 2 of ") || !strings.Contains(out, " step costs were timed at load 40 on 2 cores") ||
+		!strings.Contains(out, "--remeasure on a quiet machine") {
+		t.Errorf("no warning of costs timed at load 40:\n%s", out)
+	}
 	// --json: the same plan as data.
 	code, out, stderr = capture(t, "check", "--scale", "full", "--dry-run", "--json")
 	var pj planJSON
@@ -244,6 +268,7 @@ func TestCheckDryRun(t *testing.T) {
 		{[]string{"check", "--scale", "full", "--seeds", "1", "--dry-run"}, "the full scale takes at least 2"},
 		{[]string{"check", "--dry-run", work}, "--dry-run and --slurm plan a new check"},
 		{[]string{"check", "--partition", "x"}, "--partition only apply with --slurm"},
+		{[]string{"check", "--remeasure", "--out", filepath.Join(work, "x")}, "--remeasure goes with --dry-run"},
 	} {
 		if code, _, stderr := capture(t, c.args...); code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("sipbench %s: exit %d, %q; want 2 and %q", strings.Join(c.args, " "), code, stderr, c.want)
