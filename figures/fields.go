@@ -82,33 +82,15 @@ func (f field) image(l lut, lo, hi float64, scale int) image.Image {
 	return img
 }
 
-// valueRange returns the finite range of the fields, padded when constant; symmetric
-// gives [−m, m] with m the largest magnitude (errors: white at zero).
+// valueRange returns the value range of the fields on the colour scale:
+// runner.ValueRange, which the dashboard uses too (a constant field takes the middle
+// colour in both).
 func valueRange(symmetric bool, fs ...field) (lo, hi float64) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, f := range fs {
-		for _, v := range f.data {
-			x := float64(v)
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				continue
-			}
-			lo, hi = math.Min(lo, x), math.Max(hi, x)
-		}
+	data := make([][]float32, len(fs))
+	for i, f := range fs {
+		data[i] = f.data
 	}
-	if math.IsInf(lo, 1) {
-		return 0, 1
-	}
-	if symmetric {
-		m := math.Max(math.Abs(lo), math.Abs(hi))
-		if m == 0 {
-			m = 1
-		}
-		return -m, m
-	}
-	if lo == hi {
-		lo, hi = lo-0.5, hi+0.5
-	}
-	return lo, hi
+	return runner.ValueRange(symmetric, data...)
 }
 
 // tile is one heatmap of a fields figure.
@@ -131,15 +113,6 @@ type fieldJob struct {
 	method string
 	job    runner.JobInfo
 	snap   *runner.Snapshot
-}
-
-func snapField(s *runner.Snapshot, name string) *runner.Field {
-	for i := range s.Fields {
-		if s.Fields[i].Name == name {
-			return &s.Fields[i]
-		}
-	}
-	return nil
 }
 
 // newFields draws a field preset's snapshot: per channel, a row with the ground truth x*
@@ -171,9 +144,9 @@ func newFields(r *run, o Options) (*Figure, error) {
 		return nil, kindErrorf("figures: %s in %s: no job has written a snapshot yet", Fields, r.dir)
 	}
 	ref := jobs[0].snap
-	xs, ys := snapField(ref, "x*"), snapField(ref, "y*")
+	xs, ys := ref.Field(runner.FieldTruth), ref.Field(runner.FieldObserved)
 	if xs == nil || ys == nil || len(xs.Shape) < 2 || len(xs.Shape) == 2 && xs.Shape[1] <= 2 {
-		return nil, kindErrorf("figures: %s for %s: its snapshots hold no fields (try --kind %s)", Fields, r.info.Preset, ownKind(r.info))
+		return nil, kindErrorf("figures: %s for %s: its snapshots hold no fields (try --kind %s)", Fields, r.info.Preset, r.ownKind())
 	}
 	truth, err := channels(xs)
 	if err != nil {
@@ -191,7 +164,7 @@ func newFields(r *run, o Options) (*Figure, error) {
 	var preds []pred
 	var notes []string
 	for _, j := range jobs {
-		x, e := snapField(j.snap, "x"), snapField(j.snap, "x-x*")
+		x, e := j.snap.Field(runner.FieldPrediction), j.snap.Field(runner.FieldError)
 		if x == nil || e == nil {
 			continue
 		}
@@ -207,7 +180,7 @@ func newFields(r *run, o Options) (*Figure, error) {
 			return nil, fmt.Errorf("figures: %s: the snapshot of %s does not match the shape of x*", r.dir, j.job.ID)
 		}
 		p := pred{name: j.method, x: xc, err: ec}
-		if xt := snapField(j.snap, "x*"); xt == nil || !slices.Equal(xt.Data, xs.Data) {
+		if xt := j.snap.Field(runner.FieldTruth); xt == nil || !slices.Equal(xt.Data, xs.Data) {
 			p.name += fmt.Sprintf(" (step %d)", j.snap.Step)
 			notes = append(notes, fmt.Sprintf("%s's snapshot (step %d) is of another example than x* (step %d)", j.method, j.snap.Step, ref.Step))
 		}
@@ -223,13 +196,13 @@ func newFields(r *run, o Options) (*Figure, error) {
 	// v_y of the velocity and m_0, m_T of the marker (runner.ChannelNames).
 	chName := func(kind, name string, k int) string {
 		n := len(truth)
-		if kind == "y*" {
+		if kind == runner.FieldObserved {
 			n = len(obs)
 		}
-		if n <= 1 || !multi && kind != "y*" {
+		if n <= 1 || !multi && kind != runner.FieldObserved {
 			return name
 		}
-		if kind == "x*" || kind == "y*" { // short, so that the channel's name fits
+		if kind == runner.FieldTruth || kind == runner.FieldObserved { // short, so that the channel's name fits
 			name = kind
 		}
 		return name + " " + runner.ChannelNames(r.info.Preset, kind, n)[k]
@@ -245,26 +218,26 @@ func newFields(r *run, o Options) (*Figure, error) {
 		}
 		lo, hi := valueRange(false, vals...)
 		elo, ehi := valueRange(true, errs...)
-		top := []tile{{title: chName("x*", "x* (truth)", k), f: truth[k], lo: lo, hi: hi, lut: seq}}
+		top := []tile{{title: chName(runner.FieldTruth, "x* (truth)", k), f: truth[k], lo: lo, hi: hi, lut: seq}}
 		var bottom []tile
 		if k < len(obs) {
 			olo, ohi := valueRange(false, obs[k])
-			bottom = append(bottom, tile{title: chName("y*", "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq})
+			bottom = append(bottom, tile{title: chName(runner.FieldObserved, "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq})
 		} else {
 			bottom = append(bottom, tile{})
 		}
 		for _, p := range preds {
-			top = append(top, tile{title: chName("x", p.name, k), f: p.x[k], lo: lo, hi: hi, lut: seq})
-			bottom = append(bottom, tile{title: chName("x-x*", p.name+" − x*", k), f: p.err[k], lo: elo, hi: ehi, lut: div})
+			top = append(top, tile{title: chName(runner.FieldPrediction, p.name, k), f: p.x[k], lo: lo, hi: hi, lut: seq})
+			bottom = append(bottom, tile{title: chName(runner.FieldError, p.name+" − x*", k), f: p.err[k], lo: elo, hi: ehi, lut: div})
 		}
 		rows = append(rows, top, bottom)
-		bars = append(bars, colorBar{label: chName("x", "x", k), lo: lo, hi: hi, lut: seq},
-			colorBar{label: chName("x-x*", "x − x*", k), lo: elo, hi: ehi, lut: div})
+		bars = append(bars, colorBar{label: chName(runner.FieldPrediction, "x", k), lo: lo, hi: hi, lut: seq},
+			colorBar{label: chName(runner.FieldError, "x − x*", k), lo: elo, hi: ehi, lut: div})
 	}
 	// Extra observation channels (fluid's marker at t = 0 and T when x has fewer).
 	for k := len(truth); k < len(obs); k++ {
 		olo, ohi := valueRange(false, obs[k])
-		rows = append(rows, []tile{{title: chName("y*", "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq}})
+		rows = append(rows, []tile{{title: chName(runner.FieldObserved, "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq}})
 		bars = append(bars, colorBar{})
 	}
 

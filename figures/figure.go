@@ -19,7 +19,6 @@ import (
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -199,8 +198,8 @@ func (r *run) jobs(method string) []runner.JobInfo {
 }
 
 // DefaultKinds returns the figures that dir has by default: for a sweep folder the sweep;
-// for a run the learning curves and its preset's own figure (fields, scatter or xspace,
-// once a snapshot exists), and Table 1 when a table1 result is in the folder.
+// for a run the learning curves and its own figure (fields, scatter or xspace, as its
+// snapshots' kind says, once a snapshot exists), and Table 1 when a table1 result is in the folder.
 func DefaultKinds(dir string) ([]Kind, error) {
 	if runner.IsSweep(dir) {
 		return []Kind{Sweep}, nil
@@ -210,7 +209,7 @@ func DefaultKinds(dir string) ([]Kind, error) {
 		return nil, err
 	}
 	kinds := []Kind{Curves}
-	if own := ownKind(r.info); own != "" && r.hasSnapshot() {
+	if own := r.ownKind(); own != "" {
 		kinds = append(kinds, own)
 	}
 	if _, err := os.Lstat(filepath.Join(dir, runner.Table1File)); err == nil {
@@ -219,29 +218,24 @@ func DefaultKinds(dir string) ([]Kind, error) {
 	return kinds, nil
 }
 
-// ownKind returns the kind of the preset's own figure.
-func ownKind(info runner.RunInfo) Kind {
-	if info.ProblemCmd != "" { // a problem process's name may be any preset's
-		return ""
-	}
-	switch info.Preset {
-	case "exp":
-		return Scatter
-	case "rotation", "trajectories":
-		return XSpace
-	case "poisson", "heat", "fluid":
+// ownKind returns the kind of the run's own figure, the one its snapshots' kind
+// (runner.Snapshot.Layout) calls for: Fields, Scatter or XSpace; "" before the first
+// snapshot.
+func (r *run) ownKind() Kind {
+	for _, j := range r.info.Jobs {
+		s, err := runner.ReadSnapshot(r.dir, j.ID)
+		if err != nil || s == nil {
+			continue
+		}
+		switch s.Layout() {
+		case runner.SnapScatter:
+			return Scatter
+		case runner.SnapPoints, runner.SnapPaths:
+			return XSpace
+		}
 		return Fields
 	}
 	return ""
-}
-
-func (r *run) hasSnapshot() bool {
-	for _, j := range r.info.Jobs {
-		if s, err := runner.ReadSnapshot(r.dir, j.ID); err == nil && s != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // Format returns the format named by path's extension: png, svg or pdf.
@@ -373,7 +367,7 @@ func (f *Figure) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := core.WriteFileAtomic(path, b); err != nil {
+	if err := runner.WriteFileAtomic(path, b); err != nil {
 		return fmt.Errorf("figures: %v", err)
 	}
 	return nil

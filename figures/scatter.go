@@ -72,10 +72,10 @@ func newScatter(r *run, o Options) (*Figure, error) {
 	}
 	var sets []set
 	for _, j := range jobs {
-		xt, ok1 := scalars(snapField(j.snap, "x*"))
-		x, ok2 := scalars(snapField(j.snap, "x"))
+		xt, ok1 := scalars(j.snap.Field(runner.FieldTruth))
+		x, ok2 := scalars(j.snap.Field(runner.FieldPrediction))
 		if !ok1 || !ok2 || len(x) != len(xt) {
-			return nil, kindErrorf("figures: %s for %s: its snapshots are not scalar predictions (try --kind %s)", Scatter, r.info.Preset, ownKind(r.info))
+			return nil, kindErrorf("figures: %s for %s: its snapshots are not scalar predictions (try --kind %s)", Scatter, r.info.Preset, r.ownKind())
 		}
 		var pts plotter.XYs
 		for i := range x {

@@ -11,7 +11,6 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -31,9 +30,9 @@ func finite2(p [2]float64) bool {
 	return !math.IsNaN(p[0]) && !math.IsInf(p[0], 0) && !math.IsNaN(p[1]) && !math.IsInf(p[1], 0)
 }
 
-// newXSpace draws the x-space figure of a two-unknown preset: rotation's predictions
-// beside the exact solutions (no figure of the paper), or the trajectories' paths over the loss
-// contours (Figure 1).
+// newXSpace draws the x-space figure of snapshots of two unknowns: for points (rotation)
+// the predictions beside the exact solutions (no figure of the paper), for paths the
+// solvers' paths over the loss contours (trajectories, Figure 1).
 func newXSpace(r *run, o Options) (*Figure, error) {
 	jobs, missing, err := snapshotsByMethod(r)
 	if err != nil {
@@ -43,7 +42,7 @@ func newXSpace(r *run, o Options) (*Figure, error) {
 		return nil, kindErrorf("figures: %s in %s: no job has written a snapshot yet", XSpace, r.dir)
 	}
 	var f *Figure
-	if snapField(jobs[0].snap, "path") != nil {
+	if jobs[0].snap.Layout() == runner.SnapPaths {
 		f, err = newPaths(r, jobs, o)
 	} else {
 		f, err = newPredictions(r, jobs, o)
@@ -58,17 +57,13 @@ func newXSpace(r *run, o Options) (*Figure, error) {
 }
 
 // newPredictions draws one panel per method: each example's prediction (in the method's
-// colour) joined by a thin line to the exact solution closest to it (grey rings), on
-// axes shared by all panels. A network that has learned lies on its rings.
+// colour) joined by a thin line to the exact solution closest to it (grey rings: the
+// snapshot's runner.FieldNearest, written by the problem), on axes shared by all panels.
+// A network that has learned lies on its rings. A snapshot without FieldNearest (one
+// problem, one solution; or written before sipbench recorded it) gets the ground truth
+// x* instead.
 func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
-	spec, err := runner.ReadSpec(r.dir, r.info)
-	if err != nil {
-		return nil, fmt.Errorf("figures: %s: %v", r.dir, err)
-	}
-	rot, ok := spec.NewProblem().(*problems.Rotation)
-	if !ok {
-		return nil, kindErrorf("figures: %s for %s: it draws rotation's predictions and the trajectories' paths (try --kind %s)", XSpace, r.info.Preset, ownKind(r.info))
-	}
+	ringName := "closest exact solution"
 	type methodPoints struct {
 		name       string
 		i          int
@@ -84,18 +79,22 @@ func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 		}
 	}
 	for _, j := range jobs {
-		x, ok1 := pairs(snapField(j.snap, "x"))
-		y, ok2 := pairs(snapField(j.snap, "y*"))
-		if !ok1 || !ok2 || len(x) != len(y) {
-			return nil, kindErrorf("figures: %s: the snapshot of %s holds no [batch, 2] predictions", XSpace, j.job.ID)
+		x, ok1 := pairs(j.snap.Field(runner.FieldPrediction))
+		sol, ok2 := pairs(j.snap.Field(runner.FieldNearest))
+		if !ok2 {
+			sol, ok2 = pairs(j.snap.Field(runner.FieldTruth))
+			ringName = "ground truth x*"
+		}
+		if !ok1 || !ok2 || len(x) != len(sol) {
+			return nil, kindErrorf("figures: %s: the snapshot of %s holds no [batch, 2] predictions and solutions (try --kind %s)", XSpace, j.job.ID, r.ownKind())
 		}
 		pn := methodPoints{name: j.method, i: indexOf(r.info.Methods, j.method)}
 		n := 0
 		for b := range x {
-			if !finite2(x[b]) || !finite2(y[b]) {
+			if !finite2(x[b]) || !finite2(sol[b]) {
 				continue
 			}
-			c := rot.Closest(x[b], y[b])
+			c := sol[b]
 			pn.pred = append(pn.pred, plotter.XY{X: x[b][0], Y: x[b][1]})
 			pn.sols = append(pn.sols, plotter.XY{X: c[0], Y: c[1]})
 			pn.dist += math.Hypot(x[b][0]-c[0], x[b][1]-c[1])
@@ -135,7 +134,7 @@ func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 		plots = append(plots, p)
 	}
 	leg := newLegend()
-	leg.add("closest exact solution", swatch{glyph: &draw.GlyphStyle{Color: grey, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}})
+	leg.add(ringName, swatch{glyph: &draw.GlyphStyle{Color: grey, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}})
 	for _, pn := range panels {
 		leg.add(pn.name+" prediction", swatch{glyph: &draw.GlyphStyle{Color: seriesColor(pn.i), Radius: vg.Points(2), Shape: seriesGlyph(pn.i)}})
 	}
@@ -185,6 +184,21 @@ func gridFigure(kind Kind, plots []*panel, leg *legend, cols int, w, h vg.Length
 	return f
 }
 
+// contours returns the contour lines of the snapshot's loss grid g over the view [lo, hi]:
+// a factor 4 apart, from the largest loss in view down (the grid is interpolated,
+// runner.Field.At, on a finer grid over the view).
+func contours(g *runner.Field, lo, hi [2]float64) *plotter.Contour {
+	lg := lossGrid{n: 120, x0: lo[0], x1: hi[0], y0: lo[1], y1: hi[1], f: g.At}
+	top := math.Max(math.Max(lg.f(lo[0], lo[1]), lg.f(hi[0], hi[1])), math.Max(lg.f(lo[0], hi[1]), lg.f(hi[0], lo[1])))
+	var levels []float64
+	for v := top; v > top*1e-6 && len(levels) < 14; v /= 4 {
+		levels = append(levels, v)
+	}
+	ct := plotter.NewContour(lg, levels, palette.Palette(nil))
+	ct.LineStyles = []draw.LineStyle{{Color: lightGreyContour, Width: vg.Points(0.5)}}
+	return ct
+}
+
 // lossGrid samples a function of two variables on a grid, for contour lines.
 type lossGrid struct {
 	n              int
@@ -197,9 +211,10 @@ func (g lossGrid) X(c int) float64    { return g.x0 + (g.x1-g.x0)*float64(c)/flo
 func (g lossGrid) Y(r int) float64    { return g.y0 + (g.y1-g.y0)*float64(r)/float64(g.n-1) }
 func (g lossGrid) Z(c, r int) float64 { return g.f(g.X(c), g.Y(r)) }
 
-// newPaths draws Figure 1: each solver's path in x space over the contours of
-// L = x₁² + x₂⁴, and in y space over the contours of |y|², from (3, 3) towards the
-// minimum at the origin; a marker on every iterate (or on ten of them for long paths).
+// newPaths draws Figure 1: each solver's path in x space over the contours of the loss
+// (for the trajectories L = x₁² + x₂⁴), and in y space over the contours of the loss in y
+// (|y|²), both the grids the run ships in its snapshots, towards the minimum at the
+// origin; a marker on every iterate (or on ten of them for long paths).
 func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	type path struct {
 		name string
@@ -209,8 +224,8 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	var paths []path
 	for _, j := range jobs {
 		pn := path{name: j.method, i: indexOf(r.info.Methods, j.method)}
-		for s, name := range []string{"path", "y-path"} {
-			pts, ok := pairs(snapField(j.snap, name))
+		for s, name := range []string{runner.FieldPath, runner.FieldPathY} {
+			pts, ok := pairs(j.snap.Field(name))
 			if !ok {
 				return nil, kindErrorf("figures: %s: the snapshot of %s has no %s of [n, 2] points", XSpace, j.job.ID, name)
 			}
@@ -222,12 +237,17 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 		}
 		paths = append(paths, pn)
 	}
-	losses := [2]func(x, y float64) float64{
-		func(x, y float64) float64 { return problems.Figure1Loss([2]float64{x, y}) },
-		func(x, y float64) float64 { return problems.Figure1YLoss([2]float64{x, y}) },
+	// The loss grids the run ships in its snapshots (any job's; the same in all).
+	var losses [2]*runner.Field
+	for _, j := range jobs {
+		for s, name := range []string{runner.FieldLoss, runner.FieldLossY} {
+			if g := j.snap.Field(name); g.Grid() && losses[s] == nil {
+				losses[s] = g
+			}
+		}
 	}
-	labels := [2][2]string{{"x₁", "x₂"}, {"y₁ = x₁", "y₂ = x₂²"}}
-	titles := [2]string{"x space, contours of L = x₁² + x₂⁴", "y space, contours of |y|²"}
+	labels := [2][2]string{{"x₁", "x₂"}, {"y₁", "y₂"}}
+	titles := [2]string{"x space, contours of the loss", "y space, contours of the loss in y"}
 	var plots []*panel
 	for s := range 2 {
 		p := newPlot(labels[s][0], labels[s][1])
@@ -244,16 +264,11 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 			pad := 0.08*(hi[k]-lo[k]) + 1e-3
 			lo[k], hi[k] = lo[k]-pad, hi[k]+pad
 		}
-		// Contours a factor 4 apart, from the largest loss in view down.
-		g := lossGrid{n: 120, x0: lo[0], x1: hi[0], y0: lo[1], y1: hi[1], f: losses[s]}
-		top := math.Max(math.Max(g.f(lo[0], lo[1]), g.f(hi[0], hi[1])), math.Max(g.f(lo[0], hi[1]), g.f(hi[0], lo[1])))
-		var levels []float64
-		for v := top; v > top*1e-6 && len(levels) < 14; v /= 4 {
-			levels = append(levels, v)
+		if losses[s] != nil {
+			p.Add(contours(losses[s], lo, hi))
+		} else {
+			p.Title.Text = [2]string{"x space", "y space"}[s] // no loss grid in this snapshot
 		}
-		ct := plotter.NewContour(g, levels, palette.Palette(nil))
-		ct.LineStyles = []draw.LineStyle{{Color: lightGreyContour, Width: vg.Points(0.5)}}
-		p.Add(ct)
 		for k, pn := range paths {
 			col := seriesColor(pn.i)
 			ln, _ := plotter.NewLine(pn.pts[s])

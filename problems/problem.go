@@ -65,3 +65,12 @@ type PredictionAdjuster interface {
 type Parallel interface {
 	SetThreads(n int)
 }
+
+// A Nearer is a problem whose observation has several exact solutions (rotation): the
+// viewers draw each prediction beside the solution closest to it, which the run writes
+// into its snapshots (runner.FieldNearest).
+type Nearer interface {
+	// Nearest writes into dst (allocated when nil) the exact solution of each example's
+	// observation y that is closest to its x, and returns it.
+	Nearest(dst, x, y *core.Tensor) *core.Tensor
+}

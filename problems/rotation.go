@@ -275,6 +275,19 @@ func (p *Rotation) closest(x, y [2]float64) [2]float64 {
 // against, and what figures draw beside each prediction.
 func (p *Rotation) Closest(x, y [2]float64) [2]float64 { return p.closest(x, y) }
 
+// Nearest writes into dst (allocated when nil) the exact solution of each example's y
+// closest to its x (Closest): what the viewers draw beside each prediction.
+func (p *Rotation) Nearest(dst, x, y *core.Tensor) *core.Tensor {
+	b := mustPair("Rotation.Nearest", x, y, rotShape, rotShape)
+	dst = dstTensor("Rotation.Nearest", dst, b, 2)
+	for i := range b {
+		rotSet(dst, i, p.closest(rotAt(x, i), rotAt(y, i)))
+	}
+	return dst
+}
+
+var _ Nearer = (*Rotation)(nil)
+
 // MetricNames returns x_l1, x_dist, y_l2.
 func (*Rotation) MetricNames() []string { return []string{"x_l1", "x_dist", "y_l2"} }
 

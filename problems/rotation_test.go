@@ -397,3 +397,23 @@ func TestRotationPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestRotationNearest: Nearest is Closest of every example of the batch.
+func TestRotationNearest(t *testing.T) {
+	p := NewRotation(8, 0.3)
+	rng := rand.New(rand.NewPCG(1, 2))
+	_, y := p.Sample(rng, 5)
+	x := core.New(5, 2)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64() * 3)
+	}
+	n := p.Nearest(nil, x, y)
+	for i := range 5 {
+		xi := [2]float64{float64(x.Data[2*i]), float64(x.Data[2*i+1])}
+		yi := [2]float64{float64(y.Data[2*i]), float64(y.Data[2*i+1])}
+		want := p.Closest(xi, yi)
+		if got := [2]float64{float64(n.Data[2*i]), float64(n.Data[2*i+1])}; math.Abs(got[0]-want[0]) > 1e-5 || math.Abs(got[1]-want[1]) > 1e-5 {
+			t.Errorf("example %d: Nearest %v; Closest %v", i, got, want)
+		}
+	}
+}

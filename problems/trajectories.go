@@ -147,6 +147,18 @@ func (Figure1Problem) Path(method string, eta float64, steps int) Path {
 // Forward returns Figure1Forward(x).
 func (Figure1Problem) Forward(x [2]float64) [2]float64 { return Figure1Forward(x) }
 
+// YLoss returns Figure1YLoss(y).
+func (Figure1Problem) YLoss(y [2]float64) float64 { return Figure1YLoss(y) }
+
+var _ YLosser = Figure1Problem{}
+
+// A YLosser is a PathProblem with a loss over y space, whose contour lines the viewers
+// draw under the paths mapped to y space.
+type YLosser interface {
+	// YLoss returns the loss of y = P(x) in y space.
+	YLoss(y [2]float64) float64
+}
+
 // Loss returns Figure1Loss(x).
 func (Figure1Problem) Loss(x [2]float64) float64 { return Figure1Loss(x) }
 

@@ -64,12 +64,15 @@ type Event struct {
 	Cluster  *ClusterView // for EvCluster
 }
 
-// Snapshot holds fields of one example at a step, for heatmaps and plots: the ground
-// truth "x*", the observation "y*", the prediction "x" and its error "x-x*". For scalar
-// problems (exp) it holds the predicted x over a sweep of x* instead ("x*" and "x").
+// Snapshot holds named fields at a step, for the viewers' plots (the names are the Field*
+// constants): for field problems example 0's ground truth, observation, prediction and
+// its error; for problems of one or two unknowns the whole batch; for solvers their paths.
+// Kind says how to draw it (see Layout).
 type Snapshot struct {
-	Step   int     `json:"step"`
-	Fields []Field `json:"fields"`
+	Step int `json:"step"`
+	// Kind is "" in snapshots written before snapshots had a kind (Layout infers it).
+	Kind   SnapshotKind `json:"kind,omitempty"`
+	Fields []Field      `json:"fields"`
 }
 
 // Field is one named array with its shape (for fields: [channels, height, width]).
@@ -77,7 +80,7 @@ type Snapshot struct {
 // A field with an Extent is a function of the plane sampled on a grid of shape [ny, nx]
 // (both at least 2): Data[j·nx + i] is its value at x = Extent[0] + i·(Extent[1] −
 // Extent[0])/(nx − 1), y = Extent[2] + j·(Extent[3] − Extent[2])/(ny − 1), so the first row
-// is the lowest y. The solver presets ship their loss this way ("loss"), for contour lines.
+// is the lowest y. The solver presets ship their loss this way (FieldLoss), for contour lines.
 type Field struct {
 	Name   string    `json:"name"`
 	Shape  []int     `json:"shape"`

@@ -245,11 +245,11 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 	for k, x := range path.Points {
 		ys[k] = sv.Forward(x)
 	}
-	snap := &Snapshot{Step: len(path.Points) - 1}
+	snap := &Snapshot{Step: len(path.Points) - 1, Kind: SnapPaths}
 	for _, f := range []struct {
 		name string
 		pts  [][2]float64
-	}{{"path", path.Points}, {"y-path", ys}} {
+	}{{FieldPath, path.Points}, {FieldPathY, ys}} {
 		data := make([]float32, 0, 2*len(f.pts))
 		for _, p := range f.pts {
 			data = append(data, float32(p[0]), float32(p[1]))
@@ -260,8 +260,17 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 	for _, om := range r.spec.Methods {
 		all = append(all, sv.Path(om.Name, om.LR, jc.info.Steps).Points...)
 	}
-	if g, ok := lossGrid(sv.Loss, all); ok {
+	if g, ok := lossGrid(FieldLoss, sv.Loss, all); ok {
 		snap.Fields = append(snap.Fields, g)
+	}
+	if yl, ok := sv.(problems.YLosser); ok {
+		yall := make([][2]float64, len(all))
+		for k, x := range all {
+			yall[k] = sv.Forward(x)
+		}
+		if g, ok := lossGrid(FieldLossY, yl.YLoss, yall); ok {
+			snap.Fields = append(snap.Fields, g)
+		}
 	}
 	writeJSON(filepath.Join(dir, snapshotFile), snap)
 	r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
@@ -279,8 +288,8 @@ const lossGridSize = 64
 
 // lossGrid samples loss on a lossGridSize² grid over the finite points pts and a margin
 // of a tenth of their span on each side (the dashboard pads its plots by less), as the
-// field "loss". It reports false if no point is finite.
-func lossGrid(loss func([2]float64) float64, pts [][2]float64) (Field, bool) {
+// field name. It reports false if no point is finite.
+func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (Field, bool) {
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
 	for _, p := range pts {
@@ -304,7 +313,7 @@ func lossGrid(loss func([2]float64) float64, pts [][2]float64) (Field, bool) {
 		}
 	}
 	n := lossGridSize
-	f := Field{Name: "loss", Shape: []int{n, n}, Data: make([]float32, n*n), Extent: []float64{lo[0], hi[0], lo[1], hi[1]}}
+	f := Field{Name: name, Shape: []int{n, n}, Data: make([]float32, n*n), Extent: []float64{lo[0], hi[0], lo[1], hi[1]}}
 	for j := range n {
 		y := lo[1] + float64(j)*(hi[1]-lo[1])/float64(n-1)
 		for i := range n {

@@ -189,9 +189,10 @@ func (t *trainer) finite(x *core.Tensor) bool {
 	return x.AllFinite()
 }
 
-// snapshot returns the fields for the dashboard's heatmaps: for field problems example
-// 0's x*, y*, x and x−x*; for problems whose examples have at most 2 components, the
-// whole batch as [batch, components] arrays.
+// snapshot returns the fields for the viewers: for field problems example 0's x*, y*, x
+// and x−x*; for problems whose examples have at most 2 components, the whole batch as
+// [batch, components] arrays, with the exact solutions nearest to the predictions if the
+// problem has several (problems.Nearer). Its kind is the one its fields imply.
 func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
 	s := &Snapshot{Step: t.step}
 	field := func(name string, src *core.Tensor, sub func(a, b float32) float32, other *core.Tensor) {
@@ -217,10 +218,14 @@ func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
 		}
 		s.Fields = append(s.Fields, Field{Name: name, Shape: shape, Data: data})
 	}
-	field("x*", xTrue, nil, nil)
-	field("y*", y, nil, nil)
-	field("x", x, nil, nil)
-	field("x-x*", x, func(a, b float32) float32 { return a - b }, xTrue)
+	field(FieldTruth, xTrue, nil, nil)
+	field(FieldObserved, y, nil, nil)
+	field(FieldPrediction, x, nil, nil)
+	field(FieldError, x, func(a, b float32) float32 { return a - b }, xTrue)
+	if n, ok := t.prob.(problems.Nearer); ok && x.ExampleLen() <= 2 {
+		field(FieldNearest, n.Nearest(nil, x, y), nil, nil)
+	}
+	s.Kind = layoutOf(s)
 	return s
 }
 

@@ -752,18 +752,6 @@ func channelOf(f *runner.Field, ch int) *runner.Field {
 	return &runner.Field{Name: f.Name, Shape: []int{h, w}, Data: f.Data[ch*h*w : (ch+1)*h*w]}
 }
 
-func field(s *runner.Snapshot, name string) *runner.Field {
-	if s == nil {
-		return nil
-	}
-	for i := range s.Fields {
-		if s.Fields[i].Name == name {
-			return &s.Fields[i]
-		}
-	}
-	return nil
-}
-
 // fieldsView returns the fields pane (see fieldsPane), rebuilt only when a snapshot,
 // the selection or the size changed, and then at most every Options.HeatmapRefresh
 // unless force or the size changed. Keys do not force it: a keypress is answered at once
@@ -790,11 +778,11 @@ func (d *dashboard) fieldsView(w, h int, force bool) string {
 	return d.heatStr
 }
 
-// fieldsPane feeds and returns the panel that suits the snapshots: for Figure 1 the
-// solvers' paths over the loss contours, for two unknowns (rotation) the exact solutions
-// and the predictions in x space, for scalar unknowns the x-vs-x* scatter, otherwise the
-// heatmaps of x* and y* (from the selected job's snapshot, or the first job that has
-// one) followed by each job's prediction and error, the selected job first.
+// fieldsPane feeds and returns the panel that suits the snapshots' kind (Layout): for
+// paths the solvers' paths over the loss contours, for points the truths and the
+// predictions in x space, for a scatter the x-vs-x* scatter, for fields the heatmaps of
+// x* and y* (from the selected job's snapshot, or the first job that has one) followed by
+// each job's prediction and error, the selected job first.
 func (d *dashboard) fieldsPane() panel {
 	// The selected job first; plots draw in reverse, so that it ends on top. Of runs
 	// compared, the selected job's run.
@@ -808,14 +796,6 @@ func (d *dashboard) fieldsPane() panel {
 			jobs = append(jobs, j)
 		}
 	}
-	colorOf := func(j *job) int {
-		for _, l := range d.lines {
-			if l.Run == j.Run && l.Method == j.Info.Method {
-				return l.Color
-			}
-		}
-		return 0
-	}
 	var src *runner.Snapshot
 	for _, j := range jobs {
 		if j.Snap != nil {
@@ -827,49 +807,65 @@ func (d *dashboard) fieldsPane() panel {
 		d.fields.SetTiles(nil)
 		return d.fields
 	}
-	if field(src, "path") != nil { // Figure 1: the solvers' paths over the contours of the loss
+	switch src.Layout() {
+	case runner.SnapPaths: // Figure 1: the solvers' paths over the contours of the loss
 		var sets []pointSet
 		var contour func(x, y float64) float64 // from the loss grid the run ships in its snapshots
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			sets = append(sets, pointSet{Name: j.Info.Method, Color: colorOf(j), Pts: pairs(field(j.Snap, "path")), Path: true})
-			if g := field(j.Snap, "loss"); g.Grid() {
+			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.jobColor(j), Pts: j.Snap.Field(runner.FieldPath).Pairs(), Path: true})
+			if g := j.Snap.Field(runner.FieldLoss); g.Grid() {
 				contour = g.At
 			}
 		}
 		d.xspace.SetData("paths in x", "contours of the loss, a factor 4 apart", sets, contour)
 		return d.xspace
-	}
-	truth, obs := field(src, "x*"), field(src, "y*")
-	if p := pairs(truth); p != nil {
-		sets := []pointSet{{Name: "x*", Color: -1, Pts: p}}
+	case runner.SnapPoints:
+		sets := []pointSet{{Name: runner.FieldTruth, Color: -1, Pts: src.Field(runner.FieldTruth).Pairs()}}
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			sets = append(sets, pointSet{Name: j.Info.Method, Color: colorOf(j), Pts: pairs(field(j.Snap, "x"))})
+			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.jobColor(j), Pts: j.Snap.Field(runner.FieldPrediction).Pairs()})
 		}
 		d.xspace.SetData("predictions in x", "dim: one exact solution per example", sets, nil)
 		return d.xspace
-	}
-	if truth != nil && (len(truth.Shape) == 1 || len(truth.Shape) == 2 && truth.Shape[1] == 1) {
+	case runner.SnapScatter:
 		var ps []scatterSeries
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			ps = append(ps, scatterSeries{Name: j.Info.Method, Color: colorOf(j), X: field(j.Snap, "x")})
+			ps = append(ps, scatterSeries{Name: j.Info.Method, Color: d.jobColor(j), X: j.Snap.Field(runner.FieldPrediction)})
 		}
-		d.scatter.SetData(truth, ps)
+		d.scatter.SetData(src.Field(runner.FieldTruth), ps)
 		return d.scatter
 	}
-	// A snapshot is one example of the batch at its step, so each job's x* may be another
-	// example: the selected job's x* and y* head the grid, and a job whose x* differs from
-	// it gets its own x* beside its prediction. Every tile names its job, seed and step.
-	// A field of several channels (fluid: v_x and v_y; m_0 and m_T) shows channel d.channel.
-	var selSnap *runner.Snapshot
-	for _, j := range jobs {
-		if j.Snap != nil {
-			selSnap = j.Snap
-			break
+	d.fields.SetTiles(d.heatTiles(jobs, src))
+	return d.fields
+}
+
+// jobColor returns the palette index of job j's line.
+func (d *dashboard) jobColor(j *job) int {
+	for _, l := range d.lines {
+		if l.Run == j.Run && l.Method == j.Info.Method {
+			return l.Color
 		}
 	}
+	return 0
+}
+
+// heatShown is one job's row of heatmaps: its prediction and error, and its own truth if
+// it differs from the selected job's.
+type heatShown struct {
+	j         *job
+	own       bool // its x* differs from the selected job's: draw it beside
+	x, e, tru *runner.Field
+}
+
+// heatTiles returns the heatmaps of the jobs' snapshots of fields, the first snapshot
+// (selSnap) heading them. A snapshot is one example of the batch at its step, so each
+// job's x* may be another example: the selected job's x* and y* head the grid, and a job
+// whose x* differs from it gets its own x* beside its prediction. Every tile names its job,
+// seed and step. A field of several channels (fluid: v_x and v_y; m_0 and m_T) shows
+// channel d.channel.
+func (d *dashboard) heatTiles(jobs []*job, selSnap *runner.Snapshot) []heatTile {
 	var owner *job
 	for _, j := range jobs {
 		if j.Snap == selSnap {
@@ -877,47 +873,22 @@ func (d *dashboard) fieldsPane() panel {
 			break
 		}
 	}
-	preset := d.store.Info.Preset
+	truth, obs := selSnap.Field(runner.FieldTruth), selSnap.Field(runner.FieldObserved)
 	nch := 1
 	if truth != nil {
 		_, _, nch = fieldDims(truth)
 	}
 	ch := d.channel % max(nch, 1)
 	d.channels = nch
-	// tile is a tile of kind of job j's snapshot s: titled "kind [channel] method sSEED@STEP",
-	// or without the method, or the step, where that does not fit (never a cut number).
-	tile := func(kind string, f *runner.Field, j *job, s *runner.Snapshot, status string) heatTile {
-		t := kind
-		if f != nil {
-			if _, _, c := fieldDims(f); c > 1 {
-				t += " " + runner.ChannelNames(preset, kind, c)[min(ch, c-1)]
-			}
-		}
-		if j == nil {
-			return heatTile{Title: t}
-		}
-		seed, step := fmt.Sprintf(" s%d", j.Info.Seed), fmt.Sprintf("@%d", s.Step)
-		short := []string{t + seed + step + status, t + seed + status, t + status}
-		if kind == "x" { // a prediction is named by its method
-			short = append([]string{strings.TrimPrefix(t, "x ") + " " + j.Info.Method + seed + step + status}, short...)
-			short[0] = strings.TrimPrefix(strings.TrimPrefix(short[0], "x"), " ")
-		}
-		return heatTile{Title: t + " " + j.Info.Method + seed + step + status, Short: short}
-	}
-	type shown struct {
-		j         *job
-		own       bool // its x* differs from the selected job's: draw it beside
-		x, e, tru *runner.Field
-	}
-	var rows []shown
+	var rows []heatShown
 	preds := []*runner.Field{channelOf(truth, ch)}
 	var errs []*runner.Field
 	for _, j := range jobs {
 		if j.Snap == nil {
 			continue
 		}
-		r := shown{j: j, x: channelOf(field(j.Snap, "x"), ch), e: channelOf(field(j.Snap, "x-x*"), ch)}
-		if jt := field(j.Snap, "x*"); j.Snap != selSnap && (jt == nil || truth == nil || !slices.Equal(jt.Data, truth.Data)) {
+		r := heatShown{j: j, x: channelOf(j.Snap.Field(runner.FieldPrediction), ch), e: channelOf(j.Snap.Field(runner.FieldError), ch)}
+		if jt := j.Snap.Field(runner.FieldTruth); j.Snap != selSnap && (jt == nil || truth == nil || !slices.Equal(jt.Data, truth.Data)) {
 			r.own, r.tru = true, channelOf(jt, ch)
 			preds = append(preds, r.tru)
 		}
@@ -934,22 +905,43 @@ func (d *dashboard) fieldsPane() panel {
 		return t
 	}
 	tiles := []heatTile{
-		with(tile("x*", truth, owner, selSnap, ""), preds[0], lo, hi, false),
-		with(tile("y*", obs, owner, selSnap, ""), obsCh, olo, ohi, false)}
+		with(d.heatTile(runner.FieldTruth, truth, owner, selSnap, ch, ""), preds[0], lo, hi, false),
+		with(d.heatTile(runner.FieldObserved, obs, owner, selSnap, ch, ""), obsCh, olo, ohi, false)}
 	for _, r := range rows {
 		status := ""
 		if st := r.j.Status(); st == runner.Diverged || st == runner.Failed {
 			status = " (" + string(st) + ")"
 		}
 		if r.own {
-			tiles = append(tiles, with(tile("x*", field(r.j.Snap, "x*"), r.j, r.j.Snap, ""), r.tru, lo, hi, false))
+			tiles = append(tiles, with(d.heatTile(runner.FieldTruth, r.j.Snap.Field(runner.FieldTruth), r.j, r.j.Snap, ch, ""), r.tru, lo, hi, false))
 		}
 		tiles = append(tiles,
-			with(tile("x", field(r.j.Snap, "x"), r.j, r.j.Snap, status), r.x, lo, hi, false),
-			with(tile("x-x*", field(r.j.Snap, "x-x*"), r.j, r.j.Snap, status), r.e, elo, ehi, true))
+			with(d.heatTile(runner.FieldPrediction, r.j.Snap.Field(runner.FieldPrediction), r.j, r.j.Snap, ch, status), r.x, lo, hi, false),
+			with(d.heatTile(runner.FieldError, r.j.Snap.Field(runner.FieldError), r.j, r.j.Snap, ch, status), r.e, elo, ehi, true))
 	}
-	d.fields.SetTiles(tiles)
-	return d.fields
+	return tiles
+}
+
+// heatTile is a tile of the field name of job j's snapshot s, channel ch: titled "name
+// [channel] method sSEED@STEP", or without the method, or the step, where that does not
+// fit (never a cut number).
+func (d *dashboard) heatTile(name string, f *runner.Field, j *job, s *runner.Snapshot, ch int, status string) heatTile {
+	t := name
+	if f != nil {
+		if _, _, c := fieldDims(f); c > 1 {
+			t += " " + runner.ChannelNames(d.store.Info.Preset, name, c)[min(ch, c-1)]
+		}
+	}
+	if j == nil {
+		return heatTile{Title: t}
+	}
+	seed, step := fmt.Sprintf(" s%d", j.Info.Seed), fmt.Sprintf("@%d", s.Step)
+	short := []string{t + seed + step + status, t + seed + status, t + status}
+	if name == runner.FieldPrediction { // a prediction is named by its method
+		short = append([]string{strings.TrimPrefix(t, "x ") + " " + j.Info.Method + seed + step + status}, short...)
+		short[0] = strings.TrimPrefix(strings.TrimPrefix(short[0], "x"), " ")
+	}
+	return heatTile{Title: t + " " + j.Info.Method + seed + step + status, Short: short}
 }
 
 // runEventsOf is a batch of events of one of the runs a dashboard compares.

@@ -34,39 +34,17 @@ func fieldDims(f *runner.Field) (h, w, c int) {
 	return 0, 0, 0
 }
 
-// fieldRange returns the finite value range of the fields (channel 0 only, as drawn),
-// padded when constant, and [0, 1] when nothing is finite. With symmetric it returns
-// [−m, m] with m the largest magnitude (for errors, so that white means 0).
+// fieldRange returns the value range of the fields (channel 0 only, as drawn) on the
+// colour scale: runner.ValueRange, which the figures use too.
 func fieldRange(symmetric bool, fs ...*runner.Field) (lo, hi float64) {
-	lo, hi = math.Inf(1), math.Inf(-1)
+	var data [][]float32
 	for _, f := range fs {
-		if f == nil {
-			continue
-		}
-		h, w, _ := fieldDims(f)
-		for _, v := range f.Data[:min(len(f.Data), h*w)] {
-			x := float64(v)
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				continue
-			}
-			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		if f != nil {
+			h, w, _ := fieldDims(f)
+			data = append(data, f.Data[:max(0, min(len(f.Data), h*w))])
 		}
 	}
-	if math.IsInf(lo, 1) {
-		return 0, 1
-	}
-	if symmetric {
-		m := math.Max(math.Abs(lo), math.Abs(hi))
-		if m == 0 {
-			m = 1
-		}
-		return -m, m
-	}
-	if hi-lo < 1e-12 {
-		d := math.Max(math.Abs(lo)*0.05, 1e-6)
-		return lo - d, hi + d
-	}
-	return lo, hi
+	return runner.ValueRange(symmetric, data...)
 }
 
 // resample returns channel 0 of f as a th×tw image: each target pixel is the mean of the

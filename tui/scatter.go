@@ -70,7 +70,7 @@ func (p *scatter) render() string {
 		lo, hi := fieldRange(false, s.X)
 		ylo, yhi = math.Min(ylo, lo), math.Max(yhi, hi)
 	}
-	f, g := rangeFrame(t, title, xlo, xhi, ylo, yhi, "x*", w, h)
+	f, g := rangeFrame(t, title, xlo, xhi, ylo, yhi, runner.FieldTruth, w, h)
 	nx, ny := g.dots()
 	px := func(v float64) int { return int(math.Round((v - xlo) / (xhi - xlo) * float64(nx-1))) }
 	py := func(v float64) int { return int(math.Round((yhi - v) / (yhi - ylo) * float64(ny-1))) }

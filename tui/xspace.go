@@ -4,8 +4,6 @@ import (
 	"math"
 
 	tea "github.com/charmbracelet/bubbletea"
-
-	"github.com/sipbench/sipbench/runner"
 )
 
 // pointSet is one set of 2-D points in x space: a method's predictions, the ground truth
@@ -57,18 +55,6 @@ func (p *xspace) View() string {
 		p.dirty = false
 	}
 	return p.cache
-}
-
-// pairs returns the rows of a [n, 2] field as points, or nil.
-func pairs(f *runner.Field) [][2]float64 {
-	if f == nil || len(f.Shape) != 2 || f.Shape[1] != 2 {
-		return nil
-	}
-	out := make([][2]float64, f.Shape[0])
-	for i := range out {
-		out[i] = [2]float64{float64(f.Data[2*i]), float64(f.Data[2*i+1])}
-	}
-	return out
 }
 
 // renderPoints draws point sets in the plane into exactly w×h cells, in braille (in
