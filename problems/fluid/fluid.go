@@ -267,7 +267,7 @@ func (f *Fluid) Gradient(dst, x, y *core.Tensor) *core.Tensor {
 		xb, yb := x.Example(b), y.Example(b)
 		core.ToFloat64(w.cen, xb)
 		l := w.lossCentres(w.cen, yb)
-		f.pred[b].record(w, xb, yb, l) // the prediction's rollout, for Metrics (cache.go)
+		f.pred[b].recordPred(w, xb, yb, l, &f.truth[b]) // the prediction's rollout, for Metrics (cache.go)
 		w.gradAfterLoss(w.xbar)
 		core.ToFloat32(dst.Example(b), w.xbar)
 	})
@@ -306,7 +306,7 @@ func (f *Fluid) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 	part := f.part[:3*B]
 	f.caches(B)
 	f.each(B, func(w *Fluid, b int) {
-		var xl1, vl1 float64
+		var xl1 float64
 		xb, tb, yb := x.Example(b), xTrue.Example(b), y.Example(b)
 		for i, v := range xb {
 			xl1 += math.Abs(float64(v) - float64(tb[i]))
@@ -315,18 +315,13 @@ func (f *Fluid) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 		truth, pred := &f.truth[b], &f.pred[b]
 		if !truth.hit(tb, yb[:m]) {
 			w.simulate(tb, yb[:m])
-			truth.record(w, tb, yb[:m], 0)
+			truth.recordTruth(w, tb, yb[:m])
 		}
-		if !pred.hit(xb, yb) {
+		if !pred.hit(xb, yb) || pred.gen != truth.gen {
 			l := w.lossOf(xb, yb)
-			pred.record(w, xb, yb, l)
+			pred.recordPred(w, xb, yb, l, truth)
 		}
-		for k, cen := range pred.hist {
-			for i, v := range cen {
-				vl1 += math.Abs(v - truth.hist[k][i])
-			}
-		}
-		part[3*b], part[3*b+1], part[3*b+2] = xl1, pred.loss, vl1
+		part[3*b], part[3*b+1], part[3*b+2] = xl1, pred.loss, pred.vl1
 	})
 	var xl1, loss, vl1 float64
 	for b := range B {

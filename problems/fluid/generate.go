@@ -105,7 +105,7 @@ func (f *Fluid) generate(rng *rand.Rand, batch int) (x, y *core.Tensor, omega []
 		core.ToFloat32(yb[:m], w.m0)
 		w.simulate(xb, yb[:m])
 		core.ToFloat32(yb[m:], w.sim.mark[Steps])
-		f.truth[b].record(w, xb, yb[:m], 0) // for Metrics (cache.go)
+		f.truth[b].recordTruth(w, xb, yb[:m]) // for Metrics (cache.go)
 	})
 	return x, y, omega
 }

@@ -59,7 +59,7 @@ func (f *Fluid) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.T
 		if name == UpdateSIP {
 			// w.sim holds the prediction's rollout from m₀: keep it, with its loss,
 			// for Metrics (cache.go).
-			f.pred[b].record(w, x.Example(b), y.Example(b), w.lossOfRollout())
+			f.pred[b].recordPred(w, x.Example(b), y.Example(b), w.lossOfRollout(), &f.truth[b])
 		}
 	})
 	return dst
