@@ -51,7 +51,7 @@ func Noise(dst []float64, rng *rand.Rand, ny, nx int, size, scale, smoothness fl
 // normalised on one goroutine.
 func noiseFields(dst []float64, rng *rand.Rand, ny, nx int, size, scale, smoothness float64, plans []*core.FFT2, scratch *[]complex128) []float64 {
 	n := ny * nx
-	w := noiseWeights(ny, nx, size, scale, smoothness)
+	g := NewNoiseGen(ny, nx, size, scale, smoothness)
 	need := len(dst)
 	if len(plans) == 1 {
 		need = n
@@ -61,48 +61,94 @@ func noiseFields(dst []float64, rng *rand.Rand, ny, nx int, size, scale, smoothn
 	}
 	buf := (*scratch)[:need]
 	fields := len(dst) / n
-	draw := func(b []complex128) {
-		for i := range b {
-			re := rng.NormFloat64()
-			im := rng.NormFloat64()
-			b[i] = complex(re*w[i], im*w[i])
-		}
-	}
-	finish := func(b []complex128, plan *core.FFT2, f []float64) {
-		plan.Inverse(b, b)
-		var mean float64
-		for i, c := range b {
-			f[i] = real(c)
-			mean += f[i]
-		}
-		mean /= float64(n)
-		var ss float64
-		for i := range f {
-			f[i] -= mean
-			ss += f[i] * f[i]
-		}
-		if ss == 0 {
-			return
-		}
-		inv := 1 / math.Sqrt(ss/float64(n))
-		for i := range f {
-			f[i] *= inv
-		}
-	}
 	if len(plans) == 1 {
 		for e := range fields {
-			draw(buf)
-			finish(buf, plans[0], dst[e*n:(e+1)*n])
+			g.Draw(buf, rng)
+			g.Finish(dst[e*n:(e+1)*n], buf, plans[0])
 		}
 		return dst
 	}
-	for e := range fields {
-		draw(buf[e*n : (e+1)*n])
-	}
+	g.Draw(buf, rng)
 	ParallelEach(len(plans), fields, func(wk, e int) {
-		finish(buf[e*n:(e+1)*n], plans[wk], dst[e*n:(e+1)*n])
+		g.Finish(dst[e*n:(e+1)*n], buf[e*n:(e+1)*n], plans[wk])
 	})
 	return dst
+}
+
+// NoiseGen makes Noise's fields in two parts, so that the random draws, which must come
+// in order, can run on one goroutine and the transforms on several: Draw takes fields'
+// weighted white noise from the generator (steps 1–3 of Noise), Finish turns each into
+// its field (steps 4–5). Draw then Finish gives Noise's bits. A NoiseGen holds the
+// spectral weights only, and is safe for concurrent use.
+type NoiseGen struct {
+	ny, nx int
+	w      []float64
+}
+
+// NewNoiseGen returns the generator of Noise(scale, smoothness) on an ny×nx grid of
+// physical size size along each axis. It panics if the grid is empty or size ≤ 0.
+func NewNoiseGen(ny, nx int, size, scale, smoothness float64) *NoiseGen {
+	if ny <= 0 || nx <= 0 || !(size > 0) {
+		panic(fmt.Sprintf("problems: NewNoiseGen: grid %d×%d, size %v", ny, nx, size))
+	}
+	return &NoiseGen{ny: ny, nx: nx, w: noiseWeights(ny, nx, size, scale, smoothness)}
+}
+
+// Draw fills spec with the weighted spectra of len(spec)/(ny·nx) fields, drawn from rng in
+// Noise's order. It panics if len(spec) is not a multiple of ny·nx.
+func (g *NoiseGen) Draw(spec []complex128, rng *rand.Rand) {
+	n := g.ny * g.nx
+	if len(spec)%n != 0 {
+		panic(fmt.Sprintf("problems: NoiseGen.Draw: length %d is not a multiple of the %d×%d grid", len(spec), g.ny, g.nx))
+	}
+	for e := 0; e < len(spec); e += n {
+		b := spec[e : e+n]
+		for i, w := range g.w {
+			re := rng.NormFloat64()
+			im := rng.NormFloat64()
+			b[i] = complex(re*w, im*w)
+		}
+	}
+}
+
+// Finish writes the fields of the spectra spec (from Draw; overwritten) into dst, of the
+// same length, with plan (a core.FFT2 for ny×nx). It panics if the lengths differ or are
+// not a multiple of ny·nx, or if the plan's grid differs.
+func (g *NoiseGen) Finish(dst []float64, spec []complex128, plan *core.FFT2) {
+	n := g.ny * g.nx
+	if len(dst) != len(spec) || len(dst)%n != 0 {
+		panic(fmt.Sprintf("problems: NoiseGen.Finish: %d values for %d spectral values (grid %d×%d)", len(dst), len(spec), g.ny, g.nx))
+	}
+	if py, px := plan.Shape(); py != g.ny || px != g.nx {
+		panic(fmt.Sprintf("problems: NoiseGen.Finish: plan for %d×%d, grid %d×%d", py, px, g.ny, g.nx))
+	}
+	for e := 0; e < len(dst); e += n {
+		finishNoise(dst[e:e+n], spec[e:e+n], plan)
+	}
+}
+
+// finishNoise is steps 4–5 of Noise for one field.
+func finishNoise(f []float64, b []complex128, plan *core.FFT2) {
+	n := len(f)
+	plan.Inverse(b, b)
+	var mean float64
+	for i, c := range b {
+		f[i] = real(c)
+		mean += f[i]
+	}
+	mean /= float64(n)
+	var ss float64
+	for i := range f {
+		f[i] -= mean
+		ss += f[i] * f[i]
+	}
+	if ss == 0 {
+		return
+	}
+	inv := 1 / math.Sqrt(ss/float64(n))
+	for i := range f {
+		f[i] *= inv
+	}
 }
 
 // noiseWeights returns the spectral weight of every mode of Noise, row-major in (ky, kx).

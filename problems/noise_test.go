@@ -121,3 +121,34 @@ func TestNoiseReproducible(t *testing.T) {
 		t.Error("different seeds gave identical noise")
 	}
 }
+
+// TestNoiseGenMatchesNoise holds NoiseGen's two parts to Noise bit for bit: fields drawn
+// one or two at a time between other draws of the same generator, and finished later,
+// field by field on plans of their own, equal Noise's fields made in the same order.
+func TestNoiseGenMatchesNoise(t *testing.T) {
+	t.Parallel()
+	const ny, nx = 16, 32
+	n := ny * nx
+	want := make([]float64, 3*n)
+	rng := rand.New(rand.NewPCG(3, 5))
+	Noise(want[:n], rng, ny, nx, 128, 10, 1, nil)
+	wantMid := rng.Float64()
+	Noise(want[n:], rng, ny, nx, 128, 10, 1, nil)
+
+	g := NewNoiseGen(ny, nx, 128, 10, 1)
+	spec := make([]complex128, 3*n)
+	rng = rand.New(rand.NewPCG(3, 5))
+	g.Draw(spec[:n], rng)
+	if mid := rng.Float64(); mid != wantMid {
+		t.Fatalf("the draw between the fields is %v, want %v: Draw took another number of values", mid, wantMid)
+	}
+	g.Draw(spec[n:], rng)
+	got := make([]float64, 3*n)
+	g.Finish(got[2*n:], spec[2*n:], core.NewFFT2(ny, nx))
+	g.Finish(got[:2*n], spec[:2*n], core.NewFFT2(ny, nx))
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Fatalf("value %d = %v, Noise's %v", i, got[i], want[i])
+		}
+	}
+}

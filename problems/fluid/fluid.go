@@ -75,8 +75,10 @@ type Fluid struct {
 	// are Fluids of their own (with one worker each).
 	workers []*Fluid
 	threads int
-	part    []float64 // per-example partial sums of Metrics (3 per example)
-	draws   []float64 // generate's noise fields, 3n² per example
+	part    []float64    // per-example partial sums of Metrics (3 per example)
+	draws   []float64    // generate's noise fields, 3n² per example
+	spectra []complex128 // their spectra, drawn before the fields are made in parallel
+	noise   *problems.NoiseGen
 	sorted  []float64 // n², generate's scratch
 
 	truth, pred []trajCache // per example: the last rollouts of x* (Sample) and of a prediction ("sip")

@@ -45,7 +45,7 @@ func (f *Fluid) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
 
 // generate is Sample that also returns each example's vortex strength ω. The random
 // draws are made first, example by example in the documented order; the rest of each
-// example (marker, flow, projection, rollout) then runs on one of f's goroutines.
+// example (the noise fields' transforms, marker, flow, projection, rollout) then runs on one of f's goroutines.
 func (f *Fluid) generate(rng *rand.Rand, batch int) (x, y *core.Tensor, omega []float64) {
 	n, m := f.n, f.n*f.n
 	x, y = core.New(batch, 2, n, n), core.New(batch, 2, n, n)
@@ -55,18 +55,28 @@ func (f *Fluid) generate(rng *rand.Rand, batch int) (x, y *core.Tensor, omega []
 	if cap(f.draws) < 3*m*batch {
 		f.draws = make([]float64, 3*m*batch)
 	}
+	if cap(f.spectra) < 3*m*batch {
+		f.spectra = make([]complex128, 3*m*batch)
+	}
+	if f.noise == nil {
+		f.noise = problems.NewNoiseGen(n, n, Size, noiseScale, 1)
+	}
+	// The random draws in the order of one problems.Noise call per field (s, then the
+	// two fluctuation fields) between the other draws; the fields' transforms below, on
+	// the example's goroutine.
 	centres := make([][2]float64, batch)
 	for b := range batch {
-		d := f.draws[3*m*b : 3*m*(b+1)] // s, then the two fluctuation fields
+		sp := f.spectra[3*m*b : 3*m*(b+1)]
 		centres[b][0] = boxCentreLow + (boxCentreHigh-boxCentreLow)*rng.Float64()
 		centres[b][1] = boxCentreLow + (boxCentreHigh-boxCentreLow)*rng.Float64()
-		problems.Noise(d[:m], rng, n, n, Size, noiseScale, 1, f.plan)
+		f.noise.Draw(sp[:m], rng)
 		omega[b] = omegaMax * (2*rng.Float64() - 1)
-		problems.Noise(d[m:], rng, n, n, Size, noiseScale, 1, f.plan)
+		f.noise.Draw(sp[m:], rng)
 	}
 	f.caches(batch)
 	f.each(batch, func(w *Fluid, b int) {
-		d := f.draws[3*m*b : 3*m*(b+1)]
+		d := f.draws[3*m*b : 3*m*(b+1)] // s, then the two fluctuation fields
+		f.noise.Finish(d, f.spectra[3*m*b:3*m*(b+1)], w.plan)
 		cx, cy := centres[b][0], centres[b][1]
 		s := d[:m]
 		for i := range n {
