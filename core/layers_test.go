@@ -411,3 +411,42 @@ func TestPadCircular(t *testing.T) {
 		}
 	}
 }
+
+// TestConcatUpsample2MatchesUnfused holds the fused op to ConcatChannels(a, Upsample2(b))
+// bit for bit, in the output and in both gradients (a's written fresh and added to), at
+// 1 and 3 threads, on fields of odd size.
+func TestConcatUpsample2MatchesUnfused(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 8))
+	a, b := randTensor(rng, 3, 2, 10, 14), randTensor(rng, 3, 3, 5, 7)
+	g := randTensor(rng, 3, 5, 10, 14)
+	g2 := randTensor(rng, 3, 2, 10, 14)
+	run := func(fused bool, threads int) []*Tensor {
+		tp := NewTape()
+		tp.Threads = threads
+		va, vb := tp.Input(a.Clone()), tp.Input(b.Clone())
+		var out *Var
+		if fused {
+			out = ConcatUpsample2(va, vb)
+		} else {
+			out = ConcatChannels(va, Upsample2(vb))
+		}
+		// a's gradient also from a second use, so that the op adds into it.
+		both := ConcatChannels(Mul(out, tp.Const(g)), Mul(va, tp.Const(g2)))
+		ones := New(both.Value.Shape...)
+		ones.Fill(1)
+		tp.Backward(both, ones)
+		return []*Tensor{out.Value, va.Grad, vb.Grad}
+	}
+	want := run(false, 1)
+	for _, threads := range []int{1, 3} {
+		got := run(true, threads)
+		for k, name := range []string{"output", "a's gradient", "b's gradient"} {
+			for i := range want[k].Data {
+				if math.Float32bits(got[k].Data[i]) != math.Float32bits(want[k].Data[i]) {
+					t.Fatalf("threads %d: %s[%d] = %v, unfused %v", threads, name, i, got[k].Data[i], want[k].Data[i])
+				}
+			}
+		}
+	}
+}

@@ -142,7 +142,7 @@ func (d doubleConv) buffers() []*Tensor {
 //
 //	inc    = DoubleConv(in, f, f)
 //	down_i = MaxPool2 → DoubleConv(f, f, f)                          (i = 1…L−1)
-//	up_i   = Upsample2 → concat [skip, upsampled] → DoubleConv(2f, f, f)
+//	up_i   = Upsample2 → concat [skip, upsampled] → DoubleConv(2f, f, f)   (the first two one op, ConcatUpsample2)
 //	outc   = 1×1 convolution f → out
 //
 // where DoubleConv(a, m, b) is circular conv3×3(a→m) → BatchNorm → Act → circular
@@ -198,7 +198,7 @@ func (u *UNet) Forward(x *Var) *Var {
 	}
 	for i, up := range u.up { // up[0] is the deepest, joined with the skip one level up
 		skip := skips[len(skips)-2-i]
-		x = up.forward(ConcatChannels(skip, Upsample2(x)), u.Act)
+		x = up.forward(ConcatUpsample2(skip, x), u.Act)
 	}
 	return u.outc.forward(x)
 }

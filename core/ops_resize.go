@@ -90,39 +90,102 @@ func Upsample2(x *Var) *Var {
 	xv := x.Value.Data
 	taps := upsampleTaps(w)
 	parallelFor(t.Threads, n*c, func(p int) {
-		src, dst := xv[p*h*w:][:h*w], out.Data[p*ho*wo:][:ho*wo]
-		for y := 0; y < ho; y++ {
-			y0, y1, ly := upsampleTap(y, h)
-			r0, r1 := src[y0*w:][:w], src[y1*w:][:w]
-			d := dst[y*wo:][:wo]
-			for q, tp := range taps[:len(d)] {
-				lx := tp.lambda
-				top := (1-lx)*r0[tp.i0] + lx*r0[tp.i1]
-				bot := (1-lx)*r1[tp.i0] + lx*r1[tp.i1]
-				d[q] = (1-ly)*top + ly*bot
-			}
-		}
+		upsamplePlane(out.Data[p*ho*wo:][:ho*wo], xv[p*h*w:][:h*w], h, w, taps)
 	})
 	var v *Var
 	v = t.record("Upsample2", out, func() {
 		dx := x.grad().Data
 		parallelFor(t.Threads, n*c, func(p int) {
-			d, g := dx[p*h*w:][:h*w], v.Grad.Data[p*ho*wo:][:ho*wo]
-			for y := 0; y < ho; y++ {
-				y0, y1, ly := upsampleTap(y, h)
-				r0, r1 := d[y0*w:][:w], d[y1*w:][:w]
-				gr := g[y*wo:][:wo]
-				for q, tp := range taps[:len(gr)] {
-					gq, lx := gr[q], tp.lambda
-					top, bot := (1-ly)*gq, ly*gq
-					r0[tp.i0] += (1 - lx) * top
-					r0[tp.i1] += lx * top
-					r1[tp.i0] += (1 - lx) * bot
-					r1[tp.i1] += lx * bot
+			upsamplePlaneAdjoint(dx[p*h*w:][:h*w], v.Grad.Data[p*ho*wo:][:ho*wo], h, w, taps)
+		})
+	}, x)
+	return v
+}
+
+// upsamplePlane writes the ×2 bilinear upsampling of the h×w plane src into dst (2h×2w).
+func upsamplePlane(dst, src []float32, h, w int, taps []upsampleTapAt) {
+	ho, wo := 2*h, 2*w
+	for y := 0; y < ho; y++ {
+		y0, y1, ly := upsampleTap(y, h)
+		r0, r1 := src[y0*w:][:w], src[y1*w:][:w]
+		d := dst[y*wo:][:wo]
+		for q, tp := range taps[:len(d)] {
+			lx := tp.lambda
+			top := (1-lx)*r0[tp.i0] + lx*r0[tp.i1]
+			bot := (1-lx)*r1[tp.i0] + lx*r1[tp.i1]
+			d[q] = (1-ly)*top + ly*bot
+		}
+	}
+}
+
+// upsamplePlaneAdjoint adds the transpose of upsamplePlane applied to g (2h×2w) to d (h×w).
+func upsamplePlaneAdjoint(d, g []float32, h, w int, taps []upsampleTapAt) {
+	ho, wo := 2*h, 2*w
+	for y := 0; y < ho; y++ {
+		y0, y1, ly := upsampleTap(y, h)
+		r0, r1 := d[y0*w:][:w], d[y1*w:][:w]
+		gr := g[y*wo:][:wo]
+		for q, tp := range taps[:len(gr)] {
+			gq, lx := gr[q], tp.lambda
+			top, bot := (1-ly)*gq, ly*gq
+			r0[tp.i0] += (1 - lx) * top
+			r0[tp.i1] += lx * top
+			r1[tp.i0] += (1 - lx) * bot
+			r1[tp.i1] += lx * bot
+		}
+	}
+}
+
+// ConcatUpsample2 returns ConcatChannels(a, Upsample2(b)) as one op, with the same bits
+// in the output and in both gradients: the upsampled channels are written straight into
+// the concatenation, and their gradient is read straight from the concatenation's, so
+// that the upsampled batch and its gradient are neither stored nor copied. b has half a's
+// height and width. It panics if the ranks are not 4 or the shapes do not fit.
+func ConcatUpsample2(a, b *Var) *Var {
+	as, bs := a.Value.Shape, b.Value.Shape
+	mustRank("ConcatUpsample2 a", as, 4)
+	mustRank("ConcatUpsample2 b", bs, 4)
+	if as[0] != bs[0] || as[2] != 2*bs[2] || as[3] != 2*bs[3] {
+		panic(fmt.Sprintf("core: ConcatUpsample2: shape mismatch %v vs upsampled %v", as, bs))
+	}
+	n, cb, h, w := bs[0], bs[1], bs[2], bs[3]
+	la, hw := a.Value.ExampleLen(), 4*h*w
+	t := a.tape
+	out := t.allocNoZero(n, as[1]+cb, as[2], as[3]) // every element is written below
+	taps := upsampleTaps(w)
+	bv := b.Value.Data
+	parallelFor(t.Threads, n, func(i int) {
+		o := out.Example(i)
+		copy(o[:la], a.Value.Example(i))
+		for c := range cb {
+			p := i*cb + c
+			upsamplePlane(o[la+c*hw:][:hw], bv[p*h*w:][:h*w], h, w, taps)
+		}
+	})
+	var v *Var
+	v = t.record("ConcatUpsample2", out, func() {
+		var da *Tensor
+		var aFresh bool
+		if a.needs {
+			da, aFresh = a.gradForWrite()
+		}
+		var db []float32
+		if b.needs {
+			db = b.grad().Data
+		}
+		parallelFor(t.Threads, n, func(i int) {
+			g := v.Grad.Example(i)
+			if da != nil {
+				writeOrAdd(da.Example(i), g[:la], aFresh)
+			}
+			if db != nil {
+				for c := range cb {
+					p := i*cb + c
+					upsamplePlaneAdjoint(db[p*h*w:][:h*w], g[la+c*hw:][:hw], h, w, taps)
 				}
 			}
 		})
-	}, x)
+	}, a, b)
 	return v
 }
 

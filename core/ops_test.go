@@ -118,6 +118,8 @@ func gradCases() []gradCase {
 			build: func(t *Tape, in []*Var) *Var { return Upsample2(in[0]) }},
 		{name: "ConcatChannels", inputs: []*Tensor{randTensor(rng, 2, 1, 2, 3), randTensor(rng, 2, 3, 2, 3)},
 			build: func(t *Tape, in []*Var) *Var { return ConcatChannels(in[0], in[1]) }},
+		{name: "ConcatUpsample2", inputs: []*Tensor{randTensor(rng, 2, 1, 4, 6), randTensor(rng, 2, 2, 2, 3)},
+			build: func(t *Tape, in []*Var) *Var { return ConcatUpsample2(in[0], in[1]) }},
 		{name: "PadEnd2", inputs: []*Tensor{randTensor(rng, 2, 2, 3, 2)},
 			build: func(t *Tape, in []*Var) *Var { return PadEnd2(in[0], 2) }},
 		{name: "CropEnd2", inputs: []*Tensor{randTensor(rng, 2, 2, 4, 5)},
