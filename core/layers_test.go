@@ -450,3 +450,45 @@ func TestConcatUpsample2MatchesUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool2GradientAtArgMax holds MaxPool2's gradient, which scatters to the arg-max
+// the forward pass kept, to the definition (each window's first maximum by maxPoolArg
+// gets its output's adjoint, added to what x's adjoint held), with ties, ±0, NaN and an
+// odd width, at 1 and 3 threads.
+func TestMaxPool2GradientAtArgMax(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(9, 2))
+	const n, c, h, w = 2, 3, 6, 7
+	x := New(n, c, h, w)
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1, 1, float32(math.NaN()), float32(math.Inf(-1))}
+	for i := range x.Data {
+		if rng.IntN(3) == 0 {
+			x.Data[i] = specials[rng.IntN(len(specials))]
+		} else {
+			x.Data[i] = float32(rng.IntN(5)) - 2 // many ties
+		}
+	}
+	g := randTensor(rng, n, c, h/2, w/2)
+	held := randTensor(rng, n, c, h, w)
+	want := held.Clone()
+	for p := range n * c {
+		src, d := x.Data[p*h*w:][:h*w], want.Data[p*h*w:][:h*w]
+		for y := range h / 2 {
+			for q := range w / 2 {
+				d[maxPoolArg(src, w, y, q)] += g.Data[p*(h/2)*(w/2)+y*(w/2)+q]
+			}
+		}
+	}
+	for _, threads := range []int{1, 3} {
+		tp := NewTape()
+		tp.Threads = threads
+		vx := tp.Input(x)
+		vx.Grad = held.Clone()
+		tp.Backward(MaxPool2(vx), g)
+		for i := range want.Data {
+			if math.Float32bits(vx.Grad.Data[i]) != math.Float32bits(want.Data[i]) {
+				t.Fatalf("threads %d: gradient[%d] = %v, want %v", threads, i, vx.Grad.Data[i], want.Data[i])
+			}
+		}
+	}
+}

@@ -19,12 +19,18 @@ func MaxPool2(x *Var) *Var {
 	}
 	t := x.tape
 	out := t.allocNoZero(n, c, ho, wo) // every element is written below
+	// The arg-max of every window, its index in the plane, kept for the backward pass as
+	// the bits of a float32 (exact: Float32frombits and Float32bits round-trip every
+	// pattern), so that the windows are compared once.
+	args := t.allocNoZero(n, c, ho, wo)
 	xv := x.Value.Data
 	parallelFor(t.Threads, n*c, func(p int) {
-		src, dst := xv[p*h*w:][:h*w], out.Data[p*ho*wo:][:ho*wo]
+		src, dst, arg := xv[p*h*w:][:h*w], out.Data[p*ho*wo:][:ho*wo], args.Data[p*ho*wo:][:ho*wo]
 		for y := 0; y < ho; y++ {
 			for q := 0; q < wo; q++ {
-				dst[y*wo+q] = src[maxPoolArg(src, w, y, q)]
+				i := maxPoolArg(src, w, y, q)
+				dst[y*wo+q] = src[i]
+				arg[y*wo+q] = math.Float32frombits(uint32(i))
 			}
 		}
 	})
@@ -32,11 +38,9 @@ func MaxPool2(x *Var) *Var {
 	v = t.record("MaxPool2", out, func() {
 		dx := x.grad().Data
 		parallelFor(t.Threads, n*c, func(p int) {
-			src, d, g := xv[p*h*w:][:h*w], dx[p*h*w:][:h*w], v.Grad.Data[p*ho*wo:][:ho*wo]
-			for y := 0; y < ho; y++ {
-				for q := 0; q < wo; q++ {
-					d[maxPoolArg(src, w, y, q)] += g[y*wo+q]
-				}
+			d, g, arg := dx[p*h*w:][:h*w], v.Grad.Data[p*ho*wo:][:ho*wo], args.Data[p*ho*wo:][:ho*wo]
+			for o, a := range arg {
+				d[math.Float32bits(a)] += g[o]
 			}
 		})
 	}, x)
