@@ -165,7 +165,12 @@ func dryRunCheck(f checkFlags, slurmOn bool) error {
 
 // submitCheck creates the run folder of every experiment of the check folder dir (or
 // opens those that exist) and submits one Slurm array with a task per job: experiment ×
-// method × seed, each requeued at the time limit as a run's are.
+// method × seed, each requeued at the time limit as a run's are. A task per job rather
+// than per experiment × seed: the job is what a task checkpoints, requeues and fails
+// alone (runner.TrainTask), its methods need not share a time limit (a rotation seed's six
+// methods would run one after another in one task), Slurm runs them side by side, and
+// the pairing of a seed's methods holds across tasks (each job draws its initial weights
+// and batches from its seed's own streams, not from the process).
 func submitCheck(dir string, sf *slurmFlags) error {
 	pl, err := check.ReadPlan(dir)
 	if err != nil {

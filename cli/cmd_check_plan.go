@@ -344,19 +344,27 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 }
 
 // busyText warns when step costs of lines were timed on a busy machine (a load average above
-// its cores): "warning: 12 of 26 step costs were timed at load 9.1–40 on 2 cores: …"; "" when
-// none was, or the load is unknown.
+// its cores; a cost cached without its cores is of this machine, as its key says): "warning:
+// 3 of 26 step costs were timed at load 28–29 on 2 cores: …", and says how many were cached
+// without a load. "" when none was timed busy.
 func busyText(lines []planLine) string {
-	n, timed := 0, 0
+	n, timed, unknown := 0, 0, 0
 	lo, hi, cpus := math.Inf(1), 0.0, 0
 	for _, l := range lines {
 		if l.cost.CPU <= 0 {
 			continue
 		}
 		timed++
-		if l.cost.CPUs > 0 && l.cost.Load > float64(l.cost.CPUs) {
+		c := l.cost.CPUs
+		if c == 0 {
+			c = runtime.NumCPU()
+		}
+		switch {
+		case l.cost.Load == 0:
+			unknown++
+		case l.cost.Load > float64(c):
 			n++
-			lo, hi, cpus = min(lo, l.cost.Load), max(hi, l.cost.Load), l.cost.CPUs
+			lo, hi, cpus = min(lo, l.cost.Load), max(hi, l.cost.Load), c
 		}
 	}
 	if n == 0 {
@@ -366,8 +374,12 @@ func busyText(lines []planLine) string {
 	if hi > lo {
 		load += fmt.Sprintf("–%.2g", hi)
 	}
-	return fmt.Sprintf("warning: %d of %d step costs were timed at load %s on %d cores, more runnable threads than cores: "+
-		"they and the total run high; sipbench check --dry-run --remeasure on a quiet machine times them again", n, timed, load, cpus)
+	out := fmt.Sprintf("warning: %d of %d step costs were timed at load %s on %d cores, more runnable threads than cores: "+
+		"they and the total run high", n, timed, load, cpus)
+	if unknown > 0 {
+		out += fmt.Sprintf(" (%d were cached without a load)", unknown)
+	}
+	return out + "; sipbench check --dry-run --remeasure on a quiet machine times them again"
 }
 
 // formatSeconds formats a step's cost: "0.47 s", "12 ms", "35 µs".
