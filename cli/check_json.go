@@ -38,7 +38,10 @@ type checkRowJSON struct {
 	Quantity string  `json:"quantity"`
 	Verdict  string  `json:"verdict"`
 	Reached  string  `json:"reached,omitempty"` // for "short of the paper": how far it got
-	Seeds    []int   `json:"seeds"`
+	// LowerEnd is the verdict of a judged row by its 95 % interval's lower end instead of
+	// its mean (LowerEndVerdict; check --tuned's rule), beside the mean's Verdict.
+	LowerEnd string `json:"verdict_lower_end,omitempty"`
+	Seeds    []int  `json:"seeds"`
 	// Ratios are the seeds' ratios, in the order of Seeds (null: not a number).
 	Ratios []*float64 `json:"ratios"`
 	// Stat is the ratio over the seeds: mean, 95 % interval, p-values; null when nothing
@@ -70,6 +73,9 @@ func newCheckRowJSON(r check.Row) checkRowJSON {
 		Ratios: jsonNums(r.Ratios), Text: r.Measured(), Note: r.Note}
 	if out.Seeds == nil {
 		out.Seeds = []int{}
+	}
+	if r.Verdict.Judged() {
+		out.LowerEnd = string(LowerEndVerdict(r))
 	}
 	for _, d := range r.Runs {
 		out.Runs = append(out.Runs, runner.SanitizePath(d))

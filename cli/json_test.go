@@ -26,6 +26,11 @@ func TestCheckJSON(t *testing.T) {
 		math.Abs(r.Stat.Mean-6.66) > 0.01 || !(r.Stat.Lo < r.Stat.Mean && r.Stat.Mean < r.Stat.Hi) || r.Text != "6.66× [2.73–10.6×]" {
 		t.Errorf("fig6b-5k row: %+v (stat %+v)", r, r.Stat)
 	}
+	// By the interval's lower end (2.73× for fig6b-5k, above 1, below 10): short; fig6b-60's
+	// interval [1.23, 2.31] stays above 1: short as well.
+	if r.LowerEnd != "short of the paper" || got.Rows[0].LowerEnd != "short of the paper" {
+		t.Errorf("lower-end verdicts %q, %q", got.Rows[0].LowerEnd, r.LowerEnd)
+	}
 	// The mean of the seeds' ratios is the stat's mean.
 	if m := (*r.Ratios[0] + *r.Ratios[1]) / 2; math.Abs(m-r.Stat.Mean) > 1e-9 {
 		t.Errorf("seeds' ratios %v, %v: mean %v; stat mean %v", *r.Ratios[0], *r.Ratios[1], m, r.Stat.Mean)
