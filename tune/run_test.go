@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 )
@@ -71,5 +73,61 @@ func TestTunerRotation(t *testing.T) {
 	m1, _ := os.ReadFile(filepath.Join(dir, "rung-0", RateDir(1e-3), runner.JobID("sip", 1), "metrics.csv"))
 	if !reflect.DeepEqual(rec2.Best, rec.Best) || !reflect.DeepEqual(rec2.Rungs, rec.Rungs) || string(m0) != string(m1) || len(m0) == 0 {
 		t.Errorf("a resumed search differs or trained again: %+v", rec2.Best)
+	}
+}
+
+// TestTunerHypers: with Plan.Hypers, each method's candidates cross the rates with the
+// values its optimizer declares (HIG's and Gauss–Newton's τ, SGD's momentum; Adam none),
+// without it the rates alone; a point's spec trains with its values.
+func TestTunerHypers(t *testing.T) {
+	p, err := presets.Lookup("rotation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid := Grid(1e-3, 1e-1, 1)
+	tu := &Tuner{Plan: Plan{Preset: "rotation", Methods: []string{"hig", "gn", "sgd", "adam"}, Hypers: true}, Preset: p}
+	c := tu.Candidates(grid)
+	if len(c["hig"]) != 12 || len(c["gn"]) != 12 || len(c["sgd"]) != 12 || len(c["adam"]) != 3 || c["hig"][1].Hypers[0] != (HyperValue{Name: "tau", Value: 1e-6}) {
+		t.Fatalf("candidates: hig %d, gn %d, sgd %d, adam %d: %v", len(c["hig"]), len(c["gn"]), len(c["sgd"]), len(c["adam"]), c["hig"][:2])
+	}
+	tu.Plan.Hypers = false
+	if c := tu.Candidates(grid); len(c["hig"]) != 3 || len(c["sgd"]) != 3 {
+		t.Errorf("without Hypers: hig %d, sgd %d candidates; want the 3 rates", len(c["hig"]), len(c["sgd"]))
+	}
+	pt := Point{LR: 0.5, Hypers: []HyperValue{{Name: "tau", Value: 1e-4}}}
+	spec, err := tu.Spec([]string{"hig", "gn"}, pt, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range spec.Methods {
+		if m.LR != 0.5 || m.Tau != 1e-4 || spec.Common.Steps != 5 {
+			t.Errorf("%s at %s: lr %v, τ %v, %d steps", m.Name, pt.Dir(), m.LR, m.Tau, spec.Common.Steps)
+		}
+	}
+	if spec.Methods[0].Kappa == spec.Methods[1].Kappa {
+		t.Errorf("hig and gn share κ %v: κ names the method and is not tuned", spec.Methods[0].Kappa)
+	}
+}
+
+// TestEdges: a best value that is the lowest or highest its search tried is named (the
+// best may lie beyond it), except a value of 0, the least there is; inner values are not.
+func TestEdges(t *testing.T) {
+	grid := Grid(1e-5, 1e-1, 2)
+	mom := []optimizers.Hyper{{Name: "momentum", Values: []float64{0, 0.5, 0.9, 0.99}}}
+	tau := []optimizers.Hyper{{Name: "tau", Values: []float64{1e-8, 1e-6, 1e-4, 1e-2}}}
+	for _, c := range []struct {
+		p    Point
+		hs   []optimizers.Hyper
+		want string
+	}{
+		{Point{LR: 1e-5, Hypers: []HyperValue{{"momentum", 0}}}, mom, "lr 1e-05, the lowest tried"},
+		{Point{LR: 0.1, Hypers: []HyperValue{{"momentum", 0.99}}}, mom, "lr 0.1, the highest tried|momentum 0.99, the highest tried"},
+		{Point{LR: 1e-3, Hypers: []HyperValue{{"tau", 1e-8}}}, tau, "tau 1e-08, the lowest tried"},
+		{Point{LR: 1e-3, Hypers: []HyperValue{{"momentum", 0.5}}}, mom, ""},
+		{Point{LR: 3.16e-4}, nil, ""},
+	} {
+		if got := strings.Join(edges(c.p, grid, c.hs), "|"); got != c.want {
+			t.Errorf("edges(%s) = %q; want %q", c.p, got, c.want)
+		}
 	}
 }
