@@ -145,6 +145,9 @@ func ListRuns(root string) ([]string, error) {
 	}
 	var cs []cand
 	for _, e := range entries {
+		if creating(e.Name()) {
+			continue
+		}
 		dir := filepath.Join(root, e.Name())
 		fi, err := os.Stat(filepath.Join(dir, runFile))
 		if err != nil {

@@ -110,30 +110,43 @@ func CheckJobCount(methods int, seeds []int) error {
 }
 
 // Create makes the run folder dir for spec with the given seeds (one job per method ×
-// seed) and writes each job's config.json and status.json (queued), then run.json. It
-// fails if dir already holds a run, or holds anything else: a folder that is not empty
-// and not a run is not written into. It holds the run-level lock (OUT/lock) throughout,
-// so that of several processes creating the same folder at once exactly one succeeds; and
-// run.json comes last, so that a folder with a run.json is always a whole run.
-func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
+// seed): each job's config.json and status.json (queued), then run.json. It builds the run
+// under a temporary name in dir's parent (.NAME.creating-ID, see creating) and renames it
+// into place once its records are written, so that a crash never leaves a half-made
+// folder at dir, and of several processes creating the same folder at once exactly one
+// succeeds (a rename onto a folder that is not empty fails). It fails if dir already
+// holds a run, or holds anything else: a folder that is not empty and not a run is not
+// written into. An empty dir is replaced; one that an older Create left half-made is
+// cleaned first.
+func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 	if err := CheckJobCount(len(spec.Methods), seeds); err != nil {
 		return nil, fmt.Errorf("runner: %v", err)
 	}
 	if err := checkEmpty(dir, false); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err // before the lock file is made in a folder that is not ours
+		return nil, err // before anything is made
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	parent, base := filepath.Dir(filepath.Clean(dir)), filepath.Base(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
-	release, err := lockRun(dir)
+	removeStaleCreations(parent, base)
+	final := dir
+	dir = filepath.Join(parent, "."+base+creatingMark+newRunID()[:8])
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, err
+	}
+	release, err := lockRun(dir) // held until renamed: the mark of a creation under way
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("runner: locking %s: %v", dir, err)
 	}
 	defer release()
-	if err := checkEmpty(dir, true); err != nil {
-		return nil, err
-	}
-	r := &Run{Dir: dir, spec: spec}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(dir)
+		}
+	}()
+	r = &Run{Dir: dir, spec: spec}
 	r.Info = RunInfo{
 		ID:        newRunID(),
 		Preset:    spec.Preset.Name,
@@ -182,7 +195,89 @@ func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 	if err := writeJSON(filepath.Join(dir, runFile), r.Info); err != nil {
 		return nil, err
 	}
+	if err := placeRun(dir, final); err != nil {
+		return nil, err
+	}
+	r.Dir = final
 	return r, nil
+}
+
+// creatingMark marks the temporary name of a run folder that Create is making:
+// .NAME.creating-ID beside NAME. Listings of runs leave such folders out.
+const creatingMark = ".creating-"
+
+// creating reports whether name is that of a run folder being made (creatingMark).
+func creating(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.Contains(name, creatingMark)
+}
+
+// removeStaleCreations removes the folders that a Create of parent/base killed before
+// it renamed them left in parent: their lock is free, and they are over a minute old (a
+// Create that has just made its folder may not hold its lock yet).
+func removeStaleCreations(parent, base string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, "."+base+creatingMark) {
+			continue
+		}
+		tmp := filepath.Join(parent, name)
+		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < time.Minute {
+			continue
+		}
+		f, err := lockFileIn(tmp, lockFile, true)
+		if err != nil {
+			continue // held: a Create under way
+		}
+		os.RemoveAll(tmp)
+		unlockFile(f)
+		f.Close()
+	}
+}
+
+// placeRun renames the run folder tmp, made by Create, to dir: it fails if dir holds a
+// run or anything else but what an older Create left (a lock file, job folders with their
+// config.json and status.json only); an empty dir, or one holding only that, is removed
+// first, under dir's lock.
+func placeRun(tmp, dir string) error {
+	if err := os.Rename(tmp, dir); err == nil {
+		return nil
+	}
+	if err := checkEmpty(dir, false); err != nil {
+		return err // a run (another Create's, made at the same time), or not ours
+	}
+	release, err := lockRun(dir)
+	if errors.Is(err, os.ErrNotExist) { // another Create removed it to rename its own
+		err := os.Rename(tmp, dir)
+		if err != nil {
+			if e := checkEmpty(dir, false); e != nil {
+				return e
+			}
+			return fmt.Errorf("runner: %v", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("runner: locking %s: %v", dir, err)
+	}
+	defer release()
+	if err := checkEmpty(dir, true); err != nil {
+		return err
+	}
+	// dir is empty now: remove it (os.Rename renames no folder onto another, empty or
+	// not), then rename, which fails if another Create has put its run there meanwhile.
+	os.Remove(filepath.Join(dir, lockFile))
+	os.Remove(dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		if err := checkEmpty(dir, false); err != nil {
+			return err
+		}
+		return fmt.Errorf("runner: %v", err)
+	}
+	return nil
 }
 
 // newRunID returns a new run's id: 16 random hexadecimal digits.

@@ -259,7 +259,7 @@ func (x *RunIndex) Scan() ([]RunStatus, error) {
 	seen := map[string]bool{}
 	var out []RunStatus
 	for _, e := range entries {
-		if !e.IsDir() { // links are not followed: a run folder is untrusted input
+		if !e.IsDir() || creating(e.Name()) { // links are not followed: a run folder is untrusted input
 			continue
 		}
 		dir := filepath.Join(x.Root, e.Name())
