@@ -279,3 +279,37 @@ func TestGridMapsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// TestCentreDisplacementsMatchReference holds centreDisplacements, one pass now, to its
+// former two (toCentres into a buffer, then c times it) bit for bit, with signed zeros.
+func TestCentreDisplacementsMatchReference(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(12, 3))
+	for _, n := range []int{2, 4, 64} {
+		m := n * n
+		v := randVec(rng, 2*m, 3)
+		for i := range v {
+			switch rng.IntN(6) {
+			case 0:
+				v[i] = math.Copysign(0, -1)
+			case 1:
+				v[i] = 0
+			}
+		}
+		s := newSim(n, Size/float64(n), Dt, 1)
+		s.centreDisplacements(v)
+		cen := make([]float64, 2*m)
+		toCentres(cen, v, n)
+		wantX, wantY := make([]float64, m), make([]float64, m)
+		for p := range m {
+			wantX[p] = s.c * cen[p]
+			wantY[p] = s.c * cen[m+p]
+		}
+		if i := sameBits(s.dxm, wantX); i >= 0 {
+			t.Errorf("n=%d: dxm[%d] = %v, reference %v", n, i, s.dxm[i], wantX[i])
+		}
+		if i := sameBits(s.dym, wantY); i >= 0 {
+			t.Errorf("n=%d: dym[%d] = %v, reference %v", n, i, s.dym[i], wantY[i])
+		}
+	}
+}
