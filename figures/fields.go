@@ -120,25 +120,9 @@ type fieldJob struct {
 // y* (on its own range) and each method's error x − x* on a shared diverging range, white
 // at zero. Each row has its colour bar.
 func newFields(r *run, o Options) (*Figure, error) {
-	var jobs []fieldJob
-	var missing []string
-	for _, m := range r.info.Methods {
-		var got *fieldJob
-		for _, j := range r.jobs(m) {
-			s, err := runner.ReadSnapshot(r.dir, j.ID)
-			if err != nil {
-				return nil, err
-			}
-			if s != nil {
-				got = &fieldJob{method: m, job: j, snap: s}
-				break
-			}
-		}
-		if got == nil {
-			missing = append(missing, m)
-			continue
-		}
-		jobs = append(jobs, *got)
+	jobs, missing, err := snapshotsByMethod(r)
+	if err != nil {
+		return nil, err
 	}
 	if len(jobs) == 0 {
 		return nil, kindErrorf("figures: %s in %s: no job has written a snapshot yet", Fields, r.dir)
@@ -156,12 +140,86 @@ func newFields(r *run, o Options) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	type pred struct {
-		name     string
-		x, err   []field
-		sameTrue bool
+	preds, notes, err := fieldPreds(r, jobs, xs, truth)
+	if err != nil {
+		return nil, err
 	}
-	var preds []pred
+	if len(missing) > 0 {
+		notes = append(notes, "no snapshot yet: "+strings.Join(missing, ", "))
+	}
+	rows, bars := fieldRows(r, truth, obs, preds)
+	return layoutFields(rows, bars, 1+len(preds), truth[0], notes, o), nil
+}
+
+// layoutFields lays the rows of tiles out, cols of them (and a colour bar) a row, sized
+// after o, each tile of the shape of f0.
+func layoutFields(rows [][]tile, bars []colorBar, cols int, f0 field, notes []string, o Options) *Figure {
+	const tileIn, cbarIn = 1.05, 0.55
+	w, h := sized(o, vg.Length(float64(cols)*tileIn+cbarIn+0.2)*vg.Inch, 0)
+	titleSty := textStyle(tickSize)
+	titleSty.XAlign = draw.XCenter
+	th := titleSty.FontExtents().Height * 1.3
+	gap := vg.Points(5)
+	ts := (w - vg.Points(8) - cbarIn*vg.Inch - vg.Length(cols-1)*gap) / vg.Length(cols)
+	ts = vg.Length(math.Max(float64(ts), float64(vg.Points(20))))
+	aspect := float64(f0.h) / float64(f0.w)
+	rowH := ts*vg.Length(aspect) + th + gap
+	if o.Height == 0 {
+		h = rowH*vg.Length(len(rows)) + vg.Points(8)
+	} else if hh := (h - vg.Points(8)) / vg.Length(len(rows)); hh < rowH {
+		// A given height: shrink the tiles to fit.
+		ts = vg.Length(float64(hh-th-gap) / aspect)
+		rowH = hh
+	}
+	f := &Figure{Kind: Fields, Width: w, Height: h, Panels: 0, Note: strings.Join(notes, "; ")}
+	for _, row := range rows {
+		for _, t := range row {
+			if t.f.data != nil {
+				f.Panels++
+			}
+		}
+	}
+	scale := max(1, 256/max(f0.w, f0.h))
+	f.draw = func(c draw.Canvas) {
+		background(c)
+		f.rects, f.bars = nil, nil
+		top := c.Max.Y - vg.Points(4)
+		for i, row := range rows {
+			y0 := top - vg.Length(i)*rowH // the row's top
+			for j, t := range row {
+				if t.f.data == nil {
+					continue
+				}
+				x0 := c.Min.X + vg.Points(4) + vg.Length(j)*(ts+gap)
+				img := vg.Rectangle{Min: vg.Point{X: x0, Y: y0 - th - ts*vg.Length(aspect)}, Max: vg.Point{X: x0 + ts, Y: y0 - th}}
+				c.DrawImage(img, t.f.image(t.lut, t.lo, t.hi, scale))
+				f.rects = append(f.rects, img)
+				c.StrokeLines(draw.LineStyle{Color: grey, Width: vg.Points(0.4)},
+					[]vg.Point{img.Min, {X: img.Max.X, Y: img.Min.Y}, img.Max, {X: img.Min.X, Y: img.Max.Y}, img.Min})
+				c.FillText(titleSty, vg.Point{X: x0 + ts/2, Y: y0 - th + vg.Points(2.5)}, fitText(titleSty, t.title, ts+gap))
+			}
+			if b := bars[i]; b.lut != nil {
+				x0 := c.Min.X + vg.Points(4) + vg.Length(cols)*(ts+gap)
+				bar := vg.Rectangle{Min: vg.Point{X: x0, Y: y0 - th - ts*vg.Length(aspect)}, Max: vg.Point{X: x0 + vg.Points(7), Y: y0 - th}}
+				drawColorBar(c, b, bar)
+				f.bars = append(f.bars, bar)
+			}
+		}
+	}
+	return f
+}
+
+// fieldPred is one method's prediction and error, per channel.
+type fieldPred struct {
+	name     string
+	x, err   []field
+	sameTrue bool
+}
+
+// fieldPreds returns each job's prediction and error per channel (jobs without them left
+// out), with notes on the snapshots of another example than xs (whose channels are truth).
+func fieldPreds(r *run, jobs []fieldJob, xs *runner.Field, truth []field) ([]fieldPred, []string, error) {
+	var preds []fieldPred
 	var notes []string
 	for _, j := range jobs {
 		x, e := j.snap.Field(runner.FieldPrediction), j.snap.Field(runner.FieldError)
@@ -170,26 +228,29 @@ func newFields(r *run, o Options) (*Figure, error) {
 		}
 		xc, err := channels(x)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ec, err := channels(e)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(xc) != len(truth) || len(ec) != len(truth) || xc[0].h != truth[0].h || xc[0].w != truth[0].w {
-			return nil, fmt.Errorf("figures: %s: the snapshot of %s does not match the shape of x*", r.dir, j.job.ID)
+			return nil, nil, fmt.Errorf("figures: %s: the snapshot of %s does not match the shape of x*", r.dir, j.job.ID)
 		}
-		p := pred{name: j.method, x: xc, err: ec}
+		p := fieldPred{name: j.method, x: xc, err: ec}
 		if xt := j.snap.Field(runner.FieldTruth); xt == nil || !slices.Equal(xt.Data, xs.Data) {
 			p.name += fmt.Sprintf(" (step %d)", j.snap.Step)
-			notes = append(notes, fmt.Sprintf("%s's snapshot (step %d) is of another example than x* (step %d)", j.method, j.snap.Step, ref.Step))
+			notes = append(notes, fmt.Sprintf("%s's snapshot (step %d) is of another example than x* (step %d)", j.method, j.snap.Step, jobs[0].snap.Step))
 		}
 		preds = append(preds, p)
 	}
-	if len(missing) > 0 {
-		notes = append(notes, "no snapshot yet: "+strings.Join(missing, ", "))
-	}
+	return preds, notes, nil
+}
 
+// fieldRows returns the figure's rows of tiles and their colour bars: per channel, the
+// truth and each prediction on one range, then the observation on its own and each error
+// on a diverging one; then the observation's extra channels.
+func fieldRows(r *run, truth, obs []field, preds []fieldPred) ([][]tile, []colorBar) {
 	seq, div := newLUT(sequentialMap()), newLUT(divergingMap())
 	multi := len(truth) > 1
 	// chName names channel k of a field of kind ("x*", "y*", "x", "x-x*"): fluid's v_x,
@@ -241,60 +302,7 @@ func newFields(r *run, o Options) (*Figure, error) {
 		bars = append(bars, colorBar{})
 	}
 
-	cols := 1 + len(preds)
-	const tileIn, cbarIn = 1.05, 0.55
-	w, h := sized(o, vg.Length(float64(cols)*tileIn+cbarIn+0.2)*vg.Inch, 0)
-	titleSty := textStyle(tickSize)
-	titleSty.XAlign = draw.XCenter
-	th := titleSty.FontExtents().Height * 1.3
-	gap := vg.Points(5)
-	ts := (w - vg.Points(8) - cbarIn*vg.Inch - vg.Length(cols-1)*gap) / vg.Length(cols)
-	ts = vg.Length(math.Max(float64(ts), float64(vg.Points(20))))
-	aspect := float64(truth[0].h) / float64(truth[0].w)
-	rowH := ts*vg.Length(aspect) + th + gap
-	if o.Height == 0 {
-		h = rowH*vg.Length(len(rows)) + vg.Points(8)
-	} else if hh := (h - vg.Points(8)) / vg.Length(len(rows)); hh < rowH {
-		// A given height: shrink the tiles to fit.
-		ts = vg.Length(float64(hh-th-gap) / aspect)
-		rowH = hh
-	}
-	f := &Figure{Kind: Fields, Width: w, Height: h, Panels: 0, Note: strings.Join(notes, "; ")}
-	for _, row := range rows {
-		for _, t := range row {
-			if t.f.data != nil {
-				f.Panels++
-			}
-		}
-	}
-	scale := max(1, 256/max(truth[0].w, truth[0].h))
-	f.draw = func(c draw.Canvas) {
-		background(c)
-		f.rects, f.bars = nil, nil
-		top := c.Max.Y - vg.Points(4)
-		for i, row := range rows {
-			y0 := top - vg.Length(i)*rowH // the row's top
-			for j, t := range row {
-				if t.f.data == nil {
-					continue
-				}
-				x0 := c.Min.X + vg.Points(4) + vg.Length(j)*(ts+gap)
-				img := vg.Rectangle{Min: vg.Point{X: x0, Y: y0 - th - ts*vg.Length(aspect)}, Max: vg.Point{X: x0 + ts, Y: y0 - th}}
-				c.DrawImage(img, t.f.image(t.lut, t.lo, t.hi, scale))
-				f.rects = append(f.rects, img)
-				c.StrokeLines(draw.LineStyle{Color: grey, Width: vg.Points(0.4)},
-					[]vg.Point{img.Min, {X: img.Max.X, Y: img.Min.Y}, img.Max, {X: img.Min.X, Y: img.Max.Y}, img.Min})
-				c.FillText(titleSty, vg.Point{X: x0 + ts/2, Y: y0 - th + vg.Points(2.5)}, fitText(titleSty, t.title, ts+gap))
-			}
-			if b := bars[i]; b.lut != nil {
-				x0 := c.Min.X + vg.Points(4) + vg.Length(cols)*(ts+gap)
-				bar := vg.Rectangle{Min: vg.Point{X: x0, Y: y0 - th - ts*vg.Length(aspect)}, Max: vg.Point{X: x0 + vg.Points(7), Y: y0 - th}}
-				drawColorBar(c, b, bar)
-				f.bars = append(f.bars, bar)
-			}
-		}
-	}
-	return f, nil
+	return rows, bars
 }
 
 // fitText shortens s with an ellipsis until it fits width.

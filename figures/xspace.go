@@ -3,6 +3,7 @@ package figures
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -64,20 +65,7 @@ func newXSpace(r *run, o Options) (*Figure, error) {
 // x* instead.
 func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	ringName := "closest exact solution"
-	type methodPoints struct {
-		name       string
-		i          int
-		pred, sols plotter.XYs
-		dist       float64
-	}
 	var panels []methodPoints
-	lo := [2]float64{math.Inf(1), math.Inf(1)}
-	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
-	grow := func(p [2]float64) {
-		for k := range 2 {
-			lo[k], hi[k] = math.Min(lo[k], p[k]), math.Max(hi[k], p[k])
-		}
-	}
 	for _, j := range jobs {
 		x, ok1 := pairs(j.snap.Field(runner.FieldPrediction))
 		sol, ok2 := pairs(j.snap.Field(runner.FieldNearest))
@@ -88,24 +76,15 @@ func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 		if !ok1 || !ok2 || len(x) != len(sol) {
 			return nil, kindErrorf("figures: %s: the snapshot of %s holds no [batch, 2] predictions and solutions (try --kind %s)", XSpace, j.job.ID, r.ownKind())
 		}
-		pn := methodPoints{name: j.method, i: indexOf(r.info.Methods, j.method)}
-		n := 0
-		for b := range x {
-			if !finite2(x[b]) || !finite2(sol[b]) {
-				continue
-			}
-			c := sol[b]
-			pn.pred = append(pn.pred, plotter.XY{X: x[b][0], Y: x[b][1]})
-			pn.sols = append(pn.sols, plotter.XY{X: c[0], Y: c[1]})
-			pn.dist += math.Hypot(x[b][0]-c[0], x[b][1]-c[1])
-			n++
-			grow(x[b])
-			grow(c)
+		panels = append(panels, newMethodPoints(j.method, indexOf(r.info.Methods, j.method), x, sol))
+	}
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	for _, pn := range panels {
+		for _, q := range slices.Concat(pn.pred, pn.sols) {
+			lo[0], hi[0] = math.Min(lo[0], q.X), math.Max(hi[0], q.X)
+			lo[1], hi[1] = math.Min(lo[1], q.Y), math.Max(hi[1], q.Y)
 		}
-		if n > 0 {
-			pn.dist /= float64(n)
-		}
-		panels = append(panels, pn)
 	}
 	if math.IsInf(lo[0], 1) {
 		return nil, fmt.Errorf("figures: %s: no finite prediction in the snapshots", r.dir)
@@ -142,6 +121,33 @@ func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	rows := (len(plots) + cols - 1) / cols
 	w, h := sized(o, vg.Length(2.3*float64(cols)+0.2)*vg.Inch, vg.Length(2.2*float64(rows)+0.35)*vg.Inch)
 	return gridFigure(XSpace, plots, leg, cols, w, h), nil
+}
+
+// methodPoints are one method's finite predictions, each with its solution, and their
+// mean distance.
+type methodPoints struct {
+	name       string
+	i          int
+	pred, sols plotter.XYs
+	dist       float64
+}
+
+// newMethodPoints pairs the method's predictions x with the solutions sol, leaving out
+// the pairs that are not finite.
+func newMethodPoints(name string, i int, x, sol [][2]float64) methodPoints {
+	pn := methodPoints{name: name, i: i}
+	for b := range x {
+		if !finite2(x[b]) || !finite2(sol[b]) {
+			continue
+		}
+		pn.pred = append(pn.pred, plotter.XY{X: x[b][0], Y: x[b][1]})
+		pn.sols = append(pn.sols, plotter.XY{X: sol[b][0], Y: sol[b][1]})
+		pn.dist += math.Hypot(x[b][0]-sol[b][0], x[b][1]-sol[b][1])
+	}
+	if n := len(pn.pred); n > 0 {
+		pn.dist /= float64(n)
+	}
+	return pn
 }
 
 // gridFigure lays plots out on a grid of cols columns under a legend.
@@ -216,14 +222,9 @@ func (g lossGrid) Z(c, r int) float64 { return g.f(g.X(c), g.Y(r)) }
 // (|y|²), both the grids the run ships in its snapshots, towards the minimum at the
 // origin; a marker on every iterate (or on ten of them for long paths).
 func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
-	type path struct {
-		name string
-		i    int
-		pts  [2]plotter.XYs // x space, y space
-	}
-	var paths []path
+	var paths []solverPath
 	for _, j := range jobs {
-		pn := path{name: j.method, i: indexOf(r.info.Methods, j.method)}
+		pn := solverPath{name: j.method, i: indexOf(r.info.Methods, j.method)}
 		for s, name := range []string{runner.FieldPath, runner.FieldPathY} {
 			pts, ok := pairs(j.snap.Field(name))
 			if !ok {
@@ -246,52 +247,7 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 			}
 		}
 	}
-	labels := [2][2]string{{"x₁", "x₂"}, {"y₁", "y₂"}}
-	titles := [2]string{"x space, contours of the loss", "y space, contours of the loss in y"}
-	var plots []*panel
-	for s := range 2 {
-		p := newPlot(labels[s][0], labels[s][1])
-		p.Title.Text = titles[s]
-		lo := [2]float64{0, 0} // the minimum is in view
-		hi := [2]float64{0, 0}
-		for _, pn := range paths {
-			for _, q := range pn.pts[s] {
-				lo[0], hi[0] = math.Min(lo[0], q.X), math.Max(hi[0], q.X)
-				lo[1], hi[1] = math.Min(lo[1], q.Y), math.Max(hi[1], q.Y)
-			}
-		}
-		for k := range 2 {
-			pad := 0.08*(hi[k]-lo[k]) + 1e-3
-			lo[k], hi[k] = lo[k]-pad, hi[k]+pad
-		}
-		if losses[s] != nil {
-			p.Add(contours(losses[s], lo, hi))
-		} else {
-			p.Title.Text = [2]string{"x space", "y space"}[s] // no loss grid in this snapshot
-		}
-		for k, pn := range paths {
-			col := seriesColor(pn.i)
-			ln, _ := plotter.NewLine(pn.pts[s])
-			ln.LineStyle = draw.LineStyle{Color: col, Width: meanWidth}
-			p.Add(ln)
-			marks := pn.pts[s]
-			if len(marks) > 30 {
-				marks = nil
-				for m := range 10 {
-					marks = append(marks, pn.pts[s][m*(len(pn.pts[s])-1)/9])
-				}
-			}
-			sc, _ := plotter.NewScatter(marks)
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: seriesGlyph(pn.i)}
-			p.Add(sc)
-			_ = k
-		}
-		origin, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: 0}})
-		origin.GlyphStyle = draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}
-		p.Add(origin)
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo[0], hi[0], lo[1], hi[1]
-		plots = append(plots, p)
-	}
+	plots := []*panel{pathsPlot(paths, 0, losses[0]), pathsPlot(paths, 1, losses[1])}
 	leg := newLegend()
 	for _, pn := range paths {
 		col := seriesColor(pn.i)
@@ -302,4 +258,57 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	leg.add("minimum", swatch{glyph: &draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}})
 	w, h := sized(o, 6*vg.Inch, 3.1*vg.Inch)
 	return gridFigure(XSpace, plots, leg, 2, w, h), nil
+}
+
+// solverPath is one method's path, in x space and in y space.
+type solverPath struct {
+	name string
+	i    int
+	pts  [2]plotter.XYs // x space, y space
+}
+
+// pathsPlot draws the paths in space s (0: x, 1: y) over the contours of loss (none if
+// nil), with the minimum at the origin in view.
+func pathsPlot(paths []solverPath, s int, loss *runner.Field) *panel {
+	labels := [2][2]string{{"x₁", "x₂"}, {"y₁", "y₂"}}
+	p := newPlot(labels[s][0], labels[s][1])
+	p.Title.Text = [2]string{"x space, contours of the loss", "y space, contours of the loss in y"}[s]
+	lo := [2]float64{0, 0} // the minimum is in view
+	hi := [2]float64{0, 0}
+	for _, pn := range paths {
+		for _, q := range pn.pts[s] {
+			lo[0], hi[0] = math.Min(lo[0], q.X), math.Max(hi[0], q.X)
+			lo[1], hi[1] = math.Min(lo[1], q.Y), math.Max(hi[1], q.Y)
+		}
+	}
+	for k := range 2 {
+		pad := 0.08*(hi[k]-lo[k]) + 1e-3
+		lo[k], hi[k] = lo[k]-pad, hi[k]+pad
+	}
+	if loss != nil {
+		p.Add(contours(loss, lo, hi))
+	} else {
+		p.Title.Text = [2]string{"x space", "y space"}[s] // no loss grid in this snapshot
+	}
+	for _, pn := range paths {
+		col := seriesColor(pn.i)
+		ln, _ := plotter.NewLine(pn.pts[s])
+		ln.LineStyle = draw.LineStyle{Color: col, Width: meanWidth}
+		p.Add(ln)
+		marks := pn.pts[s]
+		if len(marks) > 30 {
+			marks = nil
+			for m := range 10 {
+				marks = append(marks, pn.pts[s][m*(len(pn.pts[s])-1)/9])
+			}
+		}
+		sc, _ := plotter.NewScatter(marks)
+		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: seriesGlyph(pn.i)}
+		p.Add(sc)
+	}
+	origin, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: 0}})
+	origin.GlyphStyle = draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}
+	p.Add(origin)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo[0], hi[0], lo[1], hi[1]
+	return p
 }
