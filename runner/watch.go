@@ -34,6 +34,10 @@ type Watch struct {
 	LostAfter time.Duration
 }
 
+// InvalidSnapshotNote begins the message of the EvNote by which a Watch says that a job's
+// snapshot.json exists but is invalid; the reason follows it.
+const InvalidSnapshotNote = "snapshot.json is invalid, not shown: "
+
 // DefaultLostAfter is Watch.LostAfter's default.
 const DefaultLostAfter = 5 * time.Second
 
@@ -351,7 +355,7 @@ func (w *Watch) poll() (final, more bool, err error) {
 		snap, err := ReadSnapshot(w.Dir, j.id)
 		if err != nil { // read again only once it changes; said once
 			j.snapMod, j.snapSize = fi.ModTime(), fi.Size()
-			events = append(events, Event{Job: j.id, Kind: EvNote, Message: "snapshot.json is invalid, not shown: " + err.Error()})
+			events = append(events, Event{Job: j.id, Kind: EvNote, Message: InvalidSnapshotNote + err.Error()})
 			continue
 		}
 		if snap == nil {

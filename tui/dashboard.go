@@ -805,6 +805,13 @@ func (d *dashboard) fieldsPane() panel {
 	}
 	if src == nil {
 		d.fields.SetTiles(nil)
+		d.fields.empty = "no snapshot yet"
+		for _, j := range jobs {
+			if j.SnapNote != "" { // not "none yet": it exists and is invalid
+				d.fields.empty = "the snapshot.json of " + runner.Sanitize(j.Info.ID) + " is invalid, not shown: " + j.SnapNote
+				break
+			}
+		}
 		return d.fields
 	}
 	switch src.Layout() {

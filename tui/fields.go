@@ -9,12 +9,13 @@ import (
 
 // fields is the panel of field heatmaps: tiles on a grid of equal cells as large as fits,
 // keeping the fields' aspect ratio; tiles that do not fit at the smallest readable size
-// are left out and counted in a last line. With no tiles it says that no snapshot came
-// yet. View returns a cached string rebuilt only after a change.
+// are left out and counted in a last line. With no tiles it says why (empty: no snapshot
+// yet, or an invalid one). View returns a cached string rebuilt only after a change.
 type fields struct {
 	theme *theme
 	w, h  int
 	tiles []heatTile
+	empty string // what it says without tiles; "" for "no snapshot yet"
 	cache string
 	dirty bool
 }
@@ -40,7 +41,11 @@ func (p *fields) View() string {
 	if p.dirty {
 		if p.tiles == nil {
 			t := p.theme
-			p.cache = fitBlock(t.Bold.Render("fields")+"\n"+t.Dim.Render("no snapshot yet"), p.w, p.h)
+			msg := p.empty
+			if msg == "" {
+				msg = "no snapshot yet"
+			}
+			p.cache = fitBlock(t.Bold.Render("fields")+"\n"+t.Dim.Render(wordWrap(msg, p.w)), p.w, p.h)
 		} else {
 			p.cache = tileGrid(p.theme, p.tiles, p.w, p.h)
 		}

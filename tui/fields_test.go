@@ -96,3 +96,25 @@ func TestFieldsChannels(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldsInvalidSnapshot: a job whose snapshot.json exists but is invalid (the Watch's
+// note) is said to have an invalid snapshot, with the reason, escaped, and not "no
+// snapshot yet" (issue 26); a valid snapshot afterwards is shown.
+func TestFieldsInvalidSnapshot(t *testing.T) {
+	info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1"},
+		Jobs: []runner.JobInfo{{ID: "sip-seed0", Method: "sip", Steps: 100}}}
+	d := newDashboard(info, Options{Getenv: xtermEnv}, nil)
+	note := runner.Event{Job: "sip-seed0", Kind: runner.EvNote, Message: runner.InvalidSnapshotNote + "field \"x\": shape [3] holds 1 value \x1b]0;pwned\x07"}
+	feed(d, tea.WindowSizeMsg{Width: 160, Height: 50}, eventsMsg{note}, tickMsg{Gen: d.gen}, keyMsg("tab"), tickMsg{Gen: d.gen})
+	view := d.fieldsPane().View()
+	if !strings.Contains(view, "is invalid") || !strings.Contains(view, "holds 1 value") || strings.Contains(view, "no snapshot yet") {
+		t.Errorf("fields pane:\n%s\nwant the snapshot said invalid, with why", view)
+	}
+	if strings.ContainsAny(view, "\x07") || strings.Contains(view, "\x1b]0") {
+		t.Errorf("the note reached the screen raw: %q", view)
+	}
+	feed(d, eventsMsg{snapshotEvent("sip-seed0", 16, 0.01)}, tickMsg{Gen: d.gen})
+	if p := d.fieldsPane().(*fields); len(p.tiles) == 0 {
+		t.Errorf("a valid snapshot after the invalid one is not shown")
+	}
+}

@@ -113,6 +113,9 @@ type job struct {
 	// BestSmoothed its lowest value so far (NaN before the first finite value).
 	Smoothed, BestSmoothed []float64
 	Snap                   *runner.Snapshot
+	// SnapNote says why the job's latest snapshot is not shown (it is invalid); "" once
+	// a valid one has come, or before any.
+	SnapNote string
 
 	// Versions, incremented on change; the dashboard compares them to its caches
 	// (dirty flags that several readers can use independently).
@@ -313,7 +316,14 @@ func (s *store) ApplyRun(r int, ev runner.Event) bool {
 		if ev.Snapshot == nil || ev.Snapshot.Validate() != nil { // the panels index data by shape
 			return false
 		}
-		j.Snap = ev.Snapshot
+		j.Snap, j.SnapNote = ev.Snapshot, ""
+		j.SnapVersion++
+	case runner.EvNote:
+		note, ok := strings.CutPrefix(ev.Message, runner.InvalidSnapshotNote)
+		if !ok {
+			return false
+		}
+		j.SnapNote = runner.Sanitize(note) // it may quote the file
 		j.SnapVersion++
 	default:
 		return false
