@@ -404,11 +404,13 @@ func score(r Row) int {
 var bookkeeping = []string{"steps", "max_seconds", "snapshot_every", "checkpoint_every"}
 
 // groupKey returns the settings as a key, leaving out the pinned ones, the bookkeeping
-// ones and learning rates.
+// ones and the methods' optimizer settings that tuning moves (learning rates, SGD's
+// momentum: a run from before momentum was a setting records none, and groups with one
+// that does).
 func groupKey(settings map[string]string, pinned map[string]bool) string {
 	var kv []string
 	for k, v := range settings {
-		if pinned[k] || slices.Contains(bookkeeping, k) || strings.HasPrefix(k, "lr.") {
+		if pinned[k] || slices.Contains(bookkeeping, k) || strings.HasPrefix(k, "lr.") || strings.HasPrefix(k, "momentum.") {
 			continue
 		}
 		kv = append(kv, k+"="+v)

@@ -666,3 +666,19 @@ func TestProvisional(t *testing.T) {
 		t.Errorf("a provisional ratio before every job has logged a step: %+v", r.Provisional)
 	}
 }
+
+// TestGroupKey: runs that differ in learning rates, SGD's momentum (recorded or not: runs
+// from before it was a setting have none), bookkeeping or pinned settings group together;
+// runs that differ in another setting do not.
+func TestGroupKey(t *testing.T) {
+	pinned := map[string]bool{"xi": true}
+	a := map[string]string{"xi": "1", "phi": "0", "lr.adam": "0.001", "steps": "100"}
+	b := map[string]string{"xi": "32", "phi": "0", "lr.adam": "0.01", "momentum.sgd": "0.9", "steps": "200"}
+	c := map[string]string{"xi": "32", "phi": "45", "momentum.sgd": "0"}
+	if groupKey(a, pinned) != groupKey(b, pinned) {
+		t.Errorf("groupKey(%v) = %q, groupKey(%v) = %q; want the same", a, groupKey(a, pinned), b, groupKey(b, pinned))
+	}
+	if groupKey(a, pinned) == groupKey(c, pinned) {
+		t.Errorf("runs at φ = 0 and 45 share the group %q", groupKey(a, pinned))
+	}
+}
