@@ -89,6 +89,12 @@ func cmdCheck(args []string) error {
 	if f.remeasure {
 		return usagef("", "--remeasure goes with --dry-run (the plan's step costs)")
 	}
+	switch {
+	case sf.on && f.tuned:
+		return usagef("", "--tuned trains here: it tunes after the check's runs end (without --slurm)")
+	case sf.on && f.json:
+		return usagef("", "--json prints a check's table; --slurm submits it (then: sipbench check --json DIR)")
+	}
 	if err := sf.check(fs); err != nil {
 		return err
 	}
@@ -97,12 +103,6 @@ func cmdCheck(args []string) error {
 		return err
 	}
 	if sf.on {
-		if f.tuned {
-			return usagef("", "--tuned trains here: it tunes after the check's runs end (without --slurm)")
-		}
-		if f.json {
-			return usagef("", "--json prints a check's table; --slurm submits it (then: sipbench check --json DIR)")
-		}
 		return submitCheck(dir, sf)
 	}
 	var w io.Writer = os.Stdout

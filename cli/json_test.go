@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,6 +44,30 @@ func TestCheckJSON(t *testing.T) {
 	if r := got.Rows[0]; r.Verdict != "pending" || r.Stat != nil || r.Provisional == nil || r.Provisional.Step != 2300 ||
 		r.Provisional.Of != 5000 || r.Provisional.Mean == nil || math.Abs(*r.Provisional.Mean-2.84) > 0.01 || got.Counts["pending"] != 1 {
 		t.Errorf("pending row: %+v, counts %v", r, got.Counts)
+	}
+}
+
+// TestCheckJSONTrains: a check that trains with --json prints its progress on stderr and
+// only the JSON table on stdout; with --slurm, --json is a usage error.
+func TestCheckJSONTrains(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "check")
+	code, out, stderr := capture(t, "check", "--json", "--only", "trajectories", "--seeds", "2", "--out", dir)
+	var got checkJSON
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
+		t.Fatalf("check --json: exit %d, %v, stdout:\n%s\nstderr:\n%s", code, err, out, stderr)
+	}
+	if len(got.Rows) != 1 || got.Rows[0].ID != "fig1" || got.Rows[0].Verdict != "holds" || len(got.Rows[0].Seeds) != 2 ||
+		!strings.Contains(stderr, "training trajectories") || got.Folders[0] != dir {
+		t.Errorf("check --json: %+v; stderr:\n%s", got, stderr)
+	}
+	for _, flag := range []string{"--json", "--tuned"} {
+		x := filepath.Join(t.TempDir(), "x")
+		if code, _, stderr := capture(t, "check", flag, "--slurm", "--out", x); code != 2 || !strings.Contains(stderr, "--slurm") {
+			t.Errorf("check %s --slurm: exit %d, %s", flag, code, stderr)
+		}
+		if _, err := os.Stat(x); err == nil {
+			t.Errorf("check %s --slurm made its folder", flag)
+		}
 	}
 }
 
