@@ -254,7 +254,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return a, nil
-	case checkStartedMsg, checkReadMsg, checkTickMsg, checkStoppedMsg:
+	case checkStartedMsg, checkReadMsg, checkTickMsg, checkStoppedMsg, checkNewestMsg:
 		return a, a.send(screenCheck, msg)
 	case runsScannedMsg, runsTickMsg, runsDoneMsg:
 		return a, a.send(screenRuns, msg)

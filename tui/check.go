@@ -69,6 +69,8 @@ type (
 		err   error
 	}
 	checkTickMsg struct{ gen int }
+	// checkNewestMsg is the newest check folder under the root, or "" (o on the set-up).
+	checkNewestMsg struct{ dir string }
 	// checkStoppedMsg reports that the check's trainers were asked to stop.
 	checkStoppedMsg struct{}
 )
@@ -184,6 +186,15 @@ func (c *checkScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if msg.gen == c.gen && c.active {
 			return c, c.read()
 		}
+	case checkNewestMsg:
+		switch {
+		case c.dir != "": // a check opened meanwhile
+		case msg.dir == "":
+			c.status = "no check folder in " + c.root + " yet: enter starts one"
+		default:
+			c.dir = msg.dir
+			return c, c.Activate()
+		}
 	case checkStoppedMsg:
 		c.status = "asked the check to stop (checkpoints are kept): sipbench check --out " + c.dir + " continues it"
 	case tea.KeyMsg:
@@ -209,14 +220,9 @@ func (c *checkScreen) setupKey(msg tea.KeyMsg) tea.Cmd {
 		c.seeds = min(c.seeds+1, 16)
 	case key.Matches(msg, k.Fewer):
 		c.seeds = max(c.seeds-1, 1)
-	case key.Matches(msg, k.Newest):
-		dir := newestCheck(c.root, c.checks.IsCheck)
-		if dir == "" {
-			c.status = "no check folder in " + c.root + " yet: enter starts one"
-			return nil
-		}
-		c.dir = dir
-		return c.Activate()
+	case key.Matches(msg, k.Newest): // the folder is read in a command, not in Update
+		root, isCheck := c.root, c.checks.IsCheck
+		return func() tea.Msg { return checkNewestMsg{dir: newestCheck(root, isCheck)} }
 	case key.Matches(msg, k.Start):
 		if c.starting {
 			return nil

@@ -62,9 +62,7 @@ func TestAppCheckScreen(t *testing.T) {
 	d.keys("enter")
 	d.until("the check's set-up", time.Second, func() bool { return app.screenName() == "check" })
 	d.keys("o") // no check folder under runs/ yet
-	if v := app.View(); !strings.Contains(v, "no check folder in runs yet") {
-		t.Errorf("o without a check folder:\n%s", v)
-	}
+	d.until("o's answer", time.Second, func() bool { return strings.Contains(app.View(), "no check folder in runs yet") })
 	d.keys("l", "+", "enter")
 	d.until("the check's table", 5*time.Second, func() bool { return app.check.result != nil })
 	if scale != check.Paper || !slices.Equal(seeds, []int{0, 1, 2, 3}) {
@@ -139,6 +137,10 @@ func TestCheckScreenOpensNewest(t *testing.T) {
 	checkFixture(t, root)
 	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), check.Viewer(), nil, nil, root, "")
 	_, cmd := c.Update(appKey("o"))
+	if c.dir != "" || cmd == nil {
+		t.Fatalf("o: folder %q, command %v; want the folders read in a command", c.dir, cmd != nil)
+	}
+	_, cmd = c.Update(cmd())
 	if c.dir != filepath.Join(root, "check") || cmd == nil {
 		t.Fatalf("o: folder %q, command %v; want the fixture's check folder read", c.dir, cmd != nil)
 	}
