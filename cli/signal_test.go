@@ -71,4 +71,28 @@ func TestInterruptKeepsFolderReadable(t *testing.T) {
 	if out, _ := exec.Command(bin, "show", dir).CombinedOutput(); !strings.Contains(string(out), "cancelled") {
 		t.Errorf("show after the interrupt:\n%s", out)
 	}
+
+	// A kill while a run of 2,000 jobs is being created leaves no folder at --out, and
+	// run --out makes the run there again (issue 26: a half-made folder that only rm -rf
+	// cleared).
+	big := filepath.Join(tmp, "big")
+	cmd = exec.Command(bin, "run", "exp", "--headless", "--steps", "5", "--methods", "rescaled,adam", "--seeds", "1000",
+		"--out", big, "--print-every", "1h")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m, _ := filepath.Glob(filepath.Join(tmp, ".big.creating-*", "*-seed*")); len(m) > 0 {
+			break
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(big); err == nil {
+		if _, err := runner.ReadRunInfo(big); err != nil {
+			t.Errorf("a kill during creation left %s, not a run: %v", big, err)
+		}
+	} else if out, err := exec.Command(bin, "run", "exp", "--headless", "--steps", "5", "--methods", "rescaled", "--out", big).CombinedOutput(); err != nil {
+		t.Errorf("run --out after a kill during creation: %v\n%s", err, out)
+	}
 }
