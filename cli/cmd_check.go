@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
@@ -270,14 +271,22 @@ func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
 	start := time.Now()
 	failed := false
 	n := 0
+	m := newMeter(os.Stderr)
+	w = m.Above(w)
+	var cur atomic.Pointer[checkExp] // the experiment training, for the progress lines
+	done := make(chan struct{})
+	defer func() { close(done); m.Clear() }()
+	go checkProgress(m, &cur, len(pl.Experiments), done)
 	t, err := check.Train(ctx, dir, check.TrainOptions{
 		Workers: workers,
 		Started: func(e check.Experiment, rdir string) {
 			n++
+			cur.Store(&checkExp{name: e.Name, dir: rdir, n: n})
 			fmt.Fprintf(w, "[%s] training %s (%s; %s) …\n", elapsed(start), e.Name, strings.Join(e.Methods, ", "),
 				strings.Join(append([]string{e.Preset}, e.Sets...), " "))
 		},
 		Finished: func(e check.Experiment, rdir string, states map[string]runner.State, took time.Duration) {
+			cur.Store(nil)
 			var notes []string
 			for id, s := range states {
 				if s != runner.Done {
@@ -423,3 +432,42 @@ func elapsed(start time.Time) string {
 	d := time.Since(start).Round(time.Second)
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 }
+
+// checkExp is the experiment a check trains: its name, run folder and number.
+type checkExp struct {
+	name, dir string
+	n         int
+}
+
+// checkProgress shows, every m.Every until done closes, how far the experiment in cur
+// has come: its steps over every job, from their status files (a headless check was
+// silent for minutes inside a long experiment).
+func checkProgress(m *meter, cur *atomic.Pointer[checkExp], of int, done <-chan struct{}) {
+	tick := time.NewTicker(m.Every())
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		e := cur.Load()
+		if e == nil {
+			continue
+		}
+		steps, total, training, jobs, ok := runProgress(e.dir)
+		if !ok || total == 0 {
+			continue
+		}
+		frac := float64(steps) / float64(total)
+		text := fmt.Sprintf("experiment %d of %d, %s: step %s of %s over %d jobs (%.0f %%), %d training",
+			e.n, of, e.name, thousands(steps), thousands(total), jobs, 100*frac, training)
+		if steps == total {
+			text = fmt.Sprintf("experiment %d of %d, %s: every job done; evaluating …", e.n, of, e.name)
+		}
+		m.Show(frac, text)
+	}
+}
+
+// thousands formats a count with thousands separators: 12,500.
+func thousands(n int) string { return strings.TrimSuffix(check.FormatFactor(float64(n)), "×") }

@@ -57,7 +57,13 @@ func cmdTable1(args []string) error {
 		o.GDStep = m.Spec.Preset.Table1GDStep
 	}
 	p := m.Spec.NewProblem()
-	res, err := eval.Table1(p, m.Predictor(p, *threads), o, os.Stderr)
+	meter := newMeter(os.Stderr)
+	o.Progress = func(solver string, row, rows, b, n int) {
+		frac := (float64(row) + float64(b)/float64(n)) / float64(rows)
+		meter.Maybe(frac, fmt.Sprintf("table1: row %d of %d, %s: example %d of %d", row+1, rows, solver, b, n))
+	}
+	res, err := eval.Table1(p, m.Predictor(p, *threads), o, meter.Above(os.Stderr))
+	meter.Clear()
 	if ue, ok := errors.AsType[*eval.UnsuitableError](err); ok {
 		return fmt.Errorf("table1: %s %s", m.Spec.Preset.Name, ue.Reason)
 	}

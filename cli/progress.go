@@ -3,8 +3,13 @@ package cli
 import (
 	"fmt"
 	"io"
+	"math"
+	"os"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/mattn/go-isatty"
 
 	"github.com/sipbench/sipbench/runner"
 )
@@ -104,4 +109,118 @@ func (p *progress) print() {
 		}
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// meter shows how far a long step has come: a line every Every on a file or pipe, or on a
+// terminal one line with a bar redrawn in place (cleared before other output: wrap that
+// output's writer with Above). It is safe for concurrent use.
+type meter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	tty   bool
+	shown bool // a bar is on the terminal's last line
+	start time.Time
+	last  time.Time // the last Show
+}
+
+// meterEvery is the time between two progress lines on a file or pipe, and meterTTY
+// between two redraws of a terminal's bar.
+const (
+	meterEvery = 5 * time.Second
+	meterTTY   = 250 * time.Millisecond
+)
+
+// Every returns the time between two progress lines: meterEvery, or meterTTY on a
+// terminal.
+func (m *meter) Every() time.Duration {
+	if m.tty {
+		return meterTTY
+	}
+	return meterEvery
+}
+
+// Maybe shows as Show does, unless the last line is younger than Every.
+func (m *meter) Maybe(frac float64, text string) {
+	m.mu.Lock()
+	due := time.Since(m.last) >= m.Every()
+	m.mu.Unlock()
+	if due {
+		m.Show(frac, text)
+	}
+}
+
+// newMeter returns a meter writing to f (a bar when f is a terminal).
+func newMeter(f *os.File) *meter {
+	return &meter{w: f, tty: isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()), start: time.Now()}
+}
+
+// Show shows text with the fraction done (NaN for none): "[  1m05s] text", after a bar
+// of 20 cells on a terminal.
+func (m *meter) Show(frac float64, text string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.last = time.Now()
+	line := fmt.Sprintf("[%s] %s", elapsed(m.start), text)
+	if !m.tty {
+		fmt.Fprintln(m.w, line)
+		return
+	}
+	if !math.IsNaN(frac) {
+		n := int(math.Round(20 * math.Min(math.Max(frac, 0), 1)))
+		line = "[" + strings.Repeat("█", n) + strings.Repeat("·", 20-n) + "] " + line
+	}
+	fmt.Fprint(m.w, "\r\x1b[K"+line)
+	m.shown = true
+}
+
+// Clear removes the bar from a terminal.
+func (m *meter) Clear() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.clear()
+}
+
+func (m *meter) clear() {
+	if m.shown {
+		fmt.Fprint(m.w, "\r\x1b[K")
+		m.shown = false
+	}
+}
+
+// Above returns w whose every write first clears the meter's bar, so that lines printed
+// while it shows are not drawn over it.
+func (m *meter) Above(w io.Writer) io.Writer { return meterAbove{m, w} }
+
+type meterAbove struct {
+	m *meter
+	w io.Writer
+}
+
+func (a meterAbove) Write(p []byte) (int, error) {
+	a.m.mu.Lock()
+	defer a.m.mu.Unlock()
+	a.m.clear()
+	return a.w.Write(p)
+}
+
+// runProgress summarises the jobs of the run folder dir from their status files: the steps
+// done and planned over every job, and how many train; ok is false if the folder cannot
+// be read yet.
+func runProgress(dir string) (done, total, training, jobs int, ok bool) {
+	info, err := runner.ReadRunInfo(dir)
+	if err != nil {
+		return 0, 0, 0, 0, false
+	}
+	for _, j := range info.Jobs {
+		total += j.Steps
+		st, err := runner.ReadStatus(dir, j.ID)
+		if err != nil {
+			continue
+		}
+		done += min(st.Step, j.Steps)
+		if st.State == runner.Running {
+			training++
+		}
+	}
+	return done, total, training, len(info.Jobs), true
 }

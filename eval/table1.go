@@ -31,6 +31,11 @@ type Table1Options struct {
 	// NoGD leaves out the gradient-descent row, the slowest: the paper check compares the
 	// network with the iterated solver only.
 	NoGD bool
+	// Progress, if set, is called before each example of each solver row (solver is the
+	// row's name, row its index among the solvers rows) and once after its last example
+	// (example = examples), from the goroutine that called Table1, so that a long
+	// evaluation (table1 ran 201 s in silence) can show how far it is.
+	Progress func(solver string, row, solvers, example, examples int)
 }
 
 // UnsuitableError says why Table1 cannot evaluate a problem.
@@ -108,8 +113,12 @@ func Table1(p problems.Problem, predict func(y *core.Tensor) *core.Tensor, o Tab
 	if o.LBFGS {
 		solvers = append(solvers, solver{"L-BFGS (problems.Solve)", problems.LBFGS, 0})
 	}
-	for _, s := range solvers {
-		row := solverRow(p, s.m, s.step, xs, y, target, trivial, o)
+	for i, s := range solvers {
+		tick := func(int) {}
+		if o.Progress != nil {
+			tick = func(b int) { o.Progress(s.name, i, len(solvers), b, o.Examples) }
+		}
+		row := solverRow(p, s.m, s.step, xs, y, target, trivial, o, tick)
 		row.Name = s.name
 		fmt.Fprintf(log, "table1: %s: %d of %d examples reached the network's MAE\n", s.name, row.Reached, row.N)
 		res.Rows = append(res.Rows, row)
@@ -119,11 +128,13 @@ func Table1(p problems.Problem, predict func(y *core.Tensor) *core.Tensor, o Tab
 
 // solverRow runs the solver m (step size step) from x = 0 on every example b of (xs, y)
 // that is not trivial, until its MAE is at most target[b] or a limit of o.
-func solverRow(p problems.Problem, m problems.SolverMethod, step float64, xs, y *core.Tensor, target []float64, trivial []bool, o Table1Options) Table1Row {
+// tick is called with each example's index before it, and with o.Examples after the last.
+func solverRow(p problems.Problem, m problems.SolverMethod, step float64, xs, y *core.Tensor, target []float64, trivial []bool, o Table1Options, tick func(b int)) Table1Row {
 	row := Table1Row{Limit: o.MaxIters}
 	var iters float64
 	var el time.Duration
 	for b := range o.Examples {
+		tick(b)
 		if trivial[b] {
 			continue
 		}
@@ -149,6 +160,7 @@ func solverRow(p problems.Problem, m problems.SolverMethod, step float64, xs, y 
 			row.Done += float64(r.Iterations)
 		}
 	}
+	tick(o.Examples)
 	if n := row.N - row.Reached; n > 0 {
 		row.Done /= float64(n)
 	}

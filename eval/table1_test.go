@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -42,9 +43,17 @@ func TestTable1Rows(t *testing.T) {
 	if gd := r.Rows[2]; gd.N != 3 || gd.Limit != 10 || gd.Reached == 3 && gd.Iters < 1 {
 		t.Errorf("gd row %+v", gd)
 	}
-	// NoGD leaves the gradient-descent row out and the others as they were.
+	// NoGD leaves the gradient-descent row out and the others as they were; Progress
+	// counts each row's examples in order, then says the row is done.
 	o.NoGD = true
+	var calls []string
+	o.Progress = func(solver string, row, rows, b, n int) {
+		calls = append(calls, fmt.Sprintf("%s %d/%d %d/%d", strings.Fields(solver)[0], row, rows, b, n))
+	}
 	r2, err := Table1(p, half, o, io.Discard)
+	if want := "iterative 0/1 0/3,iterative 0/1 1/3,iterative 0/1 2/3,iterative 0/1 3/3"; strings.Join(calls, ",") != want {
+		t.Errorf("progress calls %q; want %q", calls, want)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
