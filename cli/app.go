@@ -18,6 +18,7 @@ import (
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tui"
+	"github.com/sipbench/sipbench/tune"
 )
 
 // uiFlags are the display flags of the commands that open the TUI (app, run, watch).
@@ -91,7 +92,8 @@ func cmdApp(args []string) error {
 // configuration here, so that none forgets an action (TestAppConfigs).
 func appConfig(opts tui.Options) tui.AppConfig {
 	return tui.AppConfig{Options: opts, Start: startInBackground, Stop: stopTraining, Resume: resumeInBackground,
-		StartCheck: startCheckInBackground, Checks: check.Viewer(), Figure: figures.Draw}
+		StartCheck: startCheckInBackground, Checks: check.Viewer(), Figure: figures.Draw,
+		Tunes: tune.Viewer()}
 }
 
 // resumeInBackground resumes the run folder dir in a detached background trainer (R on

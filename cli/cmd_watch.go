@@ -9,10 +9,11 @@ import (
 
 	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/tune"
 )
 
 func cmdWatch(args []string) error {
-	fs := newFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
+	fs := newFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check; a tune folder (sipbench tune) its rungs.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	pos, err := parseFlags(fs, args)
@@ -55,6 +56,19 @@ func cmdWatch(args []string) error {
 		if dir, err = newestRun(runner.RunsDir); err != nil {
 			return err
 		}
+	}
+	if tune.IsFolder(dir) { // a tune folder: its rungs in the app, or its record
+		if inTUI {
+			cfg := appConfig(opts)
+			cfg.Tune = dir
+			return runApp(cfg)
+		}
+		rec, err := readTune(dir)
+		if err != nil {
+			return err
+		}
+		printTuned(os.Stdout, dir, rec)
+		return nil
 	}
 	if check.IsFolder(dir) { // a paper check: its table, filled in live in the app
 		if inTUI {

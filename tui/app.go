@@ -57,6 +57,10 @@ type AppConfig struct {
 	// Check, if set (and Watch is nil), opens the app on the paper check screen of this
 	// check folder.
 	Check string
+	// Tunes reads tune folders; Tune, if set (and Watch is nil), opens the app on the
+	// tune folder's rungs (its newest, followed).
+	Tunes view.Tunes
+	Tune  string
 }
 
 // Outcome says how the app ended.
@@ -124,6 +128,7 @@ type App struct {
 	runs   *runsScreen  // made on first use
 	check  *checkScreen // made on first use
 	mark   stepMark     // the step the dashboard being opened marks (a claim's)
+	tune   *tuneView    // the tune folder the app shows, if any
 	// back is the screen esc on the dashboard returns to: the runs screen, or the paper
 	// check that opened it.
 	back    screenID
@@ -163,6 +168,10 @@ func (a *App) Init() tea.Cmd {
 	if len(a.cfg.Compare) > 0 {
 		dirs, title := a.cfg.Compare, a.cfg.CompareTitle
 		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
+	}
+	if a.cfg.Tune != "" {
+		a.tune = &tuneView{dir: a.cfg.Tune, rung: -1, follow: true}
+		return a.readTune()
 	}
 	if a.cfg.Check != "" {
 		a.check = newCheckScreen(a.theme, a.cfg.Checks, a.cfg.StartCheck, a.cfg.Stop, runsRoot(a.cfg.RunsRoot), a.cfg.Check)
@@ -245,6 +254,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmd, done := a.follow(msg); done {
 		return a, cmd
 	}
+	if cmd, done := a.tuneMsg(msg); done {
+		return a, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.w, a.h = msg.Width, msg.Height
@@ -266,6 +278,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if a.screen == screenDashboard && msg.Type == tea.KeyEsc && !a.dash.showHelp && !a.dash.Typing() {
 			a.closeDashboard() // back to the runs or the check; training goes on in the background
+			a.tune = nil       // and a tune folder is followed no more
 			if a.back == screenCheck {
 				return a, a.showCheck()
 			}
@@ -349,6 +362,12 @@ func openCompare(dirs []string, title string) tea.Cmd {
 // openFrom opens the dashboard of ws (compared side by side under title if compare) from
 // the runs screen or the paper check, which esc then returns to.
 func (a *App) openFrom(ws []*runner.Watch, title string, compare bool) tea.Cmd {
+	if !a.tuneCurrent(ws) {
+		return nil
+	}
+	if a.dash != nil { // another rung of a tune folder replaces the one shown
+		a.closeDashboard()
+	}
 	for _, w := range ws {
 		a.lostAtOnce(w)
 	}
@@ -367,6 +386,9 @@ func (a *App) openFrom(ws []*runner.Watch, title string, compare bool) tea.Cmd {
 	}
 	if a.mark.step > 0 {
 		a.dash.SetMark(a.mark.step, a.mark.name)
+	}
+	if a.tune != nil {
+		a.markTune()
 	}
 	a.mark = stepMark{}
 	return cmd

@@ -33,6 +33,8 @@ type curve struct {
 	// Hidden curves are not drawn (a line toggled off or filtered out); the legend lists
 	// them, hollow and faint, and the axes fit the curves shown.
 	Hidden bool
+	// Faded curves are drawn faint, under the others (a tune rung's dropped rates).
+	Faded bool
 }
 
 // chartMode is how a chart draws its series; it is comparable.
@@ -316,7 +318,7 @@ func (c *chart) render() string {
 	keys := map[int]bool{}
 	hidden := 0
 	for i, s := range c.series {
-		items[i] = legendItem{Name: s.Name, Color: s.Color, Diverged: s.Diverged, Hidden: s.Hidden, key: s.Key}
+		items[i] = legendItem{Name: s.Name, Color: s.Color, Diverged: s.Diverged, Hidden: s.Hidden, Faded: s.Faded, key: s.Key}
 		keys[s.Key] = true
 		if s.Hidden {
 			hidden++
@@ -377,8 +379,12 @@ func (c *chart) render() string {
 			drawBand(g, r, x0, x1, nx, ydot)
 		}
 	}
+	slices.SortStableFunc(all, func(a, b xy) int { return boolCmp(b.s.Faded, a.s.Faded) }) // the faded first, under
 	for _, r := range all {
 		k := ink(r.s.Color)
+		if r.s.Faded {
+			k = bandInk(r.s.Color)
+		}
 		style := lineStyle(r.s.Color)
 		cols := downsample(r.xs, r.ys, x0, x1, nx)
 		prevX, prevY := -1, 0.0
@@ -451,4 +457,15 @@ func drawBand(g *raster, r xy, x0, x1 float64, nx int, ydot func(float64) float6
 		g.vspan(x, int(math.Round(ydot(hi[x].Max))), int(math.Round(ydot(lo[x].Min))), k)
 		prev = x
 	}
+}
+
+// boolCmp orders false before true.
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
 }

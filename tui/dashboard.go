@@ -93,6 +93,10 @@ type dashboard struct {
 	typed      string
 	legendPage int  // the legend's page asked ([ ]), -1 for the selected line's
 	setting    bool // the chart shows the final value against a setting (g)
+	// kept marks a tune rung's scored lines: true kept (✓), false dropped (faded)
+	kept map[int]bool
+	// ownTitle: the title says all (a tune rung's), without "compare N runs"
+	ownTitle bool
 
 	table   *table
 	chart   *chart
@@ -442,6 +446,14 @@ func (d *dashboard) hiddenLines() []bool {
 	return out
 }
 
+// SetTune sets the title of a tune folder's rung and its scored lines: kept (true, ✓ in
+// the legend) or dropped (false, drawn faded); lines not in kept are unscored.
+func (d *dashboard) SetTune(title string, kept map[int]bool) {
+	d.title, d.kept, d.ownTitle = title, kept, true
+	d.chartKey = ""
+	d.redraw(true)
+}
+
 // SetMark marks step on the chart, named name (the step of the paper's claim that opened
 // the run), with a dotted vertical line while X counts steps.
 func (d *dashboard) SetMark(step int, name string) {
@@ -540,6 +552,8 @@ func (d *dashboard) redraw(force bool) {
 	info := d.store.Info
 	title := fmt.Sprintf("sipbench · %s · scale %s", info.Preset, info.Scale)
 	switch {
+	case d.ownTitle:
+		title = "sipbench · " + d.title
 	case len(d.runs) > 1:
 		title = fmt.Sprintf("sipbench · compare %d runs of %s", len(d.runs), runPresets(d.store.Runs))
 		if d.title != "" {
@@ -683,6 +697,12 @@ func (d *dashboard) chartView(w, h int) string {
 	}
 	for i := range ss {
 		ss[i].Hidden = !vis[ss[i].Key]
+		if k, ok := d.kept[ss[i].Key]; ok {
+			ss[i].Faded = !k
+			if k {
+				ss[i].Name += " ✓"
+			}
+		}
 	}
 	switch {
 	case banded:

@@ -87,6 +87,7 @@ type legendItem struct {
 	Color    int
 	Diverged bool // marked ✗
 	Hidden   bool // a line not drawn (toggled off, filtered out): a hollow swatch, faint
+	Faded    bool // a line drawn faint (a tune rung's dropped rate): faint
 	Selected bool // the selected line: bold
 	key      int  // the order of the chart's legend
 }
@@ -147,7 +148,7 @@ func legendItemText(t *theme, s legendItem) (plain, styled string) {
 	switch {
 	case t.Colorless():
 		b.WriteString(item)
-	case s.Hidden:
+	case s.Hidden || s.Faded:
 		t.dim.wrap(&b, item)
 	default:
 		t.seriesSpan(s.Color).wrap(&b, item)

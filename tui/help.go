@@ -47,6 +47,7 @@ func helpView(t *theme, h help.Model, keys keyMap, w, ht int) string {
 		"Lines: space hides the selected job's, o shows it alone, / keeps those whose label a regular expression matches, a shows all; "+
 		"the legend lists hidden lines hollow (□) and pages with [ ]; the selected line is drawn on top. "+
 		"g: the metric at the end against a setting the runs differ in (a sweep's), each point a run. "+
+		"A tune folder (sipbench watch DIR) shows a rung's runs, one per rate: < and > the rungs; scored, the points kept ✓, the dropped faded. "+
 		"Fields: x* truth, y* observation, x prediction, x-x* error (blue < 0 < red). esc goes back to the runs; "+
 		"? or esc closes this.", w, ht)
 }

@@ -64,6 +64,25 @@ func TestTunerRotation(t *testing.T) {
 	if !runner.IsSweep(filepath.Join(dir, "rung-0")) {
 		t.Error("rung-0 is not a sweep folder")
 	}
+	// The app's view: every rung's run folders, and each point kept or dropped as recorded.
+	v, err := ReadView(dir)
+	if err != nil || !IsFolder(dir) || !v.Done || len(v.Rungs) != 3 || len(v.Best) != 2 {
+		t.Fatalf("ReadView: %v, %+v", err, v)
+	}
+	for i, vr := range v.Rungs {
+		kept, dropped := 0, 0
+		for _, k := range vr.Kept {
+			if k {
+				kept++
+			} else {
+				dropped++
+			}
+		}
+		want := []int{3, 2, 1}[i] // points per method; a run per rate alive for either method
+		if len(vr.Runs) < want || len(vr.Runs) > 3 || kept+dropped != 2*want || vr.Steps != wantSteps[i] || i < 2 && kept != 2*[]int{2, 1}[i] {
+			t.Errorf("view rung %d: %d runs, %d kept, %d dropped, %d steps; want %d points per method at %d steps", i, len(vr.Runs), kept, dropped, vr.Steps, want, wantSteps[i])
+		}
+	}
 	m0, _ := os.ReadFile(filepath.Join(dir, "rung-0", RateDir(1e-3), runner.JobID("sip", 1), "metrics.csv"))
 	tu2 := &Tuner{Dir: dir, Plan: plan, Preset: p, Workers: 2}
 	rec2, err := tu2.Run(context.Background())

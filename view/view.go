@@ -84,3 +84,34 @@ type Figure struct {
 // FigureFunc draws f and returns the path of the file it wrote. It reads the run
 // folders, so a viewer calls it off its UI loop.
 type FigureFunc func(f Figure) (path string, err error)
+
+// Tune is one reading of a tune folder (sipbench tune): its rungs, each a sweep folder
+// of run folders, one per rate point.
+type Tune struct {
+	Preset string
+	Metric string // the held-out metric the rates are scored on
+	Done   bool
+	Rungs  []TuneRung
+	// Best says, once done, each method's tuned rate: "adam: 0.001 (preset 0.0003)".
+	Best []string
+}
+
+// TuneRung is one rung of a Tune.
+type TuneRung struct {
+	Rung  int // counting from 0
+	Steps int // its runs' steps; 0 if not known yet
+	// Runs are its run folders that exist, in order of rate.
+	Runs []string
+	// Kept holds, once the rung is scored, for each of its runs' method a key
+	// "<run folder's name>/<method>": true for a point kept for the next rung (or the
+	// best, at the last), false for one dropped. Nil while the rung trains.
+	Kept map[string]bool
+}
+
+// Tunes reads tune folders for a viewer.
+type Tunes struct {
+	// IsTune reports whether dir is a tune folder.
+	IsTune func(dir string) bool
+	// Read reads the tune folder dir (untrusted input).
+	Read func(dir string) (*Tune, error)
+}
