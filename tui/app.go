@@ -268,7 +268,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case checkStartedMsg, checkReadMsg, checkTickMsg, checkStoppedMsg, checkNewestMsg:
 		return a, a.send(screenCheck, msg)
-	case runsScannedMsg, runsTickMsg, runsDoneMsg:
+	case runsScannedMsg, runsTickMsg, runsDoneMsg, logReadMsg:
 		return a, a.send(screenRuns, msg)
 	case quitRequestMsg:
 		return a, a.requestQuit()

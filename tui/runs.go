@@ -31,7 +31,7 @@ const statusScans = 5
 // runsKeyMap holds the runs screen's key bindings; they also feed its footer and `?`
 // screen.
 type runsKeyMap struct {
-	Up, Down, Open, Mark, Compare, Resume, Filter, Delete, Back, Help, Quit key.Binding
+	Up, Down, Open, Mark, Compare, Resume, Filter, Delete, Log, Back, Help, Quit key.Binding
 }
 
 func defaultRunsKeyMap() runsKeyMap {
@@ -44,6 +44,7 @@ func defaultRunsKeyMap() runsKeyMap {
 		Resume:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume")),
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Delete:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		Log:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "train.log, run.json")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "presets")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -57,7 +58,7 @@ func (k runsKeyMap) ShortHelp() []key.Binding {
 
 // FullHelp returns the help screen's bindings (help.KeyMap).
 func (k runsKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark, k.Compare}, {k.Resume, k.Filter, k.Delete}, {k.Back, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark, k.Compare}, {k.Resume, k.Filter, k.Delete, k.Log}, {k.Back, k.Help, k.Quit}}
 }
 
 // The runs screen's messages to the App.
@@ -122,6 +123,7 @@ type runsScreen struct {
 	filter      lineEdit
 	editing     bool              // the filter line has the keys
 	confirm     *runner.RunStatus // the run to delete, while the question is open
+	log         *logView          // the selected run's train.log and run.json, while shown (l)
 	status      string            // one message in the footer, until the next key or statusScans reads
 	statusScans int               // the reads of the runs folder since status was set
 	showHelp    bool
@@ -213,6 +215,12 @@ func (r *runsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if msg.gen == r.gen && r.active {
 			return r, r.scan()
 		}
+	case logReadMsg:
+		if r.log != nil && r.log.dir == msg.dir {
+			r.log.names, r.log.texts = msg.names, msg.texts
+			r.log.top = len(msg.texts[0]) // train.log from its end, the latest lines
+			r.log.SetSize(r.w, r.h)
+		}
 	case runsDoneMsg:
 		r.status, r.statusScans = msg.status, 0
 		if msg.err != nil {
@@ -281,6 +289,18 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case r.confirm != nil:
 		return r.confirmKey(msg)
+	case r.log != nil:
+		if !r.log.key(msg) {
+			r.log = nil
+		}
+		return nil
+	case key.Matches(msg, k.Log) && !r.editing:
+		if sel := r.Selected(); sel != nil {
+			r.log = &logView{dir: sel.Dir}
+			r.log.SetSize(r.w, r.h)
+			return readLogs(sel.Dir)
+		}
+		return nil
 	case r.editing:
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -479,6 +499,10 @@ func (r *runsScreen) View() string {
 	}
 	if r.showHelp {
 		return r.helpView()
+	}
+	if r.log != nil {
+		r.log.SetSize(r.w, r.h)
+		return r.log.view(t)
 	}
 	var b strings.Builder
 	b.WriteString(fitBlock(t.Title.Render(dots(t, r.title())), r.w, 1))

@@ -208,6 +208,8 @@ func pressRuns(r *runsScreen, keys ...string) []tea.Msg {
 			m = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
 		case "backspace":
 			m = tea.KeyMsg{Type: tea.KeyBackspace}
+		case "home":
+			m = tea.KeyMsg{Type: tea.KeyHome}
 		default:
 			m = keyMsg(k)
 		}
@@ -591,5 +593,43 @@ func TestRunsStatusExpires(t *testing.T) {
 	r.Update(runsScannedMsg{runs: all})
 	if v := ansi.Strip(r.View()); strings.Contains(v, "resumed") {
 		t.Errorf("after %d reads the footer still says resumed:\n%s", statusScans+1, v)
+	}
+}
+
+// TestRunsLogView: l shows the selected run's train.log from its end and, on tab, its
+// run.json indented, each line escaped (a folder's bytes never reach the terminal raw);
+// esc comes back to the list.
+func TestRunsLogView(t *testing.T) {
+	r, _ := newFixtureRuns(t, 80, 24, false)
+	selectRun(t, r, "20250301-110000-heat")
+	var log strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&log, "line %d of the trainer\n", i+1)
+	}
+	log.WriteString("an escape \x1b[31mred\x1b[0m and the end\n")
+	if err := os.WriteFile(filepath.Join(r.Selected().Dir, runner.TrainLogFile), []byte(log.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := pressRuns(r, "l")
+	if len(m) != 1 {
+		t.Fatalf("l: %v", m)
+	}
+	r.Update(m[0])
+	v := r.View()
+	golden(t, "runs_80x24_log", v)
+	if !strings.Contains(v, `an escape \x1b[31mred\x1b[0m and the end`) || strings.Contains(v, "line 1 of") || !strings.Contains(v, "20–41 of 41") {
+		t.Errorf("train.log from its end, escaped:\n%s", v)
+	}
+	pressRuns(r, "home")
+	if v := r.View(); !strings.Contains(v, "line 1 of the trainer") {
+		t.Errorf("home: the first line not shown:\n%s", v)
+	}
+	pressRuns(r, "tab")
+	if v := r.View(); !strings.Contains(v, `"preset": "heat"`) {
+		t.Errorf("tab: run.json not shown, indented:\n%s", v)
+	}
+	pressRuns(r, "esc")
+	if r.log != nil || !strings.Contains(r.View(), "20250301-110000-heat") {
+		t.Errorf("esc: still in the log view:\n%s", r.View())
 	}
 }
