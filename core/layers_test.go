@@ -492,3 +492,31 @@ func TestMaxPool2GradientAtArgMax(t *testing.T) {
 		}
 	}
 }
+
+// TestUpsamplePlaneRowsBits holds upsamplePlaneRows to upsamplePlane bit for bit, with
+// ±0, infinities and NaN, on planes from 1×1 to odd sizes.
+func TestUpsamplePlaneRowsBits(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(4, 13))
+	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-45, 3e38}
+	for _, hw := range [][2]int{{1, 1}, {1, 3}, {2, 2}, {3, 5}, {8, 8}, {7, 16}} {
+		h, w := hw[0], hw[1]
+		src := make([]float32, h*w)
+		for i := range src {
+			if rng.IntN(4) == 0 {
+				src[i] = specials[rng.IntN(len(specials))]
+			} else {
+				src[i] = float32(rng.NormFloat64())
+			}
+		}
+		taps := upsampleTaps(w)
+		want, got := make([]float32, 4*h*w), make([]float32, 4*h*w)
+		upsamplePlane(want, src, h, w, taps)
+		upsamplePlaneRows(got, src, h, w, taps, make([]float32, 2*h*w))
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%d×%d: value %d = %v, upsamplePlane's %v", h, w, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -122,6 +122,30 @@ func upsamplePlane(dst, src []float32, h, w int, taps []upsampleTapAt) {
 	}
 }
 
+// upsamplePlaneRows is upsamplePlane with each source row interpolated along x once, into
+// hrow (h·2w values, overwritten), rather than once for each of the output rows that use
+// it: the same expressions on the same values, so the same bits (an output row's top and
+// bottom are exactly the rows kept).
+func upsamplePlaneRows(dst, src []float32, h, w int, taps []upsampleTapAt, hrow []float32) {
+	ho, wo := 2*h, 2*w
+	hrow = hrow[:h*wo]
+	for y := range h {
+		r, d := src[y*w:][:w], hrow[y*wo:][:wo]
+		for q, tp := range taps[:len(d)] {
+			lx := tp.lambda
+			d[q] = (1-lx)*r[tp.i0] + lx*r[tp.i1]
+		}
+	}
+	for y := 0; y < ho; y++ {
+		y0, y1, ly := upsampleTap(y, h)
+		top, bot := hrow[y0*wo:][:wo], hrow[y1*wo:][:wo]
+		d := dst[y*wo:][:wo]
+		for q := range d {
+			d[q] = (1-ly)*top[q] + ly*bot[q]
+		}
+	}
+}
+
 // upsamplePlaneAdjoint adds the transpose of upsamplePlane applied to g (2h×2w) to d (h×w).
 func upsamplePlaneAdjoint(d, g []float32, h, w int, taps []upsampleTapAt) {
 	ho, wo := 2*h, 2*w
@@ -158,12 +182,13 @@ func ConcatUpsample2(a, b *Var) *Var {
 	out := t.allocNoZero(n, as[1]+cb, as[2], as[3]) // every element is written below
 	taps := upsampleTaps(w)
 	bv := b.Value.Data
+	hrows := t.allocNoZero(n, 2*h*w) // each example's rows interpolated along x
 	parallelFor(t.Threads, n, func(i int) {
 		o := out.Example(i)
 		copy(o[:la], a.Value.Example(i))
 		for c := range cb {
 			p := i*cb + c
-			upsamplePlane(o[la+c*hw:][:hw], bv[p*h*w:][:h*w], h, w, taps)
+			upsamplePlaneRows(o[la+c*hw:][:hw], bv[p*h*w:][:h*w], h, w, taps, hrows.Example(i))
 		}
 	})
 	var v *Var
