@@ -147,7 +147,7 @@ func newFields(r *run, o Options) (*Figure, error) {
 	if len(missing) > 0 {
 		notes = append(notes, "no snapshot yet: "+strings.Join(missing, ", "))
 	}
-	rows, bars := fieldRows(r, truth, obs, preds)
+	rows, bars := fieldRows(r, ref, truth, obs, preds)
 	return layoutFields(rows, bars, 1+len(preds), truth[0], notes, o), nil
 }
 
@@ -249,12 +249,13 @@ func fieldPreds(r *run, jobs []fieldJob, xs *runner.Field, truth []field) ([]fie
 
 // fieldRows returns the figure's rows of tiles and their colour bars: per channel, the
 // truth and each prediction on one range, then the observation on its own and each error
-// on a diverging one; then the observation's extra channels.
-func fieldRows(r *run, truth, obs []field, preds []fieldPred) ([][]tile, []colorBar) {
+// on a diverging one; then the observation's extra channels. ref is the snapshot that
+// names the channels.
+func fieldRows(r *run, ref *runner.Snapshot, truth, obs []field, preds []fieldPred) ([][]tile, []colorBar) {
 	seq, div := newLUT(sequentialMap()), newLUT(divergingMap())
 	multi := len(truth) > 1
 	// chName names channel k of a field of kind ("x*", "y*", "x", "x-x*"): fluid's v_x,
-	// v_y of the velocity and m_0, m_T of the marker (runner.ChannelNames).
+	// v_y of the velocity and m_0, m_T of the marker (runner.Field.ChannelNames).
 	chName := func(kind, name string, k int) string {
 		n := len(truth)
 		if kind == runner.FieldObserved {
@@ -266,7 +267,7 @@ func fieldRows(r *run, truth, obs []field, preds []fieldPred) ([][]tile, []color
 		if kind == runner.FieldTruth || kind == runner.FieldObserved { // short, so that the channel's name fits
 			name = kind
 		}
-		return name + " " + runner.ChannelNames(r.info.Preset, kind, n)[k]
+		return name + " " + ref.Field(kind).ChannelNames(r.info.Preset, n)[k]
 	}
 	var rows [][]tile
 	var bars []colorBar

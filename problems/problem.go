@@ -74,3 +74,11 @@ type Nearer interface {
 	// observation y that is closest to its x, and returns it.
 	Nearest(dst, x, y *core.Tensor) *core.Tensor
 }
+
+// A ChannelNamer names the channels of its unknown and its observation, for the viewers
+// (fluid: the velocity's v_x and v_y; the marker's m_0 and m_T). The run writes the names
+// into its snapshots (runner.Field's Channels); without them the viewers say ch 1, ch 2, ….
+type ChannelNamer interface {
+	// ChannelNames returns the names of x's channels and of y's, in order.
+	ChannelNames() (x, y []string)
+}

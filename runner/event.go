@@ -86,6 +86,9 @@ type Field struct {
 	Shape  []int     `json:"shape"`
 	Data   []float32 `json:"data"`
 	Extent []float64 `json:"extent,omitempty"` // [xmin, xmax, ymin, ymax] of a grid
+	// Channels names the channels of a field of [channels, height, width] (the problem's
+	// problems.ChannelNamer); nil in snapshots from before, and for unnamed channels.
+	Channels []string `json:"channels,omitempty"`
 }
 
 // Grid reports whether f is a function sampled on a grid (see Field).
@@ -161,16 +164,33 @@ type TunedFrom struct {
 	Rates map[string]float64 `json:"rates"`
 }
 
-// ChannelNames returns the names of the channels of a snapshot's field of preset (the
-// field named "x*", "y*", "x" or "x-x*", with c channels): for fluid the velocity's
-// components v_x and v_y, and the marker m_0 and the marker at the end time, m_T, which
-// are the observation's two channels; otherwise "ch 1", "ch 2", ... (none for one channel).
-func ChannelNames(preset, field string, c int) []string {
+// ChannelNames returns the names of the c channels of the field: its Channels (the
+// problem's names, sanitized: a snapshot is untrusted) if it has c of them; else, for a
+// snapshot of the fluid preset written before fields named their channels, the velocity's
+// components v_x and v_y, and the marker m_0 and the marker at the end time, m_T, which are
+// the observation's two channels; otherwise "ch 1", "ch 2", ... (none for one channel).
+func (f *Field) ChannelNames(preset string, c int) []string {
+	if f != nil && len(f.Channels) == c && c > 1 {
+		out := make([]string, c)
+		for i, n := range f.Channels {
+			out[i] = SanitizeN(n, 16)
+		}
+		return out
+	}
+	name := ""
+	if f != nil {
+		name = f.Name
+	}
+	return channelNames(preset, name, c)
+}
+
+// channelNames are the channel names of a field without its own (see Field.ChannelNames).
+func channelNames(preset, field string, c int) []string {
 	if preset == "fluid" {
 		switch {
-		case field == "y*" && c == 2:
+		case field == FieldObserved && c == 2:
 			return []string{"m_0", "m_T"}
-		case field != "y*" && c == 2:
+		case field != FieldObserved && c == 2:
 			return []string{"v_x", "v_y"}
 		}
 	}

@@ -225,6 +225,16 @@ func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
 	if n, ok := t.prob.(problems.Nearer); ok && x.ExampleLen() <= 2 {
 		field(FieldNearest, n.Nearest(nil, x, y), nil, nil)
 	}
+	if cn, ok := t.prob.(problems.ChannelNamer); ok && x.ExampleLen() > 2 {
+		xs, ys := cn.ChannelNames()
+		for i := range s.Fields {
+			if s.Fields[i].Name == FieldObserved {
+				s.Fields[i].Channels = ys
+			} else {
+				s.Fields[i].Channels = xs
+			}
+		}
+	}
 	s.Kind = layoutOf(s)
 	return s
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -68,6 +69,30 @@ func TestValueRange(t *testing.T) {
 		lo, hi := ValueRange(tc.sym, tc.data...)
 		if math.Abs(lo-tc.lo) > 1e-12 || math.Abs(hi-tc.hi) > 1e-12 {
 			t.Errorf("ValueRange(%v, %v) = [%g, %g]; want [%g, %g]", tc.sym, tc.data, lo, hi, tc.lo, tc.hi)
+		}
+	}
+}
+
+// TestFieldChannelNames: a field's own channel names (sanitized), else fluid's of a
+// snapshot from before fields named them, else ch 1, ch 2, ….
+func TestFieldChannelNames(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		f      *Field
+		preset string
+		c      int
+		want   []string
+	}{
+		{"its own", &Field{Name: FieldTruth, Channels: []string{"u", "v"}}, "mine", 2, []string{"u", "v"}},
+		{"sanitized", &Field{Name: FieldTruth, Channels: []string{"u\x1b[2J", "v"}}, "mine", 2, []string{`u\x1b[2J`, "v"}}, // shown, not obeyed
+		{"too few of its own", &Field{Name: FieldTruth, Channels: []string{"u"}}, "mine", 2, []string{"ch 1", "ch 2"}},
+		{"fluid's truth, from before", &Field{Name: FieldTruth}, "fluid", 2, []string{"v_x", "v_y"}},
+		{"fluid's observation, from before", &Field{Name: FieldObserved}, "fluid", 2, []string{"m_0", "m_T"}},
+		{"one channel", &Field{Name: FieldTruth}, "mine", 1, []string{""}},
+		{"no field", nil, "mine", 3, []string{"ch 1", "ch 2", "ch 3"}},
+	} {
+		if got := tc.f.ChannelNames(tc.preset, tc.c); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: ChannelNames = %q; want %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -956,7 +956,7 @@ func (d *dashboard) heatTile(name string, f *runner.Field, j *job, s *runner.Sna
 	t := name
 	if f != nil {
 		if _, _, c := fieldDims(f); c > 1 {
-			t += " " + runner.ChannelNames(d.store.Info.Preset, name, c)[min(ch, c-1)]
+			t += " " + f.ChannelNames(d.store.Info.Preset, c)[min(ch, c-1)]
 		}
 	}
 	if j == nil {

@@ -131,6 +131,14 @@ func (f *Fluid) N() int { return f.n }
 // XShape returns [2, n, n].
 func (f *Fluid) XShape() []int { return []int{2, f.n, f.n} }
 
+// ChannelNames names the channels for the viewers: x's are the velocity's components v_x
+// and v_y; y's the marker at the start and at the end time, m_0 and m_T.
+func (f *Fluid) ChannelNames() (x, y []string) {
+	return []string{"v_x", "v_y"}, []string{"m_0", "m_T"}
+}
+
+var _ problems.ChannelNamer = (*Fluid)(nil)
+
 // YShape returns [2, n, n].
 func (f *Fluid) YShape() []int { return []int{2, f.n, f.n} }
 
