@@ -211,3 +211,38 @@ func TestMetricsReaderLongLineOnce(t *testing.T) {
 		t.Errorf("%v, %v, skipped %d; want step 4 and one line skipped", rs, err, m.Skipped)
 	}
 }
+
+// FuzzSeekReaders feeds any bytes after a metrics header to the readers that seek or pass
+// rows over (summaryFullRead set to 0, so every file takes those paths): Summarize,
+// ReadCurve and a sampling MetricsReader must return an error or values, never panic, and
+// the sampled rows must be in order of step.
+func FuzzSeekReaders(f *testing.F) {
+	for _, s := range []string{"", "1,0,1,2\n", "1,0,1,2\n2,0,1,NaN\n3,0,1,2", "x\n\n\n1,0,1,2\n", "1,0,1,2\n\x00\x00\x00", "5,0,1,2\n3,0,1,2\n4,0,1,2\n"} {
+		f.Add([]byte(s), 3, 7)
+	}
+	defer func(v int64) { summaryFullRead = v }(summaryFullRead)
+	summaryFullRead = 0
+	f.Fuzz(func(t *testing.T, body []byte, at, window int) {
+		dir := listRun(t, t.TempDir(), "r", time.Now(), listJob{"SIP", 0, Done, 0, 1, 0.01})
+		path := filepath.Join(dir, "SIP-seed0", metricsFile)
+		var b bytes.Buffer
+		b.WriteString("step,wall_s,other,m\n")
+		for range 1 + len(body)%50 { // long enough for the bisection to bisect
+			b.Write(body)
+		}
+		os.WriteFile(path, b.Bytes(), 0o644)
+		info, _ := ReadRunInfo(dir)
+		Summarize(dir, info, SummaryOptions{At: []int{at, at + 1, 1}, Window: window % 100})
+		ReadCurve(dir, "SIP-seed0", "m", CurveOptions{Window: window % 100, MaxPoints: 2 + at%50})
+		m := NewMetricsReader(dir, "SIP-seed0", info.Metrics)
+		m.Sample = 1 + at%64
+		rows, _ := m.Next(0)
+		more, _ := m.Next(0)
+		rows = append(rows, more...)
+		for i := 1; i < len(rows); i++ {
+			if rows[i].Step <= rows[i-1].Step {
+				t.Fatalf("sampled rows out of order: step %d after %d", rows[i].Step, rows[i-1].Step)
+			}
+		}
+	})
+}
