@@ -101,7 +101,7 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 		if _, serr := runner.ReadRunInfo(rd); serr == nil {
 			r, err = runner.Open(rd)
 		} else if r, err = runner.Create(tspec, pl.Seeds, rd); err == nil {
-			err = runner.MarkTuned(rd, filepath.Join(checkTunes, e.Name), rates)
+			err = runner.MarkTuned(rd, filepath.Join(checkTunes, e.Name), rates, otherTuned(lrs))
 		}
 		if err != nil {
 			return nil, err

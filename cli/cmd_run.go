@@ -70,8 +70,8 @@ func cmdRun(args []string) error {
 		return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 	}
 	var rates map[string]float64
+	var lrs []string // the tuned settings
 	if f.tuned != "" {
-		var lrs []string
 		if lrs, rates, err = tunedSets(f.tuned, p.Name, spec.MethodNames(), f.sets); err != nil {
 			return usagef("", "%v", err)
 		}
@@ -91,10 +91,10 @@ func cmdRun(args []string) error {
 		return err
 	}
 	if rates != nil {
-		if err := runner.MarkTuned(out, f.tuned, rates); err != nil {
+		if err := runner.MarkTuned(out, f.tuned, rates, otherTuned(lrs)); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "sipbench: at the rates tuned in %s: %s\n", f.tuned, fmtRates(spec.MethodNames(), rates))
+		fmt.Fprintf(os.Stderr, "sipbench: at the rates tuned in %s: %s%s\n", f.tuned, fmtRates(spec.MethodNames(), rates), fmtOther(otherTuned(lrs)))
 	}
 	if sf.on {
 		if err := submitArray(out, "sipbench-"+p.Name, []runner.ArrayRun{{Run: r}}, sf); err != nil || sf.dryRun {

@@ -125,7 +125,7 @@ func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOpti
 	fmt.Fprintf(w, "%s: %s (%s scale); %s, running mean over the last %d logged steps; ratio = method / %s (higher: %s is ahead)\n",
 		runner.SanitizePath(dir), info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
 	if t := info.Tuned; t != nil {
-		fmt.Fprintf(w, "learning rates tuned by %s: %s\n", runner.SanitizePath(t.Dir), fmtRates(info.Methods, t.Rates))
+		fmt.Fprintf(w, "learning rates tuned by %s: %s%s\n", runner.SanitizePath(t.Dir), fmtRates(info.Methods, t.Rates), fmtOther(t.Other))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	writeTable(tw, s, true)

@@ -254,6 +254,22 @@ func tunedSets(dir, preset string, methods []string, sets []string) ([]string, m
 	return out, rates, nil
 }
 
+// otherTuned returns the tuned settings key=value among sets that are not learning rates
+// (momentum.<m>, tau.<m>), by key; nil for none.
+func otherTuned(sets []string) map[string]string {
+	var out map[string]string
+	for _, s := range sets {
+		k, v, _ := strings.Cut(s, "=")
+		if !strings.HasPrefix(k, "lr.") {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // readTune reads the tune folder dir's record; an error for no folder ("").
 func readTune(dir string) (*tune.Record, error) {
 	if dir == "" {

@@ -111,6 +111,12 @@ func TestTuneMomentum(t *testing.T) {
 		t.Fatal(err)
 	}
 	mu := strconv.FormatFloat(sgd.Hypers[0].Value, 'g', -1, 64)
+	if info.Tuned == nil || info.Tuned.Other["momentum.sgd"] != mu {
+		t.Errorf("run.json's tuned: %+v; want momentum.sgd %s among the other tuned settings", info.Tuned, mu)
+	}
+	if code, out, _ := capture(t, "show", run); code != 0 || !strings.Contains(out, "also tuned: momentum.sgd="+mu) {
+		t.Errorf("show of a run at a tuned momentum: exit %d:\n%s", code, out)
+	}
 	if info.Settings["momentum.sgd"] != mu {
 		t.Errorf("run.json: momentum.sgd %q, jobs %v; want %s", info.Settings["momentum.sgd"], info.Jobs, mu)
 	}

@@ -2,9 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sipbench/sipbench/runner"
 )
 
 // ms is d in milliseconds.
@@ -27,6 +31,20 @@ func fmtRates(methods []string, rates map[string]float64) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// fmtOther formats a run's other tuned settings: "; also tuned: momentum.sgd=0.9"; "" for
+// none. They come from run.json: escaped for the terminal.
+func fmtOther(other map[string]string) string {
+	if len(other) == 0 {
+		return ""
+	}
+	keys := slices.Sorted(maps.Keys(other))
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, runner.Sanitize(k+"="+other[k]))
+	}
+	return "; also tuned: " + strings.Join(parts, ", ")
 }
 
 // seedsText is "0–2", "0" or "0, 3".

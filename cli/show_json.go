@@ -21,7 +21,8 @@ type showJSON struct {
 	Window    int                `json:"window"`    // the running mean's, in logged steps
 	Reference string             `json:"reference"` // ratios are method ÷ reference, same seed
 	Tuned     map[string]float64 `json:"tuned_lr,omitempty"`
-	Steps     []string           `json:"steps"` // the reported steps: "60", …, "end"
+	TunedMore map[string]string  `json:"tuned_other,omitempty"` // other tuned settings: "momentum.sgd": "0.9"
+	Steps     []string           `json:"steps"`                 // the reported steps: "60", …, "end"
 	Jobs      []showJobJSON      `json:"jobs"`
 	Methods   []showMethodJSON   `json:"methods"` // over seeds
 }
@@ -63,7 +64,7 @@ func newShowJSON(dir, label string, s *runner.Summary) showJSON {
 	out := showJSON{Dir: runner.SanitizePath(dir), Label: label, Preset: s.Info.Preset, Scale: s.Info.Scale, Metric: s.Metric,
 		Window: s.Window, Reference: s.Info.Reference, Jobs: []showJobJSON{}, Methods: []showMethodJSON{}}
 	if s.Info.Tuned != nil {
-		out.Tuned = s.Info.Tuned.Rates
+		out.Tuned, out.TunedMore = s.Info.Tuned.Rates, s.Info.Tuned.Other
 	}
 	for _, step := range s.Steps {
 		out.Steps = append(out.Steps, stepName(step))

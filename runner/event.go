@@ -157,11 +157,13 @@ type RunInfo struct {
 	ProblemCmd string `json:"problem_cmd,omitempty"`
 }
 
-// TunedFrom is the search behind a run's learning rates: its tune folder (as given) and
-// the tuned rate of each method it set.
+// TunedFrom is the search behind a run's learning rates: its tune folder (as given), the
+// tuned rate of each method it set, and the other tuned settings it set (a method's
+// hyper-parameters besides its rate: "momentum.sgd": "0.9").
 type TunedFrom struct {
 	Dir   string             `json:"dir"`
 	Rates map[string]float64 `json:"rates"`
+	Other map[string]string  `json:"other,omitempty"`
 }
 
 // ChannelNames returns the names of the c channels of the field: its Channels (the

@@ -67,9 +67,10 @@ func Validate(dir, job, metric string, n, seed int) (float64, error) {
 }
 
 // MarkTuned records in the run folder dir's run.json that its methods train at the rates
-// a search in the tune folder from found (RunInfo.Tuned). The rates must be the ones the
-// run's settings already hold (lr.<method>); it changes nothing else of the record.
-func MarkTuned(dir, from string, rates map[string]float64) error {
+// a search in the tune folder from found, and at its other tuned settings (RunInfo.Tuned;
+// other may be nil). Both must be what the run's settings already hold (lr.<method>, and
+// the other settings by value); it changes nothing else of the record.
+func MarkTuned(dir, from string, rates map[string]float64, other map[string]string) error {
 	info, err := ReadRunInfo(dir)
 	if err != nil {
 		return err
@@ -79,6 +80,16 @@ func MarkTuned(dir, from string, rates map[string]float64) error {
 			return fmt.Errorf("runner: %s trains %s at lr %q, not the tuned %g", dir, m, info.Settings["lr."+m], lr)
 		}
 	}
+	for k, want := range other {
+		v, err1 := strconv.ParseFloat(info.Settings[k], 64)
+		w, err2 := strconv.ParseFloat(want, 64)
+		if err1 != nil || err2 != nil || v != w {
+			return fmt.Errorf("runner: %s trains at %s=%q, not the tuned %s", dir, k, info.Settings[k], want)
+		}
+	}
+	if len(other) == 0 {
+		other = nil
+	}
 	b, err := os.ReadFile(filepath.Join(dir, runFile))
 	if err != nil {
 		return err
@@ -87,7 +98,7 @@ func MarkTuned(dir, from string, rates map[string]float64) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	t, err := json.Marshal(TunedFrom{Dir: from, Rates: rates})
+	t, err := json.Marshal(TunedFrom{Dir: from, Rates: rates, Other: other})
 	if err != nil {
 		return err
 	}
