@@ -35,6 +35,9 @@ var expShape = []int{1}
 // XShape returns [1].
 func (*Exp) XShape() []int { return []int{1} }
 
+// SnapshotKind returns DrawScatter: the viewers draw x against x* over the batch.
+func (*Exp) SnapshotKind() string { return DrawScatter }
+
 // YShape returns [1].
 func (*Exp) YShape() []int { return []int{1} }
 

@@ -37,6 +37,9 @@ func newLinearField(name string, n int, apply func(dst, src []float64)) linearFi
 // XShape returns [1, n, n].
 func (f *linearField) XShape() []int { return append([]int(nil), f.shape...) }
 
+// SnapshotKind returns DrawFields: the viewers draw one example's fields as heatmaps.
+func (*linearField) SnapshotKind() string { return DrawFields }
+
 // YShape returns [1, n, n].
 func (f *linearField) YShape() []int { return append([]int(nil), f.shape...) }
 

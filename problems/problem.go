@@ -82,3 +82,19 @@ type ChannelNamer interface {
 	// ChannelNames returns the names of x's channels and of y's, in order.
 	ChannelNames() (x, y []string)
 }
+
+// A Drawn problem says how the viewers (the dashboard's fields pane, `sipbench plot`)
+// draw its snapshots: one of the Draw kinds (runner.SnapshotKind). Without it the run
+// infers the kind from the shapes: an unknown of one or two numbers a scatter or points
+// over the batch, a larger one the fields of one example.
+type Drawn interface {
+	SnapshotKind() string
+}
+
+// The kinds of snapshots a Drawn problem can name (runner.SnapshotKind).
+const (
+	DrawFields  = "fields"  // heatmaps of one example's x*, y*, x and x − x*
+	DrawScatter = "scatter" // a scalar unknown: x against x* over the batch
+	DrawPoints  = "points"  // two unknowns: the predictions in the plane over the batch
+	DrawPaths   = "paths"   // solvers' paths in the plane (PathProblem)
+)

@@ -61,6 +61,10 @@ func NewRotation(xi, phiRadians float64) *Rotation {
 // XShape returns [2].
 func (*Rotation) XShape() []int { return []int{2} }
 
+// SnapshotKind returns DrawPoints: the viewers draw the predictions in the plane, beside
+// their nearest exact solutions (Nearest).
+func (*Rotation) SnapshotKind() string { return DrawPoints }
+
 // YShape returns [2].
 func (*Rotation) YShape() []int { return []int{2} }
 

@@ -192,7 +192,8 @@ func (t *trainer) finite(x *core.Tensor) bool {
 // snapshot returns the fields for the viewers: for field problems example 0's x*, y*, x
 // and x−x*; for problems whose examples have at most 2 components, the whole batch as
 // [batch, components] arrays, with the exact solutions nearest to the predictions if the
-// problem has several (problems.Nearer). Its kind is the one its fields imply.
+// problem has several (problems.Nearer). Its kind is the problem's (problems.Drawn), else
+// the one its fields imply.
 func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
 	s := &Snapshot{Step: t.step}
 	field := func(name string, src *core.Tensor, sub func(a, b float32) float32, other *core.Tensor) {
@@ -236,6 +237,9 @@ func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
 		}
 	}
 	s.Kind = layoutOf(s)
+	if d, ok := t.prob.(problems.Drawn); ok {
+		s.Kind = SnapshotKind(d.SnapshotKind())
+	}
 	return s
 }
 

@@ -1,6 +1,10 @@
 package runner
 
-import "math"
+import (
+	"math"
+
+	"github.com/sipbench/sipbench/problems"
+)
 
 // SnapshotKind says how viewers (the dashboard's fields pane, `sipbench plot`) draw a
 // snapshot; every viewer draws every kind, so that a problem of your own gets both
@@ -11,17 +15,17 @@ type SnapshotKind string
 const (
 	// SnapFields: one example's fields, [channels, height, width] or [height, width]:
 	// FieldTruth, FieldObserved, FieldPrediction and FieldError, drawn as heatmaps.
-	SnapFields SnapshotKind = "fields"
+	SnapFields SnapshotKind = problems.DrawFields
 	// SnapScatter: a scalar unknown over the batch, [batch, 1] (or [batch]): the
 	// prediction drawn against the truth.
-	SnapScatter SnapshotKind = "scatter"
+	SnapScatter SnapshotKind = problems.DrawScatter
 	// SnapPoints: two unknowns over the batch, [batch, 2]: the predictions drawn in the
 	// plane, each beside FieldNearest (the exact solution closest to it) if the problem
 	// writes it, else beside FieldTruth.
-	SnapPoints SnapshotKind = "points"
+	SnapPoints SnapshotKind = problems.DrawPoints
 	// SnapPaths: iterative solvers' paths in the plane, FieldPath and FieldPathY [n, 2],
 	// over the contours of the grids FieldLoss and FieldLossY (see Field).
-	SnapPaths SnapshotKind = "paths"
+	SnapPaths SnapshotKind = problems.DrawPaths
 )
 
 // The names of a snapshot's fields.

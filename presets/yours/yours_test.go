@@ -109,6 +109,9 @@ func (g *gains) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.T
 	return dst
 }
 
+// SnapshotKind says how the viewers draw its snapshots: heatmaps of one example.
+func (*gains) SnapshotKind() string { return problems.DrawFields }
+
 func (*gains) MetricNames() []string { return []string{"x_l1", "y_l2"} }
 
 func (g *gains) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
@@ -126,7 +129,10 @@ func (g *gains) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64 {
 	return dst
 }
 
-var _ problems.Problem = (*gains)(nil)
+var (
+	_ problems.Problem = (*gains)(nil)
+	_ problems.Drawn   = (*gains)(nil)
+)
 
 // preset is the gains problem's preset: a small U-Net trained with the inverse update
 // (SIP) and with Adam on the adjoint.
@@ -241,6 +247,10 @@ func TestYourProblem(t *testing.T) {
 	})
 	if !strings.Contains(view, "x-x* ") {
 		t.Errorf("the fields pane lacks the errors:\n%s", view)
+	}
+
+	if s, err := runner.ReadSnapshot(dir, "sip-seed0"); err != nil || s == nil || s.Kind != runner.SnapFields || s.Step != 40 {
+		t.Errorf("the snapshot: %v (%v); want the problem's kind, fields, at step 40", s, err)
 	}
 
 	// plot draws the learning curves and the fields, as for the paper's presets.

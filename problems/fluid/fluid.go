@@ -131,6 +131,10 @@ func (f *Fluid) N() int { return f.n }
 // XShape returns [2, n, n].
 func (f *Fluid) XShape() []int { return []int{2, f.n, f.n} }
 
+// SnapshotKind returns problems.DrawFields: the viewers draw one example's velocity and
+// marker as heatmaps.
+func (*Fluid) SnapshotKind() string { return problems.DrawFields }
+
 // ChannelNames names the channels for the viewers: x's are the velocity's components v_x
 // and v_y; y's the marker at the start and at the end time, m_0 and m_T.
 func (f *Fluid) ChannelNames() (x, y []string) {
