@@ -76,21 +76,31 @@ func ProfileOf(dirs []string, o ProfileOptions) (*Profile, error) {
 			}
 		}
 		for _, seed := range info.Seeds {
-			curves := map[string][]Row{}
+			// Two passes over each job's rows, in memory bounded whatever their number: the
+			// first and last running means, then the first step that reaches the target.
+			type ends struct{ first, last float64 }
+			curves := map[string]ends{}
 			f0, fL := 0.0, math.Inf(1)
 			n := 0
 			for _, m := range info.Methods {
-				rows, _, err := ReadMetrics(dir, JobID(m, seed), 0, info.Metrics)
-				if err != nil || len(rows) == 0 {
+				e, rows := ends{math.Inf(1), math.Inf(1)}, 0
+				err := smoothedRows(dir, JobID(m, seed), info.Metrics, col, window, func(_ int, _, mean float64) bool {
+					if rows == 0 {
+						e.first = mean
+					}
+					e.last = mean
+					rows++
+					return true
+				}, func() { rows++ })
+				if err != nil || rows == 0 {
 					continue
 				}
-				sm := smoothRows(rows, col, window)
-				curves[m] = sm
-				if v := sm[0].Metrics[0]; v > 0 && !math.IsInf(v, 0) {
+				curves[m] = e
+				if v := e.first; v > 0 && !math.IsInf(v, 0) {
 					f0 += math.Log(v)
 					n++
 				}
-				if v := sm[len(sm)-1].Metrics[0]; v > 0 && v < fL {
+				if v := e.last; v > 0 && v < fL {
 					fL = v
 				}
 			}
@@ -99,17 +109,19 @@ func ProfileOf(dirs []string, o ProfileOptions) (*Profile, error) {
 			}
 			target := math.Exp(math.Log(fL) + tol*(f0/float64(n)-math.Log(fL)))
 			p := problem{name: dir + " seed " + strconv.Itoa(seed), costs: map[string]float64{}}
-			for m, rows := range curves {
-				p.costs[m] = math.Inf(1)
-				for _, r := range rows {
-					if r.Metrics[0] <= target {
-						p.costs[m] = float64(r.Step)
-						if o.Wall {
-							p.costs[m] = r.Wall
-						}
-						break
+			for m := range curves {
+				cost := math.Inf(1)
+				smoothedRows(dir, JobID(m, seed), info.Metrics, col, window, func(step int, wall, mean float64) bool {
+					if mean > target {
+						return true
 					}
-				}
+					cost = float64(step)
+					if o.Wall {
+						cost = wall
+					}
+					return false
+				}, nil)
+				p.costs[m] = cost
 			}
 			probs = append(probs, p)
 		}
@@ -140,22 +152,34 @@ func ProfileOf(dirs []string, o ProfileOptions) (*Profile, error) {
 	return pr, nil
 }
 
-// smoothRows returns the running mean of column col of rows, one value per row (in
-// Metrics[0]); it stops at the first value that is not finite (a diverged job).
-func smoothRows(rows []Row, col, window int) []Row {
+// smoothedRows reads the job's metrics.csv in one pass, in chunks of rows, and calls visit
+// with each row's step, wall time and running mean of column col, until visit returns
+// false or a value is not finite (a diverged job: then nonFinite is called, if not nil,
+// when it is the first row).
+func smoothedRows(dir, job string, names []string, col, window int, visit func(step int, wall, mean float64) bool, nonFinite func()) error {
 	rm := NewRunningMean(window)
-	out := make([]Row, 0, len(rows))
-	for _, r := range rows {
-		v := r.Metrics[col]
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			break
+	mr := NewMetricsReader(dir, job, names)
+	for {
+		rows, err := mr.Next(summaryChunk)
+		if err != nil {
+			return err
 		}
-		out = append(out, Row{Step: r.Step, Wall: r.Wall, Metrics: []float64{rm.Add(v)}})
+		for _, r := range rows {
+			v := r.Metrics[col]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				if rm.Len() == 0 && nonFinite != nil {
+					nonFinite()
+				}
+				return nil
+			}
+			if !visit(r.Step, r.Wall, rm.Add(v)) {
+				return nil
+			}
+		}
+		if len(rows) < summaryChunk {
+			return nil
+		}
 	}
-	if len(out) == 0 {
-		out = append(out, Row{Metrics: []float64{math.Inf(1)}})
-	}
-	return out
 }
 
 // At returns ρ_m(τ) of method index m: the fraction of the problems that have the method
