@@ -219,8 +219,8 @@ func (g lossGrid) Z(c, r int) float64 { return g.f(g.X(c), g.Y(r)) }
 
 // newPaths draws Figure 1: each solver's path in x space over the contours of the loss
 // (for the trajectories L = x₁² + x₂⁴), and in y space over the contours of the loss in y
-// (|y|²), both the grids the run ships in its snapshots, towards the minimum at the
-// origin; a marker on every iterate (or on ten of them for long paths).
+// (|y|²), both the grids the run ships in its snapshots, towards the minimum the problem
+// names (the origin); a marker on every iterate (or on ten of them for long paths).
 func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	var paths []solverPath
 	for _, j := range jobs {
@@ -238,16 +238,25 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 		}
 		paths = append(paths, pn)
 	}
-	// The loss grids the run ships in its snapshots (any job's; the same in all).
+	// The loss grids and the minimum the run ships in its snapshots (any job's; the same
+	// in all). Snapshots from before kinds are Figure 1's, whose minimum is the origin.
 	var losses [2]*runner.Field
+	var mins [2]*[2]float64
 	for _, j := range jobs {
 		for s, name := range []string{runner.FieldLoss, runner.FieldLossY} {
 			if g := j.snap.Field(name); g.Grid() && losses[s] == nil {
 				losses[s] = g
 			}
 		}
+		for s, name := range []string{runner.FieldMinimum, runner.FieldMinimumY} {
+			if p, ok := pairs(j.snap.Field(name)); ok && len(p) == 1 && finite2(p[0]) && mins[s] == nil {
+				mins[s] = &p[0]
+			} else if j.snap.Kind == "" && mins[s] == nil {
+				mins[s] = &[2]float64{}
+			}
+		}
 	}
-	plots := []*panel{pathsPlot(paths, 0, losses[0]), pathsPlot(paths, 1, losses[1])}
+	plots := []*panel{pathsPlot(paths, 0, losses[0], mins[0]), pathsPlot(paths, 1, losses[1], mins[1])}
 	leg := newLegend()
 	for _, pn := range paths {
 		col := seriesColor(pn.i)
@@ -255,7 +264,9 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 			line:  &draw.LineStyle{Color: col, Width: meanWidth},
 			glyph: &draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: seriesGlyph(pn.i)}})
 	}
-	leg.add("minimum", swatch{glyph: &draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}})
+	if mins[0] != nil {
+		leg.add("minimum", swatch{glyph: &draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}})
+	}
 	w, h := sized(o, 6*vg.Inch, 3.1*vg.Inch)
 	return gridFigure(XSpace, plots, leg, 2, w, h), nil
 }
@@ -268,13 +279,16 @@ type solverPath struct {
 }
 
 // pathsPlot draws the paths in space s (0: x, 1: y) over the contours of loss (none if
-// nil), with the minimum at the origin in view.
-func pathsPlot(paths []solverPath, s int, loss *runner.Field) *panel {
+// nil), with the minimum, if known, marked and in view.
+func pathsPlot(paths []solverPath, s int, loss *runner.Field, minimum *[2]float64) *panel {
 	labels := [2][2]string{{"x₁", "x₂"}, {"y₁", "y₂"}}
 	p := newPlot(labels[s][0], labels[s][1])
 	p.Title.Text = [2]string{"x space, contours of the loss", "y space, contours of the loss in y"}[s]
-	lo := [2]float64{0, 0} // the minimum is in view
-	hi := [2]float64{0, 0}
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	if minimum != nil { // in view
+		lo, hi = *minimum, *minimum
+	}
 	for _, pn := range paths {
 		for _, q := range pn.pts[s] {
 			lo[0], hi[0] = math.Min(lo[0], q.X), math.Max(hi[0], q.X)
@@ -282,6 +296,9 @@ func pathsPlot(paths []solverPath, s int, loss *runner.Field) *panel {
 		}
 	}
 	for k := range 2 {
+		if math.IsInf(lo[k], 1) { // no finite point
+			lo[k], hi[k] = -1, 1
+		}
 		pad := 0.08*(hi[k]-lo[k]) + 1e-3
 		lo[k], hi[k] = lo[k]-pad, hi[k]+pad
 	}
@@ -306,9 +323,11 @@ func pathsPlot(paths []solverPath, s int, loss *runner.Field) *panel {
 		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: seriesGlyph(pn.i)}
 		p.Add(sc)
 	}
-	origin, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: 0}})
-	origin.GlyphStyle = draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}
-	p.Add(origin)
+	if minimum != nil {
+		m, _ := plotter.NewScatter(plotter.XYs{{X: minimum[0], Y: minimum[1]}})
+		m.GlyphStyle = draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}
+		p.Add(m)
+	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo[0], hi[0], lo[1], hi[1]
 	return p
 }

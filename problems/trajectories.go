@@ -150,6 +150,17 @@ func (Figure1Problem) Forward(x [2]float64) [2]float64 { return Figure1Forward(x
 // YLoss returns Figure1YLoss(y).
 func (Figure1Problem) YLoss(y [2]float64) float64 { return Figure1YLoss(y) }
 
+// Minimum returns the origin, where L is 0.
+func (Figure1Problem) Minimum() [2]float64 { return [2]float64{} }
+
+var _ Minimizer = Figure1Problem{}
+
+// A Minimizer is a PathProblem that knows where its loss is least; the viewers mark it.
+type Minimizer interface {
+	// Minimum returns the x where the loss is least.
+	Minimum() [2]float64
+}
+
 var _ YLosser = Figure1Problem{}
 
 // A YLosser is a PathProblem with a loss over y space, whose contour lines the viewers

@@ -263,6 +263,15 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 	if g, ok := lossGrid(FieldLoss, sv.Loss, all); ok {
 		snap.Fields = append(snap.Fields, g)
 	}
+	if m, ok := sv.(problems.Minimizer); ok {
+		x := m.Minimum()
+		for _, f := range []struct {
+			name string
+			p    [2]float64
+		}{{FieldMinimum, x}, {FieldMinimumY, sv.Forward(x)}} {
+			snap.Fields = append(snap.Fields, Field{Name: f.name, Shape: []int{1, 2}, Data: []float32{float32(f.p[0]), float32(f.p[1])}})
+		}
+	}
 	if yl, ok := sv.(problems.YLosser); ok {
 		yall := make([][2]float64, len(all))
 		for k, x := range all {

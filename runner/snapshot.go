@@ -36,11 +36,13 @@ const (
 	FieldError      = "x-x*" // the prediction's error x − x*
 	// FieldNearest is, for a problem with several exact solutions of one observation,
 	// the one closest to each prediction (SnapPoints).
-	FieldNearest = "x°"
-	FieldPath    = "path"   // a solver's iterates in x space
-	FieldPathY   = "y-path" // its iterates mapped to y space, P(x)
-	FieldLoss    = "loss"   // the loss over x space, a grid
-	FieldLossY   = "y-loss" // the loss over y space, a grid
+	FieldNearest  = "x°"
+	FieldPath     = "path"      // a solver's iterates in x space
+	FieldPathY    = "y-path"    // its iterates mapped to y space, P(x)
+	FieldLoss     = "loss"      // the loss over x space, a grid
+	FieldLossY    = "y-loss"    // the loss over y space, a grid
+	FieldMinimum  = "minimum"   // where the loss is least, [1, 2] (problems.Minimizer)
+	FieldMinimumY = "y-minimum" // the same mapped to y space, P(x)
 )
 
 // Field returns the field named name, or nil (also for a nil snapshot).
