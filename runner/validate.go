@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -90,7 +89,7 @@ func MarkTuned(dir, from string, rates map[string]float64, other map[string]stri
 	if len(other) == 0 {
 		other = nil
 	}
-	b, err := os.ReadFile(filepath.Join(dir, runFile))
+	b, err := readFileIn(dir, "", runFile, maxRecordFile) // bounded, no link followed
 	if err != nil {
 		return err
 	}
