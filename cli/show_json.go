@@ -33,8 +33,9 @@ type showJobJSON struct {
 	Seed   int        `json:"seed"`
 	State  string     `json:"state"`
 	Done   int        `json:"steps_done"`
-	Values []*float64 `json:"values"` // per step of Steps
-	Ratios []*float64 `json:"ratios"` // per step: value ÷ the reference's, same seed
+	Values []*float64 `json:"values"`         // per step of Steps
+	Ratios []*float64 `json:"ratios"`         // per step: value ÷ the reference's, same seed
+	Note   string     `json:"note,omitempty"` // why its values could not be read (a damaged end of metrics.csv)
 }
 
 type showMethodJSON struct {
@@ -70,7 +71,7 @@ func newShowJSON(dir, label string, s *runner.Summary) showJSON {
 		out.Steps = append(out.Steps, stepName(step))
 	}
 	for _, js := range s.Jobs {
-		j := showJobJSON{ID: js.Job.ID, Method: js.Job.Method, Seed: js.Job.Seed, State: string(js.State), Done: js.Done}
+		j := showJobJSON{ID: js.Job.ID, Method: js.Job.Method, Seed: js.Job.Seed, State: string(js.State), Done: js.Done, Note: js.Note}
 		for k := range s.Steps {
 			j.Values = append(j.Values, jsonNum(js.Values[k]))
 			j.Ratios = append(j.Ratios, jsonNum(js.Ratios[k]))
