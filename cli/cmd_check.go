@@ -106,6 +106,13 @@ func cmdCheck(args []string) error {
 	if sf.on {
 		return submitCheck(dir, sf)
 	}
+	return trainAndPrint(dir, f)
+}
+
+// trainAndPrint trains the check folder dir here (trainCheck), then with --tuned its
+// tuned rows (tunedCheck), and prints them; with --json, the progress on stderr and the
+// table, tuned rows included, as JSON on stdout.
+func trainAndPrint(dir string, f checkFlags) error {
 	var w io.Writer = os.Stdout
 	if f.json {
 		w = os.Stderr // the JSON alone on stdout

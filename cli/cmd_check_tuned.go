@@ -52,13 +52,7 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 		if err != nil {
 			return nil, err
 		}
-		var sets []string
-		for _, s := range e.Sets {
-			if k, _, _ := strings.Cut(s, "="); k != "steps" && !strings.HasPrefix(k, "lr.") {
-				sets = append(sets, s)
-			}
-		}
-		tp := tune.Plan{Preset: e.Preset, Scale: scale, Methods: e.Methods, Sets: sets, Lo: 1e-5, Hi: 1e-1, PerDecade: 2,
+		tp := tune.Plan{Preset: e.Preset, Scale: scale, Methods: e.Methods, Sets: searchSets(e.Sets), Lo: 1e-5, Hi: 1e-1, PerDecade: 2,
 			Steps: max(1, spec.Common.Steps/tunedSearchShare), Seed: pl.Seeds[0], Validation: 256, Hypers: true}
 		tdir := filepath.Join(dir, checkTunes, e.Name)
 		if prev, err := tune.Read(tdir); err == nil {
@@ -70,47 +64,16 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 		if err != nil {
 			return nil, err
 		}
-		rates := map[string]float64{}
-		lrs := []string{}
-		var parts []string
-		for _, b := range rec.Best {
-			rates[b.Method] = b.LR
-			lrs = append(lrs, b.Point().Sets(b.Method)...)
-			part := fmt.Sprintf("%s %g (preset %g)", b.Method, b.LR, b.Default)
-			for i, h := range b.Hypers {
-				part += fmt.Sprintf(" %s %g", h.Name, h.Value)
-				if i < len(b.DefaultHypers) {
-					part += fmt.Sprintf(" (preset %g)", b.DefaultHypers[i].Value)
-				}
-			}
-			parts = append(parts, part)
-			if len(b.Edge) > 0 {
-				if edges[e.Name] == nil {
-					edges[e.Name] = map[string][]string{}
-				}
-				edges[e.Name][b.Method] = b.Edge
-			}
+		rates, lrs, text, edge := tunedPoints(rec)
+		if edge != nil {
+			edges[e.Name] = edge
 		}
-		fmt.Fprintf(w, "  tuned: %s; %d training steps of search\n", strings.Join(parts, ", "), rec.Budget.Steps)
+		fmt.Fprintf(w, "  tuned: %s; %d training steps of search\n", text, rec.Budget.Steps)
 		tspec, err := p.Resolve(scale, e.Methods, append(append([]string(nil), e.Sets...), lrs...))
 		if err != nil {
 			return nil, err
 		}
-		rd := filepath.Join(dir, checkTuned, e.Name)
-		var r *runner.Run
-		if _, serr := runner.ReadRunInfo(rd); serr == nil {
-			r, err = runner.Open(rd)
-		} else if r, err = runner.Create(tspec, pl.Seeds, rd); err == nil {
-			err = runner.MarkTuned(rd, filepath.Join(checkTunes, e.Name), rates, otherTuned(lrs))
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := r.Start(ctx, runner.Options{Workers: workers}); err != nil {
-			return nil, err
-		}
-		r.Wait()
-		if err := ctx.Err(); err != nil {
+		if err := trainTuned(ctx, filepath.Join(dir, checkTuned, e.Name), filepath.Join(checkTunes, e.Name), tspec, pl.Seeds, rates, lrs, workers); err != nil {
 			return nil, err
 		}
 		trained++
@@ -122,6 +85,14 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 	if err != nil {
 		return nil, err
 	}
+	judgeTuned(t, edges)
+	return t, nil
+}
+
+// judgeTuned keeps the rows of t that the tuned runs measure, judges each by its
+// interval's lower end (LowerEndVerdict; the note says the mean's verdict), and warns on
+// a row whose methods' tuned values are at the end of their range (edgeNote).
+func judgeTuned(t *check.Table, edges map[string]map[string][]string) {
 	var rows []check.Row
 	for _, r := range t.Rows {
 		if r.Verdict != check.NoRuns {
@@ -141,7 +112,66 @@ func tunedCheck(ctx context.Context, w io.Writer, dir string, workers int) (*che
 		}
 	}
 	t.Rows = rows
-	return t, nil
+}
+
+// searchSets returns an experiment's settings that its search keeps: all but its steps
+// (the search has its own) and learning rates (searched).
+func searchSets(sets []string) []string {
+	var out []string
+	for _, s := range sets {
+		if k, _, _ := strings.Cut(s, "="); k != "steps" && !strings.HasPrefix(k, "lr.") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// tunedPoints returns what a finished search found: each method's rate, the settings of
+// every method's best point, a line that names them beside the preset's values, and the
+// methods whose best is at the end of its range with those values (nil for none).
+func tunedPoints(rec *tune.Record) (rates map[string]float64, sets []string, text string, edge map[string][]string) {
+	rates = map[string]float64{}
+	var parts []string
+	for _, b := range rec.Best {
+		rates[b.Method] = b.LR
+		sets = append(sets, b.Point().Sets(b.Method)...)
+		part := fmt.Sprintf("%s %g (preset %g)", b.Method, b.LR, b.Default)
+		for i, h := range b.Hypers {
+			part += fmt.Sprintf(" %s %g", h.Name, h.Value)
+			if i < len(b.DefaultHypers) {
+				part += fmt.Sprintf(" (preset %g)", b.DefaultHypers[i].Value)
+			}
+		}
+		parts = append(parts, part)
+		if len(b.Edge) > 0 {
+			if edge == nil {
+				edge = map[string][]string{}
+			}
+			edge[b.Method] = b.Edge
+		}
+	}
+	return rates, sets, strings.Join(parts, ", "), edge
+}
+
+// trainTuned trains the run folder rd of spec at the tuned settings sets (rates their
+// learning rates) from the tune folder from, made and marked as tuned or, if it exists,
+// continued, and waits for its jobs.
+func trainTuned(ctx context.Context, rd, from string, spec *presets.Spec, seeds []int, rates map[string]float64, sets []string, workers int) error {
+	var r *runner.Run
+	var err error
+	if _, serr := runner.ReadRunInfo(rd); serr == nil {
+		r, err = runner.Open(rd)
+	} else if r, err = runner.Create(spec, seeds, rd); err == nil {
+		err = runner.MarkTuned(rd, from, rates, otherTuned(sets))
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.Start(ctx, runner.Options{Workers: workers}); err != nil {
+		return err
+	}
+	r.Wait()
+	return ctx.Err()
 }
 
 // edgeNote warns, on a tuned row, of each of its methods whose tuned rate (or other

@@ -81,18 +81,8 @@ func cmdTune(args []string) error {
 		}
 		plan = tune.Plan{Preset: p.Name, Scale: spec.Scale, Methods: spec.MethodNames(), Sets: sets, Lo: lo, Hi: hi,
 			PerDecade: *perDecade, Steps: *steps, Seed: *seed, Validation: *validation, Hypers: !*lrOnly}
-		for _, s := range sets {
-			k, _, _ := strings.Cut(strings.TrimSpace(s), "=")
-			for _, m := range spec.Methods {
-				if k == "lr."+m.Name {
-					return usagef("", "--set %s: tune searches the learning rates", s)
-				}
-				for _, h := range m.Hypers() {
-					if k == h.Name+"."+m.Name && plan.Hypers {
-						return usagef("", "--set %s: tune searches %s's %s (--lr-only leaves it at the value given)", s, m.Name, h.Name)
-					}
-				}
-			}
+		if err := searchedSets(sets, spec, plan.Hypers); err != nil {
+			return err
 		}
 		ns := candidateCounts(p, plan)
 		switch {
@@ -150,6 +140,25 @@ func parseRange(s string) (lo, hi float64, ok bool) {
 		return 0, 0, false
 	}
 	return lo, hi, true
+}
+
+// searchedSets returns a usage error for a setting of sets that the search sets itself: a
+// method's learning rate, or (with hypers) another hyper-parameter it searches.
+func searchedSets(sets []string, spec *presets.Spec, hypers bool) error {
+	for _, s := range sets {
+		k, _, _ := strings.Cut(strings.TrimSpace(s), "=")
+		for _, m := range spec.Methods {
+			if k == "lr."+m.Name {
+				return usagef("", "--set %s: tune searches the learning rates", s)
+			}
+			for _, h := range m.Hypers() {
+				if k == h.Name+"."+m.Name && hypers {
+					return usagef("", "--set %s: tune searches %s's %s (--lr-only leaves it at the value given)", s, m.Name, h.Name)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // candidateCounts returns the number of points each method of plan searches.

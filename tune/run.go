@@ -81,17 +81,7 @@ func (t *Tuner) Candidates(grid []float64) map[string][]Point {
 // scoring.
 func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string][]Point) (map[string][]float64, error) {
 	dir := filepath.Join(t.Dir, RungDir(rung))
-	var points []Point // distinct, by folder, in order of rate
-	seen := map[string]bool{}
-	for _, m := range t.Plan.Methods {
-		for _, p := range alive[m] {
-			if !seen[p.Dir()] {
-				seen[p.Dir()] = true
-				points = append(points, p)
-			}
-		}
-	}
-	slices.SortStableFunc(points, func(a, b Point) int { return cmp.Compare(a.LR, b.LR) })
+	points := rungPoints(t.Plan.Methods, alive)
 	if t.Log != nil {
 		fmt.Fprintf(t.Log, "  rung %d: %d steps, %d runs, %s\n", rung+1, steps, len(points), dir)
 	}
@@ -162,6 +152,23 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 		}
 	}
 	return scores, nil
+}
+
+// rungPoints returns the distinct points (by run folder) alive for any of methods, in
+// order of rate.
+func rungPoints(methods []string, alive map[string][]Point) []Point {
+	var points []Point
+	seen := map[string]bool{}
+	for _, m := range methods {
+		for _, p := range alive[m] {
+			if !seen[p.Dir()] {
+				seen[p.Dir()] = true
+				points = append(points, p)
+			}
+		}
+	}
+	slices.SortStableFunc(points, func(a, b Point) int { return cmp.Compare(a.LR, b.LR) })
+	return points
 }
 
 // train trains the rung's runs: here, one after the other, or on the cluster (Submit),
