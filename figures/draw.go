@@ -22,8 +22,11 @@ func Draw(f view.Figure) (string, error) {
 	}
 	dir := f.Dirs[0]
 	o := Options{Kind: Curves, Metric: f.Metric, Wall: f.Wall}
-	if f.Raw {
+	switch {
+	case f.Raw:
 		o.Window = 1
+	case f.Window > 0:
+		o.Window = f.Window
 	}
 	dirs := f.Dirs
 	if f.Fields {

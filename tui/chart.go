@@ -42,6 +42,58 @@ type chartMode struct {
 	LogY   bool
 	XWall  bool // X is training seconds instead of steps
 	Smooth bool
+	// Window is the smoothing's running mean, in logged steps; 0 for smoothWindow (64).
+	Window int
+}
+
+// smoothWindows are the windows s cycles through after off (TensorBoard's slider, in
+// steps): off, 16, 64, 256.
+var smoothWindows = []int{16, smoothWindow, 256}
+
+// window returns the smoothing's window, or 0 when it is off.
+func (m chartMode) window() int {
+	switch {
+	case !m.Smooth:
+		return 0
+	case m.Window > 0:
+		return m.Window
+	}
+	return smoothWindow
+}
+
+// nextSmoothing returns m with the next smoothing of the cycle off, 16, 64, 256.
+func (m chartMode) nextSmoothing() chartMode {
+	w := m.window()
+	i := slices.Index(smoothWindows, w)
+	switch {
+	case w == 0:
+		m.Smooth, m.Window = true, smoothWindows[0]
+	case i < 0 || i == len(smoothWindows)-1:
+		m.Smooth, m.Window = false, 0
+	default:
+		m.Smooth, m.Window = true, smoothWindows[i+1]
+	}
+	return m
+}
+
+// runningMeans returns, for each point, the mean of the values of the last w logged
+// steps up to it (each point weighted by the steps it averages, N), as
+// runner.RunningMean computes it over unthinned rows; NaN for none.
+func runningMeans(pts []point, w int) []float64 {
+	out := make([]float64, len(pts))
+	sum, n, j := 0.0, 0, 0
+	for i, p := range pts {
+		k := max(p.N, 1)
+		sum += p.Value * float64(k)
+		n += k
+		for j < i && n-max(pts[j].N, 1) >= w {
+			sum -= pts[j].Value * float64(max(pts[j].N, 1))
+			n -= max(pts[j].N, 1)
+			j++
+		}
+		out[i] = sum / float64(n)
+	}
+	return out
 }
 
 // chartKeys are the bindings a chart answers in Update.
@@ -168,7 +220,7 @@ func (c *chart) Update(msg tea.Msg) (*chart, tea.Cmd) {
 		case key.Matches(msg, c.keys.XAxis):
 			m.XWall = !m.XWall
 		case key.Matches(msg, c.keys.Smooth):
-			m.Smooth = !m.Smooth
+			m = m.nextSmoothing()
 		}
 		c.SetMode(m)
 	}
@@ -242,10 +294,17 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 		if band {
 			r.los, r.his = make([]float64, 0, n), make([]float64, 0, n)
 		}
+		var means []float64 // a window other than the points' own Mean's
+		if w := c.mode.window(); w > 0 && w != smoothWindow && !band && c.xName == "" {
+			means = runningMeans(s.Points, w)
+		}
 		for k, p := range s.Points {
 			x, y := float64(p.Step), p.Value
 			if c.mode.Smooth {
-				if y = p.Mean; math.IsNaN(y) {
+				if y = p.Mean; means != nil {
+					y = means[k]
+				}
+				if math.IsNaN(y) {
 					continue
 				}
 			}
@@ -302,8 +361,8 @@ func (c *chart) render() string {
 	default:
 		mode += " · vs step"
 	}
-	if c.mode.Smooth {
-		mode += fmt.Sprintf(" · mean of %d", smoothWindow)
+	if w := c.mode.window(); w > 0 {
+		mode += fmt.Sprintf(" · mean of %d", w)
 	}
 	if clipped > 0 {
 		mode += fmt.Sprintf(" · %d values ≤0 hidden", clipped)

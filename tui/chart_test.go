@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"github.com/sipbench/sipbench/runner"
@@ -220,5 +221,36 @@ func BenchmarkChart(b *testing.B) {
 				_ = c.View()
 			}
 		})
+	}
+}
+
+// TestSmoothingCycle: s cycles the smoothing through off, 16, 64 and 256 logged steps, the
+// chart's title says which, and the table's value is the chart's last point: the running
+// mean over that window (runner.RunningMean's, computed from the points kept).
+func TestSmoothingCycle(t *testing.T) {
+	d := liveDashboard(120, 36, nil)
+	var titles []string
+	for range 4 {
+		feed(d, keyMsg("s"))
+		title := strings.SplitN(ansi.Strip(d.chart.View()), "\n", 2)[0]
+		titles = append(titles, title)
+		w := d.chart.Mode().window()
+		if w > 0 && !strings.Contains(title, fmt.Sprintf("mean of %d", w)) || w == 0 && strings.Contains(title, "mean of") {
+			t.Errorf("window %d: title %q", w, title)
+		}
+		j := d.store.Jobs[0]
+		m := j.Metric("x_l1")
+		got, _ := j.Value(m, w)
+		rm := runner.NewRunningMean(max(w, 1))
+		for _, p := range j.Series[m].Points {
+			rm.Add(p.Value)
+		}
+		if want := rm.Mean(); math.Abs(got-want) > 1e-12*math.Abs(want) {
+			t.Errorf("window %d: the table's value %g; RunningMean's %g", w, got, want)
+		}
+	}
+	if want := []int{256, 0, 16, 64}; !strings.Contains(titles[0], "mean of 256") || strings.Contains(titles[1], "mean of") ||
+		!strings.Contains(titles[2], "mean of 16") || !strings.Contains(titles[3], "mean of 64") {
+		t.Errorf("s from 64: titles %q; want the windows %v", titles, want)
 	}
 }

@@ -111,7 +111,7 @@ func TestSeedRows(t *testing.T) {
 func TestLineCurve(t *testing.T) {
 	d := seedDashboard(120, 40, false)
 	l := d.lines[d.lineOf[1]] // Adam's
-	c, ok := lineCurve(d.store, l, "x_l1", true)
+	c, ok := lineCurve(d.store, l, "x_l1", smoothWindow)
 	if !ok || l.Method != "Adam" || c.Name != "Adam ×3" {
 		t.Fatalf("Adam's curve: %v %q", ok, c.Name)
 	}

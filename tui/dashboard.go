@@ -571,7 +571,7 @@ func (d *dashboard) redraw(force bool) {
 	tableH, lowerH, chartW, fieldW := d.layout()
 	d.table.SetSize(d.w, tableH)
 	cols, rows := jobTable(t, d.store, tableView{rows: d.rows, lines: d.lines, lineOf: d.lineOf,
-		metric: d.metricName(), smoothed: d.chart.Mode().Smooth, heads: d.heads, width: d.w, hidden: d.hiddenLines()})
+		metric: d.metricName(), window: d.chart.Mode().window(), heads: d.heads, width: d.w, hidden: d.hiddenLines()})
 	d.table.SetColumns(cols)
 	d.table.SetRows(rows)
 
@@ -629,7 +629,7 @@ func (d *dashboard) chartView(w, h int) string {
 	for i := range vis {
 		vis[i] = d.visible(i)
 	}
-	k := fmt.Sprint(ver, d.Selected(), d.metric, w, h, m.LogY, m.XWall, m.Smooth, d.eachSeed, vis, d.legendPage, d.setting)
+	k := fmt.Sprint(ver, d.Selected(), d.metric, w, h, m.LogY, m.XWall, m.window(), d.eachSeed, vis, d.legendPage, d.setting)
 	if k == d.chartKey {
 		return c.View()
 	}
@@ -640,7 +640,7 @@ func (d *dashboard) chartView(w, h int) string {
 	c.SetSize(w, h)
 	selLine := d.lineOf[d.Selected()]
 	if a, ok := d.settingAxis(); ok && d.setting {
-		cs, groupOf := d.settingCurves(a, name, m.Smooth)
+		cs, groupOf := d.settingCurves(a, name, m.window())
 		shown := make([]bool, len(cs))
 		for li, g := range groupOf {
 			shown[g] = shown[g] || vis[li]
@@ -675,7 +675,7 @@ func (d *dashboard) chartView(w, h int) string {
 	for _, li := range order {
 		l := d.lines[li]
 		if !d.eachSeed {
-			if cv, ok := d.lineCurve(li, name, m.Smooth); ok {
+			if cv, ok := d.lineCurve(li, name, m.window()); ok {
 				ss = append(ss, cv) // a copy: Hidden is set on it below
 				banded = true
 				continue
@@ -725,17 +725,17 @@ type lineCurveCache struct {
 
 // lineCurve returns line li's curve over its seeds (lineCurve), from the cache unless
 // its jobs' data, the metric or the smoothing changed.
-func (d *dashboard) lineCurve(li int, name string, smooth bool) (curve, bool) {
+func (d *dashboard) lineCurve(li int, name string, window int) (curve, bool) {
 	l := d.lines[li]
 	var ver uint64
 	for _, ji := range l.jobs {
 		ver += d.store.Jobs[ji].DataVersion
 	}
-	k := fmt.Sprint(ver, name, smooth)
+	k := fmt.Sprint(ver, name, window)
 	if c, hit := d.lineCurves[li]; hit && c.key == k {
 		return c.c, c.ok
 	}
-	c, ok := lineCurve(d.store, l, name, smooth)
+	c, ok := lineCurve(d.store, l, name, window)
 	c.Key = li
 	if d.lineCurves == nil {
 		d.lineCurves = map[int]lineCurveCache{}

@@ -73,7 +73,7 @@ func TestDashboardGolden(t *testing.T) {
 		{"80x24_fields", 80, 24, []string{"tab"}},
 		{"80x24_help", 80, 24, []string{"?"}},
 		{"200x60", 200, 60, nil},
-		{"200x60_linear_time_smooth_loss", 200, 60, []string{"y", "x", "s", "m", "down"}},
+		{"200x60_linear_time_smooth_loss", 200, 60, []string{"y", "x", "s", "s", "m", "down"}}, // s s: 64 → 256 → off
 		{"too_small", 79, 23, nil},
 	}
 	for _, c := range cases {

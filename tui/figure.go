@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -46,15 +47,18 @@ func (d *dashboard) figure(fields bool) tea.Cmd {
 			f.Metric = ms[d.metric]
 		}
 		mode := d.chart.Mode()
-		f.Wall, f.Raw = mode.XWall, !mode.Smooth
+		f.Wall, f.Raw, f.Window = mode.XWall, !mode.Smooth, mode.window()
 		f.Name = "curves-" + fileWord(f.Metric)
 		if f.Wall {
 			f.Name += "-wall"
 		}
-		if f.Raw {
+		switch w := mode.window(); {
+		case f.Raw:
 			f.Name += "-raw.png"
-		} else {
+		case w == smoothWindow:
 			f.Name += "-smoothed.png"
+		default:
+			f.Name += fmt.Sprintf("-mean%d.png", w)
 		}
 		what = "curves"
 	}

@@ -36,12 +36,15 @@ func TestFigureKeys(t *testing.T) {
 	// f names the chart's file after what it shows (it wrote curves.png whatever the
 	// smoothing): the metric, the X axis and the smoothing.
 	m := r.Info.Metric // the metric the chart opens on
-	for _, tc := range []struct{ keys, file string }{{"xf", "curves-" + m + "-wall-smoothed.png"}, {"sf", "curves-" + m + "-raw.png"}, {"xF", "scatter.png"}} {
+	for _, tc := range []struct{ keys, file string }{{"xf", "curves-" + m + "-wall-smoothed.png"}, {"ssf", "curves-" + m + "-raw.png"}, {"sf", "curves-" + m + "-mean256.png"}, {"xF", "scatter.png"}} {
 		d := newDashboard(r.Info, Options{RunDir: dir}, nil)
 		d.draw = figures.Draw
 		feed(d, tea.WindowSizeMsg{Width: 240, Height: 50})
-		key := tc.keys[1:]
-		msgs := feed(d, keyMsg(tc.keys[:1]), keyMsg(key)) // x: the chart against training time; s: no smoothing
+		key := tc.keys[len(tc.keys)-1:]
+		for _, k := range tc.keys[:len(tc.keys)-2] {
+			feed(d, keyMsg(string(k)))
+		}
+		msgs := feed(d, keyMsg(tc.keys[len(tc.keys)-2:len(tc.keys)-1]), keyMsg(key)) // x: the chart against training time; s s: 64 → 256 → no smoothing
 		if len(msgs) != 1 {                               // x answers at once; the figure comes back as a message
 			t.Fatalf("%s: %d messages", key, len(msgs))
 		}

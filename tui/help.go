@@ -41,7 +41,7 @@ func helpScreen(t *theme, h help.Model, keys help.KeyMap, title, text string, w,
 func helpView(t *theme, h help.Model, keys keyMap, w, ht int) string {
 	return helpScreen(t, h, keys, "sipbench dashboard: keys", "Chart: lower is better for every metric; log Y shows real values (1e-3 = 0.001); "+
 		"values ≤ 0 are hidden on log Y and counted in the title; s smooths the table's values and the chart alike: "+
-		"the running mean over the last 64 logged steps, as show reports it. With several seeds a method is drawn as their mean with a faint band from their "+
+		"the running mean over the last 64 logged steps, as show reports it (s cycles off, 16, 64, 256; the title says which). With several seeds a method is drawn as their mean with a faint band from their "+
 		"minimum to their maximum (e: each seed), and the table adds its row: the mean ± half the seeds' range. "+
 		"✗ marks a diverged job (non-finite values are never plotted). "+
 		"Lines: space hides the selected job's, o shows it alone, / keeps those whose label a regular expression matches, a shows all; "+

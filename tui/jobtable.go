@@ -14,14 +14,14 @@ import (
 // tableView is what the run table shows: the runs' jobs and lines, the metric, and
 // whether values are smoothed (the chart's mode).
 type tableView struct {
-	rows     []dashRow
-	lines    []dashLine
-	lineOf   []int    // each job's line
-	metric   string   // the metric's name
-	smoothed bool     // the running mean (runner.RunningMean), else the latest value
-	heads    []string // per run, its heading when runs are compared
-	width    int      // of the table: columns are dropped (steps/s, ETA, best) to fit
-	hidden   []bool   // per line, whether the chart hides it (its swatch is hollow)
+	rows   []dashRow
+	lines  []dashLine
+	lineOf []int    // each job's line
+	metric string   // the metric's name
+	window int      // the running mean's window in logged steps (runner.RunningMean), 0 for the latest value
+	heads  []string // per run, its heading when runs are compared
+	width  int      // of the table: columns are dropped (steps/s, ETA, best) to fit
+	hidden []bool   // per line, whether the chart hides it (its swatch is hollow)
 }
 
 // jobTable returns the columns and rows of the run table: per job its line's swatch, id,
@@ -53,7 +53,7 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 	ratioW := 7
 	for _, r := range v.rows {
 		if r.kind == dashMethod {
-			_, ratio, _ := seedStats(s, v.lines[r.line], v.metric, v.smoothed)
+			_, ratio, _ := seedStats(s, v.lines[r.line], v.metric, v.window)
 			ratioW = max(ratioW, 10, len([]rune(formatRatio(ratio)))) // "32.8 [24–37] p=0.031"
 		}
 	}
@@ -102,7 +102,7 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 			rows[i] = tableRow{Span: t.Bold.Render(v.heads[r.run]), Skip: true}
 		case dashMethod:
 			l := v.lines[r.line]
-			val, ratio, n := seedStats(s, l, v.metric, v.smoothed)
+			val, ratio, n := seedStats(s, l, v.metric, v.window)
 			var frac float64
 			var done int
 			for _, ji := range l.jobs {
@@ -128,14 +128,14 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 			rows[i] = tableRow{Mark: swatch(r.line), Cells: cells, Skip: true, Pin: true}
 		default:
 			j := s.Jobs[r.job]
-			rows[i] = tableRow{Mark: swatch(v.lineOf[r.job]), Cells: jobCells(t, s, j, v.metric, v.smoothed, cluster)}
+			rows[i] = tableRow{Mark: swatch(v.lineOf[r.job]), Cells: jobCells(t, s, j, v.metric, v.window, cluster)}
 		}
 	}
 	return cols, rows
 }
 
 // jobCells returns the cells of a job's row.
-func jobCells(t *theme, s *store, j *job, metric string, smoothed, cluster bool) []tableCell {
+func jobCells(t *theme, s *store, j *job, metric string, window int, cluster bool) []tableCell {
 	st := j.Status()
 	frac := 0.0
 	if j.Info.Steps > 0 {
@@ -148,10 +148,10 @@ func jobCells(t *theme, s *store, j *job, metric string, smoothed, cluster bool)
 	if e, ok := j.ETA(); ok {
 		eta = formatDur(e)
 	}
-	cur, best := j.Value(j.Metric(metric), smoothed)
+	cur, best := j.Value(j.Metric(metric), window)
 	ratio := "-"
 	if ref := s.Reference(j); ref != nil {
-		b, _ := ref.Value(ref.Metric(metric), smoothed)
+		b, _ := ref.Value(ref.Metric(metric), window)
 		if !math.IsNaN(cur) && !math.IsNaN(b) && b > 0 {
 			ratio = fmt.Sprintf("%.3g", cur/b)
 		}

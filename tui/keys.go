@@ -45,7 +45,7 @@ func defaultKeyMap() keyMap {
 		PrevMetric: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous metric")),
 		LogY:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "log/linear Y")),
 		XAxis:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "X: step/time")),
-		Smooth:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smoothing (mean of 64)")),
+		Smooth:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "smooth: off/16/64/256")),
 		Seeds:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "seeds: mean+band/each")),
 		Toggle:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "hide/show line")),
 		Solo:       key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "line alone")),

@@ -101,18 +101,18 @@ func dashRows(s *store, lines []dashLine) []dashRow {
 // their latest value of the metric called name (smoothed or not) and of its ratio to the
 // reference job of the same seed; a job without a value yet is left out, and n says how
 // many jobs each is over.
-func seedStats(s *store, l dashLine, name string, smoothed bool) (v runner.Spread, r stats.Ratio, n int) {
+func seedStats(s *store, l dashLine, name string, window int) (v runner.Spread, r stats.Ratio, n int) {
 	var vs, rs []float64
 	for _, ji := range l.jobs {
 		j := s.Jobs[ji]
-		x, _ := j.Value(j.Metric(name), smoothed)
+		x, _ := j.Value(j.Metric(name), window)
 		if math.IsNaN(x) {
 			continue
 		}
 		vs = append(vs, x)
 		ratio := math.NaN()
 		if ref := s.Reference(j); ref != nil {
-			if y, _ := ref.Value(ref.Metric(name), smoothed); y > 0 {
+			if y, _ := ref.Value(ref.Metric(name), window); y > 0 {
 				ratio = x / y
 			}
 		}
@@ -179,7 +179,7 @@ func formatRatio(r stats.Ratio) string {
 // minimum to their maximum (runner.AggregateSeeds, as the figures draw it); where the
 // seeds share no step yet, at every step any of them has. It reports false when fewer
 // than two seeds have logged anything.
-func lineCurve(s *store, l dashLine, name string, smoothed bool) (curve, bool) {
+func lineCurve(s *store, l dashLine, name string, window int) (curve, bool) {
 	var ss []runner.Series
 	diverged := false
 	for _, ji := range l.jobs {
@@ -191,10 +191,11 @@ func lineCurve(s *store, l dashLine, name string, smoothed bool) (curve, bool) {
 		diverged = diverged || j.Status() == runner.Diverged
 		pts := j.Series[m].Points
 		sr := runner.Series{Steps: make([]int, 0, len(pts)), Walls: make([]float64, 0, len(pts)), Values: make([]float64, 0, len(pts))}
-		for _, p := range pts {
+		means := smoothedValues(pts, window)
+		for i, p := range pts {
 			v := p.Value
-			if smoothed {
-				v = p.Mean
+			if means != nil {
+				v = means[i]
 			}
 			if math.IsNaN(v) {
 				continue

@@ -84,7 +84,7 @@ func (d *dashboard) settingAxis() (settingAxis, bool) {
 // with their range as a band) against the line's value of the setting, in the order of
 // the values. Each curve's Key is the index of its first line; groupOf maps each line to
 // it. A line whose jobs have no value yet is left out.
-func (d *dashboard) settingCurves(a settingAxis, name string, smoothed bool) (cs []curve, groupOf []int) {
+func (d *dashboard) settingCurves(a settingAxis, name string, window int) (cs []curve, groupOf []int) {
 	sets := d.lineSettings()
 	differ := map[string]bool{} // the other settings the lines differ in
 	for k := range sets[0] {
@@ -132,7 +132,7 @@ func (d *dashboard) settingCurves(a settingAxis, name string, smoothed bool) (cs
 		p := pt{x: a.values[li], lo: math.Inf(1), hi: math.Inf(-1)}
 		for _, ji := range l.jobs {
 			j := d.store.Jobs[ji]
-			v, _ := j.Value(j.Metric(name), smoothed)
+			v, _ := j.Value(j.Metric(name), window)
 			if j.Status() == runner.Diverged {
 				cs[g].Diverged = true
 			}

@@ -141,17 +141,47 @@ func (j *job) Metric(name string) int {
 	return -1
 }
 
-// Value returns the job's latest value of metric m: the running mean if smoothed, else
-// the last logged finite value; and its lowest so far likewise. Both are NaN for an
-// unknown metric or before the first value.
-func (j *job) Value(m int, smoothed bool) (latest, best float64) {
+// Value returns the job's latest value of metric m: the running mean over the last window
+// logged steps (smoothWindow's is kept as the metrics arrive; another is computed from
+// the points kept), or with window 0 the last logged finite value; and its lowest so
+// far likewise. Both are NaN for an unknown metric or before the first value.
+func (j *job) Value(m int, window int) (latest, best float64) {
 	if m < 0 || m >= len(j.Series) {
 		return math.NaN(), math.NaN()
 	}
-	if smoothed {
+	switch window {
+	case 0:
+		return j.Latest[m], j.Best[m]
+	case smoothWindow:
 		return j.Smoothed[m], j.BestSmoothed[m]
 	}
-	return j.Latest[m], j.Best[m]
+	means := smoothedValues(j.Series[m].Points, window)
+	if len(means) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	best = math.NaN()
+	for _, v := range means {
+		if !math.IsNaN(v) && (math.IsNaN(best) || v < best) {
+			best = v
+		}
+	}
+	return means[len(means)-1], best
+}
+
+// smoothedValues returns the points' running means over window logged steps: nil for
+// window 0 (the values themselves), their Mean for smoothWindow, else runningMeans.
+func smoothedValues(pts []point, window int) []float64 {
+	switch window {
+	case 0:
+		return nil
+	case smoothWindow:
+		out := make([]float64, len(pts))
+		for i, p := range pts {
+			out[i] = p.Mean
+		}
+		return out
+	}
+	return runningMeans(pts, window)
 }
 
 // Status is the state to display: the runner's state, or Diverged when non-finite

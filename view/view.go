@@ -77,6 +77,7 @@ type Figure struct {
 	Metric string   // curves: the metric ("" the run's main one)
 	Wall   bool     // curves: against wall-clock time instead of steps
 	Raw    bool     // curves: unsmoothed
+	Window int      // curves: the running mean's window in logged steps, if not Raw; 0 for 64
 	// Name is the file name in figures/; if "", the figure's default name.
 	Name string
 }
