@@ -45,7 +45,7 @@ func TestFigureKeys(t *testing.T) {
 			feed(d, keyMsg(string(k)))
 		}
 		msgs := feed(d, keyMsg(tc.keys[len(tc.keys)-2:len(tc.keys)-1]), keyMsg(key)) // x: the chart against training time; s s: 64 → 256 → no smoothing
-		if len(msgs) != 1 {                               // x answers at once; the figure comes back as a message
+		if len(msgs) != 1 {                                                          // x answers at once; the figure comes back as a message
 			t.Fatalf("%s: %d messages", key, len(msgs))
 		}
 		if !strings.Contains(d.View(), "figure: drawing") {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,7 +32,7 @@ const statusScans = 5
 // runsKeyMap holds the runs screen's key bindings; they also feed its footer and `?`
 // screen.
 type runsKeyMap struct {
-	Up, Down, Open, Mark, Compare, Resume, Filter, Delete, Log, Back, Help, Quit key.Binding
+	Up, Down, Open, Mark, Compare, Resume, Filter, Delete, Log, Sort, Back, Help, Quit key.Binding
 }
 
 func defaultRunsKeyMap() runsKeyMap {
@@ -45,6 +46,7 @@ func defaultRunsKeyMap() runsKeyMap {
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Delete:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
 		Log:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "train.log, run.json")),
+		Sort:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort: new/state/preset/time/ratio")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "presets")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -58,7 +60,7 @@ func (k runsKeyMap) ShortHelp() []key.Binding {
 
 // FullHelp returns the help screen's bindings (help.KeyMap).
 func (k runsKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark, k.Compare}, {k.Resume, k.Filter, k.Delete, k.Log}, {k.Back, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark, k.Compare}, {k.Resume, k.Filter, k.Delete, k.Log, k.Sort}, {k.Back, k.Help, k.Quit}}
 }
 
 // The runs screen's messages to the App.
@@ -124,6 +126,7 @@ type runsScreen struct {
 	editing     bool              // the filter line has the keys
 	confirm     *runner.RunStatus // the run to delete, while the question is open
 	log         *logView          // the selected run's train.log and run.json, while shown (l)
+	sortBy      int               // index into runSorts: the rows' order (o)
 	status      string            // one message in the footer, until the next key or statusScans reads
 	statusScans int               // the reads of the runs folder since status was set
 	showHelp    bool
@@ -266,6 +269,14 @@ func (r *runsScreen) applyFilter(sel string) {
 		}
 		r.shown = append(r.shown, i)
 	}
+	if by := runSorts[r.sortBy]; by.cmp != nil {
+		slices.SortStableFunc(r.shown, func(a, b int) int { return by.cmp(&r.all[a], &r.all[b]) })
+		for k, i := range r.shown {
+			if r.all[i].Dir == sel {
+				idx = k
+			}
+		}
+	}
 	r.table.SetRows(make([]tableRow, len(r.shown)))
 	r.table.sel = min(idx, max(len(r.shown)-1, 0))
 	if sel == "" {
@@ -293,6 +304,14 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 		if !r.log.key(msg) {
 			r.log = nil
 		}
+		return nil
+	case key.Matches(msg, k.Sort) && !r.editing:
+		var sel string
+		if s := r.Selected(); s != nil {
+			sel = s.Dir
+		}
+		r.sortBy = (r.sortBy + 1) % len(runSorts)
+		r.applyFilter(sel)
 		return nil
 	case key.Matches(msg, k.Log) && !r.editing:
 		if sel := r.Selected(); sel != nil {
@@ -571,6 +590,9 @@ func (r *runsScreen) title() string {
 	}
 	if n := len(r.marked); n > 0 {
 		s += fmt.Sprintf(" · %d marked", n)
+	}
+	if r.sortBy > 0 {
+		s += " · by " + runSorts[r.sortBy].name
 	}
 	if ansi.StringWidth(s) > r.w { // the counts matter more than the name
 		s = strings.TrimPrefix(s, "sipbench · ")
@@ -983,4 +1005,42 @@ func (e *lineEdit) Update(msg tea.KeyMsg) bool {
 		return false
 	}
 	return true
+}
+
+// runSorts are the orders o cycles the runs screen through (k9s sorts its columns): as
+// listed (newest first), by state (what needs you first), preset, training time (longest
+// first) and headline ratio (highest first, runs without one last); ties keep the
+// listed order.
+var runSorts = []struct {
+	name string
+	cmp  func(a, b *runner.RunStatus) int
+}{
+	{"newest", nil},
+	{"state", func(a, b *runner.RunStatus) int { return cmp.Compare(stateRank(a.State), stateRank(b.State)) }},
+	{"preset", func(a, b *runner.RunStatus) int { return strings.Compare(a.Info.Preset, b.Info.Preset) }},
+	{"training time", func(a, b *runner.RunStatus) int { return cmp.Compare(b.TrainedFor(), a.TrainedFor()) }},
+	{"best ÷ ref", func(a, b *runner.RunStatus) int {
+		x, y := a.Headline.Ratio, b.Headline.Ratio
+		switch {
+		case math.IsNaN(x) && math.IsNaN(y):
+			return 0
+		case math.IsNaN(x):
+			return 1
+		case math.IsNaN(y):
+			return -1
+		}
+		return cmp.Compare(y, x)
+	}},
+}
+
+// stateRank orders run states by how much they need the user: problems and live runs
+// first, finished last.
+func stateRank(s runner.RunState) int {
+	for i, st := range []runner.RunState{runner.RunLost, runner.RunFailed, runner.RunDiverged, runner.RunUnreadable,
+		runner.RunTraining, runner.RunQueued, runner.RunUnknown, runner.RunInterrupted, runner.RunFinished} {
+		if s == st {
+			return i
+		}
+	}
+	return 99
 }

@@ -633,3 +633,34 @@ func TestRunsLogView(t *testing.T) {
 		t.Errorf("esc: still in the log view:\n%s", r.View())
 	}
 }
+
+// TestRunsSort: o sorts the runs by state (what needs you first), preset, training time
+// and headline ratio, the title says by what, the selection stays on its run, and a fifth
+// o lists them newest first again.
+func TestRunsSort(t *testing.T) {
+	r, _ := newFixtureRuns(t, 120, 40, false)
+	selectRun(t, r, "20250301-110000-heat")
+	listed := slices.Clone(r.shown)
+	for k := 1; k < len(runSorts); k++ {
+		pressRuns(r, "o")
+		if k == 1 {
+			golden(t, "runs_120x40_by_state", r.View())
+		}
+		by := runSorts[k]
+		if !strings.Contains(r.title(), "by "+by.name) {
+			t.Errorf("o ×%d: title %q lacks 'by %s'", k, r.title(), by.name)
+		}
+		for i := 1; i < len(r.shown); i++ {
+			if by.cmp(&r.all[r.shown[i-1]], &r.all[r.shown[i]]) > 0 {
+				t.Errorf("by %s: %s before %s", by.name, r.all[r.shown[i-1]].Name(), r.all[r.shown[i]].Name())
+			}
+		}
+		if r.Selected().Name() != "20250301-110000-heat" {
+			t.Errorf("by %s: the selection moved to %s", by.name, r.Selected().Name())
+		}
+	}
+	pressRuns(r, "o")
+	if !slices.Equal(r.shown, listed) || strings.Contains(r.title(), " · by ") {
+		t.Errorf("the fifth o: order %v, title %q; want the listed order %v", r.shown, r.title(), listed)
+	}
+}
