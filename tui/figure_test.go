@@ -44,8 +44,10 @@ func TestFigureKeys(t *testing.T) {
 		for _, k := range tc.keys[:len(tc.keys)-2] {
 			feed(d, keyMsg(string(k)))
 		}
-		msgs := feed(d, keyMsg(tc.keys[len(tc.keys)-2:len(tc.keys)-1]), keyMsg(key)) // x: the chart against training time; s s: 64 → 256 → no smoothing
-		if len(msgs) != 1 {                                                          // x answers at once; the figure comes back as a message
+		// x: the chart against training time; s s: 64 → 256 → no smoothing. x answers at
+		// once; the figure comes back as a message.
+		msgs := feed(d, keyMsg(tc.keys[len(tc.keys)-2:len(tc.keys)-1]), keyMsg(key))
+		if len(msgs) != 1 {
 			t.Fatalf("%s: %d messages", key, len(msgs))
 		}
 		if !strings.Contains(d.View(), "figure: drawing") {
