@@ -404,19 +404,31 @@ func score(r Row) int {
 var bookkeeping = []string{"steps", "max_seconds", "snapshot_every", "checkpoint_every"}
 
 // groupKey returns the settings as a key, leaving out the pinned ones, the bookkeeping
-// ones and the methods' optimizer settings that tuning moves (learning rates, SGD's
-// momentum: a run from before momentum was a setting records none, and groups with one
-// that does).
+// ones and the methods' own settings (learning rates, SGD's momentum, HIG's τ and κ),
+// which folders of earlier releases record among the run's settings: a run from before
+// momentum was a setting records none, and groups with one that does.
 func groupKey(settings map[string]string, pinned map[string]bool) string {
 	var kv []string
 	for k, v := range settings {
-		if pinned[k] || slices.Contains(bookkeeping, k) || strings.HasPrefix(k, "lr.") || strings.HasPrefix(k, "momentum.") {
+		if pinned[k] || slices.Contains(bookkeeping, k) || perMethod(k) {
 			continue
 		}
 		kv = append(kv, k+"="+v)
 	}
 	slices.Sort(kv)
 	return strings.Join(kv, " ")
+}
+
+// perMethod reports whether k is a method's own setting (lr.<m>, momentum.<m>, tau.<m>,
+// kappa.<m>), which
+// run folders of earlier releases record among the run's settings.
+func perMethod(k string) bool {
+	for _, prefix := range []string{"lr.", "tau.", "kappa.", "momentum."} {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // matches reports whether settings include want.

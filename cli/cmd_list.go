@@ -44,7 +44,7 @@ func cmdList(args []string) error {
 			}
 			out = append(out, presetJSON{Name: p.Name, Description: p.Description, Deviations: p.Deviations, Network: p.Network,
 				Params: p.ParamCount(""), Metric: p.Metric, Reference: p.Reference, Methods: p.MethodNames(),
-				Defaults: p.DefaultMethods(), Scales: p.ScaleNames(), Settings: s.Values})
+				Defaults: p.DefaultMethods(), Scales: p.ScaleNames(), Settings: s.Values()})
 		}
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")

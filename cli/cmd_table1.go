@@ -90,7 +90,7 @@ func fmtDuration(d time.Duration) string {
 func printTable1(w io.Writer, dir string, m *runner.Model, threads int, r *eval.Table1Result) {
 	o := r.Options
 	extra := ""
-	if g, ok := m.Spec.Values["grid"]; ok {
+	if g, ok := m.Spec.Values()["grid"]; ok {
 		extra = ", grid " + g
 	}
 	fmt.Fprintf(w, "%s: Table 1 for %s (%s scale%s), job %s at step %d\n", dir, m.Spec.Preset.Name, m.Spec.Scale, extra, m.Job.ID, m.Step)

@@ -73,7 +73,7 @@ func TestProblemConformance(t *testing.T) {
 		}
 		// The fast tier: the default scale on the smallest grid the preset accepts.
 		scales, sets := p.ScaleNames()[:1], []string(nil)
-		for _, k := range p.Keys {
+		for _, k := range p.Keys() {
 			if k.Name == "grid" {
 				sets = append(sets, fmt.Sprintf("grid=%d", int(k.Min)))
 			}

@@ -13,9 +13,12 @@
 //     adjoint, the problem's named inverse update, or a source of another package,
 //     optimizers.RegisterSource), the network optimizer (optimizers.Names, or one of
 //     another package, optimizers.Register) and its default learning rate, each a setting
-//     lr.<method> that --set overrides;
-//   - Keys declare the preset's own settings with their type and bounds, and each Scale
-//     gives every one a value (Values.Int and Values.Float read them, validated).
+//     lr.<method> that --set overrides; a resolved Spec holds each rate in its method, the
+//     one place it lives (a run folder records it there too);
+//   - each Scale's Own is a struct of the preset's own settings, typed: the tags of its
+//     fields name the --set keys and bound them (see Settings), and NewProblem reads them
+//     as s.Own.(MySettings). Values, the settings as strings, is only the parse step of
+//     --set (ParseSets) and the form listings show.
 //
 // Check says what makes a preset unusable; Register panics with it. A binary of your own
 // that imports your package and calls cli.Main (package cli) is sipbench with your preset

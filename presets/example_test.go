@@ -13,6 +13,12 @@ import (
 // optimizers and learning rates, and the scales with typed settings. Register it from an
 // init function of your package; a binary that imports the package and calls cli.Main
 // (package cli) has it in every command and the app. examples/arm is a complete one.
+// MySettings are the example preset's own settings: the tags name the --set key, its
+// bounds and what it means.
+type MySettings struct {
+	Width int `set:"width" min:"1" max:"256" doc:"hidden units"`
+}
+
 func Example() {
 	p := &presets.Preset{
 		Name:        "myexp",
@@ -20,19 +26,16 @@ func Example() {
 		Network:     "MLP 1-16-1, Sigmoid",
 		Metric:      "x_l1",
 		Reference:   "sip",
-		Keys: []presets.Key{
-			{Name: "width", Kind: presets.Int, Min: 1, Max: 256, Doc: "hidden units"},
-		},
 		Methods: []presets.MethodDef{
 			{Method: optimizers.Method{Name: "sip", Source: optimizers.Inverse, Update: "newton-clipped", Optimizer: "adam", LR: 1e-3}, Default: true},
 			{Method: optimizers.Method{Name: "adam", Source: optimizers.Adjoint, Optimizer: "adam", LR: 1e-3}, Default: true},
 		},
 		Scales: []presets.Scale{
-			{Name: "quick", Note: "1000 steps", Common: presets.Common{Steps: 1000, Batch: 100}, Values: presets.Values{"width": "16"}},
+			{Name: "quick", Note: "1000 steps", Common: presets.Common{Steps: 1000, Batch: 100}, Own: MySettings{Width: 16}},
 		},
-		NewProblem: func(presets.Values) problems.Problem { return problems.NewExp() },
-		NewNetwork: func(v presets.Values) presets.Network {
-			return presets.Network{Kind: presets.MLP, Sizes: []int{1, v.Int("width"), 1}, Activation: "sigmoid"}
+		NewProblem: func(presets.Settings) problems.Problem { return problems.NewExp() },
+		NewNetwork: func(s presets.Settings) presets.Network {
+			return presets.Network{Kind: presets.MLP, Sizes: []int{1, s.Own.(MySettings).Width, 1}, Activation: "sigmoid"}
 		},
 	}
 	presets.Register(p) // in your package: func init() { presets.Register(p) }

@@ -9,6 +9,11 @@ import (
 // The fluid preset: the paper's Figure 7 (incompressible Navier–Stokes, recover v₀ from
 // the marker at t = 0 and t = T), settings of experiments.md, "Figure 7 and Table 1".
 
+// FluidSettings are the fluid preset's own settings (Figure 7).
+type FluidSettings struct {
+	Grid int `set:"grid" min:"16" max:"512" pow2:"true" doc:"grid size n (n×n cells on the 128×128 domain; a power of two)"`
+}
+
 func init() {
 	register(&Preset{
 		Name: "fluid",
@@ -32,9 +37,6 @@ func init() {
 		Metric:    "x_l1",
 		Reference: "sip",
 		Reduction: optimizers.Mean,
-		Keys: []Key{
-			{Name: "grid", Kind: Int, Min: 16, Max: 512, Pow2: true, Doc: "grid size n (n×n cells on the 128×128 domain; a power of two)"},
-		},
 		Methods: []MethodDef{
 			method("sip", optimizers.Inverse, fluid.UpdateSIP, "adam", 0.005, true),
 			method("gd", optimizers.Adjoint, "", "adam", 0.005, true),
@@ -54,11 +56,11 @@ func init() {
 			"sip iterated 2.2 s (7 iterations); gradient descent > 4 h (not reached in 20k)",
 		Scales: []Scale{
 			{Name: "quick", Note: "32×32 grid (same 128×128 domain), batch 16, 300 steps instead of 64×64, batch 64, 20k steps", Common: Common{Steps: 300, Batch: 16, SnapshotEvery: 10, CheckpointEvery: 50},
-				Values: Values{"grid": "32"}},
+				Own: FluidSettings{Grid: 32}},
 			{Name: "paper", Common: Common{Steps: 20000, Batch: 64, SnapshotEvery: 20, CheckpointEvery: 200},
-				Values: Values{"grid": "64"}},
+				Own: FluidSettings{Grid: 64}},
 		},
-		NewProblem: func(v Values) problems.Problem { return fluid.NewFluid(v.Int("grid")) },
-		NewNetwork: func(Values) Network { return Network{Kind: UNet, In: 2, Out: 2, Levels: 5, Filters: 16} },
+		NewProblem: func(s Settings) problems.Problem { return fluid.NewFluid(s.Own.(FluidSettings).Grid) },
+		NewNetwork: func(Settings) Network { return Network{Kind: UNet, In: 2, Out: 2, Levels: 5, Filters: 16} },
 	})
 }

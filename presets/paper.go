@@ -11,6 +11,17 @@ import (
 // The presets of the paper's experiments, with the settings of
 // ../shared/reference/experiments.md at the "paper" scale.
 
+// RotationSettings are the rotation preset's own settings (Figure 5).
+type RotationSettings struct {
+	Xi  float64 `set:"xi" min:"1e-3" max:"1e3" doc:"conditioning ξ (1 well, 32 ill conditioned)"`
+	Phi float64 `set:"phi" min:"-360" max:"360" doc:"coupling angle φ in degrees (0 decouples)"`
+}
+
+// GridSettings are the own settings of the presets of Figure 6 (poisson, heat).
+type GridSettings struct {
+	Grid int `set:"grid" min:"8" max:"512" pow2:"true" doc:"grid size n (n×n cells; a power of two)"`
+}
+
 func method(name string, src optimizers.Source, update, opt string, lr float64, def bool) MethodDef {
 	return MethodDef{Method: optimizers.Method{Name: name, Source: src, Update: update, Optimizer: opt, LR: lr}, Default: def}
 }
@@ -43,12 +54,14 @@ func init() {
 			{Name: "quick", Note: "5000 steps instead of 100,001", Common: Common{Steps: 5000, Batch: 100, SnapshotEvery: 100, CheckpointEvery: 1000}},
 			{Name: "paper", Common: Common{Steps: 100001, Batch: 100, SnapshotEvery: 1000, CheckpointEvery: 10000}},
 		},
-		NewProblem: func(Values) problems.Problem { return problems.NewExp() },
-		NewNetwork: func(Values) Network { return Network{Kind: MLP, Sizes: []int{1, 16, 64, 16, 1}, Activation: "sigmoid"} },
+		NewProblem: func(Settings) problems.Problem { return problems.NewExp() },
+		NewNetwork: func(Settings) Network {
+			return Network{Kind: MLP, Sizes: []int{1, 16, 64, 16, 1}, Activation: "sigmoid"}
+		},
 	})
 
 	rotSGD := method("sgd", optimizers.Adjoint, "", "sgd", 0, true)
-	rotSGD.LRFor = func(v Values) float64 { xi := v.Float("xi"); return 1e-2 / (xi * xi) }
+	rotSGD.LRFor = func(s Settings) float64 { xi := s.Own.(RotationSettings).Xi; return 1e-2 / (xi * xi) }
 	rotSIP := method("sip", optimizers.Inverse, "sip", "adam", 1e-3, true)
 	rotSIP.Proxy = optimizers.L1
 	register(&Preset{
@@ -61,10 +74,6 @@ func init() {
 		Metric:    "x_dist",
 		Reference: "sip",
 		Reduction: optimizers.Mean,
-		Keys: []Key{
-			{Name: "xi", Kind: Float, Min: 1e-3, Max: 1e3, Doc: "conditioning ξ (1 well, 32 ill conditioned)"},
-			{Name: "phi", Kind: Float, Min: -360, Max: 360, Doc: "coupling angle φ in degrees (0 decouples)"},
-		},
 		Methods: []MethodDef{
 			rotSIP,
 			method("adam", optimizers.Adjoint, "", "adam", 1e-3, true),
@@ -77,14 +86,15 @@ func init() {
 		},
 		Scales: []Scale{
 			{Name: "quick", Note: "2000 steps instead of 600 s", Common: Common{Steps: 2000, Batch: 100, SnapshotEvery: 100, CheckpointEvery: 1000},
-				Values: Values{"xi": "32", "phi": "45"}},
+				Own: RotationSettings{Xi: 32, Phi: 45}},
 			{Name: "paper", Common: Common{Steps: 10000000, Batch: 100, MaxSeconds: 600, SnapshotEvery: 1000, CheckpointEvery: 10000},
-				Values: Values{"xi": "32", "phi": "45"}},
+				Own: RotationSettings{Xi: 32, Phi: 45}},
 		},
-		NewProblem: func(v Values) problems.Problem {
-			return problems.NewRotation(v.Float("xi"), v.Float("phi")*math.Pi/180)
+		NewProblem: func(s Settings) problems.Problem {
+			r := s.Own.(RotationSettings)
+			return problems.NewRotation(r.Xi, r.Phi*math.Pi/180)
 		},
-		NewNetwork: func(Values) Network { return Network{Kind: MLP, Sizes: []int{2, 32, 64, 32, 2}, Activation: "relu"} },
+		NewNetwork: func(Settings) Network { return Network{Kind: MLP, Sizes: []int{2, 32, 64, 32, 2}, Activation: "relu"} },
 	})
 
 	poissonSGD := method("sgd", optimizers.Adjoint, "", "sgd", 3e-12, true)
@@ -99,7 +109,7 @@ func init() {
 			"P is solved exactly (a DST-I eigendecomposition) where the original ran CG to 1e-5 relative (about 5e-6 from the exact solution).",
 		},
 		// AdaHessian at 1e-6, experiments.md's stated rate (the paper's run used 1e-7).
-		poissonSGD, 1e-6, 3e-3, func(v Values) problems.Problem { return problems.NewPoisson(v.Int("grid")) }))
+		poissonSGD, 1e-6, 3e-3, func(s Settings) problems.Problem { return problems.NewPoisson(s.Own.(GridSettings).Grid) }))
 	register(fieldPreset("heat", "Figure 6c,d: find the initial heat distribution x (4 to 10 soft boxes) from its diffusion "+
 		"by amount 8 (64×64, periodic). SIP is the damped Bayesian inverse diffusion. As the original: the loss "+
 		"is summed over the batch (loss.sum), so SGD's 2e-6 and AdaHessian's 1e-3 are the original's rates; "+
@@ -110,14 +120,14 @@ func init() {
 				"its rounding exceeds the update's noise level.",
 		},
 		method("sgd", optimizers.Adjoint, "", "sgd", 2e-6, true), 1e-3, 1e-5,
-		func(v Values) problems.Problem { return problems.NewHeat(v.Int("grid")) }))
+		func(s Settings) problems.Problem { return problems.NewHeat(s.Own.(GridSettings).Grid) }))
 }
 
 // fieldPreset returns a preset of Figure 6 (poisson, heat): a U-Net 1→1 on an n×n grid,
 // SIP and Adam with Adam 1e-3, the given SGD, AdaHessian at adahessianLR, Hessian-free and
 // an FNO trained by Adam at fnoLR, at the paper's 64×64, batch 128 and a quick 32×32,
 // batch 16, 400 steps.
-func fieldPreset(name, description string, deviations []string, sgd MethodDef, adahessianLR, fnoLR float64, problem func(Values) problems.Problem) *Preset {
+func fieldPreset(name, description string, deviations []string, sgd MethodDef, adahessianLR, fnoLR float64, problem func(Settings) problems.Problem) *Preset {
 	return &Preset{
 		Name:        name,
 		Description: description,
@@ -126,9 +136,6 @@ func fieldPreset(name, description string, deviations []string, sgd MethodDef, a
 		Metric:      "x_l1",
 		Reference:   "sip",
 		Reduction:   optimizers.Sum,
-		Keys: []Key{
-			{Name: "grid", Kind: Int, Min: 8, Max: 512, Pow2: true, Doc: "grid size n (n×n cells; a power of two)"},
-		},
 		Methods: []MethodDef{
 			method("sip", optimizers.Inverse, "sip", "adam", 1e-3, true),
 			method("adam", optimizers.Adjoint, "", "adam", 1e-3, true),
@@ -141,9 +148,9 @@ func fieldPreset(name, description string, deviations []string, sgd MethodDef, a
 		},
 		Scales: []Scale{
 			{Name: "quick", Note: "32×32 grid, batch 16, 400 steps", Common: Common{Steps: 400, Batch: 16, SnapshotEvery: 20, CheckpointEvery: 100},
-				Values: Values{"grid": "32"}},
+				Own: GridSettings{Grid: 32}},
 			{Name: "paper", Common: Common{Steps: 10000, Batch: 128, SnapshotEvery: 50, CheckpointEvery: 500},
-				Values: Values{"grid": "64"}},
+				Own: GridSettings{Grid: 64}},
 		},
 		NewProblem: problem,
 		NewNetwork: unet1,
@@ -168,11 +175,11 @@ func init() {
 			{Name: "quick", Common: Common{Steps: 100, Batch: 1, SnapshotEvery: 10, CheckpointEvery: 100}},
 			{Name: "paper", Common: Common{Steps: 100, Batch: 1, SnapshotEvery: 10, CheckpointEvery: 100}},
 		},
-		NewSolver: func(Values) problems.PathProblem { return problems.Figure1Problem{} },
+		NewSolver: func(Settings) problems.PathProblem { return problems.Figure1Problem{} },
 	})
 }
 
-func unet1(Values) Network { return Network{Kind: UNet, In: 1, Out: 1, Levels: 4, Filters: 16} }
+func unet1(Settings) Network { return Network{Kind: UNet, In: 1, Out: 1, Levels: 4, Filters: 16} }
 
 // fnoPadding is the original FNO2d's zero padding of the domain, in cells.
 const fnoPadding = 9
@@ -184,9 +191,9 @@ const fnoPadding = 9
 func fnoMethod(lr float64) MethodDef {
 	m := method("fno", optimizers.Adjoint, "", "adam", lr, false)
 	m.Network = "FNO 1→1, 4 Fourier layers, 12 modes, width 32, padded by 9"
-	m.NewNetwork = func(v Values) Network {
+	m.NewNetwork = func(s Settings) Network {
 		l, modes, w := core.DefaultFNO[0], core.DefaultFNO[1], core.DefaultFNO[2]
-		return Network{Kind: FNO, In: 1, Out: 1, Layers: l, Modes: min(modes, v.Int("grid")/2), Width: w, Padding: fnoPadding}
+		return Network{Kind: FNO, In: 1, Out: 1, Layers: l, Modes: min(modes, s.Own.(GridSettings).Grid/2), Width: w, Padding: fnoPadding}
 	}
 	return m
 }

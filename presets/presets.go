@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sipbench/sipbench/core"
@@ -29,25 +30,26 @@ type Preset struct {
 	// "" means Mean.
 	Reduction optimizers.Reduction
 	Methods   []MethodDef
-	Keys      []Key   // settings of this preset besides the common ones
-	Scales    []Scale // the first is the default ("quick")
+	// Scales are the preset's sizes, the first the default ("quick"). Their Own values
+	// (all of one struct type) declare the preset's own settings (Keys).
+	Scales []Scale
 	// Table1GDStep is the fixed step of `sipbench table1`'s gradient-descent row, where one
 	// was chosen by measurement; if it is 0, eval's default (1e-2) is used.
 	Table1GDStep float64
 	// Table1Paper quotes the paper's Table 1 for this preset, printed under the table; ""
 	// if the paper has none.
 	Table1Paper string
-	// NewProblem makes a fresh problem for one job from the resolved settings (Values.Int,
-	// Values.Float read the Keys and the common settings). Every preset that trains a
+	// NewProblem makes a fresh problem for one job from the resolved settings (the preset's
+	// own are Settings.Own, a value of its scales' Own type). Every preset that trains a
 	// network has one, and NewNetwork.
-	NewProblem func(Values) problems.Problem
+	NewProblem func(Settings) problems.Problem
 	// NewNetwork describes the network every method trains (unless a method has its own)
 	// at the resolved settings; run folders record it (Network).
-	NewNetwork func(Values) Network
+	NewNetwork func(Settings) Network
 	// NewSolver, if set instead of NewProblem and NewNetwork, makes this an
 	// iterative-solver preset without a network (Figure 1): each method is an update rule
 	// of the PathProblem on one example, and a step is one iteration.
-	NewSolver func(Values) problems.PathProblem
+	NewSolver func(Settings) problems.PathProblem
 	// Command is the problem process command (--problem-cmd) of a preset that
 	// problems/process built from a process's description; "" for a problem of this
 	// binary. Runs record it, and are resumed only when it is given again (LookupRun).
@@ -64,11 +66,11 @@ type MethodDef struct {
 	Default bool
 	// LRFor, if set, is the default learning rate where it depends on the settings
 	// (instead of Method.LR).
-	LRFor func(Values) float64
+	LRFor func(Settings) float64
 	// Network names the method's own network, in words ("" for the preset's); NewNetwork
 	// describes it (nil for the preset's).
 	Network    string
-	NewNetwork func(Values) Network
+	NewNetwork func(Settings) Network
 }
 
 // Scale is one size of a preset: a value for every setting, and what it changes.
@@ -76,17 +78,21 @@ type Scale struct {
 	Name   string
 	Note   string // deviations from the original at this scale
 	Common Common // the settings every preset has
-	Values Values // the preset's own settings (its Keys)
+	// Own is the preset's own settings at this scale: a struct whose tagged fields declare
+	// them (see Settings; every scale's Own has the same type), or nil if it has none.
+	Own any
 }
 
-// Settings returns every setting of the scale: the common ones, with their defaults, and
-// the preset's own. Learning rates are not among them (see Spec.Values).
+// Settings returns every setting of the scale as the command line writes them: the
+// common ones, with their defaults, and the preset's own. Learning rates are not among
+// them (see Spec.Values).
 func (sc Scale) Settings() Values {
-	vals := sc.Common.values()
-	for k, v := range sc.Values {
-		vals[k] = v
-	}
-	return vals
+	return Settings{Common: sc.Common, Own: sc.Own}.values()
+}
+
+// settings returns the scale's typed settings, the common ones with their defaults.
+func (sc Scale) settings() Settings {
+	return Settings{Common: sc.Common.withDefaults(), Own: sc.Own}
 }
 
 // All returns every preset: the paper's network experiments in the order of its figures,
@@ -128,10 +134,24 @@ func Names() []string {
 	return names
 }
 
+// Keys returns the preset's own settings (besides the common ones), as the tags of its
+// scales' Own struct declare them; none if it has no Own.
+func (p *Preset) Keys() []Key {
+	if len(p.Scales) == 0 {
+		return nil
+	}
+	var keys []Key
+	for _, f := range mustOwnFields(p.Scales[0].Own) {
+		keys = append(keys, f.key)
+	}
+	return keys
+}
+
 // AllKeys returns the settings the preset accepts: the common ones, the preset's own, and
-// lr.<method> for each method.
+// lr.<method> for each method (momentum.<method> for SGD's, tau.<method> and
+// kappa.<method> for HIG's).
 func (p *Preset) AllKeys() []Key {
-	keys := append(slices.Clone(commonKeys), p.Keys...)
+	keys := append(slices.Clone(commonKeys), p.Keys()...)
 	for _, m := range p.Methods {
 		keys = append(keys, Key{Name: "lr." + m.Name, Kind: Float, Min: 0,
 			Doc: fmt.Sprintf("learning rate of %s (%s)", m.Name, m.Optimizer)})
@@ -205,7 +225,7 @@ func (p *Preset) ParamCount(scale string) int {
 	if err != nil {
 		return 0
 	}
-	net, err := p.NewNetwork(s.Values).Build(rand.New(rand.NewPCG(0, 0)))
+	net, err := p.NewNetwork(s.Settings()).Build(rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		return 0
 	}
@@ -215,19 +235,77 @@ func (p *Preset) ParamCount(scale string) int {
 // Spec is a preset resolved at one scale with the user's overrides: everything a run
 // needs, and everything run.json records to repeat it.
 type Spec struct {
-	Preset  *Preset
-	Scale   string
-	Values  Values              // every setting, after overrides
-	Common  Common              // the common settings of Values, typed
-	Methods []optimizers.Method // the chosen methods, learning rates applied
+	Preset *Preset
+	Scale  string
+	Common Common // the common settings, after overrides
+	// Own is the preset's own settings, after overrides: a value of its scales' Own type
+	// (nil if it has none).
+	Own any
+	// Methods are the chosen methods, each with its learning rate (and HIG's τ, κ): the one
+	// place a method's rate lives.
+	Methods []optimizers.Method
 	// networks holds the networks a run recorded, by method (see Restore); nil for a
 	// Spec resolved from the preset.
 	networks map[string]Network
 }
 
+// Settings returns the typed settings of the Spec (Common and Own).
+func (s *Spec) Settings() Settings { return Settings{Common: s.Common, Own: s.Own} }
+
+// Recorded returns the settings that a run folder records (run.json's settings): the common
+// ones and the preset's own, as Values. The methods' learning rates are recorded with each
+// method, not here.
+func (s *Spec) Recorded() Values { return s.Settings().values() }
+
+// Values returns every setting as the command line writes them: Recorded's, and for each of
+// the preset's methods its learning rate lr.<method> (and HIG's tau.<method>,
+// kappa.<method>): a chosen method's as it trains, another's default at these settings.
+// It is a view for listings and forms; Resolve(Overrides()) gives the Spec back.
+func (s *Spec) Values() Values {
+	vals := s.Recorded()
+	for _, def := range s.Preset.Methods {
+		m := s.Preset.defaultMethod(def, s.Settings())
+		if i := slices.IndexFunc(s.Methods, func(c optimizers.Method) bool { return c.Name == def.Name }); i >= 0 {
+			m = s.Methods[i]
+		}
+		for k, v := range methodValues(m) {
+			vals[k] = v
+		}
+	}
+	return vals
+}
+
+// methodValues returns the settings of m that --set names: lr.<m> (and momentum.<m> for
+// SGD, tau.<m> and kappa.<m> for HIG).
+func methodValues(m optimizers.Method) Values {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	vals := Values{"lr." + m.Name: f(m.LR)}
+	if m.Optimizer == "sgd" {
+		vals["momentum."+m.Name] = f(m.Momentum)
+	}
+	if m.Optimizer == "hig" {
+		vals["tau."+m.Name], vals["kappa."+m.Name] = f(m.Tau), f(m.Kappa)
+	}
+	return vals
+}
+
+// defaultMethod returns the method def at the settings s: its learning rate LRFor's where
+// the rate depends on them, and the preset's reduction where it names none.
+func (p *Preset) defaultMethod(def MethodDef, s Settings) optimizers.Method {
+	m := def.Method
+	if def.LRFor != nil {
+		m.LR = def.LRFor(s)
+	}
+	if m.Reduction == "" {
+		m.Reduction = p.Reduction
+	}
+	return m
+}
+
 // Resolve returns the preset at the named scale ("" for the default) with the chosen
-// methods (nil for the defaults) and the overrides sets, each "key=value". Unknown scales,
-// methods and keys and bad values are errors that list what is accepted.
+// methods (nil for the defaults) and the overrides sets, each "key=value" (the command
+// line's --set). Unknown scales, methods and keys and bad values are errors that list what
+// is accepted.
 func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, error) {
 	sc := p.Scales[0]
 	if scale != "" {
@@ -237,8 +315,51 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		}
 		sc = p.Scales[i]
 	}
-	vals := sc.Settings()
+	vals, err := p.ParseSets(sets)
+	if err != nil {
+		return nil, err
+	}
+	settings := sc.settings()
+	perMethod := Values{}
+	for k, v := range vals {
+		if _, ok := cutMethodKey(k); ok {
+			perMethod[k] = v
+			continue
+		}
+		settings.set(k, v)
+	}
+	if methods == nil {
+		methods = p.DefaultMethods()
+	}
+	spec := &Spec{Preset: p, Scale: sc.Name, Common: settings.Common, Own: settings.Own}
+	seen := map[string]bool{}
+	for _, name := range methods {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(p.Methods, func(m MethodDef) bool { return m.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("%s: unknown method %q (methods: %s)", p.Name, name, strings.Join(p.MethodNames(), ", "))
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("%s: method %q named twice", p.Name, name)
+		}
+		seen[name] = true
+		spec.Methods = append(spec.Methods, applyMethodValues(p.defaultMethod(p.Methods[i], settings), perMethod))
+	}
+	if len(spec.Methods) == 0 {
+		return nil, fmt.Errorf("%s: no methods chosen (methods: %s)", p.Name, strings.Join(p.MethodNames(), ", "))
+	}
+	if err := spec.checkJacobians(); err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+// ParseSets reads the overrides sets ("key=value", the command line's --set) into Values:
+// each key one the preset accepts (AllKeys), each value checked and normalised (an Int to
+// its digits, a Float as written). It is the parse step before Resolve's typed settings.
+func (p *Preset) ParseSets(sets []string) (Values, error) {
 	keys := p.AllKeys()
+	vals := Values{}
 	for _, kv := range sets {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -259,44 +380,30 @@ func (p *Preset) Resolve(scale string, methods []string, sets []string) (*Spec, 
 		}
 		vals[k] = norm
 	}
-	if err := p.complete(vals, sc.Name); err != nil {
-		return nil, err
-	}
-	if methods == nil {
-		methods = p.DefaultMethods()
-	}
-	spec := &Spec{Preset: p, Scale: sc.Name, Values: vals, Common: vals.common()}
-	seen := map[string]bool{}
-	for _, name := range methods {
-		name = strings.TrimSpace(name)
-		i := slices.IndexFunc(p.Methods, func(m MethodDef) bool { return m.Name == name })
-		if i < 0 {
-			return nil, fmt.Errorf("%s: unknown method %q (methods: %s)", p.Name, name, strings.Join(p.MethodNames(), ", "))
+	return vals, nil
+}
+
+// applyMethodValues returns m with the checked per-method settings of vals that name it
+// (lr.<m>, momentum.<m>, tau.<m>, kappa.<m>) applied.
+func applyMethodValues(m optimizers.Method, vals Values) optimizers.Method {
+	for k, raw := range vals {
+		name, ok := cutMethodKey(k)
+		if !ok || name != m.Name {
+			continue
 		}
-		if seen[name] {
-			return nil, fmt.Errorf("%s: method %q named twice", p.Name, name)
+		x, _ := strconv.ParseFloat(raw, 64) // checked by the key
+		switch {
+		case strings.HasPrefix(k, "lr."):
+			m.LR = x
+		case strings.HasPrefix(k, "tau."):
+			m.Tau = x
+		case strings.HasPrefix(k, "kappa."):
+			m.Kappa = x
+		case strings.HasPrefix(k, "momentum."):
+			m.Momentum = x
 		}
-		seen[name] = true
-		m := p.Methods[i].Method
-		m.LR = vals.Float("lr." + name)
-		if m.Optimizer == "sgd" {
-			m.Momentum = vals.Float("momentum." + name)
-		}
-		if m.Optimizer == "hig" {
-			m.Tau, m.Kappa = vals.Float("tau."+name), vals.Float("kappa."+name)
-		}
-		if m.Reduction == "" {
-			m.Reduction = p.Reduction
-		}
-		spec.Methods = append(spec.Methods, m)
 	}
-	if len(spec.Methods) == 0 {
-		return nil, fmt.Errorf("%s: no methods chosen (methods: %s)", p.Name, strings.Join(p.MethodNames(), ", "))
-	}
-	if err := spec.checkJacobians(); err != nil {
-		return nil, err
-	}
-	return spec, nil
+	return m
 }
 
 // IsSolver reports whether the preset trains no network: its methods are iterative
@@ -309,7 +416,7 @@ func (s *Spec) NewSolver() problems.PathProblem {
 	if s.Preset.NewSolver == nil {
 		return nil
 	}
-	return s.Preset.NewSolver(s.Values)
+	return s.Preset.NewSolver(s.Settings())
 }
 
 // MetricNames returns the metric columns of a run of this spec.
@@ -323,7 +430,7 @@ func (s *Spec) MetricNames() []string {
 }
 
 // NewProblem returns a fresh problem instance for one job.
-func (s *Spec) NewProblem() problems.Problem { return s.Preset.NewProblem(s.Values) }
+func (s *Spec) NewProblem() problems.Problem { return s.Preset.NewProblem(s.Settings()) }
 
 // Network returns the description of the named method's network: the one the run
 // recorded, for a Spec restored from a run folder (Restore); otherwise the method's own
@@ -335,13 +442,13 @@ func (s *Spec) Network(method string) Network {
 	}
 	for _, m := range s.Preset.Methods {
 		if m.Name == method && m.NewNetwork != nil {
-			return m.NewNetwork(s.Values)
+			return m.NewNetwork(s.Settings())
 		}
 	}
 	if s.Preset.NewNetwork == nil {
 		return Network{}
 	}
-	return s.Preset.NewNetwork(s.Values)
+	return s.Preset.NewNetwork(s.Settings())
 }
 
 // NewNetworkFor returns the network of the named method (Network) with initial weights
@@ -354,8 +461,9 @@ func (s *Spec) NewNetworkFor(method string, rng *rand.Rand) (core.Network, error
 // the same Spec.
 func (s *Spec) Overrides() []string {
 	var out []string
-	for _, k := range s.Values.Sorted() {
-		out = append(out, k+"="+s.Values[k])
+	vals := s.Values()
+	for _, k := range vals.Sorted() {
+		out = append(out, k+"="+vals[k])
 	}
 	return out
 }
@@ -367,37 +475,6 @@ func (s *Spec) MethodNames() []string {
 		names = append(names, m.Name)
 	}
 	return names
-}
-
-// complete gives the learning rates that vals lacks the methods' defaults, and checks
-// that every setting has a value.
-func (p *Preset) complete(vals Values, scale string) error {
-	for _, m := range p.Methods {
-		if _, ok := vals["lr."+m.Name]; !ok {
-			lr := m.LR
-			if m.LRFor != nil {
-				lr = m.LRFor(vals)
-			}
-			vals["lr."+m.Name] = fmt.Sprint(lr)
-		}
-		if _, ok := vals["momentum."+m.Name]; !ok && m.Optimizer == "sgd" {
-			vals["momentum."+m.Name] = fmt.Sprint(m.Momentum)
-		}
-		if m.Optimizer == "hig" {
-			if _, ok := vals["tau."+m.Name]; !ok {
-				vals["tau."+m.Name] = fmt.Sprint(m.Tau)
-			}
-			if _, ok := vals["kappa."+m.Name]; !ok {
-				vals["kappa."+m.Name] = fmt.Sprint(m.Kappa)
-			}
-		}
-	}
-	for _, key := range p.AllKeys() {
-		if _, ok := vals[key.Name]; !ok {
-			return fmt.Errorf("presets: %s: scale %s has no value for %s", p.Name, scale, key.Name)
-		}
-	}
-	return nil
 }
 
 // closeProblem ends a problem that holds a resource (a problem process) once it has

@@ -69,16 +69,17 @@ func TestPaperScaleMatchesExperiments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		vals := s.Values()
 		for k, v := range kv {
-			if s.Values[k] != v {
-				t.Errorf("%s paper %s = %q; want %q", name, k, s.Values[k], v)
+			if vals[k] != v {
+				t.Errorf("%s paper %s = %q; want %q", name, k, vals[k], v)
 			}
 		}
 	}
 	p, _ := Lookup("poisson")
 	s, _ := p.Resolve("paper", []string{"sgd"}, nil)
-	if s.Methods[0].Momentum != 0.9 || s.Values["momentum.sgd"] != "0.9" {
-		t.Errorf("poisson sgd momentum %v, setting %q; want 0.9", s.Methods[0].Momentum, s.Values["momentum.sgd"])
+	if s.Methods[0].Momentum != 0.9 || s.Values()["momentum.sgd"] != "0.9" {
+		t.Errorf("poisson sgd momentum %v, setting %q; want 0.9", s.Methods[0].Momentum, s.Values()["momentum.sgd"])
 	}
 	// The momentum is a setting (tune searches it): --set momentum.sgd=0.5 trains with it,
 	// and a momentum of 1 or more is refused.
@@ -123,12 +124,13 @@ func TestOverridesRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Values.Int("grid") != 16 || s.Values.Int("batch") != 4 || s.Methods[0].LR != 2e-3 {
-		t.Errorf("overrides not applied: %v, lr %g", s.Values, s.Methods[0].LR)
+	if s.Own.(GridSettings).Grid != 16 || s.Common.Batch != 4 || s.Methods[0].LR != 2e-3 {
+		t.Errorf("overrides not applied: %v, lr %g", s.Values(), s.Methods[0].LR)
 	}
 	again, err := p.Resolve(s.Scale, s.MethodNames(), s.Overrides())
-	if err != nil || !maps(again.Values, s.Values) {
-		t.Errorf("Resolve(Overrides()) = %v, %v; want %v", again.Values, err, s.Values)
+	if err != nil || !maps(again.Values(), s.Values()) || again.Own != s.Own || again.Common != s.Common ||
+		!slices.Equal(again.Methods, s.Methods) {
+		t.Errorf("Resolve(Overrides()) = %v, %v; want %v", again.Values(), err, s.Values())
 	}
 }
 
@@ -191,8 +193,8 @@ func TestCommonSettings(t *testing.T) {
 	if s.Common != want {
 		t.Errorf("Common = %+v, want %+v", s.Common, want)
 	}
-	if s.Values[KeySteps] != "70" || s.Values[KeyMaxSeconds] != "600" {
-		t.Errorf("Values = %v", s.Values)
+	if v := s.Values(); v[KeySteps] != "70" || v[KeyMaxSeconds] != "600" {
+		t.Errorf("Values = %v", v)
 	}
 	if got := (Scale{Common: Common{Steps: 1000, Batch: 8}}).Settings(); got[KeySnapshotEvery] != "10" ||
 		got[KeyCheckpointEvery] != "100" || got[KeyMaxSeconds] != "0" {
@@ -294,8 +296,8 @@ func TestSettingChecks(t *testing.T) {
 		switch {
 		case c.ok && err != nil:
 			t.Errorf("%s --set %s: %v; want it accepted", c.preset, c.set, err)
-		case c.ok && spec.Values[key] != c.want:
-			t.Errorf("%s --set %s: value %q; want %q", c.preset, c.set, spec.Values[key], c.want)
+		case c.ok && spec.Values()[key] != c.want:
+			t.Errorf("%s --set %s: value %q; want %q", c.preset, c.set, spec.Values()[key], c.want)
 		case !c.ok && (err == nil || err.Error() != c.preset+": "+c.want):
 			t.Errorf("%s --set %s: error %v; want %q", c.preset, c.set, err, c.preset+": "+c.want)
 		}
@@ -408,5 +410,33 @@ func TestJacobianBound(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRestoreRateCopies: folders of earlier releases record each method's learning rate
+// among the settings too (lr.<method>); Restore keeps reading that copy, which must say what
+// the method says (written any way), and refuses a record that contradicts itself rather
+// than prefer one copy in silence.
+func TestRestoreRateCopies(t *testing.T) {
+	p, _ := Lookup("exp")
+	s, err := p.Resolve("", []string{"adam"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		rate string
+		ok   bool
+	}{{"0.001", true}, {"1e-3", true}, {"0.003", false}} {
+		vals := Values{"steps": "500", "lr.adam": c.rate, "lr.sgd": "7"} // sgd's: not trained, not read
+		got, err := p.Restore("quick", vals, s.Methods, nil)
+		switch {
+		case c.ok && (err != nil || got.Methods[0].LR != 1e-3 || got.Common.Steps != 500):
+			t.Errorf("lr.adam=%s: %v, %v; want the record's 1e-3 and 500 steps", c.rate, got, err)
+		case !c.ok && (err == nil || !strings.Contains(err.Error(), "contradicts itself")):
+			t.Errorf("lr.adam=%s beside a method at 1e-3: %v; want a contradiction", c.rate, err)
+		}
+	}
+	if r := s.Recorded(); r["lr.adam"] != "" || r["steps"] == "" {
+		t.Errorf("Recorded() = %v: want the settings without the methods' rates", r)
 	}
 }

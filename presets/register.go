@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"regexp"
 	"slices"
 )
@@ -27,7 +28,8 @@ func Register(p *Preset) {
 // a registered preset has; neither NewProblem and NewNetwork nor NewSolver, or both; no
 // scale, or a scale without steps and batch or without a value, or with a refused one,
 // for each of Keys; no methods, two of one name, none by default, a method this sipbench
-// cannot train (optimizers.Method.Validate against the problem's updates); a Metric that
+// cannot train (optimizers.Method.Validate against the problem's updates); scales whose
+// Own differ in type, or whose type's tags do not declare settings (see Settings); a Metric that
 // the problem does not report or a Reference that is not a method. It builds the problem
 // and the network of every scale once, so call it where that is cheap (at start-up).
 func Check(p *Preset) (err error) {
@@ -58,11 +60,8 @@ func Check(p *Preset) (err error) {
 	if len(p.Methods) == 0 {
 		return fail("no methods")
 	}
-	for i, k := range p.Keys {
-		if !presetName.MatchString(k.Name) || slices.ContainsFunc(commonKeys, func(c Key) bool { return c.Name == k.Name }) ||
-			slices.ContainsFunc(p.Keys[:i], func(c Key) bool { return c.Name == k.Name }) {
-			return fail("setting %q: want a plain lowercase name that no other setting has", k.Name)
-		}
+	if err := p.checkOwn(); err != nil {
+		return fail("%v", err)
 	}
 	seen := map[string]bool{}
 	for _, m := range p.Methods {
@@ -86,12 +85,9 @@ func Check(p *Preset) (err error) {
 		if sc.Common.Steps < 1 || sc.Common.Batch < 1 {
 			return fail("scale %s: Common.Steps and Common.Batch must be ≥ 1", sc.Name)
 		}
-		for k, v := range sc.Values {
-			i := slices.IndexFunc(p.Keys, func(key Key) bool { return key.Name == k })
-			if i < 0 {
-				return fail("scale %s: value for %q, which is not among Keys", sc.Name, k)
-			}
-			if _, err := p.Keys[i].check(v); err != nil {
+		own := ownValues(sc.Own)
+		for _, k := range p.Keys() {
+			if _, err := k.check(own[k.Name]); err != nil {
 				return fail("scale %s: %v", sc.Name, err)
 			}
 		}
@@ -100,7 +96,7 @@ func Check(p *Preset) (err error) {
 			return err
 		}
 		if solver {
-			sv := p.NewSolver(spec.Values)
+			sv := spec.NewSolver()
 			for _, m := range p.Methods {
 				if !slices.Contains(sv.Methods(), m.Name) {
 					return fail("method %s is not among the solver's %v", m.Name, sv.Methods())
@@ -166,5 +162,28 @@ func List(p *Preset) error {
 		return fmt.Errorf("presets: a preset named %q exists: the process's describe must name its problem otherwise", p.Name)
 	}
 	register(p)
+	return nil
+}
+
+// checkOwn reports what is wrong with the own settings of p's scales: Owns of different
+// types, tags that do not declare settings, or a setting whose name is not plain
+// lowercase or is another's.
+func (p *Preset) checkOwn() error {
+	t := reflect.TypeOf(p.Scales[0].Own)
+	for _, sc := range p.Scales {
+		if reflect.TypeOf(sc.Own) != t {
+			return fmt.Errorf("scale %s: Own of type %v, scale %s's of type %v: want one type", sc.Name, reflect.TypeOf(sc.Own), p.Scales[0].Name, t)
+		}
+	}
+	fs, err := ownFields(p.Scales[0].Own)
+	if err != nil {
+		return err
+	}
+	for i, f := range fs {
+		if !presetName.MatchString(f.key.Name) || isCommon(f.key.Name) ||
+			slices.ContainsFunc(fs[:i], func(c ownField) bool { return c.key.Name == f.key.Name }) {
+			return fmt.Errorf("setting %q: want a plain lowercase name that no other setting has", f.key.Name)
+		}
+	}
 	return nil
 }

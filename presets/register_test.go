@@ -23,20 +23,24 @@ func TestCheckBuiltins(t *testing.T) {
 	}
 }
 
+// toySettings are TestCheckRefuses's preset's own settings.
+type toySettings struct {
+	Width int `set:"width" min:"1" max:"64" doc:"the hidden layer's width"`
+}
+
 // A broken preset is refused with an error that names what is wrong.
 func TestCheckRefuses(t *testing.T) {
 	base := func() *Preset {
 		return &Preset{
 			Name: "toy", Metric: "x_l1", Reference: "sip",
-			Keys: []Key{{Name: "width", Kind: Int, Min: 1, Max: 64}},
 			Methods: []MethodDef{
 				{Method: optimizers.Method{Name: "sip", Source: optimizers.Inverse, Update: "newton", Optimizer: "adam", LR: 1e-3}, Default: true},
 				{Method: optimizers.Method{Name: "adam", Source: optimizers.Adjoint, Optimizer: "adam", LR: 1e-3}},
 			},
-			Scales:     []Scale{{Name: "quick", Common: Common{Steps: 10, Batch: 4}, Values: Values{"width": "8"}}},
-			NewProblem: func(Values) problems.Problem { return problems.NewExp() },
-			NewNetwork: func(v Values) Network {
-				return Network{Kind: MLP, Sizes: []int{1, v.Int("width"), 1}, Activation: "relu"}
+			Scales:     []Scale{{Name: "quick", Common: Common{Steps: 10, Batch: 4}, Own: toySettings{Width: 8}}},
+			NewProblem: func(Settings) problems.Problem { return problems.NewExp() },
+			NewNetwork: func(s Settings) Network {
+				return Network{Kind: MLP, Sizes: []int{1, s.Own.(toySettings).Width, 1}, Activation: "relu"}
 			},
 		}
 	}
@@ -59,16 +63,33 @@ func TestCheckRefuses(t *testing.T) {
 		{"optimizer", func(p *Preset) { p.Methods[1].Optimizer = "lion" }, `unknown optimizer "lion"`},
 		{"reference", func(p *Preset) { p.Reference = "hig" }, `reference "hig"`},
 		{"metric", func(p *Preset) { p.Metric = "ee_dist" }, `metric "ee_dist"`},
-		{"value", func(p *Preset) { p.Scales[0].Values["width"] = "100" }, "width=100: out of range"},
-		{"missing value", func(p *Preset) { delete(p.Scales[0].Values, "width") }, "no value for width"},
-		{"unknown value", func(p *Preset) { p.Scales[0].Values["depth"] = "2" }, `"depth", which is not among Keys`},
-		{"common key", func(p *Preset) { p.Keys[0].Name = "steps" }, `setting "steps"`},
+		{"value", func(p *Preset) { p.Scales[0].Own = toySettings{Width: 100} }, "width=100: out of range"},
+		{"zero value", func(p *Preset) { p.Scales[0].Own = toySettings{} }, "width=0: out of range"},
+		{"two types", func(p *Preset) {
+			p.Scales = append(p.Scales, Scale{Name: "paper", Common: Common{Steps: 10, Batch: 4}, Own: struct{ Width int }{8}})
+		}, "want one type"},
+		{"common key", func(p *Preset) {
+			p.Scales[0].Own = struct {
+				Steps int `set:"steps"`
+			}{8}
+		}, `setting "steps"`},
+		{"kind", func(p *Preset) {
+			p.Scales[0].Own = struct {
+				Name string `set:"name"`
+			}{"x"}
+		}, "want an int or a float64"},
+		{"bad tag", func(p *Preset) {
+			p.Scales[0].Own = struct {
+				W int `set:"w" min:"one"`
+			}{8}
+		}, `tag min:"one" is not a number`},
+		{"not a struct", func(p *Preset) { p.Scales[0].Own = 8 }, "want a struct"},
 		{"steps", func(p *Preset) { p.Scales[0].Common.Steps = 0 }, "Steps and Common.Batch must be ≥ 1"},
 		{"network", func(p *Preset) {
-			p.NewNetwork = func(Values) Network { return Network{Kind: "transformer"} }
+			p.NewNetwork = func(Settings) Network { return Network{Kind: "transformer"} }
 		}, `unknown network kind "transformer"`},
 		{"panic", func(p *Preset) {
-			p.NewProblem = func(v Values) problems.Problem { panic("no such grid") }
+			p.NewProblem = func(Settings) problems.Problem { panic("no such grid") }
 		}, "building it panicked: no such grid"},
 	} {
 		p := base()

@@ -35,36 +35,10 @@ type Key struct {
 // whole number that every reader of the setting (a float64 included) holds exactly.
 const MaxWhole = 1<<53 - 1
 
-// Values holds a preset's settings by name, as strings as the user wrote them. Use Int
-// and Float to read them; they were validated when the Spec was resolved.
+// Values holds settings by name as the command line writes them ("xi" → "32", "lr.adam" →
+// "1e-3"): the parse step between --set and the typed settings (Settings, each method's
+// optimizers.Method), and the form a run folder's record and a listing show them in.
 type Values map[string]string
-
-// Int returns the setting as an int. It panics if the key is missing or not an integer,
-// which Resolve rules out for a preset's own keys.
-func (v Values) Int(key string) int {
-	n, err := strconv.Atoi(v.must(key))
-	if err != nil {
-		panic(fmt.Sprintf("presets: setting %s=%q is not an integer", key, v[key]))
-	}
-	return n
-}
-
-// Float returns the setting as a float64, panicking as Int does.
-func (v Values) Float(key string) float64 {
-	f, err := strconv.ParseFloat(v.must(key), 64)
-	if err != nil {
-		panic(fmt.Sprintf("presets: setting %s=%q is not a number", key, v[key]))
-	}
-	return f
-}
-
-func (v Values) must(key string) string {
-	s, ok := v[key]
-	if !ok {
-		panic(fmt.Sprintf("presets: no setting %q", key))
-	}
-	return s
-}
 
 // Sorted returns the keys in lexical order.
 func (v Values) Sorted() []string {
@@ -195,10 +169,21 @@ func (c Common) values() Values {
 	}
 }
 
-// common reads the common settings from validated values.
-func (v Values) common() Common {
-	return Common{Steps: v.Int(KeySteps), Batch: v.Int(KeyBatch), MaxSeconds: v.Float(KeyMaxSeconds),
-		SnapshotEvery: v.Int(KeySnapshotEvery), CheckpointEvery: v.Int(KeyCheckpointEvery)}
+// set stores the checked value raw of the common setting key in c.
+func (c *Common) set(key, raw string) {
+	f, _ := strconv.ParseFloat(raw, 64) // checked by the key
+	switch key {
+	case KeySteps:
+		c.Steps = int(f)
+	case KeyBatch:
+		c.Batch = int(f)
+	case KeyMaxSeconds:
+		c.MaxSeconds = f
+	case KeySnapshotEvery:
+		c.SnapshotEvery = int(f)
+	case KeyCheckpointEvery:
+		c.CheckpointEvery = int(f)
+	}
 }
 
 // SettingError is a value that a setting does not accept. Resolve wraps it with the

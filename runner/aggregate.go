@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -106,15 +107,46 @@ func (b Band) Covered(n int) Band {
 }
 
 // MethodSettings returns the settings of the run that concern method: its preset and
-// scale (as "preset" and "scale"), every setting but the learning rates of the other
-// methods, and the method's own learning rate "lr.<method>" under the name "lr".
+// scale (as "preset" and "scale"), the run's settings, and the method's learning rate (as
+// its jobs record it) under the name "lr".
 func MethodSettings(info RunInfo, method string) map[string]string {
-	out := map[string]string{"preset": info.Preset, "scale": info.Scale}
+	out := runSettings(info)
+	out["preset"], out["scale"] = info.Preset, info.Scale
+	if lr, ok := rateText(info, method); ok {
+		out["lr"] = lr
+	}
+	return out
+}
+
+// rateText returns the learning rate of method as text: as a folder of an earlier release
+// wrote it among the settings (lr.<method>, which Open holds equal to the method's), else
+// as the method's jobs record it.
+func rateText(info RunInfo, method string) (string, bool) {
+	if v, ok := info.Settings["lr."+method]; ok {
+		return v, true
+	}
+	lr, ok := info.Rate(method)
+	return strconv.FormatFloat(lr, 'g', -1, 64), ok
+}
+
+// Rate returns the learning rate that the jobs of method train at, as run.json records
+// it; ok is false if no job trains method.
+func (info RunInfo) Rate(method string) (lr float64, ok bool) {
+	for _, j := range info.Jobs {
+		if j.Method == method {
+			return j.LR, true
+		}
+	}
+	return 0, false
+}
+
+// runSettings returns the run's settings without the per-method ones (lr.<m>, tau.<m>,
+// kappa.<m>) that folders of earlier releases record among them: each method records its
+// own.
+func runSettings(info RunInfo) map[string]string {
+	out := map[string]string{}
 	for k, v := range info.Settings {
-		if m, ok := strings.CutPrefix(k, "lr."); ok {
-			if m == method {
-				out["lr"] = v
-			}
+		if i := strings.IndexByte(k, '.'); i > 0 && slices.Contains([]string{"lr", "tau", "kappa", "momentum"}, k[:i]) {
 			continue
 		}
 		out[k] = v
@@ -245,11 +277,20 @@ func RunLabels(infos []RunInfo, dirs []string) []string {
 	}
 	sets := make([]map[string]string, len(infos))
 	presets := presetsDiffer(infos)
+	shared := infos[0].Methods // the methods every run trains: their rates may tell runs apart
+	for _, info := range infos[1:] {
+		shared = slices.DeleteFunc(slices.Clone(shared), func(m string) bool { return !slices.Contains(info.Methods, m) })
+	}
 	for i, info := range infos {
 		s := map[string]string{"preset": info.Preset, "scale": info.Scale}
-		for k, v := range info.Settings {
-			if !presets {
+		if !presets {
+			for k, v := range runSettings(info) {
 				s[k] = v
+			}
+			for _, m := range shared {
+				if lr, ok := rateText(info, m); ok {
+					s["lr."+m] = lr
+				}
 			}
 		}
 		sets[i] = s

@@ -16,7 +16,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			batch := s.Values.Int("batch")
+			batch := s.Common.Batch
 			tr.trainStep(batch)
 			for b.Loop() {
 				tr.trainStep(batch)
@@ -41,7 +41,7 @@ func BenchmarkHIGStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			batch := s.Values.Int("batch")
+			batch := s.Common.Batch
 			tr.trainStep(batch)
 			cpu0, n := processCPU(), 0
 			for b.Loop() {

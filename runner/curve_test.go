@@ -239,6 +239,11 @@ func TestDiffLabels(t *testing.T) {
 	if want := `["lr=1e-3" "lr=1e-4" "lr=1e-3" "lr=1e-3"]`; fmt.Sprintf("%q", got) != want {
 		t.Errorf("labels of adam and sip in two runs differing in lr.adam = %q, want %s", got, want)
 	}
+	// Folders of this release record the rates with the jobs only.
+	c := RunInfo{Preset: "poisson", Scale: "quick", Settings: map[string]string{"batch": "128"}, Jobs: []JobInfo{{Method: "adam", LR: 1e-4}}}
+	if got := DiffLabels([]map[string]string{MethodSettings(a, "adam"), MethodSettings(c, "adam")}); fmt.Sprintf("%q", got) != `["lr=1e-3" "lr=0.0001"]` {
+		t.Errorf("labels of adam at rates recorded in the settings and in the jobs = %q", got)
+	}
 	if got := DiffLabels([]map[string]string{MethodSettings(a, "sip"), MethodSettings(b, "sip")}); got[0] != "" || got[1] != "" {
 		t.Errorf("sip's settings are the same in both runs, got labels %q", got)
 	}

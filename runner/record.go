@@ -63,6 +63,12 @@ func ReadSpec(dir string, info RunInfo) (*presets.Spec, error) {
 		if c.Method.Name != j.Method {
 			return nil, fmt.Errorf("runner: %s/%s/%s records method %q, run.json %q", dir, j.ID, configFile, c.Method.Name, j.Method)
 		}
+		// A job's learning rate is recorded in run.json's jobs and in its config.json (the
+		// job and the method): one rate, or the record contradicts itself.
+		if j.LR != c.Method.LR || c.Job.LR != c.Method.LR {
+			return nil, fmt.Errorf("runner: %s: job %s records learning rates %g (run.json), %g and %g (%s): the record contradicts itself",
+				dir, j.ID, j.LR, c.Job.LR, c.Method.LR, configFile)
+		}
 		if m, ok := methods[j.Method]; ok && m != c.Method {
 			return nil, fmt.Errorf("runner: %s: the jobs of method %s record different settings (%+v, %+v)", dir, j.Method, m, c.Method)
 		}

@@ -79,11 +79,11 @@ func TestResumeFollowsTheRecord(t *testing.T) {
 	base := spec(t, "rotation", []string{"sip"}, "steps=30")
 	dir := created(t, base)
 	editConfigs(t, dir, func(c *JobConfig) {
-		c.Method.LR = 3e-3
+		c.Method.LR, c.Job.LR = 3e-3, 3e-3
 		c.Method.Proxy = "l2"
 		c.Network.Sizes = []int{2, 16, 2}
 	})
-	editRunInfo(t, dir, func(info *RunInfo) { info.Settings["lr.sip"] = "0.003" })
+	editRunInfo(t, dir, func(info *RunInfo) { info.Jobs[0].LR = 3e-3 })
 	r, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)

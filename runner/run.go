@@ -151,7 +151,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 		ID:        newRunID(),
 		Preset:    spec.Preset.Name,
 		Scale:     spec.Scale,
-		Settings:  spec.Values,
+		Settings:  spec.Recorded(),
 		Metrics:   spec.MetricNames(),
 		Version:   Version,
 		Format:    FormatVersion,
@@ -177,7 +177,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 		if err := os.Mkdir(jd, 0o755); err != nil {
 			return nil, err
 		}
-		cfg := JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Values,
+		cfg := JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Recorded(),
 			Method:  spec.Methods[slices.IndexFunc(spec.Methods, func(m optimizers.Method) bool { return m.Name == info.Method })],
 			Metrics: r.Info.Metrics, Version: Version, Format: FormatVersion}
 		if !spec.Preset.IsSolver() {

@@ -148,11 +148,15 @@ func PlanSweep(p *presets.Preset, scale string, methods []string, g Grid, extra 
 		specs = append(specs, spec)
 		run := SweepRun{Values: map[string]string{}}
 		var name []string
+		vals, err := p.ParseSets(c) // the values as given (phi=45.0), checked by Resolve
+		if err != nil {
+			return SweepInfo{}, nil, err
+		}
 		for _, kv := range c {
 			k, _, _ := strings.Cut(kv, "=")
-			run.Values[k] = spec.Values[k]
+			run.Values[k] = vals[k]
 			if len(g.Values[k]) > 1 {
-				name = append(name, k+"="+spec.Values[k])
+				name = append(name, k+"="+vals[k])
 			}
 		}
 		run.Dir = strings.Join(name, "_")

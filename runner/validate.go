@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // StreamValidation is the PCG stream of a seed's held-out examples. A seed's initial
@@ -67,23 +68,33 @@ func Validate(dir, job, metric string, n, seed int) (float64, error) {
 
 // MarkTuned records in the run folder dir's run.json that its methods train at the rates
 // a search in the tune folder from found, and at its other tuned settings (RunInfo.Tuned;
-// other may be nil). Both must be what the run's settings already hold (lr.<method>, and
-// the other settings by value); it changes nothing else of the record.
+// other may be nil). Both must be what the run trains at: the rates its jobs' (lr), a
+// method's other setting (momentum.<m>, tau.<m>) its method records' (config.json), any
+// other the run's settings'; it changes nothing else of the record.
 func MarkTuned(dir, from string, rates map[string]float64, other map[string]string) error {
 	info, err := ReadRunInfo(dir)
 	if err != nil {
 		return err
 	}
 	for m, lr := range rates {
-		if v, err := strconv.ParseFloat(info.Settings["lr."+m], 64); err != nil || v != lr {
-			return fmt.Errorf("runner: %s trains %s at lr %q, not the tuned %g", dir, m, info.Settings["lr."+m], lr)
+		for _, j := range info.Jobs {
+			if j.Method == m && j.LR != lr {
+				return fmt.Errorf("runner: %s trains %s at lr %g, not the tuned %g", dir, m, j.LR, lr)
+			}
+		}
+		if _, ok := info.Rate(m); !ok {
+			return fmt.Errorf("runner: %s does not train %s", dir, m)
 		}
 	}
 	for k, want := range other {
-		v, err1 := strconv.ParseFloat(info.Settings[k], 64)
+		got, err := trainedAt(dir, info, k)
+		if err != nil {
+			return err
+		}
+		v, err1 := strconv.ParseFloat(got, 64)
 		w, err2 := strconv.ParseFloat(want, 64)
 		if err1 != nil || err2 != nil || v != w {
-			return fmt.Errorf("runner: %s trains at %s=%q, not the tuned %s", dir, k, info.Settings[k], want)
+			return fmt.Errorf("runner: %s trains at %s=%q, not the tuned %s", dir, k, got, want)
 		}
 	}
 	if len(other) == 0 {
@@ -103,4 +114,35 @@ func MarkTuned(dir, from string, rates map[string]float64, other map[string]stri
 	}
 	raw["tuned"] = t
 	return writeJSON(filepath.Join(dir, runFile), raw)
+}
+
+// trainedAt returns the value of setting k that the run in dir trains at: for a method's own
+// setting (momentum.<m>, tau.<m>, kappa.<m>) as its jobs' method records it, else as the
+// run's settings hold it ("" if neither does).
+func trainedAt(dir string, info RunInfo, k string) (string, error) {
+	name, method, ok := strings.Cut(k, ".")
+	if !ok {
+		return info.Settings[k], nil
+	}
+	for _, j := range info.Jobs {
+		if j.Method != method {
+			continue
+		}
+		c, err := ReadJobConfig(dir, j.ID)
+		if err != nil {
+			return "", fmt.Errorf("runner: %s: the record of job %s: %v", dir, j.ID, err)
+		}
+		f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+		switch name {
+		case "lr":
+			return f(c.Method.LR), nil
+		case "momentum":
+			return f(c.Method.Momentum), nil
+		case "tau":
+			return f(c.Method.Tau), nil
+		case "kappa":
+			return f(c.Method.Kappa), nil
+		}
+	}
+	return info.Settings[k], nil
 }

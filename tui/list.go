@@ -232,9 +232,9 @@ func (l *list) detail() string {
 		}
 	}
 	b.WriteString(t.Dim.Render(wordWrap("scales: "+strings.Join(sc, ", "), w)))
-	if len(p.Keys) > 0 {
+	if len(p.Keys()) > 0 {
 		var ks []string
-		for _, k := range p.Keys {
+		for _, k := range p.Keys() {
 			ks = append(ks, k.Name+": "+k.Doc)
 		}
 		b.WriteByte('\n')

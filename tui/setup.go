@@ -109,7 +109,7 @@ func newSetup(t *theme, p *presets.Preset) *setup {
 	seeds := setupRow{kind: rowField, key: "seeds", label: "seeds", doc: "one job per method and seed"}
 	seeds.input.Set("1")
 	s.rows = append(s.rows, seeds)
-	for _, k := range p.Keys {
+	for _, k := range p.Keys() {
 		s.rows = append(s.rows, setupRow{kind: rowField, key: k.Name, label: k.Name, doc: k.Doc})
 	}
 	s.applyScale()
@@ -205,7 +205,7 @@ func (s *setup) validate() {
 	if base, err := p.Resolve(scale, nil, sets); err == nil {
 		for i := range s.rows { // learning rates may depend on the settings
 			if r := &s.rows[i]; r.kind == rowMethod && !r.edited {
-				r.input.Set(strconv.FormatFloat(base.Values.Float(r.key), 'g', -1, 64))
+				r.input.Set(base.Values()[r.key])
 			}
 		}
 	}

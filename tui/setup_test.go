@@ -50,8 +50,8 @@ func TestSetupDefaults(t *testing.T) {
 	if got, want := strings.Join(spec.MethodNames(), ","), strings.Join(p.DefaultMethods(), ","); got != want {
 		t.Errorf("methods %s, want the defaults %s", got, want)
 	}
-	if len(seeds) != 1 || spec.Scale != "quick" || spec.Values["xi"] != "32" {
-		t.Errorf("seeds %v scale %s xi %s, want [0] quick 32", seeds, spec.Scale, spec.Values["xi"])
+	if len(seeds) != 1 || spec.Scale != "quick" || spec.Values()["xi"] != "32" {
+		t.Errorf("seeds %v scale %s xi %s, want [0] quick 32", seeds, spec.Scale, spec.Values()["xi"])
 	}
 }
 
@@ -88,7 +88,7 @@ func TestSetupEdits(t *testing.T) {
 		t.Errorf("xi=5000: error %q, want out of range", r.err)
 	}
 	press(s, "backspace", "backspace", "backspace")
-	if spec, _ := s.Valid(); spec == nil || spec.Values["xi"] != "5" {
+	if spec, _ := s.Valid(); spec == nil || spec.Values()["xi"] != "5" {
 		t.Fatalf("xi=5 refused (%s)", s.err)
 	}
 
@@ -120,8 +120,8 @@ func TestSetupEdits(t *testing.T) {
 	if spec == nil {
 		t.Fatalf("refused: %s", s.err)
 	}
-	if spec.Scale != "paper" || spec.Values["steps"] != "50" || spec.Values["xi"] != "5" || spec.Values["max_seconds"] != "600" {
-		t.Errorf("scale %s steps %s xi %s max_seconds %s, want paper 50 5 600", spec.Scale, spec.Values["steps"], spec.Values["xi"], spec.Values["max_seconds"])
+	if spec.Scale != "paper" || spec.Values()["steps"] != "50" || spec.Values()["xi"] != "5" || spec.Values()["max_seconds"] != "600" {
+		t.Errorf("scale %s steps %s xi %s max_seconds %s, want paper 50 5 600", spec.Scale, spec.Values()["steps"], spec.Values()["xi"], spec.Values()["max_seconds"])
 	}
 	if got := strings.Join(spec.MethodNames(), ","); got != p.Methods[0].Name+","+p.Methods[1].Name || len(seeds) != 3 {
 		t.Errorf("methods %s seeds %v, want the first two and 3 seeds", got, seeds)
@@ -158,7 +158,7 @@ func TestSetupLearningRate(t *testing.T) {
 	press(s, "backspace", "backspace")
 	s.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1e-4")})
 	spec, _ := s.Valid()
-	if spec == nil || spec.Values["lr.adam"] != "1e-4" || spec.Values["lr.sip"] != "0.001" {
+	if spec == nil || spec.Values()["lr.adam"] != "0.0001" || spec.Values()["lr.sip"] != "0.001" {
 		t.Fatalf("lr.adam=1e-4: spec %v (%s)", spec, s.err)
 	}
 	if v := s.View(); !strings.Contains(v, "[x] adam        1e-4") {
@@ -171,7 +171,7 @@ func TestSetupLearningRate(t *testing.T) {
 	press(s, "space")
 	s.focus = slicesIndexKind(s, rowScale)
 	press(s, "space")
-	if spec, _ := s.Valid(); spec == nil || spec.Scale != "paper" || spec.Values["lr.adam"] != "1e-4" {
+	if spec, _ := s.Valid(); spec == nil || spec.Scale != "paper" || spec.Values()["lr.adam"] != "0.0001" {
 		t.Fatalf("paper scale: spec %v (%s), want lr.adam kept", spec, s.err)
 	}
 	if got := s.rowByKey("lr.sip").input.Value(); got != "0.001" {

@@ -379,8 +379,8 @@ var Preset = &presets.Preset{
 		{Name: "quick", Note: "3000 steps", Common: presets.Common{Steps: 3000, Batch: 64, SnapshotEvery: 100, CheckpointEvery: 500}},
 		{Name: "long", Note: "30,000 steps", Common: presets.Common{Steps: 30000, Batch: 64, SnapshotEvery: 500, CheckpointEvery: 5000}},
 	},
-	NewProblem: func(presets.Values) problems.Problem { return Arm{} },
-	NewNetwork: func(presets.Values) presets.Network {
+	NewProblem: func(presets.Settings) problems.Problem { return Arm{} },
+	NewNetwork: func(presets.Settings) presets.Network {
 		return presets.Network{Kind: presets.MLP, Sizes: []int{4, 32, 64, 32, 3}, Activation: "relu"}
 	},
 }

@@ -147,8 +147,8 @@ var preset = &presets.Preset{
 		{Method: optimizers.Method{Name: "adam", Source: optimizers.Adjoint, Optimizer: "adam", LR: 1e-3}, Default: true},
 	},
 	Scales:     []presets.Scale{{Name: "quick", Note: "40 steps", Common: presets.Common{Steps: 40, Batch: 4, SnapshotEvery: 5, CheckpointEvery: 5}}},
-	NewProblem: func(presets.Values) problems.Problem { return newGains() },
-	NewNetwork: func(presets.Values) presets.Network {
+	NewProblem: func(presets.Settings) problems.Problem { return newGains() },
+	NewNetwork: func(presets.Settings) presets.Network {
 		return presets.Network{Kind: presets.UNet, In: 1, Out: 1, Levels: 2, Filters: 4}
 	},
 }

@@ -96,8 +96,8 @@ func Preset(d Description, command string, argv []string, o Options) (*presets.P
 		batch = DefaultBatch
 	}
 	p.Scales = []presets.Scale{{Name: "quick", Note: "the process's proposal", Common: presets.Common{Steps: steps, Batch: batch}}}
-	p.NewNetwork = func(presets.Values) presets.Network { return net }
-	p.NewProblem = func(presets.Values) problems.Problem {
+	p.NewNetwork = func(presets.Settings) presets.Network { return net }
+	p.NewProblem = func(presets.Settings) problems.Problem {
 		proc, err := Start(argv, o)
 		if err != nil {
 			if f, ok := err.(*Fault); ok {
