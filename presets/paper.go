@@ -27,7 +27,15 @@ func method(name string, src optimizers.Source, update, opt string, lr float64, 
 }
 
 func init() {
-	register(&Preset{
+	register(expPreset())
+	register(rotationPreset())
+	register(poissonPreset())
+	register(heatPreset())
+}
+
+// expPreset is Figure 2's experiment.
+func expPreset() *Preset {
+	return &Preset{
 		Name: "exp",
 		Description: "Figure 2: invert P(x) = exp(x) for x* ~ U(-12, 0). Gradient descent through P " +
 			"(adam, sgd) fails for small y* (x* below about -4, the metric x_l1_low); the rescaled and clipped " +
@@ -58,13 +66,17 @@ func init() {
 		NewNetwork: func(Settings) Network {
 			return Network{Kind: MLP, Sizes: []int{1, 16, 64, 16, 1}, Activation: "sigmoid"}
 		},
-	})
+	}
+}
+
+// rotationPreset is Figure 5's experiment.
+func rotationPreset() *Preset {
 
 	rotSGD := method("sgd", optimizers.Adjoint, "", "sgd", 0, true)
 	rotSGD.LRFor = func(s Settings) float64 { xi := s.Own.(RotationSettings).Xi; return 1e-2 / (xi * xi) }
 	rotSIP := method("sip", optimizers.Inverse, "sip", "adam", 1e-3, true)
 	rotSIP.Proxy = optimizers.L1
-	register(&Preset{
+	return &Preset{
 		Name: "rotation",
 		Description: "Figure 5: P(x) = (sin v1, v2), v = the rotated x scaled by (s/xi, s*xi), s = 10. " +
 			"xi sets the conditioning, phi (degrees) couples the parameters. SIP uses the saddle-free Newton " +
@@ -95,11 +107,15 @@ func init() {
 			return problems.NewRotation(r.Xi, r.Phi*math.Pi/180)
 		},
 		NewNetwork: func(Settings) Network { return Network{Kind: MLP, Sizes: []int{2, 32, 64, 32, 2}, Activation: "relu"} },
-	})
+	}
+}
+
+// poissonPreset is Figure 6a,b's experiment.
+func poissonPreset() *Preset {
 
 	poissonSGD := method("sgd", optimizers.Adjoint, "", "sgd", 3e-12, true)
 	poissonSGD.Momentum = 0.9
-	register(fieldPreset("poisson", "Figure 6a,b: find the source x of Poisson's equation from its solution y = ∇⁻²x "+
+	return fieldPreset("poisson", "Figure 6a,b: find the source x of Poisson's equation from its solution y = ∇⁻²x "+
 		"(64×64, Dirichlet 0). SIP inverts the residual exactly: Δx = -∇²(P(x) - y*). As the original: the loss "+
 		"is summed over the batch (loss.sum), so SGD's 3e-12 and AdaHessian's 1e-6 are the original's rates; "+
 		"fno trains with Adam 3e-3 on a domain padded by 9 cells; hf is PyTorchHessianFree's (warm-started CG "+
@@ -109,8 +125,12 @@ func init() {
 			"P is solved exactly (a DST-I eigendecomposition) where the original ran CG to 1e-5 relative (about 5e-6 from the exact solution).",
 		},
 		// AdaHessian at 1e-6, experiments.md's stated rate (the paper's run used 1e-7).
-		poissonSGD, 1e-6, 3e-3, func(s Settings) problems.Problem { return problems.NewPoisson(s.Own.(GridSettings).Grid) }))
-	register(fieldPreset("heat", "Figure 6c,d: find the initial heat distribution x (4 to 10 soft boxes) from its diffusion "+
+		poissonSGD, 1e-6, 3e-3, func(s Settings) problems.Problem { return problems.NewPoisson(s.Own.(GridSettings).Grid) })
+}
+
+// heatPreset is Figure 6c,d's experiment.
+func heatPreset() *Preset {
+	return fieldPreset("heat", "Figure 6c,d: find the initial heat distribution x (4 to 10 soft boxes) from its diffusion "+
 		"by amount 8 (64×64, periodic). SIP is the damped Bayesian inverse diffusion. As the original: the loss "+
 		"is summed over the batch (loss.sum), so SGD's 2e-6 and AdaHessian's 1e-3 are the original's rates; "+
 		"fno trains with Adam 1e-5 on a domain padded by 9 cells; hf is PyTorchHessianFree's (warm-started CG "+
@@ -120,7 +140,7 @@ func init() {
 				"its rounding exceeds the update's noise level.",
 		},
 		method("sgd", optimizers.Adjoint, "", "sgd", 2e-6, true), 1e-3, 1e-5,
-		func(s Settings) problems.Problem { return problems.NewHeat(s.Own.(GridSettings).Grid) }))
+		func(s Settings) problems.Problem { return problems.NewHeat(s.Own.(GridSettings).Grid) })
 }
 
 // fieldPreset returns a preset of Figure 6 (poisson, heat): a U-Net 1→1 on an n×n grid,

@@ -26,12 +26,12 @@ func Register(p *Preset) {
 // Check reports what makes p unusable as a preset, nil if nothing does: a name that is
 // not plain lowercase ([a-z][a-z0-9_-]*, at most 32 bytes: it names run folders) or that
 // a registered preset has; neither NewProblem and NewNetwork nor NewSolver, or both; no
-// scale, or a scale without steps and batch or without a value, or with a refused one,
-// for each of Keys; no methods, two of one name, none by default, a method this sipbench
-// cannot train (optimizers.Method.Validate against the problem's updates); scales whose
-// Own differ in type, or whose type's tags do not declare settings (see Settings); a Metric that
-// the problem does not report or a Reference that is not a method. It builds the problem
-// and the network of every scale once, so call it where that is cheap (at start-up).
+// scale, or a scale without steps and batch, or whose Own holds a value its key refuses;
+// scales whose Own differ in type, or whose type's tags do not declare settings (see
+// Settings); no methods, two of one name, none by default, a method this sipbench cannot
+// train (optimizers.Method.Validate against the problem's updates); a Metric that the
+// problem does not report or a Reference that is not a method. It builds the problem and
+// the network of every scale once, so call it where that is cheap (at start-up).
 func Check(p *Preset) (err error) {
 	if p == nil {
 		return errors.New("presets: nil preset")
@@ -41,86 +41,115 @@ func Check(p *Preset) (err error) {
 			err = fmt.Errorf("presets: %s: building it panicked: %v", p.Name, r)
 		}
 	}()
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("presets: %s: %s", p.Name, fmt.Sprintf(format, args...))
-	}
 	if !presetName.MatchString(p.Name) {
 		return fmt.Errorf("presets: preset name %q: want plain lowercase ([a-z][a-z0-9_-]*, at most 32 bytes)", p.Name)
 	}
-	if _, err := Lookup(p.Name); err == nil {
-		return fail("a preset of that name is registered")
-	}
-	solver := p.NewSolver != nil
-	if solver == (p.NewProblem != nil) || (p.NewProblem != nil) != (p.NewNetwork != nil) {
-		return fail("set NewProblem and NewNetwork (a network to train), or NewSolver (iterative solvers), not both")
-	}
-	if len(p.Scales) == 0 {
-		return fail("no scales (the first is the default)")
-	}
-	if len(p.Methods) == 0 {
-		return fail("no methods")
-	}
-	if err := p.checkOwn(); err != nil {
-		return fail("%v", err)
-	}
-	seen := map[string]bool{}
-	for _, m := range p.Methods {
-		if !presetName.MatchString(m.Name) || seen[m.Name] {
-			return fail("method %q: want a plain lowercase name that no other method has", m.Name)
+	for _, check := range []func() error{p.checkShape, p.checkMethods} {
+		if err := check(); err != nil {
+			return fmt.Errorf("presets: %s: %w", p.Name, err)
 		}
-		seen[m.Name] = true
-	}
-	if len(p.DefaultMethods()) == 0 {
-		return fail("no method runs by default (MethodDef.Default)")
-	}
-	if p.Reference != "" && !seen[p.Reference] {
-		return fail("reference %q is not a method", p.Reference)
 	}
 	scales := map[string]bool{}
 	for _, sc := range p.Scales {
 		if sc.Name == "" || scales[sc.Name] {
-			return fail("scale %q: want a name that no other scale has", sc.Name)
+			return fmt.Errorf("presets: %s: scale %q: want a name that no other scale has", p.Name, sc.Name)
 		}
 		scales[sc.Name] = true
-		if sc.Common.Steps < 1 || sc.Common.Batch < 1 {
-			return fail("scale %s: Common.Steps and Common.Batch must be ≥ 1", sc.Name)
-		}
-		own := ownValues(sc.Own)
-		for _, k := range p.Keys() {
-			if _, err := k.check(own[k.Name]); err != nil {
-				return fail("scale %s: %v", sc.Name, err)
-			}
-		}
-		spec, err := p.Resolve(sc.Name, p.trainableAt(sc.Name), nil)
-		if err != nil {
+		if err := p.checkScale(sc); err != nil {
 			return err
 		}
-		if solver {
-			sv := spec.NewSolver()
-			for _, m := range p.Methods {
-				if !slices.Contains(sv.Methods(), m.Name) {
-					return fail("method %s is not among the solver's %v", m.Name, sv.Methods())
-				}
-			}
-			if p.Metric != "" && !slices.Contains(sv.MetricNames(), p.Metric) {
-				return fail("metric %q is not among the solver's %v", p.Metric, sv.MetricNames())
-			}
-			continue
+	}
+	return nil
+}
+
+// checkShape is Check's part that needs nothing built: a free name, the constructors, the
+// scales and methods present, and the own settings' type.
+func (p *Preset) checkShape() error {
+	if _, err := Lookup(p.Name); err == nil {
+		return errors.New("a preset of that name is registered")
+	}
+	if (p.NewSolver != nil) == (p.NewProblem != nil) || (p.NewProblem != nil) != (p.NewNetwork != nil) {
+		return errors.New("set NewProblem and NewNetwork (a network to train), or NewSolver (iterative solvers), not both")
+	}
+	if len(p.Scales) == 0 {
+		return errors.New("no scales (the first is the default)")
+	}
+	if len(p.Methods) == 0 {
+		return errors.New("no methods")
+	}
+	return p.checkOwn()
+}
+
+// checkMethods is Check's part about the methods' names, the default ones and the
+// reference.
+func (p *Preset) checkMethods() error {
+	seen := map[string]bool{}
+	for _, m := range p.Methods {
+		if !presetName.MatchString(m.Name) || seen[m.Name] {
+			return fmt.Errorf("method %q: want a plain lowercase name that no other method has", m.Name)
 		}
-		prob := spec.NewProblem()
-		if prob == nil {
-			return fail("scale %s: NewProblem returned nil", sc.Name)
+		seen[m.Name] = true
+	}
+	if len(p.DefaultMethods()) == 0 {
+		return errors.New("no method runs by default (MethodDef.Default)")
+	}
+	if p.Reference != "" && !seen[p.Reference] {
+		return fmt.Errorf("reference %q is not a method", p.Reference)
+	}
+	return nil
+}
+
+// checkScale is Check's part about one scale: its common settings and own values, and
+// the problem (or solver), methods and networks it builds. Its errors name the preset.
+func (p *Preset) checkScale(sc Scale) error {
+	fail := func(err error) error { return fmt.Errorf("presets: %s: %w", p.Name, err) }
+	if sc.Common.Steps < 1 || sc.Common.Batch < 1 {
+		return fail(fmt.Errorf("scale %s: Common.Steps and Common.Batch must be ≥ 1", sc.Name))
+	}
+	own := ownValues(sc.Own)
+	for _, k := range p.Keys() {
+		if _, err := k.check(own[k.Name]); err != nil {
+			return fail(fmt.Errorf("scale %s: %v", sc.Name, err))
 		}
-		if p.Metric != "" && !slices.Contains(prob.MetricNames(), p.Metric) {
-			return fail("metric %q is not among the problem's %v", p.Metric, prob.MetricNames())
+	}
+	spec, err := p.Resolve(sc.Name, p.trainableAt(sc.Name), nil)
+	if err != nil {
+		return err // Resolve's errors name the preset
+	}
+	if err := p.checkBuilt(sc.Name, spec); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// checkBuilt is checkScale's part about what the scale's spec builds: the solver's methods
+// and metrics, or the problem's, and each method's network.
+func (p *Preset) checkBuilt(scale string, spec *Spec) error {
+	if p.IsSolver() {
+		sv := spec.NewSolver()
+		for _, m := range p.Methods {
+			if !slices.Contains(sv.Methods(), m.Name) {
+				return fmt.Errorf("method %s is not among the solver's %v", m.Name, sv.Methods())
+			}
 		}
-		for _, m := range spec.Methods {
-			if err := m.Validate(prob.Updates()); err != nil {
-				return fail("%v", err)
-			}
-			if _, err := spec.NewNetworkFor(m.Name, rand.New(rand.NewPCG(0, 0))); err != nil {
-				return fail("scale %s, method %s: %v", sc.Name, m.Name, err)
-			}
+		if p.Metric != "" && !slices.Contains(sv.MetricNames(), p.Metric) {
+			return fmt.Errorf("metric %q is not among the solver's %v", p.Metric, sv.MetricNames())
+		}
+		return nil
+	}
+	prob := spec.NewProblem()
+	if prob == nil {
+		return fmt.Errorf("scale %s: NewProblem returned nil", scale)
+	}
+	if p.Metric != "" && !slices.Contains(prob.MetricNames(), p.Metric) {
+		return fmt.Errorf("metric %q is not among the problem's %v", p.Metric, prob.MetricNames())
+	}
+	for _, m := range spec.Methods {
+		if err := m.Validate(prob.Updates()); err != nil {
+			return err
+		}
+		if _, err := spec.NewNetworkFor(m.Name, rand.New(rand.NewPCG(0, 0))); err != nil {
+			return fmt.Errorf("scale %s, method %s: %v", scale, m.Name, err)
 		}
 	}
 	return nil
