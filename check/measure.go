@@ -420,8 +420,7 @@ func groupKey(settings map[string]string, pinned map[string]bool) string {
 }
 
 // perMethod reports whether k is a method's own setting (lr.<m>, momentum.<m>, tau.<m>,
-// kappa.<m>), which
-// run folders of earlier releases record among the run's settings.
+// kappa.<m>), which run folders of earlier releases record among the run's settings.
 func perMethod(k string) bool {
 	for _, prefix := range []string{"lr.", "tau.", "kappa.", "momentum."} {
 		if strings.HasPrefix(k, prefix) {
