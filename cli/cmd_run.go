@@ -23,6 +23,25 @@ type runFlags struct {
 	sets                listFlag
 }
 
+// check returns a usage error for seeds, workers or steps out of their ranges.
+func (f *runFlags) check() error {
+	if f.seeds < 1 || f.seed < 0 {
+		return usagef("", "--seed must be ≥ 0 and --seeds ≥ 1")
+	}
+	if f.seeds > runner.MaxSeeds || f.seed > runner.MaxSeed-f.seeds {
+		return usagef("", "--seeds %d from --seed %d: at most %d seeds, each at most %d", f.seeds, f.seed, runner.MaxSeeds, runner.MaxSeed)
+	}
+	if f.workers < 0 {
+		return usagef("", "--workers must be ≥ 0")
+	}
+	if f.steps < 0 {
+		return usagef("", "--steps must be ≥ 1")
+	}
+	return nil
+}
+
+// cmdRun creates a run folder of a preset and trains it (here, in the background with the
+// dashboard, or on Slurm).
 func cmdRun(args []string) error {
 	fs := newFlags("run", runUsage)
 	var f runFlags
@@ -53,17 +72,8 @@ func cmdRun(args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.seeds < 1 || f.seed < 0 {
-		return usagef("", "--seed must be ≥ 0 and --seeds ≥ 1")
-	}
-	if f.seeds > runner.MaxSeeds || f.seed > runner.MaxSeed-f.seeds {
-		return usagef("", "--seeds %d from --seed %d: at most %d seeds, each at most %d", f.seeds, f.seed, runner.MaxSeeds, runner.MaxSeed)
-	}
-	if f.workers < 0 {
-		return usagef("", "--workers must be ≥ 0")
-	}
-	if f.steps < 0 {
-		return usagef("", "--steps must be ≥ 1")
+	if err := f.check(); err != nil {
+		return err
 	}
 	spec, err := p.Resolve(f.scale, splitList(f.methods), withSteps(f.sets, f.steps))
 	if err != nil {

@@ -26,20 +26,30 @@ const tuneUsage = "sipbench tune PRESET --methods a,b [--lr 1e-5:1e-1] [--per-de
 	"rung's curve, the budget and each method's best point (sipbench run PRESET --tuned DIR). A best value at the end\n" +
 	"of its range is flagged: the best may lie beyond it. --out with a tune folder resumes it with its recorded plan."
 
+// tuneFlags are tune's flags for a new search.
+type tuneFlags struct {
+	methods, lr, scale                    string
+	perDecade, steps, budget, seed, valid int
+	lrOnly                                bool
+	sets                                  listFlag
+}
+
+// cmdTune searches each method's best learning rate (and other hyper-parameters) by
+// successive halving, or resumes a search.
 func cmdTune(args []string) error {
 	fs := newFlags("tune", tuneUsage)
-	var sets listFlag
-	methods := fs.String("methods", "", "comma-separated methods to tune (default: the preset's defaults)")
-	lr := fs.String("lr", "1e-5:1e-1", "the range of learning rates, LO:HI")
-	perDecade := fs.Int("per-decade", 2, "rates per decade of the log grid")
-	lrOnly := fs.Bool("lr-only", false, "search the learning rates alone, each method's other hyper-parameters at the preset's values")
-	steps := fs.Int("steps", 0, "training steps of the last rung, each rung before it half the next (default: the scale's)")
-	budget := fs.Int("budget", 0, "total training steps of the search, over every rung, rate and method (sets --steps)")
-	seed := fs.Int("seed", 0, "the seed: initial weights, training batches and held-out examples")
-	validation := fs.Int("validation", 256, "held-out examples each rate is scored on")
-	scale := fs.String("scale", "", "quick (default) or paper")
+	var f tuneFlags
+	fs.StringVar(&f.methods, "methods", "", "comma-separated methods to tune (default: the preset's defaults)")
+	fs.StringVar(&f.lr, "lr", "1e-5:1e-1", "the range of learning rates, LO:HI")
+	fs.IntVar(&f.perDecade, "per-decade", 2, "rates per decade of the log grid")
+	fs.BoolVar(&f.lrOnly, "lr-only", false, "search the learning rates alone, each method's other hyper-parameters at the preset's values")
+	fs.IntVar(&f.steps, "steps", 0, "training steps of the last rung, each rung before it half the next (default: the scale's)")
+	fs.IntVar(&f.budget, "budget", 0, "total training steps of the search, over every rung, rate and method (sets --steps)")
+	fs.IntVar(&f.seed, "seed", 0, "the seed: initial weights, training batches and held-out examples")
+	fs.IntVar(&f.valid, "validation", 256, "held-out examples each rate is scored on")
+	fs.StringVar(&f.scale, "scale", "", "quick (default) or paper")
 	workers := fs.Int("workers", 0, "jobs that train at once within a rate's run (default: the number of cores)")
-	fs.Var(&sets, "set", "a setting, key=value (repeatable; not the tuned methods' lr.<method>)")
+	fs.Var(&f.sets, "set", "a setting, key=value (repeatable; not the tuned methods' lr.<method>)")
 	out := fs.String("out", "", "tune folder (default: runs/<date-time>-tune-<preset>); a tune folder there is resumed")
 	sf := addSlurmFlags(fs)
 	pos, err := parseFlags(fs, args)
@@ -52,59 +62,75 @@ func cmdTune(args []string) error {
 	if sf.on && sf.dryRun {
 		return usagef("", "tune --slurm submits one array per rung as the search goes; --dry-run has no rungs to show")
 	}
+	if *workers < 0 {
+		return usagef("", "--per-decade and --validation must be ≥ 1; --steps, --budget, --seed and --workers ≥ 0")
+	}
 	dir := *out
 	var plan tune.Plan
 	if prev, err := readTune(dir); err == nil {
 		plan = prev.Plan // resume: the recorded plan, whatever the flags say
 		fmt.Printf("sipbench: resuming the search in %s (%s, methods %s)\n", dir, plan.Preset, strings.Join(plan.Methods, ","))
-	} else {
-		p, err := presetArg("tune", pos)
-		if err != nil {
-			return err
-		}
-		if p.IsSolver() {
-			return usagef("", "%s has no network to train; tune a training preset", p.Name)
-		}
-		lo, hi, ok := parseRange(*lr)
-		if !ok {
-			return usagef("", "--lr %q: want LO:HI with 0 < LO ≤ HI, such as 1e-5:1e-1", *lr)
-		}
-		if *perDecade < 1 || *steps < 0 || *budget < 0 || *seed < 0 || *validation < 1 || *workers < 0 {
-			return usagef("", "--per-decade and --validation must be ≥ 1; --steps, --budget, --seed and --workers ≥ 0")
-		}
-		if *steps > 0 && *budget > 0 {
-			return usagef("", "give --steps or --budget, not both")
-		}
-		spec, err := p.Resolve(*scale, splitList(*methods), sets)
-		if err != nil {
-			return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
-		}
-		plan = tune.Plan{Preset: p.Name, Scale: spec.Scale, Methods: spec.MethodNames(), Sets: sets, Lo: lo, Hi: hi,
-			PerDecade: *perDecade, Steps: *steps, Seed: *seed, Validation: *validation, Hypers: !*lrOnly}
-		if err := searchedSets(sets, spec, plan.Hypers); err != nil {
-			return err
-		}
-		ns := candidateCounts(p, plan)
-		switch {
-		case *budget > 0:
-			plan.Steps = tune.StepsForOf(ns, *budget)
-			if plan.Steps < 1 {
-				return usagef("", "--budget %d steps is less than one step per point and method (%d)", *budget, tune.CostOf(ns, 1))
-			}
-		case plan.Steps == 0:
-			plan.Steps = spec.Common.Steps
-		}
-		if dir == "" {
-			dir = runner.NewRunDir("tune-" + p.Name)
-		}
+	} else if plan, dir, err = f.newPlan(pos, dir); err != nil {
+		return err
 	}
+	return runTune(dir, plan, *workers, sf)
+}
+
+// newPlan returns the plan of a new search of the preset that pos names, and its folder
+// (dir, or a new one under runs/ if dir is "").
+func (f *tuneFlags) newPlan(pos []string, dir string) (tune.Plan, string, error) {
+	p, err := presetArg("tune", pos)
+	if err != nil {
+		return tune.Plan{}, "", err
+	}
+	if p.IsSolver() {
+		return tune.Plan{}, "", usagef("", "%s has no network to train; tune a training preset", p.Name)
+	}
+	lo, hi, ok := parseRange(f.lr)
+	if !ok {
+		return tune.Plan{}, "", usagef("", "--lr %q: want LO:HI with 0 < LO ≤ HI, such as 1e-5:1e-1", f.lr)
+	}
+	if f.perDecade < 1 || f.steps < 0 || f.budget < 0 || f.seed < 0 || f.valid < 1 {
+		return tune.Plan{}, "", usagef("", "--per-decade and --validation must be ≥ 1; --steps, --budget, --seed and --workers ≥ 0")
+	}
+	if f.steps > 0 && f.budget > 0 {
+		return tune.Plan{}, "", usagef("", "give --steps or --budget, not both")
+	}
+	spec, err := p.Resolve(f.scale, splitList(f.methods), f.sets)
+	if err != nil {
+		return tune.Plan{}, "", usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
+	}
+	plan := tune.Plan{Preset: p.Name, Scale: spec.Scale, Methods: spec.MethodNames(), Sets: f.sets, Lo: lo, Hi: hi,
+		PerDecade: f.perDecade, Steps: f.steps, Seed: f.seed, Validation: f.valid, Hypers: !f.lrOnly}
+	if err := searchedSets(f.sets, spec, plan.Hypers); err != nil {
+		return tune.Plan{}, "", err
+	}
+	ns := candidateCounts(p, plan)
+	switch {
+	case f.budget > 0:
+		plan.Steps = tune.StepsForOf(ns, f.budget)
+		if plan.Steps < 1 {
+			return tune.Plan{}, "", usagef("", "--budget %d steps is less than one step per point and method (%d)", f.budget, tune.CostOf(ns, 1))
+		}
+	case plan.Steps == 0:
+		plan.Steps = spec.Common.Steps
+	}
+	if dir == "" {
+		dir = runner.NewRunDir("tune-" + p.Name)
+	}
+	return plan, dir, nil
+}
+
+// runTune runs (or resumes) the search of plan in dir, then prints its record; Ctrl-C
+// stops it with its checkpoints written.
+func runTune(dir string, plan tune.Plan, workers int, sf *slurmFlags) error {
 	p, err := presetArg("tune", []string{plan.Preset})
 	if err != nil {
 		return err
 	}
 	ctx, stop := cancelOnSignal("the search")
 	defer stop()
-	t := &tune.Tuner{Dir: dir, Plan: plan, Preset: p, Workers: *workers, Log: os.Stdout}
+	t := &tune.Tuner{Dir: dir, Plan: plan, Preset: p, Workers: workers, Log: os.Stdout}
 	if sf.on {
 		t.Submit = func(rung string, runs []runner.ArrayRun) error {
 			return submitArray(rung, "sipbench-tune-"+plan.Preset, runs, sf)

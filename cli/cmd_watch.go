@@ -9,9 +9,12 @@ import (
 
 	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/tui"
 	"github.com/sipbench/sipbench/tune"
 )
 
+// cmdWatch follows a run folder (or opens a check, tune or sweep folder) in the app or
+// headless.
 func cmdWatch(args []string) error {
 	fs := newFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check; a tune folder (sipbench tune) its rungs.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
 	view := addViewFlags(fs)
@@ -29,20 +32,7 @@ func cmdWatch(args []string) error {
 		if !inTUI {
 			return usagef("", "watch --headless follows one run folder (sipbench show compares several)")
 		}
-		dirs, err := compareDirs(pos)
-		if err != nil {
-			return err
-		}
-		if len(dirs) == 0 {
-			return fmt.Errorf("%s: no run started yet", pos[0])
-		}
-		title := fmt.Sprintf("%d runs", len(dirs))
-		if len(pos) == 1 {
-			title = "sweep " + pos[0]
-		}
-		cfg := appConfig(opts)
-		cfg.Compare, cfg.CompareTitle = dirs, title
-		return runApp(cfg)
+		return compareInTUI(pos, opts)
 	}
 	dir := ""
 	switch {
@@ -57,33 +47,67 @@ func cmdWatch(args []string) error {
 			return err
 		}
 	}
-	if tune.IsFolder(dir) { // a tune folder: its rungs in the app, or its record
-		if inTUI {
-			cfg := appConfig(opts)
-			cfg.Tune = dir
-			return runApp(cfg)
-		}
-		rec, err := readTune(dir)
-		if err != nil {
-			return err
-		}
-		printTuned(os.Stdout, dir, rec)
-		return nil
-	}
-	if check.IsFolder(dir) { // a paper check: its table, filled in live in the app
-		if inTUI {
-			return checkInTUI(dir, opts)
-		}
-		t, err := check.Evaluate(dir)
-		if err != nil {
-			return err
-		}
-		printCheck(os.Stdout, t, dir, 0)
-		return nil
-	}
-	if inTUI {
+	switch {
+	case tune.IsFolder(dir): // a tune folder: its rungs in the app, or its record
+		return watchTune(dir, inTUI, opts)
+	case check.IsFolder(dir): // a paper check: its table, filled in live in the app
+		return watchCheck(dir, inTUI, opts)
+	case inTUI:
 		return watchInTUI(dir, opts)
 	}
+	return followHeadless(dir, view.every)
+}
+
+// compareInTUI opens the dashboard on the runs that the folders args name (sweep folders
+// stand for their runs), compared.
+func compareInTUI(args []string, opts tui.Options) error {
+	dirs, err := compareDirs(args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		return fmt.Errorf("%s: no run started yet", args[0])
+	}
+	title := fmt.Sprintf("%d runs", len(dirs))
+	if len(args) == 1 {
+		title = "sweep " + args[0]
+	}
+	cfg := appConfig(opts)
+	cfg.Compare, cfg.CompareTitle = dirs, title
+	return runApp(cfg)
+}
+
+// watchTune opens the app on the tune folder dir's rungs, or prints its record.
+func watchTune(dir string, inTUI bool, opts tui.Options) error {
+	if inTUI {
+		cfg := appConfig(opts)
+		cfg.Tune = dir
+		return runApp(cfg)
+	}
+	rec, err := readTune(dir)
+	if err != nil {
+		return err
+	}
+	printTuned(os.Stdout, dir, rec)
+	return nil
+}
+
+// watchCheck opens the app on the check folder dir, or prints its table.
+func watchCheck(dir string, inTUI bool, opts tui.Options) error {
+	if inTUI {
+		return checkInTUI(dir, opts)
+	}
+	t, err := check.Evaluate(dir)
+	if err != nil {
+		return err
+	}
+	printCheck(os.Stdout, t, dir, 0)
+	return nil
+}
+
+// followHeadless follows the run folder dir with progress lines every interval until its
+// jobs end, then prints its summary.
+func followHeadless(dir string, every time.Duration) error {
 	w, err := runner.OpenWatch(dir)
 	if err != nil {
 		return err
@@ -91,7 +115,7 @@ func cmdWatch(args []string) error {
 	sub := w.Subscribe()
 	followed := make(chan error, 1)
 	go func() { followed <- w.Follow(context.Background(), time.Second, true) }()
-	printProgress(os.Stdout, w.Info, sub, view.every)
+	printProgress(os.Stdout, w.Info, sub, every)
 	if err := <-followed; err != nil {
 		return err
 	}
