@@ -14,6 +14,7 @@ import (
 	"github.com/sipbench/sipbench/figures"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/view"
 )
 
 // TestFigureKeys: f writes the chart and F the fields pane as PNGs into the run folder,
@@ -69,5 +70,31 @@ func TestFigureKeys(t *testing.T) {
 	d := newDashboard(r.Info, Options{}, nil)
 	if msgs := feed(d, keyMsg("f")); len(msgs) != 0 || !strings.Contains(d.View(), "no folder") {
 		t.Errorf("no run folder: %d messages, footer %q", len(msgs), d.View())
+	}
+}
+
+// TestWithoutInjections: an app given no way to draw figures or to read check folders
+// says so on the key that needs it, instead of reaching for the packages itself.
+func TestWithoutInjections(t *testing.T) {
+	p, _ := presets.Lookup("exp")
+	spec, err := p.Resolve("quick", []string{"adam"}, []string{"steps=5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := runner.Create(spec, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDashboard(r.Info, Options{RunDir: dir}, nil) // no draw
+	feed(d, tea.WindowSizeMsg{Width: 200, Height: 50})
+	if msgs := feed(d, keyMsg("f")); len(msgs) != 0 || !strings.Contains(d.View(), "this app cannot draw figures") {
+		t.Errorf("f without a FigureFunc: %d messages, view:\n%s", len(msgs), d.View())
+	}
+	c := newCheckScreen(newTheme(resolveProfile(ColorNever, xtermEnv), false), view.Checks{}, nil, nil, t.TempDir(), dir)
+	c.SetSize(100, 30)
+	c.Update(c.Activate()())
+	if v := c.View(); !strings.Contains(v, "this app cannot read paper checks") {
+		t.Errorf("a check screen without Checks:\n%s", v)
 	}
 }
