@@ -434,12 +434,6 @@ func printSummary(w io.Writer, t *check.Table, took time.Duration) {
 	fmt.Fprintln(w, line)
 }
 
-// elapsed is the time since start as m:ss.
-func elapsed(start time.Time) string {
-	d := time.Since(start).Round(time.Second)
-	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
-}
-
 // checkExp is the experiment a check trains: its name, run folder and number.
 type checkExp struct {
 	name, dir string

@@ -58,3 +58,9 @@ func seedsText(s []int) string {
 	}
 	return strings.Join(p, ", ")
 }
+
+// elapsed is the time since start as m:ss.
+func elapsed(start time.Time) string {
+	d := time.Since(start).Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
