@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -343,16 +342,6 @@ const cp1252High = "€?‚ƒ„…†‡ˆ‰Š‹Œ?Ž??‘’“”•–—�
 func svgImageType(b []byte) []byte {
 	b = bytes.ReplaceAll(b, []byte(`"data:image/jpg;base64,iVBORw0KGgo`), []byte(`"data:image/png;base64,iVBORw0KGgo`))
 	return bytes.ReplaceAll(b, []byte("<image x="), []byte(`<image preserveAspectRatio="none" x=`))
-}
-
-// WriteTo writes the figure in format to w.
-func (f *Figure) WriteTo(w io.Writer, format string) error {
-	b, err := f.Encode(format)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(b)
-	return err
 }
 
 // Save writes the figure to path in the format its extension names, atomically (a

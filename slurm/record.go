@@ -273,9 +273,6 @@ func AdoptArray(dir, array string, first int) (bool, error) {
 	return true, WriteRecord(dir, r)
 }
 
-// WriteScript writes the script to dir/slurm/array.sh (executable) and returns its path.
-func WriteScript(dir string, s *Script) (string, error) { return WriteScriptAs(dir, ScriptFile, s) }
-
 // WriteScriptAs writes the script to dir/rel (executable) and returns its path.
 func WriteScriptAs(dir, rel string, s *Script) (string, error) {
 	if err := s.Validate(); err != nil {

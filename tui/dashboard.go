@@ -210,9 +210,6 @@ func (d *dashboard) metricName() string {
 	return ""
 }
 
-// color returns a job's palette index: its line's.
-func (d *dashboard) color(job int) int { return d.lines[d.lineOf[job]].Color }
-
 // Init starts the refresh tick.
 func (d *dashboard) Init() tea.Cmd { return d.tick() }
 

@@ -83,13 +83,8 @@ func (g *raster) vspan(x, y0, y1 int, k ink) {
 	}
 }
 
-// line draws from dot (x0, y0) to (x1, y1), x0 < x1, as vertical spans per column.
-func (g *raster) line(x0 int, y0 float64, x1 int, y1 float64, k ink) {
-	g.lineDash(x0, y0, x1, y1, k, 0)
-}
-
-// lineDash draws a line as line does, in line style s (dashOn): the columns a dash
-// pattern leaves out stay empty.
+// lineDash draws from dot (x0, y0) to (x1, y1), x0 < x1, as vertical spans per column, in
+// line style s (dashOn): the columns a dash pattern leaves out stay empty.
 func (g *raster) lineDash(x0 int, y0 float64, x1 int, y1 float64, k ink, s int) {
 	prev := y0
 	for x := x0; x <= x1; x++ {

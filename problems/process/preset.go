@@ -2,7 +2,6 @@ package process
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
@@ -127,6 +126,3 @@ func network(d Description, h PresetHint) (presets.Network, error) {
 	return presets.Network{}, fmt.Errorf("problem process: no default network for x %v from y %v: describe one (preset.network; docs/problem-protocol.md)",
 		xs, ys)
 }
-
-// Words returns argv as one line for messages.
-func Words(argv []string) string { return strings.Join(argv, " ") }
