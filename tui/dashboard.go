@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/view"
 )
@@ -97,6 +98,7 @@ type dashboard struct {
 	kept map[int]bool
 	// ownTitle: the title says all (a tune rung's), without "compare N runs"
 	ownTitle bool
+	sys      sysReading // the machine's load and the trainers' use, read every sysPoll
 
 	table   *table
 	chart   *chart
@@ -211,7 +213,7 @@ func (d *dashboard) metricName() string {
 }
 
 // Init starts the refresh tick.
-func (d *dashboard) Init() tea.Cmd { return d.tick() }
+func (d *dashboard) Init() tea.Cmd { return tea.Batch(d.tick(), d.readSys()) }
 
 // SetSize sets the dashboard's size and redraws it.
 func (d *dashboard) SetSize(w, h int) {
@@ -261,6 +263,16 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		d.needRedraw = true
 		return d, d.wake()
+	case sysTickMsg:
+		if msg.gen == d.gen {
+			return d, d.readSys()
+		}
+	case sysReadMsg:
+		if msg.gen == d.gen {
+			d.sys = msg.r
+			d.redraw(false)
+			return d, d.sysTick()
+		}
 	case tickMsg:
 		if msg.Gen != d.gen {
 			return d, nil
@@ -599,7 +611,13 @@ func (d *dashboard) redraw(force bool) {
 		footer = footerHelp(d.help, d.keys, d.w)
 	}
 	var b strings.Builder
-	b.WriteString(fitBlock(t.Title.Render(title), d.w, 1))
+	if sys := d.sys.text(); sys != "" && d.w-ansi.StringWidth(sys)-2 >= 40 { // the machine at the right end
+		title = truncate(title, d.w-ansi.StringWidth(sys)-2)
+		title = t.Title.Render(title) + strings.Repeat(" ", d.w-ansi.StringWidth(title)-ansi.StringWidth(sys)) + t.Dim.Render(sys)
+	} else {
+		title = t.Title.Render(title)
+	}
+	b.WriteString(fitBlock(title, d.w, 1))
 	b.WriteByte('\n')
 	b.WriteString(d.table.View())
 	b.WriteByte('\n')
