@@ -53,6 +53,9 @@ func legendText(d *dashboard) string {
 // its legend, over pages that ] turns (it showed 14 of 18 and dropped the rest), and its
 // 24 lines take 24 distinct pairs of colour and line style (18 lines shared 7 colours).
 func TestManyLinesLegendPages(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {200, 60}} { // the sizes, and its 120×36 below
+		golden(t, fmt.Sprintf("dashboard_sweep24_%dx%d", sz[0], sz[1]), lrSweep(24, sz[0], sz[1]).View())
+	}
 	d := lrSweep(24, 120, 36)
 	golden(t, "dashboard_sweep24_120x36", d.View())
 	pairs := map[[2]int]string{}
