@@ -129,17 +129,6 @@ func rateText(info RunInfo, method string) (string, bool) {
 	return strconv.FormatFloat(lr, 'g', -1, 64), ok
 }
 
-// Rate returns the learning rate that the jobs of method train at, as run.json records
-// it; ok is false if no job trains method.
-func (info RunInfo) Rate(method string) (lr float64, ok bool) {
-	for _, j := range info.Jobs {
-		if j.Method == method {
-			return j.LR, true
-		}
-	}
-	return 0, false
-}
-
 // runSettings returns the run's settings without the per-method ones (lr.<m>, tau.<m>,
 // kappa.<m>) that folders of earlier releases record among them: each method records its
 // own.

@@ -236,3 +236,6 @@ func MergeCluster(state State, newer bool, taskID string, task *slurm.Task, owne
 	}
 	return v
 }
+
+// ClusterPollInterval is how often a Watch asks Slurm about a cluster run's array.
+const ClusterPollInterval = 12 * time.Second

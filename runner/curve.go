@@ -70,23 +70,6 @@ type CurveOptions struct {
 // ErrNoMetric says that a metrics.csv has no column of the requested name.
 var ErrNoMetric = errors.New("runner: no such metric")
 
-// CheckJob returns an error unless job is a plain folder name (no path separators, not
-// "." or "..") and dir/job is a directory rather than a symbolic link: a run folder is
-// untrusted input, and reading a job must not lead outside it.
-func CheckJob(dir, job string) error {
-	if job == "" || job == "." || job == ".." || strings.ContainsAny(job, `/\`+"\x00") {
-		return fmt.Errorf("runner: %s: job %q is not a plain folder name", dir, job)
-	}
-	fi, err := os.Lstat(filepath.Join(dir, job))
-	if err != nil {
-		return fmt.Errorf("runner: %s: job %s: %w", dir, job, err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("runner: %s: job %s is not a folder", dir, job)
-	}
-	return nil
-}
-
 // ReadCurve reads the column metric of the job's metrics.csv as a Curve, streaming the
 // file, so that a run of millions of steps needs no more memory than MaxPoints points. An
 // unfinished last line (a run still training) is left out. It returns an error wrapping

@@ -167,3 +167,7 @@ func ListRuns(root string) ([]string, error) {
 	}
 	return dirs, nil
 }
+
+// TrainLogFile is the file in a run folder that a background trainer (Spawn) appends
+// its output to.
+const TrainLogFile = "train.log"

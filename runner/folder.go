@@ -151,7 +151,7 @@ func (info *RunInfo) validate() error {
 		if j.Steps < 1 {
 			return fmt.Errorf("job %s has %d steps", j.ID, j.Steps)
 		}
-		if !finite(j.LR) {
+		if !finiteValue(j.LR) {
 			return fmt.Errorf("job %s has learning rate %v", j.ID, j.LR)
 		}
 	}
@@ -204,7 +204,7 @@ func parseStatus(b []byte) (Status, error) {
 	default:
 		return s, fmt.Errorf("unknown state %q", s.State)
 	}
-	if s.Step < 0 || s.Total < 0 || !finite(s.Wall) || s.Wall < 0 {
+	if s.Step < 0 || s.Total < 0 || !finiteValue(s.Wall) || s.Wall < 0 {
 		return s, fmt.Errorf("step %d, total %d, wall_s %v", s.Step, s.Total, s.Wall)
 	}
 	// The message is shown as it is (watch, the dashboard, runs): what sipbench wrote is
@@ -297,11 +297,11 @@ func (f *Field) validate() error {
 			return fmt.Errorf("extent %v of a field of shape %v", e, f.Shape)
 		}
 		for _, v := range e {
-			if !finite(v) {
+			if !finiteValue(v) {
 				return fmt.Errorf("extent %v", e)
 			}
 		}
-		if !(e[1] > e[0]) || !(e[3] > e[2]) || !finite(e[1]-e[0]) || !finite(e[3]-e[2]) {
+		if !(e[1] > e[0]) || !(e[3] > e[2]) || !finiteValue(e[1]-e[0]) || !finiteValue(e[3]-e[2]) {
 			return fmt.Errorf("extent %v", e)
 		}
 	}

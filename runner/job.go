@@ -1,13 +1,11 @@
 package runner
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -243,19 +241,6 @@ func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
 	return s
 }
 
-// checkpointMeta is the JSON metadata of a checkpoint.
-type checkpointMeta struct {
-	Job  string  `json:"job"`
-	Step int     `json:"step"`
-	Wall float64 `json:"wall_s"`
-	RNG  []byte  `json:"rng"` // the data stream's PCG state
-	LR   float64 `json:"lr"`
-	// Run and Settings bind the checkpoint to its run (runBinding); both are absent from
-	// checkpoints written before run ids.
-	Run      string `json:"run,omitempty"`
-	Settings string `json:"settings,omitempty"`
-}
-
 func (t *trainer) saveCheckpoint() error {
 	rngState, err := t.pcg.MarshalBinary()
 	if err != nil {
@@ -325,44 +310,4 @@ func (t *trainer) loadCheckpoint(runDir string) (bool, error) {
 	t.opt.SetLearningRate(meta.LR)
 	t.step, t.wall = meta.Step, meta.Wall
 	return true, nil
-}
-
-// readCheckpoint reads and checks a job's checkpoint.bin (not a link) and its metadata. A
-// missing file gives an error wrapping os.ErrNotExist.
-func readCheckpoint(dir, job string) (*core.Checkpoint, checkpointMeta, error) {
-	var meta checkpointMeta
-	f, err := openIn(dir, job, checkpointFile)
-	if err != nil {
-		return nil, meta, err
-	}
-	defer f.Close()
-	c, meta, err := parseCheckpoint(bufio.NewReaderSize(f, 64<<10), job)
-	if err != nil {
-		return nil, meta, fmt.Errorf("runner: %s: %s: %v (remove it to train the job from its start)", job, checkpointFile, err)
-	}
-	return c, meta, nil
-}
-
-// parseCheckpoint reads a checkpoint of job from r, to its end, and checks its metadata.
-func parseCheckpoint(r *bufio.Reader, job string) (*core.Checkpoint, checkpointMeta, error) {
-	var meta checkpointMeta
-	c, err := core.ReadCheckpoint(r)
-	if err != nil {
-		return nil, meta, err
-	}
-	if _, err := r.ReadByte(); err != io.EOF {
-		return nil, meta, errors.New("data after the checkpoint")
-	}
-	if err := decodeJSON(c.Meta, &meta); err != nil {
-		return nil, meta, fmt.Errorf("metadata: %v", err)
-	}
-	switch {
-	case meta.Job != job:
-		return nil, meta, fmt.Errorf("it is the checkpoint of job %q", meta.Job)
-	case meta.Step < 0 || !finite(meta.Wall) || meta.Wall < 0:
-		return nil, meta, fmt.Errorf("step %d, wall_s %v", meta.Step, meta.Wall)
-	case !finite(meta.LR):
-		return nil, meta, fmt.Errorf("learning rate %v", meta.LR)
-	}
-	return c, meta, nil
 }

@@ -57,7 +57,7 @@ func parseRow(text []byte, n int) (Row, error) {
 	}
 	f = field()
 	wall, err := strconv.ParseFloat(string(f), 64)
-	if err != nil || !finite(wall) || wall < 0 {
+	if err != nil || !finiteValue(wall) || wall < 0 {
 		return Row{}, fmt.Errorf("bad wall_s %q", f)
 	}
 	row := Row{Step: step, Wall: wall, Metrics: make([]float64, cols-2)}

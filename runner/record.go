@@ -3,6 +3,8 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -102,3 +104,20 @@ func ReadSpec(dir string, info RunInfo) (*presets.Spec, error) {
 }
 
 func sameNetwork(a, b presets.Network) bool { return reflect.DeepEqual(a, b) }
+
+// CheckJob returns an error unless job is a plain folder name (no path separators, not
+// "." or "..") and dir/job is a directory rather than a symbolic link: a run folder is
+// untrusted input, and reading a job must not lead outside it.
+func CheckJob(dir, job string) error {
+	if job == "" || job == "." || job == ".." || strings.ContainsAny(job, `/\`+"\x00") {
+		return fmt.Errorf("runner: %s: job %q is not a plain folder name", dir, job)
+	}
+	fi, err := os.Lstat(filepath.Join(dir, job))
+	if err != nil {
+		return fmt.Errorf("runner: %s: job %s: %w", dir, job, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("runner: %s: job %s is not a folder", dir, job)
+	}
+	return nil
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,18 +15,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 )
-
-// Version is sipbench's version, recorded in run.json.
-const Version = "0.1.0"
-
-// FormatVersion is the version of the run folder's format that this sipbench writes, and
-// the newest it reads (run.json's and config.json's "format"). Folders without one were
-// written before it was recorded (format 0): their config.json records no network.
-const FormatVersion = 1
 
 // Run is a set of jobs (one per method × seed) training on a worker pool and writing a
 // run folder. Create one with Create (a new run) or Open (resume a run from its folder),
@@ -200,15 +190,6 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 	}
 	r.Dir = final
 	return r, nil
-}
-
-// creatingMark marks the temporary name of a run folder that Create is making:
-// .NAME.creating-ID beside NAME. Listings of runs leave such folders out.
-const creatingMark = ".creating-"
-
-// creating reports whether name is that of a run folder being made (creatingMark).
-func creating(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.Contains(name, creatingMark)
 }
 
 // removeStaleCreations removes the folders that a Create of parent/base killed before
@@ -627,52 +608,6 @@ func (r *Run) Stop(id string, s State, msg string) {
 	}
 }
 
-// SetJobState records state s and message msg in the status of a job that no process is
-// training (it takes the job's lock for the write, so it fails with a *BusyError while
-// one is), keeping the step and wall time it had reached.
-func SetJobState(dir, job string, s State, msg string) error {
-	l, err := LockJob(dir, job)
-	if err != nil {
-		return err
-	}
-	defer l.Release()
-	st, err := ReadStatus(dir, job)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	st.State, st.Message = s, msg
-	return writeStatus(dir, job, st)
-}
-
-// writeStatus replaces a job's status.json atomically. If that fails (a full disk has no
-// room for the temporary file), it rewrites the file in place, in the blocks it already
-// has, so that a job failing for lack of space still records it rather than staying
-// "running".
-func writeStatus(dir, job string, s Status) error {
-	s.Updated = time.Now().UTC().Format(time.RFC3339)
-	err := writeJSON(filepath.Join(dir, job, statusFile), s)
-	if err == nil {
-		return nil
-	}
-	b, merr := json.MarshalIndent(s, "", "  ")
-	if merr != nil {
-		return err
-	}
-	f, oerr := openRWIn(dir, job, statusFile)
-	if oerr != nil {
-		return err
-	}
-	defer f.Close()
-	b = append(b, '\n')
-	if _, werr := f.WriteAt(b, 0); werr != nil {
-		return err
-	}
-	if terr := f.Truncate(int64(len(b))); terr != nil {
-		return err
-	}
-	return f.Sync()
-}
-
 // readControl applies a command that another process left in the job's control file (read
 // without following a link, and removed once read; anything but a known command is
 // ignored).
@@ -700,15 +635,21 @@ func (r *Run) readControl(jc *jobControl) {
 	}
 }
 
-// writeControl asks the process running the job in dir to pause, resume or cancel it. The
-// file is replaced atomically, never written through a link, and only inside a job folder
-// that is a real folder of dir.
-func writeControl(dir, job, action string) error {
-	if _, err := parseControl([]byte(action)); err != nil {
-		return fmt.Errorf("runner: %v", err)
+// Claims splits the jobs that Start would train (with RetryFailed) into those that no
+// process trains (free) and those that another process trains (busy, with the owners as
+// their lock files say).
+func (r *Run) Claims() (free []string, busy []*BusyError) {
+	for _, jc := range r.jobs {
+		if finished(jc.state) && jc.state != Failed {
+			continue
+		}
+		o, err := JobLockOwner(r.Dir, jc.info.ID)
+		switch {
+		case err != nil || o == nil:
+			free = append(free, jc.info.ID)
+		default:
+			busy = append(busy, &BusyError{Dir: r.Dir, Job: jc.info.ID, Owner: *o})
+		}
 	}
-	if err := CheckJob(dir, job); err != nil {
-		return err
-	}
-	return core.WriteFileAtomic(filepath.Join(dir, job, controlFile), []byte(action+"\n"))
+	return free, busy
 }

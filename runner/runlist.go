@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -556,11 +555,6 @@ type tailSummary struct {
 // enough rows, up to maxTail.
 const tailChunk = 16 << 10
 
-// maxTail bounds what readTail reads of a metrics.csv's end: 2·DefaultWindow rows are a
-// few kilobytes, so only a damaged file (a line of megabytes, a sparse hole without a
-// newline) reaches it, and is then left unread, saying so.
-const maxTail = 1 << 20
-
 // readTail returns the last step of the metrics.csv at path and the running mean over
 // windows of up to window values of column col at its end, reading only the
 // file's last rows: enough to hold the window, and to know that the file has at least
@@ -652,35 +646,6 @@ func readTailAt(f io.ReaderAt, size int64, col, window int) tailSummary {
 		out.value = sum / float64(w)
 		return out
 	}
-}
-
-// stepValue parses the step (column 0) and column col of a metrics row, without
-// checking the other columns.
-func stepValue(line []byte, col int) (step int, v float64, ok bool) {
-	line = bytes.TrimRight(line, "\r")
-	c := 0
-	for len(line) > 0 && c <= col {
-		field := line
-		if i := bytes.IndexByte(line, ','); i >= 0 {
-			field, line = line[:i], line[i+1:]
-		} else {
-			line = nil
-		}
-		var err error
-		switch c {
-		case 0:
-			if step, err = strconv.Atoi(string(field)); err != nil {
-				return 0, 0, false
-			}
-		case col:
-			if v, err = strconv.ParseFloat(string(field), 64); err != nil {
-				return 0, 0, false
-			}
-			return step, v, true
-		}
-		c++
-	}
-	return 0, 0, false
 }
 
 // TrendPoints is the number of values in a RunStatus.Trend.

@@ -2,10 +2,6 @@ package runner
 
 import "math"
 
-// DefaultWindow is the number of logged steps a running mean averages once it is full:
-// the paper's plots smooth over 64 batches.
-const DefaultWindow = 64
-
 // RunningMean is sipbench's one smoothing of a metric, used alike by the dashboard's
 // curves and table, `sipbench show` and `sipbench plot`: the trailing mean of a stream over
 // the last min(W, ⌈n/2⌉) of its n values so far, non-finite values left out. The window

@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// TrainLogFile is the file in a run folder that a background trainer (Spawn) appends
-// its output to.
-const TrainLogFile = "train.log"
-
 // Spawn starts command (an executable and its arguments, typically this sipbench's
 // `resume DIR --headless`) as a background trainer of the run folder dir: detached in a
 // session of its own (where the system has sessions), so that closing the terminal or
@@ -92,25 +88,6 @@ func lastLogLine(dir string) string {
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
-}
-
-// Claims splits the jobs that Start would train (with RetryFailed) into those that no
-// process trains (free) and those that another process trains (busy, with the owners as
-// their lock files say).
-func (r *Run) Claims() (free []string, busy []*BusyError) {
-	for _, jc := range r.jobs {
-		if finished(jc.state) && jc.state != Failed {
-			continue
-		}
-		o, err := JobLockOwner(r.Dir, jc.info.ID)
-		switch {
-		case err != nil || o == nil:
-			free = append(free, jc.info.ID)
-		default:
-			busy = append(busy, &BusyError{Dir: r.Dir, Job: jc.info.ID, Owner: *o})
-		}
-	}
-	return free, busy
 }
 
 // Trainers returns the process ids of the processes on this machine that train jobs of

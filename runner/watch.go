@@ -52,9 +52,6 @@ type watchCluster struct {
 	polled bool // squeue has answered at least once
 }
 
-// ClusterPollInterval is how often a Watch asks Slurm about a cluster run's array.
-const ClusterPollInterval = 12 * time.Second
-
 // Bounds of a Watch's memory, whatever the length of the run.
 const (
 	// watchChunk is the number of rows a Poll reads from each job's metrics.csv: a long
