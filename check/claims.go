@@ -4,12 +4,12 @@ import (
 	"math"
 	"slices"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // End stands for the end of training in Term.Step and Claim.Step: the last step that every
 // job of the claim has logged, per seed, so that all its terms are compared at one step.
-const End = runner.End
+const End = summary.End
 
 // A Term is one value that a claim needs: the claim's metric of one method's job at a
 // step, in a run of the claim's preset whose settings include Settings.

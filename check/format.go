@@ -2,10 +2,11 @@ package check
 
 import (
 	"fmt"
-	ratiostat "github.com/sipbench/sipbench/stats"
 	"math"
 	"strconv"
 	"strings"
+
+	ratiostat "github.com/sipbench/sipbench/stats"
 )
 
 // FormatFactor formats a ratio: "1.41×", "377×", "12,500×", "∞×" for +Inf, "–" for NaN.

@@ -8,8 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 	ratiostat "github.com/sipbench/sipbench/stats"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // Table is a check's outcome: one row per claim, in the paper's order.
@@ -61,23 +62,23 @@ type Provisional struct {
 // run is a run folder read by Evaluate.
 type run struct {
 	dir  string
-	info runner.RunInfo
-	sums map[string]*runner.Summary
+	info folder.Info
+	sums map[string]*summary.Summary
 }
 
 // finished reports whether a job in state s trains no more: done, diverged or failed (a
 // cancelled job resumes).
-func finished(s runner.State) bool {
-	return s == runner.Done || s == runner.Diverged || s == runner.Failed
+func finished(s folder.State) bool {
+	return s == folder.Done || s == folder.Diverged || s == folder.Failed
 }
 
 // summary returns the run's Summary of metric at steps with window, read once.
-func (r *run) summary(metric string, window int, steps []int) (*runner.Summary, error) {
+func (r *run) summary(metric string, window int, steps []int) (*summary.Summary, error) {
 	key := fmt.Sprint(metric, window, steps)
 	if s, ok := r.sums[key]; ok {
 		return s, nil
 	}
-	s, err := runner.Summarize(r.dir, r.info, runner.SummaryOptions{Metric: metric, At: steps, Window: window})
+	s, err := summary.Summarize(r.dir, r.info, summary.Options{Metric: metric, At: steps, Window: window})
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ func (r *run) summary(metric string, window int, steps []int) (*runner.Summary, 
 }
 
 // job returns the JobSummary of id in s, or nil.
-func job(s *runner.Summary, id string) *runner.JobSummary {
+func job(s *summary.Summary, id string) *summary.JobSummary {
 	for i := range s.Jobs {
 		if s.Jobs[i].Job.ID == id {
 			return &s.Jobs[i]
@@ -124,7 +125,7 @@ func load(dirs []string) (*source, error) {
 			err = src.addCheck(dir)
 		case isRun(dir):
 			err = src.addRun(dir)
-		case runner.IsSweep(dir):
+		case folder.IsSweep(dir):
 			err = src.addSweep(dir)
 		default:
 			err = src.addFolder(dir)
@@ -146,19 +147,19 @@ func (src *source) addRun(dir string) error {
 		return nil
 	}
 	src.seen[abs] = true
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		return err
 	}
 	for _, j := range info.Jobs {
-		if j.ID != runner.JobID(j.Method, j.Seed) {
+		if j.ID != folder.JobID(j.Method, j.Seed) {
 			return fmt.Errorf("check: %s: run.json names job %q for method %q and seed %d", dir, j.ID, j.Method, j.Seed)
 		}
-		if err := runner.CheckJob(dir, j.ID); err != nil {
+		if err := folder.CheckJob(dir, j.ID); err != nil {
 			return fmt.Errorf("check: %v", err)
 		}
 	}
-	src.runs = append(src.runs, &run{dir: dir, info: info, sums: map[string]*runner.Summary{}})
+	src.runs = append(src.runs, &run{dir: dir, info: info, sums: map[string]*summary.Summary{}})
 	return nil
 }
 
@@ -182,7 +183,7 @@ func (src *source) addCheck(dir string) error {
 
 // addSweep reads the run folders of the sweep folder dir.
 func (src *source) addSweep(dir string) error {
-	sw, err := runner.ReadSweep(dir)
+	sw, err := folder.ReadSweep(dir)
 	if err != nil {
 		return err
 	}
@@ -210,7 +211,7 @@ func (src *source) addFolder(dir string) error {
 		case !e.IsDir(): // links and files are not runs
 		case isRun(sub):
 			err = src.addRun(sub)
-		case runner.IsSweep(sub):
+		case folder.IsSweep(sub):
 			err = src.addSweep(sub)
 		}
 		if err != nil {
@@ -322,12 +323,12 @@ func (src *source) unfinished(c *Claim) bool {
 				return true
 			}
 			for _, j := range r.info.Jobs {
-				st, err := runner.ReadStatus(dir, j.ID)
+				st, err := folder.ReadStatus(dir, j.ID)
 				if err != nil || !finished(st.State) {
 					return true
 				}
-				if e.Table1 != nil && j.Method == r.info.Reference && st.State == runner.Done {
-					if _, err := runner.ReadJobTable1(dir, j.ID); err != nil {
+				if e.Table1 != nil && j.Method == r.info.Reference && st.State == folder.Done {
+					if _, err := summary.ReadJobTable1(dir, j.ID); err != nil {
 						return true
 					}
 				}
@@ -443,7 +444,7 @@ func matches(settings, want map[string]string) bool {
 // termJob is the job that gives a term its value for one seed.
 type termJob struct {
 	run *run
-	js  *runner.JobSummary
+	js  *summary.JobSummary
 }
 
 // seedOutcome is what one seed gives a claim.
@@ -611,7 +612,7 @@ func (row *Row) conclude(pending, short, need, done int) {
 func termJobs(c *Claim, runs []*run, seed int, fixed []int) (jobs []termJob, ok bool, err error) {
 	jobs = make([]termJob, len(c.Terms))
 	for i, t := range c.Terms {
-		id := runner.JobID(t.Method, seed)
+		id := folder.JobID(t.Method, seed)
 		for _, r := range runs {
 			if !matches(r.info.Settings, t.Settings) {
 				continue
@@ -704,7 +705,7 @@ func (src *source) measureTable1(c *Claim) Row {
 			}
 			t1, err := readTable1(r, seed)
 			if err != nil {
-				if st, serr := runner.ReadStatus(r.dir, runner.JobID(r.info.Reference, seed)); serr != nil || !finished(st.State) {
+				if st, serr := folder.ReadStatus(r.dir, folder.JobID(r.info.Reference, seed)); serr != nil || !finished(st.State) {
 					pending++
 				} else {
 					missing++
@@ -765,13 +766,13 @@ func (row *Row) concludeTable1(pending, missing int, notes []string) {
 
 // readTable1 reads the Table 1 evaluation of the reference method's network of seed in the
 // run r: its job's record, else the run's if it names that job.
-func readTable1(r *run, seed int) (runner.Table1Result, error) {
-	id := runner.JobID(r.info.Reference, seed)
-	t1, err := runner.ReadJobTable1(r.dir, id)
+func readTable1(r *run, seed int) (summary.Table1Result, error) {
+	id := folder.JobID(r.info.Reference, seed)
+	t1, err := summary.ReadJobTable1(r.dir, id)
 	if err == nil {
 		return t1, nil
 	}
-	if t, err2 := runner.ReadTable1(r.dir); err2 == nil && t.Job == id {
+	if t, err2 := summary.ReadTable1(r.dir); err2 == nil && t.Job == id {
 		return t, nil
 	}
 	return t1, err
@@ -780,7 +781,7 @@ func readTable1(r *run, seed int) (runner.Table1Result, error) {
 // table1Ratio returns the iterated solver's time per example over the network's in the
 // record t1, and the solver's iterations: +Inf if the solver never reached the network's
 // error (with a note), NaN if the record lacks a row (with a note).
-func table1Ratio(t1 runner.Table1Result, seed int) (ratio, iters float64, note string) {
+func table1Ratio(t1 summary.Table1Result, seed int) (ratio, iters float64, note string) {
 	net, sol := -1, -1
 	for i, tr := range t1.Rows {
 		switch {

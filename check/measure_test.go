@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // fakeJob is a job of a constructed run folder: its metric is value(step) at each step
@@ -21,7 +22,7 @@ type fakeJob struct {
 	method string
 	seed   int
 	steps  int
-	state  runner.State
+	state  folder.State
 	value  func(step int) float64
 }
 
@@ -32,8 +33,8 @@ func constant(v float64) func(int) float64 { return func(int) float64 { return v
 // it: run.json, and per job metrics.csv (the one metric) and status.json.
 func fakeRun(t *testing.T, dir, preset, scale, metric string, settings map[string]string, jobs []fakeJob) {
 	t.Helper()
-	info := runner.RunInfo{Preset: preset, Scale: scale, Settings: settings, Metrics: []string{metric}, Metric: metric,
-		Reference: "sip", Version: runner.Version, Format: runner.FormatVersion}
+	info := folder.Info{Preset: preset, Scale: scale, Settings: settings, Metrics: []string{metric}, Metric: metric,
+		Reference: "sip", Version: folder.Version, Format: folder.FormatVersion}
 	for _, j := range jobs {
 		if !slices.Contains(info.Methods, j.method) {
 			info.Methods = append(info.Methods, j.method)
@@ -41,12 +42,12 @@ func fakeRun(t *testing.T, dir, preset, scale, metric string, settings map[strin
 		if !slices.Contains(info.Seeds, j.seed) {
 			info.Seeds = append(info.Seeds, j.seed)
 		}
-		id := runner.JobID(j.method, j.seed)
+		id := folder.JobID(j.method, j.seed)
 		plan := j.steps
 		if !j.state.Final() {
 			plan = 1 << 20 // a job that trains on has far to go
 		}
-		info.Jobs = append(info.Jobs, runner.JobInfo{ID: id, Method: j.method, Seed: j.seed, Steps: plan})
+		info.Jobs = append(info.Jobs, folder.JobInfo{ID: id, Method: j.method, Seed: j.seed, Steps: plan})
 		if err := os.MkdirAll(filepath.Join(dir, id), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +57,7 @@ func fakeRun(t *testing.T, dir, preset, scale, metric string, settings map[strin
 			fmt.Fprintf(&b, "%d,%.3f,%g\n", s, float64(s)/100, j.value(s))
 		}
 		write(t, filepath.Join(dir, id, "metrics.csv"), b.String())
-		writeJSONFile(t, filepath.Join(dir, id, "status.json"), runner.Status{State: j.state, Step: j.steps, Total: j.steps})
+		writeJSONFile(t, filepath.Join(dir, id, "status.json"), folder.Status{State: j.state, Step: j.steps, Total: j.steps})
 	}
 	writeJSONFile(t, filepath.Join(dir, "run.json"), info)
 }
@@ -79,7 +80,7 @@ func writeJSONFile(t *testing.T, path string, v any) {
 
 // jobs returns a job per method and seed with the state, each method's value per seed
 // from values (by method, one per seed).
-func jobs(steps int, state runner.State, values map[string][]float64) []fakeJob {
+func jobs(steps int, state folder.State, values map[string][]float64) []fakeJob {
 	var out []fakeJob
 	for m, vs := range values {
 		for seed, v := range vs {
@@ -123,26 +124,26 @@ func TestEvaluateVerdicts(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	grid32 := map[string]string{"grid": "32", "batch": "16", "steps": "100"}
-	fakeRun(t, filepath.Join(root, "poisson"), "poisson", "quick", "x_l1", grid32, jobs(100, runner.Done, map[string][]float64{
+	fakeRun(t, filepath.Join(root, "poisson"), "poisson", "quick", "x_l1", grid32, jobs(100, folder.Done, map[string][]float64{
 		"sip":        {0.1, 0.2, 0.1},
 		"adam":       {0.4, 0.7, 0.5},  // 4, 3.5, 5 × SIP: holds (3×)
 		"adahessian": {0.2, 0.16, 0.2}, // 2, 0.8, 2 × SIP: the mean behind SIP, a seed ahead
 	}))
 	// A poisson run on another grid with one seed: not comparable, and fewer seeds.
 	fakeRun(t, filepath.Join(root, "poisson64"), "poisson", "paper", "x_l1", map[string]string{"grid": "64", "batch": "128"},
-		jobs(100, runner.Done, map[string][]float64{"sip": {1}, "adam": {1}}))
-	fakeRun(t, filepath.Join(root, "heat"), "heat", "quick", "x_l1", grid32, jobs(150, runner.Done, map[string][]float64{
+		jobs(100, folder.Done, map[string][]float64{"sip": {1}, "adam": {1}}))
+	fakeRun(t, filepath.Join(root, "heat"), "heat", "quick", "x_l1", grid32, jobs(150, folder.Done, map[string][]float64{
 		"sip": {1, 1}, "adam": {1.2, 1.25}, // 1.2, 1.25: right direction, below 1.34
 	}))
-	fakeRun(t, filepath.Join(root, "fluid"), "fluid", "quick", "x_l1", grid32, jobs(250, runner.Done, map[string][]float64{
+	fakeRun(t, filepath.Join(root, "fluid"), "fluid", "quick", "x_l1", grid32, jobs(250, folder.Done, map[string][]float64{
 		"sip": {1, 1}, "gd": {0.9, 0.8}, // SIP behind: does not hold
 	}))
 	// exp: Adam's error grows with the step, and its job ended (diverged) at step 4000:
 	// the claim at the end compares all three methods at step 4000.
 	fakeRun(t, filepath.Join(root, "exp"), "exp", "quick", "x_l1_low", nil, []fakeJob{
-		{"rescaled", 0, 5000, runner.Done, constant(1)},
-		{"adam", 0, 4000, runner.Diverged, func(s int) float64 { return float64(s) / 1000 }},
-		{"sgd", 0, 5000, runner.Done, constant(10)},
+		{"rescaled", 0, 5000, folder.Done, constant(1)},
+		{"adam", 0, 4000, folder.Diverged, func(s int) float64 { return float64(s) / 1000 }},
+		{"sgd", 0, 5000, folder.Done, constant(10)},
 	})
 	tb, err := Evaluate(root)
 	if err != nil {
@@ -180,8 +181,8 @@ func TestEvaluatePending(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	fakeRun(t, filepath.Join(root, "fluid"), "fluid", "quick", "x_l1", nil, []fakeJob{
-		{"sip", 0, 150, runner.Running, constant(1)},
-		{"gd", 0, 250, runner.Running, constant(3)},
+		{"sip", 0, 150, folder.Running, constant(1)},
+		{"gd", 0, 250, folder.Running, constant(3)},
 	})
 	tb, err := Evaluate(root)
 	if err != nil {
@@ -189,17 +190,17 @@ func TestEvaluatePending(t *testing.T) {
 	}
 	wantRow(t, tb, "fig7-200", Pending, nan, nan, nan)
 	fakeRun(t, filepath.Join(root, "fluid2"), "fluid", "quick", "x_l1", nil, []fakeJob{
-		{"sip", 0, 210, runner.Running, constant(1)},
-		{"gd", 0, 250, runner.Running, constant(3)},
+		{"sip", 0, 210, folder.Running, constant(1)},
+		{"gd", 0, 250, folder.Running, constant(3)},
 	})
 	if tb, err = Evaluate(filepath.Join(root, "fluid2")); err != nil {
 		t.Fatal(err)
 	}
 	wantRow(t, tb, "fig7-200", Holds, 3, 3, 3)
 	fakeRun(t, filepath.Join(root, "exp"), "exp", "quick", "x_l1_low", nil, []fakeJob{
-		{"rescaled", 0, 5000, runner.Done, constant(1)},
-		{"adam", 0, 4000, runner.Running, constant(3)},
-		{"sgd", 0, 5000, runner.Done, constant(3)},
+		{"rescaled", 0, 5000, folder.Done, constant(1)},
+		{"adam", 0, 4000, folder.Running, constant(3)},
+		{"sgd", 0, 5000, folder.Done, constant(3)},
 	})
 	if tb, err = Evaluate(filepath.Join(root, "exp")); err != nil {
 		t.Fatal(err)
@@ -214,10 +215,10 @@ func TestEvaluateNeverReached(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "fluid")
 	fakeRun(t, dir, "fluid", "quick", "x_l1", nil, []fakeJob{
-		{"sip", 0, 50, runner.Running, constant(1)},
-		{"gd", 0, 50, runner.Running, constant(3)},
+		{"sip", 0, 50, folder.Running, constant(1)},
+		{"gd", 0, 50, folder.Running, constant(3)},
 	})
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func TestEvaluateSettings(t *testing.T) {
 	root := t.TempDir()
 	rot := func(name, xi, phi string, adam, sip float64) {
 		fakeRun(t, filepath.Join(root, name), "rotation", "quick", "x_dist", map[string]string{"xi": xi, "phi": phi, "batch": "100"},
-			jobs(2000, runner.Done, map[string][]float64{"sip": {sip}, "adam": {adam}}))
+			jobs(2000, folder.Done, map[string][]float64{"sip": {sip}, "adam": {adam}}))
 	}
 	rot("a", "1", "0", 0.001, 0.001)
 	rot("b", "32", "0", 0.1, 0.0012)
@@ -263,14 +264,14 @@ func TestEvaluateTable1(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	dir := filepath.Join(root, "fluid")
-	fakeRun(t, dir, "fluid", "paper", "x_l1", nil, jobs(250, runner.Done, map[string][]float64{"sip": {1, 1}, "gd": {2, 2}}))
-	rec := func(job string, solverSeconds float64, reached int) runner.Table1Result {
-		return runner.Table1Result{Job: job, Step: 250, Rows: []runner.Table1Row{
+	fakeRun(t, dir, "fluid", "paper", "x_l1", nil, jobs(250, folder.Done, map[string][]float64{"sip": {1, 1}, "gd": {2, 2}}))
+	rec := func(job string, solverSeconds float64, reached int) summary.Table1Result {
+		return summary.Table1Result{Job: job, Step: 250, Rows: []summary.Table1Row{
 			{Name: "network", Network: true, Seconds: 1e-3, N: 16},
 			{Name: "iterative solver", Iters: 2, Seconds: solverSeconds, Reached: reached, N: 16, Limit: 50},
 		}}
 	}
-	if err := runner.WriteJobTable1(dir, rec("sip-seed0", 20, 16)); err != nil {
+	if err := summary.WriteJobTable1(dir, rec("sip-seed0", 20, 16)); err != nil {
 		t.Fatal(err)
 	}
 	tb, err := Evaluate(dir)
@@ -282,7 +283,7 @@ func TestEvaluateTable1(t *testing.T) {
 		t.Errorf("table1: seeds %v step %d note %q", r.Seeds, r.Step, r.Note)
 	}
 	// The run's own table1.json (sipbench table1) counts for the job it names.
-	if err := runner.WriteTable1(dir, rec("sip-seed1", 0, 0)); err != nil {
+	if err := summary.WriteTable1(dir, rec("sip-seed1", 0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	if tb, err = Evaluate(dir); err != nil {
@@ -295,8 +296,8 @@ func TestEvaluateTable1(t *testing.T) {
 	// At the quick scale the same records are measured but not judged: the solver there
 	// needs about one iteration, so the ratio is another race than the paper's.
 	quick := filepath.Join(root, "fluid-quick")
-	fakeRun(t, quick, "fluid", "quick", "x_l1", nil, jobs(250, runner.Done, map[string][]float64{"sip": {0}, "gd": {2}}))
-	if err := runner.WriteJobTable1(quick, rec("sip-seed0", 20, 16)); err != nil {
+	fakeRun(t, quick, "fluid", "quick", "x_l1", nil, jobs(250, folder.Done, map[string][]float64{"sip": {0}, "gd": {2}}))
+	if err := summary.WriteJobTable1(quick, rec("sip-seed0", 20, 16)); err != nil {
 		t.Fatal(err)
 	}
 	if tb, err = Evaluate(quick); err != nil {
@@ -332,7 +333,7 @@ func TestEvaluateCheckFolder(t *testing.T) {
 			t.Errorf("%s: %q before any run; want pending", r.Claim.ID, r.Verdict)
 		}
 	}
-	fakeRun(t, filepath.Join(dir, "poisson"), "poisson", "quick", "x_l1", nil, jobs(100, runner.Done, map[string][]float64{
+	fakeRun(t, filepath.Join(dir, "poisson"), "poisson", "quick", "x_l1", nil, jobs(100, folder.Done, map[string][]float64{
 		"sip": {1, 1}, "adam": {4, 4}}))
 	if tb, err = Evaluate(dir); err != nil {
 		t.Fatal(err)
@@ -340,7 +341,7 @@ func TestEvaluateCheckFolder(t *testing.T) {
 	// Measured with every planned seed: final while the other poisson run has yet to train.
 	wantRow(t, tb, "fig6b-60", Holds, 4, 4, 4)
 	wantRow(t, tb, "fig6b-5k", Pending, nan, nan, nan)
-	fakeRun(t, filepath.Join(dir, "poisson-2nd"), "poisson", "quick", "x_l1", nil, jobs(60, runner.Done, map[string][]float64{
+	fakeRun(t, filepath.Join(dir, "poisson-2nd"), "poisson", "quick", "x_l1", nil, jobs(60, folder.Done, map[string][]float64{
 		"adahessian": {2, 2}}))
 	if tb, err = Evaluate(dir); err != nil {
 		t.Fatal(err)
@@ -369,8 +370,8 @@ func TestUntrustedFolders(t *testing.T) {
 		t.Errorf("check.json with ../outside: %v", err)
 	}
 	run := filepath.Join(root, "run")
-	fakeRun(t, run, "exp", "quick", "x_l1_low", nil, jobs(10, runner.Done, map[string][]float64{"adam": {1}}))
-	info, _ := runner.ReadRunInfo(run)
+	fakeRun(t, run, "exp", "quick", "x_l1_low", nil, jobs(10, folder.Done, map[string][]float64{"adam": {1}}))
+	info, _ := folder.ReadInfo(run)
 	info.Jobs[0].ID = "../../etc"
 	writeJSONFile(t, filepath.Join(run, "run.json"), info)
 	if _, err := Evaluate(run); err == nil {
@@ -403,7 +404,7 @@ func TestTrainStreamsRows(t *testing.T) {
 	o := TrainOptions{
 		Workers: 2,
 		Started: func(e Experiment, _ string) { events = append(events, "start "+e.Name) },
-		Finished: func(e Experiment, _ string, _ map[string]runner.State, _ time.Duration) {
+		Finished: func(e Experiment, _ string, _ map[string]folder.State, _ time.Duration) {
 			events = append(events, "end "+e.Name)
 		},
 		Row: func(r Row) { events = append(events, "row "+r.Claim.ID+" "+string(r.Verdict)) },
@@ -455,7 +456,7 @@ func TestQuickScaleRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	both := func(m string, steps int, v func(int) float64) []fakeJob {
-		return []fakeJob{{m, 0, steps, runner.Done, v}, {m, 1, steps, runner.Done, v}}
+		return []fakeJob{{m, 0, steps, folder.Done, v}, {m, 1, steps, folder.Done, v}}
 	}
 	run := func(name, preset, metric string, settings map[string]string, js ...[]fakeJob) {
 		var all []fakeJob
@@ -482,10 +483,10 @@ func TestQuickScaleRows(t *testing.T) {
 	run("heat-2nd", "heat", "x_l1", nil, both("adahessian", 100, constant(2)))
 	run("fluid", "fluid", "x_l1", nil, both("sip", 250, constant(1)), both("gd", 250, constant(2.5)))
 	for seed, solver := range []float64{6e-3, 7e-3} {
-		rec := runner.Table1Result{Job: runner.JobID("sip", seed), Step: 250, Rows: []runner.Table1Row{
+		rec := summary.Table1Result{Job: folder.JobID("sip", seed), Step: 250, Rows: []summary.Table1Row{
 			{Name: "network", Network: true, Seconds: 1e-3, N: 16},
 			{Name: "iterative solver", Iters: 1.1, Seconds: solver, Reached: 16, N: 16, Limit: 50}}}
-		if err := runner.WriteJobTable1(filepath.Join(dir, "fluid"), rec); err != nil {
+		if err := summary.WriteJobTable1(filepath.Join(dir, "fluid"), rec); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -549,7 +550,7 @@ func TestFullScaleVerdicts(t *testing.T) {
 	if err := Create(dir, pl); err != nil {
 		t.Fatal(err)
 	}
-	perSeed := func(m string, steps int, state runner.State, v0, v1 float64) []fakeJob {
+	perSeed := func(m string, steps int, state folder.State, v0, v1 float64) []fakeJob {
 		return []fakeJob{{m, 0, steps, state, constant(v0)}, {m, 1, steps, state, constant(v1)}}
 	}
 	run := func(name, preset string, js ...[]fakeJob) {
@@ -559,16 +560,16 @@ func TestFullScaleVerdicts(t *testing.T) {
 		}
 		fakeRun(t, filepath.Join(dir, name), preset, Paper, "x_l1", map[string]string{"grid": "64"}, all)
 	}
-	run("poisson", "poisson", perSeed("sip", 5000, runner.Done, 0.01, 0.01), perSeed("adam", 5000, runner.Done, 0.12, 0.11))
-	run("poisson-2nd", "poisson", perSeed("adahessian", 60, runner.Done, 0.02, 0.02), perSeed("hf", 60, runner.Done, 0.009, 0.009))
-	run("heat", "heat", perSeed("sip", 10000, runner.Done, 1, 1), perSeed("adam", 10000, runner.Done, 2, 1.6))
-	run("heat-2nd", "heat", perSeed("adahessian", 100, runner.Done, 1.5, 1.5), perSeed("hf", 100, runner.Done, 1.2, 0.9))
-	run("fluid", "fluid", perSeed("sip", 20000, runner.Done, 1, 1), perSeed("gd", 15000, runner.Diverged, 3, 3))
+	run("poisson", "poisson", perSeed("sip", 5000, folder.Done, 0.01, 0.01), perSeed("adam", 5000, folder.Done, 0.12, 0.11))
+	run("poisson-2nd", "poisson", perSeed("adahessian", 60, folder.Done, 0.02, 0.02), perSeed("hf", 60, folder.Done, 0.009, 0.009))
+	run("heat", "heat", perSeed("sip", 10000, folder.Done, 1, 1), perSeed("adam", 10000, folder.Done, 2, 1.6))
+	run("heat-2nd", "heat", perSeed("adahessian", 100, folder.Done, 1.5, 1.5), perSeed("hf", 100, folder.Done, 1.2, 0.9))
+	run("fluid", "fluid", perSeed("sip", 20000, folder.Done, 1, 1), perSeed("gd", 15000, folder.Diverged, 3, 3))
 	for seed := range 2 {
-		rec := runner.Table1Result{Job: runner.JobID("sip", seed), Step: 20000, Rows: []runner.Table1Row{
+		rec := summary.Table1Result{Job: folder.JobID("sip", seed), Step: 20000, Rows: []summary.Table1Row{
 			{Name: "network", Network: true, Seconds: 1e-4, N: 64},
 			{Name: "iterative solver", Iters: 7, Seconds: 2.2, Reached: 64, N: 64, Limit: 200}}}
-		if err := runner.WriteJobTable1(filepath.Join(dir, "fluid"), rec); err != nil {
+		if err := summary.WriteJobTable1(filepath.Join(dir, "fluid"), rec); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -624,8 +625,8 @@ func TestProvisional(t *testing.T) {
 	sip := func(s int) float64 { return 1 / float64(s) }
 	adam := func(s int) float64 { return 1 / math.Sqrt(float64(s)) }
 	fakeRun(t, filepath.Join(root, "heat"), "heat", Paper, "x_l1", nil, []fakeJob{
-		{"sip", 0, 2300, runner.Running, sip}, {"adam", 0, 2400, runner.Running, adam},
-		{"sip", 1, 2500, runner.Running, sip}, {"adam", 1, 2350, runner.Queued, adam},
+		{"sip", 0, 2300, folder.Running, sip}, {"adam", 0, 2400, folder.Running, adam},
+		{"sip", 1, 2500, folder.Running, sip}, {"adam", 1, 2350, folder.Queued, adam},
 	})
 	tb, err := Evaluate(root)
 	if err != nil {
@@ -657,7 +658,7 @@ func TestProvisional(t *testing.T) {
 	}
 	// Nothing logged by a job yet: no provisional ratio.
 	fakeRun(t, filepath.Join(root, "heat2"), "heat", Paper, "x_l1", nil, []fakeJob{
-		{"sip", 0, 2300, runner.Running, sip}, {"adam", 0, 10, runner.Queued, adam}})
+		{"sip", 0, 2300, folder.Running, sip}, {"adam", 0, 10, folder.Queued, adam}})
 	write(t, filepath.Join(root, "heat2", "adam-seed0", "metrics.csv"), "step,wall_s,x_l1\n")
 	if tb, err = Evaluate(filepath.Join(root, "heat2")); err != nil {
 		t.Fatal(err)

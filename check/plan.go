@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
-	"github.com/sipbench/sipbench/runner"
 )
 
 // The scales of a check.
@@ -190,7 +190,7 @@ func NewPlan(scale string, seeds []int, only []string) (*Plan, error) {
 	if err := ValidateOnly(only); err != nil {
 		return nil, err
 	}
-	pl := &Plan{Scale: scale, Seeds: slices.Clone(seeds), Only: slices.Clone(only), Version: runner.Version,
+	pl := &Plan{Scale: scale, Seeds: slices.Clone(seeds), Only: slices.Clone(only), Version: folder.Version,
 		Created: time.Now().UTC().Format(time.RFC3339)}
 	var measured []*Claim
 	for _, c := range pl.Claims() {
@@ -283,7 +283,7 @@ func Create(dir string, pl *Plan) error {
 	if _, err := os.Lstat(filepath.Join(dir, PlanFile)); err == nil {
 		return fmt.Errorf("check: %s already holds a check (sipbench check --out %s continues it)", dir, dir)
 	}
-	if err := runner.CheckNewFolder(dir, "check"); err != nil {
+	if err := folder.CheckNewFolder(dir, "check"); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

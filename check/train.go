@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/eval"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // TrainOptions tune Train. The callbacks are called from Train's goroutine.
@@ -21,7 +23,7 @@ type TrainOptions struct {
 	Started func(e Experiment, dir string)
 	// Finished, if set, is called when an experiment's jobs and Table 1 evaluations have
 	// ended, with the jobs' final states and the time it took.
-	Finished func(e Experiment, dir string, states map[string]runner.State, took time.Duration)
+	Finished func(e Experiment, dir string, states map[string]folder.State, took time.Duration)
 	// Row, if set, is called once for each row when it becomes final (not Pending), as
 	// soon as the runs it needs have finished.
 	Row func(Row)
@@ -88,7 +90,7 @@ func Train(ctx context.Context, dir string, o TrainOptions) (*Table, error) {
 
 // trainExperiment creates or opens the experiment's run folder and trains its unfinished
 // jobs.
-func trainExperiment(ctx context.Context, pl *Plan, e Experiment, dir string, o TrainOptions) (map[string]runner.State, error) {
+func trainExperiment(ctx context.Context, pl *Plan, e Experiment, dir string, o TrainOptions) (map[string]folder.State, error) {
 	var r *runner.Run
 	var err error
 	if isRun(dir) {
@@ -117,7 +119,7 @@ func trainExperiment(ctx context.Context, pl *Plan, e Experiment, dir string, o 
 // gradient-descent row; the claim does not need it). The network predicts on one thread,
 // as the solver runs.
 func table1(ctx context.Context, dir string, s Table1Settings) error {
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		return err
 	}
@@ -125,14 +127,14 @@ func table1(ctx context.Context, dir string, s Table1Settings) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		id := runner.JobID(info.Reference, seed)
-		if st, err := runner.ReadStatus(dir, id); err != nil || st.State != runner.Done {
+		id := folder.JobID(info.Reference, seed)
+		if st, err := folder.ReadStatus(dir, id); err != nil || st.State != folder.Done {
 			continue
 		}
-		if _, err := runner.ReadJobTable1(dir, id); err == nil {
+		if _, err := summary.ReadJobTable1(dir, id); err == nil {
 			continue
 		}
-		m, err := runner.LoadModel(dir, id)
+		m, err := summary.LoadModel(dir, id)
 		if err != nil {
 			return err
 		}
@@ -143,7 +145,7 @@ func table1(ctx context.Context, dir string, s Table1Settings) error {
 		if err != nil {
 			return err
 		}
-		if err := runner.WriteJobTable1(dir, runner.NewTable1Result(m, res)); err != nil {
+		if err := summary.WriteJobTable1(dir, summary.NewTable1Result(m, res)); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,10 @@
 package check
 
 import (
-	ratiostat "github.com/sipbench/sipbench/stats"
 	"math"
 	"testing"
+
+	ratiostat "github.com/sipbench/sipbench/stats"
 )
 
 func TestJudge(t *testing.T) {

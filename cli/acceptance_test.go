@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // The paper's effects at the quick scale, at the paper's checkpoints, on seeds 0 and 1
@@ -54,7 +55,7 @@ func ratios(t *testing.T, metric string, steps []int, args ...string) measured {
 	if code, _, stderr := capture(t, append([]string{"run"}, args...)...); code != 0 {
 		t.Fatalf("sipbench run %v: exit %d: %s", args, code, stderr)
 	}
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,13 +65,13 @@ func ratios(t *testing.T, metric string, steps []int, args ...string) measured {
 			at = append(at, s)
 		}
 	}
-	s, err := runner.Summarize(dir, info, runner.SummaryOptions{Metric: metric, At: at})
+	s, err := summary.Summarize(dir, info, summary.Options{Metric: metric, At: at})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := measured{ratio: map[string][][]float64{}, value: map[string][][]float64{}}
 	for _, j := range s.Jobs {
-		if j.State != runner.Done {
+		if j.State != folder.Done {
 			t.Errorf("%s: %s", j.Job.ID, j.State)
 		}
 		var vals, rs []string

@@ -14,9 +14,12 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/figures"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/trainers"
 	"github.com/sipbench/sipbench/tui"
 	"github.com/sipbench/sipbench/tune"
 )
@@ -103,13 +106,13 @@ func resumeInBackground(dir string) error {
 	if err != nil {
 		return err
 	}
-	return runner.WaitTrainer(dir, pid, 10*time.Second)
+	return trainers.Wait(dir, pid, 10*time.Second)
 }
 
 // startInBackground creates the run folder of spec under runs/ and starts training it
 // in a detached process.
 func startInBackground(spec *presets.Spec, seeds []int) (string, error) {
-	dir := runner.NewRunDir(spec.Preset.Name)
+	dir := folder.NewRunDir(spec.Preset.Name)
 	if _, err := runner.Create(spec, seeds, dir); err != nil {
 		return "", err
 	}
@@ -117,7 +120,7 @@ func startInBackground(spec *presets.Spec, seeds []int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := runner.WaitTrainer(dir, pid, 10*time.Second); err != nil {
+	if err := trainers.Wait(dir, pid, 10*time.Second); err != nil {
 		return "", err
 	}
 	return dir, nil
@@ -134,23 +137,23 @@ func spawnTraining(dir string, workers int) (int, error) {
 	command := []string{exe, "resume", dir, "--headless"}
 	// A problem process's command is passed on only as this process was given it; a
 	// command that a folder records is never run (the trainer then refuses, in train.log).
-	if info, err := runner.ReadRunInfo(dir); err == nil && info.ProblemCmd != "" && info.ProblemCmd == givenProblemCmd {
+	if info, err := folder.ReadInfo(dir); err == nil && info.ProblemCmd != "" && info.ProblemCmd == givenProblemCmd {
 		command = append(command, "--problem-cmd", givenProblemCmd)
 	}
 	if workers > 0 {
 		command = append(command, "--workers", strconv.Itoa(workers))
 	}
-	return runner.Spawn(dir, command)
+	return trainers.Spawn(dir, command)
 }
 
 // stopTraining stops the run in dir: for a run trained on a Slurm cluster it cancels the
 // array (each task checkpoints its job); otherwise it asks the processes that train its
 // jobs on this machine to stop (runner.StopTrainers), which checkpoint them and exit.
 func stopTraining(dir string) {
-	if runner.CancelArray(dir) { // a run trained on a Slurm cluster: cancel its array
+	if cluster.CancelArray(dir) { // a run trained on a Slurm cluster: cancel its array
 		return
 	}
-	runner.StopTrainers(dir)
+	trainers.Stop(dir)
 }
 
 // watchInTUI opens the dashboard on the run folder dir, read through a runner.Watch.
@@ -186,7 +189,7 @@ func startCheckInBackground(scale string, seeds []int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := runner.NewRunDir("check")
+	dir := folder.NewRunDir("check")
 	if err := check.Create(dir, pl); err != nil {
 		return "", err
 	}
@@ -194,7 +197,7 @@ func startCheckInBackground(scale string, seeds []int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cannot find the sipbench executable to start the check: %v", err)
 	}
-	if _, err := runner.Spawn(dir, []string{exe, "check", "--out", dir}); err != nil {
+	if _, err := trainers.Spawn(dir, []string{exe, "check", "--out", dir}); err != nil {
 		return "", err
 	}
 	return dir, nil

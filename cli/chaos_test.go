@@ -16,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/trainers"
 )
 
 var (
@@ -138,8 +139,8 @@ func TestChaosKills(t *testing.T) {
 				break
 			}
 		}
-		st, err := runner.ReadStatus(dir, job)
-		if err != nil || st.State != runner.Done || st.Step != steps {
+		st, err := folder.ReadStatus(dir, job)
+		if err != nil || st.State != folder.Done || st.Step != steps {
 			t.Errorf("%s: status %+v, %v; want done at step %d", job, st, err, steps)
 		}
 	}
@@ -163,7 +164,7 @@ func TestKilledTrainerIsNoticed(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		if st, err := runner.ReadStatus(dir, "rescaled-seed0"); err == nil && st.State == runner.Running {
+		if st, err := folder.ReadStatus(dir, "rescaled-seed0"); err == nil && st.State == folder.Running {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -198,19 +199,19 @@ func TestSpawnedTrainerFailureIsReported(t *testing.T) {
 	if out, err := exec.Command(bin, "run", "exp", "--methods", "rescaled", "--steps", "10", "--headless", "--out", dir).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if err := runner.SetJobState(dir, "rescaled-seed0", runner.Cancelled, ""); err != nil {
+	if err := folder.SetJobState(dir, "rescaled-seed0", folder.Cancelled, ""); err != nil {
 		t.Fatal(err)
 	}
-	l, err := runner.LockJob(dir, "rescaled-seed0") // another trainer
+	l, err := folder.LockJob(dir, "rescaled-seed0") // another trainer
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Release()
-	pid, err := runner.Spawn(dir, []string{bin, "resume", dir, "--headless"})
+	pid, err := trainers.Spawn(dir, []string{bin, "resume", dir, "--headless"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = runner.WaitTrainer(dir, pid, 30*time.Second)
+	err = trainers.Wait(dir, pid, 30*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "being trained by another process") {
 		t.Errorf("WaitTrainer: %v; want the trainer's reason", err)
 	}

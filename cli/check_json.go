@@ -6,7 +6,7 @@ import (
 	"math"
 
 	"github.com/sipbench/sipbench/check"
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
 )
 
@@ -78,7 +78,7 @@ func newCheckRowJSON(r check.Row) checkRowJSON {
 		out.LowerEnd = string(LowerEndVerdict(r))
 	}
 	for _, d := range r.Runs {
-		out.Runs = append(out.Runs, runner.SanitizePath(d))
+		out.Runs = append(out.Runs, sanitize.Path(d))
 	}
 	if c.Step != check.End {
 		s := c.Step
@@ -128,7 +128,7 @@ func checkRowsJSON(t *check.Table) ([]checkRowJSON, map[string]int) {
 func printCheckJSON(w io.Writer, t *check.Table, dirs []string, tuned *check.Table) error {
 	out := checkJSON{Folders: []string{}, Scale: t.Scale}
 	for _, d := range dirs {
-		out.Folders = append(out.Folders, runner.SanitizePath(d))
+		out.Folders = append(out.Folders, sanitize.Path(d))
 	}
 	out.Rows, out.Counts = checkRowsJSON(t)
 	if tuned != nil {

@@ -12,15 +12,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
-	"github.com/sipbench/sipbench/runner"
 )
 
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return runner.Version
+	return folder.Version
 }
 
 // listFlag is a repeatable flag (--set k=v --set k=v).

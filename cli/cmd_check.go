@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -254,7 +255,7 @@ func checkFolder(f checkFlags) (string, error) {
 		return "", usagef("", "%v", err)
 	}
 	if dir == "" {
-		dir = runner.NewRunDir("check")
+		dir = folder.NewRunDir("check")
 	}
 	return dir, check.Create(dir, pl)
 }
@@ -292,14 +293,14 @@ func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
 			fmt.Fprintf(w, "[%s] training %s (%s; %s) …\n", elapsed(start), e.Name, strings.Join(e.Methods, ", "),
 				strings.Join(append([]string{e.Preset}, e.Sets...), " "))
 		},
-		Finished: func(e check.Experiment, rdir string, states map[string]runner.State, took time.Duration) {
+		Finished: func(e check.Experiment, rdir string, states map[string]folder.State, took time.Duration) {
 			cur.Store(nil)
 			var notes []string
 			for id, s := range states {
-				if s != runner.Done {
+				if s != folder.Done {
 					notes = append(notes, id+" "+string(s))
 				}
-				failed = failed || s == runner.Failed
+				failed = failed || s == folder.Failed
 			}
 			slices.Sort(notes)
 			fmt.Fprintf(w, "[%s] %s finished in %s %s\n", elapsed(start), e.Name, took.Round(time.Second), strings.Join(notes, ", "))

@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 	"github.com/sipbench/sipbench/tune"
 )
 
@@ -159,10 +161,10 @@ func tunedPoints(rec *tune.Record) (rates map[string]float64, sets []string, tex
 func trainTuned(ctx context.Context, rd, from string, spec *presets.Spec, seeds []int, rates map[string]float64, sets []string, workers int) error {
 	var r *runner.Run
 	var err error
-	if _, serr := runner.ReadRunInfo(rd); serr == nil {
+	if _, serr := folder.ReadInfo(rd); serr == nil {
 		r, err = runner.Open(rd)
 	} else if r, err = runner.Create(spec, seeds, rd); err == nil {
-		err = runner.MarkTuned(rd, from, rates, otherTuned(sets))
+		err = summary.MarkTuned(rd, from, rates, otherTuned(sets))
 	}
 	if err != nil {
 		return err

@@ -10,7 +10,9 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/sipbench/sipbench/figures"
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/sanitize"
+	"github.com/sipbench/sipbench/summary"
 )
 
 const plotUsage = "sipbench plot DIR… [--out FILE.png|.svg|.pdf] [--kind curves|fields|scatter|xspace|sweep|table1|profile] " +
@@ -95,7 +97,7 @@ func drawPlots(pos []string, kinds []figures.Kind, o figures.Options, out string
 	for _, k := range kinds {
 		o.Kind = k
 		f, err := figures.New(pos, o)
-		if errors.Is(err, figures.ErrKind) || errors.Is(err, runner.ErrNoMetric) {
+		if errors.Is(err, figures.ErrKind) || errors.Is(err, summary.ErrNoMetric) {
 			return usagef("", "%v", err)
 		}
 		if err != nil {
@@ -179,11 +181,11 @@ func showInline(f *figures.Figure, path string) error {
 func ratioCaptions(pos []string, o figures.Options) []string {
 	var out []string
 	for _, d := range pos {
-		info, err := runner.ReadRunInfo(d)
+		info, err := folder.ReadInfo(d)
 		if err != nil || len(info.Seeds) < 2 || info.Solver {
 			continue
 		}
-		s, err := runner.Summarize(d, info, runner.SummaryOptions{Metric: o.Metric, Window: o.Window})
+		s, err := summary.Summarize(d, info, summary.Options{Metric: o.Metric, Window: o.Window})
 		if err != nil {
 			continue
 		}
@@ -194,7 +196,7 @@ func ratioCaptions(pos []string, o figures.Options) []string {
 			}
 		}
 		if len(parts) > 0 {
-			out = append(out, fmt.Sprintf("%s, %s ÷ %s at the end: %s", runner.SanitizePath(d), s.Metric, info.Reference, strings.Join(parts, "; ")))
+			out = append(out, fmt.Sprintf("%s, %s ÷ %s at the end: %s", sanitize.Path(d), s.Metric, info.Reference, strings.Join(parts, "; ")))
 		}
 	}
 	return out

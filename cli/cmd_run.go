@@ -6,7 +6,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
+	"github.com/sipbench/sipbench/trainers"
 )
 
 const runUsage = "sipbench run PRESET [--methods a,b] [--steps N] [--seed S] [--seeds K] " +
@@ -94,14 +97,14 @@ func cmdRun(args []string) error {
 	}
 	out := f.out
 	if out == "" {
-		out = runner.NewRunDir(p.Name)
+		out = folder.NewRunDir(p.Name)
 	}
 	r, err := runner.Create(spec, seedRange(f.seed, f.seeds), out)
 	if err != nil {
 		return err
 	}
 	if rates != nil {
-		if err := runner.MarkTuned(out, f.tuned, rates, otherTuned(lrs)); err != nil {
+		if err := summary.MarkTuned(out, f.tuned, rates, otherTuned(lrs)); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "sipbench: at the rates tuned in %s: %s%s\n", f.tuned, fmtRates(spec.MethodNames(), rates), fmtOther(otherTuned(lrs)))
@@ -145,11 +148,11 @@ func cmdResume(args []string) error {
 	if sf.on {
 		return resumeOnSlurm(pos[0], jobs, sf)
 	}
-	if runner.IsSweep(pos[0]) { // every combination: begun ones continue, the others start
+	if folder.IsSweep(pos[0]) { // every combination: begun ones continue, the others start
 		if len(jobs) > 0 {
 			return usagef("", "--job names a job of a run folder; resume a combination of the sweep by its folder")
 		}
-		info, specs, seeds, err := runner.ContinueSweep(pos[0])
+		info, specs, seeds, err := folder.ContinueSweep(pos[0])
 		if err != nil {
 			return err
 		}
@@ -183,7 +186,7 @@ func execute(r *runner.Run, workers int, view *viewFlags, ui *uiFlags) error {
 				return err
 			}
 			// A trainer that fails at once says why only in train.log: say it here.
-			if err := runner.WaitTrainer(r.Dir, pid, 10*time.Second); err != nil {
+			if err := trainers.Wait(r.Dir, pid, 10*time.Second); err != nil {
 				return err
 			}
 		case len(busy) > 0:
@@ -218,7 +221,7 @@ func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
 		return &exitError{130}
 	}
 	for _, s := range states {
-		if s == runner.Failed {
+		if s == folder.Failed {
 			return &exitError{1}
 		}
 	}

@@ -12,8 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // runJSON is one run (or sweep) in `sipbench runs --json`.
@@ -69,18 +71,18 @@ func cmdRuns(args []string) error {
 		return err
 	}
 	if len(pos) > 1 {
-		return usagef("", "runs takes at most one folder (default: %s)", runner.RunsDir)
+		return usagef("", "runs takes at most one folder (default: %s)", folder.RunsDir)
 	}
-	root := runner.RunsDir
+	root := folder.RunsDir
 	if len(pos) == 1 {
 		root = pos[0]
 	}
-	idx := runner.NewRunIndex(root)
-	var rs []runner.RunStatus
-	if runner.IsSweep(root) || isRunFolder(root) { // a run or sweep folder itself: it is listed
-		var s runner.RunStatus
+	idx := summary.NewIndex(root)
+	var rs []summary.Status
+	if folder.IsSweep(root) || isRunFolder(root) { // a run or sweep folder itself: it is listed
+		var s summary.Status
 		if s, err = idx.Status(root); err == nil {
-			rs = []runner.RunStatus{s}
+			rs = []summary.Status{s}
 		}
 	} else {
 		rs, err = idx.Scan()
@@ -127,7 +129,7 @@ func escapeC1(b []byte) []byte {
 	return out
 }
 
-func toRunJSON(r *runner.RunStatus) runJSON {
+func toRunJSON(r *summary.Status) runJSON {
 	j := runJSON{Dir: r.Dir, Kind: "run", State: string(r.State), Jobs: map[string]int{}, StepsDone: r.Done, StepsTotal: r.Total,
 		TrainingS: r.Training, ElapsedS: r.TrainedFor(), Preset: r.Info.Preset, Scale: r.Info.Scale, Methods: r.Info.Methods, Seeds: r.Info.Seeds,
 		Metric: r.Info.Metric, Reference: r.Info.Reference}
@@ -169,7 +171,7 @@ func toRunJSON(r *runner.RunStatus) runJSON {
 }
 
 // printRuns prints the runs list as a table, newest first.
-func printRuns(w io.Writer, rs []runner.RunStatus) {
+func printRuns(w io.Writer, rs []summary.Status) {
 	if len(rs) == 0 {
 		fmt.Fprintln(w, "no runs yet: start one with sipbench run PRESET (or sipbench, and choose a preset)")
 		return
@@ -183,29 +185,29 @@ func printRuns(w io.Writer, rs []runner.RunStatus) {
 			started = r.Started.Local().Format("2006-01-02 15:04")
 		}
 		// A folder is untrusted input; an unreadable run's record has not been checked.
-		preset, scale, methods, seeds := runner.Sanitize(r.Info.Preset), runner.Sanitize(r.Info.Scale), runner.Sanitize(strings.Join(r.Info.Methods, ",")), fmt.Sprint(len(r.Info.Seeds))
+		preset, scale, methods, seeds := sanitize.String(r.Info.Preset), sanitize.String(r.Info.Scale), sanitize.String(strings.Join(r.Info.Methods, ",")), fmt.Sprint(len(r.Info.Seeds))
 		if r.Sweep != nil {
-			preset, scale = runner.Sanitize(r.Sweep.Preset), runner.Sanitize(r.Sweep.Scale)
-			methods = runner.Sanitize(strings.Join(r.Sweep.Methods, ","))
+			preset, scale = sanitize.String(r.Sweep.Preset), sanitize.String(r.Sweep.Scale)
+			methods = sanitize.String(strings.Join(r.Sweep.Methods, ","))
 			seeds = fmt.Sprintf("%d runs", len(r.Runs))
 		}
 		state := r.StateText()
 		if r.Err != nil {
-			state = "unreadable: " + runner.Sanitize(r.Err.Error())
+			state = "unreadable: " + sanitize.String(r.Err.Error())
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", started, dash(preset), dash(scale), dash(methods), seeds,
-			stepsText(r), state, trainedText(r.TrainedFor()), headlineText(r), runner.SanitizePath(r.Dir))
+			stepsText(r), state, trainedText(r.TrainedFor()), headlineText(r), sanitize.Path(r.Dir))
 	}
 	tw.Flush()
 	for i := range rs {
-		runs := []runner.RunStatus{rs[i]}
+		runs := []summary.Status{rs[i]}
 		if rs[i].Sweep != nil {
 			runs = rs[i].Runs // a sweep's jobs are its runs'
 		}
 		for _, r := range runs {
 			for _, js := range r.Jobs {
 				if js.Note != "" {
-					fmt.Fprintf(w, "%s/%s: %s\n", runner.SanitizePath(r.Dir), runner.Sanitize(js.Info.ID), js.Note)
+					fmt.Fprintf(w, "%s/%s: %s\n", sanitize.Path(r.Dir), sanitize.String(js.Info.ID), js.Note)
 				}
 			}
 		}
@@ -221,7 +223,7 @@ func dash(s string) string {
 
 // stepsText is a run's progress in steps per job: the jobs' mean steps done over their
 // mean total ("1500/2000").
-func stepsText(r *runner.RunStatus) string {
+func stepsText(r *summary.Status) string {
 	n := len(r.Jobs)
 	if n == 0 || r.Total == 0 {
 		return "-"
@@ -247,7 +249,7 @@ func trainedText(s float64) string {
 // headlineText is "Adam 3.12" for one seed, "Adam 3.12 [2.8, 3.4] n=5 p=0.031" for
 // several: the best non-reference method and its ratio to the reference at the end, over
 // seeds with its 95 % interval and one-sided p (stats.Ratio).
-func headlineText(r *runner.RunStatus) string {
+func headlineText(r *summary.Status) string {
 	h := r.Headline
 	if math.IsNaN(h.Ratio) {
 		return "-"

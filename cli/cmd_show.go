@@ -11,8 +11,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
+	"github.com/sipbench/sipbench/summary"
 )
 
 func cmdShow(args []string) error {
@@ -41,11 +43,11 @@ func cmdShow(args []string) error {
 		return usagef("", "give --csv or --json, not both")
 	}
 	if *profile {
-		dirs, err := runner.ProfileDirs(pos)
+		dirs, err := summary.ProfileDirs(pos)
 		if err != nil {
 			return err
 		}
-		pr, err := runner.ProfileOf(dirs, runner.ProfileOptions{Window: *window})
+		pr, err := summary.ProfileOf(dirs, summary.ProfileOptions{Window: *window})
 		if err != nil {
 			return err
 		}
@@ -55,27 +57,27 @@ func cmdShow(args []string) error {
 		printProfile(os.Stdout, pr)
 		return nil
 	}
-	if len(pos) == 1 && runner.IsSweep(pos[0]) && !*asJSON { // a sweep folder (cmd_sweep.go): its table
+	if len(pos) == 1 && folder.IsSweep(pos[0]) && !*asJSON { // a sweep folder (cmd_sweep.go): its table
 		return showSweep(os.Stdout, pos[0])
 	}
 	dirs, err := compareDirs(pos)
 	if err != nil {
 		return err
 	}
-	infos := make([]runner.RunInfo, len(dirs))
+	infos := make([]folder.Info, len(dirs))
 	for i, d := range dirs {
-		if infos[i], err = runner.ReadRunInfo(d); err != nil {
+		if infos[i], err = folder.ReadInfo(d); err != nil {
 			return fmt.Errorf("%s is not a run folder: %v", d, err)
 		}
 		if *metric != "" && !slices.Contains(infos[i].Metrics, *metric) {
 			return usagef("", "unknown metric %q in %s (metrics: %v)", *metric, d, infos[i].Metrics)
 		}
 	}
-	o := runner.SummaryOptions{Metric: *metric, At: steps, Window: *window}
+	o := summary.Options{Metric: *metric, At: steps, Window: *window}
 	if *asJSON {
 		var labels []string
 		if len(dirs) > 1 {
-			labels = runner.RunLabels(infos, dirs)
+			labels = summary.RunLabels(infos, dirs)
 		}
 		return showJSONOf(os.Stdout, dirs, infos, labels, o)
 	}
@@ -87,15 +89,15 @@ func cmdShow(args []string) error {
 
 // showRun prints the summary of the run folder dir at its end.
 func showRun(w io.Writer, dir string) error {
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		return err
 	}
-	return showInfo(w, dir, info, runner.SummaryOptions{}, false)
+	return showInfo(w, dir, info, summary.Options{}, false)
 }
 
 // fmtSpread formats a mean over seeds and half the seeds' range: "0.0123±0.0021".
-func fmtSpread(s runner.Spread) string {
+func fmtSpread(s summary.Spread) string {
 	if s.Mean != s.Mean {
 		return "-"
 	}
@@ -103,15 +105,15 @@ func fmtSpread(s runner.Spread) string {
 }
 
 func stepName(step int) string {
-	if step == runner.End {
+	if step == summary.End {
 		return "end"
 	}
 	return strconv.Itoa(step)
 }
 
 // showInfo prints the Summary of the run folder dir, described by info, as a table or CSV.
-func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOptions, asCSV bool) error {
-	s, err := runner.Summarize(dir, info, o)
+func showInfo(w io.Writer, dir string, info folder.Info, o summary.Options, asCSV bool) error {
+	s, err := summary.Summarize(dir, info, o)
 	if err != nil {
 		return err
 	}
@@ -123,9 +125,9 @@ func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOpti
 		return cw.Error()
 	}
 	fmt.Fprintf(w, "%s: %s (%s scale); %s, running mean over the last %d logged steps; ratio = method / %s (higher: %s is ahead)\n",
-		runner.SanitizePath(dir), info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
+		sanitize.Path(dir), info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
 	if t := info.Tuned; t != nil {
-		fmt.Fprintf(w, "learning rates tuned by %s: %s%s\n", runner.SanitizePath(t.Dir), fmtRates(info.Methods, t.Rates), fmtOther(t.Other))
+		fmt.Fprintf(w, "learning rates tuned by %s: %s%s\n", sanitize.Path(t.Dir), fmtRates(info.Methods, t.Rates), fmtOther(t.Other))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	writeTable(tw, s, true)
@@ -140,16 +142,16 @@ func showInfo(w io.Writer, dir string, info runner.RunInfo, o runner.SummaryOpti
 }
 
 // printNotes prints why a job of s has no value, for each job that says.
-func printNotes(w io.Writer, s *runner.Summary) {
+func printNotes(w io.Writer, s *summary.Summary) {
 	for _, js := range s.Jobs {
 		if js.Note != "" {
-			fmt.Fprintf(w, "%s: %s\n", runner.Sanitize(js.Job.ID), js.Note)
+			fmt.Fprintf(w, "%s: %s\n", sanitize.String(js.Job.ID), js.Note)
 		}
 	}
 }
 
 // multiSeed reports whether a method of s has several seeds (a row over seeds).
-func multiSeed(s *runner.Summary) bool {
+func multiSeed(s *summary.Summary) bool {
 	for _, st := range s.ByMethod(len(s.Steps) - 1) {
 		if st.Seeds > 1 {
 			return true
@@ -160,8 +162,8 @@ func multiSeed(s *runner.Summary) bool {
 
 // showCompare prints the Summaries of several run folders: one table, its rows grouped
 // by run, each group named by the settings in which the runs differ.
-func showCompare(w io.Writer, dirs []string, infos []runner.RunInfo, o runner.SummaryOptions, asCSV bool) error {
-	labels := runner.RunLabels(infos, dirs)
+func showCompare(w io.Writer, dirs []string, infos []folder.Info, o summary.Options, asCSV bool) error {
+	labels := summary.RunLabels(infos, dirs)
 	var cw *csv.Writer
 	if asCSV {
 		cw = csv.NewWriter(w)
@@ -170,7 +172,7 @@ func showCompare(w io.Writer, dirs []string, infos []runner.RunInfo, o runner.Su
 		fmt.Fprintf(w, "%d runs of %s; ratio = method / the reference of its run (higher: the reference is ahead)\n", len(dirs), presetsOf(infos))
 	}
 	for i, d := range dirs {
-		s, err := runner.Summarize(d, infos[i], o)
+		s, err := summary.Summarize(d, infos[i], o)
 		if err != nil {
 			return err
 		}
@@ -178,7 +180,7 @@ func showCompare(w io.Writer, dirs []string, infos []runner.RunInfo, o runner.Su
 			writeCSV(cw, []string{d, labels[i]}, s)
 			continue
 		}
-		fmt.Fprintf(w, "\n── %s · %s · %s (%s scale); %s, running mean over the last %d logged steps\n", labels[i], runner.SanitizePath(d), infos[i].Preset, infos[i].Scale, s.Metric, s.Window)
+		fmt.Fprintf(w, "\n── %s · %s · %s (%s scale); %s, running mean over the last %d logged steps\n", labels[i], sanitize.Path(d), infos[i].Preset, infos[i].Scale, s.Metric, s.Window)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		writeTable(tw, s, true)
 		if err := tw.Flush(); err != nil {
@@ -197,7 +199,7 @@ func showCompare(w io.Writer, dirs []string, infos []runner.RunInfo, o runner.Su
 }
 
 // presetsOf names the presets of the runs: "poisson", or "poisson, heat".
-func presetsOf(infos []runner.RunInfo) string {
+func presetsOf(infos []folder.Info) string {
 	var ps []string
 	for _, in := range infos {
 		if !slices.Contains(ps, in.Preset) {
@@ -208,7 +210,7 @@ func presetsOf(infos []runner.RunInfo) string {
 }
 
 // csvHeader is the header of show's CSV; several runs add the run's folder and label.
-func csvHeader(info runner.RunInfo, runs bool) []string {
+func csvHeader(info folder.Info, runs bool) []string {
 	h := []string{"job", "method", "seed", "state", "steps_done", "step", "metric", "value", "ratio_to_" + info.Reference}
 	if runs {
 		h = append([]string{"run", "label"}, h[:len(h)-1]...)
@@ -218,7 +220,7 @@ func csvHeader(info runner.RunInfo, runs bool) []string {
 }
 
 // writeCSV writes a Summary's rows, each after the columns pre.
-func writeCSV(cw *csv.Writer, pre []string, s *runner.Summary) {
+func writeCSV(cw *csv.Writer, pre []string, s *summary.Summary) {
 	for _, js := range s.Jobs {
 		for k, step := range s.Steps {
 			cw.Write(append(slices.Clone(pre), js.Job.ID, js.Job.Method, strconv.Itoa(js.Job.Seed), string(js.State), strconv.Itoa(js.Done),
@@ -230,7 +232,7 @@ func writeCSV(cw *csv.Writer, pre []string, s *runner.Summary) {
 // writeTable writes a Summary's rows (with its header if header): one per job, then,
 // for a method with several seeds, one with the mean over its seeds ± half their range of
 // the metric, and the ratio over the seeds as mean [95 % interval] n p (stats.Ratio).
-func writeTable(tw *tabwriter.Writer, s *runner.Summary, header bool) {
+func writeTable(tw *tabwriter.Writer, s *summary.Summary, header bool) {
 	ref := s.Info.Reference
 	if header {
 		h := "JOB\tSTATE\tSTEPS\t"
@@ -246,7 +248,7 @@ func writeTable(tw *tabwriter.Writer, s *runner.Summary, header bool) {
 		}
 		fmt.Fprintln(tw, line)
 	}
-	byStep := make([][]runner.MethodStat, len(s.Steps))
+	byStep := make([][]summary.MethodStat, len(s.Steps))
 	for k := range s.Steps {
 		byStep[k] = s.ByMethod(k)
 	}
@@ -261,7 +263,7 @@ func writeTable(tw *tabwriter.Writer, s *runner.Summary, header bool) {
 			if st.Method != ref {
 				r = m.RatioStat.String()
 			}
-			line += fmtSpread(runner.Spread{Mean: m.Mean, Min: m.Min, Max: m.Max}) + "\t" + r + "\t"
+			line += fmtSpread(summary.Spread{Mean: m.Mean, Min: m.Min, Max: m.Max}) + "\t" + r + "\t"
 		}
 		fmt.Fprintln(tw, line)
 	}
@@ -269,7 +271,7 @@ func writeTable(tw *tabwriter.Writer, s *runner.Summary, header bool) {
 
 // ratioLegend explains the ratios over seeds of a table whose reference is ref, and names
 // the seeds of its methods when fewer than stats.MinSeeds make the intervals wide.
-func ratioLegend(s *runner.Summary) string {
+func ratioLegend(s *summary.Summary) string {
 	ref := s.Info.Reference
 	few := 0
 	for _, st := range s.ByMethod(len(s.Steps) - 1) {
@@ -289,9 +291,9 @@ var profileTaus = []float64{1, 1.5, 2, 4, 10}
 
 // printProfile prints a performance profile as a table: per method, ρ(τ) for each of
 // profileTaus and the share of problems solved at all.
-func printProfile(w io.Writer, pr *runner.Profile) {
+func printProfile(w io.Writer, pr *summary.Profile) {
 	fmt.Fprintf(w, "performance profile over %d problems (a seed of a run each): the share each method solves within τ× the best method's steps to the target (%.0f %% of the best's reduction, log scale)\n",
-		len(pr.Problems), 100*(1-runner.DefaultTolerance))
+		len(pr.Problems), 100*(1-summary.DefaultTolerance))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	h := "METHOD\t"
 	for _, t := range profileTaus {

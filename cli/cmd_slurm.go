@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // slurmFlags are the flags of run and sweep that hand the jobs to Slurm.
@@ -113,7 +115,7 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 		}
 	}
 	// What keeps a job from being trained twice, on this run folder's file system.
-	if m := runner.LockModeOf(dir); m.FS != "" {
+	if m := folder.LockModeOf(dir); m.FS != "" {
 		fmt.Fprintf(os.Stderr, "sipbench: locks in the run folder: %s\n", m.Why)
 	}
 	wd, err := os.Getwd()
@@ -153,8 +155,8 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 func resumeOnSlurm(dir string, only []string, f *slurmFlags) error {
 	dirs := []string{dir}
 	name := "sipbench-"
-	if runner.IsSweep(dir) {
-		info, err := runner.ReadSweep(dir)
+	if folder.IsSweep(dir) {
+		info, err := folder.ReadSweep(dir)
 		if err != nil {
 			return err
 		}
@@ -175,7 +177,7 @@ func resumeOnSlurm(dir string, only []string, f *slurmFlags) error {
 		if len(dirs) == 1 {
 			name += r.Info.Preset
 		}
-		st, err := runner.NewRunIndex(filepath.Dir(d)).Status(d)
+		st, err := summary.NewIndex(filepath.Dir(d)).Status(d)
 		if err != nil {
 			return err
 		}
@@ -185,9 +187,9 @@ func resumeOnSlurm(dir string, only []string, f *slurmFlags) error {
 				continue
 			}
 			switch j.Kind {
-			case runner.JobLost, runner.JobInterrupted, runner.JobFailed:
+			case summary.JobLost, summary.JobInterrupted, summary.JobFailed:
 				ids = append(ids, j.Info.ID)
-			case runner.JobTraining, runner.JobQueued, runner.JobUnknown:
+			case summary.JobTraining, summary.JobQueued, summary.JobUnknown:
 				busy = append(busy, fmt.Sprintf("%s (%s)", j.Info.ID, j.Kind))
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
 )
@@ -47,13 +48,13 @@ func TestSlurmErrors(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "sbatch: error: invalid partition specified: nope") {
 		t.Errorf("sbatch refusing: exit %d, stderr %q; want 1 and sbatch's message", code, stderr)
 	}
-	info, err := runner.ReadRunInfo(out)
+	info, err := folder.ReadInfo(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range info.Jobs {
-		st, _ := runner.ReadStatus(out, j.ID)
-		if st.State != runner.Cancelled || !strings.Contains(st.Message, "never submitted to Slurm (sbatch: error: invalid partition") ||
+		st, _ := folder.ReadStatus(out, j.ID)
+		if st.State != folder.Cancelled || !strings.Contains(st.Message, "never submitted to Slurm (sbatch: error: invalid partition") ||
 			!strings.Contains(st.Message, "--slurm submits it again") {
 			t.Errorf("%s after sbatch refused: %+v; want cancelled (resumable) with sbatch's message", j.ID, st)
 		}
@@ -103,8 +104,8 @@ func TestSlurmDryRun(t *testing.T) {
 	}
 	for _, run := range []string{"xi=0.1", "xi=1"} {
 		for _, job := range []string{"sip-seed0", "adam-seed0"} {
-			st, err := runner.ReadStatus(filepath.Join(dir, run), job)
-			if err != nil || st.State != runner.Queued {
+			st, err := folder.ReadStatus(filepath.Join(dir, run), job)
+			if err != nil || st.State != folder.Queued {
 				t.Errorf("%s/%s: %+v, %v; want queued", run, job, st, err)
 			}
 		}
@@ -181,7 +182,7 @@ func TestCheckFullSlurmFake(t *testing.T) {
 		}
 		for _, m := range spec.Methods {
 			for _, seed := range pl.Seeds {
-				want[x.Name+"/"+runner.JobID(m.Name, seed)] = spec.Common.Steps
+				want[x.Name+"/"+folder.JobID(m.Name, seed)] = spec.Common.Steps
 			}
 		}
 	}

@@ -10,8 +10,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/sanitize"
+	"github.com/sipbench/sipbench/summary"
 )
 
 const sweepUsage = "sipbench sweep PRESET --set key=v1,v2,… [--set key=v]… [--methods a,b] [--steps N] " +
@@ -50,31 +53,31 @@ func cmdSweep(args []string) error {
 	if p.IsSolver() {
 		return usagef("", "%s has no network to train; sweep a training preset", p.Name)
 	}
-	grid, err := runner.ParseGrid(sets)
+	grid, err := folder.ParseGrid(sets)
 	if err != nil {
 		return usagef("", "%v", err)
 	}
-	info, specs, err := runner.PlanSweep(p, *scale, splitList(*methods), grid, withSteps(nil, *steps))
+	info, specs, err := folder.PlanSweep(p, *scale, splitList(*methods), grid, withSteps(nil, *steps))
 	if err != nil {
 		return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 	}
 	dir := *out
 	if dir == "" {
-		dir = runner.NewRunDir("sweep-" + p.Name)
+		dir = folder.NewRunDir("sweep-" + p.Name)
 	}
 	if err := runner.CheckJobCount(len(specs[0].Methods), seedRange(*seed, *seeds)); err != nil {
 		return usagef("", "%v", err)
 	}
-	if runner.IsSweep(dir) { // an interrupted sweep: the same flags continue it
-		old, err := runner.ReadSweep(dir)
+	if folder.IsSweep(dir) { // an interrupted sweep: the same flags continue it
+		old, err := folder.ReadSweep(dir)
 		if err != nil {
 			return err
 		}
-		if !runner.SameSweep(old, info) {
+		if !folder.SameSweep(old, info) {
 			return fmt.Errorf("%s holds another sweep (of %s over %s): sipbench resume %s continues it, another --out starts this one",
 				dir, old.Preset, strings.Join(old.Keys, ", "), dir)
 		}
-	} else if err := runner.CreateSweep(dir, info); err != nil {
+	} else if err := folder.CreateSweep(dir, info); err != nil {
 		return err
 	}
 	seedList := seedRange(*seed, *seeds)
@@ -87,7 +90,7 @@ func cmdSweep(args []string) error {
 // trainSweep trains the sweep's combinations here, one after the other, each with a
 // line when it ends, then prints the sweep's table. Ctrl-C or SIGTERM stops the sweep
 // with checkpoints written (exit 130).
-func trainSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds []int, workers int) error {
+func trainSweep(dir string, info folder.SweepInfo, specs []*presets.Spec, seeds []int, workers int) error {
 	ctx, stop := cancelOnSignal("the sweep")
 	defer stop()
 	fmt.Printf("sipbench: sweep of %s (%s scale), %d combinations × %d jobs, folder %s\n",
@@ -114,10 +117,10 @@ func trainSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds 
 		states := r.Wait()
 		var notes []string
 		for id, s := range states {
-			if s != runner.Done {
+			if s != folder.Done {
 				notes = append(notes, id+" "+string(s))
 			}
-			failed = failed || s == runner.Failed
+			failed = failed || s == folder.Failed
 		}
 		slices.Sort(notes) // the jobs in one order, not the map's
 		line := fmt.Sprintf("  [%d/%d] %-20s %5.1fs %s", i+1, len(specs), info.Runs[i].Dir, time.Since(start).Seconds(), strings.Join(notes, ", "))
@@ -140,7 +143,7 @@ func trainSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds 
 // method (columns), the preset's metric at each job's end, averaged over the last 64
 // logged steps and over seeds (Figure 5 d/e).
 func showSweep(w io.Writer, dir string) error {
-	s, err := runner.SummarizeSweep(dir)
+	s, err := summary.SummarizeSweep(dir)
 	if err != nil {
 		return err
 	}
@@ -153,7 +156,7 @@ func showSweep(w io.Writer, dir string) error {
 		header += m + "\t"
 	}
 	fmt.Fprintf(w, "%s: sweep of %s (%s scale); %s at the end, running mean over the last %d logged steps, mean over the seeds\n",
-		runner.SanitizePath(dir), s.Info.Preset, s.Info.Scale, s.Metric, runner.DefaultWindow)
+		sanitize.Path(dir), s.Info.Preset, s.Info.Scale, s.Metric, folder.DefaultWindow)
 	fmt.Fprintln(tw, header)
 	for _, row := range s.Rows {
 		if !row.Started {
@@ -171,7 +174,7 @@ func showSweep(w io.Writer, dir string) error {
 
 // submitSweep creates every combination's run folder under dir, as a local sweep would,
 // and submits one Slurm array with a task per job of every combination.
-func submitSweep(dir string, info runner.SweepInfo, specs []*presets.Spec, seeds []int, sf *slurmFlags) error {
+func submitSweep(dir string, info folder.SweepInfo, specs []*presets.Spec, seeds []int, sf *slurmFlags) error {
 	var runs []runner.ArrayRun
 	for i, spec := range specs {
 		r, err := runner.Create(spec, seeds, filepath.Join(dir, info.Runs[i].Dir))

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/eval"
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 )
 
 const table1Usage = "sipbench table1 DIR [--job sip-seed0] [--examples 64] [--max-iters 200] [--time-limit 60s] " +
@@ -47,7 +47,7 @@ func cmdTable1(args []string) error {
 	case *threads < 1:
 		return usagef("", "--threads must be ≥ 1")
 	}
-	m, err := runner.LoadModel(pos[0], *job)
+	m, err := summary.LoadModel(pos[0], *job)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func cmdTable1(args []string) error {
 		return err
 	}
 	printTable1(os.Stdout, pos[0], m, *threads, res)
-	if err := runner.WriteTable1(pos[0], runner.NewTable1Result(m, res)); err != nil {
+	if err := summary.WriteTable1(pos[0], summary.NewTable1Result(m, res)); err != nil {
 		return fmt.Errorf("table1: %v", err)
 	}
 	return nil
@@ -87,7 +87,7 @@ func fmtDuration(d time.Duration) string {
 	return fmt.Sprintf("%.3g s", d.Seconds())
 }
 
-func printTable1(w io.Writer, dir string, m *runner.Model, threads int, r *eval.Table1Result) {
+func printTable1(w io.Writer, dir string, m *summary.Model, threads int, r *eval.Table1Result) {
 	o := r.Options
 	extra := ""
 	if g, ok := m.Spec.Values()["grid"]; ok {

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
 )
@@ -75,7 +76,7 @@ func cmdTrainTask(args []string) error {
 	info := r.Info
 	for _, j := range r.Info.Jobs {
 		if j.ID == job {
-			info.Jobs = []runner.JobInfo{j}
+			info.Jobs = []folder.JobInfo{j}
 		}
 	}
 	sub := r.Subscribe()
@@ -85,7 +86,7 @@ func cmdTrainTask(args []string) error {
 		close(printed)
 	}()
 	out, err := r.TrainTask(context.Background(), job, task, runner.TaskOptions{RequeueMax: *requeueMax}, stop)
-	if errors.Is(err, runner.ErrJobDone) {
+	if errors.Is(err, folder.ErrJobDone) {
 		fmt.Println("sipbench:", err)
 		return nil
 	}
@@ -118,7 +119,7 @@ func reportTask(job string, out runner.TaskOutcome) error {
 		line += ": " + out.Message
 	}
 	fmt.Println(line)
-	if out.State == runner.Failed {
+	if out.State == folder.Failed {
 		return &exitError{1}
 	}
 	return nil

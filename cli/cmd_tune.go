@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tune"
@@ -115,7 +116,7 @@ func (f *tuneFlags) newPlan(pos []string, dir string) (tune.Plan, string, error)
 		plan.Steps = spec.Common.Steps
 	}
 	if dir == "" {
-		dir = runner.NewRunDir("tune-" + p.Name)
+		dir = folder.NewRunDir("tune-" + p.Name)
 	}
 	return plan, dir, nil
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sipbench/sipbench/check"
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/tune"
 )
 
@@ -30,7 +30,7 @@ func TestTuneThenRunTuned(t *testing.T) {
 	if code, _, errOut := capture(t, "run", "rotation", "--methods", "sip,adam", "--tuned", dir, "--steps", "4", "--headless", "--out", run); code != 0 {
 		t.Fatalf("run --tuned: exit %d: %s", code, errOut)
 	}
-	info, err := runner.ReadRunInfo(run)
+	info, err := folder.ReadInfo(run)
 	if err != nil || info.Tuned == nil || info.Tuned.Rates["adam"] != rec.Best[1].LR {
 		t.Fatalf("run.json: %v, tuned %+v; want adam at %v", err, info.Tuned, rec.Best[1].LR)
 	}
@@ -102,14 +102,14 @@ func TestTuneMomentum(t *testing.T) {
 	if sgd.Method != "sgd" || len(sgd.Hypers) != 1 || sgd.Hypers[0].Name != "momentum" || len(sgd.DefaultHypers) != 1 {
 		t.Fatalf("sgd's best: %+v", sgd)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "rung-0", sgd.Point().Dir(), runner.JobID("sgd", 0), "metrics.csv")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "rung-0", sgd.Point().Dir(), folder.JobID("sgd", 0), "metrics.csv")); err != nil {
 		t.Errorf("the best point's run folder: %v", err)
 	}
 	run := filepath.Join(root, "run")
 	if code, _, errOut := capture(t, "run", "rotation", "--methods", "sip,sgd", "--tuned", dir, "--steps", "4", "--headless", "--out", run); code != 0 {
 		t.Fatalf("run --tuned: exit %d: %s", code, errOut)
 	}
-	info, err := runner.ReadRunInfo(run)
+	info, err := folder.ReadInfo(run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestTuneMomentum(t *testing.T) {
 	if v, ok := info.Settings["momentum.sgd"]; ok { // the method records it (config.json), in one place
 		t.Errorf("run.json's settings copy momentum.sgd=%s", v)
 	}
-	if c, err := runner.ReadJobConfig(run, runner.JobID("sgd", 0)); err != nil || c.Method.Momentum != sgd.Hypers[0].Value {
+	if c, err := folder.ReadJobConfig(run, folder.JobID("sgd", 0)); err != nil || c.Method.Momentum != sgd.Hypers[0].Value {
 		t.Errorf("sgd's job config: %v, %+v; want momentum %v", err, c, sgd.Hypers[0].Value)
 	}
 	if code, _, errOut := capture(t, "run", "rotation", "--methods", "sgd", "--tuned", dir, "--set", "momentum.sgd=0.1", "--out", filepath.Join(root, "x")); code != 2 ||

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tui"
 	"github.com/sipbench/sipbench/tune"
@@ -28,7 +29,7 @@ func cmdWatch(args []string) error {
 		return err
 	}
 	inTUI := !view.headless && interactive()
-	if len(pos) > 1 || len(pos) == 1 && runner.IsSweep(pos[0]) {
+	if len(pos) > 1 || len(pos) == 1 && folder.IsSweep(pos[0]) {
 		if !inTUI {
 			return usagef("", "watch --headless follows one run folder (sipbench show compares several)")
 		}
@@ -39,11 +40,11 @@ func cmdWatch(args []string) error {
 	case len(pos) == 1:
 		dir = pos[0]
 	case inTUI: // the newest run in training, else the runs screen
-		if dir = newestTraining(runner.RunsDir); dir == "" {
-			return runsInTUI(runner.RunsDir, opts)
+		if dir = newestTraining(folder.RunsDir); dir == "" {
+			return runsInTUI(folder.RunsDir, opts)
 		}
 	default:
-		if dir, err = newestRun(runner.RunsDir); err != nil {
+		if dir, err = newestRun(folder.RunsDir); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -52,13 +53,13 @@ func TestDiskFull(t *testing.T) {
 	if !strings.Contains(string(out), "no space left on device") || !strings.Contains(string(out), "sipbench resume "+dir) {
 		t.Errorf("run on a full disk does not say so, or what to do:\n%s", out)
 	}
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range info.Jobs {
-		st, err := runner.ReadStatus(dir, j.ID)
-		if err != nil || st.State != runner.Failed && st.State != runner.Done {
+		st, err := folder.ReadStatus(dir, j.ID)
+		if err != nil || st.State != folder.Failed && st.State != folder.Done {
 			t.Errorf("%s after the disk filled: %+v, %v; want failed (or done)", j.ID, st, err)
 		}
 	}

@@ -36,7 +36,7 @@ func TestEscapesNeverReachTheTerminal(t *testing.T) {
 		if err := os.CopyFS(dir, os.DirFS(named)); err != nil {
 			t.Fatal(err)
 		}
-		src := filepath.Join("..", "runner", "testdata", "hostile", fixture)
+		src := filepath.Join("..", "folder", "testdata", "hostile", fixture)
 		if err := os.CopyFS(dir+".overlay", os.DirFS(src)); err != nil {
 			t.Fatal(err)
 		}

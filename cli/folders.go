@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // compareDirs returns the run folders named on a command line, each sweep folder among
@@ -12,17 +13,17 @@ import (
 func compareDirs(args []string) ([]string, error) {
 	var dirs []string
 	for _, a := range args {
-		if !runner.IsSweep(a) {
+		if !folder.IsSweep(a) {
 			dirs = append(dirs, a)
 			continue
 		}
-		info, err := runner.ReadSweep(a)
+		info, err := folder.ReadSweep(a)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range info.Runs {
 			d := filepath.Join(a, r.Dir)
-			if _, err := runner.ReadRunInfo(d); err == nil {
+			if _, err := folder.ReadInfo(d); err == nil {
 				dirs = append(dirs, d)
 			}
 		}
@@ -33,12 +34,12 @@ func compareDirs(args []string) ([]string, error) {
 // newestTraining returns the most recently started run folder under root that a live
 // process trains (runner.RunIndex), or "" if none does.
 func newestTraining(root string) string {
-	rs, err := runner.NewRunIndex(root).Scan()
+	rs, err := summary.NewIndex(root).Scan()
 	if err != nil {
 		return ""
 	}
 	for _, r := range rs {
-		if r.State == runner.RunTraining && r.Sweep == nil {
+		if r.State == summary.RunTraining && r.Sweep == nil {
 			return r.Dir
 		}
 	}
@@ -47,7 +48,7 @@ func newestTraining(root string) string {
 
 // newestRun returns the most recently started run folder under root.
 func newestRun(root string) (string, error) {
-	runs, err := runner.ListRuns(root)
+	runs, err := folder.ListRuns(root)
 	if err != nil {
 		return "", fmt.Errorf("no runs folder %q: start a run first (sipbench run PRESET)", root)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/sanitize"
 )
 
 // ms is d in milliseconds.
@@ -42,7 +42,7 @@ func fmtOther(other map[string]string) string {
 	keys := slices.Sorted(maps.Keys(other))
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, runner.Sanitize(k+"="+other[k]))
+		parts = append(parts, sanitize.String(k+"="+other[k]))
 	}
 	return "; also tuned: " + strings.Join(parts, ", ")
 }

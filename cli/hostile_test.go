@@ -13,7 +13,7 @@ import (
 )
 
 // TestHostileFoldersCLI runs show, watch --headless and resume --headless on each damaged
-// folder of runner/testdata/hostile: each ends with exit 0 or with a one-line error (exit
+// folder of folder/testdata/hostile: each ends with exit 0 or with a one-line error (exit
 // 1), never a stack trace, and nothing appears beside the folder.
 func TestHostileFoldersCLI(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "base")
@@ -28,7 +28,7 @@ func TestHostileFoldersCLI(t *testing.T) {
 	}
 	r.Start(context.Background(), runner.Options{Workers: 1})
 	r.Wait()
-	root := filepath.Join("..", "runner", "testdata", "hostile")
+	root := filepath.Join("..", "folder", "testdata", "hostile")
 	cases, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)

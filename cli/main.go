@@ -47,7 +47,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/sanitize"
 )
 
 // usageError is a mistake in the command line: exit code 2.
@@ -170,5 +170,5 @@ func userMessage(msg string) string {
 		}
 		msg = m
 	}
-	return runner.SanitizeLines(msg, 1000)
+	return sanitize.Lines(msg, 1000)
 }

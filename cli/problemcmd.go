@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/problems/process"
 	"github.com/sipbench/sipbench/runner"
@@ -112,7 +113,7 @@ func indentTail(s string) string {
 // command must be given again with --problem-cmd (or --trust-problem-cmd given), and then
 // its preset is made known. A run without a command needs neither flag.
 func (pc *problemCmd) forResume(dir string) error {
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil || info.ProblemCmd == "" {
 		if pc.cmd != "" && err == nil {
 			return usagef("", "%s does not run a problem process: resume it without --problem-cmd", dir)

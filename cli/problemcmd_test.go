@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 var (
@@ -94,16 +94,16 @@ func TestProblemProcessFaults(t *testing.T) {
 			if code != want {
 				t.Fatalf("exit %d, want %d; stdout %s; stderr %s", code, want, out, stderr)
 			}
-			sip, _ := runner.ReadStatus(dir, "sip-seed0")
-			adam, _ := runner.ReadStatus(dir, "adam-seed0")
+			sip, _ := folder.ReadStatus(dir, "sip-seed0")
+			adam, _ := folder.ReadStatus(dir, "adam-seed0")
 			if string(sip.State) != c.sipState || !strings.Contains(sip.Message, c.reason) || strings.Contains(sip.Message, "\n") {
 				t.Errorf("sip: %s %q, want %s and a line with %q", sip.State, sip.Message, c.sipState, c.reason)
 			}
-			if adam.State != runner.Done || adam.Step != 30 {
+			if adam.State != folder.Done || adam.Step != 30 {
 				t.Errorf("adam, which never calls update: %s at step %d, want done at 30", adam.State, adam.Step)
 			}
 			if c.log != "" {
-				b, _ := os.ReadFile(filepath.Join(dir, runner.TrainLogFile))
+				b, _ := os.ReadFile(filepath.Join(dir, folder.TrainLogFile))
 				if !strings.Contains(string(b), c.log) || !strings.Contains(string(b), c.reason) {
 					t.Errorf("train.log lacks the reason or the stderr tail %q:\n%s", c.log, b)
 				}
@@ -231,7 +231,7 @@ func TestProblemCmdSlurmTask(t *testing.T) {
 		t.Errorf("train-task without the script's command: %v, %s", err, task)
 	}
 	code, stdout, stderr = capture(t, "train-task", out, "--task", "0", "--problem-cmd", "fakeproc hang=never", "--problem-exe", filepath.Join(sb, "fakeproc"))
-	if st, _ := runner.ReadStatus(out, "adam-seed0"); code != 0 || st.State != runner.Done {
+	if st, _ := folder.ReadStatus(out, "adam-seed0"); code != 0 || st.State != folder.Done {
 		t.Errorf("train-task with the script's command: exit %d, %s %s; adam %+v", code, stdout, stderr, st)
 	}
 	noLeftovers(t, bin)
@@ -243,13 +243,13 @@ func TestProblemCmdSweep(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "sweep")
 	code, out, stderr := capture(t, "sweep", "--problem-cmd", bin, "--methods", "adam", "--steps", "5",
 		"--set", "lr.adam=0.001,0.01", "--out", dir)
-	if code != 0 || !runner.IsSweep(dir) {
+	if code != 0 || !folder.IsSweep(dir) {
 		t.Fatalf("sweep: exit %d\n%s\n%s", code, out, stderr)
 	}
 	runs, _ := filepath.Glob(filepath.Join(dir, "*", "adam-seed0", "status.json"))
 	for _, r := range runs {
-		st, _ := runner.ReadStatus(filepath.Dir(filepath.Dir(r)), "adam-seed0")
-		if st.State != runner.Done {
+		st, _ := folder.ReadStatus(filepath.Dir(filepath.Dir(r)), "adam-seed0")
+		if st.State != folder.Done {
 			t.Errorf("%s: %+v", r, st)
 		}
 	}

@@ -11,12 +11,14 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/sanitize"
 )
 
 // printProgress prints a line per job every interval until the subscription closes,
 // and a line whenever a job ends other than done.
-func printProgress(w io.Writer, info runner.RunInfo, sub *runner.Subscription, every time.Duration) {
+func printProgress(w io.Writer, info folder.Info, sub *runner.Subscription, every time.Duration) {
 	p := newProgress(w, info)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -39,14 +41,14 @@ func printProgress(w io.Writer, info runner.RunInfo, sub *runner.Subscription, e
 // progress is what the headless progress lines show of each job.
 type progress struct {
 	w     io.Writer
-	info  runner.RunInfo
+	info  folder.Info
 	col   int // the column of info.Metric
 	start time.Time
 	jobs  map[string]*jobProgress
 }
 
 type jobProgress struct {
-	state runner.State
+	state folder.State
 	step  int
 	wall  float64
 	val   float64
@@ -54,7 +56,7 @@ type jobProgress struct {
 	slurm string // Slurm's view, for a cluster run
 }
 
-func newProgress(w io.Writer, info runner.RunInfo) *progress {
+func newProgress(w io.Writer, info folder.Info) *progress {
 	p := &progress{w: w, info: info, start: time.Now(), jobs: map[string]*jobProgress{}}
 	for i, m := range info.Metrics {
 		if m == info.Metric {
@@ -62,7 +64,7 @@ func newProgress(w io.Writer, info runner.RunInfo) *progress {
 		}
 	}
 	for _, j := range info.Jobs {
-		p.jobs[j.ID] = &jobProgress{state: runner.Queued}
+		p.jobs[j.ID] = &jobProgress{state: folder.Queued}
 	}
 	return p
 }
@@ -75,8 +77,8 @@ func (p *progress) apply(e runner.Event) {
 	}
 	switch e.Kind {
 	case runner.EvState:
-		v.state, v.msg = e.State, runner.SanitizeLines(e.Message, 1000) // it may quote a folder's content
-		if e.State.Final() && e.State != runner.Done || e.State == runner.Lost {
+		v.state, v.msg = e.State, sanitize.Lines(e.Message, 1000) // it may quote a folder's content
+		if e.State.Final() && e.State != folder.Done || e.State == folder.Lost {
 			line := fmt.Sprintf("[%5.0fs] %s %s at step %d %s", time.Since(p.start).Seconds(), e.Job, e.State, e.Step, v.msg)
 			fmt.Fprintln(p.w, strings.TrimRight(line, " "))
 		}
@@ -85,7 +87,7 @@ func (p *progress) apply(e runner.Event) {
 	case runner.EvCluster:
 		v.slurm = e.Cluster.String()
 	case runner.EvNote:
-		fmt.Fprintf(p.w, "[%5.0fs] %s: %s\n", time.Since(p.start).Seconds(), e.Job, runner.SanitizeLines(e.Message, 1000))
+		fmt.Fprintf(p.w, "[%5.0fs] %s: %s\n", time.Since(p.start).Seconds(), e.Job, sanitize.Lines(e.Message, 1000))
 	}
 }
 
@@ -207,18 +209,18 @@ func (a meterAbove) Write(p []byte) (int, error) {
 // done and planned over every job, and how many train; ok is false if the folder cannot
 // be read yet.
 func runProgress(dir string) (done, total, training, jobs int, ok bool) {
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		return 0, 0, 0, 0, false
 	}
 	for _, j := range info.Jobs {
 		total += j.Steps
-		st, err := runner.ReadStatus(dir, j.ID)
+		st, err := folder.ReadStatus(dir, j.ID)
 		if err != nil {
 			continue
 		}
 		done += min(st.Step, j.Steps)
-		if st.State == runner.Running {
+		if st.State == folder.Running {
 			training++
 		}
 	}

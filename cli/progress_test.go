@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 // TestMeter: on a file a progress line each; on a terminal one line redrawn in place with
@@ -46,9 +46,9 @@ func TestMeter(t *testing.T) {
 // TestRunProgress: the check's progress line sums its jobs' steps from their status files.
 func TestRunProgress(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1"}, Metric: "x_l1", Methods: []string{"sip", "adam"},
-		Seeds: []int{0}, Version: runner.Version, Format: runner.FormatVersion,
-		Jobs: []runner.JobInfo{{ID: "sip-seed0", Method: "sip", Steps: 100}, {ID: "adam-seed0", Method: "adam", Steps: 100}}}
+	info := folder.Info{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1"}, Metric: "x_l1", Methods: []string{"sip", "adam"},
+		Seeds: []int{0}, Version: folder.Version, Format: folder.FormatVersion,
+		Jobs: []folder.JobInfo{{ID: "sip-seed0", Method: "sip", Steps: 100}, {ID: "adam-seed0", Method: "adam", Steps: 100}}}
 	write := func(path string, v any) {
 		b, _ := json.Marshal(v)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -59,8 +59,8 @@ func TestRunProgress(t *testing.T) {
 		}
 	}
 	write(filepath.Join(dir, "run.json"), info)
-	write(filepath.Join(dir, "sip-seed0", "status.json"), runner.Status{State: runner.Done, Step: 100, Total: 100})
-	write(filepath.Join(dir, "adam-seed0", "status.json"), runner.Status{State: runner.Running, Step: 30, Total: 100})
+	write(filepath.Join(dir, "sip-seed0", "status.json"), folder.Status{State: folder.Done, Step: 100, Total: 100})
+	write(filepath.Join(dir, "adam-seed0", "status.json"), folder.Status{State: folder.Running, Step: 30, Total: 100})
 	done, total, training, jobs, ok := runProgress(dir)
 	if !ok || done != 130 || total != 200 || training != 1 || jobs != 2 {
 		t.Errorf("runProgress: %d of %d, %d training, %d jobs, %v; want 130 of 200, 1, 2, true", done, total, training, jobs, ok)

@@ -5,8 +5,10 @@ import (
 	"io"
 	"math"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // showJSON is one run in `sipbench show --json`: what show's table says, with every
@@ -61,8 +63,8 @@ func jsonNum(v float64) *float64 {
 }
 
 // newShowJSON converts a Summary of the run folder dir.
-func newShowJSON(dir, label string, s *runner.Summary) showJSON {
-	out := showJSON{Dir: runner.SanitizePath(dir), Label: label, Preset: s.Info.Preset, Scale: s.Info.Scale, Metric: s.Metric,
+func newShowJSON(dir, label string, s *summary.Summary) showJSON {
+	out := showJSON{Dir: sanitize.Path(dir), Label: label, Preset: s.Info.Preset, Scale: s.Info.Scale, Metric: s.Metric,
 		Window: s.Window, Reference: s.Info.Reference, Jobs: []showJobJSON{}, Methods: []showMethodJSON{}}
 	if s.Info.Tuned != nil {
 		out.Tuned, out.TunedMore = s.Info.Tuned.Rates, s.Info.Tuned.Other
@@ -78,7 +80,7 @@ func newShowJSON(dir, label string, s *runner.Summary) showJSON {
 		}
 		out.Jobs = append(out.Jobs, j)
 	}
-	byStep := make([][]runner.MethodStat, len(s.Steps))
+	byStep := make([][]summary.MethodStat, len(s.Steps))
 	for k := range s.Steps {
 		byStep[k] = s.ByMethod(k)
 	}
@@ -103,10 +105,10 @@ func newShowJSON(dir, label string, s *runner.Summary) showJSON {
 
 // showJSONOf prints the runs of dirs (infos their run.json, labels their names when
 // compared; nil for one) as a JSON array, one object per run.
-func showJSONOf(w io.Writer, dirs []string, infos []runner.RunInfo, labels []string, o runner.SummaryOptions) error {
+func showJSONOf(w io.Writer, dirs []string, infos []folder.Info, labels []string, o summary.Options) error {
 	out := []showJSON{}
 	for i, d := range dirs {
-		s, err := runner.Summarize(d, infos[i], o)
+		s, err := summary.Summarize(d, infos[i], o)
 		if err != nil {
 			return err
 		}
@@ -139,8 +141,8 @@ type profileMethodJSON struct {
 }
 
 // printProfileJSON prints pr as JSON.
-func printProfileJSON(w io.Writer, pr *runner.Profile) error {
-	out := profileJSON{Problems: pr.Problems, Cost: "steps", Tolerance: runner.DefaultTolerance, Taus: profileTaus}
+func printProfileJSON(w io.Writer, pr *summary.Profile) error {
+	out := profileJSON{Problems: pr.Problems, Cost: "steps", Tolerance: summary.DefaultTolerance, Taus: profileTaus}
 	if pr.Wall {
 		out.Cost = "wall"
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -35,7 +36,7 @@ func TestInterruptKeepsFolderReadable(t *testing.T) {
 	// Wait until both jobs have logged rows, then interrupt.
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		rows, _, _ := runner.ReadMetrics(dir, "adam-seed0", 0, nil)
+		rows, _, _ := folder.ReadMetrics(dir, "adam-seed0", 0, nil)
 		if len(rows) > 50 {
 			break
 		}
@@ -46,16 +47,16 @@ func TestInterruptKeepsFolderReadable(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
 		t.Fatalf("exit after SIGINT: %v; want code 130", err)
 	}
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range info.Jobs {
-		st, err := runner.ReadStatus(dir, j.ID)
-		if err != nil || st.State != runner.Cancelled {
+		st, err := folder.ReadStatus(dir, j.ID)
+		if err != nil || st.State != folder.Cancelled {
 			t.Errorf("%s: status %+v, %v; want cancelled", j.ID, st, err)
 		}
-		rows, _, err := runner.ReadMetrics(dir, j.ID, 0, info.Metrics)
+		rows, _, err := folder.ReadMetrics(dir, j.ID, 0, info.Metrics)
 		if err != nil || len(rows) == 0 || rows[len(rows)-1].Step != st.Step {
 			t.Errorf("%s: %d rows, %v; want rows up to step %d", j.ID, len(rows), err, st.Step)
 		}
@@ -89,7 +90,7 @@ func TestInterruptKeepsFolderReadable(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	if _, err := os.Stat(big); err == nil {
-		if _, err := runner.ReadRunInfo(big); err != nil {
+		if _, err := folder.ReadInfo(big); err != nil {
 			t.Errorf("a kill during creation left %s, not a run: %v", big, err)
 		}
 	} else if out, err := exec.Command(bin, "run", "exp", "--headless", "--steps", "5", "--methods", "rescaled", "--out", big).CombinedOutput(); err != nil {

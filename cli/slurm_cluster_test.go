@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // The subtests of TestSlurm that need a cluster of two nodes or many tasks (issue 29): an
@@ -51,9 +54,9 @@ func cancelArrays(t *testing.T, dir string) {
 }
 
 // status returns the runs list's view of one run folder.
-func status(t *testing.T, dir string) runner.RunStatus {
+func status(t *testing.T, dir string) summary.Status {
 	t.Helper()
-	rs, err := runner.NewRunIndex(filepath.Dir(dir)).Status(dir)
+	rs, err := summary.NewIndex(filepath.Dir(dir)).Status(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +74,7 @@ func (e *e2e) outage(t *testing.T) {
 	e.sipbench(t, "run", "rotation", "--methods", "sip,adam", "--steps", "20000", "--slurm", "--cpus-per-task", "1",
 		"--max-parallel", "1", "--out", dir)
 	defer cancelArrays(t, dir)
-	waitFor(t, dir, "the first job training", 6*time.Minute, func() bool { return states(t, dir)["sip-seed0"].State == runner.Running })
+	waitFor(t, dir, "the first job training", 6*time.Minute, func() bool { return states(t, dir)["sip-seed0"].State == folder.Running })
 	broken := standIn(t, "squeue", "echo 'squeue: error: slurm_load_jobs error: Socket timed out on send/recv operation' >&2; exit 1")
 	env := []string{"PATH=" + broken + string(os.PathListSeparator) + os.Getenv("PATH")}
 	// The first job's lock shows its trainer (this machine holds both nodes, as a coherent
@@ -106,7 +109,7 @@ func (e *e2e) partial(t *testing.T) {
 		"--max-parallel", "1", "--out", dir)
 	defer cancelArrays(t, dir)
 	first := array(t, dir)
-	waitFor(t, dir, "the first job training", 6*time.Minute, func() bool { return states(t, dir)["sip-seed0"].State == runner.Running })
+	waitFor(t, dir, "the first job training", 6*time.Minute, func() bool { return states(t, dir)["sip-seed0"].State == folder.Running })
 	sb, err := exec.Command("sbatch", "--parsable", "--array=2", filepath.Join(dir, slurm.ScriptFile)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("sbatch --array=2 slurm/array.sh: %v\n%s", err, sb)
@@ -120,7 +123,7 @@ func (e *e2e) partial(t *testing.T) {
 	// training, never lost.
 	rs := status(t, dir)
 	for _, j := range rs.Jobs {
-		if j.Info.ID == "adam-seed0" && (j.Kind == runner.JobLost || j.Cluster.State == runner.ClusterLost) {
+		if j.Info.ID == "adam-seed0" && (j.Kind == summary.JobLost || j.Cluster.State == cluster.Lost) {
 			t.Errorf("adam-seed0 (task 1 of array %s) after array %s took task 2: %s %q; want queued or training", first, second, j.Kind, j.Cluster.String())
 		}
 		t.Logf("after array %s took task 2: %s %s %q", second, j.Info.ID, j.Kind, j.Cluster.String())
@@ -130,7 +133,7 @@ func (e *e2e) partial(t *testing.T) {
 	}
 	waitFor(t, dir, "every job final", 8*time.Minute, func() bool { return allFinal(t, dir) })
 	for id, st := range states(t, dir) {
-		if st.State != runner.Done {
+		if st.State != folder.Done {
 			t.Errorf("%s: %+v; want done", id, st)
 		}
 	}
@@ -150,7 +153,7 @@ func (e *e2e) refused(t *testing.T) {
 			t.Fatalf("run --slurm --partition nope: %v\n%s\nwant sbatch's refusal and how to submit again", err, out)
 		}
 		for id, st := range states(t, dir) {
-			if st.State != runner.Cancelled || !strings.Contains(st.Message, "invalid partition") {
+			if st.State != folder.Cancelled || !strings.Contains(st.Message, "invalid partition") {
 				t.Errorf("%s after the refusal: %+v; want cancelled with sbatch's reason", id, st)
 			}
 		}
@@ -165,7 +168,7 @@ func (e *e2e) refused(t *testing.T) {
 		defer cancelArrays(t, dir)
 		waitFor(t, dir, route+": every job trained", 5*time.Minute, func() bool { return allTrained(t, dir) })
 		for id, st := range states(t, dir) {
-			if st.State != runner.Done {
+			if st.State != folder.Done {
 				t.Errorf("%s, %s: %+v; want done", route, id, st)
 			}
 		}
@@ -185,12 +188,12 @@ func (e *e2e) nodeLoss(t *testing.T) {
 	e.sipbench(t, append(args, "--slurm", "--cpus-per-task", "1", "--sbatch-arg=--no-requeue", "--out", dir)...)
 	defer cancelArrays(t, dir)
 	job := "sip-seed0"
-	var owner *runner.LockOwner
+	var owner *folder.LockOwner
 	waitFor(t, dir, "the job training with a checkpoint", 3*time.Minute, func() bool {
 		st := states(t, dir)[job]
-		owner, _ = runner.JobLockOwner(dir, job)
+		owner, _ = folder.JobLockOwner(dir, job)
 		_, err := os.Stat(filepath.Join(dir, job, "checkpoint.bin"))
-		return st.State == runner.Running && st.Step >= 3000 && owner != nil && err == nil
+		return st.State == folder.Running && st.Step >= 3000 && owner != nil && err == nil
 	})
 	task := array(t, dir) + "_0"
 	q, err := exec.Command("squeue", "-h", "-j", task, "-o", "%N").Output()
@@ -220,10 +223,10 @@ func (e *e2e) nodeLoss(t *testing.T) {
 		}
 	}
 	killed := time.Now()
-	var lost runner.JobStatus
+	var lost summary.JobStatus
 	waitFor(t, dir, "the job lost with NODE_FAIL", 3*time.Minute, func() bool {
 		lost = status(t, dir).Jobs[0]
-		return lost.Kind == runner.JobLost && strings.Contains(lost.Cluster.Reason, "NODE_FAIL")
+		return lost.Kind == summary.JobLost && strings.Contains(lost.Cluster.Reason, "NODE_FAIL")
 	})
 	t.Logf("node %s lost: the job %s %.0f s after the kill: %s", node, lost.Kind, time.Since(killed).Seconds(), lost.Cluster.String())
 	out, err := e.try(nil, "watch", dir, "--headless", "--print-every", "1s")
@@ -239,7 +242,7 @@ func (e *e2e) nodeLoss(t *testing.T) {
 	local := filepath.Join(e.tmp, "node", "local")
 	e.sipbench(t, append(args, "--headless", "--print-every", "1h", "--out", local)...)
 	waitFor(t, dir, "the resumed job done", 5*time.Minute, func() bool { return allFinal(t, dir) })
-	if st := states(t, dir)[job]; st.State != runner.Done {
+	if st := states(t, dir)[job]; st.State != folder.Done {
 		t.Fatalf("after resume --slurm: %+v; want done", st)
 	}
 	sameMetricsFiles(t, local, dir)
@@ -249,7 +252,7 @@ func (e *e2e) nodeLoss(t *testing.T) {
 // failed): unlike allFinal, a cancelled job is not.
 func allTrained(t *testing.T, dir string) bool {
 	for _, st := range states(t, dir) {
-		if !st.State.Final() || st.State == runner.Cancelled {
+		if !st.State.Final() || st.State == folder.Cancelled {
 			return false
 		}
 	}
@@ -303,10 +306,10 @@ func (e *e2e) thousand(t *testing.T) {
 	if sacct, err := exec.LookPath("sacct"); err == nil {
 		os.WriteFile(filepath.Join(bin, "sacct"), []byte("#!/bin/sh\nexec "+sacct+" \"$@\"\n"), 0o755)
 	}
-	saved := runner.ClusterMonitor
-	runner.ClusterMonitor = &slurm.Monitor{Client: slurm.Client{Bin: bin}, Every: runner.ClusterPollInterval}
-	defer func() { runner.ClusterMonitor = saved }()
-	info, err := runner.ReadSweep(dir)
+	saved := cluster.Monitor
+	cluster.Monitor = &slurm.Monitor{Client: slurm.Client{Bin: bin}, Every: cluster.PollInterval}
+	defer func() { cluster.Monitor = saved }()
+	info, err := folder.ReadSweep(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,12 +343,12 @@ func (e *e2e) thousand(t *testing.T) {
 	took := time.Since(start)
 	b, _ := os.ReadFile(calls)
 	n := strings.Count(string(b), "\n")
-	want := int(took/runner.ClusterPollInterval) + 2 // one at the start, one per interval (and a margin of one)
+	want := int(took/cluster.PollInterval) + 2 // one at the start, one per interval (and a margin of one)
 	t.Logf("1,200 tasks in arrays %s and %s: final after %.0f s of watching 600 combinations; squeue ran %d times",
 		rec.Array, rec.Parts[0].Array, took.Seconds(), n)
 	if n < 1 || n > want {
 		t.Errorf("squeue ran %d times in %.0f s for 600 watches polled every 2 s; want at most %d (one per %v):\n%s",
-			n, took.Seconds(), want, runner.ClusterPollInterval, b)
+			n, took.Seconds(), want, cluster.PollInterval, b)
 	}
 	if !strings.Contains(string(b), "--jobs="+rec.Array+","+rec.Parts[0].Array+" ") &&
 		!strings.Contains(string(b), "--jobs="+rec.Parts[0].Array+","+rec.Array+" ") {
@@ -354,7 +357,7 @@ func (e *e2e) thousand(t *testing.T) {
 	notDone := 0
 	for _, r := range info.Runs {
 		for _, st := range states(t, filepath.Join(dir, r.Dir)) {
-			if st.State != runner.Done {
+			if st.State != folder.Done {
 				notDone++
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
 	"github.com/sipbench/sipbench/tune"
@@ -115,15 +116,15 @@ func waitFor(t *testing.T, dir, what string, limit time.Duration, cond func() bo
 }
 
 // states returns the status of every job of the run folder dir.
-func states(t *testing.T, dir string) map[string]runner.Status {
+func states(t *testing.T, dir string) map[string]folder.Status {
 	t.Helper()
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]runner.Status{}
+	out := map[string]folder.Status{}
 	for _, j := range info.Jobs {
-		st, _ := runner.ReadStatus(dir, j.ID)
+		st, _ := folder.ReadStatus(dir, j.ID)
 		out[j.ID] = st
 	}
 	return out
@@ -159,7 +160,7 @@ func withoutWall(t *testing.T, path string) string {
 // sameMetricsFiles compares every job's metrics.csv of two run folders, apart from wall_s.
 func sameMetricsFiles(t *testing.T, a, b string) {
 	t.Helper()
-	info, err := runner.ReadRunInfo(a)
+	info, err := folder.ReadInfo(a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func (e *e2e) sweep(t *testing.T) {
 	})
 	for _, c := range combos {
 		for id, st := range states(t, filepath.Join(cluster, c)) {
-			if st.State != runner.Done {
+			if st.State != folder.Done {
 				t.Errorf("%s/%s: %+v; want done", c, id, st)
 			}
 		}
@@ -240,7 +241,7 @@ func (e *e2e) sweep(t *testing.T) {
 	}
 	for _, c := range combos {
 		for id, st := range states(t, filepath.Join(cluster, c)) {
-			if st.State != runner.Done {
+			if st.State != folder.Done {
 				t.Errorf("%s/%s after the re-submission: %+v; want done", c, id, st)
 			}
 		}
@@ -261,16 +262,16 @@ func (e *e2e) requeue(t *testing.T) {
 	// seconds makes scancel retry and deliver the signal twice).
 	waitFor(t, cluster, "training under way", 3*time.Minute, func() bool {
 		st := states(t, cluster)[job]
-		return st.State == runner.Running && st.Step >= 2000
+		return st.State == folder.Running && st.Step >= 2000
 	})
 	if out, err := exec.Command("timeout", "30", "scancel", "--signal=USR1", "--batch", task).CombinedOutput(); err != nil {
 		t.Fatalf("scancel --signal=USR1 --batch %s: %v\n%s", task, err, out)
 	}
 	signalled := time.Now()
-	var stopped runner.Status
+	var stopped folder.Status
 	waitFor(t, cluster, "the job requeued", time.Minute, func() bool {
 		stopped = states(t, cluster)[job]
-		return stopped.State == runner.Queued && strings.Contains(stopped.Message, "requeued by Slurm after SIGUSR1")
+		return stopped.State == folder.Queued && strings.Contains(stopped.Message, "requeued by Slurm after SIGUSR1")
 	})
 	if stopped.Step >= 25000 || stopped.Step < 2000 {
 		t.Fatalf("requeued at step %d; want mid-training", stopped.Step)
@@ -278,7 +279,7 @@ func (e *e2e) requeue(t *testing.T) {
 	e.sipbench(t, append(args, "--headless", "--print-every", "1h", "--out", local)...)
 	waitFor(t, cluster, "the requeued job done", 5*time.Minute, func() bool { return allFinal(t, cluster) })
 	t.Logf("requeued at step %d; done %.0f s after the signal", stopped.Step, time.Since(signalled).Seconds())
-	if st := states(t, cluster)[job]; st.State != runner.Done {
+	if st := states(t, cluster)[job]; st.State != folder.Done {
 		t.Fatalf("after the requeue: %+v; want done", st)
 	}
 	logs, _ := filepath.Glob(filepath.Join(cluster, "slurm", "*_0.log"))
@@ -309,14 +310,14 @@ func (e *e2e) cancelAndWatch(t *testing.T) {
 	task := array(t, dir) + "_1"
 	waitFor(t, dir, "the second job training", 5*time.Minute, func() bool {
 		st := states(t, dir)["adam-seed0"]
-		return st.State == runner.Running && st.Step >= 1000
+		return st.State == folder.Running && st.Step >= 1000
 	})
 	if o, err := exec.Command("scancel", task).CombinedOutput(); err != nil {
 		t.Fatalf("scancel %s: %v\n%s", task, err, o)
 	}
 	waitFor(t, dir, "every job final", 5*time.Minute, func() bool { return allFinal(t, dir) })
 	got := states(t, dir)
-	if got["sip-seed0"].State != runner.Done || got["sgd-seed0"].State != runner.Done || got["adam-seed0"].State != runner.Cancelled {
+	if got["sip-seed0"].State != folder.Done || got["sgd-seed0"].State != folder.Done || got["adam-seed0"].State != folder.Cancelled {
 		t.Errorf("states after scancel of the second task: %v; want done, cancelled, done", got)
 	}
 	done := make(chan error, 1)
@@ -367,7 +368,7 @@ func (e *e2e) checkFull(t *testing.T) {
 		}
 		for _, m := range spec.Methods {
 			for _, seed := range pl.Seeds {
-				want[x.Name+"/"+runner.JobID(m.Name, seed)] = spec.Common.Steps
+				want[x.Name+"/"+folder.JobID(m.Name, seed)] = spec.Common.Steps
 			}
 		}
 	}

@@ -16,7 +16,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/sanitize"
+	"github.com/sipbench/sipbench/summary"
 	"github.com/sipbench/sipbench/tui"
 )
 
@@ -116,7 +117,7 @@ func BenchmarkSoak(b *testing.B) {
 // firstLine returns the first line of s, cut at 120 bytes.
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return runner.SanitizeN(s, 120)
+	return sanitize.N(s, 120)
 }
 
 // appendBytes appends n bytes c to the file at path.
@@ -169,7 +170,7 @@ func TestSoakRunsScreen(t *testing.T) {
 	if root == "" {
 		t.Skip("BenchmarkSoak's helper")
 	}
-	idx := runner.NewRunIndex(root)
+	idx := summary.NewIndex(root)
 	start := time.Now()
 	rs, err := idx.Scan()
 	if err != nil || len(rs) != 1 {

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // TestSweepContinues reproduces issue 26's sixth defect: an interrupted sweep could not
@@ -24,22 +25,22 @@ func TestSweepContinues(t *testing.T) {
 		for _, c := range combos[1:] {
 			os.RemoveAll(filepath.Join(dir, c))
 		}
-		if err := runner.SetJobState(filepath.Join(dir, combos[0]), "adam-seed0", runner.Cancelled, ""); err != nil {
+		if err := folder.SetJobState(filepath.Join(dir, combos[0]), "adam-seed0", folder.Cancelled, ""); err != nil {
 			t.Fatal(err)
 		}
-		rs, err := runner.NewRunIndex(filepath.Dir(dir)).Status(dir)
-		if err != nil || rs.State != runner.RunInterrupted || rs.Unstarted != 2 || !strings.Contains(rs.StateText(), "2 of 3 runs not started") {
+		rs, err := summary.NewIndex(filepath.Dir(dir)).Status(dir)
+		if err != nil || rs.State != summary.RunInterrupted || rs.Unstarted != 2 || !strings.Contains(rs.StateText(), "2 of 3 runs not started") {
 			t.Fatalf("interrupted sweep: state %s (%s), %d not started, %v", rs.State, rs.StateText(), rs.Unstarted, err)
 		}
 	}
 	finished := func(how string) {
 		t.Helper()
-		rs, _ := runner.NewRunIndex(filepath.Dir(dir)).Status(dir)
-		if rs.State != runner.RunFinished || len(rs.Runs) != 3 || rs.Unstarted != 0 {
+		rs, _ := summary.NewIndex(filepath.Dir(dir)).Status(dir)
+		if rs.State != summary.RunFinished || len(rs.Runs) != 3 || rs.Unstarted != 0 {
 			t.Errorf("after %s: state %s, %d runs, %d not started; want finished, 3, 0", how, rs.State, len(rs.Runs), rs.Unstarted)
 		}
 		for _, c := range combos {
-			if st, err := runner.ReadStatus(filepath.Join(dir, c), "adam-seed0"); err != nil || st.State != runner.Done || st.Step != 20 {
+			if st, err := folder.ReadStatus(filepath.Join(dir, c), "adam-seed0"); err != nil || st.State != folder.Done || st.Step != 20 {
 				t.Errorf("after %s: %s: %+v, %v", how, c, st, err)
 			}
 		}

@@ -13,7 +13,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // curveSet is one line of a curves figure: one method of one run, over its seeds.
@@ -22,9 +23,9 @@ type curveSet struct {
 	color    color.NRGBA
 	glyph    draw.GlyphDrawer
 	dashes   []vg.Length
-	raw      []runner.Series // one seed: its logged values, drawn faint
-	mean     runner.Series   // the running mean (one seed) or the mean over seeds
-	band     *runner.Band    // several seeds: min and max of their running means
+	raw      []summary.Series // one seed: its logged values, drawn faint
+	mean     summary.Series   // the running mean (one seed) or the mean over seeds
+	band     *summary.Band    // several seeds: min and max of their running means
 	seeds    int
 	diverged bool
 }
@@ -62,7 +63,7 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 	}
 	for _, r := range runs {
 		if !slices.Contains(r.info.Metrics, metric) {
-			return nil, fmt.Errorf("%w %q in %s (metrics: %s)", runner.ErrNoMetric, metric, r.dir, strings.Join(r.info.Metrics, ", "))
+			return nil, fmt.Errorf("%w %q in %s (metrics: %s)", summary.ErrNoMetric, metric, r.dir, strings.Join(r.info.Metrics, ", "))
 		}
 	}
 	solver := true
@@ -78,12 +79,12 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 	}
 
 	// The lines: every run × method, labelled by method and the settings that differ.
-	infos := make([]runner.RunInfo, len(runs))
+	infos := make([]folder.Info, len(runs))
 	dirs := make([]string, len(runs))
 	for i, r := range runs {
 		infos[i], dirs[i] = r.info, r.dir
 	}
-	keys := runner.CompareLines(infos, dirs)
+	keys := summary.CompareLines(infos, dirs)
 
 	var lines []*curveSet
 	byRun := len(runs) > 1 && sameMethod(keys) // coloured by run (CompareLines), drawn solid
@@ -94,11 +95,11 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 		if !byRun {
 			cs.dashes = runDashes(k.Run)
 		}
-		var means []runner.Series
+		var means []summary.Series
 		for _, j := range r.jobs(k.Method) {
-			c, err := runner.ReadCurve(r.dir, j.ID, metric, runner.CurveOptions{Window: window, MaxPoints: o.MaxPoints})
+			c, err := summary.ReadCurve(r.dir, j.ID, metric, summary.CurveOptions{Window: window, MaxPoints: o.MaxPoints})
 			if err != nil {
-				if errors.Is(err, runner.ErrNoMetric) {
+				if errors.Is(err, summary.ErrNoMetric) {
 					return nil, fmt.Errorf("%w (%s)", err, r.dir)
 				}
 				return nil, err
@@ -119,12 +120,12 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 		case len(means) == 1:
 			cs.mean = means[0]
 		default:
-			b := runner.AggregateSeeds(means).Covered(len(means))
+			b := summary.AggregateSeeds(means).Covered(len(means))
 			if len(b.Steps) == 0 { // seeds without a common step yet: mean where any is
-				b = runner.AggregateSeeds(means)
+				b = summary.AggregateSeeds(means)
 			}
 			cs.band = &b
-			cs.mean = runner.Series{Steps: b.Steps, Walls: b.Walls, Values: b.Mean}
+			cs.mean = summary.Series{Steps: b.Steps, Walls: b.Walls, Values: b.Mean}
 			cs.raw = nil
 		}
 		if cs.seeds > 1 {
@@ -160,7 +161,7 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 			xlabel, xscale = "training time (min)", 1.0/60
 		}
 	}
-	xOf := func(s runner.Series, i int) float64 {
+	xOf := func(s summary.Series, i int) float64 {
 		if o.Wall {
 			return s.Walls[i] * xscale
 		}
@@ -273,7 +274,7 @@ func appendPositive(dst, vs []float64) []float64 {
 
 // positiveSegments splits s into runs of points with positive finite values (the ones a
 // log axis can show).
-func positiveSegments(s runner.Series, xOf func(runner.Series, int) float64) []plotter.XYs {
+func positiveSegments(s summary.Series, xOf func(summary.Series, int) float64) []plotter.XYs {
 	var segs []plotter.XYs
 	var cur plotter.XYs
 	for i, v := range s.Values {
@@ -292,7 +293,7 @@ func positiveSegments(s runner.Series, xOf func(runner.Series, int) float64) []p
 	return segs
 }
 
-func lastPositive(s runner.Series) int {
+func lastPositive(s summary.Series) int {
 	for i := s.Len() - 1; i >= 0; i-- {
 		if v := s.Values[i]; v > 0 && !math.IsInf(v, 0) {
 			return i
@@ -303,8 +304,8 @@ func lastPositive(s runner.Series) int {
 
 // bandPolygon is the area between a band's minimum and maximum, over the steps where
 // both are positive.
-func bandPolygon(b runner.Band, xOf func(runner.Series, int) float64) *plotter.Polygon {
-	s := runner.Series{Steps: b.Steps, Walls: b.Walls, Values: b.Min}
+func bandPolygon(b summary.Band, xOf func(summary.Series, int) float64) *plotter.Polygon {
+	s := summary.Series{Steps: b.Steps, Walls: b.Walls, Values: b.Min}
 	var lo, hi plotter.XYs
 	for i := range b.Steps {
 		if b.Min[i] > 0 && !math.IsInf(b.Max[i], 0) {
@@ -348,7 +349,7 @@ func markers(pts plotter.XYs, k, n int) plotter.XYs {
 
 // sameMethod reports whether every line is of one method (the lines are then coloured by
 // run and drawn solid).
-func sameMethod(lines []runner.CompareLine) bool {
+func sameMethod(lines []summary.CompareLine) bool {
 	for _, l := range lines {
 		if l.Method != lines[0].Method {
 			return false

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 // lut is a colour map sampled at 256 levels, for fast lookups.
@@ -43,7 +43,7 @@ type field struct {
 }
 
 // channels splits a snapshot field of shape [c, h, w] (or [h, w]) into its channels.
-func channels(f *runner.Field) ([]field, error) {
+func channels(f *folder.Field) ([]field, error) {
 	var c, h, w int
 	switch len(f.Shape) {
 	case 3:
@@ -90,7 +90,7 @@ func valueRange(symmetric bool, fs ...field) (lo, hi float64) {
 	for i, f := range fs {
 		data[i] = f.data
 	}
-	return runner.ValueRange(symmetric, data...)
+	return folder.ValueRange(symmetric, data...)
 }
 
 // tile is one heatmap of a fields figure.
@@ -111,8 +111,8 @@ type colorBar struct {
 // fieldJob is the snapshot of one method (its first seed that has one).
 type fieldJob struct {
 	method string
-	job    runner.JobInfo
-	snap   *runner.Snapshot
+	job    folder.JobInfo
+	snap   *folder.Snapshot
 }
 
 // newFields draws a field preset's snapshot: per channel, a row with the ground truth x*
@@ -128,7 +128,7 @@ func newFields(r *run, o Options) (*Figure, error) {
 		return nil, kindErrorf("figures: %s in %s: no job has written a snapshot yet", Fields, r.dir)
 	}
 	ref := jobs[0].snap
-	xs, ys := ref.Field(runner.FieldTruth), ref.Field(runner.FieldObserved)
+	xs, ys := ref.Field(folder.FieldTruth), ref.Field(folder.FieldObserved)
 	if xs == nil || ys == nil || len(xs.Shape) < 2 || len(xs.Shape) == 2 && xs.Shape[1] <= 2 {
 		return nil, kindErrorf("figures: %s for %s: its snapshots hold no fields (try --kind %s)", Fields, r.info.Preset, r.ownKind())
 	}
@@ -218,11 +218,11 @@ type fieldPred struct {
 
 // fieldPreds returns each job's prediction and error per channel (jobs without them left
 // out), with notes on the snapshots of another example than xs (whose channels are truth).
-func fieldPreds(r *run, jobs []fieldJob, xs *runner.Field, truth []field) ([]fieldPred, []string, error) {
+func fieldPreds(r *run, jobs []fieldJob, xs *folder.Field, truth []field) ([]fieldPred, []string, error) {
 	var preds []fieldPred
 	var notes []string
 	for _, j := range jobs {
-		x, e := j.snap.Field(runner.FieldPrediction), j.snap.Field(runner.FieldError)
+		x, e := j.snap.Field(folder.FieldPrediction), j.snap.Field(folder.FieldError)
 		if x == nil || e == nil {
 			continue
 		}
@@ -238,7 +238,7 @@ func fieldPreds(r *run, jobs []fieldJob, xs *runner.Field, truth []field) ([]fie
 			return nil, nil, fmt.Errorf("figures: %s: the snapshot of %s does not match the shape of x*", r.dir, j.job.ID)
 		}
 		p := fieldPred{name: j.method, x: xc, err: ec}
-		if xt := j.snap.Field(runner.FieldTruth); xt == nil || !slices.Equal(xt.Data, xs.Data) {
+		if xt := j.snap.Field(folder.FieldTruth); xt == nil || !slices.Equal(xt.Data, xs.Data) {
 			p.name += fmt.Sprintf(" (step %d)", j.snap.Step)
 			notes = append(notes, fmt.Sprintf("%s's snapshot (step %d) is of another example than x* (step %d)", j.method, j.snap.Step, jobs[0].snap.Step))
 		}
@@ -251,20 +251,20 @@ func fieldPreds(r *run, jobs []fieldJob, xs *runner.Field, truth []field) ([]fie
 // truth and each prediction on one range, then the observation on its own and each error
 // on a diverging one; then the observation's extra channels. ref is the snapshot that
 // names the channels.
-func fieldRows(r *run, ref *runner.Snapshot, truth, obs []field, preds []fieldPred) ([][]tile, []colorBar) {
+func fieldRows(r *run, ref *folder.Snapshot, truth, obs []field, preds []fieldPred) ([][]tile, []colorBar) {
 	seq, div := newLUT(sequentialMap()), newLUT(divergingMap())
 	multi := len(truth) > 1
 	// chName names channel k of a field of kind ("x*", "y*", "x", "x-x*"): fluid's v_x,
 	// v_y of the velocity and m_0, m_T of the marker (runner.Field.ChannelNames).
 	chName := func(kind, name string, k int) string {
 		n := len(truth)
-		if kind == runner.FieldObserved {
+		if kind == folder.FieldObserved {
 			n = len(obs)
 		}
-		if n <= 1 || !multi && kind != runner.FieldObserved {
+		if n <= 1 || !multi && kind != folder.FieldObserved {
 			return name
 		}
-		if kind == runner.FieldTruth || kind == runner.FieldObserved { // short, so that the channel's name fits
+		if kind == folder.FieldTruth || kind == folder.FieldObserved { // short, so that the channel's name fits
 			name = kind
 		}
 		return name + " " + ref.Field(kind).ChannelNames(r.info.Preset, n)[k]
@@ -280,26 +280,26 @@ func fieldRows(r *run, ref *runner.Snapshot, truth, obs []field, preds []fieldPr
 		}
 		lo, hi := valueRange(false, vals...)
 		elo, ehi := valueRange(true, errs...)
-		top := []tile{{title: chName(runner.FieldTruth, "x* (truth)", k), f: truth[k], lo: lo, hi: hi, lut: seq}}
+		top := []tile{{title: chName(folder.FieldTruth, "x* (truth)", k), f: truth[k], lo: lo, hi: hi, lut: seq}}
 		var bottom []tile
 		if k < len(obs) {
 			olo, ohi := valueRange(false, obs[k])
-			bottom = append(bottom, tile{title: chName(runner.FieldObserved, "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq})
+			bottom = append(bottom, tile{title: chName(folder.FieldObserved, "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq})
 		} else {
 			bottom = append(bottom, tile{})
 		}
 		for _, p := range preds {
-			top = append(top, tile{title: chName(runner.FieldPrediction, p.name, k), f: p.x[k], lo: lo, hi: hi, lut: seq})
-			bottom = append(bottom, tile{title: chName(runner.FieldError, p.name+" − x*", k), f: p.err[k], lo: elo, hi: ehi, lut: div})
+			top = append(top, tile{title: chName(folder.FieldPrediction, p.name, k), f: p.x[k], lo: lo, hi: hi, lut: seq})
+			bottom = append(bottom, tile{title: chName(folder.FieldError, p.name+" − x*", k), f: p.err[k], lo: elo, hi: ehi, lut: div})
 		}
 		rows = append(rows, top, bottom)
-		bars = append(bars, colorBar{label: chName(runner.FieldPrediction, "x", k), lo: lo, hi: hi, lut: seq},
-			colorBar{label: chName(runner.FieldError, "x − x*", k), lo: elo, hi: ehi, lut: div})
+		bars = append(bars, colorBar{label: chName(folder.FieldPrediction, "x", k), lo: lo, hi: hi, lut: seq},
+			colorBar{label: chName(folder.FieldError, "x − x*", k), lo: elo, hi: ehi, lut: div})
 	}
 	// Extra observation channels (fluid's marker at t = 0 and T when x has fewer).
 	for k := len(truth); k < len(obs); k++ {
 		olo, ohi := valueRange(false, obs[k])
-		rows = append(rows, []tile{{title: chName(runner.FieldObserved, "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq}})
+		rows = append(rows, []tile{{title: chName(folder.FieldObserved, "y* (own scale)", k), f: obs[k], lo: olo, hi: ohi, lut: seq}})
 		bars = append(bars, colorBar{})
 	}
 

@@ -18,7 +18,8 @@ import (
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // Kind names a figure.
@@ -124,7 +125,7 @@ func New(dirs []string, o Options) (*Figure, error) {
 		o.Kind = Curves
 	}
 	if o.Kind == Profile {
-		ds, err := runner.ProfileDirs(dirs)
+		ds, err := summary.ProfileDirs(dirs)
 		if err != nil {
 			return nil, err
 		}
@@ -162,14 +163,14 @@ func New(dirs []string, o Options) (*Figure, error) {
 // run is a run folder as the figures read it.
 type run struct {
 	dir  string
-	info runner.RunInfo
+	info folder.Info
 }
 
 func openRun(dir string) (*run, error) {
-	if runner.IsSweep(dir) {
+	if folder.IsSweep(dir) {
 		return nil, kindErrorf("figures: %s is a sweep folder: plot its sweep (no --kind), or one of its runs", dir)
 	}
-	info, err := runner.ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("figures: %s is not a run folder (no run.json)", dir)
@@ -177,7 +178,7 @@ func openRun(dir string) (*run, error) {
 		return nil, fmt.Errorf("figures: %s is not a run folder: %v", dir, err)
 	}
 	for _, j := range info.Jobs {
-		if err := runner.CheckJob(dir, j.ID); err != nil {
+		if err := folder.CheckJob(dir, j.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -185,14 +186,14 @@ func openRun(dir string) (*run, error) {
 }
 
 // jobs returns the run's jobs of method, in seed order.
-func (r *run) jobs(method string) []runner.JobInfo {
-	var out []runner.JobInfo
+func (r *run) jobs(method string) []folder.JobInfo {
+	var out []folder.JobInfo
 	for _, j := range r.info.Jobs {
 		if j.Method == method {
 			out = append(out, j)
 		}
 	}
-	slices.SortFunc(out, func(a, b runner.JobInfo) int { return a.Seed - b.Seed })
+	slices.SortFunc(out, func(a, b folder.JobInfo) int { return a.Seed - b.Seed })
 	return out
 }
 
@@ -200,7 +201,7 @@ func (r *run) jobs(method string) []runner.JobInfo {
 // for a run the learning curves and its own figure (fields, scatter or xspace, as its
 // snapshots' kind says, once a snapshot exists), and Table 1 when a table1 result is in the folder.
 func DefaultKinds(dir string) ([]Kind, error) {
-	if runner.IsSweep(dir) {
+	if folder.IsSweep(dir) {
 		return []Kind{Sweep}, nil
 	}
 	r, err := openRun(dir)
@@ -211,7 +212,7 @@ func DefaultKinds(dir string) ([]Kind, error) {
 	if own := r.ownKind(); own != "" {
 		kinds = append(kinds, own)
 	}
-	if _, err := os.Lstat(filepath.Join(dir, runner.Table1File)); err == nil {
+	if _, err := os.Lstat(filepath.Join(dir, summary.Table1File)); err == nil {
 		kinds = append(kinds, Table1)
 	}
 	return kinds, nil
@@ -222,14 +223,14 @@ func DefaultKinds(dir string) ([]Kind, error) {
 // snapshot.
 func (r *run) ownKind() Kind {
 	for _, j := range r.info.Jobs {
-		s, err := runner.ReadSnapshot(r.dir, j.ID)
+		s, err := folder.ReadSnapshot(r.dir, j.ID)
 		if err != nil || s == nil {
 			continue
 		}
 		switch s.Layout() {
-		case runner.SnapScatter:
+		case folder.SnapScatter:
 			return Scatter
-		case runner.SnapPoints, runner.SnapPaths:
+		case folder.SnapPoints, folder.SnapPaths:
 			return XSpace
 		}
 		return Fields
@@ -356,7 +357,7 @@ func (f *Figure) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := runner.WriteFileAtomic(path, b); err != nil {
+	if err := folder.WriteFileAtomic(path, b); err != nil {
 		return fmt.Errorf("figures: %v", err)
 	}
 	return nil

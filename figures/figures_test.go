@@ -18,8 +18,10 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // fixture describes a run folder made without training: runner.Create writes run.json
@@ -33,11 +35,11 @@ type fixture struct {
 	// partial leaves job k's rows at steps − 37·k and an unfinished last line, as a run
 	// still training does.
 	partial bool
-	snap    func(rng *rand.Rand, method string) *runner.Snapshot
+	snap    func(rng *rand.Rand, method string) *folder.Snapshot
 	dir     string // the run folder; if empty, one in a new temporary folder
 }
 
-func (fx fixture) make(t testing.TB) (string, runner.RunInfo) {
+func (fx fixture) make(t testing.TB) (string, folder.Info) {
 	t.Helper()
 	p, err := presets.Lookup(fx.preset)
 	if err != nil {
@@ -93,8 +95,8 @@ func (fx fixture) make(t testing.TB) (string, runner.RunInfo) {
 }
 
 // gridSnapshot is a field preset's snapshot: x*, y*, x and x−x* of shape [c, n, n].
-func gridSnapshot(c, n int) func(*rand.Rand, string) *runner.Snapshot {
-	return func(rng *rand.Rand, method string) *runner.Snapshot {
+func gridSnapshot(c, n int) func(*rand.Rand, string) *folder.Snapshot {
+	return func(rng *rand.Rand, method string) *folder.Snapshot {
 		xs, ys, x, e := make([]float32, c*n*n), make([]float32, c*n*n), make([]float32, c*n*n), make([]float32, c*n*n)
 		for i := range xs {
 			xs[i] = float32(math.Sin(float64(i) / 7))
@@ -103,14 +105,14 @@ func gridSnapshot(c, n int) func(*rand.Rand, string) *runner.Snapshot {
 			e[i] = x[i] - xs[i]
 		}
 		sh := []int{c, n, n}
-		return &runner.Snapshot{Step: 100, Fields: []runner.Field{{Name: "x*", Shape: sh, Data: xs}, {Name: "y*", Shape: sh, Data: ys},
+		return &folder.Snapshot{Step: 100, Fields: []folder.Field{{Name: "x*", Shape: sh, Data: xs}, {Name: "y*", Shape: sh, Data: ys},
 			{Name: "x", Shape: sh, Data: x}, {Name: "x-x*", Shape: sh, Data: e}}}
 	}
 }
 
 // pointSnapshot is a snapshot of a batch of b examples with k components each.
-func pointSnapshot(b, k int) func(*rand.Rand, string) *runner.Snapshot {
-	return func(rng *rand.Rand, method string) *runner.Snapshot {
+func pointSnapshot(b, k int) func(*rand.Rand, string) *folder.Snapshot {
+	return func(rng *rand.Rand, method string) *folder.Snapshot {
 		var xs, ys, x, e []float32
 		for i := 0; i < b*k; i++ {
 			v := float32(-12 * rng.Float64())
@@ -119,20 +121,20 @@ func pointSnapshot(b, k int) func(*rand.Rand, string) *runner.Snapshot {
 			e = append(e, x[i]-v)
 		}
 		sh := []int{b, k}
-		return &runner.Snapshot{Step: 100, Fields: []runner.Field{{Name: "x*", Shape: sh, Data: xs}, {Name: "y*", Shape: sh, Data: ys},
+		return &folder.Snapshot{Step: 100, Fields: []folder.Field{{Name: "x*", Shape: sh, Data: xs}, {Name: "y*", Shape: sh, Data: ys},
 			{Name: "x", Shape: sh, Data: x}, {Name: "x-x*", Shape: sh, Data: e}}}
 	}
 }
 
 // pathSnapshot is the trajectories' snapshot: a path in x and in y space.
-func pathSnapshot(rng *rand.Rand, method string) *runner.Snapshot {
+func pathSnapshot(rng *rand.Rand, method string) *folder.Snapshot {
 	var p, y []float32
 	a, b := 3.0, 3.0
 	for i := 0; i <= 20; i++ {
 		p, y = append(p, float32(a), float32(b)), append(y, float32(a), float32(b*b))
 		a, b = a*0.8, b*(0.7+0.2*rng.Float64())
 	}
-	return &runner.Snapshot{Step: 20, Fields: []runner.Field{{Name: "path", Shape: []int{21, 2}, Data: p}, {Name: "y-path", Shape: []int{21, 2}, Data: y}}}
+	return &folder.Snapshot{Step: 20, Fields: []folder.Field{{Name: "path", Shape: []int{21, 2}, Data: p}, {Name: "y-path", Shape: []int{21, 2}, Data: y}}}
 }
 
 // checkPNG decodes a PNG figure and checks its size and that every panel's data area
@@ -421,7 +423,7 @@ func TestSizes(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	dir, info := fixture{preset: "poisson", methods: []string{"sip", "adam"}, steps: 20}.make(t)
-	if _, err := New([]string{dir}, Options{Metric: "nope"}); !errors.Is(err, runner.ErrNoMetric) {
+	if _, err := New([]string{dir}, Options{Metric: "nope"}); !errors.Is(err, summary.ErrNoMetric) {
 		t.Errorf("unknown metric: %v", err)
 	}
 	if _, err := New([]string{dir}, Options{Kind: Scatter}); !errors.Is(err, ErrKind) {
@@ -447,7 +449,7 @@ func TestBadInput(t *testing.T) {
 		t.Error("Save into a missing folder: no error")
 	}
 	// A snapshot of the wrong shape, a damaged run.json, a job outside the folder.
-	bad := &runner.Snapshot{Fields: []runner.Field{{Name: "x*", Shape: []int{1, 4, 4}, Data: []float32{1}}, {Name: "y*", Shape: []int{1, 4, 4}, Data: []float32{1}}}}
+	bad := &folder.Snapshot{Fields: []folder.Field{{Name: "x*", Shape: []int{1, 4, 4}, Data: []float32{1}}, {Name: "y*", Shape: []int{1, 4, 4}, Data: []float32{1}}}}
 	b, _ := json.Marshal(bad)
 	os.WriteFile(filepath.Join(dir, info.Jobs[0].ID, "snapshot.json"), b, 0o644)
 	if _, err := New([]string{dir}, Options{Kind: Fields}); err == nil {
@@ -502,18 +504,18 @@ func TestLogTicks(t *testing.T) {
 
 func TestSweep(t *testing.T) {
 	dir := t.TempDir()
-	info := runner.SweepInfo{Preset: "rotation", Scale: "quick", Keys: []string{"xi", "phi"}, Methods: []string{"sip", "adam"}}
+	info := folder.SweepInfo{Preset: "rotation", Scale: "quick", Keys: []string{"xi", "phi"}, Methods: []string{"sip", "adam"}}
 	for _, xi := range []string{"1", "4", "32"} {
 		for _, phi := range []string{"0", "45"} {
 			name := "xi=" + xi + "_phi=" + phi
 			fixture{preset: "rotation", methods: info.Methods, seeds: 2, steps: 100, sets: []string{"xi=" + xi, "phi=" + phi},
 				dir: filepath.Join(dir, name)}.make(t)
-			info.Runs = append(info.Runs, runner.SweepRun{Dir: name, Values: map[string]string{"xi": xi, "phi": phi}})
+			info.Runs = append(info.Runs, folder.SweepRun{Dir: name, Values: map[string]string{"xi": xi, "phi": phi}})
 		}
 	}
-	info.Runs = append(info.Runs, runner.SweepRun{Dir: "later", Values: map[string]string{"xi": "64", "phi": "0"}}) // not started
+	info.Runs = append(info.Runs, folder.SweepRun{Dir: "later", Values: map[string]string{"xi": "64", "phi": "0"}}) // not started
 	b, _ := json.Marshal(info)
-	os.WriteFile(filepath.Join(dir, runner.SweepFile), b, 0o644)
+	os.WriteFile(filepath.Join(dir, folder.SweepFile), b, 0o644)
 	if kinds, err := DefaultKinds(dir); err != nil || !slices.Equal(kinds, []Kind{Sweep}) {
 		t.Errorf("default kinds of a sweep folder: %v, %v", kinds, err)
 	}
@@ -531,7 +533,7 @@ func TestSweep(t *testing.T) {
 	}
 	info.Runs[0].Dir = "../x"
 	b, _ = json.Marshal(info)
-	os.WriteFile(filepath.Join(dir, runner.SweepFile), b, 0o644)
+	os.WriteFile(filepath.Join(dir, folder.SweepFile), b, 0o644)
 	if _, err := New([]string{dir}, Options{Kind: Sweep}); err == nil {
 		t.Error("a sweep run outside the sweep folder: no error")
 	}
@@ -542,12 +544,12 @@ func TestTable1(t *testing.T) {
 	if _, err := New([]string{dir}, Options{Kind: Table1}); !errors.Is(err, ErrKind) {
 		t.Errorf("table1 without a result: %v, want ErrKind", err)
 	}
-	res := runner.Table1Result{Job: "sip-seed0", Step: 5, Examples: 4, Rows: []runner.Table1Row{
+	res := summary.Table1Result{Job: "sip-seed0", Step: 5, Examples: 4, Rows: []summary.Table1Row{
 		{Name: "network (batches of 64)", Network: true, Seconds: 1e-4, MAE: 0.3, N: 4},
 		{Name: "iterative solver: sip update, x ← x + Δx", Iters: 7, Seconds: 2.2, Reached: 4, N: 4, Limit: 200},
 		{Name: "gradient descent, x ← x − 20·∂L/∂x", N: 4, Limit: 200},
 	}}
-	if err := runner.WriteTable1(dir, res); err != nil {
+	if err := summary.WriteTable1(dir, res); err != nil {
 		t.Fatal(err)
 	}
 	if kinds, _ := DefaultKinds(dir); !slices.Contains(kinds, Table1) {

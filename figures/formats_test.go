@@ -17,7 +17,8 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // everyKind builds one figure of every kind (two of fields and xspace: a one-channel and a
@@ -48,22 +49,22 @@ func everyKind(t *testing.T) map[string]*Figure {
 	add("xspace-paths", dir, XSpace)
 
 	sweep := t.TempDir()
-	info := runner.SweepInfo{Preset: "rotation", Scale: "quick", Keys: []string{"xi"}, Methods: []string{"sip", "adam"}}
+	info := folder.SweepInfo{Preset: "rotation", Scale: "quick", Keys: []string{"xi"}, Methods: []string{"sip", "adam"}}
 	for _, xi := range []string{"1", "4", "32"} {
 		name := "xi=" + xi
 		fixture{preset: "rotation", methods: info.Methods, steps: 100, sets: []string{name}, dir: filepath.Join(sweep, name)}.make(t)
-		info.Runs = append(info.Runs, runner.SweepRun{Dir: name, Values: map[string]string{"xi": xi}})
+		info.Runs = append(info.Runs, folder.SweepRun{Dir: name, Values: map[string]string{"xi": xi}})
 	}
 	b, _ := json.Marshal(info)
-	os.WriteFile(filepath.Join(sweep, runner.SweepFile), b, 0o644)
+	os.WriteFile(filepath.Join(sweep, folder.SweepFile), b, 0o644)
 	add("sweep", sweep, Sweep)
 
 	dir, _ = fixture{preset: "fluid", methods: []string{"sip"}, steps: 5}.make(t)
-	res := runner.Table1Result{Job: "sip-seed0", Step: 5, Examples: 4, Rows: []runner.Table1Row{
+	res := summary.Table1Result{Job: "sip-seed0", Step: 5, Examples: 4, Rows: []summary.Table1Row{
 		{Name: "network (batches of 64)", Network: true, Seconds: 1e-4, MAE: 0.3, N: 4},
 		{Name: "iterative solver: sip update", Iters: 7, Seconds: 2.2, Reached: 4, N: 4, Limit: 200},
 	}}
-	if err := runner.WriteTable1(dir, res); err != nil {
+	if err := summary.WriteTable1(dir, res); err != nil {
 		t.Fatal(err)
 	}
 	add("table1", dir, Table1)

@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 // snapshotsByMethod returns, per method of the run in order, the snapshot of its first
@@ -19,7 +19,7 @@ func snapshotsByMethod(r *run) (jobs []fieldJob, missing []string, err error) {
 	for _, m := range r.info.Methods {
 		var got *fieldJob
 		for _, j := range r.jobs(m) {
-			s, err := runner.ReadSnapshot(r.dir, j.ID)
+			s, err := folder.ReadSnapshot(r.dir, j.ID)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -38,7 +38,7 @@ func snapshotsByMethod(r *run) (jobs []fieldJob, missing []string, err error) {
 }
 
 // scalars returns a snapshot field of shape [n] or [n, 1] as n values.
-func scalars(f *runner.Field) ([]float64, bool) {
+func scalars(f *folder.Field) ([]float64, bool) {
 	if f == nil || !(len(f.Shape) == 1 || len(f.Shape) == 2 && f.Shape[1] == 1) || len(f.Data) != f.Shape[0] {
 		return nil, false
 	}
@@ -72,8 +72,8 @@ func newScatter(r *run, o Options) (*Figure, error) {
 	}
 	var sets []set
 	for _, j := range jobs {
-		xt, ok1 := scalars(j.snap.Field(runner.FieldTruth))
-		x, ok2 := scalars(j.snap.Field(runner.FieldPrediction))
+		xt, ok1 := scalars(j.snap.Field(folder.FieldTruth))
+		x, ok2 := scalars(j.snap.Field(folder.FieldPrediction))
 		if !ok1 || !ok2 || len(x) != len(xt) {
 			return nil, kindErrorf("figures: %s for %s: its snapshots are not scalar predictions (try --kind %s)", Scatter, r.info.Preset, r.ownKind())
 		}

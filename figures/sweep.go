@@ -14,7 +14,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // finalValue returns the mean of the metric over the last window logged steps of each of
@@ -23,7 +24,7 @@ import (
 func finalValue(r *run, method, metric string, window int) (mean, lo, hi float64, n int, err error) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, j := range r.jobs(method) {
-		c, err := runner.ReadCurve(r.dir, j.ID, metric, runner.CurveOptions{Window: window, MaxPoints: 2})
+		c, err := summary.ReadCurve(r.dir, j.ID, metric, summary.CurveOptions{Window: window, MaxPoints: 2})
 		if err != nil {
 			return 0, 0, 0, 0, err
 		}
@@ -50,10 +51,10 @@ func finalValue(r *run, method, metric string, window int) (mean, lo, hi float64
 // value of the other swept settings, if any), on a log y axis. The x axis is
 // logarithmic when the values are positive and span a factor 8 or more (ξ), else linear.
 func newSweep(dir string, o Options) (*Figure, error) {
-	if !runner.IsSweep(dir) {
-		return nil, kindErrorf("figures: %s in %s: it is not a sweep folder (no %s; `sipbench sweep` makes one)", Sweep, dir, runner.SweepFile)
+	if !folder.IsSweep(dir) {
+		return nil, kindErrorf("figures: %s in %s: it is not a sweep folder (no %s; `sipbench sweep` makes one)", Sweep, dir, folder.SweepFile)
 	}
-	info, err := runner.ReadSweep(dir)
+	info, err := folder.ReadSweep(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func newSweep(dir string, o Options) (*Figure, error) {
 			metric = r.info.Metric
 		}
 		if !slices.Contains(r.info.Metrics, metric) {
-			return nil, fmt.Errorf("%w %q in %s (metrics: %s)", runner.ErrNoMetric, metric, r.dir, strings.Join(r.info.Metrics, ", "))
+			return nil, fmt.Errorf("%w %q in %s (metrics: %s)", summary.ErrNoMetric, metric, r.dir, strings.Join(r.info.Metrics, ", "))
 		}
 		res := result{values: sr.Values, mean: map[string]float64{}, lo: map[string]float64{}, hi: map[string]float64{}, seeds: map[string]int{}}
 		for _, m := range info.Methods {

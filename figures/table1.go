@@ -14,16 +14,16 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // newTable1 draws Table 1 as a figure: per row (the network, then each iterative solver)
 // a bar of the time per example to reach the network's x MAE, on a log axis, annotated
 // with the iterations it took; a solver that never reached it gets no bar but says so.
 func newTable1(r *run, o Options) (*Figure, error) {
-	res, err := runner.ReadTable1(r.dir)
+	res, err := summary.ReadTable1(r.dir)
 	if err != nil {
-		if _, serr := os.Lstat(filepath.Join(r.dir, runner.Table1File)); errors.Is(serr, os.ErrNotExist) {
+		if _, serr := os.Lstat(filepath.Join(r.dir, summary.Table1File)); errors.Is(serr, os.ErrNotExist) {
 			return nil, kindErrorf("figures: %s in %s: no table1 result (run `sipbench table1 %s` first)", Table1, r.dir, r.dir)
 		}
 		return nil, err

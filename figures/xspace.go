@@ -12,11 +12,11 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 // pairs returns a snapshot field of shape [n, 2] as n points.
-func pairs(f *runner.Field) ([][2]float64, bool) {
+func pairs(f *folder.Field) ([][2]float64, bool) {
 	if f == nil || len(f.Shape) != 2 || f.Shape[1] != 2 || len(f.Data) != 2*f.Shape[0] {
 		return nil, false
 	}
@@ -43,7 +43,7 @@ func newXSpace(r *run, o Options) (*Figure, error) {
 		return nil, kindErrorf("figures: %s in %s: no job has written a snapshot yet", XSpace, r.dir)
 	}
 	var f *Figure
-	if jobs[0].snap.Layout() == runner.SnapPaths {
+	if jobs[0].snap.Layout() == folder.SnapPaths {
 		f, err = newPaths(r, jobs, o)
 	} else {
 		f, err = newPredictions(r, jobs, o)
@@ -67,10 +67,10 @@ func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	ringName := "closest exact solution"
 	var panels []methodPoints
 	for _, j := range jobs {
-		x, ok1 := pairs(j.snap.Field(runner.FieldPrediction))
-		sol, ok2 := pairs(j.snap.Field(runner.FieldNearest))
+		x, ok1 := pairs(j.snap.Field(folder.FieldPrediction))
+		sol, ok2 := pairs(j.snap.Field(folder.FieldNearest))
 		if !ok2 {
-			sol, ok2 = pairs(j.snap.Field(runner.FieldTruth))
+			sol, ok2 = pairs(j.snap.Field(folder.FieldTruth))
 			ringName = "ground truth x*"
 		}
 		if !ok1 || !ok2 || len(x) != len(sol) {
@@ -193,7 +193,7 @@ func gridFigure(kind Kind, plots []*panel, leg *legend, cols int, w, h vg.Length
 // contours returns the contour lines of the snapshot's loss grid g over the view [lo, hi]:
 // a factor 4 apart, from the largest loss in view down (the grid is interpolated,
 // runner.Field.At, on a finer grid over the view).
-func contours(g *runner.Field, lo, hi [2]float64) *plotter.Contour {
+func contours(g *folder.Field, lo, hi [2]float64) *plotter.Contour {
 	lg := lossGrid{n: 120, x0: lo[0], x1: hi[0], y0: lo[1], y1: hi[1], f: g.At}
 	top := math.Max(math.Max(lg.f(lo[0], lo[1]), lg.f(hi[0], hi[1])), math.Max(lg.f(lo[0], hi[1]), lg.f(hi[0], lo[1])))
 	var levels []float64
@@ -225,7 +225,7 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	var paths []solverPath
 	for _, j := range jobs {
 		pn := solverPath{name: j.method, i: indexOf(r.info.Methods, j.method)}
-		for s, name := range []string{runner.FieldPath, runner.FieldPathY} {
+		for s, name := range []string{folder.FieldPath, folder.FieldPathY} {
 			pts, ok := pairs(j.snap.Field(name))
 			if !ok {
 				return nil, kindErrorf("figures: %s: the snapshot of %s has no %s of [n, 2] points", XSpace, j.job.ID, name)
@@ -240,15 +240,15 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	}
 	// The loss grids and the minimum the run ships in its snapshots (any job's; the same
 	// in all). Snapshots from before kinds are Figure 1's, whose minimum is the origin.
-	var losses [2]*runner.Field
+	var losses [2]*folder.Field
 	var mins [2]*[2]float64
 	for _, j := range jobs {
-		for s, name := range []string{runner.FieldLoss, runner.FieldLossY} {
+		for s, name := range []string{folder.FieldLoss, folder.FieldLossY} {
 			if g := j.snap.Field(name); g.Grid() && losses[s] == nil {
 				losses[s] = g
 			}
 		}
-		for s, name := range []string{runner.FieldMinimum, runner.FieldMinimumY} {
+		for s, name := range []string{folder.FieldMinimum, folder.FieldMinimumY} {
 			if p, ok := pairs(j.snap.Field(name)); ok && len(p) == 1 && finite2(p[0]) && mins[s] == nil {
 				mins[s] = &p[0]
 			} else if j.snap.Kind == "" && mins[s] == nil {
@@ -280,7 +280,7 @@ type solverPath struct {
 
 // pathsPlot draws the paths in space s (0: x, 1: y) over the contours of loss (none if
 // nil), with the minimum, if known, marked and in view.
-func pathsPlot(paths []solverPath, s int, loss *runner.Field, minimum *[2]float64) *panel {
+func pathsPlot(paths []solverPath, s int, loss *folder.Field, minimum *[2]float64) *panel {
 	labels := [2][2]string{{"x₁", "x₂"}, {"y₁", "y₂"}}
 	p := newPlot(labels[s][0], labels[s][1])
 	p.Title.Text = [2]string{"x space, contours of the loss", "y space, contours of the loss in y"}[s]

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 )
@@ -27,7 +28,7 @@ func StepTimes(spec *presets.Spec, method string, seed, threads, warmup, steps i
 	if i < 0 {
 		return nil, errors.New("method " + method + " is not in the spec")
 	}
-	t, err := newTrainer(spec, spec.Methods[i], JobInfo{ID: method, Method: method, Seed: seed}, "")
+	t, err := newTrainer(spec, spec.Methods[i], folder.JobInfo{ID: method, Method: method, Seed: seed}, "")
 	if err != nil {
 		return nil, err
 	}

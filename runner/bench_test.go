@@ -2,6 +2,8 @@ package runner
 
 import (
 	"testing"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
 // BenchmarkTrainStep times one training step (sample, network forward, the method's
@@ -12,7 +14,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	} {
 		b.Run(c.preset+"/"+c.method, func(b *testing.B) {
 			s := spec(b, c.preset, []string{c.method})
-			tr, err := newTrainer(s, s.Methods[0], JobInfo{ID: c.method + "-seed0"}, b.TempDir())
+			tr, err := newTrainer(s, s.Methods[0], folder.JobInfo{ID: c.method + "-seed0"}, b.TempDir())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -37,7 +39,7 @@ func BenchmarkHIGStep(b *testing.B) {
 	} {
 		b.Run(c.preset+"/"+c.method, func(b *testing.B) {
 			s := spec(b, c.preset, []string{c.method})
-			tr, err := newTrainer(s, s.Methods[0], JobInfo{ID: c.method + "-seed0"}, b.TempDir())
+			tr, err := newTrainer(s, s.Methods[0], folder.JobInfo{ID: c.method + "-seed0"}, b.TempDir())
 			if err != nil {
 				b.Fatal(err)
 			}

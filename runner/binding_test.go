@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
 // TestForeignCheckpointRefused reproduces issue 26's second defect: a checkpoint.bin of
@@ -19,12 +21,12 @@ func TestForeignCheckpointRefused(t *testing.T) {
 	t.Parallel()
 	const job = "rescaled-seed0"
 	other, _ := train(t, spec(t, "exp", []string{"rescaled"}, "steps=40", "checkpoint_every=10", "lr.rescaled=0.002"), []int{0}, 1)
-	foreign, _ := os.ReadFile(filepath.Join(other, job, checkpointFile))
-	old, err := os.ReadFile(filepath.Join("..", "cli", "testdata", "compat", "format1-exp", job, checkpointFile)) // no run id
+	foreign, _ := os.ReadFile(filepath.Join(other, job, folder.CheckpointFile))
+	old, err := os.ReadFile(filepath.Join("..", "cli", "testdata", "compat", "format1-exp", job, folder.CheckpointFile)) // no run id
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherInfo, _ := ReadRunInfo(other)
+	otherInfo, _ := folder.ReadInfo(other)
 	for _, c := range []struct {
 		name   string
 		ckpt   []byte
@@ -38,22 +40,22 @@ func TestForeignCheckpointRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir, st := train(t, spec(t, "exp", []string{"rescaled"}, "steps=60", "checkpoint_every=10"), []int{0}, 1)
-			if st[job] != Done {
+			if st[job] != folder.Done {
 				t.Fatalf("state %s", st[job])
 			}
 			if c.noID {
 				var m map[string]any
-				b, _ := os.ReadFile(filepath.Join(dir, runFile))
+				b, _ := os.ReadFile(filepath.Join(dir, folder.RunFile))
 				json.Unmarshal(b, &m)
 				delete(m, "id")
 				b, _ = json.Marshal(m)
-				os.WriteFile(filepath.Join(dir, runFile), b, 0o644)
+				os.WriteFile(filepath.Join(dir, folder.RunFile), b, 0o644)
 			}
-			if err := SetJobState(dir, job, Cancelled, ""); err != nil { // resumable
+			if err := folder.SetJobState(dir, job, folder.Cancelled, ""); err != nil { // resumable
 				t.Fatal(err)
 			}
-			os.WriteFile(filepath.Join(dir, job, checkpointFile), c.ckpt, 0o644)
-			rowsBefore, _ := os.ReadFile(filepath.Join(dir, job, metricsFile))
+			os.WriteFile(filepath.Join(dir, job, folder.CheckpointFile), c.ckpt, 0o644)
+			rowsBefore, _ := os.ReadFile(filepath.Join(dir, job, folder.MetricsFile))
 			r, err := Open(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -61,10 +63,10 @@ func TestForeignCheckpointRefused(t *testing.T) {
 			if err := r.Start(context.Background(), Options{Workers: 1}); err != nil {
 				t.Fatal(err)
 			}
-			if st := r.Wait()[job]; st != Failed {
+			if st := r.Wait()[job]; st != folder.Failed {
 				t.Fatalf("state %s; want failed", st)
 			}
-			s, _ := ReadStatus(dir, job)
+			s, _ := folder.ReadStatus(dir, job)
 			for _, w := range append(c.want, "refused", "remove it to train the job from its start") {
 				if !strings.Contains(s.Message, w) {
 					t.Errorf("message %q; want %q", s.Message, w)
@@ -73,7 +75,7 @@ func TestForeignCheckpointRefused(t *testing.T) {
 			if s.Step != 60 {
 				t.Errorf("recorded failed at step %d; want 60, the step it had reached", s.Step)
 			}
-			if rowsAfter, _ := os.ReadFile(filepath.Join(dir, job, metricsFile)); !bytes.Equal(rowsBefore, rowsAfter) {
+			if rowsAfter, _ := os.ReadFile(filepath.Join(dir, job, folder.MetricsFile)); !bytes.Equal(rowsBefore, rowsAfter) {
 				t.Errorf("metrics.csv changed from %d to %d bytes though the checkpoint was refused", len(rowsBefore), len(rowsAfter))
 			}
 		})
@@ -85,17 +87,17 @@ func TestForeignCheckpointRefused(t *testing.T) {
 func TestRunIDWrittenAndChecked(t *testing.T) {
 	t.Parallel()
 	dir, _ := train(t, spec(t, "exp", []string{"rescaled"}, "steps=10"), []int{0}, 1)
-	info, err := ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil || len(info.ID) != 16 {
 		t.Fatalf("run id %q, %v", info.ID, err)
 	}
-	_, meta, err := readCheckpoint(dir, "rescaled-seed0")
+	_, meta, err := folder.ReadCheckpoint(dir, "rescaled-seed0")
 	if err != nil || meta.Run != info.ID || meta.Settings != settingsHash(info, info.Jobs[0]) || meta.Settings == "" {
 		t.Errorf("checkpoint binds run %q settings %q, %v; want %q", meta.Run, meta.Settings, err, info.ID)
 	}
-	b, _ := os.ReadFile(filepath.Join(dir, runFile))
-	os.WriteFile(filepath.Join(dir, runFile), bytes.Replace(b, []byte(info.ID), []byte(`\u001b]0;pwned\u0007`), 1), 0o644)
-	if _, err := ReadRunInfo(dir); err == nil || !strings.Contains(err.Error(), "is not hexadecimal digits") {
+	b, _ := os.ReadFile(filepath.Join(dir, folder.RunFile))
+	os.WriteFile(filepath.Join(dir, folder.RunFile), bytes.Replace(b, []byte(info.ID), []byte(`\u001b]0;pwned\u0007`), 1), 0o644)
+	if _, err := folder.ReadInfo(dir); err == nil || !strings.Contains(err.Error(), "is not hexadecimal digits") {
 		t.Errorf("a run id of escapes: %v", err)
 	}
 }

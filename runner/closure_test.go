@@ -5,6 +5,8 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
 // TestClosureOptimizersResume trains the closure optimizers (AdaHessian, Hessian-free) on
@@ -19,9 +21,9 @@ func TestClosureOptimizersResume(t *testing.T) {
 			s := spec(t, preset, []string{"adahessian", "hf"}, "steps=6", "checkpoint_every=3", "grid=8", "batch=2",
 				"lr.adahessian=0.01")
 			full, states := train(t, s, []int{0}, 2)
-			info, _ := ReadRunInfo(full)
+			info, _ := folder.ReadInfo(full)
 			for _, j := range info.Jobs {
-				if states[j.ID] != Done {
+				if states[j.ID] != folder.Done {
 					t.Fatalf("%s %s: state %s; want done", preset, j.ID, states[j.ID])
 				}
 				rows := readAll(t, full, j.ID, info.Metrics)

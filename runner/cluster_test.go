@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // TestMergeCluster runs the merging rules on a table of statuses and Slurm views, and on a
@@ -17,44 +20,44 @@ func TestMergeCluster(t *testing.T) {
 	task := func(state, reason, node string, restarts int) *slurm.Task {
 		return &slurm.Task{Index: 3, ID: "7_3", State: state, Reason: reason, Node: node, Restarts: restarts}
 	}
-	owner := &LockOwner{PID: 12, Host: "login1"}
+	owner := &folder.LockOwner{PID: 12, Host: "login1"}
 	for _, c := range []struct {
 		name  string
-		state State
+		state folder.State
 		task  *slurm.Task
-		owner *LockOwner
+		owner *folder.LockOwner
 		newer bool
-		want  ClusterView
+		want  cluster.View
 		text  string
 	}{
-		{"pending", Queued, task("PENDING", "Priority", "", 0), nil, false,
-			ClusterView{State: ClusterPending, Task: "7_3", Reason: "Priority"}, "pending (Priority)"},
-		{"running", Running, task("RUNNING", "", "node7", 0), nil, false,
-			ClusterView{State: ClusterRunning, Task: "7_3", Node: "node7"}, "running on node7"},
-		{"status lags behind Slurm", Queued, task("RUNNING", "", "node7", 0), nil, false,
-			ClusterView{State: ClusterRunning, Task: "7_3", Node: "node7"}, "running on node7"},
-		{"requeued, held", Queued, task("PENDING", "BeginTime", "", 1), nil, false,
-			ClusterView{State: ClusterRequeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1, pending (BeginTime)"},
-		{"running again", Running, task("RUNNING", "", "node2", 2), nil, false,
-			ClusterView{State: ClusterRunning, Task: "7_3", Node: "node2", Restarts: 2}, "running on node2, requeued ×2"},
-		{"done: the folder wins", Done, task("RUNNING", "", "node7", 0), nil, false,
-			ClusterView{Task: "7_3"}, ""},
-		{"done and forgotten", Done, nil, nil, false, ClusterView{Task: "7_3"}, ""},
-		{"cancelled", Cancelled, task("CANCELLED", "", "node7", 0), nil, false, ClusterView{Task: "7_3"}, ""},
-		{"lost: not listed", Running, nil, nil, false,
-			ClusterView{State: ClusterLost, Task: "7_3", Resume: resume}, "lost: " + resume},
-		{"lost: node failed", Running, task("NODE_FAIL", "", "node7", 0), nil, false,
-			ClusterView{State: ClusterLost, Task: "7_3", Reason: "NODE_FAIL", Resume: resume}, "lost (NODE_FAIL): " + resume},
-		{"lost: pending task cancelled", Queued, nil, nil, false,
-			ClusterView{State: ClusterLost, Task: "7_3", Resume: resume}, "lost: " + resume},
-		{"started since Slurm's reply", Running, task("PENDING", "Resources", "", 0), nil, true,
-			ClusterView{State: ClusterRunning, Task: "7_3"}, "running"},
-		{"requeued, status stale", Running, task("PENDING", "BeginTime", "", 1), nil, false,
-			ClusterView{State: ClusterRequeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1, pending (BeginTime)"},
-		{"resumed outside Slurm", Running, nil, owner, false,
-			ClusterView{State: ClusterRunning, Task: "7_3", Node: "login1"}, "running on login1"},
+		{"pending", folder.Queued, task("PENDING", "Priority", "", 0), nil, false,
+			cluster.View{State: cluster.Pending, Task: "7_3", Reason: "Priority"}, "pending (Priority)"},
+		{"running", folder.Running, task("RUNNING", "", "node7", 0), nil, false,
+			cluster.View{State: cluster.Running, Task: "7_3", Node: "node7"}, "running on node7"},
+		{"status lags behind Slurm", folder.Queued, task("RUNNING", "", "node7", 0), nil, false,
+			cluster.View{State: cluster.Running, Task: "7_3", Node: "node7"}, "running on node7"},
+		{"requeued, held", folder.Queued, task("PENDING", "BeginTime", "", 1), nil, false,
+			cluster.View{State: cluster.Requeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1, pending (BeginTime)"},
+		{"running again", folder.Running, task("RUNNING", "", "node2", 2), nil, false,
+			cluster.View{State: cluster.Running, Task: "7_3", Node: "node2", Restarts: 2}, "running on node2, requeued ×2"},
+		{"done: the folder wins", folder.Done, task("RUNNING", "", "node7", 0), nil, false,
+			cluster.View{Task: "7_3"}, ""},
+		{"done and forgotten", folder.Done, nil, nil, false, cluster.View{Task: "7_3"}, ""},
+		{"cancelled", folder.Cancelled, task("CANCELLED", "", "node7", 0), nil, false, cluster.View{Task: "7_3"}, ""},
+		{"lost: not listed", folder.Running, nil, nil, false,
+			cluster.View{State: cluster.Lost, Task: "7_3", Resume: resume}, "lost: " + resume},
+		{"lost: node failed", folder.Running, task("NODE_FAIL", "", "node7", 0), nil, false,
+			cluster.View{State: cluster.Lost, Task: "7_3", Reason: "NODE_FAIL", Resume: resume}, "lost (NODE_FAIL): " + resume},
+		{"lost: pending task cancelled", folder.Queued, nil, nil, false,
+			cluster.View{State: cluster.Lost, Task: "7_3", Resume: resume}, "lost: " + resume},
+		{"started since Slurm's reply", folder.Running, task("PENDING", "Resources", "", 0), nil, true,
+			cluster.View{State: cluster.Running, Task: "7_3"}, "running"},
+		{"requeued, status stale", folder.Running, task("PENDING", "BeginTime", "", 1), nil, false,
+			cluster.View{State: cluster.Requeued, Task: "7_3", Reason: "BeginTime", Restarts: 1}, "requeued ×1, pending (BeginTime)"},
+		{"resumed outside Slurm", folder.Running, nil, owner, false,
+			cluster.View{State: cluster.Running, Task: "7_3", Node: "login1"}, "running on login1"},
 	} {
-		got := MergeCluster(c.state, c.newer, "7_3", c.task, c.owner, resume)
+		got := cluster.Merge(c.state, c.newer, "7_3", c.task, c.owner, resume)
 		if got != c.want || got.String() != c.text {
 			t.Errorf("%s: MergeCluster(%s, %+v) = %+v %q; want %+v %q", c.name, c.state, c.task, got, got.String(), c.want, c.text)
 		}
@@ -71,14 +74,14 @@ func TestMergeCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	states := []State{Queued, Cancelled, Running, Running}
+	states := []folder.State{folder.Queued, folder.Cancelled, folder.Running, folder.Running}
 	want := []string{"requeued ×1, pending (BeginTime)", "", "running on vm", "lost: " + resume}
 	for i, st := range states {
 		var tp *slurm.Task
 		if tk, ok := tasks[i]; ok {
 			tp = &tk
 		}
-		if got := MergeCluster(st, false, slurm.TaskID("10", i), tp, nil, resume).String(); got != want[i] {
+		if got := cluster.Merge(st, false, slurm.TaskID("10", i), tp, nil, resume).String(); got != want[i] {
 			t.Errorf("task %d (%s): %q; want %q", i, st, got, want[i])
 		}
 	}
@@ -108,7 +111,7 @@ func clusterRun(t *testing.T, scripts map[string]string) (string, []string, *slu
 	for name, body := range scripts {
 		os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho \""+name+" $*\" >> "+log+"\n"+body+"\n"), 0o755)
 	}
-	return dir, ids, &slurm.Monitor{Client: slurm.Client{Bin: bin}, Every: ClusterPollInterval}, log
+	return dir, ids, &slurm.Monitor{Client: slurm.Client{Bin: bin}, Every: cluster.PollInterval}, log
 }
 
 // TestClusterOutage: while squeue fails or times out, a cluster run's queued and running
@@ -117,18 +120,18 @@ func clusterRun(t *testing.T, scripts map[string]string) (string, []string, *slu
 func TestClusterOutage(t *testing.T) {
 	dir, ids, mon, _ := clusterRun(t, map[string]string{
 		"squeue": "echo 'slurm_load_jobs error: Socket timed out on send/recv operation' >&2; exit 1"})
-	writeStatus(dir, ids[1], Status{State: Running})
-	writeStatus(dir, ids[2], Status{State: Done})
-	x := NewRunIndex(filepath.Dir(dir))
+	folder.WriteStatus(dir, ids[1], folder.Status{State: folder.Running})
+	folder.WriteStatus(dir, ids[2], folder.Status{State: folder.Done})
+	x := summary.NewIndex(filepath.Dir(dir))
 	x.Slurm = mon.Client
 	rs, err := x.Status(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.State != RunUnknown || rs.State.Resumable() || rs.Count[JobLost] != 0 || rs.Count[JobUnknown] != 3 {
+	if rs.State != summary.RunUnknown || rs.State.Resumable() || rs.Count[summary.JobLost] != 0 || rs.Count[summary.JobUnknown] != 3 {
 		t.Errorf("runs list while squeue fails: %s %v; want unknown 3/4, nothing lost or resumable", rs.StateText(), rs.Count)
 	}
-	if v := rs.Jobs[0].Cluster; v.State != ClusterUnknown || !strings.Contains(v.String(), "squeue failed: ") ||
+	if v := rs.Jobs[0].Cluster; v.State != cluster.Unknown || !strings.Contains(v.String(), "squeue failed: ") ||
 		!strings.Contains(v.String(), "Socket timed out") || !strings.Contains(v.String(), "no resume is offered") || v.Resume != "" {
 		t.Errorf("job view while squeue fails: %q", v.String())
 	}
@@ -146,7 +149,7 @@ func TestClusterOutage(t *testing.T) {
 	}
 	unknown := 0
 	for _, e := range sub.Drain() {
-		if e.Kind == EvCluster && e.Cluster.State == ClusterUnknown {
+		if e.Kind == EvCluster && e.Cluster.State == cluster.Unknown {
 			unknown++
 		}
 	}
@@ -164,12 +167,12 @@ func TestClusterLostReason(t *testing.T) {
 		"squeue": "echo '10|1|RUNNING|None|n1|0|'; echo '5|2|PENDING|Priority||0|'",
 		"sacct":  "printf '10_0|NODE_FAIL|n2\\n10_3|OUT_OF_MEMORY|n1\\n'"})
 	for _, id := range ids {
-		writeStatus(dir, id, Status{State: Running})
+		folder.WriteStatus(dir, id, folder.Status{State: folder.Running})
 	}
 	mon.AccountingEvery = time.Hour
-	x := NewRunIndex(filepath.Dir(dir))
-	x.mon, x.Slurm = mon, mon.Client
-	var rs RunStatus
+	x := summary.NewIndex(filepath.Dir(dir))
+	x.Mon, x.Slurm = mon, mon.Client
+	var rs summary.Status
 	for range 5 {
 		var err error
 		if rs, err = x.Status(dir); err != nil {
@@ -194,14 +197,14 @@ func TestClusterLostReason(t *testing.T) {
 	dir2, ids2, mon2, _ := clusterRun(t, map[string]string{
 		"squeue": "true",
 		"sacct":  "echo 'Slurm accounting storage is disabled' >&2; exit 1"})
-	writeStatus(dir2, ids2[0], Status{State: Running})
+	folder.WriteStatus(dir2, ids2[0], folder.Status{State: folder.Running})
 	w, _ := OpenWatch(dir2)
 	w.cluster.mon = mon2
 	final, err := w.Poll()
 	if err != nil || !final {
 		t.Errorf("Poll with every unfinished job lost = %v, %v; want final", final, err)
 	}
-	if v := w.cluster.views[ids2[0]]; v.State != ClusterLost || !strings.Contains(v.Reason, "no accounting (sacct)") {
+	if v := w.cluster.views[ids2[0]]; v.State != cluster.Lost || !strings.Contains(v.Reason, "no accounting (sacct)") {
 		t.Errorf("lost view without accounting: %+v", v)
 	}
 	if lost := w.Lost(); len(lost) != 4 {
@@ -214,14 +217,14 @@ func TestClusterLostReason(t *testing.T) {
 // requeued (pending), queued in the runs list, and a watch keeps following it.
 func TestClusterRequeuedAfterCancel(t *testing.T) {
 	dir, ids, mon, _ := clusterRun(t, map[string]string{"squeue": "echo '10|0|PENDING|BeginTime||1|'"})
-	writeStatus(dir, ids[0], Status{State: Cancelled, Message: "cancelled in Slurm"})
+	folder.WriteStatus(dir, ids[0], folder.Status{State: folder.Cancelled, Message: "cancelled in Slurm"})
 	for _, id := range ids[1:] {
-		writeStatus(dir, id, Status{State: Done})
+		folder.WriteStatus(dir, id, folder.Status{State: folder.Done})
 	}
-	x := NewRunIndex(filepath.Dir(dir))
+	x := summary.NewIndex(filepath.Dir(dir))
 	x.Slurm = mon.Client
 	rs, _ := x.Status(dir)
-	if rs.State != RunQueued || rs.Jobs[0].Cluster.Short() != "requeued ×1, pending (BeginTime)" {
+	if rs.State != summary.RunQueued || rs.Jobs[0].Cluster.Short() != "requeued ×1, pending (BeginTime)" {
 		t.Errorf("runs list: %s, job %q; want queued, requeued ×1, pending", rs.State, rs.Jobs[0].Cluster.Short())
 	}
 	w, _ := OpenWatch(dir)
@@ -238,7 +241,7 @@ func TestClusterCancelKey(t *testing.T) {
 	dir, ids, mon, log := clusterRun(t, map[string]string{
 		"squeue":  "echo '10|0|RUNNING|None|n1|0|'; echo '10|1|PENDING|Priority||0|'",
 		"scancel": "true"})
-	writeStatus(dir, ids[0], Status{State: Running, Message: "training on n1"})
+	folder.WriteStatus(dir, ids[0], folder.Status{State: folder.Running, Message: "training on n1"})
 	w, _ := OpenWatch(dir)
 	w.cluster.mon = mon
 	if _, err := w.Poll(); err != nil {
@@ -246,10 +249,10 @@ func TestClusterCancelKey(t *testing.T) {
 	}
 	w.Cancel(ids[0])
 	w.Cancel(ids[1])
-	if st, _ := ReadStatus(dir, ids[0]); st.State != Running || st.Message != "training on n1" {
+	if st, _ := folder.ReadStatus(dir, ids[0]); st.State != folder.Running || st.Message != "training on n1" {
 		t.Errorf("running job after the cancel key: %+v; want its status left to its task", st)
 	}
-	if st, _ := ReadStatus(dir, ids[1]); st.State != Cancelled || !strings.Contains(st.Message, "before it started") {
+	if st, _ := folder.ReadStatus(dir, ids[1]); st.State != folder.Cancelled || !strings.Contains(st.Message, "before it started") {
 		t.Errorf("pending job after the cancel key: %+v; want cancelled before it started", st)
 	}
 	if b, _ := os.ReadFile(log); !strings.Contains(string(b), "scancel 10_0") || !strings.Contains(string(b), "scancel 10_1") {

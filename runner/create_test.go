@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // TestCreateAtomic: a run folder appears whole or not at all. While Create makes 300 jobs,
@@ -43,7 +46,7 @@ func TestCreateAtomic(t *testing.T) {
 		}
 		seen++
 		entries, _ := os.ReadDir(dir)
-		if _, err := os.Stat(filepath.Join(dir, runFile)); err != nil || len(entries) != len(seeds)+2 { // jobs, run.json, lock
+		if _, err := os.Stat(filepath.Join(dir, folder.RunFile)); err != nil || len(entries) != len(seeds)+2 { // jobs, run.json, lock
 			t.Fatalf("the folder exists with %d entries, run.json: %v; want the whole run", len(entries), err)
 		}
 	}
@@ -58,19 +61,19 @@ func TestCreateAtomic(t *testing.T) {
 	stale, fresh, held := filepath.Join(root, ".new.creating-dead"), filepath.Join(root, ".new.creating-young"), filepath.Join(root, ".new.creating-held")
 	for _, d := range []string{stale, fresh, held} {
 		os.Mkdir(d, 0o755)
-		os.WriteFile(filepath.Join(d, runFile), []byte(`{}`), 0o644)
-		os.WriteFile(filepath.Join(d, lockFile), nil, 0o644)
+		os.WriteFile(filepath.Join(d, folder.RunFile), []byte(`{}`), 0o644)
+		os.WriteFile(filepath.Join(d, folder.LockFile), nil, 0o644)
 	}
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(stale, old, old)
 	os.Chtimes(held, old, old)
-	release, err := lockRun(held)
+	release, err := folder.LockRun(held)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
-	runs, _ := ListRuns(root)
-	st, _ := NewRunIndex(root).Scan()
+	runs, _ := folder.ListRuns(root)
+	st, _ := summary.NewIndex(root).Scan()
 	if len(runs) != 1 || len(st) != 1 {
 		t.Errorf("ListRuns %v, Scan %d runs; want the run only", runs, len(st))
 	}

@@ -1,5 +1,10 @@
 package runner
 
+import (
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
+)
+
 // EventKind says what an Event reports.
 type EventKind int
 
@@ -25,11 +30,11 @@ const (
 type Event struct {
 	Job      string // JobInfo.ID
 	Kind     EventKind
-	State    State
+	State    folder.State
 	Message  string
 	Step     int       // steps completed
 	Wall     float64   // seconds of training since the job started (excluding pauses)
 	Metrics  []float64 // in the order of RunInfo.Metrics; for EvMetrics
-	Snapshot *Snapshot
-	Cluster  *ClusterView // for EvCluster
+	Snapshot *folder.Snapshot
+	Cluster  *cluster.View // for EvCluster
 }

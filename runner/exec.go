@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/problems"
 )
@@ -22,16 +23,16 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	id := jc.info.ID
 	dir := filepath.Join(r.Dir, id)
 	var t *trainer
-	var mw *metricsWriter
-	setState := func(s State, msg string) {
+	var mw *folder.MetricsWriter
+	setState := func(s folder.State, msg string) {
 		jc.mu.Lock()
 		jc.state = s
 		jc.mu.Unlock()
-		st := Status{State: s, Total: jc.info.Steps, Message: msg}
+		st := folder.Status{State: s, Total: jc.info.Steps, Message: msg}
 		if t != nil {
 			st.Step, st.Wall = t.step, t.wall
 		}
-		writeStatus(r.Dir, id, st) // best effort: the event below still reports the state
+		folder.WriteStatus(r.Dir, id, st) // best effort: the event below still reports the state
 		r.hub.publish(Event{Job: id, Kind: EvState, State: s, Message: msg, Step: st.Step, Wall: st.Wall})
 	}
 	defer func() {
@@ -42,23 +43,23 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 		}
 		if rec := recover(); rec != nil {
 			if mw != nil {
-				mw.close()
+				mw.Close()
 				mw = nil
 			}
 			if f, ok := rec.(problemFault); ok { // a problem process's fault is a result
 				r.logFault(id, f)
-				setState(Failed, f.Error())
+				setState(folder.Failed, f.Error())
 			} else {
-				setState(Failed, fmt.Sprint("panic: ", rec))
+				setState(folder.Failed, fmt.Sprint("panic: ", rec))
 			}
 		}
 		if mw != nil {
-			mw.close()
+			mw.Close()
 		}
 	}()
 	i := slices.IndexFunc(r.spec.Methods, func(m optimizers.Method) bool { return m.Name == jc.info.Method })
 	if i < 0 {
-		setState(Failed, "unknown method "+jc.info.Method)
+		setState(folder.Failed, "unknown method "+jc.info.Method)
 		return
 	}
 	if sv := r.spec.NewSolver(); sv != nil {
@@ -67,7 +68,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	}
 	var err error
 	if t, err = newTrainer(r.spec, r.spec.Methods[i], jc.info, dir); err != nil {
-		setState(Failed, r.failure(err))
+		setState(folder.Failed, r.failure(err))
 		return
 	}
 	t.setThreads(o.Threads)
@@ -76,19 +77,19 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	if err != nil {
 		// Nothing was changed (no row is cut before a checkpoint is accepted): the job
 		// failed at the step it had reached.
-		if prev, perr := ReadStatus(r.Dir, id); perr == nil {
+		if prev, perr := folder.ReadStatus(r.Dir, id); perr == nil {
 			t.step, t.wall = prev.Step, prev.Wall
 		}
-		setState(Failed, r.failure(err))
+		setState(folder.Failed, r.failure(err))
 		return
 	}
 	keep := -1
 	if resumed {
 		keep = t.step
 	}
-	var rep metricsRepair
-	if mw, rep, err = openMetrics(r.Dir, id, t.metrics, keep); err != nil {
-		setState(Failed, r.failure(err))
+	var rep folder.MetricsRepair
+	if mw, rep, err = folder.OpenMetrics(r.Dir, id, t.metrics, keep); err != nil {
+		setState(folder.Failed, r.failure(err))
 		return
 	}
 	if note := rep.String(); note != "" {
@@ -96,7 +97,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	}
 	if resumed { // replay the curve so far, decimated as a Watch replays it (bounded memory)
 		var h jobHistory
-		mr := NewMetricsReader(r.Dir, id, t.metrics)
+		mr := folder.NewMetricsReader(r.Dir, id, t.metrics)
 		for {
 			rows, err := mr.Next(watchChunk)
 			for _, row := range rows {
@@ -114,19 +115,19 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	steps, batch, maxSec, snapEvery, ckptEvery := c.Steps, c.Batch, c.MaxSeconds, c.SnapshotEvery, c.CheckpointEvery
 
 	checkpoint := func() error {
-		if err := mw.sync(); err != nil { // the rows are on disk before the checkpoint
+		if err := mw.Sync(); err != nil { // the rows are on disk before the checkpoint
 			return err
 		}
 		return t.saveCheckpoint()
 	}
-	stop := func(s State, msg string) {
+	stop := func(s folder.State, msg string) {
 		if err := checkpoint(); err != nil {
-			setState(Failed, r.failure(err))
+			setState(folder.Failed, r.failure(err))
 			return
 		}
 		setState(s, msg)
 	}
-	setState(Running, "")
+	setState(folder.Running, "")
 	segStart, wallBase := time.Now(), t.wall
 	lastFlush := time.Now()
 	for t.step < steps && (maxSec == 0 || t.wall < maxSec) {
@@ -139,15 +140,15 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 			return
 		}
 		if cancelled || ctx.Err() != nil {
-			stop(Cancelled, "")
+			stop(folder.Cancelled, "")
 			return
 		}
 		if paused {
 			if err := checkpoint(); err != nil {
-				setState(Failed, r.failure(err))
+				setState(folder.Failed, r.failure(err))
 				return
 			}
-			setState(Paused, "")
+			setState(folder.Paused, "")
 			// While paused, keep reading the control file, so that another process
 			// (the dashboard) can resume or cancel the job.
 			poll := time.NewTicker(500 * time.Millisecond)
@@ -164,45 +165,45 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 			}
 			poll.Stop()
 			if ctx.Err() == nil && !jc.isCancelled() {
-				setState(Running, "")
+				setState(folder.Running, "")
 			}
 			segStart, wallBase = time.Now(), t.wall
 			continue
 		}
 		xTrue, y, x := t.trainStep(batch)
 		t.wall = wallBase + time.Since(segStart).Seconds()
-		if err := mw.write(t.step, t.wall, t.vals); err != nil {
-			setState(Failed, r.failure(err))
+		if err := mw.Write(t.step, t.wall, t.vals); err != nil {
+			setState(folder.Failed, r.failure(err))
 			return
 		}
 		if !t.finite(x) {
-			mw.flush()
-			setState(Diverged, fmt.Sprintf("non-finite values at step %d", t.step))
+			mw.Flush()
+			setState(folder.Diverged, fmt.Sprintf("non-finite values at step %d", t.step))
 			return
 		}
 		r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: t.step, Wall: t.wall, Metrics: slices.Clone(t.vals)})
 		if t.step%snapEvery == 0 || t.step == 1 || t.step == steps {
 			snap := t.snapshot(xTrue, y, x)
-			writeJSON(filepath.Join(dir, snapshotFile), snap)
+			folder.WriteJSON(filepath.Join(dir, folder.SnapshotFile), snap)
 			r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: t.step, Wall: t.wall, Snapshot: snap})
 		}
 		if t.step%ckptEvery == 0 {
 			if err := checkpoint(); err != nil {
-				setState(Failed, r.failure(err))
+				setState(folder.Failed, r.failure(err))
 				return
 			}
 		}
 		if time.Since(lastFlush) >= o.FlushEvery {
 			lastFlush = time.Now()
-			if err := mw.flush(); err != nil {
-				setState(Failed, r.failure(err))
+			if err := mw.Flush(); err != nil {
+				setState(folder.Failed, r.failure(err))
 				return
 			}
-			writeStatus(r.Dir, id, Status{State: Running, Step: t.step, Total: jc.info.Steps, Wall: t.wall})
+			folder.WriteStatus(r.Dir, id, folder.Status{State: folder.Running, Step: t.step, Total: jc.info.Steps, Wall: t.wall})
 			r.readControl(jc)
 		}
 	}
-	stop(Done, "")
+	stop(folder.Done, "")
 }
 
 // failure is the message that a job failed with err records: for a full disk, what to do.
@@ -223,44 +224,44 @@ func (jc *jobControl) isCancelled() bool {
 // method's path and logs one row per iteration. The snapshot holds the path, the path in
 // y space and the loss on a grid that covers every path of the run, so that any one
 // job's snapshot can draw the contours under all of them.
-func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Method, setState func(State, string)) {
+func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Method, setState func(folder.State, string)) {
 	id := jc.info.ID
 	dir := filepath.Join(r.Dir, id)
-	setState(Running, "")
+	setState(folder.Running, "")
 	start := time.Now()
 	path := sv.Path(m.Name, m.LR, jc.info.Steps)
-	mw, _, err := openMetrics(r.Dir, id, r.Info.Metrics, -1)
+	mw, _, err := folder.OpenMetrics(r.Dir, id, r.Info.Metrics, -1)
 	if err != nil {
-		setState(Failed, r.failure(err))
+		setState(folder.Failed, r.failure(err))
 		return
 	}
-	defer mw.close()
+	defer mw.Close()
 	for k := 1; k < len(path.Points); k++ {
 		vals := sv.Metrics(nil, path.Points[k])
 		wall := time.Since(start).Seconds()
-		mw.write(k, wall, vals)
+		mw.Write(k, wall, vals)
 		r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: k, Wall: wall, Metrics: vals})
 	}
 	ys := make([][2]float64, len(path.Points))
 	for k, x := range path.Points {
 		ys[k] = sv.Forward(x)
 	}
-	snap := &Snapshot{Step: len(path.Points) - 1, Kind: SnapPaths}
+	snap := &folder.Snapshot{Step: len(path.Points) - 1, Kind: folder.SnapPaths}
 	for _, f := range []struct {
 		name string
 		pts  [][2]float64
-	}{{FieldPath, path.Points}, {FieldPathY, ys}} {
+	}{{folder.FieldPath, path.Points}, {folder.FieldPathY, ys}} {
 		data := make([]float32, 0, 2*len(f.pts))
 		for _, p := range f.pts {
 			data = append(data, float32(p[0]), float32(p[1]))
 		}
-		snap.Fields = append(snap.Fields, Field{Name: f.name, Shape: []int{len(f.pts), 2}, Data: data})
+		snap.Fields = append(snap.Fields, folder.Field{Name: f.name, Shape: []int{len(f.pts), 2}, Data: data})
 	}
 	var all [][2]float64
 	for _, om := range r.spec.Methods {
 		all = append(all, sv.Path(om.Name, om.LR, jc.info.Steps).Points...)
 	}
-	if g, ok := lossGrid(FieldLoss, sv.Loss, all); ok {
+	if g, ok := lossGrid(folder.FieldLoss, sv.Loss, all); ok {
 		snap.Fields = append(snap.Fields, g)
 	}
 	if m, ok := sv.(problems.Minimizer); ok {
@@ -268,8 +269,8 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 		for _, f := range []struct {
 			name string
 			p    [2]float64
-		}{{FieldMinimum, x}, {FieldMinimumY, sv.Forward(x)}} {
-			snap.Fields = append(snap.Fields, Field{Name: f.name, Shape: []int{1, 2}, Data: []float32{float32(f.p[0]), float32(f.p[1])}})
+		}{{folder.FieldMinimum, x}, {folder.FieldMinimumY, sv.Forward(x)}} {
+			snap.Fields = append(snap.Fields, folder.Field{Name: f.name, Shape: []int{1, 2}, Data: []float32{float32(f.p[0]), float32(f.p[1])}})
 		}
 	}
 	if yl, ok := sv.(problems.YLosser); ok {
@@ -277,17 +278,17 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 		for k, x := range all {
 			yall[k] = sv.Forward(x)
 		}
-		if g, ok := lossGrid(FieldLossY, yl.YLoss, yall); ok {
+		if g, ok := lossGrid(folder.FieldLossY, yl.YLoss, yall); ok {
 			snap.Fields = append(snap.Fields, g)
 		}
 	}
-	writeJSON(filepath.Join(dir, snapshotFile), snap)
+	folder.WriteJSON(filepath.Join(dir, folder.SnapshotFile), snap)
 	r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
-	if err := mw.flush(); err != nil {
-		setState(Failed, r.failure(err))
+	if err := mw.Flush(); err != nil {
+		setState(folder.Failed, r.failure(err))
 		return
 	}
-	setState(Done, "")
+	setState(folder.Done, "")
 }
 
 // lossGridSize is the number of samples per side of a solver preset's loss grid: enough
@@ -298,7 +299,7 @@ const lossGridSize = 64
 // lossGrid samples loss on a lossGridSize² grid over the finite points pts and a margin
 // of a tenth of their span on each side (the dashboard pads its plots by less), as the
 // field name. It reports false if no point is finite.
-func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (Field, bool) {
+func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (folder.Field, bool) {
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
 	for _, p := range pts {
@@ -309,7 +310,7 @@ func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (Fie
 		}
 	}
 	if lo[0] > hi[0] {
-		return Field{}, false
+		return folder.Field{}, false
 	}
 	for d := range 2 {
 		m := 0.1 * (hi[d] - lo[d])
@@ -318,11 +319,11 @@ func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (Fie
 		}
 		lo[d], hi[d] = lo[d]-m, hi[d]+m
 		if !finite(lo[d]) || !finite(hi[d]) { // paths that ran off to ±1e308
-			return Field{}, false
+			return folder.Field{}, false
 		}
 	}
 	n := lossGridSize
-	f := Field{Name: name, Shape: []int{n, n}, Data: make([]float32, n*n), Extent: []float64{lo[0], hi[0], lo[1], hi[1]}}
+	f := folder.Field{Name: name, Shape: []int{n, n}, Data: make([]float32, n*n), Extent: []float64{lo[0], hi[0], lo[1], hi[1]}}
 	for j := range n {
 		y := lo[1] + float64(j)*(hi[1]-lo[1])/float64(n-1)
 		for i := range n {
@@ -345,7 +346,7 @@ type problemFault interface {
 // logFault appends the job's problem-process failure and its stderr tail to the run's
 // train.log (best effort: the status records the reason in any case).
 func (r *Run) logFault(job string, f problemFault) {
-	log, err := openAppendIn(r.Dir, "", TrainLogFile)
+	log, err := folder.OpenAppendIn(r.Dir, "", folder.TrainLogFile)
 	if err != nil {
 		return
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
 var (
@@ -36,10 +38,10 @@ func hostileFolder(t *testing.T, name string) (parent, dir string) {
 		r.Start(context.Background(), Options{Workers: 1})
 		r.Wait()
 		dir := filepath.Join(base, "run")
-		info, _ := ReadRunInfo(dir)
+		info, _ := folder.ReadInfo(dir)
 		info.Settings["steps"], info.Jobs[0].Steps = "20", 20
-		writeJSON(filepath.Join(dir, runFile), info)
-		writeStatus(dir, "rescaled-seed0", Status{State: Cancelled, Step: 10, Total: 20})
+		folder.WriteJSON(filepath.Join(dir, folder.RunFile), info)
+		folder.WriteStatus(dir, "rescaled-seed0", folder.Status{State: folder.Cancelled, Step: 10, Total: 20})
 		hostileBase = dir
 	})
 	if hostileBase == "" {
@@ -50,7 +52,7 @@ func hostileFolder(t *testing.T, name string) (parent, dir string) {
 	if err := os.CopyFS(dir, os.DirFS(hostileBase)); err != nil {
 		t.Fatal(err)
 	}
-	src := filepath.Join("testdata", "hostile", name)
+	src := filepath.Join("..", "folder", "testdata", "hostile", name)
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -150,14 +152,14 @@ func TestHostileFolders(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := r.Wait()["rescaled-seed0"]
-			status, _ := ReadStatus(dir, "rescaled-seed0")
+			status, _ := folder.ReadStatus(dir, "rescaled-seed0")
 			switch {
-			case c.failed == "" && st != Done:
+			case c.failed == "" && st != folder.Done:
 				t.Errorf("resume: %s (%s); want done", st, status.Message)
-			case c.failed != "" && (st != Failed || !strings.Contains(status.Message, c.failed) || !strings.Contains(status.Message, "remove it")):
+			case c.failed != "" && (st != folder.Failed || !strings.Contains(status.Message, c.failed) || !strings.Contains(status.Message, "remove it")):
 				t.Errorf("resume: %s (%q); want failed with %q and what to do", st, status.Message, c.failed)
 			}
-			if _, err := ReadSnapshot(dir, "rescaled-seed0"); err != nil && c.failed == "" {
+			if _, err := folder.ReadSnapshot(dir, "rescaled-seed0"); err != nil && c.failed == "" {
 				t.Errorf("snapshot after the resume: %v", err)
 			}
 		})
@@ -180,14 +182,14 @@ func TestLinksAreNotFollowed(t *testing.T) {
 		target string // "file", "missing" (a path that does not exist) or "dir"
 		fails  string // the resume's error or the job's message, "" if it finishes
 	}{
-		{"lock to a missing file", lockFile, "missing", "lock"},
-		{"lock to a file", lockFile, "file", "lock"},
-		{"control to a file", controlFile, "file", ""},
-		{"metrics.csv to a file", metricsFile, "file", "is a link"},
-		{"status.json to a file", statusFile, "file", ""},
-		{"snapshot.json to a file", snapshotFile, "file", ""},
-		{"checkpoint.bin to a file", checkpointFile, "file", "is a link"},
-		{"config.json to a file", configFile, "file", "is a link"},
+		{"lock to a missing file", folder.LockFile, "missing", "lock"},
+		{"lock to a file", folder.LockFile, "file", "lock"},
+		{"control to a file", folder.ControlFile, "file", ""},
+		{"metrics.csv to a file", folder.MetricsFile, "file", "is a link"},
+		{"status.json to a file", folder.StatusFile, "file", ""},
+		{"snapshot.json to a file", folder.SnapshotFile, "file", ""},
+		{"checkpoint.bin to a file", folder.CheckpointFile, "file", "is a link"},
+		{"config.json to a file", folder.ConfigFile, "file", "is a link"},
 		{"the job's folder", "", "dir", "link"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -215,17 +217,17 @@ func TestLinksAreNotFollowed(t *testing.T) {
 				w.Pause(job)
 				w.Resume(job)
 			}
-			ReadMetrics(dir, job, 0, nil)
-			ReadSnapshot(dir, job)
-			ReadStatus(dir, job)
-			writeControl(dir, job, "pause")
+			folder.ReadMetrics(dir, job, 0, nil)
+			folder.ReadSnapshot(dir, job)
+			folder.ReadStatus(dir, job)
+			folder.WriteControl(dir, job, "pause")
 			// What resume does.
 			r, err := Open(dir)
 			var msg string
 			if err == nil {
 				if err = r.Start(context.Background(), Options{Workers: 1, RetryFailed: true}); err == nil {
-					if st := r.Wait()[job]; st != Done {
-						s, _ := ReadStatus(dir, job)
+					if st := r.Wait()[job]; st != folder.Done {
+						s, _ := folder.ReadStatus(dir, job)
 						msg = string(st) + ": " + s.Message
 					}
 				}
@@ -271,19 +273,19 @@ func snapshotTree(t *testing.T, root string) string {
 func TestWatchReportsLostJob(t *testing.T) {
 	dir := created(t, spec(t, "exp", []string{"rescaled"}, "steps=100"))
 	const job = "rescaled-seed0"
-	l, err := LockJob(dir, job) // a live trainer
+	l, err := folder.LockJob(dir, job) // a live trainer
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeStatus(dir, job, Status{State: Running, Step: 7, Total: 100})
+	folder.WriteStatus(dir, job, folder.Status{State: folder.Running, Step: 7, Total: 100})
 	w, err := OpenWatch(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.LostAfter = 50 * time.Millisecond
 	sub := w.Subscribe()
-	lastState := func() (State, string) {
-		var st State
+	lastState := func() (folder.State, string) {
+		var st folder.State
 		var msg string
 		for _, e := range sub.Drain() {
 			if e.Kind == EvState {
@@ -303,10 +305,10 @@ func TestWatchReportsLostJob(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	final, _ := w.Poll()
 	st, msg := lastState()
-	if !final || st != Lost || !strings.Contains(msg, "sipbench resume "+dir) || len(w.Lost()) != 1 {
+	if !final || st != folder.Lost || !strings.Contains(msg, "sipbench resume "+dir) || len(w.Lost()) != 1 {
 		t.Fatalf("after the trainer died: final %v, state %s %q, lost %v; want lost with the resume command", final, st, msg, w.Lost())
 	}
-	l, err = LockJob(dir, job) // trained again
+	l, err = folder.LockJob(dir, job) // trained again
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +316,7 @@ func TestWatchReportsLostJob(t *testing.T) {
 	if final, _ := w.Poll(); final || len(w.Lost()) != 0 {
 		t.Errorf("locked again: final %v, lost %v", final, w.Lost())
 	}
-	if st, _ := lastState(); st != Running {
+	if st, _ := lastState(); st != folder.Running {
 		t.Errorf("locked again: state %s; want running", st)
 	}
 	// Follow ends by itself once every job is final or lost.
@@ -333,7 +335,7 @@ func TestWatchReportsLostJob(t *testing.T) {
 func TestWatchLostAtOnce(t *testing.T) {
 	dir := created(t, spec(t, "exp", []string{"rescaled"}, "steps=100"))
 	const job = "rescaled-seed0"
-	writeStatus(dir, job, Status{State: Running, Step: 7, Total: 100})
+	folder.WriteStatus(dir, job, folder.Status{State: folder.Running, Step: 7, Total: 100})
 	w, err := OpenWatch(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -343,13 +345,13 @@ func TestWatchLostAtOnce(t *testing.T) {
 	if final, _ := w.Poll(); !final || len(w.Lost()) != 1 {
 		t.Fatalf("first poll: final %v, lost %v; want the job lost", final, w.Lost())
 	}
-	var st State
+	var st folder.State
 	for _, e := range sub.Drain() {
 		if e.Kind == EvState {
 			st = e.State
 		}
 	}
-	if st != Lost {
+	if st != folder.Lost {
 		t.Errorf("last state published %s, want lost", st)
 	}
 }
@@ -361,16 +363,16 @@ func TestWatchLostAtOnce(t *testing.T) {
 // row and the final state.
 func TestWatchBoundedMemory(t *testing.T) {
 	dir := created(t, spec(t, "exp", []string{"rescaled", "adam"}, "steps=40000"))
-	info, _ := ReadRunInfo(dir)
+	info, _ := folder.ReadInfo(dir)
 	const n = 40000 // 2 × 40000 rows: several pieces, and more than the backlog allowed
 	for _, j := range info.Jobs {
 		var b strings.Builder
-		b.WriteString(metricsHeader(info.Metrics) + "\n")
+		b.WriteString(folder.MetricsHeader(info.Metrics) + "\n")
 		for s := 1; s <= n; s++ {
 			fmt.Fprintf(&b, "%d,%d.5,1,2,3,4,%d\n", s, s, s)
 		}
-		os.WriteFile(filepath.Join(dir, j.ID, metricsFile), []byte(b.String()), 0o644)
-		writeStatus(dir, j.ID, Status{State: Done, Step: n, Total: n})
+		os.WriteFile(filepath.Join(dir, j.ID, folder.MetricsFile), []byte(b.String()), 0o644)
+		folder.WriteStatus(dir, j.ID, folder.Status{State: folder.Done, Step: n, Total: n})
 	}
 	w, err := OpenWatch(dir)
 	if err != nil {
@@ -407,10 +409,10 @@ func TestWatchBoundedMemory(t *testing.T) {
 		t.Errorf("a subscriber was left %d events at once; want at most %d", maxBatch, limit)
 	}
 	late := w.Subscribe().Drain()
-	if len(late) > len(info.Jobs)*(replayRows+4) {
-		t.Errorf("a late subscriber is replayed %d events; want at most %d", len(late), len(info.Jobs)*(replayRows+4))
+	if len(late) > len(info.Jobs)*(ReplayRows+4) {
+		t.Errorf("a late subscriber is replayed %d events; want at most %d", len(late), len(info.Jobs)*(ReplayRows+4))
 	}
-	lastRow, lastState := map[string]int{}, map[string]State{}
+	lastRow, lastState := map[string]int{}, map[string]folder.State{}
 	for _, e := range late {
 		switch e.Kind {
 		case EvMetrics:
@@ -420,7 +422,7 @@ func TestWatchBoundedMemory(t *testing.T) {
 		}
 	}
 	for _, j := range info.Jobs {
-		if lastRow[j.ID] != n || lastState[j.ID] != Done {
+		if lastRow[j.ID] != n || lastState[j.ID] != folder.Done {
 			t.Errorf("%s: replay ends at row %d, state %s; want %d, done", j.ID, lastRow[j.ID], lastState[j.ID], n)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/problems"
@@ -19,7 +20,7 @@ import (
 
 // trainer is the state of one job: one method with one seed.
 type trainer struct {
-	info    JobInfo
+	info    folder.JobInfo
 	method  optimizers.Method
 	spec    *presets.Spec
 	dir     string // the job's folder
@@ -51,7 +52,7 @@ type runBinding struct {
 }
 
 // bindTo binds the trainer's checkpoints to the run info (read from run.json).
-func (t *trainer) bindTo(info RunInfo) {
+func (t *trainer) bindTo(info folder.Info) {
 	t.bind = &runBinding{run: info.ID, settings: settingsHash(info, t.info)}
 }
 
@@ -61,7 +62,7 @@ func (t *trainer) bindTo(info RunInfo) {
 // run at ξ = 32) give different hashes. The number of steps, the time limit and the
 // cadence of checkpoints and snapshots are left out: they do not change the steps
 // trained so far, so a run may be extended.
-func settingsHash(info RunInfo, job JobInfo) string {
+func settingsHash(info folder.Info, job folder.JobInfo) string {
 	settings := map[string]string{}
 	for k, v := range info.Settings {
 		switch k {
@@ -74,7 +75,7 @@ func settingsHash(info RunInfo, job JobInfo) string {
 	b, _ := json.Marshal(struct { // encoding/json writes a map's keys sorted
 		Preset, Scale string
 		Settings      map[string]string
-		Job           JobInfo
+		Job           folder.JobInfo
 	}{info.Preset, info.Scale, settings, job})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
@@ -84,7 +85,7 @@ func settingsHash(info RunInfo, job JobInfo) string {
 // checkpoint that records no run id is accepted only in a run that has none either (a
 // folder from before run ids, with its checkpoints); one that records no settings hash
 // only by the same rule.
-func (b *runBinding) check(meta checkpointMeta) error {
+func (b *runBinding) check(meta folder.CheckpointMeta) error {
 	name := func(run, settings string) string {
 		if run == "" {
 			run = "none (written before run ids)"
@@ -106,7 +107,7 @@ const (
 	streamData = 2 // training batches
 )
 
-func newTrainer(spec *presets.Spec, m optimizers.Method, info JobInfo, dir string) (*trainer, error) {
+func newTrainer(spec *presets.Spec, m optimizers.Method, info folder.JobInfo, dir string) (*trainer, error) {
 	t := &trainer{info: info, method: m, spec: spec, dir: dir}
 	t.prob = spec.NewProblem()
 	t.metrics = t.prob.MetricNames()
@@ -192,8 +193,8 @@ func (t *trainer) finite(x *core.Tensor) bool {
 // [batch, components] arrays, with the exact solutions nearest to the predictions if the
 // problem has several (problems.Nearer). Its kind is the problem's (problems.Drawn), else
 // the one its fields imply.
-func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
-	s := &Snapshot{Step: t.step}
+func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *folder.Snapshot {
+	s := &folder.Snapshot{Step: t.step}
 	field := func(name string, src *core.Tensor, sub func(a, b float32) float32, other *core.Tensor) {
 		var shape []int
 		var data []float32
@@ -215,28 +216,28 @@ func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *Snapshot {
 				data[i] = sub(data[i], o[i])
 			}
 		}
-		s.Fields = append(s.Fields, Field{Name: name, Shape: shape, Data: data})
+		s.Fields = append(s.Fields, folder.Field{Name: name, Shape: shape, Data: data})
 	}
-	field(FieldTruth, xTrue, nil, nil)
-	field(FieldObserved, y, nil, nil)
-	field(FieldPrediction, x, nil, nil)
-	field(FieldError, x, func(a, b float32) float32 { return a - b }, xTrue)
+	field(folder.FieldTruth, xTrue, nil, nil)
+	field(folder.FieldObserved, y, nil, nil)
+	field(folder.FieldPrediction, x, nil, nil)
+	field(folder.FieldError, x, func(a, b float32) float32 { return a - b }, xTrue)
 	if n, ok := t.prob.(problems.Nearer); ok && x.ExampleLen() <= 2 {
-		field(FieldNearest, n.Nearest(nil, x, y), nil, nil)
+		field(folder.FieldNearest, n.Nearest(nil, x, y), nil, nil)
 	}
 	if cn, ok := t.prob.(problems.ChannelNamer); ok && x.ExampleLen() > 2 {
 		xs, ys := cn.ChannelNames()
 		for i := range s.Fields {
-			if s.Fields[i].Name == FieldObserved {
+			if s.Fields[i].Name == folder.FieldObserved {
 				s.Fields[i].Channels = ys
 			} else {
 				s.Fields[i].Channels = xs
 			}
 		}
 	}
-	s.Kind = layoutOf(s)
+	s.Kind = folder.LayoutOf(s)
 	if d, ok := t.prob.(problems.Drawn); ok {
-		s.Kind = SnapshotKind(d.SnapshotKind())
+		s.Kind = folder.SnapshotKind(d.SnapshotKind())
 	}
 	return s
 }
@@ -246,7 +247,7 @@ func (t *trainer) saveCheckpoint() error {
 	if err != nil {
 		return err
 	}
-	m := checkpointMeta{Job: t.info.ID, Step: t.step, Wall: t.wall, RNG: rngState, LR: t.opt.LearningRate()}
+	m := folder.CheckpointMeta{Job: t.info.ID, Step: t.step, Wall: t.wall, RNG: rngState, LR: t.opt.LearningRate()}
 	if t.bind != nil {
 		m.Run, m.Settings = t.bind.run, t.bind.settings
 	}
@@ -264,12 +265,12 @@ func (t *trainer) saveCheckpoint() error {
 	for i, s := range t.opt.State() {
 		c.Tensors = append(c.Tensors, core.NamedTensor{Name: fmt.Sprintf("optimizer/%d", i), T: s})
 	}
-	return core.SaveCheckpoint(filepath.Join(t.dir, checkpointFile), c)
+	return core.SaveCheckpoint(filepath.Join(t.dir, folder.CheckpointFile), c)
 }
 
 // loadCheckpoint restores the job from its checkpoint; it reports false if there is none.
 func (t *trainer) loadCheckpoint(runDir string) (bool, error) {
-	c, meta, err := readCheckpoint(runDir, t.info.ID)
+	c, meta, err := folder.ReadCheckpoint(runDir, t.info.ID)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
@@ -277,7 +278,7 @@ func (t *trainer) loadCheckpoint(runDir string) (bool, error) {
 		return false, err
 	}
 	fail := func(format string, args ...any) (bool, error) {
-		return false, fmt.Errorf("runner: %s: %s of step %d refused: %s (remove it to train the job from its start)", t.info.ID, checkpointFile, meta.Step, fmt.Sprintf(format, args...))
+		return false, fmt.Errorf("runner: %s: %s of step %d refused: %s (remove it to train the job from its start)", t.info.ID, folder.CheckpointFile, meta.Step, fmt.Sprintf(format, args...))
 	}
 	if t.bind != nil {
 		if err := t.bind.check(meta); err != nil {

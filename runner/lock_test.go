@@ -9,47 +9,49 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
 // TestJobLock: a job's lock is exclusive, says who holds it, and is free again after
 // Release. (flock locks belong to open files, so one process shows what two would.)
 func TestJobLock(t *testing.T) {
 	dir := t.TempDir()
-	if o, err := JobLockOwner(dir, "a"); o != nil || err != nil {
+	if o, err := folder.JobLockOwner(dir, "a"); o != nil || err != nil {
 		t.Errorf("JobLockOwner before any lock = %v, %v; want nil, nil", o, err)
 	}
-	l, err := LockJob(dir, "a")
+	l, err := folder.LockJob(dir, "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = LockJob(dir, "a")
-	var be *BusyError
+	_, err = folder.LockJob(dir, "a")
+	var be *folder.BusyError
 	if !errors.As(err, &be) || be.Owner.PID != os.Getpid() || be.Owner.Host == "" || be.Owner.Started == "" {
 		t.Fatalf("second LockJob: %v (%+v); want a BusyError naming this process", err, be)
 	}
 	if !strings.Contains(err.Error(), "job a of "+dir+" is being trained by another process") {
 		t.Errorf("busy message: %v", err)
 	}
-	if o, err := JobLockOwner(dir, "a"); err != nil || o == nil || o.PID != os.Getpid() {
+	if o, err := folder.JobLockOwner(dir, "a"); err != nil || o == nil || o.PID != os.Getpid() {
 		t.Errorf("JobLockOwner while held = %+v, %v; want this process", o, err)
 	}
-	l2, err := LockJob(dir, "b") // another job of the same folder
+	l2, err := folder.LockJob(dir, "b") // another job of the same folder
 	if err != nil {
 		t.Errorf("LockJob of another job: %v", err)
 	}
 	l2.Release()
 	l.Release()
 	l.Release() // harmless
-	if o, err := JobLockOwner(dir, "a"); o != nil || err != nil {
+	if o, err := folder.JobLockOwner(dir, "a"); o != nil || err != nil {
 		t.Errorf("JobLockOwner after Release = %+v, %v; want nil", o, err)
 	}
-	l, err = LockJob(dir, "a")
+	l, err = folder.LockJob(dir, "a")
 	if err != nil {
 		t.Errorf("LockJob after Release: %v", err)
 	}
 	l.Release()
 	for _, bad := range []string{"", ".", "..", "../x", "a/b"} {
-		if _, err := LockJob(dir, bad); err == nil {
+		if _, err := folder.LockJob(dir, bad); err == nil {
 			t.Errorf("LockJob(%q) accepted it", bad)
 		}
 	}
@@ -65,11 +67,11 @@ func TestJobLockFollowsNoLink(t *testing.T) {
 	os.Symlink(target, filepath.Join(dir, "a", "lock"))
 	os.Symlink(outside, filepath.Join(dir, "b"))
 	for _, job := range []string{"a", "b"} {
-		if l, err := LockJob(dir, job); err == nil {
+		if l, err := folder.LockJob(dir, job); err == nil {
 			l.Release()
 			t.Errorf("LockJob(%s) followed a link", job)
 		}
-		if _, err := JobLockOwner(dir, job); err == nil {
+		if _, err := folder.JobLockOwner(dir, job); err == nil {
 			t.Errorf("JobLockOwner(%s) followed a link", job)
 		}
 	}
@@ -104,11 +106,11 @@ func TestJobsTrainSideBySide(t *testing.T) {
 	for i, r := range runs {
 		states := r.Wait()
 		id := []string{"newton-seed0", "adam-seed0"}[i]
-		if states[id] != Done {
+		if states[id] != folder.Done {
 			t.Errorf("%s: %s; want done", id, states[id])
 		}
 	}
-	info, _ := ReadRunInfo(dir)
+	info, _ := folder.ReadInfo(dir)
 	for _, j := range info.Jobs {
 		if a, b := readAll(t, ref, j.ID, info.Metrics), readAll(t, dir, j.ID, info.Metrics); len(a) != 80 || !sameMetrics(a, b) {
 			t.Errorf("%s: metrics trained side by side differ from one Run's (%d vs %d rows)", j.ID, len(a), len(b))
@@ -117,7 +119,7 @@ func TestJobsTrainSideBySide(t *testing.T) {
 	// A finished job is refused, never trained again into the same files.
 	r, _ := Open(dir)
 	err := r.Start(context.Background(), Options{Jobs: []string{"adam-seed0"}})
-	if !errors.Is(err, ErrJobDone) || !strings.Contains(err.Error(), "adam-seed0") {
+	if !errors.Is(err, folder.ErrJobDone) || !strings.Contains(err.Error(), "adam-seed0") {
 		t.Errorf("Start of a done job: %v; want ErrJobDone naming it", err)
 	}
 	r, _ = Open(dir)
@@ -134,14 +136,14 @@ func TestBusyJobIsLeftToItsTrainer(t *testing.T) {
 	if _, err := Create(s, []int{0}, dir); err != nil {
 		t.Fatal(err)
 	}
-	held, err := LockJob(dir, "adam-seed0")
+	held, err := folder.LockJob(dir, "adam-seed0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer held.Release()
 	r, _ := Open(dir)
 	err = r.Start(context.Background(), Options{Jobs: []string{"adam-seed0"}})
-	var be *BusyError
+	var be *folder.BusyError
 	if !errors.As(err, &be) {
 		t.Errorf("Start of a busy job: %v; want a BusyError", err)
 	}
@@ -150,13 +152,13 @@ func TestBusyJobIsLeftToItsTrainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	states := r.Wait()
-	if states["newton-seed0"] != Done || states["adam-seed0"] != Queued {
+	if states["newton-seed0"] != folder.Done || states["adam-seed0"] != folder.Queued {
 		t.Errorf("states %v; want newton done, adam left queued", states)
 	}
 	if len(r.Skipped) != 1 || !strings.Contains(r.Skipped[0], "adam-seed0") {
 		t.Errorf("Skipped = %q; want the busy job", r.Skipped)
 	}
-	if st, _ := ReadStatus(dir, "adam-seed0"); st.State != Queued {
+	if st, _ := folder.ReadStatus(dir, "adam-seed0"); st.State != folder.Queued {
 		t.Errorf("busy job's status was written: %+v", st)
 	}
 }

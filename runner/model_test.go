@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // TestLoadModel trains a tiny poisson run and checks that LoadModel gives the weights and
@@ -17,10 +19,10 @@ func TestLoadModel(t *testing.T) {
 	t.Parallel()
 	s := spec(t, "poisson", []string{"sip", "adam"}, "steps=3", "batch=2", "grid=16")
 	dir, st := train(t, s, []int{0}, 2)
-	if st["sip-seed0"] != Done {
+	if st["sip-seed0"] != folder.Done {
 		t.Fatalf("states %v", st)
 	}
-	m, err := LoadModel(dir, "sip-seed0")
+	m, err := summary.LoadModel(dir, "sip-seed0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func TestLoadModelErrors(t *testing.T) {
 	t.Parallel()
 	s := spec(t, "poisson", []string{"sip"}, "steps=1", "batch=1", "grid=16")
 	dir, _ := train(t, s, []int{0}, 1)
-	os.Remove(filepath.Join(dir, "sip-seed0", checkpointFile))
+	os.Remove(filepath.Join(dir, "sip-seed0", folder.CheckpointFile))
 	sol := spec(t, "trajectories", []string{"gd"}, "steps=3")
 	sdir, _ := train(t, sol, []int{0}, 1)
 	for _, c := range []struct{ dir, job, want string }{
@@ -69,7 +71,7 @@ func TestLoadModelErrors(t *testing.T) {
 		{dir, "sip-seed0", "no checkpoint"},
 		{sdir, "gd-seed0", "trains no network"},
 	} {
-		if _, err := LoadModel(c.dir, c.job); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := summary.LoadModel(c.dir, c.job); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("LoadModel(%s, %s): error %v; want %q", c.dir, c.job, err, c.want)
 		}
 	}

@@ -6,37 +6,39 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // editConfigs rewrites the config.json of every job of dir with edit.
-func editConfigs(t *testing.T, dir string, edit func(*JobConfig)) {
+func editConfigs(t *testing.T, dir string, edit func(*folder.JobConfig)) {
 	t.Helper()
-	info, err := ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range info.Jobs {
-		c, err := ReadJobConfig(dir, j.ID)
+		c, err := folder.ReadJobConfig(dir, j.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		edit(&c)
-		if err := writeJSON(filepath.Join(dir, j.ID, configFile), c); err != nil {
+		if err := folder.WriteJSON(filepath.Join(dir, j.ID, folder.ConfigFile), c); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
 // editRunInfo rewrites dir's run.json with edit.
-func editRunInfo(t *testing.T, dir string, edit func(*RunInfo)) {
+func editRunInfo(t *testing.T, dir string, edit func(*folder.Info)) {
 	t.Helper()
-	info, err := ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	edit(&info)
-	if err := writeJSON(filepath.Join(dir, runFile), info); err != nil {
+	if err := folder.WriteJSON(filepath.Join(dir, folder.RunFile), info); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -55,17 +57,17 @@ func created(t *testing.T, s *presets.Spec) string {
 // in run.json and config.json, each method as it trains and each network.
 func TestRunRecordsFormatAndNetwork(t *testing.T) {
 	dir := created(t, spec(t, "poisson", []string{"sip", "fno"}))
-	info, err := ReadRunInfo(dir)
-	if err != nil || info.Format != FormatVersion {
-		t.Fatalf("run.json format %d, %v; want %d", info.Format, err, FormatVersion)
+	info, err := folder.ReadInfo(dir)
+	if err != nil || info.Format != folder.FormatVersion {
+		t.Fatalf("run.json format %d, %v; want %d", info.Format, err, folder.FormatVersion)
 	}
 	want := map[string]string{"sip": "U-Net 1→1, 4 levels, 16 filters", "fno": "FNO 1→1, 4 Fourier layers, 12 modes, width 32, padded by 9"}
 	for _, j := range info.Jobs {
-		c, err := ReadJobConfig(dir, j.ID)
+		c, err := folder.ReadJobConfig(dir, j.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Format != FormatVersion || c.Method.Name != j.Method || c.Network == nil || c.Network.String() != want[j.Method] {
+		if c.Format != folder.FormatVersion || c.Method.Name != j.Method || c.Network == nil || c.Network.String() != want[j.Method] {
 			t.Errorf("%s: config format %d, method %+v, network %v; want network %s", j.ID, c.Format, c.Method, c.Network, want[j.Method])
 		}
 	}
@@ -78,12 +80,12 @@ func TestRunRecordsFormatAndNetwork(t *testing.T) {
 func TestResumeFollowsTheRecord(t *testing.T) {
 	base := spec(t, "rotation", []string{"sip"}, "steps=30")
 	dir := created(t, base)
-	editConfigs(t, dir, func(c *JobConfig) {
+	editConfigs(t, dir, func(c *folder.JobConfig) {
 		c.Method.LR, c.Job.LR = 3e-3, 3e-3
 		c.Method.Proxy = "l2"
 		c.Network.Sizes = []int{2, 16, 2}
 	})
-	editRunInfo(t, dir, func(info *RunInfo) { info.Jobs[0].LR = 3e-3 })
+	editRunInfo(t, dir, func(info *folder.Info) { info.Jobs[0].LR = 3e-3 })
 	r, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -95,14 +97,14 @@ func TestResumeFollowsTheRecord(t *testing.T) {
 		t.Errorf("resumed network %v; want the recorded MLP 2-16-2", n)
 	}
 	r.Start(context.Background(), Options{Workers: 1})
-	if st := r.Wait()["sip-seed0"]; st != Done {
+	if st := r.Wait()["sip-seed0"]; st != folder.Done {
 		t.Fatalf("resumed job: %s", st)
 	}
 	// The same run from scratch: the recorded method and network as the run's own.
 	fresh := spec(t, "rotation", []string{"sip"}, "steps=30", "lr.sip=0.003")
 	fresh.Methods[0].Proxy = "l2"
 	fdir := created(t, fresh)
-	editConfigs(t, fdir, func(c *JobConfig) { c.Network.Sizes = []int{2, 16, 2} })
+	editConfigs(t, fdir, func(c *folder.JobConfig) { c.Network.Sizes = []int{2, 16, 2} })
 	fr, err := Open(fdir)
 	if err != nil {
 		t.Fatal(err)
@@ -125,21 +127,21 @@ func TestResumeFollowsTheRecord(t *testing.T) {
 func TestOpenRefusesWhatNoLongerExists(t *testing.T) {
 	cases := []struct {
 		name   string
-		run    func(*RunInfo)
-		config func(*JobConfig)
+		run    func(*folder.Info)
+		config func(*folder.JobConfig)
 		want   string
 	}{
-		{"newer format", func(i *RunInfo) { i.Format = FormatVersion + 1 }, nil, "written by a newer sipbench (run format 2"},
-		{"newer job format", nil, func(c *JobConfig) { c.Format = FormatVersion + 1 }, "written by a newer sipbench (format 2"},
-		{"preset gone", func(i *RunInfo) { i.Preset = "vanished" }, nil, `preset no longer exists in this sipbench: unknown preset "vanished"`},
-		{"network kind gone", nil, func(c *JobConfig) { c.Network.Kind = "transformer" }, `the network of method "sip" no longer exists: presets: unknown network kind "transformer"`},
-		{"no network", nil, func(c *JobConfig) { c.Network = nil }, "records no network"},
-		{"optimizer gone", nil, func(c *JobConfig) { c.Method.Optimizer = "lion" }, `unknown optimizer "lion"`},
-		{"update gone", nil, func(c *JobConfig) { c.Method.Update = "sip2" }, `the problem has no update "sip2"`},
-		{"setting gone", func(i *RunInfo) { i.Settings["omega"] = "3" }, nil, `records setting "omega", which this sipbench's preset no longer has`},
-		{"bad value", func(i *RunInfo) { i.Settings["xi"] = "abc" }, nil, `recorded setting: xi="abc": want a number`},
-		{"job id", func(i *RunInfo) { i.Jobs[0].ID = "../elsewhere" }, nil, `job id "../elsewhere" is not a plain folder name`},
-		{"method differs", nil, func(c *JobConfig) { c.Method.Name = "adam" }, `records method "adam" for job sip-seed0`},
+		{"newer format", func(i *folder.Info) { i.Format = folder.FormatVersion + 1 }, nil, "written by a newer sipbench (run format 2"},
+		{"newer job format", nil, func(c *folder.JobConfig) { c.Format = folder.FormatVersion + 1 }, "written by a newer sipbench (format 2"},
+		{"preset gone", func(i *folder.Info) { i.Preset = "vanished" }, nil, `preset no longer exists in this sipbench: unknown preset "vanished"`},
+		{"network kind gone", nil, func(c *folder.JobConfig) { c.Network.Kind = "transformer" }, `the network of method "sip" no longer exists: presets: unknown network kind "transformer"`},
+		{"no network", nil, func(c *folder.JobConfig) { c.Network = nil }, "records no network"},
+		{"optimizer gone", nil, func(c *folder.JobConfig) { c.Method.Optimizer = "lion" }, `unknown optimizer "lion"`},
+		{"update gone", nil, func(c *folder.JobConfig) { c.Method.Update = "sip2" }, `the problem has no update "sip2"`},
+		{"setting gone", func(i *folder.Info) { i.Settings["omega"] = "3" }, nil, `records setting "omega", which this sipbench's preset no longer has`},
+		{"bad value", func(i *folder.Info) { i.Settings["xi"] = "abc" }, nil, `recorded setting: xi="abc": want a number`},
+		{"job id", func(i *folder.Info) { i.Jobs[0].ID = "../elsewhere" }, nil, `job id "../elsewhere" is not a plain folder name`},
+		{"method differs", nil, func(c *folder.JobConfig) { c.Method.Name = "adam" }, `records method "adam" for job sip-seed0`},
 	}
 	for _, c := range cases {
 		dir := created(t, spec(t, "rotation", []string{"sip"}, "steps=5"))
@@ -153,7 +155,7 @@ func TestOpenRefusesWhatNoLongerExists(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: Open: %v; want an error with %q", c.name, err, c.want)
 		}
-		if _, err := LoadModel(dir, "sip-seed0"); c.name != "job id" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+		if _, err := summary.LoadModel(dir, "sip-seed0"); c.name != "job id" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%s: LoadModel: %v; want an error with %q", c.name, err, c.want)
 		}
 	}
@@ -163,8 +165,8 @@ func TestOpenRefusesWhatNoLongerExists(t *testing.T) {
 // no network in config.json): it resumes with the preset's current network.
 func TestOpenFormatZero(t *testing.T) {
 	dir := created(t, spec(t, "exp", []string{"adam"}, "steps=5"))
-	editRunInfo(t, dir, func(i *RunInfo) { i.Format = 0 })
-	editConfigs(t, dir, func(c *JobConfig) { c.Format, c.Network = 0, nil })
+	editRunInfo(t, dir, func(i *folder.Info) { i.Format = 0 })
+	editConfigs(t, dir, func(c *folder.JobConfig) { c.Format, c.Network = 0, nil })
 	r, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +175,7 @@ func TestOpenFormatZero(t *testing.T) {
 		t.Errorf("network %v; want the preset's", n)
 	}
 	r.Start(context.Background(), Options{Workers: 1})
-	if st := r.Wait()["adam-seed0"]; st != Done {
+	if st := r.Wait()["adam-seed0"]; st != folder.Done {
 		t.Errorf("format-0 run: %s", st)
 	}
 }

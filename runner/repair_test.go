@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
 // metricsLines returns the lines of a job's metrics.csv, each with its newline.
 func metricsLines(t *testing.T, dir, job string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, job, metricsFile))
+	b, err := os.ReadFile(filepath.Join(dir, job, folder.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +32,7 @@ func killedAt(t *testing.T, short string, k, n int, edit func(dir, job string)) 
 	if err := os.CopyFS(dir, os.DirFS(short)); err != nil {
 		t.Fatal(err)
 	}
-	info, err := ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,12 +40,12 @@ func killedAt(t *testing.T, short string, k, n int, edit func(dir, job string)) 
 	for i := range info.Jobs {
 		info.Jobs[i].Steps = n
 		id := info.Jobs[i].ID
-		if err := writeStatus(dir, id, Status{State: Running, Step: k, Total: n}); err != nil {
+		if err := folder.WriteStatus(dir, id, folder.Status{State: folder.Running, Step: k, Total: n}); err != nil {
 			t.Fatal(err)
 		}
 		edit(dir, id)
 	}
-	if err := writeJSON(filepath.Join(dir, runFile), info); err != nil {
+	if err := folder.WriteJSON(filepath.Join(dir, folder.RunFile), info); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -63,7 +65,7 @@ func TestResumeRepairsMetrics(t *testing.T) {
 	ref := metricsLines(t, full, job) // header, rows 1..n, ""
 	rows := func(from, to int) string { return strings.Join(ref[from:to+1], "") }
 	header := ref[0]
-	long := strings.Repeat("7", lineBuf+10) + "\n"
+	long := strings.Repeat("7", folder.LineBuf+10) + "\n"
 	for _, c := range []struct {
 		name    string
 		content string // metrics.csv as the crash left it; "-" for no file
@@ -87,7 +89,7 @@ func TestResumeRepairsMetrics(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			path := ""
 			dir := killedAt(t, short, k, n, func(dir, job string) {
-				path = filepath.Join(dir, job, metricsFile)
+				path = filepath.Join(dir, job, folder.MetricsFile)
 				os.Remove(path)
 				if c.content != "-" {
 					if err := os.WriteFile(path, []byte(c.content), 0o644); err != nil {
@@ -112,7 +114,7 @@ func TestResumeRepairsMetrics(t *testing.T) {
 					}
 				}
 			}
-			if st := r.Wait()[job]; st != Done {
+			if st := r.Wait()[job]; st != folder.Done {
 				t.Fatalf("state %s after resume; want done", st)
 			}
 			got := metricsLines(t, dir, job)
@@ -166,8 +168,8 @@ func stripWall(line string) string {
 // checkpoint ahead of the rows, which nothing could refill.
 func TestRowsSyncedBeforeCheckpoint(t *testing.T) {
 	var synced []int
-	defer func(f func(*os.File) error) { syncFile = f }(syncFile)
-	syncFile = func(f *os.File) error {
+	defer func(f func(*os.File) error) { folder.SyncFile = f }(folder.SyncFile)
+	folder.SyncFile = func(f *os.File) error {
 		b, _ := os.ReadFile(f.Name())
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 		step := 0
@@ -192,14 +194,14 @@ func TestResumeRetriesFailedJob(t *testing.T) {
 	short, _ := train(t, spec(t, "exp", []string{"rescaled"}, "steps=40", "checkpoint_every=20"), []int{0}, 1)
 	const job = "rescaled-seed0"
 	dir := killedAt(t, short, k, n, func(dir, job string) {
-		writeStatus(dir, job, Status{State: Failed, Step: k, Total: n, Message: "write metrics.csv: no space left on device"})
+		folder.WriteStatus(dir, job, folder.Status{State: folder.Failed, Step: k, Total: n, Message: "write metrics.csv: no space left on device"})
 	})
 	r, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Start(context.Background(), Options{Workers: 1})
-	if st := r.Wait()[job]; st != Failed {
+	if st := r.Wait()[job]; st != folder.Failed {
 		t.Fatalf("without RetryFailed: %s; want the job left failed", st)
 	}
 	r, err = Open(dir)
@@ -209,10 +211,10 @@ func TestResumeRetriesFailedJob(t *testing.T) {
 	if err := r.Start(context.Background(), Options{Workers: 1, RetryFailed: true}); err != nil {
 		t.Fatal(err)
 	}
-	if st := r.Wait()[job]; st != Done {
+	if st := r.Wait()[job]; st != folder.Done {
 		t.Fatalf("with RetryFailed: %s; want done", st)
 	}
-	info, _ := ReadRunInfo(dir)
+	info, _ := folder.ReadInfo(dir)
 	if a, b := readAll(t, full, job, info.Metrics), readAll(t, dir, job, info.Metrics); len(b) != n || !sameMetrics(a, b) {
 		t.Errorf("retried job: %d rows, differs from the uninterrupted run", len(b))
 	}
@@ -226,7 +228,7 @@ func TestResumeClearsWhatDeadProcessesLeft(t *testing.T) {
 	short, _ := train(t, spec(t, "exp", []string{"rescaled", "adam"}, "steps=20"), []int{0}, 1)
 	dir := killedAt(t, short, 20, 40, func(dir, job string) {
 		action := map[string]string{"rescaled-seed0": "cancel", "adam-seed0": "pause"}[job]
-		os.WriteFile(filepath.Join(dir, job, controlFile), []byte(action+"\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, job, folder.ControlFile), []byte(action+"\n"), 0o644)
 		for _, f := range []string{".checkpoint.bin.tmp123", ".status.json.tmp9", ".metrics.csv.tmp77"} {
 			os.WriteFile(filepath.Join(dir, job, f), []byte("half"), 0o644)
 		}
@@ -236,12 +238,12 @@ func TestResumeClearsWhatDeadProcessesLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Start(context.Background(), Options{Workers: 2})
-	done := make(chan map[string]State)
+	done := make(chan map[string]folder.State)
 	go func() { done <- r.Wait() }()
 	select {
 	case states := <-done:
 		for id, st := range states {
-			if st != Done {
+			if st != folder.Done {
 				t.Errorf("%s: %s; want done (a stale control file was obeyed)", id, st)
 			}
 		}
@@ -251,7 +253,7 @@ func TestResumeClearsWhatDeadProcessesLeft(t *testing.T) {
 	for _, job := range []string{"rescaled-seed0", "adam-seed0"} {
 		entries, _ := os.ReadDir(filepath.Join(dir, job))
 		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".") || e.Name() == controlFile {
+			if strings.HasPrefix(e.Name(), ".") || e.Name() == folder.ControlFile {
 				t.Errorf("%s: %s left after the resume", job, e.Name())
 			}
 		}
@@ -288,11 +290,11 @@ func TestCreateOnce(t *testing.T) {
 	if len(won) != 1 {
 		t.Fatalf("%d Creates succeeded; want 1", len(won))
 	}
-	info, err := ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := ReadJobConfig(dir, "rescaled-seed0")
+	c, err := folder.ReadJobConfig(dir, "rescaled-seed0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +359,7 @@ func TestCreateRefusesFolderThatIsNoRun(t *testing.T) {
 func TestReadersSkipRepeatsAndGarbage(t *testing.T) {
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "j-seed0"), 0o755)
-	path := filepath.Join(dir, "j-seed0", metricsFile)
+	path := filepath.Join(dir, "j-seed0", folder.MetricsFile)
 	row := func(s int) string { return fmt.Sprintf("%d,0.%d,1\n", s, s) }
 	var b strings.Builder
 	b.WriteString("step,wall_s,x\n")
@@ -366,7 +368,7 @@ func TestReadersSkipRepeatsAndGarbage(t *testing.T) {
 	}
 	b.WriteString("#garbage\n" + row(7) + row(5) + row(6) + row(7) + row(8))
 	os.WriteFile(path, []byte(b.String()), 0o644)
-	m := NewMetricsReader(dir, "j-seed0", []string{"x"})
+	m := folder.NewMetricsReader(dir, "j-seed0", []string{"x"})
 	steps := func() []int {
 		rows, err := m.Next(0)
 		if err != nil {

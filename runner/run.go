@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 )
@@ -24,7 +25,7 @@ import (
 // then call Start once.
 type Run struct {
 	Dir  string
-	Info RunInfo
+	Info folder.Info
 	// Skipped describes the jobs that Start left to another process training them.
 	Skipped []string
 
@@ -60,16 +61,16 @@ type Options struct {
 
 // jobControl is a job's mutable state shared between its worker and the controls.
 type jobControl struct {
-	info JobInfo
+	info folder.JobInfo
 	mu   sync.Mutex
 	// paused is closed-over state: while paused, resume is a channel that Resume closes.
 	paused bool
 	resume chan struct{}
 	cancel bool
-	state  State
-	lock   *JobLock // held while this process trains the job
+	state  folder.State
+	lock   *folder.JobLock // held while this process trains the job
 	// stopState and stopMsg are what a stop (cancel set) records: Cancelled by default.
-	stopState State
+	stopState folder.State
 	stopMsg   string
 }
 
@@ -121,11 +122,11 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 	}
 	removeStaleCreations(parent, base)
 	final := dir
-	dir = filepath.Join(parent, "."+base+creatingMark+newRunID()[:8])
+	dir = filepath.Join(parent, "."+base+folder.CreatingMark+newRunID()[:8])
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
-	release, err := lockRun(dir) // held until renamed: the mark of a creation under way
+	release, err := folder.LockRun(dir) // held until renamed: the mark of a creation under way
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("runner: locking %s: %v", dir, err)
@@ -137,14 +138,14 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 		}
 	}()
 	r = &Run{Dir: dir, spec: spec}
-	r.Info = RunInfo{
+	r.Info = folder.Info{
 		ID:        newRunID(),
 		Preset:    spec.Preset.Name,
 		Scale:     spec.Scale,
 		Settings:  spec.Recorded(),
 		Metrics:   spec.MetricNames(),
-		Version:   Version,
-		Format:    FormatVersion,
+		Version:   folder.Version,
+		Format:    folder.FormatVersion,
 		Started:   time.Now().UTC().Format(time.RFC3339),
 		Methods:   spec.MethodNames(),
 		Seeds:     seeds,
@@ -157,7 +158,7 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 	steps := spec.Common.Steps
 	for _, seed := range seeds {
 		for _, m := range spec.Methods {
-			info := JobInfo{ID: JobID(m.Name, seed), Method: m.Name, Seed: seed,
+			info := folder.JobInfo{ID: folder.JobID(m.Name, seed), Method: m.Name, Seed: seed,
 				Steps: steps, Optimizer: m.Optimizer, LR: m.LR}
 			r.Info.Jobs = append(r.Info.Jobs, info)
 		}
@@ -167,22 +168,22 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 		if err := os.Mkdir(jd, 0o755); err != nil {
 			return nil, err
 		}
-		cfg := JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Recorded(),
+		cfg := folder.JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Recorded(),
 			Method:  spec.Methods[slices.IndexFunc(spec.Methods, func(m optimizers.Method) bool { return m.Name == info.Method })],
-			Metrics: r.Info.Metrics, Version: Version, Format: FormatVersion}
+			Metrics: r.Info.Metrics, Version: folder.Version, Format: folder.FormatVersion}
 		if !spec.Preset.IsSolver() {
 			n := spec.Network(info.Method)
 			cfg.Network = &n
 		}
-		if err := writeJSON(filepath.Join(jd, configFile), cfg); err != nil {
+		if err := folder.WriteJSON(filepath.Join(jd, folder.ConfigFile), cfg); err != nil {
 			return nil, err
 		}
-		if err := writeStatus(dir, info.ID, Status{State: Queued, Total: info.Steps}); err != nil {
+		if err := folder.WriteStatus(dir, info.ID, folder.Status{State: folder.Queued, Total: info.Steps}); err != nil {
 			return nil, err
 		}
-		r.jobs = append(r.jobs, &jobControl{info: info, state: Queued})
+		r.jobs = append(r.jobs, &jobControl{info: info, state: folder.Queued})
 	}
-	if err := writeJSON(filepath.Join(dir, runFile), r.Info); err != nil {
+	if err := folder.WriteJSON(filepath.Join(dir, folder.RunFile), r.Info); err != nil {
 		return nil, err
 	}
 	if err := placeRun(dir, final); err != nil {
@@ -202,19 +203,19 @@ func removeStaleCreations(parent, base string) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(name, "."+base+creatingMark) {
+		if !e.IsDir() || !strings.HasPrefix(name, "."+base+folder.CreatingMark) {
 			continue
 		}
 		tmp := filepath.Join(parent, name)
 		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < time.Minute {
 			continue
 		}
-		f, err := lockFileIn(tmp, lockFile, true)
+		f, err := folder.LockFileIn(tmp, folder.LockFile, true)
 		if err != nil {
 			continue // held: a Create under way
 		}
 		os.RemoveAll(tmp)
-		unlockFile(f)
+		folder.UnlockFile(f)
 		f.Close()
 	}
 }
@@ -230,7 +231,7 @@ func placeRun(tmp, dir string) error {
 	if err := checkEmpty(dir, false); err != nil {
 		return err // a run (another Create's, made at the same time), or not ours
 	}
-	release, err := lockRun(dir)
+	release, err := folder.LockRun(dir)
 	if errors.Is(err, os.ErrNotExist) { // another Create removed it to rename its own
 		err := os.Rename(tmp, dir)
 		if err != nil {
@@ -250,7 +251,7 @@ func placeRun(tmp, dir string) error {
 	}
 	// dir is empty now: remove it (os.Rename renames no folder onto another, empty or
 	// not), then rename, which fails if another Create has put its run there meanwhile.
-	os.Remove(filepath.Join(dir, lockFile))
+	os.Remove(filepath.Join(dir, folder.LockFile))
 	os.Remove(dir)
 	if err := os.Rename(tmp, dir); err != nil {
 		if err := checkEmpty(dir, false); err != nil {
@@ -280,23 +281,23 @@ func checkEmpty(dir string, clean bool) error {
 		return err
 	}
 	for _, e := range entries {
-		if e.Name() == runFile {
+		if e.Name() == folder.RunFile {
 			return fmt.Errorf("runner: %s already holds a run (use resume, or another --out)", dir)
 		}
-		if e.Name() == lockFile && e.Type().IsRegular() && !clean {
+		if e.Name() == folder.LockFile && e.Type().IsRegular() && !clean {
 			return nil // being created (or left by a Create): decided under the lock
 		}
 	}
 	for _, e := range entries {
 		switch name := e.Name(); {
-		case name == lockFile && e.Type().IsRegular():
-		case strings.HasPrefix(name, "."+runFile+".tmp") && e.Type().IsRegular():
+		case name == folder.LockFile && e.Type().IsRegular():
+		case strings.HasPrefix(name, "."+folder.RunFile+".tmp") && e.Type().IsRegular():
 			if clean {
 				os.Remove(filepath.Join(dir, name))
 			}
 		case e.IsDir() && createdJob(filepath.Join(dir, name)):
 			if clean {
-				for _, f := range []string{configFile, statusFile, lockFile} {
+				for _, f := range []string{folder.ConfigFile, folder.StatusFile, folder.LockFile} {
 					os.Remove(filepath.Join(dir, name, f))
 				}
 				removeStaleTemps(filepath.Join(dir, name))
@@ -312,14 +313,14 @@ func checkEmpty(dir string, clean bool) error {
 // Open reads the run folder dir to resume it: jobs that are not done continue from their
 // checkpoints (or from the start if they have none) when Start is called.
 func Open(dir string) (*Run, error) {
-	info, err := ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("runner: %s is not a run folder (no %s)", dir, runFile)
+			return nil, fmt.Errorf("runner: %s is not a run folder (no %s)", dir, folder.RunFile)
 		}
 		return nil, err
 	}
-	spec, err := ReadSpec(dir, info)
+	spec, err := folder.ReadSpec(dir, info)
 	if err != nil {
 		return nil, err
 	}
@@ -328,15 +329,15 @@ func Open(dir string) (*Run, error) {
 	// planted): run.json is written once, at creation, so no live writer owns one now.
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), "."+runFile+".tmp") && e.Type().IsRegular() {
+			if strings.HasPrefix(e.Name(), "."+folder.RunFile+".tmp") && e.Type().IsRegular() {
 				os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
 	for _, ji := range info.Jobs {
-		st, err := ReadStatus(dir, ji.ID)
+		st, err := folder.ReadStatus(dir, ji.ID)
 		if err != nil {
-			st = Status{State: Queued}
+			st = folder.Status{State: folder.Queued}
 		}
 		r.jobs = append(r.jobs, &jobControl{info: ji, state: st.State})
 	}
@@ -405,7 +406,7 @@ func (r *Run) Start(ctx context.Context, o Options) error {
 
 // lockJobs takes the locks of the jobs to train: the unfinished ones, or those named.
 func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
-	refused := func(s State) bool { return finished(s) && !(retryFailed && s == Failed) }
+	refused := func(s folder.State) bool { return finished(s) && !(retryFailed && s == folder.Failed) }
 	var todo []*jobControl
 	release := func() {
 		for _, jc := range todo {
@@ -421,9 +422,9 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 			}
 			if refused(jc.state) {
 				release()
-				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, jc.state, ErrJobDone)
+				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, jc.state, folder.ErrJobDone)
 			}
-			l, err := LockJob(r.Dir, id)
+			l, err := folder.LockJob(r.Dir, id)
 			if err != nil {
 				release()
 				return nil, err
@@ -433,9 +434,9 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 			r.prepare(jc)
 			// Read the status again under the lock: another process may have finished
 			// the job since Open.
-			if st, err := ReadStatus(r.Dir, id); err == nil && refused(st.State) {
+			if st, err := folder.ReadStatus(r.Dir, id); err == nil && refused(st.State) {
 				release()
-				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, st.State, ErrJobDone)
+				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, st.State, folder.ErrJobDone)
 			}
 		}
 		return todo, nil
@@ -445,8 +446,8 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 		if refused(jc.state) {
 			continue
 		}
-		l, err := LockJob(r.Dir, jc.info.ID)
-		var be *BusyError
+		l, err := folder.LockJob(r.Dir, jc.info.ID)
+		var be *folder.BusyError
 		if errors.As(err, &be) {
 			busy++
 			r.Skipped = append(r.Skipped, be.Error())
@@ -456,7 +457,7 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 			release()
 			return nil, err
 		}
-		if st, err := ReadStatus(r.Dir, jc.info.ID); err == nil && refused(st.State) {
+		if st, err := folder.ReadStatus(r.Dir, jc.info.ID); err == nil && refused(st.State) {
 			l.Release() // another process finished it since Open
 			jc.state = st.State
 			continue
@@ -475,7 +476,7 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 // folder before run.json (config.json, status.json) and a job's lock, and their temporary
 // files: what a Create killed midway leaves.
 func createdJob(jd string) bool {
-	if name := filepath.Base(jd); !plainName(name) || !jobLike(name) {
+	if name := filepath.Base(jd); !folder.PlainName(name) || !jobLike(name) {
 		return false
 	}
 	entries, err := os.ReadDir(jd)
@@ -484,7 +485,7 @@ func createdJob(jd string) bool {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if !e.Type().IsRegular() || n != configFile && n != statusFile && n != lockFile && !staleTemp(n) {
+		if !e.Type().IsRegular() || n != folder.ConfigFile && n != folder.StatusFile && n != folder.LockFile && !staleTemp(n) {
 			return false
 		}
 	}
@@ -507,7 +508,7 @@ func jobLike(name string) bool {
 // and the temporary files of writes that a crash interrupted.
 func (r *Run) prepare(jc *jobControl) {
 	jd := filepath.Join(r.Dir, jc.info.ID)
-	os.Remove(filepath.Join(jd, controlFile))
+	os.Remove(filepath.Join(jd, folder.ControlFile))
 	removeStaleTemps(jd)
 }
 
@@ -528,7 +529,7 @@ func removeStaleTemps(jd string) {
 // staleTemp reports whether name is a temporary file of an atomic write in a job's folder
 // (".<file>.tmp…", see core.WriteFileAtomic).
 func staleTemp(name string) bool {
-	for _, f := range []string{checkpointFile, statusFile, snapshotFile, metricsFile, configFile, controlFile} {
+	for _, f := range []string{folder.CheckpointFile, folder.StatusFile, folder.SnapshotFile, folder.MetricsFile, folder.ConfigFile, folder.ControlFile} {
 		if strings.HasPrefix(name, "."+f+".tmp") {
 			return true
 		}
@@ -538,12 +539,14 @@ func staleTemp(name string) bool {
 
 // finished reports whether a job in state s is not trained again: done, diverged or failed
 // (a cancelled job resumes).
-func finished(s State) bool { return s == Done || s == Diverged || s == Failed }
+func finished(s folder.State) bool {
+	return s == folder.Done || s == folder.Diverged || s == folder.Failed
+}
 
 // Wait blocks until every job has stopped and returns the final states by job ID.
-func (r *Run) Wait() map[string]State {
+func (r *Run) Wait() map[string]folder.State {
 	r.wg.Wait()
-	out := map[string]State{}
+	out := map[string]folder.State{}
 	for _, jc := range r.jobs {
 		jc.mu.Lock()
 		out[jc.info.ID] = jc.state
@@ -588,13 +591,13 @@ func (r *Run) Resume(id string) {
 }
 
 // Cancel stops a job.
-func (r *Run) Cancel(id string) { r.Stop(id, Cancelled, "") }
+func (r *Run) Cancel(id string) { r.Stop(id, folder.Cancelled, "") }
 
 // Stop stops a job at its next step as Cancel does (a checkpoint is written first), but
 // records state s with message msg in its status: Queued for a job that will be trained
 // again (requeued on a cluster), Failed for one that will not. The first Stop or Cancel of
 // a job decides. A job already stopping, finished or unknown is left as it is.
-func (r *Run) Stop(id string, s State, msg string) {
+func (r *Run) Stop(id string, s folder.State, msg string) {
 	if jc := r.job(id); jc != nil {
 		jc.mu.Lock()
 		if !jc.cancel {
@@ -613,18 +616,18 @@ func (r *Run) Stop(id string, s State, msg string) {
 // ignored).
 func (r *Run) readControl(jc *jobControl) {
 	if err := jc.lock.LeaseLost(); err != nil { // another process holds the job now
-		r.Stop(jc.info.ID, Cancelled, err.Error())
+		r.Stop(jc.info.ID, folder.Cancelled, err.Error())
 		return
 	}
-	b, err := readFileIn(r.Dir, jc.info.ID, controlFile, maxRecordFile)
+	b, err := folder.ReadFileIn(r.Dir, jc.info.ID, folder.ControlFile, folder.MaxRecordFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return
 	}
-	os.Remove(filepath.Join(r.Dir, jc.info.ID, controlFile)) // a link or a folder too: not ours
+	os.Remove(filepath.Join(r.Dir, jc.info.ID, folder.ControlFile)) // a link or a folder too: not ours
 	if err != nil {
 		return
 	}
-	action, _ := parseControl(b)
+	action, _ := folder.ParseControl(b)
 	switch action {
 	case "pause":
 		r.Pause(jc.info.ID)
@@ -638,17 +641,17 @@ func (r *Run) readControl(jc *jobControl) {
 // Claims splits the jobs that Start would train (with RetryFailed) into those that no
 // process trains (free) and those that another process trains (busy, with the owners as
 // their lock files say).
-func (r *Run) Claims() (free []string, busy []*BusyError) {
+func (r *Run) Claims() (free []string, busy []*folder.BusyError) {
 	for _, jc := range r.jobs {
-		if finished(jc.state) && jc.state != Failed {
+		if finished(jc.state) && jc.state != folder.Failed {
 			continue
 		}
-		o, err := JobLockOwner(r.Dir, jc.info.ID)
+		o, err := folder.JobLockOwner(r.Dir, jc.info.ID)
 		switch {
 		case err != nil || o == nil:
 			free = append(free, jc.info.ID)
 		default:
-			busy = append(busy, &BusyError{Dir: r.Dir, Job: jc.info.ID, Owner: *o})
+			busy = append(busy, &folder.BusyError{Dir: r.Dir, Job: jc.info.ID, Owner: *o})
 		}
 	}
 	return free, busy

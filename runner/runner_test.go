@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 )
 
@@ -26,7 +27,7 @@ func spec(t testing.TB, preset string, methods []string, sets ...string) *preset
 }
 
 // train runs spec to the end in a new folder and returns the folder and final states.
-func train(t *testing.T, s *presets.Spec, seeds []int, workers int) (string, map[string]State) {
+func train(t *testing.T, s *presets.Spec, seeds []int, workers int) (string, map[string]folder.State) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
 	r, err := Create(s, seeds, dir)
@@ -37,16 +38,16 @@ func train(t *testing.T, s *presets.Spec, seeds []int, workers int) (string, map
 	return dir, r.Wait()
 }
 
-func readAll(t *testing.T, dir, job string, metrics []string) []Row {
+func readAll(t *testing.T, dir, job string, metrics []string) []folder.Row {
 	t.Helper()
-	rows, _, err := ReadMetrics(dir, job, 0, metrics)
+	rows, _, err := folder.ReadMetrics(dir, job, 0, metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rows
 }
 
-func sameMetrics(a, b []Row) bool {
+func sameMetrics(a, b []folder.Row) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -67,12 +68,12 @@ func TestDeterministicAcrossWorkerCounts(t *testing.T) {
 	s := spec(t, "exp", []string{"newton", "adam", "rescaled"}, "steps=60")
 	d1, st1 := train(t, s, []int{0, 1}, 1)
 	d3, st3 := train(t, s, []int{0, 1}, 3)
-	info, _ := ReadRunInfo(d1)
+	info, _ := folder.ReadInfo(d1)
 	if len(info.Jobs) != 6 {
 		t.Fatalf("%d jobs; want 3 methods × 2 seeds", len(info.Jobs))
 	}
 	for _, j := range info.Jobs {
-		if st1[j.ID] != Done || st3[j.ID] != Done {
+		if st1[j.ID] != folder.Done || st3[j.ID] != folder.Done {
 			t.Fatalf("%s: states %s, %s; want done", j.ID, st1[j.ID], st3[j.ID])
 		}
 		a, b := readAll(t, d1, j.ID, info.Metrics), readAll(t, d3, j.ID, info.Metrics)
@@ -103,7 +104,7 @@ func TestResumeEqualsUninterruptedRun(t *testing.T) {
 	// 33, with rows past the checkpoint left in metrics.csv as a crash would leave them.
 	short := spec(t, "exp", []string{"newton-clipped", "sgd"}, "steps=33", "checkpoint_every=20")
 	dir, _ := train(t, short, []int{0}, 2)
-	info, err := ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,17 +112,17 @@ func TestResumeEqualsUninterruptedRun(t *testing.T) {
 	for i := range info.Jobs {
 		info.Jobs[i].Steps = 50
 		id := info.Jobs[i].ID
-		if err := writeStatus(dir, id, Status{State: Cancelled, Step: 33, Total: 50}); err != nil {
+		if err := folder.WriteStatus(dir, id, folder.Status{State: folder.Cancelled, Step: 33, Total: 50}); err != nil {
 			t.Fatal(err)
 		}
-		f, err := os.OpenFile(filepath.Join(dir, id, metricsFile), os.O_APPEND|os.O_WRONLY, 0)
+		f, err := os.OpenFile(filepath.Join(dir, id, folder.MetricsFile), os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.WriteString("34,9.9,1,2,3,4,5\n35,9.9,1,2,3,4,5\n36,9.9,1,2") // a torn last line
 		f.Close()
 	}
-	if err := writeJSON(filepath.Join(dir, runFile), info); err != nil {
+	if err := folder.WriteJSON(filepath.Join(dir, folder.RunFile), info); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Open(dir)
@@ -130,7 +131,7 @@ func TestResumeEqualsUninterruptedRun(t *testing.T) {
 	}
 	r.Start(context.Background(), Options{Workers: 1})
 	for id, st := range r.Wait() {
-		if st != Done {
+		if st != folder.Done {
 			t.Fatalf("%s: state %s after resume; want done", id, st)
 		}
 	}
@@ -161,10 +162,10 @@ func TestCancelStopsWithCheckpoint(t *testing.T) {
 			}
 		}
 	}
-	if st := r.Wait()["rescaled-seed0"]; st != Cancelled {
+	if st := r.Wait()["rescaled-seed0"]; st != folder.Cancelled {
 		t.Fatalf("state %s after the context was cancelled; want cancelled", st)
 	}
-	status, _ := ReadStatus(dir, "rescaled-seed0")
+	status, _ := folder.ReadStatus(dir, "rescaled-seed0")
 	rows := readAll(t, dir, "rescaled-seed0", r.Info.Metrics)
 	if status.Step < 40 || len(rows) != status.Step {
 		t.Errorf("status step %d, %d rows; want ≥ 40 and equal", status.Step, len(rows))
@@ -186,14 +187,14 @@ func TestDivergedJobStopsOthersFinish(t *testing.T) {
 	t.Parallel()
 	s := spec(t, "exp", []string{"newton", "sgd"}, "steps=200", "lr.sgd=1e38")
 	dir, st := train(t, s, []int{0}, 2)
-	if st["sgd-seed0"] != Diverged {
+	if st["sgd-seed0"] != folder.Diverged {
 		t.Errorf("sgd with lr 1e38: state %s; want diverged", st["sgd-seed0"])
 	}
-	if st["newton-seed0"] != Done {
+	if st["newton-seed0"] != folder.Done {
 		t.Errorf("newton: state %s; want done", st["newton-seed0"])
 	}
-	status, err := ReadStatus(dir, "sgd-seed0")
-	if err != nil || status.State != Diverged || !strings.Contains(status.Message, "non-finite") {
+	status, err := folder.ReadStatus(dir, "sgd-seed0")
+	if err != nil || status.State != folder.Diverged || !strings.Contains(status.Message, "non-finite") {
 		t.Errorf("status.json = %+v, %v; want diverged with a message", status, err)
 	}
 }
@@ -203,13 +204,13 @@ func TestPanickingJobIsFailed(t *testing.T) {
 	s := spec(t, "exp", []string{"newton", "adam"}, "steps=20")
 	s.Methods[0].Update = "no-such-update" // the problem panics on an unknown update
 	dir, st := train(t, s, []int{0}, 2)
-	if st["newton-seed0"] != Failed {
+	if st["newton-seed0"] != folder.Failed {
 		t.Errorf("state %s; want failed", st["newton-seed0"])
 	}
-	if st["adam-seed0"] != Done {
+	if st["adam-seed0"] != folder.Done {
 		t.Errorf("the other job: state %s; want done", st["adam-seed0"])
 	}
-	status, _ := ReadStatus(dir, "newton-seed0")
+	status, _ := folder.ReadStatus(dir, "newton-seed0")
 	if !strings.Contains(status.Message, "panic") {
 		t.Errorf("message %q; want the panic's message", status.Message)
 	}
@@ -219,17 +220,17 @@ func TestRunFolderFiles(t *testing.T) {
 	t.Parallel()
 	s := spec(t, "exp", []string{"newton"}, "steps=30", "snapshot_every=10", "checkpoint_every=10")
 	dir, _ := train(t, s, []int{3}, 1)
-	for _, f := range []string{runFile, "newton-seed3/" + configFile, "newton-seed3/" + metricsFile,
-		"newton-seed3/" + statusFile, "newton-seed3/" + snapshotFile, "newton-seed3/" + checkpointFile} {
+	for _, f := range []string{folder.RunFile, "newton-seed3/" + folder.ConfigFile, "newton-seed3/" + folder.MetricsFile,
+		"newton-seed3/" + folder.StatusFile, "newton-seed3/" + folder.SnapshotFile, "newton-seed3/" + folder.CheckpointFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s: %v", f, err)
 		}
 	}
-	snap, err := ReadSnapshot(dir, "newton-seed3")
+	snap, err := folder.ReadSnapshot(dir, "newton-seed3")
 	if err != nil || snap == nil || snap.Step != 30 || len(snap.Fields) != 4 {
 		t.Fatalf("snapshot = %+v, %v; want step 30 with 4 fields", snap, err)
 	}
-	b, _ := os.ReadFile(filepath.Join(dir, "newton-seed3", metricsFile))
+	b, _ := os.ReadFile(filepath.Join(dir, "newton-seed3", folder.MetricsFile))
 	if !strings.HasPrefix(string(b), "step,wall_s,x_l1,") {
 		t.Errorf("metrics.csv header: %q", strings.SplitN(string(b), "\n", 2)[0])
 	}
@@ -250,7 +251,7 @@ func TestWatchReplaysFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	counts := map[string]int{}
-	states := map[string]State{}
+	states := map[string]folder.State{}
 	for _, e := range w.Subscribe().Drain() {
 		if e.Kind == EvMetrics {
 			counts[e.Job]++
@@ -260,7 +261,7 @@ func TestWatchReplaysFolder(t *testing.T) {
 		}
 	}
 	for _, j := range w.Info.Jobs {
-		if counts[j.ID] != 25 || states[j.ID] != Done {
+		if counts[j.ID] != 25 || states[j.ID] != folder.Done {
 			t.Errorf("%s: %d metric events, state %s; want 25, done", j.ID, counts[j.ID], states[j.ID])
 		}
 	}
@@ -280,13 +281,13 @@ func TestPauseResume(t *testing.T) {
 	var sawPaused bool
 	for range sub.C {
 		for _, e := range sub.Drain() {
-			if e.Kind == EvState && e.State == Paused {
+			if e.Kind == EvState && e.State == folder.Paused {
 				sawPaused = true
 				r.Resume("newton-seed0")
 			}
 		}
 	}
-	if st := r.Wait()["newton-seed0"]; !sawPaused || st != Done {
+	if st := r.Wait()["newton-seed0"]; !sawPaused || st != folder.Done {
 		t.Errorf("paused %v, final %s; want a pause then done", sawPaused, st)
 	}
 }
@@ -303,10 +304,10 @@ func TestControlFile(t *testing.T) {
 	}
 	sub := r.Subscribe()
 	r.Start(context.Background(), Options{Workers: 1, FlushEvery: 5 * time.Millisecond})
-	if err := writeControl(dir, "rescaled-seed0", "pause"); err != nil {
+	if err := folder.WriteControl(dir, "rescaled-seed0", "pause"); err != nil {
 		t.Fatal(err)
 	}
-	var seq []State
+	var seq []folder.State
 	for range sub.C {
 		for _, e := range sub.Drain() {
 			if e.Kind != EvState {
@@ -314,20 +315,20 @@ func TestControlFile(t *testing.T) {
 			}
 			seq = append(seq, e.State)
 			switch e.State {
-			case Paused:
-				writeControl(dir, "rescaled-seed0", "resume")
-			case Running:
-				if slices.Contains(seq, Paused) {
-					writeControl(dir, "rescaled-seed0", "cancel")
+			case folder.Paused:
+				folder.WriteControl(dir, "rescaled-seed0", "resume")
+			case folder.Running:
+				if slices.Contains(seq, folder.Paused) {
+					folder.WriteControl(dir, "rescaled-seed0", "cancel")
 				}
 			}
 		}
 	}
-	want := []State{Running, Paused, Running, Cancelled}
+	want := []folder.State{folder.Running, folder.Paused, folder.Running, folder.Cancelled}
 	if !slices.Equal(seq, want) {
 		t.Errorf("states %v; want %v", seq, want)
 	}
-	if err := writeControl(dir, "rescaled-seed0", "explode"); err == nil {
+	if err := folder.WriteControl(dir, "rescaled-seed0", "explode"); err == nil {
 		t.Error("writeControl accepted an unknown action")
 	}
 }
@@ -338,7 +339,7 @@ func TestControlFile(t *testing.T) {
 func TestDeterministicUNetAcrossThreads(t *testing.T) {
 	t.Parallel()
 	s := spec(t, "heat", []string{"sip", "adam"}, "steps=4", "grid=16", "batch=3")
-	info := func(dir string) RunInfo { i, _ := ReadRunInfo(dir); return i }
+	info := func(dir string) folder.Info { i, _ := folder.ReadInfo(dir); return i }
 	for _, threads := range []int{1, 3} {
 		d1 := filepath.Join(t.TempDir(), "a")
 		r, err := Create(s, []int{0}, d1)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/problems"
 )
 
@@ -15,7 +16,7 @@ func TestFieldAt(t *testing.T) {
 	t.Parallel()
 	f := func(x, y float64) float64 { return 1 + 2*x - 3*y + 0.5*x*y }
 	nx, ny := 5, 4
-	g := Field{Name: "loss", Shape: []int{ny, nx}, Data: make([]float32, nx*ny), Extent: []float64{-1, 3, 2, 5}}
+	g := folder.Field{Name: "loss", Shape: []int{ny, nx}, Data: make([]float32, nx*ny), Extent: []float64{-1, 3, 2, 5}}
 	for j := range ny {
 		for i := range nx {
 			g.Data[j*nx+i] = float32(f(-1+float64(i), 2+float64(j)))
@@ -36,7 +37,7 @@ func TestFieldAt(t *testing.T) {
 			t.Errorf("At(%g, %g) outside = %g, want the edge value %g", c[0], c[1], got, want)
 		}
 	}
-	for _, bad := range []Field{{Shape: []int{4, 5}, Data: g.Data}, {Shape: []int{4, 4}, Data: g.Data, Extent: g.Extent},
+	for _, bad := range []folder.Field{{Shape: []int{4, 5}, Data: g.Data}, {Shape: []int{4, 4}, Data: g.Data, Extent: g.Extent},
 		{Shape: []int{ny, nx}, Data: g.Data, Extent: []float64{3, -1, 2, 5}}} {
 		if bad.Grid() || !math.IsNaN(bad.At(0, 3)) {
 			t.Errorf("field %v %v: Grid() true or At not NaN", bad.Shape, bad.Extent)
@@ -56,14 +57,14 @@ func TestSolverRunShipsLossGrid(t *testing.T) {
 		all = append(all, problems.Figure1Problem{}.Path(m.Name, m.LR, 100).Points...)
 	}
 	for id, st := range states {
-		if st != Done {
+		if st != folder.Done {
 			t.Fatalf("%s: %s", id, st)
 		}
-		snap, err := ReadSnapshot(dir, id)
+		snap, err := folder.ReadSnapshot(dir, id)
 		if err != nil || snap == nil {
 			t.Fatalf("%s: snapshot %v, %v", id, snap, err)
 		}
-		var g *Field
+		var g *folder.Field
 		for i := range snap.Fields {
 			if snap.Fields[i].Name == "loss" {
 				g = &snap.Fields[i]

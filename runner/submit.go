@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
 )
 
@@ -240,7 +241,7 @@ func SubmitArray(dir string, runs []ArrayRun, o SubmitOptions) (Submission, erro
 		}
 		for _, g := range refused {
 			tj := rec.Tasks[g]
-			SetJobState(filepath.Join(abs, tj.Run), tj.Job, Cancelled,
+			folder.SetJobState(filepath.Join(abs, tj.Run), tj.Job, folder.Cancelled,
 				fmt.Sprintf("never submitted to Slurm (%s); sipbench resume %s --slurm submits it again", msg, abs))
 		}
 		return sub, &SubmitError{Dir: dir, Msg: msg}

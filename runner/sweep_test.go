@@ -7,22 +7,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
+	"github.com/sipbench/sipbench/summary"
 )
 
 func TestParseGrid(t *testing.T) {
-	g, err := ParseGrid([]string{"xi=1, 32", " phi =0"})
+	g, err := folder.ParseGrid([]string{"xi=1, 32", " phi =0"})
 	if err != nil || strings.Join(g.Keys, ",") != "xi,phi" || strings.Join(g.Values["xi"], ",") != "1,32" || len(g.Values["phi"]) != 1 {
 		t.Errorf("ParseGrid = %+v, %v", g, err)
 	}
 	for _, c := range []struct{ set, want string }{
 		{"xi", "want key=v1,v2"}, {"xi=", "want key=v1,v2"}, {"xi=,", "want key=v1,v2"}, {"=1", "want key=v1,v2"},
 	} {
-		if _, err := ParseGrid([]string{c.set}); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := folder.ParseGrid([]string{c.set}); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("ParseGrid(%q): %v; want %q", c.set, err, c.want)
 		}
 	}
-	if _, err := ParseGrid([]string{"xi=1", "xi=2"}); err == nil || !strings.Contains(err.Error(), "xi given twice") {
+	if _, err := folder.ParseGrid([]string{"xi=1", "xi=2"}); err == nil || !strings.Contains(err.Error(), "xi given twice") {
 		t.Errorf("key twice: %v", err)
 	}
 }
@@ -34,8 +36,8 @@ func TestSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _ := ParseGrid([]string{"xi=1,32", "batch=10", "phi=0,45.0"})
-	info, specs, err := PlanSweep(p, "", []string{"sip", "adam"}, g, []string{"steps=4"})
+	g, _ := folder.ParseGrid([]string{"xi=1,32", "batch=10", "phi=0,45.0"})
+	info, specs, err := folder.PlanSweep(p, "", []string{"sip", "adam"}, g, []string{"steps=4"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,14 +50,14 @@ func TestSweep(t *testing.T) {
 			t.Errorf("run %d: %+v, steps %d", i, r, specs[i].Common.Steps)
 		}
 	}
-	if _, _, err := PlanSweep(p, "", nil, Grid{Keys: []string{"xi"}, Values: map[string][]string{"xi": {"abc"}}}, nil); err == nil {
+	if _, _, err := folder.PlanSweep(p, "", nil, folder.Grid{Keys: []string{"xi"}, Values: map[string][]string{"xi": {"abc"}}}, nil); err == nil {
 		t.Error("a refused value planned")
 	}
 	dir := filepath.Join(t.TempDir(), "sw")
-	if err := CreateSweep(dir, info); err != nil || !IsSweep(dir) {
+	if err := folder.CreateSweep(dir, info); err != nil || !folder.IsSweep(dir) {
 		t.Fatalf("CreateSweep: %v", err)
 	}
-	if err := CreateSweep(dir, info); err == nil {
+	if err := folder.CreateSweep(dir, info); err == nil {
 		t.Error("CreateSweep over a sweep: no error")
 	}
 	for i, s := range specs[:3] { // the last combination is left unstarted
@@ -66,7 +68,7 @@ func TestSweep(t *testing.T) {
 		r.Start(context.Background(), Options{Workers: 2})
 		r.Wait()
 	}
-	sum, err := SummarizeSweep(dir)
+	sum, err := summary.SummarizeSweep(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +77,8 @@ func TestSweep(t *testing.T) {
 	}
 	for _, row := range sum.Rows[:3] {
 		sub := filepath.Join(dir, row.Run.Dir)
-		ri, _ := ReadRunInfo(sub)
-		s, _ := Summarize(sub, ri, SummaryOptions{})
+		ri, _ := folder.ReadInfo(sub)
+		s, _ := summary.Summarize(sub, ri, summary.Options{})
 		for k, st := range s.ByMethod(0) {
 			if len(row.Values) != 2 || row.Values[k] != st.Mean || math.IsNaN(st.Mean) {
 				t.Errorf("%s: %v, want the means over seeds %+v", row.Label, row.Values, s.ByMethod(0))

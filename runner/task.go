@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
 )
 
@@ -97,9 +98,9 @@ type TaskOptions struct {
 // TaskOutcome is how a task's training ended.
 type TaskOutcome struct {
 	Job      string
-	State    State  // the job's state: Queued when it was requeued
-	Requeued bool   // the task put itself back in Slurm's queue
-	Message  string // what the status says
+	State    folder.State // the job's state: Queued when it was requeued
+	Requeued bool         // the task put itself back in Slurm's queue
+	Message  string       // what the status says
 }
 
 // sigterm says what a SIGTERM to task t was, from Slurm's view of the task: "running" when
@@ -146,23 +147,23 @@ func (r *Run) TrainTask(ctx context.Context, job string, t SlurmTask, o TaskOpti
 			if sig == "SIGTERM" {
 				switch o.sigterm(ctx, t) {
 				case "requeued":
-					r.Stop(job, Queued, "requeued by Slurm (scontrol requeue, or a preemption): it goes on when Slurm starts the task again")
+					r.Stop(job, folder.Queued, "requeued by Slurm (scontrol requeue, or a preemption): it goes on when Slurm starts the task again")
 					requeue <- false
 					return
 				case "cancelled":
-					r.Stop(job, Cancelled, fmt.Sprintf("cancelled in Slurm (scancel, or the time limit passed without "+
+					r.Stop(job, folder.Cancelled, fmt.Sprintf("cancelled in Slurm (scancel, or the time limit passed without "+
 						"the warning signal); sipbench resume %s --job %s continues it", r.Dir, job))
 					requeue <- false
 					return
 				}
 			}
 			if t.Restarts >= o.RequeueMax {
-				r.Stop(job, Failed, fmt.Sprintf("stopped by Slurm (%s: time limit or preemption) after %d requeues, "+
+				r.Stop(job, folder.Failed, fmt.Sprintf("stopped by Slurm (%s: time limit or preemption) after %d requeues, "+
 					"the most --requeue-max allows; sipbench resume %s --slurm (or the script submitted again) continues it", sig, t.Restarts, r.Dir))
 				requeue <- false
 				return
 			}
-			r.Stop(job, Queued, fmt.Sprintf("requeued by Slurm after %s (requeue %d of at most %d)", sig, t.Restarts+1, o.RequeueMax))
+			r.Stop(job, folder.Queued, fmt.Sprintf("requeued by Slurm after %s (requeue %d of at most %d)", sig, t.Restarts+1, o.RequeueMax))
 			requeue <- true
 		case <-ended:
 			requeue <- false
@@ -171,16 +172,16 @@ func (r *Run) TrainTask(ctx context.Context, job string, t SlurmTask, o TaskOpti
 	states := r.Wait()
 	close(ended)
 	out.State = states[job]
-	if st, err := ReadStatus(r.Dir, job); err == nil {
+	if st, err := folder.ReadStatus(r.Dir, job); err == nil {
 		out.Message = st.Message
 	}
-	if !<-requeue || out.State != Queued {
+	if !<-requeue || out.State != folder.Queued {
 		return out, nil
 	}
 	if err := o.Client.Requeue(ctx, t.ID()); err != nil {
-		out.State = Cancelled
+		out.State = folder.Cancelled
 		out.Message = fmt.Sprintf("cancelled by Slurm (the requeue was refused: %v)", err)
-		if err := SetJobState(r.Dir, job, Cancelled, out.Message); err != nil {
+		if err := folder.SetJobState(r.Dir, job, folder.Cancelled, out.Message); err != nil {
 			return out, err
 		}
 		return out, nil

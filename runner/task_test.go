@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
 )
 
@@ -93,24 +94,24 @@ func TestTrainTaskRequeue(t *testing.T) {
 	client, log := fakeScontrol(t, 0, "")
 	o := TaskOptions{RequeueMax: 3, Client: client}
 	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 1, CPUs: 1}, o, 150)
-	if !out.Requeued || out.State != Queued || !strings.Contains(out.Message, "requeue 1 of at most 3") {
+	if !out.Requeued || out.State != folder.Queued || !strings.Contains(out.Message, "requeue 1 of at most 3") {
 		t.Fatalf("outcome %+v; want requeued and queued", out)
 	}
 	if b, _ := os.ReadFile(log); string(b) != "scontrol requeue 77_1\n" {
 		t.Errorf("scontrol calls %q; want one requeue of 77_1", b)
 	}
-	st, _ := ReadStatus(dir, ids[1])
-	if st.State != Queued || st.Step < 150 || st.Step >= 400 {
+	st, _ := folder.ReadStatus(dir, ids[1])
+	if st.State != folder.Queued || st.Step < 150 || st.Step >= 400 {
 		t.Errorf("status after the requeue %+v; want queued at step 150 or a little later", st)
 	}
-	if st, _ := ReadStatus(dir, ids[0]); st.State != Queued || st.Step != 0 {
+	if st, _ := folder.ReadStatus(dir, ids[0]); st.State != folder.Queued || st.Step != 0 {
 		t.Errorf("the other job's status %+v; want it untouched", st)
 	}
 	out = trainTask(t, dir, SlurmTask{Array: "77", Index: 1, Restarts: 1, CPUs: 2}, o, 0)
-	if out.State != Done || out.Requeued {
+	if out.State != folder.Done || out.Requeued {
 		t.Fatalf("restarted task: %+v; want done", out)
 	}
-	info, _ := ReadRunInfo(dir)
+	info, _ := folder.ReadInfo(dir)
 	if a, b := readAll(t, ref, ids[1], info.Metrics), readAll(t, dir, ids[1], info.Metrics); len(b) != 400 || !sameMetrics(a, b) {
 		t.Errorf("requeued job's metrics differ from the uninterrupted run's (%d rows)", len(b))
 	}
@@ -127,10 +128,10 @@ func TestTrainTaskRequeueMax(t *testing.T) {
 	dir, ids := taskFolder(t, "steps=100000")
 	client, log := fakeScontrol(t, 0, "")
 	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 0, Restarts: 3}, TaskOptions{RequeueMax: 3, Client: client}, 20)
-	if out.State != Failed || out.Requeued || !strings.Contains(out.Message, "after 3 requeues") {
+	if out.State != folder.Failed || out.Requeued || !strings.Contains(out.Message, "after 3 requeues") {
 		t.Errorf("outcome %+v; want failed after 3 requeues", out)
 	}
-	if st, _ := ReadStatus(dir, ids[0]); st.State != Failed || !strings.Contains(st.Message, "--requeue-max") {
+	if st, _ := folder.ReadStatus(dir, ids[0]); st.State != folder.Failed || !strings.Contains(st.Message, "--requeue-max") {
 		t.Errorf("status %+v; want failed, naming --requeue-max", st)
 	}
 	if b, _ := os.ReadFile(log); len(b) != 0 {
@@ -139,7 +140,7 @@ func TestTrainTaskRequeueMax(t *testing.T) {
 	// The job stays resumable: a task of a new array (resume --slurm, or the script
 	// submitted again) trains it on from its checkpoint.
 	out = trainTask(t, dir, SlurmTask{Array: "78", Index: 0}, TaskOptions{RequeueMax: 3, Client: client}, 40)
-	if out.State != Queued || !out.Requeued {
+	if out.State != folder.Queued || !out.Requeued {
 		t.Errorf("a new array's task on the failed job: %+v; want it trained (then requeued at its signal)", out)
 	}
 }
@@ -150,10 +151,10 @@ func TestTrainTaskCancelled(t *testing.T) {
 	dir, ids := taskFolder(t, "steps=100000")
 	client, _ := fakeScontrol(t, 1, "scontrol: error: Job has already finished for job 77_0")
 	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 0}, TaskOptions{RequeueMax: 3, Client: client}, 20)
-	if out.State != Cancelled || out.Requeued {
+	if out.State != folder.Cancelled || out.Requeued {
 		t.Errorf("outcome %+v; want cancelled", out)
 	}
-	if st, _ := ReadStatus(dir, ids[0]); st.State != Cancelled || !strings.Contains(st.Message, "already finished") || st.Step < 20 {
+	if st, _ := folder.ReadStatus(dir, ids[0]); st.State != folder.Cancelled || !strings.Contains(st.Message, "already finished") || st.Step < 20 {
 		t.Errorf("status %+v; want cancelled after step 20 with scontrol's message", st)
 	}
 }
@@ -166,9 +167,9 @@ func TestTrainTaskCancelled(t *testing.T) {
 func TestTrainTaskSIGTERM(t *testing.T) {
 	for _, c := range []struct {
 		state   string
-		want    State
+		want    folder.State
 		requeue bool
-	}{{"RUNNING", Queued, true}, {"COMPLETING", Cancelled, false}, {"COMPLETING|None|vm|1", Queued, false}} {
+	}{{"RUNNING", folder.Queued, true}, {"COMPLETING", folder.Cancelled, false}, {"COMPLETING|None|vm|1", folder.Queued, false}} {
 		dir, ids := taskFolder(t, "steps=100000")
 		client, log := fakeScontrol(t, 0, "", c.state)
 		r, job, err := OpenTask(dir, 0)
@@ -185,7 +186,7 @@ func TestTrainTaskSIGTERM(t *testing.T) {
 		if got := strings.Contains(string(b), "requeue"); got != c.requeue {
 			t.Errorf("SIGTERM with the task %s: scontrol calls %q", c.state, b)
 		}
-		if st, _ := ReadStatus(dir, ids[0]); st.State != c.want {
+		if st, _ := folder.ReadStatus(dir, ids[0]); st.State != c.want {
 			t.Errorf("SIGTERM with the task %s: status %+v", c.state, st)
 		}
 	}
@@ -228,9 +229,9 @@ func TestWatchCluster(t *testing.T) {
 	slurm.WriteRecord(dir, rec)
 	// As in squeue-begintime-cancelled.txt: task 0 requeued, 1 cancelled, 2 running, and
 	// task 3's job says running though Slurm does not list it.
-	writeStatus(dir, r.Info.Jobs[1].ID, Status{State: Cancelled})
-	writeStatus(dir, r.Info.Jobs[2].ID, Status{State: Running})
-	writeStatus(dir, r.Info.Jobs[3].ID, Status{State: Running})
+	folder.WriteStatus(dir, r.Info.Jobs[1].ID, folder.Status{State: folder.Cancelled})
+	folder.WriteStatus(dir, r.Info.Jobs[2].ID, folder.Status{State: folder.Running})
+	folder.WriteStatus(dir, r.Info.Jobs[3].ID, folder.Status{State: folder.Running})
 	bin := t.TempDir()
 	recorded, _ := filepath.Abs(filepath.Join("..", "slurm", "testdata", "squeue-begintime-cancelled.txt"))
 	os.WriteFile(filepath.Join(bin, "squeue"), []byte("#!/bin/sh\necho x >> "+filepath.Join(bin, "calls")+"\ncat "+recorded+"\n"), 0o755)

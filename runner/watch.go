@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
 )
 
@@ -17,7 +19,7 @@ import (
 // for runs of other processes, live or finished, on any file system.
 type Watch struct {
 	Dir  string
-	Info RunInfo
+	Info folder.Info
 	hub  hub
 	jobs []watchedJob
 	// history is what a new subscriber is replayed (see Subscribe), bounded per job; mu
@@ -48,7 +50,7 @@ type watchCluster struct {
 	rec    *slurm.Record
 	mon    *slurm.Monitor // ClusterMonitor, shared by every Watch of the process
 	tasks  map[string]int // job → the record's task number
-	views  map[string]ClusterView
+	views  map[string]cluster.View
 	polled bool // squeue has answered at least once
 }
 
@@ -61,7 +63,7 @@ const (
 	// Follow stops reading rows until it catches up.
 	watchBacklog = 4 * watchChunk
 	// replayRows bounds the metrics events of a job that a new subscriber is replayed.
-	replayRows = 2048
+	ReplayRows = 2048
 )
 
 // jobHistory is what a Watch replays of one job to a new subscriber: its metrics events
@@ -87,7 +89,7 @@ func (h *jobHistory) add(e Event) {
 			return
 		}
 		h.rows = append(h.rows, e)
-		if len(h.rows) >= replayRows { // keep every other row
+		if len(h.rows) >= ReplayRows { // keep every other row
 			n := 0
 			for i := 1; i < len(h.rows); i += 2 {
 				h.rows[n] = h.rows[i]
@@ -128,9 +130,9 @@ func (h *jobHistory) replay() []Event {
 
 type watchedJob struct {
 	id     string
-	mr     *MetricsReader
-	state  State
-	status Status
+	mr     *folder.MetricsReader
+	state  folder.State
+	status folder.Status
 	snap   int
 	// snapMod and snapSize identify the snapshot.json last read, so that an unchanged
 	// file (a solver's, with its loss grid, or a finished job's) is not parsed again.
@@ -144,18 +146,18 @@ type watchedJob struct {
 
 // OpenWatch reads the run folder's run.json. Call Follow to start reading events.
 func OpenWatch(dir string) (*Watch, error) {
-	info, err := ReadRunInfo(dir)
+	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		return nil, fmt.Errorf("runner: %s is not a run folder: %v", dir, err)
 	}
 	w := &Watch{Dir: dir, Info: info, history: make([]jobHistory, len(info.Jobs))}
 	for _, j := range info.Jobs {
-		mr := NewMetricsReader(dir, j.ID, info.Metrics)
-		mr.Sample = replayRows // a long run opened late: its curve, not its every row
+		mr := folder.NewMetricsReader(dir, j.ID, info.Metrics)
+		mr.Sample = ReplayRows // a long run opened late: its curve, not its every row
 		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1, mr: mr})
 	}
 	if rec, err := slurm.ReadRecord(dir); err == nil && rec.Array != "" {
-		c := &watchCluster{rec: rec, tasks: map[string]int{}, views: map[string]ClusterView{}, mon: ClusterMonitor}
+		c := &watchCluster{rec: rec, tasks: map[string]int{}, views: map[string]cluster.View{}, mon: cluster.Monitor}
 		for _, t := range rec.Tasks {
 			if t.Run == "" {
 				c.tasks[t.Job] = t.Task
@@ -187,11 +189,11 @@ func (w *Watch) pollCluster() (events []Event, allLost, held bool) {
 			byJob[g] = &w.jobs[i]
 		}
 	}
-	p := pollRecord(c.mon, c.rec, func(g int) bool { j := byJob[g]; return j != nil && !j.state.Final() })
-	if p.err == nil {
+	p := cluster.PollRecord(c.mon, c.rec, func(g int) bool { j := byJob[g]; return j != nil && !j.state.Final() })
+	if p.Err == nil {
 		c.polled = true
 	}
-	allLost = p.err == nil
+	allLost = p.Err == nil
 	for i := range w.jobs {
 		j := &w.jobs[i]
 		g, ok := c.tasks[j.id]
@@ -199,12 +201,12 @@ func (w *Watch) pollCluster() (events []Event, allLost, held bool) {
 			continue
 		}
 		updated, _ := time.Parse(time.RFC3339, j.status.Updated)
-		v := p.view(g, j.state, updated, func() *LockOwner { o, _ := JobLockOwner(w.Dir, j.id); return o },
+		v := p.View(g, j.state, updated, func() *folder.LockOwner { o, _ := folder.JobLockOwner(w.Dir, j.id); return o },
 			fmt.Sprintf("sipbench resume %s --job %s", w.Dir, j.id))
-		if !j.state.Final() && v.State != ClusterLost {
+		if !j.state.Final() && v.State != cluster.Lost {
 			allLost = false
 		}
-		if j.state.Final() && v.State != ClusterNone {
+		if j.state.Final() && v.State != cluster.None {
 			held = true
 		}
 		if old, seen := c.views[j.id]; !seen || old != v {
@@ -232,15 +234,15 @@ func (w *Watch) Subscribe() *Subscription {
 // Pause asks the process that trains the job to pause it (through its control file). It
 // does nothing if no process trains the job: a control file would wait for the next one.
 func (w *Watch) Pause(job string) {
-	if o, err := JobLockOwner(w.Dir, job); err == nil && o != nil {
-		writeControl(w.Dir, job, "pause")
+	if o, err := folder.JobLockOwner(w.Dir, job); err == nil && o != nil {
+		folder.WriteControl(w.Dir, job, "pause")
 	}
 }
 
 // Resume asks the process that trains the job to resume it, as Pause does.
 func (w *Watch) Resume(job string) {
-	if o, err := JobLockOwner(w.Dir, job); err == nil && o != nil {
-		writeControl(w.Dir, job, "resume")
+	if o, err := folder.JobLockOwner(w.Dir, job); err == nil && o != nil {
+		folder.WriteControl(w.Dir, job, "resume")
 	}
 }
 
@@ -251,16 +253,16 @@ func (w *Watch) Resume(job string) {
 // pending task) is marked cancelled.
 func (w *Watch) Cancel(job string) {
 	if w.cluster == nil {
-		o, err := JobLockOwner(w.Dir, job)
+		o, err := folder.JobLockOwner(w.Dir, job)
 		if err != nil {
 			return
 		}
 		if o != nil {
-			writeControl(w.Dir, job, "cancel")
+			folder.WriteControl(w.Dir, job, "cancel")
 			return
 		}
-		if st, err := ReadStatus(w.Dir, job); err != nil || !st.State.Final() {
-			SetJobState(w.Dir, job, Cancelled, "stopped while no process trained it") // fails if one has just taken it
+		if st, err := folder.ReadStatus(w.Dir, job); err != nil || !st.State.Final() {
+			folder.SetJobState(w.Dir, job, folder.Cancelled, "stopped while no process trained it") // fails if one has just taken it
 		}
 		return
 	}
@@ -274,16 +276,16 @@ func (w *Watch) Cancel(job string) {
 		}
 		w.cluster.mon.Client.Cancel(ctx, id)
 	}
-	if v.State != ClusterPending && v.State != ClusterRequeued && v.State != ClusterLost {
+	if v.State != cluster.Pending && v.State != cluster.Requeued && v.State != cluster.Lost {
 		return // a running task writes its own state as it stops
 	}
-	if st, err := ReadStatus(w.Dir, job); err == nil && !st.State.Final() && st.State != Running && st.State != Paused {
+	if st, err := folder.ReadStatus(w.Dir, job); err == nil && !st.State.Final() && st.State != folder.Running && st.State != folder.Paused {
 		// Best effort: fails harmlessly if the task has just started and holds the job.
 		msg := "cancelled in Slurm before it started (scancel)"
-		if v.State == ClusterLost {
+		if v.State == cluster.Lost {
 			msg = "cancelled while lost: no process trained it"
 		}
-		SetJobState(w.Dir, job, Cancelled, msg)
+		folder.SetJobState(w.Dir, job, folder.Cancelled, msg)
 	}
 }
 
@@ -297,10 +299,10 @@ func (w *Watch) CancelAll() {
 		}
 		return
 	}
-	CancelArray(w.Dir)
+	cluster.CancelArray(w.Dir)
 	for _, j := range w.jobs {
-		if st, err := ReadStatus(w.Dir, j.id); err == nil && !st.State.Final() && st.State != Running && st.State != Paused {
-			SetJobState(w.Dir, j.id, Cancelled, "cancelled in Slurm before it started (scancel)") // fails while a task holds it
+		if st, err := folder.ReadStatus(w.Dir, j.id); err == nil && !st.State.Final() && st.State != folder.Running && st.State != folder.Paused {
+			folder.SetJobState(w.Dir, j.id, folder.Cancelled, "cancelled in Slurm before it started (scancel)") // fails while a task holds it
 		}
 	}
 }
@@ -330,7 +332,7 @@ func (w *Watch) poll() (final, more bool, err error) {
 		for _, r := range rs {
 			events = append(events, Event{Job: j.id, Kind: EvMetrics, Step: r.Step, Wall: r.Wall, Metrics: r.Metrics})
 		}
-		if st, err := ReadStatus(w.Dir, j.id); err == nil {
+		if st, err := folder.ReadStatus(w.Dir, j.id); err == nil {
 			if st.State != j.state || st.Message != j.status.Message {
 				events = append(events, Event{Job: j.id, Kind: EvState, State: st.State, Message: st.Message, Step: st.Step, Wall: st.Wall})
 				j.lost = false
@@ -345,11 +347,11 @@ func (w *Watch) poll() (final, more bool, err error) {
 		if !j.state.Final() && !j.lost {
 			final = false
 		}
-		fi, err := os.Lstat(filepath.Join(w.Dir, j.id, snapshotFile))
+		fi, err := os.Lstat(filepath.Join(w.Dir, j.id, folder.SnapshotFile))
 		if err != nil || fi.ModTime().Equal(j.snapMod) && fi.Size() == j.snapSize {
 			continue
 		}
-		snap, err := ReadSnapshot(w.Dir, j.id)
+		snap, err := folder.ReadSnapshot(w.Dir, j.id)
 		if err != nil { // read again only once it changes; said once
 			j.snapMod, j.snapSize = fi.ModTime(), fi.Size()
 			events = append(events, Event{Job: j.id, Kind: EvNote, Message: InvalidSnapshotNote + err.Error()})
@@ -390,7 +392,7 @@ func (w *Watch) poll() (final, more bool, err error) {
 func (w *Watch) Lost() []string {
 	var ids []string
 	for _, j := range w.jobs {
-		if j.lost || w.cluster != nil && !j.state.Final() && w.cluster.views[j.id].State == ClusterLost {
+		if j.lost || w.cluster != nil && !j.state.Final() && w.cluster.views[j.id].State == cluster.Lost {
 			ids = append(ids, j.id)
 		}
 	}
@@ -405,7 +407,7 @@ func (w *Watch) checkLost(j *watchedJob) (Event, bool) {
 		j.freeSince, j.lost = time.Time{}, false
 		return Event{}, false
 	}
-	owner, err := JobLockOwner(w.Dir, j.id)
+	owner, err := folder.JobLockOwner(w.Dir, j.id)
 	if err != nil {
 		return Event{}, false
 	}
@@ -429,7 +431,7 @@ func (w *Watch) checkLost(j *watchedJob) (Event, bool) {
 		return Event{}, false
 	}
 	j.lost = true
-	return Event{Job: j.id, Kind: EvState, State: Lost, Step: j.status.Step, Wall: j.status.Wall,
+	return Event{Job: j.id, Kind: EvState, State: folder.Lost, Step: j.status.Step, Wall: j.status.Wall,
 		Message: fmt.Sprintf("its trainer has ended: sipbench resume %s continues it", w.Dir)}, true
 }
 

@@ -6,8 +6,11 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 	"github.com/sipbench/sipbench/view"
 )
 
@@ -42,7 +45,7 @@ type AppConfig struct {
 	RunsRoot string
 	// Index, if set, is what the runs screen reads RunsRoot through (tests give one whose
 	// Slurm commands are fakes); if nil, runner.NewRunIndex(RunsRoot).
-	Index *runner.RunIndex
+	Index *summary.Index
 	// Resume, if set, resumes a run folder in a background process (R on the runs screen).
 	Resume ResumeFunc
 	// StartCheck, if set, starts a paper check in the background (the preset list's
@@ -205,7 +208,7 @@ func (a *App) showRuns() tea.Cmd {
 	if a.runs == nil {
 		idx := a.cfg.Index
 		if idx == nil {
-			idx = runner.NewRunIndex(runsRoot(a.cfg.RunsRoot))
+			idx = summary.NewIndex(runsRoot(a.cfg.RunsRoot))
 		}
 		a.runs = newRunsScreen(a.theme, idx, a.cfg.Resume)
 	}
@@ -571,7 +574,7 @@ func (a *App) running() []string {
 	var ids []string
 	for _, j := range a.dash.store.Jobs {
 		// A cluster job that Slurm lost (its array cancelled, its node gone) trains no more.
-		if !j.State.Final() && j.State != runner.Lost && j.Cluster.State != runner.ClusterLost {
+		if !j.State.Final() && j.State != folder.Lost && j.Cluster.State != cluster.Lost {
 			ids = append(ids, j.Info.ID)
 		}
 	}
@@ -585,7 +588,7 @@ func (a *App) lost() []string {
 	}
 	var ids []string
 	for _, j := range a.dash.store.Jobs {
-		if j.State == runner.Lost || !j.State.Final() && j.Cluster.State == runner.ClusterLost {
+		if j.State == folder.Lost || !j.State.Final() && j.Cluster.State == cluster.Lost {
 			ids = append(ids, j.Info.ID)
 		}
 	}
@@ -607,7 +610,7 @@ func (a *App) Unfinished() []string {
 	}
 	open := make([]bool, len(a.watches))
 	for _, j := range a.dash.store.Jobs {
-		if (!j.State.Final() || j.State == runner.Cancelled) && j.Run < len(open) {
+		if (!j.State.Final() || j.State == folder.Cancelled) && j.Run < len(open) {
 			open[j.Run] = true
 		}
 	}
@@ -651,7 +654,7 @@ func (a *App) dialogKey(msg tea.KeyMsg) tea.Cmd {
 		ws, stop := a.watches, a.cfg.Stop
 		ids := make([][]string, len(ws)) // per run, its jobs that train
 		for _, j := range a.dash.store.Jobs {
-			if !j.State.Final() && j.State != runner.Lost {
+			if !j.State.Final() && j.State != folder.Lost {
 				ids[j.Run] = append(ids[j.Run], j.Info.ID)
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 )
@@ -193,7 +195,7 @@ func TestAppQuitDialog(t *testing.T) {
 				Stop: func(dir string) { stopped = append(stopped, dir) }})
 			d := newDriver(t, app, 80, 24)
 			d.until("the jobs", time.Second, func() bool {
-				return app.dash.store.Jobs[0].State == runner.Queued
+				return app.dash.store.Jobs[0].State == folder.Queued
 			})
 			d.keys("q")
 			d.until("the dialog", time.Second, func() bool { return app.screenName() == "dashboard+quit" })
@@ -217,8 +219,8 @@ func TestAppQuitDialog(t *testing.T) {
 				if b, err := os.ReadFile(filepath.Join(w.Dir, id, "control")); err == nil {
 					t.Errorf("%s control: %q written, want none", id, b)
 				}
-				st, err := runner.ReadStatus(w.Dir, id)
-				if want := map[bool]runner.State{true: runner.Cancelled, false: runner.Queued}[c.control]; err != nil || st.State != want {
+				st, err := folder.ReadStatus(w.Dir, id)
+				if want := map[bool]folder.State{true: folder.Cancelled, false: folder.Queued}[c.control]; err != nil || st.State != want {
 					t.Errorf("%s: status %s (%v), want %s", id, st.State, err, want)
 				}
 			}
@@ -260,7 +262,7 @@ func TestAppLostJob(t *testing.T) {
 	d := newDriver(t, app, 100, 30)
 	d.until("the jobs lost", 5*time.Second, func() bool {
 		for _, j := range app.dash.store.Jobs {
-			if j.State != runner.Lost {
+			if j.State != folder.Lost {
 				return false
 			}
 		}
@@ -400,7 +402,7 @@ func TestAppOpensLostRun(t *testing.T) {
 	app, d := openFromRuns(t, Options{Color: ColorNever}, "20250301-140000-fluid")
 	d.until("its jobs lost", runner.DefaultLostAfter/2, func() bool {
 		for _, j := range app.dash.store.Jobs {
-			if j.State != runner.Lost {
+			if j.State != folder.Lost {
 				return false
 			}
 		}
@@ -480,9 +482,9 @@ func TestAppQuitAfterClusterLoss(t *testing.T) {
 	w := queuedRun(t)
 	app := NewApp(ctx, AppConfig{Options: Options{Color: ColorNever}, Watch: w, Poll: 10 * time.Millisecond})
 	d := newDriver(t, app, 80, 24)
-	d.until("the jobs", time.Second, func() bool { return app.dash.store.Jobs[0].State == runner.Queued })
+	d.until("the jobs", time.Second, func() bool { return app.dash.store.Jobs[0].State == folder.Queued })
 	for i := range app.dash.store.Jobs {
-		app.dash.store.Jobs[i].Cluster = runner.ClusterView{State: runner.ClusterLost, Reason: "CANCELLED"}
+		app.dash.store.Jobs[i].Cluster = cluster.View{State: cluster.Lost, Reason: "CANCELLED"}
 	}
 	d.keys("q")
 	d.until("quit", 2*time.Second, func() bool { return d.quit })

@@ -11,7 +11,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 func TestDownsample(t *testing.T) {
@@ -119,7 +120,7 @@ func TestSmoothIsRunnersRunningMean(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "SIP-seed0", "metrics.csv"), []byte(csv.String()), 0o644)
-	c, err := runner.ReadCurve(dir, "SIP-seed0", "x_l1", runner.CurveOptions{MaxPoints: 2 * n})
+	c, err := summary.ReadCurve(dir, "SIP-seed0", "x_l1", summary.CurveOptions{MaxPoints: 2 * n})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func chartSeries() []curve {
 		if s.Diverged {
 			n = 400
 		}
-		rm := runner.NewRunningMean(runner.DefaultWindow)
+		rm := summary.NewRunningMean(folder.DefaultWindow)
 		for i := 1; i <= n; i++ {
 			v := math.Pow(10, -float64(k+1)*float64(i)/1000) * (1 + 0.1*math.Sin(float64(i)))
 			s.Points = append(s.Points, point{Step: i, Wall: float64(i) / 50, Value: v, Mean: rm.Add(v), N: 1})
@@ -241,7 +242,7 @@ func TestSmoothingCycle(t *testing.T) {
 		j := d.store.Jobs[0]
 		m := j.Metric("x_l1")
 		got, _ := j.Value(m, w)
-		rm := runner.NewRunningMean(max(w, 1))
+		rm := summary.NewRunningMean(max(w, 1))
 		for _, p := range j.Series[m].Points {
 			rm.Add(p.Value)
 		}

@@ -3,15 +3,16 @@ package tui
 import (
 	"context"
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/sipbench/sipbench/check"
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/view"
 )
 
@@ -30,7 +31,7 @@ func checkFixture(t *testing.T, root string) string {
 		t.Fatal(err)
 	}
 	job := func(m string, seed int, tau, floor float64) fixtureJob {
-		return fixtureJob{m, seed, runner.Done, 100, 100, 1, tau, floor, false}
+		return fixtureJob{m, seed, folder.Done, 100, 100, 1, tau, floor, false}
 	}
 	writeFixtureRun(t, dir, "poisson", "poisson", fixtureTime, map[string]string{"grid": "32"},
 		job("sip", 0, 30, 0.05), job("adam", 0, 60, 0.3), job("sip", 1, 25, 0.05), job("adam", 1, 50, 0.25))
@@ -157,7 +158,7 @@ func TestCheckScreenProvisional(t *testing.T) {
 	root := t.TempDir()
 	t.Chdir(root)
 	job := func(m string, seed, rows int, tau, floor float64) fixtureJob {
-		return fixtureJob{m, seed, runner.Running, rows, 5000, 1, tau, floor, false}
+		return fixtureJob{m, seed, folder.Running, rows, 5000, 1, tau, floor, false}
 	}
 	writeFixtureRun(t, root, "poisson", "poisson", fixtureTime, map[string]string{"grid": "64"},
 		job("sip", 0, 2300, 30, 0.05), job("adam", 0, 2400, 60, 0.3), job("sip", 1, 2500, 25, 0.05), job("adam", 1, 2350, 50, 0.25))

@@ -8,17 +8,19 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/stats"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // seedRun is a run of SIP and Adam over three seeds, Adam's learning rate lr.
-func seedRun(lr string) runner.RunInfo {
-	info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1", Reference: "SIP",
+func seedRun(lr string) folder.Info {
+	info := folder.Info{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1", Reference: "SIP",
 		Methods: []string{"SIP", "Adam"}, Seeds: []int{0, 1, 2}, Settings: map[string]string{"lr.Adam": lr, "lr.SIP": "0.001"}}
 	for _, seed := range info.Seeds {
 		for _, m := range info.Methods {
-			info.Jobs = append(info.Jobs, runner.JobInfo{ID: runner.JobID(m, seed), Method: m, Seed: seed, Steps: 1000})
+			info.Jobs = append(info.Jobs, folder.JobInfo{ID: folder.JobID(m, seed), Method: m, Seed: seed, Steps: 1000})
 		}
 	}
 	return info
@@ -30,8 +32,8 @@ func seedEvents(n int, tau float64) []runner.Event {
 	var evs []runner.Event
 	for seed := range 3 {
 		f := 1 + 0.4*float64(seed-1) // the seeds spread by ±40 %
-		evs = append(evs, metricEvents(runner.JobID("SIP", seed), n, 1, 60, 1e-3*f)...)
-		evs = append(evs, metricEvents(runner.JobID("Adam", seed), n-50*seed, 1, tau, 0.02*f)...)
+		evs = append(evs, metricEvents(folder.JobID("SIP", seed), n, 1, 60, 1e-3*f)...)
+		evs = append(evs, metricEvents(folder.JobID("Adam", seed), n-50*seed, 1, tau, 0.02*f)...)
 	}
 	return evs
 }
@@ -86,12 +88,12 @@ func TestSeedRows(t *testing.T) {
 	d := seedDashboard(120, 40, false)
 	var vs, rs []float64
 	for seed := range 3 {
-		a := d.store.Job(runner.JobID("Adam", seed))
-		s := d.store.Job(runner.JobID("SIP", seed))
+		a := d.store.Job(folder.JobID("Adam", seed))
+		s := d.store.Job(folder.JobID("SIP", seed))
 		vs = append(vs, a.Smoothed[0])
 		rs = append(rs, a.Smoothed[0]/s.Smoothed[0])
 	}
-	v, r := runner.SpreadOf(vs), stats.RatioOf(rs)
+	v, r := summary.SpreadOf(vs), stats.RatioOf(rs)
 	frame := ansi.Strip(d.View())
 	for _, want := range []string{"Adam ×3", "SIP ×3", formatMetric(v.Mean), "±" + formatHalfRange(v), formatRatio(r)} {
 		if !strings.Contains(frame, want) {
@@ -122,7 +124,7 @@ func TestLineCurve(t *testing.T) {
 	for i, p := range c.Points {
 		var lo, hi, sum float64 = math.Inf(1), math.Inf(-1), 0
 		for seed := range 3 {
-			j := d.store.Job(runner.JobID("Adam", seed))
+			j := d.store.Job(folder.JobID("Adam", seed))
 			v := j.Series[0].Points[p.Step-1].Mean // every step is stored: 600 < the capacity
 			lo, hi, sum = math.Min(lo, v), math.Max(hi, v), sum+v
 		}
@@ -168,7 +170,7 @@ func TestCompareOneRunTitle(t *testing.T) {
 func TestSeedRowsOneSeed(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
 		d := newDashboard(seedRun("0.001"), Options{RunDir: "runs/poisson-seeds", Getenv: xtermEnv}, nil)
-		evs := append(metricEvents(runner.JobID("SIP", 0), 300, 1, 60, 1e-3), metricEvents(runner.JobID("Adam", 0), 300, 1, 300, 0.02)...)
+		evs := append(metricEvents(folder.JobID("SIP", 0), 300, 1, 60, 1e-3), metricEvents(folder.JobID("Adam", 0), 300, 1, 300, 0.02)...)
 		feed(d, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]}, eventsMsg(evs), tickMsg{})
 		frame := ansi.Strip(d.View())
 		if !strings.Contains(frame, " (1 seed) ") || strings.Contains(frame, "±0 ") || strings.Contains(frame, "1±0") || strings.Contains(frame, "±-") {

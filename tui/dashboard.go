@@ -11,7 +11,11 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/sanitize"
+	"github.com/sipbench/sipbench/summary"
 	"github.com/sipbench/sipbench/view"
 )
 
@@ -126,14 +130,14 @@ type dashboard struct {
 // dashRun is one run of a dashboard: its record, its folder, and what sends its jobs
 // commands (nil for none).
 type dashRun struct {
-	info runner.RunInfo
+	info folder.Info
 	dir  string
 	ctrl controller
 }
 
 // newDashboard returns the dashboard of run info (in the folder Options.RunDir). ctrl
 // may be nil.
-func newDashboard(info runner.RunInfo, opts Options, ctrl controller) *dashboard {
+func newDashboard(info folder.Info, opts Options, ctrl controller) *dashboard {
 	return newRunsDashboard([]dashRun{{info: info, dir: opts.RunDir, ctrl: ctrl}}, opts, "")
 }
 
@@ -143,7 +147,7 @@ func newDashboard(info runner.RunInfo, opts Options, ctrl controller) *dashboard
 func newRunsDashboard(runs []dashRun, opts Options, title string) *dashboard {
 	t := newTheme(resolveProfile(opts.Color, opts.Getenv), opts.ASCII)
 	keys := defaultKeyMap()
-	infos := make([]runner.RunInfo, len(runs))
+	infos := make([]folder.Info, len(runs))
 	dirs := make([]string, len(runs))
 	solver := true
 	for i, r := range runs {
@@ -171,9 +175,9 @@ func newRunsDashboard(runs []dashRun, opts Options, title string) *dashboard {
 	d.lines, d.lineOf = dashLines(d.store, dirs)
 	d.rows = dashRows(d.store, d.lines)
 	if len(runs) > 1 {
-		labels := runner.RunLabels(infos, dirs)
+		labels := summary.RunLabels(infos, dirs)
 		for i, r := range runs {
-			d.heads = append(d.heads, fmt.Sprintf("── %s · %s", labels[i], runner.SanitizePath(r.dir)))
+			d.heads = append(d.heads, fmt.Sprintf("── %s · %s", labels[i], sanitize.Path(r.dir)))
 		}
 	}
 	// Per-batch metrics are noisy: smooth over 64 steps by default, as the paper's plots
@@ -503,13 +507,13 @@ func (d *dashboard) control(cancel bool) tea.Cmd {
 	case st.Final():
 		d.status = fmt.Sprintf("%s is %s", id, st)
 		return nil
-	case st == runner.Lost: // nobody would read a control
+	case st == folder.Lost: // nobody would read a control
 		d.status = id + ": " + j.Message
 		return nil
 	case cancel:
 		d.status = "cancel sent to " + id
 		return func() tea.Msg { ctrl.Cancel(id); return nil }
-	case st == runner.Paused:
+	case st == folder.Paused:
 		d.status = "resume sent to " + id
 		return func() tea.Msg { ctrl.Resume(id); return nil }
 	default:
@@ -573,7 +577,7 @@ func (d *dashboard) redraw(force bool) {
 	case d.opts.RunDir != "":
 		title += " · " + d.opts.RunDir
 	}
-	title = runner.SanitizePath(title) // it holds folder names, untrusted input
+	title = sanitize.Path(title) // it holds folder names, untrusted input
 	if t.ASCII {
 		title = strings.ReplaceAll(title, "·", "|")
 	}
@@ -593,19 +597,19 @@ func (d *dashboard) redraw(force bool) {
 	}
 	footer := d.status
 	if footer == "" && len(d.store.Jobs) > 0 { // a lost job: the command that resumes it
-		if j := d.store.Jobs[d.Selected()]; j.Cluster.State == runner.ClusterLost {
+		if j := d.store.Jobs[d.Selected()]; j.Cluster.State == cluster.Lost {
 			footer = j.Info.ID + " " + j.Cluster.String()
-		} else if j.State == runner.Lost {
+		} else if j.State == folder.Lost {
 			footer = j.Info.ID + " lost: " + j.Message
 		}
 	}
-	footer = runner.SanitizeLines(footer, 1000) // a job's message, a folder's name: untrusted
+	footer = sanitize.Lines(footer, 1000) // a job's message, a folder's name: untrusted
 	if d.typing {
 		help := " (enter applies, empty clears; esc cancels)"
 		if footer != "" { // why the pattern was refused
 			help = " · " + footer
 		}
-		footer = "filter lines: /" + runner.SanitizeLines(d.typed, 200) + "▏" + help
+		footer = "filter lines: /" + sanitize.Lines(d.typed, 200) + "▏" + help
 	}
 	if footer == "" {
 		footer = footerHelp(d.help, d.keys, d.w)
@@ -707,7 +711,7 @@ func (d *dashboard) chartView(w, h int) string {
 			if mi < 0 {
 				continue
 			}
-			ss = append(ss, curve{Name: l.Label, Color: l.Color, Points: j.Series[mi].Points, Diverged: j.Status() == runner.Diverged, Key: li})
+			ss = append(ss, curve{Name: l.Label, Color: l.Color, Points: j.Series[mi].Points, Diverged: j.Status() == folder.Diverged, Key: li})
 		}
 	}
 	for i := range ss {
@@ -760,7 +764,7 @@ func (d *dashboard) lineCurve(li int, name string, window int) (curve, bool) {
 }
 
 // runPresets names the presets of runs: "poisson", or "poisson, heat".
-func runPresets(infos []runner.RunInfo) string {
+func runPresets(infos []folder.Info) string {
 	var ps []string
 	for _, in := range infos {
 		if !slices.Contains(ps, in.Preset) {
@@ -773,18 +777,18 @@ func runPresets(infos []runner.RunInfo) string {
 // field returns the field of s called name, or nil.
 // channelOf returns channel ch of f as a field of shape [h, w] sharing f's data; f itself
 // if it has one channel (or is nil or too short).
-func channelOf(f *runner.Field, ch int) *runner.Field {
+func channelOf(f *folder.Field, ch int) *folder.Field {
 	if f == nil {
 		return nil
 	}
 	h, w, c := fieldDims(f)
 	if c <= 1 || ch <= 0 || ch >= c || len(f.Data) < c*h*w {
 		if c > 1 && len(f.Data) >= h*w {
-			return &runner.Field{Name: f.Name, Shape: []int{h, w}, Data: f.Data[:h*w]}
+			return &folder.Field{Name: f.Name, Shape: []int{h, w}, Data: f.Data[:h*w]}
 		}
 		return f
 	}
-	return &runner.Field{Name: f.Name, Shape: []int{h, w}, Data: f.Data[ch*h*w : (ch+1)*h*w]}
+	return &folder.Field{Name: f.Name, Shape: []int{h, w}, Data: f.Data[ch*h*w : (ch+1)*h*w]}
 }
 
 // fieldsView returns the fields pane (see fieldsPane), rebuilt only when a snapshot,
@@ -831,7 +835,7 @@ func (d *dashboard) fieldsPane() panel {
 			jobs = append(jobs, j)
 		}
 	}
-	var src *runner.Snapshot
+	var src *folder.Snapshot
 	for _, j := range jobs {
 		if j.Snap != nil {
 			src = j.Snap
@@ -843,40 +847,40 @@ func (d *dashboard) fieldsPane() panel {
 		d.fields.empty = "no snapshot yet"
 		for _, j := range jobs {
 			if j.SnapNote != "" { // not "none yet": it exists and is invalid
-				d.fields.empty = "the snapshot.json of " + runner.Sanitize(j.Info.ID) + " is invalid, not shown: " + j.SnapNote
+				d.fields.empty = "the snapshot.json of " + sanitize.String(j.Info.ID) + " is invalid, not shown: " + j.SnapNote
 				break
 			}
 		}
 		return d.fields
 	}
 	switch src.Layout() {
-	case runner.SnapPaths: // Figure 1: the solvers' paths over the contours of the loss
+	case folder.SnapPaths: // Figure 1: the solvers' paths over the contours of the loss
 		var sets []pointSet
 		var contour func(x, y float64) float64 // from the loss grid the run ships in its snapshots
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.jobColor(j), Pts: j.Snap.Field(runner.FieldPath).Pairs(), Path: true})
-			if g := j.Snap.Field(runner.FieldLoss); g.Grid() {
+			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.jobColor(j), Pts: j.Snap.Field(folder.FieldPath).Pairs(), Path: true})
+			if g := j.Snap.Field(folder.FieldLoss); g.Grid() {
 				contour = g.At
 			}
 		}
 		d.xspace.SetData("paths in x", "contours of the loss, a factor 4 apart", sets, contour)
 		return d.xspace
-	case runner.SnapPoints:
-		sets := []pointSet{{Name: runner.FieldTruth, Color: -1, Pts: src.Field(runner.FieldTruth).Pairs()}}
+	case folder.SnapPoints:
+		sets := []pointSet{{Name: folder.FieldTruth, Color: -1, Pts: src.Field(folder.FieldTruth).Pairs()}}
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.jobColor(j), Pts: j.Snap.Field(runner.FieldPrediction).Pairs()})
+			sets = append(sets, pointSet{Name: j.Info.Method, Color: d.jobColor(j), Pts: j.Snap.Field(folder.FieldPrediction).Pairs()})
 		}
 		d.xspace.SetData("predictions in x", "dim: one exact solution per example", sets, nil)
 		return d.xspace
-	case runner.SnapScatter:
+	case folder.SnapScatter:
 		var ps []scatterSeries
 		for i := len(jobs) - 1; i >= 0; i-- {
 			j := jobs[i]
-			ps = append(ps, scatterSeries{Name: j.Info.Method, Color: d.jobColor(j), X: j.Snap.Field(runner.FieldPrediction)})
+			ps = append(ps, scatterSeries{Name: j.Info.Method, Color: d.jobColor(j), X: j.Snap.Field(folder.FieldPrediction)})
 		}
-		d.scatter.SetData(src.Field(runner.FieldTruth), ps)
+		d.scatter.SetData(src.Field(folder.FieldTruth), ps)
 		return d.scatter
 	}
 	d.fields.SetTiles(d.heatTiles(jobs, src))
@@ -898,7 +902,7 @@ func (d *dashboard) jobColor(j *job) int {
 type heatShown struct {
 	j         *job
 	own       bool // its x* differs from the selected job's: draw it beside
-	x, e, tru *runner.Field
+	x, e, tru *folder.Field
 }
 
 // heatTiles returns the heatmaps of the jobs' snapshots of fields, the first snapshot
@@ -907,7 +911,7 @@ type heatShown struct {
 // whose x* differs from it gets its own x* beside its prediction. Every tile names its job,
 // seed and step. A field of several channels (fluid: v_x and v_y; m_0 and m_T) shows
 // channel d.channel.
-func (d *dashboard) heatTiles(jobs []*job, selSnap *runner.Snapshot) []heatTile {
+func (d *dashboard) heatTiles(jobs []*job, selSnap *folder.Snapshot) []heatTile {
 	var owner *job
 	for _, j := range jobs {
 		if j.Snap == selSnap {
@@ -915,7 +919,7 @@ func (d *dashboard) heatTiles(jobs []*job, selSnap *runner.Snapshot) []heatTile 
 			break
 		}
 	}
-	truth, obs := selSnap.Field(runner.FieldTruth), selSnap.Field(runner.FieldObserved)
+	truth, obs := selSnap.Field(folder.FieldTruth), selSnap.Field(folder.FieldObserved)
 	nch := 1
 	if truth != nil {
 		_, _, nch = fieldDims(truth)
@@ -923,14 +927,14 @@ func (d *dashboard) heatTiles(jobs []*job, selSnap *runner.Snapshot) []heatTile 
 	ch := d.channel % max(nch, 1)
 	d.channels = nch
 	var rows []heatShown
-	preds := []*runner.Field{channelOf(truth, ch)}
-	var errs []*runner.Field
+	preds := []*folder.Field{channelOf(truth, ch)}
+	var errs []*folder.Field
 	for _, j := range jobs {
 		if j.Snap == nil {
 			continue
 		}
-		r := heatShown{j: j, x: channelOf(j.Snap.Field(runner.FieldPrediction), ch), e: channelOf(j.Snap.Field(runner.FieldError), ch)}
-		if jt := j.Snap.Field(runner.FieldTruth); j.Snap != selSnap && (jt == nil || truth == nil || !slices.Equal(jt.Data, truth.Data)) {
+		r := heatShown{j: j, x: channelOf(j.Snap.Field(folder.FieldPrediction), ch), e: channelOf(j.Snap.Field(folder.FieldError), ch)}
+		if jt := j.Snap.Field(folder.FieldTruth); j.Snap != selSnap && (jt == nil || truth == nil || !slices.Equal(jt.Data, truth.Data)) {
 			r.own, r.tru = true, channelOf(jt, ch)
 			preds = append(preds, r.tru)
 		}
@@ -942,24 +946,24 @@ func (d *dashboard) heatTiles(jobs []*job, selSnap *runner.Snapshot) []heatTile 
 	elo, ehi := fieldRange(true, errs...)
 	obsCh := channelOf(obs, ch)
 	olo, ohi := fieldRange(false, obsCh)
-	with := func(t heatTile, f *runner.Field, lo, hi float64, div bool) heatTile {
+	with := func(t heatTile, f *folder.Field, lo, hi float64, div bool) heatTile {
 		t.Field, t.Lo, t.Hi, t.Diverging = f, lo, hi, div
 		return t
 	}
 	tiles := []heatTile{
-		with(d.heatTile(runner.FieldTruth, truth, owner, selSnap, ch, ""), preds[0], lo, hi, false),
-		with(d.heatTile(runner.FieldObserved, obs, owner, selSnap, ch, ""), obsCh, olo, ohi, false)}
+		with(d.heatTile(folder.FieldTruth, truth, owner, selSnap, ch, ""), preds[0], lo, hi, false),
+		with(d.heatTile(folder.FieldObserved, obs, owner, selSnap, ch, ""), obsCh, olo, ohi, false)}
 	for _, r := range rows {
 		status := ""
-		if st := r.j.Status(); st == runner.Diverged || st == runner.Failed {
+		if st := r.j.Status(); st == folder.Diverged || st == folder.Failed {
 			status = " (" + string(st) + ")"
 		}
 		if r.own {
-			tiles = append(tiles, with(d.heatTile(runner.FieldTruth, r.j.Snap.Field(runner.FieldTruth), r.j, r.j.Snap, ch, ""), r.tru, lo, hi, false))
+			tiles = append(tiles, with(d.heatTile(folder.FieldTruth, r.j.Snap.Field(folder.FieldTruth), r.j, r.j.Snap, ch, ""), r.tru, lo, hi, false))
 		}
 		tiles = append(tiles,
-			with(d.heatTile(runner.FieldPrediction, r.j.Snap.Field(runner.FieldPrediction), r.j, r.j.Snap, ch, status), r.x, lo, hi, false),
-			with(d.heatTile(runner.FieldError, r.j.Snap.Field(runner.FieldError), r.j, r.j.Snap, ch, status), r.e, elo, ehi, true))
+			with(d.heatTile(folder.FieldPrediction, r.j.Snap.Field(folder.FieldPrediction), r.j, r.j.Snap, ch, status), r.x, lo, hi, false),
+			with(d.heatTile(folder.FieldError, r.j.Snap.Field(folder.FieldError), r.j, r.j.Snap, ch, status), r.e, elo, ehi, true))
 	}
 	return tiles
 }
@@ -967,7 +971,7 @@ func (d *dashboard) heatTiles(jobs []*job, selSnap *runner.Snapshot) []heatTile 
 // heatTile is a tile of the field name of job j's snapshot s, channel ch: titled "name
 // [channel] method sSEED@STEP", or without the method, or the step, where that does not
 // fit (never a cut number).
-func (d *dashboard) heatTile(name string, f *runner.Field, j *job, s *runner.Snapshot, ch int, status string) heatTile {
+func (d *dashboard) heatTile(name string, f *folder.Field, j *job, s *folder.Snapshot, ch int, status string) heatTile {
 	t := name
 	if f != nil {
 		if _, _, c := fieldDims(f); c > 1 {
@@ -979,7 +983,7 @@ func (d *dashboard) heatTile(name string, f *runner.Field, j *job, s *runner.Sna
 	}
 	seed, step := fmt.Sprintf(" s%d", j.Info.Seed), fmt.Sprintf("@%d", s.Step)
 	short := []string{t + seed + step + status, t + seed + status, t + status}
-	if name == runner.FieldPrediction { // a prediction is named by its method
+	if name == folder.FieldPrediction { // a prediction is named by its method
 		short = append([]string{strings.TrimPrefix(t, "x ") + " " + j.Info.Method + seed + step + status}, short...)
 		short[0] = strings.TrimPrefix(strings.TrimPrefix(short[0], "x"), " ")
 	}

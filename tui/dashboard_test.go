@@ -8,6 +8,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -180,14 +182,14 @@ func TestDashboardRefreshOnTick(t *testing.T) {
 func TestDashboardScatter(t *testing.T) {
 	info := testRun("SIP", "Adam")
 	d := newDashboard(info, Options{Getenv: xtermEnv}, nil)
-	truth := runner.Field{Name: "x*", Shape: []int{32}}
-	pred := runner.Field{Name: "x", Shape: []int{32}}
+	truth := folder.Field{Name: "x*", Shape: []int{32}}
+	pred := folder.Field{Name: "x", Shape: []int{32}}
 	for i := range 32 {
 		x := float32(i)/16 - 1
 		truth.Data = append(truth.Data, x)
 		pred.Data = append(pred.Data, x*x)
 	}
-	snap := &runner.Snapshot{Fields: []runner.Field{truth, pred}}
+	snap := &folder.Snapshot{Fields: []folder.Field{truth, pred}}
 	feed(d, tea.WindowSizeMsg{Width: 200, Height: 40}, eventsMsg{{Job: "SIP-seed0", Kind: runner.EvSnapshot, Snapshot: snap}}, tickMsg{}, tickMsg{})
 	golden(t, "dashboard_scatter_200x40", d.View())
 	if !strings.Contains(d.View(), "x vs x*") {
@@ -262,8 +264,8 @@ func TestDashboardCluster(t *testing.T) {
 	d := newDashboard(testRun(), Options{}, nil)
 	d.Init()
 	feed(d, tea.WindowSizeMsg{Width: 200, Height: 60})
-	pending := runner.ClusterView{State: runner.ClusterPending, Task: "7_1", Reason: "Priority"}
-	lost := runner.ClusterView{State: runner.ClusterLost, Task: "7_0", Resume: "sipbench resume runs/r --job SIP-seed0"}
+	pending := cluster.View{State: cluster.Pending, Task: "7_1", Reason: "Priority"}
+	lost := cluster.View{State: cluster.Lost, Task: "7_0", Resume: "sipbench resume runs/r --job SIP-seed0"}
 	feed(d, eventsMsg{
 		{Job: "SIP-seed0", Kind: runner.EvCluster, Cluster: &lost},
 		{Job: "Adam-seed0", Kind: runner.EvCluster, Cluster: &pending},
@@ -283,17 +285,17 @@ func TestDashboardCluster(t *testing.T) {
 // run trains on every core to see the answer under load.
 func BenchmarkDashboardKey(b *testing.B) {
 	methods := []string{"SIP", "Adam", "SGD", "AdaHessian"}
-	info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1", Reference: "SIP", Methods: methods}
+	info := folder.Info{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1", Reference: "SIP", Methods: methods}
 	for seed := range 4 {
 		for _, m := range methods {
-			info.Jobs = append(info.Jobs, runner.JobInfo{ID: runner.JobID(m, seed), Method: m, Seed: seed, Steps: 20000})
+			info.Jobs = append(info.Jobs, folder.JobInfo{ID: folder.JobID(m, seed), Method: m, Seed: seed, Steps: 20000})
 		}
 	}
 	d := newDashboard(info, Options{Color: Color256}, nil)
 	var evs eventsMsg
 	for seed := range 4 {
 		for k, m := range methods {
-			id := runner.JobID(m, seed)
+			id := folder.JobID(m, seed)
 			evs = append(evs, metricEvents(id, 10000, 1, 1000*float64(k+1), 1e-3*float64(seed+1))...)
 			evs = append(evs, snapshotEvent(id, 64, 0.1*float64(k)))
 		}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // hostileName is a run folder's name that, drawn raw, retitles the terminal (OSC 0),
@@ -64,7 +66,7 @@ func TestRunsScreenEscapes(t *testing.T) {
 	os.WriteFile(filepath.Join(bad, "run.json"), []byte(`{"preset":"exp\u001b]0;pwned\u0007","methods":["a\u009b2J"]}`), 0o644)
 
 	th := newTheme(resolveProfile(ColorNever, xtermEnv), false)
-	rs := newRunsScreen(th, runner.NewRunIndex(root), nil)
+	rs := newRunsScreen(th, summary.NewIndex(root), nil)
 	rs.loc = time.UTC
 	rs.SetSize(200, 40)
 	rs.Update(scanNow(rs.Activate()))
@@ -87,15 +89,15 @@ func TestRunsSweepResumesWhole(t *testing.T) {
 	r, resumed := newFixtureRuns(t, 120, 30, false)
 	selectRun(t, r, "20250301-080000-sweep-poisson")
 	sweep := r.Selected().Dir
-	info, err := runner.ReadSweep(sweep)
+	info, err := folder.ReadSweep(sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info.Runs = append(info.Runs, runner.SweepRun{Dir: "lr.Adam=1e-5", Values: map[string]string{"lr.Adam": "1e-5"}})
+	info.Runs = append(info.Runs, folder.SweepRun{Dir: "lr.Adam=1e-5", Values: map[string]string{"lr.Adam": "1e-5"}})
 	writeJSONFile(t, filepath.Join(sweep, "sweep.json"), info)
 	r.Update(scanNow(r.scan()))
 	selectRun(t, r, "20250301-080000-sweep-poisson")
-	if s := r.Selected(); s.State != runner.RunInterrupted || !strings.Contains(s.StateText(), "1 of 3 runs not started") {
+	if s := r.Selected(); s.State != summary.RunInterrupted || !strings.Contains(s.StateText(), "1 of 3 runs not started") {
 		t.Fatalf("a sweep with a combination not started: %s (%s)", s.State, s.StateText())
 	}
 	for _, m := range pressRuns(r, "R") {

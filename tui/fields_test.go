@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -14,9 +15,9 @@ import (
 // at different steps (a snapshot is example 0 of the batch at its step), at w×h, with the
 // fields pane shown.
 func seedsDashboard(w, h int) *dashboard {
-	info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1"}}
+	info := folder.Info{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1"}}
 	for s := range 2 {
-		info.Jobs = append(info.Jobs, runner.JobInfo{ID: "sip-seed" + string(rune('0'+s)), Method: "sip", Seed: s, Steps: 1000})
+		info.Jobs = append(info.Jobs, folder.JobInfo{ID: "sip-seed" + string(rune('0'+s)), Method: "sip", Seed: s, Steps: 1000})
 	}
 	d := newDashboard(info, Options{Getenv: xtermEnv}, nil)
 	a, b := snapshotEvent("sip-seed0", 16, 0.01), snapshotEvent("sip-seed1", 16, 0.3)
@@ -63,14 +64,14 @@ func TestFieldsSeeds(t *testing.T) {
 // to switch. Now the tiles name the channel (v_x, v_y of the velocity; m_0, m_T of the
 // marker) and v cycles it.
 func TestFieldsChannels(t *testing.T) {
-	info := runner.RunInfo{Preset: "fluid", Scale: "quick", Metrics: []string{"x_l1"},
-		Jobs: []runner.JobInfo{{ID: "sip-seed0", Method: "sip", Steps: 100}}}
-	two := func(name string, scale float64) runner.Field {
+	info := folder.Info{Preset: "fluid", Scale: "quick", Metrics: []string{"x_l1"},
+		Jobs: []folder.JobInfo{{ID: "sip-seed0", Method: "sip", Steps: 100}}}
+	two := func(name string, scale float64) folder.Field {
 		a, b := testField(name, 12, scale, 0), testField(name, 12, -scale, 1)
-		return runner.Field{Name: name, Shape: []int{2, 12, 12}, Data: append(a.Data, b.Data...)}
+		return folder.Field{Name: name, Shape: []int{2, 12, 12}, Data: append(a.Data, b.Data...)}
 	}
-	snap := runner.Event{Job: "sip-seed0", Kind: runner.EvSnapshot, Snapshot: &runner.Snapshot{Step: 40,
-		Fields: []runner.Field{two("x*", 1), two("y*", 2), two("x", 1.1), two("x-x*", 0.1)}}}
+	snap := runner.Event{Job: "sip-seed0", Kind: runner.EvSnapshot, Snapshot: &folder.Snapshot{Step: 40,
+		Fields: []folder.Field{two("x*", 1), two("y*", 2), two("x", 1.1), two("x-x*", 0.1)}}}
 	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
 		d := newDashboard(info, Options{Getenv: xtermEnv}, nil)
 		feed(d, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]}, eventsMsg{snap}, keyMsg("tab"), tickMsg{Gen: d.gen}, tickMsg{Gen: d.gen})
@@ -101,8 +102,8 @@ func TestFieldsChannels(t *testing.T) {
 // note) is said to have an invalid snapshot, with the reason, escaped, and not "no
 // snapshot yet" (issue 26); a valid snapshot afterwards is shown.
 func TestFieldsInvalidSnapshot(t *testing.T) {
-	info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1"},
-		Jobs: []runner.JobInfo{{ID: "sip-seed0", Method: "sip", Steps: 100}}}
+	info := folder.Info{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1"},
+		Jobs: []folder.JobInfo{{ID: "sip-seed0", Method: "sip", Steps: 100}}}
 	d := newDashboard(info, Options{Getenv: xtermEnv}, nil)
 	note := runner.Event{Job: "sip-seed0", Kind: runner.EvNote, Message: runner.InvalidSnapshotNote + "field \"x\": shape [3] holds 1 value \x1b]0;pwned\x07"}
 	feed(d, tea.WindowSizeMsg{Width: 160, Height: 50}, eventsMsg{note}, tickMsg{Gen: d.gen}, keyMsg("tab"), tickMsg{Gen: d.gen})

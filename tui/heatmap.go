@@ -7,7 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 // heatTile is one field to draw with an explicit value range. Ranges are explicit so that
@@ -15,14 +15,14 @@ import (
 type heatTile struct {
 	Title     string
 	Short     []string // shorter titles, tried in order when Title does not fit
-	Field     *runner.Field
+	Field     *folder.Field
 	Lo, Hi    float64 // value range; Lo < Hi (see fieldRange)
 	Diverging bool    // blue–white–red scale (errors) instead of the sequential one
 }
 
 // fieldDims returns the height, width and channel count of f: shape [c,h,w], [h,w] or
 // [n] (one row).
-func fieldDims(f *runner.Field) (h, w, c int) {
+func fieldDims(f *folder.Field) (h, w, c int) {
 	switch len(f.Shape) {
 	case 3:
 		return f.Shape[1], f.Shape[2], f.Shape[0]
@@ -36,7 +36,7 @@ func fieldDims(f *runner.Field) (h, w, c int) {
 
 // fieldRange returns the value range of the fields (channel 0 only, as drawn) on the
 // colour scale: runner.ValueRange, which the figures use too.
-func fieldRange(symmetric bool, fs ...*runner.Field) (lo, hi float64) {
+func fieldRange(symmetric bool, fs ...*folder.Field) (lo, hi float64) {
 	var data [][]float32
 	for _, f := range fs {
 		if f != nil {
@@ -44,13 +44,13 @@ func fieldRange(symmetric bool, fs ...*runner.Field) (lo, hi float64) {
 			data = append(data, f.Data[:max(0, min(len(f.Data), h*w))])
 		}
 	}
-	return runner.ValueRange(symmetric, data...)
+	return folder.ValueRange(symmetric, data...)
 }
 
 // resample returns channel 0 of f as a th×tw image: each target pixel is the mean of the
 // finite source pixels it covers (area averaging when shrinking, nearest when growing);
 // NaN where none is finite.
-func resample(f *runner.Field, th, tw int) []float64 {
+func resample(f *folder.Field, th, tw int) []float64 {
 	h, w, _ := fieldDims(f)
 	out := make([]float64, th*tw)
 	for i := range th {
@@ -87,7 +87,7 @@ func resample(f *runner.Field, th, tw int) []float64 {
 // fitImage returns the largest image size (pixel rows, columns) that keeps f's aspect
 // ratio within cols columns and prows pixel rows (small fields grow by nearest
 // neighbour).
-func fitImage(f *runner.Field, cols, prows int) (th, tw int) {
+func fitImage(f *folder.Field, cols, prows int) (th, tw int) {
 	h, w, _ := fieldDims(f)
 	if h <= 0 || w <= 0 || cols <= 0 || prows <= 0 {
 		return 0, 0

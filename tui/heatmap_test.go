@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/muesli/termenv"
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 func TestResampleAndFit(t *testing.T) {
-	f := &runner.Field{Shape: []int{1, 4, 4}, Data: []float32{
+	f := &folder.Field{Shape: []int{1, 4, 4}, Data: []float32{
 		1, 1, 2, 2,
 		1, 1, 2, 2,
 		3, 3, float32(math.NaN()), 4,
@@ -38,7 +38,7 @@ func TestResampleAndFit(t *testing.T) {
 		{[]int{7}, 20, 10, 3, 20},
 	}
 	for _, c := range cases {
-		h, w := fitImage(&runner.Field{Shape: c.shape}, c.cols, c.prows)
+		h, w := fitImage(&folder.Field{Shape: c.shape}, c.cols, c.prows)
 		if h != c.wantH || w != c.wantW {
 			t.Errorf("fitImage(%v, %d, %d) = %d×%d; want %d×%d", c.shape, c.cols, c.prows, h, w, c.wantH, c.wantW)
 		}
@@ -59,7 +59,7 @@ func TestFieldRange(t *testing.T) {
 		{[]float32{5, 5}, false, 4.75, 5.25},
 	}
 	for _, c := range cases {
-		lo, hi := fieldRange(c.symmetric, &runner.Field{Shape: []int{len(c.data)}, Data: c.data})
+		lo, hi := fieldRange(c.symmetric, &folder.Field{Shape: []int{len(c.data)}, Data: c.data})
 		if math.Abs(lo-c.lo) > 1e-9 || math.Abs(hi-c.hi) > 1e-9 {
 			t.Errorf("fieldRange(%v, %v) = [%g, %g]; want [%g, %g]", c.symmetric, c.data, lo, hi, c.lo, c.hi)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -50,13 +51,13 @@ func xtermEnv(k string) string {
 }
 
 // testRun is a run of three methods on one seed, with two metrics.
-func testRun(methods ...string) runner.RunInfo {
+func testRun(methods ...string) folder.Info {
 	if len(methods) == 0 {
 		methods = []string{"SIP", "Adam", "SGD"}
 	}
-	info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}}
+	info := folder.Info{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}}
 	for _, m := range methods {
-		info.Jobs = append(info.Jobs, runner.JobInfo{ID: m + "-seed0", Method: m, Steps: 1000, Optimizer: "adam", LR: 1e-3})
+		info.Jobs = append(info.Jobs, folder.JobInfo{ID: m + "-seed0", Method: m, Steps: 1000, Optimizer: "adam", LR: 1e-3})
 	}
 	return info
 }
@@ -64,7 +65,7 @@ func testRun(methods ...string) runner.RunInfo {
 // metricEvents returns steps 1..n of job id: x_l1 = a·exp(−step/tau) + floor and
 // loss = its square, logged every step at 100 steps per second.
 func metricEvents(id string, n int, a, tau, floor float64) []runner.Event {
-	evs := []runner.Event{{Job: id, Kind: runner.EvState, State: runner.Running}}
+	evs := []runner.Event{{Job: id, Kind: runner.EvState, State: folder.Running}}
 	for s := 1; s <= n; s++ {
 		v := a*math.Exp(-float64(s)/tau) + floor
 		evs = append(evs, runner.Event{Job: id, Kind: runner.EvMetrics, Step: s, Wall: float64(s) / 100, Metrics: []float64{v, v * v}})
@@ -74,8 +75,8 @@ func metricEvents(id string, n int, a, tau, floor float64) []runner.Event {
 
 // testField returns a deterministic field of shape [1, n, n] (a smooth bump times scale,
 // plus shift).
-func testField(name string, n int, scale, shift float64) runner.Field {
-	f := runner.Field{Name: name, Shape: []int{1, n, n}, Data: make([]float32, n*n)}
+func testField(name string, n int, scale, shift float64) folder.Field {
+	f := folder.Field{Name: name, Shape: []int{1, n, n}, Data: make([]float32, n*n)}
 	for i := range n {
 		for j := range n {
 			x, y := float64(j)/float64(n-1)-0.5, float64(i)/float64(n-1)-0.5
@@ -90,10 +91,10 @@ func testField(name string, n int, scale, shift float64) runner.Field {
 func snapshotEvent(id string, n int, errScale float64) runner.Event {
 	truth := testField("x*", n, 1, 0)
 	pred := testField("x", n, 1+errScale, 0)
-	e := runner.Field{Name: "x-x*", Shape: truth.Shape, Data: make([]float32, len(truth.Data))}
+	e := folder.Field{Name: "x-x*", Shape: truth.Shape, Data: make([]float32, len(truth.Data))}
 	for i := range e.Data {
 		e.Data[i] = pred.Data[i] - truth.Data[i]
 	}
-	return runner.Event{Job: id, Kind: runner.EvSnapshot, Snapshot: &runner.Snapshot{
-		Step: 100, Fields: []runner.Field{truth, testField("y*", n, -2, 1), pred, e}}}
+	return runner.Event{Job: id, Kind: runner.EvSnapshot, Snapshot: &folder.Snapshot{
+		Step: 100, Fields: []folder.Field{truth, testField("y*", n, -2, 1), pred, e}}}
 }

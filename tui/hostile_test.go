@@ -12,7 +12,7 @@ import (
 )
 
 // TestAppHostileFolders opens the dashboard on every damaged folder of
-// runner/testdata/hostile that opens at all, lets it read the folder, and goes through its
+// folder/testdata/hostile that opens at all, lets it read the folder, and goes through its
 // keys (fields pane, metrics, jobs) at two sizes: the app must never die on file content.
 func TestAppHostileFolders(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "base")
@@ -26,7 +26,7 @@ func TestAppHostileFolders(t *testing.T) {
 	}
 	r.Start(context.Background(), runner.Options{Workers: 1})
 	r.Wait()
-	root := filepath.Join("..", "runner", "testdata", "hostile")
+	root := filepath.Join("..", "folder", "testdata", "hostile")
 	cases, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)

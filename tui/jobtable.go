@@ -8,7 +8,9 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // tableView is what the run table shows: the runs' jobs and lines, the metric, and
@@ -68,11 +70,11 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 		{Title: "best", Width: 9, Right: true},
 		{Title: "÷" + ref, Width: ratioW, Right: true},
 	}
-	cluster := false // a run on a Slurm cluster: Slurm's view beside the status
+	onCluster := false // a run on a Slurm cluster: Slurm's view beside the status
 	for _, j := range s.Jobs {
-		cluster = cluster || j.Cluster.Task != ""
+		onCluster = onCluster || j.Cluster.Task != ""
 	}
-	if cluster {
+	if onCluster {
 		cols = append(cols[:2], append([]column{{Title: "slurm", Width: 22}}, cols[2:]...)...)
 	}
 	swatch := func(line int) string {
@@ -122,27 +124,27 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 				spreadCell(t, val, n),
 				{Text: formatRatio(ratio)},
 			}
-			if cluster {
+			if onCluster {
 				cells = append(cells[:2], append([]tableCell{{}}, cells[2:]...)...)
 			}
 			rows[i] = tableRow{Mark: swatch(r.line), Cells: cells, Skip: true, Pin: true}
 		default:
 			j := s.Jobs[r.job]
-			rows[i] = tableRow{Mark: swatch(v.lineOf[r.job]), Cells: jobCells(t, s, j, v.metric, v.window, cluster)}
+			rows[i] = tableRow{Mark: swatch(v.lineOf[r.job]), Cells: jobCells(t, s, j, v.metric, v.window, onCluster)}
 		}
 	}
 	return cols, rows
 }
 
 // jobCells returns the cells of a job's row.
-func jobCells(t *theme, s *store, j *job, metric string, window int, cluster bool) []tableCell {
+func jobCells(t *theme, s *store, j *job, metric string, window int, onCluster bool) []tableCell {
 	st := j.Status()
 	frac := 0.0
 	if j.Info.Steps > 0 {
 		frac = math.Min(1, math.Max(0, float64(j.Step)/float64(j.Info.Steps)))
 	}
 	rate, eta := "-", "-"
-	if r := j.Rate(); r > 0 && !st.Final() && st != runner.Lost {
+	if r := j.Rate(); r > 0 && !st.Final() && st != folder.Lost {
 		rate = formatSI(r)
 	}
 	if e, ok := j.ETA(); ok {
@@ -163,9 +165,9 @@ func jobCells(t *theme, s *store, j *job, metric string, window int, cluster boo
 		{Frac: frac},
 		{Text: rate}, {Text: eta}, {Text: formatMetric(cur)}, {Text: formatMetric(best)}, {Text: ratio},
 	}
-	if cluster {
+	if onCluster {
 		var cs *lipgloss.Style
-		if j.Cluster.State == runner.ClusterLost {
+		if j.Cluster.State == cluster.Lost {
 			cs = &t.Bad
 		}
 		cells = append(cells[:2], append([]tableCell{{Text: j.Cluster.Short(), Style: cs}}, cells[2:]...)...)
@@ -221,7 +223,7 @@ func formatSI(v float64) string {
 
 // spreadCell is the ± cell of a summary row over n seeds with a value: half their range,
 // or "(1 seed)" (dim) for one seed, or empty for none (it showed "±0" and "±-").
-func spreadCell(t *theme, s runner.Spread, n int) tableCell {
+func spreadCell(t *theme, s summary.Spread, n int) tableCell {
 	switch {
 	case n == 1:
 		return tableCell{Text: "(1 seed)", Style: &t.Dim}
@@ -231,7 +233,7 @@ func spreadCell(t *theme, s runner.Spread, n int) tableCell {
 	return tableCell{Text: "±" + formatHalfRange(s)}
 }
 
-func formatHalfRange(s runner.Spread) string {
+func formatHalfRange(s summary.Spread) string {
 	if math.IsNaN(s.Mean) {
 		return "-"
 	}
@@ -244,13 +246,13 @@ func formatHalfRange(s runner.Spread) string {
 
 // statusStyle returns the style of a job state in tables: failures red, done green,
 // paused yellow; nil (plain) otherwise.
-func statusStyle(t *theme, st runner.State) *lipgloss.Style {
+func statusStyle(t *theme, st folder.State) *lipgloss.Style {
 	switch st {
-	case runner.Diverged, runner.Failed, runner.Lost:
+	case folder.Diverged, folder.Failed, folder.Lost:
 		return &t.Bad
-	case runner.Done:
+	case folder.Done:
 		return &t.Good
-	case runner.Paused:
+	case folder.Paused:
 		return &t.Warn
 	}
 	return nil

@@ -7,14 +7,15 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/stats"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // dashLine is one line of the dashboard's chart: one method of one run
 // (runner.CompareLine), over its jobs, one per seed.
 type dashLine struct {
-	runner.CompareLine
+	summary.CompareLine
 	jobs []int // indexes into store.Jobs
 }
 
@@ -23,7 +24,7 @@ type dashLine struct {
 // are compared, each line a colour of its own (a terminal chart cannot dash the lines of
 // one method apart, as the figures do). It also returns each job's line.
 func dashLines(s *store, dirs []string) ([]dashLine, []int) {
-	infos := make([]runner.RunInfo, len(s.Runs))
+	infos := make([]folder.Info, len(s.Runs))
 	for i, info := range s.Runs { // every job's method is a line, listed in run.json or not
 		infos[i] = info
 		infos[i].Methods = slices.Clone(info.Methods)
@@ -33,7 +34,7 @@ func dashLines(s *store, dirs []string) ([]dashLine, []int) {
 			}
 		}
 	}
-	cl := runner.CompareLines(infos, dirs)
+	cl := summary.CompareLines(infos, dirs)
 	same := true
 	for _, l := range cl {
 		same = same && l.Method == cl[0].Method
@@ -101,7 +102,7 @@ func dashRows(s *store, lines []dashLine) []dashRow {
 // their latest value of the metric called name (smoothed or not) and of its ratio to the
 // reference job of the same seed; a job without a value yet is left out, and n says how
 // many jobs each is over.
-func seedStats(s *store, l dashLine, name string, window int) (v runner.Spread, r stats.Ratio, n int) {
+func seedStats(s *store, l dashLine, name string, window int) (v summary.Spread, r stats.Ratio, n int) {
 	var vs, rs []float64
 	for _, ji := range l.jobs {
 		j := s.Jobs[ji]
@@ -118,7 +119,7 @@ func seedStats(s *store, l dashLine, name string, window int) (v runner.Spread, 
 		}
 		rs = append(rs, ratio)
 	}
-	return runner.SpreadOf(vs), ratioOf(rs), len(vs)
+	return summary.SpreadOf(vs), ratioOf(rs), len(vs)
 }
 
 // ratioMemo holds the last ratios summarised (stats.RatioOf draws 10 000 resamples), so
@@ -180,7 +181,7 @@ func formatRatio(r stats.Ratio) string {
 // seeds share no step yet, at every step any of them has. It reports false when fewer
 // than two seeds have logged anything.
 func lineCurve(s *store, l dashLine, name string, window int) (curve, bool) {
-	var ss []runner.Series
+	var ss []summary.Series
 	diverged := false
 	for _, ji := range l.jobs {
 		j := s.Jobs[ji]
@@ -188,9 +189,9 @@ func lineCurve(s *store, l dashLine, name string, window int) (curve, bool) {
 		if m < 0 {
 			continue
 		}
-		diverged = diverged || j.Status() == runner.Diverged
+		diverged = diverged || j.Status() == folder.Diverged
 		pts := j.Series[m].Points
-		sr := runner.Series{Steps: make([]int, 0, len(pts)), Walls: make([]float64, 0, len(pts)), Values: make([]float64, 0, len(pts))}
+		sr := summary.Series{Steps: make([]int, 0, len(pts)), Walls: make([]float64, 0, len(pts)), Values: make([]float64, 0, len(pts))}
 		means := smoothedValues(pts, window)
 		for i, p := range pts {
 			v := p.Value
@@ -211,9 +212,9 @@ func lineCurve(s *store, l dashLine, name string, window int) (curve, bool) {
 	if len(ss) < 2 {
 		return curve{}, false
 	}
-	b := runner.AggregateSeeds(ss).Covered(len(ss))
+	b := summary.AggregateSeeds(ss).Covered(len(ss))
 	if len(b.Steps) == 0 {
-		b = runner.AggregateSeeds(ss)
+		b = summary.AggregateSeeds(ss)
 	}
 	c := curve{Name: fmt.Sprintf("%s ×%d", l.Label, len(ss)), Color: l.Color, Diverged: diverged, Lo: b.Min, Hi: b.Max}
 	c.Points = make([]point, len(b.Steps))

@@ -12,7 +12,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/sanitize"
 )
 
 // logTail is how much of the end of train.log the log view reads, and logRecord how much
@@ -45,8 +46,8 @@ type logReadMsg struct {
 // readLogs reads dir's train.log (its last logTail bytes) and run.json in a command.
 func readLogs(dir string) tea.Cmd {
 	return func() tea.Msg {
-		m := logReadMsg{dir: dir, names: []string{runner.TrainLogFile, "run.json"}}
-		log, err := readTailOf(filepath.Join(dir, runner.TrainLogFile), logTail)
+		m := logReadMsg{dir: dir, names: []string{folder.TrainLogFile, "run.json"}}
+		log, err := readTailOf(filepath.Join(dir, folder.TrainLogFile), logTail)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			log = "(no train.log: this run was trained in the foreground, which printed to its terminal)"
@@ -63,7 +64,7 @@ func readLogs(dir string) tea.Cmd {
 			}
 		}
 		for _, s := range []string{log, rec} {
-			m.texts = append(m.texts, strings.Split(runner.SanitizeLines(strings.TrimRight(s, "\n"), 1000), "\n"))
+			m.texts = append(m.texts, strings.Split(sanitize.Lines(strings.TrimRight(s, "\n"), 1000), "\n"))
 		}
 		return m
 	}
@@ -159,7 +160,7 @@ func (l *logView) view(t *theme) string {
 			tabs = append(tabs, " "+n+" ")
 		}
 	}
-	b.WriteString(fitBlock(t.Title.Render(runner.SanitizePath(l.dir))+"  "+strings.Join(tabs, " "), l.w, 1))
+	b.WriteString(fitBlock(t.Title.Render(sanitize.Path(l.dir))+"  "+strings.Join(tabs, " "), l.w, 1))
 	b.WriteByte('\n')
 	var lines []string
 	if l.tab < len(l.texts) {

@@ -7,21 +7,22 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/runner"
 )
 
 // pathSnapshot is a solver job's snapshot: its path and, if grid, the loss of Figure 1
 // sampled on a 16×16 grid over [-1, 4]², as the runner ships it.
-func pathSnapshot(p problems.Path, grid bool) *runner.Snapshot {
-	path := runner.Field{Name: "path", Shape: []int{len(p.Points), 2}}
+func pathSnapshot(p problems.Path, grid bool) *folder.Snapshot {
+	path := folder.Field{Name: "path", Shape: []int{len(p.Points), 2}}
 	for _, x := range p.Points {
 		path.Data = append(path.Data, float32(x[0]), float32(x[1]))
 	}
-	s := &runner.Snapshot{Step: len(p.Points) - 1, Fields: []runner.Field{path}}
+	s := &folder.Snapshot{Step: len(p.Points) - 1, Fields: []folder.Field{path}}
 	if grid {
 		n := 16
-		g := runner.Field{Name: "loss", Shape: []int{n, n}, Extent: []float64{-1, 4, -1, 4}}
+		g := folder.Field{Name: "loss", Shape: []int{n, n}, Extent: []float64{-1, 4, -1, 4}}
 		for j := range n {
 			for i := range n {
 				g.Data = append(g.Data, float32(problems.Figure1Loss([2]float64{-1 + 5*float64(i)/15, -1 + 5*float64(j)/15})))

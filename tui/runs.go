@@ -17,7 +17,10 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/sanitize"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // runsRescan is the time between two reads of the runs folder while the runs screen is
@@ -87,7 +90,7 @@ type (
 // The runs screen's own messages.
 type (
 	runsScannedMsg struct {
-		runs []runner.RunStatus
+		runs []summary.Status
 		err  error
 	}
 	runsTickMsg struct{ gen int }
@@ -112,23 +115,23 @@ type runsScreen struct {
 	theme  *theme
 	keys   runsKeyMap
 	help   help.Model
-	index  *runner.RunIndex
+	index  *summary.Index
 	resume ResumeFunc
 	loc    *time.Location // of the start times shown
 
-	all         []runner.RunStatus
+	all         []summary.Status
 	shown       []int // indices into all that pass the filter
 	err         error
 	loaded      bool
 	marked      map[string]bool // by folder
 	table       *table
 	filter      lineEdit
-	editing     bool              // the filter line has the keys
-	confirm     *runner.RunStatus // the run to delete, while the question is open
-	log         *logView          // the selected run's train.log and run.json, while shown (l)
-	sortBy      int               // index into runSorts: the rows' order (o)
-	status      string            // one message in the footer, until the next key or statusScans reads
-	statusScans int               // the reads of the runs folder since status was set
+	editing     bool            // the filter line has the keys
+	confirm     *summary.Status // the run to delete, while the question is open
+	log         *logView        // the selected run's train.log and run.json, while shown (l)
+	sortBy      int             // index into runSorts: the rows' order (o)
+	status      string          // one message in the footer, until the next key or statusScans reads
+	statusScans int             // the reads of the runs folder since status was set
 	showHelp    bool
 	active      bool // shown: rescans on its tick
 	scanning    bool
@@ -138,7 +141,7 @@ type runsScreen struct {
 
 // newRunsScreen returns the runs screen of the folders index lists; resume may be nil
 // (R then says it cannot).
-func newRunsScreen(t *theme, index *runner.RunIndex, resume ResumeFunc) *runsScreen {
+func newRunsScreen(t *theme, index *summary.Index, resume ResumeFunc) *runsScreen {
 	k := defaultRunsKeyMap()
 	return &runsScreen{
 		theme: t, keys: k, help: newHelp(t), index: index, resume: resume, loc: time.Local,
@@ -178,7 +181,7 @@ func (r *runsScreen) tick() tea.Cmd {
 }
 
 // Selected returns the selected run, or nil.
-func (r *runsScreen) Selected() *runner.RunStatus {
+func (r *runsScreen) Selected() *summary.Status {
 	i := r.table.Selected()
 	if i < 0 || i >= len(r.shown) {
 		return nil
@@ -237,7 +240,7 @@ func (r *runsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 }
 
 // setRuns replaces the list, keeping the selection on the same folder.
-func (r *runsScreen) setRuns(rs []runner.RunStatus, err error) {
+func (r *runsScreen) setRuns(rs []summary.Status, err error) {
 	var sel string
 	if s := r.Selected(); s != nil {
 		sel = s.Dir
@@ -247,7 +250,7 @@ func (r *runsScreen) setRuns(rs []runner.RunStatus, err error) {
 	}
 	r.all, r.err = rs, err
 	for d := range r.marked {
-		if !slices.ContainsFunc(rs, func(x runner.RunStatus) bool { return x.Dir == d }) {
+		if !slices.ContainsFunc(rs, func(x summary.Status) bool { return x.Dir == d }) {
 			delete(r.marked, d)
 		}
 	}
@@ -286,7 +289,7 @@ func (r *runsScreen) applyFilter(sel string) {
 
 // runText is what the filter matches: preset, scale, methods, state and folder name, in
 // lower case.
-func runText(rs *runner.RunStatus) string {
+func runText(rs *summary.Status) string {
 	parts := []string{rs.Info.Preset, rs.Info.Scale, strings.Join(rs.Info.Methods, " "), rs.StateText(), rs.Name()}
 	if rs.Sweep != nil {
 		parts = append(parts, "sweep", rs.Sweep.Preset, strings.Join(rs.Sweep.Methods, " "))
@@ -370,7 +373,7 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Mark):
 		if r.marked[sel.Dir] {
 			delete(r.marked, sel.Dir)
-		} else if sel.State != runner.RunUnreadable {
+		} else if sel.State != summary.RunUnreadable {
 			r.marked[sel.Dir] = true
 		}
 		r.table.Update(tea.KeyMsg{Type: tea.KeyDown})
@@ -393,14 +396,14 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 			}
 		}
 		if len(ps) > 1 {
-			title += " · different presets (" + runner.SanitizeLines(strings.Join(ps, ", "), 60) + "): not comparable"
+			title += " · different presets (" + sanitize.Lines(strings.Join(ps, ", "), 60) + "): not comparable"
 		}
 		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
 	case key.Matches(msg, k.Resume):
 		return r.resumeRun(sel)
 	case key.Matches(msg, k.Delete):
-		if sel.State == runner.RunTraining {
-			r.status = runner.SanitizePath(sel.Dir) + " is training: open it (enter) and stop it first (q, then s)"
+		if sel.State == summary.RunTraining {
+			r.status = sanitize.Path(sel.Dir) + " is training: open it (enter) and stop it first (q, then s)"
 			return nil
 		}
 		r.confirm = sel
@@ -416,7 +419,7 @@ func (r *runsScreen) applySameSelection() {
 	r.applyFilter(sel)
 }
 
-func (r *runsScreen) find(dir string) *runner.RunStatus {
+func (r *runsScreen) find(dir string) *summary.Status {
 	for i := range r.all {
 		if r.all[i].Dir == dir {
 			return &r.all[i]
@@ -429,9 +432,9 @@ func (r *runsScreen) find(dir string) *runner.RunStatus {
 // that the list found lost: their trainer gone, not merely not started yet.
 func (r *runsScreen) lost(dir string) bool {
 	for i := range r.all {
-		for _, rs := range append([]runner.RunStatus{r.all[i]}, r.all[i].Runs...) {
+		for _, rs := range append([]summary.Status{r.all[i]}, r.all[i].Runs...) {
 			if rs.Dir == dir {
-				return rs.Count[runner.JobLost] > 0
+				return rs.Count[summary.JobLost] > 0
 			}
 		}
 	}
@@ -439,12 +442,12 @@ func (r *runsScreen) lost(dir string) bool {
 }
 
 // open opens a run's dashboard, or a sweep's runs in one dashboard.
-func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
+func (r *runsScreen) open(sel *summary.Status) tea.Cmd {
 	switch {
 	case sel == nil:
 		return nil
-	case sel.State == runner.RunUnreadable:
-		r.status = "cannot open " + runner.SanitizePath(sel.Dir) + ": " + sel.Err.Error()
+	case sel.State == summary.RunUnreadable:
+		r.status = "cannot open " + sanitize.Path(sel.Dir) + ": " + sel.Err.Error()
 		return nil
 	case sel.Sweep != nil:
 		var dirs []string
@@ -452,7 +455,7 @@ func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
 			dirs = append(dirs, s.Dir)
 		}
 		if len(dirs) == 0 {
-			r.status = "sweep " + runner.SanitizePath(sel.Dir) + " has no run yet"
+			r.status = "sweep " + sanitize.Path(sel.Dir) + " has no run yet"
 			return nil
 		}
 		title := "sweep " + sel.Name()
@@ -467,7 +470,7 @@ func (r *runsScreen) open(sel *runner.RunStatus) tea.Cmd {
 
 // resumeRun resumes an interrupted or lost run, or a sweep as a whole (its begun runs
 // continue, the others start), in the background.
-func (r *runsScreen) resumeRun(sel *runner.RunStatus) tea.Cmd {
+func (r *runsScreen) resumeRun(sel *summary.Status) tea.Cmd {
 	var dirs []string
 	if sel.State.Resumable() {
 		dirs = []string{sel.Dir}
@@ -477,11 +480,11 @@ func (r *runsScreen) resumeRun(sel *runner.RunStatus) tea.Cmd {
 		r.status = fmt.Sprintf("%s is %s: nothing to resume (R resumes interrupted and lost runs)", sel.Name(), sel.StateText())
 		return nil
 	case r.resume == nil:
-		r.status = "this app cannot start processes: sipbench resume " + runner.SanitizePath(sel.Dir)
+		r.status = "this app cannot start processes: sipbench resume " + sanitize.Path(sel.Dir)
 		return nil
 	}
 	resume := r.resume
-	r.status = "resuming " + runner.SanitizePath(sel.Dir) + " …"
+	r.status = "resuming " + sanitize.Path(sel.Dir) + " …"
 	return func() tea.Msg {
 		for _, d := range dirs {
 			if err := resume(d); err != nil {
@@ -497,13 +500,13 @@ func (r *runsScreen) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	rs := r.confirm
 	r.confirm = nil
 	if msg.String() != "y" && msg.String() != "Y" {
-		r.status = "kept " + runner.SanitizePath(rs.Dir)
+		r.status = "kept " + sanitize.Path(rs.Dir)
 		return nil
 	}
 	dir := rs.Dir
 	delete(r.marked, dir)
 	return func() tea.Msg {
-		if err := runner.DeleteRun(dir); err != nil {
+		if err := summary.DeleteRun(dir); err != nil {
 			return runsDoneMsg{err: err}
 		}
 		return runsDoneMsg{status: "deleted " + dir}
@@ -532,7 +535,7 @@ func (r *runsScreen) View() string {
 	case !r.loaded:
 		b.WriteString(fitBlock(t.Dim.Render("reading "+r.index.Root+" …"), r.w, tableH))
 	case r.err != nil:
-		b.WriteString(fitBlock(t.Bad.Render("cannot read "+runner.SanitizePath(r.index.Root)+": ")+r.err.Error()+"\n"+
+		b.WriteString(fitBlock(t.Bad.Render("cannot read "+sanitize.Path(r.index.Root)+": ")+r.err.Error()+"\n"+
 			t.Dim.Render("start a run first: esc shows the presets"), r.w, tableH))
 	case len(r.all) == 0:
 		b.WriteString(fitBlock(t.Dim.Render(ansi.Wordwrap("no runs in "+r.index.Root+" yet: esc shows the presets; choose one to start a run", r.w, "/ ")), r.w, tableH))
@@ -571,7 +574,7 @@ func (r *runsScreen) title() string {
 	if !r.loaded || r.err != nil {
 		return s
 	}
-	count := map[runner.RunState]int{}
+	count := map[summary.State]int{}
 	for _, rs := range r.all {
 		count[rs.State]++
 	}
@@ -580,7 +583,7 @@ func (r *runsScreen) title() string {
 		s += fmt.Sprintf(" (%d shown)", len(r.shown))
 	}
 	var parts []string
-	for _, st := range []runner.RunState{runner.RunTraining, runner.RunQueued, runner.RunUnknown, runner.RunLost, runner.RunInterrupted} {
+	for _, st := range []summary.State{summary.RunTraining, summary.RunQueued, summary.RunUnknown, summary.RunLost, summary.RunInterrupted} {
 		if n := count[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
@@ -605,7 +608,7 @@ func (r *runsScreen) title() string {
 type runsColumn struct {
 	col  column
 	drop int // 0: never dropped; higher: dropped earlier
-	cell func(rs *runner.RunStatus) tableCell
+	cell func(rs *summary.Status) tableCell
 }
 
 // tableRows returns the columns that fit the width and a row per shown run.
@@ -629,29 +632,29 @@ func (r *runsScreen) tableRows() ([]column, []tableRow) {
 		timeFmt, timeW = "2006-01-02 15:04", 16
 	}
 	all := []runsColumn{
-		{column{Title: "started", Width: timeW}, 0, func(rs *runner.RunStatus) tableCell {
+		{column{Title: "started", Width: timeW}, 0, func(rs *summary.Status) tableCell {
 			if rs.Started.IsZero() {
 				return tableCell{Text: "-"}
 			}
 			return tableCell{Text: rs.Started.In(r.loc).Format(timeFmt)}
 		}},
-		{column{Title: "preset", Width: presetW}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runPreset(rs)} }},
-		{column{Title: "scale", Width: 5}, 4, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runScale(rs)} }},
-		{column{Title: "methods", Width: 12, Flex: true}, 5, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runMethods(rs)} }},
-		{column{Title: "seeds", Width: 5, Right: true}, 3, func(rs *runner.RunStatus) tableCell { return tableCell{Text: runSeeds(rs)} }},
-		{column{Title: "steps", Width: stepsW, Right: true}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: stepsOf(rs)} }},
-		{column{Title: "state", Width: 14}, 0, func(rs *runner.RunStatus) tableCell {
+		{column{Title: "preset", Width: presetW}, 0, func(rs *summary.Status) tableCell { return tableCell{Text: runPreset(rs)} }},
+		{column{Title: "scale", Width: 5}, 4, func(rs *summary.Status) tableCell { return tableCell{Text: runScale(rs)} }},
+		{column{Title: "methods", Width: 12, Flex: true}, 5, func(rs *summary.Status) tableCell { return tableCell{Text: runMethods(rs)} }},
+		{column{Title: "seeds", Width: 5, Right: true}, 3, func(rs *summary.Status) tableCell { return tableCell{Text: runSeeds(rs)} }},
+		{column{Title: "steps", Width: stepsW, Right: true}, 0, func(rs *summary.Status) tableCell { return tableCell{Text: stepsOf(rs)} }},
+		{column{Title: "state", Width: 14}, 0, func(rs *summary.Status) tableCell {
 			return tableCell{Text: rs.StateText(), Style: runStateStyle(t, rs.State)}
 		}},
-		{column{Title: "trained", Width: 7, Right: true}, 2, func(rs *runner.RunStatus) tableCell { return tableCell{Text: trainedOf(rs)} }},
-		{column{Title: "best ÷ ref", Width: 11}, 0, func(rs *runner.RunStatus) tableCell { return tableCell{Text: headlineOf(rs, 11)} }},
-		{column{Title: "trend", Width: trendW}, 1, func(rs *runner.RunStatus) tableCell {
+		{column{Title: "trained", Width: 7, Right: true}, 2, func(rs *summary.Status) tableCell { return tableCell{Text: trainedOf(rs)} }},
+		{column{Title: "best ÷ ref", Width: 11}, 0, func(rs *summary.Status) tableCell { return tableCell{Text: headlineOf(rs, 11)} }},
+		{column{Title: "trend", Width: trendW}, 1, func(rs *summary.Status) tableCell {
 			if rs.Sweep != nil { // no trend of its own; at 80 cells, the one word that tells it apart
 				return tableCell{Text: fmt.Sprintf("sweep of %d", len(rs.Sweep.Runs)), Style: &t.Dim}
 			}
 			return tableCell{Text: sparklineOf(rs.Trend, trendW, t.ASCII), Style: &t.Spark}
 		}},
-		{column{Title: "folder", Width: folderW}, 6, func(rs *runner.RunStatus) tableCell { return tableCell{Text: rs.Name()} }},
+		{column{Title: "folder", Width: folderW}, 6, func(rs *summary.Status) tableCell { return tableCell{Text: rs.Name()} }},
 	}
 	// The methods column takes what the others leave, at least its width: at 120 cells
 	// the folder (its name is most often the start and the preset again, and the detail
@@ -689,7 +692,7 @@ func (r *runsScreen) tableRows() ([]column, []tableRow) {
 	return cols, rows
 }
 
-func runPreset(rs *runner.RunStatus) string {
+func runPreset(rs *summary.Status) string {
 	if rs.Sweep != nil {
 		return rs.Sweep.Preset
 	}
@@ -699,21 +702,21 @@ func runPreset(rs *runner.RunStatus) string {
 	return rs.Info.Preset
 }
 
-func runScale(rs *runner.RunStatus) string {
+func runScale(rs *summary.Status) string {
 	if rs.Sweep != nil {
 		return rs.Sweep.Scale
 	}
 	return rs.Info.Scale
 }
 
-func runMethods(rs *runner.RunStatus) string {
+func runMethods(rs *summary.Status) string {
 	if rs.Sweep != nil {
 		return fmt.Sprintf("sweep of %s: %d runs", strings.Join(rs.Sweep.Keys, ","), len(rs.Sweep.Runs))
 	}
 	return strings.Join(rs.Info.Methods, ",")
 }
 
-func runSeeds(rs *runner.RunStatus) string {
+func runSeeds(rs *summary.Status) string {
 	if rs.Sweep != nil || rs.Err != nil {
 		return "-"
 	}
@@ -722,7 +725,7 @@ func runSeeds(rs *runner.RunStatus) string {
 
 // stepsOf is a run's progress in steps per job: the jobs' mean steps done over their mean
 // total ("1500/2000").
-func stepsOf(rs *runner.RunStatus) string {
+func stepsOf(rs *summary.Status) string {
 	n := len(rs.Jobs)
 	if n == 0 || rs.Total == 0 {
 		return "-"
@@ -732,7 +735,7 @@ func stepsOf(rs *runner.RunStatus) string {
 
 // trainedOf is how long the run trained (RunStatus.TrainedFor: jobs that trained one
 // after another add up), "-" before any.
-func trainedOf(rs *runner.RunStatus) string {
+func trainedOf(rs *summary.Status) string {
 	t := rs.TrainedFor()
 	if t <= 0 {
 		return "-"
@@ -743,7 +746,7 @@ func trainedOf(rs *runner.RunStatus) string {
 // headlineOf is "Adam 3.12": the best method other than the reference and its ratio to
 // the reference at the end, in w cells: a long method name is cut (with an ellipsis),
 // never the ratio.
-func headlineOf(rs *runner.RunStatus, w int) string {
+func headlineOf(rs *summary.Status, w int) string {
 	if math.IsNaN(rs.Headline.Ratio) {
 		return "-"
 	}
@@ -752,13 +755,13 @@ func headlineOf(rs *runner.RunStatus, w int) string {
 }
 
 // runStateStyle colours a run state: problems red, waiting yellow, finished green.
-func runStateStyle(t *theme, s runner.RunState) *lipgloss.Style {
+func runStateStyle(t *theme, s summary.State) *lipgloss.Style {
 	switch s {
-	case runner.RunLost, runner.RunFailed, runner.RunDiverged, runner.RunUnreadable:
+	case summary.RunLost, summary.RunFailed, summary.RunDiverged, summary.RunUnreadable:
 		return &t.Bad
-	case runner.RunInterrupted, runner.RunQueued, runner.RunUnknown:
+	case summary.RunInterrupted, summary.RunQueued, summary.RunUnknown:
 		return &t.Warn
-	case runner.RunFinished:
+	case summary.RunFinished:
 		return &t.Good
 	}
 	return nil
@@ -772,7 +775,7 @@ func (r *runsScreen) detail() string {
 		return ""
 	}
 	var lines []string
-	head := runner.SanitizePath(rs.Dir)
+	head := sanitize.Path(rs.Dir)
 	switch {
 	case rs.Sweep != nil:
 		head += fmt.Sprintf(" · sweep of %s (%s scale) over %s · %d of %d runs started", rs.Sweep.Preset, rs.Sweep.Scale,
@@ -790,7 +793,7 @@ func (r *runsScreen) detail() string {
 		var js []string
 		for _, j := range rs.Jobs {
 			s := fmt.Sprintf("%s %s %d/%d", j.Info.ID, j.Kind, min(j.Step, j.Info.Steps), j.Info.Steps)
-			if j.Cluster.State != runner.ClusterNone {
+			if j.Cluster.State != cluster.None {
 				s += " (" + j.Cluster.Short() + ")"
 			}
 			js = append(js, s)
@@ -820,7 +823,7 @@ func (r *runsScreen) detailH() int {
 }
 
 // hint says what the selected run's state means and what to do with it.
-func (r *runsScreen) hint(rs *runner.RunStatus) string {
+func (r *runsScreen) hint(rs *summary.Status) string {
 	t := r.theme
 	opens := func(what string) string {
 		if rs.Sweep != nil {
@@ -830,7 +833,7 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 	}
 	var s string
 	switch rs.State {
-	case runner.RunTraining:
+	case summary.RunTraining:
 		s = "Training: " + opens("dashboard")
 		for _, j := range rs.Jobs {
 			if j.Owner != nil {
@@ -839,24 +842,24 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 			}
 		}
 		s += "."
-	case runner.RunQueued:
+	case summary.RunQueued:
 		s = "Waiting to start"
 		if rs.Cluster {
 			s = "Waiting in Slurm's queue"
 		}
 		s += ": " + opens("dashboard") + "."
-	case runner.RunUnknown:
+	case summary.RunUnknown:
 		s = "Slurm does not answer (squeue failed), so nobody can say whether its jobs still run: R offers no resume until it answers."
-	case runner.RunLost:
+	case summary.RunLost:
 		s = lostHint(rs)
-	case runner.RunInterrupted:
+	case summary.RunInterrupted:
 		s = "Stopped with checkpoints kept: R resumes it in the background."
 		if rs.Unstarted > 0 {
 			s = "Not all its runs have started: R continues the sweep in the background (begun runs resume, the others start)."
 		}
-	case runner.RunFailed:
+	case summary.RunFailed:
 		s = "A job failed: enter shows its message in the dashboard; sipbench resume --job ID retries it."
-	case runner.RunDiverged, runner.RunFinished:
+	case summary.RunDiverged, summary.RunFinished:
 		s = "Finished: " + opens("curves")
 		if !math.IsNaN(rs.Headline.Ratio) {
 			s += fmt.Sprintf("; %s ÷ %s = %.3g at the end (above 1, %s is ahead)", rs.Headline.Method, rs.Info.Reference, rs.Headline.Ratio, rs.Info.Reference)
@@ -865,7 +868,7 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 	}
 	if rs.Sweep != nil {
 		switch rs.State {
-		case runner.RunLost, runner.RunInterrupted:
+		case summary.RunLost, summary.RunInterrupted:
 			s += " enter compares its runs in one chart."
 		}
 		if n := len(rs.Sweep.Runs); len(rs.Runs) < n {
@@ -878,10 +881,10 @@ func (r *runsScreen) hint(rs *runner.RunStatus) string {
 // lostHint says what a lost run is and what R does with its lost jobs: resume them from
 // their checkpoints, or, for those that have written none yet, train them again from
 // step 0 (R works in the background). Two lines of 80 cells, as the detail has 4.
-func lostHint(rs *runner.RunStatus) string {
+func lostHint(rs *summary.Status) string {
 	lost, bare := 0, 0
 	for _, j := range rs.Jobs {
-		if j.Kind == runner.JobLost {
+		if j.Kind == summary.JobLost {
 			lost++
 			if !j.Checkpoint {
 				bare++
@@ -919,7 +922,7 @@ func (r *runsScreen) footer() string {
 	case r.editing:
 		return "/" + r.filter.Value() + r.theme.Selected.Render(" ") + r.theme.Dim.Render("  preset, method, state or folder · enter keeps · esc clears")
 	case r.status != "":
-		return runner.Sanitize(r.status) // it may quote a folder's name or content
+		return sanitize.String(r.status) // it may quote a folder's name or content
 	case r.filter.Value() != "":
 		return r.theme.Dim.Render(fmt.Sprintf("filter %q · / edits · esc clears", r.filter.Value()))
 	}
@@ -944,7 +947,7 @@ func (r *runsScreen) confirmView() string {
 	lines := []string{
 		t.Bold.Render("Delete this " + what + "?"),
 		"",
-		ansi.Wordwrap(runner.SanitizePath(rs.Dir), inner, "/"),
+		ansi.Wordwrap(sanitize.Path(rs.Dir), inner, "/"),
 		t.Dim.Render(wordWrap(desc, inner)),
 		"",
 		t.HelpKey.Render("[y]") + " delete the folder and everything in it   " + t.HelpKey.Render("[n]") + " keep it",
@@ -968,7 +971,7 @@ func (r *runsScreen) helpView() string {
 // runsRoot is the folder a runs screen lists when the app is given none.
 func runsRoot(root string) string {
 	if root == "" {
-		return runner.RunsDir
+		return folder.RunsDir
 	}
 	return filepath.Clean(root)
 }
@@ -1013,13 +1016,13 @@ func (e *lineEdit) Update(msg tea.KeyMsg) bool {
 // listed order.
 var runSorts = []struct {
 	name string
-	cmp  func(a, b *runner.RunStatus) int
+	cmp  func(a, b *summary.Status) int
 }{
 	{"newest", nil},
-	{"state", func(a, b *runner.RunStatus) int { return cmp.Compare(stateRank(a.State), stateRank(b.State)) }},
-	{"preset", func(a, b *runner.RunStatus) int { return strings.Compare(a.Info.Preset, b.Info.Preset) }},
-	{"training time", func(a, b *runner.RunStatus) int { return cmp.Compare(b.TrainedFor(), a.TrainedFor()) }},
-	{"best ÷ ref", func(a, b *runner.RunStatus) int {
+	{"state", func(a, b *summary.Status) int { return cmp.Compare(stateRank(a.State), stateRank(b.State)) }},
+	{"preset", func(a, b *summary.Status) int { return strings.Compare(a.Info.Preset, b.Info.Preset) }},
+	{"training time", func(a, b *summary.Status) int { return cmp.Compare(b.TrainedFor(), a.TrainedFor()) }},
+	{"best ÷ ref", func(a, b *summary.Status) int {
 		x, y := a.Headline.Ratio, b.Headline.Ratio
 		switch {
 		case math.IsNaN(x) && math.IsNaN(y):
@@ -1035,9 +1038,9 @@ var runSorts = []struct {
 
 // stateRank orders run states by how much they need the user: problems and live runs
 // first, finished last.
-func stateRank(s runner.RunState) int {
-	for i, st := range []runner.RunState{runner.RunLost, runner.RunFailed, runner.RunDiverged, runner.RunUnreadable,
-		runner.RunTraining, runner.RunQueued, runner.RunUnknown, runner.RunInterrupted, runner.RunFinished} {
+func stateRank(s summary.State) int {
+	for i, st := range []summary.State{summary.RunLost, summary.RunFailed, summary.RunDiverged, summary.RunUnreadable,
+		summary.RunTraining, summary.RunQueued, summary.RunUnknown, summary.RunInterrupted, summary.RunFinished} {
 		if s == st {
 			return i
 		}

@@ -15,8 +15,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // fixtureTime is when the fixture runs start (the first one), in UTC.
@@ -27,7 +28,7 @@ var fixtureTime = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 type fixtureJob struct {
 	method         string
 	seed           int
-	state          runner.State
+	state          folder.State
 	rows, steps    int
 	a, tau, floor  float64
 	nonFiniteAtEnd bool
@@ -38,8 +39,8 @@ type fixtureJob struct {
 func writeFixtureRun(t testing.TB, root, name, preset string, start time.Time, settings map[string]string, jobs ...fixtureJob) string {
 	t.Helper()
 	dir := filepath.Join(root, name)
-	info := runner.RunInfo{Preset: preset, Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1", Reference: "SIP",
-		Settings: settings, Started: start.Format(time.RFC3339), Format: runner.FormatVersion}
+	info := folder.Info{Preset: preset, Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1", Reference: "SIP",
+		Settings: settings, Started: start.Format(time.RFC3339), Format: folder.FormatVersion}
 	seen := map[string]bool{}
 	seeds := map[int]bool{}
 	for _, j := range jobs {
@@ -51,8 +52,8 @@ func writeFixtureRun(t testing.TB, root, name, preset string, start time.Time, s
 			seeds[j.seed] = true
 			info.Seeds = append(info.Seeds, j.seed)
 		}
-		id := runner.JobID(j.method, j.seed)
-		info.Jobs = append(info.Jobs, runner.JobInfo{ID: id, Method: j.method, Seed: j.seed, Steps: j.steps, Optimizer: "adam", LR: 1e-3})
+		id := folder.JobID(j.method, j.seed)
+		info.Jobs = append(info.Jobs, folder.JobInfo{ID: id, Method: j.method, Seed: j.seed, Steps: j.steps, Optimizer: "adam", LR: 1e-3})
 		jd := filepath.Join(dir, id)
 		if err := os.MkdirAll(jd, 0o755); err != nil {
 			t.Fatal(err)
@@ -69,7 +70,7 @@ func writeFixtureRun(t testing.TB, root, name, preset string, start time.Time, s
 		}
 		os.WriteFile(filepath.Join(jd, "metrics.csv"), []byte(b.String()), 0o644)
 		if j.state != "" {
-			st := runner.Status{State: j.state, Step: j.rows, Total: j.steps, Wall: float64(j.rows) / 20,
+			st := folder.Status{State: j.state, Step: j.rows, Total: j.steps, Wall: float64(j.rows) / 20,
 				Updated: start.Add(time.Duration(j.rows) * 50 * time.Millisecond).Format(time.RFC3339)}
 			writeJSONFile(t, filepath.Join(jd, "status.json"), st)
 		}
@@ -94,13 +95,13 @@ func writeJSONFile(t testing.TB, path string, v any) {
 // at the end of the test), and returns an index of root/runs whose Slurm is a fake that
 // lists the queued run's tasks as pending. The runs are written relative to root, so
 // that goldens name them alike on every machine; the caller changes to root.
-func runsFixture(t *testing.T, root string) *runner.RunIndex {
+func runsFixture(t *testing.T, root string) *summary.Index {
 	t.Helper()
 	runs := filepath.Join(root, "runs")
 	at := func(h int) time.Time { return fixtureTime.Add(time.Duration(h) * time.Hour) }
 	lr := func(v string) map[string]string { return map[string]string{"lr.Adam": v, "grid": "32"} }
 	ok := func(m string, seed int, a, floor float64) fixtureJob {
-		return fixtureJob{m, seed, runner.Done, 2000, 2000, a, 300, floor, false}
+		return fixtureJob{m, seed, folder.Done, 2000, 2000, a, 300, floor, false}
 	}
 	writeFixtureRun(t, runs, "20250301-090000-poisson", "poisson", at(0), lr("0.001"),
 		ok("SIP", 0, 1, 0.002), ok("Adam", 0, 1, 0.02), ok("SGD", 0, 1, 0.08))
@@ -108,26 +109,26 @@ func runsFixture(t *testing.T, root string) *runner.RunIndex {
 		ok("SIP", 0, 1, 0.002), ok("Adam", 0, 1, 0.02), ok("SIP", 1, 1.1, 0.0025), ok("Adam", 1, 0.9, 0.015),
 		ok("SIP", 2, 0.9, 0.0018), ok("Adam", 2, 1.2, 0.025))
 	writeFixtureRun(t, runs, "20250301-110000-heat", "heat", at(2), lr("0.001"),
-		fixtureJob{"SIP", 0, runner.Cancelled, 800, 2000, 1, 300, 0.01, false},
-		fixtureJob{"Adam", 0, runner.Cancelled, 760, 2000, 1, 300, 0.03, false})
+		fixtureJob{"SIP", 0, folder.Cancelled, 800, 2000, 1, 300, 0.01, false},
+		fixtureJob{"Adam", 0, folder.Cancelled, 760, 2000, 1, 300, 0.03, false})
 	writeFixtureRun(t, runs, "20250301-120000-rotation", "rotation", at(3), lr("0.001"),
-		ok("SIP", 0, 1, 0.01), fixtureJob{"Adam", 0, runner.Diverged, 140, 2000, 1, 300, 0.1, true})
+		ok("SIP", 0, 1, 0.01), fixtureJob{"Adam", 0, folder.Diverged, 140, 2000, 1, 300, 0.1, true})
 	writeFixtureRun(t, runs, "20250301-130000-exp", "exp", at(4), lr("0.001"),
-		ok("SIP", 0, 1, 0.01), fixtureJob{"Adam", 0, runner.Failed, 10, 2000, 1, 300, 0.1, false})
+		ok("SIP", 0, 1, 0.01), fixtureJob{"Adam", 0, folder.Failed, 10, 2000, 1, 300, 0.1, false})
 	lost := writeFixtureRun(t, runs, "20250301-140000-fluid", "fluid", at(5), lr("0.001"),
-		fixtureJob{"SIP", 0, runner.Running, 500, 2000, 1, 300, 0.01, false},
-		fixtureJob{"Adam", 0, runner.Running, 480, 2000, 1, 300, 0.05, false})
+		fixtureJob{"SIP", 0, folder.Running, 500, 2000, 1, 300, 0.01, false},
+		fixtureJob{"Adam", 0, folder.Running, 480, 2000, 1, 300, 0.05, false})
 	training := writeFixtureRun(t, runs, "20250301-150000-poisson", "poisson", at(6), lr("0.0001"),
-		fixtureJob{"SIP", 0, runner.Running, 1200, 2000, 1, 300, 0.002, false},
-		fixtureJob{"Adam", 0, runner.Running, 1150, 2000, 1, 300, 0.04, false})
+		fixtureJob{"SIP", 0, folder.Running, 1200, 2000, 1, 300, 0.002, false},
+		fixtureJob{"Adam", 0, folder.Running, 1150, 2000, 1, 300, 0.04, false})
 	queued := writeFixtureRun(t, runs, "20250301-160000-poisson", "poisson", at(7), lr("0.001"),
-		fixtureJob{"SIP", 0, runner.Queued, 0, 2000, 1, 300, 0, false},
-		fixtureJob{"Adam", 0, runner.Queued, 0, 2000, 1, 300, 0, false})
+		fixtureJob{"SIP", 0, folder.Queued, 0, 2000, 1, 300, 0, false},
+		fixtureJob{"Adam", 0, folder.Queued, 0, 2000, 1, 300, 0, false})
 	sweep := filepath.Join(runs, "20250301-080000-sweep-poisson")
 	writeFixtureRun(t, sweep, "lr.Adam=0.001", "poisson", at(-1), lr("0.001"), ok("SIP", 0, 1, 0.002), ok("Adam", 0, 1, 0.02))
 	writeFixtureRun(t, sweep, "lr.Adam=0.0001", "poisson", at(-1).Add(time.Minute), lr("0.0001"), ok("SIP", 0, 1, 0.002), ok("Adam", 0, 1, 0.06))
-	writeJSONFile(t, filepath.Join(sweep, "sweep.json"), runner.SweepInfo{Preset: "poisson", Scale: "quick", Keys: []string{"lr.Adam"},
-		Methods: []string{"SIP", "Adam"}, Runs: []runner.SweepRun{{Dir: "lr.Adam=0.001", Values: map[string]string{"lr.Adam": "0.001"}},
+	writeJSONFile(t, filepath.Join(sweep, "sweep.json"), folder.SweepInfo{Preset: "poisson", Scale: "quick", Keys: []string{"lr.Adam"},
+		Methods: []string{"SIP", "Adam"}, Runs: []folder.SweepRun{{Dir: "lr.Adam=0.001", Values: map[string]string{"lr.Adam": "0.001"}},
 			{Dir: "lr.Adam=0.0001", Values: map[string]string{"lr.Adam": "0.0001"}}}})
 	bad := filepath.Join(runs, "20250301-050000-damaged")
 	os.MkdirAll(bad, 0o755)
@@ -141,12 +142,12 @@ func runsFixture(t *testing.T, root string) *runner.RunIndex {
 		t.Skip(err)
 	}
 	for _, j := range []string{"SIP-seed0", "Adam-seed0"} {
-		writeJSONFile(t, filepath.Join(lost, j, "lock"), runner.LockOwner{PID: cmd.Process.Pid, Host: "box", Started: at(5).Format(time.RFC3339)})
+		writeJSONFile(t, filepath.Join(lost, j, "lock"), folder.LockOwner{PID: cmd.Process.Pid, Host: "box", Started: at(5).Format(time.RFC3339)})
 		os.WriteFile(filepath.Join(lost, j, "checkpoint.bin"), []byte("ckpt"), 0o644)
 	}
 	// The training run: this test process holds its locks, as a live trainer does.
 	for _, j := range []string{"SIP-seed0", "Adam-seed0"} {
-		l, err := runner.LockJob(training, j)
+		l, err := folder.LockJob(training, j)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +161,7 @@ func runsFixture(t *testing.T, root string) *runner.RunIndex {
 	bin := t.TempDir()
 	os.WriteFile(filepath.Join(bin, "squeue"), []byte("#!/bin/sh\necho '4242|0|PENDING|Priority||0|'\necho '4242|1|PENDING|Priority||0|'\n"), 0o755)
 
-	x := runner.NewRunIndex("runs")
+	x := summary.NewIndex("runs")
 	x.Slurm = slurm.Client{Bin: bin}
 	x.Now = func() time.Time { return at(12) }
 	return x
@@ -451,11 +452,11 @@ func TestRunsSweepHint(t *testing.T) {
 		t.Errorf("finished sweep's hint says enter %d times: %q", n, hint)
 	}
 	sweep := r.Selected().Dir
-	info, err := runner.ReadSweep(sweep)
+	info, err := folder.ReadSweep(sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info.Runs = append(info.Runs, runner.SweepRun{Dir: "lr.Adam=1e-5", Values: map[string]string{"lr.Adam": "1e-5"}})
+	info.Runs = append(info.Runs, folder.SweepRun{Dir: "lr.Adam=1e-5", Values: map[string]string{"lr.Adam": "1e-5"}})
 	writeJSONFile(t, filepath.Join(sweep, "sweep.json"), info)
 	r.Update(scanNow(r.scan()))
 	selectRun(t, r, "20250301-080000-sweep-poisson")
@@ -543,7 +544,7 @@ func TestRunsDetailKeepsHint(t *testing.T) {
 // folder yet is said as no runs yet, with what to do, not as an error to read.
 func TestRunsScreenNoFolder(t *testing.T) {
 	th := newTheme(resolveProfile(ColorNever, xtermEnv), false)
-	r := newRunsScreen(th, runner.NewRunIndex(filepath.Join(t.TempDir(), "runs")), nil)
+	r := newRunsScreen(th, summary.NewIndex(filepath.Join(t.TempDir(), "runs")), nil)
 	r.SetSize(80, 24)
 	r.Update(scanNow(r.Activate()))
 	v := r.View()
@@ -565,7 +566,7 @@ func TestHeadlineOf(t *testing.T) {
 		{"adahessian", 12.5, "adahe… 12.5"},
 		{"sgd", math.NaN(), "-"},
 	} {
-		rs := &runner.RunStatus{Headline: runner.Headline{Method: c.method, Ratio: c.ratio}}
+		rs := &summary.Status{Headline: summary.Headline{Method: c.method, Ratio: c.ratio}}
 		got := headlineOf(rs, 11)
 		if got != c.want || ansi.StringWidth(got) > 11 {
 			t.Errorf("headlineOf(%s %g) = %q (%d cells); want %q", c.method, c.ratio, got, ansi.StringWidth(got), c.want)
@@ -607,7 +608,7 @@ func TestRunsLogView(t *testing.T) {
 		fmt.Fprintf(&log, "line %d of the trainer\n", i+1)
 	}
 	log.WriteString("an escape \x1b[31mred\x1b[0m and the end\n")
-	if err := os.WriteFile(filepath.Join(r.Selected().Dir, runner.TrainLogFile), []byte(log.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(r.Selected().Dir, folder.TrainLogFile), []byte(log.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	m := pressRuns(r, "l")

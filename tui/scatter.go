@@ -5,14 +5,14 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 // scatterSeries is one method's predictions for the scatter plot.
 type scatterSeries struct {
 	Name  string
 	Color int
-	X     *runner.Field // predicted x, index-aligned with the truth
+	X     *folder.Field // predicted x, index-aligned with the truth
 }
 
 // scatter is the panel of predicted x against the true x* (the paper's Figure 2, for
@@ -22,7 +22,7 @@ type scatterSeries struct {
 type scatter struct {
 	theme *theme
 	w, h  int
-	truth *runner.Field
+	truth *folder.Field
 	preds []scatterSeries
 	cache string
 	dirty bool
@@ -39,7 +39,7 @@ func (p *scatter) SetSize(w, h int) {
 }
 
 // SetData sets the true values and each method's predictions (the last drawn on top).
-func (p *scatter) SetData(truth *runner.Field, preds []scatterSeries) {
+func (p *scatter) SetData(truth *folder.Field, preds []scatterSeries) {
 	p.truth, p.preds, p.dirty = truth, preds, true
 }
 
@@ -70,7 +70,7 @@ func (p *scatter) render() string {
 		lo, hi := fieldRange(false, s.X)
 		ylo, yhi = math.Min(ylo, lo), math.Max(yhi, hi)
 	}
-	f, g := rangeFrame(t, title, xlo, xhi, ylo, yhi, runner.FieldTruth, w, h)
+	f, g := rangeFrame(t, title, xlo, xhi, ylo, yhi, folder.FieldTruth, w, h)
 	nx, ny := g.dots()
 	px := func(v float64) int { return int(math.Round((v - xlo) / (xhi - xlo) * float64(nx-1))) }
 	py := func(v float64) int { return int(math.Round((yhi - v) / (yhi - ylo) * float64(ny-1))) }

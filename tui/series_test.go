@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -21,12 +22,12 @@ func lrSweep(n, w, h int) *dashboard {
 	var evs [][]runner.Event
 	for i := range n {
 		lr := 1e-4 * math.Pow(10, float64(i)/8)
-		info := runner.RunInfo{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1",
+		info := folder.Info{Preset: "poisson", Scale: "quick", Metrics: []string{"x_l1", "loss"}, Metric: "x_l1",
 			Methods: []string{"Adam"}, Seeds: []int{0}, Settings: map[string]string{"lr.Adam": fmt.Sprintf("%.3g", lr)}}
-		info.Jobs = []runner.JobInfo{{ID: runner.JobID("Adam", 0), Method: "Adam", Seed: 0, Steps: 400}}
+		info.Jobs = []folder.JobInfo{{ID: folder.JobID("Adam", 0), Method: "Adam", Seed: 0, Steps: 400}}
 		runs[i] = dashRun{info: info, dir: fmt.Sprintf("runs/sweep/lr=%.3g", lr)}
 		d := math.Log10(lr) + 2.5
-		evs = append(evs, metricEvents(runner.JobID("Adam", 0), 400, 1, 40+float64(i), 0.01*(1+d*d)))
+		evs = append(evs, metricEvents(folder.JobID("Adam", 0), 400, 1, 40+float64(i), 0.01*(1+d*d)))
 	}
 	d := newRunsDashboard(runs, Options{Getenv: xtermEnv}, "sweep runs/sweep")
 	feed(d, tea.WindowSizeMsg{Width: w, Height: h})

@@ -7,7 +7,8 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // settingAxis is the setting that the chart's g view puts on X: a setting with numeric
@@ -25,7 +26,7 @@ type settingAxis struct {
 func (d *dashboard) lineSettings() []map[string]string {
 	out := make([]map[string]string, len(d.lines))
 	for i, l := range d.lines {
-		out[i] = runner.MethodSettings(d.store.Runs[l.Run], l.Method)
+		out[i] = summary.MethodSettings(d.store.Runs[l.Run], l.Method)
 	}
 	return out
 }
@@ -133,7 +134,7 @@ func (d *dashboard) settingCurves(a settingAxis, name string, window int) (cs []
 		for _, ji := range l.jobs {
 			j := d.store.Jobs[ji]
 			v, _ := j.Value(j.Metric(name), window)
-			if j.Status() == runner.Diverged {
+			if j.Status() == folder.Diverged {
 				cs[g].Diverged = true
 			}
 			if math.IsNaN(v) || math.IsInf(v, 0) {

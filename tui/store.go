@@ -4,7 +4,11 @@ import (
 	"math"
 	"strings"
 
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/sanitize"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // defaultMaxPoints is the number of points a series keeps at full resolution before it
@@ -48,14 +52,14 @@ type series struct {
 
 	pendN   int
 	pendSum float64
-	rm      *runner.RunningMean
+	rm      *summary.RunningMean
 }
 
 func newSeries(capacity int) *series {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &series{Stride: 1, Cap: capacity, Points: make([]point, 0, min(capacity, 256)), rm: runner.NewRunningMean(runner.DefaultWindow)}
+	return &series{Stride: 1, Cap: capacity, Points: make([]point, 0, min(capacity, 256)), rm: summary.NewRunningMean(folder.DefaultWindow)}
 }
 
 // observe feeds one logged value, finite or not, to the running mean, and returns it.
@@ -90,14 +94,14 @@ func (s *series) add(step int, wall, v float64) {
 
 // job is what the store knows about one job. Fields are read-only for callers.
 type job struct {
-	Info    runner.JobInfo
+	Info    folder.JobInfo
 	Run     int          // the run it belongs to: index into store.Runs
 	Index   int          // position in its run's RunInfo.Jobs
-	State   runner.State // as reported by the runner
+	State   folder.State // as reported by the runner
 	Message string       // failure message, if any
 	// Cluster is Slurm's view of the job, for a run trained on a Slurm cluster (its Task
 	// is "" otherwise).
-	Cluster runner.ClusterView
+	Cluster cluster.View
 	Step    int     // latest step reported
 	Wall    float64 // latest training seconds reported
 
@@ -112,7 +116,7 @@ type job struct {
 	// Smoothed is the running mean (runner.RunningMean) per metric at the latest step,
 	// BestSmoothed its lowest value so far (NaN before the first finite value).
 	Smoothed, BestSmoothed []float64
-	Snap                   *runner.Snapshot
+	Snap                   *folder.Snapshot
 	// SnapNote says why the job's latest snapshot is not shown (it is invalid); "" once
 	// a valid one has come, or before any.
 	SnapNote string
@@ -186,9 +190,9 @@ func smoothedValues(pts []point, window int) []float64 {
 
 // Status is the state to display: the runner's state, or Diverged when non-finite
 // metrics arrived for a job that the runner still reports as live.
-func (j *job) Status() runner.State {
+func (j *job) Status() folder.State {
 	if j.NonFinite > 0 && !j.State.Final() {
-		return runner.Diverged
+		return folder.Diverged
 	}
 	return j.State
 }
@@ -231,7 +235,7 @@ func (j *job) observeRate(step, wall float64) {
 // yet, no step budget, or a final state).
 func (j *job) ETA() (float64, bool) {
 	r := j.Rate()
-	if r <= 0 || j.Info.Steps <= 0 || j.Status().Final() || j.State == runner.Lost {
+	if r <= 0 || j.Info.Steps <= 0 || j.Status().Final() || j.State == folder.Lost {
 		return 0, false
 	}
 	left := j.Info.Steps - j.Step
@@ -247,21 +251,21 @@ func (j *job) ETA() (float64, bool) {
 // errors). A store is pure data; it is not safe for concurrent use: the dashboard owns it
 // and feeds it from Update.
 type store struct {
-	Info    runner.RunInfo   // the first run's
-	Runs    []runner.RunInfo // every run's, in order; Jobs of run r have Run r
-	Jobs    []*job           // run by run, each in its RunInfo.Jobs order
+	Info    folder.Info   // the first run's
+	Runs    []folder.Info // every run's, in order; Jobs of run r have Run r
+	Jobs    []*job        // run by run, each in its RunInfo.Jobs order
 	byID    []map[string]*job
 	Version uint64 // incremented by every applied event
 }
 
 // newStore returns an empty store for info's jobs, whose series keep up to maxPoints
 // points each; if maxPoints is 0, defaultMaxPoints is used.
-func newStore(info runner.RunInfo, maxPoints int) *store {
-	return newRunsStore([]runner.RunInfo{info}, maxPoints)
+func newStore(info folder.Info, maxPoints int) *store {
+	return newRunsStore([]folder.Info{info}, maxPoints)
 }
 
 // newRunsStore returns an empty store for the jobs of several runs.
-func newRunsStore(infos []runner.RunInfo, maxPoints int) *store {
+func newRunsStore(infos []folder.Info, maxPoints int) *store {
 	if maxPoints <= 0 {
 		maxPoints = defaultMaxPoints
 	}
@@ -269,7 +273,7 @@ func newRunsStore(infos []runner.RunInfo, maxPoints int) *store {
 	for r, info := range infos {
 		byID := make(map[string]*job, len(info.Jobs))
 		for i, ji := range info.Jobs {
-			j := &job{Info: ji, Run: r, Index: i, State: runner.Queued, Metrics: info.Metrics}
+			j := &job{Info: ji, Run: r, Index: i, State: folder.Queued, Metrics: info.Metrics}
 			for range info.Metrics {
 				j.Series = append(j.Series, newSeries(maxPoints))
 				j.Latest = append(j.Latest, math.NaN())
@@ -319,8 +323,8 @@ func (s *store) ApplyRun(r int, ev runner.Event) bool {
 		if ev.Wall > j.Wall {
 			j.Wall = ev.Wall
 		}
-		if j.State == runner.Queued {
-			j.State = runner.Running
+		if j.State == folder.Queued {
+			j.State = folder.Running
 		}
 		j.observeRate(float64(ev.Step), ev.Wall)
 		for m := range min(len(ev.Metrics), len(j.Series)) {
@@ -353,7 +357,7 @@ func (s *store) ApplyRun(r int, ev runner.Event) bool {
 		if !ok {
 			return false
 		}
-		j.SnapNote = runner.Sanitize(note) // it may quote the file
+		j.SnapNote = sanitize.String(note) // it may quote the file
 		j.SnapVersion++
 	default:
 		return false

@@ -7,6 +7,8 @@ import (
 
 	"github.com/muesli/termenv"
 
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -15,30 +17,30 @@ func TestStoreApply(t *testing.T) {
 	cases := []struct {
 		name       string
 		events     []runner.Event
-		wantStatus runner.State
+		wantStatus folder.State
 		wantStep   int
 		wantPoints int
 		wantBest   float64
 		wantLatest float64
 		wantNonFin int
 	}{
-		{"queued", nil, runner.Queued, 0, 0, nan, nan, 0},
-		{"running", metricEvents("SIP-seed0", 10, 1, 5, 0), runner.Running, 10, 10, math.Exp(-2), math.Exp(-2), 0},
-		{"metrics before state", []runner.Event{{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: 3, Wall: 1, Metrics: []float64{0.5, 0.25}}}, runner.Running, 3, 1, 0.5, 0.5, 0},
+		{"queued", nil, folder.Queued, 0, 0, nan, nan, 0},
+		{"running", metricEvents("SIP-seed0", 10, 1, 5, 0), folder.Running, 10, 10, math.Exp(-2), math.Exp(-2), 0},
+		{"metrics before state", []runner.Event{{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: 3, Wall: 1, Metrics: []float64{0.5, 0.25}}}, folder.Running, 3, 1, 0.5, 0.5, 0},
 		{"nan diverges", []runner.Event{
 			{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: 1, Wall: 1, Metrics: []float64{0.5, 0.25}},
 			{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: 2, Wall: 2, Metrics: []float64{nan, inf}},
-		}, runner.Diverged, 2, 1, 0.5, 0.5, 2},
+		}, folder.Diverged, 2, 1, 0.5, 0.5, 2},
 		{"done stays done after nan", []runner.Event{
 			{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: 1, Wall: 1, Metrics: []float64{math.Inf(-1), 1}},
-			{Job: "SIP-seed0", Kind: runner.EvState, State: runner.Done},
-		}, runner.Done, 1, 0, nan, nan, 1},
+			{Job: "SIP-seed0", Kind: runner.EvState, State: folder.Done},
+		}, folder.Done, 1, 0, nan, nan, 1},
 		{"best is the minimum", []runner.Event{
 			{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: 1, Wall: 1, Metrics: []float64{0.5, 0}},
 			{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: 2, Wall: 2, Metrics: []float64{0.1, 0}},
 			{Job: "SIP-seed0", Kind: runner.EvMetrics, Step: 3, Wall: 3, Metrics: []float64{0.3, 0}},
-		}, runner.Running, 3, 3, 0.1, 0.3, 0},
-		{"failed", []runner.Event{{Job: "SIP-seed0", Kind: runner.EvState, State: runner.Failed, Message: "boom"}}, runner.Failed, 0, 0, nan, nan, 0},
+		}, folder.Running, 3, 3, 0.1, 0.3, 0},
+		{"failed", []runner.Event{{Job: "SIP-seed0", Kind: runner.EvState, State: folder.Failed, Message: "boom"}}, folder.Failed, 0, 0, nan, nan, 0},
 	}
 	same := func(a, b float64) bool { return (math.IsNaN(a) && math.IsNaN(b)) || math.Abs(a-b) < 1e-12 }
 	for _, c := range cases {
@@ -70,7 +72,7 @@ func TestStoreRejects(t *testing.T) {
 		{Job: "SIP-seed0", Kind: runner.EvSnapshot},
 		{Job: "SIP-seed0", Kind: runner.EventKind(99)},
 		// A shape larger than the data (the panels index the data by the shape).
-		{Job: "SIP-seed0", Kind: runner.EvSnapshot, Snapshot: &runner.Snapshot{Fields: []runner.Field{{Name: "x", Shape: []int{100, 2}, Data: []float32{1, 2}}}}},
+		{Job: "SIP-seed0", Kind: runner.EvSnapshot, Snapshot: &folder.Snapshot{Fields: []folder.Field{{Name: "x", Shape: []int{100, 2}, Data: []float32{1, 2}}}}},
 	} {
 		if s.Apply(ev) {
 			t.Errorf("Apply(%+v) = true; want false", ev)
@@ -152,9 +154,9 @@ func TestClusterColumn(t *testing.T) {
 			t.Fatal("a local run has a slurm column")
 		}
 	}
-	views := []runner.ClusterView{
-		{State: runner.ClusterPending, Task: "7_0", Reason: "Resources"},
-		{State: runner.ClusterLost, Task: "7_1", Resume: "sipbench resume r --job Adam-seed0"},
+	views := []cluster.View{
+		{State: cluster.Pending, Task: "7_0", Reason: "Resources"},
+		{State: cluster.Lost, Task: "7_1", Resume: "sipbench resume r --job Adam-seed0"},
 	}
 	for i, id := range []string{"SIP-seed0", "Adam-seed0"} {
 		if !s.Apply(runner.Event{Job: id, Kind: runner.EvCluster, Cluster: &views[i]}) {

@@ -9,8 +9,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 )
 
 // sysPoll is the time between two readings of the machine's load and the trainers' use.
@@ -67,7 +66,7 @@ func (d *dashboard) readSys() tea.Cmd {
 		host, _ := os.Hostname()
 		pids := map[int]bool{}
 		for _, j := range jobs {
-			if o, err := runner.JobLockOwner(j.dir, j.id); err == nil && o != nil && o.PID > 0 && o.Host == host {
+			if o, err := folder.JobLockOwner(j.dir, j.id); err == nil && o != nil && o.PID > 0 && o.Host == host {
 				pids[o.PID] = true
 			}
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/view"
 )
 
@@ -18,7 +18,7 @@ import (
 func TestAppTuneView(t *testing.T) {
 	t.Chdir(t.TempDir()) // folders relative to it, as the golden shows them
 	job := func(m string, floor float64) fixtureJob {
-		return fixtureJob{m, 0, runner.Done, 100, 100, 1, 30, floor, false}
+		return fixtureJob{m, 0, folder.Done, 100, 100, 1, 30, floor, false}
 	}
 	rung := func(r int, lrs ...string) []string {
 		var dirs []string

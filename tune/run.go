@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // Tuner runs a search's rungs as sweep folders of run folders below Dir, and scores them
@@ -85,7 +87,7 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 	if t.Log != nil {
 		fmt.Fprintf(t.Log, "  rung %d: %d steps, %d runs, %s\n", rung+1, steps, len(points), dir)
 	}
-	info := runner.SweepInfo{Preset: t.Plan.Preset, Keys: []string{"lr"}, Methods: t.Plan.Methods}
+	info := folder.SweepInfo{Preset: t.Plan.Preset, Keys: []string{"lr"}, Methods: t.Plan.Methods}
 	var specs []*presets.Spec
 	for _, pt := range points {
 		var ms []string
@@ -105,10 +107,10 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 				info.Keys = append(info.Keys, h.Name)
 			}
 		}
-		info.Runs = append(info.Runs, runner.SweepRun{Dir: pt.Dir(), Values: pt.Values()})
+		info.Runs = append(info.Runs, folder.SweepRun{Dir: pt.Dir(), Values: pt.Values()})
 	}
-	if !runner.IsSweep(dir) {
-		if err := runner.CreateSweep(dir, info); err != nil {
+	if !folder.IsSweep(dir) {
+		if err := folder.CreateSweep(dir, info); err != nil {
 			return nil, err
 		}
 	}
@@ -117,7 +119,7 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 		rd := filepath.Join(dir, pt.Dir())
 		var r *runner.Run
 		var err error
-		if _, rerr := runner.ReadRunInfo(rd); rerr == nil {
+		if _, rerr := folder.ReadInfo(rd); rerr == nil {
 			r, err = runner.Open(rd)
 			if err != nil {
 				return nil, err
@@ -133,18 +135,18 @@ func (t *Tuner) Evaluate(ctx context.Context, rung, steps int, alive map[string]
 	scores := map[string][]float64{}
 	for m, ps := range alive {
 		for _, pt := range ps {
-			rd, id := filepath.Join(dir, pt.Dir()), runner.JobID(m, t.Plan.Seed)
-			st, err := runner.ReadStatus(rd, id)
+			rd, id := filepath.Join(dir, pt.Dir()), folder.JobID(m, t.Plan.Seed)
+			st, err := folder.ReadStatus(rd, id)
 			if err != nil {
 				return nil, err
 			}
 			t.Budget.Jobs++
 			t.Budget.Steps += st.Step
 			t.Budget.Seconds += st.Wall
-			if st.State == runner.Failed {
+			if st.State == folder.Failed {
 				return nil, fmt.Errorf("tune: %s/%s failed: %s", rd, id, st.Message)
 			}
-			s, err := runner.Validate(rd, id, "", t.Plan.Validation, t.Plan.Seed)
+			s, err := summary.Validate(rd, id, "", t.Plan.Validation, t.Plan.Seed)
 			if err != nil {
 				return nil, err
 			}
@@ -211,13 +213,13 @@ func (t *Tuner) train(ctx context.Context, dir string, runs []*runner.Run, point
 		left := 0
 		for i := range runs {
 			rd := filepath.Join(dir, points[i].Dir())
-			info, err := runner.ReadRunInfo(rd)
+			info, err := folder.ReadInfo(rd)
 			if err != nil {
 				return err
 			}
 			for _, j := range info.Jobs {
-				st, err := runner.ReadStatus(rd, j.ID)
-				if err != nil || !(st.State == runner.Done || st.State == runner.Diverged || st.State == runner.Failed) {
+				st, err := folder.ReadStatus(rd, j.ID)
+				if err != nil || !(st.State == folder.Done || st.State == folder.Diverged || st.State == folder.Failed) {
 					left++
 				}
 			}

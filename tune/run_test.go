@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
-	"github.com/sipbench/sipbench/runner"
 )
 
 // TestTunerRotation tunes two methods of rotation over 3 rates (2 rungs of 3 and 2 rates,
@@ -61,7 +61,7 @@ func TestTunerRotation(t *testing.T) {
 		t.Errorf("Read: %v, %+v", err, back)
 	}
 	// The rungs are sweeps: show and runs read them.
-	if !runner.IsSweep(filepath.Join(dir, "rung-0")) {
+	if !folder.IsSweep(filepath.Join(dir, "rung-0")) {
 		t.Error("rung-0 is not a sweep folder")
 	}
 	// The app's view: every rung's run folders, and each point kept or dropped as recorded.
@@ -83,13 +83,13 @@ func TestTunerRotation(t *testing.T) {
 			t.Errorf("view rung %d: %d runs, %d kept, %d dropped, %d steps; want %d points per method at %d steps", i, len(vr.Runs), kept, dropped, vr.Steps, want, wantSteps[i])
 		}
 	}
-	m0, _ := os.ReadFile(filepath.Join(dir, "rung-0", RateDir(1e-3), runner.JobID("sip", 1), "metrics.csv"))
+	m0, _ := os.ReadFile(filepath.Join(dir, "rung-0", RateDir(1e-3), folder.JobID("sip", 1), "metrics.csv"))
 	tu2 := &Tuner{Dir: dir, Plan: plan, Preset: p, Workers: 2}
 	rec2, err := tu2.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	m1, _ := os.ReadFile(filepath.Join(dir, "rung-0", RateDir(1e-3), runner.JobID("sip", 1), "metrics.csv"))
+	m1, _ := os.ReadFile(filepath.Join(dir, "rung-0", RateDir(1e-3), folder.JobID("sip", 1), "metrics.csv"))
 	if !reflect.DeepEqual(rec2.Best, rec.Best) || !reflect.DeepEqual(rec2.Rungs, rec.Rungs) || string(m0) != string(m1) || len(m0) == 0 {
 		t.Errorf("a resumed search differs or trained again: %+v", rec2.Best)
 	}

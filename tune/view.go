@@ -6,7 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/sipbench/sipbench/runner"
+	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/view"
 )
 
@@ -33,14 +34,14 @@ func ReadView(dir string) (*view.Tune, error) {
 	v := &view.Tune{Preset: r.Plan.Preset, Metric: r.Metric, Done: r.Done}
 	runsOf := func(rung int) []string {
 		sd := filepath.Join(dir, RungDir(rung))
-		s, err := runner.ReadSweep(sd)
+		s, err := folder.ReadSweep(sd)
 		if err != nil {
 			return nil
 		}
 		var out []string
 		for _, sr := range s.Runs {
 			rd := filepath.Join(sd, sr.Dir)
-			if _, err := runner.ReadRunInfo(rd); err == nil {
+			if _, err := folder.ReadInfo(rd); err == nil {
 				out = append(out, rd)
 			}
 		}
@@ -63,7 +64,7 @@ func ReadView(dir string) (*view.Tune, error) {
 			break
 		}
 		tr := view.TuneRung{Rung: next, Runs: runs}
-		if info, err := runner.ReadRunInfo(runs[0]); err == nil && len(info.Jobs) > 0 {
+		if info, err := folder.ReadInfo(runs[0]); err == nil && len(info.Jobs) > 0 {
 			tr.Steps = info.Jobs[0].Steps
 		}
 		v.Rungs = append(v.Rungs, tr)
@@ -76,7 +77,7 @@ func ReadView(dir string) (*view.Tune, error) {
 		if !isInf(float64(b.Score)) {
 			s += fmt.Sprintf(", %s %.3g", r.Metric, float64(b.Score))
 		}
-		v.Best = append(v.Best, runner.Sanitize(s))
+		v.Best = append(v.Best, sanitize.String(s))
 	}
 	return v, nil
 }

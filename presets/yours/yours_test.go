@@ -25,6 +25,7 @@ import (
 	"github.com/sipbench/sipbench/cli"
 	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/figures"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/problems"
@@ -198,7 +199,7 @@ func TestYourProblem(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, j := range full.Info.Jobs {
-		if rows, _, err := runner.ReadMetrics(full.Dir, j.ID, 0, nil); err != nil || len(rows) != 10 {
+		if rows, _, err := folder.ReadMetrics(full.Dir, j.ID, 0, nil); err != nil || len(rows) != 10 {
 			t.Errorf("run: %s logged %d steps (%v); want 10", j.ID, len(rows), err)
 		}
 	}
@@ -207,16 +208,16 @@ func TestYourProblem(t *testing.T) {
 	dir := filepath.Join(root, "stopped")
 	stopAfterCheckpoint(t, dir, 40)
 	ids := []string{"sip-seed0", "adam-seed0"}
-	before := map[string][]runner.Row{}
+	before := map[string][]folder.Row{}
 	for _, id := range ids {
-		before[id], _, _ = runner.ReadMetrics(dir, id, 0, nil)
+		before[id], _, _ = folder.ReadMetrics(dir, id, 0, nil)
 		if n := len(before[id]); n < 10 || n >= 40 {
 			t.Fatalf("stopped: %s logged %d steps; want 10 to 39", id, n)
 		}
 	}
 	sipbench(t, root, "resume", dir, "--headless")
 	for _, id := range ids {
-		rows, _, err := runner.ReadMetrics(dir, id, 0, nil)
+		rows, _, err := folder.ReadMetrics(dir, id, 0, nil)
 		if err != nil || len(rows) != 40 {
 			t.Fatalf("resume: %s has %d rows (%v); want the 40 steps, each once", id, len(rows), err)
 		}
@@ -249,7 +250,7 @@ func TestYourProblem(t *testing.T) {
 		t.Errorf("the fields pane lacks the errors:\n%s", view)
 	}
 
-	if s, err := runner.ReadSnapshot(dir, "sip-seed0"); err != nil || s == nil || s.Kind != runner.SnapFields || s.Step != 40 {
+	if s, err := folder.ReadSnapshot(dir, "sip-seed0"); err != nil || s == nil || s.Kind != folder.SnapFields || s.Step != 40 {
 		t.Errorf("the snapshot: %v (%v); want the problem's kind, fields, at step 40", s, err)
 	}
 
@@ -299,7 +300,7 @@ func stopAfterCheckpoint(t *testing.T, dir string, steps int) {
 		}
 	}
 	for id, st := range r.Wait() {
-		if st != runner.Cancelled {
+		if st != folder.Cancelled {
 			t.Fatalf("%s is %s; want cancelled, to resume", id, st)
 		}
 	}
