@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/profile"
 	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
 	"github.com/sipbench/sipbench/summary"
@@ -24,7 +25,7 @@ func cmdShow(args []string) error {
 	window := fs.Int("window", 0, "the running mean's window in logged steps, as the dashboard and plot smooth (default: 64, the paper's smoothing; 1 for raw)")
 	asCSV := fs.Bool("csv", false, "print CSV")
 	asJSON := fs.Bool("json", false, "print JSON: per run its jobs' values and ratios, and per method the metric over seeds and the ratio's mean, 95 % interval and p-values")
-	profile := fs.Bool("profile", false, "a performance profile over the seeds of the runs (of sweeps, check folders): the share of problems each method solves within τ× the best method's steps to the target")
+	wantProfile := fs.Bool("profile", false, "a performance profile over the seeds of the runs (of sweeps, check folders): the share of problems each method solves within τ× the best method's steps to the target")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -42,12 +43,12 @@ func cmdShow(args []string) error {
 	if *asCSV && *asJSON {
 		return usagef("", "give --csv or --json, not both")
 	}
-	if *profile {
-		dirs, err := summary.ProfileDirs(pos)
+	if *wantProfile {
+		dirs, err := profile.Dirs(pos)
 		if err != nil {
 			return err
 		}
-		pr, err := summary.ProfileOf(dirs, summary.ProfileOptions{Window: *window})
+		pr, err := profile.Of(dirs, profile.Options{Window: *window})
 		if err != nil {
 			return err
 		}
@@ -291,9 +292,9 @@ var profileTaus = []float64{1, 1.5, 2, 4, 10}
 
 // printProfile prints a performance profile as a table: per method, ρ(τ) for each of
 // profileTaus and the share of problems solved at all.
-func printProfile(w io.Writer, pr *summary.Profile) {
+func printProfile(w io.Writer, pr *profile.Profile) {
 	fmt.Fprintf(w, "performance profile over %d problems (a seed of a run each): the share each method solves within τ× the best method's steps to the target (%.0f %% of the best's reduction, log scale)\n",
-		len(pr.Problems), 100*(1-summary.DefaultTolerance))
+		len(pr.Problems), 100*(1-profile.DefaultTolerance))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	h := "METHOD\t"
 	for _, t := range profileTaus {

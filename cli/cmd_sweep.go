@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/sanitize"
@@ -156,7 +157,7 @@ func showSweep(w io.Writer, dir string) error {
 		header += m + "\t"
 	}
 	fmt.Fprintf(w, "%s: sweep of %s (%s scale); %s at the end, running mean over the last %d logged steps, mean over the seeds\n",
-		sanitize.Path(dir), s.Info.Preset, s.Info.Scale, s.Metric, folder.DefaultWindow)
+		sanitize.Path(dir), s.Info.Preset, s.Info.Scale, s.Metric, metrics.DefaultWindow)
 	fmt.Fprintln(tw, header)
 	for _, row := range s.Rows {
 		if !row.Started {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 )
 
 // compatRun is a run folder of format 1 as sipbench wrote it before runs had an id
@@ -28,9 +29,9 @@ func TestCompatFormat1(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "interrupted") {
 		t.Errorf("runs: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
-	before := map[string][]folder.Row{}
+	before := map[string][]metrics.Row{}
 	for _, job := range []string{"rescaled-seed0", "adam-seed0"} {
-		before[job], _, _ = folder.ReadMetrics(dir, job, 0, nil)
+		before[job], _, _ = metrics.Read(dir, job, 0, nil)
 	}
 	code, _, stderr = capture(t, "resume", dir, "--headless", "--print-every", "1h")
 	if code != 0 {
@@ -41,7 +42,7 @@ func TestCompatFormat1(t *testing.T) {
 		if err != nil || st.State != folder.Done || st.Step != 500 {
 			t.Errorf("%s after resume: %+v, %v; want done at step 500", job, st, err)
 		}
-		rows, _, err := folder.ReadMetrics(dir, job, 0, nil)
+		rows, _, err := metrics.Read(dir, job, 0, nil)
 		if err != nil || len(rows) != 500 || rows[0].Step != 1 || rows[499].Step != 500 {
 			t.Errorf("%s: %d rows after resume, %v; want steps 1…500 once each", job, len(rows), err)
 			continue

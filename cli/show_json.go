@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/profile"
 	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
 	"github.com/sipbench/sipbench/summary"
@@ -141,8 +142,8 @@ type profileMethodJSON struct {
 }
 
 // printProfileJSON prints pr as JSON.
-func printProfileJSON(w io.Writer, pr *summary.Profile) error {
-	out := profileJSON{Problems: pr.Problems, Cost: "steps", Tolerance: summary.DefaultTolerance, Taus: profileTaus}
+func printProfileJSON(w io.Writer, pr *profile.Profile) error {
+	out := profileJSON{Problems: pr.Problems, Cost: "steps", Tolerance: profile.DefaultTolerance, Taus: profileTaus}
 	if pr.Wall {
 		out.Cost = "wall"
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -36,7 +37,7 @@ func TestInterruptKeepsFolderReadable(t *testing.T) {
 	// Wait until both jobs have logged rows, then interrupt.
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		rows, _, _ := folder.ReadMetrics(dir, "adam-seed0", 0, nil)
+		rows, _, _ := metrics.Read(dir, "adam-seed0", 0, nil)
 		if len(rows) > 50 {
 			break
 		}
@@ -56,7 +57,7 @@ func TestInterruptKeepsFolderReadable(t *testing.T) {
 		if err != nil || st.State != folder.Cancelled {
 			t.Errorf("%s: status %+v, %v; want cancelled", j.ID, st, err)
 		}
-		rows, _, err := folder.ReadMetrics(dir, j.ID, 0, info.Metrics)
+		rows, _, err := metrics.Read(dir, j.ID, 0, info.Metrics)
 		if err != nil || len(rows) == 0 || rows[len(rows)-1].Step != st.Step {
 			t.Errorf("%s: %d rows, %v; want rows up to step %d", j.ID, len(rows), err, st.Step)
 		}

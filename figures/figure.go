@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/profile"
 	"github.com/sipbench/sipbench/summary"
 )
 
@@ -125,7 +126,7 @@ func New(dirs []string, o Options) (*Figure, error) {
 		o.Kind = Curves
 	}
 	if o.Kind == Profile {
-		ds, err := summary.ProfileDirs(dirs)
+		ds, err := profile.Dirs(dirs)
 		if err != nil {
 			return nil, err
 		}

@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/sipbench/sipbench/summary"
+	"github.com/sipbench/sipbench/profile"
 )
 
 // newProfile draws a Dolan–Moré performance profile (runner.ProfileOf) of the run folders
@@ -18,7 +18,7 @@ import (
 // against τ on a log₂ axis, as a step function. A method's line ends at the largest
 // finite ratio; the height it reaches there is the share of problems it solves at all.
 func newProfile(dirs []string, o Options) (*Figure, error) {
-	pr, err := summary.ProfileOf(dirs, summary.ProfileOptions{Wall: o.Wall, Window: o.Window})
+	pr, err := profile.Of(dirs, profile.Options{Wall: o.Wall, Window: o.Window})
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func newProfile(dirs []string, o Options) (*Figure, error) {
 	w, h := sized(o, vg.Length(3.5)*vg.Inch, vg.Length(2.8)*vg.Inch)
 	f := gridFigure(Profile, []*panel{p}, leg, 1, w, h)
 	f.Note = fmt.Sprintf("%d problems (a seed of a run each), target at %.0f %% of the best method's reduction (log scale)",
-		len(pr.Problems), 100*(1-summary.DefaultTolerance))
+		len(pr.Problems), 100*(1-profile.DefaultTolerance))
 	return f, nil
 }
 

@@ -54,9 +54,9 @@ func ParseCheckpoint(r *bufio.Reader, job string) (*core.Checkpoint, CheckpointM
 	switch {
 	case meta.Job != job:
 		return nil, meta, fmt.Errorf("it is the checkpoint of job %q", meta.Job)
-	case meta.Step < 0 || !finiteValue(meta.Wall) || meta.Wall < 0:
+	case meta.Step < 0 || !FiniteValue(meta.Wall) || meta.Wall < 0:
 		return nil, meta, fmt.Errorf("step %d, wall_s %v", meta.Step, meta.Wall)
-	case !finiteValue(meta.LR):
+	case !FiniteValue(meta.LR):
 		return nil, meta, fmt.Errorf("learning rate %v", meta.LR)
 	}
 	return c, meta, nil

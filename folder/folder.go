@@ -113,7 +113,7 @@ func (info *Info) validate() error {
 		return err
 	}
 	if len(info.ID) > 64 || strings.ContainsFunc(info.ID, func(r rune) bool { return !strings.ContainsRune("0123456789abcdef", r) }) {
-		return fmt.Errorf("run id %q is not hexadecimal digits", truncate(info.ID, 80))
+		return fmt.Errorf("run id %q is not hexadecimal digits", Truncate(info.ID, 80))
 	}
 	if len(info.Metrics) == 0 {
 		return errors.New("the run records no metrics")
@@ -153,7 +153,7 @@ func (info *Info) validate() error {
 		if j.Steps < 1 {
 			return fmt.Errorf("job %s has %d steps", j.ID, j.Steps)
 		}
-		if !finiteValue(j.LR) {
+		if !FiniteValue(j.LR) {
 			return fmt.Errorf("job %s has learning rate %v", j.ID, j.LR)
 		}
 	}
@@ -186,7 +186,7 @@ func (info *Info) texts() []string {
 func printable(what string, ss ...string) error {
 	for _, s := range ss {
 		if sanitize.N(s, len(s)+1) != s {
-			return fmt.Errorf("the %s's record holds %q, with control characters that sipbench does not show", what, truncate(s, 80))
+			return fmt.Errorf("the %s's record holds %q, with control characters that sipbench does not show", what, Truncate(s, 80))
 		}
 	}
 	return nil
@@ -206,7 +206,7 @@ func parseStatus(b []byte) (Status, error) {
 	default:
 		return s, fmt.Errorf("unknown state %q", s.State)
 	}
-	if s.Step < 0 || s.Total < 0 || !finiteValue(s.Wall) || s.Wall < 0 {
+	if s.Step < 0 || s.Total < 0 || !FiniteValue(s.Wall) || s.Wall < 0 {
 		return s, fmt.Errorf("step %d, total %d, wall_s %v", s.Step, s.Total, s.Wall)
 	}
 	// The message is shown as it is (watch, the dashboard, runs): what sipbench wrote is
@@ -299,11 +299,11 @@ func (f *Field) validate() error {
 			return fmt.Errorf("extent %v of a field of shape %v", e, f.Shape)
 		}
 		for _, v := range e {
-			if !finiteValue(v) {
+			if !FiniteValue(v) {
 				return fmt.Errorf("extent %v", e)
 			}
 		}
-		if !(e[1] > e[0]) || !(e[3] > e[2]) || !finiteValue(e[1]-e[0]) || !finiteValue(e[3]-e[2]) {
+		if !(e[1] > e[0]) || !(e[3] > e[2]) || !FiniteValue(e[1]-e[0]) || !FiniteValue(e[3]-e[2]) {
 			return fmt.Errorf("extent %v", e)
 		}
 	}
@@ -321,4 +321,11 @@ func ParseControl(b []byte) (string, error) {
 		return a, nil
 	}
 	return "", fmt.Errorf("unknown control %q", bytes.TrimSpace(b))
+}
+
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -184,4 +184,4 @@ func (info Info) Rate(method string) (lr float64, ok bool) {
 }
 
 // finiteValue reports whether v is neither NaN nor infinite.
-func finiteValue(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+func FiniteValue(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -11,9 +11,9 @@ import (
 // (checked before opening: without openat, a race can still swap one in).
 func OpenIn(dir, job, name string) (*os.File, error) { return openInWith(dir, job, name, os.O_RDONLY) }
 
-// openRWIn opens dir/job/name as OpenIn does, for reading and writing, creating it if it is
+// OpenRWIn opens dir/job/name as OpenIn does, for reading and writing, creating it if it is
 // missing.
-func openRWIn(dir, job, name string) (*os.File, error) {
+func OpenRWIn(dir, job, name string) (*os.File, error) {
 	return openInWith(dir, job, name, os.O_RDWR|os.O_CREATE)
 }
 

@@ -19,7 +19,7 @@ func OpenIn(dir, job, name string) (*os.File, error) {
 
 // openRWIn opens dir/job/name as openIn does, for reading and writing, creating it if it is
 // missing.
-func openRWIn(dir, job, name string) (*os.File, error) {
+func OpenRWIn(dir, job, name string) (*os.File, error) {
 	return openInWith(dir, job, name, unix.O_RDWR|unix.O_CREAT)
 }
 

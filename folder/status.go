@@ -60,7 +60,7 @@ func WriteStatus(dir, job string, s Status) error {
 	if merr != nil {
 		return err
 	}
-	f, oerr := openRWIn(dir, job, StatusFile)
+	f, oerr := OpenRWIn(dir, job, StatusFile)
 	if oerr != nil {
 		return err
 	}

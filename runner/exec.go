@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/problems"
 )
@@ -23,7 +24,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	id := jc.info.ID
 	dir := filepath.Join(r.Dir, id)
 	var t *trainer
-	var mw *folder.MetricsWriter
+	var mw *metrics.MetricsWriter
 	setState := func(s folder.State, msg string) {
 		jc.mu.Lock()
 		jc.state = s
@@ -87,8 +88,8 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	if resumed {
 		keep = t.step
 	}
-	var rep folder.MetricsRepair
-	if mw, rep, err = folder.OpenMetrics(r.Dir, id, t.metrics, keep); err != nil {
+	var rep metrics.MetricsRepair
+	if mw, rep, err = metrics.OpenMetrics(r.Dir, id, t.metrics, keep); err != nil {
 		setState(folder.Failed, r.failure(err))
 		return
 	}
@@ -97,7 +98,7 @@ func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
 	}
 	if resumed { // replay the curve so far, decimated as a Watch replays it (bounded memory)
 		var h jobHistory
-		mr := folder.NewMetricsReader(r.Dir, id, t.metrics)
+		mr := metrics.NewReader(r.Dir, id, t.metrics)
 		for {
 			rows, err := mr.Next(watchChunk)
 			for _, row := range rows {
@@ -230,7 +231,7 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 	setState(folder.Running, "")
 	start := time.Now()
 	path := sv.Path(m.Name, m.LR, jc.info.Steps)
-	mw, _, err := folder.OpenMetrics(r.Dir, id, r.Info.Metrics, -1)
+	mw, _, err := metrics.OpenMetrics(r.Dir, id, r.Info.Metrics, -1)
 	if err != nil {
 		setState(folder.Failed, r.failure(err))
 		return

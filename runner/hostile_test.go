@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 )
 
 var (
@@ -217,7 +218,7 @@ func TestLinksAreNotFollowed(t *testing.T) {
 				w.Pause(job)
 				w.Resume(job)
 			}
-			folder.ReadMetrics(dir, job, 0, nil)
+			metrics.Read(dir, job, 0, nil)
 			folder.ReadSnapshot(dir, job)
 			folder.ReadStatus(dir, job)
 			folder.WriteControl(dir, job, "pause")
@@ -367,7 +368,7 @@ func TestWatchBoundedMemory(t *testing.T) {
 	const n = 40000 // 2 × 40000 rows: several pieces, and more than the backlog allowed
 	for _, j := range info.Jobs {
 		var b strings.Builder
-		b.WriteString(folder.MetricsHeader(info.Metrics) + "\n")
+		b.WriteString(metrics.MetricsHeader(info.Metrics) + "\n")
 		for s := 1; s <= n; s++ {
 			fmt.Fprintf(&b, "%d,%d.5,1,2,3,4,%d\n", s, s, s)
 		}

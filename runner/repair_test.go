@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 )
 
 // metricsLines returns the lines of a job's metrics.csv, each with its newline.
@@ -65,7 +66,7 @@ func TestResumeRepairsMetrics(t *testing.T) {
 	ref := metricsLines(t, full, job) // header, rows 1..n, ""
 	rows := func(from, to int) string { return strings.Join(ref[from:to+1], "") }
 	header := ref[0]
-	long := strings.Repeat("7", folder.LineBuf+10) + "\n"
+	long := strings.Repeat("7", metrics.LineBuf+10) + "\n"
 	for _, c := range []struct {
 		name    string
 		content string // metrics.csv as the crash left it; "-" for no file
@@ -168,8 +169,8 @@ func stripWall(line string) string {
 // checkpoint ahead of the rows, which nothing could refill.
 func TestRowsSyncedBeforeCheckpoint(t *testing.T) {
 	var synced []int
-	defer func(f func(*os.File) error) { folder.SyncFile = f }(folder.SyncFile)
-	folder.SyncFile = func(f *os.File) error {
+	defer func(f func(*os.File) error) { metrics.SyncFile = f }(metrics.SyncFile)
+	metrics.SyncFile = func(f *os.File) error {
 		b, _ := os.ReadFile(f.Name())
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 		step := 0
@@ -368,7 +369,7 @@ func TestReadersSkipRepeatsAndGarbage(t *testing.T) {
 	}
 	b.WriteString("#garbage\n" + row(7) + row(5) + row(6) + row(7) + row(8))
 	os.WriteFile(path, []byte(b.String()), 0o644)
-	m := folder.NewMetricsReader(dir, "j-seed0", []string{"x"})
+	m := metrics.NewReader(dir, "j-seed0", []string{"x"})
 	steps := func() []int {
 		rows, err := m.Next(0)
 		if err != nil {

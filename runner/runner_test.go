@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/presets"
 )
 
@@ -38,16 +39,16 @@ func train(t *testing.T, s *presets.Spec, seeds []int, workers int) (string, map
 	return dir, r.Wait()
 }
 
-func readAll(t *testing.T, dir, job string, metrics []string) []folder.Row {
+func readAll(t *testing.T, dir, job string, names []string) []metrics.Row {
 	t.Helper()
-	rows, _, err := folder.ReadMetrics(dir, job, 0, metrics)
+	rows, _, err := metrics.Read(dir, job, 0, names)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rows
 }
 
-func sameMetrics(a, b []folder.Row) bool {
+func sameMetrics(a, b []metrics.Row) bool {
 	if len(a) != len(b) {
 		return false
 	}

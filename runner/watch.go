@@ -11,6 +11,7 @@ import (
 
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/slurm"
 )
 
@@ -130,7 +131,7 @@ func (h *jobHistory) replay() []Event {
 
 type watchedJob struct {
 	id     string
-	mr     *folder.MetricsReader
+	mr     *metrics.Reader
 	state  folder.State
 	status folder.Status
 	snap   int
@@ -152,7 +153,7 @@ func OpenWatch(dir string) (*Watch, error) {
 	}
 	w := &Watch{Dir: dir, Info: info, history: make([]jobHistory, len(info.Jobs))}
 	for _, j := range info.Jobs {
-		mr := folder.NewMetricsReader(dir, j.ID, info.Metrics)
+		mr := metrics.NewReader(dir, j.ID, info.Metrics)
 		mr.Sample = ReplayRows // a long run opened late: its curve, not its every row
 		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1, mr: mr})
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -65,7 +66,7 @@ func TestBoundedTail(t *testing.T) {
 			path := filepath.Join(dir, "SIP-seed0", folder.MetricsFile)
 			grow(t, path, c.size, c.fill)
 			var got tailSummary
-			if a := allocated(func() { got = readTail(path, 3, folder.DefaultWindow) }); a > 4*folder.MaxTail {
+			if a := allocated(func() { got = readTail(path, 3, metrics.DefaultWindow) }); a > 4*metrics.MaxTail {
 				t.Errorf("readTail allocated %d MB of a %d MB file", a>>20, c.size>>20)
 			}
 			if !math.IsNaN(got.value) || !strings.Contains(got.note, "no complete row in its last 1024 KB") {
@@ -110,7 +111,7 @@ func TestSummarizeStreams(t *testing.T) {
 	dir := listRun(t, root, "r", time.Now(), listJob{"SIP", 0, folder.Done, 3, 1, 0.01})
 	b := new(strings.Builder)
 	b.WriteString("step,wall_s,other,m\n")
-	rm := NewRunningMean(folder.DefaultWindow)
+	rm := NewRunningMean(metrics.DefaultWindow)
 	var at1000 float64
 	const n = 400000
 	for s := 1; s <= n; s++ {

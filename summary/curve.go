@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 )
 
 // Series is a curve of one metric: values at increasing steps, with the training time at
@@ -81,7 +82,7 @@ var ErrNoMetric = errors.New("runner: no such metric")
 // calls for (issue 26: 700 MB took 33 s, now about 1 s).
 func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 	if o.Window <= 0 {
-		o.Window = folder.DefaultWindow
+		o.Window = metrics.DefaultWindow
 	}
 	if o.MaxPoints <= 0 {
 		o.MaxPoints = 2048
@@ -103,8 +104,8 @@ func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, folder.LineBuf) // a longer line is damage
-	pos := int64(0)                             // the offset of the next line
+	r := bufio.NewReaderSize(f, metrics.LineBuf) // a longer line is damage
+	pos := int64(0)                              // the offset of the next line
 	next := func() ([]byte, bool, error) {
 		line, err := r.ReadSlice('\n')
 		switch {
@@ -112,7 +113,7 @@ func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 			pos += int64(len(line))
 			return bytes.TrimRight(line, "\r\n"), true, nil
 		case errors.Is(err, bufio.ErrBufferFull):
-			return nil, false, fmt.Errorf("runner: %s/%s: a line longer than %d bytes", job, folder.MetricsFile, folder.LineBuf)
+			return nil, false, fmt.Errorf("runner: %s/%s: a line longer than %d bytes", job, folder.MetricsFile, metrics.LineBuf)
 		case errors.Is(err, io.EOF):
 			return nil, false, nil // nothing, or an unfinished line
 		}
@@ -135,10 +136,10 @@ func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 	if col < 0 {
 		return nil, fmt.Errorf("%w %q in %s/%s (metrics: %s)", ErrNoMetric, metric, job, folder.MetricsFile, strings.Join(cols[2:], ", "))
 	}
-	if fi, err := f.Stat(); err == nil && fi.Size() > folder.SummaryFullRead {
+	if fi, err := f.Stat(); err == nil && fi.Size() > metrics.SummaryFullRead {
 		// A large file: parse only the rows that the kept points need (see skipRows),
 		// with a stride from the rows' length in the file's first piece.
-		if b, _ := r.Peek(min(r.Buffered(), folder.SeekSpan)); bytes.Count(b, []byte{'\n'}) > 0 {
+		if b, _ := r.Peek(min(r.Buffered(), metrics.SeekSpan)); bytes.Count(b, []byte{'\n'}) > 0 {
 			est := fi.Size() / int64(max(1, len(b)/bytes.Count(b, []byte{'\n'})))
 			for int64(c.Stride)*int64(o.MaxPoints) < est {
 				c.Stride *= 2
@@ -183,7 +184,7 @@ func readCurveRows(c *Curve, r *bufio.Reader, f io.ReaderAt, pos int64, col, n i
 		raw, err := r.ReadSlice('\n')
 		switch {
 		case errors.Is(err, bufio.ErrBufferFull):
-			return fmt.Errorf("line %d: longer than %d bytes", line, folder.LineBuf)
+			return fmt.Errorf("line %d: longer than %d bytes", line, metrics.LineBuf)
 		case errors.Is(err, io.EOF):
 			err = nil // nothing, or an unfinished line
 		}

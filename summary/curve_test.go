@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 )
 
 // writeMetrics writes dir/job/metrics.csv with the columns step, wall_s, a, b: row i (from
@@ -152,7 +153,7 @@ func TestReadCurveBadInput(t *testing.T) {
 	writeMetrics(t, dir, "badrow", []float64{1}, "2,1,x,y\n")
 	writeMetrics(t, dir, "short", []float64{1}, "2,1,3\n")
 	writeMetrics(t, dir, "long", []float64{1}, "2,1,3,4,5\n")
-	writeMetrics(t, dir, "huge", nil, strings.Repeat("9", folder.LineBuf+10)+"\n")
+	writeMetrics(t, dir, "huge", nil, strings.Repeat("9", metrics.LineBuf+10)+"\n")
 	os.MkdirAll(filepath.Join(dir, "hdr"), 0o755)
 	os.WriteFile(filepath.Join(dir, "hdr", folder.MetricsFile), []byte("a,b\n1,2\n"), 0o644)
 	for _, job := range []string{"..", ".", "", "../j", "a/b", "link", "f", "badrow", "short", "long", "huge", "hdr", "missing"} {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/slurm"
 	"github.com/sipbench/sipbench/stats"
@@ -541,7 +542,7 @@ func (x *Index) refreshJob(dir, job string, je *jobEntry, col int) {
 	}
 	if st := stampOf(fi); st != je.metrics {
 		je.metrics = st
-		je.tail = readTail(filepath.Join(jd, folder.MetricsFile), col+2, folder.DefaultWindow)
+		je.tail = readTail(filepath.Join(jd, folder.MetricsFile), col+2, metrics.DefaultWindow)
 	}
 }
 
@@ -579,15 +580,15 @@ func readTail(path string, col, window int) tailSummary {
 // readTailAt is readTail of the first size bytes of the metrics.csv f.
 func readTailAt(f io.ReaderAt, size int64, col, window int) tailSummary {
 	out := tailSummary{value: math.NaN()}
-	for chunk := int64(tailChunk); ; chunk = min(2*chunk, folder.MaxTail) {
+	for chunk := int64(tailChunk); ; chunk = min(2*chunk, metrics.MaxTail) {
 		off := max(0, size-chunk)
 		buf := make([]byte, size-off)
 		if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
 			return out
 		}
-		last := chunk >= folder.MaxTail
+		last := chunk >= metrics.MaxTail
 		noRow := func() tailSummary {
-			out.note = fmt.Sprintf("%s: no complete row in its last %d KB (not read further)", folder.MetricsFile, folder.MaxTail>>10)
+			out.note = fmt.Sprintf("%s: no complete row in its last %d KB (not read further)", folder.MetricsFile, metrics.MaxTail>>10)
 			return out
 		}
 		end := bytes.LastIndexByte(buf, '\n')
@@ -637,7 +638,7 @@ func readTailAt(f io.ReaderAt, size int64, col, window int) tailSummary {
 			i := bytes.LastIndexByte(body, '\n')
 			line := body[i+1:]
 			body = body[:max(i, 0)]
-			step, v, ok := folder.StepValue(line, col)
+			step, v, ok := metrics.StepValue(line, col)
 			if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 				return tailSummary{step: out.step, value: math.NaN()}
 			}
@@ -683,7 +684,7 @@ func readTrend(path string, col, k int) []float64 {
 	}
 	body := size - int64(h+1)
 	value := func(l []byte) (float64, bool) {
-		_, v, ok := folder.StepValue(l, col)
+		_, v, ok := metrics.StepValue(l, col)
 		return v, ok && !math.IsNaN(v) && !math.IsInf(v, 0)
 	}
 	var out []float64

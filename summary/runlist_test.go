@@ -13,6 +13,7 @@ import (
 
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/slurm"
 )
 
@@ -251,7 +252,7 @@ func TestReadTailAgreesWithSummarize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := readTail(filepath.Join(dir, "SIP-seed0", folder.MetricsFile), 3, folder.DefaultWindow)
+			got := readTail(filepath.Join(dir, "SIP-seed0", folder.MetricsFile), 3, metrics.DefaultWindow)
 			want := s.Jobs[0].Values[0]
 			if !(math.IsNaN(want) && math.IsNaN(got.value)) && math.Abs(got.value-want) > 1e-12*math.Abs(want) || got.step != s.Jobs[0].Done {
 				t.Errorf("%d rows, pad %d: tail %+v; want value %g, step %d", n, pad, got, want, s.Jobs[0].Done)

@@ -6,7 +6,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 )
 
 // A metrics.csv may hold millions of rows (hundreds of megabytes), and a summary needs
@@ -20,11 +20,11 @@ import (
 // over byte offsets (rows are in order of step) and reads about 17 pieces of seekSpan
 // bytes for a file of a gigabyte.
 func findStep(f io.ReaderAt, body, size int64, step, col int) (int64, bool) {
-	buf := make([]byte, folder.SeekSpan)
+	buf := make([]byte, metrics.SeekSpan)
 	lo, hi := body, size // the row of step, if any, starts in [lo, hi]; lo starts a line
-	for hi-lo > folder.SeekSpan {
+	for hi-lo > metrics.SeekSpan {
 		mid := lo + (hi-lo)/2
-		s, start, end, ok := folder.RowAt(f, mid, size, col, buf)
+		s, start, end, ok := metrics.RowAt(f, mid, size, col, buf)
 		switch {
 		case !ok || start >= hi:
 			hi = mid // damage: look before it
@@ -35,7 +35,7 @@ func findStep(f io.ReaderAt, body, size int64, step, col int) (int64, bool) {
 		}
 	}
 	// The rows from lo to hi and the line that may start at hi: read them in one piece.
-	b := make([]byte, min(hi-lo+folder.SeekSpan, size-lo))
+	b := make([]byte, min(hi-lo+metrics.SeekSpan, size-lo))
 	n, err := f.ReadAt(b, lo)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, false
@@ -46,7 +46,7 @@ func findStep(f io.ReaderAt, body, size int64, step, col int) (int64, bool) {
 		if j < 0 {
 			return 0, false
 		}
-		if s, _, ok := folder.StepValue(b[k:k+j], col); ok && s >= 1 {
+		if s, _, ok := metrics.StepValue(b[k:k+j], col); ok && s >= 1 {
 			if s == step {
 				return lo + int64(k+j+1), true
 			}
@@ -68,11 +68,11 @@ func findStep(f io.ReaderAt, body, size int64, step, col int) (int64, bool) {
 func seekValues(f io.ReaderAt, size int64, steps []int, col, window int) (done int, vals []float64, note string) {
 	vals = make([]float64, len(steps))
 	end := readTailAt(f, size, col+2, window)
-	head := make([]byte, min(size, folder.SeekSpan))
+	head := make([]byte, min(size, metrics.SeekSpan))
 	n, _ := f.ReadAt(head, 0)
 	body := int64(bytes.IndexByte(head[:n], '\n') + 1) // 0: no header, so no row is found
 	if end.note != "" && body > 0 {                    // damage at the end: the rows before it
-		if off, ok := folder.LastRow(f, body, size, col+2); ok {
+		if off, ok := metrics.LastRow(f, body, size, col+2); ok {
 			note := end.note
 			end = readTailAt(f, off, col+2, window)
 			end.note = note

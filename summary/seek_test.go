@@ -7,13 +7,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -52,7 +51,7 @@ func TestSeekValuesAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for _, window := range []int{1, 5, folder.DefaultWindow} {
+	for _, window := range []int{1, 5, metrics.DefaultWindow} {
 		done, want, err := streamValues(dir, "SIP-seed0", names, steps, 1, window)
 		if err != nil {
 			t.Fatal(err)
@@ -96,7 +95,7 @@ func TestSummarizeSeeksLargeFiles(t *testing.T) {
 	if js.Note == "" || js.Done != 300 || !same {
 		t.Errorf("values %v, done %d, note %q; want %v, 300 and a note", js.Values, js.Done, js.Note, want.Values)
 	}
-	if a > 8*folder.MaxTail {
+	if a > 8*metrics.MaxTail {
 		t.Errorf("Summarize allocated %d MB", a>>20)
 	}
 	t.Logf("%v, %d KB allocated", time.Since(start), a>>10)
@@ -109,8 +108,8 @@ func TestSummarizeSeeksLargeFiles(t *testing.T) {
 // out, with non-finite values inside a window, and with a last row that was passed over
 // or not. Issue 26: plot took 33 s on a 700 MB file.
 func TestReadCurveLargeFile(t *testing.T) {
-	defer func(v int64) { folder.SummaryFullRead = v }(folder.SummaryFullRead)
-	folder.SummaryFullRead = 64 << 10
+	defer func(v int64) { metrics.SummaryFullRead = v }(metrics.SummaryFullRead)
+	metrics.SummaryFullRead = 64 << 10
 	rng := rand.New(rand.NewPCG(2, 2))
 	for _, tc := range []struct{ rows, window, maxPoints int }{
 		{60000, 64, 128}, {60001, 64, 128}, {60000 + 37, 7, 100}, {50000, 1, 2}, {40000, 16, 2048},
@@ -153,8 +152,8 @@ func TestReadCurveLargeFile(t *testing.T) {
 // rows exactly, reading a few megabytes rather than the file (issue 26: watch --headless
 // took over 60 s on 700 MB); rows appended after are all published, once.
 func TestWatchSamplesLargeFile(t *testing.T) {
-	defer func(v int64) { folder.SummaryFullRead = v }(folder.SummaryFullRead)
-	folder.SummaryFullRead = 64 << 10
+	defer func(v int64) { metrics.SummaryFullRead = v }(metrics.SummaryFullRead)
+	metrics.SummaryFullRead = 64 << 10
 	const rows = 50000
 	dir := listRun(t, t.TempDir(), "r", time.Now(), listJob{"SIP", 0, folder.Running, rows, 1, 0.01})
 	path := filepath.Join(dir, "SIP-seed0", folder.MetricsFile)
@@ -176,11 +175,11 @@ func TestWatchSamplesLargeFile(t *testing.T) {
 	if a := allocated(func() { w.Poll(); steps = metricSteps() }); a > 8<<20 {
 		t.Errorf("the first poll allocated %d MB", a>>20)
 	}
-	if len(steps) < runner.ReplayRows/2 || len(steps) > runner.ReplayRows+2*folder.DefaultWindow || !slices.IsSorted(steps) {
-		t.Fatalf("%d rows published, sorted %v; want a sample of at most %d", len(steps), slices.IsSorted(steps), runner.ReplayRows+2*folder.DefaultWindow)
+	if len(steps) < runner.ReplayRows/2 || len(steps) > runner.ReplayRows+2*metrics.DefaultWindow || !slices.IsSorted(steps) {
+		t.Fatalf("%d rows published, sorted %v; want a sample of at most %d", len(steps), slices.IsSorted(steps), runner.ReplayRows+2*metrics.DefaultWindow)
 	}
-	if tail := steps[len(steps)-2*folder.DefaultWindow:]; tail[0] != rows-2*folder.DefaultWindow+1 || tail[len(tail)-1] != rows {
-		t.Errorf("last rows %d…%d; want %d…%d", tail[0], tail[len(tail)-1], rows-2*folder.DefaultWindow+1, rows)
+	if tail := steps[len(steps)-2*metrics.DefaultWindow:]; tail[0] != rows-2*metrics.DefaultWindow+1 || tail[len(tail)-1] != rows {
+		t.Errorf("last rows %d…%d; want %d…%d", tail[0], tail[len(tail)-1], rows-2*metrics.DefaultWindow+1, rows)
 	}
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	fmt.Fprintf(f, "%d,1,2,3\n%d,1,2,3\n", rows+1, rows+2)
@@ -198,12 +197,12 @@ func TestWatchSamplesLargeFile(t *testing.T) {
 func TestMetricsReaderLongLineOnce(t *testing.T) {
 	dir := listRun(t, t.TempDir(), "r", time.Now(), listJob{"SIP", 0, folder.Running, 3, 1, 0.01})
 	path := filepath.Join(dir, "SIP-seed0", folder.MetricsFile)
-	m := folder.NewMetricsReader(dir, "SIP-seed0", []string{"other", "m"})
+	m := metrics.NewReader(dir, "SIP-seed0", []string{"other", "m"})
 	if rs, err := m.Next(0); err != nil || len(rs) != 3 {
 		t.Fatalf("%d rows, %v; want 3", len(rs), err)
 	}
 	grow(t, path, 32<<20, 0)
-	var rs []folder.Row
+	var rs []metrics.Row
 	if a := allocated(func() { rs, _ = m.Next(0) }); len(rs) != 0 || m.Long != 32<<20 {
 		t.Fatalf("%d rows, %d bytes of the line read (%d allocated); want none, %d", len(rs), m.Long, a, 32<<20)
 	}
@@ -225,8 +224,8 @@ func FuzzSeekReaders(f *testing.F) {
 	for _, s := range []string{"", "1,0,1,2\n", "1,0,1,2\n2,0,1,NaN\n3,0,1,2", "x\n\n\n1,0,1,2\n", "1,0,1,2\n\x00\x00\x00", "5,0,1,2\n3,0,1,2\n4,0,1,2\n"} {
 		f.Add([]byte(s), 3, 7)
 	}
-	defer func(v int64) { folder.SummaryFullRead = v }(folder.SummaryFullRead)
-	folder.SummaryFullRead = 0
+	defer func(v int64) { metrics.SummaryFullRead = v }(metrics.SummaryFullRead)
+	metrics.SummaryFullRead = 0
 	f.Fuzz(func(t *testing.T, body []byte, at, window int) {
 		dir := listRun(t, t.TempDir(), "r", time.Now(), listJob{"SIP", 0, folder.Done, 0, 1, 0.01})
 		path := filepath.Join(dir, "SIP-seed0", folder.MetricsFile)
@@ -239,7 +238,7 @@ func FuzzSeekReaders(f *testing.F) {
 		info, _ := folder.ReadInfo(dir)
 		Summarize(dir, info, Options{At: []int{at, at + 1, 1}, Window: window % 100})
 		ReadCurve(dir, "SIP-seed0", "m", CurveOptions{Window: window % 100, MaxPoints: 2 + at%50})
-		m := folder.NewMetricsReader(dir, "SIP-seed0", info.Metrics)
+		m := metrics.NewReader(dir, "SIP-seed0", info.Metrics)
 		m.Sample = 1 + at%64
 		rows, _ := m.Next(0)
 		more, _ := m.Next(0)
@@ -250,60 +249,4 @@ func FuzzSeekReaders(f *testing.F) {
 			}
 		}
 	})
-}
-
-// TestProfileBounded: ProfileOf streams each job's rows twice rather than holding them
-// (it read a whole metrics.csv into memory: a 700 MB file would take gigabytes). On four
-// jobs of 200,000 rows the live heap stays far below their rows' size, and the ratios
-// are those worked out here (sip decays as 1/s, adam four times slower).
-func TestProfileBounded(t *testing.T) {
-	const n = 200000
-	vals := map[string][]float64{}
-	for _, id := range []string{"sip-seed0", "adam-seed0", "sip-seed1", "adam-seed1"} {
-		v := make([]float64, n)
-		for i := range v {
-			s := float64(i + 1)
-			if id[0] == 'a' {
-				s = max(1, s/4)
-			}
-			v[i] = 1 / s
-		}
-		vals[id] = v
-	}
-	dir := profileRun(t, vals)
-	defer debug.SetGCPercent(debug.SetGCPercent(5))
-	runtime.GC()
-	var base runtime.MemStats
-	runtime.ReadMemStats(&base)
-	var peak uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapAlloc)
-			time.Sleep(time.Millisecond)
-		}
-	}()
-	p, err := ProfileOf([]string{dir}, ProfileOptions{Tolerance: 0.5, Window: 1})
-	close(stop)
-	<-done
-	if err != nil {
-		t.Fatal(err)
-	}
-	// f_0 = 1 for both, f_L = the lowest last value, sip's 1/n: the target 1/√n = 1/447.2
-	// is reached by sip at step 448 and by adam at ⌈4·447.2⌉ = 1789.
-	if want := []float64{1, 1789.0 / 448}; len(p.Ratios) != 2 || !slices.Equal(p.Ratios[0], want) || !slices.Equal(p.Ratios[1], want) {
-		t.Errorf("ratios %v; want %v per seed", p.Ratios, want)
-	}
-	// All rows in memory: 800,000 × (a Row and its one value) ≈ 50 MB.
-	if grew := int64(peak) - int64(base.HeapAlloc); grew > 16<<20 {
-		t.Errorf("the live heap grew by %d MB while profiling %d rows", grew>>20, 4*n)
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/stats"
 )
 
@@ -70,7 +71,7 @@ func Summarize(dir string, info folder.Info, o Options) (*Summary, error) {
 	col = max(col, 0)
 	window := o.Window
 	if window <= 0 {
-		window = folder.DefaultWindow
+		window = metrics.DefaultWindow
 	}
 	s := &Summary{Info: info, Metric: metric, Steps: append(slices.Clone(o.At), End), Window: window}
 	values := map[string][]float64{}
@@ -105,8 +106,8 @@ func jobValues(dir, job string, names []string, steps []int, col, window int) (d
 	f, err := folder.OpenIn(dir, job, folder.MetricsFile)
 	if err == nil {
 		defer f.Close()
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > folder.SummaryFullRead {
-			if err := folder.CheckHeader(f, job, names); err != nil {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > metrics.SummaryFullRead {
+			if err := metrics.CheckHeader(f, job, names); err != nil {
 				return 0, nil, "", err
 			}
 			done, vals, note = seekValues(f, fi.Size(), steps, col, window)
@@ -119,7 +120,7 @@ func jobValues(dir, job string, names []string, steps []int, col, window int) (d
 
 // summaryChunk is the rows Summarize holds at once: it reads a metrics.csv in one pass, in
 // memory bounded whatever the file's length.
-const summaryChunk = 4096
+const SummaryChunk = 4096
 
 // streamValues reads the job's metrics.csv once, in chunks of rows, and returns its last
 // logged step and, for each of steps, the running mean over windows of up to window values
@@ -136,9 +137,9 @@ func streamValues(dir, job string, names []string, steps []int, col, window int)
 	}
 	rm := NewRunningMean(window)
 	diverged := false
-	mr := folder.NewMetricsReader(dir, job, names)
+	mr := metrics.NewReader(dir, job, names)
 	for {
-		rows, err := mr.Next(summaryChunk)
+		rows, err := mr.Next(SummaryChunk)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -157,7 +158,7 @@ func streamValues(dir, job string, names []string, steps []int, col, window int)
 				vals[i] = m
 			}
 		}
-		if len(rows) < summaryChunk {
+		if len(rows) < SummaryChunk {
 			break
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 )
 
 // fakeRun writes a run folder of two methods × two seeds whose metric "m" is, at step s,
@@ -93,7 +94,7 @@ func TestSummarize(t *testing.T) {
 	if _, err := Summarize(dir, info, Options{Metric: "nope"}); err == nil || !strings.Contains(err.Error(), `no metric "nope"`) {
 		t.Errorf("unknown metric: %v", err)
 	}
-	if d, _ := Summarize(dir, info, Options{}); d.Window != folder.DefaultWindow {
+	if d, _ := Summarize(dir, info, Options{}); d.Window != metrics.DefaultWindow {
 		t.Errorf("default window %d", d.Window)
 	}
 }

@@ -9,14 +9,14 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 )
 
 // smoothWindow is the smoothing window: the running mean over the last 64 logged values
 // (runner.RunningMean, as `show` and the figures smooth), carried by every stored point.
 // It is applied to the values before the log transform (a mean of losses, not a geometric
 // mean).
-const smoothWindow = folder.DefaultWindow
+const smoothWindow = metrics.DefaultWindow
 
 // curve is one series handed to a chart.
 type curve struct {

@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/summary"
 )
 
@@ -143,7 +143,7 @@ func chartSeries() []curve {
 		if s.Diverged {
 			n = 400
 		}
-		rm := summary.NewRunningMean(folder.DefaultWindow)
+		rm := summary.NewRunningMean(metrics.DefaultWindow)
 		for i := 1; i <= n; i++ {
 			v := math.Pow(10, -float64(k+1)*float64(i)/1000) * (1 + 0.1*math.Sin(float64(i)))
 			s.Points = append(s.Points, point{Step: i, Wall: float64(i) / 50, Value: v, Mean: rm.Add(v), N: 1})

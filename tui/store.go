@@ -6,6 +6,7 @@ import (
 
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/summary"
@@ -59,7 +60,7 @@ func newSeries(capacity int) *series {
 	if capacity < 2 {
 		capacity = 2
 	}
-	return &series{Stride: 1, Cap: capacity, Points: make([]point, 0, min(capacity, 256)), rm: summary.NewRunningMean(folder.DefaultWindow)}
+	return &series{Stride: 1, Cap: capacity, Points: make([]point, 0, min(capacity, 256)), rm: summary.NewRunningMean(metrics.DefaultWindow)}
 }
 
 // observe feeds one logged value, finite or not, to the running mean, and returns it.

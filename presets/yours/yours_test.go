@@ -26,6 +26,7 @@ import (
 	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/figures"
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/problems"
@@ -199,7 +200,7 @@ func TestYourProblem(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, j := range full.Info.Jobs {
-		if rows, _, err := folder.ReadMetrics(full.Dir, j.ID, 0, nil); err != nil || len(rows) != 10 {
+		if rows, _, err := metrics.Read(full.Dir, j.ID, 0, nil); err != nil || len(rows) != 10 {
 			t.Errorf("run: %s logged %d steps (%v); want 10", j.ID, len(rows), err)
 		}
 	}
@@ -208,16 +209,16 @@ func TestYourProblem(t *testing.T) {
 	dir := filepath.Join(root, "stopped")
 	stopAfterCheckpoint(t, dir, 40)
 	ids := []string{"sip-seed0", "adam-seed0"}
-	before := map[string][]folder.Row{}
+	before := map[string][]metrics.Row{}
 	for _, id := range ids {
-		before[id], _, _ = folder.ReadMetrics(dir, id, 0, nil)
+		before[id], _, _ = metrics.Read(dir, id, 0, nil)
 		if n := len(before[id]); n < 10 || n >= 40 {
 			t.Fatalf("stopped: %s logged %d steps; want 10 to 39", id, n)
 		}
 	}
 	sipbench(t, root, "resume", dir, "--headless")
 	for _, id := range ids {
-		rows, _, err := folder.ReadMetrics(dir, id, 0, nil)
+		rows, _, err := metrics.Read(dir, id, 0, nil)
 		if err != nil || len(rows) != 40 {
 			t.Fatalf("resume: %s has %d rows (%v); want the 40 steps, each once", id, len(rows), err)
 		}

@@ -1,4 +1,4 @@
-package summary
+package profile
 
 import (
 	"fmt"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
+	"github.com/sipbench/sipbench/summary"
 )
 
 // A performance profile (Dolan and Moré 2002, "Benchmarking optimization software with
@@ -24,7 +26,7 @@ import (
 const DefaultTolerance = 0.1
 
 // ProfileOptions choose the cost and target of a Profile.
-type ProfileOptions struct {
+type Options struct {
 	// Wall measures cost in training seconds instead of steps.
 	Wall bool
 	// Tolerance places each problem's target between the best final value f_L of its
@@ -48,7 +50,7 @@ type Profile struct {
 
 // ProfileOf reads the run folders dirs and returns their performance profile: every
 // seed of every run is a problem, with each run's own metric (RunInfo.Metric).
-func ProfileOf(dirs []string, o ProfileOptions) (*Profile, error) {
+func Of(dirs []string, o Options) (*Profile, error) {
 	tol := o.Tolerance
 	if tol == 0 {
 		tol = DefaultTolerance
@@ -58,7 +60,7 @@ func ProfileOf(dirs []string, o ProfileOptions) (*Profile, error) {
 	}
 	window := o.Window
 	if window <= 0 {
-		window = folder.DefaultWindow
+		window = metrics.DefaultWindow
 	}
 	pr := &Profile{Wall: o.Wall}
 	type problem struct {
@@ -159,10 +161,10 @@ func ProfileOf(dirs []string, o ProfileOptions) (*Profile, error) {
 // false or a value is not finite (a diverged job: then nonFinite is called, if not nil,
 // when it is the first row).
 func smoothedRows(dir, job string, names []string, col, window int, visit func(step int, wall, mean float64) bool, nonFinite func()) error {
-	rm := NewRunningMean(window)
-	mr := folder.NewMetricsReader(dir, job, names)
+	rm := summary.NewRunningMean(window)
+	mr := metrics.NewReader(dir, job, names)
 	for {
-		rows, err := mr.Next(summaryChunk)
+		rows, err := mr.Next(summary.SummaryChunk)
 		if err != nil {
 			return err
 		}
@@ -178,7 +180,7 @@ func smoothedRows(dir, job string, names []string, col, window int, visit func(s
 				return nil
 			}
 		}
-		if len(rows) < summaryChunk {
+		if len(rows) < summary.SummaryChunk {
 			return nil
 		}
 	}
@@ -218,7 +220,7 @@ func (p *Profile) Steps(m int) []float64 {
 // ProfileDirs returns the run folders of a performance profile from folders: a run
 // folder itself, a sweep's runs, and the run and sweep folders directly inside any other
 // folder (a check folder's experiments, a folder of runs), in name order.
-func ProfileDirs(folders []string) ([]string, error) {
+func Dirs(folders []string) ([]string, error) {
 	var dirs []string
 	var add func(d string, depth int) error
 	add = func(d string, depth int) error {

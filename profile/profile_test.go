@@ -1,4 +1,4 @@
-package summary
+package profile
 
 import (
 	"fmt"
@@ -47,7 +47,7 @@ func profileRun(t *testing.T, vals map[string][]float64) string {
 func TestProfile(t *testing.T) {
 	fast, slow := []float64{1, 0.1, 0.01, 0.001, 0.0001}, []float64{1, 0.5, 0.1, 0.05, 0.01}
 	dir := profileRun(t, map[string][]float64{"sip-seed0": fast, "adam-seed0": slow, "sip-seed1": slow, "adam-seed1": fast})
-	p, err := ProfileOf([]string{dir}, ProfileOptions{Tolerance: 0.5, Window: 1})
+	p, err := Of([]string{dir}, Options{Tolerance: 0.5, Window: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestProfile(t *testing.T) {
 	if s := p.Steps(0); !slices.Equal(s, []float64{1, 5.0 / 3}) {
 		t.Errorf("Steps = %v", s)
 	}
-	p, err = ProfileOf([]string{dir}, ProfileOptions{Tolerance: 0.1, Window: 1})
+	p, err = Of([]string{dir}, Options{Tolerance: 0.1, Window: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,13 +73,13 @@ func TestProfile(t *testing.T) {
 		t.Errorf("tolerance 0.1: ratios %v, ρ_sip(∞) = %v; want [1 +Inf], 0.5", p.Ratios, p.At(0, 1e9))
 	}
 	// By training time: the same steps at 0.5 s each, the same ratios.
-	if p, err := ProfileOf([]string{dir}, ProfileOptions{Tolerance: 0.5, Window: 1, Wall: true}); err != nil || !slices.Equal(p.Ratios[0], []float64{1, 5.0 / 3}) {
+	if p, err := Of([]string{dir}, Options{Tolerance: 0.5, Window: 1, Wall: true}); err != nil || !slices.Equal(p.Ratios[0], []float64{1, 5.0 / 3}) {
 		t.Errorf("wall: %v, %v", p, err)
 	}
-	if _, err := ProfileOf([]string{dir}, ProfileOptions{Tolerance: 1}); err == nil {
+	if _, err := Of([]string{dir}, Options{Tolerance: 1}); err == nil {
 		t.Error("tolerance 1 is no error")
 	}
-	if ds, err := ProfileDirs([]string{filepath.Dir(dir)}); err != nil || !slices.Contains(ds, dir) {
+	if ds, err := Dirs([]string{filepath.Dir(dir)}); err != nil || !slices.Contains(ds, dir) {
 		t.Errorf("ProfileDirs of the parent: %v, %v", ds, err)
 	}
 }

@@ -1,4 +1,4 @@
-package folder
+package metrics
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
 // summaryFullRead is the size up to which Summarize reads a metrics.csv whole, row by
@@ -84,7 +86,7 @@ func CheckHeader(f io.ReaderAt, job string, names []string) error {
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
-	m := MetricsReader{Job: job, Want: names}
+	m := Reader{Job: job, Want: names}
 	return m.header(bytes.TrimSuffix(line, []byte{'\r'}))
 }
 
@@ -99,7 +101,7 @@ const sampleSpan = 4 << 10
 // file's size, and leaves m after the file's last complete row; the rest of the file, if
 // its end holds no complete row (a hole, a line of megabytes), is taken as one unfinished
 // line already read.
-func (m *MetricsReader) sample(f io.ReaderAt, size int64) ([]Row, error) {
+func (m *Reader) sample(f io.ReaderAt, size int64) ([]Row, error) {
 	head := make([]byte, min(size, LineBuf))
 	n, err := f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -107,7 +109,7 @@ func (m *MetricsReader) sample(f io.ReaderAt, size int64) ([]Row, error) {
 	}
 	i := bytes.IndexByte(head[:n], '\n')
 	if i < 0 {
-		return nil, fmt.Errorf("runner: %s/%s: no header line in its first %d KB", m.Job, MetricsFile, LineBuf>>10)
+		return nil, fmt.Errorf("runner: %s/%s: no header line in its first %d KB", m.Job, folder.MetricsFile, LineBuf>>10)
 	}
 	if err := m.header(bytes.TrimSuffix(head[:i], []byte{'\r'})); err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package folder
+package metrics
 
 import (
 	"bufio"
@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
 // metrics.csv is appended to while a job trains and read by other processes at the same
@@ -57,7 +59,7 @@ func parseRow(text []byte, n int) (Row, error) {
 	}
 	f = field()
 	wall, err := strconv.ParseFloat(string(f), 64)
-	if err != nil || !finiteValue(wall) || wall < 0 {
+	if err != nil || !folder.FiniteValue(wall) || wall < 0 {
 		return Row{}, fmt.Errorf("bad wall_s %q", f)
 	}
 	row := Row{Step: step, Wall: wall, Metrics: make([]float64, cols-2)}
@@ -117,7 +119,7 @@ func ignoreEOF(err error) error {
 // counted. If the file shrinks (a resume cut it back to its checkpoint), reading starts
 // again from the top, and the rows already returned are skipped as repeats. The zero
 // value is not usable; set Dir, Job and Want.
-type MetricsReader struct {
+type Reader struct {
 	Dir, Job string
 	// Want are the run's metric names, which the header must list; if nil, any header
 	// that starts with step,wall_s is accepted and sets the number of columns.
@@ -145,21 +147,21 @@ type MetricsReader struct {
 const LineBuf = 64 << 10
 
 // NewMetricsReader returns a reader of the job's metrics.csv from its start.
-func NewMetricsReader(dir, job string, want []string) *MetricsReader {
-	return &MetricsReader{Dir: dir, Job: job, Want: want}
+func NewReader(dir, job string, want []string) *Reader {
+	return &Reader{Dir: dir, Job: job, Want: want}
 }
 
 // Offset returns the offset just past the last line read.
-func (m *MetricsReader) Offset() int64 { return m.off }
+func (m *Reader) Offset() int64 { return m.off }
 
 // Next returns up to max rows (all if max ≤ 0) appended since the last call; none if the
 // job has no metrics.csv yet. It fails for a header that does not match Want, and for a
 // file that cannot be read (a link, a folder, an I/O error).
-func (m *MetricsReader) Next(max int) ([]Row, error) {
-	if !PlainName(m.Job) {
+func (m *Reader) Next(max int) ([]Row, error) {
+	if !folder.PlainName(m.Job) {
 		return nil, fmt.Errorf("runner: %q is not a job's name", m.Job)
 	}
-	f, err := OpenIn(m.Dir, m.Job, MetricsFile)
+	f, err := folder.OpenIn(m.Dir, m.Job, folder.MetricsFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -228,28 +230,21 @@ func (m *MetricsReader) Next(max int) ([]Row, error) {
 	return rows, nil
 }
 
-func (m *MetricsReader) header(line []byte) error {
+func (m *Reader) header(line []byte) error {
 	text := string(line)
 	if m.Want != nil {
 		if text != MetricsHeader(m.Want) {
-			return fmt.Errorf("runner: %s/%s: header %q does not match the run's metrics", m.Job, MetricsFile, truncate(text, 80))
+			return fmt.Errorf("runner: %s/%s: header %q does not match the run's metrics", m.Job, folder.MetricsFile, folder.Truncate(text, 80))
 		}
 		m.cols, m.hdr = len(m.Want), true
 		return nil
 	}
 	cols := strings.Split(text, ",")
 	if len(cols) < 2 || cols[0] != "step" || cols[1] != "wall_s" {
-		return fmt.Errorf("runner: %s/%s: header %q does not start with step,wall_s", m.Job, MetricsFile, truncate(text, 80))
+		return fmt.Errorf("runner: %s/%s: header %q does not start with step,wall_s", m.Job, folder.MetricsFile, folder.Truncate(text, 80))
 	}
 	m.cols, m.hdr = len(cols)-2, true
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // ReadMetrics reads a job's metrics.csv from byte offset off (0, or an offset it returned),
@@ -257,8 +252,8 @@ func truncate(s string, n int) string {
 // Lines that are not rows, and rows whose step is not above the previous row's, are left
 // out (see MetricsReader). With off = 0 the header is checked against want (the run's
 // metric names); a nil want accepts any columns.
-func ReadMetrics(dir, job string, off int64, want []string) ([]Row, int64, error) {
-	m := NewMetricsReader(dir, job, want)
+func Read(dir, job string, off int64, want []string) ([]Row, int64, error) {
+	m := NewReader(dir, job, want)
 	if off > 0 {
 		m.off, m.hdr, m.cols = off, true, len(want)
 		if want == nil {
@@ -297,7 +292,7 @@ func (r MetricsRepair) String() string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return MetricsFile + ": " + strings.Join(parts, "; ")
+	return folder.MetricsFile + ": " + strings.Join(parts, "; ")
 }
 
 // scanMetrics reads a metrics.csv from r and decides its repair for a job resuming from a
@@ -306,7 +301,7 @@ func (r MetricsRepair) String() string {
 // repaired file (header first, each with its newline). It returns the repair and the
 // length of the longest prefix of r that is already right (header and kept rows, nothing
 // dropped in between): when the repair needs no rewrite, cutting the file there repairs it.
-func scanMetrics(r io.Reader, names []string, keep int, emit func([]byte) error) (rep MetricsRepair, prefix int64, err error) {
+func Scan(r io.Reader, names []string, keep int, emit func([]byte) error) (rep MetricsRepair, prefix int64, err error) {
 	header := MetricsHeader(names)
 	lr := &lineReader{r: bufio.NewReaderSize(r, LineBuf)}
 	if emit == nil {
@@ -389,16 +384,16 @@ func scanMetrics(r io.Reader, names []string, keep int, emit func([]byte) error)
 // that a resume needs no free space; it is rewritten (a copy, then a rename) only when
 // rows must be dropped from its middle or its header is wrong.
 func OpenMetrics(dir, job string, names []string, keep int) (*MetricsWriter, MetricsRepair, error) {
-	f, err := openRWIn(dir, job, MetricsFile)
+	f, err := folder.OpenRWIn(dir, job, folder.MetricsFile)
 	if err != nil {
 		return nil, MetricsRepair{}, err
 	}
-	rep, prefix, err := scanMetrics(f, names, keep, nil)
+	rep, prefix, err := Scan(f, names, keep, nil)
 	if err == nil && rep.Rewrote {
 		err = rewriteMetrics(f, dir, job, names, keep)
 		f.Close()
 		if err == nil {
-			f, err = openRWIn(dir, job, MetricsFile)
+			f, err = folder.OpenRWIn(dir, job, folder.MetricsFile)
 		}
 		if err == nil {
 			prefix, err = f.Seek(0, io.SeekEnd)
@@ -412,7 +407,7 @@ func OpenMetrics(dir, job string, names []string, keep int) (*MetricsWriter, Met
 	}
 	if err != nil {
 		f.Close()
-		return nil, rep, fmt.Errorf("runner: %s/%s: %w", job, MetricsFile, err)
+		return nil, rep, fmt.Errorf("runner: %s/%s: %w", job, folder.MetricsFile, err)
 	}
 	return &MetricsWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}, rep, nil
 }
@@ -423,12 +418,12 @@ func rewriteMetrics(f *os.File, dir, job string, names []string, keep int) error
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Join(dir, job), "."+MetricsFile+".tmp*")
+	tmp, err := os.CreateTemp(filepath.Join(dir, job), "."+folder.MetricsFile+".tmp*")
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(tmp, 64<<10)
-	_, _, err = scanMetrics(f, names, keep, func(b []byte) error { _, err := w.Write(b); return err })
+	_, _, err = Scan(f, names, keep, func(b []byte) error { _, err := w.Write(b); return err })
 	if err == nil {
 		err = w.Flush()
 	}
@@ -442,7 +437,7 @@ func rewriteMetrics(f *os.File, dir, job string, names []string, keep int) error
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, job, MetricsFile))
+		err = os.Rename(tmp.Name(), filepath.Join(dir, job, folder.MetricsFile))
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
