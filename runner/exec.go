@@ -224,7 +224,8 @@ func (jc *jobControl) isCancelled() bool {
 // runSolver runs a job of an iterative-solver preset (no network): it computes the
 // method's path and logs one row per iteration. The snapshot holds the path, the path in
 // y space and the loss on a grid that covers every path of the run, so that any one
-// job's snapshot can draw the contours under all of them.
+// job's snapshot can draw the contours under all of them. A failed write of its metrics
+// or its snapshot fails the job, with the error as its message.
 func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Method, setState func(folder.State, string)) {
 	id := jc.info.ID
 	dir := filepath.Join(r.Dir, id)
@@ -240,7 +241,10 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 	for k := 1; k < len(path.Points); k++ {
 		vals := sv.Metrics(nil, path.Points[k])
 		wall := time.Since(start).Seconds()
-		mw.Write(k, wall, vals)
+		if err := mw.Write(k, wall, vals); err != nil {
+			setState(folder.Failed, r.failure(err))
+			return
+		}
 		r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: k, Wall: wall, Metrics: vals})
 	}
 	ys := make([][2]float64, len(path.Points))
@@ -283,7 +287,10 @@ func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Me
 			snap.Fields = append(snap.Fields, g)
 		}
 	}
-	folder.WriteJSON(filepath.Join(dir, folder.SnapshotFile), snap)
+	if err := folder.WriteJSON(filepath.Join(dir, folder.SnapshotFile), snap); err != nil {
+		setState(folder.Failed, r.failure(err))
+		return
+	}
 	r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
 	if err := mw.Flush(); err != nil {
 		setState(folder.Failed, r.failure(err))

@@ -1,8 +1,11 @@
 package runner
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/sipbench/sipbench/folder"
@@ -90,5 +93,34 @@ func TestSolverRunShipsLossGrid(t *testing.T) {
 		if got, want := g.At(x[0], x[1]), problems.Figure1Loss(x); math.Abs(got-want) > 0.06 {
 			t.Errorf("%s: loss at %v = %g, want %g ± 0.06", id, x, got, want)
 		}
+	}
+}
+
+// TestSolverWriteErrorFails checks that a solver job whose snapshot cannot be written
+// (snapshot.json is a folder, so the rename onto it fails) ends failed, saying why,
+// instead of done with no snapshot.
+func TestSolverWriteErrorFails(t *testing.T) {
+	t.Parallel()
+	s := spec(t, "trajectories", nil)
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(s, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.Info.Jobs[0].ID
+	if err := os.Mkdir(filepath.Join(dir, id, folder.SnapshotFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, id, folder.SnapshotFile, "keep"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.Start(context.Background(), Options{Workers: 1})
+	states := r.Wait()
+	if states[id] != folder.Failed {
+		t.Fatalf("%s: state %s; want failed", id, states[id])
+	}
+	st, err := folder.ReadStatus(dir, id)
+	if err != nil || st.State != folder.Failed || st.Message == "" {
+		t.Fatalf("status %+v, %v; want failed with a message", st, err)
 	}
 }
