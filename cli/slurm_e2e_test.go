@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,18 +300,21 @@ func (e *e2e) requeue(t *testing.T) {
 func (e *e2e) cancelAndWatch(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(e.tmp, "cancel")
-	e.sipbench(t, "run", "rotation", "--methods", "sip,adam,sgd", "--steps", "20000", "--slurm", "--cpus-per-task", "1",
+	// 60,000 rotation steps take about 18 s a task on a quiet core, longer than the
+	// watch's squeue interval (slurm.MinPollInterval, 10 s), so that a poll finds each
+	// task running: with 20,000 (6 s) a task could start and end between two polls.
+	e.sipbench(t, "run", "rotation", "--methods", "sip,adam,sgd", "--steps", "60000", "--slurm", "--cpus-per-task", "1",
 		"--max-parallel", "1", "--out", dir)
 	watch := exec.Command(e.bin, "watch", dir, "--headless", "--print-every", "1s")
-	var out bytes.Buffer
+	var out lockedBuffer
 	watch.Stdout, watch.Stderr = &out, &out
 	if err := watch.Start(); err != nil {
 		t.Fatal(err)
 	}
 	task := array(t, dir) + "_1"
-	waitFor(t, dir, "the second job training", 5*time.Minute, func() bool {
+	waitFor(t, dir, "the second job training, and the watch showing a task running on a node", 5*time.Minute, func() bool {
 		st := states(t, dir)["adam-seed0"]
-		return st.State == folder.Running && st.Step >= 1000
+		return st.State == folder.Running && st.Step >= 1000 && strings.Contains(out.String(), "slurm: running on ")
 	})
 	if o, err := exec.Command("scancel", task).CombinedOutput(); err != nil {
 		t.Fatalf("scancel %s: %v\n%s", task, err, o)
@@ -449,4 +453,22 @@ func (e *e2e) tuneRungs(t *testing.T) {
 	if err1 != nil || err2 != nil || !got.Done || !reflect.DeepEqual(got.Best, want.Best) || !reflect.DeepEqual(got.Rungs, want.Rungs) {
 		t.Errorf("tune --slurm: %v, %+v; the local search: %v, %+v", err1, got, err2, want)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that a process writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
