@@ -29,6 +29,35 @@ import "fmt"
 // Conv2d panics if x or w is not of rank 4, if w does not match x's channels, if k is
 // neither 1 nor 3 or the kernel is not square, or if b's shape is not [Cout].
 func Conv2d(x, w, b *Var) *Var {
+	cv := newConvOp(x, w, b)
+	t := x.tape
+	out := t.allocNoZero(cv.n, cv.cout, cv.h, cv.wd) // every element is written below
+	cv.planWork(t)
+	cv.forward(t, out)
+	inputs := []*Var{x, w}
+	if b != nil {
+		inputs = append(inputs, b)
+	}
+	var v *Var
+	v = t.record("Conv2d", out, func() { cv.backward(t, v.Grad) }, inputs...)
+	return v
+}
+
+// convOp is one recorded Conv2d: its operands, its shape and the plan of its passes, which
+// depends only on the shape (so the order of every sum is the same whatever the threads).
+type convOp struct {
+	x, w, b                *Var
+	n, cin, cout, h, wd, k int
+	hw, ckk                int
+	th                     int // goroutines the batch is split across
+	rows, rowsW            int // field rows per column slab: forward and dx, dW
+	implX, implG, implW    bool
+	padX, padG, colLen     int // the lengths of a worker's workspace
+	work                   *Tensor
+}
+
+// newConvOp checks the shapes of Conv2d's operands (see Conv2d for the panics).
+func newConvOp(x, w, b *Var) *convOp {
 	xs, ws := x.Value.Shape, w.Value.Shape
 	mustRank("Conv2d x", xs, 4)
 	mustRank("Conv2d w", ws, 4)
@@ -40,195 +69,239 @@ func Conv2d(x, w, b *Var) *Var {
 	if b != nil && !SameShape(b.Value.Shape, []int{cout}) {
 		panic(fmt.Sprintf("core: Conv2d: bias %v does not match weight %v", b.Value.Shape, ws))
 	}
-	t := x.tape
-	hw := h * wd
-	ckk := cin * k * k
-	out := t.allocNoZero(n, cout, h, wd) // every element is written below
-	th := convWorkers(t.Threads, n)
-	rows := convSlabRows(h, wd, convSlabCols) // rows of the field per column slab
+	return &convOp{x: x, w: w, b: b, n: n, cin: cin, cout: cout, h: h, wd: wd, k: k,
+		hw: h * wd, ckk: cin * k * k}
+}
+
+// planWork chooses each pass's path and allocates one workspace per worker on t: the
+// padded x (forward, weight gradient), the padded g (input gradient) and the im2col
+// columns where needed; the backward pass reuses it.
+//
+// A 3×3 convolution reads its im2col matrix in place from a padded copy of x (and its
+// input gradient from one of g) where the implicit kernels serve it (see conv_amd64.go);
+// otherwise, and for the weight-gradient slabs the implicit dot-product kernel does not
+// serve, it builds the columns slab by slab. Both give the same bits.
+func (cv *convOp) planWork(t *Tape) {
+	h, wd := cv.h, cv.wd
+	cv.th = convWorkers(t.Threads, cv.n)
+	cv.rows = convSlabRows(h, wd, convSlabCols)
 	// The weight gradient's dot-product kernel has a fixed cost per call, so it takes
 	// longer slabs.
-	rowsW := convSlabRows(h, wd, convSlabColsW)
-	// A 3×3 convolution reads its im2col matrix in place from a padded copy of x (and
-	// its input gradient from one of g) where the implicit kernels serve it (see
-	// conv_amd64.go); otherwise, and for the weight-gradient slabs the implicit dot-product
-	// kernel does not serve, it builds the columns slab by slab. Both give the same bits.
-	implX := k == 3 && convImplicitOK(cin, h, wd)
-	implG := k == 3 && convImplicitOK(cout, h, wd)
-	implW := implX
-	for y0 := 0; implW && y0 < h; y0 += rowsW {
-		implW = convDotRowsOK(cout, (min(h, y0+rowsW)-y0)*wd, wd)
+	cv.rowsW = convSlabRows(h, wd, convSlabColsW)
+	if cv.k != 3 {
+		return
 	}
-	// One workspace per worker: the padded x (forward, weight gradient), the padded g
-	// (input gradient) and the columns where needed; the backward pass reuses it.
-	var padX, padG, colLen int
-	if implX {
-		padX = convPaddedLen(cin, h, wd)
+	cv.implX = convImplicitOK(cv.cin, h, wd)
+	cv.implG = convImplicitOK(cv.cout, h, wd)
+	cv.implW = cv.implX
+	for y0 := 0; cv.implW && y0 < h; y0 += cv.rowsW {
+		cv.implW = convDotRowsOK(cv.cout, (min(h, y0+cv.rowsW)-y0)*wd, wd)
 	}
-	if implG {
-		padG = convPaddedLen(cout, h, wd)
+	if cv.implX {
+		cv.padX = convPaddedLen(cv.cin, h, wd)
 	}
-	if k == 3 {
-		if !implX {
-			colLen = max(colLen, cin*rows)
-		}
-		if !implW {
-			colLen = max(colLen, cin*rowsW)
-		}
-		if !implG {
-			colLen = max(colLen, cout*rows)
-		}
-		colLen *= 9 * wd
+	if cv.implG {
+		cv.padG = convPaddedLen(cv.cout, h, wd)
 	}
-	var work *Tensor
-	if k == 3 {
-		work = t.allocNoZero(th, padX+padG+colLen)
+	var colLen int
+	if !cv.implX {
+		colLen = max(colLen, cv.cin*cv.rows)
 	}
-	workspace := func(wk int) (xp, gp, col []float32) {
-		if work == nil {
-			return nil, nil, nil
-		}
-		ws := work.Example(wk)
-		return ws[:padX], ws[padX : padX+padG], ws[padX+padG:]
+	if !cv.implW {
+		colLen = max(colLen, cv.cin*cv.rowsW)
 	}
-	wv := w.Value.Data
+	if !cv.implG {
+		colLen = max(colLen, cv.cout*cv.rows)
+	}
+	cv.colLen = colLen * 9 * wd
+	cv.work = t.allocNoZero(cv.th, cv.padX+cv.padG+cv.colLen)
+}
+
+// workspace returns worker wk's padded x, padded g and columns (nil for a 1×1 kernel).
+func (cv *convOp) workspace(wk int) (xp, gp, col []float32) {
+	if cv.work == nil {
+		return nil, nil, nil
+	}
+	ws := cv.work.Example(wk)
+	return ws[:cv.padX], ws[cv.padX : cv.padX+cv.padG], ws[cv.padX+cv.padG:]
+}
+
+// forward writes the convolution of every example into out, the examples split across
+// the workers.
+func (cv *convOp) forward(t *Tape, out *Tensor) {
+	wv := cv.w.Value.Data
 	var plan *convPlan
 	var bias []float32 // the bias padded to whole row tiles, for the implicit kernels
-	if implX {
-		plan = newConvPlan(t.allocNoZero(convPlanLen(cout, cin)).Data, wv, cout, cin, h, wd)
-		if b != nil {
-			bias = t.Alloc(cout + 8).Data // past the last row tile
-			copy(bias, b.Value.Data)
+	if cv.implX {
+		plan = newConvPlan(t.allocNoZero(convPlanLen(cv.cout, cv.cin)).Data, wv, cv.cout, cv.cin, cv.h, cv.wd)
+		if cv.b != nil {
+			bias = t.Alloc(cv.cout + 8).Data // past the last row tile
+			copy(bias, cv.b.Value.Data)
 		}
 	}
-	parallelFor(th, th, func(wk int) {
-		xp, _, col := workspace(wk)
-		for i := wk; i < n; i += th {
-			oi, xi := out.Example(i), x.Value.Example(i)
-			if implX {
+	parallelFor(cv.th, cv.th, func(wk int) {
+		xp, _, col := cv.workspace(wk)
+		for i := wk; i < cv.n; i += cv.th {
+			oi, xi := out.Example(i), cv.x.Value.Example(i)
+			if cv.implX {
 				// The kernels add the bias as they store (the bits of beta = 1 on an
 				// output filled with it).
-				padCircular(xp, xi, cin, h, wd)
+				padCircular(xp, xi, cv.cin, cv.h, cv.wd)
 				plan.run(xp, oi, 1, 0, bias)
 				continue
 			}
-			var beta float32
-			if b != nil {
-				for o, bo := range b.Value.Data {
-					fill32(oi[o*hw:(o+1)*hw], bo)
-				}
-				beta = 1
-			}
-			if k == 1 {
-				Gemm(false, false, cout, hw, ckk, 1, wv, ckk, xi, hw, beta, oi, hw)
-				continue
-			}
-			for y0 := 0; y0 < h; y0 += rows {
-				y1 := min(h, y0+rows)
-				nb := (y1 - y0) * wd
-				im2colCircular3Rows(col, xi, cin, h, wd, y0, y1)
-				Gemm(false, false, cout, nb, ckk, 1, wv, ckk, col, nb, beta, oi[y0*wd:], hw)
-			}
+			cv.forwardExplicit(oi, xi, col)
 		}
 	})
-	inputs := []*Var{x, w}
-	if b != nil {
-		inputs = append(inputs, b)
+}
+
+// forwardExplicit writes one example's convolution oi of xi by Gemm: the bias filled in
+// first, then a 1×1 kernel's product or a 3×3 kernel's, im2col slab by slab.
+func (cv *convOp) forwardExplicit(oi, xi, col []float32) {
+	cout, hw, ckk, wd := cv.cout, cv.hw, cv.ckk, cv.wd
+	wv := cv.w.Value.Data
+	var beta float32
+	if cv.b != nil {
+		for o, bo := range cv.b.Value.Data {
+			fill32(oi[o*hw:(o+1)*hw], bo)
+		}
+		beta = 1
 	}
-	var v *Var
-	v = t.record("Conv2d", out, func() {
-		g := v.Grad
-		var dx *Tensor
-		var dxFresh bool
-		if x.needs {
-			dx, dxFresh = x.gradForWrite()
+	if cv.k == 1 {
+		Gemm(false, false, cout, hw, ckk, 1, wv, ckk, xi, hw, beta, oi, hw)
+		return
+	}
+	for y0 := 0; y0 < cv.h; y0 += cv.rows {
+		y1 := min(cv.h, y0+cv.rows)
+		nb := (y1 - y0) * wd
+		im2colCircular3Rows(col, xi, cv.cin, cv.h, wd, y0, y1)
+		Gemm(false, false, cout, nb, ckk, 1, wv, ckk, col, nb, beta, oi[y0*wd:], hw)
+	}
+}
+
+// convGrads are the destinations of one backward pass: dx (written if dxFresh, else added
+// to), the per-example weight and bias gradients, each fully written by its worker, and the
+// input gradient's flipped kernel and implicit plan.
+type convGrads struct {
+	dx         *Tensor
+	dxFresh    bool
+	dwEx, dbEx *Tensor
+	wflip      []float32
+	planG      *convPlan
+}
+
+// backward propagates g, the gradient of the output, to x, w and b: per example across
+// the workers, then the per-example weight and bias gradients summed in example order.
+func (cv *convOp) backward(t *Tape, g *Tensor) {
+	var gr convGrads
+	if cv.x.needs {
+		gr.dx, gr.dxFresh = cv.x.gradForWrite()
+	}
+	if cv.w.needs {
+		gr.dwEx = t.allocNoZero(cv.n, cv.cout*cv.ckk)
+	}
+	if cv.b != nil && cv.b.needs {
+		gr.dbEx = t.allocNoZero(cv.n, cv.cout)
+	}
+	if gr.dx != nil && cv.k == 3 {
+		gr.wflip = t.allocNoZero(cv.cin * cv.cout * 9).Data
+		flipKernel3(gr.wflip, cv.w.Value.Data, cv.cin, cv.cout)
+		if cv.implG {
+			gr.planG = newConvPlan(t.allocNoZero(convPlanLen(cv.cin, cv.cout)).Data, gr.wflip, cv.cin, cv.cout, cv.h, cv.wd)
 		}
-		// Per-example weight and bias gradients, each fully written by its worker.
-		var dwEx, dbEx *Tensor
-		if w.needs {
-			dwEx = t.allocNoZero(n, cout*ckk)
+	}
+	parallelFor(cv.th, cv.th, func(wk int) {
+		xp, gp, col := cv.workspace(wk)
+		for i := wk; i < cv.n; i += cv.th {
+			cv.backwardExample(&gr, i, g.Example(i), xp, gp, col)
 		}
-		if b != nil && b.needs {
-			dbEx = t.allocNoZero(n, cout)
+	})
+	if gr.dwEx != nil {
+		dw := cv.w.grad().Data
+		for i := 0; i < cv.n; i++ {
+			addTo(dw, gr.dwEx.Example(i))
 		}
-		var wflip []float32
-		var planG *convPlan
-		if dx != nil && k == 3 {
-			wflip = t.allocNoZero(cin * cout * 9).Data
-			flipKernel3(wflip, wv, cin, cout)
-			if implG {
-				planG = newConvPlan(t.allocNoZero(convPlanLen(cin, cout)).Data, wflip, cin, cout, h, wd)
-			}
+	}
+	if gr.dbEx != nil {
+		db := cv.b.grad().Data
+		for i := 0; i < cv.n; i++ {
+			addTo(db, gr.dbEx.Example(i))
 		}
-		parallelFor(th, th, func(wk int) {
-			xp, gp, col := workspace(wk)
-			var dxBeta float32 = 1
-			if dxFresh {
-				dxBeta = 0
-			}
-			for i := wk; i < n; i += th {
-				gi, xi := g.Example(i), x.Value.Example(i)
-				if k == 1 {
-					if dwEx != nil { // dW_i = g_i · x_iᵀ
-						Gemm(false, true, cout, ckk, hw, 1, gi, hw, xi, hw, 0, dwEx.Example(i), ckk)
-					}
-					if dx != nil { // dx_i (+)= Wᵀ·g_i
-						Gemm(true, false, cin, hw, cout, 1, wv, cin, gi, hw, dxBeta, dx.Example(i), hw)
-					}
-				} else {
-					if dwEx != nil { // dW_i = Σ_slabs g_i[:, slab] · im2col(x_i)[:, slab]ᵀ
-						if implW {
-							padCircular(xp, xi, cin, h, wd)
-						}
-						for y0 := 0; y0 < h; y0 += rowsW {
-							y1 := min(h, y0+rowsW)
-							if implW {
-								convWeightGradRows(dwEx.Example(i), gi, xp, cout, ckk, h, wd, y0, y1, y0 > 0)
-								continue
-							}
-							nb := (y1 - y0) * wd
-							var beta float32 = 1
-							if y0 == 0 {
-								beta = 0
-							}
-							im2colCircular3Rows(col, xi, cin, h, wd, y0, y1)
-							Gemm(false, true, cout, ckk, nb, 1, gi[y0*wd:], hw, col, nb, beta, dwEx.Example(i), ckk)
-						}
-					}
-					if dx != nil && implG { // dx_i (+)= W̃·im2col(g_i)
-						padCircular(gp, gi, cout, h, wd)
-						planG.run(gp, dx.Example(i), 1, dxBeta, nil)
-					} else if dx != nil { // dx_i[:, slab] (+)= W̃·im2col(g_i)[:, slab]
-						for y0 := 0; y0 < h; y0 += rows {
-							y1 := min(h, y0+rows)
-							nb := (y1 - y0) * wd
-							im2colCircular3Rows(col, gi, cout, h, wd, y0, y1)
-							Gemm(false, false, cin, nb, cout*9, 1, wflip, cout*9, col, nb, dxBeta, dx.Example(i)[y0*wd:], hw)
-						}
-					}
-				}
-				if dbEx != nil {
-					db := dbEx.Example(i)
-					for o := range db {
-						db[o] = sum32(gi[o*hw : (o+1)*hw])
-					}
-				}
-			}
-		})
-		if dwEx != nil {
-			dw := w.grad().Data
-			for i := 0; i < n; i++ {
-				addTo(dw, dwEx.Example(i))
-			}
+	}
+}
+
+// backwardExample writes example i's weight and bias gradients and its input gradient,
+// from its output gradient gi, in the worker's workspace xp, gp, col.
+func (cv *convOp) backwardExample(gr *convGrads, i int, gi, xp, gp, col []float32) {
+	cout, cin, hw, ckk := cv.cout, cv.cin, cv.hw, cv.ckk
+	xi := cv.x.Value.Example(i)
+	var dxBeta float32 = 1
+	if gr.dxFresh {
+		dxBeta = 0
+	}
+	switch {
+	case cv.k == 1:
+		if gr.dwEx != nil { // dW_i = g_i · x_iᵀ
+			Gemm(false, true, cout, ckk, hw, 1, gi, hw, xi, hw, 0, gr.dwEx.Example(i), ckk)
 		}
-		if dbEx != nil {
-			db := b.grad().Data
-			for i := 0; i < n; i++ {
-				addTo(db, dbEx.Example(i))
-			}
+		if gr.dx != nil { // dx_i (+)= Wᵀ·g_i
+			Gemm(true, false, cin, hw, cout, 1, cv.w.Value.Data, cin, gi, hw, dxBeta, gr.dx.Example(i), hw)
 		}
-	}, inputs...)
-	return v
+	default:
+		if gr.dwEx != nil {
+			cv.weightGrad3(gr.dwEx.Example(i), gi, xi, xp, col)
+		}
+		if gr.dx != nil {
+			cv.inputGrad3(gr, gr.dx.Example(i), gi, gp, col, dxBeta)
+		}
+	}
+	if gr.dbEx != nil {
+		db := gr.dbEx.Example(i)
+		for o := range db {
+			db[o] = sum32(gi[o*hw : (o+1)*hw])
+		}
+	}
+}
+
+// weightGrad3 writes one example's weight gradient of a 3×3 convolution,
+// dW_i = Σ_slabs g_i[:, slab] · im2col(x_i)[:, slab]ᵀ, from the padded x in place where the
+// implicit dot kernel serves, else from columns built slab by slab.
+func (cv *convOp) weightGrad3(dw, gi, xi, xp, col []float32) {
+	h, wd, cin, cout, ckk := cv.h, cv.wd, cv.cin, cv.cout, cv.ckk
+	if cv.implW {
+		padCircular(xp, xi, cin, h, wd)
+	}
+	for y0 := 0; y0 < h; y0 += cv.rowsW {
+		y1 := min(h, y0+cv.rowsW)
+		if cv.implW {
+			convWeightGradRows(dw, gi, xp, cout, ckk, h, wd, y0, y1, y0 > 0)
+			continue
+		}
+		nb := (y1 - y0) * wd
+		var beta float32 = 1
+		if y0 == 0 {
+			beta = 0
+		}
+		im2colCircular3Rows(col, xi, cin, h, wd, y0, y1)
+		Gemm(false, true, cout, ckk, nb, 1, gi[y0*wd:], cv.hw, col, nb, beta, dw, ckk)
+	}
+}
+
+// inputGrad3 writes (dxBeta 0) or adds (1) one example's input gradient of a 3×3
+// convolution, dx_i = W̃·im2col(g_i), implicitly from the padded g or slab by slab.
+func (cv *convOp) inputGrad3(gr *convGrads, dxi, gi, gp, col []float32, dxBeta float32) {
+	h, wd, cin, cout := cv.h, cv.wd, cv.cin, cv.cout
+	if cv.implG {
+		padCircular(gp, gi, cout, h, wd)
+		gr.planG.run(gp, dxi, 1, dxBeta, nil)
+		return
+	}
+	for y0 := 0; y0 < h; y0 += cv.rows {
+		y1 := min(h, y0+cv.rows)
+		nb := (y1 - y0) * wd
+		im2colCircular3Rows(col, gi, cout, h, wd, y0, y1)
+		Gemm(false, false, cin, nb, cout*9, 1, gr.wflip, cout*9, col, nb, dxBeta, dxi[y0*wd:], cv.hw)
+	}
 }
 
 // flipKernel3 writes the kernel of the input gradient of a 3×3 convolution with weight w of

@@ -67,159 +67,197 @@ func (bn *BatchNorm2d) ForwardReLU(x *Var) *Var { return bn.forward(x, true) }
 
 // forward is Forward, followed by a ReLU if relu.
 func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
-	mustRank("BatchNorm2d x", x.Value.Shape, 4)
-	c := bn.Gamma.Value.Len()
-	n, ch, h, w := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2], x.Value.Shape[3]
-	if ch != c {
-		panic(fmt.Sprintf("core: BatchNorm2d: x %v does not have the %d channels of the layer", x.Value.Shape, c))
-	}
+	op := bn.newOp(x, relu)
 	t := x.tape
-	hw := h * w
-	m := n * hw
-	training := t.Training
-	if training && m < 2 {
-		panic(fmt.Sprintf("core: BatchNorm2d: training needs more than one value per channel, x is %v", x.Value.Shape))
-	}
-	gamma, beta := t.Param(bn.Gamma), t.Param(bn.Beta)
+	op.gamma, op.beta = t.Param(bn.Gamma), t.Param(bn.Beta)
 	out := t.allocNoZero(x.Value.Shape...) // every element is written below
 	// The backward pass recomputes x̂ = (x − μ)/σ from x, μ and 1/σ rather than keeping it.
-	stats := t.allocNoZero(2, c)
-	mean32s, invStd := stats.Data[:c], stats.Data[c:]
-	xv := x.Value.Data
-	parallelFor(t.Threads, c, func(k int) {
-		var mean, variance float64
-		if training {
-			var s float64
-			for i := 0; i < n; i++ {
-				s += sum64(xv[(i*c+k)*hw:][:hw])
-			}
-			mean = s / float64(m)
-			var ss float64
-			for i := 0; i < n; i++ {
-				ss += sumSqDev64(xv[(i*c+k)*hw:][:hw], float32(mean))
-			}
-			variance = ss / float64(m)
-			mom := bn.Momentum
-			bn.RunningMean.Data[k] = float32((1-mom)*float64(bn.RunningMean.Data[k]) + mom*mean)
-			bn.RunningVar.Data[k] = float32((1-mom)*float64(bn.RunningVar.Data[k]) + mom*variance*float64(m)/float64(m-1))
-		} else {
-			mean = float64(bn.RunningMean.Data[k])
-			variance = float64(bn.RunningVar.Data[k])
-		}
+	stats := t.allocNoZero(2, op.c)
+	op.mean, op.invStd = stats.Data[:op.c], stats.Data[op.c:]
+	parallelFor(t.Threads, op.c, func(k int) {
+		mean, variance := op.channelStats(k)
 		is := 1 / math.Sqrt(variance+bn.Eps)
-		mean32, is32 := float32(mean), float32(is)
-		mean32s[k], invStd[k] = mean32, is32
-		g, b := gamma.Value.Data[k], beta.Value.Data[k]
-		prm := bnParams{mean: mean32, is: is32, gamma: g, beta: b}
-		if relu {
-			prm.relu = 1
-		}
-		for i := 0; i < n; i++ {
-			off := (i*c + k) * hw
-			src, dst := xv[off:][:hw], out.Data[off:][:hw]
-			if bnAsm && hw >= 8 {
-				n8 := hw / 8
-				bnNormalize8(&dst[0], &src[0], n8, &prm)
-				src, dst = src[8*n8:], dst[8*n8:]
-			}
-			if relu {
-				for j, v := range src {
-					dst[j] = max(g*((v-mean32)*is32)+b, 0)
-				}
-				continue
-			}
-			for j, v := range src {
-				dst[j] = g*((v-mean32)*is32) + b
-			}
-		}
+		op.mean[k], op.invStd[k] = float32(mean), float32(is)
+		op.normalizeChannel(out.Data, k)
 	})
 	name := "BatchNorm2d"
 	if relu {
 		name = "BatchNorm2d+ReLU"
 	}
 	var v *Var
-	v = t.record(name, out, func() {
-		gy := v.Grad.Data
-		var dx, dg, db []float32
-		var dxFresh bool
-		if x.needs {
-			var dxt *Tensor
-			dxt, dxFresh = x.gradForWrite()
-			dx = dxt.Data
-		}
-		if gamma.needs {
-			dg = gamma.grad().Data
-		}
-		if beta.needs {
-			db = beta.grad().Data
-		}
-		parallelFor(t.Threads, c, func(k int) {
-			mean32, is32 := mean32s[k], invStd[k]
-			gk, bk := gamma.Value.Data[k], beta.Value.Data[k]
-			var sg, sgx float64
-			prm := bnParams{mean: mean32, is: is32, gamma: gk, beta: bk}
-			if relu {
-				prm.relu = 1
-			}
-			for i := 0; i < n; i++ {
-				off := (i*c + k) * hw
-				a, b := bnBackSums(gy[off:][:hw], xv[off:][:hw], &prm)
-				sg += a
-				sgx += b
-			}
-			if dg != nil {
-				dg[k] += float32(sgx)
-			}
-			if db != nil {
-				db[k] += float32(sg)
-			}
-			if dx == nil {
-				return
-			}
-			scale := gk * is32
-			// Training: dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂)); evaluation: dx = γ/σ · g.
-			var mg, mgx float32
-			if training {
-				mg, mgx = float32(sg/float64(m)), float32(sgx/float64(m))
-			}
-			prm.scale, prm.mg, prm.mgx = scale, mg, mgx
-			if !dxFresh {
-				prm.acc = 1
-			}
-			for i := 0; i < n; i++ {
-				off := (i*c + k) * hw
-				xs, d, g := xv[off:][:hw], dx[off:][:hw], gy[off:][:hw]
-				if bnAsm && hw >= 8 {
-					n8 := hw / 8
-					bnBackDx8(&d[0], &g[0], &xs[0], n8, &prm)
-					xs, d, g = xs[8*n8:], d[8*n8:], g[8*n8:]
-				}
-				switch {
-				case relu && dxFresh:
-					for j, gj := range g {
-						xh := (xs[j] - mean32) * is32
-						gj = math.Float32frombits(math.Float32bits(gj) & positiveMask(gk*xh+bk))
-						d[j] = scale * (gj - mg - xh*mgx)
-					}
-				case relu:
-					for j, gj := range g {
-						xh := (xs[j] - mean32) * is32
-						gj = math.Float32frombits(math.Float32bits(gj) & positiveMask(gk*xh+bk))
-						d[j] += scale * (gj - mg - xh*mgx)
-					}
-				case dxFresh:
-					for j, gj := range g {
-						d[j] = scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
-					}
-				default:
-					for j, gj := range g {
-						d[j] += scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
-					}
-				}
-			}
-		})
-	}, x, gamma, beta)
+	v = t.record(name, out, func() { op.backward(v.Grad.Data) }, x, op.gamma, op.beta)
 	return v
+}
+
+// bnOp is one recorded BatchNorm2d (+ReLU): its operands, its shape, and the mean and
+// 1/σ of each channel it normalised with.
+type bnOp struct {
+	bn             *BatchNorm2d
+	x, gamma, beta *Var
+	n, c, hw, m    int
+	training, relu bool
+	mean, invStd   []float32
+}
+
+// newOp checks x against the layer (see Forward for the panics) and returns its op in the
+// tape's mode.
+func (bn *BatchNorm2d) newOp(x *Var, relu bool) *bnOp {
+	mustRank("BatchNorm2d x", x.Value.Shape, 4)
+	c := bn.Gamma.Value.Len()
+	n, ch, h, w := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2], x.Value.Shape[3]
+	if ch != c {
+		panic(fmt.Sprintf("core: BatchNorm2d: x %v does not have the %d channels of the layer", x.Value.Shape, c))
+	}
+	training := x.tape.Training
+	if training && n*h*w < 2 {
+		panic(fmt.Sprintf("core: BatchNorm2d: training needs more than one value per channel, x is %v", x.Value.Shape))
+	}
+	return &bnOp{bn: bn, x: x, n: n, c: c, hw: h * w, m: n * h * w, training: training, relu: relu}
+}
+
+// channelStats returns the mean and the biased variance of channel k: in training mode
+// the batch's, updating the running statistics, in evaluation mode the running ones.
+func (op *bnOp) channelStats(k int) (mean, variance float64) {
+	bn := op.bn
+	if !op.training {
+		return float64(bn.RunningMean.Data[k]), float64(bn.RunningVar.Data[k])
+	}
+	xv, n, c, hw, m := op.x.Value.Data, op.n, op.c, op.hw, op.m
+	var s float64
+	for i := 0; i < n; i++ {
+		s += sum64(xv[(i*c+k)*hw:][:hw])
+	}
+	mean = s / float64(m)
+	var ss float64
+	for i := 0; i < n; i++ {
+		ss += sumSqDev64(xv[(i*c+k)*hw:][:hw], float32(mean))
+	}
+	variance = ss / float64(m)
+	mom := bn.Momentum
+	bn.RunningMean.Data[k] = float32((1-mom)*float64(bn.RunningMean.Data[k]) + mom*mean)
+	bn.RunningVar.Data[k] = float32((1-mom)*float64(bn.RunningVar.Data[k]) + mom*variance*float64(m)/float64(m-1))
+	return mean, variance
+}
+
+// params returns channel k's constants for the kernels.
+func (op *bnOp) params(k int) bnParams {
+	prm := bnParams{mean: op.mean[k], is: op.invStd[k], gamma: op.gamma.Value.Data[k], beta: op.beta.Value.Data[k]}
+	if op.relu {
+		prm.relu = 1
+	}
+	return prm
+}
+
+// normalizeChannel writes channel k of every example of out: γ·((x − μ)·(1/σ)) + β, then
+// ReLU if op.relu.
+func (op *bnOp) normalizeChannel(out []float32, k int) {
+	xv, hw := op.x.Value.Data, op.hw
+	prm := op.params(k)
+	mean32, is32, g, b := prm.mean, prm.is, prm.gamma, prm.beta
+	for i := 0; i < op.n; i++ {
+		off := (i*op.c + k) * hw
+		src, dst := xv[off:][:hw], out[off:][:hw]
+		if bnAsm && hw >= 8 {
+			n8 := hw / 8
+			bnNormalize8(&dst[0], &src[0], n8, &prm)
+			src, dst = src[8*n8:], dst[8*n8:]
+		}
+		if op.relu {
+			for j, v := range src {
+				dst[j] = max(g*((v-mean32)*is32)+b, 0)
+			}
+			continue
+		}
+		for j, v := range src {
+			dst[j] = g*((v-mean32)*is32) + b
+		}
+	}
+}
+
+// backward propagates gy, the gradient of the output, to x, Gamma and Beta, channel by
+// channel across the tape's threads.
+func (op *bnOp) backward(gy []float32) {
+	var dx, dg, db []float32
+	var dxFresh bool
+	if op.x.needs {
+		var dxt *Tensor
+		dxt, dxFresh = op.x.gradForWrite()
+		dx = dxt.Data
+	}
+	if op.gamma.needs {
+		dg = op.gamma.grad().Data
+	}
+	if op.beta.needs {
+		db = op.beta.grad().Data
+	}
+	xv, n, c, hw, m := op.x.Value.Data, op.n, op.c, op.hw, op.m
+	parallelFor(op.x.tape.Threads, c, func(k int) {
+		prm := op.params(k)
+		var sg, sgx float64
+		for i := 0; i < n; i++ {
+			off := (i*c + k) * hw
+			a, b := bnBackSums(gy[off:][:hw], xv[off:][:hw], &prm)
+			sg += a
+			sgx += b
+		}
+		if dg != nil {
+			dg[k] += float32(sgx)
+		}
+		if db != nil {
+			db[k] += float32(sg)
+		}
+		if dx == nil {
+			return
+		}
+		// Training: dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂)); evaluation: dx = γ/σ · g.
+		prm.scale = prm.gamma * prm.is
+		if op.training {
+			prm.mg, prm.mgx = float32(sg/float64(m)), float32(sgx/float64(m))
+		}
+		if !dxFresh {
+			prm.acc = 1
+		}
+		for i := 0; i < n; i++ {
+			off := (i*c + k) * hw
+			bnBackDx(dx[off:][:hw], gy[off:][:hw], xv[off:][:hw], &prm)
+		}
+	})
+}
+
+// bnBackDx writes (p.acc 0) or adds (1) one plane of BatchNorm's input gradient,
+// p.scale·(g − p.mg − x̂·p.mgx), g masked by the ReLU if p.relu: the runs of 8 in the
+// AVX2 kernel where it runs, the rest in Go.
+func bnBackDx(d, g, xs []float32, p *bnParams) {
+	if bnAsm && len(d) >= 8 {
+		n8 := len(d) / 8
+		bnBackDx8(&d[0], &g[0], &xs[0], n8, p)
+		xs, d, g = xs[8*n8:], d[8*n8:], g[8*n8:]
+	}
+	mean32, is32, gk, bk := p.mean, p.is, p.gamma, p.beta
+	scale, mg, mgx := p.scale, p.mg, p.mgx
+	relu, fresh := p.relu != 0, p.acc == 0
+	switch {
+	case relu && fresh:
+		for j, gj := range g {
+			xh := (xs[j] - mean32) * is32
+			gj = math.Float32frombits(math.Float32bits(gj) & positiveMask(gk*xh+bk))
+			d[j] = scale * (gj - mg - xh*mgx)
+		}
+	case relu:
+		for j, gj := range g {
+			xh := (xs[j] - mean32) * is32
+			gj = math.Float32frombits(math.Float32bits(gj) & positiveMask(gk*xh+bk))
+			d[j] += scale * (gj - mg - xh*mgx)
+		}
+	case fresh:
+		for j, gj := range g {
+			d[j] = scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
+		}
+	default:
+		for j, gj := range g {
+			d[j] += scale * (gj - mg - ((xs[j]-mean32)*is32)*mgx)
+		}
+	}
 }
 
 // The sums of BatchNorm2d run in float32 over blocks of bnBlock consecutive values (four
