@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/sipbench/sipbench/figures"
+	"github.com/sipbench/sipbench/figures/inline"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/summary"
@@ -147,7 +148,7 @@ func sizeFlag(name, v string) (vg.Length, error) {
 }
 
 // showInline shows the figure in the terminal if the terminal can display images (kitty
-// graphics or sixel, asked with figures.DetectImages), and says so if it cannot (the path
+// graphics or sixel, asked with inline.Detect), and says so if it cannot (the path
 // is printed already). It writes no escape code unless stdout is a terminal that answered
 // that it shows images.
 func showInline(f *figures.Figure, path string) error {
@@ -158,20 +159,20 @@ func showInline(f *figures.Figure, path string) error {
 	if !isatty.IsTerminal(os.Stdout.Fd()) {
 		return cannot("stdout is not a terminal")
 	}
-	tty, err := figures.OpenTTY()
+	tty, err := inline.OpenTTY()
 	if err != nil {
 		return cannot("no terminal to ask")
 	}
 	defer tty.F.Close()
-	p := figures.DetectImages(tty, os.Getenv, figures.DefaultQueryTimeout)
-	if p == figures.NoImages {
+	p := inline.Detect(tty, os.Getenv, inline.DefaultQueryTimeout)
+	if p == inline.NoImages {
 		return cannot("the terminal shows no images: neither kitty graphics nor sixel")
 	}
 	b, err := f.Encode("png")
 	if err != nil {
 		return err
 	}
-	return figures.Inline(os.Stdout, p, b)
+	return inline.Write(os.Stdout, p, b)
 }
 
 // ratioCaptions returns, for each run folder among pos with several seeds, a caption line

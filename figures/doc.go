@@ -3,6 +3,6 @@
 // runs labelled by the settings in which they differ), predicted fields beside the ground
 // truth, exp's scatter, rotation's predictions in x space and Figure 1's paths, a sweep's
 // final accuracy against the swept setting, and Table 1's time against iterations. It
-// reads folders through package runner and knows nothing of screens; it can also show a
-// PNG in a terminal that speaks the kitty graphics protocol or sixel (Inline).
+// reads folders through packages folder and summary and knows nothing of screens. Package
+// figures/inline shows a PNG in a terminal that speaks the kitty graphics protocol or sixel.
 package figures

@@ -1,6 +1,6 @@
 //go:build unix
 
-package figures
+package inline
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	"golang.org/x/term"
 )
 
-// TTY is the terminal that DetectImages asks: a file open on a terminal device,
+// TTY is the terminal that Detect asks: a file open on a terminal device,
 // usually /dev/tty (the controlling terminal, whatever stdin and stdout are).
 type TTY struct{ F *os.File }
 
@@ -29,7 +29,7 @@ func OpenTTY() (TTY, error) {
 // too late, so that none reaches the shell.
 func (t TTY) raw() (termConn, func(), error) {
 	if t.F == nil || !term.IsTerminal(int(t.F.Fd())) {
-		return nil, nil, errors.New("figures: not a terminal")
+		return nil, nil, errors.New("inline: not a terminal")
 	}
 	fd := int(t.F.Fd())
 	old, err := term.MakeRaw(fd)

@@ -1,8 +1,12 @@
-package figures
+package inline
 
 import (
 	"bytes"
 	"encoding/base64"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -72,28 +76,44 @@ func TestDetectWithoutAsking(t *testing.T) {
 		{map[string]string{}, NoImages},
 	} {
 		// TTY{} is no terminal: reaching the query would fail; these must not need it.
-		if got := DetectImages(TTY{}, func(k string) string { return tc.env[k] }, time.Second); got != tc.want {
+		if got := Detect(TTY{}, func(k string) string { return tc.env[k] }, time.Second); got != tc.want {
 			t.Errorf("env %v: %v, want %v", tc.env, got, tc.want)
 		}
 	}
-	if got := DetectImages(TTY{}, func(k string) string { return map[string]string{"TERM": "xterm"}[k] }, time.Second); got != NoImages {
+	if got := Detect(TTY{}, func(k string) string { return map[string]string{"TERM": "xterm"}[k] }, time.Second); got != NoImages {
 		t.Errorf("no terminal to ask: %v", got)
 	}
 }
 
-func TestInline(t *testing.T) {
-	dir, _ := fixture{preset: "exp", methods: []string{"adam"}, steps: 50}.make(t)
-	f, err := New([]string{dir}, Options{Width: 2 * 72, Height: 1.5 * 72})
-	if err != nil {
+// testPNG returns a w×h PNG of seeded noise, which PNG cannot compress: its base64 spans
+// several kitty chunks.
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 1))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.NRGBA{uint8(rng.Uint32()), uint8(rng.Uint32()), uint8(rng.Uint32()), 0xFF})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
 		t.Fatal(err)
 	}
-	pngData, _ := f.Encode("png")
+	return b.Bytes()
+}
+
+func TestWrite(t *testing.T) {
+	pngData := testPNG(t, 60, 40)
+	if n := base64.StdEncoding.EncodedLen(len(pngData)); n <= 2*kittyChunk {
+		t.Fatalf("the test image is %d bytes of base64, not more than two kitty chunks", n)
+	}
 	var none bytes.Buffer
-	if err := Inline(&none, NoImages, pngData); err != nil || none.Len() != 0 {
+	if err := Write(&none, NoImages, pngData); err != nil || none.Len() != 0 {
 		t.Errorf("NoImages wrote %d bytes, %v", none.Len(), err)
 	}
 	var k bytes.Buffer
-	if err := Inline(&k, Kitty, pngData); err != nil {
+	if err := Write(&k, Kitty, pngData); err != nil {
 		t.Fatal(err)
 	}
 	// Reassemble the chunks: together they are the PNG.
@@ -114,7 +134,7 @@ func TestInline(t *testing.T) {
 		t.Errorf("kitty payload is not the PNG (%v)", err)
 	}
 	var s bytes.Buffer
-	if err := Inline(&s, Sixel, pngData); err != nil {
+	if err := Write(&s, Sixel, pngData); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(s.Bytes(), []byte("\x1bP")) || !bytes.Contains(s.Bytes(), []byte("\x1b\\")) {

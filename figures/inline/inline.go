@@ -1,4 +1,7 @@
-package figures
+// Package inline shows a PNG image in a terminal that speaks the kitty graphics protocol or
+// DEC sixel (sipbench plot --inline): Detect asks the terminal which one it speaks, Write
+// writes the image for it.
+package inline
 
 import (
 	"bytes"
@@ -15,7 +18,7 @@ import (
 // Protocol is a way for a terminal to show images.
 type Protocol int
 
-// The protocols Inline can write. NoImages, the zero value, writes nothing.
+// The protocols Write can write. NoImages, the zero value, writes nothing.
 const (
 	NoImages Protocol = iota
 	// Kitty is the kitty graphics protocol (kitty, WezTerm, Ghostty, Konsole).
@@ -46,7 +49,7 @@ const (
 	da1Query   = "\x1b[c"
 )
 
-// DefaultQueryTimeout is how long DetectImages waits for the terminal's answers. It is
+// DefaultQueryTimeout is how long Detect waits for the terminal's answers. It is
 // long enough for a terminal at the end of an SSH connection across a continent.
 const DefaultQueryTimeout = 1500 * time.Millisecond
 
@@ -57,14 +60,14 @@ type termConn interface {
 	ReadTimeout(p []byte, d time.Duration) (int, error)
 }
 
-// DetectImages reports which protocol the terminal tty shows images with. The caller
-// must have checked that the output is a terminal (Inline must never write escape codes
+// Detect reports which protocol the terminal tty shows images with. The caller
+// must have checked that the output is a terminal (Write must never write escape codes
 // into a file or pipe). getenv reads the environment (nil: none): SIPBENCH_IMAGES=kitty,
 // sixel or none decides without asking; TERM empty or "dumb" means none without asking
 // (such a terminal would print the queries). Otherwise the terminal is asked (kitty
 // graphics query, then DA1) and its answers are read for at most timeout; no answer in
-// time means none. DetectImages restores the terminal's mode before it returns.
-func DetectImages(tty TTY, getenv func(string) string, timeout time.Duration) Protocol {
+// time means none. Detect restores the terminal's mode before it returns.
+func Detect(tty TTY, getenv func(string) string, timeout time.Duration) Protocol {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -140,11 +143,11 @@ func da1Reply(b []byte) (map[string]bool, bool) {
 // kittyChunk is the largest base64 payload of one kitty graphics escape.
 const kittyChunk = 4096
 
-// Inline writes the PNG image to w for a terminal that speaks protocol p, followed by a
+// Write writes the PNG image to w for a terminal that speaks protocol p, followed by a
 // newline; with NoImages it writes nothing. Kitty gets the PNG itself (f=100), in
 // chunks, with replies suppressed (q=2) so that nothing comes back to the shell; sixel
 // gets the image quantised by github.com/mattn/go-sixel.
-func Inline(w io.Writer, p Protocol, pngData []byte) error {
+func Write(w io.Writer, p Protocol, pngData []byte) error {
 	switch p {
 	case Kitty:
 		enc := base64.StdEncoding.EncodeToString(pngData)
@@ -167,11 +170,11 @@ func Inline(w io.Writer, p Protocol, pngData []byte) error {
 	case Sixel:
 		img, err := png.Decode(bytes.NewReader(pngData))
 		if err != nil {
-			return fmt.Errorf("figures: inline: %v", err)
+			return fmt.Errorf("inline: %v", err)
 		}
 		var b bytes.Buffer
 		if err := sixel.NewEncoder(&b).Encode(img); err != nil {
-			return fmt.Errorf("figures: sixel: %v", err)
+			return fmt.Errorf("inline: sixel: %v", err)
 		}
 		b.WriteString("\n")
 		_, err = w.Write(b.Bytes())
