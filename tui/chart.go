@@ -341,14 +341,59 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 	return all, clipped, x0, x1, y0, y1
 }
 
-// render draws the chart into a string of exactly c.h lines of at most c.w cells.
+// render draws the chart into a string of exactly c.h lines of at most c.w cells: the
+// title with the mode, the legend, then (once there is a point) the axes' ranges, the
+// raster of the mark, bands and lines, and the frame with its ticks.
 func (c *chart) render() string {
 	t := c.theme
 	if c.w < 20 || c.h < 6 {
 		return fitBlock(t.Dim.Render("(chart: no room)"), c.w, c.h)
 	}
 	all, clipped, x0, x1, y0, y1 := c.transform()
+	marked := c.markStep > 0 && !c.mode.XWall && c.xName == ""
+	f := plotFrame{title: plotTitle(t, c.title, c.modeLine(clipped, marked), c.w), yTicks: true}
+	legendRows, hidden := c.legend()
+	f.legend = strings.Join(legendRows, "\n")
+	if math.IsInf(x0, 1) {
+		body := t.Dim.Render("waiting for metrics…")
+		if hidden > 0 && hidden == len(c.series) {
+			body = t.Dim.Render("every line is hidden (a: show all)")
+		}
+		return fitBlock(f.title+"\n"+body+"\n"+f.legend, c.w, c.h)
+	}
+	if x1 == x0 {
+		x1 = x0 + 1
+	}
+	y0, y1 = c.padY(y0, y1)
 
+	ph := plotRows(c.h) - (len(legendRows) - 1)
+	yt, ylab := yTicks(y0, y1, c.mode.LogY, max(2, ph/2))
+	f.lw = labelWidth(ylab...)
+	pw := c.w - f.lw - 1
+	g := newRaster(pw, ph, t.ASCII || t.Colorless())
+	nx, ny := g.dots()
+	ydot := func(y float64) float64 { return (y1 - y) / (y1 - y0) * float64(ny-1) }
+
+	if marked { // under the bands and lines
+		c.drawMark(g, x0, x1)
+	}
+	for _, r := range all { // the bands first: the lines are drawn over them
+		if r.los != nil {
+			drawBand(g, r, x0, x1, nx, ydot)
+		}
+	}
+	slices.SortStableFunc(all, func(a, b xy) int { return boolCmp(b.s.Faded, a.s.Faded) }) // the faded first, under
+	for _, r := range all {
+		c.drawLine(g, r, x0, x1, ydot)
+	}
+	f.yLabels = tickRows(yt, ylab, ydot, g.sy, ph)
+	f.xTicks, f.xLabels = xTickLine(x0, x1, c.xKind(), f.lw, pw)
+	return f.render(t, g, c.w, c.h)
+}
+
+// modeLine returns the title line's account of the mode: the Y scale, the X quantity, the
+// smoothing, the values a log axis hides, the note and, if marked, the marked step.
+func (c *chart) modeLine(clipped int, marked bool) string {
 	mode := " · linear"
 	if c.mode.LogY {
 		mode = " · log"
@@ -368,14 +413,18 @@ func (c *chart) render() string {
 		mode += fmt.Sprintf(" · %d values ≤0 hidden", clipped)
 	}
 	mode += c.note
-	marked := c.markStep > 0 && !c.mode.XWall && c.xName == ""
 	if marked {
 		mode += fmt.Sprintf(" · ┆ %s at step %d", c.markName, c.markStep)
 	}
-	f := plotFrame{title: plotTitle(t, c.title, mode, c.w), yTicks: true}
+	return mode
+}
+
+// legend lays out the legend's page (one to three rows, as the chart's height allows),
+// records the page shown and the number of pages, and returns the rows and the number of
+// hidden curves. The selected line is bold when there are several keys.
+func (c *chart) legend() (rows []string, hidden int) {
 	items := make([]legendItem, len(c.series))
 	keys := map[int]bool{}
-	hidden := 0
 	for i, s := range c.series {
 		items[i] = legendItem{Name: s.Name, Color: s.Color, Diverged: s.Diverged, Hidden: s.Hidden, Faded: s.Faded, key: s.Key}
 		keys[s.Key] = true
@@ -394,103 +443,99 @@ func (c *chart) render() string {
 	case c.h >= 14:
 		maxLegend = 2 // a comparison's labels are long: a second line rather than a page
 	}
-	legendRows, page, pages := legendPaged(t, items, c.w, maxLegend, c.legendPage, c.selKey)
-	c.shownPage, c.pages = page, pages
-	f.legend = strings.Join(legendRows, "\n")
-	if math.IsInf(x0, 1) {
-		body := t.Dim.Render("waiting for metrics…")
-		if hidden > 0 && hidden == len(c.series) {
-			body = t.Dim.Render("every line is hidden (a: show all)")
-		}
-		return fitBlock(f.title+"\n"+body+"\n"+f.legend, c.w, c.h)
-	}
-	if x1 == x0 {
-		x1 = x0 + 1
-	}
-	if y1-y0 < 1e-12 {
-		if c.mode.LogY {
-			y0, y1 = y0-0.5, y1+0.5
-		} else {
-			d := math.Max(math.Abs(y0)*0.1, 1e-6)
-			y0, y1 = y0-d, y1+d
-		}
-	} else {
+	rows, c.shownPage, c.pages = legendPaged(c.theme, items, c.w, maxLegend, c.legendPage, c.selKey)
+	return rows, hidden
+}
+
+// padY widens the data's Y range [y0, y1] for drawing: by 4% each side, or, when flat,
+// by half a decade on a log axis and 10% of the value (at least 1e-6) on a linear one.
+func (c *chart) padY(y0, y1 float64) (float64, float64) {
+	if y1-y0 >= 1e-12 {
 		pad := (y1 - y0) * 0.04
-		y0, y1 = y0-pad, y1+pad
+		return y0 - pad, y1 + pad
 	}
+	if c.mode.LogY {
+		return y0 - 0.5, y1 + 0.5
+	}
+	d := math.Max(math.Abs(y0)*0.1, 1e-6)
+	return y0 - d, y1 + d
+}
 
-	ph := plotRows(c.h) - (len(legendRows) - 1)
-	yt, ylab := yTicks(y0, y1, c.mode.LogY, max(2, ph/2))
-	f.lw = labelWidth(ylab...)
-	pw := c.w - f.lw - 1
-	g := newRaster(pw, ph, t.ASCII || t.Colorless())
+// drawMark draws the marked step as a dotted vertical line, if it is in [x0, x1].
+func (c *chart) drawMark(g *raster, x0, x1 float64) {
+	if float64(c.markStep) < x0 || float64(c.markStep) > x1 {
+		return
+	}
 	nx, ny := g.dots()
-	ydot := func(y float64) float64 { return (y1 - y) / (y1 - y0) * float64(ny-1) }
+	mx := min(int((float64(c.markStep)-x0)/(x1-x0)*float64(nx)), nx-1) // as downsample's columns
+	for y := 0; y < ny; y += 2 {
+		g.set(mx, y, inkDim)
+	}
+}
 
-	if marked && float64(c.markStep) >= x0 && float64(c.markStep) <= x1 { // under the bands and lines
-		mx := min(int((float64(c.markStep)-x0)/(x1-x0)*float64(nx)), nx-1) // as downsample's columns
-		for y := 0; y < ny; y += 2 {
-			g.set(mx, y, inkDim)
-		}
+// drawLine draws one curve, downsampled to the pixel columns: each column's span from
+// its min to its max (joined to the previous column's last value), the gaps between
+// columns bridged by a line, in the curve's style and colour (band ink when faded), and a
+// ✗ (X in ASCII) after a diverged curve's last point.
+func (c *chart) drawLine(g *raster, r xy, x0, x1 float64, ydot func(float64) float64) {
+	k := ink(r.s.Color)
+	if r.s.Faded {
+		k = bandInk(r.s.Color)
 	}
-	for _, r := range all { // the bands first: the lines are drawn over them
-		if r.los != nil {
-			drawBand(g, r, x0, x1, nx, ydot)
+	style := lineStyle(r.s.Color)
+	nx, _ := g.dots()
+	cols := downsample(r.xs, r.ys, x0, x1, nx)
+	prevX, prevY := -1, 0.0
+	for x, a := range cols {
+		if a.N == 0 {
+			continue
 		}
+		if prevX >= 0 && x > prevX+1 {
+			g.lineDash(prevX+1, prevY, x-1, ydot(a.First), k, style)
+		}
+		lo, hi := ydot(a.Max), ydot(a.Min)
+		if prevX == x-1 {
+			lo, hi = math.Min(lo, prevY), math.Max(hi, prevY)
+		}
+		if dashOn(style, x) || a.N > 0 && c.xName != "" {
+			g.vspan(x, int(math.Round(lo)), int(math.Round(hi)), k)
+		}
+		prevX, prevY = x, ydot(a.Last)
 	}
-	slices.SortStableFunc(all, func(a, b xy) int { return boolCmp(b.s.Faded, a.s.Faded) }) // the faded first, under
-	for _, r := range all {
-		k := ink(r.s.Color)
-		if r.s.Faded {
-			k = bandInk(r.s.Color)
+	if r.s.Diverged && prevX >= 0 {
+		glyph := '✗'
+		if c.theme.ASCII {
+			glyph = 'X'
 		}
-		style := lineStyle(r.s.Color)
-		cols := downsample(r.xs, r.ys, x0, x1, nx)
-		prevX, prevY := -1, 0.0
-		for x, a := range cols {
-			if a.N == 0 {
-				continue
-			}
-			if prevX >= 0 && x > prevX+1 {
-				g.lineDash(prevX+1, prevY, x-1, ydot(a.First), k, style)
-			}
-			lo, hi := ydot(a.Max), ydot(a.Min)
-			if prevX == x-1 {
-				lo, hi = math.Min(lo, prevY), math.Max(hi, prevY)
-			}
-			if dashOn(style, x) || a.N > 0 && c.xName != "" {
-				g.vspan(x, int(math.Round(lo)), int(math.Round(hi)), k)
-			}
-			prevX, prevY = x, ydot(a.Last)
-		}
-		if r.s.Diverged && prevX >= 0 {
-			glyph := '✗'
-			if t.ASCII {
-				glyph = 'X'
-			}
-			g.mark(min(prevX/g.sx+1, pw-1), int(math.Round(prevY))/g.sy, glyph, k)
-		}
+		g.mark(min(prevX/g.sx+1, g.cw-1), int(math.Round(prevY))/g.sy, glyph, k)
 	}
+}
 
-	// Which cell row carries each Y tick.
-	f.yLabels = make([]string, ph)
+// tickRows returns, for each of the ph cell rows, the label of the first Y tick falling
+// in it, or "".
+func tickRows(yt []float64, ylab []string, ydot func(float64) float64, sy, ph int) []string {
+	rows := make([]string, ph)
 	for i, v := range yt {
-		r := int(math.Round(ydot(v))) / g.sy
-		if r >= 0 && r < ph && f.yLabels[r] == "" {
-			f.yLabels[r] = ylab[i]
+		r := int(math.Round(ydot(v))) / sy
+		if r >= 0 && r < ph && rows[r] == "" {
+			rows[r] = ylab[i]
 		}
 	}
-	kind := xSteps
+	return rows
+}
+
+// xKind returns the X axis's kind of ticks: a setting's values (log10 or linear), time,
+// or steps.
+func (c *chart) xKind() xKind {
 	switch {
 	case c.xName != "" && c.xLog:
-		kind = xLog10
+		return xLog10
 	case c.xName != "":
-		kind = xLinear
+		return xLinear
 	case c.mode.XWall:
-		kind = xWall
+		return xWall
 	}
-	f.xTicks, f.xLabels = xTickLine(x0, x1, kind, f.lw, pw)
-	return f.render(t, g, c.w, c.h)
+	return xSteps
 }
 
 // drawBand fills, in each pixel column, the dots from the lowest to the highest bound of
