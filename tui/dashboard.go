@@ -304,6 +304,9 @@ func (d *dashboard) Update(msg tea.Msg) (screen, tea.Cmd) {
 	return d, nil
 }
 
+// key handles a key: the filter being typed takes every key but ctrl+c; the help screen
+// closes on ? or esc and lets only quit through; otherwise the key table (dashKeys)
+// acts, and the dashboard is redrawn after any action but quit.
 func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 	k := d.keys
 	if d.typing && msg.Type != tea.KeyCtrlC {
@@ -321,93 +324,136 @@ func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 	}
-	var cmd tea.Cmd
-	switch {
-	case key.Matches(msg, k.Quit):
+	if key.Matches(msg, k.Quit) {
 		return func() tea.Msg { return quitRequestMsg{} }
-	case key.Matches(msg, k.Help):
-		d.showHelp = true
-	case key.Matches(msg, k.Up, k.Down):
-		d.table, _ = d.table.Update(msg)
-		d.legendPage = -1 // the legend follows the selection
-	case key.Matches(msg, k.Toggle):
-		li := d.lineOf[d.Selected()]
-		if d.hidden == nil {
-			d.hidden = map[int]bool{}
-		}
-		d.hidden[li] = !d.hidden[li]
-		if !d.visible(li) {
-			d.status = d.lines[li].Label + " hidden (space shows it, a shows every line)"
-		}
-	case key.Matches(msg, k.Solo):
-		li := d.lineOf[d.Selected()]
-		if d.solo == li {
-			d.solo = -1
-			d.status = "every line shown but those hidden"
-		} else {
-			d.solo = li
-			d.status = d.lines[li].Label + " alone (o again: the others too)"
-		}
-	case key.Matches(msg, k.Filter):
-		d.typing, d.typed = true, ""
-		if d.filter != nil {
-			d.typed = d.filter.String()
-		}
-	case key.Matches(msg, k.ShowAll):
-		d.hidden, d.solo, d.filter = nil, -1, nil
-		d.status = "every line shown"
-	case key.Matches(msg, k.LegendPrev, k.LegendNext):
-		page, pages := d.chart.LegendPage()
-		if pages < 2 {
-			d.status = "the legend shows every line"
-			break
-		}
-		if key.Matches(msg, k.LegendPrev) {
-			page--
-		} else {
-			page++
-		}
-		d.legendPage = (page + pages) % pages
-	case key.Matches(msg, k.Setting):
-		if _, ok := d.settingAxis(); !ok && !d.setting {
-			d.status = "the runs shown differ in no setting with numeric values (a sweep does)"
-		} else {
-			d.setting = !d.setting
-		}
-	case key.Matches(msg, k.NextMetric):
-		if n := len(d.store.Info.Metrics); n > 0 {
-			d.metric = (d.metric + 1) % n
-		}
-	case key.Matches(msg, k.PrevMetric):
-		if n := len(d.store.Info.Metrics); n > 0 {
-			d.metric = (d.metric + n - 1) % n
-		}
-	case key.Matches(msg, k.LogY, k.XAxis, k.Smooth):
-		d.chart, _ = d.chart.Update(msg)
-	case key.Matches(msg, k.Seeds):
-		d.eachSeed = !d.eachSeed
-	case key.Matches(msg, k.Pane):
-		d.showFields = !d.showFields
-	case key.Matches(msg, k.Channel):
-		if d.channels > 1 {
-			d.channel = (d.channel + 1) % d.channels
-			d.status = fmt.Sprintf("fields: channel %d of %d", d.channel+1, d.channels)
-		} else {
-			d.status = "fields: one channel only"
-		}
-	case key.Matches(msg, k.Figure):
-		cmd = d.figure(false)
-	case key.Matches(msg, k.FieldsFig):
-		cmd = d.figure(true)
-	case key.Matches(msg, k.Pause):
-		cmd = d.control(false)
-	case key.Matches(msg, k.Cancel):
-		cmd = d.control(true)
-	default:
+	}
+	cmd, ok := dispatchKey(d, d.dashKeys(), msg)
+	if !ok {
 		return nil
 	}
 	d.redraw(false)
 	return cmd
+}
+
+// dashKeys returns the dashboard's key table (but quit): what each binding of its key
+// map does.
+func (d *dashboard) dashKeys() []keyAction[*dashboard] {
+	k := d.keys
+	return []keyAction[*dashboard]{
+		{on(k.Help), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { d.showHelp = true; return nil }},
+		{on(k.Up, k.Down), (*dashboard).moveSelection},
+		{on(k.Toggle), (*dashboard).toggleLine},
+		{on(k.Solo), (*dashboard).soloLine},
+		{on(k.Filter), (*dashboard).startFilter},
+		{on(k.ShowAll), (*dashboard).showAll},
+		{on(k.LegendPrev, k.LegendNext), (*dashboard).turnLegend},
+		{on(k.Setting), (*dashboard).toggleSetting},
+		{on(k.NextMetric), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { return d.stepMetric(1) }},
+		{on(k.PrevMetric), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { return d.stepMetric(-1) }},
+		{on(k.LogY, k.XAxis, k.Smooth), func(d *dashboard, msg tea.KeyMsg) tea.Cmd { d.chart, _ = d.chart.Update(msg); return nil }},
+		{on(k.Seeds), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { d.eachSeed = !d.eachSeed; return nil }},
+		{on(k.Pane), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { d.showFields = !d.showFields; return nil }},
+		{on(k.Channel), (*dashboard).nextChannel},
+		{on(k.Figure), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { return d.figure(false) }},
+		{on(k.FieldsFig), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { return d.figure(true) }},
+		{on(k.Pause), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { return d.control(false) }},
+		{on(k.Cancel), func(d *dashboard, _ tea.KeyMsg) tea.Cmd { return d.control(true) }},
+	}
+}
+
+// moveSelection moves the job table's selection; the legend follows it.
+func (d *dashboard) moveSelection(msg tea.KeyMsg) tea.Cmd {
+	d.table, _ = d.table.Update(msg)
+	d.legendPage = -1
+	return nil
+}
+
+// toggleLine hides or shows the selected job's line.
+func (d *dashboard) toggleLine(tea.KeyMsg) tea.Cmd {
+	li := d.lineOf[d.Selected()]
+	if d.hidden == nil {
+		d.hidden = map[int]bool{}
+	}
+	d.hidden[li] = !d.hidden[li]
+	if !d.visible(li) {
+		d.status = d.lines[li].Label + " hidden (space shows it, a shows every line)"
+	}
+	return nil
+}
+
+// soloLine shows the selected job's line alone, or, if it already is, the others again.
+func (d *dashboard) soloLine(tea.KeyMsg) tea.Cmd {
+	li := d.lineOf[d.Selected()]
+	if d.solo == li {
+		d.solo = -1
+		d.status = "every line shown but those hidden"
+	} else {
+		d.solo = li
+		d.status = d.lines[li].Label + " alone (o again: the others too)"
+	}
+	return nil
+}
+
+// startFilter opens the filter for typing, with the current pattern.
+func (d *dashboard) startFilter(tea.KeyMsg) tea.Cmd {
+	d.typing, d.typed = true, ""
+	if d.filter != nil {
+		d.typed = d.filter.String()
+	}
+	return nil
+}
+
+// showAll shows every line again: none hidden, none alone, no filter.
+func (d *dashboard) showAll(tea.KeyMsg) tea.Cmd {
+	d.hidden, d.solo, d.filter = nil, -1, nil
+	d.status = "every line shown"
+	return nil
+}
+
+// turnLegend turns the legend's page back or on, round, or says that it has one page.
+func (d *dashboard) turnLegend(msg tea.KeyMsg) tea.Cmd {
+	page, pages := d.chart.LegendPage()
+	if pages < 2 {
+		d.status = "the legend shows every line"
+		return nil
+	}
+	if key.Matches(msg, d.keys.LegendPrev) {
+		page--
+	} else {
+		page++
+	}
+	d.legendPage = (page + pages) % pages
+	return nil
+}
+
+// toggleSetting switches the chart to the final metric against a setting the runs
+// differ in and back, or says that they differ in none.
+func (d *dashboard) toggleSetting(tea.KeyMsg) tea.Cmd {
+	if _, ok := d.settingAxis(); !ok && !d.setting {
+		d.status = "the runs shown differ in no setting with numeric values (a sweep does)"
+	} else {
+		d.setting = !d.setting
+	}
+	return nil
+}
+
+// stepMetric shows the next (by = 1) or previous (by = -1) metric, round.
+func (d *dashboard) stepMetric(by int) tea.Cmd {
+	if n := len(d.store.Info.Metrics); n > 0 {
+		d.metric = (d.metric + by + n) % n
+	}
+	return nil
+}
+
+// nextChannel shows the fields' next channel, round, or says that there is one.
+func (d *dashboard) nextChannel(tea.KeyMsg) tea.Cmd {
+	if d.channels > 1 {
+		d.channel = (d.channel + 1) % d.channels
+		d.status = fmt.Sprintf("fields: channel %d of %d", d.channel+1, d.channels)
+	} else {
+		d.status = "fields: one channel only"
+	}
+	return nil
 }
 
 // filterKey edits the filter being typed: enter applies it (an empty one clears it), esc
@@ -549,19 +595,45 @@ func (d *dashboard) layout() (tableH, lowerH, chartW, fieldW int) {
 func (d *dashboard) redraw(force bool) {
 	d.needRedraw = false
 	t := d.theme
-	if d.w < minWidth || d.h < minHeight {
-		msg := fmt.Sprintf("Terminal too small: %d×%d.\nsipbench needs at least %d×%d.\nEnlarge the window, or press q to quit.",
-			d.w, d.h, minWidth, minHeight)
-		if t.ASCII {
-			msg = strings.ReplaceAll(msg, "×", "x")
-		}
-		d.frame = fitBlock(msg, max(d.w, 1), max(d.h, 1))
+	if small, ok := tooSmall(t, d.w, d.h); ok {
+		d.frame = small
 		return
 	}
 	if d.showHelp {
 		d.frame = helpView(t, d.help, d.keys, d.w, d.h)
 		return
 	}
+	title := d.titleText()
+	tableH, lowerH, chartW, fieldW := d.layout()
+	d.table.SetSize(d.w, tableH)
+	cols, rows := jobTable(t, d.store, tableView{rows: d.rows, lines: d.lines, lineOf: d.lineOf,
+		metric: d.metricName(), window: d.chart.Mode().window(), heads: d.heads, width: d.w, hidden: d.hiddenLines()})
+	d.table.SetColumns(cols)
+	d.table.SetRows(rows)
+
+	var lower []string
+	if chartW > 0 {
+		lower = append(lower, d.chartView(chartW, lowerH))
+	}
+	if fieldW > 0 {
+		lower = append(lower, d.fieldsView(fieldW, lowerH, force))
+	}
+	footer := d.footer()
+	var b strings.Builder
+	b.WriteString(fitBlock(d.titleLine(title), d.w, 1))
+	b.WriteByte('\n')
+	b.WriteString(d.table.View())
+	b.WriteByte('\n')
+	b.WriteString(hjoin(2, lower...))
+	b.WriteByte('\n')
+	b.WriteString(fitBlock(footer, d.w, 1))
+	d.frame = b.String()
+	d.status = ""
+}
+
+// titleText returns the title's words, sanitized: the preset and scale, or the
+// comparison, and the run's folder or the dashboard's own title.
+func (d *dashboard) titleText() string {
 	info := d.store.Info
 	title := fmt.Sprintf("sipbench · %s · scale %s", info.Preset, info.Scale)
 	switch {
@@ -578,23 +650,24 @@ func (d *dashboard) redraw(force bool) {
 		title += " · " + d.opts.RunDir
 	}
 	title = sanitize.Path(title) // it holds folder names, untrusted input
-	if t.ASCII {
-		title = strings.ReplaceAll(title, "·", "|")
-	}
-	tableH, lowerH, chartW, fieldW := d.layout()
-	d.table.SetSize(d.w, tableH)
-	cols, rows := jobTable(t, d.store, tableView{rows: d.rows, lines: d.lines, lineOf: d.lineOf,
-		metric: d.metricName(), window: d.chart.Mode().window(), heads: d.heads, width: d.w, hidden: d.hiddenLines()})
-	d.table.SetColumns(cols)
-	d.table.SetRows(rows)
+	return dots(d.theme, title)
+}
 
-	var lower []string
-	if chartW > 0 {
-		lower = append(lower, d.chartView(chartW, lowerH))
+// titleLine styles the title and, when there is room, puts the machine's load at the
+// right end.
+func (d *dashboard) titleLine(title string) string {
+	t := d.theme
+	sys := d.sys.text()
+	if sys == "" || d.w-ansi.StringWidth(sys)-2 < 40 {
+		return t.Title.Render(title)
 	}
-	if fieldW > 0 {
-		lower = append(lower, d.fieldsView(fieldW, lowerH, force))
-	}
+	title = truncate(title, d.w-ansi.StringWidth(sys)-2)
+	return t.Title.Render(title) + strings.Repeat(" ", d.w-ansi.StringWidth(title)-ansi.StringWidth(sys)) + t.Dim.Render(sys)
+}
+
+// footer returns the footer: the filter being typed, else the status, else a lost job's
+// state (the command that resumes it), else the key help.
+func (d *dashboard) footer() string {
 	footer := d.status
 	if footer == "" && len(d.store.Jobs) > 0 { // a lost job: the command that resumes it
 		if j := d.store.Jobs[d.Selected()]; j.Cluster.State == cluster.Lost {
@@ -614,22 +687,7 @@ func (d *dashboard) redraw(force bool) {
 	if footer == "" {
 		footer = footerHelp(d.help, d.keys, d.w)
 	}
-	var b strings.Builder
-	if sys := d.sys.text(); sys != "" && d.w-ansi.StringWidth(sys)-2 >= 40 { // the machine at the right end
-		title = truncate(title, d.w-ansi.StringWidth(sys)-2)
-		title = t.Title.Render(title) + strings.Repeat(" ", d.w-ansi.StringWidth(title)-ansi.StringWidth(sys)) + t.Dim.Render(sys)
-	} else {
-		title = t.Title.Render(title)
-	}
-	b.WriteString(fitBlock(title, d.w, 1))
-	b.WriteByte('\n')
-	b.WriteString(d.table.View())
-	b.WriteByte('\n')
-	b.WriteString(hjoin(2, lower...))
-	b.WriteByte('\n')
-	b.WriteString(fitBlock(footer, d.w, 1))
-	d.frame = b.String()
-	d.status = ""
+	return footer
 }
 
 // chartView returns the chart panel, rebuilding its series only when a job's data, the
@@ -657,31 +715,57 @@ func (d *dashboard) chartView(w, h int) string {
 	c.SetTitle(name)
 	c.SetLegendPage(d.legendPage)
 	c.SetSize(w, h)
-	selLine := d.lineOf[d.Selected()]
 	if a, ok := d.settingAxis(); ok && d.setting {
-		cs, groupOf := d.settingCurves(a, name, m.window())
-		shown := make([]bool, len(cs))
-		for li, g := range groupOf {
-			shown[g] = shown[g] || vis[li]
-		}
-		sel := groupOf[selLine]
-		var ss []curve
-		for g := range cs { // the selected line's curve on top
-			if g != sel {
-				cs[g].Hidden = !shown[g]
-				ss = append(ss, cs[g])
-			}
-		}
-		cs[sel].Hidden = !shown[sel]
-		ss = append(ss, cs[sel])
-		c.SetXSetting(a.key, a.log)
-		c.SetSelected(cs[sel].Key)
-		c.SetNote(" · each point a run (g: curves)")
-		c.SetSeries(ss)
+		d.setSettingSeries(a, name, vis)
 		return c.View()
 	}
 	c.SetXSetting("", false)
-	c.SetSelected(selLine)
+	c.SetSelected(d.lineOf[d.Selected()])
+	ss, banded := d.lineSeries(name, vis)
+	switch {
+	case banded:
+		c.SetNote(" · seeds: mean, band min–max (e: each)")
+	case d.eachSeed:
+		c.SetNote(" · each seed (e: mean and band)")
+	default:
+		c.SetNote("")
+	}
+	c.SetSeries(ss)
+	return c.View()
+}
+
+// setSettingSeries sets the chart to the final value of metric name against the setting
+// a, one curve per group of runs (settingCurves), the selected line's on top; a group is
+// hidden when all its lines are (vis says which are shown).
+func (d *dashboard) setSettingSeries(a settingAxis, name string, vis []bool) {
+	c := d.chart
+	cs, groupOf := d.settingCurves(a, name, c.Mode().window())
+	shown := make([]bool, len(cs))
+	for li, g := range groupOf {
+		shown[g] = shown[g] || vis[li]
+	}
+	sel := groupOf[d.lineOf[d.Selected()]]
+	var ss []curve
+	for g := range cs { // the selected line's curve on top
+		if g != sel {
+			cs[g].Hidden = !shown[g]
+			ss = append(ss, cs[g])
+		}
+	}
+	cs[sel].Hidden = !shown[sel]
+	ss = append(ss, cs[sel])
+	c.SetXSetting(a.key, a.log)
+	c.SetSelected(cs[sel].Key)
+	c.SetNote(" · each point a run (g: curves)")
+	c.SetSeries(ss)
+}
+
+// lineSeries returns the curves of metric name, line by line with the selected line last:
+// a line's mean and band over its seeds (banded is then true) or, with eachSeed or when it
+// has none, one curve per job, the selected job's last. The curves of the lines not
+// shown (vis) are hidden, and a tune rung's dropped rates faded, its kept ones ticked.
+func (d *dashboard) lineSeries(name string, vis []bool) (ss []curve, banded bool) {
+	selLine := d.lineOf[d.Selected()]
 	order := make([]int, 0, len(d.lines))
 	for i := range d.lines {
 		if i != selLine {
@@ -689,12 +773,10 @@ func (d *dashboard) chartView(w, h int) string {
 		}
 	}
 	order = append(order, selLine)
-	var ss []curve
-	banded := false
 	for _, li := range order {
 		l := d.lines[li]
 		if !d.eachSeed {
-			if cv, ok := d.lineCurve(li, name, m.window()); ok {
+			if cv, ok := d.lineCurve(li, name, d.chart.Mode().window()); ok {
 				ss = append(ss, cv) // a copy: Hidden is set on it below
 				banded = true
 				continue
@@ -723,16 +805,7 @@ func (d *dashboard) chartView(w, h int) string {
 			}
 		}
 	}
-	switch {
-	case banded:
-		c.SetNote(" · seeds: mean, band min–max (e: each)")
-	case d.eachSeed:
-		c.SetNote(" · each seed (e: mean and band)")
-	default:
-		c.SetNote("")
-	}
-	c.SetSeries(ss)
-	return c.View()
+	return ss, banded
 }
 
 // lineCurveCache is a line's curve over its seeds and what it was made from.

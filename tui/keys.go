@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -110,3 +111,26 @@ func footerHelp(h help.Model, k keyMap, w int) string {
 	h.Width = w
 	return h.View(list)
 }
+
+// keyAction is one row of a screen's key table: the bindings that trigger it and what it
+// does to the screen m, returning a command or nil. A table of them, built from the
+// screen's key map, replaces one long switch: the keys stay data, as the key map they
+// come from.
+type keyAction[M any] struct {
+	on []key.Binding
+	do func(m M, msg tea.KeyMsg) tea.Cmd
+}
+
+// dispatchKey runs, on m, the action of the first row of table whose bindings match msg
+// and returns its command; ok is false when no row matches.
+func dispatchKey[M any](m M, table []keyAction[M], msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
+	for _, a := range table {
+		if key.Matches(msg, a.on...) {
+			return a.do(m, msg), true
+		}
+	}
+	return nil, false
+}
+
+// on returns its bindings as a list (a key table row's).
+func on(b ...key.Binding) []key.Binding { return b }

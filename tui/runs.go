@@ -297,8 +297,11 @@ func runText(rs *summary.Status) string {
 	return strings.ToLower(strings.Join(parts, " "))
 }
 
+// key handles a key. The delete question, the log view and the filter being typed take
+// every key; o (sort) and l (logs) act even over the help screen, which otherwise closes
+// on ? or esc and lets only quit through; then the key tables act: runsKeys, and, when a
+// run is selected, selectedRunKeys.
 func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
-	k := r.keys
 	r.status = ""
 	switch {
 	case r.confirm != nil:
@@ -308,38 +311,18 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 			r.log = nil
 		}
 		return nil
-	case key.Matches(msg, k.Sort) && !r.editing:
-		var sel string
-		if s := r.Selected(); s != nil {
-			sel = s.Dir
-		}
-		r.sortBy = (r.sortBy + 1) % len(runSorts)
-		r.applyFilter(sel)
-		return nil
-	case key.Matches(msg, k.Log) && !r.editing:
-		if sel := r.Selected(); sel != nil {
-			r.log = &logView{dir: sel.Dir}
-			r.log.SetSize(r.w, r.h)
-			return readLogs(sel.Dir)
-		}
-		return nil
 	case r.editing:
-		switch msg.Type {
-		case tea.KeyEnter:
-			r.editing = false
-		case tea.KeyEsc:
-			r.editing = false
-			r.filter.SetValue("")
-			r.applySameSelection()
-		case tea.KeyUp, tea.KeyDown:
-			r.table.Update(msg)
-		default:
-			if r.filter.Update(msg) {
-				r.applySameSelection()
-			}
-		}
+		r.filterKey(msg)
 		return nil
-	case r.showHelp:
+	}
+	k := r.keys
+	if cmd, ok := dispatchKey(r, []keyAction[*runsScreen]{
+		{on(k.Sort), (*runsScreen).nextSort},
+		{on(k.Log), (*runsScreen).openLog},
+	}, msg); ok {
+		return cmd
+	}
+	if r.showHelp {
 		switch {
 		case key.Matches(msg, k.Quit):
 			return tea.Quit
@@ -348,66 +331,138 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	sel := r.Selected()
-	switch {
-	case key.Matches(msg, k.Quit):
-		return tea.Quit
-	case key.Matches(msg, k.Help):
-		r.showHelp = true
-	case key.Matches(msg, k.Up, k.Down):
-		r.table.Update(msg)
-	case key.Matches(msg, k.Filter):
-		r.editing = true
-	case key.Matches(msg, k.Back):
-		switch {
-		case r.filter.Value() != "":
-			r.filter.SetValue("")
-			r.applySameSelection()
-		case len(r.marked) > 0:
-			clear(r.marked)
-		default:
-			return func() tea.Msg { return runsBackMsg{} }
-		}
-	case sel == nil:
-		return nil
-	case key.Matches(msg, k.Mark):
-		if r.marked[sel.Dir] {
-			delete(r.marked, sel.Dir)
-		} else if sel.State != summary.RunUnreadable {
-			r.marked[sel.Dir] = true
-		}
-		r.table.Update(tea.KeyMsg{Type: tea.KeyDown})
-	case key.Matches(msg, k.Open):
-		return r.open(sel)
-	case key.Matches(msg, k.Compare):
-		dirs := r.Marked()
-		if len(dirs) == 0 {
-			r.status = "mark runs with space first, then c compares them in one chart (enter on a sweep compares its runs)"
-			return nil
-		}
-		if len(dirs) == 1 {
-			return r.open(r.find(dirs[0]))
-		}
-		title := fmt.Sprintf("%d marked runs", len(dirs))
-		var ps []string // runs of different presets share no metric scale: say so
-		for _, d := range dirs {
-			if rs := r.find(d); rs != nil && !slices.Contains(ps, runPreset(rs)) {
-				ps = append(ps, runPreset(rs))
-			}
-		}
-		if len(ps) > 1 {
-			title += " · different presets (" + sanitize.Lines(strings.Join(ps, ", "), 60) + "): not comparable"
-		}
-		return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
-	case key.Matches(msg, k.Resume):
-		return r.resumeRun(sel)
-	case key.Matches(msg, k.Delete):
-		if sel.State == summary.RunTraining {
-			r.status = sanitize.Path(sel.Dir) + " is training: open it (enter) and stop it first (q, then s)"
-			return nil
-		}
-		r.confirm = sel
+	if cmd, ok := dispatchKey(r, r.runsKeys(), msg); ok || r.Selected() == nil {
+		return cmd
 	}
+	cmd, _ := dispatchKey(r, r.selectedRunKeys(), msg)
+	return cmd
+}
+
+// runsKeys returns the runs screen's key table for the keys that need no selected run.
+func (r *runsScreen) runsKeys() []keyAction[*runsScreen] {
+	k := r.keys
+	return []keyAction[*runsScreen]{
+		{on(k.Quit), func(*runsScreen, tea.KeyMsg) tea.Cmd { return tea.Quit }},
+		{on(k.Help), func(r *runsScreen, _ tea.KeyMsg) tea.Cmd { r.showHelp = true; return nil }},
+		{on(k.Up, k.Down), func(r *runsScreen, msg tea.KeyMsg) tea.Cmd { r.table.Update(msg); return nil }},
+		{on(k.Filter), func(r *runsScreen, _ tea.KeyMsg) tea.Cmd { r.editing = true; return nil }},
+		{on(k.Back), (*runsScreen).back},
+	}
+}
+
+// selectedRunKeys returns the runs screen's key table for the keys that act on the
+// selected run.
+func (r *runsScreen) selectedRunKeys() []keyAction[*runsScreen] {
+	k := r.keys
+	return []keyAction[*runsScreen]{
+		{on(k.Mark), (*runsScreen).toggleMark},
+		{on(k.Open), func(r *runsScreen, _ tea.KeyMsg) tea.Cmd { return r.open(r.Selected()) }},
+		{on(k.Compare), (*runsScreen).compareMarked},
+		{on(k.Resume), func(r *runsScreen, _ tea.KeyMsg) tea.Cmd { return r.resumeRun(r.Selected()) }},
+		{on(k.Delete), (*runsScreen).askDelete},
+	}
+}
+
+// filterKey edits the filter being typed: enter keeps it, esc clears it, the arrows
+// still move the selection.
+func (r *runsScreen) filterKey(msg tea.KeyMsg) {
+	switch msg.Type {
+	case tea.KeyEnter:
+		r.editing = false
+	case tea.KeyEsc:
+		r.editing = false
+		r.filter.SetValue("")
+		r.applySameSelection()
+	case tea.KeyUp, tea.KeyDown:
+		r.table.Update(msg)
+	default:
+		if r.filter.Update(msg) {
+			r.applySameSelection()
+		}
+	}
+}
+
+// nextSort sorts the list by the next order, keeping the selection.
+func (r *runsScreen) nextSort(tea.KeyMsg) tea.Cmd {
+	var sel string
+	if s := r.Selected(); s != nil {
+		sel = s.Dir
+	}
+	r.sortBy = (r.sortBy + 1) % len(runSorts)
+	r.applyFilter(sel)
+	return nil
+}
+
+// openLog opens the log view of the selected run, if any, and reads its logs.
+func (r *runsScreen) openLog(tea.KeyMsg) tea.Cmd {
+	sel := r.Selected()
+	if sel == nil {
+		return nil
+	}
+	r.log = &logView{dir: sel.Dir}
+	r.log.SetSize(r.w, r.h)
+	return readLogs(sel.Dir)
+}
+
+// back clears the filter, else the marks, else goes back to the presets.
+func (r *runsScreen) back(tea.KeyMsg) tea.Cmd {
+	switch {
+	case r.filter.Value() != "":
+		r.filter.SetValue("")
+		r.applySameSelection()
+	case len(r.marked) > 0:
+		clear(r.marked)
+	default:
+		return func() tea.Msg { return runsBackMsg{} }
+	}
+	return nil
+}
+
+// toggleMark marks or unmarks the selected run (an unreadable one cannot be marked) and
+// moves to the next.
+func (r *runsScreen) toggleMark(tea.KeyMsg) tea.Cmd {
+	sel := r.Selected()
+	if r.marked[sel.Dir] {
+		delete(r.marked, sel.Dir)
+	} else if sel.State != summary.RunUnreadable {
+		r.marked[sel.Dir] = true
+	}
+	r.table.Update(tea.KeyMsg{Type: tea.KeyDown})
+	return nil
+}
+
+// compareMarked opens the marked runs in one dashboard (one run: its own), titled with
+// their number and, when they are of different presets, a warning; none says how to mark.
+func (r *runsScreen) compareMarked(tea.KeyMsg) tea.Cmd {
+	dirs := r.Marked()
+	if len(dirs) == 0 {
+		r.status = "mark runs with space first, then c compares them in one chart (enter on a sweep compares its runs)"
+		return nil
+	}
+	if len(dirs) == 1 {
+		return r.open(r.find(dirs[0]))
+	}
+	title := fmt.Sprintf("%d marked runs", len(dirs))
+	var ps []string // runs of different presets share no metric scale: say so
+	for _, d := range dirs {
+		if rs := r.find(d); rs != nil && !slices.Contains(ps, runPreset(rs)) {
+			ps = append(ps, runPreset(rs))
+		}
+	}
+	if len(ps) > 1 {
+		title += " · different presets (" + sanitize.Lines(strings.Join(ps, ", "), 60) + "): not comparable"
+	}
+	return func() tea.Msg { return compareRunsMsg{Dirs: dirs, Title: title} }
+}
+
+// askDelete asks whether to delete the selected run, unless it is training.
+func (r *runsScreen) askDelete(tea.KeyMsg) tea.Cmd {
+	sel := r.Selected()
+	if sel.State == summary.RunTraining {
+		r.status = sanitize.Path(sel.Dir) + " is training: open it (enter) and stop it first (q, then s)"
+		return nil
+	}
+	r.confirm = sel
 	return nil
 }
 

@@ -87,33 +87,9 @@ func (d *dashboard) settingAxis() (settingAxis, bool) {
 // it. A line whose jobs have no value yet is left out.
 func (d *dashboard) settingCurves(a settingAxis, name string, window int) (cs []curve, groupOf []int) {
 	sets := d.lineSettings()
-	differ := map[string]bool{} // the other settings the lines differ in
-	for k := range sets[0] {
-		for _, s := range sets[1:] {
-			if s[k] != sets[0][k] {
-				differ[k] = true
-			}
-		}
-	}
-	for _, s := range sets[1:] {
-		for k := range s {
-			if _, ok := sets[0][k]; !ok {
-				differ[k] = true
-			}
-		}
-	}
-	delete(differ, a.key)
-	var others []string
-	for k := range differ {
-		others = append(others, k)
-	}
-	sort.Strings(others)
-	type pt struct {
-		x, mean, lo, hi float64
-		n               int
-	}
+	others := otherSettings(sets, a.key)
 	groups := map[string]int{}
-	var pts [][]pt
+	var pts [][]settingPoint
 	groupOf = make([]int, len(d.lines))
 	for li, l := range d.lines {
 		label := l.Method
@@ -130,42 +106,93 @@ func (d *dashboard) settingCurves(a settingAxis, name string, window int) (cs []
 			pts = append(pts, nil)
 		}
 		groupOf[li] = g
-		p := pt{x: a.values[li], lo: math.Inf(1), hi: math.Inf(-1)}
-		for _, ji := range l.jobs {
-			j := d.store.Jobs[ji]
-			v, _ := j.Value(j.Metric(name), window)
-			if j.Status() == folder.Diverged {
-				cs[g].Diverged = true
-			}
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				continue
-			}
-			p.mean += v
-			p.lo, p.hi = math.Min(p.lo, v), math.Max(p.hi, v)
-			p.n++
-		}
+		p, diverged := d.finalValue(l, a.values[li], name, window)
+		cs[g].Diverged = cs[g].Diverged || diverged
 		if p.n > 0 {
-			p.mean /= float64(p.n)
 			pts[g] = append(pts[g], p)
 		}
 	}
 	for g := range cs {
-		ps := pts[g]
-		slices.SortFunc(ps, func(a, b pt) int { return cmp.Compare(a.x, b.x) })
-		band := false
-		for _, p := range ps {
-			band = band || p.n > 1
-		}
-		for i, p := range ps {
-			x := p.x
-			if a.log {
-				x = math.Log10(x)
-			}
-			cs[g].Points = append(cs[g].Points, point{Step: i, Wall: x, Value: p.mean, Mean: p.mean, N: p.n})
-			if band {
-				cs[g].Lo, cs[g].Hi = append(cs[g].Lo, p.lo), append(cs[g].Hi, p.hi)
+		cs[g].setPoints(pts[g], a.log)
+	}
+	return cs, groupOf
+}
+
+// otherSettings returns, sorted, the settings other than the axis's key in which the
+// lines' settings sets differ (one line has a key another lacks, or another value).
+func otherSettings(sets []map[string]string, axis string) []string {
+	differ := map[string]bool{}
+	for k := range sets[0] {
+		for _, s := range sets[1:] {
+			if s[k] != sets[0][k] {
+				differ[k] = true
 			}
 		}
 	}
-	return cs, groupOf
+	for _, s := range sets[1:] {
+		for k := range s {
+			if _, ok := sets[0][k]; !ok {
+				differ[k] = true
+			}
+		}
+	}
+	delete(differ, axis)
+	var others []string
+	for k := range differ {
+		others = append(others, k)
+	}
+	sort.Strings(others)
+	return others
+}
+
+// settingPoint is one line's point of the g view: its setting's value x, and the mean,
+// lowest and highest of its n seeds' final values.
+type settingPoint struct {
+	x, mean, lo, hi float64
+	n               int
+}
+
+// finalValue returns line l's point at x: the mean and range over its jobs of their
+// final value of the metric called name (n = 0 when none has a finite one), and whether
+// one of its jobs diverged.
+func (d *dashboard) finalValue(l dashLine, x float64, name string, window int) (p settingPoint, diverged bool) {
+	p = settingPoint{x: x, lo: math.Inf(1), hi: math.Inf(-1)}
+	for _, ji := range l.jobs {
+		j := d.store.Jobs[ji]
+		v, _ := j.Value(j.Metric(name), window)
+		if j.Status() == folder.Diverged {
+			diverged = true
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		p.mean += v
+		p.lo, p.hi = math.Min(p.lo, v), math.Max(p.hi, v)
+		p.n++
+	}
+	if p.n > 0 {
+		p.mean /= float64(p.n)
+	}
+	return p, diverged
+}
+
+// setPoints appends the points ps to the curve in the order of their x (log10 x when log),
+// each at the step of its rank; with a band of their range when one of them is over
+// several seeds.
+func (c *curve) setPoints(ps []settingPoint, log bool) {
+	slices.SortFunc(ps, func(a, b settingPoint) int { return cmp.Compare(a.x, b.x) })
+	band := false
+	for _, p := range ps {
+		band = band || p.n > 1
+	}
+	for i, p := range ps {
+		x := p.x
+		if log {
+			x = math.Log10(x)
+		}
+		c.Points = append(c.Points, point{Step: i, Wall: x, Value: p.mean, Mean: p.mean, N: p.n})
+		if band {
+			c.Lo, c.Hi = append(c.Lo, p.lo), append(c.Hi, p.hi)
+		}
+	}
 }
