@@ -10,3 +10,11 @@ const hasFastAdvect = false
 
 // maccormackBackFast reports false: the Go loops run.
 func maccormackBackFast(f, dx, dy, sl, lo, hi []float64, n int) bool { return false }
+
+// advectWidths is empty: no kernel runs.
+func advectWidths() []int { return nil }
+
+// maccormackKernel reports false: there is no kernel.
+func maccormackKernel(width, passes int, dst, f, dx, dy, sl, lo, hi []float64, n int) bool {
+	return false
+}

@@ -60,7 +60,7 @@ func advectCases(rng *rand.Rand, n int) (cases []struct {
 func TestFastMatchesReference(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, n := range []int{4, 12, 16, 64} {
+	for _, n := range []int{4, 8, 12, 16, 64} {
 		m := n * n
 		for _, c := range advectCases(rng, n) {
 			name := fmt.Sprintf("n=%d/%s", n, c.name)
@@ -80,6 +80,27 @@ func TestFastMatchesReference(t *testing.T) {
 			}
 			if wantFast := hasFastAdvect && n >= 4 && n&(n-1) == 0 && c.name != "huge"; fast != wantFast {
 				t.Errorf("%s: maccormackFast ran: %v, want %v", name, fast, wantFast)
+			}
+			for _, w := range advectWidths() { // every kernel this CPU runs, both passes
+				clear(out1)
+				clear(s1)
+				if !maccormackKernel(w, 2, out1, c.f, c.dx, c.dy, s1, lo1, hi1, n) {
+					if c.name != "huge" && n&(n-1) == 0 {
+						t.Errorf("%s: the width-%d kernel did not run", name, w)
+					}
+					continue
+				}
+				for q, pair := range [][2][]float64{{out1, out2}, {s1, s2}, {lo1, lo2}, {hi1, hi2}} {
+					if i := sameBits(pair[0], pair[1]); i >= 0 {
+						t.Errorf("%s: the width-%d kernel's %s[%d] = %v, reference %v", name, w, []string{"out", "sl", "lo", "hi"}[q], i, pair[0][i], pair[1][i])
+					}
+				}
+				clear(s1)
+				if !maccormackKernel(w, 1, nil, c.f, c.dx, c.dy, s1, lo1, hi1, n) {
+					t.Errorf("%s: the width-%d kernel's first pass did not run", name, w)
+				} else if i := sameBits(s1, s2); i >= 0 {
+					t.Errorf("%s: the width-%d kernel's first pass: sl[%d] = %v, reference %v", name, w, i, s1[i], s2[i])
+				}
 			}
 			maccormack(out1, c.f, c.dx, c.dy, s1, lo1, hi1, n)
 			if i := sameBits(out1, out2); i >= 0 {
@@ -134,6 +155,15 @@ func BenchmarkAdvect64(b *testing.B) {
 				fwd(out, f, dx, dy, sl, lo, hi, n)
 			}
 		})
+		if impl == "fast" {
+			for _, w := range advectWidths() {
+				b.Run(fmt.Sprintf("forward/width=%d", w), func(b *testing.B) {
+					for b.Loop() {
+						maccormackKernel(w, 2, out, f, dx, dy, sl, lo, hi, n)
+					}
+				})
+			}
+		}
 		b.Run("adjoint/"+impl, func(b *testing.B) {
 			for b.Loop() {
 				if impl == "ref" {

@@ -1,0 +1,208 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// macCormackAVX512 is macCormackAVX2 (advect_amd64.s) eight points at a time: the same
+// operations on each point in the same order (⌊·⌋ by VRNDSCALEPD, the wrap by the mask
+// n−1, four gathers per stencil, no fused multiply–add, Go's min as the OR of VMINPD in
+// both orders), so the same bits. Only AVX512F instructions on ZMM registers; the int32
+// indices live in YMM registers with AVX2 instructions.
+
+DATA mcIota8<>+0(SB)/8, $0.0
+DATA mcIota8<>+8(SB)/8, $1.0
+DATA mcIota8<>+16(SB)/8, $2.0
+DATA mcIota8<>+24(SB)/8, $3.0
+DATA mcIota8<>+32(SB)/8, $4.0
+DATA mcIota8<>+40(SB)/8, $5.0
+DATA mcIota8<>+48(SB)/8, $6.0
+DATA mcIota8<>+56(SB)/8, $7.0
+GLOBL mcIota8<>(SB), RODATA|NOPTR, $64
+
+DATA mcEight<>+0(SB)/8, $8.0
+GLOBL mcEight<>(SB), RODATA|NOPTR, $8
+
+DATA mcHalf8<>+0(SB)/8, $0.5
+GLOBL mcHalf8<>(SB), RODATA|NOPTR, $8
+
+DATA mcSign8<>+0(SB)/8, $0x8000000000000000
+GLOBL mcSign8<>(SB), RODATA|NOPTR, $8
+
+DATA mcLimit8<>+0(SB)/8, $536870912.0
+GLOBL mcLimit8<>(SB), RODATA|NOPTR, $8
+
+// ZMINOR(a, b, dst, t): dst = min(a, b) | min(b, a), as MINOR in advect_amd64.s.
+#define ZMINOR(a, b, dst, t) \
+	VMINPD b, a, t \
+	VMINPD a, b, dst \
+	VPORQ  t, dst, dst
+
+// ZSTENCIL: STENCIL of advect_amd64.s for eight points: y in Z2, x in Z3 → ty (Z2),
+// tx (Z3) and the int32 indices 00 (Y1), 01 (Y4), 10 (Y5), 11 (Y6); mask n−1 in Y14,
+// shift in X15, +1 in Y13.
+#define ZSTENCIL \
+	VRNDSCALEPD  $1, Z2, Z4 \
+	VRNDSCALEPD  $1, Z3, Z5 \
+	VSUBPD       Z4, Z2, Z2 \
+	VSUBPD       Z5, Z3, Z3 \
+	VCVTTPD2DQ   Z4, Y4 \
+	VCVTTPD2DQ   Z5, Y5 \
+	VPADDD       Y13, Y4, Y6 \
+	VPAND        Y14, Y6, Y6 \
+	VPAND        Y14, Y4, Y4 \
+	VPADDD       Y13, Y5, Y0 \
+	VPAND        Y14, Y0, Y0 \
+	VPAND        Y14, Y5, Y5 \
+	VPSLLD       X15, Y4, Y4 \
+	VPSLLD       X15, Y6, Y6 \
+	VPADDD       Y5, Y4, Y1 \
+	VPADDD       Y0, Y4, Y4 \
+	VPADDD       Y5, Y6, Y5 \
+	VPADDD       Y0, Y6, Y6
+
+// ZGATHER4(base): the four nodes 00 (Z8), 01 (Z1), 10 (Z4), 11 (Z5).
+#define ZGATHER4(base) \
+	KXNORW     K1, K1, K1 \
+	VGATHERDPD (base)(Y1*8), K1, Z8 \
+	KXNORW     K1, K1, K1 \
+	VGATHERDPD (base)(Y4*8), K1, Z1 \
+	KXNORW     K1, K1, K1 \
+	VGATHERDPD (base)(Y5*8), K1, Z4 \
+	KXNORW     K1, K1, K1 \
+	VGATHERDPD (base)(Y6*8), K1, Z5
+
+// ZBILERP: Z6 = a + ty·(b − a) as BILERP; Z0 keeps a.
+#define ZBILERP \
+	VSUBPD Z8, Z1, Z0 \
+	VMULPD Z0, Z3, Z0 \
+	VADDPD Z0, Z8, Z0 \
+	VSUBPD Z4, Z5, Z6 \
+	VMULPD Z6, Z3, Z6 \
+	VADDPD Z6, Z4, Z6 \
+	VSUBPD Z0, Z6, Z6 \
+	VMULPD Z6, Z2, Z6 \
+	VADDPD Z6, Z0, Z6
+
+// func macCormackAVX512(dst, f, dx, dy, sl, lo, hi *float64, n, shift, passes int) bool
+//
+// macCormackAVX2 for n = 1<<shift ≥ 8, eight points at a time; the same contract.
+TEXT ·macCormackAVX512(SB), NOSPLIT, $0-81
+	MOVQ dst+0(FP), DI
+	MOVQ f+8(FP), SI
+	MOVQ dx+16(FP), R8
+	MOVQ dy+24(FP), R9
+	MOVQ sl+32(FP), R10
+	MOVQ lo+40(FP), R11
+	MOVQ hi+48(FP), R12
+	MOVQ n+56(FP), R13
+	MOVQ shift+64(FP), AX
+
+	VMOVQ        AX, X15
+	LEAQ         -1(R13), AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         $1, AX
+	VMOVD        AX, X13
+	VPBROADCASTD X13, Y13
+	KXNORW       K7, K7, K7            // all displacements in range so far
+	VBROADCASTSD mcLimit8<>(SB), Z9
+	VBROADCASTSD mcSign8<>(SB), Z12
+	VBROADCASTSD mcEight<>(SB), Z7
+
+	// pass 1: sl, lo, hi at the points traced backwards, i − dy and j − dx
+	XORQ BX, BX                        // point p
+	XORQ CX, CX                        // row i
+zrow1:
+	VCVTSI2SDQ   CX, X10, X10
+	VBROADCASTSD X10, Z10
+	VMOVUPD      mcIota8<>(SB), Z11
+	XORQ         DX, DX                // column j
+zcol1:
+	VMOVUPD  (R9)(BX*8), Z0
+	VMOVUPD  (R8)(BX*8), Z1
+	VPANDNQ  Z0, Z12, Z2
+	VCMPPD   $1, Z9, Z2, K2
+	KANDW    K2, K7, K7
+	VPANDNQ  Z1, Z12, Z3
+	VCMPPD   $1, Z9, Z3, K2
+	KANDW    K2, K7, K7
+	VSUBPD   Z0, Z10, Z2
+	VSUBPD   Z1, Z11, Z3
+	ZSTENCIL
+	ZGATHER4(SI)
+	ZBILERP
+	VMOVUPD  Z6, (R10)(BX*8)
+	ZMINOR(Z8, Z1, Z0, Z6)
+	ZMINOR(Z0, Z4, Z0, Z6)
+	ZMINOR(Z0, Z5, Z0, Z6)
+	VMOVUPD  Z0, (R11)(BX*8)
+	VPXORQ   Z12, Z8, Z8
+	VPXORQ   Z12, Z1, Z1
+	VPXORQ   Z12, Z4, Z4
+	VPXORQ   Z12, Z5, Z5
+	ZMINOR(Z8, Z1, Z0, Z6)
+	ZMINOR(Z0, Z4, Z0, Z6)
+	ZMINOR(Z0, Z5, Z0, Z6)
+	VPXORQ   Z12, Z0, Z0
+	VMOVUPD  Z0, (R12)(BX*8)
+	VADDPD   Z7, Z11, Z11
+	ADDQ     $8, BX
+	ADDQ     $8, DX
+	CMPQ     DX, R13
+	JLT      zcol1
+	INCQ     CX
+	CMPQ     CX, R13
+	JLT      zrow1
+
+	KMOVW     K7, AX
+	ANDQ      $0xff, AX
+	CMPQ      AX, $0xff
+	JNE       zoutOfRange
+	MOVQ      passes+72(FP), AX
+	CMPQ      AX, $1
+	JEQ       zdone
+
+	// pass 2: dst = clamp(sl + ½(f − fw), lo, hi), fw = sl at i + dy, j + dx
+	VBROADCASTSD mcHalf8<>(SB), Z9
+	XORQ BX, BX
+	XORQ CX, CX
+zrow2:
+	VCVTSI2SDQ   CX, X10, X10
+	VBROADCASTSD X10, Z10
+	VMOVUPD      mcIota8<>(SB), Z11
+	XORQ         DX, DX
+zcol2:
+	VADDPD   (R9)(BX*8), Z10, Z2
+	VADDPD   (R8)(BX*8), Z11, Z3
+	ZSTENCIL
+	ZGATHER4(R10)
+	ZBILERP
+	VMOVUPD  (SI)(BX*8), Z0
+	VSUBPD   Z6, Z0, Z0
+	VMULPD   Z0, Z9, Z0
+	VADDPD   (R10)(BX*8), Z0, Z0   // nv
+	VPXORQ   Z12, Z0, Z0
+	VMOVUPD  (R11)(BX*8), Z1
+	VPXORQ   Z12, Z1, Z1
+	ZMINOR(Z0, Z1, Z0, Z6)
+	VPXORQ   Z12, Z0, Z0           // max(nv, lo)
+	VMOVUPD  (R12)(BX*8), Z1
+	ZMINOR(Z0, Z1, Z0, Z6)         // min(·, hi)
+	VMOVUPD  Z0, (DI)(BX*8)
+	VADDPD   Z7, Z11, Z11
+	ADDQ     $8, BX
+	ADDQ     $8, DX
+	CMPQ     DX, R13
+	JLT      zcol2
+	INCQ     CX
+	CMPQ     CX, R13
+	JLT      zrow2
+
+zdone:
+	VZEROUPPER
+	MOVB $1, ret+80(FP)
+	RET
+
+zoutOfRange:
+	VZEROUPPER
+	MOVB $0, ret+80(FP)
+	RET
