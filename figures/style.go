@@ -15,6 +15,8 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/sipbench/sipbench/figures/canvas"
 )
 
 // The look of every figure: one sans-serif face at sizes that read at the width of one
@@ -31,7 +33,7 @@ const (
 
 // PNGDPI is the resolution of PNG figures: a width of n pixels is n/PNGDPI inches in
 // SVG and PDF.
-const PNGDPI = 200
+const PNGDPI = canvas.PNGDPI
 
 var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
