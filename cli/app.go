@@ -14,6 +14,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/figures"
 	"github.com/sipbench/sipbench/folder"
@@ -45,7 +46,7 @@ func (u *uiFlags) options() (tui.Options, error) {
 	}
 	mode, err := tui.ParseColorMode(u.color)
 	if err != nil {
-		return tui.Options{}, usagef("", "--%v", err) // color="…": want …
+		return tui.Options{}, cmdline.Usagef("", "--%v", err) // color="…": want …
 	}
 	return tui.Options{Color: mode, ASCII: u.ascii}, nil
 }
@@ -59,15 +60,15 @@ var interactive = func() bool {
 
 // cmdApp opens the app on the preset list; without a terminal it prints the list.
 func cmdApp(args []string) error {
-	fs := newFlags("sipbench", "sipbench [--color auto|always|never] [--ascii] [--problem-cmd CMD]")
+	fs := cmdline.NewFlags("sipbench", "sipbench [--color auto|always|never] [--ascii] [--problem-cmd CMD]")
 	ui := addUIFlags(fs)
 	pc := problemCmdFlags(fs)
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("run 'sipbench help' for the commands", "unknown command %q", pos[0])
+		return cmdline.Usagef("run 'sipbench help' for the commands", "unknown command %q", pos[0])
 	}
 	if pc.cmd != "" { // the process's problem joins the preset list and the set-up screen
 		pre, err := pc.preset()

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/eval"
 	"github.com/sipbench/sipbench/presets"
@@ -25,7 +26,7 @@ const benchUsage = "sipbench bench [--grid 64] [--batch 32] [--threads 1,2] [--s
 // count; bench/torch_unet.py prints the same for PyTorch. With --preset it times a
 // preset's training steps instead, as the runner trains one job (runner.StepTimes).
 func cmdBench(args []string) error {
-	fs := newFlags("bench", benchUsage)
+	fs := cmdline.NewFlags("bench", benchUsage)
 	grid := fs.Int("grid", 64, "field size (grid×grid), divisible by 2^(levels−1)")
 	batch := fs.Int("batch", 32, "examples per step")
 	threads := fs.String("threads", defaultThreads(), "comma-separated thread counts (the tape's Threads), one line each")
@@ -38,33 +39,33 @@ func cmdBench(args []string) error {
 	method := fs.String("method", "", "with --preset: the method (default: the preset's first)")
 	seed := fs.Int("seed", 0, "with --preset: the job's seed")
 	cpuprofile := fs.String("cpuprofile", "", "write a pprof CPU profile of the command to this file (for go tool pprof)")
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("run 'sipbench bench -h' for the flags", "bench takes no arguments, got %q", pos[0])
+		return cmdline.Usagef("run 'sipbench bench -h' for the flags", "bench takes no arguments, got %q", pos[0])
 	}
 	hint := "run 'sipbench bench -h' for the flags"
 	switch {
 	case *levels < 1 || *levels > 12:
-		return usagef(hint, "--levels must be between 1 and 12, got %d", *levels)
+		return cmdline.Usagef(hint, "--levels must be between 1 and 12, got %d", *levels)
 	case *grid < 1 || *grid%(1<<(*levels-1)) != 0:
-		return usagef(hint, "--grid %d must be positive and divisible by 2^(levels−1) = %d", *grid, 1<<(*levels-1))
+		return cmdline.Usagef(hint, "--grid %d must be positive and divisible by 2^(levels−1) = %d", *grid, 1<<(*levels-1))
 	case *batch < 1:
-		return usagef(hint, "--batch must be ≥ 1, got %d", *batch)
+		return cmdline.Usagef(hint, "--batch must be ≥ 1, got %d", *batch)
 	case *batch**grid**grid < 2:
-		return usagef(hint, "--batch × --grid² must be at least 2 (BatchNorm needs two values per channel)")
+		return cmdline.Usagef(hint, "--batch × --grid² must be at least 2 (BatchNorm needs two values per channel)")
 	case *steps < 1:
-		return usagef(hint, "--steps must be ≥ 1, got %d", *steps)
+		return cmdline.Usagef(hint, "--steps must be ≥ 1, got %d", *steps)
 	case *warmup < 0:
-		return usagef(hint, "--warmup must be ≥ 0, got %d", *warmup)
+		return cmdline.Usagef(hint, "--warmup must be ≥ 0, got %d", *warmup)
 	case *filters < 1:
-		return usagef(hint, "--filters must be ≥ 1, got %d", *filters)
+		return cmdline.Usagef(hint, "--filters must be ≥ 1, got %d", *filters)
 	}
-	ths, err := parseInts(*threads)
+	ths, err := cmdline.ParseInts(*threads)
 	if err != nil || len(ths) == 0 || slices.Contains(ths, 0) {
-		return usagef(hint, "--threads: want a comma-separated list of thread counts ≥ 1, got %q", *threads)
+		return cmdline.Usagef(hint, "--threads: want a comma-separated list of thread counts ≥ 1, got %q", *threads)
 	}
 	stopProfile, err := startCPUProfile(*cpuprofile)
 	if err != nil {
@@ -135,7 +136,7 @@ func (c *cpuMark) perStep(steps int) time.Duration {
 func benchPreset(w io.Writer, name, scale, method string, seed int, threads []int, warmup, steps int) error {
 	p, err := presets.Lookup(name)
 	if err != nil {
-		return usagef("run 'sipbench list' for the presets", "%v", err)
+		return cmdline.Usagef("run 'sipbench list' for the presets", "%v", err)
 	}
 	var methods []string
 	if method != "" {
@@ -143,7 +144,7 @@ func benchPreset(w io.Writer, name, scale, method string, seed int, threads []in
 	}
 	spec, err := p.Resolve(scale, methods, nil)
 	if err != nil {
-		return usagef("run 'sipbench list' for the presets, scales and methods", "%v", err)
+		return cmdline.Usagef("run 'sipbench list' for the presets, scales and methods", "%v", err)
 	}
 	m := spec.Methods[0].Name
 	for _, th := range threads {
@@ -158,7 +159,7 @@ func benchPreset(w io.Writer, name, scale, method string, seed int, threads []in
 			med = (times[len(times)/2-1] + times[len(times)/2]) / 2
 		}
 		fmt.Fprintf(w, "impl=sipbench preset=%s scale=%s method=%s batch=%d threads=%d steps=%d ms_per_step=%.1f ms_min=%.1f%s\n",
-			name, spec.Scale, m, spec.Common.Batch, th, steps, ms(med), ms(times[0]), resourceFields(cpu.perStep(steps)))
+			name, spec.Scale, m, spec.Common.Batch, th, steps, cmdline.Ms(med), cmdline.Ms(times[0]), resourceFields(cpu.perStep(steps)))
 	}
 	return nil
 }
@@ -171,7 +172,7 @@ func benchPreset(w io.Writer, name, scale, method string, seed int, threads []in
 func resourceFields(cpu time.Duration) string {
 	s := " kernels=" + core.Kernels()
 	if cpu > 0 {
-		s += fmt.Sprintf(" cpu_ms_per_step=%.1f", ms(cpu))
+		s += fmt.Sprintf(" cpu_ms_per_step=%.1f", cmdline.Ms(cpu))
 	}
 	if peak, ok := peakRSSMiB(); ok {
 		s += fmt.Sprintf(" peak_rss_mib=%.0f", peak)
@@ -183,6 +184,6 @@ func resourceFields(cpu time.Duration) string {
 // bench/torch_unet.py.
 func printBench(w io.Writer, r eval.BenchResult, cpu time.Duration) {
 	fmt.Fprintf(w, "impl=sipbench grid=%d batch=%d levels=%d filters=%d threads=%d steps=%d ms_per_step=%.1f ms_min=%.1f gflop_per_step=%.3f gflops=%.2f loss_first=%.5g loss_last=%.5g%s\n",
-		r.Grid, r.Batch, r.Levels, r.Filters, r.Threads, r.Steps, ms(r.Median), ms(r.Min), r.GFLOP,
+		r.Grid, r.Batch, r.Levels, r.Filters, r.Threads, r.Steps, cmdline.Ms(r.Median), cmdline.Ms(r.Min), r.GFLOP,
 		r.GFLOP/r.Median.Seconds(), r.Loss[0], r.Loss[1], resourceFields(cpu))
 }

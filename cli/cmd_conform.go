@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/problems/conform"
 )
@@ -15,12 +16,12 @@ const conformUsage = "sipbench conform PRESET [--scale S] [--set k=v]…  |  sip
 // preset's problem, or on a problem process started from --problem-cmd. It prints one line
 // per check and fails (exit 1) naming the checks that failed.
 func cmdConform(args []string) error {
-	fs := newFlags("conform", conformUsage)
+	fs := cmdline.NewFlags("conform", conformUsage)
 	scale := fs.String("scale", "", "the preset's scale (default: its first)")
-	var sets listFlag
+	var sets cmdline.ListFlag
 	fs.Var(&sets, "set", "a setting key=value (repeatable)")
 	pc := problemCmdFlags(fs)
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
@@ -28,7 +29,7 @@ func cmdConform(args []string) error {
 	var what string
 	if pc.cmd != "" {
 		if len(pos) > 0 {
-			return usagef("usage: "+conformUsage, "conform takes a preset or --problem-cmd, not both")
+			return cmdline.Usagef("usage: "+conformUsage, "conform takes a preset or --problem-cmd, not both")
 		}
 		proc, err := pc.start()
 		if err != nil {
@@ -37,7 +38,7 @@ func cmdConform(args []string) error {
 		defer proc.Close()
 		prob, what = proc, "problem process "+pc.cmd
 	} else {
-		p, err := presetArg("conform", pos)
+		p, err := cmdline.PresetArg("conform", pos)
 		if err != nil {
 			return err
 		}
@@ -46,7 +47,7 @@ func cmdConform(args []string) error {
 		}
 		spec, err := p.Resolve(*scale, nil, sets)
 		if err != nil {
-			return usagef("", "%v", err)
+			return cmdline.Usagef("", "%v", err)
 		}
 		prob, what = spec.NewProblem(), fmt.Sprintf("preset %s (%s scale)", p.Name, spec.Scale)
 	}

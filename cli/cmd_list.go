@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/presets"
 )
 
@@ -26,14 +27,14 @@ type presetJSON struct {
 }
 
 func cmdList(args []string) error {
-	fs := newFlags("list", "sipbench list [--json]")
+	fs := cmdline.NewFlags("list", "sipbench list [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("", "list takes no arguments, got %q", pos[0])
+		return cmdline.Usagef("", "list takes no arguments, got %q", pos[0])
 	}
 	if *asJSON {
 		var out []presetJSON

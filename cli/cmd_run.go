@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
+	"github.com/sipbench/sipbench/cli/showcmd"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/summary"
@@ -23,22 +25,22 @@ type runFlags struct {
 	tuned               string
 	steps, seed, seeds  int
 	workers             int
-	sets                listFlag
+	sets                cmdline.ListFlag
 }
 
 // check returns a usage error for seeds, workers or steps out of their ranges.
 func (f *runFlags) check() error {
 	if f.seeds < 1 || f.seed < 0 {
-		return usagef("", "--seed must be ≥ 0 and --seeds ≥ 1")
+		return cmdline.Usagef("", "--seed must be ≥ 0 and --seeds ≥ 1")
 	}
 	if f.seeds > runner.MaxSeeds || f.seed > runner.MaxSeed-f.seeds {
-		return usagef("", "--seeds %d from --seed %d: at most %d seeds, each at most %d", f.seeds, f.seed, runner.MaxSeeds, runner.MaxSeed)
+		return cmdline.Usagef("", "--seeds %d from --seed %d: at most %d seeds, each at most %d", f.seeds, f.seed, runner.MaxSeeds, runner.MaxSeed)
 	}
 	if f.workers < 0 {
-		return usagef("", "--workers must be ≥ 0")
+		return cmdline.Usagef("", "--workers must be ≥ 0")
 	}
 	if f.steps < 0 {
-		return usagef("", "--steps must be ≥ 1")
+		return cmdline.Usagef("", "--steps must be ≥ 1")
 	}
 	return nil
 }
@@ -46,7 +48,7 @@ func (f *runFlags) check() error {
 // cmdRun creates a run folder of a preset and trains it (here, in the background with the
 // dashboard, or on Slurm).
 func cmdRun(args []string) error {
-	fs := newFlags("run", runUsage)
+	fs := cmdline.NewFlags("run", runUsage)
 	var f runFlags
 	fs.StringVar(&f.methods, "methods", "", "comma-separated methods to compare (default: the preset's defaults)")
 	fs.StringVar(&f.scale, "scale", "", "quick (default) or paper")
@@ -61,7 +63,7 @@ func cmdRun(args []string) error {
 	ui := addUIFlags(fs)
 	sf := addSlurmFlags(fs)
 	pc := problemCmdFlags(fs)
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
@@ -78,36 +80,36 @@ func cmdRun(args []string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	spec, err := p.Resolve(f.scale, splitList(f.methods), withSteps(f.sets, f.steps))
+	spec, err := p.Resolve(f.scale, cmdline.SplitList(f.methods), withSteps(f.sets, f.steps))
 	if err != nil {
-		return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
+		return cmdline.Usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 	}
 	var rates map[string]float64
 	var lrs []string // the tuned settings
 	if f.tuned != "" {
-		if lrs, rates, err = tunedSets(f.tuned, p.Name, spec.MethodNames(), f.sets); err != nil {
-			return usagef("", "%v", err)
+		if lrs, rates, err = cmdline.TunedSets(f.tuned, p.Name, spec.MethodNames(), f.sets); err != nil {
+			return cmdline.Usagef("", "%v", err)
 		}
-		if spec, err = p.Resolve(f.scale, splitList(f.methods), withSteps(append(slices.Clone([]string(f.sets)), lrs...), f.steps)); err != nil {
-			return usagef("", "%v", err)
+		if spec, err = p.Resolve(f.scale, cmdline.SplitList(f.methods), withSteps(append(slices.Clone([]string(f.sets)), lrs...), f.steps)); err != nil {
+			return cmdline.Usagef("", "%v", err)
 		}
 	}
-	if err := runner.CheckJobCount(len(spec.Methods), seedRange(f.seed, f.seeds)); err != nil {
-		return usagef("", "%v", err)
+	if err := runner.CheckJobCount(len(spec.Methods), cmdline.SeedRange(f.seed, f.seeds)); err != nil {
+		return cmdline.Usagef("", "%v", err)
 	}
 	out := f.out
 	if out == "" {
 		out = folder.NewRunDir(p.Name)
 	}
-	r, err := runner.Create(spec, seedRange(f.seed, f.seeds), out)
+	r, err := runner.Create(spec, cmdline.SeedRange(f.seed, f.seeds), out)
 	if err != nil {
 		return err
 	}
 	if rates != nil {
-		if err := summary.MarkTuned(out, f.tuned, rates, otherTuned(lrs)); err != nil {
+		if err := summary.MarkTuned(out, f.tuned, rates, cmdline.OtherTuned(lrs)); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "sipbench: at the rates tuned in %s: %s%s\n", f.tuned, fmtRates(spec.MethodNames(), rates), fmtOther(otherTuned(lrs)))
+		fmt.Fprintf(os.Stderr, "sipbench: at the rates tuned in %s: %s%s\n", f.tuned, cmdline.FmtRates(spec.MethodNames(), rates), cmdline.FmtOther(cmdline.OtherTuned(lrs)))
 	}
 	if sf.on {
 		if err := submitArray(out, "sipbench-"+p.Name, []runner.ArrayRun{{Run: r}}, sf); err != nil || sf.dryRun {
@@ -120,21 +122,21 @@ func cmdRun(args []string) error {
 }
 
 func cmdResume(args []string) error {
-	fs := newFlags("resume", "sipbench resume DIR [--workers W] [--headless] [--job ID]… [--problem-cmd CMD | --trust-problem-cmd] [--slurm [Slurm flags as for run]]\n\nWith --slurm, the jobs that are not finished (lost, cancelled, failed, never submitted) are submitted to Slurm again, with the tasks of their first submission; DIR may then be a sweep folder.")
+	fs := cmdline.NewFlags("resume", "sipbench resume DIR [--workers W] [--headless] [--job ID]… [--problem-cmd CMD | --trust-problem-cmd] [--slurm [Slurm flags as for run]]\n\nWith --slurm, the jobs that are not finished (lost, cancelled, failed, never submitted) are submitted to Slurm again, with the tasks of their first submission; DIR may then be a sweep folder.")
 	workers := fs.Int("workers", 0, "jobs that train at once (default: the number of cores)")
-	var jobs listFlag
+	var jobs cmdline.ListFlag
 	fs.Var(&jobs, "job", "train only this job (repeatable), here and headless; a failed job continues too")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	sf := addSlurmFlags(fs)
 	pc := problemCmdFlags(fs)
 	fs.BoolVar(&pc.trust, "trust-problem-cmd", false, "run the problem command that the run folder records (only for a folder you trust)")
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("", "resume takes one run folder")
+		return cmdline.Usagef("", "resume takes one run folder")
 	}
 	if _, err := ui.options(); err != nil {
 		return err
@@ -150,7 +152,7 @@ func cmdResume(args []string) error {
 	}
 	if folder.IsSweep(pos[0]) { // every combination: begun ones continue, the others start
 		if len(jobs) > 0 {
-			return usagef("", "--job names a job of a run folder; resume a combination of the sweep by its folder")
+			return cmdline.Usagef("", "--job names a job of a run folder; resume a combination of the sweep by its folder")
 		}
 		info, specs, seeds, err := folder.ContinueSweep(pos[0])
 		if err != nil {
@@ -201,7 +203,7 @@ func execute(r *runner.Run, workers int, view *viewFlags, ui *uiFlags) error {
 // SIGTERM stops the jobs gracefully (checkpoints written, exit 130); a second one exits at
 // once.
 func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
-	ctx, stop := cancelOnSignal("the run")
+	ctx, stop := cmdline.CancelOnSignal("the run")
 	defer stop()
 	sub := r.Subscribe()
 	if err := r.Start(ctx, o); err != nil {
@@ -211,18 +213,18 @@ func trainHere(r *runner.Run, o runner.Options, every time.Duration) error {
 	for _, s := range r.Skipped {
 		fmt.Println("sipbench: skipped:", s)
 	}
-	printProgress(os.Stdout, r.Info, sub, every)
+	cmdline.PrintProgress(os.Stdout, r.Info, sub, every)
 	states := r.Wait()
 	fmt.Println()
-	if err := showRun(os.Stdout, r.Dir); err != nil {
+	if err := showcmd.PrintRun(os.Stdout, r.Dir); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
-		return &exitError{130}
+		return &cmdline.ExitError{Code: 130}
 	}
 	for _, s := range states {
 		if s == folder.Failed {
-			return &exitError{1}
+			return &cmdline.ExitError{Code: 1}
 		}
 	}
 	return nil

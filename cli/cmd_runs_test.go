@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sipbench/sipbench/cli/showcmd"
 )
 
 // TestRunsCommand trains a short run, interrupts nothing, and lists it: as a table and as
@@ -21,7 +23,7 @@ func TestRunsCommand(t *testing.T) {
 		t.Errorf("runs: exit %d, stderr %q, out:\n%s", code, errOut, out)
 	}
 	code, out, _ = capture(t, "runs", root, "--json")
-	var rs []runJSON
+	var rs []showcmd.RunJSON
 	if err := json.Unmarshal([]byte(out), &rs); err != nil || code != 0 || len(rs) != 1 {
 		t.Fatalf("runs --json: exit %d, %v:\n%s", code, err, out)
 	}

@@ -2,28 +2,25 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
+	"github.com/sipbench/sipbench/cli/showcmd"
 	"github.com/sipbench/sipbench/folder"
-	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
-	"github.com/sipbench/sipbench/sanitize"
-	"github.com/sipbench/sipbench/summary"
 )
 
 const sweepUsage = "sipbench sweep PRESET --set key=v1,v2,… [--set key=v]… [--methods a,b] [--steps N] " +
 	"[--seed S] [--seeds K] [--scale quick|paper] [--workers W] [--out DIR] [--slurm …] [--problem-cmd CMD instead of PRESET] (see sipbench run -h)"
 
 func cmdSweep(args []string) error {
-	fs := newFlags("sweep", sweepUsage)
-	var sets listFlag
+	fs := cmdline.NewFlags("sweep", sweepUsage)
+	var sets cmdline.ListFlag
 	methods := fs.String("methods", "", "comma-separated methods (default: the preset's defaults)")
 	scale := fs.String("scale", "", "quick (default) or paper")
 	steps := fs.Int("steps", 0, "training steps per job (default: the scale's)")
@@ -34,7 +31,7 @@ func cmdSweep(args []string) error {
 	out := fs.String("out", "", "sweep folder (default: runs/<date-time>-sweep-<preset>)")
 	sf := addSlurmFlags(fs)
 	pc := problemCmdFlags(fs)
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
@@ -46,28 +43,28 @@ func cmdSweep(args []string) error {
 		return err
 	}
 	if *steps < 0 || *seeds < 1 || *seed < 0 || *workers < 0 {
-		return usagef("", "--steps, --seeds must be ≥ 1, --seed and --workers ≥ 0")
+		return cmdline.Usagef("", "--steps, --seeds must be ≥ 1, --seed and --workers ≥ 0")
 	}
 	if *seeds > runner.MaxSeeds || *seed > runner.MaxSeed-*seeds {
-		return usagef("", "--seeds %d from --seed %d: at most %d seeds, each at most %d", *seeds, *seed, runner.MaxSeeds, runner.MaxSeed)
+		return cmdline.Usagef("", "--seeds %d from --seed %d: at most %d seeds, each at most %d", *seeds, *seed, runner.MaxSeeds, runner.MaxSeed)
 	}
 	if p.IsSolver() {
-		return usagef("", "%s has no network to train; sweep a training preset", p.Name)
+		return cmdline.Usagef("", "%s has no network to train; sweep a training preset", p.Name)
 	}
 	grid, err := folder.ParseGrid(sets)
 	if err != nil {
-		return usagef("", "%v", err)
+		return cmdline.Usagef("", "%v", err)
 	}
-	info, specs, err := folder.PlanSweep(p, *scale, splitList(*methods), grid, withSteps(nil, *steps))
+	info, specs, err := folder.PlanSweep(p, *scale, cmdline.SplitList(*methods), grid, withSteps(nil, *steps))
 	if err != nil {
-		return usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
+		return cmdline.Usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 	}
 	dir := *out
 	if dir == "" {
 		dir = folder.NewRunDir("sweep-" + p.Name)
 	}
-	if err := runner.CheckJobCount(len(specs[0].Methods), seedRange(*seed, *seeds)); err != nil {
-		return usagef("", "%v", err)
+	if err := runner.CheckJobCount(len(specs[0].Methods), cmdline.SeedRange(*seed, *seeds)); err != nil {
+		return cmdline.Usagef("", "%v", err)
 	}
 	if folder.IsSweep(dir) { // an interrupted sweep: the same flags continue it
 		old, err := folder.ReadSweep(dir)
@@ -81,7 +78,7 @@ func cmdSweep(args []string) error {
 	} else if err := folder.CreateSweep(dir, info); err != nil {
 		return err
 	}
-	seedList := seedRange(*seed, *seeds)
+	seedList := cmdline.SeedRange(*seed, *seeds)
 	if sf.on {
 		return submitSweep(dir, info, specs, seedList, sf)
 	}
@@ -92,7 +89,7 @@ func cmdSweep(args []string) error {
 // line when it ends, then prints the sweep's table. Ctrl-C or SIGTERM stops the sweep
 // with checkpoints written (exit 130).
 func trainSweep(dir string, info folder.SweepInfo, specs []*presets.Spec, seeds []int, workers int) error {
-	ctx, stop := cancelOnSignal("the sweep")
+	ctx, stop := cmdline.CancelOnSignal("the sweep")
 	defer stop()
 	fmt.Printf("sipbench: sweep of %s (%s scale), %d combinations × %d jobs, folder %s\n",
 		info.Preset, info.Scale, len(specs), len(specs[0].Methods)*len(seeds), dir)
@@ -127,50 +124,17 @@ func trainSweep(dir string, info folder.SweepInfo, specs []*presets.Spec, seeds 
 		line := fmt.Sprintf("  [%d/%d] %-20s %5.1fs %s", i+1, len(specs), info.Runs[i].Dir, time.Since(start).Seconds(), strings.Join(notes, ", "))
 		fmt.Println(strings.TrimRight(line, " "))
 		if ctx.Err() != nil {
-			return &exitError{130}
+			return &cmdline.ExitError{Code: 130}
 		}
 	}
 	fmt.Println()
-	if err := showSweep(os.Stdout, dir); err != nil {
+	if err := showcmd.PrintSweep(os.Stdout, dir); err != nil {
 		return err
 	}
 	if failed {
-		return &exitError{1}
+		return &cmdline.ExitError{Code: 1}
 	}
 	return nil
-}
-
-// showSweep prints a sweep's table (runner.SummarizeSweep): per combination (rows) and
-// method (columns), the preset's metric at each job's end, averaged over the last 64
-// logged steps and over seeds (Figure 5 d/e).
-func showSweep(w io.Writer, dir string) error {
-	s, err := summary.SummarizeSweep(dir)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := strings.Join(s.Info.Keys, " ") + "\t"
-	if len(s.Info.Keys) == 0 {
-		header = "RUN\t"
-	}
-	for _, m := range s.Info.Methods {
-		header += m + "\t"
-	}
-	fmt.Fprintf(w, "%s: sweep of %s (%s scale); %s at the end, running mean over the last %d logged steps, mean over the seeds\n",
-		sanitize.Path(dir), s.Info.Preset, s.Info.Scale, s.Metric, metrics.DefaultWindow)
-	fmt.Fprintln(tw, header)
-	for _, row := range s.Rows {
-		if !row.Started {
-			fmt.Fprintln(tw, row.Run.Dir+"\t(not started)\t")
-			continue
-		}
-		line := row.Label + "\t"
-		for _, v := range row.Values {
-			line += fmtVal(v) + "\t"
-		}
-		fmt.Fprintln(tw, line)
-	}
-	return tw.Flush()
 }
 
 // submitSweep creates every combination's run folder under dir, as a local sweep would,

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/eval"
 	"github.com/sipbench/sipbench/summary"
 )
@@ -19,7 +20,7 @@ const table1Usage = "sipbench table1 DIR [--job sip-seed0] [--examples 64] [--ma
 // cmdTable1 is `sipbench table1`: the paper's Table 1 (eval.Table1) for the network of a
 // job, loaded from its checkpoint, on --threads threads.
 func cmdTable1(args []string) error {
-	fs := newFlags("table1", table1Usage)
+	fs := cmdline.NewFlags("table1", table1Usage)
 	job := fs.String("job", "sip-seed0", "the job whose trained network is evaluated")
 	examples := fs.Int("examples", 64, "examples drawn (seeded) for every row")
 	maxIters := fs.Int("max-iters", 200, "iteration limit per example of the iterative solvers")
@@ -28,24 +29,24 @@ func cmdTable1(args []string) error {
 	lbfgs := fs.Bool("lbfgs", false, "add an L-BFGS row (problems.Solve's, from x = 0)")
 	seed := fs.Uint64("seed", 0, "seed of the examples")
 	threads := fs.Int("threads", 1, "goroutines of the network's inference")
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("usage: "+table1Usage, "table1 takes one run folder, got %d arguments", len(pos))
+		return cmdline.Usagef("usage: "+table1Usage, "table1 takes one run folder, got %d arguments", len(pos))
 	}
 	switch {
 	case *examples < 1:
-		return usagef("", "--examples must be ≥ 1")
+		return cmdline.Usagef("", "--examples must be ≥ 1")
 	case *maxIters < 1:
-		return usagef("", "--max-iters must be ≥ 1")
+		return cmdline.Usagef("", "--max-iters must be ≥ 1")
 	case *timeLimit < 0:
-		return usagef("", "--time-limit must be ≥ 0")
+		return cmdline.Usagef("", "--time-limit must be ≥ 0")
 	case *gdLR < 0 || math.IsNaN(*gdLR) || math.IsInf(*gdLR, 0):
-		return usagef("", "--gd-lr must be a positive number")
+		return cmdline.Usagef("", "--gd-lr must be a positive number")
 	case *threads < 1:
-		return usagef("", "--threads must be ≥ 1")
+		return cmdline.Usagef("", "--threads must be ≥ 1")
 	}
 	m, err := summary.LoadModel(pos[0], *job)
 	if err != nil {
@@ -57,7 +58,7 @@ func cmdTable1(args []string) error {
 		o.GDStep = m.Spec.Preset.Table1GDStep
 	}
 	p := m.Spec.NewProblem()
-	meter := newMeter(os.Stderr)
+	meter := cmdline.NewMeter(os.Stderr)
 	o.Progress = func(solver string, row, rows, b, n int) {
 		frac := (float64(row) + float64(b)/float64(n)) / float64(rows)
 		meter.Maybe(frac, fmt.Sprintf("table1: row %d of %d, %s: example %d of %d", row+1, rows, solver, b, n))

@@ -120,7 +120,7 @@ func reportTask(job string, out runner.TaskOutcome) error {
 	}
 	fmt.Println(line)
 	if out.State == folder.Failed {
-		return &exitError{1}
+		return &exitError{Code: 1}
 	}
 	return nil
 }

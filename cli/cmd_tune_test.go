@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/tune"
 )
@@ -139,31 +138,5 @@ func TestTuneMomentum(t *testing.T) {
 		"--steps", "4", "--validation", "16", "--set", "batch=8", "--set", "momentum.sgd=0.5", "--out", lr)
 	if rec, err := tune.Read(lr); code != 0 || err != nil || len(rec.Rungs) != 2 || len(rec.Best[0].Hypers) != 0 {
 		t.Errorf("tune --lr-only: exit %d, %s, %v:\n%s", code, errOut, err, out)
-	}
-}
-
-// TestTuneEdge: a best rate at the grid's lowest is flagged in tune's table and in the
-// notes of check --tuned's rows whose claim involves the method; a rate inside the grid,
-// and a momentum of 0 (its least possible value), are not.
-func TestTuneEdge(t *testing.T) {
-	var b strings.Builder
-	rec := &tune.Record{Plan: tune.Plan{Preset: "rotation"}, Metric: "x_dist", Best: []tune.Best{
-		{Method: "sgd", LR: 1e-5, Hypers: []tune.HyperValue{{Name: "momentum", Value: 0}}, Edge: []string{"lr 1e-05, the lowest tried"}},
-		{Method: "adam", LR: 1e-3},
-	}}
-	printTuned(&b, "DIR", rec)
-	if out := b.String(); !strings.Contains(out, "warning: sgd's best is at the end of the range searched (lr 1e-05, the lowest tried)") ||
-		strings.Contains(out, "adam's best") {
-		t.Errorf("printTuned:\n%s", out)
-	}
-	c := &check.Claim{Terms: []check.Term{{Method: "sgd"}, {Method: "sip"}}}
-	row := check.Row{Claim: c, Runs: []string{filepath.Join("chk", "tuned", "rotation-xi32-phi45")}}
-	edges := map[string]map[string][]string{"rotation-xi32-phi45": {"sgd": {"lr 1e-05, the lowest tried"}}}
-	if got := edgeNote(row, edges); got != "warning: sgd's tuned lr 1e-05, the lowest tried: its best may lie beyond the grid" {
-		t.Errorf("edgeNote: %q", got)
-	}
-	row.Claim = &check.Claim{Terms: []check.Term{{Method: "adam"}, {Method: "sip"}}}
-	if got := edgeNote(row, edges); got != "" {
-		t.Errorf("edgeNote of a row without sgd: %q", got)
 	}
 }

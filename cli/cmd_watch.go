@@ -8,6 +8,10 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/cli/checkcmd"
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
+	"github.com/sipbench/sipbench/cli/showcmd"
+	"github.com/sipbench/sipbench/cli/tunecmd"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/tui"
@@ -17,10 +21,10 @@ import (
 // cmdWatch follows a run folder (or opens a check, tune or sweep folder) in the app or
 // headless.
 func cmdWatch(args []string) error {
-	fs := newFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check; a tune folder (sipbench tune) its rungs.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
+	fs := cmdline.NewFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check; a tune folder (sipbench tune) its rungs.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
@@ -31,7 +35,7 @@ func cmdWatch(args []string) error {
 	inTUI := !view.headless && interactive()
 	if len(pos) > 1 || len(pos) == 1 && folder.IsSweep(pos[0]) {
 		if !inTUI {
-			return usagef("", "watch --headless follows one run folder (sipbench show compares several)")
+			return cmdline.Usagef("", "watch --headless follows one run folder (sipbench show compares several)")
 		}
 		return compareInTUI(pos, opts)
 	}
@@ -40,11 +44,11 @@ func cmdWatch(args []string) error {
 	case len(pos) == 1:
 		dir = pos[0]
 	case inTUI: // the newest run in training, else the runs screen
-		if dir = newestTraining(folder.RunsDir); dir == "" {
+		if dir = cmdline.NewestTraining(folder.RunsDir); dir == "" {
 			return runsInTUI(folder.RunsDir, opts)
 		}
 	default:
-		if dir, err = newestRun(folder.RunsDir); err != nil {
+		if dir, err = cmdline.NewestRun(folder.RunsDir); err != nil {
 			return err
 		}
 	}
@@ -62,7 +66,7 @@ func cmdWatch(args []string) error {
 // compareInTUI opens the dashboard on the runs that the folders args name (sweep folders
 // stand for their runs), compared.
 func compareInTUI(args []string, opts tui.Options) error {
-	dirs, err := compareDirs(args)
+	dirs, err := cmdline.CompareDirs(args)
 	if err != nil {
 		return err
 	}
@@ -85,11 +89,11 @@ func watchTune(dir string, inTUI bool, opts tui.Options) error {
 		cfg.Tune = dir
 		return runApp(cfg)
 	}
-	rec, err := readTune(dir)
+	rec, err := cmdline.ReadTune(dir)
 	if err != nil {
 		return err
 	}
-	printTuned(os.Stdout, dir, rec)
+	tunecmd.Print(os.Stdout, dir, rec)
 	return nil
 }
 
@@ -102,7 +106,7 @@ func watchCheck(dir string, inTUI bool, opts tui.Options) error {
 	if err != nil {
 		return err
 	}
-	printCheck(os.Stdout, t, dir, 0)
+	checkcmd.Print(os.Stdout, t, dir, 0)
 	return nil
 }
 
@@ -116,12 +120,12 @@ func followHeadless(dir string, every time.Duration) error {
 	sub := w.Subscribe()
 	followed := make(chan error, 1)
 	go func() { followed <- w.Follow(context.Background(), time.Second, true) }()
-	printProgress(os.Stdout, w.Info, sub, every)
+	cmdline.PrintProgress(os.Stdout, w.Info, sub, every)
 	if err := <-followed; err != nil {
 		return err
 	}
 	fmt.Println()
-	if err := showRun(os.Stdout, dir); err != nil {
+	if err := showcmd.PrintRun(os.Stdout, dir); err != nil {
 		return err
 	}
 	if lost := w.Lost(); len(lost) > 0 {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
+	"github.com/sipbench/sipbench/cli/showcmd"
 )
 
 // A command is one entry of the command line. The table below is the only list of them:
@@ -28,15 +31,15 @@ func init() {
 		{name: "", doc: "open the app on the preset list", run: cmdApp},
 		{name: "list", args: "[--json]", doc: "list the presets", run: cmdList},
 		{name: "run", args: "PRESET [flags]", doc: "train the preset's methods side by side (sipbench run -h)", run: cmdRun},
-		{name: "show", args: "DIR [--at N,…]", doc: "a run's metrics at given steps and each method's ratio to SIP", run: cmdShow},
+		{name: "show", args: "DIR [--at N,…]", doc: "a run's metrics at given steps and each method's ratio to SIP", run: showcmd.Show},
 		{name: "resume", args: "DIR", doc: "continue an interrupted run from its checkpoints", run: cmdResume},
 		{name: "watch", args: "[DIR]", doc: "follow a run folder, live or finished (default: the newest training run, else the runs screen)", run: cmdWatch},
-		{name: "runs", args: "[DIR] [--json]", doc: "list the runs under runs/ (or DIR): state, steps, times, best method ÷ SIP", run: cmdRuns},
+		{name: "runs", args: "[DIR] [--json]", doc: "list the runs under runs/ (or DIR): state, steps, times, best method ÷ SIP", run: showcmd.Runs},
 		{name: "sweep", args: "PRESET --set k=a,b,…", doc: "one run per combination, then Figure 5 d/e's table", run: cmdSweep},
 		{name: "tune", args: "PRESET --methods a,b", doc: "each method's best learning rate by successive halving (sipbench tune -h)", run: cmdTune},
 		{name: "bench", args: "[flags]", doc: "time whole U-Net training steps (sipbench bench -h)", run: cmdBench},
 		{name: "table1", args: "DIR [flags]", doc: "Table 1: a trained network against iterative solvers (sipbench table1 -h)", run: cmdTable1},
-		{name: "plot", args: "DIR… [flags]", doc: "the paper's figures as PNG, SVG or PDF (sipbench plot -h)", run: cmdPlot},
+		{name: "plot", args: "DIR… [flags]", doc: "the paper's figures as PNG, SVG or PDF (sipbench plot -h)", run: showcmd.Plot},
 		{name: "check", args: "[flags] [DIR…]", doc: "every claim of the paper against a fresh measurement (sipbench check -h)", run: cmdCheck},
 		{name: "conform", args: "PRESET | --problem-cmd CMD", doc: "the problem contract's checks (gradient, adjoint, shapes, determinism)", run: cmdConform},
 		{name: "help", args: "[COMMAND]", doc: "this list, or a command's flags", run: cmdHelp},
@@ -115,7 +118,7 @@ func dispatch(args []string) error {
 	}
 	c := lookupCommand(name)
 	if c == nil || name == "" {
-		return usagef("run 'sipbench help' for the commands"+didYouMean(name, commandNames()), "unknown command %q", name)
+		return cmdline.Usagef("run 'sipbench help' for the commands"+cmdline.DidYouMean(name, commandNames()), "unknown command %q", name)
 	}
 	return c.run(rest)
 }
@@ -124,7 +127,7 @@ func dispatch(args []string) error {
 func cmdHelp(args []string) error {
 	if len(args) > 0 { // sipbench help run: run's own help
 		if c := lookupCommand(args[0]); c == nil || c.hidden || c.name == "" {
-			return usagef("run 'sipbench help' for the commands"+didYouMean(args[0], commandNames()), "no command %q", args[0])
+			return cmdline.Usagef("run 'sipbench help' for the commands"+cmdline.DidYouMean(args[0], commandNames()), "no command %q", args[0])
 		}
 		return dispatch([]string{args[0], "-h"})
 	}

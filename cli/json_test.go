@@ -7,13 +7,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sipbench/sipbench/cli/checkcmd"
+	"github.com/sipbench/sipbench/cli/showcmd"
 )
 
 // TestCheckJSON: check --json on the fixture folders gives each row's verdict, seeds'
 // ratios and interval as the text table does, and the provisional ratio of a pending row
 // apart from the counts.
 func TestCheckJSON(t *testing.T) {
-	var got checkJSON
+	var got checkcmd.JSON
 	code, out, stderr := capture(t, "check", "--json", "--only", "fig6b-60,fig6b-5k", filepath.Join("testdata", "check", "poisson5k"))
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
 		t.Fatalf("check --json poisson5k: exit %d, %s, %v:\n%s", code, stderr, err, out)
@@ -36,7 +39,7 @@ func TestCheckJSON(t *testing.T) {
 	if m := (*r.Ratios[0] + *r.Ratios[1]) / 2; math.Abs(m-r.Stat.Mean) > 1e-9 {
 		t.Errorf("seeds' ratios %v, %v: mean %v; stat mean %v", *r.Ratios[0], *r.Ratios[1], m, r.Stat.Mean)
 	}
-	got = checkJSON{}
+	got = checkcmd.JSON{}
 	code, out, stderr = capture(t, "check", "--json", "--only", "fig6b-5k", filepath.Join("testdata", "check", "poisson-unfinished"))
 	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got.Rows) != 1 {
 		t.Fatalf("check --json poisson-unfinished: exit %d, %s:\n%s", code, stderr, out)
@@ -52,7 +55,7 @@ func TestCheckJSON(t *testing.T) {
 func TestCheckJSONTrains(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "check")
 	code, out, stderr := capture(t, "check", "--json", "--only", "trajectories", "--seeds", "2", "--out", dir)
-	var got checkJSON
+	var got checkcmd.JSON
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
 		t.Fatalf("check --json: exit %d, %v, stdout:\n%s\nstderr:\n%s", code, err, out, stderr)
 	}
@@ -80,7 +83,7 @@ func TestShowJSON(t *testing.T) {
 		t.Fatalf("run: exit %d: %s", code, errOut)
 	}
 	code, out, errOut := capture(t, "show", "--json", "--at", "30", dir)
-	var got []showJSON
+	var got []showcmd.JSON
 	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got) != 1 {
 		t.Fatalf("show --json: exit %d, %s:\n%s", code, errOut, out)
 	}

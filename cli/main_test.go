@@ -3,12 +3,13 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/sipbench/sipbench/cli/internal/clitest"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/tui"
 )
@@ -16,18 +17,7 @@ import (
 // capture runs the command line args and returns its exit code, stdout and stderr.
 func capture(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	oldOut, oldErr := os.Stdout, os.Stderr
-	ro, wo, _ := os.Pipe()
-	re, we, _ := os.Pipe()
-	os.Stdout, os.Stderr = wo, we
-	outc, errc := make(chan string), make(chan string)
-	go func() { b, _ := io.ReadAll(ro); outc <- string(b) }()
-	go func() { b, _ := io.ReadAll(re); errc <- string(b) }()
-	code := run(args)
-	wo.Close()
-	we.Close()
-	os.Stdout, os.Stderr = oldOut, oldErr
-	return code, <-outc, <-errc
+	return clitest.Capture(t, func() int { return run(args) })
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -288,13 +278,11 @@ func TestDidYouMeanAndHelpCommand(t *testing.T) {
 	if _, _, stderr := capture(t, "frobnicate"); strings.Contains(stderr, "did you mean") {
 		t.Errorf("a suggestion for a word near no command: %q", stderr)
 	}
+	prefixed := regexp.MustCompile(`(^|: )(runner|figures|presets|core|eval|fluid|problems|optimizers|stats|bench|tui): `)
 	for _, args := range [][]string{{"plot", filepath.Join(t.TempDir(), "missing")}, {"show", t.TempDir()}} {
 		_, _, stderr := capture(t, args...)
-		if packagePrefix.MatchString(stderr) || !strings.HasPrefix(stderr, "sipbench: ") {
+		if prefixed.MatchString(stderr) || !strings.HasPrefix(stderr, "sipbench: ") {
 			t.Errorf("sipbench %s: %q carries a package prefix", strings.Join(args, " "), stderr)
 		}
-	}
-	if got := userMessage("figures: /x is not a run folder: runner: bad status"); got != "/x is not a run folder: bad status" {
-		t.Errorf("userMessage: %q", got)
 	}
 }

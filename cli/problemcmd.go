@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/problems/process"
@@ -42,7 +43,7 @@ func (pc *problemCmd) options() process.Options { return process.Options{Timeout
 func (pc *problemCmd) argv() ([]string, error) {
 	words, err := process.Split(pc.cmd)
 	if err != nil {
-		return nil, usagef("", "--problem-cmd: %v", err)
+		return nil, cmdline.Usagef("", "--problem-cmd: %v", err)
 	}
 	if pc.exe != "" {
 		return append([]string{pc.exe}, words[1:]...), nil
@@ -53,7 +54,7 @@ func (pc *problemCmd) argv() ([]string, error) {
 // start starts the problem process and returns it, described.
 func (pc *problemCmd) start() (*process.Problem, error) {
 	if pc.timeout <= 0 {
-		return nil, usagef("", "--problem-timeout must be > 0")
+		return nil, cmdline.Usagef("", "--problem-timeout must be > 0")
 	}
 	argv, err := pc.argv()
 	if err != nil {
@@ -116,7 +117,7 @@ func (pc *problemCmd) forResume(dir string) error {
 	info, err := folder.ReadInfo(dir)
 	if err != nil || info.ProblemCmd == "" {
 		if pc.cmd != "" && err == nil {
-			return usagef("", "%s does not run a problem process: resume it without --problem-cmd", dir)
+			return cmdline.Usagef("", "%s does not run a problem process: resume it without --problem-cmd", dir)
 		}
 		return nil // runner.Open says what is wrong with the folder
 	}
@@ -126,7 +127,7 @@ func (pc *problemCmd) forResume(dir string) error {
 	case pc.cmd == "":
 		return nil // runner.Open refuses, saying how to give the command
 	case pc.cmd != info.ProblemCmd:
-		return usagef("", "%s records the problem command %q; --problem-cmd gave %q (sipbench resumes a run with its own command only)", dir, info.ProblemCmd, pc.cmd)
+		return cmdline.Usagef("", "%s records the problem command %q; --problem-cmd gave %q (sipbench resumes a run with its own command only)", dir, info.ProblemCmd, pc.cmd)
 	}
 	_, err = pc.preset()
 	return err

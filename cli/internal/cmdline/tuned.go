@@ -1,4 +1,4 @@
-package cli
+package cmdline
 
 import (
 	"errors"
@@ -8,11 +8,11 @@ import (
 	"github.com/sipbench/sipbench/tune"
 )
 
-// tunedSets returns the settings that the tune folder dir found for the methods of
+// TunedSets returns the settings that the tune folder dir found for the methods of
 // preset (lr.<method>=rate, and its other tuned hyper-parameters'), and the rates by
 // method; an error if dir is no finished search of preset, or a tuned setting is also
 // given with --set.
-func tunedSets(dir, preset string, methods []string, sets []string) ([]string, map[string]float64, error) {
+func TunedSets(dir, preset string, methods []string, sets []string) ([]string, map[string]float64, error) {
 	rec, err := tune.Read(dir)
 	if err != nil {
 		return nil, nil, err
@@ -45,9 +45,9 @@ func tunedSets(dir, preset string, methods []string, sets []string) ([]string, m
 	return out, rates, nil
 }
 
-// otherTuned returns the tuned settings key=value among sets that are not learning rates
+// OtherTuned returns the tuned settings key=value among sets that are not learning rates
 // (momentum.<m>, tau.<m>), by key; nil for none.
-func otherTuned(sets []string) map[string]string {
+func OtherTuned(sets []string) map[string]string {
 	var out map[string]string
 	for _, s := range sets {
 		k, v, _ := strings.Cut(s, "=")
@@ -61,8 +61,8 @@ func otherTuned(sets []string) map[string]string {
 	return out
 }
 
-// readTune reads the tune folder dir's record; an error for no folder ("").
-func readTune(dir string) (*tune.Record, error) {
+// ReadTune reads the tune folder dir's record; an error for no folder ("").
+func ReadTune(dir string) (*tune.Record, error) {
 	if dir == "" {
 		return nil, errors.New("no tune folder")
 	}

@@ -1,4 +1,4 @@
-package cli
+package cmdline
 
 import (
 	"bytes"
@@ -19,14 +19,14 @@ import (
 // redraw per Every.
 func TestMeter(t *testing.T) {
 	var b bytes.Buffer
-	m := &meter{w: &b, start: time.Now()}
+	m := &Meter{w: &b, start: time.Now()}
 	m.Show(0.5, "half")
 	m.Show(math.NaN(), "no fraction")
 	if got := b.String(); got != "[0:00] half\n[0:00] no fraction\n" {
 		t.Errorf("file: %q", got)
 	}
 	b.Reset()
-	m = &meter{w: &b, tty: true, start: time.Now()}
+	m = &Meter{w: &b, tty: true, start: time.Now()}
 	m.Show(0.5, "half")
 	fmt.Fprintln(m.Above(&b), "a row")
 	m.Clear() // nothing shown: writes nothing
@@ -61,11 +61,11 @@ func TestRunProgress(t *testing.T) {
 	write(filepath.Join(dir, "run.json"), info)
 	write(filepath.Join(dir, "sip-seed0", "status.json"), folder.Status{State: folder.Done, Step: 100, Total: 100})
 	write(filepath.Join(dir, "adam-seed0", "status.json"), folder.Status{State: folder.Running, Step: 30, Total: 100})
-	done, total, training, jobs, ok := runProgress(dir)
+	done, total, training, jobs, ok := RunProgress(dir)
 	if !ok || done != 130 || total != 200 || training != 1 || jobs != 2 {
 		t.Errorf("runProgress: %d of %d, %d training, %d jobs, %v; want 130 of 200, 1, 2, true", done, total, training, jobs, ok)
 	}
-	if _, _, _, _, ok := runProgress(filepath.Join(dir, "none")); ok {
+	if _, _, _, _, ok := RunProgress(filepath.Join(dir, "none")); ok {
 		t.Error("runProgress of no folder: ok")
 	}
 }

@@ -1,6 +1,7 @@
-package cli
+package checkcmd
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/sipbench/sipbench/check"
@@ -36,5 +37,20 @@ func TestLowerEndVerdict(t *testing.T) {
 	}
 	if got := LowerEndVerdict(check.Row{Claim: c, Verdict: check.NotMeasured}); got != check.NotMeasured {
 		t.Errorf("a row not measured: %q", got)
+	}
+}
+
+// TestTunedEdgeNote: a best rate at the tune grid's lowest is flagged in the notes of
+// check --tuned's rows whose claim involves the method, and not in the others'.
+func TestTunedEdgeNote(t *testing.T) {
+	c := &check.Claim{Terms: []check.Term{{Method: "sgd"}, {Method: "sip"}}}
+	row := check.Row{Claim: c, Runs: []string{filepath.Join("chk", "tuned", "rotation-xi32-phi45")}}
+	edges := map[string]map[string][]string{"rotation-xi32-phi45": {"sgd": {"lr 1e-05, the lowest tried"}}}
+	if got := edgeNote(row, edges); got != "warning: sgd's tuned lr 1e-05, the lowest tried: its best may lie beyond the grid" {
+		t.Errorf("edgeNote: %q", got)
+	}
+	row.Claim = &check.Claim{Terms: []check.Term{{Method: "adam"}, {Method: "sip"}}}
+	if got := edgeNote(row, edges); got != "" {
+		t.Errorf("edgeNote of a row without sgd: %q", got)
 	}
 }

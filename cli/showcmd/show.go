@@ -1,4 +1,7 @@
-package cli
+// Package showcmd holds the commands that read run folders: `sipbench show` (a run's or
+// a sweep's metrics and ratios), `sipbench runs` (the list of runs) and `sipbench plot`
+// (the paper's figures).
+package showcmd
 
 import (
 	"encoding/csv"
@@ -11,37 +14,39 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/profile"
 	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
 	"github.com/sipbench/sipbench/summary"
 )
 
-func cmdShow(args []string) error {
-	fs := newFlags("show", "sipbench show DIR… [--at 60,1000] [--metric NAME] [--window N] [--csv | --json] [--profile]\n\nSeveral folders (or their runs, for a sweep given with others) are compared: a table per run, named by the settings in which the runs differ.")
+func Show(args []string) error {
+	fs := cmdline.NewFlags("show", "sipbench show DIR… [--at 60,1000] [--metric NAME] [--window N] [--csv | --json] [--profile]\n\nSeveral folders (or their runs, for a sweep given with others) are compared: a table per run, named by the settings in which the runs differ.")
 	at := fs.String("at", "", "comma-separated steps to report besides the end")
 	metric := fs.String("metric", "", "metric to report (default: the preset's)")
 	window := fs.Int("window", 0, "the running mean's window in logged steps, as the dashboard and plot smooth (default: 64, the paper's smoothing; 1 for raw)")
 	asCSV := fs.Bool("csv", false, "print CSV")
 	asJSON := fs.Bool("json", false, "print JSON: per run its jobs' values and ratios, and per method the metric over seeds and the ratio's mean, 95 % interval and p-values")
 	wantProfile := fs.Bool("profile", false, "a performance profile over the seeds of the runs (of sweeps, check folders): the share of problems each method solves within τ× the best method's steps to the target")
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("", "show takes one or more run folders")
+		return cmdline.Usagef("", "show takes one or more run folders")
 	}
-	steps, err := parseInts(*at)
+	steps, err := cmdline.ParseInts(*at)
 	if err != nil {
-		return usagef("", "--at: %v", err)
+		return cmdline.Usagef("", "--at: %v", err)
 	}
 	if *window < 0 {
-		return usagef("", "--window must be ≥ 1")
+		return cmdline.Usagef("", "--window must be ≥ 1")
 	}
 	if *asCSV && *asJSON {
-		return usagef("", "give --csv or --json, not both")
+		return cmdline.Usagef("", "give --csv or --json, not both")
 	}
 	if *wantProfile {
 		dirs, err := profile.Dirs(pos)
@@ -59,9 +64,9 @@ func cmdShow(args []string) error {
 		return nil
 	}
 	if len(pos) == 1 && folder.IsSweep(pos[0]) && !*asJSON { // a sweep folder (cmd_sweep.go): its table
-		return showSweep(os.Stdout, pos[0])
+		return PrintSweep(os.Stdout, pos[0])
 	}
-	dirs, err := compareDirs(pos)
+	dirs, err := cmdline.CompareDirs(pos)
 	if err != nil {
 		return err
 	}
@@ -71,7 +76,7 @@ func cmdShow(args []string) error {
 			return fmt.Errorf("%s is not a run folder: %v", d, err)
 		}
 		if *metric != "" && !slices.Contains(infos[i].Metrics, *metric) {
-			return usagef("", "unknown metric %q in %s (metrics: %v)", *metric, d, infos[i].Metrics)
+			return cmdline.Usagef("", "unknown metric %q in %s (metrics: %v)", *metric, d, infos[i].Metrics)
 		}
 	}
 	o := summary.Options{Metric: *metric, At: steps, Window: *window}
@@ -88,8 +93,8 @@ func cmdShow(args []string) error {
 	return showCompare(os.Stdout, dirs, infos, o, *asCSV)
 }
 
-// showRun prints the summary of the run folder dir at its end.
-func showRun(w io.Writer, dir string) error {
+// PrintRun prints the summary of the run folder dir at its end.
+func PrintRun(w io.Writer, dir string) error {
 	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		return err
@@ -102,7 +107,7 @@ func fmtSpread(s summary.Spread) string {
 	if s.Mean != s.Mean {
 		return "-"
 	}
-	return fmtVal(s.Mean) + "±" + strconv.FormatFloat((s.Max-s.Min)/2, 'g', 2, 64)
+	return cmdline.FmtVal(s.Mean) + "±" + strconv.FormatFloat((s.Max-s.Min)/2, 'g', 2, 64)
 }
 
 func stepName(step int) string {
@@ -128,7 +133,7 @@ func showInfo(w io.Writer, dir string, info folder.Info, o summary.Options, asCS
 	fmt.Fprintf(w, "%s: %s (%s scale); %s, running mean over the last %d logged steps; ratio = method / %s (higher: %s is ahead)\n",
 		sanitize.Path(dir), info.Preset, info.Scale, s.Metric, s.Window, info.Reference, info.Reference)
 	if t := info.Tuned; t != nil {
-		fmt.Fprintf(w, "learning rates tuned by %s: %s%s\n", sanitize.Path(t.Dir), fmtRates(info.Methods, t.Rates), fmtOther(t.Other))
+		fmt.Fprintf(w, "learning rates tuned by %s: %s%s\n", sanitize.Path(t.Dir), cmdline.FmtRates(info.Methods, t.Rates), cmdline.FmtOther(t.Other))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	writeTable(tw, s, true)
@@ -225,7 +230,7 @@ func writeCSV(cw *csv.Writer, pre []string, s *summary.Summary) {
 	for _, js := range s.Jobs {
 		for k, step := range s.Steps {
 			cw.Write(append(slices.Clone(pre), js.Job.ID, js.Job.Method, strconv.Itoa(js.Job.Seed), string(js.State), strconv.Itoa(js.Done),
-				stepName(step), s.Metric, fmtVal(js.Values[k]), fmtVal(js.Ratios[k])))
+				stepName(step), s.Metric, cmdline.FmtVal(js.Values[k]), cmdline.FmtVal(js.Ratios[k])))
 		}
 	}
 }
@@ -245,7 +250,7 @@ func writeTable(tw *tabwriter.Writer, s *summary.Summary, header bool) {
 	for _, js := range s.Jobs {
 		line := fmt.Sprintf("%s\t%s\t%d\t", js.Job.ID, js.State, js.Done)
 		for k := range s.Steps {
-			line += fmtVal(js.Values[k]) + "\t" + fmtVal(js.Ratios[k]) + "\t"
+			line += cmdline.FmtVal(js.Values[k]) + "\t" + cmdline.FmtVal(js.Ratios[k]) + "\t"
 		}
 		fmt.Fprintln(tw, line)
 	}
@@ -309,4 +314,37 @@ func printProfile(w io.Writer, pr *profile.Profile) {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
+}
+
+// PrintSweep prints a sweep's table (runner.SummarizeSweep): per combination (rows) and
+// method (columns), the preset's metric at each job's end, averaged over the last 64
+// logged steps and over seeds (Figure 5 d/e).
+func PrintSweep(w io.Writer, dir string) error {
+	s, err := summary.SummarizeSweep(dir)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := strings.Join(s.Info.Keys, " ") + "\t"
+	if len(s.Info.Keys) == 0 {
+		header = "RUN\t"
+	}
+	for _, m := range s.Info.Methods {
+		header += m + "\t"
+	}
+	fmt.Fprintf(w, "%s: sweep of %s (%s scale); %s at the end, running mean over the last %d logged steps, mean over the seeds\n",
+		sanitize.Path(dir), s.Info.Preset, s.Info.Scale, s.Metric, metrics.DefaultWindow)
+	fmt.Fprintln(tw, header)
+	for _, row := range s.Rows {
+		if !row.Started {
+			fmt.Fprintln(tw, row.Run.Dir+"\t(not started)\t")
+			continue
+		}
+		line := row.Label + "\t"
+		for _, v := range row.Values {
+			line += cmdline.FmtVal(v) + "\t"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
 }

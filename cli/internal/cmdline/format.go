@@ -1,8 +1,9 @@
-package cli
+package cmdline
 
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,19 +12,19 @@ import (
 	"github.com/sipbench/sipbench/sanitize"
 )
 
-// ms is d in milliseconds.
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// Ms is d in milliseconds.
+func Ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// fmtVal formats v with 4 significant digits, "-" for NaN (no value).
-func fmtVal(v float64) string {
+// FmtVal formats v with 4 significant digits, "-" for NaN (no value).
+func FmtVal(v float64) string {
 	if v != v {
 		return "-"
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
-// fmtRates formats the rates of methods that rates holds: "adam 0.00316, sgd 0.1".
-func fmtRates(methods []string, rates map[string]float64) string {
+// FmtRates formats the rates of methods that rates holds: "adam 0.00316, sgd 0.1".
+func FmtRates(methods []string, rates map[string]float64) string {
 	var parts []string
 	for _, m := range methods {
 		if lr, ok := rates[m]; ok {
@@ -33,9 +34,9 @@ func fmtRates(methods []string, rates map[string]float64) string {
 	return strings.Join(parts, ", ")
 }
 
-// fmtOther formats a run's other tuned settings: "; also tuned: momentum.sgd=0.9"; "" for
+// FmtOther formats a run's other tuned settings: "; also tuned: momentum.sgd=0.9"; "" for
 // none. They come from run.json: escaped for the terminal.
-func fmtOther(other map[string]string) string {
+func FmtOther(other map[string]string) string {
 	if len(other) == 0 {
 		return ""
 	}
@@ -47,8 +48,8 @@ func fmtOther(other map[string]string) string {
 	return "; also tuned: " + strings.Join(parts, ", ")
 }
 
-// seedsText is "0–2", "0" or "0, 3".
-func seedsText(s []int) string {
+// SeedsText is "0–2", "0" or "0, 3".
+func SeedsText(s []int) string {
 	if len(s) > 1 && s[len(s)-1]-s[0] == len(s)-1 {
 		return fmt.Sprintf("%d–%d", s[0], s[len(s)-1])
 	}
@@ -59,8 +60,19 @@ func seedsText(s []int) string {
 	return strings.Join(p, ", ")
 }
 
-// elapsed is the time since start as m:ss.
-func elapsed(start time.Time) string {
+// Elapsed is the time since start as m:ss.
+func Elapsed(start time.Time) string {
 	d := time.Since(start).Round(time.Second)
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// JSONNum returns v for JSON: nil for NaN, ±1e308 for an infinity.
+func JSONNum(v float64) *float64 {
+	switch {
+	case math.IsNaN(v):
+		return nil
+	case math.IsInf(v, 0):
+		v = math.Copysign(1e308, v)
+	}
+	return &v
 }

@@ -1,4 +1,4 @@
-package cli
+package checkcmd
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/core"
 	"github.com/sipbench/sipbench/presets"
 )
@@ -274,7 +275,7 @@ func table1Bound(t *check.Table1Settings) time.Duration {
 // but the step-cost cache.
 func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, slurmTasks bool) {
 	fmt.Fprintf(w, "sipbench check --scale %s --dry-run: the plan; nothing trains, no folder is made\n", pl.Scale)
-	fmt.Fprintf(w, "seeds: %s (%d; %s)\n", seedsText(pl.Seeds), len(pl.Seeds), check.PaperSeeds)
+	fmt.Fprintf(w, "seeds: %s (%d; %s)\n", cmdline.SeedsText(pl.Seeds), len(pl.Seeds), check.PaperSeeds)
 	fmt.Fprintf(w, "CPU per step: one job's training step on one thread on this machine, as sipbench bench --preset P --scale S\n")
 	fmt.Fprintf(w, "--method M --threads 1 times it (cached in %s, or measured now and cached; ≥: the step\n", cachePath)
 	fmt.Fprintf(w, "had not ended after %s, so its cost is at least that). STEP COST gives the load average when it was timed:\n", costTimeout)

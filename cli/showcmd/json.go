@@ -1,10 +1,11 @@
-package cli
+package showcmd
 
 import (
 	"encoding/json"
 	"io"
 	"math"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/profile"
 	"github.com/sipbench/sipbench/sanitize"
@@ -12,10 +13,10 @@ import (
 	"github.com/sipbench/sipbench/summary"
 )
 
-// showJSON is one run in `sipbench show --json`: what show's table says, with every
+// JSON is one run in `sipbench show --json`: what show's table says, with every
 // ratio over seeds as its mean, 95 % interval and one-sided p-values (stats.Ratio). A
 // value that is not there (a step not reached, a diverged job) is null.
-type showJSON struct {
+type JSON struct {
 	Dir       string             `json:"dir"`
 	Label     string             `json:"label,omitempty"` // the settings in which compared runs differ
 	Preset    string             `json:"preset"`
@@ -52,20 +53,9 @@ type showMethodJSON struct {
 	Ratio []*stats.Ratio `json:"ratio"`
 }
 
-// jsonNum returns v for JSON: nil for NaN, ±1e308 for an infinity.
-func jsonNum(v float64) *float64 {
-	switch {
-	case math.IsNaN(v):
-		return nil
-	case math.IsInf(v, 0):
-		v = math.Copysign(1e308, v)
-	}
-	return &v
-}
-
 // newShowJSON converts a Summary of the run folder dir.
-func newShowJSON(dir, label string, s *summary.Summary) showJSON {
-	out := showJSON{Dir: sanitize.Path(dir), Label: label, Preset: s.Info.Preset, Scale: s.Info.Scale, Metric: s.Metric,
+func newShowJSON(dir, label string, s *summary.Summary) JSON {
+	out := JSON{Dir: sanitize.Path(dir), Label: label, Preset: s.Info.Preset, Scale: s.Info.Scale, Metric: s.Metric,
 		Window: s.Window, Reference: s.Info.Reference, Jobs: []showJobJSON{}, Methods: []showMethodJSON{}}
 	if s.Info.Tuned != nil {
 		out.Tuned, out.TunedMore = s.Info.Tuned.Rates, s.Info.Tuned.Other
@@ -76,8 +66,8 @@ func newShowJSON(dir, label string, s *summary.Summary) showJSON {
 	for _, js := range s.Jobs {
 		j := showJobJSON{ID: js.Job.ID, Method: js.Job.Method, Seed: js.Job.Seed, State: string(js.State), Done: js.Done, Note: js.Note}
 		for k := range s.Steps {
-			j.Values = append(j.Values, jsonNum(js.Values[k]))
-			j.Ratios = append(j.Ratios, jsonNum(js.Ratios[k]))
+			j.Values = append(j.Values, cmdline.JSONNum(js.Values[k]))
+			j.Ratios = append(j.Ratios, cmdline.JSONNum(js.Ratios[k]))
 		}
 		out.Jobs = append(out.Jobs, j)
 	}
@@ -89,9 +79,9 @@ func newShowJSON(dir, label string, s *summary.Summary) showJSON {
 		m := showMethodJSON{Method: st.Method, Seeds: st.Seeds}
 		for k := range s.Steps {
 			ms := byStep[k][i]
-			m.Mean = append(m.Mean, jsonNum(ms.Mean))
-			m.Min = append(m.Min, jsonNum(ms.Min))
-			m.Max = append(m.Max, jsonNum(ms.Max))
+			m.Mean = append(m.Mean, cmdline.JSONNum(ms.Mean))
+			m.Min = append(m.Min, cmdline.JSONNum(ms.Min))
+			m.Max = append(m.Max, cmdline.JSONNum(ms.Max))
 			if st.Method == s.Info.Reference {
 				m.Ratio = append(m.Ratio, nil)
 			} else {
@@ -107,7 +97,7 @@ func newShowJSON(dir, label string, s *summary.Summary) showJSON {
 // showJSONOf prints the runs of dirs (infos their run.json, labels their names when
 // compared; nil for one) as a JSON array, one object per run.
 func showJSONOf(w io.Writer, dirs []string, infos []folder.Info, labels []string, o summary.Options) error {
-	out := []showJSON{}
+	out := []JSON{}
 	for i, d := range dirs {
 		s, err := summary.Summarize(d, infos[i], o)
 		if err != nil {
@@ -153,7 +143,7 @@ func printProfileJSON(w io.Writer, pr *profile.Profile) error {
 			pm.Rho = append(pm.Rho, pr.At(m, t))
 		}
 		for _, row := range pr.Ratios {
-			pm.Ratios = append(pm.Ratios, jsonNum(row[m]))
+			pm.Ratios = append(pm.Ratios, cmdline.JSONNum(row[m]))
 		}
 		out.Methods = append(out.Methods, pm)
 	}

@@ -1,4 +1,6 @@
-package cli
+// Package checkcmd is the command `sipbench check`: every claim of the paper against a
+// fresh measurement, its plan (--dry-run), its tuned comparison (--tuned) and its JSON.
+package checkcmd
 
 import (
 	"flag"
@@ -14,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 )
@@ -33,12 +36,13 @@ type checkFlags struct {
 	set                  map[string]bool
 }
 
-// cmdCheck is `sipbench check`: the paper's claims against a fresh measurement. Without
+// Run is `sipbench check`: the paper's claims against a fresh measurement. Without
 // DIR it plans the runs at a scale, trains them into a check folder and prints each claim
 // as soon as its runs have finished; --out naming a check folder continues it. With DIR…
 // (check, run or sweep folders, or folders of runs) it measures the claims on them.
-func cmdCheck(args []string) error {
-	fs := newFlags("check", checkUsage)
+// cluster defines the flags that submit the runs to a cluster instead (--slurm).
+func Run(args []string, cluster cmdline.Cluster) error {
+	fs := cmdline.NewFlags("check", checkUsage)
 	var f checkFlags
 	fs.StringVar(&f.scale, "scale", "", "quick (default, minutes), paper (the original settings, to each claim's first step) "+
 		"or full (every claim at the step the paper names: days of CPU, for a cluster)")
@@ -55,8 +59,8 @@ func cmdCheck(args []string) error {
 	fs.BoolVar(&f.remeasure, "remeasure", false, "with --dry-run: time every step cost again, not from the cache (a cost timed on a busy machine runs high)")
 	fs.BoolVar(&f.json, "json", false, "print the table (or --dry-run's plan) as JSON on stdout: each row's verdict, seeds' ratios, "+
 		"mean, 95 % interval and p-values; while a check trains, its progress goes to stderr")
-	sf := addSlurmFlags(fs)
-	pos, err := parseFlags(fs, args)
+	sf := cluster(fs)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
@@ -65,46 +69,46 @@ func cmdCheck(args []string) error {
 	if f.scale == check.Full && !f.set["seeds"] {
 		f.seeds = check.MinFullSeeds
 	}
-	f.only = splitList(*only)
+	f.only = cmdline.SplitList(*only)
 	if err := check.ValidateOnly(f.only); err != nil {
-		return usagef("", "--only: %v", err)
+		return cmdline.Usagef("", "--only: %v", err)
 	}
 	if len(pos) > 0 {
-		if f.dryRun || sf.on {
-			return usagef("usage: "+checkUsage, "--dry-run and --slurm plan a new check; they do not go with folders to read (%s)", strings.Join(pos, " "))
+		if f.dryRun || sf.On() {
+			return cmdline.Usagef("usage: "+checkUsage, "--dry-run and --slurm plan a new check; they do not go with folders to read (%s)", strings.Join(pos, " "))
 		}
 		return printCheckDirs(pos, f)
 	}
 	switch {
 	case f.scale != "" && !slices.Contains(check.Scales, f.scale):
-		return usagef("", "--scale must be one of %s", strings.Join(check.Scales, ", "))
+		return cmdline.Usagef("", "--scale must be one of %s", strings.Join(check.Scales, ", "))
 	case f.seeds < 1 || f.seed < 0:
-		return usagef("", "--seeds must be ≥ 1 and --seed ≥ 0")
+		return cmdline.Usagef("", "--seeds must be ≥ 1 and --seed ≥ 0")
 	case f.workers < 0:
-		return usagef("", "--workers must be ≥ 0")
+		return cmdline.Usagef("", "--workers must be ≥ 0")
 	case f.scale == check.Full && f.seeds < check.MinFullSeeds:
-		return usagef("", "--seeds: the full scale takes at least %d (%s)", check.MinFullSeeds, check.PaperSeeds)
+		return cmdline.Usagef("", "--seeds: the full scale takes at least %d (%s)", check.MinFullSeeds, check.PaperSeeds)
 	}
 	if f.dryRun {
-		return dryRunCheck(f, sf.on)
+		return dryRunCheck(f, sf.On())
 	}
 	if f.remeasure {
-		return usagef("", "--remeasure goes with --dry-run (the plan's step costs)")
+		return cmdline.Usagef("", "--remeasure goes with --dry-run (the plan's step costs)")
 	}
 	switch {
-	case sf.on && f.tuned:
-		return usagef("", "--tuned trains here: it tunes after the check's runs end (without --slurm)")
-	case sf.on && f.json:
-		return usagef("", "--json prints a check's table; --slurm submits it (then: sipbench check --json DIR)")
+	case sf.On() && f.tuned:
+		return cmdline.Usagef("", "--tuned trains here: it tunes after the check's runs end (without --slurm)")
+	case sf.On() && f.json:
+		return cmdline.Usagef("", "--json prints a check's table; --slurm submits it (then: sipbench check --json DIR)")
 	}
-	if err := sf.check(fs); err != nil {
+	if err := sf.Check(fs); err != nil {
 		return err
 	}
 	dir, err := checkFolder(f)
 	if err != nil {
 		return err
 	}
-	if sf.on {
+	if sf.On() {
 		return submitCheck(dir, sf)
 	}
 	return trainAndPrint(dir, f)
@@ -124,12 +128,12 @@ func trainAndPrint(dir string, f checkFlags) error {
 	}
 	var tt *check.Table // the tuned rows
 	if f.tuned && err == nil {
-		ctx, stop := cancelOnSignal("the tuned check")
+		ctx, stop := cmdline.CancelOnSignal("the tuned check")
 		defer stop()
 		var terr error
 		if tt, terr = tunedCheck(ctx, w, dir, f.workers); terr != nil {
 			if ctx.Err() != nil {
-				return &exitError{130}
+				return &cmdline.ExitError{Code: 130}
 			}
 			return terr
 		}
@@ -153,9 +157,9 @@ func dryRunCheck(f checkFlags, slurmOn bool) error {
 	if f.out != "" && check.IsFolder(f.out) {
 		pl, err = check.ReadPlan(f.out)
 	} else {
-		pl, err = check.NewPlan(f.scale, seedRange(f.seed, f.seeds), f.only)
+		pl, err = check.NewPlan(f.scale, cmdline.SeedRange(f.seed, f.seeds), f.only)
 		if err != nil {
-			return usagef("", "%v", err)
+			return cmdline.Usagef("", "%v", err)
 		}
 	}
 	if err != nil {
@@ -180,7 +184,7 @@ func dryRunCheck(f checkFlags, slurmOn bool) error {
 // methods would run one after another in one task), Slurm runs them side by side, and
 // the pairing of a seed's methods holds across tasks (each job draws its initial weights
 // and batches from its seed's own streams, not from the process).
-func submitCheck(dir string, sf *slurmFlags) error {
+func submitCheck(dir string, sf cmdline.ClusterFlags) error {
 	pl, err := check.ReadPlan(dir)
 	if err != nil {
 		return err
@@ -203,7 +207,7 @@ func submitCheck(dir string, sf *slurmFlags) error {
 		}
 		runs = append(runs, runner.ArrayRun{Rel: e.Name, Run: r})
 	}
-	if err := submitArray(dir, "sipbench-check-"+pl.Scale, runs, sf); err != nil || sf.dryRun {
+	if err := sf.Submit(dir, "sipbench-check-"+pl.Scale, runs); err != nil || sf.DryRun() {
 		return err
 	}
 	fmt.Printf("  the table so far (provisional rows while it trains): sipbench check %s\n", dir)
@@ -220,7 +224,7 @@ func submitCheck(dir string, sf *slurmFlags) error {
 func printCheckDirs(dirs []string, f checkFlags) error {
 	for _, name := range []string{"scale", "seeds", "seed", "workers", "out"} {
 		if f.set[name] {
-			return usagef("usage: "+checkUsage, "--%s plans new runs; it does not go with run folders to read (%s)", name, strings.Join(dirs, " "))
+			return cmdline.Usagef("usage: "+checkUsage, "--%s plans new runs; it does not go with run folders to read (%s)", name, strings.Join(dirs, " "))
 		}
 	}
 	t, err := check.Evaluate(dirs...)
@@ -230,7 +234,7 @@ func printCheckDirs(dirs []string, f checkFlags) error {
 	if f.json {
 		return printCheckJSON(os.Stdout, filterRows(t, f.only), dirs, nil)
 	}
-	printCheck(os.Stdout, filterRows(t, f.only), strings.Join(dirs, " "), 0)
+	Print(os.Stdout, filterRows(t, f.only), strings.Join(dirs, " "), 0)
 	return nil
 }
 
@@ -243,16 +247,16 @@ func checkFolder(f checkFlags) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if (f.set["scale"] && f.scale != pl.Scale) || ((f.set["seeds"] || f.set["seed"]) && !slices.Equal(seedRange(f.seed, f.seeds), pl.Seeds)) ||
+		if (f.set["scale"] && f.scale != pl.Scale) || ((f.set["seeds"] || f.set["seed"]) && !slices.Equal(cmdline.SeedRange(f.seed, f.seeds), pl.Seeds)) ||
 			(f.set["only"] && !slices.Equal(f.only, pl.Only)) {
-			return "", usagef("leave out --scale, --seeds, --seed and --only to continue it",
+			return "", cmdline.Usagef("leave out --scale, --seeds, --seed and --only to continue it",
 				"%s holds a check at the %s scale with seeds %v; it continues as planned", dir, pl.Scale, pl.Seeds)
 		}
 		return dir, nil
 	}
-	pl, err := check.NewPlan(f.scale, seedRange(f.seed, f.seeds), f.only)
+	pl, err := check.NewPlan(f.scale, cmdline.SeedRange(f.seed, f.seeds), f.only)
 	if err != nil {
-		return "", usagef("", "%v", err)
+		return "", cmdline.Usagef("", "%v", err)
 	}
 	if dir == "" {
 		dir = folder.NewRunDir("check")
@@ -264,7 +268,7 @@ func checkFolder(f checkFlags) (string, error) {
 // ends and each claim as soon as it is measured; Ctrl-C or SIGTERM stops it with
 // checkpoints written (exit 130), to be continued with --out dir.
 func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
-	ctx, stop := cancelOnSignal("the check")
+	ctx, stop := cmdline.CancelOnSignal("the check")
 	defer stop()
 	pl, err := check.ReadPlan(dir)
 	if err != nil {
@@ -274,12 +278,12 @@ func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
 	if len(pl.Experiments) == 1 {
 		exps = "1 experiment"
 	}
-	fmt.Fprintf(w, "sipbench check: %s scale, seeds %s, %s, check folder %s\n", pl.Scale, seedsText(pl.Seeds), exps, dir)
+	fmt.Fprintf(w, "sipbench check: %s scale, seeds %s, %s, check folder %s\n", pl.Scale, cmdline.SeedsText(pl.Seeds), exps, dir)
 	printCheckLegend(w)
 	start := time.Now()
 	failed := false
 	n := 0
-	m := newMeter(os.Stderr)
+	m := cmdline.NewMeter(os.Stderr)
 	w = m.Above(w)
 	var cur atomic.Pointer[checkExp] // the experiment training, for the progress lines
 	done := make(chan struct{})
@@ -290,7 +294,7 @@ func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
 		Started: func(e check.Experiment, rdir string) {
 			n++
 			cur.Store(&checkExp{name: e.Name, dir: rdir, n: n})
-			fmt.Fprintf(w, "[%s] training %s (%s; %s) …\n", elapsed(start), e.Name, strings.Join(e.Methods, ", "),
+			fmt.Fprintf(w, "[%s] training %s (%s; %s) …\n", cmdline.Elapsed(start), e.Name, strings.Join(e.Methods, ", "),
 				strings.Join(append([]string{e.Preset}, e.Sets...), " "))
 		},
 		Finished: func(e check.Experiment, rdir string, states map[string]folder.State, took time.Duration) {
@@ -303,13 +307,13 @@ func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
 				failed = failed || s == folder.Failed
 			}
 			slices.Sort(notes)
-			fmt.Fprintf(w, "[%s] %s finished in %s %s\n", elapsed(start), e.Name, took.Round(time.Second), strings.Join(notes, ", "))
+			fmt.Fprintf(w, "[%s] %s finished in %s %s\n", cmdline.Elapsed(start), e.Name, took.Round(time.Second), strings.Join(notes, ", "))
 		},
 		Row: func(r check.Row) { printRow(w, r) },
 	})
 	if ctx.Err() != nil {
 		fmt.Fprintf(os.Stderr, "sipbench: continue it: sipbench check --out %s\n", dir)
-		return nil, &exitError{130}
+		return nil, &cmdline.ExitError{Code: 130}
 	}
 	if err != nil {
 		return nil, err
@@ -318,7 +322,7 @@ func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
 	printSummary(w, t, time.Since(start))
 	fmt.Fprintf(w, "again, without training: sipbench check %s\n", dir)
 	if failed {
-		return t, &exitError{1}
+		return t, &cmdline.ExitError{Code: 1}
 	}
 	return t, nil
 }
@@ -338,8 +342,8 @@ func filterRows(t *check.Table, only []string) *check.Table {
 	return &out
 }
 
-// printCheck prints a whole table: a header, the legend, each row, the summary.
-func printCheck(w io.Writer, t *check.Table, dirs string, took time.Duration) {
+// Print prints a whole table: a header, the legend, each row, the summary.
+func Print(w io.Writer, t *check.Table, dirs string, took time.Duration) {
 	fmt.Fprintf(w, "sipbench check: %s (%s scale)\n", dirs, t.Scale)
 	printCheckLegend(w)
 	for _, r := range t.Rows {
@@ -444,7 +448,7 @@ type checkExp struct {
 // checkProgress shows, every m.Every until done closes, how far the experiment in cur
 // has come: its steps over every job, from their status files (a headless check was
 // silent for minutes inside a long experiment).
-func checkProgress(m *meter, cur *atomic.Pointer[checkExp], of int, done <-chan struct{}) {
+func checkProgress(m *cmdline.Meter, cur *atomic.Pointer[checkExp], of int, done <-chan struct{}) {
 	tick := time.NewTicker(m.Every())
 	defer tick.Stop()
 	for {
@@ -457,7 +461,7 @@ func checkProgress(m *meter, cur *atomic.Pointer[checkExp], of int, done <-chan 
 		if e == nil {
 			continue
 		}
-		steps, total, training, jobs, ok := runProgress(e.dir)
+		steps, total, training, jobs, ok := cmdline.RunProgress(e.dir)
 		if !ok || total == 0 {
 			continue
 		}

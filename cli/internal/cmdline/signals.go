@@ -1,4 +1,4 @@
-package cli
+package cmdline
 
 import (
 	"context"
@@ -8,11 +8,11 @@ import (
 	"syscall"
 )
 
-// cancelOnSignal returns a context that the first Ctrl-C or SIGTERM cancels
+// CancelOnSignal returns a context that the first Ctrl-C or SIGTERM cancels
 // (signal.NotifyContext), after saying on stderr that what (e.g. "the sweep") is stopping
 // with its checkpoints being written; a second one ends the process at once, exit code
 // 130. stop releases the signals and the context.
-func cancelOnSignal(what string) (ctx context.Context, stop func()) {
+func CancelOnSignal(what string) (ctx context.Context, stop func()) {
 	ctx, release := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {

@@ -1,4 +1,4 @@
-package cli
+package cmdline
 
 import (
 	"fmt"
@@ -16,9 +16,9 @@ import (
 	"github.com/sipbench/sipbench/sanitize"
 )
 
-// printProgress prints a line per job every interval until the subscription closes,
+// PrintProgress prints a line per job every interval until the subscription closes,
 // and a line whenever a job ends other than done.
-func printProgress(w io.Writer, info folder.Info, sub *runner.Subscription, every time.Duration) {
+func PrintProgress(w io.Writer, info folder.Info, sub *runner.Subscription, every time.Duration) {
 	p := newProgress(w, info)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -113,10 +113,10 @@ func (p *progress) print() {
 	}
 }
 
-// meter shows how far a long step has come: a line every Every on a file or pipe, or on a
+// Meter shows how far a long step has come: a line every Every on a file or pipe, or on a
 // terminal one line with a bar redrawn in place (cleared before other output: wrap that
 // output's writer with Above). It is safe for concurrent use.
-type meter struct {
+type Meter struct {
 	mu    sync.Mutex
 	w     io.Writer
 	tty   bool
@@ -134,7 +134,7 @@ const (
 
 // Every returns the time between two progress lines: meterEvery, or meterTTY on a
 // terminal.
-func (m *meter) Every() time.Duration {
+func (m *Meter) Every() time.Duration {
 	if m.tty {
 		return meterTTY
 	}
@@ -142,7 +142,7 @@ func (m *meter) Every() time.Duration {
 }
 
 // Maybe shows as Show does, unless the last line is younger than Every.
-func (m *meter) Maybe(frac float64, text string) {
+func (m *Meter) Maybe(frac float64, text string) {
 	m.mu.Lock()
 	due := time.Since(m.last) >= m.Every()
 	m.mu.Unlock()
@@ -151,18 +151,18 @@ func (m *meter) Maybe(frac float64, text string) {
 	}
 }
 
-// newMeter returns a meter writing to f (a bar when f is a terminal).
-func newMeter(f *os.File) *meter {
-	return &meter{w: f, tty: isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()), start: time.Now()}
+// NewMeter returns a meter writing to f (a bar when f is a terminal).
+func NewMeter(f *os.File) *Meter {
+	return &Meter{w: f, tty: isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()), start: time.Now()}
 }
 
 // Show shows text with the fraction done (NaN for none): "[  1m05s] text", after a bar
 // of 20 cells on a terminal.
-func (m *meter) Show(frac float64, text string) {
+func (m *Meter) Show(frac float64, text string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.last = time.Now()
-	line := fmt.Sprintf("[%s] %s", elapsed(m.start), text)
+	line := fmt.Sprintf("[%s] %s", Elapsed(m.start), text)
 	if !m.tty {
 		fmt.Fprintln(m.w, line)
 		return
@@ -176,13 +176,13 @@ func (m *meter) Show(frac float64, text string) {
 }
 
 // Clear removes the bar from a terminal.
-func (m *meter) Clear() {
+func (m *Meter) Clear() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.clear()
 }
 
-func (m *meter) clear() {
+func (m *Meter) clear() {
 	if m.shown {
 		fmt.Fprint(m.w, "\r\x1b[K")
 		m.shown = false
@@ -191,10 +191,10 @@ func (m *meter) clear() {
 
 // Above returns w whose every write first clears the meter's bar, so that lines printed
 // while it shows are not drawn over it.
-func (m *meter) Above(w io.Writer) io.Writer { return meterAbove{m, w} }
+func (m *Meter) Above(w io.Writer) io.Writer { return meterAbove{m, w} }
 
 type meterAbove struct {
-	m *meter
+	m *Meter
 	w io.Writer
 }
 
@@ -205,10 +205,10 @@ func (a meterAbove) Write(p []byte) (int, error) {
 	return a.w.Write(p)
 }
 
-// runProgress summarises the jobs of the run folder dir from their status files: the steps
+// RunProgress summarises the jobs of the run folder dir from their status files: the steps
 // done and planned over every job, and how many train; ok is false if the folder cannot
 // be read yet.
-func runProgress(dir string) (done, total, training, jobs int, ok bool) {
+func RunProgress(dir string) (done, total, training, jobs int, ok bool) {
 	info, err := folder.ReadInfo(dir)
 	if err != nil {
 		return 0, 0, 0, 0, false

@@ -1,4 +1,4 @@
-package cli
+package cmdline
 
 import (
 	"fmt"
@@ -8,9 +8,9 @@ import (
 	"github.com/sipbench/sipbench/summary"
 )
 
-// compareDirs returns the run folders named on a command line, each sweep folder among
+// CompareDirs returns the run folders named on a command line, each sweep folder among
 // them replaced by its runs that exist.
-func compareDirs(args []string) ([]string, error) {
+func CompareDirs(args []string) ([]string, error) {
 	var dirs []string
 	for _, a := range args {
 		if !folder.IsSweep(a) {
@@ -31,9 +31,9 @@ func compareDirs(args []string) ([]string, error) {
 	return dirs, nil
 }
 
-// newestTraining returns the most recently started run folder under root that a live
+// NewestTraining returns the most recently started run folder under root that a live
 // process trains (runner.RunIndex), or "" if none does.
-func newestTraining(root string) string {
+func NewestTraining(root string) string {
 	rs, err := summary.NewIndex(root).Scan()
 	if err != nil {
 		return ""
@@ -46,8 +46,8 @@ func newestTraining(root string) string {
 	return ""
 }
 
-// newestRun returns the most recently started run folder under root.
-func newestRun(root string) (string, error) {
+// NewestRun returns the most recently started run folder under root.
+func NewestRun(root string) (string, error) {
 	runs, err := folder.ListRuns(root)
 	if err != nil {
 		return "", fmt.Errorf("no runs folder %q: start a run first (sipbench run PRESET)", root)

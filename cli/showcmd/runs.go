@@ -1,4 +1,4 @@
-package cli
+package showcmd
 
 import (
 	"encoding/json"
@@ -12,14 +12,15 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
 	"github.com/sipbench/sipbench/summary"
 )
 
-// runJSON is one run (or sweep) in `sipbench runs --json`.
-type runJSON struct {
+// RunJSON is one run (or sweep) in `sipbench runs --json`.
+type RunJSON struct {
 	Dir        string         `json:"dir"`
 	Kind       string         `json:"kind"` // "run" or "sweep"
 	Preset     string         `json:"preset,omitempty"`
@@ -38,7 +39,7 @@ type runJSON struct {
 	Metric     string         `json:"metric,omitempty"`
 	Reference  string         `json:"reference,omitempty"`
 	Headline   *headlineJSON  `json:"headline,omitempty"`
-	Runs       []runJSON      `json:"runs,omitempty"` // a sweep's
+	Runs       []RunJSON      `json:"runs,omitempty"` // a sweep's
 	JobList    []runJobJSON   `json:"job_list,omitempty"`
 }
 
@@ -63,15 +64,15 @@ type runJobJSON struct {
 	Note  string   `json:"note,omitempty"`  // what of its files was left unread, and why
 }
 
-func cmdRuns(args []string) error {
-	fs := newFlags("runs", "sipbench runs [DIR] [--json]")
+func Runs(args []string) error {
+	fs := cmdline.NewFlags("runs", "sipbench runs [DIR] [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 1 {
-		return usagef("", "runs takes at most one folder (default: %s)", folder.RunsDir)
+		return cmdline.Usagef("", "runs takes at most one folder (default: %s)", folder.RunsDir)
 	}
 	root := folder.RunsDir
 	if len(pos) == 1 {
@@ -91,7 +92,7 @@ func cmdRuns(args []string) error {
 		return fmt.Errorf("no runs folder %q: start a run first (sipbench run PRESET)", root)
 	}
 	if *asJSON {
-		out := make([]runJSON, 0, len(rs))
+		out := make([]RunJSON, 0, len(rs))
 		for i := range rs {
 			out = append(out, toRunJSON(&rs[i]))
 		}
@@ -129,8 +130,8 @@ func escapeC1(b []byte) []byte {
 	return out
 }
 
-func toRunJSON(r *summary.Status) runJSON {
-	j := runJSON{Dir: r.Dir, Kind: "run", State: string(r.State), Jobs: map[string]int{}, StepsDone: r.Done, StepsTotal: r.Total,
+func toRunJSON(r *summary.Status) RunJSON {
+	j := RunJSON{Dir: r.Dir, Kind: "run", State: string(r.State), Jobs: map[string]int{}, StepsDone: r.Done, StepsTotal: r.Total,
 		TrainingS: r.Training, ElapsedS: r.TrainedFor(), Preset: r.Info.Preset, Scale: r.Info.Scale, Methods: r.Info.Methods, Seeds: r.Info.Seeds,
 		Metric: r.Info.Metric, Reference: r.Info.Reference}
 	if r.Err != nil {

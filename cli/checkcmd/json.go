@@ -1,4 +1,4 @@
-package cli
+package checkcmd
 
 import (
 	"encoding/json"
@@ -6,14 +6,15 @@ import (
 	"math"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/sanitize"
 	"github.com/sipbench/sipbench/stats"
 )
 
-// checkJSON is `sipbench check --json`: every claim's row as the table prints it, with
+// JSON is `sipbench check --json`: every claim's row as the table prints it, with
 // the ratio's mean, 95 % interval and one-sided p-values (stats.Ratio), and the count of
 // each verdict. Tuned holds check --tuned's second rows, judged by the interval's lower end.
-type checkJSON struct {
+type JSON struct {
 	Folders []string        `json:"folders"`
 	Scale   string          `json:"scale"`
 	Rows    []checkRowJSON  `json:"rows"`
@@ -96,7 +97,7 @@ func newCheckRowJSON(r check.Row) checkRowJSON {
 	}
 	if p := r.Provisional; p != nil {
 		out.Provisional = &checkProvisionalJSON{Step: p.Step, Of: p.Of, Seeds: p.Seeds, Ratios: jsonNums(p.Ratios),
-			Mean: jsonNum(p.Stats.Mean), Min: jsonNum(p.Stats.Min), Max: jsonNum(p.Stats.Max)}
+			Mean: cmdline.JSONNum(p.Stats.Mean), Min: cmdline.JSONNum(p.Stats.Min), Max: cmdline.JSONNum(p.Stats.Max)}
 	}
 	return out
 }
@@ -105,7 +106,7 @@ func newCheckRowJSON(r check.Row) checkRowJSON {
 func jsonNums(vs []float64) []*float64 {
 	out := []*float64{}
 	for _, v := range vs {
-		out = append(out, jsonNum(v))
+		out = append(out, cmdline.JSONNum(v))
 	}
 	return out
 }
@@ -126,7 +127,7 @@ func checkRowsJSON(t *check.Table) ([]checkRowJSON, map[string]int) {
 // printCheckJSON prints the table t of the folders dirs, and the tuned rows if any, as
 // JSON.
 func printCheckJSON(w io.Writer, t *check.Table, dirs []string, tuned *check.Table) error {
-	out := checkJSON{Folders: []string{}, Scale: t.Scale}
+	out := JSON{Folders: []string{}, Scale: t.Scale}
 	for _, d := range dirs {
 		out.Folders = append(out.Folders, sanitize.Path(d))
 	}
@@ -140,8 +141,8 @@ func printCheckJSON(w io.Writer, t *check.Table, dirs []string, tuned *check.Tab
 	return enc.Encode(out)
 }
 
-// planJSON is `sipbench check --dry-run --json`: the plan's lines with their step costs.
-type planJSON struct {
+// PlanJSON is `sipbench check --dry-run --json`: the plan's lines with their step costs.
+type PlanJSON struct {
 	Scale     string            `json:"scale"`
 	Seeds     []int             `json:"seeds"`
 	CostCache string            `json:"cost_cache"`
@@ -165,7 +166,7 @@ type planLineJSON struct {
 
 // printPlanJSON prints the plan pl with its costs as JSON.
 func printPlanJSON(w io.Writer, pl *check.Plan, lines []planLine, cache string) error {
-	out := planJSON{Scale: pl.Scale, Seeds: pl.Seeds, CostCache: cache, Lines: []planLineJSON{}, Skipped: pl.Skipped}
+	out := PlanJSON{Scale: pl.Scale, Seeds: pl.Seeds, CostCache: cache, Lines: []planLineJSON{}, Skipped: pl.Skipped}
 	for _, l := range lines {
 		h, limited := l.hours(len(pl.Seeds))
 		out.Lines = append(out.Lines, planLineJSON{Experiment: l.exp.Name, Preset: l.exp.Preset, Sets: l.exp.Sets, Method: l.method,

@@ -1,4 +1,4 @@
-package cli
+package checkcmd
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
@@ -164,7 +165,7 @@ func trainTuned(ctx context.Context, rd, from string, spec *presets.Spec, seeds 
 	if _, serr := folder.ReadInfo(rd); serr == nil {
 		r, err = runner.Open(rd)
 	} else if r, err = runner.Create(spec, seeds, rd); err == nil {
-		err = summary.MarkTuned(rd, from, rates, otherTuned(sets))
+		err = summary.MarkTuned(rd, from, rates, cmdline.OtherTuned(sets))
 	}
 	if err != nil {
 		return err

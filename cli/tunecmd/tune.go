@@ -1,4 +1,6 @@
-package cli
+// Package tunecmd is the command `sipbench tune`: each method's best learning rate by
+// successive halving, and the table of a tune folder.
+package tunecmd
 
 import (
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
@@ -31,13 +34,14 @@ type tuneFlags struct {
 	methods, lr, scale                    string
 	perDecade, steps, budget, seed, valid int
 	lrOnly                                bool
-	sets                                  listFlag
+	sets                                  cmdline.ListFlag
 }
 
-// cmdTune searches each method's best learning rate (and other hyper-parameters) by
-// successive halving, or resumes a search.
-func cmdTune(args []string) error {
-	fs := newFlags("tune", tuneUsage)
+// Run searches each method's best learning rate (and other hyper-parameters) by
+// successive halving, or resumes a search (`sipbench tune`); cluster defines the flags that
+// submit each rung to a cluster instead (--slurm).
+func Run(args []string, cluster cmdline.Cluster) error {
+	fs := cmdline.NewFlags("tune", tuneUsage)
 	var f tuneFlags
 	fs.StringVar(&f.methods, "methods", "", "comma-separated methods to tune (default: the preset's defaults)")
 	fs.StringVar(&f.lr, "lr", "1e-5:1e-1", "the range of learning rates, LO:HI")
@@ -51,23 +55,23 @@ func cmdTune(args []string) error {
 	workers := fs.Int("workers", 0, "jobs that train at once within a rate's run (default: the number of cores)")
 	fs.Var(&f.sets, "set", "a setting, key=value (repeatable; not the tuned methods' lr.<method>)")
 	out := fs.String("out", "", "tune folder (default: runs/<date-time>-tune-<preset>); a tune folder there is resumed")
-	sf := addSlurmFlags(fs)
-	pos, err := parseFlags(fs, args)
+	sf := cluster(fs)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if err := sf.check(fs); err != nil {
+	if err := sf.Check(fs); err != nil {
 		return err
 	}
-	if sf.on && sf.dryRun {
-		return usagef("", "tune --slurm submits one array per rung as the search goes; --dry-run has no rungs to show")
+	if sf.On() && sf.DryRun() {
+		return cmdline.Usagef("", "tune --slurm submits one array per rung as the search goes; --dry-run has no rungs to show")
 	}
 	if *workers < 0 {
-		return usagef("", "--per-decade and --validation must be ≥ 1; --steps, --budget, --seed and --workers ≥ 0")
+		return cmdline.Usagef("", "--per-decade and --validation must be ≥ 1; --steps, --budget, --seed and --workers ≥ 0")
 	}
 	dir := *out
 	var plan tune.Plan
-	if prev, err := readTune(dir); err == nil {
+	if prev, err := cmdline.ReadTune(dir); err == nil {
 		plan = prev.Plan // resume: the recorded plan, whatever the flags say
 		fmt.Printf("sipbench: resuming the search in %s (%s, methods %s)\n", dir, plan.Preset, strings.Join(plan.Methods, ","))
 	} else if plan, dir, err = f.newPlan(pos, dir); err != nil {
@@ -79,26 +83,26 @@ func cmdTune(args []string) error {
 // newPlan returns the plan of a new search of the preset that pos names, and its folder
 // (dir, or a new one under runs/ if dir is "").
 func (f *tuneFlags) newPlan(pos []string, dir string) (tune.Plan, string, error) {
-	p, err := presetArg("tune", pos)
+	p, err := cmdline.PresetArg("tune", pos)
 	if err != nil {
 		return tune.Plan{}, "", err
 	}
 	if p.IsSolver() {
-		return tune.Plan{}, "", usagef("", "%s has no network to train; tune a training preset", p.Name)
+		return tune.Plan{}, "", cmdline.Usagef("", "%s has no network to train; tune a training preset", p.Name)
 	}
 	lo, hi, ok := parseRange(f.lr)
 	if !ok {
-		return tune.Plan{}, "", usagef("", "--lr %q: want LO:HI with 0 < LO ≤ HI, such as 1e-5:1e-1", f.lr)
+		return tune.Plan{}, "", cmdline.Usagef("", "--lr %q: want LO:HI with 0 < LO ≤ HI, such as 1e-5:1e-1", f.lr)
 	}
 	if f.perDecade < 1 || f.steps < 0 || f.budget < 0 || f.seed < 0 || f.valid < 1 {
-		return tune.Plan{}, "", usagef("", "--per-decade and --validation must be ≥ 1; --steps, --budget, --seed and --workers ≥ 0")
+		return tune.Plan{}, "", cmdline.Usagef("", "--per-decade and --validation must be ≥ 1; --steps, --budget, --seed and --workers ≥ 0")
 	}
 	if f.steps > 0 && f.budget > 0 {
-		return tune.Plan{}, "", usagef("", "give --steps or --budget, not both")
+		return tune.Plan{}, "", cmdline.Usagef("", "give --steps or --budget, not both")
 	}
-	spec, err := p.Resolve(f.scale, splitList(f.methods), f.sets)
+	spec, err := p.Resolve(f.scale, cmdline.SplitList(f.methods), f.sets)
 	if err != nil {
-		return tune.Plan{}, "", usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
+		return tune.Plan{}, "", cmdline.Usagef("run 'sipbench list --json' for the accepted methods and settings", "%v", err)
 	}
 	plan := tune.Plan{Preset: p.Name, Scale: spec.Scale, Methods: spec.MethodNames(), Sets: f.sets, Lo: lo, Hi: hi,
 		PerDecade: f.perDecade, Steps: f.steps, Seed: f.seed, Validation: f.valid, Hypers: !f.lrOnly}
@@ -110,7 +114,7 @@ func (f *tuneFlags) newPlan(pos []string, dir string) (tune.Plan, string, error)
 	case f.budget > 0:
 		plan.Steps = tune.StepsForOf(ns, f.budget)
 		if plan.Steps < 1 {
-			return tune.Plan{}, "", usagef("", "--budget %d steps is less than one step per point and method (%d)", f.budget, tune.CostOf(ns, 1))
+			return tune.Plan{}, "", cmdline.Usagef("", "--budget %d steps is less than one step per point and method (%d)", f.budget, tune.CostOf(ns, 1))
 		}
 	case plan.Steps == 0:
 		plan.Steps = spec.Common.Steps
@@ -123,17 +127,17 @@ func (f *tuneFlags) newPlan(pos []string, dir string) (tune.Plan, string, error)
 
 // runTune runs (or resumes) the search of plan in dir, then prints its record; Ctrl-C
 // stops it with its checkpoints written.
-func runTune(dir string, plan tune.Plan, workers int, sf *slurmFlags) error {
-	p, err := presetArg("tune", []string{plan.Preset})
+func runTune(dir string, plan tune.Plan, workers int, sf cmdline.ClusterFlags) error {
+	p, err := cmdline.PresetArg("tune", []string{plan.Preset})
 	if err != nil {
 		return err
 	}
-	ctx, stop := cancelOnSignal("the search")
+	ctx, stop := cmdline.CancelOnSignal("the search")
 	defer stop()
 	t := &tune.Tuner{Dir: dir, Plan: plan, Preset: p, Workers: workers, Log: os.Stdout}
-	if sf.on {
+	if sf.On() {
 		t.Submit = func(rung string, runs []runner.ArrayRun) error {
-			return submitArray(rung, "sipbench-tune-"+plan.Preset, runs, sf)
+			return sf.Submit(rung, "sipbench-tune-"+plan.Preset, runs)
 		}
 	}
 	grid := tune.Grid(plan.Lo, plan.Hi, plan.PerDecade)
@@ -145,12 +149,12 @@ func runTune(dir string, plan tune.Plan, workers int, sf *slurmFlags) error {
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(os.Stderr, "sipbench: stopped; sipbench tune --out %s resumes it\n", dir)
-			return &exitError{130}
+			return &cmdline.ExitError{Code: 130}
 		}
 		return err
 	}
 	fmt.Println()
-	printTuned(os.Stdout, dir, rec)
+	Print(os.Stdout, dir, rec)
 	return nil
 }
 
@@ -175,11 +179,11 @@ func searchedSets(sets []string, spec *presets.Spec, hypers bool) error {
 		k, _, _ := strings.Cut(strings.TrimSpace(s), "=")
 		for _, m := range spec.Methods {
 			if k == "lr."+m.Name {
-				return usagef("", "--set %s: tune searches the learning rates", s)
+				return cmdline.Usagef("", "--set %s: tune searches the learning rates", s)
 			}
 			for _, h := range m.Hypers() {
 				if k == h.Name+"."+m.Name && hypers {
-					return usagef("", "--set %s: tune searches %s's %s (--lr-only leaves it at the value given)", s, m.Name, h.Name)
+					return cmdline.Usagef("", "--set %s: tune searches %s's %s (--lr-only leaves it at the value given)", s, m.Name, h.Name)
 				}
 			}
 		}
@@ -219,10 +223,10 @@ func hypersText(p *presets.Preset, plan tune.Plan) string {
 	return " (crossed with " + strings.Join(parts, ", ") + ")"
 }
 
-// printTuned prints a finished search: each method's best rate (and other tuned
+// Print prints a finished search: each method's best rate (and other tuned
 // hyper-parameters) beside the preset's, its held-out score, the budget, and a warning for
 // every best value at the end of the range searched.
-func printTuned(w io.Writer, dir string, rec *tune.Record) {
+func Print(w io.Writer, dir string, rec *tune.Record) {
 	fmt.Fprintf(w, "%s: %s (%s scale), %s on %d held-out examples after %d steps\n", dir, rec.Plan.Preset, rec.Plan.Scale, rec.Metric, rec.Plan.Validation, rec.Plan.Steps)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "METHOD\tTUNED LR\tPRESET'S LR\tHELD-OUT "+rec.Metric+"\tOTHER (PRESET'S)\t")

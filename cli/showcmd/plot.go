@@ -1,4 +1,4 @@
-package cli
+package showcmd
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/figures"
 	"github.com/sipbench/sipbench/figures/inline"
 	"github.com/sipbench/sipbench/folder"
@@ -19,12 +20,12 @@ import (
 const plotUsage = "sipbench plot DIR… [--out FILE.png|.svg|.pdf] [--kind curves|fields|scatter|xspace|sweep|table1|profile] " +
 	"[--metric NAME] [--x step|wall] [--width W] [--height H] [--inline]"
 
-// cmdPlot is `sipbench plot`: the paper's figures from run folders. Without --kind it
+// Plot is `sipbench plot`: the paper's figures from run folders. Without --kind it
 // draws a run's default figures (the learning curves and its preset's own figure, or a
 // sweep folder's sweep) into DIR/figures/<kind>.png and prints each path; with --out it
 // draws one figure (--kind, or the curves) in the format of the file's extension.
-func cmdPlot(args []string) error {
-	fs := newFlags("plot", plotUsage)
+func Plot(args []string) error {
+	fs := cmdline.NewFlags("plot", plotUsage)
 	out := fs.String("out", "", "output file, .png, .svg or .pdf (default: DIR/figures/<kind>.png)")
 	kind := fs.String("kind", "", "curves, fields, scatter, xspace, sweep, table1 or profile (a performance profile over the seeds of a sweep, a check folder or several runs) (default: curves and the preset's own figure)")
 	metric := fs.String("metric", "", "metric of curves and sweeps (default: the preset's)")
@@ -33,12 +34,12 @@ func cmdPlot(args []string) error {
 	height := fs.String("height", "", "height, as --width (default: the kind's)")
 	window := fs.Int("window", 0, "logged steps in the running mean of curves (default: 64, the paper's; 1 for raw values)")
 	inline := fs.Bool("inline", false, "also show the figure in the terminal (kitty graphics or sixel), if it can")
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("usage: "+plotUsage, "plot takes one or more run folders")
+		return cmdline.Usagef("usage: "+plotUsage, "plot takes one or more run folders")
 	}
 	o := figures.Options{Metric: *metric, Window: *window}
 	switch *xAxis {
@@ -46,10 +47,10 @@ func cmdPlot(args []string) error {
 	case "wall":
 		o.Wall = true
 	default:
-		return usagef("", "--x %q: want step or wall", *xAxis)
+		return cmdline.Usagef("", "--x %q: want step or wall", *xAxis)
 	}
 	if *window < 0 {
-		return usagef("", "--window must be ≥ 1")
+		return cmdline.Usagef("", "--window must be ≥ 1")
 	}
 	if o.Width, err = sizeFlag("width", *width); err != nil {
 		return err
@@ -59,7 +60,7 @@ func cmdPlot(args []string) error {
 	}
 	if *out != "" {
 		if _, err := figures.Format(*out); err != nil {
-			return usagef("", "--out: %v", err)
+			return cmdline.Usagef("", "--out: %v", err)
 		}
 	}
 	kinds, err := plotKinds(*kind, pos, *out)
@@ -76,7 +77,7 @@ func plotKinds(kind string, pos []string, out string) ([]figures.Kind, error) {
 	case kind != "":
 		k, err := figures.ParseKind(kind)
 		if err != nil {
-			return nil, usagef("", "--kind: %v", err)
+			return nil, cmdline.Usagef("", "--kind: %v", err)
 		}
 		return []figures.Kind{k}, nil
 	case len(pos) > 1:
@@ -99,7 +100,7 @@ func drawPlots(pos []string, kinds []figures.Kind, o figures.Options, out string
 		o.Kind = k
 		f, err := figures.New(pos, o)
 		if errors.Is(err, figures.ErrKind) || errors.Is(err, summary.ErrNoMetric) {
-			return usagef("", "%v", err)
+			return cmdline.Usagef("", "%v", err)
 		}
 		if err != nil {
 			return err
@@ -142,7 +143,7 @@ func sizeFlag(name, v string) (vg.Length, error) {
 	}
 	l, err := figures.ParseLength(v)
 	if err != nil {
-		return 0, usagef("", "--%s: %v", name, err)
+		return 0, cmdline.Usagef("", "--%s: %v", name, err)
 	}
 	return l, nil
 }
