@@ -63,97 +63,136 @@ func Of(dirs []string, o Options) (*Profile, error) {
 		window = metrics.DefaultWindow
 	}
 	pr := &Profile{Wall: o.Wall}
-	type problem struct {
-		name  string
-		costs map[string]float64
-	}
 	var probs []problem
 	for _, dir := range dirs {
 		info, err := folder.ReadInfo(dir)
 		if err != nil {
 			return nil, fmt.Errorf("runner: %s is not a run folder: %v", dir, err)
 		}
-		col := max(0, slices.Index(info.Metrics, info.Metric))
 		for _, m := range info.Methods {
 			if !slices.Contains(pr.Methods, m) {
 				pr.Methods = append(pr.Methods, m)
 			}
 		}
+		run := runCurves{dir: dir, info: info, col: max(0, slices.Index(info.Metrics, info.Metric)), window: window}
 		for _, seed := range info.Seeds {
-			// Two passes over each job's rows, in memory bounded whatever their number: the
-			// first and last running means, then the first step that reaches the target.
-			type ends struct{ first, last float64 }
-			curves := map[string]ends{}
-			f0, fL := 0.0, math.Inf(1)
-			n := 0
-			for _, m := range info.Methods {
-				e, rows := ends{math.Inf(1), math.Inf(1)}, 0
-				err := smoothedRows(dir, folder.JobID(m, seed), info.Metrics, col, window, func(_ int, _, mean float64) bool {
-					if rows == 0 {
-						e.first = mean
-					}
-					e.last = mean
-					rows++
-					return true
-				}, func() { rows++ })
-				if err != nil || rows == 0 {
-					continue
-				}
-				curves[m] = e
-				if v := e.first; v > 0 && !math.IsInf(v, 0) {
-					f0 += math.Log(v)
-					n++
-				}
-				if v := e.last; v > 0 && v < fL {
-					fL = v
-				}
+			if p, ok := run.problem(seed, tol, o.Wall); ok {
+				probs = append(probs, p)
 			}
-			if n == 0 || math.IsInf(fL, 1) {
-				continue // nothing logged yet
-			}
-			target := math.Exp(math.Log(fL) + tol*(f0/float64(n)-math.Log(fL)))
-			p := problem{name: dir + " seed " + strconv.Itoa(seed), costs: map[string]float64{}}
-			for m := range curves {
-				cost := math.Inf(1)
-				smoothedRows(dir, folder.JobID(m, seed), info.Metrics, col, window, func(step int, wall, mean float64) bool {
-					if mean > target {
-						return true
-					}
-					cost = float64(step)
-					if o.Wall {
-						cost = wall
-					}
-					return false
-				}, nil)
-				p.costs[m] = cost
-			}
-			probs = append(probs, p)
 		}
 	}
 	if len(probs) == 0 {
 		return nil, fmt.Errorf("runner: no run of %d folders has logged a value yet", len(dirs))
 	}
 	for _, p := range probs {
-		best := math.Inf(1)
-		for _, c := range p.costs {
-			best = math.Min(best, c)
-		}
-		row := make([]float64, len(pr.Methods))
-		for i, m := range pr.Methods {
-			c, ok := p.costs[m]
-			switch {
-			case !ok:
-				row[i] = math.NaN()
-			case math.IsInf(c, 1):
-				row[i] = c
-			default:
-				row[i] = math.Max(c, 1e-12) / math.Max(best, 1e-12) // a cost of 0 (reached at once) ties
-			}
-		}
 		pr.Problems = append(pr.Problems, p.name)
-		pr.Ratios = append(pr.Ratios, row)
+		pr.Ratios = append(pr.Ratios, p.ratios(pr.Methods))
 	}
 	return pr, nil
+}
+
+// A problem is one seed of one run: each method's cost to reach its target.
+type problem struct {
+	name  string
+	costs map[string]float64
+}
+
+// ratios returns the problem's row of Profile.Ratios over methods: each cost over the
+// best, NaN for a method the run lacks.
+func (p problem) ratios(methods []string) []float64 {
+	best := math.Inf(1)
+	for _, c := range p.costs {
+		best = math.Min(best, c)
+	}
+	row := make([]float64, len(methods))
+	for i, m := range methods {
+		c, ok := p.costs[m]
+		switch {
+		case !ok:
+			row[i] = math.NaN()
+		case math.IsInf(c, 1):
+			row[i] = c
+		default:
+			row[i] = math.Max(c, 1e-12) / math.Max(best, 1e-12) // a cost of 0 (reached at once) ties
+		}
+	}
+	return row
+}
+
+// runCurves reads the smoothed metric curves of one run folder's jobs.
+type runCurves struct {
+	dir         string
+	info        folder.Info
+	col, window int // the metric's column, the running mean's window
+}
+
+// ends are a curve's first and last running means.
+type ends struct{ first, last float64 }
+
+// problem returns the problem of seed: the target between the methods' first and best
+// last values (tol), and each method's cost to reach it; false if no job of the seed
+// has logged a value yet. Two passes over each job's rows, in memory bounded whatever
+// their number: the first and last running means, then the first step that reaches the
+// target.
+func (r runCurves) problem(seed int, tol float64, wall bool) (problem, bool) {
+	curves := map[string]ends{}
+	f0, fL := 0.0, math.Inf(1)
+	n := 0
+	for _, m := range r.info.Methods {
+		e, ok := r.ends(folder.JobID(m, seed))
+		if !ok {
+			continue
+		}
+		curves[m] = e
+		if v := e.first; v > 0 && !math.IsInf(v, 0) {
+			f0 += math.Log(v)
+			n++
+		}
+		if v := e.last; v > 0 && v < fL {
+			fL = v
+		}
+	}
+	if n == 0 || math.IsInf(fL, 1) {
+		return problem{}, false // nothing logged yet
+	}
+	target := math.Exp(math.Log(fL) + tol*(f0/float64(n)-math.Log(fL)))
+	p := problem{name: r.dir + " seed " + strconv.Itoa(seed), costs: map[string]float64{}}
+	for m := range curves {
+		p.costs[m] = r.cost(folder.JobID(m, seed), target, wall)
+	}
+	return p, true
+}
+
+// ends returns the job's first and last running means (+Inf for a diverged first row);
+// false if it cannot be read or has no row.
+func (r runCurves) ends(job string) (ends, bool) {
+	e, rows := ends{math.Inf(1), math.Inf(1)}, 0
+	err := smoothedRows(r.dir, job, r.info.Metrics, r.col, r.window, func(_ int, _, mean float64) bool {
+		if rows == 0 {
+			e.first = mean
+		}
+		e.last = mean
+		rows++
+		return true
+	}, func() { rows++ })
+	return e, err == nil && rows > 0
+}
+
+// cost returns the step (with wall, the training seconds) at which the job's running
+// mean first reaches target; +Inf if it never does.
+func (r runCurves) cost(job string, target float64, wall bool) float64 {
+	cost := math.Inf(1)
+	smoothedRows(r.dir, job, r.info.Metrics, r.col, r.window, func(step int, w, mean float64) bool {
+		if mean > target {
+			return true
+		}
+		cost = float64(step)
+		if wall {
+			cost = w
+		}
+		return false
+	}, nil)
+	return cost
 }
 
 // smoothedRows reads the job's metrics.csv in one pass, in chunks of rows, and calls visit
