@@ -151,7 +151,7 @@ func spawnTraining(dir string, workers int) (int, error) {
 // array (each task checkpoints its job); otherwise it asks the processes that train its
 // jobs on this machine to stop (runner.StopTrainers), which checkpoint them and exit.
 func stopTraining(dir string) {
-	if cluster.CancelArray(dir) { // a run trained on a Slurm cluster: cancel its array
+	if cluster.CancelFolder(dir) { // a run trained on a Slurm cluster: cancel its array
 		return
 	}
 	trainers.Stop(dir)

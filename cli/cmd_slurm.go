@@ -10,16 +10,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/cluster"
+	_ "github.com/sipbench/sipbench/cluster/slurmengine" // the engine of --slurm
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
-	"github.com/sipbench/sipbench/slurm"
 	"github.com/sipbench/sipbench/summary"
 )
 
-// slurmFlags are the flags of run and sweep that hand the jobs to Slurm.
+// slurmFlags are the flags of run and sweep that hand the jobs to a cluster: --slurm, or
+// --cluster NAME for another registered engine.
 type slurmFlags struct {
 	on         bool
-	opts       slurm.Options
+	engine     string // --cluster; "slurm" for --slurm
+	eng        cluster.Engine
+	opts       cluster.Options
 	extra      listFlag
 	dryRun     bool
 	requeueMax int
@@ -32,14 +36,16 @@ type slurmFlags struct {
 func addSlurmFlags(fs *flag.FlagSet) *slurmFlags {
 	f := &slurmFlags{}
 	fs.BoolVar(&f.on, "slurm", false, "submit the jobs to Slurm as one job array instead of training here")
+	fs.Func("cluster", "submit the jobs as one job array to this cluster engine instead of training here (--slurm is --cluster slurm)",
+		func(name string) error { f.engine, f.on = name, true; return nil })
 	fs.StringVar(&f.opts.Partition, "partition", "", "Slurm partition (with --slurm)")
-	fs.StringVar(&f.opts.Time, "time", slurm.DefaultTime, "time limit per task, in Slurm's syntax such as 1-00:00:00; a task checkpoints and requeues itself before it (with --slurm)")
-	fs.IntVar(&f.opts.CPUsPerTask, "cpus-per-task", slurm.DefaultCPUsPerTask, "cores per task; its op threads (with --slurm)")
+	fs.StringVar(&f.opts.Time, "time", cluster.DefaultTime, "time limit per task, in Slurm's syntax such as 1-00:00:00; a task checkpoints and requeues itself before it (with --slurm)")
+	fs.IntVar(&f.opts.CPUsPerTask, "cpus-per-task", cluster.DefaultCPUsPerTask, "cores per task; its op threads (with --slurm)")
 	fs.StringVar(&f.opts.Mem, "mem", "", "memory per task, such as 4G (with --slurm)")
 	fs.StringVar(&f.opts.Account, "account", "", "Slurm account to charge (with --slurm)")
 	fs.StringVar(&f.opts.QOS, "qos", "", "Slurm quality of service (with --slurm)")
 	fs.IntVar(&f.opts.MaxParallel, "max-parallel", 0, "at most this many tasks at once, the array's %N (default: min(tasks, 256); with --slurm)")
-	fs.DurationVar(&f.opts.SignalLead, "signal-lead", slurm.DefaultSignalLead, "how long before the time limit Slurm warns a task to checkpoint and requeue (with --slurm)")
+	fs.DurationVar(&f.opts.SignalLead, "signal-lead", cluster.DefaultSignalLead, "how long before the time limit Slurm warns a task to checkpoint and requeue (with --slurm)")
 	fs.Var(&f.extra, "sbatch-arg", "another sbatch option, such as --gres=gpu:1 (repeatable; with --slurm)")
 	fs.Var(&f.setup, "setup", "a shell line the batch script runs before training, such as 'module load gcc' (repeatable; with --slurm)")
 	fs.StringVar(&f.bin, "bin", "", "the sipbench binary the tasks run, on a file system the compute nodes see (default: this one; with --slurm)")
@@ -53,8 +59,11 @@ func addSlurmFlags(fs *flag.FlagSet) *slurmFlags {
 }
 
 // check validates the flags before anything is written: numbers, the options' syntax, and
-// that Slurm is there to submit to (a usage error otherwise: exit 2).
+// that the engine is there to submit to (a usage error otherwise: exit 2).
 func (f *slurmFlags) check(fs *flag.FlagSet) error {
+	if err := f.pickEngine(fs); err != nil {
+		return err
+	}
 	if !f.on {
 		var set []string
 		fs.Visit(func(fl *flag.Flag) {
@@ -80,16 +89,39 @@ func (f *slurmFlags) check(fs *flag.FlagSet) error {
 	}
 	f.opts.Extra = f.extra
 	f.opts.Setup = f.setup
-	probe := &slurm.Script{Options: f.opts, Tasks: 1, Command: []string{"x"}}
-	if err := probe.Validate(); err != nil {
-		return usagef("", "%s", strings.TrimPrefix(err.Error(), "slurm: "))
+	if err := f.eng.Check(f.opts); err != nil {
+		return usagef("", "%s", strings.TrimPrefix(err.Error(), f.engine+": "))
 	}
 	if !f.dryRun {
-		if err := (slurm.Client{}).Available(); err != nil {
-			return usagef("--slurm submits to a Slurm cluster: run it on the cluster's login node, or leave --slurm out to train here",
-				"--slurm: Slurm's sbatch is not on PATH")
+		if err := f.eng.Available(); err != nil {
+			if f.engine == cluster.DefaultEngine {
+				return usagef("--slurm submits to a Slurm cluster: run it on the cluster's login node, or leave --slurm out to train here",
+					"--slurm: Slurm's sbatch is not on PATH")
+			}
+			return usagef("leave --cluster out to train here", "--cluster %s: %v", f.engine, err)
 		}
 	}
+	return nil
+}
+
+// pickEngine resolves --slurm and --cluster NAME into the engine: --slurm is --cluster
+// slurm, and either turns the flags on.
+func (f *slurmFlags) pickEngine(fs *flag.FlagSet) error {
+	slurmSet := false
+	fs.Visit(func(fl *flag.Flag) { slurmSet = slurmSet || fl.Name == "slurm" && f.on })
+	switch {
+	case slurmSet && f.engine != "" && f.engine != cluster.DefaultEngine:
+		return usagef("", "--slurm and --cluster %s name two engines: give one", f.engine)
+	case !f.on:
+		return nil
+	case f.engine == "":
+		f.engine = cluster.DefaultEngine
+	}
+	eng, err := cluster.Lookup(f.engine)
+	if err != nil {
+		return usagef("", "--cluster %s: no such engine; this sipbench has %s", f.engine, strings.Join(cluster.Names(), ", "))
+	}
+	f.eng = eng
 	return nil
 }
 
@@ -110,7 +142,7 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 	}
 	exe, _ = filepath.Abs(exe)
 	for _, p := range []struct{ what, path string }{{"the sipbench binary", exe}, {"the run folder", dir}} {
-		if w := slurm.LocalOnly(p.path); w != "" {
+		if w := folder.LocalOnly(p.path); w != "" {
 			fmt.Fprintf(os.Stderr, "sipbench: warning: %s %s is on %s: compute nodes may not see it (use --bin, --out on a shared file system)\n", p.what, p.path, w)
 		}
 	}
@@ -129,7 +161,7 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 		return err
 	}
 	sub, err := runner.SubmitArray(dir, runs, runner.SubmitOptions{
-		Options: f.opts, Name: name, Exe: exe, WorkDir: wd, RequeueMax: f.requeueMax, DryRun: f.dryRun, TaskArgs: taskArgs,
+		Options: f.opts, Engine: f.eng, Name: name, Exe: exe, WorkDir: wd, RequeueMax: f.requeueMax, DryRun: f.dryRun, TaskArgs: taskArgs,
 		Comment: []string{"Written by 'sipbench " + strings.Join(os.Args[1:], " ") + "'."},
 	})
 	if err != nil {
@@ -137,7 +169,7 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 	}
 	if f.dryRun {
 		fmt.Print(sub.Script)
-		fmt.Printf("\nsipbench: dry run: wrote %s (%d tasks), submitted nothing; sbatch %s submits it\n", sub.Path, sub.Tasks, sub.Path)
+		fmt.Printf("\nsipbench: dry run: wrote %s (%d tasks), submitted nothing; %s %s submits it\n", sub.Path, sub.Tasks, f.eng.Terms().Submit, sub.Path)
 		return nil
 	}
 	if strings.Contains(sub.Array, ",") {

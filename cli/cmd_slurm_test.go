@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/check"
+	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
@@ -94,11 +95,11 @@ func TestSlurmDryRun(t *testing.T) {
 			t.Errorf("dry run output lacks %q:\n%s", want, stdout)
 		}
 	}
-	rec, err := slurm.ReadRecord(dir)
+	rec, err := cluster.ReadRecord(dir)
 	if err != nil || rec.Array != "" || len(rec.Tasks) != 4 || rec.Tasks[3].Run != "xi=1" || rec.Tasks[3].Job != "adam-seed0" {
 		t.Fatalf("slurm.json: %+v, %v", rec, err)
 	}
-	sub, err := slurm.ReadRecord(filepath.Join(dir, "xi=1"))
+	sub, err := cluster.ReadRecord(filepath.Join(dir, "xi=1"))
 	if err != nil || len(sub.Tasks) != 2 || sub.Tasks[0].Task != 2 || sub.Tasks[0].Run != "" {
 		t.Errorf("the combination's slurm.json: %+v, %v; want tasks 2 and 3", sub, err)
 	}
@@ -139,7 +140,7 @@ func TestSlurmSiteFlags(t *testing.T) {
 			t.Errorf("script lacks %q:\n%s", want, stdout)
 		}
 	}
-	if w := slurm.LocalOnly(dir); w != "" && !strings.Contains(stderr, "compute nodes may not see it") {
+	if w := folder.LocalOnly(dir); w != "" && !strings.Contains(stderr, "compute nodes may not see it") {
 		t.Errorf("the run folder is on %s, but no warning: %q", w, stderr)
 	}
 	if !strings.Contains(stderr, "locks in the run folder: ") {

@@ -9,17 +9,19 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
-	"github.com/sipbench/sipbench/slurm"
 )
 
 const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--first F] [--task I] [--print-every D] [--problem-cmd CMD --problem-exe PATH]"
 
-// cmdTrainTask is what each task of a Slurm array runs (the batch script execs it): it
-// trains its own job of DIR, found through DIR/slurm.json by SLURM_ARRAY_TASK_ID, headless,
-// with SLURM_CPUS_PER_TASK op threads. SIGUSR1 (Slurm's warning ahead of the time limit)
-// and SIGTERM (preemption, scancel) checkpoint the job; then the task requeues itself.
+// cmdTrainTask is what each task of a cluster's array runs (Slurm's batch script execs it):
+// it trains its own job of DIR, found through DIR's record (slurm.json) by the task's index
+// that its engine's environment gives (SLURM_ARRAY_TASK_ID), headless, with the cores it
+// was given (SLURM_CPUS_PER_TASK) as op threads. SIGUSR1 (the warning ahead of the time
+// limit) and SIGTERM (preemption, a cancel) checkpoint the job; then the task requeues
+// itself.
 func cmdTrainTask(args []string) error {
 	fs := newFlags("train-task", trainTaskUsage)
 	requeueMax := fs.Int("requeue-max", 3, "requeues allowed before the job is failed")
@@ -39,13 +41,17 @@ func cmdTrainTask(args []string) error {
 	if *requeueMax < 0 || *first < 0 {
 		return usagef("", "--requeue-max and --first must be ≥ 0")
 	}
-	task, err := runner.SlurmTaskFromEnv(os.Getenv)
-	global := *first + task.Index // the folder's task: slurm.json's numbering
+	eng, err := engineOf(pos[0])
+	if err != nil {
+		return err
+	}
+	task, err := eng.TaskFromEnv(os.Getenv)
+	global := *first + task.Index // the folder's task: the record's numbering
 	if *index >= 0 {
 		global, err = *index, nil
 	}
 	if err != nil {
-		return usagef("train-task runs inside a Slurm array task; --task I names the task by hand", "%v", err)
+		return usagef("train-task runs inside a cluster's array task; --task I names the task by hand", "%v", err)
 	}
 	// Catch the signals before anything else, so that none can kill the task unsaved.
 	stop, release := catchTaskSignals()
@@ -60,16 +66,16 @@ func cmdTrainTask(args []string) error {
 	if err != nil {
 		return err
 	}
-	if task.Array != "" { // the script submitted again by hand: slurm.json follows the new array
-		if changed, err := slurm.AdoptArray(pos[0], task.Array, *first); err != nil {
+	if task.Array != "" { // the script submitted again by hand: the record follows the new array
+		if changed, err := cluster.AdoptArray(pos[0], task.Array, *first); err != nil {
 			fmt.Fprintf(os.Stderr, "sipbench: warning: %v (watch may follow the old array)\n", err)
 		} else if changed {
-			fmt.Printf("sipbench: %s now records array %s (the script was submitted again)\n", slurm.RecordFile, task.Array)
+			fmt.Printf("sipbench: %s now records array %s (the script was submitted again)\n", cluster.RecordFileOf(eng.Name()), task.Array)
 		}
 	}
 	node := ""
-	if n := os.Getenv("SLURMD_NODENAME"); n != "" {
-		node = " on node " + n
+	if task.Node != "" {
+		node = " on node " + task.Node
 	}
 	fmt.Printf("sipbench: task %s (restart %d)%s trains job %s of %s with %d op threads\n",
 		task.ID(), task.Restarts, node, job, r.Dir, max(1, task.CPUs))
@@ -85,7 +91,7 @@ func cmdTrainTask(args []string) error {
 		printProgress(os.Stdout, info, sub, *every)
 		close(printed)
 	}()
-	out, err := r.TrainTask(context.Background(), job, task, runner.TaskOptions{RequeueMax: *requeueMax}, stop)
+	out, err := r.TrainTask(context.Background(), job, task, runner.TaskOptions{RequeueMax: *requeueMax, Engine: eng}, stop)
 	if errors.Is(err, folder.ErrJobDone) {
 		fmt.Println("sipbench:", err)
 		return nil
@@ -95,6 +101,15 @@ func cmdTrainTask(args []string) error {
 	}
 	<-printed
 	return reportTask(job, out)
+}
+
+// engineOf returns the engine that the record of the folder dir names.
+func engineOf(dir string) (cluster.Engine, error) {
+	rec, err := cluster.ReadRecord(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: no task → job map: %v", dir, err)
+	}
+	return rec.EngineOf()
 }
 
 // catchTaskSignals catches SIGUSR1, SIGTERM and Ctrl-C: the first one's name is sent on

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/cluster/slurmengine"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
@@ -46,7 +47,7 @@ func standIn(t *testing.T, name, body string) string {
 // cancelArrays cancels what the folder's slurm.json records, so that a subtest leaves no
 // task behind.
 func cancelArrays(t *testing.T, dir string) {
-	if rec, err := slurm.ReadRecord(dir); err == nil {
+	if rec, err := cluster.ReadRecord(dir); err == nil {
 		if ids := rec.ArrayIDs(); len(ids) > 0 {
 			exec.Command("scancel", ids...).Run()
 		}
@@ -116,7 +117,7 @@ func (e *e2e) partial(t *testing.T) {
 	}
 	second, _, _ := strings.Cut(strings.TrimSpace(string(sb)), ";")
 	waitFor(t, dir, "the new array's task recorded", 3*time.Minute, func() bool {
-		rec, err := slurm.ReadRecord(dir)
+		rec, err := cluster.ReadRecord(dir)
 		return err == nil && rec.Array == second
 	})
 	// The old array's task 1 waits behind its throttle (or has just started): queued or
@@ -290,7 +291,7 @@ func (e *e2e) thousand(t *testing.T) {
 	out := e.sipbench(t, "sweep", "rotation", "--set", "xi="+strings.Join(xs, ","), "--methods", "sip,adam", "--steps", "20",
 		"--slurm", "--cpus-per-task", "1", "--max-parallel", "5", "--out", dir)
 	defer cancelArrays(t, dir)
-	rec, err := slurm.ReadRecord(dir)
+	rec, err := cluster.ReadRecord(dir)
 	if err != nil || rec.Array == "" || len(rec.Parts) != 1 || rec.Parts[0].First != 1001 || rec.Parts[0].Array == "" || len(rec.Tasks) != 1200 {
 		t.Fatalf("slurm.json of 1,200 tasks: %+v, %v; want two arrays, the second from task 1001", rec.Parts, err)
 	}
@@ -306,9 +307,8 @@ func (e *e2e) thousand(t *testing.T) {
 	if sacct, err := exec.LookPath("sacct"); err == nil {
 		os.WriteFile(filepath.Join(bin, "sacct"), []byte("#!/bin/sh\nexec "+sacct+" \"$@\"\n"), 0o755)
 	}
-	saved := cluster.Monitor
-	cluster.Monitor = &slurm.Monitor{Client: slurm.Client{Bin: bin}, Every: cluster.PollInterval}
-	defer func() { cluster.Monitor = saved }()
+	saved := cluster.Register(slurmengine.New(slurm.Client{Bin: bin}))
+	defer cluster.Register(saved)
 	info, err := folder.ReadSweep(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/check"
+	seam "github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/slurm"
@@ -89,7 +90,7 @@ func (e *e2e) sipbench(t *testing.T, args ...string) string {
 // array returns the array id that dir's slurm.json records.
 func array(t *testing.T, dir string) string {
 	t.Helper()
-	rec, err := slurm.ReadRecord(dir)
+	rec, err := seam.ReadRecord(dir)
 	if err != nil || rec.Array == "" {
 		t.Fatalf("slurm.json of %s: %+v, %v", dir, rec, err)
 	}
@@ -234,10 +235,10 @@ func (e *e2e) sweep(t *testing.T) {
 	second, _, _ := strings.Cut(strings.TrimSpace(string(sb)), ";")
 	waitFor(t, cluster, "the re-submitted array recorded and ended", 3*time.Minute, func() bool {
 		q, _ := exec.Command("squeue", "-h", "-j", second).Output() // empty, or an error, once it has ended
-		rec, err := slurm.ReadRecord(cluster)
+		rec, err := seam.ReadRecord(cluster)
 		return err == nil && rec.Array == second && strings.TrimSpace(string(q)) == ""
 	})
-	if rec, _ := slurm.ReadRecord(cluster); len(rec.Previous) != 1 || rec.Previous[0] != first {
+	if rec, _ := seam.ReadRecord(cluster); len(rec.Previous) != 1 || rec.Previous[0] != first {
 		t.Errorf("slurm.json after the re-submission: %+v; want array %s, previous [%s]", rec, second, first)
 	}
 	for _, c := range combos {

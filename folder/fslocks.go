@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-
-	"github.com/sipbench/sipbench/slurm"
 )
 
 // LockMode says what keeps a job from being trained twice in a run folder, by the file
@@ -42,7 +40,7 @@ func LockModeOf(dir string) LockMode {
 }
 
 func lockModeOf(dir string) LockMode {
-	mnt, _ := slurm.MountOf(dir)
+	mnt, _ := MountOf(dir)
 	m := modeFor(mnt, beegfsGlobalLocks)
 	switch os.Getenv("SIPBENCH_LOCKS") {
 	case "lease":
@@ -55,7 +53,7 @@ func lockModeOf(dir string) LockMode {
 
 // modeFor is the lock mode of a folder on the mount mnt; beegfsGlobal reports the BeeGFS
 // client's setting.
-func modeFor(mnt slurm.Mount, beegfsGlobal func() bool) LockMode {
+func modeFor(mnt Mount, beegfsGlobal func() bool) LockMode {
 	m := LockMode{FS: mnt.Type}
 	opts := "," + mnt.Options + ","
 	switch {

@@ -11,28 +11,26 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/sipbench/sipbench/slurm"
 )
 
 // TestLockModes: what holds on each file system: flock where it is global, a lease where
 // it is local to a node (Lustre with localflock or noflock, BeeGFS by default).
 func TestLockModes(t *testing.T) {
 	for _, c := range []struct {
-		mnt    slurm.Mount
+		mnt    Mount
 		global bool
 		lease  bool
 	}{
-		{slurm.Mount{Type: "nfs4", Options: "rw,relatime,vers=4.2"}, false, false},
-		{slurm.Mount{Type: "nfs", Options: "rw,vers=3"}, false, false},
-		{slurm.Mount{Type: "lustre", Options: "rw,flock,lazystatfs"}, false, false},
-		{slurm.Mount{Type: "lustre", Options: "rw,localflock"}, false, true},
-		{slurm.Mount{Type: "lustre", Options: "rw,noflock"}, false, true},
-		{slurm.Mount{Type: "lustre", Options: "rw"}, false, true},
-		{slurm.Mount{Type: "beegfs", Options: "rw"}, false, true},
-		{slurm.Mount{Type: "beegfs", Options: "rw"}, true, false},
-		{slurm.Mount{Type: "gpfs"}, false, false},
-		{slurm.Mount{Type: "ext4"}, false, false},
+		{Mount{Type: "nfs4", Options: "rw,relatime,vers=4.2"}, false, false},
+		{Mount{Type: "nfs", Options: "rw,vers=3"}, false, false},
+		{Mount{Type: "lustre", Options: "rw,flock,lazystatfs"}, false, false},
+		{Mount{Type: "lustre", Options: "rw,localflock"}, false, true},
+		{Mount{Type: "lustre", Options: "rw,noflock"}, false, true},
+		{Mount{Type: "lustre", Options: "rw"}, false, true},
+		{Mount{Type: "beegfs", Options: "rw"}, false, true},
+		{Mount{Type: "beegfs", Options: "rw"}, true, false},
+		{Mount{Type: "gpfs"}, false, false},
+		{Mount{Type: "ext4"}, false, false},
 	} {
 		m := modeFor(c.mnt, func() bool { return c.global })
 		if m.Lease != c.lease || m.Why == "" || m.FS != c.mnt.Type {

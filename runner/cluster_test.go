@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/cluster/slurmengine"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
 	"github.com/sipbench/sipbench/summary"
@@ -17,14 +18,15 @@ import (
 // squeue reply recorded on a real cluster.
 func TestMergeCluster(t *testing.T) {
 	const resume = "sipbench resume runs/r --job adam-seed0"
-	task := func(state, reason, node string, restarts int) *slurm.Task {
-		return &slurm.Task{Index: 3, ID: "7_3", State: state, Reason: reason, Node: node, Restarts: restarts}
+	task := func(state, reason, node string, restarts int) *cluster.Task {
+		c := slurmengine.Neutral(slurm.Task{Index: 3, ID: "7_3", State: state, Reason: reason, Node: node, Restarts: restarts})
+		return &c
 	}
 	owner := &folder.LockOwner{PID: 12, Host: "login1"}
 	for _, c := range []struct {
 		name  string
 		state folder.State
-		task  *slurm.Task
+		task  *cluster.Task
 		owner *folder.LockOwner
 		newer bool
 		want  cluster.View
@@ -77,11 +79,12 @@ func TestMergeCluster(t *testing.T) {
 	states := []folder.State{folder.Queued, folder.Cancelled, folder.Running, folder.Running}
 	want := []string{"requeued ×1, pending (BeginTime)", "", "running on vm", "lost: " + resume}
 	for i, st := range states {
-		var tp *slurm.Task
+		var tp *cluster.Task
 		if tk, ok := tasks[i]; ok {
-			tp = &tk
+			c := slurmengine.Neutral(tk)
+			tp = &c
 		}
-		if got := cluster.Merge(st, false, slurm.TaskID("10", i), tp, nil, resume).String(); got != want[i] {
+		if got := cluster.Merge(st, false, cluster.TaskID("10", i), tp, nil, resume).String(); got != want[i] {
 			t.Errorf("task %d (%s): %q; want %q", i, st, got, want[i])
 		}
 	}
@@ -97,13 +100,13 @@ func clusterRun(t *testing.T, scripts map[string]string) (string, []string, *slu
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &slurm.Record{Array: "10", Previous: []string{"5"}, Script: slurm.ScriptFile}
+	rec := &cluster.Record{Array: "10", Previous: []string{"5"}, Script: slurm.ScriptFile}
 	var ids []string
 	for i, j := range r.Info.Jobs {
-		rec.Tasks = append(rec.Tasks, slurm.TaskJob{Task: i, Job: j.ID})
+		rec.Tasks = append(rec.Tasks, cluster.TaskJob{Task: i, Job: j.ID})
 		ids = append(ids, j.ID)
 	}
-	if err := slurm.WriteRecord(dir, rec); err != nil {
+	if err := cluster.WriteRecord(dir, rec); err != nil {
 		t.Fatal(err)
 	}
 	bin := t.TempDir()
@@ -123,7 +126,7 @@ func TestClusterOutage(t *testing.T) {
 	folder.WriteStatus(dir, ids[1], folder.Status{State: folder.Running})
 	folder.WriteStatus(dir, ids[2], folder.Status{State: folder.Done})
 	x := summary.NewIndex(filepath.Dir(dir))
-	x.Slurm = mon.Client
+	x.Engine = slurmengine.New(mon.Client)
 	rs, err := x.Status(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +142,7 @@ func TestClusterOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.cluster.mon = mon
+	w.cluster.eng = slurmengine.FromMonitor(mon)
 	sub := w.Subscribe()
 	if final, err := w.Poll(); err != nil || final {
 		t.Errorf("Poll while squeue fails = %v, %v; want not final (nothing is known lost)", final, err)
@@ -171,7 +174,7 @@ func TestClusterLostReason(t *testing.T) {
 	}
 	mon.AccountingEvery = time.Hour
 	x := summary.NewIndex(filepath.Dir(dir))
-	x.Mon, x.Slurm = mon, mon.Client
+	x.Engine = slurmengine.FromMonitor(mon)
 	var rs summary.Status
 	for range 5 {
 		var err error
@@ -199,7 +202,7 @@ func TestClusterLostReason(t *testing.T) {
 		"sacct":  "echo 'Slurm accounting storage is disabled' >&2; exit 1"})
 	folder.WriteStatus(dir2, ids2[0], folder.Status{State: folder.Running})
 	w, _ := OpenWatch(dir2)
-	w.cluster.mon = mon2
+	w.cluster.eng = slurmengine.FromMonitor(mon2)
 	final, err := w.Poll()
 	if err != nil || !final {
 		t.Errorf("Poll with every unfinished job lost = %v, %v; want final", final, err)
@@ -222,13 +225,13 @@ func TestClusterRequeuedAfterCancel(t *testing.T) {
 		folder.WriteStatus(dir, id, folder.Status{State: folder.Done})
 	}
 	x := summary.NewIndex(filepath.Dir(dir))
-	x.Slurm = mon.Client
+	x.Engine = slurmengine.New(mon.Client)
 	rs, _ := x.Status(dir)
 	if rs.State != summary.RunQueued || rs.Jobs[0].Cluster.Short() != "requeued ×1, pending (BeginTime)" {
 		t.Errorf("runs list: %s, job %q; want queued, requeued ×1, pending", rs.State, rs.Jobs[0].Cluster.Short())
 	}
 	w, _ := OpenWatch(dir)
-	w.cluster.mon = mon
+	w.cluster.eng = slurmengine.FromMonitor(mon)
 	if final, _ := w.Poll(); final {
 		t.Error("a watch stops following a job that Slurm requeued")
 	}
@@ -243,7 +246,7 @@ func TestClusterCancelKey(t *testing.T) {
 		"scancel": "true"})
 	folder.WriteStatus(dir, ids[0], folder.Status{State: folder.Running, Message: "training on n1"})
 	w, _ := OpenWatch(dir)
-	w.cluster.mon = mon
+	w.cluster.eng = slurmengine.FromMonitor(mon)
 	if _, err := w.Poll(); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/cluster/slurmengine"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
 )
@@ -47,13 +49,13 @@ func taskFolder(t *testing.T, s string) (string, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &slurm.Record{Array: "77", Script: slurm.ScriptFile}
+	rec := &cluster.Record{Array: "77", Script: slurm.ScriptFile}
 	var ids []string
 	for i, j := range r.Info.Jobs {
-		rec.Tasks = append(rec.Tasks, slurm.TaskJob{Task: i, Job: j.ID})
+		rec.Tasks = append(rec.Tasks, cluster.TaskJob{Task: i, Job: j.ID})
 		ids = append(ids, j.ID)
 	}
-	if err := slurm.WriteRecord(dir, rec); err != nil {
+	if err := cluster.WriteRecord(dir, rec); err != nil {
 		t.Fatal(err)
 	}
 	return dir, ids
@@ -61,7 +63,7 @@ func taskFolder(t *testing.T, s string) (string, []string) {
 
 // trainTask runs task 1 of dir as Slurm would, sending stop once the job has logged
 // stopAt steps (never if stopAt is 0).
-func trainTask(t *testing.T, dir string, task SlurmTask, o TaskOptions, stopAt int) TaskOutcome {
+func trainTask(t *testing.T, dir string, task cluster.EnvTask, o TaskOptions, stopAt int) TaskOutcome {
 	t.Helper()
 	r, job, err := OpenTask(dir, task.Index)
 	if err != nil {
@@ -92,8 +94,8 @@ func TestTrainTaskRequeue(t *testing.T) {
 	ref, _ := train(t, spec(t, "exp", []string{"newton", "adam"}, "steps=400", "checkpoint_every=1000000"), []int{0}, 1)
 	dir, ids := taskFolder(t, "steps=400")
 	client, log := fakeScontrol(t, 0, "")
-	o := TaskOptions{RequeueMax: 3, Client: client}
-	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 1, CPUs: 1}, o, 150)
+	o := TaskOptions{RequeueMax: 3, Engine: slurmengine.New(client)}
+	out := trainTask(t, dir, cluster.EnvTask{Array: "77", Index: 1, CPUs: 1}, o, 150)
 	if !out.Requeued || out.State != folder.Queued || !strings.Contains(out.Message, "requeue 1 of at most 3") {
 		t.Fatalf("outcome %+v; want requeued and queued", out)
 	}
@@ -107,7 +109,7 @@ func TestTrainTaskRequeue(t *testing.T) {
 	if st, _ := folder.ReadStatus(dir, ids[0]); st.State != folder.Queued || st.Step != 0 {
 		t.Errorf("the other job's status %+v; want it untouched", st)
 	}
-	out = trainTask(t, dir, SlurmTask{Array: "77", Index: 1, Restarts: 1, CPUs: 2}, o, 0)
+	out = trainTask(t, dir, cluster.EnvTask{Array: "77", Index: 1, Restarts: 1, CPUs: 2}, o, 0)
 	if out.State != folder.Done || out.Requeued {
 		t.Fatalf("restarted task: %+v; want done", out)
 	}
@@ -117,7 +119,7 @@ func TestTrainTaskRequeue(t *testing.T) {
 	}
 	// A task restarted once more (a node failure, say) finds its job done and refuses it.
 	r, job, _ := OpenTask(dir, 1)
-	if _, err := r.TrainTask(context.Background(), job, SlurmTask{Array: "77", Index: 1, Restarts: 2}, o, nil); err == nil || !strings.Contains(err.Error(), "nothing to train") {
+	if _, err := r.TrainTask(context.Background(), job, cluster.EnvTask{Array: "77", Index: 1, Restarts: 2}, o, nil); err == nil || !strings.Contains(err.Error(), "nothing to train") {
 		t.Errorf("TrainTask of a done job: %v; want ErrJobDone", err)
 	}
 }
@@ -127,7 +129,7 @@ func TestTrainTaskRequeue(t *testing.T) {
 func TestTrainTaskRequeueMax(t *testing.T) {
 	dir, ids := taskFolder(t, "steps=100000")
 	client, log := fakeScontrol(t, 0, "")
-	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 0, Restarts: 3}, TaskOptions{RequeueMax: 3, Client: client}, 20)
+	out := trainTask(t, dir, cluster.EnvTask{Array: "77", Index: 0, Restarts: 3}, TaskOptions{RequeueMax: 3, Engine: slurmengine.New(client)}, 20)
 	if out.State != folder.Failed || out.Requeued || !strings.Contains(out.Message, "after 3 requeues") {
 		t.Errorf("outcome %+v; want failed after 3 requeues", out)
 	}
@@ -139,7 +141,7 @@ func TestTrainTaskRequeueMax(t *testing.T) {
 	}
 	// The job stays resumable: a task of a new array (resume --slurm, or the script
 	// submitted again) trains it on from its checkpoint.
-	out = trainTask(t, dir, SlurmTask{Array: "78", Index: 0}, TaskOptions{RequeueMax: 3, Client: client}, 40)
+	out = trainTask(t, dir, cluster.EnvTask{Array: "78", Index: 0}, TaskOptions{RequeueMax: 3, Engine: slurmengine.New(client)}, 40)
 	if out.State != folder.Queued || !out.Requeued {
 		t.Errorf("a new array's task on the failed job: %+v; want it trained (then requeued at its signal)", out)
 	}
@@ -150,7 +152,7 @@ func TestTrainTaskRequeueMax(t *testing.T) {
 func TestTrainTaskCancelled(t *testing.T) {
 	dir, ids := taskFolder(t, "steps=100000")
 	client, _ := fakeScontrol(t, 1, "scontrol: error: Job has already finished for job 77_0")
-	out := trainTask(t, dir, SlurmTask{Array: "77", Index: 0}, TaskOptions{RequeueMax: 3, Client: client}, 20)
+	out := trainTask(t, dir, cluster.EnvTask{Array: "77", Index: 0}, TaskOptions{RequeueMax: 3, Engine: slurmengine.New(client)}, 20)
 	if out.State != folder.Cancelled || out.Requeued {
 		t.Errorf("outcome %+v; want cancelled", out)
 	}
@@ -178,7 +180,7 @@ func TestTrainTaskSIGTERM(t *testing.T) {
 		}
 		stop := make(chan string, 1)
 		stop <- "SIGTERM"
-		out, err := r.TrainTask(context.Background(), job, SlurmTask{Array: "77", Index: 0}, TaskOptions{RequeueMax: 3, Client: client}, stop)
+		out, err := r.TrainTask(context.Background(), job, cluster.EnvTask{Array: "77", Index: 0}, TaskOptions{RequeueMax: 3, Engine: slurmengine.New(client)}, stop)
 		if err != nil || out.State != c.want || out.Requeued != c.requeue {
 			t.Errorf("SIGTERM with the task %s: %+v, %v; want %s, requeued %v", c.state, out, err, c.want, c.requeue)
 		}
@@ -188,26 +190,6 @@ func TestTrainTaskSIGTERM(t *testing.T) {
 		}
 		if st, _ := folder.ReadStatus(dir, ids[0]); st.State != c.want {
 			t.Errorf("SIGTERM with the task %s: status %+v", c.state, st)
-		}
-	}
-}
-
-func TestSlurmTaskFromEnv(t *testing.T) {
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	got, err := SlurmTaskFromEnv(env(map[string]string{"SLURM_ARRAY_JOB_ID": "12", "SLURM_ARRAY_TASK_ID": "3",
-		"SLURM_RESTART_COUNT": "1", "SLURM_CPUS_PER_TASK": "4"}))
-	if want := (SlurmTask{"12", 3, 1, 4}); err != nil || got != want || got.ID() != "12_3" {
-		t.Errorf("SlurmTaskFromEnv = %+v, %v; want %+v", got, err, want)
-	}
-	for _, bad := range []map[string]string{
-		{},
-		{"SLURM_ARRAY_JOB_ID": "12"},
-		{"SLURM_ARRAY_JOB_ID": "x", "SLURM_ARRAY_TASK_ID": "1"},
-		{"SLURM_ARRAY_JOB_ID": "12", "SLURM_ARRAY_TASK_ID": "-1"},
-		{"SLURM_ARRAY_JOB_ID": "12", "SLURM_ARRAY_TASK_ID": "1", "SLURM_RESTART_COUNT": "a"},
-	} {
-		if _, err := SlurmTaskFromEnv(env(bad)); err == nil {
-			t.Errorf("SlurmTaskFromEnv(%v) accepted it", bad)
 		}
 	}
 }
@@ -222,11 +204,11 @@ func TestWatchCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &slurm.Record{Array: "10", Script: slurm.ScriptFile}
+	rec := &cluster.Record{Array: "10", Script: slurm.ScriptFile}
 	for i, j := range r.Info.Jobs {
-		rec.Tasks = append(rec.Tasks, slurm.TaskJob{Task: i, Job: j.ID})
+		rec.Tasks = append(rec.Tasks, cluster.TaskJob{Task: i, Job: j.ID})
 	}
-	slurm.WriteRecord(dir, rec)
+	cluster.WriteRecord(dir, rec)
 	// As in squeue-begintime-cancelled.txt: task 0 requeued, 1 cancelled, 2 running, and
 	// task 3's job says running though Slurm does not list it.
 	folder.WriteStatus(dir, r.Info.Jobs[1].ID, folder.Status{State: folder.Cancelled})
@@ -243,7 +225,7 @@ func TestWatchCluster(t *testing.T) {
 	if a, ok := w.Cluster(); !ok || a != "10" {
 		t.Fatalf("Cluster() = %q, %v; want array 10", a, ok)
 	}
-	w.cluster.mon = &slurm.Monitor{Client: slurm.Client{Bin: bin}}
+	w.cluster.eng = slurmengine.New(slurm.Client{Bin: bin})
 	sub := w.Subscribe()
 	for range 3 {
 		if _, err := w.Poll(); err != nil {
@@ -274,7 +256,7 @@ func TestWatchCluster(t *testing.T) {
 	// headless watch stops.
 	w2, _ := OpenWatch(dir)
 	os.WriteFile(filepath.Join(bin, "squeue"), []byte("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n"), 0o755)
-	w2.cluster.mon = &slurm.Monitor{Client: slurm.Client{Bin: bin}}
+	w2.cluster.eng = slurmengine.New(slurm.Client{Bin: bin})
 	if final, err := w2.Poll(); err != nil || !final {
 		t.Errorf("Poll with every job final or lost = %v, %v; want final", final, err)
 	}
@@ -296,7 +278,7 @@ func TestSubmitArray(t *testing.T) {
 	}
 	bin := t.TempDir()
 	os.WriteFile(filepath.Join(bin, "sbatch"), []byte("#!/bin/sh\necho \"$*\" > "+filepath.Join(bin, "args")+"\necho 4242\n"), 0o755)
-	sub, err := SubmitArray(dir, runs, SubmitOptions{Name: "t", Exe: "/bin/sipbench", RequeueMax: 2, Client: slurm.Client{Bin: bin}})
+	sub, err := SubmitArray(dir, runs, SubmitOptions{Name: "t", Exe: "/bin/sipbench", RequeueMax: 2, Engine: slurmengine.New(slurm.Client{Bin: bin})})
 	if err != nil || sub.Array != "4242" || sub.Tasks != 4 {
 		t.Fatalf("SubmitArray = %+v, %v", sub, err)
 	}
@@ -306,12 +288,12 @@ func TestSubmitArray(t *testing.T) {
 	if !strings.Contains(sub.Script, "exec /bin/sipbench train-task "+dir+" --requeue-max 2\n") {
 		t.Errorf("script:\n%s", sub.Script)
 	}
-	rec, err := slurm.ReadRecord(dir)
-	if err != nil || rec.Array != "4242" || len(rec.Tasks) != 4 || rec.Tasks[2] != (slurm.TaskJob{Task: 2, Run: "a=2", Job: "newton-seed0"}) {
+	rec, err := cluster.ReadRecord(dir)
+	if err != nil || rec.Array != "4242" || len(rec.Tasks) != 4 || rec.Tasks[2] != (cluster.TaskJob{Task: 2, Run: "a=2", Job: "newton-seed0"}) {
 		t.Errorf("sweep's slurm.json %+v, %v", rec, err)
 	}
-	sr, err := slurm.ReadRecord(filepath.Join(dir, "a=2"))
-	if err != nil || sr.Array != "4242" || len(sr.Tasks) != 2 || sr.Tasks[1] != (slurm.TaskJob{Task: 3, Job: "adam-seed0"}) {
+	sr, err := cluster.ReadRecord(filepath.Join(dir, "a=2"))
+	if err != nil || sr.Array != "4242" || len(sr.Tasks) != 2 || sr.Tasks[1] != (cluster.TaskJob{Task: 3, Job: "adam-seed0"}) {
 		t.Errorf("a=2's slurm.json %+v, %v", sr, err)
 	}
 	r, job, err := OpenTask(dir, 3)

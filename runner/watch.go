@@ -12,7 +12,6 @@ import (
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/metrics"
-	"github.com/sipbench/sipbench/slurm"
 )
 
 // Watch follows a run folder on disk, turning what its writer appends (metrics rows,
@@ -28,7 +27,7 @@ type Watch struct {
 	mu      sync.Mutex
 	history []jobHistory
 
-	cluster *watchCluster // nil unless the folder's slurm.json names a submitted array
+	cluster *watchCluster // nil unless the folder's record (slurm.json) names a submitted array
 
 	// LostAfter is how long the lock of a job whose status is not final must be seen free
 	// before the job is reported Lost: the time a trainer that was just started may take
@@ -44,15 +43,15 @@ const InvalidSnapshotNote = "snapshot.json is invalid, not shown: "
 // DefaultLostAfter is Watch.LostAfter's default.
 const DefaultLostAfter = 5 * time.Second
 
-// watchCluster is what a Watch adds for a run trained on a Slurm cluster: Slurm's view of
-// each job's array task, asked with one squeue call for the whole array at most every
-// ClusterPollInterval.
+// watchCluster is what a Watch adds for a run trained on a cluster: the engine's view of
+// each job's array task, asked with one query for the whole array at most every
+// cluster.PollInterval.
 type watchCluster struct {
-	rec    *slurm.Record
-	mon    *slurm.Monitor // ClusterMonitor, shared by every Watch of the process
+	rec    *cluster.Record
+	eng    cluster.Engine // the record's engine, shared by every Watch of the process; nil if not built in
 	tasks  map[string]int // job → the record's task number
 	views  map[string]cluster.View
-	polled bool // squeue has answered at least once
+	polled bool // the engine has answered at least once
 }
 
 // Bounds of a Watch's memory, whatever the length of the run.
@@ -157,8 +156,9 @@ func OpenWatch(dir string) (*Watch, error) {
 		mr.Sample = ReplayRows // a long run opened late: its curve, not its every row
 		w.jobs = append(w.jobs, watchedJob{id: j.ID, snap: -1, mr: mr})
 	}
-	if rec, err := slurm.ReadRecord(dir); err == nil && rec.Array != "" {
-		c := &watchCluster{rec: rec, tasks: map[string]int{}, views: map[string]cluster.View{}, mon: cluster.Monitor}
+	if rec, err := cluster.ReadRecord(dir); err == nil && rec.Array != "" {
+		c := &watchCluster{rec: rec, tasks: map[string]int{}, views: map[string]cluster.View{}}
+		c.eng, _ = rec.EngineOf()
 		for _, t := range rec.Tasks {
 			if t.Run == "" {
 				c.tasks[t.Job] = t.Task
@@ -169,7 +169,7 @@ func OpenWatch(dir string) (*Watch, error) {
 	return w, nil
 }
 
-// Cluster reports whether the run was submitted to Slurm, and its array's id.
+// Cluster reports whether the run was submitted to a cluster, and its array's id.
 func (w *Watch) Cluster() (array string, ok bool) {
 	if w.cluster == nil {
 		return "", false
@@ -177,11 +177,10 @@ func (w *Watch) Cluster() (array string, ok bool) {
 	return w.cluster.rec.Array, true
 }
 
-// pollCluster asks Slurm (through ClusterMonitor, at most every ClusterPollInterval)
-// about the run's arrays and returns an EvCluster event for each job whose merged view
+// pollCluster asks the engine (at most every cluster.PollInterval) about the run's arrays and returns an EvCluster event for each job whose merged view
 // changed. It reports whether every job that is not final is lost (nothing more will
-// happen without the user; never while squeue fails), and whether Slurm still holds a
-// job whose status is final (a cancelled job that Slurm requeued).
+// happen without the user; never while the engine fails), and whether the engine still
+// holds a job whose status is final (a cancelled job that it requeued).
 func (w *Watch) pollCluster() (events []Event, allLost, held bool) {
 	c := w.cluster
 	byJob := map[int]*watchedJob{}
@@ -190,7 +189,7 @@ func (w *Watch) pollCluster() (events []Event, allLost, held bool) {
 			byJob[g] = &w.jobs[i]
 		}
 	}
-	p := cluster.PollRecord(c.mon, c.rec, func(g int) bool { j := byJob[g]; return j != nil && !j.state.Final() })
+	p := cluster.PollRecord(c.eng, c.rec, func(g int) bool { j := byJob[g]; return j != nil && !j.state.Final() })
 	if p.Err == nil {
 		c.polled = true
 	}
@@ -250,8 +249,8 @@ func (w *Watch) Resume(job string) {
 // Cancel asks the process that trains the job to stop it. A job that no process trains
 // (queued, or lost: its trainer died) is marked cancelled instead, so that no control
 // file is left for a later trainer to obey; a resume continues it. For a cluster run it
-// cancels the job's array task (scancel ARRAY_INDEX); a job that no process trains yet (a
-// pending task) is marked cancelled.
+// cancels the job's array task (Slurm: scancel ARRAY_INDEX); a job that no process trains
+// yet (a pending task) is marked cancelled.
 func (w *Watch) Cancel(job string) {
 	if w.cluster == nil {
 		o, err := folder.JobLockOwner(w.Dir, job)
@@ -268,21 +267,21 @@ func (w *Watch) Cancel(job string) {
 		return
 	}
 	v := w.cluster.views[job]
-	if g, ok := w.cluster.tasks[job]; ok {
+	if g, ok := w.cluster.tasks[job]; ok && w.cluster.eng != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		id := v.Task
 		if id == "" {
 			id = w.cluster.rec.TaskID(g)
 		}
-		w.cluster.mon.Client.Cancel(ctx, id)
+		w.cluster.eng.Cancel(ctx, id)
 	}
 	if v.State != cluster.Pending && v.State != cluster.Requeued && v.State != cluster.Lost {
 		return // a running task writes its own state as it stops
 	}
 	if st, err := folder.ReadStatus(w.Dir, job); err == nil && !st.State.Final() && st.State != folder.Running && st.State != folder.Paused {
 		// Best effort: fails harmlessly if the task has just started and holds the job.
-		msg := "cancelled in Slurm before it started (scancel)"
+		msg := w.cancelledBefore()
 		if v.State == cluster.Lost {
 			msg = "cancelled while lost: no process trained it"
 		}
@@ -290,7 +289,16 @@ func (w *Watch) Cancel(job string) {
 	}
 }
 
-// CancelAll cancels every unfinished job: for a cluster run, with one scancel of the
+// cancelledBefore is the status of a job cancelled in its engine's queue.
+func (w *Watch) cancelledBefore() string {
+	t := cluster.Terms{Title: "Slurm", Cancel: "scancel"}
+	if w.cluster.eng != nil {
+		t = w.cluster.eng.Terms()
+	}
+	return fmt.Sprintf("cancelled in %s before it started (%s)", t.Title, t.Cancel)
+}
+
+// CancelAll cancels every unfinished job: for a cluster run, with one cancel of the
 // whole array (or of a sweep combination's tasks); the jobs that no process trains yet
 // are marked cancelled (the others' tasks write it as they stop).
 func (w *Watch) CancelAll() {
@@ -300,10 +308,18 @@ func (w *Watch) CancelAll() {
 		}
 		return
 	}
-	cluster.CancelArray(w.Dir)
+	if w.cluster.eng != nil {
+		rec := w.cluster.rec
+		if r, err := cluster.ReadRecord(w.Dir); err == nil && r.Array != "" { // it may follow a newer array
+			rec = r
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		w.cluster.eng.Cancel(ctx, rec.CancelIDs()...)
+		cancel()
+	}
 	for _, j := range w.jobs {
 		if st, err := folder.ReadStatus(w.Dir, j.id); err == nil && !st.State.Final() && st.State != folder.Running && st.State != folder.Paused {
-			folder.SetJobState(w.Dir, j.id, folder.Cancelled, "cancelled in Slurm before it started (scancel)") // fails while a task holds it
+			folder.SetJobState(w.Dir, j.id, folder.Cancelled, w.cancelledBefore()) // fails while a task holds it
 		}
 	}
 }

@@ -3,6 +3,8 @@ package slurm
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -45,8 +47,12 @@ const (
 // indices 0 … 1000.
 const DefaultMaxArraySize = 1001
 
-// ErrLogPattern is each task's standard error, beside LogPattern's standard output.
-const ErrLogPattern = "slurm/%A_%a.err"
+// The files an array's script and tasks write in its folder.
+const (
+	ScriptFile    = "slurm/array.sh"  // the batch script, relative to the folder
+	LogPattern    = "slurm/%A_%a.log" // each task's standard output
+	ErrLogPattern = "slurm/%A_%a.err" // each task's standard error
+)
 
 // PartScript is the script of the array whose index 0 trains task first: ScriptFile for
 // the first array, slurm/array-FIRST.sh for a further one.
@@ -208,4 +214,37 @@ func Quote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// WriteScriptAs writes the script to dir/rel (executable) and returns its path.
+func WriteScriptAs(dir, rel string, s *Script) (string, error) {
+	if err := s.Validate(); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return path, writeAtomic(path, []byte(s.String()), 0o755)
+}
+
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }

@@ -211,38 +211,6 @@ func TestParseSubmit(t *testing.T) {
 	}
 }
 
-func TestRecord(t *testing.T) {
-	dir := t.TempDir()
-	r := &Record{Array: "42", Script: ScriptFile, Tasks: []TaskJob{{0, "lr=0.1", "sip-seed0"}, {1, "", "adam-seed0"}}}
-	if err := WriteRecord(dir, r); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadRecord(dir)
-	if err != nil || !reflect.DeepEqual(got, r) {
-		t.Fatalf("ReadRecord = %+v, %v; want %+v", got, err, r)
-	}
-	if tj, ok := got.Lookup(1); !ok || tj.Job != "adam-seed0" {
-		t.Errorf("Lookup(1) = %v, %v", tj, ok)
-	}
-	if _, ok := got.Lookup(2); ok {
-		t.Error("Lookup(2) found a task")
-	}
-	for _, bad := range []string{
-		`{"array_id":"1;rm","tasks":[]}`,
-		`{"array_id":"1","tasks":[{"task":0,"job":"../x"}]}`,
-		`{"array_id":"1","tasks":[{"task":0,"run":"/etc","job":"a"}]}`,
-		`{"array_id":"1","tasks":[{"task":0,"run":"..","job":"a"}]}`,
-		`{"array_id":"1","tasks":[{"task":0,"job":"a"},{"task":0,"job":"b"}]}`,
-		`{"array_id":"1","tasks":[{"task":-1,"job":"a"}]}`,
-		`{"array_id":`,
-	} {
-		os.WriteFile(filepath.Join(dir, RecordFile), []byte(bad), 0o644)
-		if _, err := ReadRecord(dir); err == nil {
-			t.Errorf("ReadRecord accepted %s", bad)
-		}
-	}
-}
-
 // fakeSlurm writes shell scripts named after Slurm's commands into a folder, for a Client
 // whose Bin is that folder. Each appends its arguments to calls.log.
 func fakeSlurm(t *testing.T, scripts map[string]string) (Client, string) {
@@ -328,76 +296,6 @@ func TestPollerRateLimit(t *testing.T) {
 	}
 }
 
-// FuzzRecord feeds mutations of a slurm.json to its parser: an error or a record whose
-// every run and job is one plain name inside the folder and whose tasks are distinct and
-// not negative; never a panic.
-func FuzzRecord(f *testing.F) {
-	seed, err := os.ReadFile(filepath.Join("testdata", "slurm.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(seed)
-	for _, s := range []string{"", "null", "{}", `{"tasks":[{"task":0,"run":"..","job":"a"}]}`, `{"array_id":"1;rm","tasks":[]}`,
-		`{"tasks":[{"task":0,"job":"a/../../b"},{"task":0,"job":"c"}]}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := parseRecord(b)
-		if err != nil {
-			return
-		}
-		if strings.Trim(r.Array, "0123456789") != "" {
-			t.Fatalf("accepted array id %q", r.Array)
-		}
-		seen := map[int]bool{}
-		for _, tj := range r.Tasks {
-			if tj.Task < 0 || seen[tj.Task] || !plainName(tj.Job) || tj.Run != "" && !plainName(tj.Run) ||
-				strings.ContainsAny(tj.Job+tj.Run, `/\`) {
-				t.Fatalf("accepted task %+v", tj)
-			}
-			seen[tj.Task] = true
-		}
-	})
-}
-
-// TestAdoptArray: the script submitted again by hand makes a new array; its tasks record it
-// once, the old id is kept, the task map is unchanged, and bad ids are refused.
-func TestAdoptArray(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	tasks := []TaskJob{{0, "", "sip-seed0"}, {1, "", "adam-seed0"}}
-	if err := WriteRecord(dir, &Record{Array: "42", Script: ScriptFile, Submitted: "2026-11-30T10:00:00Z", Tasks: tasks}); err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range []bool{true, false} { // the array's second task finds it recorded
-		changed, err := AdoptArray(dir, "57", 0)
-		if err != nil || changed != want {
-			t.Fatalf("call %d: AdoptArray = %v, %v; want %v, nil", i, changed, err, want)
-		}
-	}
-	if _, err := AdoptArray(dir, "60", 0); err != nil {
-		t.Fatal(err)
-	}
-	r, err := ReadRecord(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Array != "60" || !reflect.DeepEqual(r.Previous, []string{"42", "57"}) || !reflect.DeepEqual(r.Tasks, tasks) || r.Submitted != "" {
-		t.Fatalf("record after two adoptions: %+v", r)
-	}
-	for _, bad := range []string{"", "12a", "../x"} {
-		if _, err := AdoptArray(dir, bad, 0); err == nil {
-			t.Errorf("AdoptArray(%q) accepted", bad)
-		}
-	}
-	if _, err := AdoptArray(t.TempDir(), "1", 0); err == nil {
-		t.Error("AdoptArray without slurm.json accepted")
-	}
-	if _, err := parseRecord([]byte(`{"array_id":"1","previous_arrays":["x"],"tasks":[]}`)); err == nil {
-		t.Error("a previous array id that is not a number was accepted")
-	}
-}
-
 // TestArraySpec folds indices into sbatch's ranges.
 func TestArraySpec(t *testing.T) {
 	for _, c := range []struct {
@@ -408,36 +306,6 @@ func TestArraySpec(t *testing.T) {
 		if got := ArraySpec(c.in, c.th); got != c.want {
 			t.Errorf("ArraySpec(%v, %d) = %q; want %q", c.in, c.th, got, c.want)
 		}
-	}
-}
-
-// TestRecordView: a task's state comes from the newest array that holds it pending or
-// running (a task re-submitted alone, the others still pending in the old array), else from
-// the newest that lists it; a further array (a part) numbers its tasks from its First.
-func TestRecordView(t *testing.T) {
-	r := &Record{Array: "20", Previous: []string{"10"}, Script: ScriptFile,
-		Tasks: []TaskJob{{0, "", "a"}, {1, "", "b"}, {2, "", "c"}, {3, "", "d"}},
-		Parts: []Part{{Array: "30", First: 3, Script: PartScript(3)}}}
-	if got := r.ArrayIDs(); !reflect.DeepEqual(got, []string{"20", "30", "10"}) {
-		t.Errorf("ArrayIDs = %v", got)
-	}
-	byArray := map[string]map[int]Task{
-		"10": {0: {ID: "10_0", State: "PENDING"}, 1: {ID: "10_1", State: "CANCELLED"}, 2: {ID: "10_2", State: "NODE_FAIL"}},
-		"20": {1: {ID: "20_1", State: "RUNNING"}, 2: {ID: "20_2", State: "FAILED"}},
-		"30": {0: {ID: "30_0", State: "PENDING"}},
-	}
-	v := r.View(byArray)
-	want := map[int]string{0: "10_0 PENDING", 1: "20_1 RUNNING", 2: "20_2 FAILED", 3: "30_0 PENDING"}
-	for g, w := range want {
-		if got := v[g].ID + " " + v[g].State; got != w || v[g].Index != g {
-			t.Errorf("task %d: %q (index %d); want %q", g, got, v[g].Index, w)
-		}
-	}
-	if r.TaskID(1) != "20_1" || r.TaskID(3) != "30_0" {
-		t.Errorf("TaskID(1), TaskID(3) = %s, %s", r.TaskID(1), r.TaskID(3))
-	}
-	if _, err := parseRecord([]byte(`{"array_id":"1","tasks":[],"parts":[{"array_id":"x","first":2}]}`)); err == nil {
-		t.Error("a part whose array id is not a number was accepted")
 	}
 }
 
@@ -512,28 +380,5 @@ func TestMaxArraySize(t *testing.T) {
 	c, _ := fakeSlurm(t, map[string]string{"scontrol": "echo 'MaxArraySize            = 1001'; echo 'MaxJobCount = 10000'"})
 	if n, err := c.MaxArraySize(context.Background()); n != 1001 || err != nil {
 		t.Errorf("MaxArraySize = %d, %v", n, err)
-	}
-}
-
-// TestLocalOnly: a folder in memory (tmpfs) or on a local disk under /tmp is one that compute
-// nodes may not see; the mount table's escapes are read.
-func TestLocalOnly(t *testing.T) {
-	if _, ok := MountOf("/"); !ok {
-		t.Skip("no mount table here")
-	}
-	dir := t.TempDir()
-	if strings.HasPrefix(dir, "/tmp/") {
-		if w := LocalOnly(dir); w == "" {
-			m, _ := MountOf(dir)
-			if !sharedTypes[m.Type] {
-				t.Errorf("LocalOnly(%s) on %+v says nothing", dir, m)
-			}
-		}
-	}
-	if m, ok := MountOf("/dev/shm/x"); ok && m.Type == "tmpfs" && !strings.Contains(LocalOnly("/dev/shm/x"), "tmpfs") {
-		t.Errorf("LocalOnly(/dev/shm/x) = %q; want tmpfs", LocalOnly("/dev/shm/x"))
-	}
-	if got := unescapeMount(`/mnt/my\040runs`); got != "/mnt/my runs" {
-		t.Errorf("unescapeMount = %q", got)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/sanitize"
-	"github.com/sipbench/sipbench/slurm"
 	"github.com/sipbench/sipbench/stats"
 )
 
@@ -132,7 +131,9 @@ type Status struct {
 	// mean of a few rows, for a sparkline. A sweep has none.
 	Trend    []float64
 	TrendJob string
-	Cluster  bool // submitted to Slurm
+	Cluster  bool // submitted to a cluster
+	// Engine names the cluster's engine ("slurm"), when Cluster.
+	Engine string
 	// Unstarted is, for a sweep, the number of its combinations whose run folder does not
 	// exist yet: a sweep with one is not finished (resume continues it).
 	Unstarted  int
@@ -189,10 +190,10 @@ func (r *Status) runStateText() string {
 		return frac(JobFailed)
 	case RunQueued:
 		if r.Cluster {
-			return "queued (Slurm)"
+			return "queued (" + cluster.Title(r.Engine) + ")"
 		}
 	case RunUnknown:
-		return fmt.Sprintf("unknown %d/%d (squeue failed)", r.Count[JobUnknown], n)
+		return fmt.Sprintf("unknown %d/%d (%s failed)", r.Count[JobUnknown], n, cluster.TermsOf(r.Engine).Queue)
 	}
 	return string(r.State)
 }
@@ -201,16 +202,15 @@ func (r *Status) runStateText() string {
 // reads again only the files that changed. It is safe for concurrent use.
 type Index struct {
 	Root string
-	// Slurm runs squeue for runs submitted to a cluster, at most every ClusterPollInterval
-	// (a Monitor of its own when set, for tests; else the process's ClusterMonitor)
-	// per array; its zero value finds squeue on PATH.
-	Slurm slurm.Client
+	// Engine, if set, answers for every run submitted to a cluster (tests); if nil, each
+	// run's record names its engine, registered in package cluster and shared by every
+	// Watch of the process, which asks its system at most every cluster.PollInterval.
+	Engine cluster.Engine
 	// Now, if set, replaces time.Now (tests).
 	Now func() time.Time
 
 	mu   sync.Mutex
 	runs map[string]*runEntry
-	Mon  *slurm.Monitor
 }
 
 // NewIndex returns an index of the run folders under root.
@@ -330,24 +330,7 @@ const startGrace = 20 * time.Second
 
 // scanRun returns the status of the run folder dir, whose run.json has info fi.
 func (x *Index) scanRun(dir string, fi os.FileInfo) Status {
-	e := x.runs[dir]
-	if e == nil || e.stamp != stampOf(fi) {
-		e = &runEntry{stamp: stampOf(fi)}
-		e.info, e.err = folder.ReadInfo(dir)
-		if e.err == nil {
-			for _, j := range e.info.Jobs {
-				if !folder.PlainName(j.ID) {
-					e.err = fmt.Errorf("runner: %s: job %q is not a plain folder name", dir, j.ID)
-					break
-				}
-			}
-		}
-		if e.err != nil { // what it holds was not checked: only shown, escaped
-			e.info = shownInfo(e.info)
-		}
-		e.jobs = make([]jobEntry, len(e.info.Jobs))
-		x.runs[dir] = e
-	}
+	e := x.entry(dir, fi)
 	rs := Status{Dir: dir, Info: e.info, Err: sanitize.Error(e.err), folderTime: fi.ModTime(), Count: map[JobKind]int{}, Headline: Headline{Ratio: math.NaN()}}
 	if e.err != nil {
 		rs.State = RunUnreadable
@@ -359,80 +342,24 @@ func (x *Index) scanRun(dir string, fi os.FileInfo) Status {
 	if col < 0 {
 		col = 0
 	}
-	var rec *slurm.Record
-	if r, err := slurm.ReadRecord(dir); err == nil && r.Array != "" {
-		rec, rs.Cluster = r, true
-	}
 	for i, ji := range e.info.Jobs {
 		x.refreshJob(dir, ji.ID, &e.jobs[i], col)
 	}
-	var poll *cluster.ClusterPoll
-	open := false // a job that Slurm may still hold: not final, or cancelled (requeued?)
-	for i := range e.jobs {
-		open = open || !e.jobs[i].hasStatus || !e.jobs[i].status.State.Final() || e.jobs[i].status.State == folder.Cancelled
-	}
-	if rec != nil && open { // one poll for the run's arrays, whatever its number of jobs
-		byTask := map[int]int{}
-		for _, tj := range rec.Tasks {
-			if tj.Run == "" {
-				if i := slices.IndexFunc(e.info.Jobs, func(j folder.JobInfo) bool { return j.ID == tj.Job }); i >= 0 {
-					byTask[tj.Task] = i
-				}
-			}
-		}
-		p := cluster.PollRecord(x.monitor(), rec, func(g int) bool {
-			i, ok := byTask[g]
-			return ok && !(e.jobs[i].hasStatus && e.jobs[i].status.State.Final())
-		})
-		poll = &p
+	var poll *cluster.Poll
+	if rec, err := cluster.ReadRecord(dir); err == nil && rec.Array != "" {
+		rs.Cluster, rs.Engine = true, rec.EngineName()
+		poll = x.poll(rec, e)
 	}
 	for i, ji := range e.info.Jobs {
 		je := &e.jobs[i]
-		js := JobStatus{Info: ji, State: folder.Queued, Value: je.tail.value, Step: je.tail.step, Note: je.tail.note}
-		if je.hasStatus {
-			js.State, js.Wall = je.status.State, je.status.Wall
-			js.Step = max(js.Step, je.status.Step)
-			if t, err := time.Parse(time.RFC3339, je.status.Updated); err == nil {
-				if t.After(rs.Updated) {
-					rs.Updated = t
-				}
-				if w := je.status.Wall; w > 0 && !math.IsInf(w, 0) {
-					end := float64(t.Unix()) + 1 // updated is cut to the second: the span ends within it
-					rs.spans = append(rs.spans, [2]float64{end - w, end})
-				}
+		js := x.jobStatus(dir, ji, je, poll, young)
+		if t, err := time.Parse(time.RFC3339, je.status.Updated); je.hasStatus && err == nil {
+			if t.After(rs.Updated) {
+				rs.Updated = t
 			}
-		}
-		js.Kind = jobKind(js.State)
-		if js.State == folder.Cancelled && poll != nil { // requeued by Slurm after its SIGTERM?
-			if v := x.clusterView(dir, poll, ji.ID, je); v.State == cluster.Requeued {
-				js.Cluster, js.Kind = v, JobQueued
-			}
-		}
-		if !js.State.Final() {
-			js.Owner, _ = folder.JobLockOwner(dir, ji.ID)
-			fi, err := os.Lstat(filepath.Join(dir, ji.ID, folder.CheckpointFile))
-			js.Checkpoint = err == nil && fi.Mode().IsRegular()
-			switch {
-			case js.Owner != nil && js.State == folder.Queued: // waiting for a worker of its trainer
-				js.Kind = JobQueued
-			case js.Owner != nil:
-				js.Kind = JobTraining
-			case poll != nil:
-				js.Cluster = x.clusterView(dir, poll, ji.ID, je)
-				switch js.Cluster.State {
-				case cluster.Pending, cluster.Requeued:
-					js.Kind = JobQueued
-				case cluster.Running:
-					js.Kind = JobTraining
-				case cluster.Unknown:
-					js.Kind = JobUnknown
-				default:
-					js.Kind = JobLost
-				}
-			case young && !je.hasStatus:
-				js.Kind = JobQueued
-			default:
-				js.Kind = JobLost
+			if w := je.status.Wall; w > 0 && !math.IsInf(w, 0) {
+				end := float64(t.Unix()) + 1 // updated is cut to the second: the span ends within it
+				rs.spans = append(rs.spans, [2]float64{end - w, end})
 			}
 		}
 		rs.Count[js.Kind]++
@@ -446,6 +373,106 @@ func (x *Index) scanRun(dir string, fi os.FileInfo) Status {
 	rs.Headline = headline(e.info, rs.Jobs)
 	rs.TrendJob, rs.Trend = x.trend(dir, e, rs.Jobs, col)
 	return rs
+}
+
+// entry returns what the index keeps of the run folder dir, reading its run.json again if
+// it changed (fi is its info).
+func (x *Index) entry(dir string, fi os.FileInfo) *runEntry {
+	e := x.runs[dir]
+	if e != nil && e.stamp == stampOf(fi) {
+		return e
+	}
+	e = &runEntry{stamp: stampOf(fi)}
+	e.info, e.err = folder.ReadInfo(dir)
+	if e.err == nil {
+		for _, j := range e.info.Jobs {
+			if !folder.PlainName(j.ID) {
+				e.err = fmt.Errorf("runner: %s: job %q is not a plain folder name", dir, j.ID)
+				break
+			}
+		}
+	}
+	if e.err != nil { // what it holds was not checked: only shown, escaped
+		e.info = shownInfo(e.info)
+	}
+	e.jobs = make([]jobEntry, len(e.info.Jobs))
+	x.runs[dir] = e
+	return e
+}
+
+// poll asks the engine of rec about the run's arrays, once for all its jobs, when a job
+// may still be held by it: not final, or cancelled (requeued?). It returns nil otherwise.
+func (x *Index) poll(rec *cluster.Record, e *runEntry) *cluster.Poll {
+	open := false
+	for i := range e.jobs {
+		open = open || !e.jobs[i].hasStatus || !e.jobs[i].status.State.Final() || e.jobs[i].status.State == folder.Cancelled
+	}
+	if !open {
+		return nil
+	}
+	byTask := map[int]int{}
+	for _, tj := range rec.Tasks {
+		if tj.Run == "" {
+			if i := slices.IndexFunc(e.info.Jobs, func(j folder.JobInfo) bool { return j.ID == tj.Job }); i >= 0 {
+				byTask[tj.Task] = i
+			}
+		}
+	}
+	p := cluster.PollRecord(x.Engine, rec, func(g int) bool {
+		i, ok := byTask[g]
+		return ok && !(e.jobs[i].hasStatus && e.jobs[i].status.State.Final())
+	})
+	return &p
+}
+
+// jobStatus returns the status of job ji of the run dir: its status.json's state refined
+// by its lock's owner, the cluster's view of its task (poll, nil if the run is not on a
+// cluster) and whether the run is young (just created: its trainer may not have started).
+func (x *Index) jobStatus(dir string, ji folder.JobInfo, je *jobEntry, poll *cluster.Poll, young bool) JobStatus {
+	js := JobStatus{Info: ji, State: folder.Queued, Value: je.tail.value, Step: je.tail.step, Note: je.tail.note}
+	if je.hasStatus {
+		js.State, js.Wall = je.status.State, je.status.Wall
+		js.Step = max(js.Step, je.status.Step)
+	}
+	js.Kind = jobKind(js.State)
+	if js.State == folder.Cancelled && poll != nil { // requeued by the engine after its SIGTERM?
+		if v := x.clusterView(dir, poll, ji.ID, je); v.State == cluster.Requeued {
+			js.Cluster, js.Kind = v, JobQueued
+		}
+	}
+	if js.State.Final() {
+		return js
+	}
+	js.Owner, _ = folder.JobLockOwner(dir, ji.ID)
+	fi, err := os.Lstat(filepath.Join(dir, ji.ID, folder.CheckpointFile))
+	js.Checkpoint = err == nil && fi.Mode().IsRegular()
+	switch {
+	case js.Owner != nil && js.State == folder.Queued: // waiting for a worker of its trainer
+		js.Kind = JobQueued
+	case js.Owner != nil:
+		js.Kind = JobTraining
+	case poll != nil:
+		js.Cluster = x.clusterView(dir, poll, ji.ID, je)
+		js.Kind = clusterKind(js.Cluster.State)
+	case young && !je.hasStatus:
+		js.Kind = JobQueued
+	default:
+		js.Kind = JobLost
+	}
+	return js
+}
+
+// clusterKind is the kind of a job that no process here trains, by its cluster state.
+func clusterKind(s cluster.State) JobKind {
+	switch s {
+	case cluster.Pending, cluster.Requeued:
+		return JobQueued
+	case cluster.Running:
+		return JobTraining
+	case cluster.Unknown:
+		return JobUnknown
+	}
+	return JobLost
 }
 
 // shownInfo returns what the runs list shows of an unreadable run's record: its preset,
@@ -495,20 +522,8 @@ func runState(c map[JobKind]int) State {
 	return RunFinished
 }
 
-// monitor returns the Monitor that asks Slurm: the index's own for a Slurm client set
-// (tests), else the process's ClusterMonitor, shared with every Watch.
-func (x *Index) monitor() *slurm.Monitor {
-	if x.Slurm == (slurm.Client{}) {
-		return cluster.Monitor
-	}
-	if x.Mon == nil || x.Mon.Client != x.Slurm {
-		x.Mon = &slurm.Monitor{Client: x.Slurm, Every: cluster.PollInterval}
-	}
-	return x.Mon
-}
-
-// clusterView merges Slurm's view of the job's task (from poll) with the job's status.
-func (x *Index) clusterView(dir string, poll *cluster.ClusterPoll, job string, je *jobEntry) cluster.View {
+// clusterView merges the engine's view of the job's task (from poll) with the job's status.
+func (x *Index) clusterView(dir string, poll *cluster.Poll, job string, je *jobEntry) cluster.View {
 	g := -1
 	for _, tj := range poll.Rec.Tasks {
 		if tj.Job == job && tj.Run == "" {
@@ -516,7 +531,7 @@ func (x *Index) clusterView(dir string, poll *cluster.ClusterPoll, job string, j
 		}
 	}
 	if g < 0 {
-		return cluster.View{State: cluster.Lost, Reason: "not in slurm.json"}
+		return cluster.View{State: cluster.Lost, Reason: "not in " + cluster.RecordFileOf(poll.Rec.Engine)}
 	}
 	updated, _ := time.Parse(time.RFC3339, je.status.Updated)
 	return poll.View(g, je.status.State, updated, func() *folder.LockOwner { return nil }, fmt.Sprintf("sipbench resume %s --job %s", dir, job))
@@ -856,7 +871,9 @@ func (x *Index) scanSweep(dir string, seen map[string]bool) Status {
 		rs.spans = append(rs.spans, s.spans...)
 		rs.Done += s.Done
 		rs.Total += s.Total
-		rs.Cluster = rs.Cluster || s.Cluster
+		if s.Cluster && !rs.Cluster {
+			rs.Cluster, rs.Engine = true, s.Engine
+		}
 	}
 	rs.Unstarted = len(info.Runs) - len(rs.Runs)
 	rs.Elapsed = spanUnion(rs.spans)

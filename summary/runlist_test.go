@@ -14,6 +14,7 @@ import (
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/metrics"
+	"github.com/sipbench/sipbench/cluster/slurmengine"
 	"github.com/sipbench/sipbench/slurm"
 )
 
@@ -204,15 +205,15 @@ func TestRunIndexSlurm(t *testing.T) {
 	root := t.TempDir()
 	dir := listRun(t, root, "cluster", time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC),
 		listJob{"SIP", 0, folder.Queued, 0, 1, 0}, listJob{"Adam", 0, folder.Queued, 0, 1, 0})
-	rec := &slurm.Record{Array: "77", Script: slurm.ScriptFile, Tasks: []slurm.TaskJob{{Task: 0, Job: "SIP-seed0"}, {Task: 1, Job: "Adam-seed0"}}}
-	if err := slurm.WriteRecord(dir, rec); err != nil {
+	rec := &cluster.Record{Array: "77", Script: slurm.ScriptFile, Tasks: []cluster.TaskJob{{Task: 0, Job: "SIP-seed0"}, {Task: 1, Job: "Adam-seed0"}}}
+	if err := cluster.WriteRecord(dir, rec); err != nil {
 		t.Fatal(err)
 	}
 	bin := t.TempDir()
 	squeue := "#!/bin/sh\necho '77|0|PENDING|Priority||0|'\necho '77|1|PENDING|Priority||0|'\n"
 	os.WriteFile(filepath.Join(bin, "squeue"), []byte(squeue), 0o755)
 	x := NewIndex(root)
-	x.Slurm = slurm.Client{Bin: bin}
+	x.Engine = slurmengine.New(slurm.Client{Bin: bin})
 	rs, err := x.Scan()
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +225,7 @@ func TestRunIndexSlurm(t *testing.T) {
 	// Slurm no longer lists the tasks (a new index: the poller asks again).
 	os.WriteFile(filepath.Join(bin, "squeue"), []byte("#!/bin/sh\n"), 0o755)
 	x = NewIndex(root)
-	x.Slurm = slurm.Client{Bin: bin}
+	x.Engine = slurmengine.New(slurm.Client{Bin: bin})
 	rs, _ = x.Scan()
 	if r := rs[0]; r.State != RunLost || !strings.Contains(r.Jobs[0].Cluster.Resume, "sipbench resume") {
 		t.Errorf("cluster run Slurm forgot: %s %+v; want lost, with the resume command", r.State, r.Jobs[0].Cluster)

@@ -16,6 +16,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/cluster/slurmengine"
 	"github.com/sipbench/sipbench/slurm"
 	"github.com/sipbench/sipbench/summary"
 )
@@ -154,15 +156,15 @@ func runsFixture(t *testing.T, root string) *summary.Index {
 		t.Cleanup(l.Release)
 	}
 	// The queued run: submitted to Slurm, its tasks pending.
-	if err := slurm.WriteRecord(queued, &slurm.Record{Array: "4242", Script: slurm.ScriptFile,
-		Tasks: []slurm.TaskJob{{Task: 0, Job: "SIP-seed0"}, {Task: 1, Job: "Adam-seed0"}}}); err != nil {
+	if err := cluster.WriteRecord(queued, &cluster.Record{Array: "4242", Script: slurm.ScriptFile,
+		Tasks: []cluster.TaskJob{{Task: 0, Job: "SIP-seed0"}, {Task: 1, Job: "Adam-seed0"}}}); err != nil {
 		t.Fatal(err)
 	}
 	bin := t.TempDir()
 	os.WriteFile(filepath.Join(bin, "squeue"), []byte("#!/bin/sh\necho '4242|0|PENDING|Priority||0|'\necho '4242|1|PENDING|Priority||0|'\n"), 0o755)
 
 	x := summary.NewIndex("runs")
-	x.Slurm = slurm.Client{Bin: bin}
+	x.Engine = slurmengine.New(slurm.Client{Bin: bin})
 	x.Now = func() time.Time { return at(12) }
 	return x
 }

@@ -1,4 +1,4 @@
-package slurm
+package folder
 
 import (
 	"bufio"
@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// Mount is the file system that holds a path, from the mount table.
+// Mount is the file system that holds a path, from the mount table: what locks hold there
+// (LockModeOf), and whether the nodes of a cluster may see it (LocalOnly).
 type Mount struct {
 	Point string // where it is mounted
 	Type  string // "nfs4", "lustre", "beegfs", "tmpfs", "ext4", …

@@ -1,28 +1,44 @@
-package slurm
+package cluster
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/sipbench/sipbench/folder"
 )
 
-// The files this package writes in a run (or sweep) folder.
+// The files of the record in a run (or sweep) folder: a Slurm array's in slurm.json, as
+// every earlier release wrote it, another engine's in cluster.json.
 const (
-	RecordFile = "slurm.json"     // the Record
-	ScriptFile = "slurm/array.sh" // the batch script, relative to the folder
-	LogPattern = "slurm/%A_%a.log"
+	RecordFile      = "cluster.json"
+	SlurmRecordFile = "slurm.json"
 )
 
-// Record is the content of slurm.json: which array trains the folder, and which job each
-// task trains. A task's job is named by Run, the run folder relative to the folder that
-// holds slurm.json ("" for that folder itself, a sub-folder's name in a sweep), and Job,
-// the job's id in that run.
+// RecordFileOf returns the record's file for the engine: slurm.json for Slurm (or ""),
+// cluster.json for the others.
+func RecordFileOf(engine string) string {
+	if engine == "" || engine == DefaultEngine {
+		return SlurmRecordFile
+	}
+	return RecordFile
+}
+
+// Record is the content of slurm.json (or cluster.json): which engine and array train the
+// folder, and which job each task trains. A task's job is named by Run, the run folder
+// relative to the folder that holds the record ("" for that folder itself, a sub-folder's
+// name in a sweep), and Job, the job's id in that run. An array id is a plain token (for
+// Slurm, a number).
 type Record struct {
-	Array     string    `json:"array_id"` // "" when the script was written but not submitted
-	Script    string    `json:"script"`   // relative to the folder
+	// Engine names the engine (Register); "" in slurm.json, which Slurm's arrays keep.
+	Engine    string    `json:"engine,omitempty"`
+	Array     string    `json:"array_id"` // "" when the array was prepared but not submitted
+	Script    string    `json:"script"`   // what Prepare wrote, relative to the folder; "../…" for a sweep's combination
 	Submitted string    `json:"submitted,omitempty"`
 	Tasks     []TaskJob `json:"tasks"`
 	// Previous lists the arrays that trained the folder before Array, oldest first: the
@@ -35,7 +51,7 @@ type Record struct {
 }
 
 // Part is a further array of a folder: its array index i trains task First+i, from its
-// own script (slurm/array-FIRST.sh), which passes --first to train-task.
+// own prepared file (Slurm's slurm/array-FIRST.sh), which passes --first to train-task.
 type Part struct {
 	Array    string   `json:"array_id"` // "" when not submitted
 	First    int      `json:"first"`
@@ -95,8 +111,8 @@ func (r *Record) TaskID(g int) string {
 	return TaskID(id, g-first)
 }
 
-// View returns, for each task of the record, what Slurm says of it across its arrays
-// (byArray, from QueueMany or Accounting: by array, then array index): the first of
+// View returns, for each task of the record, what its engine says of it across its arrays
+// (byArray, from Engine.Tasks or Ended: by array, then array index): the first of
 // Arrays that holds it pending or active, else the first that lists it. Each Task keeps its
 // ID in that array; its Index is the record's task number. A task no array lists is
 // absent.
@@ -148,25 +164,49 @@ func (r *Record) Lookup(i int) (TaskJob, bool) {
 	return TaskJob{}, false
 }
 
-// ReadRecord reads dir/slurm.json. A record is untrusted input: a run or job name that is
-// not one plain name inside the folder, or a task listed twice, is an error.
+// ReadRecord reads the record of dir: cluster.json, else slurm.json (whose engine is
+// Slurm). A record is untrusted input: an array id that is not a plain token (for Slurm, a
+// number), a run or job name that is not one plain name inside the folder, or a task
+// listed twice, is an error.
 func ReadRecord(dir string) (*Record, error) {
-	path := filepath.Join(dir, RecordFile)
+	r, err := readRecordFile(dir, RecordFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return readRecordFile(dir, SlurmRecordFile)
+	}
+	return r, err
+}
+
+func readRecordFile(dir, name string) (*Record, error) {
+	path := filepath.Join(dir, name)
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("slurm: %s is not a regular file", path)
+		return nil, fmt.Errorf("cluster: %s is not a regular file", path)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	r, err := parseRecord(b)
+	if err == nil && name == RecordFile && (r.Engine == "" || r.Engine == DefaultEngine) {
+		err = errors.New("a Slurm array's record belongs in " + SlurmRecordFile)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("slurm: %s: %v", path, err)
+		return nil, fmt.Errorf("cluster: %s: %v", path, err)
 	}
 	return r, nil
 }
 
-// parseRecord decodes and checks the content of a slurm.json.
+// EngineOf returns the engine that the record names ("slurm" for slurm.json's).
+func (r *Record) EngineOf() (Engine, error) { return Lookup(r.Engine) }
+
+// EngineName returns the record's engine's name, "slurm" if it names none.
+func (r *Record) EngineName() string {
+	if r.Engine == "" {
+		return DefaultEngine
+	}
+	return r.Engine
+}
+
+// parseRecord decodes and checks the content of a record.
 func parseRecord(b []byte) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -178,25 +218,41 @@ func parseRecord(b []byte) (*Record, error) {
 	return &r, nil
 }
 
+// arrayID reports whether id may be an array id of the record's engine: "" (not
+// submitted) or a plain token; for Slurm, a number.
+func (r *Record) arrayID(id string) bool {
+	if r.EngineName() == DefaultEngine {
+		return strings.Trim(id, "0123456789") == ""
+	}
+	return len(id) <= 128 && strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == "" && id != "." && id != ".."
+}
+
 func (r *Record) check() error {
-	if strings.Trim(r.Array, "0123456789") != "" {
+	if r.Engine != "" && (!plainName(r.Engine) || !r.arrayID(r.Engine)) {
+		return fmt.Errorf("engine %q is not a name", r.Engine)
+	}
+	if !r.arrayID(r.Array) {
 		return fmt.Errorf("array id %q is not a number", r.Array)
 	}
 	for _, p := range r.Previous {
-		if p == "" || strings.Trim(p, "0123456789") != "" {
+		if p == "" || !r.arrayID(p) {
 			return fmt.Errorf("previous array id %q is not a number", p)
 		}
 	}
 	for _, p := range r.Parts {
-		if strings.Trim(p.Array, "0123456789") != "" || p.First < 1 {
+		if !r.arrayID(p.Array) || p.First < 1 {
 			return fmt.Errorf("part %q at task %d: not an array id, or not after task 0", p.Array, p.First)
 		}
 		for _, q := range p.Previous {
-			if q == "" || strings.Trim(q, "0123456789") != "" {
+			if q == "" || !r.arrayID(q) {
 				return fmt.Errorf("previous array id %q is not a number", q)
 			}
 		}
 	}
+	return r.checkTasks()
+}
+
+func (r *Record) checkTasks() error {
 	seen := map[int]bool{}
 	for _, t := range r.Tasks {
 		if t.Task < 0 || seen[t.Task] {
@@ -219,32 +275,36 @@ func plainName(s string) bool {
 	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, `/\`) && filepath.IsLocal(s)
 }
 
-// WriteRecord writes dir/slurm.json atomically (a temporary file, then a rename).
+// WriteRecord writes the record of dir (RecordFileOf its engine) atomically.
 func WriteRecord(dir string, r *Record) error {
 	if err := r.check(); err != nil {
-		return fmt.Errorf("slurm: %v", err)
+		return fmt.Errorf("cluster: %v", err)
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, RecordFile), append(b, '\n'), 0o644)
+	return folder.WriteFileAtomic(filepath.Join(dir, RecordFileOf(r.Engine)), append(b, '\n'))
 }
 
-// AdoptArray makes array the one that trains the folder dir, when its slurm.json names
+// InSweep reports whether the record is a sweep combination's: its array is the sweep
+// folder's, which holds the prepared file.
+func (r *Record) InSweep() bool { return r.Script == ".." || strings.HasPrefix(r.Script, "../") }
+
+// AdoptArray makes array the one that trains the folder dir, when its record names
 // another: the batch script was submitted again by hand, so that watch, the runs screen and
-// scancel follow the new array. The old id moves to Previous. It reports whether the record
+// cancel follow the new array. The old id moves to Previous. It reports whether the record
 // changed. Tasks of one array that start together all write the same record.
 //
 // first is the task that the array's index 0 trains (train-task's --first): 0 for the
 // folder's first array, a Part's First for a further one.
 func AdoptArray(dir, array string, first int) (bool, error) {
-	if array == "" || strings.Trim(array, "0123456789") != "" {
-		return false, fmt.Errorf("slurm: array id %q is not a number", array)
-	}
 	r, err := ReadRecord(dir)
 	if err != nil {
 		return false, err
+	}
+	if array == "" || !r.arrayID(array) {
+		return false, fmt.Errorf("cluster: array id %q is not a number", array)
 	}
 	if first > 0 {
 		for i := range r.Parts {
@@ -261,7 +321,7 @@ func AdoptArray(dir, array string, first int) (bool, error) {
 			p.Array = array
 			return true, WriteRecord(dir, r)
 		}
-		return false, fmt.Errorf("slurm: %s has no array starting at task %d", filepath.Join(dir, RecordFile), first)
+		return false, fmt.Errorf("cluster: %s has no array starting at task %d", filepath.Join(dir, RecordFileOf(r.Engine)), first)
 	}
 	if r.Array == array {
 		return false, nil
@@ -271,37 +331,4 @@ func AdoptArray(dir, array string, first int) (bool, error) {
 	}
 	r.Array, r.Submitted = array, ""
 	return true, WriteRecord(dir, r)
-}
-
-// WriteScriptAs writes the script to dir/rel (executable) and returns its path.
-func WriteScriptAs(dir, rel string, s *Script) (string, error) {
-	if err := s.Validate(); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", err
-	}
-	return path, writeAtomic(path, []byte(s.String()), 0o755)
-}
-
-func writeAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
