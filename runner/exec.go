@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,196 +13,327 @@ import (
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/metrics"
 	"github.com/sipbench/sipbench/optimizers"
-	"github.com/sipbench/sipbench/problems"
 )
+
+// A job is what the run loop (runJob) trains, one step at a time: a network with its
+// optimizer (trainer) or an iterative solver's path (pathJob). The loop owns the rest:
+// the context and the controls (pause, resume, cancel, the control file), the metrics
+// rows, the snapshots, the checkpoints and the status with their write errors, which
+// fail the job, divergence, and the job's state.
+type job interface {
+	// metricNames names the job's metrics: the columns of its metrics.csv.
+	metricNames() []string
+	// at is the job's position; the loop keeps its seconds of training.
+	at() *progress
+	// resume restores the job from its checkpoint in the run folder runDir, and reports
+	// false if there is none: the job then starts at step 0. An error changes nothing.
+	resume(runDir string) (bool, error)
+	// advance trains one step and returns its metrics, valid until the next step.
+	advance() []float64
+	// finite reports whether the last step's metrics and results are all finite.
+	finite() bool
+	// snapshot returns the viewers' fields at the last step.
+	snapshot() *folder.Snapshot
+	// checkpoint saves what resume restores (the loop has synced the metrics rows).
+	checkpoint() error
+	// close releases what the job holds (a problem's process).
+	close()
+}
+
+// progress is a job's position: the step reached and the seconds of training to it,
+// pauses excluded.
+type progress struct {
+	step int
+	wall float64
+}
+
+// newJob makes the job of info: the path of an iterative-solver preset's method, or the
+// method's network and optimizer, whose ops and physics use threads goroutines and whose
+// checkpoints are bound to the run.
+func (r *Run) newJob(info folder.JobInfo, threads int) (job, error) {
+	i := slices.IndexFunc(r.spec.Methods, func(m optimizers.Method) bool { return m.Name == info.Method })
+	if i < 0 {
+		return nil, errors.New("unknown method " + info.Method)
+	}
+	if sv := r.spec.NewSolver(); sv != nil {
+		return newPathJob(sv, r.spec.Methods[i], r.spec.Common.Steps, func() []folder.Field { return r.pathFields(sv) }), nil
+	}
+	t, err := newTrainer(r.spec, r.spec.Methods[i], info, filepath.Join(r.Dir, info.ID))
+	if err != nil {
+		return nil, err
+	}
+	t.setThreads(threads)
+	t.bindTo(r.Info)
+	return t, nil
+}
+
+// jobRun is one training of a job by a worker of the run (runJob).
+type jobRun struct {
+	r  *Run
+	jc *jobControl
+	o  Options
+	j  job                    // nil until made
+	mw *metrics.MetricsWriter // nil until opened
+	// segStart and wallBase time the segment trained since the start or the last pause.
+	segStart time.Time
+	wallBase float64
+}
 
 // runJob trains one job to its end, writing its folder and publishing its events. A panic
 // inside marks the job failed; non-finite metrics or predictions mark it diverged.
 func (r *Run) runJob(ctx context.Context, jc *jobControl, o Options) {
-	id := jc.info.ID
-	dir := filepath.Join(r.Dir, id)
-	var t *trainer
-	var mw *metrics.MetricsWriter
-	setState := func(s folder.State, msg string) {
-		jc.mu.Lock()
-		jc.state = s
-		jc.mu.Unlock()
-		st := folder.Status{State: s, Total: jc.info.Steps, Message: msg}
-		if t != nil {
-			st.Step, st.Wall = t.step, t.wall
-		}
-		folder.WriteStatus(r.Dir, id, st) // best effort: the event below still reports the state
-		r.hub.publish(Event{Job: id, Kind: EvState, State: s, Message: msg, Step: st.Step, Wall: st.Wall})
-	}
-	defer func() {
-		if t != nil {
-			if c, ok := t.prob.(io.Closer); ok {
-				c.Close() // a problem process ends with its job
-			}
-		}
-		if rec := recover(); rec != nil {
-			if mw != nil {
-				mw.Close()
-				mw = nil
-			}
-			if f, ok := rec.(problemFault); ok { // a problem process's fault is a result
-				r.logFault(id, f)
-				setState(folder.Failed, f.Error())
-			} else {
-				setState(folder.Failed, fmt.Sprint("panic: ", rec))
-			}
-		}
-		if mw != nil {
-			mw.Close()
-		}
-	}()
-	i := slices.IndexFunc(r.spec.Methods, func(m optimizers.Method) bool { return m.Name == jc.info.Method })
-	if i < 0 {
-		setState(folder.Failed, "unknown method "+jc.info.Method)
+	x := &jobRun{r: r, jc: jc, o: o}
+	defer x.end()
+	j, err := r.newJob(jc.info, o.Threads)
+	if err != nil {
+		x.fail(err)
 		return
 	}
-	if sv := r.spec.NewSolver(); sv != nil {
-		r.runSolver(jc, sv, r.spec.Methods[i], setState)
+	x.j = j
+	if err := x.open(); err != nil {
+		x.fail(err)
 		return
 	}
-	var err error
-	if t, err = newTrainer(r.spec, r.spec.Methods[i], jc.info, dir); err != nil {
-		setState(folder.Failed, r.failure(err))
-		return
+	x.loop(ctx)
+}
+
+// setState records the job's state s with the message msg: in memory, in its status
+// (best effort: the event still reports the state) and as an event.
+func (x *jobRun) setState(s folder.State, msg string) {
+	jc := x.jc
+	jc.mu.Lock()
+	jc.state = s
+	jc.mu.Unlock()
+	st := folder.Status{State: s, Total: jc.info.Steps, Message: msg}
+	if x.j != nil {
+		st.Step, st.Wall = x.j.at().step, x.j.at().wall
 	}
-	t.setThreads(o.Threads)
-	t.bindTo(r.Info)
-	resumed, err := t.loadCheckpoint(r.Dir)
+	folder.WriteStatus(x.r.Dir, jc.info.ID, st)
+	x.r.hub.publish(Event{Job: jc.info.ID, Kind: EvState, State: s, Message: msg, Step: st.Step, Wall: st.Wall})
+}
+
+// fail records the job failed with err (Run.failure). It returns false, for the callers
+// that report whether the job goes on.
+func (x *jobRun) fail(err error) bool {
+	x.setState(folder.Failed, x.r.failure(err))
+	return false
+}
+
+// end, deferred, closes what the job holds, and records a panic as a failure: a problem
+// process's fault with its log, anything else as the panic's value.
+func (x *jobRun) end() {
+	if x.j != nil {
+		x.j.close() // a problem process ends with its job
+	}
+	if rec := recover(); rec != nil {
+		if x.mw != nil {
+			x.mw.Close()
+			x.mw = nil
+		}
+		if f, ok := rec.(problemFault); ok { // a problem process's fault is a result
+			x.r.logFault(x.jc.info.ID, f)
+			x.setState(folder.Failed, f.Error())
+		} else {
+			x.setState(folder.Failed, fmt.Sprint("panic: ", rec))
+		}
+	}
+	if x.mw != nil {
+		x.mw.Close()
+	}
+}
+
+// open resumes the job from its checkpoint, if it has one, and opens its metrics.csv cut
+// back to the checkpoint's step (to no rows without one); a resumed job's curve so far is
+// published again.
+func (x *jobRun) open() error {
+	r, id := x.r, x.jc.info.ID
+	resumed, err := x.j.resume(r.Dir)
 	if err != nil {
 		// Nothing was changed (no row is cut before a checkpoint is accepted): the job
 		// failed at the step it had reached.
 		if prev, perr := folder.ReadStatus(r.Dir, id); perr == nil {
-			t.step, t.wall = prev.Step, prev.Wall
+			p := x.j.at()
+			p.step, p.wall = prev.Step, prev.Wall
 		}
-		setState(folder.Failed, r.failure(err))
-		return
+		return err
 	}
 	keep := -1
 	if resumed {
-		keep = t.step
+		keep = x.j.at().step
 	}
-	var rep metrics.MetricsRepair
-	if mw, rep, err = metrics.OpenMetrics(r.Dir, id, t.metrics, keep); err != nil {
-		setState(folder.Failed, r.failure(err))
-		return
+	mw, rep, err := metrics.OpenMetrics(r.Dir, id, x.j.metricNames(), keep)
+	if err != nil {
+		return err
 	}
+	x.mw = mw
 	if note := rep.String(); note != "" {
-		r.hub.publish(Event{Job: id, Kind: EvNote, Message: note, Step: t.step})
+		r.hub.publish(Event{Job: id, Kind: EvNote, Message: note, Step: x.j.at().step})
 	}
-	if resumed { // replay the curve so far, decimated as a Watch replays it (bounded memory)
-		var h jobHistory
-		mr := metrics.NewReader(r.Dir, id, t.metrics)
-		for {
-			rows, err := mr.Next(watchChunk)
-			for _, row := range rows {
-				h.add(Event{Job: id, Kind: EvMetrics, Step: row.Step, Wall: row.Wall, Metrics: row.Metrics})
-			}
-			if err != nil || len(rows) < watchChunk {
-				break
-			}
-		}
-		for _, e := range h.replay() {
-			r.hub.publish(e)
-		}
+	if resumed {
+		x.replay()
 	}
-	c := r.spec.Common
-	steps, batch, maxSec, snapEvery, ckptEvery := c.Steps, c.Batch, c.MaxSeconds, c.SnapshotEvery, c.CheckpointEvery
+	return nil
+}
 
-	checkpoint := func() error {
-		if err := mw.Sync(); err != nil { // the rows are on disk before the checkpoint
-			return err
+// replay publishes the curve so far, decimated as a Watch replays it (bounded memory).
+func (x *jobRun) replay() {
+	id := x.jc.info.ID
+	var h jobHistory
+	mr := metrics.NewReader(x.r.Dir, id, x.j.metricNames())
+	for {
+		rows, err := mr.Next(watchChunk)
+		for _, row := range rows {
+			h.add(Event{Job: id, Kind: EvMetrics, Step: row.Step, Wall: row.Wall, Metrics: row.Metrics})
 		}
-		return t.saveCheckpoint()
-	}
-	stop := func(s folder.State, msg string) {
-		if err := checkpoint(); err != nil {
-			setState(folder.Failed, r.failure(err))
-			return
+		if err != nil || len(rows) < watchChunk {
+			break
 		}
-		setState(s, msg)
 	}
-	setState(folder.Running, "")
-	segStart, wallBase := time.Now(), t.wall
+	for _, e := range h.replay() {
+		x.r.hub.publish(e)
+	}
+}
+
+// loop trains the job step by step to its last step or its time limit, unless it is
+// stopped, paused, diverges or fails, and records how it ended.
+func (x *jobRun) loop(ctx context.Context) {
+	c, p := x.r.spec.Common, x.j.at()
+	x.setState(folder.Running, "")
+	x.segStart, x.wallBase = time.Now(), p.wall
 	lastFlush := time.Now()
-	for t.step < steps && (maxSec == 0 || t.wall < maxSec) {
-		jc.mu.Lock()
-		cancelled, paused, resume := jc.cancel, jc.paused, jc.resume
-		stopState, stopMsg := jc.stopState, jc.stopMsg
-		jc.mu.Unlock()
-		if cancelled && stopState != "" {
-			stop(stopState, stopMsg)
+	for p.step < c.Steps && (c.MaxSeconds == 0 || p.wall < c.MaxSeconds) {
+		stop, msg, resume := x.asked(ctx)
+		if stop != "" {
+			x.stop(stop, msg)
 			return
 		}
-		if cancelled || ctx.Err() != nil {
-			stop(folder.Cancelled, "")
-			return
-		}
-		if paused {
-			if err := checkpoint(); err != nil {
-				setState(folder.Failed, r.failure(err))
+		if resume != nil {
+			if !x.pause(ctx, resume) {
 				return
 			}
-			setState(folder.Paused, "")
-			// While paused, keep reading the control file, so that another process
-			// (the dashboard) can resume or cancel the job.
-			poll := time.NewTicker(500 * time.Millisecond)
-		wait:
-			for {
-				select {
-				case <-resume:
-					break wait
-				case <-ctx.Done():
-					break wait
-				case <-poll.C:
-					r.readControl(jc)
-				}
-			}
-			poll.Stop()
-			if ctx.Err() == nil && !jc.isCancelled() {
-				setState(folder.Running, "")
-			}
-			segStart, wallBase = time.Now(), t.wall
 			continue
 		}
-		xTrue, y, x := t.trainStep(batch)
-		t.wall = wallBase + time.Since(segStart).Seconds()
-		if err := mw.Write(t.step, t.wall, t.vals); err != nil {
-			setState(folder.Failed, r.failure(err))
+		if !x.advance() {
 			return
 		}
-		if !t.finite(x) {
-			mw.Flush()
-			setState(folder.Diverged, fmt.Sprintf("non-finite values at step %d", t.step))
-			return
-		}
-		r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: t.step, Wall: t.wall, Metrics: slices.Clone(t.vals)})
-		if t.step%snapEvery == 0 || t.step == 1 || t.step == steps {
-			snap := t.snapshot(xTrue, y, x)
-			folder.WriteJSON(filepath.Join(dir, folder.SnapshotFile), snap)
-			r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: t.step, Wall: t.wall, Snapshot: snap})
-		}
-		if t.step%ckptEvery == 0 {
-			if err := checkpoint(); err != nil {
-				setState(folder.Failed, r.failure(err))
-				return
-			}
-		}
-		if time.Since(lastFlush) >= o.FlushEvery {
+		if time.Since(lastFlush) >= x.o.FlushEvery {
 			lastFlush = time.Now()
-			if err := mw.Flush(); err != nil {
-				setState(folder.Failed, r.failure(err))
+			if err := x.flush(); err != nil {
+				x.fail(err)
 				return
 			}
-			folder.WriteStatus(r.Dir, id, folder.Status{State: folder.Running, Step: t.step, Total: jc.info.Steps, Wall: t.wall})
-			r.readControl(jc)
 		}
 	}
-	stop(folder.Done, "")
+	x.stop(folder.Done, "")
+}
+
+// asked returns what the controls and ctx ask of the job before its next step: the state
+// to stop in with its message (Stop's, else cancelled), or, if it is paused, the channel
+// that Resume closes; else nothing.
+func (x *jobRun) asked(ctx context.Context) (stop folder.State, msg string, resume <-chan struct{}) {
+	jc := x.jc
+	jc.mu.Lock()
+	defer jc.mu.Unlock()
+	switch {
+	case jc.cancel && jc.stopState != "":
+		return jc.stopState, jc.stopMsg, nil
+	case jc.cancel || ctx.Err() != nil:
+		return folder.Cancelled, "", nil
+	case jc.paused:
+		return "", "", jc.resume
+	}
+	return "", "", nil
+}
+
+// advance trains one step and writes what it makes: its metrics row, then a snapshot and
+// a checkpoint when they are due. It returns false if the job ended: diverged, or failed.
+func (x *jobRun) advance() bool {
+	c, id, p := x.r.spec.Common, x.jc.info.ID, x.j.at()
+	vals := x.j.advance()
+	p.wall = x.wallBase + time.Since(x.segStart).Seconds()
+	if err := x.mw.Write(p.step, p.wall, vals); err != nil {
+		return x.fail(err)
+	}
+	if !x.j.finite() {
+		if err := x.mw.Flush(); err != nil {
+			return x.fail(err)
+		}
+		x.setState(folder.Diverged, fmt.Sprintf("non-finite values at step %d", p.step))
+		return false
+	}
+	x.r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: p.step, Wall: p.wall, Metrics: slices.Clone(vals)})
+	if p.step%c.SnapshotEvery == 0 || p.step == 1 || p.step == c.Steps {
+		snap := x.j.snapshot()
+		if err := folder.WriteJSON(filepath.Join(x.r.Dir, id, folder.SnapshotFile), snap); err != nil {
+			return x.fail(err)
+		}
+		x.r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: p.step, Wall: p.wall, Snapshot: snap})
+	}
+	if p.step%c.CheckpointEvery == 0 {
+		if err := x.checkpoint(); err != nil {
+			return x.fail(err)
+		}
+	}
+	return true
+}
+
+// checkpoint syncs the metrics rows, so that they are on disk before the checkpoint, and
+// writes the job's checkpoint.
+func (x *jobRun) checkpoint() error {
+	if err := x.mw.Sync(); err != nil {
+		return err
+	}
+	return x.j.checkpoint()
+}
+
+// flush writes the buffered metrics rows and the status, then reads the control file.
+func (x *jobRun) flush() error {
+	if err := x.mw.Flush(); err != nil {
+		return err
+	}
+	p, info := x.j.at(), x.jc.info
+	if err := folder.WriteStatus(x.r.Dir, info.ID, folder.Status{State: folder.Running, Step: p.step, Total: info.Steps, Wall: p.wall}); err != nil {
+		return err
+	}
+	x.r.readControl(x.jc)
+	return nil
+}
+
+// stop checkpoints the job and records the state s with the message msg; if the
+// checkpoint fails, the job failed.
+func (x *jobRun) stop(s folder.State, msg string) {
+	if err := x.checkpoint(); err != nil {
+		x.fail(err)
+		return
+	}
+	x.setState(s, msg)
+}
+
+// pause checkpoints the job, records it paused and waits until it is resumed or stopped or
+// ctx is done, reading the control file meanwhile, so that another process (the
+// dashboard) can resume or cancel it. It returns false if the checkpoint failed.
+func (x *jobRun) pause(ctx context.Context, resume <-chan struct{}) bool {
+	if err := x.checkpoint(); err != nil {
+		return x.fail(err)
+	}
+	x.setState(folder.Paused, "")
+	poll := time.NewTicker(500 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-resume:
+		case <-ctx.Done():
+		case <-poll.C:
+			x.r.readControl(x.jc)
+			continue
+		}
+		break
+	}
+	if ctx.Err() == nil && !x.jc.isCancelled() {
+		x.setState(folder.Running, "")
+	}
+	x.segStart, x.wallBase = time.Now(), x.j.at().wall
+	return true
 }
 
 // failure is the message that a job failed with err records: for a full disk, what to do.
@@ -220,129 +349,6 @@ func (jc *jobControl) isCancelled() bool {
 	defer jc.mu.Unlock()
 	return jc.cancel
 }
-
-// runSolver runs a job of an iterative-solver preset (no network): it computes the
-// method's path and logs one row per iteration. The snapshot holds the path, the path in
-// y space and the loss on a grid that covers every path of the run, so that any one
-// job's snapshot can draw the contours under all of them. A failed write of its metrics
-// or its snapshot fails the job, with the error as its message.
-func (r *Run) runSolver(jc *jobControl, sv problems.PathProblem, m optimizers.Method, setState func(folder.State, string)) {
-	id := jc.info.ID
-	dir := filepath.Join(r.Dir, id)
-	setState(folder.Running, "")
-	start := time.Now()
-	path := sv.Path(m.Name, m.LR, jc.info.Steps)
-	mw, _, err := metrics.OpenMetrics(r.Dir, id, r.Info.Metrics, -1)
-	if err != nil {
-		setState(folder.Failed, r.failure(err))
-		return
-	}
-	defer mw.Close()
-	for k := 1; k < len(path.Points); k++ {
-		vals := sv.Metrics(nil, path.Points[k])
-		wall := time.Since(start).Seconds()
-		if err := mw.Write(k, wall, vals); err != nil {
-			setState(folder.Failed, r.failure(err))
-			return
-		}
-		r.hub.publish(Event{Job: id, Kind: EvMetrics, Step: k, Wall: wall, Metrics: vals})
-	}
-	ys := make([][2]float64, len(path.Points))
-	for k, x := range path.Points {
-		ys[k] = sv.Forward(x)
-	}
-	snap := &folder.Snapshot{Step: len(path.Points) - 1, Kind: folder.SnapPaths}
-	for _, f := range []struct {
-		name string
-		pts  [][2]float64
-	}{{folder.FieldPath, path.Points}, {folder.FieldPathY, ys}} {
-		data := make([]float32, 0, 2*len(f.pts))
-		for _, p := range f.pts {
-			data = append(data, float32(p[0]), float32(p[1]))
-		}
-		snap.Fields = append(snap.Fields, folder.Field{Name: f.name, Shape: []int{len(f.pts), 2}, Data: data})
-	}
-	var all [][2]float64
-	for _, om := range r.spec.Methods {
-		all = append(all, sv.Path(om.Name, om.LR, jc.info.Steps).Points...)
-	}
-	if g, ok := lossGrid(folder.FieldLoss, sv.Loss, all); ok {
-		snap.Fields = append(snap.Fields, g)
-	}
-	if m, ok := sv.(problems.Minimizer); ok {
-		x := m.Minimum()
-		for _, f := range []struct {
-			name string
-			p    [2]float64
-		}{{folder.FieldMinimum, x}, {folder.FieldMinimumY, sv.Forward(x)}} {
-			snap.Fields = append(snap.Fields, folder.Field{Name: f.name, Shape: []int{1, 2}, Data: []float32{float32(f.p[0]), float32(f.p[1])}})
-		}
-	}
-	if yl, ok := sv.(problems.YLosser); ok {
-		yall := make([][2]float64, len(all))
-		for k, x := range all {
-			yall[k] = sv.Forward(x)
-		}
-		if g, ok := lossGrid(folder.FieldLossY, yl.YLoss, yall); ok {
-			snap.Fields = append(snap.Fields, g)
-		}
-	}
-	if err := folder.WriteJSON(filepath.Join(dir, folder.SnapshotFile), snap); err != nil {
-		setState(folder.Failed, r.failure(err))
-		return
-	}
-	r.hub.publish(Event{Job: id, Kind: EvSnapshot, Step: snap.Step, Snapshot: snap})
-	if err := mw.Flush(); err != nil {
-		setState(folder.Failed, r.failure(err))
-		return
-	}
-	setState(folder.Done, "")
-}
-
-// lossGridSize is the number of samples per side of a solver preset's loss grid: enough
-// for smooth contour lines on a full-screen dashboard, small enough for a snapshot of
-// about 85 KB (Watch parses it once).
-const lossGridSize = 64
-
-// lossGrid samples loss on a lossGridSize² grid over the finite points pts and a margin
-// of a tenth of their span on each side (the dashboard pads its plots by less), as the
-// field name. It reports false if no point is finite.
-func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (folder.Field, bool) {
-	lo := [2]float64{math.Inf(1), math.Inf(1)}
-	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
-	for _, p := range pts {
-		if finite(p[0]) && finite(p[1]) {
-			for d := range 2 {
-				lo[d], hi[d] = math.Min(lo[d], p[d]), math.Max(hi[d], p[d])
-			}
-		}
-	}
-	if lo[0] > hi[0] {
-		return folder.Field{}, false
-	}
-	for d := range 2 {
-		m := 0.1 * (hi[d] - lo[d])
-		if m == 0 {
-			m = math.Max(1, 0.1*math.Abs(lo[d]))
-		}
-		lo[d], hi[d] = lo[d]-m, hi[d]+m
-		if !finite(lo[d]) || !finite(hi[d]) { // paths that ran off to ±1e308
-			return folder.Field{}, false
-		}
-	}
-	n := lossGridSize
-	f := folder.Field{Name: name, Shape: []int{n, n}, Data: make([]float32, n*n), Extent: []float64{lo[0], hi[0], lo[1], hi[1]}}
-	for j := range n {
-		y := lo[1] + float64(j)*(hi[1]-lo[1])/float64(n-1)
-		for i := range n {
-			x := lo[0] + float64(i)*(hi[0]-lo[0])/float64(n-1)
-			f.Data[j*n+i] = float32(loss([2]float64{x, y}))
-		}
-	}
-	return f, true
-}
-
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // problemFault is a problem process's failure (problems/process.Fault): a one-line reason
 // and the tail of the process's stderr.

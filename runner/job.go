@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -18,8 +19,11 @@ import (
 	"github.com/sipbench/sipbench/problems"
 )
 
-// trainer is the state of one job: one method with one seed.
+// trainer is the network job: one method with one seed, training a network with an
+// optimizer on batches of the problem.
 type trainer struct {
+	progress
+
 	info    folder.JobInfo
 	method  optimizers.Method
 	spec    *presets.Spec
@@ -35,8 +39,7 @@ type trainer struct {
 	xgrad *core.Tensor
 	vals  []float64
 
-	step int
-	wall float64 // seconds of training, excluding pauses
+	last struct{ xTrue, y, x *core.Tensor } // the batch and prediction of the last step
 
 	objTape *core.Tape // the scratch tape of closure optimizers' re-evaluations
 
@@ -178,22 +181,52 @@ func (t *trainer) objective(y, xTrue *core.Tensor) *optimizers.NetObjective {
 	return obj
 }
 
-// finite reports whether the step's metrics and the prediction are all finite.
-func (t *trainer) finite(x *core.Tensor) bool {
+var _ job = (*trainer)(nil)
+
+func (t *trainer) metricNames() []string { return t.metrics }
+
+func (t *trainer) at() *progress { return &t.progress }
+
+// advance trains one step on a batch of the spec's size.
+func (t *trainer) advance() []float64 {
+	t.last.xTrue, t.last.y, t.last.x = t.trainStep(t.spec.Common.Batch)
+	return t.vals
+}
+
+// finite reports whether the last step's metrics and prediction are all finite.
+func (t *trainer) finite() bool {
 	for _, v := range t.vals {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return false
 		}
 	}
-	return x.AllFinite()
+	return t.last.x.AllFinite()
 }
 
-// snapshot returns the fields for the viewers: for field problems example 0's x*, y*, x
+// snapshot returns the viewers' fields of the last step (snapshotOf).
+func (t *trainer) snapshot() *folder.Snapshot {
+	return t.snapshotOf(t.last.xTrue, t.last.y, t.last.x)
+}
+
+// resume restores the job from its checkpoint in the run folder runDir (loadCheckpoint).
+func (t *trainer) resume(runDir string) (bool, error) { return t.loadCheckpoint(runDir) }
+
+// checkpoint saves the network, the optimizer and the data stream (saveCheckpoint).
+func (t *trainer) checkpoint() error { return t.saveCheckpoint() }
+
+// close ends the problem's process, if it has one.
+func (t *trainer) close() {
+	if c, ok := t.prob.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+// snapshotOf returns the fields for the viewers: for field problems example 0's x*, y*, x
 // and x−x*; for problems whose examples have at most 2 components, the whole batch as
 // [batch, components] arrays, with the exact solutions nearest to the predictions if the
 // problem has several (problems.Nearer). Its kind is the problem's (problems.Drawn), else
 // the one its fields imply.
-func (t *trainer) snapshot(xTrue, y, x *core.Tensor) *folder.Snapshot {
+func (t *trainer) snapshotOf(xTrue, y, x *core.Tensor) *folder.Snapshot {
 	s := &folder.Snapshot{Step: t.step}
 	field := func(name string, src *core.Tensor, sub func(a, b float32) float32, other *core.Tensor) {
 		var shape []int

@@ -36,6 +36,11 @@ type Run struct {
 	mu      sync.Mutex
 	started bool
 	wg      sync.WaitGroup
+
+	// pathOnce makes pathShared, the fields shared by the snapshots of every job of an
+	// iterative-solver run (pathFields).
+	pathOnce   sync.Once
+	pathShared []folder.Field
 }
 
 // Options tune how a Run executes.

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/sipbench/sipbench/folder"
@@ -123,4 +125,81 @@ func TestSolverWriteErrorFails(t *testing.T) {
 	if err != nil || st.State != folder.Failed || st.Message == "" {
 		t.Fatalf("status %+v, %v; want failed with a message", st, err)
 	}
+}
+
+// TestSolverJobIsAJob checks that a solver job runs in the run loop as a network job does:
+// a cancelled context stops it before its first step (cancelled, no row); a resume
+// trains it to the end, with one row per iterate that holds the method's path's metrics
+// exactly as metrics.csv writes them (8 digits); its snapshots along the way hold the path so far (step k: k+1 points), and
+// its status records the step it reached.
+func TestSolverJobIsAJob(t *testing.T) {
+	t.Parallel()
+	s := spec(t, "trajectories", []string{"newton"}, "steps=30")
+	dir := filepath.Join(t.TempDir(), "run")
+	r, err := Create(s, []int{0}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.Info.Jobs[0].ID
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.Start(ctx, Options{Workers: 1})
+	if st := r.Wait()[id]; st != folder.Cancelled {
+		t.Fatalf("with a cancelled context: %s; want cancelled", st)
+	}
+	if rows := readAll(t, dir, id, r.Info.Metrics); len(rows) != 0 {
+		t.Fatalf("cancelled before its first step: %d rows", len(rows))
+	}
+	r2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := r2.Subscribe()
+	r2.Start(context.Background(), Options{Workers: 1})
+	var snaps []*folder.Snapshot
+	for range sub.C {
+		for _, e := range sub.Drain() {
+			if e.Kind == EvSnapshot {
+				snaps = append(snaps, e.Snapshot)
+			}
+		}
+	}
+	for _, e := range sub.Drain() {
+		if e.Kind == EvSnapshot {
+			snaps = append(snaps, e.Snapshot)
+		}
+	}
+	if st := r2.Wait()[id]; st != folder.Done {
+		t.Fatalf("resumed: %s; want done", st)
+	}
+	path := problems.Figure1Newton(0.1, 30).Points
+	rows := readAll(t, dir, id, r.Info.Metrics)
+	if len(rows) != 30 {
+		t.Fatalf("%d rows; want 30", len(rows))
+	}
+	for k, row := range rows {
+		if want := (problems.Figure1Problem{}).Metrics(nil, path[k+1]); row.Step != k+1 || !slices.Equal(row.Metrics, rounded(want)) {
+			t.Errorf("row %d: step %d %v; want step %d %v", k, row.Step, row.Metrics, k+1, want)
+		}
+	}
+	if len(snaps) != 4 { // steps 1, 10, 20, 30
+		t.Fatalf("%d snapshots; want 4", len(snaps))
+	}
+	for _, snap := range snaps {
+		if f := snap.Field(folder.FieldPath); f == nil || f.Shape[0] != snap.Step+1 || snap.Kind != folder.SnapPaths {
+			t.Errorf("snapshot of step %d: kind %q, path %+v; want the path's first %d points", snap.Step, snap.Kind, f, snap.Step+1)
+		}
+	}
+	if st, err := folder.ReadStatus(dir, id); err != nil || st.Step != 30 || st.State != folder.Done {
+		t.Errorf("status %+v, %v; want done at step 30", st, err)
+	}
+}
+
+// rounded returns vs as metrics.csv writes them: 8 significant digits.
+func rounded(vs []float64) []float64 {
+	out := make([]float64, len(vs))
+	for i, v := range vs {
+		out[i], _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 8, 64), 64)
+	}
+	return out
 }
