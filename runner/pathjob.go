@@ -70,11 +70,12 @@ func (p *pathJob) checkpoint() error { return nil }
 
 func (p *pathJob) close() {}
 
-// pointsField returns the points pts as the field name, of shape [len(pts), 2].
+// pointsField returns the finite points pts as the field name, of shape [len(pts), 2]; a
+// coordinate beyond float32's range is stored as its largest value (JSON has no infinity).
 func pointsField(name string, pts [][2]float64) folder.Field {
 	data := make([]float32, 0, 2*len(pts))
 	for _, p := range pts {
-		data = append(data, float32(p[0]), float32(p[1]))
+		data = append(data, clamp32(p[0]), clamp32(p[1]))
 	}
 	return folder.Field{Name: name, Shape: []int{len(pts), 2}, Data: data}
 }
@@ -129,14 +130,17 @@ func solverFields(sv problems.PathProblem, all [][2]float64) []folder.Field {
 // about 85 KB (Watch parses it once).
 const lossGridSize = 64
 
-// lossGrid samples loss on a lossGridSize² grid over the finite points pts and a margin
-// of a tenth of their span on each side (the dashboard pads its plots by less), as the
-// field name. It reports false if no point is finite.
+// lossGrid samples loss on a lossGridSize² grid over the points pts where the loss is
+// finite in float32 (a path that runs off towards infinity stretches the grid only as far
+// as its losses can be stored) and a margin of a tenth of their span on each side (the
+// dashboard pads its plots by less), as the field name. A sample beyond float32's range
+// is stored as its largest value (JSON has no infinity). It reports false if no point
+// qualifies, or if the loss is NaN somewhere on the grid.
 func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (folder.Field, bool) {
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
 	for _, p := range pts {
-		if finite(p[0]) && finite(p[1]) {
+		if finite(p[0]) && finite(p[1]) && math.Abs(loss(p)) <= math.MaxFloat32 {
 			for d := range 2 {
 				lo[d], hi[d] = math.Min(lo[d], p[d]), math.Max(hi[d], p[d])
 			}
@@ -161,10 +165,19 @@ func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (fol
 		y := lo[1] + float64(j)*(hi[1]-lo[1])/float64(n-1)
 		for i := range n {
 			x := lo[0] + float64(i)*(hi[0]-lo[0])/float64(n-1)
-			f.Data[j*n+i] = float32(loss([2]float64{x, y}))
+			v := loss([2]float64{x, y})
+			if math.IsNaN(v) {
+				return folder.Field{}, false
+			}
+			f.Data[j*n+i] = clamp32(v)
 		}
 	}
 	return f, true
+}
+
+// clamp32 returns v as a float32, ±math.MaxFloat32 beyond its range.
+func clamp32(v float64) float32 {
+	return float32(math.Max(-math.MaxFloat32, math.Min(math.MaxFloat32, v)))
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -192,6 +193,42 @@ func TestSolverJobIsAJob(t *testing.T) {
 	}
 	if st, err := folder.ReadStatus(dir, id); err != nil || st.Step != 30 || st.State != folder.Done {
 		t.Errorf("status %+v, %v; want done at step 30", st, err)
+	}
+}
+
+// TestSolverJobDiverges: a path that overflows (gradient descent with η = 1 from (3, 3):
+// x₂ ← x₂ − 4x₂³) ends diverged at its first step with a non-finite metric, as a network
+// job does; the run's other jobs end done, with snapshots whose loss grids cover the
+// diverging path as far as its losses fit in a float32 (before, the grid's overflowing
+// samples made every job's snapshot unwritable: JSON has no infinity).
+func TestSolverJobDiverges(t *testing.T) {
+	t.Parallel()
+	s := spec(t, "trajectories", nil, "lr.gd=1")
+	dir, states := train(t, s, []int{0}, 1)
+	path := problems.Figure1GradientDescent(1, 100).Points
+	first := slices.IndexFunc(path, func(x [2]float64) bool {
+		return slices.ContainsFunc(problems.Figure1Problem{}.Metrics(nil, x), func(v float64) bool { return !finite(v) })
+	})
+	if first < 0 {
+		t.Fatal("the path's metrics stay finite")
+	}
+	st, _ := folder.ReadStatus(dir, "gd-seed0")
+	if states["gd-seed0"] != folder.Diverged {
+		t.Fatalf("state %s (%s); want diverged", states["gd-seed0"], st.Message)
+	}
+	if want := fmt.Sprintf("non-finite values at step %d", first); st.Message != want {
+		t.Errorf("message %q; want %q", st.Message, want)
+	}
+	for _, id := range []string{"pi-seed0", "newton-seed0"} {
+		st, _ := folder.ReadStatus(dir, id)
+		snap, err := folder.ReadSnapshot(dir, id)
+		if states[id] != folder.Done || err != nil || snap == nil {
+			t.Fatalf("%s: %s (%s), snapshot %v; want done with a snapshot", id, states[id], st.Message, err)
+		}
+		g := snap.Field(folder.FieldLoss)
+		if g == nil || !g.Grid() || g.Extent[3] < path[2][1] || g.Extent[2] > path[1][1] {
+			t.Errorf("%s: loss grid %v; want one over the gd path's first points %v", id, g, path[:3])
+		}
 	}
 }
 
