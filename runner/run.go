@@ -121,20 +121,10 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 	if err := checkEmpty(dir, false); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err // before anything is made
 	}
-	parent, base := filepath.Dir(filepath.Clean(dir)), filepath.Base(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, err
-	}
-	removeStaleCreations(parent, base)
 	final := dir
-	dir = filepath.Join(parent, "."+base+folder.CreatingMark+newRunID()[:8])
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return nil, err
-	}
-	release, err := folder.LockRun(dir) // held until renamed: the mark of a creation under way
+	dir, release, err := startCreation(dir)
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("runner: locking %s: %v", dir, err)
+		return nil, err
 	}
 	defer release()
 	defer func() {
@@ -142,8 +132,48 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 			os.RemoveAll(dir)
 		}
 	}()
-	r = &Run{Dir: dir, spec: spec}
-	r.Info = folder.Info{
+	r = &Run{Dir: dir, spec: spec, Info: newInfo(spec, seeds)}
+	for _, info := range r.Info.Jobs {
+		if err := writeJob(dir, spec, r.Info, info); err != nil {
+			return nil, err
+		}
+		r.jobs = append(r.jobs, &jobControl{info: info, state: folder.Queued})
+	}
+	if err := folder.WriteJSON(filepath.Join(dir, folder.RunFile), r.Info); err != nil {
+		return nil, err
+	}
+	if err := placeRun(dir, final); err != nil {
+		return nil, err
+	}
+	r.Dir = final
+	return r, nil
+}
+
+// startCreation makes the folder in which Create builds the run folder dir, under a
+// temporary name in dir's parent (.NAME.creating-ID), after removing those that killed
+// Creates left there, and locks it: the lock, until release, marks a creation under way.
+func startCreation(dir string) (tmp string, release func(), err error) {
+	parent, base := filepath.Dir(filepath.Clean(dir)), filepath.Base(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", nil, err
+	}
+	removeStaleCreations(parent, base)
+	tmp = filepath.Join(parent, "."+base+folder.CreatingMark+newRunID()[:8])
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return "", nil, err
+	}
+	release, err = folder.LockRun(tmp)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return "", nil, fmt.Errorf("runner: locking %s: %v", tmp, err)
+	}
+	return tmp, release, nil
+}
+
+// newInfo returns the record (run.json) of a new run of spec with seeds: one job per
+// method × seed, in seed order.
+func newInfo(spec *presets.Spec, seeds []int) folder.Info {
+	info := folder.Info{
 		ID:        newRunID(),
 		Preset:    spec.Preset.Name,
 		Scale:     spec.Scale,
@@ -160,42 +190,33 @@ func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
 
 		ProblemCmd: spec.Preset.Command,
 	}
-	steps := spec.Common.Steps
 	for _, seed := range seeds {
 		for _, m := range spec.Methods {
-			info := folder.JobInfo{ID: folder.JobID(m.Name, seed), Method: m.Name, Seed: seed,
-				Steps: steps, Optimizer: m.Optimizer, LR: m.LR}
-			r.Info.Jobs = append(r.Info.Jobs, info)
+			info.Jobs = append(info.Jobs, folder.JobInfo{ID: folder.JobID(m.Name, seed), Method: m.Name, Seed: seed,
+				Steps: spec.Common.Steps, Optimizer: m.Optimizer, LR: m.LR})
 		}
 	}
-	for _, info := range r.Info.Jobs {
-		jd := filepath.Join(dir, info.ID)
-		if err := os.Mkdir(jd, 0o755); err != nil {
-			return nil, err
-		}
-		cfg := folder.JobConfig{Job: info, Preset: r.Info.Preset, Scale: r.Info.Scale, Settings: spec.Recorded(),
-			Method:  spec.Methods[slices.IndexFunc(spec.Methods, func(m optimizers.Method) bool { return m.Name == info.Method })],
-			Metrics: r.Info.Metrics, Version: folder.Version, Format: folder.FormatVersion}
-		if !spec.Preset.IsSolver() {
-			n := spec.Network(info.Method)
-			cfg.Network = &n
-		}
-		if err := folder.WriteJSON(filepath.Join(jd, folder.ConfigFile), cfg); err != nil {
-			return nil, err
-		}
-		if err := folder.WriteStatus(dir, info.ID, folder.Status{State: folder.Queued, Total: info.Steps}); err != nil {
-			return nil, err
-		}
-		r.jobs = append(r.jobs, &jobControl{info: info, state: folder.Queued})
+	return info
+}
+
+// writeJob makes the folder of the job of the run info in the run folder dir, with its
+// config.json (its method and, but for a solver run, its network) and its status, queued.
+func writeJob(dir string, spec *presets.Spec, info folder.Info, job folder.JobInfo) error {
+	jd := filepath.Join(dir, job.ID)
+	if err := os.Mkdir(jd, 0o755); err != nil {
+		return err
 	}
-	if err := folder.WriteJSON(filepath.Join(dir, folder.RunFile), r.Info); err != nil {
-		return nil, err
+	cfg := folder.JobConfig{Job: job, Preset: info.Preset, Scale: info.Scale, Settings: spec.Recorded(),
+		Method:  spec.Methods[slices.IndexFunc(spec.Methods, func(m optimizers.Method) bool { return m.Name == job.Method })],
+		Metrics: info.Metrics, Version: folder.Version, Format: folder.FormatVersion}
+	if !info.Solver {
+		n := spec.Network(job.Method)
+		cfg.Network = &n
 	}
-	if err := placeRun(dir, final); err != nil {
-		return nil, err
+	if err := folder.WriteJSON(filepath.Join(jd, folder.ConfigFile), cfg); err != nil {
+		return err
 	}
-	r.Dir = final
-	return r, nil
+	return folder.WriteStatus(dir, job.ID, folder.Status{State: folder.Queued, Total: job.Steps})
 }
 
 // removeStaleCreations removes the folders that a Create of parent/base killed before
