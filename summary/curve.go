@@ -162,24 +162,7 @@ func ReadCurve(dir, job, metric string, o CurveOptions) (*Curve, error) {
 // (a diverged job, whose last row it is: the trainer stops there), is seen only in a
 // parsed row.
 func readCurveRows(c *Curve, r *bufio.Reader, f io.ReaderAt, pos int64, col, n int, o CurveOptions) error {
-	rm := NewRunningMean(o.Window)
-	starts := make([]int64, o.Window) // line offsets of the last Window rows: row r at (r-1) mod Window
-	var last struct {
-		step       int
-		wall, v, m float64
-		kept       bool
-	}
-	skipped, parsedRun := 0, 0 // rows passed over since the last parsed one; parsed in a row
-	parse := func(text []byte, line int) (step int, wall, v float64, err error) {
-		step, wall, v, err = parseFields(text, col, n)
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("line %d: %v", line, err)
-		}
-		if (math.IsNaN(v) || math.IsInf(v, 0)) && c.Diverged < 0 {
-			c.Diverged = step
-		}
-		return step, wall, v, nil
-	}
+	sc := &curveScan{c: c, o: o, col: col, n: n, pos: pos, rm: NewRunningMean(o.Window), starts: make([]int64, o.Window)}
 	for line := 2; ; line++ {
 		raw, err := r.ReadSlice('\n')
 		switch {
@@ -194,59 +177,107 @@ func readCurveRows(c *Curve, r *bufio.Reader, f io.ReaderAt, pos int64, col, n i
 		if len(raw) == 0 || raw[len(raw)-1] != '\n' {
 			break
 		}
-		starts[c.Rows%o.Window] = pos
-		pos += int64(len(raw))
-		c.Rows++
-		k := c.Rows % c.Stride
-		if c.Stride > 2*o.Window && k != 0 && k <= c.Stride-o.Window {
-			skipped++
-			parsedRun = 0
-			last.kept = false
-			continue
-		}
-		step, wall, v, err := parse(bytes.TrimRight(raw, "\r\n"), line)
-		if err != nil {
+		if err := sc.row(raw, line); err != nil {
 			return err
 		}
-		rm.skip(skipped)
-		skipped = 0
-		parsedRun++
-		mean := rm.Add(v)
-		last.step, last.wall, last.v, last.m, last.kept = step, wall, v, mean, false
-		if k != 0 {
-			continue
-		}
-		c.Raw.add(step, wall, v)
-		c.Mean.add(step, wall, mean)
-		last.kept = true
-		if c.Raw.Len() >= o.MaxPoints {
-			c.Raw.keepEveryOther()
-			c.Mean.keepEveryOther()
-			c.Stride *= 2
-		}
 	}
-	if c.Rows == 0 || last.kept {
+	return sc.end(f)
+}
+
+// curveScan is readCurveRows's state: the curve it fills, and what it needs to read the
+// last rows again.
+type curveScan struct {
+	c      *Curve
+	o      CurveOptions
+	col, n int
+	pos    int64 // the offset of the next line
+	rm     *RunningMean
+	starts []int64 // line offsets of the last Window rows: row r at (r-1) mod Window
+	last   struct {
+		step       int
+		wall, v, m float64
+		kept       bool
+	}
+	skipped, parsedRun int // rows passed over since the last parsed one; parsed in a row
+}
+
+// row reads the line raw, the file's line number line: it counts it, and parses it if a
+// kept point needs it (its step, or a step within the Window rows before one), adding
+// the kept points to the curve and halving them when they reach MaxPoints.
+func (sc *curveScan) row(raw []byte, line int) error {
+	c := sc.c
+	sc.starts[c.Rows%sc.o.Window] = sc.pos
+	sc.pos += int64(len(raw))
+	c.Rows++
+	k := c.Rows % c.Stride
+	if c.Stride > 2*sc.o.Window && k != 0 && k <= c.Stride-sc.o.Window {
+		sc.skipped++
+		sc.parsedRun = 0
+		sc.last.kept = false
 		return nil
 	}
-	if win := WindowAt(o.Window, c.Rows); skipped > 0 || parsedRun < win {
-		// The last row, or rows of its window, were passed over: read them again.
-		from := starts[(c.Rows-win)%o.Window] // of row c.Rows-win+1
-		b := make([]byte, pos-from)
+	step, wall, v, err := sc.parse(bytes.TrimRight(raw, "\r\n"), line)
+	if err != nil {
+		return err
+	}
+	sc.rm.skip(sc.skipped)
+	sc.skipped = 0
+	sc.parsedRun++
+	mean := sc.rm.Add(v)
+	sc.last.step, sc.last.wall, sc.last.v, sc.last.m, sc.last.kept = step, wall, v, mean, false
+	if k != 0 {
+		return nil
+	}
+	c.Raw.add(step, wall, v)
+	c.Mean.add(step, wall, mean)
+	sc.last.kept = true
+	if c.Raw.Len() >= sc.o.MaxPoints {
+		c.Raw.keepEveryOther()
+		c.Mean.keepEveryOther()
+		c.Stride *= 2
+	}
+	return nil
+}
+
+// parse returns the step, the wall time and the column's value of the row text, the
+// file's line number line, and notes the first non-finite value's step as the curve's
+// divergence.
+func (sc *curveScan) parse(text []byte, line int) (step int, wall, v float64, err error) {
+	step, wall, v, err = parseFields(text, sc.col, sc.n)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("line %d: %v", line, err)
+	}
+	if (math.IsNaN(v) || math.IsInf(v, 0)) && sc.c.Diverged < 0 {
+		sc.c.Diverged = step
+	}
+	return step, wall, v, nil
+}
+
+// end adds the last row to the curve unless it is a kept point already, reading it and the
+// window before it again from f if they were passed over.
+func (sc *curveScan) end(f io.ReaderAt) error {
+	c := sc.c
+	if c.Rows == 0 || sc.last.kept {
+		return nil
+	}
+	if win := WindowAt(sc.o.Window, c.Rows); sc.skipped > 0 || sc.parsedRun < win {
+		from := sc.starts[(c.Rows-win)%sc.o.Window] // of row c.Rows-win+1
+		b := make([]byte, sc.pos-from)
 		if _, err := f.ReadAt(b, from); err != nil {
 			return err
 		}
-		rm = NewRunningMean(o.Window)
+		rm := NewRunningMean(sc.o.Window)
 		rm.skip(c.Rows - win)
 		for i, text := range bytes.SplitAfter(b[:len(b)-1], []byte{'\n'}) {
-			step, wall, v, err := parse(bytes.TrimRight(text, "\r\n"), c.Rows-win+2+i)
+			step, wall, v, err := sc.parse(bytes.TrimRight(text, "\r\n"), c.Rows-win+2+i)
 			if err != nil {
 				return err
 			}
-			last.step, last.wall, last.v, last.m = step, wall, v, rm.Add(v)
+			sc.last.step, sc.last.wall, sc.last.v, sc.last.m = step, wall, v, rm.Add(v)
 		}
 	}
-	c.Raw.add(last.step, last.wall, last.v)
-	c.Mean.add(last.step, last.wall, last.m)
+	c.Raw.add(sc.last.step, sc.last.wall, sc.last.v)
+	c.Mean.add(sc.last.step, sc.last.wall, sc.last.m)
 	return nil
 }
 

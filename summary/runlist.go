@@ -697,43 +697,42 @@ func readTrend(path string, col, k int) []float64 {
 	if h < 0 {
 		return nil
 	}
-	body := size - int64(h+1)
-	value := func(l []byte) (float64, bool) {
-		_, v, ok := metrics.StepValue(l, col)
-		return v, ok && !math.IsNaN(v) && !math.IsInf(v, 0)
+	start, body := int64(h+1), size-int64(h+1)
+	if body <= int64(k*trendSample) {
+		return trendOfAll(f, start, body, col, k)
 	}
+	return trendSampled(f, start, body, col, k)
+}
+
+// trendOfAll returns the means of column col over k equal runs of the rows of the body of
+// a metrics.csv, body bytes from offset start of f (readTrend's small file).
+func trendOfAll(f io.ReaderAt, start, body int64, col, k int) []float64 {
+	buf := make([]byte, body)
+	if _, err := f.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
+		return nil
+	}
+	e := bytes.LastIndexByte(buf, '\n')
+	if e < 0 {
+		return nil
+	}
+	lines := bytes.Split(buf[:e], []byte{'\n'})
 	var out []float64
-	if body <= int64(k*trendSample) { // read it all: the means of k runs of rows
-		buf := make([]byte, body)
-		if _, err := f.ReadAt(buf, int64(h+1)); err != nil && !errors.Is(err, io.EOF) {
-			return nil
+	for i := range k {
+		if m, ok := meanOfRows(lines[i*len(lines)/k:(i+1)*len(lines)/k], col); ok {
+			out = append(out, m)
 		}
-		if e := bytes.LastIndexByte(buf, '\n'); e >= 0 {
-			buf = buf[:e]
-		} else {
-			return nil
-		}
-		lines := bytes.Split(buf, []byte{'\n'})
-		for i := range k {
-			lo, hi := i*len(lines)/k, (i+1)*len(lines)/k
-			var sum float64
-			c := 0
-			for _, l := range lines[lo:hi] {
-				if v, ok := value(l); ok {
-					sum += v
-					c++
-				}
-			}
-			if c > 0 {
-				out = append(out, sum/float64(c))
-			}
-		}
-		return out
 	}
+	return out
+}
+
+// trendSampled returns, for each of k evenly spaced byte offsets into the body of a
+// metrics.csv (body bytes from offset start of f), the mean of column col over the first
+// whole rows (up to 8) in trendSample bytes from there (readTrend's large file).
+func trendSampled(f io.ReaderAt, start, body int64, col, k int) []float64 {
+	var out []float64
 	buf := make([]byte, trendSample)
 	for i := range k {
-		off := int64(h+1) + body*int64(i)/int64(k)
-		n, err := f.ReadAt(buf, off)
+		n, err := f.ReadAt(buf, start+body*int64(i)/int64(k))
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -745,24 +744,33 @@ func readTrend(path string, col, k int) []float64 {
 			}
 			b = b[j+1:]
 		}
-		var sum float64
-		c := 0
-		for rows := 0; rows < 8; rows++ {
+		var rows [][]byte
+		for len(rows) < 8 {
 			j := bytes.IndexByte(b, '\n')
 			if j < 0 {
 				break
 			}
-			if v, ok := value(b[:j]); ok {
-				sum += v
-				c++
-			}
-			b = b[j+1:]
+			rows, b = append(rows, b[:j]), b[j+1:]
 		}
-		if c > 0 {
-			out = append(out, sum/float64(c))
+		if m, ok := meanOfRows(rows, col); ok {
+			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// meanOfRows returns the mean of the finite values of column col in the metrics rows
+// lines; false if there is none.
+func meanOfRows(lines [][]byte, col int) (float64, bool) {
+	var sum float64
+	c := 0
+	for _, l := range lines {
+		if _, v, ok := metrics.StepValue(l, col); ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			sum += v
+			c++
+		}
+	}
+	return sum / float64(c), c > 0
 }
 
 // trend returns the trend of the run's metric for its best job (the lowest value at the
