@@ -139,7 +139,7 @@ normdone:
 // func bnBackSums16(gy, x *float32, blocks int, p *bnParams, sums *[2]float64)
 //
 // sums[0] += Σ blocks of the masked g's block sums, sums[1] += Σ of g·x̂'s, as
-// sumsBNBack (relu = 0) or sumsBNReLUBack (relu ≠ 0) sum them.
+// sumsBNBackFrom (relu = 0) or sumsBNReLUBackFrom (relu ≠ 0) sum them.
 TEXT ·bnBackSums16(SB), NOSPLIT, $0-40
 	MOVQ         gy+0(FP), DI
 	MOVQ         x+8(FP), SI

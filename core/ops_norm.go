@@ -316,8 +316,8 @@ func sumSqDev64(x []float32, mean float32) float64 {
 	return total
 }
 
-// bnBackSums returns Σ g and Σ g·x̂ of BatchNorm's backward pass (sumsBNBack), or of
-// BatchNorm+ReLU's if p.relu (sumsBNReLUBack): the blocks of 16 in the AVX2 kernel where
+// bnBackSums returns Σ g and Σ g·x̂ of BatchNorm's backward pass (sumsBNBackFrom), or of
+// BatchNorm+ReLU's if p.relu (sumsBNReLUBackFrom): the blocks of 16 in the AVX2 kernel where
 // it runs, the rest in Go, continuing the same running sums.
 func bnBackSums(g, x []float32, p *bnParams) (sg, sgx float64) {
 	q := 0
@@ -333,14 +333,9 @@ func bnBackSums(g, x []float32, p *bnParams) (sg, sgx float64) {
 	return sumsBNBackFrom(g, x, p.mean, p.is, q, sg, sgx)
 }
 
-// sumsBNBack returns Σ g and Σ g·x̂ with x̂ = (x − mean)·is computed in float32 as in the
-// forward pass.
-func sumsBNBack(g, x []float32, mean, is float32) (sg, sgx float64) {
-	return sumsBNBackFrom(g, x, mean, is, 0, 0, 0)
-}
-
-// sumsBNBackFrom is sumsBNBack from g[q:] (q a multiple of bnBlock) onwards, the running
-// sums starting at sg, sgx.
+// sumsBNBackFrom returns Σ g and Σ g·x̂ with x̂ = (x − mean)·is computed in float32 as in
+// the forward pass, over g[q:] (q a multiple of bnBlock), the running sums starting at sg,
+// sgx.
 func sumsBNBackFrom(g, x []float32, mean, is float32, q int, sg, sgx float64) (float64, float64) {
 	x = x[:len(g)]
 	for ; q+bnBlock <= len(g); q += bnBlock {
@@ -367,14 +362,9 @@ func sumsBNBackFrom(g, x []float32, mean, is float32, q int, sg, sgx float64) (f
 	return sg, sgx
 }
 
-// sumsBNReLUBack is sumsBNBack for BatchNorm followed by ReLU: g is the gradient of the
-// ReLU's output, masked here where the normalised value γ·x̂ + β (computed as the forward
-// pass computes it) is not positive.
-func sumsBNReLUBack(g, x []float32, mean, is, gamma, beta float32) (sg, sgx float64) {
-	return sumsBNReLUBackFrom(g, x, mean, is, gamma, beta, 0, 0, 0)
-}
-
-// sumsBNReLUBackFrom is sumsBNReLUBack from g[q:] onwards, the sums starting at sg, sgx.
+// sumsBNReLUBackFrom is sumsBNBackFrom for BatchNorm followed by ReLU: g is the gradient
+// of the ReLU's output, masked here where the normalised value γ·x̂ + β (computed as the
+// forward pass computes it) is not positive; over g[q:], the sums starting at sg, sgx.
 func sumsBNReLUBackFrom(g, x []float32, mean, is, gamma, beta float32, q int, sg, sgx float64) (float64, float64) {
 	x = x[:len(g)]
 	for ; q+bnBlock <= len(g); q += bnBlock {
