@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/sipbench/sipbench/figures/legend"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/summary"
 )
@@ -57,14 +58,9 @@ func metricLabel(m string) string {
 // from their minimum to their maximum. With several runs, each line is labelled by the
 // settings in which the runs differ.
 func newCurves(runs []*run, o Options) (*Figure, error) {
-	metric := o.Metric
-	if metric == "" {
-		metric = runs[0].info.Metric
-	}
-	for _, r := range runs {
-		if !slices.Contains(r.info.Metrics, metric) {
-			return nil, fmt.Errorf("%w %q in %s (metrics: %s)", summary.ErrNoMetric, metric, r.dir, strings.Join(r.info.Metrics, ", "))
-		}
+	metric, err := curvesMetric(runs, o.Metric)
+	if err != nil {
+		return nil, err
 	}
 	solver := true
 	for _, r := range runs {
@@ -77,103 +73,160 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 			window = 1
 		}
 	}
+	lines, err := readCurveSets(runs, metric, summary.CurveOptions{Window: window, MaxPoints: o.MaxPoints})
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("figures: %s: no job has logged a step yet", runs[0].dir)
+	}
+	xlabel, xOf := curvesXAxis(lines, solver, o.Wall)
+	p := newPlot(xlabel, metricLabel(metric))
+	p.X.Min = 0
+	addGrid(p)
+	setLogY(p)
+	lo, hi, ok := curvesYRange(lines)
+	if !ok {
+		return nil, fmt.Errorf("figures: no positive finite value of %s to draw on a log axis", metric)
+	}
+	p.Y.Min, p.Y.Max = lo, hi
+	// Faint raw values first, then bands, then the means on top.
+	addRawCurves(p, lines, xOf)
+	addBands(p, lines, xOf)
+	leg := addMeans(p, lines, xOf)
+	w, h := sized(o, 4.5*vg.Inch, 3*vg.Inch)
+	f := &Figure{Kind: Curves, Width: w, Height: h, Panels: 1}
+	f.Labels = leg.Labels()
+	f.draw = func(c draw.Canvas) {
+		background(c)
+		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
+		lh := leg.Height(c.Max.X - c.Min.X)
+		leg.Draw(c)
+		f.rects = []vg.Rectangle{drawPanel(p, draw.Crop(c, 0, 0, 0, -lh))}
+	}
+	return f, nil
+}
 
-	// The lines: every run × method, labelled by method and the settings that differ.
+// curvesMetric returns the metric to draw: metric, or if empty the first run's own; it
+// fails if a run has no such metric.
+func curvesMetric(runs []*run, metric string) (string, error) {
+	if metric == "" {
+		metric = runs[0].info.Metric
+	}
+	for _, r := range runs {
+		if !slices.Contains(r.info.Metrics, metric) {
+			return "", fmt.Errorf("%w %q in %s (metrics: %s)", summary.ErrNoMetric, metric, r.dir, strings.Join(r.info.Metrics, ", "))
+		}
+	}
+	return metric, nil
+}
+
+// readCurveSets reads the lines of a curves figure: every run × method that has logged a
+// step, labelled by method and the settings in which the runs differ
+// (summary.CompareLines).
+func readCurveSets(runs []*run, metric string, co summary.CurveOptions) ([]*curveSet, error) {
 	infos := make([]folder.Info, len(runs))
 	dirs := make([]string, len(runs))
 	for i, r := range runs {
 		infos[i], dirs[i] = r.info, r.dir
 	}
 	keys := summary.CompareLines(infos, dirs)
-
 	var lines []*curveSet
 	byRun := len(runs) > 1 && sameMethod(keys) // coloured by run (CompareLines), drawn solid
 	for _, k := range keys {
-		r := runs[k.Run]
 		cs := &curveSet{label: k.Label}
 		cs.color, cs.glyph, cs.dashes = seriesColor(k.Color), seriesGlyph(k.Color), seriesDashes(k.Color)
 		if !byRun {
 			cs.dashes = runDashes(k.Run)
 		}
-		var means []summary.Series
-		for _, j := range r.jobs(k.Method) {
-			c, err := summary.ReadCurve(r.dir, j.ID, metric, summary.CurveOptions{Window: window, MaxPoints: o.MaxPoints})
-			if err != nil {
-				if errors.Is(err, summary.ErrNoMetric) {
-					return nil, fmt.Errorf("%w (%s)", err, r.dir)
-				}
-				return nil, err
-			}
-			if c.Rows == 0 {
-				continue
-			}
-			cs.diverged = cs.diverged || c.Diverged >= 0
-			means = append(means, c.Mean)
-			if window > 1 {
-				cs.raw = append(cs.raw, c.Raw)
-			}
+		ok, err := cs.read(runs[k.Run], k.Method, metric, co)
+		if err != nil {
+			return nil, err
 		}
-		cs.seeds = len(means)
-		switch {
-		case len(means) == 0:
-			continue // nothing logged yet
-		case len(means) == 1:
-			cs.mean = means[0]
-		default:
-			b := summary.AggregateSeeds(means).Covered(len(means))
-			if len(b.Steps) == 0 { // seeds without a common step yet: mean where any is
-				b = summary.AggregateSeeds(means)
-			}
-			cs.band = &b
-			cs.mean = summary.Series{Steps: b.Steps, Walls: b.Walls, Values: b.Mean}
-			cs.raw = nil
+		if ok {
+			lines = append(lines, cs)
 		}
-		if cs.seeds > 1 {
-			cs.label += fmt.Sprintf(" (%d seeds)", cs.seeds)
-		}
-		if cs.diverged {
-			cs.label += " (diverged)"
-		}
-		lines = append(lines, cs)
 	}
-	if len(lines) == 0 {
-		return nil, fmt.Errorf("figures: %s: no job has logged a step yet", runs[0].dir)
-	}
+	return lines, nil
+}
 
-	// Axes.
+// read reads the curves of method's jobs in r into cs: one seed's running mean and raw
+// values, or the mean over several seeds and their band, and says in the label how many
+// seeds and whether one diverged. It reports false if no job has logged a step yet.
+func (cs *curveSet) read(r *run, method, metric string, co summary.CurveOptions) (bool, error) {
+	var means []summary.Series
+	for _, j := range r.jobs(method) {
+		c, err := summary.ReadCurve(r.dir, j.ID, metric, co)
+		if err != nil {
+			if errors.Is(err, summary.ErrNoMetric) {
+				return false, fmt.Errorf("%w (%s)", err, r.dir)
+			}
+			return false, err
+		}
+		if c.Rows == 0 {
+			continue
+		}
+		cs.diverged = cs.diverged || c.Diverged >= 0
+		means = append(means, c.Mean)
+		if co.Window > 1 {
+			cs.raw = append(cs.raw, c.Raw)
+		}
+	}
+	cs.seeds = len(means)
+	switch {
+	case len(means) == 0:
+		return false, nil // nothing logged yet
+	case len(means) == 1:
+		cs.mean = means[0]
+	default:
+		b := summary.AggregateSeeds(means).Covered(len(means))
+		if len(b.Steps) == 0 { // seeds without a common step yet: mean where any is
+			b = summary.AggregateSeeds(means)
+		}
+		cs.band = &b
+		cs.mean = summary.Series{Steps: b.Steps, Walls: b.Walls, Values: b.Mean}
+		cs.raw = nil
+	}
+	if cs.seeds > 1 {
+		cs.label += fmt.Sprintf(" (%d seeds)", cs.seeds)
+	}
+	if cs.diverged {
+		cs.label += " (diverged)"
+	}
+	return true, nil
+}
+
+// curvesXAxis returns the x axis's label and the x of a series' point i: the step (an
+// iteration for solvers), or with wall the training time in seconds, minutes or hours,
+// whichever the longest line needs.
+func curvesXAxis(lines []*curveSet, solver, wall bool) (string, func(summary.Series, int) float64) {
 	xlabel := "training step"
 	if solver {
 		xlabel = "iteration"
 	}
-	xscale := 1.0
-	if o.Wall {
-		var wmax float64
-		for _, l := range lines {
-			if n := l.mean.Len(); n > 0 {
-				wmax = math.Max(wmax, l.mean.Walls[n-1])
-			}
-		}
-		xlabel, xscale = "training time (s)", 1
-		switch {
-		case wmax > 3*3600:
-			xlabel, xscale = "training time (h)", 1.0/3600
-		case wmax > 3*60:
-			xlabel, xscale = "training time (min)", 1.0/60
+	if !wall {
+		return xlabel, func(s summary.Series, i int) float64 { return float64(s.Steps[i]) }
+	}
+	var wmax float64
+	for _, l := range lines {
+		if n := l.mean.Len(); n > 0 {
+			wmax = math.Max(wmax, l.mean.Walls[n-1])
 		}
 	}
-	xOf := func(s summary.Series, i int) float64 {
-		if o.Wall {
-			return s.Walls[i] * xscale
-		}
-		return float64(s.Steps[i])
+	xlabel, xscale := "training time (s)", 1.0
+	switch {
+	case wmax > 3*3600:
+		xlabel, xscale = "training time (h)", 1.0/3600
+	case wmax > 3*60:
+		xlabel, xscale = "training time (min)", 1.0/60
 	}
-	p := newPlot(xlabel, metricLabel(metric))
-	p.X.Min = 0
-	addGrid(p)
-	setLogY(p)
+	return xlabel, func(s summary.Series, i int) float64 { return s.Walls[i] * xscale }
+}
 
-	// The y range: the means and bands, and the raw values but their extreme 1 % on each
-	// side (single spikes would squash the curves; they are clipped, not hidden).
+// curvesYRange returns the y range of the lines on a log axis: the means and bands, and
+// the raw values but their extreme 1 % on each side (single spikes would squash the
+// curves; they are clipped, not hidden), padded; false if no value is positive.
+func curvesYRange(lines []*curveSet) (lo, hi float64, ok bool) {
 	var core, raw []float64
 	for _, l := range lines {
 		core = appendPositive(core, l.mean.Values)
@@ -186,9 +239,9 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 		}
 	}
 	if len(core) == 0 {
-		return nil, fmt.Errorf("figures: no positive finite value of %s to draw on a log axis", metric)
+		return 0, 0, false
 	}
-	lo, hi := slices.Min(core), slices.Max(core)
+	lo, hi = slices.Min(core), slices.Max(core)
 	if len(raw) > 0 {
 		sort.Float64s(raw)
 		lo = math.Min(lo, raw[int(0.01*float64(len(raw)-1))])
@@ -198,10 +251,11 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 		lo, hi = lo/2, hi*2
 	}
 	pad := math.Pow(hi/lo, 0.04)
-	p.Y.Min, p.Y.Max = lo/pad, hi*pad
+	return lo / pad, hi * pad, true
+}
 
-	// Faint raw values first, then bands, then the means on top, with a few markers
-	// each so that the lines are told apart in grey.
+// addRawCurves adds the lines' raw values, faint.
+func addRawCurves(p *panel, lines []*curveSet, xOf func(summary.Series, int) float64) {
 	for _, l := range lines {
 		for _, r := range l.raw {
 			for _, seg := range positiveSegments(r, xOf) {
@@ -211,6 +265,10 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 			}
 		}
 	}
+}
+
+// addBands adds the seeds' bands of the lines that have them.
+func addBands(p *panel, lines []*curveSet, xOf func(summary.Series, int) float64) {
 	for _, l := range lines {
 		if l.band != nil {
 			if poly := bandPolygon(*l.band, xOf); poly != nil {
@@ -219,6 +277,11 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 			}
 		}
 	}
+}
+
+// addMeans adds the lines' means, with a few markers each so that the lines are told
+// apart in grey and a cross where a diverged one stops, and returns their legend.
+func addMeans(p *panel, lines []*curveSet, xOf func(summary.Series, int) float64) *legend.Legend {
 	leg := newLegend()
 	for i, l := range lines {
 		ls := draw.LineStyle{Color: l.color, Width: meanWidth, Dashes: l.dashes}
@@ -235,32 +298,18 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 			sc.GlyphStyle = gs
 			p.Add(sc)
 		}
-		if l.diverged { // a cross where the curve stops
-			if n := lastPositive(l.mean); n >= 0 {
-				sc, _ := plotter.NewScatter(plotter.XYs{{X: xOf(l.mean, n), Y: l.mean.Values[n]}})
-				sc.GlyphStyle = draw.GlyphStyle{Color: l.color, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
-				p.Add(sc)
-			}
+		if n := lastPositive(l.mean); l.diverged && n >= 0 { // a cross where the curve stops
+			sc, _ := plotter.NewScatter(plotter.XYs{{X: xOf(l.mean, n), Y: l.mean.Values[n]}})
+			sc.GlyphStyle = draw.GlyphStyle{Color: l.color, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
+			p.Add(sc)
 		}
-		sw := swatch{line: &ls, glyph: &gs}
+		sw := legend.Swatch{Line: &ls, Glyph: &gs}
 		if l.band != nil {
-			sw.band = withAlpha(l.color, 0.22)
+			sw.Band = withAlpha(l.color, 0.22)
 		}
-		leg.add(l.label, sw)
+		leg.Add(l.label, sw)
 	}
-	w, h := sized(o, 4.5*vg.Inch, 3*vg.Inch)
-	f := &Figure{Kind: Curves, Width: w, Height: h, Panels: 1}
-	for _, e := range leg.entries {
-		f.Labels = append(f.Labels, e.label)
-	}
-	f.draw = func(c draw.Canvas) {
-		background(c)
-		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
-		lh := leg.height(c.Max.X - c.Min.X)
-		leg.draw(c)
-		f.rects = []vg.Rectangle{drawPanel(p, draw.Crop(c, 0, 0, 0, -lh))}
-	}
-	return f, nil
+	return leg
 }
 
 func appendPositive(dst, vs []float64) []float64 {

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/sipbench/sipbench/figures/legend"
 	"github.com/sipbench/sipbench/profile"
 )
 
@@ -58,7 +59,7 @@ func newProfile(dirs []string, o Options) (*Figure, error) {
 		}
 		ln.LineStyle = draw.LineStyle{Color: seriesColor(m), Width: meanWidth, Dashes: runDashes(m)}
 		p.Add(ln)
-		leg.add(fmt.Sprintf("%s (solves %.0f %%)", name, 100*pr.At(m, math.Inf(1))), swatch{line: &ln.LineStyle})
+		leg.Add(fmt.Sprintf("%s (solves %.0f %%)", name, 100*pr.At(m, math.Inf(1))), legend.Swatch{Line: &ln.LineStyle})
 	}
 	w, h := sized(o, vg.Length(3.5)*vg.Inch, vg.Length(2.8)*vg.Inch)
 	f := gridFigure(Profile, []*panel{p}, leg, 1, w, h)

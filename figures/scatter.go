@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/sipbench/sipbench/figures/legend"
 	"github.com/sipbench/sipbench/folder"
 )
 
@@ -95,7 +96,7 @@ func newScatter(r *run, o Options) (*Figure, error) {
 	id, _ := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
 	id.LineStyle = draw.LineStyle{Color: grey, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
 	p.Add(id)
-	leg.add("x = x*", swatch{line: &id.LineStyle})
+	leg.Add("x = x*", legend.Swatch{Line: &id.LineStyle})
 	for k, s := range sets {
 		col := seriesColor(s.i)
 		ls := draw.LineStyle{Color: col, Width: meanWidth}
@@ -108,23 +109,21 @@ func newScatter(r *run, o Options) (*Figure, error) {
 			sc.GlyphStyle = gs
 			p.Add(sc)
 		}
-		leg.add(s.name, swatch{line: &ls, glyph: &gs})
+		leg.Add(s.name, legend.Swatch{Line: &ls, Glyph: &gs})
 	}
 	pad := 0.03 * (hi - lo)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo-pad, hi+pad, lo-pad, hi+pad
 	w, h := sized(o, 3.6*vg.Inch, 3.4*vg.Inch)
 	f := &Figure{Kind: Scatter, Width: w, Height: h, Panels: 1}
-	for _, e := range leg.entries {
-		f.Labels = append(f.Labels, e.label)
-	}
+	f.Labels = leg.Labels()
 	if len(missing) > 0 {
 		f.Note = "no snapshot yet: " + strings.Join(missing, ", ")
 	}
 	f.draw = func(c draw.Canvas) {
 		background(c)
 		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
-		lh := leg.height(c.Max.X - c.Min.X)
-		leg.draw(c)
+		lh := leg.Height(c.Max.X - c.Min.X)
+		leg.Draw(c)
 		f.rects = []vg.Rectangle{drawPanel(p, draw.Crop(c, 0, 0, 0, -lh))}
 	}
 	return f, nil

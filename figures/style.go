@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/sipbench/sipbench/figures/canvas"
+	"github.com/sipbench/sipbench/figures/legend"
 )
 
 // The look of every figure: one sans-serif face at sizes that read at the width of one
@@ -131,6 +132,9 @@ func (h supText) Draw(c vg.Canvas, txt string, sty text.Style, pt vg.Point) {
 	small := sty.Font.Size * supScale
 	c.FillString(h.Fonts.Lookup(sty.Font, small), vg.Point{X: left + bw, Y: baseline + sty.Font.Size*supRaise}, sup)
 }
+
+// newLegend returns a legend in the figures' style.
+func newLegend() *legend.Legend { return legend.New(textStyle(legendSize)) }
 
 func textStyle(size vg.Length) text.Style {
 	return text.Style{Color: black, Font: font.From(sans, size), Handler: handler,

@@ -57,21 +57,6 @@ func newTable1(r *run, o Options) (*Figure, error) {
 	var labels plotter.XYLabels
 	for i, row := range rows {
 		y := float64(i)
-		note := ""
-		switch {
-		case row.Network:
-			note = fmt.Sprintf("  x MAE %.3g", row.MAE)
-		case row.Reached == 0:
-			note = fmt.Sprintf("not reached in %d iterations", row.Limit)
-		default:
-			note = fmt.Sprintf("  %.3g iteration", row.Iters)
-			if row.Iters != 1 {
-				note += "s"
-			}
-			if row.Reached < row.N {
-				note += fmt.Sprintf(" (%d/%d reached)", row.Reached, row.N)
-			}
-		}
 		x := base
 		if row.Network || row.Reached > 0 {
 			col := seriesColor(len(rows) - 1 - i)
@@ -87,7 +72,7 @@ func newTable1(r *run, o Options) (*Figure, error) {
 			x = row.Seconds
 		}
 		labels.XYs = append(labels.XYs, plotter.XY{X: x, Y: y})
-		labels.Labels = append(labels.Labels, note)
+		labels.Labels = append(labels.Labels, table1Note(row))
 	}
 	lb, err := plotter.NewLabels(labels)
 	if err == nil {
@@ -106,4 +91,24 @@ func newTable1(r *run, o Options) (*Figure, error) {
 		f.rects = []vg.Rectangle{drawPanel(p, c)}
 	}
 	return f, nil
+}
+
+// table1Note is the annotation of a row at the end of its bar: the network's x MAE, or a
+// solver's iterations (and how many examples reached the MAE, if not all), or that it
+// never reached it.
+func table1Note(row summary.Table1Row) string {
+	switch {
+	case row.Network:
+		return fmt.Sprintf("  x MAE %.3g", row.MAE)
+	case row.Reached == 0:
+		return fmt.Sprintf("not reached in %d iterations", row.Limit)
+	}
+	note := fmt.Sprintf("  %.3g iteration", row.Iters)
+	if row.Iters != 1 {
+		note += "s"
+	}
+	if row.Reached < row.N {
+		note += fmt.Sprintf(" (%d/%d reached)", row.Reached, row.N)
+	}
+	return note
 }

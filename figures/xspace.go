@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/sipbench/sipbench/figures/legend"
 	"github.com/sipbench/sipbench/folder"
 )
 
@@ -113,9 +114,9 @@ func newPredictions(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 		plots = append(plots, p)
 	}
 	leg := newLegend()
-	leg.add(ringName, swatch{glyph: &draw.GlyphStyle{Color: grey, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}})
+	leg.Add(ringName, legend.Swatch{Glyph: &draw.GlyphStyle{Color: grey, Radius: vg.Points(2.2), Shape: draw.RingGlyph{}}})
 	for _, pn := range panels {
-		leg.add(pn.name+" prediction", swatch{glyph: &draw.GlyphStyle{Color: seriesColor(pn.i), Radius: vg.Points(2), Shape: seriesGlyph(pn.i)}})
+		leg.Add(pn.name+" prediction", legend.Swatch{Glyph: &draw.GlyphStyle{Color: seriesColor(pn.i), Radius: vg.Points(2), Shape: seriesGlyph(pn.i)}})
 	}
 	cols := min(3, len(plots))
 	rows := (len(plots) + cols - 1) / cols
@@ -151,20 +152,18 @@ func newMethodPoints(name string, i int, x, sol [][2]float64) methodPoints {
 }
 
 // gridFigure lays plots out on a grid of cols columns under a legend.
-func gridFigure(kind Kind, plots []*panel, leg *legend, cols int, w, h vg.Length) *Figure {
+func gridFigure(kind Kind, plots []*panel, leg *legend.Legend, cols int, w, h vg.Length) *Figure {
 	f := &Figure{Kind: kind, Width: w, Height: h, Panels: len(plots)}
 	if leg != nil {
-		for _, e := range leg.entries {
-			f.Labels = append(f.Labels, e.label)
-		}
+		f.Labels = leg.Labels()
 	}
 	rows := (len(plots) + cols - 1) / cols
 	f.draw = func(c draw.Canvas) {
 		background(c)
 		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
 		if leg != nil {
-			lh := leg.height(c.Max.X - c.Min.X)
-			leg.draw(c)
+			lh := leg.Height(c.Max.X - c.Min.X)
+			leg.Draw(c)
 			c = draw.Crop(c, 0, 0, 0, -lh)
 		}
 		grid := make([][]*plot.Plot, rows)
@@ -260,12 +259,12 @@ func newPaths(r *run, jobs []fieldJob, o Options) (*Figure, error) {
 	leg := newLegend()
 	for _, pn := range paths {
 		col := seriesColor(pn.i)
-		leg.add(fmt.Sprintf("%s (%d iterations)", pn.name, max(0, pn.pts[0].Len()-1)), swatch{
-			line:  &draw.LineStyle{Color: col, Width: meanWidth},
-			glyph: &draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: seriesGlyph(pn.i)}})
+		leg.Add(fmt.Sprintf("%s (%d iterations)", pn.name, max(0, pn.pts[0].Len()-1)), legend.Swatch{
+			Line:  &draw.LineStyle{Color: col, Width: meanWidth},
+			Glyph: &draw.GlyphStyle{Color: col, Radius: vg.Points(1.8), Shape: seriesGlyph(pn.i)}})
 	}
 	if mins[0] != nil {
-		leg.add("minimum", swatch{glyph: &draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}})
+		leg.Add("minimum", legend.Swatch{Glyph: &draw.GlyphStyle{Color: black, Radius: vg.Points(2.5), Shape: draw.PlusGlyph{}}})
 	}
 	w, h := sized(o, 6*vg.Inch, 3.1*vg.Inch)
 	return gridFigure(XSpace, plots, leg, 2, w, h), nil
