@@ -114,6 +114,45 @@ func scaleIndex(v, lo, hi float64, n int) int {
 // averaged down; the aspect ratio is kept.
 func renderHeatmap(t *theme, tile heatTile, w, h int) string {
 	var b strings.Builder
+	b.WriteString(t.Bold.Render(truncate(heatTitle(tile, w), w)))
+	b.WriteByte('\n')
+	if tile.Field == nil || h < 3 {
+		b.WriteString(t.Dim.Render("no snapshot yet"))
+		return fitBlock(b.String(), w, h)
+	}
+	glyphs := t.heatGlyphs()
+	k := 0 // the scale: sequential, or diverging
+	if tile.Diverging {
+		k = 1
+	}
+	th, tw := fitImage(tile.Field, w, 2*(h-2))
+	img := resample(tile.Field, th, tw)
+	for r := 0; r < th; r += 2 {
+		upper, lower := img[r*tw:(r+1)*tw], []float64(nil)
+		if r+1 < th {
+			lower = img[(r+1)*tw : (r+2)*tw]
+		}
+		if glyphs {
+			glyphRow(&b, upper, lower, tile.Lo, tile.Hi)
+		} else {
+			t.colourRow(&b, k, upper, lower, tile.Lo, tile.Hi)
+		}
+		b.WriteByte('\n')
+	}
+	t.colourBar(&b, k, tile.Lo, tile.Hi, w, glyphs)
+	lines := strings.Split(b.String(), "\n")
+	// Keep the colour bar as the last line whatever the image height.
+	bar := lines[len(lines)-1]
+	body := lines[:len(lines)-1]
+	for len(body) < h-1 {
+		body = append(body, "")
+	}
+	return fitBlock(strings.Join(append(body[:h-1], bar), "\n"), w, h)
+}
+
+// heatTitle returns the tile's title, or the first of its short forms that fits in w
+// cells, with the number of channels when there are several.
+func heatTitle(tile heatTile, w int) string {
 	title := tile.Title
 	for _, s := range tile.Short {
 		if ansi.StringWidth(title) <= w {
@@ -126,94 +165,86 @@ func renderHeatmap(t *theme, tile heatTile, w, h int) string {
 			title += fmt.Sprintf(" [ch 0/%d]", c)
 		}
 	}
-	b.WriteString(t.Bold.Render(truncate(title, w)))
-	b.WriteByte('\n')
-	if tile.Field == nil || h < 3 {
-		b.WriteString(t.Dim.Render("no snapshot yet"))
-		return fitBlock(b.String(), w, h)
-	}
-	glyphs := t.heatGlyphs()
-	scale, k := seqScale, 0
-	if tile.Diverging {
-		scale, k = divScale, 1
-	}
-	n := len(scale)
-	th, tw := fitImage(tile.Field, w, 2*(h-2))
-	img := resample(tile.Field, th, tw)
-	lo, hi := tile.Lo, tile.Hi
-	for r := 0; r < th; r += 2 {
-		if glyphs {
-			for j := range tw {
-				v := img[r*tw+j]
-				if r+1 < th {
-					v = (v + img[(r+1)*tw+j]) / 2
-				}
-				if math.IsNaN(v) {
-					b.WriteByte('?')
-					continue
-				}
-				b.WriteByte(glyphRamp[scaleIndex(v, lo, hi, len(glyphRamp))])
-			}
-			b.WriteByte('\n')
+	return title
+}
+
+// glyphRow writes one row of cells in glyphs of the ramp: each the mean of its upper and
+// lower pixel (the upper alone when lower is nil, the odd last row), '?' for NaN.
+func glyphRow(b *strings.Builder, upper, lower []float64, lo, hi float64) {
+	for j, v := range upper {
+		if lower != nil {
+			v = (v + lower[j]) / 2
+		}
+		if math.IsNaN(v) {
+			b.WriteByte('?')
 			continue
 		}
-		// Runs of cells with the same colour pair share one escape sequence.
-		prev, count := -1, 0
-		emit := func() {
-			if count == 0 {
-				return
-			}
-			cell := "▀"
-			var sp span
-			if prev < 0 { // odd last row: upper pixel only
-				sp = t.fgSpan(k, -prev-1)
-			} else {
-				sp = t.pairs[k][prev]
-			}
-			sp.wrap(&b, strings.Repeat(cell, count))
-		}
-		for j := range tw {
-			top := scaleIndex(img[r*tw+j], lo, hi, n)
-			key := -top - 1
-			if r+1 < th {
-				key = top*(n+1) + scaleIndex(img[(r+1)*tw+j], lo, hi, n)
-			}
-			if key != prev {
-				emit()
-				prev, count = key, 0
-			}
-			count++
-		}
-		emit()
-		b.WriteByte('\n')
+		b.WriteByte(glyphRamp[scaleIndex(v, lo, hi, len(glyphRamp))])
 	}
-	// Colour bar with range labels.
+}
+
+// colourRow writes one row of '▀' cells in scale k's colours: the upper pixel's as
+// foreground, the lower's as background (none when lower is nil, the odd last row). Runs
+// of cells with the same colour pair share one escape sequence.
+func (t *theme) colourRow(b *strings.Builder, k int, upper, lower []float64, lo, hi float64) {
+	n := scaleLen(k)
+	prev, count := -1, 0
+	emit := func() {
+		if count == 0 {
+			return
+		}
+		var sp span
+		if prev < 0 { // odd last row: upper pixel only
+			sp = t.fgSpan(k, -prev-1)
+		} else {
+			sp = t.pairs[k][prev]
+		}
+		sp.wrap(b, strings.Repeat("▀", count))
+	}
+	for j, v := range upper {
+		top := scaleIndex(v, lo, hi, n)
+		key := -top - 1
+		if lower != nil {
+			key = top*(n+1) + scaleIndex(lower[j], lo, hi, n)
+		}
+		if key != prev {
+			emit()
+			prev, count = key, 0
+		}
+		count++
+	}
+	emit()
+}
+
+// colourBar writes the colour bar of scale k between the labels of lo and hi, in w
+// cells (in glyphs of the ramp when glyphs), or only the labels when it has no room.
+func (t *theme) colourBar(b *strings.Builder, k int, lo, hi float64, w int, glyphs bool) {
+	n := scaleLen(k)
 	los, his := formatValue(lo), formatValue(hi)
 	room := w - len(los) - len(his) - 2
-	if room >= 3 {
-		b.WriteString(t.Dim.Render(los))
-		b.WriteByte(' ')
-		for i := range room {
-			ci := i * n / room
-			if glyphs {
-				b.WriteByte(glyphRamp[i*len(glyphRamp)/room])
-			} else {
-				t.fgSpan(k, ci).wrap(&b, "█")
-			}
-		}
-		b.WriteByte(' ')
-		b.WriteString(t.Dim.Render(his))
-	} else {
+	if room < 3 {
 		b.WriteString(t.Dim.Render(los + ".." + his))
+		return
 	}
-	lines := strings.Split(b.String(), "\n")
-	// Keep the colour bar as the last line whatever the image height.
-	bar := lines[len(lines)-1]
-	body := lines[:len(lines)-1]
-	for len(body) < h-1 {
-		body = append(body, "")
+	b.WriteString(t.Dim.Render(los))
+	b.WriteByte(' ')
+	for i := range room {
+		if glyphs {
+			b.WriteByte(glyphRamp[i*len(glyphRamp)/room])
+		} else {
+			t.fgSpan(k, i*n/room).wrap(b, "█")
+		}
 	}
-	return fitBlock(strings.Join(append(body[:h-1], bar), "\n"), w, h)
+	b.WriteByte(' ')
+	b.WriteString(t.Dim.Render(his))
+}
+
+// scaleLen returns the number of colours of scale k (0 sequential, 1 diverging).
+func scaleLen(k int) int {
+	if k == 1 {
+		return len(divScale)
+	}
+	return len(seqScale)
 }
 
 // fgSpan returns the foreground-only style of colour i of scale k (0 sequential,

@@ -33,6 +33,26 @@ type tableView struct {
 // the mean ± half the range over its seeds of the value and of the ratio; per run, when
 // runs are compared, a heading.
 func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) {
+	cols, onCluster := jobColumns(s, v)
+	rows = make([]tableRow, len(v.rows))
+	for i, r := range v.rows {
+		switch r.kind {
+		case dashRunHead:
+			rows[i] = tableRow{Span: t.Bold.Render(v.heads[r.run]), Skip: true}
+		case dashMethod:
+			rows[i] = tableRow{Mark: lineSwatch(t, v, r.line), Cells: lineCells(t, s, v, r.line, onCluster), Skip: true, Pin: true}
+		default:
+			j := s.Jobs[r.job]
+			rows[i] = tableRow{Mark: lineSwatch(t, v, v.lineOf[r.job]), Cells: jobCells(t, s, j, v.metric, v.window, onCluster)}
+		}
+	}
+	return fitColumns(cols, rows, v.width)
+}
+
+// jobColumns returns the run table's columns, sized to the ids, step counts and ratios
+// they show, with Slurm's view beside the status when a job runs on a cluster
+// (onCluster).
+func jobColumns(s *store, v tableView) (cols []column, onCluster bool) {
 	idw := 6
 	for _, j := range s.Jobs {
 		idw = max(idw, len([]rune(j.Info.ID)))
@@ -70,70 +90,65 @@ func jobTable(t *theme, s *store, v tableView) (cols []column, rows []tableRow) 
 		{Title: "best", Width: 9, Right: true},
 		{Title: "÷" + ref, Width: ratioW, Right: true},
 	}
-	onCluster := false // a run on a Slurm cluster: Slurm's view beside the status
 	for _, j := range s.Jobs {
 		onCluster = onCluster || j.Cluster.Task != ""
 	}
 	if onCluster {
 		cols = append(cols[:2], append([]column{{Title: "slurm", Width: 22}}, cols[2:]...)...)
 	}
-	swatch := func(line int) string {
-		color := v.lines[line].Color
-		sw := styleSwatches[lineStyle(color)] + " "
+	return cols, onCluster
+}
+
+// lineSwatch returns the row mark of a line: its swatch in its colour and line style (its
+// marker glyph in ASCII or without colour), hollow when the chart hides the line.
+func lineSwatch(t *theme, v tableView, line int) string {
+	color := v.lines[line].Color
+	sw := styleSwatches[lineStyle(color)] + " "
+	if t.ASCII || t.Colorless() {
+		sw = string(marker(color)) + " "
+	}
+	if line < len(v.hidden) && v.hidden[line] {
+		sw = "□ "
 		if t.ASCII || t.Colorless() {
-			sw = string(marker(color)) + " "
-		}
-		if line < len(v.hidden) && v.hidden[line] {
-			sw = "□ "
-			if t.ASCII || t.Colorless() {
-				sw = "- "
-			}
-			return sw
-		}
-		if !t.Colorless() {
-			sp := t.seriesSpan(color)
-			sw = sp.pre + sw + sp.suf
+			sw = "- "
 		}
 		return sw
 	}
-	rows = make([]tableRow, len(v.rows))
-	defer func() { cols, rows = fitColumns(cols, rows, v.width) }()
-	for i, r := range v.rows {
-		switch r.kind {
-		case dashRunHead:
-			rows[i] = tableRow{Span: t.Bold.Render(v.heads[r.run]), Skip: true}
-		case dashMethod:
-			l := v.lines[r.line]
-			val, ratio, n := seedStats(s, l, v.metric, v.window)
-			var frac float64
-			var done int
-			for _, ji := range l.jobs {
-				j := s.Jobs[ji]
-				done += j.Step
-				if j.Info.Steps > 0 {
-					frac += math.Min(1, float64(j.Step)/float64(j.Info.Steps)) / float64(len(l.jobs))
-				}
-			}
-			cells := []tableCell{
-				{Text: fmt.Sprintf("%s ×%d", l.Label, len(l.jobs))},
-				{Text: fmt.Sprintf("mean of %d", n), Style: &t.Dim},
-				{Text: fmt.Sprintf("%d/%d", done/len(l.jobs), s.Jobs[l.jobs[0]].Info.Steps)},
-				{Frac: frac},
-				{Text: ""}, {Text: ""},
-				{Text: formatMetric(val.Mean)},
-				spreadCell(t, val, n),
-				{Text: formatRatio(ratio)},
-			}
-			if onCluster {
-				cells = append(cells[:2], append([]tableCell{{}}, cells[2:]...)...)
-			}
-			rows[i] = tableRow{Mark: swatch(r.line), Cells: cells, Skip: true, Pin: true}
-		default:
-			j := s.Jobs[r.job]
-			rows[i] = tableRow{Mark: swatch(v.lineOf[r.job]), Cells: jobCells(t, s, j, v.metric, v.window, onCluster)}
+	if !t.Colorless() {
+		sp := t.seriesSpan(color)
+		sw = sp.pre + sw + sp.suf
+	}
+	return sw
+}
+
+// lineCells returns the cells of the row of a line over several seeds: its mean step and
+// progress, and the mean and spread of the metric and of the ratio over its seeds.
+func lineCells(t *theme, s *store, v tableView, line int, onCluster bool) []tableCell {
+	l := v.lines[line]
+	val, ratio, n := seedStats(s, l, v.metric, v.window)
+	var frac float64
+	var done int
+	for _, ji := range l.jobs {
+		j := s.Jobs[ji]
+		done += j.Step
+		if j.Info.Steps > 0 {
+			frac += math.Min(1, float64(j.Step)/float64(j.Info.Steps)) / float64(len(l.jobs))
 		}
 	}
-	return cols, rows
+	cells := []tableCell{
+		{Text: fmt.Sprintf("%s ×%d", l.Label, len(l.jobs))},
+		{Text: fmt.Sprintf("mean of %d", n), Style: &t.Dim},
+		{Text: fmt.Sprintf("%d/%d", done/len(l.jobs), s.Jobs[l.jobs[0]].Info.Steps)},
+		{Frac: frac},
+		{Text: ""}, {Text: ""},
+		{Text: formatMetric(val.Mean)},
+		spreadCell(t, val, n),
+		{Text: formatRatio(ratio)},
+	}
+	if onCluster {
+		cells = append(cells[:2], append([]tableCell{{}}, cells[2:]...)...)
+	}
+	return cells
 }
 
 // jobCells returns the cells of a job's row.

@@ -306,7 +306,12 @@ func (s *setup) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// View renders the set-up screen at its size.
+// setupInputW is the width of the set-up screen's value column.
+const setupInputW = 12
+
+// View renders the set-up screen at its size: the title, the preset's description (what
+// the rows leave of the height, at most 4 lines on small screens), the rows, the status
+// and the key help.
 func (s *setup) View() string {
 	t := s.theme
 	if v, small := tooSmall(t, s.w, s.h); small {
@@ -315,20 +320,69 @@ func (s *setup) View() string {
 	if s.showHelp {
 		return s.helpView()
 	}
-	p := s.preset
+	body := s.rowLines()
+	status := s.statusLine()
+	title := t.Title.Render(dots(t, "sipbench · "+s.preset.Name+" · set-up"))
+	fixed := 1 + 1 + len(body) + 1 + 1 + 1 // title, blank, rows, blank, status, footer
+	descH := s.h - fixed - 1
+	if s.h < 40 {
+		descH = min(descH, 4)
+	}
+	var b strings.Builder
+	b.WriteString(title)
+	b.WriteByte('\n')
+	if descH > 0 {
+		b.WriteString(t.Dim.Render(s.description(descH)))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(body, "\n"))
+	b.WriteString("\n\n")
+	b.WriteString(fitBlock(status, s.w, 1))
+	lines := strings.Count(b.String(), "\n") + 1
+	if pad := s.h - lines - 1; pad > 0 {
+		b.WriteString(strings.Repeat("\n", pad))
+	}
+	b.WriteByte('\n')
+	h := s.help
+	h.Width = s.w
+	b.WriteString(h.View(s.keys))
+	return fitBlock(b.String(), s.w, s.h)
+}
+
+// description returns the preset's description wrapped to the screen's width, cut to
+// descH lines (> 0) with "..." when longer.
+func (s *setup) description(descH int) string {
+	desc := wordWrap(s.preset.Description, s.w)
+	if n := strings.Count(desc, "\n") + 1; n > descH {
+		lines := strings.Split(desc, "\n")[:descH]
+		lines[descH-1] = ansi.Truncate(lines[descH-1], s.w-3, "") + "..."
+		desc = strings.Join(lines, "\n")
+	}
+	return desc
+}
+
+// badMark returns the mark of a refused value: ✗, or x in ASCII.
+func badMark(t *theme) string {
+	if t.ASCII {
+		return "x"
+	}
+	return "✗"
+}
+
+// rowLines returns the lines of the rows: the methods under a header (checkbox, name,
+// learning rate, optimizer), then the settings (the scale and the fields), each refused
+// value's reason under its row; the focused row is pointed at.
+func (s *setup) rowLines() []string {
+	t := s.theme
 	labelW := len("methods")
 	for _, r := range s.rows {
 		labelW = max(labelW, ansi.StringWidth(r.label))
 	}
-	const inputW = 12
-	check, uncheck, bad := "[x]", "[ ]", "✗"
-	if t.ASCII {
-		bad = "x"
-	}
-
 	var body []string
 	section := ""
-	for i, r := range s.rows {
+	for i := range s.rows {
+		r := &s.rows[i]
 		focused := i == s.focus
 		mark := "  "
 		if focused {
@@ -341,45 +395,66 @@ func (s *setup) View() string {
 				section = "methods"
 				pad := strings.Repeat(" ", 2+4+labelW+2-len("methods"))
 				body = append(body, t.Header.Render("methods")+pad+t.Header.Render("lr")+
-					strings.Repeat(" ", inputW+2-len("lr"))+t.Header.Render("optimizer"))
+					strings.Repeat(" ", setupInputW+2-len("lr"))+t.Header.Render("optimizer"))
 			}
-			box := uncheck
-			if s.checked[r.method] {
-				box = check
-			}
-			label := box + " " + padRight(r.label, labelW)
-			if focused {
-				label = t.Selected.Render(label)
-			}
-			line = mark + label + "  " + r.input.View(t, focused, inputW) + "  " + t.Dim.Render(r.doc)
+			line = mark + s.methodLine(r, focused, labelW)
 		case rowScale:
 			if section != "settings" {
 				section = "settings"
 				body = append(body, "", t.Header.Render("settings"))
 			}
-			sc := p.Scales[s.scale]
-			val := "‹ " + sc.Name + " ›"
-			if t.ASCII {
-				val = "< " + sc.Name + " >"
-			}
-			val = padRight(val, inputW)
-			if focused {
-				val = t.Selected.Render(val)
-			}
-			doc := strings.Join(p.ScaleNames(), " / ")
-			if sc.Note != "" {
-				doc += ": " + sc.Note
-			}
-			line = mark + padRight(r.label, labelW+4) + "  " + val + "  " + t.Dim.Render(doc)
+			line = mark + padRight(r.label, labelW+4) + "  " + s.scaleValue(focused)
 		case rowField:
-			line = mark + padRight(r.label, labelW+4) + "  " + r.input.View(t, focused, inputW) + "  " + t.Dim.Render(r.doc)
+			line = mark + padRight(r.label, labelW+4) + "  " + r.input.View(t, focused, setupInputW) + "  " + t.Dim.Render(r.doc)
 		}
 		body = append(body, line)
 		if r.err != "" {
-			body = append(body, strings.Repeat(" ", 2+labelW+4+2)+t.Bad.Render(bad+" "+r.err))
+			body = append(body, strings.Repeat(" ", 2+labelW+4+2)+t.Bad.Render(badMark(t)+" "+r.err))
 		}
 	}
+	return body
+}
 
+// methodLine returns a method's row after its pointer: checkbox, name, learning rate and
+// optimizer.
+func (s *setup) methodLine(r *setupRow, focused bool, labelW int) string {
+	t := s.theme
+	box := "[ ]"
+	if s.checked[r.method] {
+		box = "[x]"
+	}
+	label := box + " " + padRight(r.label, labelW)
+	if focused {
+		label = t.Selected.Render(label)
+	}
+	return label + "  " + r.input.View(t, focused, setupInputW) + "  " + t.Dim.Render(r.doc)
+}
+
+// scaleValue returns the scale row's value, ‹ name ›, and the scales' names with the
+// chosen one's note.
+func (s *setup) scaleValue(focused bool) string {
+	t, p := s.theme, s.preset
+	sc := p.Scales[s.scale]
+	val := "‹ " + sc.Name + " ›"
+	if t.ASCII {
+		val = "< " + sc.Name + " >"
+	}
+	val = padRight(val, setupInputW)
+	if focused {
+		val = t.Selected.Render(val)
+	}
+	doc := strings.Join(p.ScaleNames(), " / ")
+	if sc.Note != "" {
+		doc += ": " + sc.Note
+	}
+	return val + "  " + t.Dim.Render(doc)
+}
+
+// statusLine returns the set-up's status: starting, the start's error, the jobs that
+// enter starts, or a call to fix the refused values.
+func (s *setup) statusLine() string {
+	t := s.theme
+	bad := badMark(t)
 	var status string
 	switch {
 	case s.busy:
@@ -396,40 +471,7 @@ func (s *setup) View() string {
 	if t.ASCII {
 		status = strings.ReplaceAll(strings.ReplaceAll(status, "×", "x"), "…", "...")
 	}
-
-	// The description takes what the rows leave, at most 4 lines on small screens.
-	title := t.Title.Render(dots(t, "sipbench · "+p.Name+" · set-up"))
-	fixed := 1 + 1 + len(body) + 1 + 1 + 1 // title, blank, rows, blank, status, footer
-	descH := s.h - fixed - 1
-	if s.h < 40 {
-		descH = min(descH, 4)
-	}
-	desc := wordWrap(p.Description, s.w)
-	if n := strings.Count(desc, "\n") + 1; descH > 0 && n > descH {
-		lines := strings.Split(desc, "\n")[:descH]
-		lines[descH-1] = ansi.Truncate(lines[descH-1], s.w-3, "") + "..."
-		desc = strings.Join(lines, "\n")
-	}
-	var b strings.Builder
-	b.WriteString(title)
-	b.WriteByte('\n')
-	if descH > 0 {
-		b.WriteString(t.Dim.Render(desc))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(body, "\n"))
-	b.WriteString("\n\n")
-	b.WriteString(fitBlock(status, s.w, 1))
-	lines := strings.Count(b.String(), "\n") + 1
-	if pad := s.h - lines - 1; pad > 0 {
-		b.WriteString(strings.Repeat("\n", pad))
-	}
-	b.WriteByte('\n')
-	h := s.help
-	h.Width = s.w
-	b.WriteString(h.View(s.keys))
-	return fitBlock(b.String(), s.w, s.h)
+	return status
 }
 
 func (s *setup) helpView() string {
