@@ -172,6 +172,8 @@ func (tb *table) line(bar int, cell func(i int, c column, w int) string) string 
 	return b.String()
 }
 
+// render draws the table into exactly h lines of at most w cells: the header, the rows
+// shown (visibleRows), and, when rows are hidden, a line that says how many.
 func (tb *table) render() string {
 	t, w, h := tb.theme, tb.w, tb.h
 	if h <= 0 || w <= 0 {
@@ -181,81 +183,93 @@ func (tb *table) render() string {
 	var out strings.Builder
 	header := tb.line(bar, func(_ int, c column, _ int) string { return c.Title })
 	out.WriteString(t.Header.Render(truncate("  "+header, w)))
-
-	show := make([]int, 0, len(tb.rows)) // the rows drawn, in order
-	hint := ""                           // how many rows are hidden above and below
-	if n := h - 1; len(tb.rows) <= n {
-		for i := range tb.rows {
-			show = append(show, i)
-		}
-	} else {
-		var pinned, rest []int
-		for i, r := range tb.rows {
-			if r.Pin {
-				pinned = append(pinned, i)
-			} else {
-				rest = append(rest, i)
-			}
-		}
-		if n >= 3 {
-			n-- // a line that says how many rows are above and below (a 24-job table showed 4 with no hint)
-		}
-		pinned = pinned[:min(len(pinned), max(n-1, 0))] // at least one other row
-		n -= len(pinned)
-		sel := max(slices.Index(rest, tb.sel), 0)
-		first := 0
-		if len(rest) > n && n > 0 {
-			first = min(max(sel-n/2, 0), len(rest)-n)
-		}
-		show = append(show, rest[first:min(first+n, len(rest))]...)
-		show = append(show, pinned...)
-		if h-1 >= 3 {
-			hint = scrollHint(first, max(len(rest)-first-n, 0), len(tb.rows)-len(show), t.ASCII)
-		}
-	}
+	show, hint := tb.visibleRows()
 	for _, i := range show {
-		r := tb.rows[i]
-		sel := i == tb.sel
-		if r.Span != "" {
-			out.WriteByte('\n')
-			out.WriteString(truncate(r.Span, w))
-			continue
-		}
-		text := tb.line(bar, func(k int, c column, cw int) string {
-			if k >= len(r.Cells) {
-				return ""
-			}
-			cl := r.Cells[k]
-			if c.Bar {
-				b := progressBar(t, cl.Frac, cw)
-				if sel && !t.Colorless() {
-					// Out of the selection's reverse video, which turned the bar's
-					// full blocks into the background colour: a black bar.
-					b = ansi.SGR(ansi.NoReverseAttr) + b + ansi.SGR(ansi.ReverseAttr)
-				}
-				return b
-			}
-			if cl.Style != nil && !sel {
-				return cl.Style.Render(cl.Text)
-			}
-			return cl.Text
-		})
-		line, mark := truncate(text, w-2), r.Mark
-		if sel {
-			line = t.Selected.Render(line)
-			if t.Colorless() { // no reverse video either: a pointer in the mark's second cell
-				mark = selectedMark(mark, t.ASCII)
-			}
-		}
 		out.WriteByte('\n')
-		out.WriteString(mark)
-		out.WriteString(line)
+		out.WriteString(tb.rowLine(i, bar))
 	}
 	if hint != "" {
 		out.WriteByte('\n')
 		out.WriteString(t.Dim.Render(truncate(hint, w)))
 	}
 	return fitBlock(out.String(), w, h)
+}
+
+// visibleRows returns the rows drawn, in order, and the hint of how many are hidden above
+// and below ("" for none). When they do not all fit under the header, the pinned rows
+// come last (leaving room for one other at least), the others scroll around the
+// selection, and, from 3 rows, one line is the hint.
+func (tb *table) visibleRows() (show []int, hint string) {
+	show = make([]int, 0, len(tb.rows))
+	n := tb.h - 1
+	if len(tb.rows) <= n {
+		for i := range tb.rows {
+			show = append(show, i)
+		}
+		return show, ""
+	}
+	var pinned, rest []int
+	for i, r := range tb.rows {
+		if r.Pin {
+			pinned = append(pinned, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	if n >= 3 {
+		n-- // a line that says how many rows are above and below (a 24-job table showed 4 with no hint)
+	}
+	pinned = pinned[:min(len(pinned), max(n-1, 0))] // at least one other row
+	n -= len(pinned)
+	sel := max(slices.Index(rest, tb.sel), 0)
+	first := 0
+	if len(rest) > n && n > 0 {
+		first = min(max(sel-n/2, 0), len(rest)-n)
+	}
+	show = append(show, rest[first:min(first+n, len(rest))]...)
+	show = append(show, pinned...)
+	if tb.h-1 >= 3 {
+		hint = scrollHint(first, max(len(rest)-first-n, 0), len(tb.rows)-len(show), tb.theme.ASCII)
+	}
+	return show, hint
+}
+
+// rowLine returns row i's line: a span as it is, or the mark and the cells (the bar
+// column bar cells wide), the selected row in reverse video (without colour, a pointer
+// in its mark).
+func (tb *table) rowLine(i, bar int) string {
+	t, r := tb.theme, tb.rows[i]
+	sel := i == tb.sel
+	if r.Span != "" {
+		return truncate(r.Span, tb.w)
+	}
+	text := tb.line(bar, func(k int, c column, cw int) string {
+		if k >= len(r.Cells) {
+			return ""
+		}
+		cl := r.Cells[k]
+		if c.Bar {
+			b := progressBar(t, cl.Frac, cw)
+			if sel && !t.Colorless() {
+				// Out of the selection's reverse video, which turned the bar's
+				// full blocks into the background colour: a black bar.
+				b = ansi.SGR(ansi.NoReverseAttr) + b + ansi.SGR(ansi.ReverseAttr)
+			}
+			return b
+		}
+		if cl.Style != nil && !sel {
+			return cl.Style.Render(cl.Text)
+		}
+		return cl.Text
+	})
+	line, mark := truncate(text, tb.w-2), r.Mark
+	if sel {
+		line = t.Selected.Render(line)
+		if t.Colorless() { // no reverse video either: a pointer in the mark's second cell
+			mark = selectedMark(mark, t.ASCII)
+		}
+	}
+	return mark + line
 }
 
 // scrollHint is the text of that line: "↑ 3 more · ↓ 17 more (↑/↓ scroll)".

@@ -60,61 +60,76 @@ func (a *App) tuneMsg(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		return a.readTune(), true
 	case tuneReadMsg:
-		t := a.tune
-		if t == nil {
+		if a.tune == nil {
 			return nil, true
 		}
-		next := tea.Tick(tunePoll, func(time.Time) tea.Msg { return tuneTickMsg{} })
-		if msg.err != nil {
-			if a.dash == nil {
-				a.err = msg.err
-				return tea.Quit, true
-			}
-			a.dash.status = msg.err.Error()
-			return next, true
-		}
-		t.v = msg.v
-		last := len(t.v.Rungs) - 1
-		if last < 0 {
-			if a.dash == nil {
-				a.err = appError(fmt.Sprintf("tui: %s: no rung has started yet", t.dir))
-				return tea.Quit, true
-			}
-			return next, true
-		}
-		want := t.rung
-		if t.follow || want < 0 || want > last {
-			want = last
-		}
-		if want != t.rung || len(t.v.Rungs[want].Runs) != t.runs || a.dash == nil {
-			return tea.Batch(a.showRung(want), next), true
-		}
-		a.markTune()
-		return next, true
+		return a.tuneRead(msg), true
 	case tea.KeyMsg:
-		if a.tune == nil || a.tune.v == nil || a.screen != screenDashboard || a.dash == nil || a.quit != nil || a.dash.Typing() || a.dash.showHelp {
-			return nil, false
+		return a.tuneKey(msg)
+	}
+	return nil, false
+}
+
+// tuneRead takes a reading of the tune folder: it shows the rung asked (the newest when
+// following) if it changed or gained runs, else marks the kept rates, and polls again.
+// Before the dashboard opens, an error or a search with no rung yet quits the app (with
+// a.err); after, an error shows in the dashboard's status.
+func (a *App) tuneRead(msg tuneReadMsg) tea.Cmd {
+	t := a.tune
+	next := tea.Tick(tunePoll, func(time.Time) tea.Msg { return tuneTickMsg{} })
+	if msg.err != nil {
+		if a.dash == nil {
+			a.err = msg.err
+			return tea.Quit
 		}
-		t := a.tune
-		switch msg.String() {
-		case "<", ",":
-			if t.rung > 0 {
-				t.follow = false
-				return a.showRung(t.rung - 1), true
-			}
-			a.dash.status = "the first rung"
-			a.dash.redraw(true)
-			return nil, true
-		case ">", ".":
-			if t.rung < len(t.v.Rungs)-1 {
-				t.follow = t.rung+1 == len(t.v.Rungs)-1
-				return a.showRung(t.rung + 1), true
-			}
-			t.follow = true
-			a.dash.status = "the newest rung: it is followed as the search goes on"
-			a.dash.redraw(true)
-			return nil, true
+		a.dash.status = msg.err.Error()
+		return next
+	}
+	t.v = msg.v
+	last := len(t.v.Rungs) - 1
+	if last < 0 {
+		if a.dash == nil {
+			a.err = appError(fmt.Sprintf("tui: %s: no rung has started yet", t.dir))
+			return tea.Quit
 		}
+		return next
+	}
+	want := t.rung
+	if t.follow || want < 0 || want > last {
+		want = last
+	}
+	if want != t.rung || len(t.v.Rungs[want].Runs) != t.runs || a.dash == nil {
+		return tea.Batch(a.showRung(want), next)
+	}
+	a.markTune()
+	return next
+}
+
+// tuneKey turns the rungs on < (or ,) and > (or .) on the tune's dashboard, when it
+// takes keys; at the newest rung it follows the search. done is false for any other key.
+func (a *App) tuneKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	if a.tune == nil || a.tune.v == nil || a.screen != screenDashboard || a.dash == nil || a.quit != nil || a.dash.Typing() || a.dash.showHelp {
+		return nil, false
+	}
+	t := a.tune
+	switch msg.String() {
+	case "<", ",":
+		if t.rung > 0 {
+			t.follow = false
+			return a.showRung(t.rung - 1), true
+		}
+		a.dash.status = "the first rung"
+		a.dash.redraw(true)
+		return nil, true
+	case ">", ".":
+		if t.rung < len(t.v.Rungs)-1 {
+			t.follow = t.rung+1 == len(t.v.Rungs)-1
+			return a.showRung(t.rung + 1), true
+		}
+		t.follow = true
+		a.dash.status = "the newest rung: it is followed as the search goes on"
+		a.dash.redraw(true)
+		return nil, true
 	}
 	return nil, false
 }
