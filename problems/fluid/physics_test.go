@@ -297,3 +297,28 @@ func TestEnergyConserved(t *testing.T) {
 	}
 	t.Logf("step 1: factors u %.6f, v %.6f", fu, fv)
 }
+
+func dot(a, b []float64) float64 {
+	var d float64
+	for i, v := range a {
+		d += v * b[i]
+	}
+	return d
+}
+
+// TestSumSq2MatchesSeparate holds the fused sums of rescale and rescaleAdjoint to the
+// bits of sumSq and dot one at a time.
+func TestSumSq2MatchesSeparate(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, m := range []int{0, 1, 7, 4096} {
+		a, b, c := randVec(rng, m, 1e3), randVec(rng, m, 1e-3), randVec(rng, m, 1)
+		ea, eb := sumSq2(a, b)
+		fa, fb, d := sumSq2Dot(a, b, c)
+		for _, p := range [][2]float64{{ea, sumSq(a)}, {eb, sumSq(b)}, {fa, sumSq(a)}, {fb, sumSq(b)}, {d, dot(b, c)}} {
+			if math.Float64bits(p[0]) != math.Float64bits(p[1]) {
+				t.Errorf("m=%d: fused %v, separate %v", m, p[0], p[1])
+			}
+		}
+	}
+}

@@ -143,12 +143,29 @@ func sumSq(x []float64) float64 {
 	return e
 }
 
-func dot(a, b []float64) float64 {
-	var d float64
+// sumSq2 returns sumSq(a) and sumSq(b) (len(b) ≥ len(a)) in one loop: each sum in the same
+// order, so the same bits, but the two dependent chains of additions overlap.
+func sumSq2(a, b []float64) (ea, eb float64) {
+	b = b[:len(a)]
 	for i, v := range a {
-		d += v * b[i]
+		w := b[i]
+		ea += v * v
+		eb += w * w
 	}
-	return d
+	return ea, eb
+}
+
+// sumSq2Dot returns sumSq(a), sumSq(b) and dot(b, c) (len(b), len(c) ≥ len(a)) in one
+// loop, each in the same order as alone (the same bits).
+func sumSq2Dot(a, b, c []float64) (ea, eb, d float64) {
+	b, c = b[:len(a)], c[:len(a)]
+	for i, v := range a {
+		w := b[i]
+		ea += v * v
+		eb += w * w
+		d += w * c[i]
+	}
+	return ea, eb, d
 }
 
 // rescale writes the velocity q rescaled to the energy of old, per component, into dst
@@ -167,7 +184,7 @@ func rescale(dst, q, old []float64) {
 
 // rescale1 is rescale for one component.
 func rescale1(dst, q, old []float64) {
-	e0, e := sumSq(old), sumSq(q)
+	e0, e := sumSq2(old, q)
 	if e == 0 {
 		copy(dst, q)
 		return
@@ -190,13 +207,12 @@ func rescaleAdjoint(qbar, oldbar, g, q, old []float64) {
 
 // rescaleAdjoint1 is rescaleAdjoint for one component.
 func rescaleAdjoint1(qbar, oldbar, g, q, old []float64) {
-	e0, e := sumSq(old), sumSq(q)
+	e0, e, d := sumSq2Dot(old, q, g)
 	if e == 0 {
 		copy(qbar, g)
 		return
 	}
 	f := math.Sqrt(e0 / e)
-	d := dot(q, g)
 	for i, v := range g {
 		qbar[i] = f*v - f*q[i]*d/e
 	}
