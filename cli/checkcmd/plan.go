@@ -1,6 +1,7 @@
 package checkcmd
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,7 @@ type stepCost struct {
 	CPU      float64 `json:"cpu_s_per_step"` // 0 for a solver preset (no training step)
 	Steps    int     `json:"steps_timed"`
 	AtLeast  bool    `json:"at_least,omitempty"` // the step did not end within costTimeout: CPU is a lower bound
+	Cold     bool    `json:"cold,omitempty"`     // only the first step (set-up included) ended in time: CPU is an upper bound
 	Measured string  `json:"measured"`           // RFC 3339
 	Load     float64 `json:"load,omitempty"`     // the 1-minute load average when it was measured (Linux): the higher of before and after
 	CPUs     int     `json:"cpus,omitempty"`     // the machine's logical CPUs then
@@ -65,6 +67,9 @@ func (c stepCost) source(now bool) string {
 	}
 	if c.Load > 0 {
 		s += fmt.Sprintf(", load %.3g", c.Load)
+	}
+	if c.Cold {
+		s += ", a first step"
 	}
 	return s
 }
@@ -173,35 +178,47 @@ func benchStep(spec *presets.Spec, method string, warmup, steps int) (wall, cpu 
 }
 
 // measureStepCost times a job's training step on one thread with `sipbench bench
-// --preset`: one step first; under two seconds, then as many steps as fit in about a
-// second after a warm-up step (2 to 200); under 20 s, one step after a warm-up one; else
-// that first step is the cost. A step that runs past costTimeout is recorded as at least
-// costTimeout.
+// --preset`: one step first, set-up included; then, after a warm-up step, as many steps as
+// that first step's CPU time says fit in about a second of CPU (2 to 200; one above 20 s),
+// whose CPU time per step is the cost. The choice goes by CPU time, not wall time, which a
+// busy machine stretches; and the cost is always of warm steps where they end in time:
+// a first step's CPU time is several times a warm one's (its set-up and the first touches of
+// its memory). Where only the first step ended within costTimeout its cost is that first
+// step's (Cold, an upper bound); where none did, at least costTimeout.
 func measureStepCost(spec *presets.Spec, method string) (c stepCost, err error) {
 	c = stepCost{Measured: time.Now().UTC().Format(time.RFC3339), Load: loadAverage(), CPUs: runtime.NumCPU()}
 	if spec.NewSolver() != nil {
 		return c, nil
 	}
 	defer func() { c.Load = max(c.Load, loadAverage()) }() // the load over the measurement, as far as two samples tell
-	wall, cpu, ok, err := benchStep(spec, method, 0, 1)
-	c.Steps = 1
-	switch {
-	case err != nil || !ok:
-	case wall < 2*time.Second:
-		c.Steps = min(200, max(2, int(time.Second/max(wall, time.Microsecond))))
-		wall, cpu, ok, err = benchStep(spec, method, 1, c.Steps)
-	case wall < 20*time.Second: // one step again, after a warm-up one: the first step's set-up left out
-		wall, cpu, ok, err = benchStep(spec, method, 1, 1)
-	}
+	_, first, ok, err := benchStep(spec, method, 0, 1)
 	switch {
 	case err != nil:
 		return c, err
 	case !ok:
-		c.CPU, c.AtLeast = costTimeout.Seconds(), true
+		c.CPU, c.AtLeast, c.Steps = costTimeout.Seconds(), true, 1
+		return c, nil
+	}
+	c.Steps = warmSteps(first)
+	_, cpu, ok, err := benchStep(spec, method, 1, c.Steps)
+	switch {
+	case err != nil:
+		return c, err
+	case !ok: // the warm steps ran out of time: the first step bounds a warm one from above
+		c.CPU, c.Steps, c.Cold = first.Seconds(), 1, true
 	default:
 		c.CPU = cpu.Seconds()
 	}
 	return c, nil
+}
+
+// warmSteps is how many warm steps measureStepCost times after a first step of CPU time
+// first: about a second of CPU, at least 2 and at most 200; 1 for a first step above 20 s.
+func warmSteps(first time.Duration) int {
+	if first > 20*time.Second {
+		return 1
+	}
+	return min(200, max(2, int(time.Second/max(first, time.Microsecond))))
 }
 
 // planLine is one line of a plan: an experiment's method, its steps and its cost.
@@ -277,8 +294,9 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 	fmt.Fprintf(w, "sipbench check --scale %s --dry-run: the plan; nothing trains, no folder is made\n", pl.Scale)
 	fmt.Fprintf(w, "seeds: %s (%d; %s)\n", cmdline.SeedsText(pl.Seeds), len(pl.Seeds), check.PaperSeeds)
 	fmt.Fprintf(w, "CPU per step: one job's training step on one thread on this machine, as sipbench bench --preset P --scale S\n")
-	fmt.Fprintf(w, "--method M --threads 1 times it (cached in %s, or measured now and cached; ≥: the step\n", cachePath)
-	fmt.Fprintf(w, "had not ended after %s, so its cost is at least that). STEP COST gives the load average when it was timed:\n", costTimeout)
+	fmt.Fprintf(w, "--method M --threads 1 times it after a warm-up step (cached in %s, or measured now and cached;\n", cachePath)
+	fmt.Fprintf(w, "≤: only a first step, set-up included, ended in time, an upper bound; ≥: the step had not ended after %s,\n", costTimeout)
+	fmt.Fprintf(w, "so its cost is at least that). STEP COST gives the load average when it was timed:\n")
 	fmt.Fprintf(w, "with more runnable threads than cores, the CPU time of a step runs high (cache and memory contention).\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "EXPERIMENT\tMETHOD\tSTEPS\tSEEDS\tCPU/STEP\tCPU TIME\tSTEP COST\t")
@@ -303,6 +321,9 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 			if l.cost.AtLeast {
 				cost, hours, atLeast = "≥ "+cost, "≥ "+hours, true
 			}
+			if l.cost.Cold {
+				cost, hours = "≤ "+cost, "≤ "+hours
+			}
 		}
 		tasks += len(pl.Seeds)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t\n", name, l.method, groupInt(steps), len(pl.Seeds), cost, hours, source)
@@ -320,6 +341,11 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 		fmt.Fprintf(w, ", and Table 1's evaluations at most %.1f hours more", t1.Hours())
 	}
 	fmt.Fprintln(w)
+	if cores := runtime.NumCPU(); total > 0 && len(pl.Seeds) > 0 {
+		fmt.Fprintf(w, "per seed: %s%s of CPU time; here, one job a core on %d cores (check's default --workers): "+
+			"%sabout %s of wall time training, its longest job %s\n", more, formatHours(total/float64(len(pl.Seeds))),
+			cores, more, formatHours(makespan(lines, len(pl.Seeds), cores)), formatHours(longestJob(lines, len(pl.Seeds))))
+	}
 	if s := busyText(lines); s != "" {
 		fmt.Fprintln(w, s)
 	}
@@ -342,6 +368,41 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 	if slurmTasks {
 		fmt.Fprintf(w, "with --slurm: one array of %d tasks, one per job (experiment × method × seed), each requeued at the time limit\n", tasks)
 	}
+}
+
+// jobHours returns the CPU hours of each job of the plan (a line's hours for one seed,
+// once per seed).
+func jobHours(lines []planLine, seeds int) []float64 {
+	var jobs []float64
+	for _, l := range lines {
+		if l.cost.CPU <= 0 {
+			continue
+		}
+		h, _ := l.hours(1)
+		for range seeds {
+			jobs = append(jobs, h)
+		}
+	}
+	return jobs
+}
+
+// longestJob returns the CPU hours of the plan's longest job.
+func longestJob(lines []planLine, seeds int) float64 {
+	return slices.Max(append(jobHours(lines, seeds), 0))
+}
+
+// makespan returns the hours the plan's jobs take on cores cores, one job a core at a time
+// (each on one thread, as a check's runner starts them when they outnumber the cores), each
+// next job on the core that frees first, the longest jobs first: the wall time of training
+// them, at the steps' measured speed.
+func makespan(lines []planLine, seeds, cores int) float64 {
+	jobs := jobHours(lines, seeds)
+	slices.SortFunc(jobs, func(a, b float64) int { return cmp.Compare(b, a) })
+	load := make([]float64, max(1, cores))
+	for _, h := range jobs {
+		load[slices.Index(load, slices.Min(load))] += h
+	}
+	return slices.Max(load)
 }
 
 // busyText warns when step costs of lines were timed on a busy machine (a load average above

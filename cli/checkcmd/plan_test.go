@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sipbench/sipbench/check"
 	"github.com/sipbench/sipbench/cli/internal/clitest"
 	"github.com/sipbench/sipbench/cli/internal/cmdline"
+	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/runner"
 )
 
@@ -103,7 +105,8 @@ func TestCheckDryRun(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"sipbench check --scale full --dry-run: the plan; nothing trains, no folder is made",
-		"seeds: 0–1 (2; the paper's figures show one run per method", "claims measured: 19 (fig1, ", "trajectories"} {
+		"seeds: 0–1 (2; the paper's figures show one run per method", "claims measured: 19 (fig1, ", "trajectories",
+		"per seed: ", " of CPU time; here, one job a core on ", "about 193 h of wall time training, its longest job 13.9 h"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the plan lacks %q:\n%s", want, out)
 		}
@@ -168,5 +171,49 @@ func TestCheckDryRun(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(work); len(entries) != 0 {
 		t.Errorf("the usage errors made %v", entries)
+	}
+}
+
+// TestWarmSteps: about a second of CPU of warm steps, 2 to 200, one for a very slow step.
+func TestWarmSteps(t *testing.T) {
+	for _, c := range []struct {
+		first time.Duration
+		want  int
+	}{{0, 200}, {time.Millisecond, 200}, {20 * time.Millisecond, 50}, {400 * time.Millisecond, 2},
+		{3 * time.Second, 2}, {20 * time.Second, 2}, {21 * time.Second, 1}} {
+		if got := warmSteps(c.first); got != c.want {
+			t.Errorf("warmSteps(%v) = %d, want %d", c.first, got, c.want)
+		}
+	}
+}
+
+// TestMakespan: jobs longest first, each on the core that frees first, against schedules
+// worked by hand; solver lines (no cost) take no core.
+func TestMakespan(t *testing.T) {
+	line := func(cpu float64, steps int) planLine {
+		return planLine{spec: &presets.Spec{Common: presets.Common{Steps: steps}}, cost: stepCost{CPU: cpu}}
+	}
+	// one seed: jobs of 5, 4, 3, 3 and 3 hours (and a solver)
+	lines := []planLine{line(1, 3*3600), line(1, 5*3600), line(0, 100), line(1, 4*3600), line(1, 3*3600), line(1, 3*3600)}
+	for _, c := range []struct {
+		seeds, cores int
+		want         float64
+	}{
+		{1, 1, 18}, // everything in a row
+		{1, 2, 10}, // 5 | 4, then 5 | 7, 8 | 7, 8 | 10
+		{1, 5, 5},  // one job a core: the longest
+		{1, 16, 5}, // more cores than jobs
+		{2, 2, 18}, // twice the jobs, half the cores' share each
+		{2, 0, 36}, // no cores reported: one
+	} {
+		if got := makespan(lines, c.seeds, c.cores); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("makespan(seeds %d, cores %d) = %v h, want %v", c.seeds, c.cores, got, c.want)
+		}
+	}
+	if got := longestJob(lines, 2); got != 5 {
+		t.Errorf("longestJob = %v, want 5", got)
+	}
+	if got := longestJob(nil, 2); got != 0 {
+		t.Errorf("longestJob of no lines = %v, want 0", got)
 	}
 }
