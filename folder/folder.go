@@ -115,6 +115,15 @@ func (info *Info) validate() error {
 	if len(info.ID) > 64 || strings.ContainsFunc(info.ID, func(r rune) bool { return !strings.ContainsRune("0123456789abcdef", r) }) {
 		return fmt.Errorf("run id %q is not hexadecimal digits", Truncate(info.ID, 80))
 	}
+	if err := info.validateMetrics(); err != nil {
+		return err
+	}
+	return info.validateJobs()
+}
+
+// validateMetrics returns an error unless the run's metrics are distinct column names
+// (not step or wall_s), and its metric is among them.
+func (info *Info) validateMetrics() error {
 	if len(info.Metrics) == 0 {
 		return errors.New("the run records no metrics")
 	}
@@ -128,6 +137,12 @@ func (info *Info) validate() error {
 	if info.Metric != "" && !seen[info.Metric] {
 		return fmt.Errorf("the run's metric %q is not among its metrics", info.Metric)
 	}
+	return nil
+}
+
+// validateJobs returns an error unless the run lists jobs, each once, of a method the run
+// lists, with the id JobID gives, at least one step and a finite learning rate.
+func (info *Info) validateJobs() error {
 	if len(info.Jobs) == 0 {
 		return errors.New("the run records no jobs")
 	}

@@ -102,48 +102,17 @@ const sampleSpan = 4 << 10
 // its end holds no complete row (a hole, a line of megabytes), is taken as one unfinished
 // line already read.
 func (m *Reader) sample(f io.ReaderAt, size int64) ([]Row, error) {
-	head := make([]byte, min(size, LineBuf))
-	n, err := f.ReadAt(head, 0)
-	if err != nil && !errors.Is(err, io.EOF) {
+	body, err := m.readHeaderAt(f, size)
+	if err != nil {
 		return nil, err
 	}
-	i := bytes.IndexByte(head[:n], '\n')
-	if i < 0 {
-		return nil, fmt.Errorf("runner: %s/%s: no header line in its first %d KB", m.Job, folder.MetricsFile, LineBuf>>10)
-	}
-	if err := m.header(bytes.TrimSuffix(head[:i], []byte{'\r'})); err != nil {
+	end, unfinished, err := sampleEnd(f, body, size)
+	if err != nil {
 		return nil, err
 	}
-	body := int64(i + 1)
-	// The end: the last complete line in the last maxTail bytes, else the last row
-	// found by bisection.
-	end := body
-	tail := make([]byte, min(size-body, MaxTail))
-	if _, err := f.ReadAt(tail, size-int64(len(tail))); err != nil && !errors.Is(err, io.EOF) {
+	lines, from, err := lastLines(f, body, end, 2*DefaultWindow)
+	if err != nil {
 		return nil, err
-	}
-	if k := bytes.LastIndexByte(tail, '\n'); k >= 0 {
-		end = size - int64(len(tail)) + int64(k+1)
-	} else if off, ok := LastRow(f, body, size, 1); ok {
-		end = off
-	}
-	// The last rows: those in the piece before end that holds 2·DefaultWindow of them.
-	piece := min(end-body, 2*DefaultWindow*512)
-	b := make([]byte, piece)
-	if _, err := f.ReadAt(b, end-piece); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	lines := bytes.Split(b[:max(len(b)-1, 0)], []byte{'\n'})
-	from := end - piece                     // the offset of lines[0]
-	if end-piece > body && len(lines) > 0 { // lines[0] may be a part of a line
-		from += int64(len(lines[0]) + 1)
-		lines = lines[1:]
-	}
-	if len(lines) > 2*DefaultWindow {
-		for _, l := range lines[:len(lines)-2*DefaultWindow] {
-			from += int64(len(l) + 1)
-		}
-		lines = lines[len(lines)-2*DefaultWindow:]
 	}
 	var rows []Row
 	add := func(line []byte) {
@@ -154,29 +123,103 @@ func (m *Reader) sample(f io.ReaderAt, size int64) ([]Row, error) {
 	}
 	buf := make([]byte, sampleSpan)
 	for k := range int64(m.Sample) {
-		p := body + (from-body)*k/int64(m.Sample)
-		n, err := f.ReadAt(buf[:min(sampleSpan, from-p+1)], p-1)
-		if err != nil && !errors.Is(err, io.EOF) {
+		line, err := lineAfter(f, body+(from-body)*k/int64(m.Sample), from, buf)
+		if err != nil {
 			return nil, err
 		}
-		s := buf[:n]
-		j := bytes.IndexByte(s, '\n') // s[0] is the byte before p
-		if j < 0 {
-			continue
-		}
-		s = s[j+1:]
-		if j = bytes.IndexByte(s, '\n'); j >= 0 {
-			add(s[:j])
+		if line != nil {
+			add(line)
 		}
 	}
 	for _, l := range lines {
 		add(l)
 	}
 	m.off, m.hdr = end, true
-	if end < size && len(tail) > 0 && bytes.LastIndexByte(tail, '\n') < 0 {
+	if unfinished {
 		m.Long = size - end
 	}
 	return rows, nil
+}
+
+// readHeaderAt reads and checks the header of the metrics.csv f of size bytes, and returns
+// the offset of its first row.
+func (m *Reader) readHeaderAt(f io.ReaderAt, size int64) (int64, error) {
+	head := make([]byte, min(size, LineBuf))
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	i := bytes.IndexByte(head[:n], '\n')
+	if i < 0 {
+		return 0, fmt.Errorf("runner: %s/%s: no header line in its first %d KB", m.Job, folder.MetricsFile, LineBuf>>10)
+	}
+	if err := m.header(bytes.TrimSuffix(head[:i], []byte{'\r'})); err != nil {
+		return 0, err
+	}
+	return int64(i + 1), nil
+}
+
+// sampleEnd returns the offset just past the last complete row of the metrics.csv f of
+// size bytes, whose rows start at body: the last complete line in its last MaxTail bytes,
+// else the last row found by bisection (LastRow). unfinished is true if those bytes hold
+// no newline: the rest of the file is one unfinished line (a hole, a line of megabytes).
+func sampleEnd(f io.ReaderAt, body, size int64) (end int64, unfinished bool, err error) {
+	tail := make([]byte, min(size-body, MaxTail))
+	if _, err := f.ReadAt(tail, size-int64(len(tail))); err != nil && !errors.Is(err, io.EOF) {
+		return 0, false, err
+	}
+	if k := bytes.LastIndexByte(tail, '\n'); k >= 0 {
+		return size - int64(len(tail)) + int64(k+1), false, nil
+	}
+	end = body
+	if off, ok := LastRow(f, body, size, 1); ok {
+		end = off
+	}
+	return end, end < size && len(tail) > 0, nil
+}
+
+// lastLines returns the last n lines before the offset end of the metrics.csv f, whose
+// rows start at body (those in the piece before end that holds n of them, 512 bytes
+// each), and the offset of the first.
+func lastLines(f io.ReaderAt, body, end int64, n int) (lines [][]byte, from int64, err error) {
+	piece := min(end-body, int64(n)*512)
+	b := make([]byte, piece)
+	if _, err := f.ReadAt(b, end-piece); err != nil && !errors.Is(err, io.EOF) {
+		return nil, 0, err
+	}
+	lines = bytes.Split(b[:max(len(b)-1, 0)], []byte{'\n'})
+	from = end - piece                      // the offset of lines[0]
+	if end-piece > body && len(lines) > 0 { // lines[0] may be a part of a line
+		from += int64(len(lines[0]) + 1)
+		lines = lines[1:]
+	}
+	if len(lines) > n {
+		for _, l := range lines[:len(lines)-n] {
+			from += int64(len(l) + 1)
+		}
+		lines = lines[len(lines)-n:]
+	}
+	return lines, from, nil
+}
+
+// lineAfter returns the first whole line of the metrics.csv f that starts at or after
+// the offset p (p ≥ 1), if it ends within len(buf) bytes of p and before the offset from;
+// nil if there is none.
+func lineAfter(f io.ReaderAt, p, from int64, buf []byte) ([]byte, error) {
+	n, err := f.ReadAt(buf[:min(int64(len(buf)), from-p+1)], p-1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	s := buf[:n]
+	j := bytes.IndexByte(s, '\n') // s[0] is the byte before p
+	if j < 0 {
+		return nil, nil
+	}
+	s = s[j+1:]
+	if j = bytes.IndexByte(s, '\n'); j >= 0 {
+		return s[:j], nil
+	}
+	return nil, nil
 }
 
 // maxTail bounds what readTail reads of a metrics.csv's end: 2·DefaultWindow rows are a
