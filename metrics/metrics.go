@@ -29,7 +29,7 @@ type Row struct {
 
 // metricsHeader returns the header line of metrics.csv for the metric names, without its
 // newline.
-func MetricsHeader(names []string) string {
+func Header(names []string) string {
 	return strings.Join(append([]string{"step", "wall_s"}, names...), ",")
 }
 
@@ -113,7 +113,7 @@ func ignoreEOF(err error) error {
 	return err
 }
 
-// MetricsReader reads a job's metrics.csv incrementally, from where its last call stopped:
+// Reader reads a job's metrics.csv incrementally, from where its last call stopped:
 // the rows that a writer has appended since, complete lines only. Lines that are not rows
 // of the job, and rows whose step is not above the last one returned, are skipped and
 // counted. If the file shrinks (a resume cut it back to its checkpoint), reading starts
@@ -146,7 +146,7 @@ type Reader struct {
 // as a line: a row is far shorter, a longer line is garbage.
 const LineBuf = 64 << 10
 
-// NewMetricsReader returns a reader of the job's metrics.csv from its start.
+// NewReader returns a reader of the job's metrics.csv from its start.
 func NewReader(dir, job string, want []string) *Reader {
 	return &Reader{Dir: dir, Job: job, Want: want}
 }
@@ -233,7 +233,7 @@ func (m *Reader) Next(max int) ([]Row, error) {
 func (m *Reader) header(line []byte) error {
 	text := string(line)
 	if m.Want != nil {
-		if text != MetricsHeader(m.Want) {
+		if text != Header(m.Want) {
 			return fmt.Errorf("runner: %s/%s: header %q does not match the run's metrics", m.Job, folder.MetricsFile, folder.Truncate(text, 80))
 		}
 		m.cols, m.hdr = len(m.Want), true
@@ -250,7 +250,7 @@ func (m *Reader) header(line []byte) error {
 // ReadMetrics reads a job's metrics.csv from byte offset off (0, or an offset it returned),
 // returning the complete rows after it and the offset just past the last complete line.
 // Lines that are not rows, and rows whose step is not above the previous row's, are left
-// out (see MetricsReader). With off = 0 the header is checked against want (the run's
+// out (see Reader). With off = 0 the header is checked against want (the run's
 // metric names); a nil want accepts any columns.
 func Read(dir, job string, off int64, want []string) ([]Row, int64, error) {
 	m := NewReader(dir, job, want)
@@ -265,7 +265,7 @@ func Read(dir, job string, off int64, want []string) ([]Row, int64, error) {
 }
 
 // metricsRepair says what repairMetrics found and changed.
-type MetricsRepair struct {
+type Repair struct {
 	Bad     int      // lines dropped that were not rows, or repeated a step
 	Tail    int      // rows after the checkpoint's step, dropped (the job trains them again)
 	Missing []string // ranges of steps up to the checkpoint that no row holds ("991–1000")
@@ -278,7 +278,7 @@ const maxMissingRanges = 4
 
 // String describes the repair for the user, "" if it found nothing to report (rows after
 // the checkpoint are expected after a crash and not reported).
-func (r MetricsRepair) String() string {
+func (r Repair) String() string {
 	var parts []string
 	if r.Header {
 		parts = append(parts, "its header was rewritten")
@@ -301,8 +301,8 @@ func (r MetricsRepair) String() string {
 // repaired file (header first, each with its newline). It returns the repair and the
 // length of the longest prefix of r that is already right (header and kept rows, nothing
 // dropped in between): when the repair needs no rewrite, cutting the file there repairs it.
-func Scan(r io.Reader, names []string, keep int, emit func([]byte) error) (rep MetricsRepair, prefix int64, err error) {
-	header := MetricsHeader(names)
+func Scan(r io.Reader, names []string, keep int, emit func([]byte) error) (rep Repair, prefix int64, err error) {
+	header := Header(names)
 	lr := &lineReader{r: bufio.NewReaderSize(r, LineBuf)}
 	if emit == nil {
 		emit = func([]byte) error { return nil }
@@ -383,10 +383,10 @@ func Scan(r io.Reader, names []string, keep int, emit func([]byte) error) (rep M
 // usual case, rows after the checkpoint left by a crash, the file is cut back in place, so
 // that a resume needs no free space; it is rewritten (a copy, then a rename) only when
 // rows must be dropped from its middle or its header is wrong.
-func OpenMetrics(dir, job string, names []string, keep int) (*MetricsWriter, MetricsRepair, error) {
+func Open(dir, job string, names []string, keep int) (*Writer, Repair, error) {
 	f, err := folder.OpenRWIn(dir, job, folder.MetricsFile)
 	if err != nil {
-		return nil, MetricsRepair{}, err
+		return nil, Repair{}, err
 	}
 	rep, prefix, err := Scan(f, names, keep, nil)
 	if err == nil && rep.Rewrote {
@@ -409,7 +409,7 @@ func OpenMetrics(dir, job string, names []string, keep int) (*MetricsWriter, Met
 		f.Close()
 		return nil, rep, fmt.Errorf("runner: %s/%s: %w", job, folder.MetricsFile, err)
 	}
-	return &MetricsWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}, rep, nil
+	return &Writer{f: f, w: bufio.NewWriterSize(f, 64<<10)}, rep, nil
 }
 
 // rewriteMetrics writes the repaired content of f to a temporary file beside it, synced,
@@ -446,13 +446,13 @@ func rewriteMetrics(f *os.File, dir, job string, names []string, keep int) error
 }
 
 // metricsWriter appends rows to metrics.csv through a buffer.
-type MetricsWriter struct {
+type Writer struct {
 	f   *os.File
 	w   *bufio.Writer
 	buf []byte
 }
 
-func (m *MetricsWriter) Write(step int, wall float64, vals []float64) error {
+func (m *Writer) Write(step int, wall float64, vals []float64) error {
 	b := m.buf[:0]
 	b = strconv.AppendInt(b, int64(step), 10)
 	b = append(b, ',')
@@ -467,11 +467,11 @@ func (m *MetricsWriter) Write(step int, wall float64, vals []float64) error {
 	return err
 }
 
-func (m *MetricsWriter) Flush() error { return m.w.Flush() }
+func (m *Writer) Flush() error { return m.w.Flush() }
 
 // sync flushes the buffer and makes the rows durable: called before a checkpoint is
 // written, so that a power cut never leaves the checkpoint ahead of the rows.
-func (m *MetricsWriter) Sync() error {
+func (m *Writer) Sync() error {
 	if err := m.w.Flush(); err != nil {
 		return err
 	}
@@ -482,7 +482,7 @@ func (m *MetricsWriter) Sync() error {
 // are synced.
 var SyncFile = (*os.File).Sync
 
-func (m *MetricsWriter) Close() error {
+func (m *Writer) Close() error {
 	err := m.w.Flush()
 	if cerr := m.f.Close(); err == nil {
 		err = cerr

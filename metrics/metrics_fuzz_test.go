@@ -13,7 +13,7 @@ import (
 // FuzzMetrics feeds metrics.csv files to its two readers: the repair of a resume
 // (scanMetrics, with a checkpoint at step keep), which must leave rows in strictly
 // increasing steps up to keep and be a fixed point when repeated; the incremental reader
-// of watch (MetricsReader), which must return rows in strictly increasing steps, each with
+// of watch (Reader), which must return rows in strictly increasing steps, each with
 // the run's columns (summary.FuzzCurve feeds the same files to ReadCurve).
 func FuzzMetrics(f *testing.F) {
 	seed, err := os.ReadFile(filepath.Join("..", "folder", "testdata", "seeds", folder.MetricsFile))

@@ -72,8 +72,8 @@ type jobRun struct {
 	r  *Run
 	jc *jobControl
 	o  Options
-	j  job                    // nil until made
-	mw *metrics.MetricsWriter // nil until opened
+	j  job             // nil until made
+	mw *metrics.Writer // nil until opened
 	// segStart and wallBase time the segment trained since the start or the last pause.
 	segStart time.Time
 	wallBase float64
@@ -161,7 +161,7 @@ func (x *jobRun) open() error {
 	if resumed {
 		keep = x.j.at().step
 	}
-	mw, rep, err := metrics.OpenMetrics(r.Dir, id, x.j.metricNames(), keep)
+	mw, rep, err := metrics.Open(r.Dir, id, x.j.metricNames(), keep)
 	if err != nil {
 		return err
 	}

@@ -368,7 +368,7 @@ func TestWatchBoundedMemory(t *testing.T) {
 	const n = 40000 // 2 × 40000 rows: several pieces, and more than the backlog allowed
 	for _, j := range info.Jobs {
 		var b strings.Builder
-		b.WriteString(metrics.MetricsHeader(info.Metrics) + "\n")
+		b.WriteString(metrics.Header(info.Metrics) + "\n")
 		for s := 1; s <= n; s++ {
 			fmt.Fprintf(&b, "%d,%d.5,1,2,3,4,%d\n", s, s, s)
 		}

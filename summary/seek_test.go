@@ -218,7 +218,7 @@ func TestMetricsReaderLongLineOnce(t *testing.T) {
 
 // FuzzSeekReaders feeds any bytes after a metrics header to the readers that seek or pass
 // rows over (summaryFullRead set to 0, so every file takes those paths): Summarize,
-// ReadCurve and a sampling MetricsReader must return an error or values, never panic, and
+// ReadCurve and a sampling metrics.Reader must return an error or values, never panic, and
 // the sampled rows must be in order of step.
 func FuzzSeekReaders(f *testing.F) {
 	for _, s := range []string{"", "1,0,1,2\n", "1,0,1,2\n2,0,1,NaN\n3,0,1,2", "x\n\n\n1,0,1,2\n", "1,0,1,2\n\x00\x00\x00", "5,0,1,2\n3,0,1,2\n4,0,1,2\n"} {
