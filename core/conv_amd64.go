@@ -241,3 +241,13 @@ func convWeightGradRows(dw, g, xp []float32, m, n, h, w, y0, y1 int, accumulate 
 func convImplicitOK(c, h, w int) bool {
 	return convImplicit && 4*int64(convPaddedLen(c, h, w)) < math.MaxInt32
 }
+
+// maxPoolRow8 pools 8·n8 windows of the rows r0, r1 as maxPoolArg does, writing each
+// window's maximum to dst and the bits of its index, base + 2q + 0, 1, w or w+1, to arg
+// (pool_amd64.s, AVX2).
+//
+//go:noescape
+func maxPoolRow8(dst, arg, r0, r1 *float32, n8, base, w int)
+
+// poolAsm reports whether MaxPool2 uses maxPoolRow8; tests switch it off.
+var poolAsm = gemmHasAVX2FMA

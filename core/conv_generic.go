@@ -29,3 +29,8 @@ func convWeightGradRows(dw, g, xp []float32, m, n, h, w, y0, y1 int, accumulate 
 const padAsm = false
 
 func padRows8(dst, src *float32, rows, w int) { panic("core: no padding kernel") }
+
+// poolAsm is false: MaxPool2 runs its Go loop.
+const poolAsm = false
+
+func maxPoolRow8(dst, arg, r0, r1 *float32, n8, base, w int) { panic("core: no pooling kernel") }

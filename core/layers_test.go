@@ -520,3 +520,46 @@ func TestUpsamplePlaneRowsBits(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolRowKernel holds maxPoolRow's AVX2 windows to maxPoolArg's picks bit for bit
+// (the maxima and the arg-maxes), with ties, ±0, infinities, subnormals and NaNs of both
+// signs and several payloads, on planes whose pooled rows are shorter than, equal to and
+// longer than eight windows, with odd sizes.
+func TestMaxPoolRowKernel(t *testing.T) {
+	t.Parallel()
+	if !poolAsm {
+		t.Skip("no AVX2 pooling kernel on this CPU or build")
+	}
+	rng := rand.New(rand.NewPCG(3, 31))
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1, 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)),
+		1e-45, -1e-45, math.Float32frombits(0x7fc00000), math.Float32frombits(0xffc00000),
+		math.Float32frombits(0x7f800001), math.Float32frombits(0xff800123), 3e38, -3e38}
+	for _, hw := range [][2]int{{2, 16}, {3, 17}, {4, 32}, {2, 34}, {5, 40}, {8, 64}, {2, 2}, {6, 18}} {
+		h, w := hw[0], hw[1]
+		ho, wo := h/2, w/2
+		for trial := range 20 {
+			src := make([]float32, h*w)
+			for i := range src {
+				switch {
+				case trial%2 == 1 && rng.IntN(3) == 0:
+					src[i] = specials[rng.IntN(len(specials))]
+				case trial%4 == 2:
+					src[i] = float32(rng.IntN(3)) // many ties
+				default:
+					src[i] = float32(rng.NormFloat64())
+				}
+			}
+			for y := range ho {
+				got, gotArg := make([]float32, wo), make([]float32, wo)
+				maxPoolRow(got, gotArg, src, w, y)
+				for q := range wo {
+					i := maxPoolArg(src, w, y, q)
+					if math.Float32bits(got[q]) != math.Float32bits(src[i]) || math.Float32bits(gotArg[q]) != uint32(i) {
+						t.Fatalf("%d×%d row %d window %d: %v (%#x) at %d, maxPoolArg's %v (%#x) at %d",
+							h, w, y, q, got[q], math.Float32bits(got[q]), math.Float32bits(gotArg[q]), src[i], math.Float32bits(src[i]), i)
+					}
+				}
+			}
+		}
+	}
+}

@@ -27,11 +27,7 @@ func MaxPool2(x *Var) *Var {
 	parallelFor(t.Threads, n*c, func(p int) {
 		src, dst, arg := xv[p*h*w:][:h*w], out.Data[p*ho*wo:][:ho*wo], args.Data[p*ho*wo:][:ho*wo]
 		for y := 0; y < ho; y++ {
-			for q := 0; q < wo; q++ {
-				i := maxPoolArg(src, w, y, q)
-				dst[y*wo+q] = src[i]
-				arg[y*wo+q] = math.Float32frombits(uint32(i))
-			}
+			maxPoolRow(dst[y*wo:][:wo], arg[y*wo:][:wo], src, w, y)
 		}
 	})
 	var v *Var
@@ -45,6 +41,25 @@ func MaxPool2(x *Var) *Var {
 		})
 	}, x)
 	return v
+}
+
+// maxPoolRow writes output row y of a plane's max pool and the bits of its arg-maxes (see
+// MaxPool2) from the plane src (row length w): eight windows at a time in AVX2 where it
+// runs (the same picks, so the same bits), the rest by maxPoolArg.
+func maxPoolRow(dst, arg, src []float32, w, y int) {
+	q := 0
+	if poolAsm && len(dst) >= 8 {
+		n8 := len(dst) / 8
+		i0 := 2 * y * w
+		_ = src[i0+w+16*n8-1]
+		maxPoolRow8(&dst[0], &arg[0], &src[i0], &src[i0+w], n8, i0, w)
+		q = 8 * n8
+	}
+	for ; q < len(dst); q++ {
+		i := maxPoolArg(src, w, y, q)
+		dst[q] = src[i]
+		arg[q] = math.Float32frombits(uint32(i))
+	}
 }
 
 // maxPoolArg returns the index in the plane src (row length w) of the first maximum of

@@ -1,0 +1,112 @@
+//go:build amd64 && !purego && !(openblas && cgo)
+
+#include "textflag.h"
+
+// Constants of maxPoolRow8.
+DATA poolAbs<>+0(SB)/4, $0x7fffffff
+GLOBL poolAbs<>(SB), RODATA|NOPTR, $4
+DATA poolInf<>+0(SB)/4, $0x7f800000
+GLOBL poolInf<>(SB), RODATA|NOPTR, $4
+DATA poolEven<>+0(SB)/4, $0
+DATA poolEven<>+4(SB)/4, $2
+DATA poolEven<>+8(SB)/4, $4
+DATA poolEven<>+12(SB)/4, $6
+DATA poolEven<>+16(SB)/4, $8
+DATA poolEven<>+20(SB)/4, $10
+DATA poolEven<>+24(SB)/4, $12
+DATA poolEven<>+28(SB)/4, $14
+GLOBL poolEven<>(SB), RODATA|NOPTR, $32
+
+// POOLKEY writes into K the integer key of the floats in V (maxPoolKey): T = V + 0 (−0
+// becomes +0), K = T ^ ((T >> 31) & 0x7fffffff), and 0x7fffffff where T is a NaN.
+// Y12 holds 0 as floats, Y13 0x7fffffff, Y14 0x7f800000; Y15 is clobbered.
+#define POOLKEY(V, K) \
+	VADDPS   Y12, V, K \
+	VPAND    Y13, K, Y15 \
+	VPCMPGTD Y14, Y15, Y15 \
+	VPSRAD   $31, K, Y11 \
+	VPAND    Y13, Y11, Y11 \
+	VPXOR    Y11, K, K \
+	VPANDN   K, Y15, K \
+	VPAND    Y13, Y15, Y15 \
+	VPOR     Y15, K, K
+
+// POOLPICK takes the candidate (value V, key K, offset O) where K > KB (Y4: keys, Y5:
+// values, Y6: offsets of the best so far); Y11 is clobbered.
+#define POOLPICK(V, K, O) \
+	VPCMPGTD  Y4, K, Y11 \
+	VPBLENDVB Y11, K, Y4, Y4 \
+	VPBLENDVB Y11, V, Y5, Y5 \
+	VPBLENDVB Y11, O, Y6, Y6
+
+// func maxPoolRow8(dst, arg, r0, r1 *float32, n8, base, w int)
+//
+// The 2×2 max pools of 8·n8 windows of the row pair r0, r1 (the window's first row and the
+// next), as maxPoolArg picks them: dst[q] is the first maximum of r0[2q], r0[2q+1],
+// r1[2q], r1[2q+1] by maxPoolKey (a NaN the largest, −0 = +0, the first of equals), moved
+// bit for bit, and arg[q] the bits of the int32 base + 2q + its offset (0, 1, w or w+1).
+TEXT ·maxPoolRow8(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ arg+8(FP), R8
+	MOVQ r0+16(FP), SI
+	MOVQ r1+24(FP), DX
+	MOVQ n8+32(FP), CX
+	MOVQ base+40(FP), AX
+	MOVQ w+48(FP), BX
+	TESTQ CX, CX
+	JLE  done
+
+	VXORPS       Y12, Y12, Y12
+	VPBROADCASTD poolAbs<>(SB), Y13
+	VPBROADCASTD poolInf<>(SB), Y14
+	MOVL         $1, R9
+	MOVQ         R9, X0
+	VPBROADCASTD X0, Y8        // offset 1
+	MOVQ         BX, X0
+	VPBROADCASTD X0, Y9        // offset w
+	LEAQ         1(BX), R9
+	MOVQ         R9, X0
+	VPBROADCASTD X0, Y10       // offset w+1
+	MOVQ         AX, X0
+	VPBROADCASTD X0, Y7
+	VPADDD       poolEven<>(SB), Y7, Y7 // base + 2q
+	MOVL         $16, R9
+	MOVQ         R9, X0
+	VPBROADCASTD X0, Y3        // the step of base + 2q
+
+loop:
+	// Even and odd columns of each row, in window order.
+	VMOVUPS   0(SI), Y0
+	VMOVUPS   32(SI), Y1
+	VSHUFPS   $0x88, Y1, Y0, Y5
+	VSHUFPS   $0xDD, Y1, Y0, Y0
+	VPERMQ    $0xD8, Y5, Y5  // r0 even: the best so far
+	VPERMQ    $0xD8, Y0, Y0  // r0 odd
+	POOLKEY(Y5, Y4)
+	VPXOR     Y6, Y6, Y6     // offset 0
+	POOLKEY(Y0, Y1)
+	POOLPICK(Y0, Y1, Y8)
+	VMOVUPS   0(DX), Y0
+	VMOVUPS   32(DX), Y1
+	VSHUFPS   $0x88, Y1, Y0, Y2
+	VSHUFPS   $0xDD, Y1, Y0, Y0
+	VPERMQ    $0xD8, Y2, Y2  // r1 even
+	VPERMQ    $0xD8, Y0, Y0  // r1 odd
+	POOLKEY(Y2, Y1)
+	POOLPICK(Y2, Y1, Y9)
+	POOLKEY(Y0, Y1)
+	POOLPICK(Y0, Y1, Y10)
+	VMOVUPS   Y5, 0(DI)
+	VPADDD    Y7, Y6, Y6
+	VMOVDQU   Y6, 0(R8)
+	VPADDD    Y3, Y7, Y7
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $32, DI
+	ADDQ      $32, R8
+	DECQ      CX
+	JNZ       loop
+	VZEROUPPER
+
+done:
+	RET
