@@ -16,6 +16,7 @@ import (
 	"github.com/sipbench/sipbench/presets"
 	"github.com/sipbench/sipbench/problems"
 	"github.com/sipbench/sipbench/problems/fluid"
+	"github.com/sipbench/sipbench/problems/oscillators"
 )
 
 // The conformance test holds every registered problem to the contract of
@@ -51,10 +52,10 @@ func deviationOf(p problems.Problem) deviation {
 		// in float64, with steps too small to straddle a kink
 		// (problems/fluid/adjoint_test.go).
 		return deviation{notLeastSquares: true, forwardReadsDst: true, kinks: true}
-	case *problems.Oscillators:
+	case *oscillators.Oscillators:
 		// The loss is the original's ‖P − y*‖² (no ½), and P starts from the observation,
 		// the initial state. Its own tests check the RK4 adjoint and J_Pᵀ·w against
-		// finite differences in float64 (problems/oscillators_test.go).
+		// finite differences in float64 (problems/oscillators/oscillators_test.go).
 		// 96 RK4 steps of a cubic force: at |δ| = 1e-4 the truncation met the bound
 		// (measured 1.0×, one example in six).
 		return deviation{notLeastSquares: true, forwardReadsDst: true, curved: true}

@@ -3,6 +3,7 @@ package presets
 import (
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/problems"
+	"github.com/sipbench/sipbench/problems/oscillators"
 )
 
 // The coupled nonlinear oscillators of the half-inverse gradients paper (Schnell, Holl
@@ -43,7 +44,7 @@ func init() {
 			{Name: "quick", Note: "100 steps instead of an hour of training per method", Common: Common{Steps: 100, Batch: 128, SnapshotEvery: 5, CheckpointEvery: 50}},
 			{Name: "paper", Common: Common{Steps: 10000000, Batch: 128, MaxSeconds: 3600, SnapshotEvery: 100, CheckpointEvery: 1000}},
 		},
-		NewProblem: func(Settings) problems.Problem { return problems.NewOscillators(2, 96, 0.125) },
+		NewProblem: func(Settings) problems.Problem { return oscillators.New(2, 96, 0.125) },
 		NewNetwork: func(Settings) Network { return Network{Kind: MLP, Sizes: []int{4, 20, 20, 20, 96}, Activation: "relu"} },
 	})
 }

@@ -1,4 +1,4 @@
-package problems
+package oscillators
 
 import (
 	"math"
@@ -11,7 +11,7 @@ import (
 // oscFixture returns the paper's oscillators, a batch of initial states and a smooth
 // non-zero control.
 func oscFixture() (*Oscillators, *core.Tensor, *core.Tensor) {
-	p := NewOscillators(2, 96, 0.125)
+	p := New(2, 96, 0.125)
 	rng := rand.New(rand.NewPCG(3, 5))
 	_, y := p.Sample(rng, 3)
 	x := core.New(3, 96)

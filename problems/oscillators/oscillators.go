@@ -1,4 +1,7 @@
-package problems
+// Package oscillators is the control problem of the half-inverse gradients paper: a chain
+// of masses in harmonic potentials with quartic couplings, driven at its last mass, to be
+// returned to its initial state (Oscillators; docs/oscillators.md).
+package oscillators
 
 import (
 	"fmt"
@@ -6,6 +9,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/problems"
 )
 
 // Oscillators is the control problem of the half-inverse gradients paper (Schnell, Holl
@@ -47,9 +51,7 @@ type Oscillators struct {
 	DT    float64 // the step
 }
 
-var (
-	_ Problem = (*Oscillators)(nil)
-)
+var _ problems.Problem = (*Oscillators)(nil)
 
 // The constants of the original's physics (coup_nonlin_osc_batch).
 const (
@@ -57,11 +59,11 @@ const (
 	oscGain     = 3.0 // c_N, the control's gain on the last mass
 )
 
-// NewOscillators returns the problem with n masses and steps RK4 steps of length dt. It
+// New returns the problem with n masses and steps RK4 steps of length dt. It
 // panics unless n ≥ 1, steps ≥ 1 and dt is positive and finite.
-func NewOscillators(n, steps int, dt float64) *Oscillators {
+func New(n, steps int, dt float64) *Oscillators {
 	if n < 1 || steps < 1 || !(dt > 0) || math.IsInf(dt, 0) {
-		panic(fmt.Sprintf("problems: NewOscillators: n %d, steps %d, dt %v", n, steps, dt))
+		panic(fmt.Sprintf("oscillators: New: n %d, steps %d, dt %v", n, steps, dt))
 	}
 	return &Oscillators{N: n, Steps: steps, DT: dt}
 }
@@ -85,7 +87,7 @@ func (p *Oscillators) Sample(rng *rand.Rand, batch int) (x, y *core.Tensor) {
 
 func (p *Oscillators) check(op string, x, y *core.Tensor) {
 	if len(x.Shape) != 2 || x.Shape[1] != p.Steps || len(y.Shape) != 2 || y.Shape[1] != 2*p.N || x.Shape[0] != y.Shape[0] {
-		panic(fmt.Sprintf("problems: Oscillators.%s: x %v, y %v; want [B %d], [B %d]", op, x.Shape, y.Shape, p.Steps, 2*p.N))
+		panic(fmt.Sprintf("oscillators: Oscillators.%s: x %v, y %v; want [B %d], [B %d]", op, x.Shape, y.Shape, p.Steps, 2*p.N))
 	}
 }
 
@@ -227,7 +229,7 @@ func state(y []float32) []float64 {
 // It panics on a nil dst.
 func (p *Oscillators) Forward(dst, x *core.Tensor) *core.Tensor {
 	if dst == nil {
-		panic("problems: Oscillators.Forward: dst must hold the initial states y* (Forward(y.Clone(), x))")
+		panic("oscillators: Oscillators.Forward: dst must hold the initial states y* (Forward(y.Clone(), x))")
 	}
 	p.check("Forward", x, dst)
 	m := 2 * p.N
@@ -248,7 +250,7 @@ func (p *Oscillators) Loss(dst []float64, x, y *core.Tensor) []float64 {
 		dst = make([]float64, b)
 	}
 	if len(dst) != b {
-		panic(fmt.Sprintf("problems: Oscillators.Loss: dst has %d elements for a batch of %d", len(dst), b))
+		panic(fmt.Sprintf("oscillators: Oscillators.Loss: dst has %d elements for a batch of %d", len(dst), b))
 	}
 	for i := range b {
 		s0 := state(y.Example(i))
@@ -307,7 +309,7 @@ func (p *Oscillators) dst(op string, dst, x *core.Tensor) *core.Tensor {
 		return core.New(x.Shape...)
 	}
 	if !core.SameShape(dst.Shape, x.Shape) {
-		panic(fmt.Sprintf("problems: Oscillators.%s: dst %v, x %v", op, dst.Shape, x.Shape))
+		panic(fmt.Sprintf("oscillators: Oscillators.%s: dst %v, x %v", op, dst.Shape, x.Shape))
 	}
 	return dst
 }
@@ -321,7 +323,7 @@ const oscGramCut = 1e-12
 // Update computes the minimum-norm Gauss–Newton step of the physics (see Oscillators).
 func (p *Oscillators) Update(dst *core.Tensor, name string, x, y *core.Tensor) *core.Tensor {
 	if name != "sip" {
-		panic(fmt.Sprintf("problems: Oscillators.Update: unknown update %q (sip)", name))
+		panic(fmt.Sprintf("oscillators: Oscillators.Update: unknown update %q (sip)", name))
 	}
 	p.check("Update", x, y)
 	dst = p.dst("Update", dst, x)
@@ -459,7 +461,7 @@ func (p *Oscillators) Metrics(dst []float64, x, xTrue, y *core.Tensor) []float64
 		dst = make([]float64, 2)
 	}
 	if len(dst) != 2 {
-		panic(fmt.Sprintf("problems: Oscillators.Metrics: dst has %d elements, want 2", len(dst)))
+		panic(fmt.Sprintf("oscillators: Oscillators.Metrics: dst has %d elements, want 2", len(dst)))
 	}
 	var l1 float64
 	for i, v := range x.Data {
