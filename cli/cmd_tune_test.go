@@ -11,19 +11,36 @@ import (
 	"github.com/sipbench/sipbench/tune"
 )
 
+// tuneRotation tunes methods (a,b) of rotation over the rates 1e-3 and 1e-2, 8 steps a
+// job, into root/tune; it fails the test unless the search finishes and its output holds
+// each of wants, and returns the tune folder and its record.
+func tuneRotation(t *testing.T, root, methods string, wants ...string) (string, *tune.Record) {
+	t.Helper()
+	dir := filepath.Join(root, "tune")
+	code, out, errOut := capture(t, "tune", "rotation", "--methods", methods, "--lr", "1e-3:1e-2", "--per-decade", "1",
+		"--steps", "8", "--validation", "16", "--set", "batch=8", "--out", dir)
+	if code != 0 {
+		t.Fatalf("tune: exit %d, stderr %q:\n%s", code, errOut, out)
+	}
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Fatalf("tune: no %q in:\n%s", w, out)
+		}
+	}
+	rec, err := tune.Read(dir)
+	if err != nil || !rec.Done {
+		t.Fatalf("tuned.json: %v, %+v", err, rec)
+	}
+	return dir, rec
+}
+
 // TestTuneThenRunTuned tunes two methods of rotation over two rates (two rungs) for a few
 // steps, then trains at the tuned rates: run.json records them as tuned, and show says so.
 func TestTuneThenRunTuned(t *testing.T) {
 	root := t.TempDir()
-	dir := filepath.Join(root, "tune")
-	code, out, errOut := capture(t, "tune", "rotation", "--methods", "sip,adam", "--lr", "1e-3:1e-2", "--per-decade", "1",
-		"--steps", "8", "--validation", "16", "--set", "batch=8", "--out", dir)
-	if code != 0 || !strings.Contains(out, "TUNED LR") || !strings.Contains(out, "budget: 6 jobs") {
-		t.Fatalf("tune: exit %d, stderr %q:\n%s", code, errOut, out)
-	}
-	rec, err := tune.Read(dir)
-	if err != nil || !rec.Done || len(rec.Best) != 2 || len(rec.Rungs) != 2 {
-		t.Fatalf("tuned.json: %v, %+v", err, rec)
+	dir, rec := tuneRotation(t, root, "sip,adam", "TUNED LR", "budget: 6 jobs")
+	if len(rec.Best) != 2 || len(rec.Rungs) != 2 {
+		t.Fatalf("tuned.json: %+v", rec)
 	}
 	run := filepath.Join(root, "run")
 	if code, _, errOut := capture(t, "run", "rotation", "--methods", "sip,adam", "--tuned", dir, "--steps", "4", "--headless", "--out", run); code != 0 {
@@ -82,15 +99,9 @@ func TestTuneThenRunTuned(t *testing.T) {
 // momentum.sgd, the job's method), and --lr-only searches the rates alone.
 func TestTuneMomentum(t *testing.T) {
 	root := t.TempDir()
-	dir := filepath.Join(root, "tune")
-	code, out, errOut := capture(t, "tune", "rotation", "--methods", "sip,sgd", "--lr", "1e-3:1e-2", "--per-decade", "1",
-		"--steps", "8", "--validation", "16", "--set", "batch=8", "--out", dir)
-	if code != 0 || !strings.Contains(out, "crossed with sgd's momentum 0 to 0.99") || !strings.Contains(out, "OTHER (PRESET'S)") {
-		t.Fatalf("tune: exit %d, stderr %q:\n%s", code, errOut, out)
-	}
-	rec, err := tune.Read(dir)
-	if err != nil || !rec.Done || len(rec.Rungs) != tune.Rungs(8) {
-		t.Fatalf("tuned.json: %v, %+v", err, rec)
+	dir, rec := tuneRotation(t, root, "sip,sgd", "crossed with sgd's momentum 0 to 0.99", "OTHER (PRESET'S)")
+	if len(rec.Rungs) != tune.Rungs(8) {
+		t.Fatalf("tuned.json: %+v", rec)
 	}
 	first := rec.Rungs[0].Curves
 	if len(first[0].Rates) != 2 || len(first[0].Hypers) != 0 || len(first[1].Rates) != 8 || len(first[1].Hypers) != 8 ||
@@ -134,7 +145,7 @@ func TestTuneMomentum(t *testing.T) {
 		t.Errorf("tune --set momentum.sgd: exit %d, %s", code, errOut)
 	}
 	lr := filepath.Join(root, "lronly")
-	code, out, errOut = capture(t, "tune", "rotation", "--methods", "sgd", "--lr-only", "--lr", "1e-3:1e-2", "--per-decade", "1",
+	code, out, errOut := capture(t, "tune", "rotation", "--methods", "sgd", "--lr-only", "--lr", "1e-3:1e-2", "--per-decade", "1",
 		"--steps", "4", "--validation", "16", "--set", "batch=8", "--set", "momentum.sgd=0.5", "--out", lr)
 	if rec, err := tune.Read(lr); code != 0 || err != nil || len(rec.Rungs) != 2 || len(rec.Best[0].Hypers) != 0 {
 		t.Errorf("tune --lr-only: exit %d, %s, %v:\n%s", code, errOut, err, out)
