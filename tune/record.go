@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/sipbench/sipbench/core"
+	"github.com/sipbench/sipbench/folder"
 )
 
 // File is the tune folder's record.
@@ -155,7 +155,7 @@ func Write(dir string, r *Record) error {
 	if err != nil {
 		return err
 	}
-	return core.WriteFileAtomic(filepath.Join(dir, File), append(b, '\n'))
+	return folder.WriteFileAtomic(filepath.Join(dir, File), append(b, '\n'))
 }
 
 // Read reads dir/tuned.json (a regular file, at most 4 MB) and checks it: a preset, a
