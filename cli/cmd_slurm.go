@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/cluster"
 	_ "github.com/sipbench/sipbench/cluster/slurmengine" // the engine of --slurm
 	"github.com/sipbench/sipbench/folder"
@@ -24,10 +25,10 @@ type slurmFlags struct {
 	engine     string // --cluster; "slurm" for --slurm
 	eng        cluster.Engine
 	opts       cluster.Options
-	extra      listFlag
+	extra      cmdline.ListFlag
 	dryRun     bool
 	requeueMax int
-	setup      listFlag
+	setup      cmdline.ListFlag
 	bin        string
 	ownDryRun  bool // the command's --dry-run is its own, not the batch script's
 }
@@ -77,28 +78,28 @@ func (f *slurmFlags) check(fs *flag.FlagSet) error {
 			}
 		})
 		if len(set) > 0 {
-			return usagef("", "%s only apply with --slurm", strings.Join(set, ", "))
+			return cmdline.Usagef("", "%s only apply with --slurm", strings.Join(set, ", "))
 		}
 		return nil
 	}
 	if f.opts.CPUsPerTask < 1 || f.opts.MaxParallel < 0 || f.requeueMax < 0 {
-		return usagef("", "--cpus-per-task must be ≥ 1, --max-parallel and --requeue-max ≥ 0")
+		return cmdline.Usagef("", "--cpus-per-task must be ≥ 1, --max-parallel and --requeue-max ≥ 0")
 	}
 	if f.opts.SignalLead < time.Second || f.opts.SignalLead%time.Second != 0 {
-		return usagef("", "--signal-lead must be whole seconds, at least 1s")
+		return cmdline.Usagef("", "--signal-lead must be whole seconds, at least 1s")
 	}
 	f.opts.Extra = f.extra
 	f.opts.Setup = f.setup
 	if err := f.eng.Check(f.opts); err != nil {
-		return usagef("", "%s", strings.TrimPrefix(err.Error(), f.engine+": "))
+		return cmdline.Usagef("", "%s", strings.TrimPrefix(err.Error(), f.engine+": "))
 	}
 	if !f.dryRun {
 		if err := f.eng.Available(); err != nil {
 			if f.engine == cluster.DefaultEngine {
-				return usagef("--slurm submits to a Slurm cluster: run it on the cluster's login node, or leave --slurm out to train here",
+				return cmdline.Usagef("--slurm submits to a Slurm cluster: run it on the cluster's login node, or leave --slurm out to train here",
 					"--slurm: Slurm's sbatch is not on PATH")
 			}
-			return usagef("leave --cluster out to train here", "--cluster %s: %v", f.engine, err)
+			return cmdline.Usagef("leave --cluster out to train here", "--cluster %s: %v", f.engine, err)
 		}
 	}
 	return nil
@@ -111,7 +112,7 @@ func (f *slurmFlags) pickEngine(fs *flag.FlagSet) error {
 	fs.Visit(func(fl *flag.Flag) { slurmSet = slurmSet || fl.Name == "slurm" && f.on })
 	switch {
 	case slurmSet && f.engine != "" && f.engine != cluster.DefaultEngine:
-		return usagef("", "--slurm and --cluster %s name two engines: give one", f.engine)
+		return cmdline.Usagef("", "--slurm and --cluster %s name two engines: give one", f.engine)
 	case !f.on:
 		return nil
 	case f.engine == "":
@@ -119,7 +120,7 @@ func (f *slurmFlags) pickEngine(fs *flag.FlagSet) error {
 	}
 	eng, err := cluster.Lookup(f.engine)
 	if err != nil {
-		return usagef("", "--cluster %s: no such engine; this sipbench has %s", f.engine, strings.Join(cluster.Names(), ", "))
+		return cmdline.Usagef("", "--cluster %s: no such engine; this sipbench has %s", f.engine, strings.Join(cluster.Names(), ", "))
 	}
 	f.eng = eng
 	return nil
@@ -138,7 +139,7 @@ func submitArray(dir, name string, runs []runner.ArrayRun, f *slurmFlags) error 
 			fmt.Fprintf(os.Stderr, "sipbench: warning: %s is a temporary build (go run): the tasks need a binary on a file system the compute nodes see (go build, then --bin)\n", exe)
 		}
 	} else if fi, err := os.Stat(exe); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-		return usagef("", "--bin %s is not an executable file here (the login node must see it where the compute nodes do)", exe)
+		return cmdline.Usagef("", "--bin %s is not an executable file here (the login node must see it where the compute nodes do)", exe)
 	}
 	exe, _ = filepath.Abs(exe)
 	for _, p := range []struct{ what, path string }{{"the sipbench binary", exe}, {"the run folder", dir}} {

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/runner"
@@ -23,23 +24,23 @@ const trainTaskUsage = "sipbench train-task DIR [--requeue-max N] [--first F] [-
 // limit) and SIGTERM (preemption, a cancel) checkpoint the job; then the task requeues
 // itself.
 func cmdTrainTask(args []string) error {
-	fs := newFlags("train-task", trainTaskUsage)
+	fs := cmdline.NewFlags("train-task", trainTaskUsage)
 	requeueMax := fs.Int("requeue-max", 3, "requeues allowed before the job is failed")
 	index := fs.Int("task", -1, "array task to train (default: --first + $SLURM_ARRAY_TASK_ID)")
 	first := fs.Int("first", 0, "the folder's task that array index 0 trains (a further array of a folder split at MaxArraySize)")
 	every := printEveryFlag(fs, 30*time.Second, "time between progress lines")
 	pc := problemCmdFlags(fs)
 	fs.StringVar(&pc.exe, "problem-exe", "", "the problem command's program, an absolute path (the batch script gives it)")
-	pos, err := parseFlags(fs, args)
+	pos, err := cmdline.ParseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("train-task runs inside a Slurm array task (the batch script of 'sipbench run --slurm' calls it)",
+		return cmdline.Usagef("train-task runs inside a Slurm array task (the batch script of 'sipbench run --slurm' calls it)",
 			"train-task takes one run or sweep folder")
 	}
 	if *requeueMax < 0 || *first < 0 {
-		return usagef("", "--requeue-max and --first must be ≥ 0")
+		return cmdline.Usagef("", "--requeue-max and --first must be ≥ 0")
 	}
 	eng, err := engineOf(pos[0])
 	if err != nil {
@@ -51,7 +52,7 @@ func cmdTrainTask(args []string) error {
 		global, err = *index, nil
 	}
 	if err != nil {
-		return usagef("train-task runs inside a cluster's array task; --task I names the task by hand", "%v", err)
+		return cmdline.Usagef("train-task runs inside a cluster's array task; --task I names the task by hand", "%v", err)
 	}
 	// Catch the signals before anything else, so that none can kill the task unsaved.
 	stop, release := catchTaskSignals()
@@ -88,7 +89,7 @@ func cmdTrainTask(args []string) error {
 	sub := r.Subscribe()
 	printed := make(chan struct{})
 	go func() {
-		printProgress(os.Stdout, info, sub, *every)
+		cmdline.PrintProgress(os.Stdout, info, sub, *every)
 		close(printed)
 	}()
 	out, err := r.TrainTask(context.Background(), job, task, runner.TaskOptions{RequeueMax: *requeueMax, Engine: eng}, stop)
@@ -135,7 +136,7 @@ func reportTask(job string, out runner.TaskOutcome) error {
 	}
 	fmt.Println(line)
 	if out.State == folder.Failed {
-		return &exitError{Code: 1}
+		return &cmdline.ExitError{Code: 1}
 	}
 	return nil
 }
