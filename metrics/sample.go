@@ -75,7 +75,7 @@ func LastRow(f io.ReaderAt, body, size int64, col int) (int64, bool) {
 }
 
 // checkHeader returns an error unless the metrics.csv f of the job starts with a header
-// that lists names (as MetricsReader checks it).
+// that lists names (as Reader checks it).
 func CheckHeader(f io.ReaderAt, job string, names []string) error {
 	buf := make([]byte, SeekSpan)
 	n, err := f.ReadAt(buf, 0)
@@ -90,7 +90,7 @@ func CheckHeader(f io.ReaderAt, job string, names []string) error {
 	return m.header(bytes.TrimSuffix(line, []byte{'\r'}))
 }
 
-// sampleSpan is what MetricsReader.sample reads at each of its offsets: a few rows.
+// sampleSpan is what Reader.sample reads at each of its offsets: a few rows.
 const sampleSpan = 4 << 10
 
 // sample is Next's first read of a large metrics.csv f of size bytes when m.Sample is set

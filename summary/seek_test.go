@@ -190,11 +190,11 @@ func TestWatchSamplesLargeFile(t *testing.T) {
 	}
 }
 
-// TestMetricsReaderLongLineOnce: an unfinished line longer than the reader's buffer (a
+// TestReaderLongLineOnce: an unfinished line longer than the reader's buffer (a
 // sparse hole being written, garbage) is read once: the next call reads on from where
 // the last stopped, and the rows after the line's end are returned (each poll of a watch
 // read a 2 GB hole through again).
-func TestMetricsReaderLongLineOnce(t *testing.T) {
+func TestReaderLongLineOnce(t *testing.T) {
 	dir := listRun(t, t.TempDir(), "r", time.Now(), listJob{"SIP", 0, folder.Running, 3, 1, 0.01})
 	path := filepath.Join(dir, "SIP-seed0", folder.MetricsFile)
 	m := metrics.NewReader(dir, "SIP-seed0", []string{"other", "m"})
