@@ -451,21 +451,9 @@ func writeFrame(w io.Writer, header map[string]any, arrays []*core.Tensor) error
 // readAnswer reads an answer frame. An "error" in the header is the process's own report
 // of a failure; otherwise its arrays must be wants, in order.
 func readAnswer(r io.Reader, wants []want) ([]byte, [][]float64, error) {
-	var lenb [4]byte
-	if _, err := io.ReadFull(r, lenb[:]); err != nil {
+	hdr, a, err := readHeader(r)
+	if err != nil {
 		return nil, nil, err
-	}
-	n := binary.LittleEndian.Uint32(lenb[:])
-	if n == 0 || n > MaxHeader {
-		return nil, nil, fmt.Errorf("malformed frame: header length %d, want 1 to %d%s", n, MaxHeader, textHint(lenb[:]))
-	}
-	hdr := make([]byte, n)
-	if _, err := io.ReadFull(r, hdr); err != nil {
-		return nil, nil, err
-	}
-	var a answer
-	if err := json.Unmarshal(hdr, &a); err != nil {
-		return nil, nil, fmt.Errorf("malformed frame: the header is not JSON: %v%s", err, textHint(lenb[:]))
 	}
 	if a.Error != nil && len(a.Arrays) == 0 {
 		return nil, nil, &softError{"the process reports an error: " + oneLine(*a.Error)}
@@ -473,89 +461,127 @@ func readAnswer(r io.Reader, wants []want) ([]byte, [][]float64, error) {
 	if a.Error != nil {
 		return nil, nil, fmt.Errorf("malformed frame: an error with arrays")
 	}
-	var wrong string
-	if len(a.Arrays) != len(wants) {
-		wrong = fmt.Sprintf("wrong answer: %d arrays, want %d (%s)", len(a.Arrays), len(wants), wantNames(wants))
-	}
-	for i, got := range a.Arrays {
-		if wrong == "" && (got.Name != wants[i].name || !slices.Equal(got.Shape, wants[i].shape)) {
-			wrong = fmt.Sprintf("wrong shape: array %q of shape %v, want %q of shape %v", got.Name, got.Shape, wants[i].name, wants[i].shape)
-		}
-	}
-	if wrong != "" { // read past the arrays if they are small, so that the process may go on
-		var total int64
-		for _, got := range a.Arrays {
-			n := int64(8)
-			for _, v := range got.Shape {
-				if v < 0 || v > MaxElements {
-					return nil, nil, errors.New(wrong)
-				}
-				n *= int64(v)
-				if n > 1<<30 {
-					return nil, nil, errors.New(wrong)
-				}
-			}
-			if got.DType == "f32" {
-				n /= 2
-			} else if got.DType != "f64" {
-				return nil, nil, errors.New(wrong)
-			}
-			total += n
-		}
-		if total > 1<<30 {
-			return nil, nil, errors.New(wrong)
-		}
-		if _, err := io.CopyN(io.Discard, r, total); err != nil {
-			return nil, nil, err
-		}
-		return nil, nil, &softError{wrong}
+	if wrong := mismatch(a.Arrays, wants); wrong != "" {
+		return nil, nil, skipArrays(r, a.Arrays, wrong)
 	}
 	out := make([][]float64, len(wants))
 	for i, w := range wants {
-		got := a.Arrays[i]
-		size := 4
-		switch got.DType {
-		case "f32":
-		case "f64":
-			size = 8
-		default:
-			return nil, nil, fmt.Errorf("array %q: dtype %q, want f32 or f64", got.Name, got.DType)
-		}
-		count := 1
-		for _, v := range w.shape {
-			count *= v
-		}
-		if w.dst != nil && size == 4 && littleEndian { // straight into the tensor
-			if _, err := io.ReadFull(r, float32Bytes(w.dst.Data[:count])); err != nil {
-				return nil, nil, err
-			}
-			continue
-		}
-		raw := make([]byte, size*count)
-		if _, err := io.ReadFull(r, raw); err != nil {
+		if out[i], err = readArray(r, a.Arrays[i], w); err != nil {
 			return nil, nil, err
 		}
-		if w.dst != nil {
-			for k := range count {
-				if size == 4 {
-					w.dst.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
-				} else {
-					w.dst.Data[k] = float32(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*k:])))
-				}
-			}
-			continue
-		}
-		vals := make([]float64, count)
-		for k := range vals {
-			if size == 4 {
-				vals[k] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:])))
-			} else {
-				vals[k] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*k:]))
-			}
-		}
-		out[i] = vals
 	}
 	return hdr, out, nil
+}
+
+// readHeader reads a frame's header: its length, then the JSON.
+func readHeader(r io.Reader) ([]byte, answer, error) {
+	var lenb [4]byte
+	if _, err := io.ReadFull(r, lenb[:]); err != nil {
+		return nil, answer{}, err
+	}
+	n := binary.LittleEndian.Uint32(lenb[:])
+	if n == 0 || n > MaxHeader {
+		return nil, answer{}, fmt.Errorf("malformed frame: header length %d, want 1 to %d%s", n, MaxHeader, textHint(lenb[:]))
+	}
+	hdr := make([]byte, n)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, answer{}, err
+	}
+	var a answer
+	if err := json.Unmarshal(hdr, &a); err != nil {
+		return nil, answer{}, fmt.Errorf("malformed frame: the header is not JSON: %v%s", err, textHint(lenb[:]))
+	}
+	return hdr, a, nil
+}
+
+// mismatch says how the arrays of an answer differ from wants in number, names or
+// shapes; "" if they do not.
+func mismatch(arrays []array, wants []want) string {
+	if len(arrays) != len(wants) {
+		return fmt.Sprintf("wrong answer: %d arrays, want %d (%s)", len(arrays), len(wants), wantNames(wants))
+	}
+	for i, got := range arrays {
+		if got.Name != wants[i].name || !slices.Equal(got.Shape, wants[i].shape) {
+			return fmt.Sprintf("wrong shape: array %q of shape %v, want %q of shape %v", got.Name, got.Shape, wants[i].name, wants[i].shape)
+		}
+	}
+	return ""
+}
+
+// skipArrays reads past the data of a wrong answer's arrays if they are small (at most
+// 1 GiB in all), so that the process may go on, and returns the soft error wrong; if
+// they are too large or of an unknown dtype, it returns wrong as a hard error.
+func skipArrays(r io.Reader, arrays []array, wrong string) error {
+	var total int64
+	for _, got := range arrays {
+		n := int64(8)
+		for _, v := range got.Shape {
+			if v < 0 || v > MaxElements {
+				return errors.New(wrong)
+			}
+			n *= int64(v)
+			if n > 1<<30 {
+				return errors.New(wrong)
+			}
+		}
+		if got.DType == "f32" {
+			n /= 2
+		} else if got.DType != "f64" {
+			return errors.New(wrong)
+		}
+		total += n
+	}
+	if total > 1<<30 {
+		return errors.New(wrong)
+	}
+	if _, err := io.CopyN(io.Discard, r, total); err != nil {
+		return err
+	}
+	return &softError{wrong}
+}
+
+// readArray reads the data of the answer's array got, of the shape w wants: into w.dst
+// if it has one (and then returns nil), else as float64 values.
+func readArray(r io.Reader, got array, w want) ([]float64, error) {
+	size := 4
+	switch got.DType {
+	case "f32":
+	case "f64":
+		size = 8
+	default:
+		return nil, fmt.Errorf("array %q: dtype %q, want f32 or f64", got.Name, got.DType)
+	}
+	count := 1
+	for _, v := range w.shape {
+		count *= v
+	}
+	if w.dst != nil && size == 4 && littleEndian { // straight into the tensor
+		_, err := io.ReadFull(r, float32Bytes(w.dst.Data[:count]))
+		return nil, err
+	}
+	raw := make([]byte, size*count)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return nil, err
+	}
+	if w.dst != nil {
+		for k := range count {
+			if size == 4 {
+				w.dst.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
+			} else {
+				w.dst.Data[k] = float32(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*k:])))
+			}
+		}
+		return nil, nil
+	}
+	vals := make([]float64, count)
+	for k := range vals {
+		if size == 4 {
+			vals[k] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:])))
+		} else {
+			vals[k] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*k:]))
+		}
+	}
+	return vals, nil
 }
 
 func wantNames(ws []want) string {
