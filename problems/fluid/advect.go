@@ -1,5 +1,7 @@
 package fluid
 
+import "sync"
+
 // MacCormack advection of one periodic n×n field f whose node p = (i, j) moves by the
 // displacement (dx[p], dy[p]) in cells during the step (dt·velocity/h, velocity sampled at
 // the node). As PhiFlow 2's advect.mac_cormack with the Euler integrator:
@@ -141,15 +143,33 @@ func limits(f []float64, n int, y, x float64) (lo, hi float64, ilo, ihi int) {
 // branch being decided on lo and hi of the first pass, which equal limits' values
 // wherever none of the four nodes is NaN (the test falls through to limits otherwise).
 func maccormackAdjoint(fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar []float64, n int) {
-	maccormackAdjointWith(true, fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar, n)
+	maccormackAdjointWith(adjointPrepped, fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar, n)
 }
 
-// maccormackAdjointWith is maccormackAdjoint, with the first pass from the AVX2 kernel
-// where it runs if fast, from the Go loops otherwise (for the tests).
-func maccormackAdjointWith(fast bool, fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar []float64, n int) {
+// The ways maccormackAdjointWith computes the adjoint (all to the same bits).
+const (
+	adjointGo       = iota // Go loops only
+	adjointFirstAsm        // the first pass (sl, lo, hi) from the kernel where it runs, the rest in Go
+	adjointPrepped         // both stencils from the AVX-512 kernel where it runs (maccormackAdjointPrepped)
+)
+
+// maccormackAdjointWith is maccormackAdjoint computed the given way (for the tests); each
+// falls back to the one before it where its kernel does not run.
+func maccormackAdjointWith(way int, fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar []float64, n int) {
 	m := n * n
 	fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar = fbar[:m], dxbar[:m], dybar[:m], g[:m], f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], slbar[:m]
-	if !fast || !maccormackBackFast(f, dx, dy, sl, lo, hi, n) {
+	if way >= adjointPrepped {
+		sc := adjPool.Get().(*adjScratch)
+		ok := sc.prepare(f, dx, dy, sl, lo, hi, n)
+		if ok {
+			maccormackAdjointPrepped(sc, fbar, dxbar, dybar, g, f, dx, dy, lo, hi, slbar, n)
+		}
+		adjPool.Put(sc)
+		if ok {
+			return
+		}
+	}
+	if way < adjointFirstAsm || !maccormackBackFast(f, dx, dy, sl, lo, hi, n) {
 		maccormackBack(f, dx, dy, sl, lo, hi, n)
 	}
 	clear(slbar)
@@ -220,5 +240,88 @@ func maccormackAdjointWith(fast bool, fbar, dxbar, dybar, g, f, dx, dy, sl, lo, 
 			dybar[p] -= s * gy
 			dxbar[p] -= s * gx
 		}
+	}
+}
+
+// adjScratch holds maccormackAdjoint's two stencils at every node, as the AVX-512 kernel
+// computes them (macCormackAdjPrep512): backwards (i − dy, j − dx, on f) the flat index
+// of the first of the four nodes kb, the fractions tyb, txb and the interpolant's
+// derivatives gyb, gxb; forwards (i + dy, j + dx, on sl) the same (kf, tyf, txf, gyf, gxf)
+// and the new value nv before the limiter.
+type adjScratch struct {
+	kb, kf                                     []int32
+	tyb, txb, gyb, gxb, nv, tyf, txf, gyf, gxf []float64
+}
+
+// adjPool holds adjScratch for the goroutines that run adjoints.
+var adjPool = sync.Pool{New: func() any { return new(adjScratch) }}
+
+// grow makes every slice of sc hold m values.
+func (sc *adjScratch) grow(m int) {
+	if len(sc.kb) >= m {
+		return
+	}
+	sc.kb, sc.kf = make([]int32, m), make([]int32, m)
+	for _, p := range []*[]float64{&sc.tyb, &sc.txb, &sc.gyb, &sc.gxb, &sc.nv, &sc.tyf, &sc.txf, &sc.gyf, &sc.gxf} {
+		*p = make([]float64, m)
+	}
+}
+
+// maccormackAdjointPrepped is maccormackAdjointWith's Go loops with the stencils, the
+// new values and the interpolants' derivatives read from sc instead of computed: the same
+// operations on the same values in the same order, so the same bits. The four nodes of a
+// stencil whose first is k = i0·n + j0 are k, its row's next column, and the next row's
+// two (n a power of two).
+func maccormackAdjointPrepped(sc *adjScratch, fbar, dxbar, dybar, g, f, dx, dy, lo, hi, slbar []float64, n int) {
+	m := n * n
+	mask, rows := n-1, m-1
+	kb, tyb, txb, gyb, gxb := sc.kb[:m], sc.tyb[:m], sc.txb[:m], sc.gyb[:m], sc.gxb[:m]
+	kf, tyf, txf, gyf, gxf, nvs := sc.kf[:m], sc.tyf[:m], sc.txf[:m], sc.gyf[:m], sc.gxf[:m], sc.nv[:m]
+	fbar, dxbar, dybar, g, f, lo, hi, slbar = fbar[:m], dxbar[:m], dybar[:m], g[:m], f[:m], lo[:m], hi[:m], slbar[:m]
+	clear(slbar)
+	for p := range m {
+		gp := g[p]
+		if gp == 0 {
+			continue
+		}
+		nv := nvs[p]
+		pass := false
+		if l, h := lo[p], hi[p]; nv >= l && nv <= h && l != h {
+			pass = true
+		} else {
+			i, j := p/n, p%n
+			pass = maccormackClampAdjoint(fbar, f, gp, nv, float64(i)-dy[p], float64(j)-dx[p], n)
+		}
+		if pass {
+			slbar[p] += gp
+			fbar[p] += 0.5 * gp
+			fwbar := -0.5 * gp
+			k00 := int(kf[p]) & rows
+			k01 := k00&^mask | (k00+1)&mask
+			k10, k11 := (k00+n)&rows, (k01+n)&rows
+			ty, tx := tyf[p], txf[p]
+			slbar[k00] += fwbar * (1 - ty) * (1 - tx)
+			slbar[k01] += fwbar * (1 - ty) * tx
+			slbar[k10] += fwbar * ty * (1 - tx)
+			slbar[k11] += fwbar * ty * tx
+			dybar[p] += fwbar * gyf[p]
+			dxbar[p] += fwbar * gxf[p]
+		}
+	}
+	for p := range m {
+		s := slbar[p]
+		if s == 0 {
+			continue
+		}
+		k00 := int(kb[p]) & rows
+		k01 := k00&^mask | (k00+1)&mask
+		k10, k11 := (k00+n)&rows, (k01+n)&rows
+		ty, tx := tyb[p], txb[p]
+		fbar[k00] += s * (1 - ty) * (1 - tx)
+		fbar[k01] += s * (1 - ty) * tx
+		fbar[k10] += s * ty * (1 - tx)
+		fbar[k11] += s * ty * tx
+		dybar[p] -= s * gyb[p]
+		dxbar[p] -= s * gxb[p]
 	}
 }

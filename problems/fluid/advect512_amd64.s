@@ -206,3 +206,166 @@ zoutOfRange:
 	VZEROUPPER
 	MOVB $0, ret+80(FP)
 	RET
+
+DATA mcOne8<>+0(SB)/8, $1.0
+GLOBL mcOne8<>(SB), RODATA|NOPTR, $8
+
+// ZBILERPG: ZBILERP that also leaves b − a in Z21 and (1 − ty)·(s01 − s00) + ty·(s11 − s10)
+// in Z19 (Z18 = 1): the interpolant's derivatives along y and x as maccormackAdjoint's Go
+// loops compute them (the same operations, so the same bits).
+#define ZBILERPG \
+	VSUBPD Z8, Z1, Z0 \
+	VSUBPD Z4, Z5, Z17 \
+	VSUBPD Z2, Z18, Z19 \
+	VMULPD Z0, Z19, Z19 \
+	VMULPD Z17, Z2, Z20 \
+	VADDPD Z20, Z19, Z19 \
+	VMULPD Z0, Z3, Z0 \
+	VADDPD Z0, Z8, Z0 \
+	VMULPD Z17, Z3, Z6 \
+	VADDPD Z6, Z4, Z6 \
+	VSUBPD Z0, Z6, Z21 \
+	VMULPD Z21, Z2, Z6 \
+	VADDPD Z6, Z0, Z6
+
+// func macCormackAdjPrep512(a *adjPrep) bool
+//
+// maccormackAdjoint's stencils for n = 1<<shift ≥ 8, eight points at a time. Backwards
+// (i − dy, j − dx, on f): sl, lo, hi as macCormackAVX512's first pass, and per node the
+// flat index of the stencil's first node kb (int32), ty, tx and the derivatives gy, gx of
+// the interpolant of f. Forwards (i + dy, j + dx, on sl): the new value nv (before the
+// limiter), kf, ty, tx and gy, gx of the interpolant of sl. It returns false, with
+// nothing of the forward stencil written, if some displacement is not below 2²⁹ in
+// magnitude (or NaN), as macCormackAVX512 does.
+TEXT ·macCormackAdjPrep512(SB), NOSPLIT, $0-9
+	MOVQ a+0(FP), R15
+	MOVQ 0(R15), SI                    // f
+	MOVQ 8(R15), R8                    // dx
+	MOVQ 16(R15), R9                   // dy
+	MOVQ 24(R15), R10                  // sl
+	MOVQ 136(R15), R13                 // n
+	MOVQ 144(R15), AX                  // shift
+
+	VMOVQ        AX, X15
+	LEAQ         -1(R13), AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL         $1, AX
+	VMOVD        AX, X13
+	VPBROADCASTD X13, Y13
+	KXNORW       K7, K7, K7
+	VBROADCASTSD mcLimit8<>(SB), Z9
+	VBROADCASTSD mcSign8<>(SB), Z12
+	VBROADCASTSD mcEight<>(SB), Z7
+	VBROADCASTSD mcOne8<>(SB), Z18
+
+	// backwards: i − dy, j − dx on f
+	XORQ BX, BX
+	XORQ CX, CX
+prow1:
+	VCVTSI2SDQ   CX, X10, X10
+	VBROADCASTSD X10, Z10
+	VMOVUPD      mcIota8<>(SB), Z11
+	XORQ         DX, DX
+pcol1:
+	VMOVUPD  (R9)(BX*8), Z0
+	VMOVUPD  (R8)(BX*8), Z1
+	VPANDNQ  Z0, Z12, Z2
+	VCMPPD   $1, Z9, Z2, K2
+	KANDW    K2, K7, K7
+	VPANDNQ  Z1, Z12, Z3
+	VCMPPD   $1, Z9, Z3, K2
+	KANDW    K2, K7, K7
+	VSUBPD   Z0, Z10, Z2
+	VSUBPD   Z1, Z11, Z3
+	ZSTENCIL
+	MOVQ     48(R15), R11
+	VMOVDQU  Y1, (R11)(BX*4)           // kb
+	MOVQ     56(R15), R11
+	VMOVUPD  Z2, (R11)(BX*8)           // ty
+	MOVQ     64(R15), R11
+	VMOVUPD  Z3, (R11)(BX*8)           // tx
+	ZGATHER4(SI)
+	ZBILERPG
+	VMOVUPD  Z6, (R10)(BX*8)           // sl
+	MOVQ     72(R15), R11
+	VMOVUPD  Z21, (R11)(BX*8)          // gy
+	MOVQ     80(R15), R11
+	VMOVUPD  Z19, (R11)(BX*8)          // gx
+	ZMINOR(Z8, Z1, Z0, Z6)
+	ZMINOR(Z0, Z4, Z0, Z6)
+	ZMINOR(Z0, Z5, Z0, Z6)
+	MOVQ     32(R15), R11
+	VMOVUPD  Z0, (R11)(BX*8)           // lo
+	VPXORQ   Z12, Z8, Z8
+	VPXORQ   Z12, Z1, Z1
+	VPXORQ   Z12, Z4, Z4
+	VPXORQ   Z12, Z5, Z5
+	ZMINOR(Z8, Z1, Z0, Z6)
+	ZMINOR(Z0, Z4, Z0, Z6)
+	ZMINOR(Z0, Z5, Z0, Z6)
+	VPXORQ   Z12, Z0, Z0
+	MOVQ     40(R15), R11
+	VMOVUPD  Z0, (R11)(BX*8)           // hi
+	VADDPD   Z7, Z11, Z11
+	ADDQ     $8, BX
+	ADDQ     $8, DX
+	CMPQ     DX, R13
+	JLT      pcol1
+	INCQ     CX
+	CMPQ     CX, R13
+	JLT      prow1
+
+	KMOVW     K7, AX
+	ANDQ      $0xff, AX
+	CMPQ      AX, $0xff
+	JNE       poutOfRange
+
+	// forwards: i + dy, j + dx on sl; nv = sl + ½(f − fw)
+	VBROADCASTSD mcHalf8<>(SB), Z9
+	XORQ BX, BX
+	XORQ CX, CX
+prow2:
+	VCVTSI2SDQ   CX, X10, X10
+	VBROADCASTSD X10, Z10
+	VMOVUPD      mcIota8<>(SB), Z11
+	XORQ         DX, DX
+pcol2:
+	VADDPD   (R9)(BX*8), Z10, Z2
+	VADDPD   (R8)(BX*8), Z11, Z3
+	ZSTENCIL
+	MOVQ     96(R15), R11
+	VMOVDQU  Y1, (R11)(BX*4)           // kf
+	MOVQ     104(R15), R11
+	VMOVUPD  Z2, (R11)(BX*8)           // ty
+	MOVQ     112(R15), R11
+	VMOVUPD  Z3, (R11)(BX*8)           // tx
+	ZGATHER4(R10)
+	ZBILERPG
+	MOVQ     120(R15), R11
+	VMOVUPD  Z21, (R11)(BX*8)          // gy
+	MOVQ     128(R15), R11
+	VMOVUPD  Z19, (R11)(BX*8)          // gx
+	VMOVUPD  (SI)(BX*8), Z0
+	VSUBPD   Z6, Z0, Z0
+	VMULPD   Z0, Z9, Z0
+	VADDPD   (R10)(BX*8), Z0, Z0
+	MOVQ     88(R15), R11
+	VMOVUPD  Z0, (R11)(BX*8)           // nv
+	VADDPD   Z7, Z11, Z11
+	ADDQ     $8, BX
+	ADDQ     $8, DX
+	CMPQ     DX, R13
+	JLT      pcol2
+	INCQ     CX
+	CMPQ     CX, R13
+	JLT      prow2
+
+	VZEROUPPER
+	MOVB $1, ret+8(FP)
+	RET
+
+poutOfRange:
+	VZEROUPPER
+	MOVB $0, ret+8(FP)
+	RET

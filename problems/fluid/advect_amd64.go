@@ -83,3 +83,34 @@ func maccormackKernel(width, passes int, dst, f, dx, dy, sl, lo, hi []float64, n
 	}
 	return macCormackAVX2(d, &f[0], &dx[0], &dy[0], &sl[0], &lo[0], &hi[0], n, shift, passes)
 }
+
+// adjPrep is macCormackAdjPrep512's argument: the fields and the scratch it writes (the
+// offsets are the assembly's).
+type adjPrep struct {
+	f, dx, dy, sl, lo, hi  *float64
+	kb                     *int32
+	tyb, txb, gyb, gxb, nv *float64
+	kf                     *int32
+	tyf, txf, gyf, gxf     *float64
+	n, shift               int
+}
+
+//go:noescape
+func macCormackAdjPrep512(a *adjPrep) bool
+
+// prepare fills sc (and sl, lo, hi as maccormack's first pass) with the AVX-512 kernel
+// where it runs (the kernel width 8, n a power of two ≥ 8, every displacement below 2²⁹
+// cells) and reports whether it did.
+func (sc *adjScratch) prepare(f, dx, dy, sl, lo, hi []float64, n int) bool {
+	m := n * n
+	if advectWidth != 8 || n < 8 || n&(n-1) != 0 || len(f) < m || len(dx) < m ||
+		len(dy) < m || len(sl) < m || len(lo) < m || len(hi) < m {
+		return false
+	}
+	sc.grow(m)
+	a := adjPrep{f: &f[0], dx: &dx[0], dy: &dy[0], sl: &sl[0], lo: &lo[0], hi: &hi[0],
+		kb: &sc.kb[0], tyb: &sc.tyb[0], txb: &sc.txb[0], gyb: &sc.gyb[0], gxb: &sc.gxb[0], nv: &sc.nv[0],
+		kf: &sc.kf[0], tyf: &sc.tyf[0], txf: &sc.txf[0], gyf: &sc.gyf[0], gxf: &sc.gxf[0],
+		n: n, shift: bits.TrailingZeros(uint(n))}
+	return macCormackAdjPrep512(&a)
+}

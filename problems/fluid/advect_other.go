@@ -18,3 +18,9 @@ func advectWidths() []int { return nil }
 func maccormackKernel(width, passes int, dst, f, dx, dy, sl, lo, hi []float64, n int) bool {
 	return false
 }
+
+// prepare reports false: there is no kernel.
+func (sc *adjScratch) prepare(f, dx, dy, sl, lo, hi []float64, n int) bool { return false }
+
+// advectWidth is 0: no kernel runs.
+const advectWidth = 0

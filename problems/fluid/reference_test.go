@@ -112,22 +112,26 @@ func TestFastMatchesReference(t *testing.T) {
 					g[i] = 0
 				}
 			}
-			res := [3][3][]float64{}
-			for k := range 3 {
+			ways := []int{adjointGo, adjointFirstAsm, adjointPrepped}
+			res := [4][3][]float64{}
+			for k := range 4 {
 				fb, xb, yb := randVec(rand.New(rand.NewPCG(1, 2)), m, 1), make([]float64, m), make([]float64, m)
-				if k < 2 { // k = 1: the Go loops of the first pass
-					maccormackAdjointWith(k == 0, fb, xb, yb, g, c.f, c.dx, c.dy, make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m), n)
+				if k < 3 {
+					maccormackAdjointWith(ways[k], fb, xb, yb, g, c.f, c.dx, c.dy, make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m), n)
 				} else {
 					maccormackAdjointRef(fb, xb, yb, g, c.f, c.dx, c.dy, make([]float64, m), make([]float64, m), n)
 				}
 				res[k] = [3][]float64{fb, xb, yb}
 			}
-			for k := range 2 {
+			for k := range 3 {
 				for q, what := range []string{"fbar", "dxbar", "dybar"} {
-					if i := sameBits(res[k][q], res[2][q]); i >= 0 {
-						t.Errorf("%s: maccormackAdjoint (fast first pass: %v)'s %s[%d] = %v, reference %v", name, k == 0, what, i, res[k][q][i], res[2][q][i])
+					if i := sameBits(res[k][q], res[3][q]); i >= 0 {
+						t.Errorf("%s: maccormackAdjoint (way %d)'s %s[%d] = %v, reference %v", name, ways[k], what, i, res[k][q][i], res[3][q][i])
 					}
 				}
+			}
+			if sc := new(adjScratch); sc.prepare(c.f, c.dx, c.dy, s1, lo1, hi1, n) != (advectWidth == 8 && n >= 8 && n&(n-1) == 0 && c.name != "huge") {
+				t.Errorf("%s: the AVX-512 adjoint's kernel ran: %v", name, !(advectWidth == 8 && n >= 8 && n&(n-1) == 0 && c.name != "huge"))
 			}
 		}
 	}
