@@ -53,21 +53,32 @@ func (o *NetObjective) Jacobian(jac, g []float64) ([]float64, []float64, int) {
 	}
 	ps := o.Net.Params()
 	n := core.CountParams(ps)
-	xv := o.forward()
-	x := xv.Value.Clone()
-	b := x.Batch()
-	dimY := o.Y.ExampleLen()
-	rows := b * dimY
-	if cap(jac) < rows*n {
-		jac = make([]float64, rows*n)
-	}
-	jac = jac[:rows*n]
-	if cap(g) < rows {
-		g = make([]float64, rows)
-	}
-	g = g[:rows]
-
+	x := o.forward().Value.Clone()
+	rows := x.Batch() * o.Y.ExampleLen()
+	jac = withLen(jac, rows*n)
+	g = withLen(g, rows)
 	out := o.Physics.Forward(o.Y.Clone(), x)
+	o.outputGradient(g, out)
+	w := o.physicsRows(x, out)
+	if len(o.Net.Buffers()) == 0 && o.Forward == nil {
+		o.jacobianByExample(jac, ps, w, x)
+	} else {
+		o.jacobianOfBatch(jac, ps, w, x)
+	}
+	return jac, g, rows
+}
+
+// withLen returns s with length n, reallocated when too short.
+func withLen(s []float64, n int) []float64 {
+	if cap(s) < n {
+		s = make([]float64, n)
+	}
+	return s[:n]
+}
+
+// outputGradient writes g = ∂L/∂y of the training loss at the physics output out: the
+// problem's OutputGradient, or the residual out − y*, times the method's reduction.
+func (o *NetObjective) outputGradient(g []float64, out *core.Tensor) {
 	var og *core.Tensor
 	if ol, ok := o.Physics.(OutputLoss); ok {
 		og = ol.OutputGradient(nil, out, o.Y)
@@ -77,12 +88,16 @@ func (o *NetObjective) Jacobian(jac, g []float64) ([]float64, []float64, int) {
 			og.Data[i] = v - o.Y.Data[i]
 		}
 	}
-	scale := o.Method.Reduction.Scale(b)
+	scale := o.Method.Reduction.Scale(out.Batch())
 	for i, v := range og.Data {
 		g[i] = float64(v) * scale
 	}
+}
 
-	// J_Pᵀ·e_k for every example: w[k] shaped like x.
+// physicsRows returns J_Pᵀ·e_k at x for every output component k, each for the whole
+// batch at once (shaped like x): VJPer's, or the Gradient at the residual out − e_k.
+func (o *NetObjective) physicsRows(x, out *core.Tensor) []*core.Tensor {
+	b, dimY := x.Batch(), o.Y.ExampleLen()
 	w := make([]*core.Tensor, dimY)
 	e := core.New(o.Y.Shape...)
 	for k := range dimY {
@@ -100,44 +115,57 @@ func (o *NetObjective) Jacobian(jac, g []float64) ([]float64, []float64, int) {
 			w[k] = o.Physics.Gradient(nil, x, r)
 		}
 	}
+	return w
+}
 
-	row := func(r int) {
-		dst := jac[r*n : (r+1)*n]
-		i := 0
-		for _, p := range ps {
-			for _, v := range p.Grad.Data {
-				dst[i] = float64(v)
-				i++
-			}
+// jacobianByExample fills jac by running each example through the network alone (a
+// batch of 1) and backpropagating each of its rows w[k]: exact for a network whose
+// examples are independent (no buffers, no custom Forward). x is the network's output.
+func (o *NetObjective) jacobianByExample(jac []float64, ps []*core.Param, w []*core.Tensor, x *core.Tensor) {
+	dimY, n := len(w), core.CountParams(ps)
+	yb := core.New(append([]int{1}, o.Y.Shape[1:]...)...)
+	seed := core.New(append([]int{1}, x.Shape[1:]...)...)
+	for bi := range x.Batch() {
+		copy(yb.Data, o.Y.Example(bi))
+		o.Tape.Reset()
+		xb := o.Net.Forward(o.Tape.Const(yb))
+		for k := range dimY {
+			copy(seed.Data, w[k].Example(bi))
+			core.ZeroGrads(ps)
+			o.Tape.Backward(xb, seed)
+			r := bi*dimY + k
+			gradsRow(jac[r*n:(r+1)*n], ps)
 		}
 	}
+}
+
+// jacobianOfBatch fills jac from the whole batch's forward pass: each backward pass
+// seeds one example's row w[k] and the others zero, exact also where examples interact.
+// x is the network's output.
+func (o *NetObjective) jacobianOfBatch(jac []float64, ps []*core.Param, w []*core.Tensor, x *core.Tensor) {
+	dimY, n := len(w), core.CountParams(ps)
+	xv := o.forward()
+	seed := core.New(x.Shape...)
 	dimX := x.ExampleLen()
-	if len(o.Net.Buffers()) == 0 && o.Forward == nil {
-		yb := core.New(append([]int{1}, o.Y.Shape[1:]...)...)
-		seed := core.New(append([]int{1}, x.Shape[1:]...)...)
-		for bi := range b {
-			copy(yb.Data, o.Y.Example(bi))
-			o.Tape.Reset()
-			xb := o.Net.Forward(o.Tape.Const(yb))
-			for k := range dimY {
-				copy(seed.Data, w[k].Example(bi))
-				core.ZeroGrads(ps)
-				o.Tape.Backward(xb, seed)
-				row(bi*dimY + k)
-			}
-		}
-	} else {
-		xv = o.forward()
-		seed := core.New(x.Shape...)
-		for bi := range b {
-			for k := range dimY {
-				clear(seed.Data)
-				copy(seed.Data[bi*dimX:(bi+1)*dimX], w[k].Example(bi))
-				core.ZeroGrads(ps)
-				o.Tape.Backward(xv, seed)
-				row(bi*dimY + k)
-			}
+	for bi := range x.Batch() {
+		for k := range dimY {
+			clear(seed.Data)
+			copy(seed.Data[bi*dimX:(bi+1)*dimX], w[k].Example(bi))
+			core.ZeroGrads(ps)
+			o.Tape.Backward(xv, seed)
+			r := bi*dimY + k
+			gradsRow(jac[r*n:(r+1)*n], ps)
 		}
 	}
-	return jac, g, rows
+}
+
+// gradsRow copies the parameters' gradients, in order, into dst.
+func gradsRow(dst []float64, ps []*core.Param) {
+	i := 0
+	for _, p := range ps {
+		for _, v := range p.Grad.Data {
+			dst[i] = float64(v)
+			i++
+		}
+	}
 }
