@@ -251,3 +251,13 @@ func maxPoolRow8(dst, arg, r0, r1 *float32, n8, base, w int)
 
 // poolAsm reports whether MaxPool2 uses maxPoolRow8; tests switch it off.
 var poolAsm = gemmHasAVX2FMA
+
+// upsampleAdjRow8 adds to r[0 : 8·n8] the interior terms of the upsampling's adjoint,
+// r[i] += ¼·(s·g[2i+1]), then ¾·(s·g[2i+2]), ¾·(s·g[2i+3]), ¼·(s·g[2i+4]), in that order
+// (gr points two floats before the first output column read; pool_amd64.s, AVX2).
+//
+//go:noescape
+func upsampleAdjRow8(r, gr *float32, n8 int, s float32)
+
+// upsampleAsm reports whether the upsampling's adjoint uses upsampleAdjRow8.
+var upsampleAsm = gemmHasAVX2FMA

@@ -34,3 +34,8 @@ func padRows8(dst, src *float32, rows, w int) { panic("core: no padding kernel")
 const poolAsm = false
 
 func maxPoolRow8(dst, arg, r0, r1 *float32, n8, base, w int) { panic("core: no pooling kernel") }
+
+// upsampleAsm is false: the upsampling's adjoint runs its Go loops.
+const upsampleAsm = false
+
+func upsampleAdjRow8(r, gr *float32, n8 int, s float32) { panic("core: no upsampling kernel") }

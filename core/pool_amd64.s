@@ -110,3 +110,60 @@ loop:
 
 done:
 	RET
+
+DATA upQuarter<>+0(SB)/4, $0.25
+GLOBL upQuarter<>(SB), RODATA|NOPTR, $4
+DATA upThreeQ<>+0(SB)/4, $0.75
+GLOBL upThreeQ<>(SB), RODATA|NOPTR, $4
+
+// UPTERM adds C·(S·V) to Y10 (the accumulators): two multiplies and an add, rounded as
+// Go rounds acc += c * (s * v). Y11 is clobbered.
+#define UPTERM(V, C) \
+	VMULPS Y9, V, Y11 \
+	VMULPS C, Y11, Y11 \
+	VADDPS Y11, Y10, Y10
+
+// func upsampleAdjRow8(r, gr *float32, n8 int, s float32)
+//
+// For i in [0, 8·n8): r[i] += ¼·(s·g[2i+1]); r[i] += ¾·(s·g[2i+2]); r[i] += ¾·(s·g[2i+3]);
+// r[i] += ¼·(s·g[2i+4]), each addition rounded in turn (addRow's interior loop, with g
+// starting two floats earlier). Reads g[0 : 16·n8+4].
+TEXT ·upsampleAdjRow8(SB), NOSPLIT, $0-28
+	MOVQ  r+0(FP), DI
+	MOVQ  gr+8(FP), SI
+	MOVQ  n8+16(FP), CX
+	TESTQ CX, CX
+	JLE   updone
+	VBROADCASTSS s+24(FP), Y9
+	VBROADCASTSS upQuarter<>(SB), Y12
+	VBROADCASTSS upThreeQ<>(SB), Y13
+
+uploop:
+	VMOVUPS 0(SI), Y0  // g[2i−2 …] (the pointer is at 2i−2)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 8(SI), Y2  // g[2i …]
+	VMOVUPS 40(SI), Y3
+	VMOVUPS 16(SI), Y4 // g[2i+2 …]
+	VMOVUPS 48(SI), Y5
+	VSHUFPS $0xDD, Y1, Y0, Y0 // odd: g[2i−1]
+	VSHUFPS $0x88, Y3, Y2, Y6 // even: g[2i]
+	VSHUFPS $0xDD, Y3, Y2, Y2 // odd: g[2i+1]
+	VSHUFPS $0x88, Y5, Y4, Y4 // even: g[2i+2]
+	VPERMQ  $0xD8, Y0, Y0
+	VPERMQ  $0xD8, Y6, Y6
+	VPERMQ  $0xD8, Y2, Y2
+	VPERMQ  $0xD8, Y4, Y4
+	VMOVUPS 0(DI), Y10
+	UPTERM(Y0, Y12)
+	UPTERM(Y6, Y13)
+	UPTERM(Y2, Y13)
+	UPTERM(Y4, Y12)
+	VMOVUPS Y10, 0(DI)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     uploop
+	VZEROUPPER
+
+updone:
+	RET
