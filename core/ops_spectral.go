@@ -143,43 +143,15 @@ func SpectralConv2d(s *Spectral, x, wr, wi *Var) *Var {
 	t := x.tape
 	nm := 2 * m * m
 	s.setup(h, w, m, nm*max(cin, cout))
-	hw := h * w
+	sc := &spectralConv{s: s, n: n, cin: cin, cout: cout, hw: h * w, nm: nm,
+		xm: t.Alloc(n, cin, nm, 2), wr: wr.Value.Data, wi: wi.Value.Data}
 	out := t.Alloc(n, cout, h, w)
-	xm := t.Alloc(n, cin, nm, 2) // retained spectrum of x: re, im
-	wrd, wid := wr.Value.Data, wi.Value.Data
 	for b := range n {
-		for c := range cin {
-			src := x.Value.Data[(b*cin+c)*hw : (b*cin+c+1)*hw]
-			z := s.z[:nm]
-			s.forward(z, src)
-			dst := xm.Data[(b*cin+c)*2*nm:]
-			for k, v := range z {
-				dst[2*k], dst[2*k+1] = float32(real(v)), float32(imag(v))
-			}
-		}
-		for o := range cout {
-			z := s.z[:nm]
-			clear(z)
-			for c := range cin {
-				xc := xm.Data[(b*cin+c)*2*nm:]
-				wo := (c*cout + o) * nm
-				for k := range nm {
-					xv := complex(float64(xc[2*k]), float64(xc[2*k+1]))
-					z[k] += xv * complex(float64(wrd[wo+k]), float64(wid[wo+k]))
-				}
-			}
-			dst := out.Data[(b*cout+o)*hw : (b*cout+o+1)*hw]
-			s.inverse(dst, z, 1/float64(hw), false)
-		}
+		sc.transformInput(x.Value.Data, b)
+		sc.mixModes(out.Data, b)
 	}
 	var y *Var
 	y = t.record("SpectralConv2d", out, func() {
-		g := y.Grad.Data
-		if len(s.gbuf) < cout*nm {
-			s.gbuf = make([]complex128, cout*nm)
-		}
-		gz := s.gbuf[:cout*nm]
-		inv := 1 / float64(hw)
 		var gwr, gwi, gx []float32
 		if wr.needs {
 			gwr = wr.grad().Data
@@ -190,47 +162,110 @@ func SpectralConv2d(s *Spectral, x, wr, wi *Var) *Var {
 		if x.needs {
 			gx = x.grad().Data
 		}
-		for b := range n {
-			for o := range cout {
-				src := g[(b*cout+o)*hw : (b*cout+o+1)*hw]
-				gzo := gz[o*nm : (o+1)*nm]
-				s.forward(gzo, src)
-				for k := range gzo {
-					gzo[k] *= complex(inv, 0)
-				}
-			}
-			for c := range cin {
-				xc := xm.Data[(b*cin+c)*2*nm:]
-				gX := s.z[:nm]
-				clear(gX)
-				for o := range cout {
-					wo := (c*cout + o) * nm
-					for k := range nm {
-						gzk := gz[o*nm+k]
-						if gwr != nil || gwi != nil {
-							// ∂L/∂W = conj(X)·∂L/∂Z.
-							xr, xi := float64(xc[2*k]), float64(xc[2*k+1])
-							gr := xr*real(gzk) + xi*imag(gzk)
-							gi := xr*imag(gzk) - xi*real(gzk)
-							if gwr != nil {
-								gwr[wo+k] += float32(gr)
-							}
-							if gwi != nil {
-								gwi[wo+k] += float32(gi)
-							}
-						}
-						if gx != nil {
-							gX[k] += gzk * complex(float64(wrd[wo+k]), -float64(wid[wo+k]))
-						}
-					}
-				}
-				if gx == nil {
-					continue
-				}
-				dst := gx[(b*cin+c)*hw : (b*cin+c+1)*hw]
-				s.inverse(dst, gX, 1, true)
-			}
-		}
+		sc.backward(y.Grad.Data, gx, gwr, gwi)
 	}, x, wr, wi)
 	return y
+}
+
+// spectralConv is one SpectralConv2d: its sizes (nm retained modes of hw points), the
+// weights' real and imaginary parts, and xm, the retained spectrum of x (re, im) that the
+// backward pass reads.
+type spectralConv struct {
+	s            *Spectral
+	n, cin, cout int
+	hw, nm       int
+	xm           *Tensor
+	wr, wi       []float32
+}
+
+// transformInput writes the retained spectrum of example b's input channels into xm.
+func (sc *spectralConv) transformInput(x []float32, b int) {
+	hw, nm := sc.hw, sc.nm
+	for c := range sc.cin {
+		src := x[(b*sc.cin+c)*hw : (b*sc.cin+c+1)*hw]
+		z := sc.s.z[:nm]
+		sc.s.forward(z, src)
+		dst := sc.xm.Data[(b*sc.cin+c)*2*nm:]
+		for k, v := range z {
+			dst[2*k], dst[2*k+1] = float32(real(v)), float32(imag(v))
+		}
+	}
+}
+
+// mixModes writes example b's output channels: Z = Σ_c X_c·W_co per retained mode, then
+// the real part of its inverse transform.
+func (sc *spectralConv) mixModes(out []float32, b int) {
+	hw, nm := sc.hw, sc.nm
+	for o := range sc.cout {
+		z := sc.s.z[:nm]
+		clear(z)
+		for c := range sc.cin {
+			xc := sc.xm.Data[(b*sc.cin+c)*2*nm:]
+			wo := (c*sc.cout + o) * nm
+			for k := range nm {
+				xv := complex(float64(xc[2*k]), float64(xc[2*k+1]))
+				z[k] += xv * complex(float64(sc.wr[wo+k]), float64(sc.wi[wo+k]))
+			}
+		}
+		dst := out[(b*sc.cout+o)*hw : (b*sc.cout+o+1)*hw]
+		sc.s.inverse(dst, z, 1/float64(hw), false)
+	}
+}
+
+// backward accumulates the gradients of x, wr and wi (those not nil) from g = ∂L/∂y.
+func (sc *spectralConv) backward(g, gx, gwr, gwi []float32) {
+	s, nm := sc.s, sc.nm
+	if len(s.gbuf) < sc.cout*nm {
+		s.gbuf = make([]complex128, sc.cout*nm)
+	}
+	gz := s.gbuf[:sc.cout*nm]
+	inv := 1 / float64(sc.hw)
+	for b := range sc.n {
+		for o := range sc.cout { // ∂L/∂Z = FFT2(g)/(H·W)
+			src := g[(b*sc.cout+o)*sc.hw : (b*sc.cout+o+1)*sc.hw]
+			gzo := gz[o*nm : (o+1)*nm]
+			s.forward(gzo, src)
+			for k := range gzo {
+				gzo[k] *= complex(inv, 0)
+			}
+		}
+		for c := range sc.cin {
+			sc.backwardChannel(gz, gx, gwr, gwi, b, c)
+		}
+	}
+}
+
+// backwardChannel accumulates the gradients of input channel c of example b from the
+// output spectrum's gradient gz: ∂L/∂W = conj(X)·∂L/∂Z into gwr and gwi, and
+// ∂L/∂x = Re(conj-FFT2(Σ_o ∂L/∂Z·conj(W))) into gx.
+func (sc *spectralConv) backwardChannel(gz []complex128, gx, gwr, gwi []float32, b, c int) {
+	nm := sc.nm
+	xc := sc.xm.Data[(b*sc.cin+c)*2*nm:]
+	gX := sc.s.z[:nm]
+	clear(gX)
+	for o := range sc.cout {
+		wo := (c*sc.cout + o) * nm
+		for k := range nm {
+			gzk := gz[o*nm+k]
+			if gwr != nil || gwi != nil {
+				xr, xi := float64(xc[2*k]), float64(xc[2*k+1])
+				gr := xr*real(gzk) + xi*imag(gzk)
+				gi := xr*imag(gzk) - xi*real(gzk)
+				if gwr != nil {
+					gwr[wo+k] += float32(gr)
+				}
+				if gwi != nil {
+					gwi[wo+k] += float32(gi)
+				}
+			}
+			if gx != nil {
+				gX[k] += gzk * complex(float64(sc.wr[wo+k]), -float64(sc.wi[wo+k]))
+			}
+		}
+	}
+	if gx == nil {
+		return
+	}
+	dst := gx[(b*sc.cin+c)*sc.hw : (b*sc.cin+c+1)*sc.hw]
+	sc.s.inverse(dst, gX, 1, true)
 }
