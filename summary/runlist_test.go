@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/sipbench/sipbench/cluster"
+	"github.com/sipbench/sipbench/cluster/slurmengine"
 	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/metrics"
-	"github.com/sipbench/sipbench/cluster/slurmengine"
 	"github.com/sipbench/sipbench/slurm"
 )
 

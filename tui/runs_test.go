@@ -15,9 +15,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/cluster"
 	"github.com/sipbench/sipbench/cluster/slurmengine"
+	"github.com/sipbench/sipbench/folder"
 	"github.com/sipbench/sipbench/slurm"
 	"github.com/sipbench/sipbench/summary"
 )
