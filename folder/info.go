@@ -84,6 +84,65 @@ func (f *Field) At(x, y float64) float64 {
 	return (1-fy)*((1-fx)*v(i, j)+fx*v(i+1, j)) + fy*((1-fx)*v(i, j+1)+fx*v(i+1, j+1))
 }
 
+// PointsField returns the finite points pts as the field name, of shape [len(pts), 2]; a
+// coordinate beyond float32's range is stored as its largest value (JSON has no infinity).
+func PointsField(name string, pts [][2]float64) Field {
+	data := make([]float32, 0, 2*len(pts))
+	for _, p := range pts {
+		data = append(data, clamp32(p[0]), clamp32(p[1]))
+	}
+	return Field{Name: name, Shape: []int{len(pts), 2}, Data: data}
+}
+
+// GridOver samples loss on an n × n grid over the points pts where the loss is
+// finite in float32 (a path that runs off towards infinity stretches the grid only as far
+// as its losses can be stored) and a margin of a tenth of their span on each side (the
+// dashboard pads its plots by less), as the field name. A sample beyond float32's range
+// is stored as its largest value (JSON has no infinity). It reports false if no point
+// qualifies, or if the loss is NaN somewhere on the grid.
+func GridOver(name string, loss func([2]float64) float64, pts [][2]float64, n int) (Field, bool) {
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	for _, p := range pts {
+		if FiniteValue(p[0]) && FiniteValue(p[1]) && math.Abs(loss(p)) <= math.MaxFloat32 {
+			for d := range 2 {
+				lo[d], hi[d] = math.Min(lo[d], p[d]), math.Max(hi[d], p[d])
+			}
+		}
+	}
+	if lo[0] > hi[0] {
+		return Field{}, false
+	}
+	for d := range 2 {
+		m := 0.1 * (hi[d] - lo[d])
+		if m == 0 {
+			m = math.Max(1, 0.1*math.Abs(lo[d]))
+		}
+		lo[d], hi[d] = lo[d]-m, hi[d]+m
+		if !FiniteValue(lo[d]) || !FiniteValue(hi[d]) { // paths that ran off to ±1e308
+			return Field{}, false
+		}
+	}
+	f := Field{Name: name, Shape: []int{n, n}, Data: make([]float32, n*n), Extent: []float64{lo[0], hi[0], lo[1], hi[1]}}
+	for j := range n {
+		y := lo[1] + float64(j)*(hi[1]-lo[1])/float64(n-1)
+		for i := range n {
+			x := lo[0] + float64(i)*(hi[0]-lo[0])/float64(n-1)
+			v := loss([2]float64{x, y})
+			if math.IsNaN(v) {
+				return Field{}, false
+			}
+			f.Data[j*n+i] = clamp32(v)
+		}
+	}
+	return f, true
+}
+
+// clamp32 returns v as a float32, ±math.MaxFloat32 beyond its range.
+func clamp32(v float64) float32 {
+	return float32(math.Max(-math.MaxFloat32, math.Min(math.MaxFloat32, v)))
+}
+
 // JobInfo describes one job of a run: one method with one seed.
 type JobInfo struct {
 	ID        string  `json:"id"` // "<method>-seed<S>", also the folder name

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"math"
 	"slices"
 
 	"github.com/sipbench/sipbench/folder"
@@ -48,7 +47,7 @@ func (p *pathJob) advance() []float64 {
 // finite reports whether the iterate and its metrics are finite.
 func (p *pathJob) finite() bool {
 	x := p.path[p.step]
-	return finite(x[0]) && finite(x[1]) && !slices.ContainsFunc(p.vals, func(v float64) bool { return !finite(v) })
+	return folder.FiniteValue(x[0]) && folder.FiniteValue(x[1]) && !slices.ContainsFunc(p.vals, func(v float64) bool { return !folder.FiniteValue(v) })
 }
 
 // snapshot returns the path to the current iterate in x and in y space, and the run's
@@ -60,7 +59,7 @@ func (p *pathJob) snapshot() *folder.Snapshot {
 		ys[k] = p.sv.Forward(x)
 	}
 	snap := &folder.Snapshot{Step: p.step, Kind: folder.SnapPaths}
-	snap.Fields = append(snap.Fields, pointsField(folder.FieldPath, pts), pointsField(folder.FieldPathY, ys))
+	snap.Fields = append(snap.Fields, folder.PointsField(folder.FieldPath, pts), folder.PointsField(folder.FieldPathY, ys))
 	snap.Fields = append(snap.Fields, p.shared()...)
 	return snap
 }
@@ -69,16 +68,6 @@ func (p *pathJob) snapshot() *folder.Snapshot {
 func (p *pathJob) checkpoint() error { return nil }
 
 func (p *pathJob) close() {}
-
-// pointsField returns the finite points pts as the field name, of shape [len(pts), 2]; a
-// coordinate beyond float32's range is stored as its largest value (JSON has no infinity).
-func pointsField(name string, pts [][2]float64) folder.Field {
-	data := make([]float32, 0, 2*len(pts))
-	for _, p := range pts {
-		data = append(data, clamp32(p[0]), clamp32(p[1]))
-	}
-	return folder.Field{Name: name, Shape: []int{len(pts), 2}, Data: data}
-}
 
 // pathFields returns the fields that the snapshot of every job of the solver run shares:
 // the loss on a grid that covers every method's path, so that any one job's snapshot can
@@ -106,19 +95,19 @@ func (r *Run) pathFields(sv problems.PathProblem) []folder.Field {
 // loss grid (pathFields).
 func solverFields(sv problems.PathProblem, all [][2]float64) []folder.Field {
 	var fs []folder.Field
-	if g, ok := lossGrid(folder.FieldLoss, sv.Loss, all); ok {
+	if g, ok := folder.GridOver(folder.FieldLoss, sv.Loss, all, lossGridSize); ok {
 		fs = append(fs, g)
 	}
 	if m, ok := sv.(problems.Minimizer); ok {
 		x := m.Minimum()
-		fs = append(fs, pointsField(folder.FieldMinimum, [][2]float64{x}), pointsField(folder.FieldMinimumY, [][2]float64{sv.Forward(x)}))
+		fs = append(fs, folder.PointsField(folder.FieldMinimum, [][2]float64{x}), folder.PointsField(folder.FieldMinimumY, [][2]float64{sv.Forward(x)}))
 	}
 	if yl, ok := sv.(problems.YLosser); ok {
 		yall := make([][2]float64, len(all))
 		for k, x := range all {
 			yall[k] = sv.Forward(x)
 		}
-		if g, ok := lossGrid(folder.FieldLossY, yl.YLoss, yall); ok {
+		if g, ok := folder.GridOver(folder.FieldLossY, yl.YLoss, yall, lossGridSize); ok {
 			fs = append(fs, g)
 		}
 	}
@@ -129,55 +118,3 @@ func solverFields(sv problems.PathProblem, all [][2]float64) []folder.Field {
 // for smooth contour lines on a full-screen dashboard, small enough for a snapshot of
 // about 85 KB (Watch parses it once).
 const lossGridSize = 64
-
-// lossGrid samples loss on a lossGridSize² grid over the points pts where the loss is
-// finite in float32 (a path that runs off towards infinity stretches the grid only as far
-// as its losses can be stored) and a margin of a tenth of their span on each side (the
-// dashboard pads its plots by less), as the field name. A sample beyond float32's range
-// is stored as its largest value (JSON has no infinity). It reports false if no point
-// qualifies, or if the loss is NaN somewhere on the grid.
-func lossGrid(name string, loss func([2]float64) float64, pts [][2]float64) (folder.Field, bool) {
-	lo := [2]float64{math.Inf(1), math.Inf(1)}
-	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
-	for _, p := range pts {
-		if finite(p[0]) && finite(p[1]) && math.Abs(loss(p)) <= math.MaxFloat32 {
-			for d := range 2 {
-				lo[d], hi[d] = math.Min(lo[d], p[d]), math.Max(hi[d], p[d])
-			}
-		}
-	}
-	if lo[0] > hi[0] {
-		return folder.Field{}, false
-	}
-	for d := range 2 {
-		m := 0.1 * (hi[d] - lo[d])
-		if m == 0 {
-			m = math.Max(1, 0.1*math.Abs(lo[d]))
-		}
-		lo[d], hi[d] = lo[d]-m, hi[d]+m
-		if !finite(lo[d]) || !finite(hi[d]) { // paths that ran off to ±1e308
-			return folder.Field{}, false
-		}
-	}
-	n := lossGridSize
-	f := folder.Field{Name: name, Shape: []int{n, n}, Data: make([]float32, n*n), Extent: []float64{lo[0], hi[0], lo[1], hi[1]}}
-	for j := range n {
-		y := lo[1] + float64(j)*(hi[1]-lo[1])/float64(n-1)
-		for i := range n {
-			x := lo[0] + float64(i)*(hi[0]-lo[0])/float64(n-1)
-			v := loss([2]float64{x, y})
-			if math.IsNaN(v) {
-				return folder.Field{}, false
-			}
-			f.Data[j*n+i] = clamp32(v)
-		}
-	}
-	return f, true
-}
-
-// clamp32 returns v as a float32, ±math.MaxFloat32 beyond its range.
-func clamp32(v float64) float32 {
-	return float32(math.Max(-math.MaxFloat32, math.Min(math.MaxFloat32, v)))
-}
-
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

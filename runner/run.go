@@ -2,20 +2,18 @@ package runner
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/sipbench/sipbench/folder"
+	"github.com/sipbench/sipbench/folder/create"
 	"github.com/sipbench/sipbench/optimizers"
 	"github.com/sipbench/sipbench/presets"
 )
@@ -106,75 +104,36 @@ func CheckJobCount(methods int, seeds []int) error {
 }
 
 // Create makes the run folder dir for spec with the given seeds (one job per method ×
-// seed): each job's config.json and status.json (queued), then run.json. It builds the run
-// under a temporary name in dir's parent (.NAME.creating-ID, see creating) and renames it
-// into place once its records are written, so that a crash never leaves a half-made
-// folder at dir, and of several processes creating the same folder at once exactly one
-// succeeds (a rename onto a folder that is not empty fails). It fails if dir already
-// holds a run, or holds anything else: a folder that is not empty and not a run is not
-// written into. An empty dir is replaced; one that an older Create left half-made is
-// cleaned first.
-func Create(spec *presets.Spec, seeds []int, dir string) (r *Run, err error) {
+// seed): each job's config.json and status.json (queued), then run.json, made in place at
+// once (create.Run): it fails if dir already holds a run, or holds anything else.
+func Create(spec *presets.Spec, seeds []int, dir string) (*Run, error) {
 	if err := CheckJobCount(len(spec.Methods), seeds); err != nil {
 		return nil, fmt.Errorf("runner: %v", err)
 	}
-	if err := checkEmpty(dir, false); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err // before anything is made
-	}
-	final := dir
-	dir, release, err := startCreation(dir)
+	r := &Run{Dir: dir, spec: spec}
+	err := create.Run(dir, func(tmp string) error {
+		r.Info = newInfo(spec, seeds)
+		for _, info := range r.Info.Jobs {
+			if err := writeJob(tmp, spec, r.Info, info); err != nil {
+				return err
+			}
+		}
+		return folder.WriteJSON(filepath.Join(tmp, folder.RunFile), r.Info)
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	defer func() {
-		if err != nil {
-			os.RemoveAll(dir)
-		}
-	}()
-	r = &Run{Dir: dir, spec: spec, Info: newInfo(spec, seeds)}
 	for _, info := range r.Info.Jobs {
-		if err := writeJob(dir, spec, r.Info, info); err != nil {
-			return nil, err
-		}
 		r.jobs = append(r.jobs, &jobControl{info: info, state: folder.Queued})
 	}
-	if err := folder.WriteJSON(filepath.Join(dir, folder.RunFile), r.Info); err != nil {
-		return nil, err
-	}
-	if err := placeRun(dir, final); err != nil {
-		return nil, err
-	}
-	r.Dir = final
 	return r, nil
-}
-
-// startCreation makes the folder in which Create builds the run folder dir, under a
-// temporary name in dir's parent (.NAME.creating-ID), after removing those that killed
-// Creates left there, and locks it: the lock, until release, marks a creation under way.
-func startCreation(dir string) (tmp string, release func(), err error) {
-	parent, base := filepath.Dir(filepath.Clean(dir)), filepath.Base(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", nil, err
-	}
-	removeStaleCreations(parent, base)
-	tmp = filepath.Join(parent, "."+base+folder.CreatingMark+newRunID()[:8])
-	if err := os.Mkdir(tmp, 0o755); err != nil {
-		return "", nil, err
-	}
-	release, err = folder.LockRun(tmp)
-	if err != nil {
-		os.RemoveAll(tmp)
-		return "", nil, fmt.Errorf("runner: locking %s: %v", tmp, err)
-	}
-	return tmp, release, nil
 }
 
 // newInfo returns the record (run.json) of a new run of spec with seeds: one job per
 // method × seed, in seed order.
 func newInfo(spec *presets.Spec, seeds []int) folder.Info {
 	info := folder.Info{
-		ID:        newRunID(),
+		ID:        create.RunID(),
 		Preset:    spec.Preset.Name,
 		Scale:     spec.Scale,
 		Settings:  spec.Recorded(),
@@ -217,123 +176,6 @@ func writeJob(dir string, spec *presets.Spec, info folder.Info, job folder.JobIn
 		return err
 	}
 	return folder.WriteStatus(dir, job.ID, folder.Status{State: folder.Queued, Total: job.Steps})
-}
-
-// removeStaleCreations removes the folders that a Create of parent/base killed before
-// it renamed them left in parent: their lock is free, and they are over a minute old (a
-// Create that has just made its folder may not hold its lock yet).
-func removeStaleCreations(parent, base string) {
-	entries, err := os.ReadDir(parent)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(name, "."+base+folder.CreatingMark) {
-			continue
-		}
-		tmp := filepath.Join(parent, name)
-		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < time.Minute {
-			continue
-		}
-		f, err := folder.LockFileIn(tmp, folder.LockFile, true)
-		if err != nil {
-			continue // held: a Create under way
-		}
-		os.RemoveAll(tmp)
-		folder.UnlockFile(f)
-		f.Close()
-	}
-}
-
-// placeRun renames the run folder tmp, made by Create, to dir: it fails if dir holds a
-// run or anything else but what an older Create left (a lock file, job folders with their
-// config.json and status.json only); an empty dir, or one holding only that, is removed
-// first, under dir's lock.
-func placeRun(tmp, dir string) error {
-	if err := os.Rename(tmp, dir); err == nil {
-		return nil
-	}
-	if err := checkEmpty(dir, false); err != nil {
-		return err // a run (another Create's, made at the same time), or not ours
-	}
-	release, err := folder.LockRun(dir)
-	if errors.Is(err, os.ErrNotExist) { // another Create removed it to rename its own
-		err := os.Rename(tmp, dir)
-		if err != nil {
-			if e := checkEmpty(dir, false); e != nil {
-				return e
-			}
-			return fmt.Errorf("runner: %v", err)
-		}
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("runner: locking %s: %v", dir, err)
-	}
-	defer release()
-	if err := checkEmpty(dir, true); err != nil {
-		return err
-	}
-	// dir is empty now: remove it (os.Rename renames no folder onto another, empty or
-	// not), then rename, which fails if another Create has put its run there meanwhile.
-	os.Remove(filepath.Join(dir, folder.LockFile))
-	os.Remove(dir)
-	if err := os.Rename(tmp, dir); err != nil {
-		if err := checkEmpty(dir, false); err != nil {
-			return err
-		}
-		return fmt.Errorf("runner: %v", err)
-	}
-	return nil
-}
-
-// newRunID returns a new run's id: 16 random hexadecimal digits.
-func newRunID() string {
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil { // never on Linux; then a time is unique enough
-		return fmt.Sprintf("%016x", time.Now().UnixNano())
-	}
-	return hex.EncodeToString(b)
-}
-
-// checkEmpty returns an error unless the folder dir is empty but for its lock and what an
-// interrupted Create left (a Create killed before it wrote run.json): temporary files, and
-// job folders that hold nothing but a job's config.json, status.json, lock and their
-// temporary files. It removes those if clean (the caller holds the lock).
-func checkEmpty(dir string, clean bool) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.Name() == folder.RunFile {
-			return fmt.Errorf("runner: %s already holds a run (use resume, or another --out)", dir)
-		}
-		if e.Name() == folder.LockFile && e.Type().IsRegular() && !clean {
-			return nil // being created (or left by a Create): decided under the lock
-		}
-	}
-	for _, e := range entries {
-		switch name := e.Name(); {
-		case name == folder.LockFile && e.Type().IsRegular():
-		case strings.HasPrefix(name, "."+folder.RunFile+".tmp") && e.Type().IsRegular():
-			if clean {
-				os.Remove(filepath.Join(dir, name))
-			}
-		case e.IsDir() && createdJob(filepath.Join(dir, name)):
-			if clean {
-				for _, f := range []string{folder.ConfigFile, folder.StatusFile, folder.LockFile} {
-					os.Remove(filepath.Join(dir, name, f))
-				}
-				removeStaleTemps(filepath.Join(dir, name))
-				os.Remove(filepath.Join(dir, name))
-			}
-		default:
-			return fmt.Errorf("runner: %s is not empty (it holds %q) and is not a sipbench run: choose another --out", dir, name)
-		}
-	}
-	return nil
 }
 
 // Open reads the run folder dir to resume it: jobs that are not done continue from their
@@ -498,36 +340,6 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 	return todo, nil
 }
 
-// createdJob reports whether the folder jd holds only what Create writes into a job's
-// folder before run.json (config.json, status.json) and a job's lock, and their temporary
-// files: what a Create killed midway leaves.
-func createdJob(jd string) bool {
-	if name := filepath.Base(jd); !folder.PlainName(name) || !jobLike(name) {
-		return false
-	}
-	entries, err := os.ReadDir(jd)
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		n := e.Name()
-		if !e.Type().IsRegular() || n != folder.ConfigFile && n != folder.StatusFile && n != folder.LockFile && !staleTemp(n) {
-			return false
-		}
-	}
-	return true
-}
-
-// jobLike reports whether name has the form of a JobID, "<method>-seed<N>".
-func jobLike(name string) bool {
-	i := strings.LastIndex(name, "-seed")
-	if i <= 0 {
-		return false
-	}
-	n, err := strconv.Atoi(name[i+len("-seed"):])
-	return err == nil && n >= 0
-}
-
 // prepare clears, in the folder of a job just locked for training, what earlier processes
 // left that this one must not obey or keep: a control file (addressed to a trainer that
 // has gone: a "pause" would hold a headless resume for ever, a "cancel" stop it at once),
@@ -535,32 +347,7 @@ func jobLike(name string) bool {
 func (r *Run) prepare(jc *jobControl) {
 	jd := filepath.Join(r.Dir, jc.info.ID)
 	os.Remove(filepath.Join(jd, folder.ControlFile))
-	removeStaleTemps(jd)
-}
-
-// removeStaleTemps removes the temporary files of interrupted atomic writes in the job
-// folder jd (staleTemp).
-func removeStaleTemps(jd string) {
-	entries, err := os.ReadDir(jd)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if staleTemp(e.Name()) && !e.IsDir() {
-			os.Remove(filepath.Join(jd, e.Name()))
-		}
-	}
-}
-
-// staleTemp reports whether name is a temporary file of an atomic write in a job's folder
-// (".<file>.tmp…", see core.WriteFileAtomic).
-func staleTemp(name string) bool {
-	for _, f := range []string{folder.CheckpointFile, folder.StatusFile, folder.SnapshotFile, folder.MetricsFile, folder.ConfigFile, folder.ControlFile} {
-		if strings.HasPrefix(name, "."+f+".tmp") {
-			return true
-		}
-	}
-	return false
+	create.RemoveStaleTemps(jd)
 }
 
 // finished reports whether a job in state s is not trained again: done, diverged or failed

@@ -207,7 +207,7 @@ func TestSolverJobDiverges(t *testing.T) {
 	dir, states := train(t, s, []int{0}, 1)
 	path := problems.Figure1GradientDescent(1, 100).Points
 	first := slices.IndexFunc(path, func(x [2]float64) bool {
-		return slices.ContainsFunc(problems.Figure1Problem{}.Metrics(nil, x), func(v float64) bool { return !finite(v) })
+		return slices.ContainsFunc(problems.Figure1Problem{}.Metrics(nil, x), func(v float64) bool { return !folder.FiniteValue(v) })
 	})
 	if first < 0 {
 		t.Fatal("the path's metrics stay finite")
