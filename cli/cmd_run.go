@@ -16,7 +16,7 @@ import (
 
 const runUsage = "sipbench run PRESET [--methods a,b] [--steps N] [--seed S] [--seeds K] " +
 	"[--scale quick|paper] [--set key=value]… [--tuned TUNEDIR] [--workers W] [--out DIR] [--headless]\n" +
-	"       [--slurm [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--account A] [--qos Q]\n" +
+	"       [--slurm|--cluster E [--partition P] [--time T] [--cpus-per-task C] [--mem M] [--account A] [--qos Q]\n" +
 	"        [--max-parallel N] [--sbatch-arg ARG]… [--requeue-max R] [--signal-lead D] [--dry-run]]"
 
 // runFlags are the flags of `sipbench run`.
