@@ -255,6 +255,8 @@ func (s *setup) Update(msg tea.Msg) (screen, tea.Cmd) {
 	return s, nil
 }
 
+// key handles a key: ctrl+c quits; the help screen closes on ? or esc; otherwise the key
+// table (setupKeys) acts, and any other key edits the focused row (rowKey).
 func (s *setup) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.keys
 	if key.Matches(msg, k.Quit) {
@@ -266,30 +268,47 @@ func (s *setup) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	r := &s.rows[s.focus]
-	switch {
-	case key.Matches(msg, k.Back):
-		return func() tea.Msg { return setupBackMsg{} }
-	case key.Matches(msg, k.Start):
-		if s.spec == nil || s.busy {
-			if s.err == "" && !s.busy {
-				s.err = "fix the values marked above first"
-			}
-			return nil
+	if cmd, ok := dispatchKey(s, s.setupKeys(), msg); ok {
+		return cmd
+	}
+	s.rowKey(&s.rows[s.focus], msg)
+	return nil
+}
+
+// setupKeys returns the set-up screen's key table for the keys that do not edit a row.
+func (s *setup) setupKeys() []keyAction[*setup] {
+	k := s.keys
+	return []keyAction[*setup]{
+		{on(k.Back), func(*setup, tea.KeyMsg) tea.Cmd { return func() tea.Msg { return setupBackMsg{} } }},
+		{on(k.Start), (*setup).start},
+		{on(k.Up), func(s *setup, _ tea.KeyMsg) tea.Cmd { s.focus = (s.focus + len(s.rows) - 1) % len(s.rows); return nil }},
+		{on(k.Down), func(s *setup, _ tea.KeyMsg) tea.Cmd { s.focus = (s.focus + 1) % len(s.rows); return nil }},
+		{on(k.Help), func(s *setup, _ tea.KeyMsg) tea.Cmd { s.showHelp = true; return nil }},
+	}
+}
+
+// start starts a valid set-up (setupDoneMsg), once; an invalid one says to fix it.
+func (s *setup) start(tea.KeyMsg) tea.Cmd {
+	if s.spec == nil || s.busy {
+		if s.err == "" && !s.busy {
+			s.err = "fix the values marked above first"
 		}
-		s.busy = true
-		spec, seeds := s.spec, s.seeds
-		return func() tea.Msg { return setupDoneMsg{Spec: spec, Seeds: seeds} }
-	case key.Matches(msg, k.Up):
-		s.focus = (s.focus + len(s.rows) - 1) % len(s.rows)
-	case key.Matches(msg, k.Down):
-		s.focus = (s.focus + 1) % len(s.rows)
-	case key.Matches(msg, k.Help):
-		s.showHelp = true
-	case r.kind == rowMethod && (key.Matches(msg, k.Toggle) || msg.Type == tea.KeySpace):
+		return nil
+	}
+	s.busy = true
+	spec, seeds := s.spec, s.seeds
+	return func() tea.Msg { return setupDoneMsg{Spec: spec, Seeds: seeds} }
+}
+
+// rowKey edits the focused row r: space ticks a method; space or → takes the next scale,
+// ← the previous; any other key types into a field or a method's learning rate.
+func (s *setup) rowKey(r *setupRow, msg tea.KeyMsg) {
+	toggle := key.Matches(msg, s.keys.Toggle) || msg.Type == tea.KeySpace
+	switch {
+	case r.kind == rowMethod && toggle:
 		s.checked[r.method] = !s.checked[r.method]
 		s.validate()
-	case r.kind == rowScale && (key.Matches(msg, k.Toggle) || msg.Type == tea.KeySpace || msg.Type == tea.KeyRight):
+	case r.kind == rowScale && (toggle || msg.Type == tea.KeyRight):
 		s.scale = (s.scale + 1) % len(s.preset.Scales)
 		s.applyScale()
 		s.validate()
@@ -303,7 +322,6 @@ func (s *setup) key(msg tea.KeyMsg) tea.Cmd {
 			s.validate()
 		}
 	}
-	return nil
 }
 
 // setupInputW is the width of the set-up screen's value column.
