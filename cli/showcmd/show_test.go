@@ -1,4 +1,4 @@
-package cli
+package showcmd
 
 import (
 	"encoding/json"
@@ -6,7 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sipbench/sipbench/cli/internal/clitest"
+	"github.com/sipbench/sipbench/cli/internal/cmdline"
 )
+
+// capture runs `sipbench show` with args (args[0] is "show") and returns its exit code,
+// stdout and stderr.
+func capture(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return clitest.Capture(t, func() int { return cmdline.ExitCode(Show(args[1:])) })
+}
 
 // TestShowSaysDamagedEnd: show of a run whose metrics.csv ends in a sparse hole of 8 MB
 // (over the size it reads whole, so read by seeking) gives the rows before the hole and
@@ -14,7 +24,7 @@ import (
 // show read a 2 GB hole through, 38.6 s).
 func TestShowSaysDamagedEnd(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "compat", "format1-exp"))); err != nil {
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "testdata", "compat", "format1-exp"))); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "adam-seed0", "metrics.csv")
