@@ -261,3 +261,14 @@ func upsampleAdjRow8(r, gr *float32, n8 int, s float32)
 
 // upsampleAsm reports whether the upsampling's adjoint uses upsampleAdjRow8.
 var upsampleAsm = gemmHasAVX2FMA
+
+// upsampleRowX8 writes the interior columns of a source row upsampled along x (see
+// upsamplePlaneRows): d[2i], d[2i+1] for i in [0, 8·n8), reading r[−1 : 8·n8+1].
+//
+//go:noescape
+func upsampleRowX8(d, r *float32, n8 int)
+
+// upsampleBlend8 writes d[q] = a·top[q] + b·bot[q] for q in [0, 8·n8).
+//
+//go:noescape
+func upsampleBlend8(d, top, bot *float32, n8 int, a, b float32)

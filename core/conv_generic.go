@@ -39,3 +39,9 @@ func maxPoolRow8(dst, arg, r0, r1 *float32, n8, base, w int) { panic("core: no p
 const upsampleAsm = false
 
 func upsampleAdjRow8(r, gr *float32, n8 int, s float32) { panic("core: no upsampling kernel") }
+
+func upsampleRowX8(d, r *float32, n8 int) { panic("core: no upsampling kernel") }
+
+func upsampleBlend8(d, top, bot *float32, n8 int, a, b float32) {
+	panic("core: no upsampling kernel")
+}

@@ -499,7 +499,7 @@ func TestUpsamplePlaneRowsBits(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(4, 13))
 	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-45, 3e38}
-	for _, hw := range [][2]int{{1, 1}, {1, 3}, {2, 2}, {3, 5}, {8, 8}, {7, 16}} {
+	for _, hw := range [][2]int{{1, 1}, {1, 3}, {2, 2}, {3, 5}, {8, 8}, {7, 16}, {3, 19}, {4, 32}, {2, 64}} {
 		h, w := hw[0], hw[1]
 		src := make([]float32, h*w)
 		for i := range src {

@@ -147,18 +147,40 @@ func upsamplePlaneRows(dst, src []float32, h, w int, taps []upsampleTapAt, hrow 
 	hrow = hrow[:h*wo]
 	for y := range h {
 		r, d := src[y*w:][:w], hrow[y*wo:][:wo]
-		for q, tp := range taps[:len(d)] {
-			lx := tp.lambda
-			d[q] = (1-lx)*r[tp.i0] + lx*r[tp.i1]
+		q := 0
+		if upsampleAsm && w-2 >= 8 {
+			// Columns 2i and 2i+1 of 1 ≤ i ≤ w−2 read r[i−1], r[i] and r[i], r[i+1]
+			// with weights ¼ and ¾ (upsampleTap), in AVX2 eight i at a time.
+			upsampleRowX(d, r, taps, 0, 2)
+			n8 := (w - 2) / 8
+			_ = r[8*n8+1]
+			upsampleRowX8(&d[2], &r[1], n8)
+			q = 2 + 16*n8
 		}
+		upsampleRowX(d, r, taps, q, wo)
 	}
 	for y := 0; y < ho; y++ {
 		y0, y1, ly := upsampleTap(y, h)
 		top, bot := hrow[y0*wo:][:wo], hrow[y1*wo:][:wo]
 		d := dst[y*wo:][:wo]
-		for q := range d {
+		q := 0
+		if upsampleAsm && wo >= 8 {
+			n8 := wo / 8
+			upsampleBlend8(&d[0], &top[0], &bot[0], n8, 1-ly, ly)
+			q = 8 * n8
+		}
+		for ; q < len(d); q++ {
 			d[q] = (1-ly)*top[q] + ly*bot[q]
 		}
+	}
+}
+
+// upsampleRowX writes columns q0 ≤ q < q1 of the source row r upsampled along x into d.
+func upsampleRowX(d, r []float32, taps []upsampleTapAt, q0, q1 int) {
+	for q := q0; q < q1; q++ {
+		tp := taps[q]
+		lx := tp.lambda
+		d[q] = (1-lx)*r[tp.i0] + lx*r[tp.i1]
 	}
 }
 

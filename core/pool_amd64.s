@@ -167,3 +167,69 @@ uploop:
 
 updone:
 	RET
+
+// func upsampleRowX8(d, r *float32, n8 int)
+//
+// For i in [0, 8·n8): d[2i] = ¼·r[i−1] + ¾·r[i] and d[2i+1] = ¾·r[i] + ¼·r[i+1], each
+// product and sum rounded as Go rounds (1−λ)·r[i₀] + λ·r[i₁] (upsamplePlaneRows's interior
+// columns). Reads r[−1 : 8·n8+1].
+TEXT ·upsampleRowX8(SB), NOSPLIT, $0-24
+	MOVQ  d+0(FP), DI
+	MOVQ  r+8(FP), SI
+	MOVQ  n8+16(FP), CX
+	TESTQ CX, CX
+	JLE   xdone
+	VBROADCASTSS upQuarter<>(SB), Y12
+	VBROADCASTSS upThreeQ<>(SB), Y13
+
+xloop:
+	VMOVUPS    -4(SI), Y0 // r[i−1 …]
+	VMOVUPS    0(SI), Y1  // r[i …]
+	VMOVUPS    4(SI), Y2  // r[i+1 …]
+	VMULPS     Y12, Y0, Y0
+	VMULPS     Y13, Y1, Y3
+	VADDPS     Y3, Y0, Y0 // even: ¼·r[i−1] + ¾·r[i]
+	VMULPS     Y12, Y2, Y2
+	VADDPS     Y2, Y3, Y3 // odd: ¾·r[i] + ¼·r[i+1]
+	VUNPCKLPS  Y3, Y0, Y4
+	VUNPCKHPS  Y3, Y0, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y7
+	VMOVUPS    Y6, 0(DI)
+	VMOVUPS    Y7, 32(DI)
+	ADDQ       $32, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        xloop
+	VZEROUPPER
+
+xdone:
+	RET
+
+// func upsampleBlend8(d, top, bot *float32, n8 int, a, b float32)
+//
+// d[q] = a·top[q] + b·bot[q] for q in [0, 8·n8), the products and the sum rounded in turn.
+TEXT ·upsampleBlend8(SB), NOSPLIT, $0-40
+	MOVQ  d+0(FP), DI
+	MOVQ  top+8(FP), SI
+	MOVQ  bot+16(FP), DX
+	MOVQ  n8+24(FP), CX
+	TESTQ CX, CX
+	JLE   bdone
+	VBROADCASTSS a+32(FP), Y12
+	VBROADCASTSS b+36(FP), Y13
+
+bloop:
+	VMULPS  0(SI), Y12, Y0
+	VMULPS  0(DX), Y13, Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, 0(DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     bloop
+	VZEROUPPER
+
+bdone:
+	RET
