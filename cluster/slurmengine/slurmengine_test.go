@@ -1,6 +1,7 @@
 package slurmengine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sipbench/sipbench/cluster"
@@ -25,5 +26,33 @@ func TestTaskFromEnv(t *testing.T) {
 		if _, err := e.TaskFromEnv(env(bad)); err == nil {
 			t.Errorf("e.TaskFromEnv(%v) accepted it", bad)
 		}
+	}
+}
+
+// TestNeutral maps Slurm's states to the seam's phases: a pending task that has restarted
+// is requeued, COMPLETING is stopping (a SIGTERM then is a cancel's), and the ended states
+// by how they ended.
+func TestNeutral(t *testing.T) {
+	for state, want := range map[string]cluster.Phase{
+		"PENDING": cluster.TaskPending, "RUNNING": cluster.TaskRunning, "CONFIGURING": cluster.TaskRunning,
+		"COMPLETING": cluster.TaskStopping, "COMPLETED": cluster.TaskDone, "CANCELLED": cluster.TaskCancelled,
+		"NODE_FAIL": cluster.TaskFailed, "TIMEOUT": cluster.TaskFailed, "SOMETHING_NEW": cluster.TaskUnknown,
+	} {
+		got := Neutral(slurm.Task{Index: 2, ID: "7_2", State: state, Node: "n1"})
+		if got.Phase != want || got.State != state || got.ID != "7_2" || got.Node != "n1" {
+			t.Errorf("Neutral(%s) = %+v; want phase %s", state, got, want)
+		}
+	}
+	if got := Neutral(slurm.Task{State: "PENDING", Restarts: 1}); got.Phase != cluster.TaskRequeued || !got.Pending() {
+		t.Errorf("a pending task after a requeue: %+v", got)
+	}
+	if got := Neutral(slurm.Task{State: "SOMETHING_NEW"}); !got.Ended() {
+		t.Errorf("an undocumented state is not ended: %+v", got)
+	}
+	if e, err := cluster.Lookup(""); err != nil || e.Name() != "slurm" || cluster.Title("") != "Slurm" {
+		t.Errorf("the registered Slurm engine: %v, %v", e, err)
+	}
+	if _, err := cluster.Lookup("nosuch"); err == nil || !strings.Contains(err.Error(), "slurm") {
+		t.Errorf("Lookup(nosuch): %v; want an error naming the engines there are", err)
 	}
 }
