@@ -158,16 +158,8 @@ const (
 func maccormackAdjointWith(way int, fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar []float64, n int) {
 	m := n * n
 	fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar = fbar[:m], dxbar[:m], dybar[:m], g[:m], f[:m], dx[:m], dy[:m], sl[:m], lo[:m], hi[:m], slbar[:m]
-	if way >= adjointPrepped {
-		sc := adjPool.Get().(*adjScratch)
-		ok := sc.prepare(f, dx, dy, sl, lo, hi, n)
-		if ok {
-			maccormackAdjointPrepped(sc, fbar, dxbar, dybar, g, f, dx, dy, lo, hi, slbar, n)
-		}
-		adjPool.Put(sc)
-		if ok {
-			return
-		}
+	if way >= adjointPrepped && maccormackAdjointKernel(fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar, n) {
+		return
 	}
 	if way < adjointFirstAsm || !maccormackBackFast(f, dx, dy, sl, lo, hi, n) {
 		maccormackBack(f, dx, dy, sl, lo, hi, n)
@@ -265,6 +257,19 @@ func (sc *adjScratch) grow(m int) {
 	for _, p := range []*[]float64{&sc.tyb, &sc.txb, &sc.gyb, &sc.gxb, &sc.nv, &sc.tyf, &sc.txf, &sc.gyf, &sc.gxf} {
 		*p = make([]float64, m)
 	}
+}
+
+// maccormackAdjointKernel is maccormackAdjoint with its stencils from the AVX-512 kernel
+// (adjScratch.prepare) and its sums from maccormackAdjointPrepped, where the kernel runs; it
+// reports whether it did (nothing is added otherwise).
+func maccormackAdjointKernel(fbar, dxbar, dybar, g, f, dx, dy, sl, lo, hi, slbar []float64, n int) bool {
+	sc := adjPool.Get().(*adjScratch)
+	defer adjPool.Put(sc)
+	if !sc.prepare(f, dx, dy, sl, lo, hi, n) {
+		return false
+	}
+	maccormackAdjointPrepped(sc, fbar, dxbar, dybar, g, f, dx, dy, lo, hi, slbar, n)
+	return true
 }
 
 // maccormackAdjointPrepped is maccormackAdjointWith's Go loops with the stencils, the
