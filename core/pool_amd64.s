@@ -17,6 +17,22 @@ DATA poolEven<>+24(SB)/4, $12
 DATA poolEven<>+28(SB)/4, $14
 GLOBL poolEven<>(SB), RODATA|NOPTR, $32
 
+// EVENS writes into D the even floats of the 16 in LO, HI (LO's first), in order; ODDS the
+// odd ones. Each reads LO and HI before it writes D, so D may be LO.
+#define EVENS(LO, HI, D) \
+	VSHUFPS $0x88, HI, LO, D \
+	VPERMQ  $0xD8, D, D
+
+#define ODDS(LO, HI, D) \
+	VSHUFPS $0xDD, HI, LO, D \
+	VPERMQ  $0xD8, D, D
+
+// BROADCASTD sets every int32 lane of Y to the low 32 bits of the general register R; X0 is
+// clobbered.
+#define BROADCASTD(R, Y) \
+	MOVQ         R, X0 \
+	VPBROADCASTD X0, Y
+
 // POOLKEY writes into K the integer key of the floats in V (maxPoolKey): T = V + 0 (−0
 // becomes +0), K = T ^ ((T >> 31) & 0x7fffffff), and 0x7fffffff where T is a NaN.
 // Y12 holds 0 as floats, Y13 0x7fffffff, Y14 0x7f800000; Y15 is clobbered.
@@ -60,38 +76,29 @@ TEXT ·maxPoolRow8(SB), NOSPLIT, $0-56
 	VPBROADCASTD poolAbs<>(SB), Y13
 	VPBROADCASTD poolInf<>(SB), Y14
 	MOVL         $1, R9
-	MOVQ         R9, X0
-	VPBROADCASTD X0, Y8        // offset 1
-	MOVQ         BX, X0
-	VPBROADCASTD X0, Y9        // offset w
+	BROADCASTD(R9, Y8)         // offset 1
+	BROADCASTD(BX, Y9)         // offset w
 	LEAQ         1(BX), R9
-	MOVQ         R9, X0
-	VPBROADCASTD X0, Y10       // offset w+1
-	MOVQ         AX, X0
-	VPBROADCASTD X0, Y7
+	BROADCASTD(R9, Y10)        // offset w+1
+	BROADCASTD(AX, Y7)
 	VPADDD       poolEven<>(SB), Y7, Y7 // base + 2q
 	MOVL         $16, R9
-	MOVQ         R9, X0
-	VPBROADCASTD X0, Y3        // the step of base + 2q
+	BROADCASTD(R9, Y3)         // the step of base + 2q
 
 loop:
 	// Even and odd columns of each row, in window order.
 	VMOVUPS   0(SI), Y0
 	VMOVUPS   32(SI), Y1
-	VSHUFPS   $0x88, Y1, Y0, Y5
-	VSHUFPS   $0xDD, Y1, Y0, Y0
-	VPERMQ    $0xD8, Y5, Y5  // r0 even: the best so far
-	VPERMQ    $0xD8, Y0, Y0  // r0 odd
+	EVENS(Y0, Y1, Y5)        // r0 even: the best so far
+	ODDS(Y0, Y1, Y0)         // r0 odd
 	POOLKEY(Y5, Y4)
 	VPXOR     Y6, Y6, Y6     // offset 0
 	POOLKEY(Y0, Y1)
 	POOLPICK(Y0, Y1, Y8)
 	VMOVUPS   0(DX), Y0
 	VMOVUPS   32(DX), Y1
-	VSHUFPS   $0x88, Y1, Y0, Y2
-	VSHUFPS   $0xDD, Y1, Y0, Y0
-	VPERMQ    $0xD8, Y2, Y2  // r1 even
-	VPERMQ    $0xD8, Y0, Y0  // r1 odd
+	EVENS(Y0, Y1, Y2)        // r1 even
+	ODDS(Y0, Y1, Y0)         // r1 odd
 	POOLKEY(Y2, Y1)
 	POOLPICK(Y2, Y1, Y9)
 	POOLKEY(Y0, Y1)
@@ -145,14 +152,10 @@ uploop:
 	VMOVUPS 40(SI), Y3
 	VMOVUPS 16(SI), Y4 // g[2i+2 …]
 	VMOVUPS 48(SI), Y5
-	VSHUFPS $0xDD, Y1, Y0, Y0 // odd: g[2i−1]
-	VSHUFPS $0x88, Y3, Y2, Y6 // even: g[2i]
-	VSHUFPS $0xDD, Y3, Y2, Y2 // odd: g[2i+1]
-	VSHUFPS $0x88, Y5, Y4, Y4 // even: g[2i+2]
-	VPERMQ  $0xD8, Y0, Y0
-	VPERMQ  $0xD8, Y6, Y6
-	VPERMQ  $0xD8, Y2, Y2
-	VPERMQ  $0xD8, Y4, Y4
+	ODDS(Y0, Y1, Y0)   // g[2i−1]
+	EVENS(Y2, Y3, Y6)  // g[2i]
+	ODDS(Y2, Y3, Y2)   // g[2i+1]
+	EVENS(Y4, Y5, Y4)  // g[2i+2]
 	VMOVUPS 0(DI), Y10
 	UPTERM(Y0, Y12)
 	UPTERM(Y6, Y13)
