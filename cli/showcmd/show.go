@@ -135,8 +135,14 @@ func showInfo(w io.Writer, dir string, info folder.Info, o summary.Options, asCS
 	if t := info.Tuned; t != nil {
 		fmt.Fprintf(w, "learning rates tuned by %s: %s%s\n", sanitize.Path(t.Dir), cmdline.FmtRates(info.Methods, t.Rates), cmdline.FmtOther(t.Other))
 	}
+	return printTable(w, s)
+}
+
+// printTable prints s as show's table (writeTable), then the legend of its ratios over seeds
+// if a method has several, then its jobs' notes.
+func printTable(w io.Writer, s *summary.Summary) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	writeTable(tw, s, true)
+	writeTable(tw, s)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -187,15 +193,9 @@ func showCompare(w io.Writer, dirs []string, infos []folder.Info, o summary.Opti
 			continue
 		}
 		fmt.Fprintf(w, "\n── %s · %s · %s (%s scale); %s, running mean over the last %d logged steps\n", labels[i], sanitize.Path(d), infos[i].Preset, infos[i].Scale, s.Metric, s.Window)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		writeTable(tw, s, true)
-		if err := tw.Flush(); err != nil {
+		if err := printTable(w, s); err != nil {
 			return err
 		}
-		if multiSeed(s) {
-			fmt.Fprintln(w, ratioLegend(s))
-		}
-		printNotes(w, s)
 	}
 	if asCSV {
 		cw.Flush()
@@ -235,18 +235,16 @@ func writeCSV(cw *csv.Writer, pre []string, s *summary.Summary) {
 	}
 }
 
-// writeTable writes a Summary's rows (with its header if header): one per job, then,
-// for a method with several seeds, one with the mean over its seeds ± half their range of
-// the metric, and the ratio over the seeds as mean [95 % interval] n p (stats.Ratio).
-func writeTable(tw *tabwriter.Writer, s *summary.Summary, header bool) {
+// writeTable writes a Summary's header and rows: one per job, then, for a method with
+// several seeds, one with the mean over its seeds ± half their range of the metric, and the
+// ratio over the seeds as mean [95 % interval] n p (stats.Ratio).
+func writeTable(tw *tabwriter.Writer, s *summary.Summary) {
 	ref := s.Info.Reference
-	if header {
-		h := "JOB\tSTATE\tSTEPS\t"
-		for _, step := range s.Steps {
-			h += fmt.Sprintf("%s@%s\t×%s\t", s.Metric, stepName(step), ref)
-		}
-		fmt.Fprintln(tw, h)
+	h := "JOB\tSTATE\tSTEPS\t"
+	for _, step := range s.Steps {
+		h += fmt.Sprintf("%s@%s\t×%s\t", s.Metric, stepName(step), ref)
 	}
+	fmt.Fprintln(tw, h)
 	for _, js := range s.Jobs {
 		line := fmt.Sprintf("%s\t%s\t%d\t", js.Job.ID, js.State, js.Done)
 		for k := range s.Steps {
