@@ -82,6 +82,77 @@ GLOBL mcLimit8<>(SB), RODATA|NOPTR, $8
 	VMULPD Z6, Z2, Z6 \
 	VADDPD Z6, Z0, Z6
 
+// ZSETUP: the constants of both kernels from n (R13) and shift (AX): the shift in X15, the
+// mask n−1 in Y14, +1 in Y13, 2²⁹ in Z9, the sign bit in Z12, 8 in Z7, and K7 all set (every
+// displacement in range so far). AX is clobbered.
+#define ZSETUP \
+	VMOVQ        AX, X15 \
+	LEAQ         -1(R13), AX \
+	VMOVD        AX, X14 \
+	VPBROADCASTD X14, Y14 \
+	MOVL         $1, AX \
+	VMOVD        AX, X13 \
+	VPBROADCASTD X13, Y13 \
+	KXNORW       K7, K7, K7 \
+	VBROADCASTSD mcLimit8<>(SB), Z9 \
+	VBROADCASTSD mcSign8<>(SB), Z12 \
+	VBROADCASTSD mcEight<>(SB), Z7
+
+// ZROW: the start of row i (CX): i in Z10, the columns j … j+7 = 0 … 7 in Z11, j (DX) = 0.
+#define ZROW \
+	VCVTSI2SDQ   CX, X10, X10 \
+	VBROADCASTSD X10, Z10 \
+	VMOVUPD      mcIota8<>(SB), Z11 \
+	XORQ         DX, DX
+
+// ZNEXT(col, row): the next eight points (p in BX, j in DX, Z11), back to col within the
+// row, else the next row i (CX), back to row, until i = n.
+#define ZNEXT(col, row) \
+	VADDPD   Z7, Z11, Z11 \
+	ADDQ     $8, BX \
+	ADDQ     $8, DX \
+	CMPQ     DX, R13 \
+	JLT      col \
+	INCQ     CX \
+	CMPQ     CX, R13 \
+	JLT      row
+
+// ZBACK: the points traced backwards from p (BX): y = i − dy (Z2), x = j − dx (Z3), and
+// in K7 the points whose |dy| and |dx| are below 2²⁹ (Z9) kept (a NaN is not).
+#define ZBACK \
+	VMOVUPD  (R9)(BX*8), Z0 \
+	VMOVUPD  (R8)(BX*8), Z1 \
+	VPANDNQ  Z0, Z12, Z2 \
+	VCMPPD   $1, Z9, Z2, K2 \
+	KANDW    K2, K7, K7 \
+	VPANDNQ  Z1, Z12, Z3 \
+	VCMPPD   $1, Z9, Z3, K2 \
+	KANDW    K2, K7, K7 \
+	VSUBPD   Z0, Z10, Z2 \
+	VSUBPD   Z1, Z11, Z3
+
+// ZINRANGE(out): jumps to out unless every displacement was in range (K7's eight bits).
+#define ZINRANGE(out) \
+	KMOVW     K7, AX \
+	ANDQ      $0xff, AX \
+	CMPQ      AX, $0xff \
+	JNE       out
+
+// ZLO4: Z0 = the least of the four nodes (Go's min); ZHI4: Z0 = the largest (−min(−·)),
+// their signs flipped in Z8, Z1, Z4, Z5. Z6 is clobbered.
+#define ZLO4 \
+	ZMINOR(Z8, Z1, Z0, Z6) \
+	ZMINOR(Z0, Z4, Z0, Z6) \
+	ZMINOR(Z0, Z5, Z0, Z6)
+
+#define ZHI4 \
+	VPXORQ   Z12, Z8, Z8 \
+	VPXORQ   Z12, Z1, Z1 \
+	VPXORQ   Z12, Z4, Z4 \
+	VPXORQ   Z12, Z5, Z5 \
+	ZLO4 \
+	VPXORQ   Z12, Z0, Z0
+
 // func macCormackAVX512(dst, f, dx, dy, sl, lo, hi *float64, n, shift, passes int) bool
 //
 // macCormackAVX2 for n = 1<<shift ≥ 8, eight points at a time; the same contract.
@@ -96,67 +167,26 @@ TEXT ·macCormackAVX512(SB), NOSPLIT, $0-81
 	MOVQ n+56(FP), R13
 	MOVQ shift+64(FP), AX
 
-	VMOVQ        AX, X15
-	LEAQ         -1(R13), AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $1, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
-	KXNORW       K7, K7, K7            // all displacements in range so far
-	VBROADCASTSD mcLimit8<>(SB), Z9
-	VBROADCASTSD mcSign8<>(SB), Z12
-	VBROADCASTSD mcEight<>(SB), Z7
+	ZSETUP
 
 	// pass 1: sl, lo, hi at the points traced backwards, i − dy and j − dx
 	XORQ BX, BX                        // point p
 	XORQ CX, CX                        // row i
 zrow1:
-	VCVTSI2SDQ   CX, X10, X10
-	VBROADCASTSD X10, Z10
-	VMOVUPD      mcIota8<>(SB), Z11
-	XORQ         DX, DX                // column j
+	ZROW
 zcol1:
-	VMOVUPD  (R9)(BX*8), Z0
-	VMOVUPD  (R8)(BX*8), Z1
-	VPANDNQ  Z0, Z12, Z2
-	VCMPPD   $1, Z9, Z2, K2
-	KANDW    K2, K7, K7
-	VPANDNQ  Z1, Z12, Z3
-	VCMPPD   $1, Z9, Z3, K2
-	KANDW    K2, K7, K7
-	VSUBPD   Z0, Z10, Z2
-	VSUBPD   Z1, Z11, Z3
+	ZBACK
 	ZSTENCIL
 	ZGATHER4(SI)
 	ZBILERP
 	VMOVUPD  Z6, (R10)(BX*8)
-	ZMINOR(Z8, Z1, Z0, Z6)
-	ZMINOR(Z0, Z4, Z0, Z6)
-	ZMINOR(Z0, Z5, Z0, Z6)
+	ZLO4
 	VMOVUPD  Z0, (R11)(BX*8)
-	VPXORQ   Z12, Z8, Z8
-	VPXORQ   Z12, Z1, Z1
-	VPXORQ   Z12, Z4, Z4
-	VPXORQ   Z12, Z5, Z5
-	ZMINOR(Z8, Z1, Z0, Z6)
-	ZMINOR(Z0, Z4, Z0, Z6)
-	ZMINOR(Z0, Z5, Z0, Z6)
-	VPXORQ   Z12, Z0, Z0
+	ZHI4
 	VMOVUPD  Z0, (R12)(BX*8)
-	VADDPD   Z7, Z11, Z11
-	ADDQ     $8, BX
-	ADDQ     $8, DX
-	CMPQ     DX, R13
-	JLT      zcol1
-	INCQ     CX
-	CMPQ     CX, R13
-	JLT      zrow1
+	ZNEXT(zcol1, zrow1)
 
-	KMOVW     K7, AX
-	ANDQ      $0xff, AX
-	CMPQ      AX, $0xff
-	JNE       zoutOfRange
+	ZINRANGE(zoutOfRange)
 	MOVQ      passes+72(FP), AX
 	CMPQ      AX, $1
 	JEQ       zdone
@@ -166,10 +196,7 @@ zcol1:
 	XORQ BX, BX
 	XORQ CX, CX
 zrow2:
-	VCVTSI2SDQ   CX, X10, X10
-	VBROADCASTSD X10, Z10
-	VMOVUPD      mcIota8<>(SB), Z11
-	XORQ         DX, DX
+	ZROW
 zcol2:
 	VADDPD   (R9)(BX*8), Z10, Z2
 	VADDPD   (R8)(BX*8), Z11, Z3
@@ -188,14 +215,7 @@ zcol2:
 	VMOVUPD  (R12)(BX*8), Z1
 	ZMINOR(Z0, Z1, Z0, Z6)         // min(·, hi)
 	VMOVUPD  Z0, (DI)(BX*8)
-	VADDPD   Z7, Z11, Z11
-	ADDQ     $8, BX
-	ADDQ     $8, DX
-	CMPQ     DX, R13
-	JLT      zcol2
-	INCQ     CX
-	CMPQ     CX, R13
-	JLT      zrow2
+	ZNEXT(zcol2, zrow2)
 
 zdone:
 	VZEROUPPER
@@ -246,38 +266,16 @@ TEXT ·macCormackAdjPrep512(SB), NOSPLIT, $0-9
 	MOVQ 136(R15), R13                 // n
 	MOVQ 144(R15), AX                  // shift
 
-	VMOVQ        AX, X15
-	LEAQ         -1(R13), AX
-	VMOVD        AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL         $1, AX
-	VMOVD        AX, X13
-	VPBROADCASTD X13, Y13
-	KXNORW       K7, K7, K7
-	VBROADCASTSD mcLimit8<>(SB), Z9
-	VBROADCASTSD mcSign8<>(SB), Z12
-	VBROADCASTSD mcEight<>(SB), Z7
+	ZSETUP
 	VBROADCASTSD mcOne8<>(SB), Z18
 
 	// backwards: i − dy, j − dx on f
 	XORQ BX, BX
 	XORQ CX, CX
 prow1:
-	VCVTSI2SDQ   CX, X10, X10
-	VBROADCASTSD X10, Z10
-	VMOVUPD      mcIota8<>(SB), Z11
-	XORQ         DX, DX
+	ZROW
 pcol1:
-	VMOVUPD  (R9)(BX*8), Z0
-	VMOVUPD  (R8)(BX*8), Z1
-	VPANDNQ  Z0, Z12, Z2
-	VCMPPD   $1, Z9, Z2, K2
-	KANDW    K2, K7, K7
-	VPANDNQ  Z1, Z12, Z3
-	VCMPPD   $1, Z9, Z3, K2
-	KANDW    K2, K7, K7
-	VSUBPD   Z0, Z10, Z2
-	VSUBPD   Z1, Z11, Z3
+	ZBACK
 	ZSTENCIL
 	MOVQ     48(R15), R11
 	VMOVDQU  Y1, (R11)(BX*4)           // kb
@@ -292,44 +290,22 @@ pcol1:
 	VMOVUPD  Z21, (R11)(BX*8)          // gy
 	MOVQ     80(R15), R11
 	VMOVUPD  Z19, (R11)(BX*8)          // gx
-	ZMINOR(Z8, Z1, Z0, Z6)
-	ZMINOR(Z0, Z4, Z0, Z6)
-	ZMINOR(Z0, Z5, Z0, Z6)
+	ZLO4
 	MOVQ     32(R15), R11
 	VMOVUPD  Z0, (R11)(BX*8)           // lo
-	VPXORQ   Z12, Z8, Z8
-	VPXORQ   Z12, Z1, Z1
-	VPXORQ   Z12, Z4, Z4
-	VPXORQ   Z12, Z5, Z5
-	ZMINOR(Z8, Z1, Z0, Z6)
-	ZMINOR(Z0, Z4, Z0, Z6)
-	ZMINOR(Z0, Z5, Z0, Z6)
-	VPXORQ   Z12, Z0, Z0
+	ZHI4
 	MOVQ     40(R15), R11
 	VMOVUPD  Z0, (R11)(BX*8)           // hi
-	VADDPD   Z7, Z11, Z11
-	ADDQ     $8, BX
-	ADDQ     $8, DX
-	CMPQ     DX, R13
-	JLT      pcol1
-	INCQ     CX
-	CMPQ     CX, R13
-	JLT      prow1
+	ZNEXT(pcol1, prow1)
 
-	KMOVW     K7, AX
-	ANDQ      $0xff, AX
-	CMPQ      AX, $0xff
-	JNE       poutOfRange
+	ZINRANGE(poutOfRange)
 
 	// forwards: i + dy, j + dx on sl; nv = sl + ½(f − fw)
 	VBROADCASTSD mcHalf8<>(SB), Z9
 	XORQ BX, BX
 	XORQ CX, CX
 prow2:
-	VCVTSI2SDQ   CX, X10, X10
-	VBROADCASTSD X10, Z10
-	VMOVUPD      mcIota8<>(SB), Z11
-	XORQ         DX, DX
+	ZROW
 pcol2:
 	VADDPD   (R9)(BX*8), Z10, Z2
 	VADDPD   (R8)(BX*8), Z11, Z3
@@ -352,14 +328,7 @@ pcol2:
 	VADDPD   (R10)(BX*8), Z0, Z0
 	MOVQ     88(R15), R11
 	VMOVUPD  Z0, (R11)(BX*8)           // nv
-	VADDPD   Z7, Z11, Z11
-	ADDQ     $8, BX
-	ADDQ     $8, DX
-	CMPQ     DX, R13
-	JLT      pcol2
-	INCQ     CX
-	CMPQ     CX, R13
-	JLT      prow2
+	ZNEXT(pcol2, prow2)
 
 	VZEROUPPER
 	MOVB $1, ret+8(FP)
