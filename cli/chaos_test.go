@@ -202,7 +202,7 @@ func TestSpawnedTrainerFailureIsReported(t *testing.T) {
 	if err := folder.SetJobState(dir, "rescaled-seed0", folder.Cancelled, ""); err != nil {
 		t.Fatal(err)
 	}
-	l, err := folder.LockJob(dir, "rescaled-seed0") // another trainer
+	l, err := folder.LockJob(dir, "rescaled-seed0", "") // another trainer
 	if err != nil {
 		t.Fatal(err)
 	}

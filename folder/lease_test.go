@@ -50,7 +50,7 @@ func TestHelperLease(t *testing.T) {
 	if dir == "" {
 		t.Skip("a helper process of TestLease")
 	}
-	l, err := LockJob(dir, "j")
+	l, err := LockJob(dir, "j", "")
 	if err != nil {
 		os.Stdout.WriteString("error " + err.Error() + "\n")
 		os.Exit(3)

@@ -12,7 +12,7 @@ import (
 )
 
 // Locks. Each job has its own lock, OUT/<job>/lock, held (flock, exclusive) by the one
-// process that trains the job, so that many processes (the tasks of a Slurm array, a
+// process that trains the job, so that many processes (the tasks of a cluster's array, a
 // local resume) can train the jobs of one run folder side by side and no job is ever
 // trained twice into the same files. The kernel drops a lock when its process ends,
 // however it ends, so a job whose status is not final and whose lock is free has no live
@@ -22,12 +22,14 @@ import (
 //
 // The run-level lock OUT/lock is held only while run.json is created or rewritten.
 
-// LockOwner is the content of a job's lock file: the process that trains the job.
+// LockOwner is the content of a job's lock file: the process that trains the job. Task
+// keeps the key slurm_task of the releases that knew Slurm alone, so that lock files of
+// every release read alike.
 type LockOwner struct {
 	PID     int    `json:"pid"`
 	Host    string `json:"host"`
 	Started string `json:"started"`              // RFC 3339, when it took the lock
-	Task    string `json:"slurm_task,omitempty"` // "ARRAY_INDEX" inside a Slurm array task
+	Task    string `json:"slurm_task,omitempty"` // the cluster task that holds it, "ARRAY_INDEX"; "" outside one
 }
 
 // BusyError says that another process holds a job's lock.
@@ -63,9 +65,11 @@ func (l *JobLock) LeaseLost() error {
 }
 
 // LockJob takes the lock of job in the run folder dir and records the caller as its owner,
-// creating the job's folder if it is missing. It fails with a *BusyError if another
-// process holds it, and with an error if the job's folder or lock file is a link.
-func LockJob(dir, job string) (*JobLock, error) {
+// creating the job's folder if it is missing; task is the cluster task the caller runs in
+// ("ARRAY_INDEX", as its engine's environment says: cluster.EnvTask.ID), "" outside one. It
+// fails with a *BusyError if another process holds it, and with an error if the job's
+// folder or lock file is a link.
+func LockJob(dir, job, task string) (*JobLock, error) {
 	if !PlainName(job) {
 		return nil, fmt.Errorf("runner: %q is not a job's name", job)
 	}
@@ -105,10 +109,7 @@ func LockJob(dir, job string) (*JobLock, error) {
 		return nil, fmt.Errorf("runner: locking %s: %v", filepath.Join(jd, LockFile), err)
 	}
 	host, _ := os.Hostname()
-	owner := LockOwner{PID: os.Getpid(), Host: host, Started: time.Now().UTC().Format(time.RFC3339)}
-	if id, task := os.Getenv("SLURM_ARRAY_JOB_ID"), os.Getenv("SLURM_ARRAY_TASK_ID"); id != "" && task != "" {
-		owner.Task = id + "_" + task
-	}
+	owner := LockOwner{PID: os.Getpid(), Host: host, Started: time.Now().UTC().Format(time.RFC3339), Task: task}
 	var lease *Lease
 	if mode.Lease {
 		if lease, err = TakeLease(dir, job, owner); err != nil {

@@ -33,7 +33,7 @@ func Creating(name string) bool {
 // training (it takes the job's lock for the write, so it fails with a *BusyError while
 // one is), keeping the step and wall time it had reached.
 func SetJobState(dir, job string, s State, msg string) error {
-	l, err := LockJob(dir, job)
+	l, err := LockJob(dir, job, "") // a moment's lock: no task named
 	if err != nil {
 		return err
 	}

@@ -274,7 +274,7 @@ func snapshotTree(t *testing.T, root string) string {
 func TestWatchReportsLostJob(t *testing.T) {
 	dir := created(t, spec(t, "exp", []string{"rescaled"}, "steps=100"))
 	const job = "rescaled-seed0"
-	l, err := folder.LockJob(dir, job) // a live trainer
+	l, err := folder.LockJob(dir, job, "") // a live trainer
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestWatchReportsLostJob(t *testing.T) {
 	if !final || st != folder.Lost || !strings.Contains(msg, "sipbench resume "+dir) || len(w.Lost()) != 1 {
 		t.Fatalf("after the trainer died: final %v, state %s %q, lost %v; want lost with the resume command", final, st, msg, w.Lost())
 	}
-	l, err = folder.LockJob(dir, job) // trained again
+	l, err = folder.LockJob(dir, job, "") // trained again
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,11 +20,11 @@ func TestJobLock(t *testing.T) {
 	if o, err := folder.JobLockOwner(dir, "a"); o != nil || err != nil {
 		t.Errorf("JobLockOwner before any lock = %v, %v; want nil, nil", o, err)
 	}
-	l, err := folder.LockJob(dir, "a")
+	l, err := folder.LockJob(dir, "a", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = folder.LockJob(dir, "a")
+	_, err = folder.LockJob(dir, "a", "")
 	var be *folder.BusyError
 	if !errors.As(err, &be) || be.Owner.PID != os.Getpid() || be.Owner.Host == "" || be.Owner.Started == "" {
 		t.Fatalf("second LockJob: %v (%+v); want a BusyError naming this process", err, be)
@@ -35,7 +35,7 @@ func TestJobLock(t *testing.T) {
 	if o, err := folder.JobLockOwner(dir, "a"); err != nil || o == nil || o.PID != os.Getpid() {
 		t.Errorf("JobLockOwner while held = %+v, %v; want this process", o, err)
 	}
-	l2, err := folder.LockJob(dir, "b") // another job of the same folder
+	l2, err := folder.LockJob(dir, "b", "") // another job of the same folder
 	if err != nil {
 		t.Errorf("LockJob of another job: %v", err)
 	}
@@ -45,13 +45,25 @@ func TestJobLock(t *testing.T) {
 	if o, err := folder.JobLockOwner(dir, "a"); o != nil || err != nil {
 		t.Errorf("JobLockOwner after Release = %+v, %v; want nil", o, err)
 	}
-	l, err = folder.LockJob(dir, "a")
+	l, err = folder.LockJob(dir, "a", "")
 	if err != nil {
 		t.Errorf("LockJob after Release: %v", err)
 	}
 	l.Release()
+	// A cluster task's lock names it, under the key of the releases that knew Slurm alone.
+	l, err = folder.LockJob(dir, "c", "12_3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := folder.JobLockOwner(dir, "c"); err != nil || o == nil || o.Task != "12_3" {
+		t.Errorf("JobLockOwner of a task's lock = %+v, %v; want task 12_3", o, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "c", folder.LockFile)); !strings.Contains(string(b), `"slurm_task":"12_3"`) {
+		t.Errorf("a task's lock file: %s; want slurm_task 12_3", b)
+	}
+	l.Release()
 	for _, bad := range []string{"", ".", "..", "../x", "a/b"} {
-		if _, err := folder.LockJob(dir, bad); err == nil {
+		if _, err := folder.LockJob(dir, bad, ""); err == nil {
 			t.Errorf("LockJob(%q) accepted it", bad)
 		}
 	}
@@ -67,7 +79,7 @@ func TestJobLockFollowsNoLink(t *testing.T) {
 	os.Symlink(target, filepath.Join(dir, "a", "lock"))
 	os.Symlink(outside, filepath.Join(dir, "b"))
 	for _, job := range []string{"a", "b"} {
-		if l, err := folder.LockJob(dir, job); err == nil {
+		if l, err := folder.LockJob(dir, job, ""); err == nil {
 			l.Release()
 			t.Errorf("LockJob(%s) followed a link", job)
 		}
@@ -136,7 +148,7 @@ func TestBusyJobIsLeftToItsTrainer(t *testing.T) {
 	if _, err := Create(s, []int{0}, dir); err != nil {
 		t.Fatal(err)
 	}
-	held, err := folder.LockJob(dir, "adam-seed0")
+	held, err := folder.LockJob(dir, "adam-seed0", "")
 	if err != nil {
 		t.Fatal(err)
 	}

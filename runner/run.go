@@ -60,6 +60,9 @@ type Options struct {
 	// `sipbench resume` sets it. Without it, failed jobs are left as they are, and naming
 	// one in Jobs is an error.
 	RetryFailed bool
+	// Task is the cluster task this process runs in ("ARRAY_INDEX", cluster.EnvTask.ID),
+	// recorded in the locks of the jobs it trains; "" outside one (TrainTask sets it).
+	Task string
 }
 
 // jobControl is a job's mutable state shared between its worker and the controls.
@@ -232,7 +235,7 @@ func (r *Run) Start(ctx context.Context, o Options) error {
 	}
 	r.started = true
 	r.mu.Unlock()
-	todo, err := r.lockJobs(o.Jobs, o.RetryFailed)
+	todo, err := r.lockJobs(o.Jobs, o.RetryFailed, o.Task)
 	if err != nil {
 		r.hub.close()
 		return err
@@ -272,8 +275,9 @@ func (r *Run) Start(ctx context.Context, o Options) error {
 	return nil
 }
 
-// lockJobs takes the locks of the jobs to train: the unfinished ones, or those named.
-func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
+// lockJobs takes the locks of the jobs to train, the unfinished ones or those named, as
+// cluster task task ("" outside one).
+func (r *Run) lockJobs(only []string, retryFailed bool, task string) ([]*jobControl, error) {
 	refused := func(s folder.State) bool { return finished(s) && !(retryFailed && s == folder.Failed) }
 	var todo []*jobControl
 	release := func() {
@@ -292,7 +296,7 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 				release()
 				return nil, fmt.Errorf("runner: job %s of %s is %s: %w", id, r.Dir, jc.state, folder.ErrJobDone)
 			}
-			l, err := folder.LockJob(r.Dir, id)
+			l, err := folder.LockJob(r.Dir, id, task)
 			if err != nil {
 				release()
 				return nil, err
@@ -314,7 +318,7 @@ func (r *Run) lockJobs(only []string, retryFailed bool) ([]*jobControl, error) {
 		if refused(jc.state) {
 			continue
 		}
-		l, err := folder.LockJob(r.Dir, jc.info.ID)
+		l, err := folder.LockJob(r.Dir, jc.info.ID, task)
 		var be *folder.BusyError
 		if errors.As(err, &be) {
 			busy++

@@ -87,7 +87,11 @@ func (o TaskOptions) sigterm(ctx context.Context, t cluster.EnvTask) string {
 // training if the job is finished (ErrJobDone) or another process trains it (*BusyError).
 func (r *Run) TrainTask(ctx context.Context, job string, t cluster.EnvTask, o TaskOptions, stop <-chan string) (TaskOutcome, error) {
 	out := TaskOutcome{Job: job}
-	if err := r.Start(ctx, Options{Workers: 1, Threads: max(1, t.CPUs), Jobs: []string{job}, RetryFailed: true}); err != nil {
+	ro := Options{Workers: 1, Threads: max(1, t.CPUs), Jobs: []string{job}, RetryFailed: true}
+	if t.Array != "" {
+		ro.Task = t.ID() // recorded in the job's lock; none outside an array (--task by hand)
+	}
+	if err := r.Start(ctx, ro); err != nil {
 		return out, err
 	}
 	ended := make(chan struct{})

@@ -62,7 +62,7 @@ func taskFolder(t *testing.T, s string) (string, []string) {
 }
 
 // trainTask runs task 1 of dir as Slurm would, sending stop once the job has logged
-// stopAt steps (never if stopAt is 0).
+// stopAt steps (never if stopAt is 0). While the job trains, its lock must name the task.
 func trainTask(t *testing.T, dir string, task cluster.EnvTask, o TaskOptions, stopAt int) TaskOutcome {
 	t.Helper()
 	r, job, err := OpenTask(dir, task.Index)
@@ -71,9 +71,15 @@ func trainTask(t *testing.T, dir string, task cluster.EnvTask, o TaskOptions, st
 	}
 	sub := r.Subscribe()
 	stop := make(chan string, 1)
+	var owner *folder.LockOwner // as the lock says at the first logged step
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		for range sub.C {
 			for _, e := range sub.Drain() {
+				if owner == nil && e.Kind == EvMetrics {
+					owner, _ = folder.JobLockOwner(dir, job)
+				}
 				if stopAt > 0 && e.Kind == EvMetrics && e.Step == stopAt {
 					stop <- "user defined signal 1"
 				}
@@ -83,6 +89,10 @@ func trainTask(t *testing.T, dir string, task cluster.EnvTask, o TaskOptions, st
 	out, err := r.TrainTask(context.Background(), job, task, o, stop)
 	if err != nil {
 		t.Fatal(err)
+	}
+	<-drained
+	if owner == nil || owner.PID != os.Getpid() || owner.Task != task.ID() {
+		t.Errorf("the lock of job %s while task %s trained it: %+v; want this process and the task", job, task.ID(), owner)
 	}
 	return out
 }

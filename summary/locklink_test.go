@@ -23,7 +23,7 @@ func TestHardLinkedLockNotTrusted(t *testing.T) {
 	a := listRun(t, root, "a", time.Now(), listJob{"SIP", 0, folder.Cancelled, 10, 1, 0.01})
 	b := listRun(t, root, "b", time.Now(), listJob{"SIP", 0, folder.Running, 10, 1, 0.01})
 	const job = "SIP-seed0"
-	lb, err := folder.LockJob(b, job) // B's trainer
+	lb, err := folder.LockJob(b, job, "") // B's trainer
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestHardLinkedLockNotTrusted(t *testing.T) {
 	if rs.Jobs[0].Kind == JobTraining || rs.Jobs[0].Owner != nil {
 		t.Errorf("A's job listed as %s, owner %+v; want nobody training it", rs.Jobs[0].Kind, rs.Jobs[0].Owner)
 	}
-	la, err := folder.LockJob(a, job)
+	la, err := folder.LockJob(a, job, "")
 	if err != nil {
 		t.Fatalf("LockJob(A): %v", err)
 	}

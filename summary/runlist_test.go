@@ -117,7 +117,7 @@ func TestRunIndexStates(t *testing.T) {
 	writeStaleLock(t, lost, "Adam-seed0", pid)
 	var locks []*folder.JobLock
 	for _, j := range []string{"SIP-seed0", "Adam-seed0"} { // one live trainer holds both
-		l, err := folder.LockJob(training, j)
+		l, err := folder.LockJob(training, j, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,7 +322,7 @@ func TestDeleteRun(t *testing.T) {
 	root := t.TempDir()
 	done := listRun(t, root, "done", time.Now(), listJob{"SIP", 0, folder.Done, 10, 1, 0})
 	live := listRun(t, root, "live", time.Now(), listJob{"SIP", 0, folder.Running, 10, 1, 0})
-	l, err := folder.LockJob(live, "SIP-seed0")
+	l, err := folder.LockJob(live, "SIP-seed0", "")
 	if err != nil {
 		t.Fatal(err)
 	}

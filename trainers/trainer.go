@@ -93,8 +93,8 @@ func lastLogLine(dir string) string {
 }
 
 // List returns the process ids of the processes on this machine that train jobs of
-// the run in dir, Slurm array tasks left out (cancel those through Slurm), this process
-// left out too. They are found through the jobs' locks: a lock that is held proves its
+// the run in dir, cluster array tasks left out (cancel those through their engine), this
+// process left out too. They are found through the jobs' locks: a lock that is held proves its
 // owner alive, so a stale or reused process id is never returned. Where the system lists
 // its locks (Linux's /proc/locks), the process ids are the lock's holders as the kernel
 // names them, each checked to be a sipbench (/proc/PID/exe), not what the lock file says:

@@ -31,7 +31,7 @@ func TestHelperTrainer(t *testing.T) {
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
-	l, err := folder.LockJob("run", job)
+	l, err := folder.LockJob("run", job, "")
 	if err != nil {
 		os.Exit(3)
 	}

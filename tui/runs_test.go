@@ -149,7 +149,7 @@ func runsFixture(t *testing.T, root string) *summary.Index {
 	}
 	// The training run: this test process holds its locks, as a live trainer does.
 	for _, j := range []string{"SIP-seed0", "Adam-seed0"} {
-		l, err := folder.LockJob(training, j)
+		l, err := folder.LockJob(training, j, "")
 		if err != nil {
 			t.Fatal(err)
 		}
