@@ -900,11 +900,12 @@ func (r *runsScreen) hint(rs *summary.Status) string {
 	case summary.RunQueued:
 		s = "Waiting to start"
 		if rs.Cluster {
-			s = "Waiting in Slurm's queue"
+			s = "Waiting in " + cluster.Title(rs.Engine) + "'s queue"
 		}
 		s += ": " + opens("dashboard") + "."
 	case summary.RunUnknown:
-		s = "Slurm does not answer (squeue failed), so nobody can say whether its jobs still run: R offers no resume until it answers."
+		terms := cluster.TermsOf(rs.Engine)
+		s = terms.Title + " does not answer (" + terms.Queue + " failed), so nobody can say whether its jobs still run: R offers no resume until it answers."
 	case summary.RunLost:
 		s = lostHint(rs)
 	case summary.RunInterrupted:

@@ -472,6 +472,27 @@ func TestRunsSweepHint(t *testing.T) {
 	}
 }
 
+// TestRunsClusterHint checks that the hints of a run on a cluster name its engine, in its
+// words: Slurm's for a record that names none or "slurm", another engine's own.
+func TestRunsClusterHint(t *testing.T) {
+	r, _ := newFixtureRuns(t, 200, 30, false)
+	for _, c := range []struct {
+		state  summary.State
+		engine string
+		want   string
+	}{
+		{summary.RunQueued, "", "Waiting in Slurm's queue: enter opens its dashboard."},
+		{summary.RunQueued, "pbs", "Waiting in Pbs's queue: enter opens its dashboard."},
+		{summary.RunUnknown, "slurm", "Slurm does not answer (squeue failed), so nobody can say whether its jobs still run"},
+		{summary.RunUnknown, "pbs", "Pbs does not answer (pbs failed), so nobody can say whether its jobs still run"},
+	} {
+		rs := &summary.Status{State: c.state, Cluster: true, Engine: c.engine}
+		if got := strings.Join(strings.Fields(ansi.Strip(r.hint(rs))), " "); !strings.HasPrefix(got, c.want) {
+			t.Errorf("hint of a %s run on engine %q: %q; want it to begin %q", c.state, c.engine, got, c.want)
+		}
+	}
+}
+
 // TestRunsLostCheckpoints checks what the hint of a lost run says R does: resume from the
 // checkpoints, or train again from step 0 the jobs that have none yet (killed before
 // their first checkpoint).
