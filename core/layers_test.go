@@ -451,6 +451,93 @@ func TestConcatUpsample2MatchesUnfused(t *testing.T) {
 	}
 }
 
+// TestConv2dConcatUpsampleMatchesUnfused holds the fused concatenation and convolution to
+// Conv2d(ConcatUpsample2(a, b), w, bias) bit for bit, in the output and in every gradient
+// (a's written fresh and added to), at 1, 2 and 3 threads (with the implicit convolution
+// where it runs, the fused path; TestConv2dConcatUpsampleFallback without), and checks the
+// gradients against central differences in float64.
+func TestConv2dConcatUpsampleMatchesUnfused(t *testing.T) {
+	op := checkConv2dConcatUpsample(t)
+	if convImplicitOK(5, 16, 16) && op != "ConcatUpsample2+Conv2d" {
+		t.Errorf("the op recorded is %q, not the fused one", op)
+	}
+}
+
+// checkConv2dConcatUpsample is TestConv2dConcatUpsampleMatchesUnfused; it returns the
+// name of the op conv2dConcatUpsample recorded.
+func checkConv2dConcatUpsample(t *testing.T) string {
+	rng := rand.New(rand.NewPCG(5, 9))
+	const n, ca, cb, cout, h, w = 3, 2, 3, 4, 16, 16 // the implicit weight gradient needs slabs of ≥ 256 pixels
+	a, b := randTensor(rng, n, ca, h, w), randTensor(rng, n, cb, h/2, w/2)
+	wt, bias := randTensor(rng, cout, ca+cb, 3, 3), randTensor(rng, cout)
+	g, g2 := randTensor(rng, n, cout, h, w), randTensor(rng, n, ca, h, w)
+	var op string
+	run := func(fused bool, threads int) []*Tensor {
+		tp := NewTape()
+		tp.Threads = threads
+		va, vb := tp.Input(a.Clone()), tp.Input(b.Clone())
+		pw, pb := NewParam("w", wt.Shape...), NewParam("b", cout)
+		copy(pw.Value.Data, wt.Data)
+		copy(pb.Value.Data, bias.Data)
+		var out *Var
+		if fused {
+			out = conv2dConcatUpsample(va, vb, tp.Param(pw), tp.Param(pb))
+			op = out.op
+		} else {
+			out = Conv2d(ConcatUpsample2(va, vb), tp.Param(pw), tp.Param(pb))
+		}
+		// a's gradient also from a second use, so that the op adds into it.
+		both := ConcatChannels(Mul(out, tp.Const(g)), Mul(va, tp.Const(g2)))
+		ones := New(both.Value.Shape...)
+		ones.Fill(1)
+		tp.Backward(both, ones)
+		return []*Tensor{out.Value, va.Grad, vb.Grad, pw.Grad, pb.Grad}
+	}
+	want := run(false, 1)
+	for _, threads := range []int{1, 2, 3} {
+		got := run(true, threads)
+		for k, name := range []string{"output", "a's gradient", "b's gradient", "w's gradient", "bias's gradient"} {
+			for i := range want[k].Data {
+				if math.Float32bits(got[k].Data[i]) != math.Float32bits(want[k].Data[i]) {
+					t.Fatalf("threads %d: %s[%d] = %v, unfused %v", threads, name, i, got[k].Data[i], want[k].Data[i])
+				}
+			}
+		}
+	}
+	// The gradients against central differences of the float64 loss Σ g·out + Σ g2·a.
+	loss := func(in [3]*Tensor) float64 {
+		tp := NewTape()
+		pw, pb := NewParam("w", wt.Shape...), NewParam("b", cout)
+		copy(pw.Value.Data, in[2].Data)
+		copy(pb.Value.Data, bias.Data)
+		out := conv2dConcatUpsample(tp.Const(in[0]), tp.Const(in[1]), tp.Param(pw), tp.Param(pb))
+		var s float64
+		for i, v := range out.Value.Data {
+			s += float64(v) * float64(g.Data[i])
+		}
+		for i, v := range in[0].Data {
+			s += float64(v) * float64(g2.Data[i])
+		}
+		return s
+	}
+	grads := []*Tensor{want[1], want[2], want[3]}
+	for k, x := range []*Tensor{a, b, wt} {
+		for _, i := range []int{0, 7, len(x.Data) / 2, len(x.Data) - 1} {
+			const eps = 1e-2
+			plus, minus := [3]*Tensor{a, b, wt}, [3]*Tensor{a, b, wt}
+			plus[k], minus[k] = x.Clone(), x.Clone()
+			plus[k].Data[i] += eps
+			minus[k].Data[i] -= eps
+			fd := (loss(plus) - loss(minus)) / (2 * eps)
+			an := float64(grads[k].Data[i])
+			if math.Abs(fd-an) > 1e-2*(1+math.Abs(an)) {
+				t.Errorf("input %d, element %d: gradient %v, central difference %v", k, i, an, fd)
+			}
+		}
+	}
+	return op
+}
+
 // TestMaxPool2GradientAtArgMax holds MaxPool2's gradient, which scatters to the arg-max
 // the forward pass kept, to the definition (each window's first maximum by maxPoolArg
 // gets its output's adjoint, added to what x's adjoint held), with ties, ±0, NaN and an

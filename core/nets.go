@@ -115,11 +115,23 @@ func newDoubleConv(name string, in, mid, out int, rng *rand.Rand) doubleConv {
 }
 
 func (d doubleConv) forward(x *Var, act Activation) *Var {
+	return d.afterConv1(d.c1.forward(x), act)
+}
+
+// forwardConcatUpsample is forward(ConcatUpsample2(skip, x), act), its first convolution
+// fused with the concatenation (conv2dConcatUpsample): the same bits.
+func (d doubleConv) forwardConcatUpsample(skip, x *Var, act Activation) *Var {
+	t := x.Tape()
+	return d.afterConv1(conv2dConcatUpsample(skip, x, t.Param(d.c1.w), t.Param(d.c1.b)), act)
+}
+
+// afterConv1 is the rest of the block after its first convolution's output z.
+func (d doubleConv) afterConv1(z *Var, act Activation) *Var {
 	if isReLU(act) {
-		x = d.bn1.ForwardReLU(d.c1.forward(x))
+		x := d.bn1.ForwardReLU(z)
 		return d.bn2.ForwardReLU(d.c2.forward(x))
 	}
-	x = act(d.bn1.Forward(d.c1.forward(x)))
+	x := act(d.bn1.Forward(z))
 	return act(d.bn2.Forward(d.c2.forward(x)))
 }
 
@@ -142,7 +154,7 @@ func (d doubleConv) buffers() []*Tensor {
 //
 //	inc    = DoubleConv(in, f, f)
 //	down_i = MaxPool2 → DoubleConv(f, f, f)                          (i = 1…L−1)
-//	up_i   = Upsample2 → concat [skip, upsampled] → DoubleConv(2f, f, f)   (the first two one op, ConcatUpsample2)
+//	up_i   = Upsample2 → concat [skip, upsampled] → DoubleConv(2f, f, f)   (the first three one op where it can be, conv2dConcatUpsample)
 //	outc   = 1×1 convolution f → out
 //
 // where DoubleConv(a, m, b) is circular conv3×3(a→m) → BatchNorm → Act → circular
@@ -198,7 +210,7 @@ func (u *UNet) Forward(x *Var) *Var {
 	}
 	for i, up := range u.up { // up[0] is the deepest, joined with the skip one level up
 		skip := skips[len(skips)-2-i]
-		x = up.forward(ConcatUpsample2(skip, x), u.Act)
+		x = up.forwardConcatUpsample(skip, x, u.Act)
 	}
 	return u.outc.forward(x)
 }

@@ -47,18 +47,39 @@ func Conv2d(x, w, b *Var) *Var {
 // depends only on the shape (so the order of every sum is the same whatever the threads).
 type convOp struct {
 	x, w, b                *Var
+	in                     *convInput // where a fused convolution's input comes from, or nil (x)
 	n, cin, cout, h, wd, k int
 	hw, ckk                int
 	th                     int // goroutines the batch is split across
 	rows, rowsW            int // field rows per column slab: forward and dx, dW
 	implX, implG, implW    bool
 	padX, padG, colLen     int // the lengths of a worker's workspace
+	dxLen                  int // the length of a worker's input-gradient scratch (fused inputs)
 	work                   *Tensor
+}
+
+// convInput is the input of a convolution fused with the op that produces it (see
+// conv2dConcatUpsample), which is never stored: pad writes example i's circularly padded
+// input into xp (worker wk's buffer), in the forward pass and again for the weight
+// gradient, exactly as padCircular would write it from the input's values; if grad is not
+// nil, the backward pass writes example i's input gradient (as if fresh) into worker wk's
+// scratch dxi of Cin·H·W floats and hands it to grad. Only the implicit 3×3 path serves
+// it (convFusable).
+type convInput struct {
+	pad  func(xp []float32, i, wk int)
+	grad func(dxi []float32, i int)
 }
 
 // newConvOp checks the shapes of Conv2d's operands (see Conv2d for the panics).
 func newConvOp(x, w, b *Var) *convOp {
-	xs, ws := x.Value.Shape, w.Value.Shape
+	cv := newConvOpShape(x.Value.Shape, w, b)
+	cv.x = x
+	return cv
+}
+
+// newConvOpShape is newConvOp for an input of shape xs that is not a recorded Var.
+func newConvOpShape(xs []int, w, b *Var) *convOp {
+	ws := w.Value.Shape
 	mustRank("Conv2d x", xs, 4)
 	mustRank("Conv2d w", ws, 4)
 	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
@@ -69,7 +90,7 @@ func newConvOp(x, w, b *Var) *convOp {
 	if b != nil && !SameShape(b.Value.Shape, []int{cout}) {
 		panic(fmt.Sprintf("core: Conv2d: bias %v does not match weight %v", b.Value.Shape, ws))
 	}
-	return &convOp{x: x, w: w, b: b, n: n, cin: cin, cout: cout, h: h, wd: wd, k: k,
+	return &convOp{w: w, b: b, n: n, cin: cin, cout: cout, h: h, wd: wd, k: k,
 		hw: h * wd, ckk: cin * k * k}
 }
 
@@ -82,8 +103,15 @@ func newConvOp(x, w, b *Var) *convOp {
 // otherwise, and for the weight-gradient slabs the implicit dot-product kernel does not
 // serve, it builds the columns slab by slab. Both give the same bits.
 func (cv *convOp) planWork(t *Tape) {
+	cv.planPaths(t.Threads)
+	cv.allocWork(t)
+}
+
+// planPaths chooses the slabs and each pass's path (see planWork) for a batch split across
+// threads.
+func (cv *convOp) planPaths(threads int) {
 	h, wd := cv.h, cv.wd
-	cv.th = convWorkers(t.Threads, cv.n)
+	cv.th = convWorkers(threads, cv.n)
 	cv.rows = convSlabRows(h, wd, convSlabCols)
 	// The weight gradient's dot-product kernel has a fixed cost per call, so it takes
 	// longer slabs.
@@ -96,6 +124,23 @@ func (cv *convOp) planWork(t *Tape) {
 	cv.implW = cv.implX
 	for y0 := 0; cv.implW && y0 < h; y0 += cv.rowsW {
 		cv.implW = convDotRowsOK(cv.cout, (min(h, y0+cv.rowsW)-y0)*wd, wd)
+	}
+}
+
+// convFusable reports whether every pass of cv takes the implicit path, which a fused
+// input (convInput) needs: it is padded, never stored.
+func (cv *convOp) convFusable() bool {
+	return cv.k == 3 && cv.implX && cv.implW && cv.implG
+}
+
+// allocWork allocates one workspace per worker on t (see planWork).
+func (cv *convOp) allocWork(t *Tape) {
+	h, wd := cv.h, cv.wd
+	if cv.k != 3 {
+		return
+	}
+	if cv.in != nil && cv.in.grad != nil {
+		cv.dxLen = cv.cin * cv.hw
 	}
 	if cv.implX {
 		cv.padX = convPaddedLen(cv.cin, h, wd)
@@ -114,7 +159,7 @@ func (cv *convOp) planWork(t *Tape) {
 		colLen = max(colLen, cv.cout*cv.rows)
 	}
 	cv.colLen = colLen * 9 * wd
-	cv.work = t.allocNoZero(cv.th, cv.padX+cv.padG+cv.colLen)
+	cv.work = t.allocNoZero(cv.th, cv.padX+cv.padG+cv.colLen+cv.dxLen)
 }
 
 // workspace returns worker wk's padded x, padded g and columns (nil for a 1×1 kernel).
@@ -123,7 +168,23 @@ func (cv *convOp) workspace(wk int) (xp, gp, col []float32) {
 		return nil, nil, nil
 	}
 	ws := cv.work.Example(wk)
-	return ws[:cv.padX], ws[cv.padX : cv.padX+cv.padG], ws[cv.padX+cv.padG:]
+	e := cv.padX + cv.padG
+	return ws[:cv.padX], ws[cv.padX:e], ws[e : e+cv.colLen]
+}
+
+// dxScratch returns worker wk's scratch for a fused input's gradient (see convInput).
+func (cv *convOp) dxScratch(wk int) []float32 {
+	return cv.work.Example(wk)[cv.padX+cv.padG+cv.colLen:][:cv.dxLen]
+}
+
+// padInput writes example i's padded input into xp (worker wk's): from the fused input if
+// there is one, else from x.
+func (cv *convOp) padInput(xp []float32, i, wk int) {
+	if cv.in != nil {
+		cv.in.pad(xp, i, wk)
+		return
+	}
+	padCircular(xp, cv.x.Value.Example(i), cv.cin, cv.h, cv.wd)
 }
 
 // forward writes the convolution of every example into out, the examples split across
@@ -142,15 +203,15 @@ func (cv *convOp) forward(t *Tape, out *Tensor) {
 	parallelFor(cv.th, cv.th, func(wk int) {
 		xp, _, col := cv.workspace(wk)
 		for i := wk; i < cv.n; i += cv.th {
-			oi, xi := out.Example(i), cv.x.Value.Example(i)
+			oi := out.Example(i)
 			if cv.implX {
 				// The kernels add the bias as they store (the bits of beta = 1 on an
 				// output filled with it).
-				padCircular(xp, xi, cv.cin, cv.h, cv.wd)
+				cv.padInput(xp, i, wk)
 				plan.run(xp, oi, 1, 0, bias)
 				continue
 			}
-			cv.forwardExplicit(oi, xi, col)
+			cv.forwardExplicit(oi, cv.x.Value.Example(i), col)
 		}
 	})
 }
@@ -194,16 +255,17 @@ type convGrads struct {
 // the workers, then the per-example weight and bias gradients summed in example order.
 func (cv *convOp) backward(t *Tape, g *Tensor) {
 	var gr convGrads
-	if cv.x.needs {
+	if cv.x != nil && cv.x.needs {
 		gr.dx, gr.dxFresh = cv.x.gradForWrite()
 	}
+	wantDx := gr.dx != nil || cv.in != nil && cv.in.grad != nil
 	if cv.w.needs {
 		gr.dwEx = t.allocNoZero(cv.n, cv.cout*cv.ckk)
 	}
 	if cv.b != nil && cv.b.needs {
 		gr.dbEx = t.allocNoZero(cv.n, cv.cout)
 	}
-	if gr.dx != nil && cv.k == 3 {
+	if wantDx && cv.k == 3 {
 		gr.wflip = t.allocNoZero(cv.cin * cv.cout * 9).Data
 		flipKernel3(gr.wflip, cv.w.Value.Data, cv.cin, cv.cout)
 		if cv.implG {
@@ -213,7 +275,7 @@ func (cv *convOp) backward(t *Tape, g *Tensor) {
 	parallelFor(cv.th, cv.th, func(wk int) {
 		xp, gp, col := cv.workspace(wk)
 		for i := wk; i < cv.n; i += cv.th {
-			cv.backwardExample(&gr, i, g.Example(i), xp, gp, col)
+			cv.backwardExample(&gr, i, wk, g.Example(i), xp, gp, col)
 		}
 	})
 	if gr.dwEx != nil {
@@ -231,16 +293,26 @@ func (cv *convOp) backward(t *Tape, g *Tensor) {
 }
 
 // backwardExample writes example i's weight and bias gradients and its input gradient,
-// from its output gradient gi, in the worker's workspace xp, gp, col.
-func (cv *convOp) backwardExample(gr *convGrads, i int, gi, xp, gp, col []float32) {
+// from its output gradient gi, in worker wk's workspace xp, gp, col.
+func (cv *convOp) backwardExample(gr *convGrads, i, wk int, gi, xp, gp, col []float32) {
 	cout, cin, hw, ckk := cv.cout, cv.cin, cv.hw, cv.ckk
-	xi := cv.x.Value.Example(i)
 	var dxBeta float32 = 1
 	if gr.dxFresh {
 		dxBeta = 0
 	}
 	switch {
+	case cv.in != nil: // convFusable: the implicit 3×3 path
+		if gr.dwEx != nil {
+			cv.in.pad(xp, i, wk)
+			cv.weightGrad3(gr.dwEx.Example(i), gi, nil, xp, col)
+		}
+		if cv.in.grad != nil {
+			dxi := cv.dxScratch(wk)
+			cv.inputGrad3(gr, dxi, gi, gp, col, 0)
+			cv.in.grad(dxi, i)
+		}
 	case cv.k == 1:
+		xi := cv.x.Value.Example(i)
 		if gr.dwEx != nil { // dW_i = g_i · x_iᵀ
 			Gemm(false, true, cout, ckk, hw, 1, gi, hw, xi, hw, 0, gr.dwEx.Example(i), ckk)
 		}
@@ -249,7 +321,7 @@ func (cv *convOp) backwardExample(gr *convGrads, i int, gi, xp, gp, col []float3
 		}
 	default:
 		if gr.dwEx != nil {
-			cv.weightGrad3(gr.dwEx.Example(i), gi, xi, xp, col)
+			cv.weightGrad3(gr.dwEx.Example(i), gi, cv.x.Value.Example(i), xp, col)
 		}
 		if gr.dx != nil {
 			cv.inputGrad3(gr, gr.dx.Example(i), gi, gp, col, dxBeta)
@@ -265,10 +337,11 @@ func (cv *convOp) backwardExample(gr *convGrads, i int, gi, xp, gp, col []float3
 
 // weightGrad3 writes one example's weight gradient of a 3×3 convolution,
 // dW_i = Σ_slabs g_i[:, slab] · im2col(x_i)[:, slab]ᵀ, from the padded x in place where the
-// implicit dot kernel serves, else from columns built slab by slab.
+// implicit dot kernel serves, else from columns built slab by slab. A nil xi means that xp
+// holds the padded input already (a fused input).
 func (cv *convOp) weightGrad3(dw, gi, xi, xp, col []float32) {
 	h, wd, cin, cout, ckk := cv.h, cv.wd, cv.cin, cv.cout, cv.ckk
-	if cv.implW {
+	if cv.implW && xi != nil {
 		padCircular(xp, xi, cin, h, wd)
 	}
 	for y0 := 0; y0 < h; y0 += cv.rowsW {

@@ -143,6 +143,11 @@ func upsamplePlane(dst, src []float32, h, w int, taps []upsampleTapAt) {
 // it: the same expressions on the same values, so the same bits (an output row's top and
 // bottom are exactly the rows kept).
 func upsamplePlaneRows(dst, src []float32, h, w int, taps []upsampleTapAt, hrow []float32) {
+	upsamplePlaneRowsLd(dst, 2*w, src, h, w, taps, hrow)
+}
+
+// upsamplePlaneRowsLd is upsamplePlaneRows with the output rows ld ≥ 2w floats apart in dst.
+func upsamplePlaneRowsLd(dst []float32, ld int, src []float32, h, w int, taps []upsampleTapAt, hrow []float32) {
 	ho, wo := 2*h, 2*w
 	hrow = hrow[:h*wo]
 	for y := range h {
@@ -162,7 +167,7 @@ func upsamplePlaneRows(dst, src []float32, h, w int, taps []upsampleTapAt, hrow 
 	for y := 0; y < ho; y++ {
 		y0, y1, ly := upsampleTap(y, h)
 		top, bot := hrow[y0*wo:][:wo], hrow[y1*wo:][:wo]
-		d := dst[y*wo:][:wo]
+		d := dst[y*ld:][:wo]
 		q := 0
 		if upsampleAsm && wo >= 8 {
 			n8 := wo / 8
