@@ -98,11 +98,7 @@ func newCurves(runs []*run, o Options) (*Figure, error) {
 	f := &Figure{Kind: Curves, Width: w, Height: h, Panels: 1}
 	f.Labels = leg.Labels()
 	f.draw = func(c draw.Canvas) {
-		background(c)
-		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
-		lh := leg.Height(c.Max.X - c.Min.X)
-		leg.Draw(c)
-		f.rects = []vg.Rectangle{drawPanel(p, draw.Crop(c, 0, 0, 0, -lh))}
+		f.rects = []vg.Rectangle{drawPanel(p, belowLegend(page(c), leg))}
 	}
 	return f, nil
 }

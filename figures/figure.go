@@ -336,3 +336,9 @@ func background(c draw.Canvas) {
 	c.SetColor(white)
 	c.Fill(c.Rectangle.Path())
 }
+
+// page fills c white and returns it less the margins around a figure's panels.
+func page(c draw.Canvas) draw.Canvas {
+	background(c)
+	return draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
+}

@@ -120,11 +120,7 @@ func newScatter(r *run, o Options) (*Figure, error) {
 		f.Note = "no snapshot yet: " + strings.Join(missing, ", ")
 	}
 	f.draw = func(c draw.Canvas) {
-		background(c)
-		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
-		lh := leg.Height(c.Max.X - c.Min.X)
-		leg.Draw(c)
-		f.rects = []vg.Rectangle{drawPanel(p, draw.Crop(c, 0, 0, 0, -lh))}
+		f.rects = []vg.Rectangle{drawPanel(p, belowLegend(page(c), leg))}
 	}
 	return f, nil
 }

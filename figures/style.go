@@ -136,6 +136,16 @@ func (h supText) Draw(c vg.Canvas, txt string, sty text.Style, pt vg.Point) {
 // newLegend returns a legend in the figures' style.
 func newLegend() *legend.Legend { return legend.New(textStyle(legendSize)) }
 
+// belowLegend draws leg (if not nil) at the top of c and returns the rest of c, below it.
+func belowLegend(c draw.Canvas, leg *legend.Legend) draw.Canvas {
+	if leg == nil {
+		return c
+	}
+	lh := leg.Height(c.Max.X - c.Min.X)
+	leg.Draw(c)
+	return draw.Crop(c, 0, 0, 0, -lh)
+}
+
 func textStyle(size vg.Length) text.Style {
 	return text.Style{Color: black, Font: font.From(sans, size), Handler: handler,
 		XAlign: draw.XLeft, YAlign: draw.YBottom}

@@ -86,9 +86,7 @@ func newTable1(r *run, o Options) (*Figure, error) {
 	w, h := sized(o, 5*vg.Inch, vg.Length(0.9+0.35*float64(len(rows)))*vg.Inch)
 	f := &Figure{Kind: Table1, Width: w, Height: h, Panels: 1}
 	f.draw = func(c draw.Canvas) {
-		background(c)
-		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
-		f.rects = []vg.Rectangle{drawPanel(p, c)}
+		f.rects = []vg.Rectangle{drawPanel(p, page(c))}
 	}
 	return f, nil
 }

@@ -159,13 +159,7 @@ func gridFigure(kind Kind, plots []*panel, leg *legend.Legend, cols int, w, h vg
 	}
 	rows := (len(plots) + cols - 1) / cols
 	f.draw = func(c draw.Canvas) {
-		background(c)
-		c = draw.Crop(c, vg.Points(4), -vg.Points(8), vg.Points(3), -vg.Points(4))
-		if leg != nil {
-			lh := leg.Height(c.Max.X - c.Min.X)
-			leg.Draw(c)
-			c = draw.Crop(c, 0, 0, 0, -lh)
-		}
+		c = belowLegend(page(c), leg)
 		grid := make([][]*plot.Plot, rows)
 		for i := range grid {
 			grid[i] = make([]*plot.Plot, cols)
