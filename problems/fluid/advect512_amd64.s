@@ -1,5 +1,6 @@
 //go:build amd64 && !purego
 
+#include "go_asm.h"
 #include "textflag.h"
 
 // macCormackAVX512 is macCormackAVX2 (advect_amd64.s) eight points at a time: the same
@@ -248,6 +249,20 @@ GLOBL mcOne8<>(SB), RODATA|NOPTR, $8
 	VMULPD Z21, Z2, Z6 \
 	VADDPD Z6, Z0, Z6
 
+// ZPUT(off, z): stores z at point p (BX) of the float64 slice whose pointer is the field of
+// adjPrep at off (R15 points to it; go_asm.h names the offsets). R11 is clobbered.
+#define ZPUT(off, z) \
+	MOVQ    off(R15), R11 \
+	VMOVUPD z, (R11)(BX*8)
+
+// ZPUTSTENCIL(k, ty, tx): stores ZSTENCIL's flat index of the first node (int32, Y1) and
+// the fractions ty (Z2), tx (Z3) at point p into the fields at k, ty and tx.
+#define ZPUTSTENCIL(k, ty, tx) \
+	MOVQ    k(R15), R11 \
+	VMOVDQU Y1, (R11)(BX*4) \
+	ZPUT(ty, Z2) \
+	ZPUT(tx, Z3)
+
 // func macCormackAdjPrep512(a *adjPrep) bool
 //
 // maccormackAdjoint's stencils for n = 1<<shift ≥ 8, eight points at a time. Backwards
@@ -259,12 +274,12 @@ GLOBL mcOne8<>(SB), RODATA|NOPTR, $8
 // magnitude (or NaN), as macCormackAVX512 does.
 TEXT ·macCormackAdjPrep512(SB), NOSPLIT, $0-9
 	MOVQ a+0(FP), R15
-	MOVQ 0(R15), SI                    // f
-	MOVQ 8(R15), R8                    // dx
-	MOVQ 16(R15), R9                   // dy
-	MOVQ 24(R15), R10                  // sl
-	MOVQ 136(R15), R13                 // n
-	MOVQ 144(R15), AX                  // shift
+	MOVQ adjPrep_f(R15), SI
+	MOVQ adjPrep_dx(R15), R8
+	MOVQ adjPrep_dy(R15), R9
+	MOVQ adjPrep_sl(R15), R10
+	MOVQ adjPrep_n(R15), R13
+	MOVQ adjPrep_shift(R15), AX
 
 	ZSETUP
 	VBROADCASTSD mcOne8<>(SB), Z18
@@ -277,25 +292,16 @@ prow1:
 pcol1:
 	ZBACK
 	ZSTENCIL
-	MOVQ     48(R15), R11
-	VMOVDQU  Y1, (R11)(BX*4)           // kb
-	MOVQ     56(R15), R11
-	VMOVUPD  Z2, (R11)(BX*8)           // ty
-	MOVQ     64(R15), R11
-	VMOVUPD  Z3, (R11)(BX*8)           // tx
+	ZPUTSTENCIL(adjPrep_kb, adjPrep_tyb, adjPrep_txb)
 	ZGATHER4(SI)
 	ZBILERPG
 	VMOVUPD  Z6, (R10)(BX*8)           // sl
-	MOVQ     72(R15), R11
-	VMOVUPD  Z21, (R11)(BX*8)          // gy
-	MOVQ     80(R15), R11
-	VMOVUPD  Z19, (R11)(BX*8)          // gx
+	ZPUT(adjPrep_gyb, Z21)
+	ZPUT(adjPrep_gxb, Z19)
 	ZLO4
-	MOVQ     32(R15), R11
-	VMOVUPD  Z0, (R11)(BX*8)           // lo
+	ZPUT(adjPrep_lo, Z0)
 	ZHI4
-	MOVQ     40(R15), R11
-	VMOVUPD  Z0, (R11)(BX*8)           // hi
+	ZPUT(adjPrep_hi, Z0)
 	ZNEXT(pcol1, prow1)
 
 	ZINRANGE(poutOfRange)
@@ -310,24 +316,16 @@ pcol2:
 	VADDPD   (R9)(BX*8), Z10, Z2
 	VADDPD   (R8)(BX*8), Z11, Z3
 	ZSTENCIL
-	MOVQ     96(R15), R11
-	VMOVDQU  Y1, (R11)(BX*4)           // kf
-	MOVQ     104(R15), R11
-	VMOVUPD  Z2, (R11)(BX*8)           // ty
-	MOVQ     112(R15), R11
-	VMOVUPD  Z3, (R11)(BX*8)           // tx
+	ZPUTSTENCIL(adjPrep_kf, adjPrep_tyf, adjPrep_txf)
 	ZGATHER4(R10)
 	ZBILERPG
-	MOVQ     120(R15), R11
-	VMOVUPD  Z21, (R11)(BX*8)          // gy
-	MOVQ     128(R15), R11
-	VMOVUPD  Z19, (R11)(BX*8)          // gx
+	ZPUT(adjPrep_gyf, Z21)
+	ZPUT(adjPrep_gxf, Z19)
 	VMOVUPD  (SI)(BX*8), Z0
 	VSUBPD   Z6, Z0, Z0
 	VMULPD   Z0, Z9, Z0
 	VADDPD   (R10)(BX*8), Z0, Z0
-	MOVQ     88(R15), R11
-	VMOVUPD  Z0, (R11)(BX*8)           // nv
+	ZPUT(adjPrep_nv, Z0)
 	ZNEXT(pcol2, prow2)
 
 	VZEROUPPER

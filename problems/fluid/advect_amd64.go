@@ -85,7 +85,7 @@ func maccormackKernel(width, passes int, dst, f, dx, dy, sl, lo, hi []float64, n
 }
 
 // adjPrep is macCormackAdjPrep512's argument: the fields and the scratch it writes (the
-// offsets are the assembly's).
+// assembly finds them by go_asm.h's offsets, adjPrep_kb and so on).
 type adjPrep struct {
 	f, dx, dy, sl, lo, hi  *float64
 	kb                     *int32
