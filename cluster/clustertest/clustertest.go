@@ -338,14 +338,23 @@ func (e *Engine) Cancel(ctx context.Context, ids ...string) error {
 func (e *Engine) Signal(id string, sig os.Signal) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ts, err := e.lookup(id)
+	t, err := e.running(id)
 	if err != nil {
 		return err
 	}
-	if len(ts) != 1 || ts[0].proc == nil {
-		return fmt.Errorf("fake: %s is not running", id)
+	return t.proc.Signal(sig)
+}
+
+// running returns the one task that id names if its process runs; e.mu is held.
+func (e *Engine) running(id string) (*task, error) {
+	ts, err := e.lookup(id)
+	if err != nil {
+		return nil, err
 	}
-	return ts[0].proc.Signal(sig)
+	if len(ts) != 1 || ts[0].proc == nil {
+		return nil, fmt.Errorf("fake: %s is not running", id)
+	}
+	return ts[0], nil
 }
 
 // Requeue asks for the task's requeue. In the task's own process, it writes a request
@@ -362,14 +371,10 @@ func (e *Engine) Requeue(ctx context.Context, id string) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ts, err := e.lookup(id)
+	t, err := e.running(id)
 	if err != nil {
 		return err
 	}
-	if len(ts) != 1 || ts[0].proc == nil {
-		return fmt.Errorf("fake: %s is not running", id)
-	}
-	t := ts[0]
 	t.Restarts++
 	t.Phase, t.State = cluster.TaskRequeued, "PENDING"
 	e.save()
