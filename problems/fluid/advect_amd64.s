@@ -80,6 +80,40 @@ GLOBL mcLimit<>(SB), RODATA|NOPTR, $8
 	VMULPD Y6, Y2, Y6 \
 	VADDPD Y6, Y0, Y6
 
+// ROW: the start of row i (CX): i in Y10, the columns j … j+3 = 0 … 3 in Y11, j (DX) = 0.
+#define ROW \
+	VCVTSI2SDQ   CX, X10, X10 \
+	VBROADCASTSD X10, Y10 \
+	VMOVUPD      mcIota<>(SB), Y11 \
+	XORQ         DX, DX
+
+// NEXT(col, row): the next four points (p in BX, j in DX, Y11), back to col within the
+// row, else the next row i (CX), back to row, until i = n.
+#define NEXT(col, row) \
+	VADDPD   mcFour<>(SB), Y11, Y11 \
+	ADDQ     $4, BX \
+	ADDQ     $4, DX \
+	CMPQ     DX, R13 \
+	JLT      col \
+	INCQ     CX \
+	CMPQ     CX, R13 \
+	JLT      row
+
+// LO4: Y0 = the least of the four nodes (Go's min); HI4: Y0 = the largest (−min(−·)),
+// their signs flipped in Y8, Y1, Y4, Y5. Y6 is clobbered.
+#define LO4 \
+	MINOR(Y8, Y1, Y0, Y6) \
+	MINOR(Y0, Y4, Y0, Y6) \
+	MINOR(Y0, Y5, Y0, Y6)
+
+#define HI4 \
+	VXORPD   Y12, Y8, Y8 \
+	VXORPD   Y12, Y1, Y1 \
+	VXORPD   Y12, Y4, Y4 \
+	VXORPD   Y12, Y5, Y5 \
+	LO4 \
+	VXORPD   Y12, Y0, Y0
+
 // func macCormackAVX2(dst, f, dx, dy, sl, lo, hi *float64, n, shift, passes int) bool
 //
 // maccormack's two passes for n = 1<<shift ≥ 4, four points at a time (only the first,
@@ -112,10 +146,7 @@ TEXT ·macCormackAVX2(SB), NOSPLIT, $0-81
 	XORQ BX, BX                        // point p
 	XORQ CX, CX                        // row i
 row1:
-	VCVTSI2SDQ   CX, X10, X10
-	VBROADCASTSD X10, Y10
-	VMOVUPD      mcIota<>(SB), Y11
-	XORQ         DX, DX                // column j
+	ROW
 col1:
 	VMOVUPD  (R9)(BX*8), Y0
 	VMOVUPD  (R8)(BX*8), Y1
@@ -131,27 +162,11 @@ col1:
 	GATHER4(SI)
 	BILERP
 	VMOVUPD  Y6, (R10)(BX*8)
-	MINOR(Y8, Y1, Y0, Y6)
-	MINOR(Y0, Y4, Y0, Y6)
-	MINOR(Y0, Y5, Y0, Y6)
+	LO4
 	VMOVUPD  Y0, (R11)(BX*8)
-	VXORPD   Y12, Y8, Y8
-	VXORPD   Y12, Y1, Y1
-	VXORPD   Y12, Y4, Y4
-	VXORPD   Y12, Y5, Y5
-	MINOR(Y8, Y1, Y0, Y6)
-	MINOR(Y0, Y4, Y0, Y6)
-	MINOR(Y0, Y5, Y0, Y6)
-	VXORPD   Y12, Y0, Y0
+	HI4
 	VMOVUPD  Y0, (R12)(BX*8)
-	VADDPD   mcFour<>(SB), Y11, Y11
-	ADDQ     $4, BX
-	ADDQ     $4, DX
-	CMPQ     DX, R13
-	JLT      col1
-	INCQ     CX
-	CMPQ     CX, R13
-	JLT      row1
+	NEXT(col1, row1)
 
 	VMOVMSKPD Y7, AX
 	CMPQ      AX, $15
@@ -165,10 +180,7 @@ col1:
 	XORQ BX, BX
 	XORQ CX, CX
 row2:
-	VCVTSI2SDQ   CX, X10, X10
-	VBROADCASTSD X10, Y10
-	VMOVUPD      mcIota<>(SB), Y11
-	XORQ         DX, DX
+	ROW
 col2:
 	VADDPD   (R9)(BX*8), Y10, Y2
 	VADDPD   (R8)(BX*8), Y11, Y3
@@ -187,14 +199,7 @@ col2:
 	VMOVUPD  (R12)(BX*8), Y1
 	MINOR(Y0, Y1, Y0, Y6)          // min(·, hi)
 	VMOVUPD  Y0, (DI)(BX*8)
-	VADDPD   mcFour<>(SB), Y11, Y11
-	ADDQ     $4, BX
-	ADDQ     $4, DX
-	CMPQ     DX, R13
-	JLT      col2
-	INCQ     CX
-	CMPQ     CX, R13
-	JLT      row2
+	NEXT(col2, row2)
 
 done:
 	VZEROUPPER
