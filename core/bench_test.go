@@ -90,3 +90,40 @@ func BenchmarkConv2dConcatUpsample(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConv2dBNReLU times a U-Net block's BatchNorm+ReLU and second convolution (16
+// channels, 64×64, batch 32), forward and backward, fused (conv2dBNReLU) and as the two
+// ops. cpu-ms/op is the process's CPU time per iteration; -count alternates the two.
+func BenchmarkConv2dBNReLU(b *testing.B) {
+	const n, c, h, w = 32, 16, 64, 64
+	rng := rand.New(rand.NewPCG(1, 1))
+	z := randTensor(rng, n, c, h, w)
+	wt := &Param{Name: "W", Value: randTensor(rng, c, c, 3, 3), Grad: New(c, c, 3, 3)}
+	bias := &Param{Name: "b", Value: randTensor(rng, c), Grad: New(c)}
+	bn := NewBatchNorm2d("bn", c)
+	up := randTensor(rng, n, c, h, w)
+	for _, fused := range []bool{true, false} {
+		b.Run(fmt.Sprintf("fused=%v", fused), func(b *testing.B) {
+			tp := NewTape()
+			step := func() {
+				tp.Reset()
+				vz := tp.Input(z)
+				var y *Var
+				if fused {
+					y = conv2dBNReLU(vz, bn, tp.Param(wt), tp.Param(bias))
+				} else {
+					y = Conv2d(bn.ForwardReLU(vz), tp.Param(wt), tp.Param(bias))
+				}
+				tp.Backward(y, up)
+			}
+			step()
+			cpu0 := processCPU()
+			for b.Loop() {
+				step()
+			}
+			if cpu := processCPU() - cpu0; cpu0 > 0 && cpu > 0 {
+				b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+			}
+		})
+	}
+}

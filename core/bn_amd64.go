@@ -21,6 +21,13 @@ func bnSumSqDev16(x *float32, blocks int, mean float32, total float64) float64
 //go:noescape
 func bnNormalize8(dst, src *float32, n8 int, p *bnParams)
 
+// bnNormalizePadRows8 normalises rows rows of w floats (w a positive multiple of 8) as
+// bnNormalize8 does into rows w+2 floats apart, each padded circularly as padRows8 pads
+// it (bn_amd64.s).
+//
+//go:noescape
+func bnNormalizePadRows8(dst, src *float32, rows, w int, p *bnParams)
+
 //go:noescape
 func bnBackSums16(gy, x *float32, blocks int, p *bnParams, sums *[2]float64)
 

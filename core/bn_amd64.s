@@ -266,3 +266,59 @@ dxstore:
 dxdone:
 	VZEROUPPER
 	RET
+
+// func bnNormalizePadRows8(dst, src *float32, rows, w int, p *bnParams)
+//
+// For each of rows rows (source rows w floats apart, destination rows w+2 apart): the row
+// normalised as bnNormalize8 does (ReLU if relu) into dst[1:w+1], then dst[0] = dst[w] and
+// dst[w+1] = dst[1], the circular padding's wrapped columns (as padRows8 pads a row). w
+// must be a positive multiple of 8.
+TEXT ·bnNormalizePadRows8(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         rows+16(FP), CX
+	MOVQ         w+24(FP), R8
+	MOVQ         p+32(FP), BX
+	SHLQ         $2, R8    // source row in bytes
+	LEAQ         8(R8), R9 // destination row in bytes
+	VBROADCASTSS 0(BX), Y8  // mean
+	VBROADCASTSS 4(BX), Y9  // is
+	VBROADCASTSS 8(BX), Y10 // gamma
+	VBROADCASTSS 12(BX), Y11 // beta
+	VXORPS       Y12, Y12, Y12
+	MOVL         28(BX), DX
+	TESTQ        CX, CX
+	JLE          npdone
+
+nprow:
+	XORQ BX, BX
+
+npchunk:
+	VMOVUPS 0(SI)(BX*1), Y0
+	VSUBPS  Y8, Y0, Y0
+	VMULPS  Y9, Y0, Y0
+	VMULPS  Y0, Y10, Y0
+	VADDPS  Y11, Y0, Y0
+	TESTL   DX, DX
+	JZ      npstore
+	VMAXPS  Y0, Y12, Y0 // 0 > y ? 0 : y (y when NaN or ±0)
+	VADDPS  Y12, Y0, Y0 // −0 + 0 = +0, as max(−0, 0) in Go
+
+npstore:
+	VMOVUPS Y0, 4(DI)(BX*1)
+	ADDQ    $32, BX
+	CMPQ    BX, R8
+	JLT     npchunk
+
+	MOVL 0(DI)(R8*1), AX // dst[w], the normalised src[w−1]
+	MOVL AX, 0(DI)
+	MOVL 4(DI), AX       // dst[1], the normalised src[0]
+	MOVL AX, 4(DI)(R8*1)
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  nprow
+	VZEROUPPER
+
+npdone:
+	RET

@@ -114,3 +114,60 @@ func TestBatchNormSumKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormNormalizePadRows holds bnNormalizePadRows8 to the Go loops it replaces in
+// normalizePadded (the Go normalisation of each row into its padded row, then the wrapped
+// columns and rows of padWrap), bit for bit, with and without ReLU, on planes 8, 16 and
+// 64 wide with NaN, ±0 and infinities among the values and a normalised −0 (γ < 0, β =
+// −0), and checks it writes nothing outside the plane.
+func TestBatchNormNormalizePadRows(t *testing.T) {
+	if !gemmHasAVX2FMA {
+		t.Skip("this CPU lacks AVX2: the BatchNorm kernels do not run here")
+	}
+	negZero := float32(math.Copysign(0, -1))
+	rng := rand.New(rand.NewPCG(3, 11))
+	specials := []float32{float32(math.NaN()), negZero, 0, float32(math.Inf(1)), float32(math.Inf(-1)), 0.5}
+	for _, hw := range [][2]int{{1, 8}, {3, 16}, {5, 64}} {
+		h, w := hw[0], hw[1]
+		src := randTensor(rng, h, w).Data
+		for i := range src {
+			if rng.IntN(5) == 0 {
+				src[i] = specials[rng.IntN(len(specials))]
+			}
+		}
+		pw := w + 2
+		for _, relu := range []uint32{0, 1} {
+			p := bnParams{mean: 0.5, is: 1.25, gamma: -0.75, beta: negZero, relu: relu}
+			want := make([]float32, (h+2)*pw)
+			for y := range h {
+				row := want[(y+1)*pw+1:][:w]
+				for j, v := range src[y*w:][:w] {
+					row[j] = p.gamma*((v-p.mean)*p.is) + p.beta
+					if relu != 0 {
+						row[j] = max(row[j], 0)
+					}
+				}
+			}
+			padWrap(want, h, w)
+			const guard = 7 // floats after the plane that must stay untouched
+			got := make([]float32, (h+2)*pw+guard)
+			for i := range got {
+				got[i] = 42
+			}
+			bnNormalizePadRows8(&got[pw], &src[0], h, w, &p)
+			copy(got[:pw], got[h*pw:(h+1)*pw])
+			copy(got[(h+1)*pw:(h+2)*pw], got[pw:2*pw])
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%d×%d relu=%d: element %d = %v (%#x), the Go loops' %v (%#x)", h, w, relu, i,
+						got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
+			for i := len(want); i < len(got); i++ {
+				if got[i] != 42 {
+					t.Fatalf("%d×%d: wrote past the plane at %d", h, w, i)
+				}
+			}
+		}
+	}
+}

@@ -19,6 +19,10 @@ func bnSumSqDev16(x *float32, blocks int, mean float32, total float64) float64 {
 
 func bnNormalize8(dst, src *float32, n8 int, p *bnParams) { panic("core: no BatchNorm kernels") }
 
+func bnNormalizePadRows8(dst, src *float32, rows, w int, p *bnParams) {
+	panic("core: no BatchNorm kernels")
+}
+
 func bnBackSums16(gy, x *float32, blocks int, p *bnParams, sums *[2]float64) {
 	panic("core: no BatchNorm kernels")
 }

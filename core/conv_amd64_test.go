@@ -75,6 +75,16 @@ func TestConv2dConcatUpsampleFallback(t *testing.T) {
 	}
 }
 
+// TestConv2dBNReLUFallback is TestConv2dBNReLUMatchesUnfused without the implicit
+// convolution, where conv2dBNReLU records the two ops.
+func TestConv2dBNReLUFallback(t *testing.T) {
+	defer func(impl bool) { convImplicit = impl }(convImplicit)
+	convImplicit = false
+	if op := checkConv2dBNReLU(t); op != "Conv2d" {
+		t.Errorf("without the implicit convolution the op recorded is %q, not Conv2d", op)
+	}
+}
+
 // TestConvImplicitUsed checks that the U-Net's shapes take the implicit path where the
 // kernels exist, so that the test above compares what runs.
 func TestConvImplicitUsed(t *testing.T) {

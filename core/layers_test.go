@@ -538,6 +538,119 @@ func checkConv2dConcatUpsample(t *testing.T) string {
 	return op
 }
 
+// TestConv2dBNReLUMatchesUnfused holds the fused BatchNorm+ReLU and convolution to
+// Conv2d(bn.ForwardReLU(z), w, bias) bit for bit, in the output, in every gradient (z's
+// written fresh and added to) and in the running statistics, in training and evaluation,
+// at 1, 2 and 3 threads (with the implicit convolution where it runs, the fused path;
+// TestConv2dBNReLUFallback without), and checks the gradients against central
+// differences in float64.
+func TestConv2dBNReLUMatchesUnfused(t *testing.T) {
+	op := checkConv2dBNReLU(t)
+	if convImplicitOK(3, 16, 16) && op != "BatchNorm2d+ReLU+Conv2d" {
+		t.Errorf("the op recorded is %q, not the fused one", op)
+	}
+}
+
+// checkConv2dBNReLU is TestConv2dBNReLUMatchesUnfused; it returns the name of the op
+// conv2dBNReLU recorded.
+func checkConv2dBNReLU(t *testing.T) string {
+	rng := rand.New(rand.NewPCG(7, 3))
+	const n, c, cout, h, w = 3, 3, 4, 16, 16 // the implicit weight gradient needs slabs of ≥ 256 pixels
+	z := randTensor(rng, n, c, h, w)
+	for i := range z.Data {
+		z.Data[i] = 2*z.Data[i] + 0.5 // a mean and a spread away from 0 and 1
+	}
+	wt, bias := randTensor(rng, cout, c, 3, 3), randTensor(rng, cout)
+	gamma, beta := randTensor(rng, c), randTensor(rng, c)
+	g, g2 := randTensor(rng, n, cout, h, w), randTensor(rng, n, c, h, w)
+	var op string
+	newLayers := func() (*BatchNorm2d, *Param, *Param) {
+		bn := NewBatchNorm2d("bn", c)
+		copy(bn.Gamma.Value.Data, gamma.Data)
+		copy(bn.Beta.Value.Data, beta.Data)
+		for k := range c {
+			bn.RunningMean.Data[k], bn.RunningVar.Data[k] = 0.3*float32(k), 1+0.5*float32(k)
+		}
+		pw, pb := NewParam("w", wt.Shape...), NewParam("b", cout)
+		copy(pw.Value.Data, wt.Data)
+		copy(pb.Value.Data, bias.Data)
+		return bn, pw, pb
+	}
+	run := func(fused, training bool, threads int) []*Tensor {
+		tp := NewTape()
+		tp.Threads, tp.Training = threads, training
+		bn, pw, pb := newLayers()
+		vz := tp.Input(z.Clone())
+		var out *Var
+		if fused {
+			out = conv2dBNReLU(vz, bn, tp.Param(pw), tp.Param(pb))
+			op = out.op
+		} else {
+			out = Conv2d(bn.ForwardReLU(vz), tp.Param(pw), tp.Param(pb))
+		}
+		// z's gradient also from a second use, so that the op adds into it.
+		both := ConcatChannels(Mul(out, tp.Const(g)), Mul(vz, tp.Const(g2)))
+		ones := New(both.Value.Shape...)
+		ones.Fill(1)
+		tp.Backward(both, ones)
+		return []*Tensor{out.Value, vz.Grad, bn.Gamma.Grad, bn.Beta.Grad, pw.Grad, pb.Grad, bn.RunningMean, bn.RunningVar}
+	}
+	names := []string{"output", "z's gradient", "γ's gradient", "β's gradient", "w's gradient", "bias's gradient", "running mean", "running variance"}
+	for _, training := range []bool{true, false} {
+		want := run(false, training, 1)
+		for _, threads := range []int{1, 2, 3} {
+			got := run(true, training, threads)
+			for k, name := range names {
+				for i := range want[k].Data {
+					if math.Float32bits(got[k].Data[i]) != math.Float32bits(want[k].Data[i]) {
+						t.Fatalf("training %v, threads %d: %s[%d] = %v, unfused %v", training, threads, name, i, got[k].Data[i], want[k].Data[i])
+					}
+				}
+			}
+		}
+	}
+	// The gradients (training) against central differences of the float64 loss
+	// Σ g·out + Σ g2·z.
+	loss := func(in [3]*Tensor) float64 {
+		tp := NewTape()
+		bn, pw, pb := newLayers()
+		copy(bn.Gamma.Value.Data, in[1].Data)
+		copy(pw.Value.Data, in[2].Data)
+		out := conv2dBNReLU(tp.Const(in[0]), bn, tp.Param(pw), tp.Param(pb))
+		var s float64
+		for i, v := range out.Value.Data {
+			s += float64(v) * float64(g.Data[i])
+		}
+		for i, v := range in[0].Data {
+			s += float64(v) * float64(g2.Data[i])
+		}
+		return s
+	}
+	want := run(false, true, 1)
+	grads := []*Tensor{want[1], want[2], want[4]}
+	for k, x := range []*Tensor{z, gamma, wt} {
+		for _, i := range []int{0, 5 % len(x.Data), len(x.Data) / 2, len(x.Data) - 1} {
+			// A step in γ moves a whole channel along the ReLU: here a value lies within
+			// 3e-4 of its kink (γ[2]'s one-sided differences at 1e-3: −85.5 and −80.66,
+			// the gradient −80.65), so a shorter one.
+			eps := float32(1e-2)
+			if k == 1 {
+				eps = 1e-4
+			}
+			plus, minus := [3]*Tensor{z, gamma, wt}, [3]*Tensor{z, gamma, wt}
+			plus[k], minus[k] = x.Clone(), x.Clone()
+			plus[k].Data[i] += eps
+			minus[k].Data[i] -= eps
+			fd := (loss(plus) - loss(minus)) / (2 * float64(eps))
+			an := float64(grads[k].Data[i])
+			if math.Abs(fd-an) > 2e-2*(1+math.Abs(an)) {
+				t.Errorf("input %d, element %d: gradient %v, central difference %v", k, i, an, fd)
+			}
+		}
+	}
+	return op
+}
+
 // TestMaxPool2GradientAtArgMax holds MaxPool2's gradient, which scatters to the arg-max
 // the forward pass kept, to the definition (each window's first maximum by maxPoolArg
 // gets its output's adjoint, added to what x's adjoint held), with ties, ±0, NaN and an

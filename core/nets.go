@@ -128,8 +128,9 @@ func (d doubleConv) forwardConcatUpsample(skip, x *Var, act Activation) *Var {
 // afterConv1 is the rest of the block after its first convolution's output z.
 func (d doubleConv) afterConv1(z *Var, act Activation) *Var {
 	if isReLU(act) {
-		x := d.bn1.ForwardReLU(z)
-		return d.bn2.ForwardReLU(d.c2.forward(x))
+		t := z.Tape()
+		z2 := conv2dBNReLU(z, d.bn1, t.Param(d.c2.w), t.Param(d.c2.b))
+		return d.bn2.ForwardReLU(z2)
 	}
 	x := act(d.bn1.Forward(z))
 	return act(d.bn2.Forward(d.c2.forward(x)))

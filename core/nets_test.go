@@ -227,13 +227,14 @@ func tensorBits(x *Tensor) string {
 
 // TestUNetStepReusesArena checks that repeated fixed-shape steps neither grow the tape's
 // arena nor allocate in proportion to the data: the allocation count per step (Var nodes
-// and closures) is the same on a 48×48 and a 64×64 grid: both large enough for every op
-// to take the same path (the fused concatenation and convolution needs the implicit
-// convolution's weight-gradient slabs of at least 256 pixels, 16×16 fields), and for
-// the upsampling's gather lists (newUpsampleGather) to be too long for the stack.
+// and closures) is the same on a 64×64 and a 128×128 grid: both large enough for every
+// op to take the same path (the fused convolutions need the implicit weight gradient's
+// slabs of at least 256 pixels and rows of a multiple of 8, 16×16 fields at the deepest
+// level), and for the upsampling's gather lists (newUpsampleGather) to be too long for
+// the stack.
 func TestUNetStepReusesArena(t *testing.T) {
 	allocs := make(map[int]float64)
-	sizes := []int{48, 64}
+	sizes := []int{64, 128}
 	for _, size := range sizes {
 		rng := rand.New(rand.NewPCG(1, 1))
 		u := NewUNet(1, 1, 3, 4, rng)

@@ -59,16 +59,21 @@ type convOp struct {
 }
 
 // convInput is the input of a convolution fused with the op that produces it (see
-// conv2dConcatUpsample), which is never stored: pad writes example i's circularly padded
-// input into xp (worker wk's buffer), in the forward pass and again for the weight
-// gradient, exactly as padCircular would write it from the input's values; if grad is not
-// nil, the backward pass writes example i's input gradient (as if fresh) into worker wk's
-// scratch dxi of Cin·H·W floats and hands it to grad. Only the implicit 3×3 path serves
-// it (convFusable).
+// conv2dConcatUpsample, conv2dBNReLU), which is never stored: pad writes example i's
+// circularly padded input into xp (worker wk's buffer), in the forward pass and again for
+// the weight gradient, exactly as padCircular would write it from the input's values. The
+// backward pass writes example i's input gradient (as if fresh) into gradTo(i) if gradTo
+// is not nil, else, if grad is not nil, into worker wk's scratch of Cin·H·W floats, and
+// then hands it to grad if grad is not nil. Only the implicit 3×3 path serves it
+// (convFusable).
 type convInput struct {
-	pad  func(xp []float32, i, wk int)
-	grad func(dxi []float32, i int)
+	pad    func(xp []float32, i, wk int)
+	gradTo func(i int) []float32
+	grad   func(dxi []float32, i int)
 }
+
+// wantsGrad reports whether the backward pass computes the input gradient.
+func (in *convInput) wantsGrad() bool { return in.gradTo != nil || in.grad != nil }
 
 // newConvOp checks the shapes of Conv2d's operands (see Conv2d for the panics).
 func newConvOp(x, w, b *Var) *convOp {
@@ -139,7 +144,7 @@ func (cv *convOp) allocWork(t *Tape) {
 	if cv.k != 3 {
 		return
 	}
-	if cv.in != nil && cv.in.grad != nil {
+	if cv.in != nil && cv.in.grad != nil && cv.in.gradTo == nil {
 		cv.dxLen = cv.cin * cv.hw
 	}
 	if cv.implX {
@@ -258,7 +263,7 @@ func (cv *convOp) backward(t *Tape, g *Tensor) {
 	if cv.x != nil && cv.x.needs {
 		gr.dx, gr.dxFresh = cv.x.gradForWrite()
 	}
-	wantDx := gr.dx != nil || cv.in != nil && cv.in.grad != nil
+	wantDx := gr.dx != nil || cv.in != nil && cv.in.wantsGrad()
 	if cv.w.needs {
 		gr.dwEx = t.allocNoZero(cv.n, cv.cout*cv.ckk)
 	}
@@ -306,10 +311,17 @@ func (cv *convOp) backwardExample(gr *convGrads, i, wk int, gi, xp, gp, col []fl
 			cv.in.pad(xp, i, wk)
 			cv.weightGrad3(gr.dwEx.Example(i), gi, nil, xp, col)
 		}
-		if cv.in.grad != nil {
-			dxi := cv.dxScratch(wk)
+		if cv.in.wantsGrad() {
+			var dxi []float32
+			if cv.in.gradTo != nil {
+				dxi = cv.in.gradTo(i)
+			} else {
+				dxi = cv.dxScratch(wk)
+			}
 			cv.inputGrad3(gr, dxi, gi, gp, col, 0)
-			cv.in.grad(dxi, i)
+			if cv.in.grad != nil {
+				cv.in.grad(dxi, i)
+			}
 		}
 	case cv.k == 1:
 		xi := cv.x.Value.Example(i)

@@ -115,3 +115,78 @@ func padWrap(dst []float32, h, w int) {
 	copy(dst[:pw], dst[h*pw:(h+1)*pw])
 	copy(dst[(h+1)*pw:], dst[pw:2*pw])
 }
+
+// conv2dBNReLU returns Conv2d(bn.ForwardReLU(z), w, bias) as one op, with the same bits in
+// the output, in every gradient and in bn's running statistics, without storing the
+// normalised batch: each example's padded input is normalised straight from z into the
+// convolution's padded buffer (once in the forward pass, again for the weight gradient),
+// which saves writing the normalised batch and reading it back to pad it. The backward
+// pass writes the convolution's input gradient into a buffer of z's size, releases its own
+// output's adjoint, sends the gradient through BatchNorm+ReLU's backward pass, and releases
+// it. Where the implicit 3×3 convolution does
+// not serve the shape it records the two ops. It panics as ForwardReLU and Conv2d do.
+func conv2dBNReLU(z *Var, bn *BatchNorm2d, w, bias *Var) *Var {
+	t := z.tape
+	op := bn.newOp(z, true)
+	cv := newConvOpShape(z.Value.Shape, w, bias)
+	cv.planPaths(t.Threads)
+	if !cv.convFusable() {
+		return Conv2d(bn.ForwardReLU(z), w, bias)
+	}
+	op.stats(nil)
+	h, wd := cv.h, cv.wd
+	cv.in = &convInput{pad: func(xp []float32, i, _ int) {
+		op.normalizePadded(xp, i, h, wd)
+	}}
+	var dy *Tensor
+	if z.needs || op.gamma.needs || op.beta.needs {
+		cv.in.gradTo = func(i int) []float32 { return dy.Example(i) }
+	}
+	cv.allocWork(t)
+	out := t.allocNoZero(cv.n, cv.cout, h, wd) // every element is written below
+	cv.forward(t, out)
+	inputs := []*Var{z, op.gamma, op.beta, w}
+	if bias != nil {
+		inputs = append(inputs, bias)
+	}
+	var v *Var
+	v = t.record("BatchNorm2d+ReLU+Conv2d", out, func() {
+		if cv.in.gradTo != nil {
+			dy = t.allocNoZero(z.Value.Shape...) // every element is written (fresh)
+		}
+		cv.backward(t, v.Grad)
+		// Released before BatchNorm's backward pass allocates z's adjoint, as the two
+		// ops' Backward would release the convolution's output adjoint.
+		v.releaseGrad()
+		if dy != nil {
+			op.backward(dy.Data)
+			t.free = append(t.free, dy)
+			dy = nil
+		}
+	}, inputs...)
+	return v
+}
+
+// normalizePadded writes example i of op's output (BatchNorm+ReLU of x), padded
+// circularly, into xp: each row normalised into its padded row with its wrapped columns
+// (bnNormalizePadRows8 where it runs and w is a multiple of 8, else bnNormalize and
+// padWrap: the bits of normalizeChannel either way), then the first and last rows copied.
+func (op *bnOp) normalizePadded(xp []float32, i, h, w int) {
+	pw := w + 2
+	plane := (h + 2) * pw
+	xv := op.x.Value.Example(i)
+	for k := range op.c {
+		prm := op.params(k)
+		src, dst := xv[k*h*w:][:h*w], xp[k*plane:][:plane]
+		if bnAsm && w%8 == 0 && w > 0 && h > 0 {
+			bnNormalizePadRows8(&dst[pw], &src[0], h, w, &prm)
+			copy(dst[:pw], dst[h*pw:(h+1)*pw])
+			copy(dst[(h+1)*pw:], dst[pw:2*pw])
+			continue
+		}
+		for y := range h {
+			bnNormalize(dst[(y+1)*pw+1:][:w], src[y*w:][:w], &prm)
+		}
+		padWrap(dst, h, w)
+	}
+}

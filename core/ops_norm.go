@@ -69,17 +69,8 @@ func (bn *BatchNorm2d) ForwardReLU(x *Var) *Var { return bn.forward(x, true) }
 func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
 	op := bn.newOp(x, relu)
 	t := x.tape
-	op.gamma, op.beta = t.Param(bn.Gamma), t.Param(bn.Beta)
 	out := t.allocNoZero(x.Value.Shape...) // every element is written below
-	// The backward pass recomputes x̂ = (x − μ)/σ from x, μ and 1/σ rather than keeping it.
-	stats := t.allocNoZero(2, op.c)
-	op.mean, op.invStd = stats.Data[:op.c], stats.Data[op.c:]
-	parallelFor(t.Threads, op.c, func(k int) {
-		mean, variance := op.channelStats(k)
-		is := 1 / math.Sqrt(variance+bn.Eps)
-		op.mean[k], op.invStd[k] = float32(mean), float32(is)
-		op.normalizeChannel(out.Data, k)
-	})
+	op.stats(func(k int) { op.normalizeChannel(out.Data, k) })
 	name := "BatchNorm2d"
 	if relu {
 		name = "BatchNorm2d+ReLU"
@@ -87,6 +78,26 @@ func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
 	var v *Var
 	v = t.record(name, out, func() { op.backward(v.Grad.Data) }, x, op.gamma, op.beta)
 	return v
+}
+
+// stats records γ and β on the tape and computes the mean and 1/σ of every channel
+// (updating the running statistics in training mode), channel by channel across the
+// tape's threads, calling then(k) once channel k's are known (while its values are in the
+// cache). The backward pass recomputes x̂ = (x − μ)/σ from x, μ and 1/σ rather than keeping
+// it.
+func (op *bnOp) stats(then func(k int)) {
+	t := op.x.tape
+	op.gamma, op.beta = t.Param(op.bn.Gamma), t.Param(op.bn.Beta)
+	st := t.allocNoZero(2, op.c)
+	op.mean, op.invStd = st.Data[:op.c], st.Data[op.c:]
+	parallelFor(t.Threads, op.c, func(k int) {
+		mean, variance := op.channelStats(k)
+		is := 1 / math.Sqrt(variance+op.bn.Eps)
+		op.mean[k], op.invStd[k] = float32(mean), float32(is)
+		if then != nil {
+			then(k)
+		}
+	})
 }
 
 // bnOp is one recorded BatchNorm2d (+ReLU): its operands, its shape, and the mean and
@@ -153,24 +164,32 @@ func (op *bnOp) params(k int) bnParams {
 func (op *bnOp) normalizeChannel(out []float32, k int) {
 	xv, hw := op.x.Value.Data, op.hw
 	prm := op.params(k)
-	mean32, is32, g, b := prm.mean, prm.is, prm.gamma, prm.beta
 	for i := 0; i < op.n; i++ {
 		off := (i*op.c + k) * hw
-		src, dst := xv[off:][:hw], out[off:][:hw]
-		if bnAsm && hw >= 8 {
-			n8 := hw / 8
-			bnNormalize8(&dst[0], &src[0], n8, &prm)
-			src, dst = src[8*n8:], dst[8*n8:]
-		}
-		if op.relu {
-			for j, v := range src {
-				dst[j] = max(g*((v-mean32)*is32)+b, 0)
-			}
-			continue
-		}
+		bnNormalize(out[off:][:hw], xv[off:][:hw], &prm)
+	}
+}
+
+// bnNormalize writes dst = γ·((src − μ)·(1/σ)) + β, then ReLU if p.relu, with the
+// constants of p: the runs of 8 in the AVX2 kernel where it runs, the rest in Go (the same
+// bits, TestBatchNormKernels), so that the result of each element does not depend on
+// where a run starts.
+func bnNormalize(dst, src []float32, p *bnParams) {
+	dst = dst[:len(src)]
+	if bnAsm && len(src) >= 8 {
+		n8 := len(src) / 8
+		bnNormalize8(&dst[0], &src[0], n8, p)
+		src, dst = src[8*n8:], dst[8*n8:]
+	}
+	mean32, is32, g, b := p.mean, p.is, p.gamma, p.beta
+	if p.relu != 0 {
 		for j, v := range src {
-			dst[j] = g*((v-mean32)*is32) + b
+			dst[j] = max(g*((v-mean32)*is32)+b, 0)
 		}
+		return
+	}
+	for j, v := range src {
+		dst[j] = g*((v-mean32)*is32) + b
 	}
 }
 

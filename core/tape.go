@@ -221,9 +221,21 @@ func (t *Tape) Backward(out *Var, grad *Tensor) {
 		n := t.nodes[i]
 		if n.back != nil && n.Grad != nil {
 			n.back()
-			t.free = append(t.free, n.Grad)
-			n.Grad = nil
+			if n.Grad != nil { // an op may release its own adjoint (releaseGrad)
+				t.free = append(t.free, n.Grad)
+				n.Grad = nil
+			}
 		}
+	}
+}
+
+// releaseGrad releases v's adjoint for reuse, as Backward does once v's op has propagated
+// it: an op whose backward pass allocates after it is done with its output's adjoint calls
+// it then, so that those allocations can reuse it.
+func (v *Var) releaseGrad() {
+	if v.Grad != nil {
+		v.tape.free = append(v.tape.free, v.Grad)
+		v.Grad = nil
 	}
 }
 
