@@ -3,6 +3,7 @@ package optimizers
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/sipbench/sipbench/core"
 )
@@ -80,6 +81,12 @@ type NetObjective struct {
 	plus   *core.Tensor
 	scr    []*core.Tensor
 	theta  []*core.Tensor
+
+	// base is x = NN(y*) recorded at the parameters baseTheta on a tape that is not
+	// Tape (UseBase); basePx is P(base), computed at its first use.
+	base      *core.Var
+	baseTheta []*core.Tensor
+	basePx    *core.Tensor
 }
 
 var _ Objective = (*NetObjective)(nil)
@@ -89,6 +96,39 @@ func (o *NetObjective) fdStep() float64 {
 		return 1e-3
 	}
 	return o.FDStep
+}
+
+// UseBase tells the objective that x, recorded on a tape other than Tape by the same
+// forward pass as Forward's (or Net.Forward(Const(Y))), in training mode, is its
+// prediction at the current parameters. While the parameters equal these (compared
+// bit for bit at each call), GaussNewton backpropagates from x instead of recording
+// the forward pass again, and Value reads the loss from it: the results are the same
+// bits, as a forward pass at the same parameters gives the same x. x's tape must not
+// be reset while the objective is used.
+//
+// A Hessian-free step calls GaussNewton at its start's parameters once per CG
+// iteration: the base saves one of its three forward passes each time (and one
+// evaluation of P).
+func (o *NetObjective) UseBase(x *core.Var) {
+	if x.Tape() == o.Tape {
+		panic("optimizers: UseBase: x is recorded on the objective's own tape, which its evaluations reset")
+	}
+	o.base, o.basePx = x, nil
+	o.baseTheta = snapshotInto(o.baseTheta, valuesOf(o.Net.Params()))
+}
+
+// atBase reports whether a base is set (UseBase) and the parameters are those it was
+// recorded at.
+func (o *NetObjective) atBase() bool {
+	if o.base == nil {
+		return false
+	}
+	for i, p := range o.Net.Params() {
+		if !slices.Equal(p.Value.Data, o.baseTheta[i].Data) {
+			return false
+		}
+	}
+	return true
 }
 
 // forward records x at the current parameters on the tape and restores the buffers.
@@ -140,16 +180,23 @@ func (o *NetObjective) Gradient() float64 {
 }
 
 // Value implements Objective.
-func (o *NetObjective) Value() float64 { return o.loss(o.forward().Value) }
+func (o *NetObjective) Value() float64 {
+	if o.atBase() {
+		return o.loss(o.base.Value)
+	}
+	return o.loss(o.forward().Value)
+}
 
 // GaussNewton implements Objective: u = J_θ·v by a central difference of two forward
 // passes, w = H_x·u (for Adjoint J_P·u by a central difference of P, then J_Pᵀ·J_P·u =
-// Physics.Gradient(x, P(x) − J_P·u)), and G·v = J_θᵀ·w by one backward pass at θ.
+// Physics.Gradient(x, P(x) − J_P·u)), and G·v = J_θᵀ·w by one backward pass at θ, from
+// the base (UseBase) where the parameters are its own, else from a third forward pass.
 func (o *NetObjective) GaussNewton(dst, v []*core.Tensor) {
 	ps := o.Net.Params()
 	if len(dst) != len(ps) || len(v) != len(ps) {
 		panic(fmt.Sprintf("optimizers: GaussNewton: %d parameters, %d directions, %d destinations", len(ps), len(v), len(dst)))
 	}
+	atBase := o.atBase()
 	o.theta = snapshotInto(o.theta, valuesOf(ps))
 	eps := o.fdStep() * math.Max(norm(o.theta), 1) / math.Max(norm(v), 1e-30)
 	shifted(ps, o.theta, eps, v)
@@ -162,17 +209,20 @@ func (o *NetObjective) GaussNewton(dst, v []*core.Tensor) {
 		u.Data[i] = float32((float64(o.plus.Data[i]) - float64(xm.Data[i])) / (2 * eps))
 	}
 	copyAll(valuesOf(ps), o.theta)
-	x := o.forward()
-	w := o.curvature(x.Value, u)
+	x := o.base
+	if !atBase {
+		x = o.forward()
+	}
+	w := o.curvature(x.Value, u, atBase)
 	core.ZeroGrads(ps)
-	o.Tape.Backward(x, w)
+	x.Tape().Backward(x, w)
 	for i, p := range ps {
 		dst[i].CopyFrom(p.Grad)
 	}
 }
 
-// curvature returns H_x·u at x.
-func (o *NetObjective) curvature(x, u *core.Tensor) *core.Tensor {
+// curvature returns H_x·u at x; if atBase, x is the base's and P(x) is computed once.
+func (o *NetObjective) curvature(x, u *core.Tensor, atBase bool) *core.Tensor {
 	inv := o.Method.Reduction.Scale(x.Batch())
 	w := o.scratch(1, x.Shape)
 	if o.Method.Source != Adjoint {
@@ -192,7 +242,16 @@ func (o *NetObjective) curvature(x, u *core.Tensor) *core.Tensor {
 		z.Data[i] = v - float32(eps)*u.Data[i]
 	}
 	pm := o.Physics.Forward(o.scratch(4, o.Y.Shape), z)
-	px := o.Physics.Forward(o.scratch(5, o.Y.Shape), x)
+	var px *core.Tensor
+	if atBase {
+		if o.basePx == nil {
+			o.basePx = o.Physics.Forward(core.New(o.Y.Shape...), x)
+		}
+		px = o.scratch(5, o.Y.Shape)
+		px.CopyFrom(o.basePx)
+	} else {
+		px = o.Physics.Forward(o.scratch(5, o.Y.Shape), x)
+	}
 	// r = P(x) − J_P·u, so that Gradient(x, r) = J_Pᵀ(P(x) − r) = J_Pᵀ·J_P·u.
 	for i := range pp.Data {
 		jp := (float64(pp.Data[i]) - float64(pm.Data[i])) / (2 * eps)

@@ -157,7 +157,7 @@ func (t *trainer) trainStep(batch int) (xTrue, y, x *core.Tensor) {
 	t.prob.Metrics(t.vals, x, xTrue, y)
 	// --- closure optimizers (AdaHessian, Hessian-free): re-evaluate on the same batch.
 	if co, ok := t.opt.(optimizers.ClosureOptimizer); ok {
-		co.StepWith(t.objective(y, xTrue))
+		co.StepWith(t.objective(y, xTrue, pred))
 		t.step++
 		return xTrue, y, x
 	}
@@ -168,8 +168,11 @@ func (t *trainer) trainStep(batch int) (xTrue, y, x *core.Tensor) {
 }
 
 // objective returns the training objective of the batch (y*, x*) for a closure
-// optimizer, on a tape of its own so that the step's prediction stays valid.
-func (t *trainer) objective(y, xTrue *core.Tensor) *optimizers.NetObjective {
+// optimizer, on a tape of its own so that the step's prediction stays valid. pred, if not
+// nil, is the step's prediction at the current parameters on the job's tape, recorded as
+// the objective's forward pass records it: the objective's base (UseBase), which saves a
+// Hessian-free step a forward pass per CG iteration.
+func (t *trainer) objective(y, xTrue *core.Tensor, pred *core.Var) *optimizers.NetObjective {
 	if t.objTape == nil {
 		t.objTape = core.NewTape()
 	}
@@ -177,6 +180,9 @@ func (t *trainer) objective(y, xTrue *core.Tensor) *optimizers.NetObjective {
 	obj := &optimizers.NetObjective{Net: t.net, Tape: t.objTape, Method: t.method, Physics: t.prob, Y: y, XTrue: xTrue}
 	if adj, ok := t.prob.(problems.PredictionAdjuster); ok {
 		obj.Forward = func(tp *core.Tape) *core.Var { return adj.AdjustPrediction(t.net.Forward(tp.Const(y)), y) }
+	}
+	if pred != nil {
+		obj.UseBase(pred)
 	}
 	return obj
 }
