@@ -253,6 +253,18 @@ func CompareLines(infos []folder.Info, dirs []string) []CompareLine {
 	return lines
 }
 
+// Presets names the presets of the runs, each once, in the order they first come:
+// "poisson", or "poisson, heat".
+func Presets(infos []folder.Info) string {
+	var ps []string
+	for _, in := range infos {
+		if !slices.Contains(ps, in.Preset) {
+			ps = append(ps, in.Preset)
+		}
+	}
+	return strings.Join(ps, ", ")
+}
+
 // RunLabels returns, for each run, the settings in which the runs differ ("lr.Adam=1e-4
 // xi=32"), or the folder's name where they differ in none (DiffLabels of the runs'
 // settings, preset and scale). A table of several runs names its groups by them.

@@ -150,6 +150,16 @@ func (r *Status) TrainedFor() float64 {
 	return r.Training
 }
 
+// Progress returns the run's progress in steps per job, the jobs' mean steps done over
+// their mean total ("1500/2000"), or "-" while it has no job with a total.
+func (r *Status) Progress() string {
+	n := len(r.Jobs)
+	if n == 0 || r.Total == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", (r.Done+n/2)/n, (r.Total+n/2)/n)
+}
+
 // spanUnion returns the length of the union of the spans [a, b].
 func spanUnion(spans [][2]float64) float64 {
 	s := slices.Clone(spans)

@@ -434,3 +434,24 @@ func TestRunTrainedFor(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressAndPresets checks the texts that `sipbench runs` and the runs screen share:
+// the steps per job (rounded means) and the presets of several runs, each once.
+func TestProgressAndPresets(t *testing.T) {
+	for _, c := range []struct {
+		jobs, done, total int
+		want              string
+	}{{0, 0, 0, "-"}, {2, 0, 0, "-"}, {3, 1500, 6000, "500/2000"}, {2, 3, 9, "2/5"}} {
+		r := &Status{Jobs: make([]JobStatus, c.jobs), Done: c.done, Total: c.total}
+		if got := r.Progress(); got != c.want {
+			t.Errorf("Progress of %d jobs, %d of %d steps: %q, want %q", c.jobs, c.done, c.total, got, c.want)
+		}
+	}
+	infos := []folder.Info{{Preset: "poisson"}, {Preset: "heat"}, {Preset: "poisson"}}
+	if got := Presets(infos); got != "poisson, heat" {
+		t.Errorf("Presets = %q, want \"poisson, heat\"", got)
+	}
+	if got := Presets(nil); got != "" {
+		t.Errorf("Presets(nil) = %q, want \"\"", got)
+	}
+}

@@ -640,7 +640,7 @@ func (d *dashboard) titleText() string {
 	case d.ownTitle:
 		title = "sipbench · " + d.title
 	case len(d.runs) > 1:
-		title = fmt.Sprintf("sipbench · compare %d runs of %s", len(d.runs), runPresets(d.store.Runs))
+		title = fmt.Sprintf("sipbench · compare %d runs of %s", len(d.runs), summary.Presets(d.store.Runs))
 		if d.title != "" {
 			title += " · " + d.title
 		}
@@ -836,18 +836,6 @@ func (d *dashboard) lineCurve(li int, name string, window int) (curve, bool) {
 	return c, ok
 }
 
-// runPresets names the presets of runs: "poisson", or "poisson, heat".
-func runPresets(infos []folder.Info) string {
-	var ps []string
-	for _, in := range infos {
-		if !slices.Contains(ps, in.Preset) {
-			ps = append(ps, in.Preset)
-		}
-	}
-	return strings.Join(ps, ", ")
-}
-
-// field returns the field of s called name, or nil.
 // channelOf returns channel ch of f as a field of shape [h, w] sharing f's data; f itself
 // if it has one channel (or is nil or too short).
 func channelOf(f *folder.Field, ch int) *folder.Field {

@@ -675,7 +675,7 @@ func (r *runsScreen) tableRows() ([]column, []tableRow) {
 		rs := &r.all[i]
 		presetW = max(presetW, ansi.StringWidth(runPreset(rs)))
 		folderW = max(folderW, ansi.StringWidth(rs.Name()))
-		stepsW = max(stepsW, len(stepsOf(rs)))
+		stepsW = max(stepsW, len(rs.Progress()))
 	}
 	presetW, folderW = min(presetW, 12), min(folderW, 40)
 	trendW := 12
@@ -697,7 +697,7 @@ func (r *runsScreen) tableRows() ([]column, []tableRow) {
 		{column{Title: "scale", Width: 5}, 4, func(rs *summary.Status) tableCell { return tableCell{Text: runScale(rs)} }},
 		{column{Title: "methods", Width: 12, Flex: true}, 5, func(rs *summary.Status) tableCell { return tableCell{Text: runMethods(rs)} }},
 		{column{Title: "seeds", Width: 5, Right: true}, 3, func(rs *summary.Status) tableCell { return tableCell{Text: runSeeds(rs)} }},
-		{column{Title: "steps", Width: stepsW, Right: true}, 0, func(rs *summary.Status) tableCell { return tableCell{Text: stepsOf(rs)} }},
+		{column{Title: "steps", Width: stepsW, Right: true}, 0, func(rs *summary.Status) tableCell { return tableCell{Text: rs.Progress()} }},
 		{column{Title: "state", Width: 14}, 0, func(rs *summary.Status) tableCell {
 			return tableCell{Text: rs.StateText(), Style: runStateStyle(t, rs.State)}
 		}},
@@ -776,16 +776,6 @@ func runSeeds(rs *summary.Status) string {
 		return "-"
 	}
 	return fmt.Sprint(len(rs.Info.Seeds))
-}
-
-// stepsOf is a run's progress in steps per job: the jobs' mean steps done over their mean
-// total ("1500/2000").
-func stepsOf(rs *summary.Status) string {
-	n := len(rs.Jobs)
-	if n == 0 || rs.Total == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%d/%d", (rs.Done+n/2)/n, (rs.Total+n/2)/n)
 }
 
 // trainedOf is how long the run trained (RunStatus.TrainedFor: jobs that trained one

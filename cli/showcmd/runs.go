@@ -197,7 +197,7 @@ func printRuns(w io.Writer, rs []summary.Status) {
 			state = "unreadable: " + sanitize.String(r.Err.Error())
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", started, dash(preset), dash(scale), dash(methods), seeds,
-			stepsText(r), state, trainedText(r.TrainedFor()), headlineText(r), sanitize.Path(r.Dir))
+			r.Progress(), state, trainedText(r.TrainedFor()), headlineText(r), sanitize.Path(r.Dir))
 	}
 	tw.Flush()
 	for i := range rs {
@@ -220,16 +220,6 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// stepsText is a run's progress in steps per job: the jobs' mean steps done over their
-// mean total ("1500/2000").
-func stepsText(r *summary.Status) string {
-	n := len(r.Jobs)
-	if n == 0 || r.Total == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%d/%d", (r.Done+n/2)/n, (r.Total+n/2)/n)
 }
 
 // trainedText formats seconds of training: "45s", "12m05s", "3h20m".

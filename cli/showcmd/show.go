@@ -181,7 +181,7 @@ func showCompare(w io.Writer, dirs []string, infos []folder.Info, o summary.Opti
 		cw = csv.NewWriter(w)
 		cw.Write(csvHeader(infos[0], true))
 	} else {
-		fmt.Fprintf(w, "%d runs of %s; ratio = method / the reference of its run (higher: the reference is ahead)\n", len(dirs), presetsOf(infos))
+		fmt.Fprintf(w, "%d runs of %s; ratio = method / the reference of its run (higher: the reference is ahead)\n", len(dirs), summary.Presets(infos))
 	}
 	for i, d := range dirs {
 		s, err := summary.Summarize(d, infos[i], o)
@@ -202,17 +202,6 @@ func showCompare(w io.Writer, dirs []string, infos []folder.Info, o summary.Opti
 		return cw.Error()
 	}
 	return nil
-}
-
-// presetsOf names the presets of the runs: "poisson", or "poisson, heat".
-func presetsOf(infos []folder.Info) string {
-	var ps []string
-	for _, in := range infos {
-		if !slices.Contains(ps, in.Preset) {
-			ps = append(ps, in.Preset)
-		}
-	}
-	return strings.Join(ps, ", ")
 }
 
 // csvHeader is the header of show's CSV; several runs add the run's folder and label.
