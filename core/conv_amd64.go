@@ -57,6 +57,12 @@ func sdotRowsKernel4x6(rows, w8 int, a0, a1, a2, a3 *float32, lda int, b0, b1, b
 //go:noescape
 func padRows8(dst, src *float32, rows, w int)
 
+// sumPlanes8 writes dst[p] = sum32 of the p-th of 8 consecutive planes of hw floats at x
+// (hw a positive multiple of 4), the same bits (pad_amd64.s, AVX).
+//
+//go:noescape
+func sumPlanes8(dst, x *float32, hw int)
+
 // padAsm reports whether padCircular uses padRows8 (AVX).
 var padAsm = gemmHasAVX2FMA
 

@@ -3,6 +3,7 @@
 package core
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -147,5 +148,37 @@ func BenchmarkUpsamplePlaneRows(b *testing.B) {
 				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
+	}
+}
+
+// TestSumPlanesBits holds sumPlanes (eight planes at a time in sumPlanes8) to sum32 plane
+// by plane, bit for bit, with ±0, infinities, subnormals and large values among the floats
+// (any NaN for any NaN), for plane counts with and without a remainder after the eights
+// and plane lengths of 4 upwards; it fails if a plane's lanes or order are wrong.
+func TestSumPlanesBits(t *testing.T) {
+	if !padAsm {
+		t.Skip("this CPU lacks AVX: sumPlanes8 does not run here")
+	}
+	rng := rand.New(rand.NewPCG(8, 21))
+	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-45, 3e38, -3e38}
+	for _, planes := range []int{1, 8, 9, 16, 23} {
+		for _, hw := range []int{4, 12, 64, 4096} {
+			x := randTensor(rng, planes, hw).Data
+			for i := range x {
+				x[i] *= float32(math.Exp(4 * rng.NormFloat64())) // magnitudes far apart: rounding matters
+				if rng.IntN(300) == 0 {
+					x[i] = specials[rng.IntN(len(specials))]
+				}
+			}
+			got := make([]float32, planes)
+			sumPlanes(got, x, hw)
+			for p := range got {
+				want := sum32(x[p*hw : (p+1)*hw])
+				if math.Float32bits(got[p]) != math.Float32bits(want) && !(got[p] != got[p] && want != want) {
+					t.Fatalf("%d planes of %d: plane %d sums to %v (%#x), sum32 %v (%#x)", planes, hw, p,
+						got[p], math.Float32bits(got[p]), want, math.Float32bits(want))
+				}
+			}
+		}
 	}
 }

@@ -30,6 +30,8 @@ const padAsm = false
 
 func padRows8(dst, src *float32, rows, w int) { panic("core: no padding kernel") }
 
+func sumPlanes8(dst, x *float32, hw int) { panic("core: no plane sums kernel") }
+
 // poolAsm is false: MaxPool2 runs its Go loop.
 const poolAsm = false
 
