@@ -25,17 +25,20 @@ import (
 	"github.com/sipbench/sipbench/tune"
 )
 
-// uiFlags are the display flags of the commands that open the TUI (app, run, watch).
+// uiFlags are the display flags of the commands that open the TUI (app, run, resume,
+// watch).
 type uiFlags struct {
 	color string
 	ascii bool
+	mouse bool
 }
 
-// addUIFlags defines --color and --ascii on fs.
+// addUIFlags defines --color, --ascii and --mouse on fs.
 func addUIFlags(fs *flag.FlagSet) *uiFlags {
 	u := &uiFlags{}
 	fs.StringVar(&u.color, "color", "auto", "colour: auto (honours NO_COLOR), always, never, truecolor, 256 or 16")
 	fs.BoolVar(&u.ascii, "ascii", false, "draw with ASCII only (no braille, box drawing or block glyphs)")
+	fs.BoolVar(&u.mouse, "mouse", false, "start in mouse mode (ctrl+t toggles it): click rows and legend entries, the wheel scrolls; shift+drag selects text in most terminals")
 	return u
 }
 
@@ -48,7 +51,7 @@ func (u *uiFlags) options() (tui.Options, error) {
 	if err != nil {
 		return tui.Options{}, cmdline.Usagef("", "--%v", err) // color="…": want …
 	}
-	return tui.Options{Color: mode, ASCII: u.ascii}, nil
+	return tui.Options{Color: mode, ASCII: u.ascii, Mouse: u.mouse}, nil
 }
 
 // interactive reports whether stdin and stdout are terminals, so that a TUI can run (a
@@ -60,7 +63,7 @@ var interactive = func() bool {
 
 // cmdApp opens the app on the preset list; without a terminal it prints the list.
 func cmdApp(args []string) error {
-	fs := cmdline.NewFlags("sipbench", "sipbench [--color auto|always|never] [--ascii] [--problem-cmd CMD]")
+	fs := cmdline.NewFlags("sipbench", "sipbench [--color auto|always|never] [--ascii] [--mouse] [--problem-cmd CMD]")
 	ui := addUIFlags(fs)
 	pc := problemCmdFlags(fs)
 	pos, err := cmdline.ParseFlags(fs, args)
@@ -217,7 +220,11 @@ var runApp = func(cfg tui.AppConfig) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	app := tui.NewApp(ctx, cfg)
-	_, err := tea.NewProgram(app, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(appFPS)).Run()
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(appFPS)}
+	if cfg.Options.Mouse { // the app starts in mouse mode; ctrl+t turns it off and on
+		popts = append(popts, tea.WithMouseCellMotion())
+	}
+	_, err := tea.NewProgram(app, popts...).Run()
 	cancel()
 	dirs, outcome := app.Result()
 	if line := afterLine(dirs, app.Unfinished(), outcome); line != "" {

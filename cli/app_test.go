@@ -50,7 +50,11 @@ func TestAppConfigs(t *testing.T) {
 		args  []string
 		opens func(tui.AppConfig) bool
 	}{
-		{"app", nil, func(c tui.AppConfig) bool { return c.Watch == nil && !c.Runs && c.Compare == nil && c.Check == "" }},
+		{"app", nil, func(c tui.AppConfig) bool {
+			return c.Watch == nil && !c.Runs && c.Compare == nil && c.Check == "" && !c.Options.Mouse
+		}},
+		{"app in mouse mode", []string{"--mouse"}, func(c tui.AppConfig) bool { return c.Watch == nil && c.Options.Mouse }},
+		{"watch of a run in mouse mode", []string{"watch", "--mouse", runs[0]}, func(c tui.AppConfig) bool { return c.Watch != nil && c.Options.Mouse }},
 		{"watch of two runs", []string{"watch", runs[0], runs[1]}, func(c tui.AppConfig) bool { return len(c.Compare) == 2 }},
 		{"watch of a run", []string{"watch", runs[0]}, func(c tui.AppConfig) bool { return c.Watch != nil }},
 		{"watch of a check", []string{"watch", checkDir}, func(c tui.AppConfig) bool { return c.Check == checkDir }},

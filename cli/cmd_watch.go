@@ -21,7 +21,7 @@ import (
 // cmdWatch follows a run folder (or opens a check, tune or sweep folder) in the app or
 // headless.
 func cmdWatch(args []string) error {
-	fs := cmdline.NewFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check; a tune folder (sipbench tune) its rungs.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
+	fs := cmdline.NewFlags("watch", "sipbench watch [DIR…] [--headless] [--color auto|always|never] [--ascii] [--mouse]\n\nWithout DIR: the newest run in training, else the runs screen (headless: the newest run). A check folder (sipbench check) opens the paper check; a tune folder (sipbench tune) its rungs.\nSeveral folders, or a sweep folder, open in one dashboard that compares them.")
 	view := addViewFlags(fs)
 	ui := addUIFlags(fs)
 	pos, err := cmdline.ParseFlags(fs, args)

@@ -144,6 +144,11 @@ type App struct {
 	err     error                  // why the app could not open what it was asked to
 	outcome Outcome
 	w, h    int
+	// mouse mode (mouse.go): on, and the notice on the last line that says so, until a
+	// key or the tick of generation noticeGen
+	mouse     bool
+	notice    []string // the notice, longest first: the first that fits is shown
+	noticeGen int
 }
 
 // NewApp returns the app. ctx bounds the goroutine that follows the run folder: cancel
@@ -156,15 +161,25 @@ func NewApp(ctx context.Context, cfg AppConfig) *App {
 		cfg.Poll = 500 * time.Millisecond
 	}
 	t := newTheme(resolveProfile(cfg.Options.Color, cfg.Options.Getenv), cfg.Options.ASCII)
-	a := &App{ctx: ctx, cfg: cfg, theme: t, dialog: newDialogStyle(t), w: minWidth, h: minHeight}
+	a := &App{ctx: ctx, cfg: cfg, theme: t, dialog: newDialogStyle(t), w: minWidth, h: minHeight, mouse: cfg.Options.Mouse}
 	if cfg.Watch == nil {
 		a.list = newList(t, cfg.Presets)
 	}
 	return a
 }
 
-// Init opens the run given in the config, or the runs screen, if asked.
+// Init opens the run given in the config, or the runs screen, if asked; in mouse mode
+// (Options.Mouse, which the program enables) it says so on the last line.
 func (a *App) Init() tea.Cmd {
+	var notice tea.Cmd
+	if a.mouse {
+		notice = a.setNotice(mouseOnNotice)
+	}
+	return tea.Batch(a.open(), notice)
+}
+
+// open opens the screen the config asks for.
+func (a *App) open() tea.Cmd {
 	if a.cfg.Watch != nil {
 		return a.openDashboard(a.cfg.Watch)
 	}
@@ -248,6 +263,9 @@ func (a *App) screenName() string {
 
 // Update routes messages to the current screen and handles the moves between screens.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, done := a.mouseMode(msg); done {
+		return a, cmd
+	}
 	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
 		return a, a.eachKey(k)
 	}
@@ -447,7 +465,7 @@ func (a *App) eachKey(k tea.KeyMsg) tea.Cmd {
 // View renders the current screen, with the quit dialog over the dashboard; with
 // --ascii, in ASCII only (asciiOnly).
 func (a *App) View() string {
-	v := a.view()
+	v := a.withNotice(a.view())
 	if a.theme.ASCII {
 		v = asciiOnly(v)
 	}

@@ -120,6 +120,10 @@ type chart struct {
 	// selected line (drawn bold), and the page and number of pages last drawn
 	legendPage, selKey int
 	shownPage, pages   int
+	// the legend's lines last drawn and the line of the block the first one is on: the
+	// hit areas of legendAt (legendTop < 0: no legend drawn)
+	legendLines []legendLine
+	legendTop   int
 
 	// xName, if set, makes X a setting's value (the points' Wall) instead of the step or
 	// time: the view of the final metric against a swept setting; xLog says that the
@@ -346,6 +350,7 @@ func (c *chart) transform() (all []xy, clipped int, x0, x1, y0, y1 float64) {
 // raster of the mark, bands and lines, and the frame with its ticks.
 func (c *chart) render() string {
 	t := c.theme
+	c.legendLines, c.legendTop = nil, -1
 	if c.w < 20 || c.h < 6 {
 		return fitBlock(t.Dim.Render("(chart: no room)"), c.w, c.h)
 	}
@@ -359,6 +364,7 @@ func (c *chart) render() string {
 		if hidden > 0 && hidden == len(c.series) {
 			body = t.Dim.Render("every line is hidden (a: show all)")
 		}
+		c.legendTop = 2 // below the title and the body
 		return fitBlock(f.title+"\n"+body+"\n"+f.legend, c.w, c.h)
 	}
 	if x1 == x0 {
@@ -388,7 +394,20 @@ func (c *chart) render() string {
 	}
 	f.yLabels = tickRows(yt, ylab, ydot, g.sy, ph)
 	f.xTicks, f.xLabels = xTickLine(x0, x1, c.xKind(), f.lw, pw)
-	return f.render(t, g, c.w, c.h)
+	out := f.render(t, g, c.w, c.h)
+	c.legendTop = f.legendAt
+	return out
+}
+
+// legendAt returns the key of the legend entry drawn at column x and line y of the
+// chart's block, as the last View drew it; ok is false anywhere else.
+func (c *chart) legendAt(x, y int) (key int, ok bool) {
+	c.View()
+	i := y - c.legendTop
+	if c.legendTop < 0 || x < 0 || x >= c.w || y >= c.h || i < 0 || i >= len(c.legendLines) {
+		return 0, false
+	}
+	return c.legendLines[i].keyAt(x)
 }
 
 // modeLine returns the title line's account of the mode: the Y scale, the X quantity, the
@@ -443,7 +462,7 @@ func (c *chart) legend() (rows []string, hidden int) {
 	case c.h >= 14:
 		maxLegend = 2 // a comparison's labels are long: a second line rather than a page
 	}
-	rows, c.shownPage, c.pages = legendPaged(c.theme, items, c.w, maxLegend, c.legendPage, c.selKey)
+	rows, c.legendLines, c.shownPage, c.pages = legendPaged(c.theme, items, c.w, maxLegend, c.legendPage, c.selKey)
 	return rows, hidden
 }
 

@@ -81,6 +81,7 @@ type dashboard struct {
 	w, h       int
 	metric     int
 	showHelp   bool
+	helpTop    int  // the help screen's first line shown
 	showFields bool // narrow screens: lower pane shows the fields instead of the chart
 	eachSeed   bool // the chart draws each seed rather than the mean and band over seeds
 	channel    int  // the channel of the fields pane's fields (the key v cycles it)
@@ -117,6 +118,9 @@ type dashboard struct {
 	// each line's curve over its seeds, kept until its jobs' data, the metric or the
 	// smoothing change (a keypress that only moves the selection aggregates nothing)
 	lineCurves map[int]lineCurveCache
+
+	// the hit areas of the frame last drawn (dashHits; ok false: help, too small)
+	hits dashHits
 
 	// caches and the versions they were built from
 	frame      string
@@ -316,8 +320,12 @@ func (d *dashboard) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	if d.showHelp {
 		if key.Matches(msg, k.Help) || msg.String() == "esc" {
-			d.showHelp = false
+			d.showHelp, d.helpTop = false, 0
 			d.redraw(true)
+			return nil
+		}
+		if scrollHelp(&d.helpTop, msg, k.Up, k.Down) {
+			d.redraw(false)
 			return nil
 		}
 		if !key.Matches(msg, k.Quit) {
@@ -370,7 +378,15 @@ func (d *dashboard) moveSelection(msg tea.KeyMsg) tea.Cmd {
 
 // toggleLine hides or shows the selected job's line.
 func (d *dashboard) toggleLine(tea.KeyMsg) tea.Cmd {
-	li := d.lineOf[d.Selected()]
+	d.toggleLineAt(d.lineOf[d.Selected()])
+	return nil
+}
+
+// toggleLineAt hides or shows line li.
+func (d *dashboard) toggleLineAt(li int) {
+	if li < 0 || li >= len(d.lines) {
+		return
+	}
 	if d.hidden == nil {
 		d.hidden = map[int]bool{}
 	}
@@ -378,7 +394,6 @@ func (d *dashboard) toggleLine(tea.KeyMsg) tea.Cmd {
 	if !d.visible(li) {
 		d.status = d.lines[li].Label + " hidden (space shows it, a shows every line)"
 	}
-	return nil
 }
 
 // soloLine shows the selected job's line alone, or, if it already is, the others again.
@@ -594,13 +609,14 @@ func (d *dashboard) layout() (tableH, lowerH, chartW, fieldW int) {
 // strings; heatmaps are redrawn at most every Options.HeatmapRefresh unless force.
 func (d *dashboard) redraw(force bool) {
 	d.needRedraw = false
+	d.hits = dashHits{}
 	t := d.theme
 	if small, ok := tooSmall(t, d.w, d.h); ok {
 		d.frame = small
 		return
 	}
 	if d.showHelp {
-		d.frame = helpView(t, d.help, d.keys, d.w, d.h)
+		d.frame = helpView(t, d.help, d.keys, d.w, d.h, &d.helpTop)
 		return
 	}
 	title := d.titleText()
@@ -622,8 +638,10 @@ func (d *dashboard) redraw(force bool) {
 	var b strings.Builder
 	b.WriteString(fitBlock(d.titleLine(title), d.w, 1))
 	b.WriteByte('\n')
+	d.hits = dashHits{ok: true, tableTop: strings.Count(b.String(), "\n"), chartW: chartW}
 	b.WriteString(d.table.View())
 	b.WriteByte('\n')
+	d.hits.lowerTop = strings.Count(b.String(), "\n") // the chart, if shown, first in it
 	b.WriteString(hjoin(2, lower...))
 	b.WriteByte('\n')
 	b.WriteString(fitBlock(footer, d.w, 1))
@@ -1055,4 +1073,40 @@ func (d *dashboard) heatTile(name string, f *folder.Field, j *job, s *folder.Sna
 type runEventsOf struct {
 	run    int
 	events []runner.Event
+}
+
+// dashHits are where the dashboard's last frame drew what a click can hit: the window
+// lines of the job table's header and of the lower pane's top, and the width of the chart
+// at the lower pane's left (0 when the fields pane is shown instead).
+type dashHits struct {
+	ok                 bool
+	tableTop, lowerTop int
+	chartW             int
+}
+
+// click selects the job on the table's row at (x, y), or hides or shows the line of the
+// legend entry at (x, y), as space does for the selected job; clicks elsewhere, over the
+// help, while the filter is typed or on the legend of the values against a setting (one
+// entry per group of runs, not per line), do nothing.
+func (d *dashboard) click(x, y int) tea.Cmd {
+	h := d.hits
+	if !h.ok || d.showHelp || d.typing {
+		return nil
+	}
+	if i, ok := d.table.rowAt(x, y-h.tableTop); ok {
+		if i < len(d.rows) && d.rows[i].kind == dashJob && i != d.table.Selected() {
+			d.table.Select(i)
+			d.legendPage = -1 // the legend follows the selection, as with ↑/↓
+			d.redraw(false)
+		}
+		return d.wake()
+	}
+	if x < h.chartW && !d.setting {
+		if li, ok := d.chart.legendAt(x, y-h.lowerTop); ok {
+			d.toggleLineAt(li)
+			d.redraw(false)
+			return d.wake()
+		}
+	}
+	return nil
 }

@@ -24,6 +24,8 @@ type plotFrame struct {
 	xTicks  []int  // raster columns with a tick mark (┬) on the x axis
 	xLabels string // the x label line, plain, from column 0 of the panel
 	legend  string // the legend line, already styled
+	// legendAt is the line of the block on which render drew the legend's first line
+	legendAt int
 }
 
 // plotRows returns the number of raster rows of a plot panel h cells high.
@@ -71,6 +73,7 @@ func (f *plotFrame) render(t *theme, g *raster, w, h int) string {
 	b.WriteByte('\n')
 	b.WriteString(t.Dim.Render(strings.TrimRight(f.xLabels, " ")))
 	b.WriteByte('\n')
+	f.legendAt = strings.Count(b.String(), "\n")
 	b.WriteString(f.legend)
 	return fitBlock(b.String(), w, h)
 }
@@ -174,11 +177,24 @@ func legendLines(t *theme, items []legendItem, w, n int) []string {
 	return out
 }
 
-// legendLine is a laid-out line of a legend: its styled text and the keys of its items.
+// legendLine is a laid-out line of a legend: its styled text and the keys of its items,
+// with the columns each item spans (its hit area for a click).
 type legendLine struct {
 	text  string
 	width int
 	keys  []int
+	spans [][2]int // per item: its first column and the column after its last
+}
+
+// keyAt returns the key of the item drawn at column x of the line; ok is false between
+// items and beyond them.
+func (l legendLine) keyAt(x int) (key int, ok bool) {
+	for i, s := range l.spans {
+		if x >= s[0] && x < s[1] {
+			return l.keys[i], true
+		}
+	}
+	return 0, false
 }
 
 // legendLayout lays every item out on lines of at most w cells (an item wider than a
@@ -208,6 +224,7 @@ func legendLayout(t *theme, items []legendItem, w int) []legendLine {
 			b.WriteString("  ")
 			cur.width += 2
 		}
+		cur.spans = append(cur.spans, [2]int{cur.width, cur.width + iw})
 		cur.width += iw
 		cur.keys = append(cur.keys, s.key)
 		b.WriteString(styled)
@@ -220,8 +237,9 @@ func legendLayout(t *theme, items []legendItem, w int) []legendLine {
 // no entry is lost however many lines the chart has: when it takes more than one page,
 // the page's last line ends with "[2/3]" ([ and ] turn the pages). page < 0 shows the page
 // holding the item whose key is sel (the selected line). It returns the page's lines,
-// the page shown and the number of pages.
-func legendPaged(t *theme, items []legendItem, w, n, page, sel int) (lines []string, shown, pages int) {
+// their layout (each item's key and columns: the legend's hit areas), the page shown and
+// the number of pages.
+func legendPaged(t *theme, items []legendItem, w, n, page, sel int) (lines []string, laid []legendLine, shown, pages int) {
 	n = max(n, 1)
 	all := legendLayout(t, items, w)
 	if len(all) > n {
@@ -237,7 +255,8 @@ func legendPaged(t *theme, items []legendItem, w, n, page, sel int) (lines []str
 		}
 	}
 	page = min(max(page, 0), pages-1)
-	for _, l := range all[page*n : min(len(all), (page+1)*n)] {
+	laid = all[page*n : min(len(all), (page+1)*n)]
+	for _, l := range laid {
 		lines = append(lines, l.text)
 	}
 	if pages > 1 {
@@ -245,7 +264,7 @@ func legendPaged(t *theme, items []legendItem, w, n, page, sel int) (lines []str
 		mark := fmt.Sprintf("[%d/%d]", page+1, pages)
 		lines[len(lines)-1] += strings.Repeat(" ", max(1, w-last.width-len(mark))) + t.Dim.Render(mark)
 	}
-	return lines, page, pages
+	return lines, laid, page, pages
 }
 
 // rangeFrame returns the frame and the empty raster of a w×h plot labelled by its ranges

@@ -34,6 +34,7 @@ type keyMap struct {
 	Cancel     key.Binding
 	Help       key.Binding
 	Back       key.Binding // to the runs screen (the App handles it)
+	Mouse      key.Binding // mouse mode on and off (the App handles it)
 	Quit       key.Binding
 }
 
@@ -63,6 +64,7 @@ func defaultKeyMap() keyMap {
 		Cancel:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel job")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the runs")),
+		Mouse:      mouseKey,
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
@@ -75,7 +77,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 // FullHelp returns the help screen's bindings in columns (help.KeyMap).
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Pause, k.Cancel, k.Toggle, k.Solo, k.Filter, k.ShowAll, k.LegendPrev, k.LegendNext},
+		{k.Up, k.Down, k.Pause, k.Cancel, k.Toggle, k.Solo, k.Filter, k.ShowAll, k.LegendPrev, k.LegendNext, k.Mouse},
 		{k.NextMetric, k.PrevMetric, k.LogY, k.XAxis, k.Smooth, k.Seeds, k.Setting},
 		{k.Pane, k.Channel, k.Figure, k.FieldsFig, k.Help, k.Back, k.Quit},
 	}
@@ -87,12 +89,15 @@ type bindings []key.Binding
 func (b bindings) ShortHelp() []key.Binding  { return b }
 func (b bindings) FullHelp() [][]key.Binding { return [][]key.Binding{b} }
 
-// footerHelp renders the footer's key help in w cells. When the full help does not fit,
-// it shortens each key's words and then drops the view keys (x, y, m, s, j/k) one by one,
-// so that help, pause, cancel and quit always show (at 120 columns the full line was cut
-// before p, c and q).
+// footerHelp renders the footer's key help in w cells: with the mouse key where it fits.
+// When the full help does not fit, it shortens each key's words and then drops the view
+// keys (x, y, m, s, j/k) one by one, so that help, pause, cancel and quit always show (at
+// 120 columns the full line was cut before p, c and q).
 func footerHelp(h help.Model, k keyMap, w int) string {
 	h.Width = 0
+	if full := h.View(append(bindings(k.ShortHelp()), k.Mouse)); ansi.StringWidth(full) <= w {
+		return full
+	}
 	if full := h.View(k); ansi.StringWidth(full) <= w {
 		return full
 	}

@@ -14,7 +14,7 @@ import (
 // listKeyMap holds the preset list's key bindings; they also feed its footer and `?`
 // screen.
 type listKeyMap struct {
-	Up, Down, Choose, Runs, Help, Quit key.Binding
+	Up, Down, Choose, Runs, Help, Mouse, Quit key.Binding
 }
 
 // defaultListKeyMap returns the preset list's default bindings.
@@ -25,6 +25,7 @@ func defaultListKeyMap() listKeyMap {
 		Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
 		Runs:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "runs")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Mouse:  mouseKey,
 		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
@@ -36,7 +37,7 @@ func (k listKeyMap) ShortHelp() []key.Binding {
 
 // FullHelp returns the help screen's bindings (help.KeyMap).
 func (k listKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Choose, k.Runs, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down}, {k.Choose, k.Runs, k.Help, k.Mouse, k.Quit}}
 }
 
 // presetChosenMsg is emitted (as a command's message) when the user chooses a preset on
@@ -57,6 +58,8 @@ type list struct {
 	params   []int // parameter count of each preset's network at its default scale
 	selected int
 	showHelp bool
+	helpTop  int // the help screen's first line shown
+	rowsTop  int // the window line of the first preset as last drawn; -1: none drawn
 	w, h     int
 }
 
@@ -105,9 +108,11 @@ func (l *list) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if l.showHelp {
 			switch {
 			case key.Matches(msg, k.Help), msg.Type == tea.KeyEsc:
-				l.showHelp = false
+				l.showHelp, l.helpTop = false, 0
 			case key.Matches(msg, k.Quit):
 				return l, tea.Quit
+			default:
+				scrollHelp(&l.helpTop, msg, k.Up, k.Down)
 			}
 			return l, nil
 		}
@@ -121,12 +126,7 @@ func (l *list) Update(msg tea.Msg) (screen, tea.Cmd) {
 		case key.Matches(msg, k.Down):
 			l.selected = max(0, min(len(l.presets), l.selected+1)) // the paper check last
 		case key.Matches(msg, k.Choose):
-			if p := l.Selected(); p != nil {
-				return l, func() tea.Msg { return presetChosenMsg{Preset: p} }
-			}
-			if l.checkSelected() {
-				return l, func() tea.Msg { return checkChosenMsg{} }
-			}
+			return l, l.choose()
 		case key.Matches(msg, k.Runs):
 			return l, func() tea.Msg { return showRunsMsg{} }
 		}
@@ -134,9 +134,36 @@ func (l *list) Update(msg tea.Msg) (screen, tea.Cmd) {
 	return l, nil
 }
 
+// choose opens the selected entry: the preset's set-up, or the paper check.
+func (l *list) choose() tea.Cmd {
+	if p := l.Selected(); p != nil {
+		return func() tea.Msg { return presetChosenMsg{Preset: p} }
+	}
+	if l.checkSelected() {
+		return func() tea.Msg { return checkChosenMsg{} }
+	}
+	return nil
+}
+
+// click selects the entry on the row at (x, y), or opens it if it is selected already (a
+// double click does both); clicks elsewhere, or over the help, do nothing.
+func (l *list) click(x, y int) tea.Cmd {
+	l.View() // the hit areas of the frame the list is in now
+	i := y - l.rowsTop
+	if l.rowsTop < 0 || x < 0 || x >= l.w || y < 0 || y >= l.h || i < 0 || i > len(l.presets) {
+		return nil
+	}
+	if i == l.selected {
+		return l.choose()
+	}
+	l.selected = i
+	return nil
+}
+
 // View renders the list at its size.
 func (l *list) View() string {
 	t := l.theme
+	l.rowsTop = -1
 	if s, small := tooSmall(t, l.w, l.h); small {
 		return s
 	}
@@ -167,6 +194,7 @@ func (l *list) View() string {
 	b.WriteString(t.Header.Render(fmt.Sprintf("  %s  %s  %s  %s", cell("PRESET", nameW), cell("NETWORK", netW),
 		padLeft("PARAMS", paramsW), cell("DEFAULT METHODS", methW))))
 	b.WriteByte('\n')
+	l.rowsTop = strings.Count(b.String(), "\n")
 	for i, p := range l.presets {
 		params := "-"
 		if l.params[i] > 0 {
@@ -254,7 +282,7 @@ func (l *list) helpView() string {
 		"Each preset is one experiment of the paper: a problem, a network and the "+
 			"methods it compares. Choose one to set up its methods, scale, steps, seeds and settings; the run trains "+
 			"in a background process that keeps going if you quit or lose the connection (r lists the runs, and "+
-			"sipbench watch comes back to them). Without a terminal, sipbench prints this list. Press ? or esc to close.", l.w, l.h)
+			"sipbench watch comes back to them). Without a terminal, sipbench prints this list. Press ? or esc to close.", l.w, l.h, &l.helpTop)
 }
 
 // tooSmall returns the "terminal too small" screen and true when w×h is below the

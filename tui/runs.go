@@ -35,7 +35,7 @@ const statusScans = 5
 // runsKeyMap holds the runs screen's key bindings; they also feed its footer and `?`
 // screen.
 type runsKeyMap struct {
-	Up, Down, Open, Mark, Compare, Resume, Filter, Delete, Log, Sort, Back, Help, Quit key.Binding
+	Up, Down, Open, Mark, Compare, Resume, Filter, Delete, Log, Sort, Back, Help, Mouse, Quit key.Binding
 }
 
 func defaultRunsKeyMap() runsKeyMap {
@@ -52,6 +52,7 @@ func defaultRunsKeyMap() runsKeyMap {
 		Sort:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort: new/state/preset/time/ratio")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "presets")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Mouse:   mouseKey,
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
@@ -63,7 +64,7 @@ func (k runsKeyMap) ShortHelp() []key.Binding {
 
 // FullHelp returns the help screen's bindings (help.KeyMap).
 func (k runsKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark, k.Compare}, {k.Resume, k.Filter, k.Delete, k.Log, k.Sort}, {k.Back, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark, k.Compare, k.Mouse}, {k.Resume, k.Filter, k.Delete, k.Log, k.Sort}, {k.Back, k.Help, k.Quit}}
 }
 
 // The runs screen's messages to the App.
@@ -133,6 +134,8 @@ type runsScreen struct {
 	status      string          // one message in the footer, until the next key or statusScans reads
 	statusScans int             // the reads of the runs folder since status was set
 	showHelp    bool
+	tableTop    int  // the window line of the table's header as last drawn; -1: no table
+	helpTop     int  // the help screen's first line shown
 	active      bool // shown: rescans on its tick
 	scanning    bool
 	gen         int
@@ -327,7 +330,9 @@ func (r *runsScreen) key(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.Quit):
 			return tea.Quit
 		case key.Matches(msg, k.Help), msg.Type == tea.KeyEsc:
-			r.showHelp = false
+			r.showHelp, r.helpTop = false, 0
+		default:
+			scrollHelp(&r.helpTop, msg, k.Up, k.Down)
 		}
 		return nil
 	}
@@ -571,6 +576,7 @@ func (r *runsScreen) confirmKey(msg tea.KeyMsg) tea.Cmd {
 // View renders the screen at its size.
 func (r *runsScreen) View() string {
 	t := r.theme
+	r.tableTop = -1
 	if s, small := tooSmall(t, r.w, r.h); small {
 		return s
 	}
@@ -601,6 +607,7 @@ func (r *runsScreen) View() string {
 		r.table.SetSize(r.w, tableH)
 		r.table.SetColumns(cols)
 		r.table.SetRows(rows)
+		r.tableTop = strings.Count(b.String(), "\n")
 		b.WriteString(r.table.View())
 	}
 	b.WriteByte('\n')
@@ -614,6 +621,26 @@ func (r *runsScreen) View() string {
 		v = overlay(v, r.confirmView(), r.w, r.h)
 	}
 	return v
+}
+
+// click selects the run on the row at (x, y), or opens it if it is selected already (a
+// double click does both); clicks elsewhere, or over the help, the log, the delete
+// question, do nothing.
+func (r *runsScreen) click(x, y int) tea.Cmd {
+	r.View() // the hit areas of the frame the screen is in now
+	if r.tableTop < 0 || r.log != nil || r.confirm != nil {
+		return nil
+	}
+	i, ok := r.table.rowAt(x, y-r.tableTop)
+	if !ok {
+		return nil
+	}
+	r.status = ""
+	if i == r.table.Selected() && !r.editing {
+		return r.open(r.Selected())
+	}
+	r.table.Select(i)
+	return nil
 }
 
 // rule is the horizontal line glyph.
@@ -1011,7 +1038,7 @@ func (r *runsScreen) helpView() string {
 			"reference's at the end (running mean of 64 steps, mean over seeds): above 1 the reference is ahead. "+
 			"trend: the metric of the run's best job over its training, log scale. "+
 			"Mark runs with space and press c to see them in one chart, labelled by the settings in which they differ; "+
-			"enter on a sweep does the same for its runs. Press ? or esc to close.", r.w, r.h)
+			"enter on a sweep does the same for its runs. Press ? or esc to close.", r.w, r.h, &r.helpTop)
 }
 
 // runsRoot is the folder a runs screen lists when the app is given none.

@@ -19,7 +19,7 @@ const maxSeeds = 64
 // setupKeyMap holds the set-up screen's key bindings; they also feed its footer and `?`
 // screen. Letters are typed into the focused field, so no binding is a letter except ?.
 type setupKeyMap struct {
-	Up, Down, Toggle, Start, Back, Help, Quit key.Binding
+	Up, Down, Toggle, Start, Back, Help, Mouse, Quit key.Binding
 }
 
 // defaultSetupKeyMap returns the set-up screen's default bindings.
@@ -31,6 +31,7 @@ func defaultSetupKeyMap() setupKeyMap {
 		Start:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start")),
 		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Mouse:  mouseKey,
 		Quit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
 }
@@ -42,7 +43,7 @@ func (k setupKeyMap) ShortHelp() []key.Binding {
 
 // FullHelp returns the help screen's bindings (help.KeyMap).
 func (k setupKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Toggle}, {k.Start, k.Back, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.Toggle}, {k.Start, k.Back, k.Help, k.Mouse, k.Quit}}
 }
 
 // setupDoneMsg is emitted when the user starts a valid set-up: the resolved spec and the
@@ -89,6 +90,7 @@ type setup struct {
 	scale    int
 	focus    int
 	showHelp bool
+	helpTop  int // the help screen's first line shown
 	w, h     int
 
 	err   string // an error not tied to one field (no method ticked, start failed)
@@ -264,8 +266,9 @@ func (s *setup) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	if s.showHelp {
 		if key.Matches(msg, k.Help, k.Back) {
-			s.showHelp = false
+			s.showHelp, s.helpTop = false, 0
 		}
+		scrollHelp(&s.helpTop, msg, k.Up, k.Down)
 		return nil
 	}
 	if cmd, ok := dispatchKey(s, s.setupKeys(), msg); ok {
@@ -499,7 +502,7 @@ func (s *setup) helpView() string {
 			"Type into a field to change it; ←/→ move the cursor, "+
 			"backspace deletes. A refused value says why under its field. The scale sets every value that you have "+
 			"not typed. Enter creates the run folder under runs/ and starts training in a background process; "+
-			"the dashboard follows it, and quitting can leave it running. Press ? or esc to close.", s.w, s.h)
+			"the dashboard follows it, and quitting can leave it running. Press ? or esc to close.", s.w, s.h, &s.helpTop)
 }
 
 // settingText is what the set-up screen shows for a refused setting: the setting's own

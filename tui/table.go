@@ -66,6 +66,9 @@ type table struct {
 	sel   int
 	cache string
 	dirty bool
+	// shown are the rows the last render drew, in order, one line each below the
+	// header: what rowAt hit-tests a click against
+	shown []int
 }
 
 // newTable returns an empty table.
@@ -114,6 +117,21 @@ func (tb *table) move(d int) {
 // Select selects row i (clamped to the rows).
 func (tb *table) Select(i int) {
 	tb.sel, tb.dirty = min(max(i, 0), max(len(tb.rows)-1, 0)), true
+}
+
+// rowAt returns the row drawn on line y of the table's block (0 is the header) and x
+// cells from its left, as the last View drew it; ok is false for the header, the hint, a
+// line or column outside the block, and a row the selection passes over.
+func (tb *table) rowAt(x, y int) (row int, ok bool) {
+	tb.View()
+	if x < 0 || x >= tb.w || y < 1 || y > len(tb.shown) {
+		return 0, false
+	}
+	row = tb.shown[y-1]
+	if row >= len(tb.rows) || tb.rows[row].Skip {
+		return 0, false
+	}
+	return row, true
 }
 
 // View renders the table (cached) into exactly w×h cells.
@@ -177,6 +195,7 @@ func (tb *table) line(bar int, cell func(i int, c column, w int) string) string 
 func (tb *table) render() string {
 	t, w, h := tb.theme, tb.w, tb.h
 	if h <= 0 || w <= 0 {
+		tb.shown = nil
 		return ""
 	}
 	bar := tb.barWidth()
@@ -184,6 +203,7 @@ func (tb *table) render() string {
 	header := tb.line(bar, func(_ int, c column, _ int) string { return c.Title })
 	out.WriteString(t.Header.Render(truncate("  "+header, w)))
 	show, hint := tb.visibleRows()
+	tb.shown = show[:min(len(show), h-1)] // fitBlock keeps the header and h-1 rows
 	for _, i := range show {
 		out.WriteByte('\n')
 		out.WriteString(tb.rowLine(i, bar))

@@ -63,6 +63,9 @@ type Options struct {
 	// MaxPoints bounds the points kept per metric series (neighbours are then averaged in
 	// pairs, so a long run keeps its shape); if 0, 4096.
 	MaxPoints int
+	// Mouse starts the App in mouse mode (ctrl+t toggles it; mouse.go); the program must
+	// then report the mouse (tea.WithMouseCellMotion).
+	Mouse bool
 }
 
 func (o Options) refresh() time.Duration {
