@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -112,16 +111,9 @@ func trainSweep(dir string, info folder.SweepInfo, specs []*presets.Spec, seeds 
 		if err := r.Start(ctx, runner.Options{Workers: workers, RetryFailed: continued}); err != nil {
 			return err
 		}
-		states := r.Wait()
-		var notes []string
-		for id, s := range states {
-			if s != folder.Done {
-				notes = append(notes, id+" "+string(s))
-			}
-			failed = failed || s == folder.Failed
-		}
-		slices.Sort(notes) // the jobs in one order, not the map's
-		line := fmt.Sprintf("  [%d/%d] %-20s %5.1fs %s", i+1, len(specs), info.Runs[i].Dir, time.Since(start).Seconds(), strings.Join(notes, ", "))
+		notes, f := cmdline.EndNotes(r.Wait())
+		failed = failed || f
+		line := fmt.Sprintf("  [%d/%d] %-20s %5.1fs %s", i+1, len(specs), info.Runs[i].Dir, time.Since(start).Seconds(), notes)
 		fmt.Println(strings.TrimRight(line, " "))
 		if ctx.Err() != nil {
 			return &cmdline.ExitError{Code: 130}

@@ -299,15 +299,9 @@ func trainCheck(w io.Writer, dir string, workers int) (*check.Table, error) {
 		},
 		Finished: func(e check.Experiment, rdir string, states map[string]folder.State, took time.Duration) {
 			cur.Store(nil)
-			var notes []string
-			for id, s := range states {
-				if s != folder.Done {
-					notes = append(notes, id+" "+string(s))
-				}
-				failed = failed || s == folder.Failed
-			}
-			slices.Sort(notes)
-			fmt.Fprintf(w, "[%s] %s finished in %s %s\n", cmdline.Elapsed(start), e.Name, took.Round(time.Second), strings.Join(notes, ", "))
+			notes, f := cmdline.EndNotes(states)
+			failed = failed || f
+			fmt.Fprintf(w, "[%s] %s finished in %s %s\n", cmdline.Elapsed(start), e.Name, took.Round(time.Second), notes)
 		},
 		Row: func(r check.Row) { printRow(w, r) },
 	})

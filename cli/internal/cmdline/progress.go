@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,20 @@ import (
 	"github.com/sipbench/sipbench/runner"
 	"github.com/sipbench/sipbench/sanitize"
 )
+
+// EndNotes lists the jobs of states that did not end done, "ID state" in the order of
+// their IDs and joined by ", " ("" if every one is done), and reports whether one failed.
+func EndNotes(states map[string]folder.State) (notes string, failed bool) {
+	var ns []string
+	for id, s := range states {
+		if s != folder.Done {
+			ns = append(ns, id+" "+string(s))
+		}
+		failed = failed || s == folder.Failed
+	}
+	slices.Sort(ns) // the jobs in one order, not the map's
+	return strings.Join(ns, ", "), failed
+}
 
 // PrintProgress prints a line per job every interval until the subscription closes,
 // and a line whenever a job ends other than done.

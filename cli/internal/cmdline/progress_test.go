@@ -69,3 +69,21 @@ func TestRunProgress(t *testing.T) {
 		t.Error("runProgress of no folder: ok")
 	}
 }
+
+// TestEndNotes: the jobs not done, in the order of their IDs, and whether one failed.
+func TestEndNotes(t *testing.T) {
+	for _, c := range []struct {
+		states map[string]folder.State
+		want   string
+		failed bool
+	}{
+		{nil, "", false},
+		{map[string]folder.State{"a": folder.Done, "b": folder.Done}, "", false},
+		{map[string]folder.State{"sgd-seed1": folder.Diverged, "adam-seed0": folder.Failed, "sip-seed0": folder.Done, "adam-seed1": folder.Cancelled},
+			"adam-seed0 failed, adam-seed1 cancelled, sgd-seed1 diverged", true},
+	} {
+		if got, failed := EndNotes(c.states); got != c.want || failed != c.failed {
+			t.Errorf("EndNotes(%v) = %q, %v; want %q, %v", c.states, got, failed, c.want, c.failed)
+		}
+	}
+}
