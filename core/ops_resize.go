@@ -152,17 +152,22 @@ func upsamplePlaneRowsLd(dst []float32, ld int, src []float32, h, w int, taps []
 	hrow = hrow[:h*wo]
 	for y := range h {
 		r, d := src[y*w:][:w], hrow[y*wo:][:wo]
-		q := 0
 		if upsampleAsm && w-2 >= 8 {
 			// Columns 2i and 2i+1 of 1 ≤ i ≤ w−2 read r[i−1], r[i] and r[i], r[i+1]
-			// with weights ¼ and ¾ (upsampleTap), in AVX2 eight i at a time.
+			// with weights ¼ and ¾ (upsampleTap), in AVX2 eight i at a time; the
+			// last eight again if w−2 is not a multiple of 8 (the kernel only
+			// writes, so the columns computed twice get the same values twice).
 			upsampleRowX(d, r, taps, 0, 2)
 			n8 := (w - 2) / 8
 			_ = r[8*n8+1]
 			upsampleRowX8(&d[2], &r[1], n8)
-			q = 2 + 16*n8
+			if 8*n8 < w-2 {
+				upsampleRowX8(&d[2*(w-9)], &r[w-9], 1)
+			}
+			upsampleRowX(d, r, taps, wo-2, wo)
+			continue
 		}
-		upsampleRowX(d, r, taps, q, wo)
+		upsampleRowX(d, r, taps, 0, wo)
 	}
 	for y := 0; y < ho; y++ {
 		y0, y1, ly := upsampleTap(y, h)
