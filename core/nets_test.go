@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -318,5 +319,73 @@ func TestBackwardReleasesAdjoints(t *testing.T) {
 		if g := float64(xv.Grad.Data[i]); math.Abs(g-d) > 1e-5*(1+math.Abs(d)) {
 			t.Errorf("grad[%d] = %v; want %v", i, g, d)
 		}
+	}
+}
+
+// TestBackwardAgain checks repeated sweeps of one U-Net forward pass: BackwardAgain from
+// the same output with a new seed each time gives the parameter gradients a fresh forward
+// pass and Backward give, bit for bit, and the arena stays at one sweep's size (Backward
+// alone keeps each sweep's workspaces until Reset: it grows); the forward values are
+// untouched. After ops are recorded it is Backward.
+func TestBackwardAgain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	u := NewUNet(1, 1, 3, 4, rng)
+	x := randTensor(rng, 2, 1, 16, 16)
+	seeds := []*Tensor{randTensor(rng, 2, 1, 16, 16), randTensor(rng, 2, 1, 16, 16), randTensor(rng, 2, 1, 16, 16)}
+	grads := func() []float32 {
+		var g []float32
+		for _, p := range u.Params() {
+			g = append(g, p.Grad.Data...)
+		}
+		return g
+	}
+	fresh := make([][]float32, len(seeds))
+	for i, s := range seeds {
+		tp := NewTape()
+		out := u.Forward(tp.Const(x))
+		ZeroGrads(u.Params())
+		tp.Backward(out, s)
+		fresh[i] = grads()
+	}
+	tp := NewTape()
+	out := u.Forward(tp.Const(x))
+	value := out.Value.Clone()
+	arena := func() (int, int) {
+		n := 0
+		for _, a := range tp.arena[:tp.next] {
+			n += cap(a.Data)
+		}
+		return tp.next, n
+	}
+	var n0, f0 int
+	for round := range 3 {
+		for i, s := range seeds {
+			ZeroGrads(u.Params())
+			tp.BackwardAgain(out, s)
+			if g := grads(); !slices.Equal(g, fresh[i]) {
+				t.Fatalf("round %d, seed %d: gradients of a repeated sweep differ from a fresh pass's", round, i)
+			}
+			if n, f := arena(); round == 0 && i == 0 {
+				n0, f0 = n, f
+			} else if n != n0 || f != f0 {
+				t.Fatalf("round %d, seed %d: the arena holds %d tensors (%d floats) in use; after the first sweep %d (%d)", round, i, n, f, n0, f0)
+			}
+		}
+	}
+	if !slices.Equal(out.Value.Data, value.Data) {
+		t.Error("the sweeps changed the forward pass's output")
+	}
+	// Backward alone keeps each sweep's workspaces: the arena in use grows.
+	tp.Backward(out, seeds[0])
+	if n, _ := arena(); n <= n0 {
+		t.Errorf("Backward after BackwardAgain: %d arena tensors in use, %d before; want more (this test's premise)", n, n0)
+	}
+	// With an op recorded after the sweep, BackwardAgain must not take back its value.
+	y := Scale(out, 2)
+	want := y.Value.Clone()
+	ZeroGrads(u.Params())
+	tp.BackwardAgain(y, seeds[1])
+	if !slices.Equal(y.Value.Data, want.Data) {
+		t.Error("BackwardAgain after a new op overwrote that op's value")
 	}
 }

@@ -64,6 +64,11 @@ type Tape struct {
 	// allocations that follow reuse them before taking fresh arena slots, so that the
 	// adjoints of a network do not all live at once (they would double a step's memory).
 	free []*Tensor
+	// swept is whether Backward has run since the last Reset; sweepNext and sweepNodes
+	// are the arena's position and the number of nodes when the last one began
+	// (BackwardAgain).
+	swept                 bool
+	sweepNext, sweepNodes int
 }
 
 // NewTape returns an empty tape in training mode.
@@ -78,6 +83,7 @@ func (t *Tape) Reset() {
 	t.next = 0
 	clear(t.free)
 	t.free = t.free[:0]
+	t.swept = false
 }
 
 // Alloc returns a zeroed scratch tensor of the given shape that lives until the next Reset.
@@ -196,6 +202,7 @@ func (t *Tape) Backward(out *Var, grad *Tensor) {
 	if out.tape != t {
 		panic("core: Backward: node recorded on another tape")
 	}
+	t.swept, t.sweepNext, t.sweepNodes = true, t.next, len(t.nodes)
 	g := out.grad()
 	if grad == nil {
 		for i := range g.Data {
@@ -237,6 +244,28 @@ func (v *Var) releaseGrad() {
 		v.tape.free = append(v.tape.free, v.Grad)
 		v.Grad = nil
 	}
+}
+
+// BackwardAgain is Backward on a tape that has been swept backward already, with no op
+// recorded since: several vector–Jacobian products of one forward pass (a Gauss–Newton
+// product per CG iteration). It first takes back what the last sweep allocated (its
+// adjoints and its ops' workspaces, which Backward alone keeps until Reset), so that any
+// number of sweeps take the memory of one; the adjoints of Input leaves restart from
+// zero, parameter gradients accumulate as with Backward. The values of the forward pass
+// are not touched. On a tape not swept since Reset, or with ops recorded since its last
+// sweep, it is Backward.
+func (t *Tape) BackwardAgain(out *Var, grad *Tensor) {
+	if t.swept && len(t.nodes) == t.sweepNodes {
+		for _, n := range t.nodes {
+			if n.param == nil {
+				n.Grad = nil
+			}
+		}
+		clear(t.free)
+		t.free = t.free[:0]
+		t.next = t.sweepNext
+	}
+	t.Backward(out, grad)
 }
 
 // Tape returns the tape v was recorded on.

@@ -215,7 +215,7 @@ func (o *NetObjective) GaussNewton(dst, v []*core.Tensor) {
 	}
 	w := o.curvature(x.Value, u, atBase)
 	core.ZeroGrads(ps)
-	x.Tape().Backward(x, w)
+	x.Tape().BackwardAgain(x, w)
 	for i, p := range ps {
 		dst[i].CopyFrom(p.Grad)
 	}
