@@ -441,6 +441,9 @@ func (d *dashboard) turnLegend(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// nextLegendPage turns the legend's page on, round, as ] does.
+func (d *dashboard) nextLegendPage() { d.turnLegend(tea.KeyMsg{}) }
+
 // toggleSetting switches the chart to the final metric against a setting the runs
 // differ in and back, or says that they differ in none.
 func (d *dashboard) toggleSetting(tea.KeyMsg) tea.Cmd {
@@ -1085,7 +1088,8 @@ type dashHits struct {
 }
 
 // click selects the job on the table's row at (x, y), or hides or shows the line of the
-// legend entry at (x, y), as space does for the selected job; clicks elsewhere, over the
+// legend entry at (x, y), as space does for the selected job, or turns the page of a paged
+// legend on a click on its "[2/3]" mark, as ] does; clicks elsewhere, over the
 // help, while the filter is typed or on the legend of the values against a setting (one
 // entry per group of runs, not per line), do nothing.
 func (d *dashboard) click(x, y int) tea.Cmd {
@@ -1103,7 +1107,11 @@ func (d *dashboard) click(x, y int) tea.Cmd {
 	}
 	if x < h.chartW && !d.setting {
 		if li, ok := d.chart.legendAt(x, y-h.lowerTop); ok {
-			d.toggleLineAt(li)
+			if li == legendNextPage {
+				d.nextLegendPage()
+			} else {
+				d.toggleLineAt(li)
+			}
 			d.redraw(false)
 			return d.wake()
 		}

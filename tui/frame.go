@@ -262,10 +262,19 @@ func legendPaged(t *theme, items []legendItem, w, n, page, sel int) (lines []str
 	if pages > 1 {
 		last := all[min(len(all), (page+1)*n)-1]
 		mark := fmt.Sprintf("[%d/%d]", page+1, pages)
-		lines[len(lines)-1] += strings.Repeat(" ", max(1, w-last.width-len(mark))) + t.Dim.Render(mark)
+		at := last.width + max(1, w-last.width-len(mark))
+		lines[len(lines)-1] += strings.Repeat(" ", at-last.width) + t.Dim.Render(mark)
+		// the mark is a hit area too: a click on it turns the page
+		last.keys = append(slices.Clone(last.keys), legendNextPage)
+		last.spans = append(slices.Clone(last.spans), [2]int{at, at + len(mark)})
+		laid = append(slices.Clone(laid[:len(laid)-1]), last)
 	}
 	return lines, laid, page, pages
 }
+
+// legendNextPage is the key of a paged legend's "[2/3]" mark in its layout: a click on it
+// turns the page on.
+const legendNextPage = -1
 
 // rangeFrame returns the frame and the empty raster of a w×h plot labelled by its ranges
 // only: yhi and ylo on the top and bottom rows, xlo and "xname xhi" at the ends of the x

@@ -15,7 +15,8 @@ import (
 // field takes it). While it is on, the wheel scrolls whatever list or table has the keys as
 // ↑/↓ would, a left click on a row selects it (on the selected row of the preset list or
 // the runs it opens it, as enter does; a double click does both), and a click on an entry
-// of the dashboard's legend hides or shows that line, as space does for the selected job.
+// of the dashboard's legend hides or shows that line, as space does for the selected job
+// (one on a paged legend's "[1/3]" turns the page, as ] does).
 // Each screen hit-tests a click against the areas its last frame drew (clicker).
 
 // mouseKey turns mouse mode on and off.

@@ -386,3 +386,47 @@ func TestMouseAnyCoordinates(t *testing.T) {
 		}
 	}
 }
+
+// TestLegendPageClick checks a paged legend (24 lines at 120×36): a click on its "[1/N]"
+// mark turns the page on, as ] does, and a click on an entry of the new page hides that
+// entry's line.
+func TestLegendPageClick(t *testing.T) {
+	d := lrSweep(24, 120, 36)
+	_, pages := d.chart.LegendPage()
+	for p := 1; p <= pages; p++ {
+		y, l := lineWith(t, d.View(), fmt.Sprintf("[%d/%d]", p, pages))
+		x := ansi.StringWidth(l[:strings.Index(l, "[")])
+		d.click(x+1, y)
+		if page, _ := d.chart.LegendPage(); page != p%pages {
+			t.Fatalf("a click on the mark [%d/%d] at (%d,%d): page %d", p, pages, x+1, y, page+1)
+		}
+	}
+	y, l := lineWith(t, d.View(), fmt.Sprintf("[1/%d]", pages))
+	d.click(ansi.StringWidth(l[:strings.Index(l, "[")]), y)
+	y, _ = lineWith(t, d.View(), fmt.Sprintf("[2/%d]", pages))
+	li := -1
+	for i := range d.lines {
+		if x, ok := entryCell(t, d, y, d.lines[i].Label); ok {
+			li = i
+			d.click(x, y)
+			break
+		}
+	}
+	if li < 0 {
+		t.Fatalf("no entry on the legend's line %d", y)
+	}
+	if d.visible(li) {
+		t.Errorf("a click on %s's entry on page 2 left its line shown", d.lines[li].Label)
+	}
+}
+
+// entryCell returns the column of the legend entry label on line y of d's frame, if there.
+func entryCell(t *testing.T, d *dashboard, y int, label string) (int, bool) {
+	t.Helper()
+	l := plainLines(d.View())[y]
+	i := strings.Index(l, " "+label+"  ")
+	if i < 0 {
+		return 0, false
+	}
+	return ansi.StringWidth(l[:i]) + 1, true
+}
