@@ -149,19 +149,33 @@ func benchPreset(w io.Writer, name, scale, method string, seed int, threads []in
 	m := spec.Methods[0].Name
 	for _, th := range threads {
 		var cpu cpuMark
-		times, err := runner.StepTimes(spec, m, seed, th, warmup, steps, cpu.mark)
+		st, err := runner.StepTimes(spec, m, seed, th, warmup, steps, cpu.mark)
 		if err != nil {
 			return err
 		}
+		times := st.Times
 		slices.Sort(times)
 		med := times[len(times)/2]
 		if len(times)%2 == 0 {
 			med = (times[len(times)/2-1] + times[len(times)/2]) / 2
 		}
-		fmt.Fprintf(w, "impl=sipbench preset=%s scale=%s method=%s batch=%d threads=%d steps=%d ms_per_step=%.1f ms_min=%.1f%s\n",
-			name, spec.Scale, m, spec.Common.Batch, th, steps, cmdline.Ms(med), cmdline.Ms(times[0]), resourceFields(cpu.perStep(steps)))
+		fmt.Fprintf(w, "impl=sipbench preset=%s scale=%s method=%s batch=%d threads=%d steps=%d ms_per_step=%.1f ms_min=%.1f%s%s\n",
+			name, spec.Scale, m, spec.Common.Batch, th, steps, cmdline.Ms(med), cmdline.Ms(times[0]), cgFields(st), resourceFields(cpu.perStep(steps)))
 	}
 	return nil
+}
+
+// cgFields returns, for a Hessian-free job, its timed steps' mean CG iterations and their
+// limit per step (" cg_iters=50 cg_max=250"); "" for other optimizers.
+func cgFields(st runner.StepTiming) string {
+	if len(st.CGIterations) == 0 {
+		return ""
+	}
+	sum := 0
+	for _, n := range st.CGIterations {
+		sum += n
+	}
+	return fmt.Sprintf(" cg_iters=%.4g cg_max=%d", float64(sum)/float64(len(st.CGIterations)), st.CGMax)
 }
 
 // resourceFields returns the key=value pairs that end a bench line: the kernels in use

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,6 +205,15 @@ func TestBenchPreset(t *testing.T) {
 				t.Errorf("line %d %q lacks %q", i, lines[i], want)
 			}
 		}
+	}
+	if strings.Contains(stdout, "cg_iters=") {
+		t.Errorf("SIP's bench lines give CG iterations:\n%s", stdout)
+	}
+	// A Hessian-free step's line gives its CG iterations and their limit.
+	code, stdout, stderr = capture(t, "bench", "--preset", "poisson", "--scale", "quick", "--method", "hf", "--threads", "1", "--steps", "1", "--warmup", "0")
+	if f := strings.Fields(stdout); code != 0 || !slices.ContainsFunc(f, func(s string) bool { return strings.HasPrefix(s, "cg_iters=") && s != "cg_iters=0" }) ||
+		!slices.Contains(f, "cg_max=250") {
+		t.Errorf("bench of hf: exit %d, %q, %s; want cg_iters=N and cg_max=250", code, stdout, stderr)
 	}
 	if code, _, stderr := capture(t, "bench", "--preset", "trajectories", "--scale", "quick", "--steps", "1"); code == 0 || !strings.Contains(stderr, "solver") {
 		t.Errorf("bench of a solver preset: exit %d, %q; want a refusal naming the solver", code, stderr)

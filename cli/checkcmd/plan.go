@@ -35,7 +35,21 @@ type stepCost struct {
 	Measured string  `json:"measured"`           // RFC 3339
 	Load     float64 `json:"load,omitempty"`     // the 1-minute load average when it was measured (Linux): the higher of before and after
 	CPUs     int     `json:"cpus,omitempty"`     // the machine's logical CPUs then
-	Source   string  `json:"-"`                  // "measured now" or "cached <date>", with the load
+	// CGIters is, for a Hessian-free step, the CG iterations of the steps timed (its cost is
+	// about proportional to them; they vary from step to step), and CGMax their limit.
+	CGIters float64 `json:"cg_iterations,omitempty"`
+	CGMax   int     `json:"cg_max,omitempty"`
+	Source  string  `json:"-"` // "measured now" or "cached <date>", with the load
+}
+
+// maxCPU is, for a Hessian-free step, its cost at the limit of CG iterations: the cost
+// timed scaled by CGMax/CGIters (an upper bound, as a step's other work is scaled too);
+// for other steps the cost.
+func (c stepCost) maxCPU() float64 {
+	if c.CGIters > 0 && c.CGMax > 0 && c.CGIters < float64(c.CGMax) {
+		return c.CPU * float64(c.CGMax) / c.CGIters
+	}
+	return c.CPU
 }
 
 // loadAverage returns the 1-minute load average, 0 where the system does not say.
@@ -70,6 +84,9 @@ func (c stepCost) source(now bool) string {
 	}
 	if c.Cold {
 		s += ", a first step"
+	}
+	if c.CGIters > 0 {
+		s += fmt.Sprintf(", %.3g CG iterations a step", c.CGIters)
 	}
 	return s
 }
@@ -131,24 +148,44 @@ func costKey(spec *presets.Spec, method string) string {
 	return strings.Join([]string{spec.Preset.Name, spec.Scale, method, host, runtime.GOARCH, core.Kernels()}, " ")
 }
 
-// costTimeout is the longest a step is timed for; a step that takes longer (a
-// Hessian-free step at the paper scale, on a busy machine) is recorded as at least this.
-var costTimeout = 90 * time.Second
+// costTimeout is the longest the first step is timed for, and longCostTimeout the
+// longest a run of warm steps (after a warm-up step) is: a Hessian-free step at the paper
+// scale takes minutes on a busy machine. A step that ends in neither is recorded as at
+// least half the CPU time its run of two steps had used.
+var costTimeout, longCostTimeout = 90 * time.Second, 20 * time.Minute
 
-// benchStep runs `sipbench bench --preset` (this executable) on one thread and returns its
-// median wall time and CPU time per step; ok is false when it ran out of time.
-func benchStep(spec *presets.Spec, method string, warmup, steps int) (wall, cpu time.Duration, ok bool, err error) {
+// benchResult is what one `sipbench bench --preset` child measured: its median wall time
+// and CPU time per timed step; ok false when it ran out of time, then used is the CPU
+// time it had used. cgIters and cgMax are a Hessian-free step's CG iterations (the
+// timed steps' mean) and their limit, 0 for other steps.
+type benchResult struct {
+	wall, cpu, used time.Duration
+	ok              bool
+	cgIters         float64
+	cgMax           int
+}
+
+// benchFunc runs `sipbench bench --preset` of the spec's method with warmup untimed and
+// steps timed steps on one thread, for at most timeout.
+type benchFunc func(spec *presets.Spec, method string, warmup, steps int, timeout time.Duration) (benchResult, error)
+
+// benchStep is a benchFunc: it runs this executable.
+func benchStep(spec *presets.Spec, method string, warmup, steps int, timeout time.Duration) (benchResult, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return 0, 0, false, err
+		return benchResult{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), costTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "bench", "--preset", spec.Preset.Name, "--scale", spec.Scale, "--method", method,
 		"--threads", "1", "--warmup", strconv.Itoa(warmup), "--steps", strconv.Itoa(steps))
 	out, err := cmd.Output()
 	if ctx.Err() != nil {
-		return 0, 0, false, nil
+		r := benchResult{}
+		if ps := cmd.ProcessState; ps != nil {
+			r.used = ps.UserTime() + ps.SystemTime()
+		}
+		return r, nil
 	}
 	if err != nil {
 		msg := err.Error()
@@ -156,58 +193,79 @@ func benchStep(spec *presets.Spec, method string, warmup, steps int) (wall, cpu 
 		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
 			msg = strings.TrimSpace(string(ee.Stderr))
 		}
-		return 0, 0, false, fmt.Errorf("sipbench bench: %s", msg)
+		return benchResult{}, fmt.Errorf("sipbench bench: %s", msg)
 	}
-	field := func(name string) (time.Duration, bool) {
+	return parseBench(out)
+}
+
+// parseBench reads a `sipbench bench --preset` line: ms_per_step, cpu_ms_per_step (its
+// wall time where the system reports no CPU time: one thread) and a Hessian-free step's
+// cg_iters and cg_max.
+func parseBench(out []byte) (benchResult, error) {
+	field := func(name string) (float64, bool) {
 		for _, f := range strings.Fields(string(out)) {
 			if v, ok := strings.CutPrefix(f, name+"="); ok {
 				x, err := strconv.ParseFloat(v, 64)
-				return time.Duration(x * float64(time.Millisecond)), err == nil && x >= 0
+				return x, err == nil && x >= 0 && x < 1e12
 			}
 		}
 		return 0, false
 	}
-	wall, okw := field("ms_per_step")
+	ms := func(x float64) time.Duration { return time.Duration(x * float64(time.Millisecond)) }
+	w, okw := field("ms_per_step")
 	if !okw {
-		return 0, 0, false, fmt.Errorf("sipbench bench printed no ms_per_step: %q", out)
+		return benchResult{}, fmt.Errorf("sipbench bench printed no ms_per_step: %q", out)
 	}
-	if cpu, okc := field("cpu_ms_per_step"); okc {
-		return wall, cpu, true, nil
+	r := benchResult{wall: ms(w), cpu: ms(w), ok: true}
+	if c, ok := field("cpu_ms_per_step"); ok {
+		r.cpu = ms(c)
 	}
-	return wall, wall, true, nil // the system does not report CPU time: one thread's wall time
+	if n, ok := field("cg_iters"); ok {
+		m, _ := field("cg_max")
+		r.cgIters, r.cgMax = n, int(m)
+	}
+	return r, nil
 }
 
-// measureStepCost times a job's training step on one thread with `sipbench bench
-// --preset`: one step first, set-up included; then, after a warm-up step, as many steps as
-// that first step's CPU time says fit in about a second of CPU (2 to 200; one above 20 s),
-// whose CPU time per step is the cost. The choice goes by CPU time, not wall time, which a
-// busy machine stretches; and the cost is always of warm steps where they end in time:
-// a first step's CPU time is several times a warm one's (its set-up and the first touches of
-// its memory). Where only the first step ended within costTimeout its cost is that first
-// step's (Cold, an upper bound); where none did, at least costTimeout.
-func measureStepCost(spec *presets.Spec, method string) (c stepCost, err error) {
+// measureStepCost times a job's training step on one thread with bench (benchStep: `sipbench
+// bench --preset`): one step first, set-up included, for at most costTimeout; then, after
+// a warm-up step, as many steps as that first step's CPU time says fit in about a second
+// of CPU (2 to 200; one above 20 s), for at most longCostTimeout, whose CPU time per step
+// is the cost. The choice goes by CPU time, not wall time, which a busy machine stretches;
+// and the cost is always of warm steps where they end in time: a first step's CPU time is
+// several times a warm one's (its set-up and the first touches of its memory). A first
+// step that does not end within costTimeout (a Hessian-free step: minutes) is not waited
+// for: one warm step is timed after it, for at most longCostTimeout. Where only the first
+// step ended in time its cost is that first step's (Cold, an upper bound); where none did,
+// at least half the CPU time the run of two steps had used (AtLeast).
+func measureStepCost(spec *presets.Spec, method string, bench benchFunc) (c stepCost, err error) {
 	c = stepCost{Measured: time.Now().UTC().Format(time.RFC3339), Load: loadAverage(), CPUs: runtime.NumCPU()}
 	if spec.NewSolver() != nil {
 		return c, nil
 	}
 	defer func() { c.Load = max(c.Load, loadAverage()) }() // the load over the measurement, as far as two samples tell
-	_, first, ok, err := benchStep(spec, method, 0, 1)
-	switch {
-	case err != nil:
+	first, err := bench(spec, method, 0, 1, costTimeout)
+	if err != nil {
 		return c, err
-	case !ok:
-		c.CPU, c.AtLeast, c.Steps = costTimeout.Seconds(), true, 1
-		return c, nil
 	}
-	c.Steps = warmSteps(first)
-	_, cpu, ok, err := benchStep(spec, method, 1, c.Steps)
+	c.Steps = 1
+	if first.ok {
+		c.Steps = warmSteps(first.cpu)
+	}
+	warm, err := bench(spec, method, 1, c.Steps, longCostTimeout)
 	switch {
 	case err != nil:
 		return c, err
-	case !ok: // the warm steps ran out of time: the first step bounds a warm one from above
-		c.CPU, c.Steps, c.Cold = first.Seconds(), 1, true
+	case warm.ok:
+		c.CPU, c.CGIters, c.CGMax = warm.cpu.Seconds(), warm.cgIters, warm.cgMax
+	case first.ok: // the warm steps ran out of time: the first step bounds a warm one from above
+		c.CPU, c.Steps, c.Cold = first.cpu.Seconds(), 1, true
+		c.CGIters, c.CGMax = first.cgIters, first.cgMax
 	default:
-		c.CPU = cpu.Seconds()
+		c.CPU, c.Steps, c.AtLeast = warm.used.Seconds()/2, 1, true
+		if warm.used <= 0 { // the system does not report CPU time: one thread's wall time, as benchStep's costs
+			c.CPU = longCostTimeout.Seconds() / 2
+		}
 	}
 	return c, nil
 }
@@ -264,7 +322,7 @@ func planCosts(pl *check.Plan, progress io.Writer, remeasure bool) ([]planLine, 
 				if progress != nil {
 					fmt.Fprintf(progress, "sipbench: timing %s's training step on %s (%s scale, %s) …\n", m.Name, spec.Preset.Name, spec.Scale, e.Name)
 				}
-				if c, err = measureStepCost(spec, m.Name); err != nil {
+				if c, err = measureStepCost(spec, m.Name, benchStep); err != nil {
 					return nil, path, fmt.Errorf("check: the step cost of %s %s: %v", e.Name, m.Name, err)
 				}
 				cache[key], changed = c, true
@@ -287,17 +345,23 @@ func table1Bound(t *check.Table1Settings) time.Duration {
 	return time.Duration(float64(t.Examples) * t.TimeLimit * float64(time.Second))
 }
 
-// printPlan prints what a check at the plan would train: each experiment's methods with
-// their steps, seeds and estimated CPU hours, and the total. Nothing is trained or written
-// but the step-cost cache.
-func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, slurmTasks bool) {
+// printPlanHeader prints what the plan's columns mean.
+func printPlanHeader(w io.Writer, pl *check.Plan, cachePath string) {
 	fmt.Fprintf(w, "sipbench check --scale %s --dry-run: the plan; nothing trains, no folder is made\n", pl.Scale)
 	fmt.Fprintf(w, "seeds: %s (%d; %s)\n", cmdline.SeedsText(pl.Seeds), len(pl.Seeds), check.PaperSeeds)
 	fmt.Fprintf(w, "CPU per step: one job's training step on one thread on this machine, as sipbench bench --preset P --scale S\n")
 	fmt.Fprintf(w, "--method M --threads 1 times it after a warm-up step (cached in %s, or measured now and cached;\n", cachePath)
-	fmt.Fprintf(w, "≤: only a first step, set-up included, ended in time, an upper bound; ≥: the step had not ended after %s,\n", costTimeout)
-	fmt.Fprintf(w, "so its cost is at least that). STEP COST gives the load average when it was timed:\n")
-	fmt.Fprintf(w, "with more runnable threads than cores, the CPU time of a step runs high (cache and memory contention).\n\n")
+	fmt.Fprintf(w, "≤: only a first step, set-up included, ended in time, an upper bound; ≥: two steps had not ended after %s,\n", longCostTimeout)
+	fmt.Fprintf(w, "half the CPU time they had used). A Hessian-free step's cost follows its CG iterations, which vary from\n")
+	fmt.Fprintf(w, "step to step: it is its second step's, with their number in STEP COST. STEP COST gives the load average when\n")
+	fmt.Fprintf(w, "it was timed: with more runnable threads than cores, the CPU time of a step runs high (cache and memory contention).\n\n")
+}
+
+// printPlan prints what a check at the plan would train: each experiment's methods with
+// their steps, seeds and estimated CPU hours, and the total. Nothing is trained or written
+// but the step-cost cache.
+func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, slurmTasks bool) {
+	printPlanHeader(w, pl, cachePath)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "EXPERIMENT\tMETHOD\tSTEPS\tSEEDS\tCPU/STEP\tCPU TIME\tSTEP COST\t")
 	var total float64
@@ -345,6 +409,9 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 		fmt.Fprintf(w, "per seed: %s%s of CPU time; here, one job a core on %d cores (check's default --workers): "+
 			"%sabout %s of wall time training, its longest job %s\n", more, formatHours(total/float64(len(pl.Seeds))),
 			cores, more, formatHours(makespan(lines, len(pl.Seeds), cores)), formatHours(longestJob(lines, len(pl.Seeds))))
+	}
+	if s := cgLimitText(lines, len(pl.Seeds)); s != "" {
+		fmt.Fprintln(w, s)
 	}
 	if s := busyText(lines); s != "" {
 		fmt.Fprintln(w, s)
@@ -403,6 +470,33 @@ func makespan(lines []planLine, seeds, cores int) float64 {
 		load[slices.Index(load, slices.Min(load))] += h
 	}
 	return slices.Max(load)
+}
+
+// cgLimitText says how much more the Hessian-free lines would take per seed if every step
+// ran to its limit of CG iterations (stepCost.maxCPU): "" without such lines.
+func cgLimitText(lines []planLine, seeds int) string {
+	var more, at float64
+	var iters []string
+	limit := 0
+	for _, l := range lines {
+		if l.cost.CGIters <= 0 || l.cost.CPU <= 0 {
+			continue
+		}
+		h, _ := l.hours(1)
+		hi := h * l.cost.maxCPU() / l.cost.CPU
+		if ms := l.spec.Common.MaxSeconds; ms > 0 {
+			hi = min(hi, ms/3600)
+		}
+		more += hi - h
+		at += h
+		limit = l.cost.CGMax
+		iters = append(iters, fmt.Sprintf("%s %.3g", l.exp.Name, l.cost.CGIters))
+	}
+	if len(iters) == 0 || seeds < 1 {
+		return ""
+	}
+	return fmt.Sprintf("Hessian-free: timed at %s CG iterations a step, %s per seed; were every step to run to its limit of %d, "+
+		"at most %s more per seed", strings.Join(iters, ", "), formatHours(at), limit, formatHours(more))
 }
 
 // busyText warns when step costs of lines were timed on a busy machine (a load average above

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,11 @@ func TestCheckDryRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range spec.Methods {
-			costs[costKey(spec, m.Name)] = stepCost{CPU: 0.5, Steps: 3, Measured: "2026-12-06T10:00:00Z"}
+			c := stepCost{CPU: 0.5, Steps: 3, Measured: "2026-12-06T10:00:00Z"}
+			if m.Name == "hf" {
+				c.CGIters, c.CGMax = 50, 250
+			}
+			costs[costKey(spec, m.Name)] = c
 		}
 	}
 	path, err := costCacheFile()
@@ -106,7 +111,9 @@ func TestCheckDryRun(t *testing.T) {
 	}
 	for _, want := range []string{"sipbench check --scale full --dry-run: the plan; nothing trains, no folder is made",
 		"seeds: 0–1 (2; the paper's figures show one run per method", "claims measured: 19 (fig1, ", "trajectories",
-		"per seed: ", " of CPU time; here, one job a core on ", "of wall time training, its longest job 13.9 h"} {
+		"per seed: ", " of CPU time; here, one job a core on ", "of wall time training, its longest job 13.9 h",
+		// hf: 60 and 100 steps × 0.5 s = 80 s (1 min) per seed; at 250 CG iterations 5× that: 320 s more.
+		"Hessian-free: timed at poisson-2nd 50, heat-2nd 50 CG iterations a step, 1 min per seed; were every step to run to its limit of 250, at most 5 min more per seed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the plan lacks %q:\n%s", want, out)
 		}
@@ -131,6 +138,9 @@ func TestCheckDryRun(t *testing.T) {
 	}
 	_, out, _ = capture(t, "check", "--scale", "full", "--dry-run")
 	lines = strings.Split(out, "\n")
+	if got := strings.Join(row("heat-2nd", "hf"), " "); !strings.Contains(got, "cached 2026-12-06, 50 CG iterations a step") {
+		t.Errorf("heat-2nd hf: %q; want its CG iterations", got)
+	}
 	if got := strings.Join(row("poisson", "sip"), " "); !strings.Contains(got, "cached 2026-12-06, load 40") {
 		t.Errorf("poisson sip: %q; want its load", got)
 	}
@@ -215,5 +225,124 @@ func TestMakespan(t *testing.T) {
 	}
 	if got := longestJob(nil, 2); got != 0 {
 		t.Errorf("longestJob of no lines = %v, want 0", got)
+	}
+}
+
+// TestMeasureStepCost follows measureStepCost's choices with a fake bench: a first step
+// then warm steps; a first step too slow for costTimeout, then one warm step with the long
+// timeout (a Hessian-free step: its CG iterations kept); warm steps that run out of time
+// (the first step's cost, an upper bound); and nothing in time (half the CPU time used, a
+// lower bound).
+func TestMeasureStepCost(t *testing.T) {
+	p, err := presets.Lookup("poisson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := p.Resolve("paper", []string{"hf"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type call struct {
+		warmup, steps int
+		timeout       time.Duration
+	}
+	fake := func(first, warm benchResult, calls *[]call) benchFunc {
+		return func(_ *presets.Spec, _ string, warmup, steps int, timeout time.Duration) (benchResult, error) {
+			*calls = append(*calls, call{warmup, steps, timeout})
+			if warmup == 0 {
+				return first, nil
+			}
+			return warm, nil
+		}
+	}
+	ok := func(cpu time.Duration, cg float64) benchResult {
+		r := benchResult{wall: 2 * cpu, cpu: cpu, ok: true, cgIters: cg}
+		if cg > 0 {
+			r.cgMax = 250
+		}
+		return r
+	}
+	late := func(used time.Duration) benchResult { return benchResult{used: used} }
+	for _, c := range []struct {
+		name        string
+		first, warm benchResult
+		calls       []call
+		want        stepCost
+	}{
+		{"fast", ok(400*time.Millisecond, 0), ok(300*time.Millisecond, 0),
+			[]call{{0, 1, costTimeout}, {1, 2, longCostTimeout}}, stepCost{CPU: 0.3, Steps: 2}},
+		{"hf, first in time", ok(30*time.Second, 31), ok(45*time.Second, 50),
+			[]call{{0, 1, costTimeout}, {1, 1, longCostTimeout}}, stepCost{CPU: 45, Steps: 1, CGIters: 50, CGMax: 250}},
+		{"hf, first late", late(80 * time.Second), ok(60*time.Second, 80),
+			[]call{{0, 1, costTimeout}, {1, 1, longCostTimeout}}, stepCost{CPU: 60, Steps: 1, CGIters: 80, CGMax: 250}},
+		{"warm late", ok(30*time.Second, 0), late(1000 * time.Second),
+			[]call{{0, 1, costTimeout}, {1, 1, longCostTimeout}}, stepCost{CPU: 30, Steps: 1, Cold: true}},
+		{"none in time", late(80 * time.Second), late(1000 * time.Second),
+			[]call{{0, 1, costTimeout}, {1, 1, longCostTimeout}}, stepCost{CPU: 500, Steps: 1, AtLeast: true}},
+	} {
+		var calls []call
+		got, err := measureStepCost(spec, "hf", fake(c.first, c.warm, &calls))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !slices.Equal(calls, c.calls) {
+			t.Errorf("%s: bench calls %v; want %v", c.name, calls, c.calls)
+		}
+		got.Measured, got.Load, got.CPUs = "", 0, 0
+		if math.Abs(got.CPU-c.want.CPU) > 1e-9 {
+			t.Errorf("%s: CPU %v; want %v", c.name, got.CPU, c.want.CPU)
+		}
+		got.CPU = c.want.CPU
+		if got != c.want {
+			t.Errorf("%s: %+v; want %+v", c.name, got, c.want)
+		}
+	}
+	_, err = measureStepCost(spec, "hf", func(*presets.Spec, string, int, int, time.Duration) (benchResult, error) {
+		return benchResult{}, errors.New("boom")
+	})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("a failing bench: %v; want its error", err)
+	}
+}
+
+// TestParseBench reads bench lines, with and without CPU time and CG iterations, and
+// refuses one without ms_per_step.
+func TestParseBench(t *testing.T) {
+	r, err := parseBench([]byte("impl=sipbench preset=poisson method=hf ms_per_step=120.5 ms_min=100 cg_iters=50 cg_max=250 kernels=avx512 cpu_ms_per_step=60.25 peak_rss_mib=1300\n"))
+	if err != nil || !r.ok || r.wall != 120500*time.Microsecond || r.cpu != 60250*time.Microsecond || r.cgIters != 50 || r.cgMax != 250 {
+		t.Errorf("hf line: %+v, %v", r, err)
+	}
+	r, err = parseBench([]byte("impl=sipbench ms_per_step=7 ms_min=6\n"))
+	if err != nil || r.cpu != 7*time.Millisecond || r.cgIters != 0 {
+		t.Errorf("a line without CPU time: %+v, %v; want the wall time as the CPU time", r, err)
+	}
+	for _, bad := range []string{"", "ms_per_step=x", "ms_per_step=-1", "cpu_ms_per_step=3"} {
+		if _, err := parseBench([]byte(bad)); err == nil {
+			t.Errorf("parseBench(%q): no error", bad)
+		}
+	}
+}
+
+// TestCGLimit: a Hessian-free line's cost at its CG limit scales with CGMax/CGIters, and
+// the plan says how much more its lines would take per seed.
+func TestCGLimit(t *testing.T) {
+	c := stepCost{CPU: 20, CGIters: 50, CGMax: 250}
+	if got := c.maxCPU(); got != 100 {
+		t.Errorf("maxCPU = %v; want 20 × 250/50 = 100", got)
+	}
+	if got := (stepCost{CPU: 2}).maxCPU(); got != 2 {
+		t.Errorf("maxCPU without CG = %v; want the cost", got)
+	}
+	hf := planLine{exp: check.Experiment{Name: "heat-2nd"}, spec: &presets.Spec{Common: presets.Common{Steps: 180}}, cost: c}
+	other := planLine{exp: check.Experiment{Name: "heat"}, spec: &presets.Spec{Common: presets.Common{Steps: 1000}}, cost: stepCost{CPU: 1}}
+	got := cgLimitText([]planLine{other, hf}, 1)
+	// 180 steps × 20 s = 1 h; at the limit 5 h: 4 h more.
+	for _, want := range []string{"heat-2nd 50 CG iterations", "1 h per seed", "limit of 250", "at most 4 h more per seed"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("cgLimitText = %q; lacks %q", got, want)
+		}
+	}
+	if got := cgLimitText([]planLine{other}, 1); got != "" {
+		t.Errorf("cgLimitText without Hessian-free lines = %q; want none", got)
 	}
 }
