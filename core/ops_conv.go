@@ -205,19 +205,17 @@ func (cv *convOp) forward(t *Tape, out *Tensor) {
 			copy(bias, cv.b.Value.Data)
 		}
 	}
-	parallelFor(cv.th, cv.th, func(wk int) {
+	parallelWork(cv.th, cv.n, func(wk, i int) {
 		xp, _, col := cv.workspace(wk)
-		for i := wk; i < cv.n; i += cv.th {
-			oi := out.Example(i)
-			if cv.implX {
-				// The kernels add the bias as they store (the bits of beta = 1 on an
-				// output filled with it).
-				cv.padInput(xp, i, wk)
-				plan.run(xp, oi, 1, 0, bias)
-				continue
-			}
-			cv.forwardExplicit(oi, cv.x.Value.Example(i), col)
+		oi := out.Example(i)
+		if cv.implX {
+			// The kernels add the bias as they store (the bits of beta = 1 on an
+			// output filled with it).
+			cv.padInput(xp, i, wk)
+			plan.run(xp, oi, 1, 0, bias)
+			return
 		}
+		cv.forwardExplicit(oi, cv.x.Value.Example(i), col)
 	})
 }
 
@@ -277,11 +275,9 @@ func (cv *convOp) backward(t *Tape, g *Tensor) {
 			gr.planG = newConvPlan(t.allocNoZero(convPlanLen(cv.cin, cv.cout)).Data, gr.wflip, cv.cin, cv.cout, cv.h, cv.wd)
 		}
 	}
-	parallelFor(cv.th, cv.th, func(wk int) {
+	parallelWork(cv.th, cv.n, func(wk, i int) {
 		xp, gp, col := cv.workspace(wk)
-		for i := wk; i < cv.n; i += cv.th {
-			cv.backwardExample(&gr, i, wk, g.Example(i), xp, gp, col)
-		}
+		cv.backwardExample(&gr, i, wk, g.Example(i), xp, gp, col)
 	})
 	if gr.dwEx != nil {
 		dw := cv.w.grad().Data

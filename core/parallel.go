@@ -1,6 +1,222 @@
 package core
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The ops' parallel regions (about 90 in a U-Net training step) run on the calling
+// goroutine and on helpers of a process-wide pool. A helper that finishes its share goes
+// back to the pool and waits for the next region spinning for a short while
+// (helperSpin), then parked on a channel; a helper parked for helperIdle exits, so an
+// idle process keeps no goroutines. The caller does a share itself and, when the indices
+// run out, waits for the helpers the same way (spinning, then parked). Spinning saves the
+// wake-up of a sleeping thread (a futex call and the scheduler's latency, tens of
+// microseconds on a virtual machine) between regions that follow each other closely.
+//
+// Indices are claimed one at a time from a shared counter, so a worker slowed by the
+// memory or by another process does not hold the region back. Which worker runs an index
+// depends on timing; callers keep results independent of it by writing per index only.
+
+// helperSpin is how long a helper waits for its next region, and the caller for its
+// helpers, before parking.
+const helperSpin = 50 * time.Microsecond
+
+// helperIdle is how long a parked helper stays in the pool before it exits (nanoseconds;
+// atomic so that tests may shorten it).
+var helperIdle atomic.Int64
+
+func init() { helperIdle.Store(int64(time.Second)) }
+
+// region is one parallelFor call: fn over [0, n), indices claimed from next, worker slots
+// from slot, with left helpers still running and the caller parked on wake if parked.
+type region struct {
+	fn     func(w, i int)
+	n      int64
+	next   atomic.Int64
+	slot   atomic.Int32
+	left   atomic.Int32
+	parked atomic.Bool
+	wake   chan struct{}
+}
+
+// run claims indices until none is left, as worker w.
+func (r *region) run(w int) {
+	for {
+		i := r.next.Add(1) - 1
+		if i >= r.n {
+			return
+		}
+		r.fn(w, int(i))
+	}
+}
+
+// helper is one pooled goroutine: it runs the region stored in job, then goes back to the
+// pool. parked tells a dispatcher to send on wake.
+type helper struct {
+	job    atomic.Pointer[region]
+	parked atomic.Bool
+	wake   chan struct{}
+}
+
+// pool holds the helpers waiting for a region.
+var pool struct {
+	mu   sync.Mutex
+	idle []*helper
+}
+
+// takeHelper returns an idle helper, or starts one.
+func takeHelper() *helper {
+	pool.mu.Lock()
+	if k := len(pool.idle); k > 0 {
+		h := pool.idle[k-1]
+		pool.idle[k-1] = nil
+		pool.idle = pool.idle[:k-1]
+		pool.mu.Unlock()
+		return h
+	}
+	pool.mu.Unlock()
+	h := &helper{wake: make(chan struct{}, 1)}
+	go h.loop()
+	return h
+}
+
+// putHelper returns h to the pool.
+func putHelper(h *helper) {
+	pool.mu.Lock()
+	pool.idle = append(pool.idle, h)
+	pool.mu.Unlock()
+}
+
+// retire removes h from the pool if no dispatcher has taken it, and reports whether it did.
+func retire(h *helper) bool {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	for k, g := range pool.idle {
+		if g == h {
+			last := len(pool.idle) - 1
+			pool.idle[k] = pool.idle[last]
+			pool.idle[last] = nil
+			pool.idle = pool.idle[:last]
+			return true
+		}
+	}
+	return false
+}
+
+// assign hands r to h, waking h if it is parked.
+func (h *helper) assign(r *region) {
+	h.job.Store(r)
+	if h.parked.Load() {
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// loop runs regions until the helper has been idle for helperIdle.
+func (h *helper) loop() {
+	var timer *time.Timer
+	for {
+		r := h.await(&timer)
+		if r == nil {
+			return
+		}
+		w := int(r.slot.Add(1))
+		r.run(w)
+		h.job.Store(nil)
+		putHelper(h) // before the region ends, so that the next region finds h idle
+		if r.left.Add(-1) == 0 && r.parked.Load() {
+			r.wake <- struct{}{}
+		}
+	}
+}
+
+// await returns h's next region, or nil once h has left the pool after helperIdle parked.
+func (h *helper) await(timer **time.Timer) *region {
+	for {
+		var r *region
+		if spinUntil(func() bool { r = h.job.Load(); return r != nil }) {
+			return r
+		}
+		// Park. A dispatcher that stored a job before seeing parked is seen by the load
+		// after the store (both are sequentially consistent).
+		h.parked.Store(true)
+		if r := h.job.Load(); r != nil {
+			h.parked.Store(false)
+			return r
+		}
+		idle := time.Duration(helperIdle.Load())
+		if *timer == nil {
+			*timer = time.NewTimer(idle)
+		} else {
+			(*timer).Reset(idle)
+		}
+		select {
+		case <-h.wake:
+		case <-(*timer).C:
+			if h.job.Load() == nil && retire(h) {
+				return nil
+			}
+		}
+		h.parked.Store(false)
+	}
+}
+
+// spinUntil polls cond for up to helperSpin and reports whether it became true.
+func spinUntil(cond func() bool) bool {
+	var start time.Time
+	for k := 0; ; k++ {
+		if cond() {
+			return true
+		}
+		if k&63 == 63 {
+			now := time.Now()
+			if start.IsZero() {
+				start = now
+			} else if now.Sub(start) > helperSpin {
+				return false
+			}
+		}
+	}
+}
+
+// parallelWork calls fn(w, i) for every i in [0, n), on up to threads workers (the caller
+// and threads−1 pooled helpers), worker w in [0, threads) claiming indices one at a time.
+// Each index runs exactly once, on one worker; fn may use scratch owned by worker w, and
+// results written per index do not depend on threads or on which worker ran the index.
+func parallelWork(threads, n int, fn func(w, i int)) {
+	if threads > n {
+		threads = n
+	}
+	if threads <= 1 {
+		for i := 0; i < n; i++ {
+			fn(0, i)
+		}
+		return
+	}
+	r := &region{fn: fn, n: int64(n), wake: make(chan struct{}, 1)}
+	r.left.Store(int32(threads - 1))
+	for k := 1; k < threads; k++ {
+		takeHelper().assign(r)
+	}
+	r.run(0)
+	r.wait()
+}
+
+// wait returns once every helper of r has finished.
+func (r *region) wait() {
+	if spinUntil(func() bool { return r.left.Load() == 0 }) {
+		return
+	}
+	r.parked.Store(true)
+	if r.left.Load() == 0 {
+		return
+	}
+	<-r.wake
+}
 
 // parallelFor calls fn(i) for every i in [0, n), on up to threads goroutines. Each index
 // runs exactly once and on one goroutine, so results written per index do not depend on
@@ -12,18 +228,12 @@ func parallelFor(threads, n int, fn func(i int)) {
 		}
 		return
 	}
-	if threads > n {
-		threads = n
-	}
-	var wg sync.WaitGroup
-	wg.Add(threads)
-	for w := 0; w < threads; w++ {
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < n; i += threads {
-				fn(i)
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallelWork(threads, n, func(_, i int) { fn(i) })
 }
+
+// ParallelEach calls fn(w, i) for every i in [0, n) on up to threads workers (the
+// caller and pooled goroutines), w in [0, threads) naming the worker that runs i; each
+// index runs once, on one worker, so results written per index do not depend on threads.
+// fn may use scratch owned by worker w. The problems use it to split a batch across a
+// job's op threads.
+func ParallelEach(threads, n int, fn func(w, i int)) { parallelWork(threads, n, fn) }

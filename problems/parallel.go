@@ -1,28 +1,10 @@
 package problems
 
-import "sync"
+import "github.com/sipbench/sipbench/core"
 
-// ParallelEach calls fn(w, i) for every i in [0, n) on up to threads goroutines, worker w
-// taking i = w, w+threads, …; each index runs once, on one goroutine, so that results
-// written per index do not depend on threads. fn may use scratch owned by worker w. The
-// problems use it to split a batch across a job's op threads (problems/fluid too).
-func ParallelEach(threads, n int, fn func(w, i int)) {
-	threads = max(1, min(threads, n))
-	if threads == 1 {
-		for i := range n {
-			fn(0, i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	wg.Add(threads)
-	for w := range threads {
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += threads {
-				fn(w, i)
-			}
-		}()
-	}
-	wg.Wait()
-}
+// ParallelEach calls fn(w, i) for every i in [0, n) on up to threads workers (the caller
+// and pooled goroutines, see core.ParallelEach), w in [0, threads) naming the worker that
+// runs i; each index runs once, on one worker, so that results written per index do not
+// depend on threads. fn may use scratch owned by worker w. The problems use it to split a
+// batch across a job's op threads (problems/fluid too).
+func ParallelEach(threads, n int, fn func(w, i int)) { core.ParallelEach(threads, n, fn) }
