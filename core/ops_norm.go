@@ -70,7 +70,12 @@ func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
 	op := bn.newOp(x, relu)
 	t := x.tape
 	out := t.allocNoZero(x.Value.Shape...) // every element is written below
-	op.stats(func(k int) { op.normalizeChannel(out.Data, k) })
+	if t.Threads > 1 && op.n > 1 {
+		op.stats(nil)
+		op.normalizeByExample(out.Data, t.Threads)
+	} else {
+		op.stats(func(k int) { op.normalizeChannel(out.Data, k) })
+	}
 	name := "BatchNorm2d"
 	if relu {
 		name = "BatchNorm2d+ReLU"
@@ -81,21 +86,81 @@ func (bn *BatchNorm2d) forward(x *Var, relu bool) *Var {
 }
 
 // stats records γ and β on the tape and computes the mean and 1/σ of every channel
-// (updating the running statistics in training mode), channel by channel across the
-// tape's threads, calling then(k) once channel k's are known (while its values are in the
-// cache). The backward pass recomputes x̂ = (x − μ)/σ from x, μ and 1/σ rather than keeping
-// it.
+// (updating the running statistics in training mode), channel by channel, calling then(k)
+// once channel k's are known (while its values are in the cache). Without then, on
+// several threads, it goes example by example (statsByExample). The backward pass
+// recomputes x̂ = (x − μ)/σ from x, μ and 1/σ rather than keeping it.
 func (op *bnOp) stats(then func(k int)) {
 	t := op.x.tape
 	op.gamma, op.beta = t.Param(op.bn.Gamma), t.Param(op.bn.Beta)
 	st := t.allocNoZero(2, op.c)
 	op.mean, op.invStd = st.Data[:op.c], st.Data[op.c:]
+	if t.Threads > 1 && op.n > 1 && then == nil && op.training {
+		op.statsByExample(t.Threads)
+		return
+	}
 	parallelFor(t.Threads, op.c, func(k int) {
 		mean, variance := op.channelStats(k)
-		is := 1 / math.Sqrt(variance+op.bn.Eps)
-		op.mean[k], op.invStd[k] = float32(mean), float32(is)
+		op.setStats(k, mean, variance)
 		if then != nil {
 			then(k)
+		}
+	})
+}
+
+// setStats keeps channel k's mean and 1/σ for the kernels.
+func (op *bnOp) setStats(k int, mean, variance float64) {
+	op.mean[k], op.invStd[k] = float32(mean), float32(1/math.Sqrt(variance+op.bn.Eps))
+}
+
+// statsByExample is stats in training mode on several threads, split by example rather
+// than by channel, so that each worker reads the examples that it (most likely) wrote in
+// the op before (see parallelWork): every plane's sum, then the means, every plane's sum
+// of squared deviations, then the variances, each channel's plane sums added in example
+// order as channelStats adds them (the same bits).
+func (op *bnOp) statsByExample(threads int) {
+	xv, n, c, hw, m := op.x.Value.Data, op.n, op.c, op.hw, op.m
+	ps := make([]float64, n*c)
+	means := make([]float64, c)
+	parallelFor(threads, n, func(i int) {
+		for k := 0; k < c; k++ {
+			ps[i*c+k] = sum64(xv[(i*c+k)*hw:][:hw])
+		}
+	})
+	for k := range means {
+		var s float64
+		for i := 0; i < n; i++ {
+			s += ps[i*c+k]
+		}
+		means[k] = s / float64(m)
+	}
+	parallelFor(threads, n, func(i int) {
+		for k := 0; k < c; k++ {
+			ps[i*c+k] = sumSqDev64(xv[(i*c+k)*hw:][:hw], float32(means[k]))
+		}
+	})
+	for k, mean := range means {
+		var ss float64
+		for i := 0; i < n; i++ {
+			ss += ps[i*c+k]
+		}
+		op.updateRunning(k, mean, ss/float64(m))
+		op.setStats(k, mean, ss/float64(m))
+	}
+}
+
+// normalizeByExample writes every example of out as normalizeChannel does, example by
+// example across the threads.
+func (op *bnOp) normalizeByExample(out []float32, threads int) {
+	xv, c, hw := op.x.Value.Data, op.c, op.hw
+	prms := make([]bnParams, c)
+	for k := range prms {
+		prms[k] = op.params(k)
+	}
+	parallelFor(threads, op.n, func(i int) {
+		for k := range prms {
+			off := (i*c + k) * hw
+			bnNormalize(out[off:][:hw], xv[off:][:hw], &prms[k])
 		}
 	})
 }
@@ -144,10 +209,17 @@ func (op *bnOp) channelStats(k int) (mean, variance float64) {
 		ss += sumSqDev64(xv[(i*c+k)*hw:][:hw], float32(mean))
 	}
 	variance = ss / float64(m)
+	op.updateRunning(k, mean, variance)
+	return mean, variance
+}
+
+// updateRunning moves channel k's running statistics toward the batch's mean and biased
+// variance.
+func (op *bnOp) updateRunning(k int, mean, variance float64) {
+	bn, m := op.bn, op.m
 	mom := bn.Momentum
 	bn.RunningMean.Data[k] = float32((1-mom)*float64(bn.RunningMean.Data[k]) + mom*mean)
 	bn.RunningVar.Data[k] = float32((1-mom)*float64(bn.RunningVar.Data[k]) + mom*variance*float64(m)/float64(m-1))
-	return mean, variance
 }
 
 // params returns channel k's constants for the kernels.
@@ -193,8 +265,8 @@ func bnNormalize(dst, src []float32, p *bnParams) {
 	}
 }
 
-// backward propagates gy, the gradient of the output, to x, Gamma and Beta, channel by
-// channel across the tape's threads.
+// backward propagates gy, the gradient of the output, to x, Gamma and Beta: channel by
+// channel on one thread, example by example on several (backwardByExample).
 func (op *bnOp) backward(gy []float32) {
 	var dx, dg, db []float32
 	var dxFresh bool
@@ -209,7 +281,11 @@ func (op *bnOp) backward(gy []float32) {
 	if op.beta.needs {
 		db = op.beta.grad().Data
 	}
-	xv, n, c, hw, m := op.x.Value.Data, op.n, op.c, op.hw, op.m
+	xv, n, c, hw := op.x.Value.Data, op.n, op.c, op.hw
+	if th := op.x.tape.Threads; th > 1 && n > 1 {
+		op.backwardByExample(gy, dx, dg, db, dxFresh, th)
+		return
+	}
 	parallelFor(op.x.tape.Threads, c, func(k int) {
 		prm := op.params(k)
 		var sg, sgx float64
@@ -228,17 +304,64 @@ func (op *bnOp) backward(gy []float32) {
 		if dx == nil {
 			return
 		}
-		// Training: dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂)); evaluation: dx = γ/σ · g.
-		prm.scale = prm.gamma * prm.is
-		if op.training {
-			prm.mg, prm.mgx = float32(sg/float64(m)), float32(sgx/float64(m))
-		}
-		if !dxFresh {
-			prm.acc = 1
-		}
+		op.backParams(&prm, sg, sgx, dxFresh)
 		for i := 0; i < n; i++ {
 			off := (i*c + k) * hw
 			bnBackDx(dx[off:][:hw], gy[off:][:hw], xv[off:][:hw], &prm)
+		}
+	})
+}
+
+// backParams sets prm's constants of the input gradient from the channel's Σ g (sg) and
+// Σ g·x̂ (sgx). Training: dx = γ/σ · (g − mean(g) − x̂·mean(g·x̂)); evaluation:
+// dx = γ/σ · g.
+func (op *bnOp) backParams(prm *bnParams, sg, sgx float64, dxFresh bool) {
+	prm.scale = prm.gamma * prm.is
+	if op.training {
+		prm.mg, prm.mgx = float32(sg/float64(op.m)), float32(sgx/float64(op.m))
+	}
+	if !dxFresh {
+		prm.acc = 1
+	}
+}
+
+// backwardByExample is backward on several threads, split by example (see
+// statsByExample): every plane's two sums, then each channel's sums in example order (the
+// same bits as backward's), then the input gradient of each example.
+func (op *bnOp) backwardByExample(gy, dx, dg, db []float32, dxFresh bool, threads int) {
+	xv, n, c, hw := op.x.Value.Data, op.n, op.c, op.hw
+	prms := make([]bnParams, c)
+	for k := range prms {
+		prms[k] = op.params(k)
+	}
+	sums := make([]float64, 2*n*c)
+	parallelFor(threads, n, func(i int) {
+		for k := range prms {
+			off := (i*c + k) * hw
+			sums[2*(i*c+k)], sums[2*(i*c+k)+1] = bnBackSums(gy[off:][:hw], xv[off:][:hw], &prms[k])
+		}
+	})
+	for k := range prms {
+		var sg, sgx float64
+		for i := 0; i < n; i++ {
+			sg += sums[2*(i*c+k)]
+			sgx += sums[2*(i*c+k)+1]
+		}
+		if dg != nil {
+			dg[k] += float32(sgx)
+		}
+		if db != nil {
+			db[k] += float32(sg)
+		}
+		op.backParams(&prms[k], sg, sgx, dxFresh)
+	}
+	if dx == nil {
+		return
+	}
+	parallelFor(threads, n, func(i int) {
+		for k := range prms {
+			off := (i*c + k) * hw
+			bnBackDx(dx[off:][:hw], gy[off:][:hw], xv[off:][:hw], &prms[k])
 		}
 	})
 }

@@ -1,6 +1,9 @@
 package core
 
 import (
+	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,9 +18,15 @@ import (
 // wake-up of a sleeping thread (a futex call and the scheduler's latency, tens of
 // microseconds on a virtual machine) between regions that follow each other closely.
 //
-// Indices are claimed one at a time from a shared counter, so a worker slowed by the
-// memory or by another process does not hold the region back. Which worker runs an index
-// depends on timing; callers keep results independent of it by writing per index only.
+// The indices are split into one contiguous block per worker, and each worker runs its own
+// block from the front, one index at a time; a worker whose block is done takes indices
+// from the back of the others' blocks, so that a worker slowed by the memory or by another
+// process does not hold the region back. When no worker is slowed, worker w runs the same
+// block in every region of the same size: consecutive ops that split a batch by example
+// (or by plane, or by range of elements) find most of their data in the cache of the core
+// that wrote it. On a machine whose two cores do not share a cache, a read of data that
+// the other core wrote is several times slower. Which worker runs an index depends on
+// timing; callers keep results independent of it by writing per index only.
 
 // helperSpin is how long a helper waits for its next region, and the caller for its
 // helpers, before parking.
@@ -29,26 +38,59 @@ var helperIdle atomic.Int64
 
 func init() { helperIdle.Store(int64(time.Second)) }
 
-// region is one parallelFor call: fn over [0, n), indices claimed from next, worker slots
-// from slot, with left helpers still running and the caller parked on wake if parked.
+// region is one parallelWork call: fn over [0, n), split into blocks, worker slots from
+// slot, with left helpers still running and the caller parked on wake if parked.
 type region struct {
 	fn     func(w, i int)
-	n      int64
-	next   atomic.Int64
+	blocks []regionBlock
 	slot   atomic.Int32
 	left   atomic.Int32
 	parked atomic.Bool
 	wake   chan struct{}
 }
 
-// run claims indices until none is left, as worker w.
-func (r *region) run(w int) {
+// regionBlock is the indices [front, back) of one worker's block still to run: front in
+// the low 32 bits of state, back in the high ones. The owner takes front, others back−1.
+// The padding keeps blocks on separate cache lines.
+type regionBlock struct {
+	state atomic.Uint64
+	_     [56]byte
+}
+
+// own returns the next index from the front of block b, or −1 if none is left.
+func (b *regionBlock) own() int {
+	s := b.state.Add(1) - 1 // front+1; front may pass back, which ends the block either way
+	front, back := uint32(s), uint32(s>>32)
+	if front >= back {
+		return -1
+	}
+	return int(front)
+}
+
+// steal returns the last index of block b, or −1 if none is left.
+func (b *regionBlock) steal() int {
 	for {
-		i := r.next.Add(1) - 1
-		if i >= r.n {
-			return
+		s := b.state.Load()
+		front, back := uint32(s), uint32(s>>32)
+		if front >= back {
+			return -1
 		}
-		r.fn(w, int(i))
+		if b.state.CompareAndSwap(s, uint64(back-1)<<32|uint64(front)) {
+			return int(back - 1)
+		}
+	}
+}
+
+// run runs worker w's block, then the other blocks' last indices until none is left.
+func (r *region) run(w int) {
+	for i := r.blocks[w].own(); i >= 0; i = r.blocks[w].own() {
+		r.fn(w, i)
+	}
+	for k := 1; k < len(r.blocks); k++ {
+		b := &r.blocks[(w+k)%len(r.blocks)]
+		for i := b.steal(); i >= 0; i = b.steal() {
+			r.fn(w, i)
+		}
 	}
 }
 
@@ -184,7 +226,8 @@ func spinUntil(cond func() bool) bool {
 }
 
 // parallelWork calls fn(w, i) for every i in [0, n), on up to threads workers (the caller
-// and threads−1 pooled helpers), worker w in [0, threads) claiming indices one at a time.
+// and threads−1 pooled helpers), worker w in [0, threads) running block w of the indices
+// first (see region.run).
 // Each index runs exactly once, on one worker; fn may use scratch owned by worker w, and
 // results written per index do not depend on threads or on which worker ran the index.
 func parallelWork(threads, n int, fn func(w, i int)) {
@@ -197,7 +240,14 @@ func parallelWork(threads, n int, fn func(w, i int)) {
 		}
 		return
 	}
-	r := &region{fn: fn, n: int64(n), wake: make(chan struct{}, 1)}
+	if tr := regionTrace.Load(); tr != nil {
+		fn = tr.wrap(threads, fn)
+		defer tr.end()
+	}
+	r := &region{fn: fn, blocks: make([]regionBlock, threads), wake: make(chan struct{}, 1)}
+	for w := range r.blocks {
+		r.blocks[w].state.Store(uint64((w+1)*n/threads)<<32 | uint64(w*n/threads))
+	}
 	r.left.Store(int32(threads - 1))
 	for k := 1; k < threads; k++ {
 		takeHelper().assign(r)
@@ -216,6 +266,65 @@ func (r *region) wait() {
 		return
 	}
 	<-r.wake
+}
+
+// regionTrace, if set (by a test), times every region of parallelWork and its workers.
+var regionTrace atomic.Pointer[regionTracer]
+
+// regionTracer records, for each region, where it was called, its wall time and each
+// worker's time inside fn.
+type regionTracer struct {
+	mu      sync.Mutex
+	regions []regionTimes
+	cur     *regionTimes
+}
+
+// regionTimes is one traced region.
+type regionTimes struct {
+	site        string
+	start, stop time.Time
+	busy        []time.Duration
+	n           int
+}
+
+// wrap starts a region's record and returns fn timed per call.
+func (tr *regionTracer) wrap(threads int, fn func(w, i int)) func(w, i int) {
+	site := "?"
+	for k := 2; k < 8; k++ {
+		_, file, line, ok := runtime.Caller(k)
+		if !ok {
+			break
+		}
+		if j := strings.LastIndexByte(file, '/'); j >= 0 {
+			file = file[j+1:]
+		}
+		if file != "parallel.go" && file != "ops_elementwise.go" || k == 7 {
+			site = fmt.Sprintf("%s:%d", file, line)
+			break
+		}
+	}
+	rt := &regionTimes{site: site, busy: make([]time.Duration, threads)}
+	tr.mu.Lock()
+	tr.cur = rt
+	tr.mu.Unlock()
+	rt.start = time.Now()
+	return func(w, i int) {
+		t0 := time.Now()
+		fn(w, i)
+		d := time.Since(t0)
+		tr.mu.Lock()
+		rt.busy[w] += d
+		rt.n++
+		tr.mu.Unlock()
+	}
+}
+
+// end closes the current region's record.
+func (tr *regionTracer) end() {
+	tr.mu.Lock()
+	tr.cur.stop = time.Now()
+	tr.regions = append(tr.regions, *tr.cur)
+	tr.mu.Unlock()
 }
 
 // parallelFor calls fn(i) for every i in [0, n), on up to threads goroutines. Each index

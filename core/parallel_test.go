@@ -1,7 +1,11 @@
 package core
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"os"
 	"runtime"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,5 +97,114 @@ func TestParallelHelpersExit(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > base {
 		t.Errorf("%d goroutines 2 s after the last region, %d before the regions", n, base)
+	}
+}
+
+// TestParallelTrace prints where the time of a U-Net training step (64×64, batch 32, 4
+// levels, 16 filters, no optimiser) goes at 2 threads: per call site of a parallel region,
+// its wall time and the workers' idle time in it (threads × wall − time inside fn), and
+// the serial time between regions. It runs only with SIPBENCH_PARTRACE=1 (it measures,
+// it does not check):
+//
+//	SIPBENCH_PARTRACE=1 go test ./core -run TestParallelTrace -v
+func TestParallelTrace(t *testing.T) {
+	if os.Getenv("SIPBENCH_PARTRACE") == "" {
+		t.Skip("set SIPBENCH_PARTRACE=1 to trace the parallel regions of a U-Net step")
+	}
+	const threads, n, g, steps = 2, 32, 64, 5
+	rng := rand.New(rand.NewPCG(1, 1))
+	u := NewUNet(1, 1, 4, 16, rng)
+	x, target := randTensor(rng, n, 1, g, g), randTensor(rng, n, 1, g, g)
+	tp := NewTape()
+	tp.Threads = threads
+	for k := 0; k < 2; k++ {
+		unetStep(tp, u, x, target)
+	}
+	tr := &regionTracer{}
+	regionTrace.Store(tr)
+	t0 := time.Now()
+	for k := 0; k < steps; k++ {
+		unetStep(tp, u, x, target)
+	}
+	wall := time.Since(t0)
+	regionTrace.Store(nil)
+	type agg struct {
+		count, items    int
+		wall, idle, max time.Duration
+	}
+	sites := map[string]*agg{}
+	var inRegions, idle time.Duration
+	for _, r := range tr.regions {
+		a := sites[r.site]
+		if a == nil {
+			a = &agg{}
+			sites[r.site] = a
+		}
+		w := r.stop.Sub(r.start)
+		var busy time.Duration
+		for _, b := range r.busy {
+			busy += b
+		}
+		a.count++
+		a.items += r.n
+		a.wall += w
+		a.idle += time.Duration(threads)*w - busy
+		a.max = max(a.max, w)
+		inRegions += w
+		idle += time.Duration(threads)*w - busy
+	}
+	names := make([]string, 0, len(sites))
+	for s := range sites {
+		names = append(names, s)
+	}
+	sort.Slice(names, func(i, j int) bool { return sites[names[i]].wall > sites[names[j]].wall })
+	per := func(d time.Duration) string { return fmt.Sprintf("%7.2f ms", d.Seconds()*1e3/steps) }
+	t.Logf("per step: wall %s, in %d regions %s (workers idle %s), outside %s",
+		per(wall), len(tr.regions)/steps, per(inRegions), per(idle), per(wall-inRegions))
+	for _, s := range names {
+		a := sites[s]
+		t.Logf("%-22s %3d regions × %4d items  wall %s  idle %s", s, a.count/steps, a.items/a.count, per(a.wall), per(a.idle))
+	}
+}
+
+// TestBatchNormThreadsBitIdentical checks that BatchNorm2d (plain and with ReLU, training
+// and evaluation, its input gradient written fresh and then accumulated) gives the same
+// bits on 1 thread (by channel) as on 2, 3 and 7 (by example): output, every gradient and
+// the running statistics.
+func TestBatchNormThreadsBitIdentical(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		for _, relu := range []bool{false, true} {
+			var want []string
+			for _, threads := range []int{1, 2, 3, 7} {
+				rng := rand.New(rand.NewPCG(4, 5))
+				x := randTensor(rng, 5, 3, 5, 7) // 35 values a plane: blocks of 16 and a tail
+				gout := randTensor(rng, 5, 3, 5, 7)
+				bn := NewBatchNorm2d("bn", 3)
+				copy(bn.Gamma.Value.Data, []float32{1.5, -0.7, 0.3})
+				copy(bn.Beta.Value.Data, []float32{0.2, -0.1, 1})
+				copy(bn.RunningMean.Data, []float32{0.1, -0.2, 0.3})
+				copy(bn.RunningVar.Data, []float32{0.9, 1.2, 0.5})
+				tp := NewTape()
+				tp.Training, tp.Threads = training, threads
+				xv := tp.Input(x)
+				fwd := bn.Forward
+				if relu {
+					fwd = bn.ForwardReLU
+				}
+				y, y2 := fwd(xv), fwd(xv)
+				tp.Backward(Add(Sum(Mul(y, tp.Const(gout))), Sum(Mul(y2, y2))), nil)
+				got := []string{tensorBits(y.Value), tensorBits(xv.Grad), tensorBits(bn.Gamma.Grad),
+					tensorBits(bn.Beta.Grad), tensorBits(bn.RunningMean), tensorBits(bn.RunningVar)}
+				if want == nil {
+					want = got
+					continue
+				}
+				for i, what := range []string{"output", "x gradient", "γ gradient", "β gradient", "running mean", "running var"} {
+					if got[i] != want[i] {
+						t.Errorf("training=%v relu=%v: %s at %d threads differs from 1 thread's", training, relu, what, threads)
+					}
+				}
+			}
+		}
 	}
 }
