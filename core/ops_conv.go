@@ -280,10 +280,7 @@ func (cv *convOp) backward(t *Tape, g *Tensor) {
 		cv.backwardExample(&gr, i, wk, g.Example(i), xp, gp, col)
 	})
 	if gr.dwEx != nil {
-		dw := cv.w.grad().Data
-		for i := 0; i < cv.n; i++ {
-			addTo(dw, gr.dwEx.Example(i))
-		}
+		addRows(cv.th, cv.w.grad().Data, gr.dwEx)
 	}
 	if gr.dbEx != nil {
 		db := cv.b.grad().Data

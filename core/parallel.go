@@ -346,3 +346,22 @@ func parallelFor(threads, n int, fn func(i int)) {
 // fn may use scratch owned by worker w. The problems use it to split a batch across a
 // job's op threads.
 func ParallelEach(threads, n int, fn func(w, i int)) { parallelWork(threads, n, fn) }
+
+// addRowsChunk is the number of elements of dst that addRows hands to a worker at a time
+// (16 KiB: the chunk of dst stays in the L1 cache while the rows are added to it).
+const addRowsChunk = 4096
+
+// addRows adds every row of rows (shape [n, len(dst)]) to dst, in row order: the weight
+// gradients' sums over examples. dst is split into ranges across up to threads workers;
+// each element receives the same additions in the same order for any threads.
+func addRows(threads int, dst []float32, rows *Tensor) {
+	n := rows.Shape[0]
+	chunks := (len(dst) + addRowsChunk - 1) / addRowsChunk
+	parallelFor(threads, chunks, func(c int) {
+		lo, hi := c*addRowsChunk, min(len(dst), (c+1)*addRowsChunk)
+		d := dst[lo:hi]
+		for i := 0; i < n; i++ {
+			addTo(d, rows.Example(i)[lo:hi])
+		}
+	})
+}

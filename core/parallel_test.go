@@ -208,3 +208,32 @@ func TestBatchNormThreadsBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestAddRows checks addRows against the rows added one after the other, bit for bit,
+// for sizes below, at and above a chunk and several thread counts, into a dst that holds
+// values already.
+func TestAddRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 7))
+	for _, size := range []int{1, 100, addRowsChunk, 3*addRowsChunk + 17} {
+		for _, n := range []int{1, 5} {
+			rows := randTensor(rng, n, size)
+			for i := 0; i < n; i += 2 { // magnitudes far apart, so that rounding shows the order
+				for j := range rows.Example(i) {
+					rows.Example(i)[j] *= 1e7
+				}
+			}
+			init := randTensor(rng, size)
+			want := append([]float32(nil), init.Data...)
+			for i := 0; i < n; i++ {
+				addTo(want, rows.Example(i))
+			}
+			for _, threads := range []int{1, 2, 3} {
+				got := append([]float32(nil), init.Data...)
+				addRows(threads, got, rows)
+				if tensorBits(FromData(got, size)) != tensorBits(FromData(want, size)) {
+					t.Errorf("size %d, %d rows, %d threads: the sums differ from the rows added in order", size, n, threads)
+				}
+			}
+		}
+	}
+}
