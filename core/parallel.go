@@ -283,7 +283,7 @@ type regionTracer struct {
 type regionTimes struct {
 	site        string
 	start, stop time.Time
-	busy        []time.Duration
+	busy, first []time.Duration // each worker's time in fn, and its first call's start
 	n           int
 }
 
@@ -303,7 +303,7 @@ func (tr *regionTracer) wrap(threads int, fn func(w, i int)) func(w, i int) {
 			break
 		}
 	}
-	rt := &regionTimes{site: site, busy: make([]time.Duration, threads)}
+	rt := &regionTimes{site: site, busy: make([]time.Duration, threads), first: make([]time.Duration, threads)}
 	tr.mu.Lock()
 	tr.cur = rt
 	tr.mu.Unlock()
@@ -313,6 +313,9 @@ func (tr *regionTracer) wrap(threads int, fn func(w, i int)) func(w, i int) {
 		fn(w, i)
 		d := time.Since(t0)
 		tr.mu.Lock()
+		if rt.busy[w] == 0 {
+			rt.first[w] = t0.Sub(rt.start)
+		}
 		rt.busy[w] += d
 		rt.n++
 		tr.mu.Unlock()

@@ -133,7 +133,7 @@ func TestParallelTrace(t *testing.T) {
 		wall, idle, max time.Duration
 	}
 	sites := map[string]*agg{}
-	var inRegions, idle time.Duration
+	var inRegions, idle, late time.Duration // late: the helpers' first calls after the region's start
 	for _, r := range tr.regions {
 		a := sites[r.site]
 		if a == nil {
@@ -152,6 +152,9 @@ func TestParallelTrace(t *testing.T) {
 		a.max = max(a.max, w)
 		inRegions += w
 		idle += time.Duration(threads)*w - busy
+		for _, f := range r.first[1:] {
+			late += f
+		}
 	}
 	names := make([]string, 0, len(sites))
 	for s := range sites {
@@ -159,8 +162,8 @@ func TestParallelTrace(t *testing.T) {
 	}
 	sort.Slice(names, func(i, j int) bool { return sites[names[i]].wall > sites[names[j]].wall })
 	per := func(d time.Duration) string { return fmt.Sprintf("%7.2f ms", d.Seconds()*1e3/steps) }
-	t.Logf("per step: wall %s, in %d regions %s (workers idle %s), outside %s",
-		per(wall), len(tr.regions)/steps, per(inRegions), per(idle), per(wall-inRegions))
+	t.Logf("per step: wall %s, in %d regions %s (workers idle %s, helpers' start after the region's %s), outside %s",
+		per(wall), len(tr.regions)/steps, per(inRegions), per(idle), per(late), per(wall-inRegions))
 	for _, s := range names {
 		a := sites[s]
 		t.Logf("%-22s %3d regions × %4d items  wall %s  idle %s", s, a.count/steps, a.items/a.count, per(a.wall), per(a.idle))
