@@ -407,8 +407,9 @@ func printPlan(w io.Writer, pl *check.Plan, lines []planLine, cachePath string, 
 	fmt.Fprintln(w)
 	if cores := runtime.NumCPU(); total > 0 && len(pl.Seeds) > 0 {
 		fmt.Fprintf(w, "per seed: %s%s of CPU time; here, one job a core on %d cores (check's default --workers): "+
-			"%sabout %s of wall time training, its longest job %s\n", more, formatHours(total/float64(len(pl.Seeds))),
-			cores, more, formatHours(makespan(lines, len(pl.Seeds), cores)), formatHours(longestJob(lines, len(pl.Seeds))))
+			"%sabout %s of wall time training, its longest job %s; one seed alone: %sabout %s of wall time\n",
+			more, formatHours(total/float64(len(pl.Seeds))), cores, more, formatHours(makespan(lines, len(pl.Seeds), cores)),
+			formatHours(longestJob(lines, len(pl.Seeds))), more, formatHours(makespan(lines, 1, cores)))
 	}
 	if s := cgLimitText(lines, len(pl.Seeds)); s != "" {
 		fmt.Fprintln(w, s)

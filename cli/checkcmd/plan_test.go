@@ -111,7 +111,7 @@ func TestCheckDryRun(t *testing.T) {
 	}
 	for _, want := range []string{"sipbench check --scale full --dry-run: the plan; nothing trains, no folder is made",
 		"seeds: 0–1 (2; the paper's figures show one run per method", "claims measured: 19 (fig1, ", "trajectories",
-		"per seed: ", " of CPU time; here, one job a core on ", "of wall time training, its longest job 13.9 h",
+		"per seed: ", " of CPU time; here, one job a core on ", "of wall time training, its longest job 13.9 h; one seed alone: about ",
 		// hf: 60 and 100 steps × 0.5 s = 80 s (1 min) per seed; at 250 CG iterations 5× that: 320 s more.
 		"Hessian-free: timed at poisson-2nd 50, heat-2nd 50 CG iterations a step, 1 min per seed; were every step to run to its limit of 250, at most 5 min more per seed"} {
 		if !strings.Contains(out, want) {
