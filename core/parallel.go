@@ -29,8 +29,17 @@ import (
 // timing; callers keep results independent of it by writing per index only.
 
 // helperSpin is how long a helper waits for its next region, and the caller for its
-// helpers, before parking.
-const helperSpin = 50 * time.Microsecond
+// helpers, before parking; after a wait that ran out, the next spins for half as long
+// (down to spinMin), after one that did not, for helperSpin again. On a machine shared
+// with other jobs, where the other thread is often off its core, the spinning then costs
+// little CPU time; on a quiet one it saves the wake-ups.
+const (
+	helperSpin = 50 * time.Microsecond
+	spinMin    = 3 * time.Microsecond
+)
+
+// callerSpin is how long a caller spins waiting for its helpers (see helperSpin).
+var callerSpin atomic.Int64
 
 // helperIdle is how long a parked helper stays in the pool before it exits (nanoseconds;
 // atomic so that tests may shorten it).
@@ -100,6 +109,7 @@ type helper struct {
 	job    atomic.Pointer[region]
 	parked atomic.Bool
 	wake   chan struct{}
+	spin   atomic.Int64 // its next spin (see helperSpin)
 }
 
 // pool holds the helpers waiting for a region.
@@ -180,7 +190,7 @@ func (h *helper) loop() {
 func (h *helper) await(timer **time.Timer) *region {
 	for {
 		var r *region
-		if spinUntil(func() bool { r = h.job.Load(); return r != nil }) {
+		if spinUntil(func() bool { r = h.job.Load(); return r != nil }, &h.spin) {
 			return r
 		}
 		// Park. A dispatcher that stored a job before seeing parked is seen by the load
@@ -207,18 +217,25 @@ func (h *helper) await(timer **time.Timer) *region {
 	}
 }
 
-// spinUntil polls cond for up to helperSpin and reports whether it became true.
-func spinUntil(cond func() bool) bool {
+// spinUntil polls cond for up to *budget (nanoseconds; helperSpin if 0) and reports
+// whether it became true, then sets *budget for the next wait (see helperSpin).
+func spinUntil(cond func() bool, budget *atomic.Int64) bool {
+	limit := time.Duration(budget.Load())
+	if limit <= 0 {
+		limit = helperSpin
+	}
 	var start time.Time
 	for k := 0; ; k++ {
 		if cond() {
+			budget.Store(int64(helperSpin))
 			return true
 		}
 		if k&63 == 63 {
 			now := time.Now()
 			if start.IsZero() {
 				start = now
-			} else if now.Sub(start) > helperSpin {
+			} else if now.Sub(start) > limit {
+				budget.Store(int64(max(spinMin, limit/2)))
 				return false
 			}
 		}
@@ -258,7 +275,7 @@ func parallelWork(threads, n int, fn func(w, i int)) {
 
 // wait returns once every helper of r has finished.
 func (r *region) wait() {
-	if spinUntil(func() bool { return r.left.Load() == 0 }) {
+	if spinUntil(func() bool { return r.left.Load() == 0 }, &callerSpin) {
 		return
 	}
 	r.parked.Store(true)
