@@ -32,7 +32,8 @@ import (
 // helpers, before parking; after a wait that ran out, the next spins for half as long
 // (down to spinMin), after one that did not, for helperSpin again. On a machine shared
 // with other jobs, where the other thread is often off its core, the spinning then costs
-// little CPU time; on a quiet one it saves the wake-ups.
+// less CPU time (PERFORMANCE.md, issue 28's s28 session); on a quiet one it saves the
+// wake-ups.
 const (
 	helperSpin = 50 * time.Microsecond
 	spinMin    = 3 * time.Microsecond
