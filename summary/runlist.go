@@ -34,9 +34,9 @@ type JobKind string
 // The job kinds.
 const (
 	JobTraining    JobKind = "training"    // not final, and a live process holds its lock (or Slurm runs it)
-	JobQueued      JobKind = "queued"      // waiting: for a worker of its trainer, in Slurm's queue, or just created
+	JobQueued      JobKind = "queued"      // waiting: for a worker of its trainer, in its cluster's queue, or just created
 	JobLost        JobKind = "lost"        // not final, and no process trains it: resume it
-	JobUnknown     JobKind = "unknown"     // a cluster job while squeue fails: nobody can say; not resumable
+	JobUnknown     JobKind = "unknown"     // a cluster job while its engine cannot list its tasks: nobody can say; not resumable
 	JobInterrupted JobKind = "interrupted" // cancelled (stopped with a checkpoint): resumable
 	JobDone        JobKind = "done"
 	JobDiverged    JobKind = "diverged"
@@ -47,12 +47,12 @@ const (
 type State string
 
 // The run states, in the order of precedence: a run is training if any job trains; else
-// queued if a job waits in Slurm's queue; else lost if a job is lost; else interrupted if a
+// queued if a job waits in its cluster's queue; else lost if a job is lost; else interrupted if a
 // job is; else (every job final) failed, diverged or finished by its worst job.
 const (
 	RunTraining    State = "training"
 	RunQueued      State = "queued"
-	RunUnknown     State = "unknown" // a cluster run's jobs while squeue fails: no resume offered
+	RunUnknown     State = "unknown" // a cluster run's jobs while its engine cannot list them: no resume offered
 	RunLost        State = "lost"
 	RunInterrupted State = "interrupted"
 	RunFailed      State = "failed"

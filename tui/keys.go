@@ -89,6 +89,18 @@ type bindings []key.Binding
 func (b bindings) ShortHelp() []key.Binding  { return b }
 func (b bindings) FullHelp() [][]key.Binding { return [][]key.Binding{b} }
 
+// footerWithMouse renders a screen's footer help in w cells: its short help and the mouse
+// key when both fit on one line, else its short help alone (cut to w), so that ctrl+t shows
+// wherever there is room for it.
+func footerWithMouse(h help.Model, km help.KeyMap, mouse key.Binding, w int) string {
+	h.Width = 0
+	if full := h.View(append(bindings(km.ShortHelp()), mouse)); ansi.StringWidth(full) <= w {
+		return full
+	}
+	h.Width = w
+	return h.View(km)
+}
+
 // footerHelp renders the footer's key help in w cells: with the mouse key where it fits.
 // When the full help does not fit, it shortens each key's words and then drops the view
 // keys (x, y, m, s, j/k) one by one, so that help, pause, cancel and quit always show (at

@@ -272,9 +272,7 @@ func (l *list) detail() string {
 }
 
 func (l *list) footer() string {
-	h := l.help
-	h.Width = l.w
-	return h.View(l.keys)
+	return footerWithMouse(l.help, l.keys, l.keys.Mouse, l.w)
 }
 
 func (l *list) helpView() string {

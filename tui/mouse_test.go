@@ -430,3 +430,26 @@ func entryCell(t *testing.T, d *dashboard, y int, label string) (int, bool) {
 	}
 	return ansi.StringWidth(l[:i]) + 1, true
 }
+
+// TestFooterMouseKey checks that the preset list's and the runs screen's footers name the
+// mouse key when it fits beside their other keys, and otherwise keep those keys (quit among
+// them) rather than the mouse key, within the width.
+func TestFooterMouseKey(t *testing.T) {
+	for _, w := range []int{60, 80, 120, 130, 200} {
+		l := newList(plainTheme(), goldenPresets(t))
+		l.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+		r, _ := newFixtureRuns(t, w, 24, false)
+		for name, f := range map[string]string{"list": l.footer(), "runs": r.footer()} {
+			plain := ansi.Strip(f)
+			if ansi.StringWidth(plain) > w {
+				t.Errorf("%s at %d columns: the footer is %d wide: %q", name, w, ansi.StringWidth(plain), plain)
+			}
+			if w >= 130 && !strings.Contains(plain, "ctrl+t mouse on/off") {
+				t.Errorf("%s at %d columns: no mouse key in %q", name, w, plain)
+			}
+			if strings.Contains(plain, "ctrl+t") && !strings.Contains(plain, "q quit") {
+				t.Errorf("%s at %d columns: the mouse key pushed quit out: %q", name, w, plain)
+			}
+		}
+	}
+}

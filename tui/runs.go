@@ -999,9 +999,7 @@ func (r *runsScreen) footer() string {
 	case r.filter.Value() != "":
 		return r.theme.Dim.Render(fmt.Sprintf("filter %q · / edits · esc clears", r.filter.Value()))
 	}
-	h := r.help
-	h.Width = r.w
-	return h.View(r.keys)
+	return footerWithMouse(r.help, r.keys, r.keys.Mouse, r.w)
 }
 
 // confirmView is the delete question, naming the run.
@@ -1031,7 +1029,7 @@ func (r *runsScreen) confirmView() string {
 func (r *runsScreen) helpView() string {
 	return helpScreen(r.theme, r.help, r.keys, "sipbench: runs",
 		"Every run folder under "+r.index.Root+", newest first. "+
-			"State: training (a live process trains it), queued (waiting to start, or in Slurm's queue), "+
+			"State: training (a live process trains it), queued (waiting to start, or in its cluster's queue), "+
 			"lost (unfinished jobs that no process trains: killed, or the machine restarted; R resumes them), "+
 			"interrupted (stopped with checkpoints; R resumes), failed or diverged (jobs that did; the others finished), finished. "+
 			"best ÷ ref: the method with the lowest metric other than the reference (SIP), and its value divided by the "+
