@@ -89,12 +89,19 @@ type bindings []key.Binding
 func (b bindings) ShortHelp() []key.Binding  { return b }
 func (b bindings) FullHelp() [][]key.Binding { return [][]key.Binding{b} }
 
+// shortWithMouse renders km's short help and the mouse key on one line, and whether that
+// line fits in w cells.
+func shortWithMouse(h help.Model, km help.KeyMap, mouse key.Binding, w int) (string, bool) {
+	h.Width = 0
+	full := h.View(append(bindings(km.ShortHelp()), mouse))
+	return full, ansi.StringWidth(full) <= w
+}
+
 // footerWithMouse renders a screen's footer help in w cells: its short help and the mouse
 // key when both fit on one line, else its short help alone (cut to w), so that ctrl+t shows
 // wherever there is room for it.
 func footerWithMouse(h help.Model, km help.KeyMap, mouse key.Binding, w int) string {
-	h.Width = 0
-	if full := h.View(append(bindings(km.ShortHelp()), mouse)); ansi.StringWidth(full) <= w {
+	if full, ok := shortWithMouse(h, km, mouse, w); ok {
 		return full
 	}
 	h.Width = w
@@ -106,10 +113,10 @@ func footerWithMouse(h help.Model, km help.KeyMap, mouse key.Binding, w int) str
 // keys (x, y, m, s, j/k) one by one, so that help, pause, cancel and quit always show (at
 // 120 columns the full line was cut before p, c and q).
 func footerHelp(h help.Model, k keyMap, w int) string {
-	h.Width = 0
-	if full := h.View(append(bindings(k.ShortHelp()), k.Mouse)); ansi.StringWidth(full) <= w {
+	if full, ok := shortWithMouse(h, k, k.Mouse, w); ok {
 		return full
 	}
+	h.Width = 0
 	if full := h.View(k); ansi.StringWidth(full) <= w {
 		return full
 	}
